@@ -1,0 +1,70 @@
+"""The signed event: every stored event carries the command that caused it.
+
+`command` and `data` are kept as canonical JSON *text*, not as dicts, so the
+event store's transcoder never reinterprets what an actor signed (a payload key
+such as "_type_" would otherwise be decoded as a datetime), and so the leaf can be
+assembled from canonical pieces without re-encoding.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from eventsourcing.domain import Aggregate
+
+
+@dataclass(frozen=True)
+class Signed:
+    """Who signed the command that causes an event, and what exactly they signed."""
+
+    actor: str
+    key: str
+    command: str  # canonical JSON text of the signed command object
+    signature: str  # standard base64 Ed25519 signature over `command`
+
+    def fields(self, data: dict[str, Any]) -> dict[str, str]:
+        return {
+            "actor": self.actor,
+            "key": self.key,
+            "command": self.command,
+            "signature": self.signature,
+            "data": _canonical(data),
+        }
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class SignedEvent(Aggregate.Event):
+    """An event on an existing stream."""
+
+    event_type: ClassVar[str] = ""
+    actor: str
+    key: str
+    command: str
+    signature: str
+    data: str
+
+    @property
+    def values(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.data)
+        return value
+
+
+class SignedCreated(Aggregate.Created):
+    """The first event of a stream."""
+
+    event_type: ClassVar[str] = ""
+    actor: str
+    key: str
+    command: str
+    signature: str
+    data: str
+
+    @property
+    def values(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.data)
+        return value

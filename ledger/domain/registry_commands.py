@@ -1,0 +1,223 @@
+"""Registry commands: who may register organisations, actors and keys, and how.
+
+Each handler is a pure decision: given the verified signer, the payload and a view
+of the registry, it returns the aggregates whose new events record the decision,
+or raises an error naming the rule that refuses it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain import fields
+from ledger.domain.errors import Conflict, Forbidden, Invalid
+from ledger.domain.events import Signed
+from ledger.domain.registry import Actor, Key, Organisation, Role, key_id_of, stream_id
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The actor whose valid key signed the command, as the registry knows them."""
+
+    actor: str
+    role: Role
+    organisation: str
+    key: str
+
+
+class RegistryView(Protocol):
+    def organisation(self, code: str) -> Organisation | None: ...
+    def actor(self, code: str) -> Actor | None: ...
+    def key(self, key_id: str) -> Key | None: ...
+
+
+Handler = Callable[[Signer, dict[str, Any], Signed, RegistryView], list[Aggregate]]
+
+
+def require_role(rule: str, signer: Signer, *roles: Role) -> None:
+    if signer.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise Forbidden(
+            f"rule {rule}: only {allowed} may do this; {signer.actor} acts as {signer.role.value}"
+        )
+
+
+def public_key_field(payload: dict[str, Any]) -> bytes:
+    value = payload.get("public_key")
+    try:
+        raw = base64.b64decode(str(value).encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise Invalid("payload.public_key must be standard base64") from None
+    if not isinstance(value, str) or len(raw) != 32:
+        raise Invalid("payload.public_key must be a 32-byte Ed25519 public key in base64")
+    return raw
+
+
+def register_organisation(
+    signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
+) -> list[Aggregate]:
+    require_role("registry.register_organisation", signer, Role.FINANCE_OFFICE)
+    fields.only(payload, ("code", "name", "kind", "region", "address"))
+    data = {
+        "code": fields.code(payload, "code"),
+        "name": fields.text(payload, "name"),
+        "kind": fields.choice(payload, "kind", Role).value,
+        "region": fields.text(payload, "region", limit=100),
+        "address": fields.text(payload, "address", required=False),
+    }
+    if registry.organisation(data["code"]) is not None:
+        raise Conflict(f"organisation {data['code']} is already registered", code="exists")
+    return [new_organisation(signed, data)]
+
+
+def new_organisation(signed: Signed, data: dict[str, Any]) -> Organisation:
+    return Organisation._create(
+        Organisation.Registered, id=stream_id("organisation", data["code"]), **signed.fields(data)
+    )
+
+
+def amend_organisation(
+    signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
+) -> list[Aggregate]:
+    fields.only(payload, ("code", "name", "region", "address"))
+    code = fields.code(payload, "code")
+    if signer.role is not Role.FINANCE_OFFICE and signer.organisation != code:
+        raise Forbidden(
+            "rule registry.amend_organisation: an organisation's details are amended by "
+            f"the finance office or by the organisation itself; {signer.actor} is of "
+            f"{signer.organisation}"
+        )
+    organisation = registry.organisation(code)
+    if organisation is None:
+        raise Invalid(f"organisation {code} is not registered", code="unknown_organisation")
+    data: dict[str, Any] = {"code": code}
+    for name, limit in (("name", 200), ("region", 100), ("address", 200)):
+        if name in payload:
+            data[name] = fields.text(payload, name, limit=limit, required=name != "address")
+    if len(data) == 1:
+        raise Invalid("payload names nothing to amend (name, region or address)")
+    organisation.trigger_event(Organisation.Amended, **signed.fields(data))
+    return [organisation]
+
+
+def register_actor(
+    signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
+) -> list[Aggregate]:
+    require_role("registry.register_actor", signer, Role.FINANCE_OFFICE)
+    fields.only(payload, ("code", "organisation", "role", "name"))
+    data = {
+        "code": fields.code(payload, "code"),
+        "organisation": fields.code(payload, "organisation"),
+        "role": fields.choice(payload, "role", Role).value,
+        "name": fields.text(payload, "name", limit=100),
+    }
+    organisation = registry.organisation(data["organisation"])
+    if organisation is None:
+        raise Invalid(f"organisation {data['organisation']} is not registered",
+                      code="unknown_organisation")
+    if organisation.kind.value != data["role"]:
+        raise Invalid(
+            f"rule registry.role_matches_organisation: a {data['role']} actor cannot belong "
+            f"to {organisation.code}, which is a {organisation.kind.value}"
+        )
+    if registry.actor(data["code"]) is not None:
+        raise Conflict(f"actor {data['code']} is already registered", code="exists")
+    return [new_actor(signed, data)]
+
+
+def new_actor(signed: Signed, data: dict[str, Any]) -> Actor:
+    return Actor._create(Actor.Registered, id=stream_id("actor", data["code"]), **signed.fields(data))
+
+
+def register_key(
+    signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
+) -> list[Aggregate]:
+    require_role("registry.register_key", signer, Role.FINANCE_OFFICE)
+    fields.only(payload, ("actor", "public_key"))
+    owner = registry.actor(fields.code(payload, "actor"))
+    if owner is None:
+        raise Invalid(f"actor {payload['actor']} is not registered", code="unknown_actor")
+    public_key = public_key_field(payload)
+    kid = key_id_of(public_key)
+    if registry.key(kid) is not None:
+        raise Conflict(f"key {kid} is already registered", code="exists")
+    return [new_key(signed, owner, public_key)]
+
+
+def new_key(signed: Signed, owner: Actor, public_key: bytes) -> Key:
+    data = {
+        "key_id": key_id_of(public_key),
+        "public_key": base64.b64encode(public_key).decode("ascii"),
+        "actor": owner.code,
+        "organisation": owner.organisation,
+        "role": owner.role.value,
+    }
+    return Key._create(Key.Registered, id=stream_id("key", data["key_id"]), **signed.fields(data))
+
+
+def revoke_key(
+    signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
+) -> list[Aggregate]:
+    fields.only(payload, ("key_id", "reason"))
+    kid = payload.get("key_id")
+    if not isinstance(kid, str) or len(kid) != 16:
+        raise Invalid("payload.key_id must be 16 hex digits")
+    reason = fields.text(payload, "reason", limit=500)
+    key = registry.key(kid)
+    if key is None:
+        raise Invalid(f"key {kid} is not registered", code="unknown_key")
+    if signer.role is not Role.FINANCE_OFFICE and key.owner != signer.actor:
+        raise Forbidden(
+            "rule registry.revoke_key: a key is revoked by the finance office or by its own "
+            f"actor; key {kid} belongs to {key.owner}"
+        )
+    if key.revoked:
+        raise Conflict(f"key {kid} is already revoked", code="already_revoked")
+    key.trigger_event(Key.Revoked, **signed.fields({"key_id": kid, "reason": reason}))
+    return [key]
+
+
+HANDLERS: dict[str, Handler] = {
+    "RegisterOrganisation": register_organisation,
+    "AmendOrganisation": amend_organisation,
+    "RegisterActor": register_actor,
+    "RegisterKey": register_key,
+    "RevokeKey": revoke_key,
+}
+
+
+def genesis(payload: dict[str, Any], signed: Signed) -> tuple[list[Aggregate], bytes]:
+    """The first command: the finance office, its administrator and their key.
+
+    It is signed by the bootstrap key it registers, so it verifies from its own leaf.
+    """
+    fields.only(payload, ("organisation", "administrator", "public_key"))
+    org, admin = payload.get("organisation"), payload.get("administrator")
+    if not isinstance(org, dict) or not isinstance(admin, dict):
+        raise Invalid("payload.organisation and payload.administrator must be objects")
+    fields.only(org, ("code", "name", "region", "address"), "payload.organisation")
+    fields.only(admin, ("code", "name"), "payload.administrator")
+    public_key = public_key_field(payload)
+    org_data = {
+        "code": fields.code(org, "code"),
+        "name": fields.text(org, "name"),
+        "kind": Role.FINANCE_OFFICE.value,
+        "region": fields.text(org, "region", limit=100),
+        "address": fields.text(org, "address", required=False),
+    }
+    admin_data = {
+        "code": fields.code(admin, "code"),
+        "organisation": org_data["code"],
+        "role": Role.FINANCE_OFFICE.value,
+        "name": fields.text(admin, "name", limit=100),
+    }
+    if signed.actor != admin_data["code"] or signed.key != key_id_of(public_key):
+        raise Invalid("genesis must be signed by the administrator with the key it registers")
+    actor = new_actor(signed, admin_data)
+    return [new_organisation(signed, org_data), actor, new_key(signed, actor, public_key)], public_key

@@ -1,0 +1,49 @@
+"""The log's own Ed25519 key: signs checkpoints as C2SP signed notes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.log.note import Checkpoint, parse_verifier_key, sign_note, verifier_key
+
+
+def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+    """Read the PEM key at `path`, generating it (mode 0600) on first start."""
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} is not an Ed25519 private key")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    # O_EXCL: two processes starting at once must not write two different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return load_or_create_key(path)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    return key
+
+
+class LogSigner:
+    def __init__(self, origin: str, key: Ed25519PrivateKey):
+        self.origin = origin
+        self._key = key
+        self.public_key = key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self.verifier_key = verifier_key(origin, self.public_key)
+        self.verifier = parse_verifier_key(self.verifier_key)
+
+    def sign(self, size: int, root: bytes) -> str:
+        return sign_note(Checkpoint(self.origin, size, root).body(), self.origin, self._key)

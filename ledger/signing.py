@@ -1,0 +1,78 @@
+"""Client side: build and sign a command with the RFC 8785 reference encoder.
+
+The server canonicalises with its own fast encoder; signing here with the
+`rfc8785` package keeps the two independent, so a divergence fails loudly.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.domain.registry import key_id_of
+
+
+def public_bytes(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+
+
+def key_id(key: Ed25519PrivateKey) -> str:
+    return key_id_of(public_bytes(key))
+
+
+def public_b64(key: Ed25519PrivateKey) -> str:
+    return base64.b64encode(public_bytes(key)).decode("ascii")
+
+
+def new_command(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    actor: str,
+    key: Ed25519PrivateKey,
+    procurement: str | None = None,
+    issued_at: datetime | None = None,
+) -> dict[str, Any]:
+    moment = (issued_at or datetime.now(UTC)).astimezone(UTC)
+    return {
+        "type": kind,
+        "procurement": procurement,
+        "payload": payload,
+        "actor": actor,
+        "key": key_id(key),
+        "issued_at": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "nonce": secrets.token_urlsafe(18),
+    }
+
+
+def sign(command: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """The request body: the command and the signature over its canonical JSON."""
+    signature = key.sign(rfc8785.dumps(command))
+    return {"command": command, "signature": base64.b64encode(signature).decode("ascii")}
+
+
+def write_key(path: Path, key: Ed25519PrivateKey) -> None:
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600, exist_ok=False)
+    path.write_bytes(pem)
+
+
+def read_key(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return key

@@ -1,0 +1,1 @@
+"""Persistence adapters: database URLs, the event store's recorders, our own tables."""

@@ -1,0 +1,150 @@
+"""The event store's recorders, extended so each command's checks commit with its events.
+
+Two checks must hold at the moment the events are inserted, not just when the
+command was read: its nonce is new (a replayed command is refused even when two
+copies race) and the signing key has not changed since it was checked (a command
+signed with a key that another process is revoking must not land after the
+revocation). Both run inside the insert transaction, after the event table's
+write lock is taken, so they serialise with every other insert.
+
+The event tables, and the nonce table, are append-only in the database itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from ledger.domain.errors import Conflict, ReplayedNonce
+
+NONCES_TABLE = "ledger_nonces"
+
+
+@dataclass(frozen=True)
+class CommandGuard:
+    """What must still be true when a command's events are inserted."""
+
+    actor: str
+    nonce: str
+    key_stream: UUID
+    key_version: int | None  # None: the key's stream must not exist yet (genesis)
+
+
+def _key_changed() -> Conflict:
+    return Conflict(
+        "the signing key changed while the command was processed (revoked?); "
+        "re-sign with a valid key",
+        code="key_changed",
+    )
+
+
+def _replayed(guard: CommandGuard) -> ReplayedNonce:
+    return ReplayedNonce(f"nonce {guard.nonce!r} of actor {guard.actor!r} was used before")
+
+
+def sqlite_append_only(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'append-only: UPDATE on {table} is refused'); END",
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'append-only: DELETE on {table} is refused'); END",
+    ]
+
+
+PG_APPEND_ONLY_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION sunshine_append_only() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN "
+    "RAISE EXCEPTION 'append-only: % on %.% is refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME "
+    "USING ERRCODE = 'insufficient_privilege'; END $$"
+)
+
+
+def pg_append_only(table: str) -> list[str]:
+    return [
+        PG_APPEND_ONLY_FUNCTION,
+        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION sunshine_append_only()",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION sunshine_append_only()",
+    ]
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {NONCES_TABLE} (actor TEXT NOT NULL, "
+            "nonce TEXT NOT NULL, PRIMARY KEY (actor, nonce)) WITHOUT ROWID",
+            *sqlite_append_only(self.events_table_name),
+            *sqlite_append_only(NONCES_TABLE),
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        guard: CommandGuard | None = kwargs.get("guard")
+        if guard is not None:
+            # Writing first takes SQLite's write lock, so the read below is current.
+            c.execute(
+                f"INSERT OR IGNORE INTO {NONCES_TABLE} (actor, nonce) VALUES (?, ?) "
+                "RETURNING 1",
+                (guard.actor, guard.nonce),
+            )
+            if c.fetchone() is None:
+                raise _replayed(guard)
+            c.execute(
+                f"SELECT MAX(originator_version) FROM {self.events_table_name} "
+                "WHERE originator_id = ?",
+                (guard.key_stream.hex,),
+            )
+            if c.fetchone()[0] != guard.key_version:
+                raise _key_changed()
+        return super()._insert_events(c, stored_events, **kwargs)
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        table = self.events_table_name
+        self.sql_create_statements.extend(
+            SQL(s)  # type: ignore[arg-type]
+            for s in [
+                f"CREATE TABLE IF NOT EXISTS {NONCES_TABLE} (actor text NOT NULL, "
+                "nonce text NOT NULL, PRIMARY KEY (actor, nonce))",
+                *pg_append_only(table),
+                *pg_append_only(NONCES_TABLE),
+            ]
+        )
+        self._insert_nonce = SQL(
+            "INSERT INTO {0} (actor, nonce) VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING 1"
+        ).format(Identifier(NONCES_TABLE))
+        self._key_version = SQL(
+            "SELECT MAX(originator_version) AS v FROM {0}.{1} WHERE originator_id = %s"
+        ).format(Identifier(self.datastore.schema), Identifier(table))
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # Runs before the library's insert, outside its try block, so raising here
+        # rolls the transaction back. Take the table lock first (the library takes
+        # it again, harmlessly) so the checks serialise with every other insert.
+        guard: CommandGuard | None = kwargs.get("guard")
+        if guard is None:
+            return
+        self._lock_table(curs)
+        curs.execute(self._insert_nonce, (guard.actor, guard.nonce), prepare=True)
+        if curs.fetchone() is None:
+            raise _replayed(guard)
+        curs.execute(self._key_version, (guard.key_stream,), prepare=True)
+        row = curs.fetchone()
+        if row is None or row["v"] != guard.key_version:
+            raise _key_changed()

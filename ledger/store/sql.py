@@ -1,0 +1,166 @@
+"""A small SQL adapter for the tables the ledger owns beside the event store.
+
+SQL is written once with `?` placeholders; the PostgreSQL side rewrites them to
+`%s`. Writers take the database's own lock (BEGIN IMMEDIATE on SQLite, an
+advisory transaction lock on PostgreSQL) so one writer at a time appends to the
+log, whatever the number of processes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from ledger.store.url import DatabaseURL
+
+Params = Sequence[Any]
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Params = ()) -> Cursor: ...
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None: ...
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+
+class Database(Protocol):
+    url: DatabaseURL
+
+    def write(self, lock: int) -> Any: ...
+    def read(self) -> Any: ...
+    def execute_script(self, statements: Sequence[str]) -> None: ...
+    def close(self) -> None: ...
+
+
+class _SQLiteCursor:
+    def __init__(self, conn: sqlite3.Connection):
+        self._cur = conn.cursor()
+
+    def execute(self, sql: str, params: Params = ()) -> _SQLiteCursor:
+        self._cur.execute(sql, tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        self._cur.executemany(sql, rows)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None = self._cur.fetchone()
+        return row
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self._cur.fetchall())
+
+
+class SQLiteDatabase:
+    """One connection per thread on a WAL-mode file."""
+
+    def __init__(self, url: DatabaseURL):
+        assert url.path is not None
+        self.url = url
+        self.path = url.path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self, lock: int = 0) -> Iterator[_SQLiteCursor]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SQLiteCursor(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[_SQLiteCursor]:
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            yield _SQLiteCursor(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        with self.write() as cur:
+            for statement in statements:
+                cur.execute(statement)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class _PgCursor:
+    def __init__(self, cur: psycopg.Cursor[tuple[Any, ...]]):
+        self._cur = cur
+
+    def execute(self, sql: str, params: Params = ()) -> _PgCursor:
+        self._cur.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Params]) -> None:
+        self._cur.executemany(sql.replace("?", "%s"), rows)  # type: ignore[arg-type]
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._cur.fetchone()
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._cur.fetchall()
+
+
+class PostgresDatabase:
+    def __init__(self, url: DatabaseURL, max_size: int = 8):
+        self.url = url
+        self.pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]] = ConnectionPool(
+            url.conninfo(), min_size=1, max_size=max_size, open=True, timeout=30
+        )
+
+    @contextmanager
+    def write(self, lock: int = 0) -> Iterator[_PgCursor]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            if lock:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+            yield _PgCursor(cur)
+
+    @contextmanager
+    def read(self) -> Iterator[_PgCursor]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield _PgCursor(cur)
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def open_database(url: DatabaseURL) -> SQLiteDatabase | PostgresDatabase:
+    if url.is_sqlite:
+        return SQLiteDatabase(url)
+    return PostgresDatabase(url)
