@@ -1,0 +1,108 @@
+"""HTTP for the write side and the log: POST /commands and the /log endpoints of DESIGN.md."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from ledger.application import Ledger
+from ledger.canonical import b64encode
+from ledger.commands import MAX_BODY_BYTES
+from ledger.domain.errors import NotFound, TooLarge
+from ledger.log.reader import MAX_ENTRIES_PER_PAGE
+
+# Log positions beyond this are refused before they reach the database (SQLite
+# integers are 64-bit; no log here will hold 2**53 entries).
+MAX_POSITION = 2**53
+
+
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+Position = Annotated[int, Query(ge=0, le=MAX_POSITION)]
+Size = Annotated[int, Query(ge=1, le=MAX_POSITION)]
+
+commands = APIRouter(tags=["commands"])
+log = APIRouter(prefix="/log", tags=["log"])
+
+
+async def read_body_limited(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise TooLarge(f"request body over {MAX_BODY_BYTES} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise TooLarge(f"request body over {MAX_BODY_BYTES} bytes")
+    return bytes(body)
+
+
+@commands.post(
+    "/commands",
+    status_code=201,
+    summary="Submit a signed command",
+    description=(
+        "Body: {\"command\": {type, procurement, payload, actor, key, issued_at, nonce}, "
+        "\"signature\": base64 Ed25519 over the RFC 8785 canonical JSON of command}. "
+        f"At most {MAX_BODY_BYTES} bytes. Answers with the events recorded, their leaf "
+        "indices and inclusion proofs against a fresh signed checkpoint (201), or 202 "
+        "when the integrator has not reached them within the wait."
+    ),
+)
+async def submit_command(request: Request, ledger: LedgerDep) -> JSONResponse:
+    body = await read_body_limited(request)
+    receipt = await run_in_threadpool(ledger.submit, body)
+    return JSONResponse(receipt.as_json(), status_code=201 if receipt.checkpoint else 202)
+
+
+@log.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")
+def checkpoint(ledger: LedgerDep) -> Response:
+    note = ledger.reader.checkpoint()
+    if note is None:
+        raise NotFound("the log is empty: no checkpoint has been signed yet")
+    return Response(note, media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "no-cache"})
+
+
+@log.get("/key", response_class=PlainTextResponse, summary="The log's verifier key")
+def key(ledger: LedgerDep) -> Response:
+    return Response(ledger.signer.verifier_key + "\n", media_type="text/plain; charset=utf-8")
+
+
+@log.get("/entries/{index}", summary="The exact bytes of one leaf")
+def entry(index: int, ledger: LedgerDep) -> Response:
+    if not 0 <= index <= MAX_POSITION:
+        raise NotFound(f"no log entry at index {index}")
+    return Response(ledger.reader.entry(index), media_type="application/json",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
+@log.get(
+    "/entries",
+    summary="A run of leaves, one per line (NDJSON)",
+    description=f"At most {MAX_ENTRIES_PER_PAGE} leaves from `start`; leaves hold no raw newline.",
+)
+def entries(start: Position, ledger: LedgerDep,
+            count: Annotated[int, Query(ge=1, le=MAX_ENTRIES_PER_PAGE)] = 100) -> Response:
+    leaves = ledger.reader.entries(start, count)
+    return Response(b"".join(leaf + b"\n" for leaf in leaves), media_type="application/x-ndjson")
+
+
+@log.get("/proof/inclusion", summary="Inclusion proof of leaf `index` in the tree of `size`")
+def inclusion(index: Position, size: Size, ledger: LedgerDep) -> dict[str, object]:
+    leaf, proof = ledger.reader.inclusion(index, size)
+    return {"index": index, "size": size, "leaf_hash": b64encode(leaf),
+            "proof": [b64encode(p) for p in proof]}
+
+
+@log.get("/proof/consistency", summary="Consistency proof from size `old` to size `size`")
+def consistency(old: Size, size: Size, ledger: LedgerDep) -> dict[str, object]:
+    proof = ledger.reader.consistency(old, size)
+    return {"old": old, "size": size, "proof": [b64encode(p) for p in proof]}

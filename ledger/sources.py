@@ -1,0 +1,97 @@
+"""Where `sunshine verify` reads a log from: the local database or a server's HTTP API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+from eventsourcing.persistence import ApplicationRecorder
+
+from ledger.log.leaf import parts_of
+from ledger.log.note import Verifier, parse_verifier_key
+from ledger.store.sql import PostgresDatabase, SQLiteDatabase
+from ledger.verify import BATCH, VerificationFailed
+
+
+def local_batches(
+    db: SQLiteDatabase | PostgresDatabase, recorder: ApplicationRecorder, size: int
+) -> Iterator[list[tuple[int, bytes]]]:
+    """Leaves as stored, each checked against the event it was made from."""
+    start = 0
+    while start < size:
+        with db.read() as cur:
+            rows = cur.execute(
+                "SELECT idx, notification_id, leaf FROM log_leaves "
+                "WHERE idx >= ? AND idx < ? ORDER BY idx",
+                (start, min(start + BATCH, size)),
+            ).fetchall()
+        if not rows:
+            raise VerificationFailed("missing from the log", start)
+        first, last = int(rows[0][1]), int(rows[-1][1])
+        stored = {
+            n.id: n
+            for n in recorder.select_notifications(start=first, limit=len(rows) * 2 + 10, stop=last)
+        }
+        batch = []
+        for idx, nid, leaf in rows:
+            index, leaf = int(idx), bytes(leaf)
+            if index != start + len(batch):
+                raise VerificationFailed("missing from the log", start + len(batch))
+            event = stored.get(int(nid))
+            if event is None:
+                raise VerificationFailed(
+                    f"its event (notification {nid}) is missing from the event store", index
+                )
+            try:
+                rebuilt = parts_of(event).encode(index)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise VerificationFailed(f"its stored event cannot be read: {exc}", index) from None
+            if rebuilt != leaf:
+                raise VerificationFailed(
+                    "the stored event differs from the leaf made from it (changed or reordered)",
+                    index,
+                )
+            batch.append((index, leaf))
+        yield batch
+        start += len(batch)
+
+
+class RemoteLog:
+    def __init__(self, base_url: str, timeout: float = 30.0):
+        self.client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _get(self, path: str, **params: int) -> httpx.Response:
+        try:
+            response = self.client.get(path, params=params)
+        except httpx.HTTPError as exc:
+            raise VerificationFailed(f"cannot reach {self.client.base_url}{path}: {exc}") from None
+        if response.status_code != 200:
+            raise VerificationFailed(
+                f"{self.client.base_url}{path} answered {response.status_code}: "
+                f"{response.text[:200]}"
+            )
+        return response
+
+    def checkpoint(self) -> str:
+        return self._get("/log/checkpoint").text
+
+    def verifier(self) -> Verifier:
+        return parse_verifier_key(self._get("/log/key").text.strip())
+
+    def consistency(self, old: int, size: int) -> list[str]:
+        proof: list[str] = self._get("/log/proof/consistency", old=old, size=size).json()["proof"]
+        return proof
+
+    def batches(self, size: int) -> Iterator[list[tuple[int, bytes]]]:
+        start = 0
+        while start < size:
+            count = min(1000, size - start)
+            lines = self._get("/log/entries", start=start, count=count).content.split(b"\n")
+            leaves = [line for line in lines if line]
+            if not leaves:
+                raise VerificationFailed("missing from the server's log", start)
+            yield [(start + i, leaf) for i, leaf in enumerate(leaves)]
+            start += len(leaves)

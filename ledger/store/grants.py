@@ -1,0 +1,44 @@
+"""PostgreSQL: the application's own database role may read and append, nothing more.
+
+The tables are created by the owner (`sunshine db-setup`); the application then
+connects as a role with SELECT and INSERT only, so UPDATE, DELETE and TRUNCATE
+fail on privileges, and the append-only triggers stop even the owner.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+from psycopg import sql
+
+from ledger.log.schema import TABLES as LOG_TABLES
+from ledger.store.recorders import NONCES_TABLE
+from ledger.store.url import DatabaseURL
+
+EVENT_TABLES = ("ledger_events", NONCES_TABLE)
+ROLE_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
+
+
+def grant_application_role(owner: DatabaseURL, role: str, password: str = "") -> None:
+    """Create `role` if needed and give it SELECT, INSERT (and sequence use) only."""
+    if not ROLE_PATTERN.match(role):
+        raise ValueError(f"invalid role name {role!r}")
+    tables = [*EVENT_TABLES, *LOG_TABLES]
+    with psycopg.connect(owner.conninfo(), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if exists is None:
+            statement = sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role))
+            if password:
+                statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
+            conn.execute(statement)
+        ident = sql.Identifier(role)
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+            sql.Identifier(owner.dbname), ident))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
+        for table in tables:
+            name = sql.Identifier(table)
+            conn.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(name))
+            conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(name, ident))
+            conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(name, ident))
+        conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident))

@@ -1,0 +1,253 @@
+"""Verify a log from its leaves alone: every leaf, every signature, the root, the checkpoint.
+
+The verifier trusts nothing but the log's public key. It replays the registry
+from the leaves themselves to know which key was valid at each index, recomputes
+the tree with an O(log n) frontier (memory stays flat however long the log), and
+checks the signed checkpoint's root. With an older checkpoint it also checks that
+the log still contains exactly what that checkpoint committed to. Signature checks,
+the costly part, run in worker processes when more than one job is asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger.canonical import canonical
+from ledger.domain.registry import key_id_of
+from ledger.log.merkle import CompactRange, leaf_hash
+from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
+
+LEAF_FIELDS = {
+    "index", "stream", "version", "type", "recorded_at", "actor", "key", "command",
+    "signature", "data",
+}
+BATCH = 2000
+
+
+class VerificationFailed(Exception):
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message)
+        self.index = index
+
+    def __str__(self) -> str:
+        where = f"entry {self.index}: " if self.index is not None else ""
+        return where + super().__str__()
+
+
+@dataclass
+class KeyState:
+    public_key: bytes
+    actor: str
+    revoked_at: int | None = None
+
+
+@dataclass
+class Report:
+    size: int = 0
+    root: bytes = b""
+    signatures: int = 0
+    consistent_with: Checkpoint | None = None
+    checkpoint: Checkpoint | None = None
+    keys: dict[str, KeyState] = field(default_factory=dict)
+
+
+# (index, public key, signature, message) — checked in a worker
+SignatureJob = tuple[int, bytes, bytes, bytes]
+
+
+def check_signatures(jobs: list[SignatureJob]) -> int | None:
+    """The index of the first signature that fails, or None."""
+    for index, public_key, signature, message in jobs:
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        except (InvalidSignature, ValueError):
+            return index
+    return None
+
+
+def open_checkpoint(note: str | bytes, verifier: Verifier, what: str) -> Checkpoint:
+    try:
+        return parse_checkpoint(open_note(note, [verifier]))
+    except (NoteError, ValueError) as exc:
+        raise VerificationFailed(f"{what} does not verify with {verifier.name}: {exc}") from None
+
+
+class LogVerifier:
+    """Streams leaves in index order and checks each against everything before it."""
+
+    def __init__(self, checkpoint: Checkpoint, old: Checkpoint | None = None):
+        if old is not None and old.size > checkpoint.size:
+            raise VerificationFailed(
+                f"the older checkpoint has size {old.size}, larger than the log's "
+                f"{checkpoint.size}: the log has been truncated"
+            )
+        if old is not None and old.origin != checkpoint.origin:
+            raise VerificationFailed(f"the older checkpoint is for origin {old.origin!r}")
+        self.checkpoint = checkpoint
+        self.old = old
+        self.tree = CompactRange()
+        self.report = Report(checkpoint=checkpoint)
+        self.keys = self.report.keys
+        self.pending: list[SignatureJob] = []
+        self.past_genesis = False
+
+    def add(self, index: int, leaf: bytes) -> None:
+        if index != self.tree.size:
+            raise VerificationFailed(f"expected entry {self.tree.size}, got {index}", index)
+        try:
+            entry = json.loads(leaf)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise VerificationFailed("leaf is not valid JSON", index) from None
+        if not isinstance(entry, dict) or set(entry) != LEAF_FIELDS:
+            raise VerificationFailed("leaf does not have the fields of the leaf format", index)
+        if entry["index"] != index:
+            raise VerificationFailed(f"leaf says it is entry {entry['index']}", index)
+        try:
+            if canonical(entry) != leaf:
+                raise VerificationFailed("leaf is not RFC 8785 canonical JSON", index)
+        except (TypeError, ValueError):
+            raise VerificationFailed("leaf holds values outside canonical JSON", index) from None
+        self.pending.append(self._signature_job(index, entry))
+        self.tree.append(leaf_hash(leaf))
+        if self.old is not None and self.tree.size == self.old.size:
+            if self.tree.root() != self.old.root:
+                raise VerificationFailed(
+                    f"the log's first {self.old.size} entries no longer hash to the root of "
+                    "the older checkpoint: the log was rewritten (consistency broken)",
+                    index,
+                )
+            self.report.consistent_with = self.old
+
+    def _signature_job(self, index: int, entry: dict[str, Any]) -> SignatureJob:
+        command = entry["command"]
+        if not isinstance(command, dict):
+            raise VerificationFailed("command is not an object", index)
+        if command.get("actor") != entry["actor"] or command.get("key") != entry["key"]:
+            raise VerificationFailed("leaf actor or key differs from the signed command", index)
+        kid, kind = entry["key"], command.get("type")
+        if index == 0 and kind != "Genesis":
+            raise VerificationFailed("the log does not start with its genesis", index)
+        if kind != "Genesis":
+            self.past_genesis = True
+        elif self.past_genesis:
+            raise VerificationFailed("a second genesis", index)
+        if kind == "Genesis":
+            public_key = self._genesis_key(index, command)
+        else:
+            state = self.keys.get(kid)
+            if state is None:
+                raise VerificationFailed(f"signed with key {kid}, not registered before it", index)
+            if state.revoked_at is not None and state.revoked_at < index:
+                raise VerificationFailed(
+                    f"signed with key {kid}, revoked at entry {state.revoked_at}", index
+                )
+            if state.actor != entry["actor"]:
+                raise VerificationFailed(f"key {kid} belongs to {state.actor}", index)
+            public_key = state.public_key
+        self._apply_registry(index, entry)
+        try:
+            signature = base64.b64decode(entry["signature"], validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise VerificationFailed("signature is not base64", index) from None
+        return (index, public_key, signature, canonical(command))
+
+    def _genesis_key(self, index: int, command: dict[str, Any]) -> bytes:
+        try:
+            public_key = base64.b64decode(command["payload"]["public_key"], validate=True)
+        except (KeyError, TypeError, binascii.Error, ValueError):
+            raise VerificationFailed("genesis carries no valid public key", index) from None
+        if key_id_of(public_key) != command["key"]:
+            raise VerificationFailed("genesis is not signed by the key it registers", index)
+        return public_key
+
+    def _apply_registry(self, index: int, entry: dict[str, Any]) -> None:
+        if entry["type"] not in ("KeyRegistered", "KeyRevoked"):
+            return
+        data = entry["data"]
+        if entry["type"] == "KeyRegistered":
+            public_key = base64.b64decode(data["public_key"])
+            if key_id_of(public_key) != data["key_id"] or data["key_id"] in self.keys:
+                raise VerificationFailed("key registration with a wrong or reused key id", index)
+            self.keys[data["key_id"]] = KeyState(public_key, data["actor"])
+        else:
+            state = self.keys.get(data["key_id"])
+            if state is None or state.revoked_at is not None:
+                raise VerificationFailed("revocation of an unknown or revoked key", index)
+            state.revoked_at = index
+
+    def take_jobs(self) -> list[SignatureJob]:
+        jobs, self.pending = self.pending, []
+        return jobs
+
+    def finish(self) -> Report:
+        if self.tree.size != self.checkpoint.size:
+            raise VerificationFailed(
+                f"the checkpoint commits to {self.checkpoint.size} entries but the log has "
+                f"{self.tree.size}",
+                self.tree.size if self.tree.size < self.checkpoint.size else None,
+            )
+        if self.tree.root() != self.checkpoint.root:
+            raise VerificationFailed(
+                f"the leaves do not hash to the checkpoint's root at size {self.tree.size}"
+            )
+        self.report.size = self.tree.size
+        self.report.root = self.tree.root()
+        return self.report
+
+
+def verify_stream(
+    leaves: Iterable[list[tuple[int, bytes]]],
+    checkpoint: Checkpoint,
+    old: Checkpoint | None = None,
+    jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Check batches of (index, leaf bytes); raise VerificationFailed at the first bad entry."""
+    verifier = LogVerifier(checkpoint, old)
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    futures: list[Any] = []
+    try:
+        for batch in leaves:
+            for index, leaf in batch:
+                verifier.add(index, leaf)
+            work = verifier.take_jobs()
+            verifier.report.signatures += len(work)
+            if pool is None:
+                _raise_bad(check_signatures(work))
+            else:
+                futures.append(pool.submit(check_signatures, work))
+                while len(futures) > 2 * jobs:  # bounded: memory stays flat
+                    _raise_bad(futures.pop(0).result())
+            if progress is not None:
+                progress(verifier.tree.size, checkpoint.size)
+        for future in futures:
+            _raise_bad(future.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return verifier.finish()
+
+
+def _raise_bad(index: int | None) -> None:
+    if index is not None:
+        raise VerificationFailed("the actor's signature does not verify", index)
+
+
+def batched(rows: Iterator[tuple[int, bytes]], size: int = BATCH) -> Iterator[list[tuple[int, bytes]]]:
+    batch: list[tuple[int, bytes]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

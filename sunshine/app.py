@@ -1,0 +1,101 @@
+"""The FastAPI application factory: one Ledger, its routers, JSON errors."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.application import Ledger
+from ledger.domain.errors import LedgerError
+from ledger.http import commands, log
+from sunshine.settings import Settings
+
+logger = logging.getLogger("sunshine")
+
+
+class BackgroundIntegrator:
+    """PostgreSQL: several API processes write; each runs this loop and the
+    integrator's advisory lock lets one integrate at a time."""
+
+    def __init__(self, ledger: Ledger, idle_seconds: float = 0.02):
+        self.ledger = ledger
+        self.idle_seconds = idle_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="integrator", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.ledger.integrator.integrate()
+            except Exception:
+                logger.exception("integration failed; retrying")
+                self._stop.wait(1.0)
+            self._stop.wait(self.idle_seconds)
+
+
+def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
+    settings = settings or Settings()
+    owned = ledger is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        the_ledger = ledger or Ledger(settings.ledger_config())
+        app.state.ledger = the_ledger
+        background = None
+        if not the_ledger.inline_integration:
+            background = BackgroundIntegrator(the_ledger)
+            background.start()
+        try:
+            yield
+        finally:
+            if background is not None:
+                background.stop()
+            if owned:
+                the_ledger.close()
+
+    app = FastAPI(
+        title="Sunshine Ledger 阳光采购账本",
+        description="Signed procurement commands in, a verifiable Merkle log out.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.include_router(commands)
+    app.include_router(log)
+
+    @app.exception_handler(LedgerError)
+    async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
+        return JSONResponse(exc.as_json(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"{where}: {first.get('msg', 'invalid request')}"
+        return JSONResponse({"code": "bad_request", "message": message}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse({"code": code, "message": str(exc.detail)},
+                            status_code=exc.status_code)
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """uvicorn --factory entry point used by `sunshine serve --workers N`."""
+    return create_app(Settings())

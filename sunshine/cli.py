@@ -1,0 +1,264 @@
+"""The `sunshine` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from ledger.domain.errors import LedgerError
+from ledger.verify import VerificationFailed
+from sunshine.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if getattr(args, "data_dir", None):
+        settings.data_dir = Path(args.data_dir)
+    if getattr(args, "db", None):
+        settings.database_url = args.db
+    return settings
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args)
+    if args.workers > 1:
+        os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
+        os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
+        uvicorn.run("sunshine.app:app_from_environment", factory=True, host=args.host,
+                    port=args.port, workers=args.workers, log_level="warning")
+        return 0
+    from sunshine.app import create_app
+
+    print(f"serving {settings.resolved_database_url()} on http://{args.host}:{args.port}")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from ledger import signing
+    from ledger.application import Ledger
+
+    settings = _settings(args)
+    key = signing.read_key(Path(args.bootstrap_key))
+    command = signing.new_command(
+        "Genesis",
+        {
+            "organisation": {"code": args.org_code, "name": args.org_name, "region": args.region},
+            "administrator": {"code": args.admin_code, "name": args.admin_name},
+            "public_key": signing.public_b64(key),
+        },
+        actor=args.admin_code,
+        key=key,
+    )
+    ledger = Ledger(settings.ledger_config())
+    try:
+        receipt = ledger.genesis(json.dumps(signing.sign(command, key)).encode())
+    finally:
+        ledger.close()
+    print(json.dumps(receipt.as_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_keys_new(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger import signing
+
+    key = Ed25519PrivateKey.generate()
+    out = Path(args.out)
+    if out.exists():
+        print(f"{out} exists; refusing to overwrite a key", file=sys.stderr)
+        return 2
+    signing.write_key(out, key)
+    print(json.dumps({"file": str(out), "key_id": signing.key_id(key),
+                      "public_key": signing.public_b64(key)}, indent=2))
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    import httpx
+
+    from ledger import signing
+
+    key = signing.read_key(Path(args.key))
+    try:
+        draft = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read command {args.file}: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(draft, dict) or "type" not in draft or "actor" not in draft:
+        print("the command file needs at least type, actor and payload", file=sys.stderr)
+        return 2
+    command = signing.new_command(draft["type"], draft.get("payload", {}), actor=draft["actor"],
+                                  key=key, procurement=draft.get("procurement"))
+    body = signing.sign(command, key)
+    response = httpx.post(args.url.rstrip("/") + "/commands", json=body, timeout=30)
+    print(json.dumps(response.json(), ensure_ascii=False, indent=2))
+    return 0 if response.status_code in (201, 202) else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from sunshine.verifying import default_jobs, describe, verify_local, verify_remote
+
+    jobs = args.jobs or default_jobs()
+    old = Path(args.checkpoint) if args.checkpoint else None
+    try:
+        if args.url:
+            report = verify_remote(args.url, old, args.log_key, jobs)
+        else:
+            report = verify_local(_settings(args), old, args.log_key, jobs)
+    except VerificationFailed as exc:
+        print(f"FAILED: {exc}")
+        return 1
+    print(describe(report))
+    return 0
+
+
+def cmd_integrate(args: argparse.Namespace) -> int:
+    from ledger.application import Ledger
+    from sunshine.app import BackgroundIntegrator
+
+    ledger = Ledger(_settings(args).ledger_config())
+    try:
+        if not args.follow:
+            print(f"log size {ledger.integrator.integrate()}")
+            return 0
+        loop = BackgroundIntegrator(ledger)
+        loop.start()
+        loop._thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ledger.close()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ledger.application import Ledger
+    from sunshine.demo import DemoBuilder
+
+    settings = _settings(args)
+    if not args.db:
+        # A fresh demo each time: remove only what an earlier demo wrote.
+        settings.data_dir = Path(args.data_dir or "data/demo")
+        for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "log-key.pem"):
+            (settings.data_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(settings.data_dir / "demo-keys", ignore_errors=True)
+    ledger = Ledger(settings.ledger_config())
+    try:
+        summary = DemoBuilder(ledger, settings.data_dir / "demo-keys").build()
+    finally:
+        ledger.close()
+    print(f"demo ledger: {settings.resolved_database_url()}\n"
+          f"  {summary.organisations} organisations, {summary.actors} actors, "
+          f"{summary.keys} keys, {summary.size} log entries\n"
+          f"  actor keys for `sunshine submit`: {settings.data_dir / 'demo-keys'}/")
+    if args.no_serve:
+        return 0
+    args.workers = 1
+    return cmd_serve(args)
+
+
+def cmd_db_setup(args: argparse.Namespace) -> int:
+    from ledger.application import Ledger
+    from ledger.store.grants import grant_application_role
+
+    settings = _settings(args)
+    config = settings.ledger_config()
+    if config.database.is_sqlite:
+        print("db-setup is for PostgreSQL; SQLite tables are created on first start",
+              file=sys.stderr)
+        return 2
+    Ledger(config).close()  # creates the tables and triggers as the owner
+    if args.app_role:
+        grant_application_role(config.database, args.app_role, args.app_password or "")
+        print(f"tables ready; role {args.app_role} may SELECT and INSERT only")
+    else:
+        print("tables ready")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sunshine", description="阳光采购账本 Sunshine Ledger")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def db_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="sqlite:///path or postgresql://user@host/db "
+                                    "(default: $SUNSHINE_DATABASE_URL or data/ledger.db)")
+        p.add_argument("--data-dir", help="where the log key lives (default: data)")
+
+    p = sub.add_parser("serve", help="serve the API")
+    db_options(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="build the demo ledger and serve it")
+    db_options(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="build only")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("init", help="genesis: record the finance office and its administrator")
+    db_options(p)
+    p.add_argument("--bootstrap-key", required=True, help="the administrator's key file")
+    p.add_argument("--org-code", required=True)
+    p.add_argument("--org-name", required=True)
+    p.add_argument("--region", required=True)
+    p.add_argument("--admin-code", required=True)
+    p.add_argument("--admin-name", required=True)
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("verify", help="verify every entry, signature and the checkpoint")
+    db_options(p)
+    p.add_argument("--url", help="verify a remote server instead of a local database")
+    p.add_argument("--checkpoint", help="an older checkpoint file the log must be consistent with")
+    p.add_argument("--log-key", help="pin the log's verifier key (name+id+base64)")
+    p.add_argument("--jobs", type=int, default=0, help="processes for signatures (default: cores)")
+    p.set_defaults(func=cmd_verify)
+
+    keys = sub.add_parser("keys", help="key files").add_subparsers(dest="keys", required=True)
+    p = keys.add_parser("new", help="generate an Ed25519 key file")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_keys_new)
+
+    p = sub.add_parser("submit", help="sign a command file and post it")
+    p.add_argument("file")
+    p.add_argument("--key", required=True)
+    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.set_defaults(func=cmd_submit)
+
+    p = sub.add_parser("db-setup", help="PostgreSQL: create tables as owner, grant the app role")
+    db_options(p)
+    p.add_argument("--app-role", help="role the API connects as (SELECT and INSERT only)")
+    p.add_argument("--app-password", help="password for a newly created role")
+    p.set_defaults(func=cmd_db_setup)
+
+    p = sub.add_parser("integrate", help="append pending events to the log (PostgreSQL workers)")
+    db_options(p)
+    p.add_argument("--follow", action="store_true", help="keep integrating until stopped")
+    p.set_defaults(func=cmd_integrate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (LedgerError, ValueError, OSError) as exc:
+        message = exc.message if isinstance(exc, LedgerError) else str(exc)
+        print(f"sunshine: {message}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

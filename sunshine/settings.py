@@ -1,0 +1,33 @@
+"""Settings from the environment (SUNSHINE_*) and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.application import LedgerConfig
+from ledger.store.url import parse_database_url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SUNSHINE_")
+
+    data_dir: Path = Path("data")
+    database_url: str = ""  # default: sqlite:///<data_dir>/ledger.db
+    log_origin: str = "sunshine-ledger.localhost/log"
+    log_key: Path | None = None  # default: <data_dir>/log-key.pem, generated on first start
+    leaf_wait_seconds: float = 5.0
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
+
+    def ledger_config(self, create_tables: bool = True) -> LedgerConfig:
+        return LedgerConfig(
+            database=parse_database_url(self.resolved_database_url()),
+            data_dir=self.data_dir,
+            origin=self.log_origin,
+            log_key_path=self.log_key,
+            leaf_wait_seconds=self.leaf_wait_seconds,
+            create_tables=create_tables,
+        )

@@ -1,0 +1,106 @@
+"""`sunshine verify`: check a local database or a remote server, trusting only the log key."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ledger.log.merkle import ProofError, verify_consistency
+from ledger.log.note import Checkpoint, Verifier, parse_verifier_key
+from ledger.sources import RemoteLog, local_batches
+from ledger.verify import Report, VerificationFailed, open_checkpoint, verify_stream
+from sunshine.settings import Settings
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def _progress(err: TextIO) -> object:
+    state = {"last": 0}
+
+    def report(done: int, total: int) -> None:
+        if done - state["last"] >= 100_000 or done == total:
+            state["last"] = done
+            print(f"  verified {done:,}/{total:,} entries", file=err, flush=True)
+
+    return report
+
+
+def _old(path: Path | None, verifier: Verifier) -> Checkpoint | None:
+    if path is None:
+        return None
+    try:
+        note = path.read_bytes()
+    except OSError as exc:
+        raise VerificationFailed(f"cannot read {path}: {exc.strerror}") from None
+    return open_checkpoint(note, verifier, f"the older checkpoint {path}")
+
+
+def verify_local(settings: Settings, old_path: Path | None, log_key: str | None,
+                 jobs: int, err: TextIO = sys.stderr) -> Report:
+    from ledger.application import Ledger
+
+    config = settings.ledger_config(create_tables=False)
+    key_path = config.log_key_path or config.data_dir / "log-key.pem"
+    if log_key is None and not key_path.exists():
+        raise VerificationFailed(f"no log key at {key_path}; pass --log-key")
+    ledger = Ledger(config)
+    try:
+        verifier = parse_verifier_key(log_key) if log_key else ledger.signer.verifier
+        note = ledger.reader.checkpoint()
+        if note is None:
+            raise VerificationFailed("the log has no signed checkpoint")
+        checkpoint = open_checkpoint(note, verifier, "the latest checkpoint")
+        stored = ledger.reader.size()
+        if stored != checkpoint.size:
+            raise VerificationFailed(
+                f"the log holds {stored} entries but its latest checkpoint commits to "
+                f"{checkpoint.size}", min(stored, checkpoint.size)
+            )
+        old = _old(old_path, verifier)
+        batches = local_batches(ledger.db, ledger.events.recorder, checkpoint.size)
+        return verify_stream(batches, checkpoint, old, jobs, _progress(err))  # type: ignore[arg-type]
+    finally:
+        ledger.close()
+
+
+def verify_remote(url: str, old_path: Path | None, log_key: str | None, jobs: int,
+                  err: TextIO = sys.stderr) -> Report:
+    remote = RemoteLog(url)
+    try:
+        served = remote.verifier()
+        verifier = parse_verifier_key(log_key) if log_key else served
+        if log_key is None:
+            print(f"  trusting the server's log key {served.name}+{served.key_id.hex()}: "
+                  "pin it with --log-key", file=err)
+        checkpoint = open_checkpoint(remote.checkpoint(), verifier, "the server's checkpoint")
+        old = _old(old_path, verifier)
+        if old is not None and 0 < old.size <= checkpoint.size:
+            proof = [base64.b64decode(p) for p in remote.consistency(old.size, checkpoint.size)]
+            try:
+                verify_consistency(old.size, checkpoint.size, proof, old.root, checkpoint.root)
+            except ProofError as exc:
+                raise VerificationFailed(
+                    f"the server's consistency proof from size {old.size} does not verify: {exc}"
+                ) from None
+        return verify_stream(remote.batches(checkpoint.size), checkpoint, old, jobs,
+                             _progress(err))  # type: ignore[arg-type]
+    finally:
+        remote.close()
+
+
+def describe(report: Report) -> str:
+    assert report.checkpoint is not None
+    lines = [
+        f"OK: {report.size} entries, {report.signatures} actor signatures, "
+        f"{len(report.keys)} keys in the registry",
+        f"root {base64.b64encode(report.root).decode()} matches the checkpoint signed by "
+        f"{report.checkpoint.origin}",
+    ]
+    if report.consistent_with is not None:
+        lines.append(f"consistent with the older checkpoint of size {report.consistent_with.size}")
+    return "\n".join(lines)

@@ -1,0 +1,211 @@
+"""Shared fixtures: real SQLite files, real PostgreSQL databases, real HTTP servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger import signing
+from ledger.application import Ledger, LedgerConfig
+from ledger.store.url import DatabaseURL, parse_database_url
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+PG_URL = os.environ.get(
+    "SUNSHINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+PG_REQUIRED = os.environ.get("SUNSHINE_REQUIRE_POSTGRES") == "1"
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        with psycopg.connect(parse_database_url(PG_URL).conninfo(), connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip()
+
+
+_PG_PROBLEM = postgres_available()
+
+
+def require_postgres() -> None:
+    if _PG_PROBLEM is None:
+        return
+    if PG_REQUIRED:
+        pytest.fail(f"PostgreSQL is required here (SUNSHINE_REQUIRE_POSTGRES=1): {_PG_PROBLEM}")
+    pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {_PG_PROBLEM}")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[DatabaseURL]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    require_postgres()
+    admin = parse_database_url(PG_URL)
+    name = "sunshine_test_" + secrets.token_hex(6)
+    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.with_database(name)
+    finally:
+        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> DatabaseURL:
+    return parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseURL:
+    """Each contract test runs once per backend."""
+    if request.param == "sqlite":
+        return parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    url: DatabaseURL = request.getfixturevalue("pg_url")
+    return url
+
+
+def make_config(url: DatabaseURL, data_dir: Path, **overrides: Any) -> LedgerConfig:
+    return LedgerConfig(database=url, data_dir=data_dir, **overrides)
+
+
+@dataclass
+class Actor:
+    code: str
+    organisation: str
+    role: str
+    key: Ed25519PrivateKey
+
+    @property
+    def key_id(self) -> str:
+        return signing.key_id(self.key)
+
+    def command(self, kind: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return signing.new_command(kind, payload, actor=self.code, key=self.key, **extra)
+
+    def body(self, kind: str, payload: dict[str, Any], **extra: Any) -> bytes:
+        command = self.command(kind, payload, **extra)
+        return json.dumps(signing.sign(command, self.key), ensure_ascii=False).encode()
+
+
+@dataclass
+class World:
+    """A ledger with a genesis and a few registered organisations and actors."""
+
+    ledger: Ledger
+    admin: Actor
+    actors: dict[str, Actor] = field(default_factory=dict)
+
+    def submit(self, actor: Actor, kind: str, payload: dict[str, Any]) -> Any:
+        return self.ledger.submit(actor.body(kind, payload))
+
+    def add(self, org: str, kind: str, code: str, name: str = "某某单位") -> Actor:
+        if self.ledger.registry.organisation(org) is None:
+            self.submit(self.admin, "RegisterOrganisation",
+                        {"code": org, "name": name, "kind": kind, "region": "清河县"})
+        self.submit(self.admin, "RegisterActor",
+                    {"code": code, "organisation": org, "role": kind, "name": "测试人员"})
+        actor = Actor(code, org, kind, Ed25519PrivateKey.generate())
+        self.submit(self.admin, "RegisterKey",
+                    {"actor": code, "public_key": signing.public_b64(actor.key)})
+        self.actors[code] = actor
+        return actor
+
+
+def genesis(ledger: Ledger) -> Actor:
+    admin = Actor("czj-admin", "czj", "finance_office", Ed25519PrivateKey.generate())
+    command = admin.command("Genesis", {
+        "organisation": {"code": "czj", "name": "清河县财政局", "region": "清河县"},
+        "administrator": {"code": "czj-admin", "name": "赵志刚"},
+        "public_key": signing.public_b64(admin.key),
+    })
+    ledger.genesis(json.dumps(signing.sign(command, admin.key)).encode())
+    return admin
+
+
+@pytest.fixture
+def world(db_url: DatabaseURL, tmp_path: Path) -> Iterator[World]:
+    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
+    try:
+        w = World(ledger, genesis(ledger))
+        w.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
+        w.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        yield w
+    finally:
+        ledger.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(db: DatabaseURL, data_dir: Path, workers: int = 1) -> Server:
+    """`sunshine serve` in its own process, answering on a free loopback port."""
+    port = free_port()
+    env = dict(os.environ, SUNSHINE_DATA_DIR=str(data_dir), SUNSHINE_DATABASE_URL=_url(db))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sunshine.cli", "serve", "--port", str(port),
+         "--workers", str(workers)],
+        env=env, cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"sunshine serve exited with {process.returncode}")
+        try:
+            httpx.get(url + "/log/key", timeout=1)
+            return Server(url, process)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("sunshine serve did not answer within 30 s")
+
+
+def _url(db: DatabaseURL) -> str:
+    if db.is_sqlite:
+        return str(db)
+    auth = db.user + (f":{db.password}" if db.password else "")
+    return f"postgresql://{auth}@{db.host}:{db.port}/{db.dbname}"
+
+
+def sunshine(*args: str, data_dir: Path, db: DatabaseURL | None = None,
+             timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real `sunshine` command line."""
+    env = dict(os.environ, SUNSHINE_DATA_DIR=str(data_dir))
+    if db is not None:
+        env["SUNSHINE_DATABASE_URL"] = _url(db)
+    return subprocess.run(
+        [sys.executable, "-m", "sunshine.cli", *args], env=env, cwd=ROOT,
+        capture_output=True, text=True, timeout=timeout,
+    )
