@@ -18,16 +18,17 @@ class Settings(BaseSettings):
     log_origin: str = "sunshine-ledger.localhost/log"
     log_key: Path | None = None  # default: <data_dir>/log-key.pem, generated on first start
     leaf_wait_seconds: float = 5.0
+    create_tables: bool = True  # off when connecting as a role that may only SELECT/INSERT
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
 
-    def ledger_config(self, create_tables: bool = True) -> LedgerConfig:
+    def ledger_config(self, create_tables: bool | None = None) -> LedgerConfig:
         return LedgerConfig(
             database=parse_database_url(self.resolved_database_url()),
             data_dir=self.data_dir,
             origin=self.log_origin,
             log_key_path=self.log_key,
             leaf_wait_seconds=self.leaf_wait_seconds,
-            create_tables=create_tables,
+            create_tables=self.create_tables if create_tables is None else create_tables,
         )
