@@ -115,7 +115,7 @@ class RepositoryRegistry:
 
     def _get(self, kind: str, code: str, cls: type[A]) -> A | None:
         try:
-            aggregate = self.app.repository.get(stream_id(kind, code))
+            aggregate: Aggregate = self.app.repository.get(stream_id(kind, code))
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
@@ -155,12 +155,14 @@ class Ledger:
         envelope = parse_envelope(body)
         command = envelope.command
         if command.type == "Genesis":
-            raise Forbidden("rule registry.genesis: genesis is done once by the operator "
-                            "with `sunshine init`")
+            raise Forbidden(
+                "rule registry.genesis: genesis is done once by the operator with `sunshine init`"
+            )
         key = self._valid_key(command.key, command.actor)
         envelope.verify_with(_b64(key.public_key))
-        check_fresh(command, datetime.now(UTC), self.config.max_command_age,
-                    self.config.max_clock_skew)
+        check_fresh(
+            command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
+        )
         handler = HANDLERS.get(command.type)
         if handler is None:
             raise Invalid(f"unknown command type {command.type!r}", code="unknown_command")
@@ -189,16 +191,19 @@ class Ledger:
         if key.revoked:
             raise RevokedKey(f"key {key_id} was revoked: {key.revocation_reason}")
         if key.owner != actor:
-            raise Forbidden(f"rule registry.key_owner: key {key_id} belongs to {key.owner}, "
-                            f"not {actor}")
+            raise Forbidden(
+                f"rule registry.key_owner: key {key_id} belongs to {key.owner}, not {actor}"
+            )
         return key
 
     def _store(self, aggregates: list[Aggregate], guard: CommandGuard) -> Receipt:
         try:
             recordings = self.events.save(*aggregates, guard=guard)
         except IntegrityError:
-            raise Conflict("another command changed the same record at the same time; "
-                           "sign and send it again", code="concurrent_change") from None
+            raise Conflict(
+                "another command changed the same record at the same time; sign and send it again",
+                code="concurrent_change",
+            ) from None
         events = [
             {
                 "stream": str(r.notification.originator_id),
@@ -231,8 +236,13 @@ class Ledger:
         proofs = []
         for index in indices:
             leaf, proof = self.reader.inclusion(index, size)
-            proofs.append({"index": index, "leaf_hash": b64encode(leaf),
-                           "proof": [b64encode(p) for p in proof]})
+            proofs.append(
+                {
+                    "index": index,
+                    "leaf_hash": b64encode(leaf),
+                    "proof": [b64encode(p) for p in proof],
+                }
+            )
         return Receipt(events, note, size, proofs)
 
 

@@ -24,9 +24,7 @@ ACTOR_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
 KEY_PATTERN = re.compile(r"[0-9a-f]{16}\Z")
 NONCE_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}\Z")
 PROCUREMENT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
-RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})\Z"
-)
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})\Z")
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,9 @@ def parse_envelope(body: bytes) -> Envelope:
         raise MalformedCommand("signature must be a base64 string")
     sig = b64decode_strict(signature, "signature", length=64)
     command = parse_command(raw)
-    return Envelope(command=command, text=canonical_text(raw), signature=sig, signature_b64=signature)
+    return Envelope(
+        command=command, text=canonical_text(raw), signature=sig, signature_b64=signature
+    )
 
 
 def parse_command(raw: dict[str, Any]) -> Command:
@@ -110,8 +110,9 @@ def parse_command(raw: dict[str, Any]) -> Command:
 
 def check_fresh(command: Command, now: datetime, max_age: timedelta, max_skew: timedelta) -> None:
     if command.issued_at > now + max_skew:
-        raise Invalid("issued_at is in the future; check the signing computer's clock",
-                      code="not_fresh")
+        raise Invalid(
+            "issued_at is in the future; check the signing computer's clock", code="not_fresh"
+        )
     if command.issued_at < now - max_age:
         raise Invalid(
             f"issued_at is older than {max_age}; sign the command again", code="not_fresh"

@@ -49,8 +49,8 @@ async def read_body_limited(request: Request) -> bytes:
     status_code=201,
     summary="Submit a signed command",
     description=(
-        "Body: {\"command\": {type, procurement, payload, actor, key, issued_at, nonce}, "
-        "\"signature\": base64 Ed25519 over the RFC 8785 canonical JSON of command}. "
+        'Body: {"command": {type, procurement, payload, actor, key, issued_at, nonce}, '
+        '"signature": base64 Ed25519 over the RFC 8785 canonical JSON of command}. '
         f"At most {MAX_BODY_BYTES} bytes. Answers with the events recorded, their leaf "
         "indices and inclusion proofs against a fresh signed checkpoint (201), or 202 "
         "when the integrator has not reached them within the wait."
@@ -67,8 +67,9 @@ def checkpoint(ledger: LedgerDep) -> Response:
     note = ledger.reader.checkpoint()
     if note is None:
         raise NotFound("the log is empty: no checkpoint has been signed yet")
-    return Response(note, media_type="text/plain; charset=utf-8",
-                    headers={"Cache-Control": "no-cache"})
+    return Response(
+        note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @log.get("/key", response_class=PlainTextResponse, summary="The log's verifier key")
@@ -80,8 +81,11 @@ def key(ledger: LedgerDep) -> Response:
 def entry(index: int, ledger: LedgerDep) -> Response:
     if not 0 <= index <= MAX_POSITION:
         raise NotFound(f"no log entry at index {index}")
-    return Response(ledger.reader.entry(index), media_type="application/json",
-                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return Response(
+        ledger.reader.entry(index),
+        media_type="application/json",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
 
 
 @log.get(
@@ -89,8 +93,11 @@ def entry(index: int, ledger: LedgerDep) -> Response:
     summary="A run of leaves, one per line (NDJSON)",
     description=f"At most {MAX_ENTRIES_PER_PAGE} leaves from `start`; leaves hold no raw newline.",
 )
-def entries(start: Position, ledger: LedgerDep,
-            count: Annotated[int, Query(ge=1, le=MAX_ENTRIES_PER_PAGE)] = 100) -> Response:
+def entries(
+    start: Position,
+    ledger: LedgerDep,
+    count: Annotated[int, Query(ge=1, le=MAX_ENTRIES_PER_PAGE)] = 100,
+) -> Response:
     leaves = ledger.reader.entries(start, count)
     return Response(b"".join(leaf + b"\n" for leaf in leaves), media_type="application/x-ndjson")
 
@@ -98,8 +105,12 @@ def entries(start: Position, ledger: LedgerDep,
 @log.get("/proof/inclusion", summary="Inclusion proof of leaf `index` in the tree of `size`")
 def inclusion(index: Position, size: Size, ledger: LedgerDep) -> dict[str, object]:
     leaf, proof = ledger.reader.inclusion(index, size)
-    return {"index": index, "size": size, "leaf_hash": b64encode(leaf),
-            "proof": [b64encode(p) for p in proof]}
+    return {
+        "index": index,
+        "size": size,
+        "leaf_hash": b64encode(leaf),
+        "proof": [b64encode(p) for p in proof],
+    }
 
 
 @log.get("/proof/consistency", summary="Consistency proof from size `old` to size `size`")

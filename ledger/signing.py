@@ -20,9 +20,7 @@ from ledger.domain.registry import key_id_of
 
 
 def public_bytes(key: Ed25519PrivateKey) -> bytes:
-    return key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def key_id(key: Ed25519PrivateKey) -> str:

@@ -32,7 +32,7 @@ def local_batches(
             n.id: n
             for n in recorder.select_notifications(start=first, limit=len(rows) * 2 + 10, stop=last)
         }
-        batch = []
+        batch: list[tuple[int, bytes]] = []
         for idx, nid, leaf in rows:
             index, leaf = int(idx), bytes(leaf)
             if index != start + len(batch):

@@ -27,8 +27,16 @@ from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
 
 LEAF_FIELDS = {
-    "index", "stream", "version", "type", "recorded_at", "actor", "key", "command",
-    "signature", "data",
+    "index",
+    "stream",
+    "version",
+    "type",
+    "recorded_at",
+    "actor",
+    "key",
+    "command",
+    "signature",
+    "data",
 }
 BATCH = 2000
 
@@ -242,7 +250,9 @@ def _raise_bad(index: int | None) -> None:
         raise VerificationFailed("the actor's signature does not verify", index)
 
 
-def batched(rows: Iterator[tuple[int, bytes]], size: int = BATCH) -> Iterator[list[tuple[int, bytes]]]:
+def batched(
+    rows: Iterator[tuple[int, bytes]], size: int = BATCH
+) -> Iterator[list[tuple[int, bytes]]]:
     batch: list[tuple[int, bytes]] = []
     for row in rows:
         batch.append(row)

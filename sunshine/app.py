@@ -90,8 +90,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"code": code, "message": str(exc.detail)},
-                            status_code=exc.status_code)
+        return JSONResponse({"code": code, "message": str(exc.detail)}, status_code=exc.status_code)
 
     return app
 

@@ -30,8 +30,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
-        uvicorn.run("sunshine.app:app_from_environment", factory=True, host=args.host,
-                    port=args.port, workers=args.workers, log_level="warning")
+        uvicorn.run(
+            "sunshine.app:app_from_environment",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+        )
         return 0
     from sunshine.app import create_app
 
@@ -76,8 +82,16 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
         print(f"{out} exists; refusing to overwrite a key", file=sys.stderr)
         return 2
     signing.write_key(out, key)
-    print(json.dumps({"file": str(out), "key_id": signing.key_id(key),
-                      "public_key": signing.public_b64(key)}, indent=2))
+    print(
+        json.dumps(
+            {
+                "file": str(out),
+                "key_id": signing.key_id(key),
+                "public_key": signing.public_b64(key),
+            },
+            indent=2,
+        )
+    )
     return 0
 
 
@@ -95,8 +109,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if not isinstance(draft, dict) or "type" not in draft or "actor" not in draft:
         print("the command file needs at least type, actor and payload", file=sys.stderr)
         return 2
-    command = signing.new_command(draft["type"], draft.get("payload", {}), actor=draft["actor"],
-                                  key=key, procurement=draft.get("procurement"))
+    command = signing.new_command(
+        draft["type"],
+        draft.get("payload", {}),
+        actor=draft["actor"],
+        key=key,
+        procurement=draft.get("procurement"),
+    )
     body = signing.sign(command, key)
     response = httpx.post(args.url.rstrip("/") + "/commands", json=body, timeout=30)
     print(json.dumps(response.json(), ensure_ascii=False, indent=2))
@@ -155,10 +174,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         summary = DemoBuilder(ledger, settings.data_dir / "demo-keys").build()
     finally:
         ledger.close()
-    print(f"demo ledger: {settings.resolved_database_url()}\n"
-          f"  {summary.organisations} organisations, {summary.actors} actors, "
-          f"{summary.keys} keys, {summary.size} log entries\n"
-          f"  actor keys for `sunshine submit`: {settings.data_dir / 'demo-keys'}/")
+    print(
+        f"demo ledger: {settings.resolved_database_url()}\n"
+        f"  {summary.organisations} organisations, {summary.actors} actors, "
+        f"{summary.keys} keys, {summary.size} log entries\n"
+        f"  actor keys for `sunshine submit`: {settings.data_dir / 'demo-keys'}/"
+    )
     if args.no_serve:
         return 0
     args.workers = 1
@@ -172,8 +193,9 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
     settings = _settings(args)
     config = settings.ledger_config()
     if config.database.is_sqlite:
-        print("db-setup is for PostgreSQL; SQLite tables are created on first start",
-              file=sys.stderr)
+        print(
+            "db-setup is for PostgreSQL; SQLite tables are created on first start", file=sys.stderr
+        )
         return 2
     Ledger(config).close()  # creates the tables and triggers as the owner
     if args.app_role:
@@ -189,8 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def db_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", help="sqlite:///path or postgresql://user@host/db "
-                                    "(default: $SUNSHINE_DATABASE_URL or data/ledger.db)")
+        p.add_argument(
+            "--db",
+            help="sqlite:///path or postgresql://user@host/db "
+            "(default: $SUNSHINE_DATABASE_URL or data/ledger.db)",
+        )
         p.add_argument("--data-dir", help="where the log key lives (default: data)")
 
     p = sub.add_parser("serve", help="serve the API")

@@ -47,12 +47,35 @@ ORGANISATIONS: list[tuple[str, str, str]] = [
     ("qhx-fbfw", "清河县政府采购信息发布服务", "publisher"),
 ]
 
-PEOPLE = ["王建国", "李秀英", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴芳",
-          "徐明", "孙丽", "马超", "朱婷", "胡斌", "郭强", "何雪", "高峰", "林涛", "罗娟", "梁晨"]
+PEOPLE = [
+    "王建国",
+    "李秀英",
+    "张伟",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵磊",
+    "黄敏",
+    "周杰",
+    "吴芳",
+    "徐明",
+    "孙丽",
+    "马超",
+    "朱婷",
+    "胡斌",
+    "郭强",
+    "何雪",
+    "高峰",
+    "林涛",
+    "罗娟",
+    "梁晨",
+]
 
 
 def demo_key(name: str) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"sunshine-demo:{name}".encode()).digest())
+    return Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(f"sunshine-demo:{name}".encode()).digest()
+    )
 
 
 @dataclass
@@ -70,8 +93,13 @@ class DemoBuilder:
         self.admin = demo_key(ADMIN)
         self.counts = {"organisations": 0, "actors": 0, "keys": 0}
 
-    def _submit(self, kind: str, payload: dict[str, Any], actor: str = ADMIN,
-                key: Ed25519PrivateKey | None = None) -> None:
+    def _submit(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        actor: str = ADMIN,
+        key: Ed25519PrivateKey | None = None,
+    ) -> None:
         signer = key or self.admin
         body = signing.sign(signing.new_command(kind, payload, actor=actor, key=signer), signer)
         self.ledger.submit(json.dumps(body, ensure_ascii=False).encode())
@@ -87,8 +115,12 @@ class DemoBuilder:
         genesis = signing.new_command(
             "Genesis",
             {
-                "organisation": {"code": FINANCE[0], "name": FINANCE[1], "region": REGION,
-                                 "address": "清河县武松路88号"},
+                "organisation": {
+                    "code": FINANCE[0],
+                    "name": FINANCE[1],
+                    "region": REGION,
+                    "address": "清河县武松路88号",
+                },
                 "administrator": {"code": ADMIN, "name": "赵志刚"},
                 "public_key": signing.public_b64(self.admin),
             },
@@ -98,11 +130,19 @@ class DemoBuilder:
         self.ledger.genesis(json.dumps(signing.sign(genesis, self.admin)).encode())
         self.counts = {"organisations": 1, "actors": 1, "keys": 1}
         for n, (code, name, kind) in enumerate(ORGANISATIONS):
-            self._submit("RegisterOrganisation",
-                         {"code": code, "name": name, "kind": kind, "region": REGION})
+            self._submit(
+                "RegisterOrganisation", {"code": code, "name": name, "kind": kind, "region": REGION}
+            )
             actor = f"{code}-{'svc' if kind == 'publisher' else 'op'}"
-            self._submit("RegisterActor", {"code": actor, "organisation": code, "role": kind,
-                                           "name": PEOPLE[n % len(PEOPLE)]})
+            self._submit(
+                "RegisterActor",
+                {
+                    "code": actor,
+                    "organisation": code,
+                    "role": kind,
+                    "name": PEOPLE[n % len(PEOPLE)],
+                },
+            )
             key = demo_key(actor)
             self._submit("RegisterKey", {"actor": actor, "public_key": signing.public_b64(key)})
             self._save_key(actor, key)
@@ -111,15 +151,24 @@ class DemoBuilder:
             self.counts["keys"] += 1
         # An organisation keeps its own details current.
         hospital = demo_key("qhx-rmyy-op")
-        self._submit("AmendOrganisation", {"code": "qhx-rmyy", "address": "清河县长江路12号"},
-                     actor="qhx-rmyy-op", key=hospital)
+        self._submit(
+            "AmendOrganisation",
+            {"code": "qhx-rmyy", "address": "清河县长江路12号"},
+            actor="qhx-rmyy-op",
+            key=hospital,
+        )
         # A supplier reports a lost key: the old one is revoked, a new one registered.
         lost = demo_key("hb-xinda-op")
-        self._submit("RevokeKey", {"key_id": signing.key_id(lost),
-                                   "reason": "笔记本电脑遗失，密钥作废"}, actor="hb-xinda-op", key=lost)
+        self._submit(
+            "RevokeKey",
+            {"key_id": signing.key_id(lost), "reason": "笔记本电脑遗失，密钥作废"},
+            actor="hb-xinda-op",
+            key=lost,
+        )
         replacement = demo_key("hb-xinda-op#2")
-        self._submit("RegisterKey", {"actor": "hb-xinda-op",
-                                     "public_key": signing.public_b64(replacement)})
+        self._submit(
+            "RegisterKey", {"actor": "hb-xinda-op", "public_key": signing.public_b64(replacement)}
+        )
         (self.keys_dir / "hb-xinda-op.pem").unlink(missing_ok=True)
         self._save_key("hb-xinda-op", replacement)
         self.counts["keys"] += 1

@@ -40,8 +40,13 @@ def _old(path: Path | None, verifier: Verifier) -> Checkpoint | None:
     return open_checkpoint(note, verifier, f"the older checkpoint {path}")
 
 
-def verify_local(settings: Settings, old_path: Path | None, log_key: str | None,
-                 jobs: int, err: TextIO = sys.stderr) -> Report:
+def verify_local(
+    settings: Settings,
+    old_path: Path | None,
+    log_key: str | None,
+    jobs: int,
+    err: TextIO = sys.stderr,
+) -> Report:
     from ledger.application import Ledger
 
     config = settings.ledger_config(create_tables=False)
@@ -59,7 +64,8 @@ def verify_local(settings: Settings, old_path: Path | None, log_key: str | None,
         if stored != checkpoint.size:
             raise VerificationFailed(
                 f"the log holds {stored} entries but its latest checkpoint commits to "
-                f"{checkpoint.size}", min(stored, checkpoint.size)
+                f"{checkpoint.size}",
+                min(stored, checkpoint.size),
             )
         old = _old(old_path, verifier)
         batches = local_batches(ledger.db, ledger.events.recorder, checkpoint.size)
@@ -68,15 +74,19 @@ def verify_local(settings: Settings, old_path: Path | None, log_key: str | None,
         ledger.close()
 
 
-def verify_remote(url: str, old_path: Path | None, log_key: str | None, jobs: int,
-                  err: TextIO = sys.stderr) -> Report:
+def verify_remote(
+    url: str, old_path: Path | None, log_key: str | None, jobs: int, err: TextIO = sys.stderr
+) -> Report:
     remote = RemoteLog(url)
     try:
         served = remote.verifier()
         verifier = parse_verifier_key(log_key) if log_key else served
         if log_key is None:
-            print(f"  trusting the server's log key {served.name}+{served.key_id.hex()}: "
-                  "pin it with --log-key", file=err)
+            print(
+                f"  trusting the server's log key {served.name}+{served.key_id.hex()}: "
+                "pin it with --log-key",
+                file=err,
+            )
         checkpoint = open_checkpoint(remote.checkpoint(), verifier, "the server's checkpoint")
         old = _old(old_path, verifier)
         if old is not None and 0 < old.size <= checkpoint.size:
@@ -87,8 +97,7 @@ def verify_remote(url: str, old_path: Path | None, log_key: str | None, jobs: in
                 raise VerificationFailed(
                     f"the server's consistency proof from size {old.size} does not verify: {exc}"
                 ) from None
-        return verify_stream(remote.batches(checkpoint.size), checkpoint, old, jobs,
-                             _progress(err))  # type: ignore[arg-type]
+        return verify_stream(remote.batches(checkpoint.size), checkpoint, old, jobs, _progress(err))  # type: ignore[arg-type]
     finally:
         remote.close()
 

@@ -19,9 +19,7 @@ def only(payload: Mapping[str, Any], allowed: Iterable[str], where: str = "paylo
         raise Invalid(f"{where}: unknown field {unknown[0]!r}")
 
 
-def text(
-    payload: Mapping[str, Any], name: str, *, limit: int = 200, required: bool = True
-) -> str:
+def text(payload: Mapping[str, Any], name: str, *, limit: int = 200, required: bool = True) -> str:
     value = payload.get(name)
     if value is None:
         if required:
@@ -50,8 +48,10 @@ def code(payload: Mapping[str, Any], name: str) -> str:
 
 def choice(payload: Mapping[str, Any], name: str, enum: type[E]) -> E:
     value = payload.get(name)
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(e.value for e in enum)
-        raise Invalid(f"payload.{name} must be one of: {allowed}") from None
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(e.value for e in enum)
+    raise Invalid(f"payload.{name} must be one of: {allowed}")

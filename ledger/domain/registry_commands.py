@@ -119,8 +119,9 @@ def register_actor(
     }
     organisation = registry.organisation(data["organisation"])
     if organisation is None:
-        raise Invalid(f"organisation {data['organisation']} is not registered",
-                      code="unknown_organisation")
+        raise Invalid(
+            f"organisation {data['organisation']} is not registered", code="unknown_organisation"
+        )
     if organisation.kind.value != data["role"]:
         raise Invalid(
             f"rule registry.role_matches_organisation: a {data['role']} actor cannot belong "
@@ -132,7 +133,9 @@ def register_actor(
 
 
 def new_actor(signed: Signed, data: dict[str, Any]) -> Actor:
-    return Actor._create(Actor.Registered, id=stream_id("actor", data["code"]), **signed.fields(data))
+    return Actor._create(
+        Actor.Registered, id=stream_id("actor", data["code"]), **signed.fields(data)
+    )
 
 
 def register_key(
@@ -220,4 +223,8 @@ def genesis(payload: dict[str, Any], signed: Signed) -> tuple[list[Aggregate], b
     if signed.actor != admin_data["code"] or signed.key != key_id_of(public_key):
         raise Invalid("genesis must be signed by the administrator with the key it registers")
     actor = new_actor(signed, admin_data)
-    return [new_organisation(signed, org_data), actor, new_key(signed, actor, public_key)], public_key
+    return [
+        new_organisation(signed, org_data),
+        actor,
+        new_key(signed, actor, public_key),
+    ], public_key

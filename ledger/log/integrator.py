@@ -73,13 +73,17 @@ class Integrator:
             return size, 0
         tree = self._frontier(cur, size)
         leaves = []
-        nodes = []
+        nodes: list[tuple[int, int, bytes]] = []
         for offset, notification in enumerate(notifications):
             leaf = parts_of(notification).encode(size + offset)
             leaves.append((size + offset, notification.id, leaf))
-            nodes.extend((level, idx, digest) for (level, idx), digest in tree.append(leaf_hash(leaf)))
+            nodes.extend(
+                (level, idx, digest) for (level, idx), digest in tree.append(leaf_hash(leaf))
+            )
         self._check_last_checkpoint(cur)
-        cur.executemany("INSERT INTO log_leaves (idx, notification_id, leaf) VALUES (?, ?, ?)", leaves)
+        cur.executemany(
+            "INSERT INTO log_leaves (idx, notification_id, leaf) VALUES (?, ?, ?)", leaves
+        )
         cur.executemany("INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
         note = self.signer.sign(tree.size, tree.root())
         cur.execute(

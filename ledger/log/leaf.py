@@ -42,7 +42,7 @@ class LeafParts:
             f'"recorded_at":{_string(self.recorded_at)},"signature":{_string(self.signature)},'
             f'"stream":{_string(self.stream)},"type":{_string(self.type)},'
             f'"version":{self.version}}}'
-        ).encode("utf-8")
+        ).encode()
 
 
 @lru_cache(maxsize=256)

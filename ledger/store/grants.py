@@ -33,8 +33,11 @@ def grant_application_role(owner: DatabaseURL, role: str, password: str = "") ->
                 statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
             conn.execute(statement)
         ident = sql.Identifier(role)
-        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-            sql.Identifier(owner.dbname), ident))
+        conn.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(owner.dbname), ident
+            )
+        )
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident))
         for table in tables:
             name = sql.Identifier(table)

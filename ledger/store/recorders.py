@@ -95,14 +95,13 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         if guard is not None:
             # Writing first takes SQLite's write lock, so the read below is current.
             c.execute(
-                f"INSERT OR IGNORE INTO {NONCES_TABLE} (actor, nonce) VALUES (?, ?) "
-                "RETURNING 1",
+                f"INSERT OR IGNORE INTO {NONCES_TABLE} (actor, nonce) VALUES (?, ?) RETURNING 1",  # noqa: S608
                 (guard.actor, guard.nonce),
             )
             if c.fetchone() is None:
                 raise _replayed(guard)
             c.execute(
-                f"SELECT MAX(originator_version) FROM {self.events_table_name} "
+                f"SELECT MAX(originator_version) FROM {self.events_table_name} "  # noqa: S608
                 "WHERE originator_id = ?",
                 (guard.key_stream.hex,),
             )
@@ -116,7 +115,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         table = self.events_table_name
         self.sql_create_statements.extend(
-            SQL(s)  # type: ignore[arg-type]
+            SQL(s).format()  # statements are our own constants; format() makes them Composed
             for s in [
                 f"CREATE TABLE IF NOT EXISTS {NONCES_TABLE} (actor text NOT NULL, "
                 "nonce text NOT NULL, PRIMARY KEY (actor, nonce))",

@@ -119,11 +119,11 @@ class _PgCursor:
         self._cur = cur
 
     def execute(self, sql: str, params: Params = ()) -> _PgCursor:
-        self._cur.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+        self._cur.execute(sql.replace("?", "%s"), tuple(params))
         return self
 
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
-        self._cur.executemany(sql.replace("?", "%s"), rows)  # type: ignore[arg-type]
+        self._cur.executemany(sql.replace("?", "%s"), rows)
 
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._cur.fetchone()
@@ -154,7 +154,7 @@ class PostgresDatabase:
     def execute_script(self, statements: Sequence[str]) -> None:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             for statement in statements:
-                cur.execute(statement)  # type: ignore[arg-type]
+                cur.execute(statement)
 
     def close(self) -> None:
         self.pool.close()
