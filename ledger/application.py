@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
@@ -30,7 +31,7 @@ from ledger.log.integrator import Integrator
 from ledger.log.reader import LogReader
 from ledger.log.schema import POSTGRES, SQLITE
 from ledger.log.signer import LogSigner, load_or_create_key
-from ledger.store.recorders import CommandGuard
+from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sql import open_database
 from ledger.store.url import DatabaseURL
 
@@ -142,6 +143,7 @@ class Ledger:
         self.integrator = Integrator(self.db, self.events.recorder, self.signer)
         self.reader = LogReader(self.db)
         self.registry = RepositoryRegistry(self.events)
+        self._keys: dict[str, tuple[Key, Ed25519PublicKey]] = {}
         inline = config.inline_integration
         self.inline_integration = config.database.is_sqlite if inline is None else inline
 
@@ -153,13 +155,22 @@ class Ledger:
 
     def submit(self, body: bytes) -> Receipt:
         envelope = parse_envelope(body)
-        command = envelope.command
-        if command.type == "Genesis":
+        if envelope.command.type == "Genesis":
             raise Forbidden(
                 "rule registry.genesis: genesis is done once by the operator with `sunshine init`"
             )
-        key = self._valid_key(command.key, command.actor)
-        envelope.verify_with(_b64(key.public_key))
+        try:
+            return self._decide(envelope)
+        except KeyChanged:
+            # The cached key was stale (revoked or changed by another process): the
+            # insert refused it, so nothing was stored. Decide again on a fresh read.
+            self._keys.pop(envelope.command.key, None)
+            return self._decide(envelope)
+
+    def _decide(self, envelope: Envelope) -> Receipt:
+        command = envelope.command
+        key, public_key = self._valid_key(command.key, command.actor)
+        envelope.verify_with_key(public_key)
         check_fresh(
             command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
         )
@@ -184,17 +195,24 @@ class Ledger:
         guard = CommandGuard(envelope.command.actor, envelope.command.nonce, key_stream, None)
         return self._store(aggregates, guard)
 
-    def _valid_key(self, key_id: str, actor: str) -> Key:
-        key = self.registry.key(key_id)
-        if key is None:
-            raise UnknownKey(f"key {key_id} is not registered")
+    def _valid_key(self, key_id: str, actor: str) -> tuple[Key, Ed25519PublicKey]:
+        # Keys are cached without a read per command: the insert transaction checks
+        # the key's stream version, so a stale entry can never let a command through.
+        cached = self._keys.get(key_id)
+        if cached is None:
+            key = self.registry.key(key_id)
+            if key is None:
+                raise UnknownKey(f"key {key_id} is not registered")
+            cached = (key, Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))
+            self._keys[key_id] = cached
+        key = cached[0]
         if key.revoked:
             raise RevokedKey(f"key {key_id} was revoked: {key.revocation_reason}")
         if key.owner != actor:
             raise Forbidden(
                 f"rule registry.key_owner: key {key_id} belongs to {key.owner}, not {actor}"
             )
-        return key
+        return cached
 
     def _store(self, aggregates: list[Aggregate], guard: CommandGuard) -> Receipt:
         try:
@@ -204,6 +222,9 @@ class Ledger:
                 "another command changed the same record at the same time; sign and send it again",
                 code="concurrent_change",
             ) from None
+        for aggregate in aggregates:
+            if isinstance(aggregate, Key):
+                self._keys.pop(aggregate.key_id, None)
         events = [
             {
                 "stream": str(r.notification.originator_id),
@@ -244,10 +265,6 @@ class Ledger:
                 }
             )
         return Receipt(events, note, size, proofs)
-
-
-def _b64(text: str) -> bytes:
-    return base64.b64decode(text)
 
 
 def _signed(envelope: Envelope) -> Signed:

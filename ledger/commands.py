@@ -46,10 +46,11 @@ class Envelope:
     signature_b64: str
 
     def verify_with(self, public_key: bytes) -> None:
+        self.verify_with_key(Ed25519PublicKey.from_public_bytes(public_key))
+
+    def verify_with_key(self, public_key: Ed25519PublicKey) -> None:
         try:
-            Ed25519PublicKey.from_public_bytes(public_key).verify(
-                self.signature, self.text.encode("utf-8")
-            )
+            public_key.verify(self.signature, self.text.encode())
         except _CryptoInvalidSignature:
             raise InvalidSignature(
                 f"the signature does not verify with key {self.command.key}"

@@ -39,11 +39,16 @@ class CommandGuard:
     key_version: int | None  # None: the key's stream must not exist yet (genesis)
 
 
-def _key_changed() -> Conflict:
-    return Conflict(
+class KeyChanged(Conflict):
+    """The signing key's stream moved on after the command was checked."""
+
+    code = "key_changed"
+
+
+def _key_changed() -> KeyChanged:
+    return KeyChanged(
         "the signing key changed while the command was processed (revoked?); "
-        "re-sign with a valid key",
-        code="key_changed",
+        "re-sign with a valid key"
     )
 
 
