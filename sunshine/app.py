@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.application import Ledger
@@ -75,6 +75,11 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     )
     app.include_router(commands)
     app.include_router(log)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        # The public pages come with the projections; until then the API is the front door.
+        return RedirectResponse("/docs")
 
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
