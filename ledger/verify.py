@@ -181,6 +181,11 @@ class LogVerifier:
         if entry["type"] not in ("KeyRegistered", "KeyRevoked"):
             return
         data = entry["data"]
+        if _signed_key_change(entry["command"]) != _key_change(entry["type"], data):
+            # The registry is taken from the signed command, never from unsigned data.
+            raise VerificationFailed(
+                f"{entry['type']} data differs from the signed command it records", index
+            )
         if entry["type"] == "KeyRegistered":
             public_key = base64.b64decode(data["public_key"])
             if key_id_of(public_key) != data["key_id"] or data["key_id"] in self.keys:
@@ -243,6 +248,31 @@ def verify_stream(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return verifier.finish()
+
+
+def _signed_key_change(command: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What a key command signs: (event type, actor, public key) or (event type, key id)."""
+    payload = command.get("payload")
+    if not isinstance(payload, dict):
+        return None
+    kind = command.get("type")
+    if kind == "Genesis":
+        admin = payload.get("administrator")
+        actor = admin.get("code") if isinstance(admin, dict) else None
+        return ("KeyRegistered", actor, payload.get("public_key"))
+    if kind == "RegisterKey":
+        return ("KeyRegistered", payload.get("actor"), payload.get("public_key"))
+    if kind == "RevokeKey":
+        return ("KeyRevoked", payload.get("key_id"))
+    return None
+
+
+def _key_change(kind: str, data: Any) -> tuple[Any, ...] | None:
+    if not isinstance(data, dict):
+        return None
+    if kind == "KeyRegistered":
+        return (kind, data.get("actor"), data.get("public_key"))
+    return (kind, data.get("key_id"))
 
 
 def _raise_bad(index: int | None) -> None:

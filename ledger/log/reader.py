@@ -34,7 +34,8 @@ class LogReader:
 
     def entries(self, start: int, count: int) -> list[bytes]:
         if start < 0 or not 0 < count <= MAX_ENTRIES_PER_PAGE:
-            raise Invalid(f"start must be ≥ 0 and count between 1 and {MAX_ENTRIES_PER_PAGE}")
+            raise Invalid(f"start must be ≥ 0 and count between 1 and {MAX_ENTRIES_PER_PAGE}",
+                          status=400)
         with self.db.read() as cur:
             rows = cur.execute(
                 "SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
@@ -57,7 +58,8 @@ class LogReader:
         with self.db.read() as cur:
             _check_size(cur, size)
             if not 0 <= index < size:
-                raise Invalid(f"index must satisfy 0 ≤ index < size (got {index}, {size})")
+                raise Invalid(f"index must satisfy 0 ≤ index < size (got {index}, {size})",
+                              status=400)
             read = node_reader(cur)
             (leaf,) = read([(0, index)])
             return leaf, inclusion_proof(index, size, read)
@@ -66,7 +68,8 @@ class LogReader:
         with self.db.read() as cur:
             _check_size(cur, size)
             if not 0 < old <= size:
-                raise Invalid(f"old must satisfy 0 < old ≤ size (got {old}, {size})")
+                raise Invalid(f"old must satisfy 0 < old ≤ size (got {old}, {size})",
+                              status=400)
             return consistency_proof(old, size, node_reader(cur))
 
 
@@ -78,6 +81,6 @@ def _size(cur: Cursor) -> int:
 def _check_size(cur: Cursor, size: int) -> None:
     current = _size(cur)
     if size < 1:
-        raise Invalid(f"size must be ≥ 1 (got {size})")
+        raise Invalid(f"size must be ≥ 1 (got {size})", status=400)
     if size > current:
         raise NotFound(f"the log has {current} entries, fewer than size {size}")

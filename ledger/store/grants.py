@@ -21,7 +21,8 @@ ROLE_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
 
 
 def grant_application_role(owner: DatabaseURL, role: str, password: str = "") -> None:
-    """Create `role` if needed and give it SELECT, INSERT (and sequence use) only."""
+    """Create `role` if needed and give it SELECT, INSERT (and sequence use) only,
+    plus TRUNCATE on the event table for its write lock (the trigger refuses TRUNCATE)."""
     if not ROLE_PATTERN.match(role):
         raise ValueError(f"invalid role name {role!r}")
     tables = [*EVENT_TABLES, *LOG_TABLES]
@@ -44,4 +45,9 @@ def grant_application_role(owner: DatabaseURL, role: str, password: str = "") ->
             conn.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(name))
             conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(name, ident))
             conn.execute(sql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(name, ident))
+        # The event store serialises inserts with LOCK TABLE ... IN EXCLUSIVE MODE, which
+        # PostgreSQL allows only with UPDATE, DELETE or TRUNCATE on the table. TRUNCATE is
+        # the one the append-only trigger refuses as a whole statement, so grant that.
+        conn.execute(sql.SQL("GRANT TRUNCATE ON {} TO {}").format(
+            sql.Identifier("ledger_events"), ident))
         conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident))

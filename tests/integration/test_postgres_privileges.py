@@ -1,0 +1,143 @@
+"""PostgreSQL: the event and log tables are append-only in the database itself.
+
+`sunshine db-setup` creates the tables as their owner and grants the application's
+role SELECT and INSERT only. Connected as that role the ledger works; UPDATE, DELETE
+and TRUNCATE fail on privileges. Even the owner is stopped by the append-only trigger.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import World, _url, genesis, sunshine
+from psycopg import sql
+
+from ledger.application import Ledger, LedgerConfig
+from ledger.store.url import DatabaseURL
+
+pytestmark = pytest.mark.postgres
+
+GUARDED = ("ledger_events", "ledger_nonces", "log_leaves", "log_nodes", "log_checkpoints")
+
+
+@pytest.fixture
+def app_role(pg_url: DatabaseURL, tmp_path: Path) -> Iterator[str]:
+    role = "sunshine_app_" + secrets.token_hex(4)
+    try:
+        result = sunshine("db-setup", "--db", _url(pg_url), "--app-role", role,
+                          data_dir=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"role {role} may SELECT and INSERT only" in result.stdout
+        yield role
+    finally:
+        with psycopg.connect(pg_url.conninfo(), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                  (role,)).fetchone()
+            if exists:
+                ident = sql.Identifier(role)
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE usename = %s", (role,))
+                conn.execute(sql.SQL("DROP OWNED BY {}").format(ident))
+                conn.execute(sql.SQL("DROP ROLE {}").format(ident))
+
+
+def test_application_role_appends_but_cannot_rewrite(
+    pg_url: DatabaseURL, app_role: str, tmp_path: Path
+) -> None:
+    as_app = pg_url.with_user(app_role)
+    ledger = Ledger(LedgerConfig(database=as_app, data_dir=tmp_path, create_tables=False,
+                                 inline_integration=True))
+    try:
+        world = World(ledger, genesis(ledger))
+        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
+        receipt = world.submit(world.actors["rmyy-op"], "AmendOrganisation",
+                               {"code": "rmyy", "name": "清河县人民医院（新院区）"})
+        assert receipt.checkpoint is not None
+        size = receipt.size
+        assert size == 7  # genesis 3 + organisation, actor, key + the amendment
+    finally:
+        ledger.close()
+
+    with psycopg.connect(as_app.conninfo(), autocommit=True) as conn:
+        (user,) = conn.execute("SELECT current_user").fetchone() or ("",)
+        assert user == app_role
+        # Reading works, and so would appending.
+        (count,) = conn.execute("SELECT COUNT(*) FROM ledger_events").fetchone() or (0,)
+        assert count == size
+        attempts = [
+            "UPDATE ledger_events SET state = state",
+            "DELETE FROM ledger_events",
+            "UPDATE ledger_nonces SET nonce = nonce || 'x'",
+            "DELETE FROM ledger_nonces",
+            "UPDATE log_leaves SET leaf = leaf",
+            "DELETE FROM log_leaves WHERE idx = 0",
+            "DELETE FROM log_nodes",
+            "UPDATE log_checkpoints SET note = note",
+            "DELETE FROM log_checkpoints",
+            "TRUNCATE log_leaves, log_nodes, log_checkpoints",
+        ]
+        for statement in attempts:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                conn.execute(statement)  # type: ignore[arg-type]
+        # The role holds TRUNCATE on the event table only because the event store's
+        # write lock (LOCK TABLE ... IN EXCLUSIVE MODE) needs it; the trigger refuses it.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+            conn.execute("TRUNCATE ledger_events")
+        privileges = {
+            row[0] for row in conn.execute(
+                "SELECT privilege_type FROM information_schema.role_table_grants "
+                "WHERE grantee = current_user AND table_name = 'ledger_events'")
+        }
+        assert privileges == {"SELECT", "INSERT", "TRUNCATE"}
+        # Nor can the role hand itself more rights or disable the triggers.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("ALTER TABLE ledger_events DISABLE TRIGGER USER")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DROP TRIGGER ledger_events_append_only ON ledger_events")
+
+    # The owner is stopped by the trigger.
+    with psycopg.connect(pg_url.conninfo(), autocommit=True) as conn:
+        for table in GUARDED:
+            for statement in (f"UPDATE {table} SET {_column(table)} = {_column(table)}",
+                              f"DELETE FROM {table}",
+                              f"TRUNCATE {table}"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+                    conn.execute(statement)  # type: ignore[arg-type]
+        counts = {t: _count(conn, t) for t in GUARDED}
+    assert counts["ledger_events"] == size
+    assert counts["log_leaves"] == size
+    assert counts["ledger_nonces"] == 5  # one per command
+
+    # And the untouched ledger verifies.
+    result = sunshine("verify", "--db", _url(pg_url), data_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_verify_runs_as_the_application_role(pg_url: DatabaseURL, app_role: str,
+                                            tmp_path: Path) -> None:
+    """`sunshine verify` as the application role reads what it needs and writes nothing."""
+    as_app = pg_url.with_user(app_role)
+    ledger = Ledger(LedgerConfig(database=as_app, data_dir=tmp_path, create_tables=False,
+                                 inline_integration=True))
+    try:
+        genesis(ledger)
+    finally:
+        ledger.close()
+    result = sunshine("verify", "--db", _url(as_app), data_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK: 3 entries" in result.stdout
+
+
+def _column(table: str) -> str:
+    return {"ledger_events": "state", "ledger_nonces": "nonce", "log_leaves": "leaf",
+            "log_nodes": "hash", "log_checkpoints": "note"}[table]
+
+
+def _count(conn: psycopg.Connection[tuple[object, ...]], table: str) -> int:
+    row = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    return int(str(row[0]))
