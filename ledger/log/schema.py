@@ -16,7 +16,9 @@ SQLITE = [
     "hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS log_checkpoints (size INTEGER PRIMARY KEY, "
     "note TEXT NOT NULL, signed_at TEXT NOT NULL)",
-    *(s for t in TABLES for s in sqlite_append_only(t)),
+    *sqlite_append_only("log_leaves", ("idx",), ("notification_id",)),
+    *sqlite_append_only("log_nodes", ("level", "idx")),
+    *sqlite_append_only("log_checkpoints", ("size",)),
 ]
 
 POSTGRES = [

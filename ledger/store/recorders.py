@@ -12,12 +12,13 @@ The event tables, and the nonce table, are append-only in the database itself.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
@@ -56,8 +57,19 @@ def _replayed(guard: CommandGuard) -> ReplayedNonce:
     return ReplayedNonce(f"nonce {guard.nonce!r} of actor {guard.actor!r} was used before")
 
 
-def sqlite_append_only(table: str) -> list[str]:
+def sqlite_append_only(table: str, *unique: tuple[str, ...]) -> list[str]:
+    """Triggers refusing UPDATE and DELETE, and an INSERT that would overwrite a row.
+
+    SQLite's INSERT OR REPLACE deletes the conflicting row without firing DELETE
+    triggers, so each unique key of the table is checked before every insert.
+    """
+    taken = " OR ".join(
+        "(" + " AND ".join(f"{column} = NEW.{column}" for column in key) + ")" for key in unique
+    )
     return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} "  # noqa: S608
+        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE {taken}) "
+        f"BEGIN SELECT RAISE(ABORT, 'append-only: {table} already holds this row'); END",
         f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
         f"BEGIN SELECT RAISE(ABORT, 'append-only: UPDATE on {table} is refused'); END",
         f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
@@ -89,8 +101,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {NONCES_TABLE} (actor TEXT NOT NULL, "
             "nonce TEXT NOT NULL, PRIMARY KEY (actor, nonce)) WITHOUT ROWID",
-            *sqlite_append_only(self.events_table_name),
-            *sqlite_append_only(NONCES_TABLE),
+            *sqlite_append_only(
+                self.events_table_name, ("originator_id", "originator_version"), ("rowid",)
+            ),
+            *sqlite_append_only(NONCES_TABLE, ("actor", "nonce")),
         ]
 
     def _insert_events(
@@ -99,12 +113,13 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         guard: CommandGuard | None = kwargs.get("guard")
         if guard is not None:
             # Writing first takes SQLite's write lock, so the read below is current.
-            c.execute(
-                f"INSERT OR IGNORE INTO {NONCES_TABLE} (actor, nonce) VALUES (?, ?) RETURNING 1",  # noqa: S608
-                (guard.actor, guard.nonce),
-            )
-            if c.fetchone() is None:
-                raise _replayed(guard)
+            try:
+                c.execute(
+                    f"INSERT INTO {NONCES_TABLE} (actor, nonce) VALUES (?, ?)",  # noqa: S608
+                    (guard.actor, guard.nonce),
+                )
+            except (sqlite3.IntegrityError, IntegrityError):
+                raise _replayed(guard) from None
             c.execute(
                 f"SELECT MAX(originator_version) FROM {self.events_table_name} "  # noqa: S608
                 "WHERE originator_id = ?",

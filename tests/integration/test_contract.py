@@ -474,20 +474,34 @@ def test_tables_are_append_only_in_the_database(world: World) -> None:
         world.actors["rmyy-op"], "AmendOrganisation", {"code": "rmyy", "region": "清河县"}))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SQLite fires no DELETE trigger for INSERT OR REPLACE (recursive_triggers is off), "
-    "so a stored leaf can be overwritten in place; verify still detects it"))
-def test_sqlite_insert_or_replace_cannot_overwrite_a_leaf(world: World) -> None:
+OVERWRITES = [
+    "INSERT OR REPLACE INTO log_leaves (idx, notification_id, leaf) VALUES (0, 999999, x'7b7d')",
+    "INSERT OR REPLACE INTO log_leaves (idx, notification_id, leaf) VALUES (999999, 1, x'7b7d')",
+    "INSERT OR REPLACE INTO log_nodes (level, idx, hash) VALUES (0, 0, x'00')",
+    "INSERT OR REPLACE INTO log_checkpoints (size, note, signed_at) SELECT size, 'x', 'x' "
+    "FROM log_checkpoints LIMIT 1",
+    "INSERT OR REPLACE INTO stored_events (originator_id, originator_version, topic, state) "
+    "SELECT originator_id, originator_version, topic, x'7b7d' FROM stored_events LIMIT 1",
+    "INSERT OR REPLACE INTO stored_events (rowid, originator_id, originator_version, topic, state) "
+    "VALUES (1, 'x', 1, 't', x'7b7d')",
+    "INSERT OR REPLACE INTO ledger_nonces (actor, nonce) SELECT actor, nonce FROM ledger_nonces "
+    "LIMIT 1",
+]
+
+
+@pytest.mark.parametrize("statement", OVERWRITES)
+def test_sqlite_insert_or_replace_cannot_overwrite_a_row(world: World, statement: str) -> None:
     url = world.ledger.config.database
     if not url.is_sqlite:
         pytest.skip("PostgreSQL has no INSERT OR REPLACE; ON CONFLICT DO UPDATE fires UPDATE")
     assert url.path is not None
-    original = world.ledger.reader.entry(0)
+    before = state(world)
+    leaves = [world.ledger.reader.entry(i) for i in range(world.ledger.reader.size())]
     conn = sqlite3.connect(url.path, isolation_level=None)
     try:
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute("INSERT OR REPLACE INTO log_leaves (idx, notification_id, leaf) "
-                         "VALUES (0, 1, x'7b7d')")
+            conn.execute(statement)
     finally:
         conn.close()
-    assert world.ledger.reader.entry(0) == original
+    assert state(world) == before
+    assert [world.ledger.reader.entry(i) for i in range(world.ledger.reader.size())] == leaves
