@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.canonical import b64encode
 from ledger.commands import Envelope, check_fresh, parse_envelope
+from ledger.committer import GroupCommitter
 from ledger.domain.errors import Conflict, Forbidden, Invalid, RevokedKey, UnknownKey
 from ledger.domain.events import Signed
 from ledger.domain.registry import Actor, Key, Organisation, stream_id
@@ -146,6 +147,9 @@ class Ledger:
         self._keys: dict[str, tuple[Key, Ed25519PublicKey]] = {}
         inline = config.inline_integration
         self.inline_integration = config.database.is_sqlite if inline is None else inline
+        self.committer = GroupCommitter(
+            self.events, after_commit=self.integrator.integrate if self.inline_integration else None
+        )
 
     def close(self) -> None:
         self.events.close()
@@ -216,7 +220,7 @@ class Ledger:
 
     def _store(self, aggregates: list[Aggregate], guard: CommandGuard) -> Receipt:
         try:
-            recordings = self.events.save(*aggregates, guard=guard)
+            recordings = self.committer.store(aggregates, guard)
         except IntegrityError:
             raise Conflict(
                 "another command changed the same record at the same time; sign and send it again",
@@ -229,7 +233,7 @@ class Ledger:
             {
                 "stream": str(r.notification.originator_id),
                 "version": r.notification.originator_version,
-                "type": type(r.domain_event).event_type,  # type: ignore[attr-defined]
+                "type": type(r.domain_event).event_type,
                 "notification_id": r.notification.id,
             }
             for r in recordings
@@ -240,8 +244,6 @@ class Ledger:
 
     def _receipt(self, events: list[dict[str, Any]]) -> Receipt:
         ids = [e.pop("notification_id") for e in events]
-        if self.inline_integration:
-            self.integrator.integrate()
         deadline = time.monotonic() + self.config.leaf_wait_seconds
         indices = self.reader.leaf_indices(ids)
         while len(indices) < len(ids) and time.monotonic() < deadline:

@@ -34,8 +34,9 @@ class LogReader:
 
     def entries(self, start: int, count: int) -> list[bytes]:
         if start < 0 or not 0 < count <= MAX_ENTRIES_PER_PAGE:
-            raise Invalid(f"start must be ≥ 0 and count between 1 and {MAX_ENTRIES_PER_PAGE}",
-                          status=400)
+            raise Invalid(
+                f"start must be ≥ 0 and count between 1 and {MAX_ENTRIES_PER_PAGE}", status=400
+            )
         with self.db.read() as cur:
             rows = cur.execute(
                 "SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
@@ -58,8 +59,9 @@ class LogReader:
         with self.db.read() as cur:
             _check_size(cur, size)
             if not 0 <= index < size:
-                raise Invalid(f"index must satisfy 0 ≤ index < size (got {index}, {size})",
-                              status=400)
+                raise Invalid(
+                    f"index must satisfy 0 ≤ index < size (got {index}, {size})", status=400
+                )
             read = node_reader(cur)
             (leaf,) = read([(0, index)])
             return leaf, inclusion_proof(index, size, read)
@@ -68,8 +70,7 @@ class LogReader:
         with self.db.read() as cur:
             _check_size(cur, size)
             if not 0 < old <= size:
-                raise Invalid(f"old must satisfy 0 < old ≤ size (got {old}, {size})",
-                              status=400)
+                raise Invalid(f"old must satisfy 0 < old ≤ size (got {old}, {size})", status=400)
             return consistency_proof(old, size, node_reader(cur))
 
 

@@ -48,6 +48,7 @@ def grant_application_role(owner: DatabaseURL, role: str, password: str = "") ->
         # The event store serialises inserts with LOCK TABLE ... IN EXCLUSIVE MODE, which
         # PostgreSQL allows only with UPDATE, DELETE or TRUNCATE on the table. TRUNCATE is
         # the one the append-only trigger refuses as a whole statement, so grant that.
-        conn.execute(sql.SQL("GRANT TRUNCATE ON {} TO {}").format(
-            sql.Identifier("ledger_events"), ident))
+        conn.execute(
+            sql.SQL("GRANT TRUNCATE ON {} TO {}").format(sql.Identifier("ledger_events"), ident)
+        )
         conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident))

@@ -110,8 +110,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        guard: CommandGuard | None = kwargs.get("guard")
-        if guard is not None:
+        for guard in kwargs.get("guards", ()):
             # Writing first takes SQLite's write lock, so the read below is current.
             try:
                 c.execute(
@@ -156,14 +155,15 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         # Runs before the library's insert, outside its try block, so raising here
         # rolls the transaction back. Take the table lock first (the library takes
         # it again, harmlessly) so the checks serialise with every other insert.
-        guard: CommandGuard | None = kwargs.get("guard")
-        if guard is None:
+        guards: Sequence[CommandGuard] = kwargs.get("guards", ())
+        if not guards:
             return
         self._lock_table(curs)
-        curs.execute(self._insert_nonce, (guard.actor, guard.nonce), prepare=True)
-        if curs.fetchone() is None:
-            raise _replayed(guard)
-        curs.execute(self._key_version, (guard.key_stream,), prepare=True)
-        row = curs.fetchone()
-        if row is None or row["v"] != guard.key_version:
-            raise _key_changed()
+        for guard in guards:
+            curs.execute(self._insert_nonce, (guard.actor, guard.nonce), prepare=True)
+            if curs.fetchone() is None:
+                raise _replayed(guard)
+            curs.execute(self._key_version, (guard.key_stream,), prepare=True)
+            row = curs.fetchone()
+            if row is None or row["v"] != guard.key_version:
+                raise _key_changed()

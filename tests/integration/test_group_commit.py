@@ -1,0 +1,51 @@
+"""Concurrent commands share commits, yet each gets exactly its own outcome."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from conftest import World, sunshine
+
+from ledger.domain.errors import LedgerError
+
+
+def test_concurrent_commands_each_get_their_own_outcome(world: World, tmp_path: Path) -> None:
+    admin = world.admin
+    fresh = [
+        admin.body("RegisterOrganisation",
+                   {"code": f"org-{i:03}", "name": f"清河县第{i}小学", "kind": "purchaser",
+                    "region": "清河县"})
+        for i in range(60)
+    ]
+    clash = admin.body("RegisterOrganisation",
+                       {"code": "org-clash", "name": "重复登记", "kind": "purchaser",
+                        "region": "清河县"})
+    # Every fresh command twice (the second is a replay) and one record registered
+    # by two different commands: all sent at once from many threads.
+    bodies = fresh + fresh + [clash, admin.body("RegisterOrganisation", {
+        "code": "org-clash", "name": "重复登记", "kind": "purchaser", "region": "清河县"})]
+    before = world.ledger.reader.size()
+
+    def send(body: bytes) -> str:
+        try:
+            receipt = world.ledger.submit(body)
+        except LedgerError as exc:
+            return exc.code
+        return "accepted" if receipt.events else "empty"
+
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(send, bodies))
+
+    assert outcomes.count("accepted") == 61
+    # The two commands for one record: one lands, the other is refused, whether it
+    # was decided before the first was stored (a version clash) or after (exists).
+    assert sorted(outcomes[-2:]) in (["accepted", "concurrent_change"], ["accepted", "exists"])
+    for i in range(60):
+        assert sorted([outcomes[i], outcomes[60 + i]]) in (
+            ["accepted", "replayed_nonce"], ["accepted", "exists"])
+    assert world.ledger.integrator.integrate() == before + 61
+    url = world.ledger.config.database
+    world.ledger.close()
+    result = sunshine("verify", "--jobs", "1", data_dir=tmp_path, db=url)
+    assert result.returncode == 0, result.stdout + result.stderr
