@@ -244,6 +244,8 @@ class Ledger:
 
     def _receipt(self, events: list[dict[str, Any]]) -> Receipt:
         ids = [e.pop("notification_id") for e in events]
+        if not self.inline_integration and self.config.leaf_wait_seconds <= 0:
+            return Receipt(events)  # fire and forget: the client asked not to wait
         deadline = time.monotonic() + self.config.leaf_wait_seconds
         indices = self.reader.leaf_indices(ids)
         while len(indices) < len(ids) and time.monotonic() < deadline:

@@ -8,6 +8,7 @@ assembled from canonical pieces without re-encoding.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -36,6 +37,20 @@ class Signed:
 
 def _canonical(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class ValueAggregate(Aggregate):
+    """An aggregate whose attributes are all immutable values (str, int, enum, UUID).
+
+    The event store's cache hands out a copy of a cached aggregate for each command;
+    for such an aggregate a shallow copy with its own pending-event list is a full
+    copy, and far cheaper than `copy.deepcopy` walking UUIDs and datetimes.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ValueAggregate:
+        clone = copy.copy(self)
+        clone._pending_events = list(self._pending_events)  # events are immutable
+        return clone
 
 
 class SignedEvent(Aggregate.Event):

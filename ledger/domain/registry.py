@@ -12,9 +12,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate
-
-from ledger.domain.events import SignedCreated, SignedEvent
+from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
 
 NAMESPACE = UUID("6f1c7c3e-2b8a-5d43-9a57-3c1e0f7b8d21")
 
@@ -40,7 +38,7 @@ def key_id_of(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:16]
 
 
-class Organisation(Aggregate):
+class Organisation(ValueAggregate):
     """A purchaser, agency, supplier, finance office, inspectorate or publisher."""
 
     class Registered(SignedCreated):
@@ -67,7 +65,7 @@ class Organisation(Aggregate):
         self.address = values.get("address", self.address)
 
 
-class Actor(Aggregate):
+class Actor(ValueAggregate):
     """A person or service acting for one organisation in one role."""
 
     class Registered(SignedCreated):
@@ -81,7 +79,7 @@ class Actor(Aggregate):
         self.name: str = values["name"]
 
 
-class Key(Aggregate):
+class Key(ValueAggregate):
     """An actor's Ed25519 public key; valid from its registration until revoked."""
 
     class Registered(SignedCreated):
