@@ -17,10 +17,12 @@ def node_reader(cur: Cursor) -> Callable[[Sequence[NodeId]], Sequence[bytes]]:
         if not ids:
             return []
         wanted = list(dict.fromkeys(ids))
-        values = ",".join("(?,?)" for _ in wanted)
+        # One primary-key lookup per node. SQLite plans `(level, idx) IN (VALUES …)`
+        # as a scan of the whole table, so the OR form is used on both backends.
+        where = " OR ".join("(level = ? AND idx = ?)" for _ in wanted)
         params = [n for node in wanted for n in node]
         rows = cur.execute(
-            f"SELECT level, idx, hash FROM log_nodes WHERE (level, idx) IN (VALUES {values})",  # noqa: S608
+            f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
             params,
         ).fetchall()
         found = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
