@@ -120,11 +120,12 @@ class LogVerifier:
         if entry["index"] != index:
             raise VerificationFailed(f"leaf says it is entry {entry['index']}", index)
         try:
-            if canonical(entry) != leaf:
-                raise VerificationFailed("leaf is not RFC 8785 canonical JSON", index)
+            signed = _split_canonical(entry, leaf)
         except (TypeError, ValueError):
             raise VerificationFailed("leaf holds values outside canonical JSON", index) from None
-        self.pending.append(self._signature_job(index, entry))
+        if signed is None:
+            raise VerificationFailed("leaf is not RFC 8785 canonical JSON", index)
+        self.pending.append(self._signature_job(index, entry, signed))
         self.tree.append(leaf_hash(leaf))
         if self.old is not None and self.tree.size == self.old.size:
             if self.tree.root() != self.old.root:
@@ -135,7 +136,7 @@ class LogVerifier:
                 )
             self.report.consistent_with = self.old
 
-    def _signature_job(self, index: int, entry: dict[str, Any]) -> SignatureJob:
+    def _signature_job(self, index: int, entry: dict[str, Any], signed: bytes) -> SignatureJob:
         command = entry["command"]
         if not isinstance(command, dict):
             raise VerificationFailed("command is not an object", index)
@@ -166,7 +167,7 @@ class LogVerifier:
             signature = base64.b64decode(entry["signature"], validate=True)
         except (binascii.Error, ValueError, TypeError):
             raise VerificationFailed("signature is not base64", index) from None
-        return (index, public_key, signature, canonical(command))
+        return (index, public_key, signature, signed)
 
     def _genesis_key(self, index: int, command: dict[str, Any]) -> bytes:
         try:
@@ -248,6 +249,25 @@ def verify_stream(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return verifier.finish()
+
+
+def _split_canonical(entry: dict[str, Any], leaf: bytes) -> bytes | None:
+    """The canonical bytes of the leaf's command, or None if the leaf is not canonical.
+
+    Encodes the command once and the rest of the leaf once (with the command as
+    null), instead of the whole leaf and then the command again: "actor" is the
+    only key before "command", so the command's position in the leaf is known.
+    """
+    command = canonical(entry["command"])
+    rest = canonical({**entry, "command": None})
+    head = len(b'{"actor":') + len(canonical(entry["actor"])) + len(b',"command":')
+    if rest[head : head + 4] != b"null":
+        return None
+    if leaf[:head] != rest[:head] or leaf[head : head + len(command)] != command:
+        return None
+    if leaf[head + len(command) :] != rest[head + 4 :]:
+        return None
+    return command
 
 
 def _signed_key_change(command: dict[str, Any]) -> tuple[Any, ...] | None:
