@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -112,8 +112,8 @@ class LogVerifier:
         if index != self.tree.size:
             raise VerificationFailed(f"expected entry {self.tree.size}, got {index}", index)
         try:
-            entry = json.loads(leaf)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            entry = orjson.loads(leaf)
+        except orjson.JSONDecodeError:
             raise VerificationFailed("leaf is not valid JSON", index) from None
         if not isinstance(entry, dict) or set(entry) != LEAF_FIELDS:
             raise VerificationFailed("leaf does not have the fields of the leaf format", index)
@@ -260,8 +260,10 @@ def _split_canonical(entry: dict[str, Any], leaf: bytes) -> bytes | None:
     """
     command = canonical(entry["command"])
     rest = canonical({**entry, "command": None})
-    head = len(b'{"actor":') + len(canonical(entry["actor"])) + len(b',"command":')
-    if rest[head : head + 4] != b"null":
+    # The actor is a JSON string, whose encoding cannot hold an unescaped '",', so the
+    # first ',"command":' ends it.
+    head = rest.find(b',"command":null') + len(b',"command":')
+    if head < len(b',"command":'):
         return None
     if leaf[:head] != rest[:head] or leaf[head : head + len(command)] != command:
         return None

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import orjson
 from eventsourcing.domain import Aggregate
 
 
@@ -36,7 +37,7 @@ class Signed:
 
 
 def _canonical(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
 class ValueAggregate(Aggregate):

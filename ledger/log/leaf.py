@@ -8,15 +8,30 @@ index, key, recorded_at, signature, stream, type, version) without re-encoding.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
-_string = json.JSONEncoder(ensure_ascii=False).encode
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_PLAIN = re.compile(r"[A-Za-z0-9+/=:._-]*\Z")
+
+
+def _string(text: str) -> str:
+    """A JSON string; ids, keys, signatures and times need no escaping and skip the encoder."""
+    return f'"{text}"' if _PLAIN.match(text) else _encode(text)
+
+
+def _recorded_at(stored: str) -> str:
+    # The event store writes UTC timestamps as 2026-11-25T19:52:40.843954+00:00.
+    if len(stored) == 32 and stored.endswith("+00:00"):
+        return stored[:26] + "Z"
+    return rfc3339(datetime.fromisoformat(stored))
 
 
 def rfc3339(moment: datetime) -> str:
@@ -56,12 +71,12 @@ def event_type_of(topic: str) -> str:
 
 def parts_of(notification: Notification) -> LeafParts:
     """Read the stored event's own fields; no cipher or compressor is configured."""
-    state = json.loads(notification.state)
+    state = orjson.loads(notification.state)
     return LeafParts(
         stream=str(notification.originator_id),
         version=notification.originator_version,
         type=event_type_of(notification.topic),
-        recorded_at=rfc3339(datetime.fromisoformat(state["timestamp"]["_data_"])),
+        recorded_at=_recorded_at(state["timestamp"]["_data_"]),
         actor=state["actor"],
         key=state["key"],
         command=state["command"],
