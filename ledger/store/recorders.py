@@ -111,22 +111,27 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         for guard in kwargs.get("guards", ()):
-            # Writing first takes SQLite's write lock, so the read below is current.
+            # One statement: the nonce is recorded only while the key's stream is
+            # still at the version the command was checked against. It is the first
+            # write, so it takes SQLite's write lock and reads the current state.
             try:
                 c.execute(
-                    f"INSERT INTO {NONCES_TABLE} (actor, nonce) VALUES (?, ?)",  # noqa: S608
-                    (guard.actor, guard.nonce),
+                    self._guarded_nonce,
+                    (guard.actor, guard.nonce, guard.key_stream.hex, guard.key_version),
                 )
             except (sqlite3.IntegrityError, IntegrityError):
                 raise _replayed(guard) from None
-            c.execute(
-                f"SELECT MAX(originator_version) FROM {self.events_table_name} "  # noqa: S608
-                "WHERE originator_id = ?",
-                (guard.key_stream.hex,),
-            )
-            if c.fetchone()[0] != guard.key_version:
+            if c.fetchone() is None:
                 raise _key_changed()
         return super()._insert_events(c, stored_events, **kwargs)
+
+    @property
+    def _guarded_nonce(self) -> str:
+        return (
+            f"INSERT INTO {NONCES_TABLE} (actor, nonce) SELECT ?, ? "  # noqa: S608
+            f"WHERE (SELECT MAX(originator_version) FROM {self.events_table_name} "
+            "WHERE originator_id = ?) IS ? RETURNING 1"
+        )
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -142,12 +147,16 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 *pg_append_only(NONCES_TABLE),
             ]
         )
+        # One round trip on the usual path: the nonce is recorded only while the
+        # key's stream is still at the version the command was checked against.
         self._insert_nonce = SQL(
-            "INSERT INTO {0} (actor, nonce) VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING 1"
-        ).format(Identifier(NONCES_TABLE))
-        self._key_version = SQL(
-            "SELECT MAX(originator_version) AS v FROM {0}.{1} WHERE originator_id = %s"
-        ).format(Identifier(self.datastore.schema), Identifier(table))
+            "INSERT INTO {0} (actor, nonce) SELECT %s, %s "
+            "WHERE (SELECT MAX(originator_version) FROM {1}.{2} WHERE originator_id = %s) "
+            "IS NOT DISTINCT FROM %s::bigint ON CONFLICT DO NOTHING RETURNING 1"
+        ).format(Identifier(NONCES_TABLE), Identifier(self.datastore.schema), Identifier(table))
+        self._nonce_used = SQL("SELECT 1 FROM {0} WHERE actor = %s AND nonce = %s").format(
+            Identifier(NONCES_TABLE)
+        )
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -160,10 +169,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             return
         self._lock_table(curs)
         for guard in guards:
-            curs.execute(self._insert_nonce, (guard.actor, guard.nonce), prepare=True)
+            curs.execute(
+                self._insert_nonce,
+                (guard.actor, guard.nonce, guard.key_stream, guard.key_version),
+                prepare=True,
+            )
             if curs.fetchone() is None:
-                raise _replayed(guard)
-            curs.execute(self._key_version, (guard.key_stream,), prepare=True)
-            row = curs.fetchone()
-            if row is None or row["v"] != guard.key_version:
+                # Refused: tell a replay from a key that moved on.
+                curs.execute(self._nonce_used, (guard.actor, guard.nonce))
+                if curs.fetchone() is not None:
+                    raise _replayed(guard)
                 raise _key_changed()

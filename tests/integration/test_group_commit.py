@@ -49,3 +49,31 @@ def test_concurrent_commands_each_get_their_own_outcome(world: World, tmp_path: 
     world.ledger.close()
     result = sunshine("verify", "--jobs", "1", data_dir=tmp_path, db=url)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_key_revoked_by_another_process_is_refused(world: World, tmp_path: Path) -> None:
+    """Ledger A has the supplier's key cached; ledger B (another process in
+    production) revokes it; A must refuse the next command signed with it."""
+    from conftest import make_config
+
+    from ledger.application import Ledger
+    from ledger.domain.errors import RevokedKey
+
+    supplier = world.actors["kangtai-op"]
+    world.submit(supplier, "AmendOrganisation", {"code": "kangtai", "region": "邢台市"})
+    other = Ledger(make_config(world.ledger.config.database, tmp_path, inline_integration=True))
+    try:
+        other.submit(world.admin.body("RevokeKey", {"key_id": supplier.key_id,
+                                                    "reason": "离职，密钥作废"}))
+    finally:
+        other.close()
+    size = world.ledger.reader.size()
+    events = world.ledger.events.recorder.max_notification_id()
+    try:
+        world.submit(supplier, "AmendOrganisation", {"code": "kangtai", "region": "石家庄市"})
+    except RevokedKey as refusal:
+        assert supplier.key_id in refusal.message
+    else:
+        raise AssertionError("a command signed with a revoked key was accepted")
+    assert world.ledger.reader.size() == size
+    assert world.ledger.events.recorder.max_notification_id() == events
