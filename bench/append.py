@@ -10,6 +10,12 @@ client's cost) of RegisterOrganisation then AmendOrganisation by the administrat
 (b) full path on SQLite: inline integration, so the receipt carries the leaf index, an
     inclusion proof and a fresh checkpoint — information.
 
+Each is measured twice: one client submitting commands one after another, and
+CLIENTS concurrent clients (threads, as the API's thread pool serves them) each
+creating then amending its own aggregates. Under concurrency the ledger's group
+commit lets commands share a durable commit while others are being verified; the
+plain app saves each event in its own transaction, as eventsourcing does.
+
 Rounds alternate the sides (rotating which goes first) so machine noise hits all alike;
 each figure is the median of its rounds, the ratio is median(ours) / median(plain).
 """
@@ -20,6 +26,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +66,24 @@ class PlainProcurement(Application):  # type: ignore[type-arg]
     name = "PlainProcurement"
 
 
-def plain_round(app: PlainProcurement, n: int, tag: str) -> float:
+CLIENTS = 8
+
+
+def plain_round(app: PlainProcurement, n: int, tag: str, clients: int = 1) -> float:
     """events/s of n/2 creates then n/2 get/amend/save."""
     half = n // 2
+    if clients > 1:
+        def pair(i: int) -> None:
+            tender = Tender(title=f"某某旗人民医院医疗设备采购单位 {tag}-{i}", budget="1234567.89")
+            app.save(tender)
+            tender = app.repository.get(tender.id)
+            tender.amend("更正公告 " + "x" * 180)
+            app.save(tender)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(pair, range(half)))
+        return 2 * half / (time.perf_counter() - started)
     started = time.perf_counter()
     ids = []
     for i in range(half):
@@ -83,13 +105,22 @@ class OurSide:
         self.admin = do_genesis(self.ledger)
         self.rounds = 0
 
-    def round(self, n: int) -> float:
+    def round(self, n: int, clients: int = 1) -> float:
         half = n // 2
         prefix = f"r{self.rounds}"
         self.rounds += 1
         registrations = organisation_bodies(self.admin, prefix, half)
         amendments = amendment_bodies(self.admin, prefix, half)
         submit = self.ledger.submit
+        if clients > 1:
+            def pair(bodies: tuple[bytes, bytes]) -> None:
+                submit(bodies[0])
+                submit(bodies[1])
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(clients) as pool:
+                list(pool.map(pair, zip(registrations, amendments, strict=True)))
+            return 2 * half / (time.perf_counter() - started)
         started = time.perf_counter()
         for body in registrations:
             submit(body)
@@ -137,6 +168,9 @@ def bench_sqlite(n: int, rounds: int) -> list[Result]:
                 "plain": lambda k, tag: plain_round(plain, k, tag),
                 "append_only": lambda k, _tag: append_only.round(k),
                 "full_path": lambda k, _tag: full.round(k),
+                "plain_concurrent": lambda k, tag: plain_round(plain, k, "c" + tag, CLIENTS),
+                "append_only_concurrent": lambda k, _tag: append_only.round(k, CLIENTS),
+                "full_path_concurrent": lambda k, _tag: full.round(k, CLIENTS),
             }, n, rounds, "sqlite")
         finally:
             plain.close()
@@ -147,7 +181,22 @@ def bench_sqlite(n: int, rounds: int) -> list[Result]:
     b = statistics.median(rates["full_path"])
     common = {"events_per_round": n, "rounds": rounds,
               "plain": _summary(rates["plain"])}
+    cbase = statistics.median(rates["plain_concurrent"])
+    ca = statistics.median(rates["append_only_concurrent"])
+    cb = statistics.median(rates["full_path_concurrent"])
+    ccommon = {"events_per_round": n, "rounds": rounds, "clients": CLIENTS,
+               "plain": _summary(rates["plain_concurrent"])}
     return [
+        Result("append_sqlite_concurrent", f"append only, SQLite, {CLIENTS} clients",
+               f"ratio ≥ {TARGET}", ca, "events/s", cbase,
+               f"plain eventsourcing, {CLIENTS} clients", ca / cbase, ca / cbase >= TARGET,
+               {**ccommon, "ours": _summary(rates["append_only_concurrent"]),
+                "config": "inline_integration=False, leaf_wait_seconds=0"}),
+        Result("append_sqlite_full_concurrent",
+               f"full path (leaf+proof+checkpoint), SQLite, {CLIENTS} clients", "information",
+               cb, "events/s", cbase, f"plain eventsourcing, {CLIENTS} clients", cb / cbase,
+               None, {**ccommon, "ours": _summary(rates["full_path_concurrent"]),
+                      "config": "inline_integration=True"}),
         Result("append_sqlite", "append only, SQLite", f"ratio ≥ {TARGET}", a, "events/s",
                base, "plain eventsourcing", a / base, a / base >= TARGET,
                {**common, "ours": _summary(rates["append_only"]),
@@ -173,13 +222,24 @@ def bench_postgres(n: int, rounds: int) -> list[Result]:
             rates = alternate({
                 "plain": lambda k, tag: plain_round(plain, k, tag),
                 "append_only": lambda k, _tag: ours.round(k),
+                "plain_concurrent": lambda k, tag: plain_round(plain, k, "c" + tag, CLIENTS),
+                "append_only_concurrent": lambda k, _tag: ours.round(k, CLIENTS),
             }, n, rounds, "postgres")
         finally:
             plain.close()
             ours.close()
     base = statistics.median(rates["plain"])
     a = statistics.median(rates["append_only"])
+    cbase = statistics.median(rates["plain_concurrent"])
+    ca = statistics.median(rates["append_only_concurrent"])
     return [
+        Result("append_postgres_concurrent", f"append only, PostgreSQL, {CLIENTS} clients",
+               f"ratio ≥ {TARGET}", ca, "events/s", cbase,
+               f"plain eventsourcing, {CLIENTS} clients", ca / cbase, ca / cbase >= TARGET,
+               {"events_per_round": n, "rounds": rounds, "clients": CLIENTS,
+                "plain": _summary(rates["plain_concurrent"]),
+                "ours": _summary(rates["append_only_concurrent"]),
+                "config": "inline_integration=False, leaf_wait_seconds=0"}),
         Result("append_postgres", "append only, PostgreSQL", f"ratio ≥ {TARGET}", a, "events/s",
                base, "plain eventsourcing", a / base, a / base >= TARGET,
                {"events_per_round": n, "rounds": rounds, "plain": _summary(rates["plain"]),

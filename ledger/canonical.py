@@ -79,30 +79,52 @@ def parse_strict(raw: bytes) -> JSONValue:
     return value
 
 
-def validate(value: JSONValue, where: str = "$", depth: int = 0) -> None:
+Path = tuple[object, ...]  # (parent path, key or index): built cheaply, named on error
+
+
+def _name(path: Path) -> str:
+    parts: list[str] = []
+    while len(path) == 2:
+        path, step = path  # type: ignore[assignment]
+        parts.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return str(path[0]) + "".join(reversed(parts))
+
+
+def validate(value: JSONValue, where: str = "$") -> None:
     """Check a parsed value lies in the domain where `canonical` equals RFC 8785."""
+    _validate(value, (where,), 0)
+
+
+def _validate(value: JSONValue, path: Path, depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise MalformedCommand(f"{where}: nested deeper than {MAX_DEPTH} levels")
-    if isinstance(value, bool) or value is None:
+        raise MalformedCommand(f"{_name(path)}: nested deeper than {MAX_DEPTH} levels")
+    kind = type(value)
+    if kind is str:
+        if len(value) > MAX_STRING:
+            raise Invalid(f"{_name(path)}: text longer than {MAX_STRING} characters")
+        bad = _FORBIDDEN.search(value)
+        if bad:
+            raise MalformedCommand(
+                f"{_name(path)}: control or invisible formatting character U+{ord(bad.group()):04X}"
+            )
         return
-    if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
-            raise MalformedCommand(f"{where}: integer outside ±2^53")
-        return
-    if isinstance(value, str):
-        check_text(value, where, multiline=True)
-        return
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            validate(item, f"{where}[{i}]", depth + 1)
-        return
-    if isinstance(value, dict):
+    if kind is dict:
         for key, item in value.items():
-            if not isinstance(key, str) or not KEY_PATTERN.match(key):
-                raise MalformedCommand(f"{where}: key {key!r} is not a lower-case identifier")
-            validate(item, f"{where}.{key}", depth + 1)
+            if not KEY_PATTERN.match(key):
+                raise MalformedCommand(f"{_name(path)}: key {key!r} is not a lower-case identifier")
+            _validate(item, (path, key), depth + 1)
         return
-    raise MalformedCommand(f"{where}: unsupported value of type {type(value).__name__}")
+    if kind is list:
+        for i, item in enumerate(value):
+            _validate(item, (path, i), depth + 1)
+        return
+    if kind is int:
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise MalformedCommand(f"{_name(path)}: integer outside ±2^53")
+        return
+    if kind is bool or value is None:
+        return
+    raise MalformedCommand(f"{_name(path)}: unsupported value of type {kind.__name__}")
 
 
 def check_text(text: str, where: str, *, multiline: bool = False, limit: int = MAX_STRING) -> str:

@@ -9,7 +9,6 @@ assembled from canonical pieces without re-encoding.
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -66,7 +65,7 @@ class SignedEvent(Aggregate.Event):
 
     @property
     def values(self) -> dict[str, Any]:
-        value: dict[str, Any] = json.loads(self.data)
+        value: dict[str, Any] = orjson.loads(self.data)
         return value
 
 
@@ -82,5 +81,5 @@ class SignedCreated(Aggregate.Created):
 
     @property
     def values(self) -> dict[str, Any]:
-        value: dict[str, Any] = json.loads(self.data)
+        value: dict[str, Any] = orjson.loads(self.data)
         return value

@@ -7,10 +7,11 @@ key belonged to whom and whether it was valid at any index.
 from __future__ import annotations
 
 import hashlib
-import json
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
+
+import orjson
 
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
 
@@ -51,7 +52,7 @@ class Organisation(ValueAggregate):
             aggregate.update(self.values)
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        values = json.loads(data)
+        values = orjson.loads(data)
         self.code: str = values["code"]
         self.kind = Role(values["kind"])
         self.name: str = ""
@@ -72,7 +73,7 @@ class Actor(ValueAggregate):
         event_type = "ActorRegistered"
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        values = json.loads(data)
+        values = orjson.loads(data)
         self.code: str = values["code"]
         self.organisation: str = values["organisation"]
         self.role = Role(values["role"])
@@ -93,7 +94,7 @@ class Key(ValueAggregate):
             aggregate.revocation_reason = self.values.get("reason", "")
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        values = json.loads(data)
+        values = orjson.loads(data)
         self.key_id: str = values["key_id"]
         self.public_key: str = values["public_key"]
         self.owner: str = values["actor"]
