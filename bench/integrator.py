@@ -92,48 +92,15 @@ def bench_sqlite(n: int) -> list[Result]:
             started = time.perf_counter()
             fill(ledger, n)
             log(f"sqlite: stored {n:,} events in {time.perf_counter() - started:.1f}s")
-            copy = d / "copy"
-            copy.mkdir()
-            _backup(ledger.config.database.path, copy / "ledger.db")
             floor = floor_rate(ledger, n)
             rate, elapsed = time_integrate(ledger, n)
             log(f"sqlite: integrated {n:,} leaves in {elapsed:.2f}s; floor {floor:,.0f}/s")
         finally:
             ledger.close()
-        fixed = _with_fixed_node_reader(copy, n)
     return [Result("integrator_sqlite", f"integrator, SQLite, 0→{n:,}", f"≥ {TARGET:,} leaves/s",
                   rate, "leaves/s", floor, "read+hash+insert floor", rate / floor,
                   rate >= TARGET, {"n": n, "seconds": round(elapsed, 3),
-                                   "batch_size": 2000}),
-            Result("integrator_sqlite_fixed_prototype",
-                   f"integrator, SQLite, 0→{n:,} — with proposed node_reader fix (prototype)",
-                   "information", fixed, "leaves/s", rate, "integrator as is", fixed / rate, None,
-                   {"n": n, "how": "same stored events (a copy), bench/prototypes.py"})]
-
-
-def _backup(source: Any, target: Any) -> None:
-    import sqlite3
-
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(target)
-    src.backup(dst)
-    dst.close()
-    src.close()
-
-
-def _with_fixed_node_reader(d: Any, n: int) -> float:
-    from bench.prototypes import fixed_node_reader
-    from ledger.store.url import parse_database_url
-
-    with fixed_node_reader():
-        ledger = open_ledger(parse_database_url(f"sqlite:///{d / 'ledger.db'}"), d,
-                             inline_integration=False)
-        try:
-            rate, elapsed = time_integrate(ledger, n)
-        finally:
-            ledger.close()
-    log(f"sqlite, node_reader prototype: integrated {n:,} leaves in {elapsed:.2f}s")
-    return rate
+                                   "batch_size": 2000})]
 
 
 def bench_postgres(n: int, delays: int) -> list[Result]:

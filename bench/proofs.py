@@ -190,8 +190,6 @@ def in_process(db: Path, inclusion: Params, consistency: Params,
 
 
 def run(n: int, count: int, budget: float) -> list[Result]:
-    from bench.prototypes import fixed_node_reader
-
     rng = random.Random(2024)
     inclusion: Params = []
     consistency: Params = []
@@ -209,39 +207,31 @@ def run(n: int, count: int, budget: float) -> list[Result]:
         log(f"built a {n:,}-leaf log in {built:.1f}s ({db.stat().st_size / 1e6:.0f} MB)")
         product = over_http(db, d, note, n, inclusion, consistency, budget, "sunshine.cli")
         product_inner = in_process(db, inclusion, consistency, budget / 4)
-        log("product measured; now the bench-local node_reader prototype")
-        fixed = over_http(db, d, note, n, inclusion, consistency, budget, "bench.prototypes")
-        with fixed_node_reader():
-            fixed_inner = in_process(db, inclusion, consistency, budget / 4)
 
     results = []
-    for variant, http, inner in (("", product, product_inner),
-                                 ("_fixed_prototype", fixed, fixed_inner)):
-        floor = percentiles(http["floor"])
-        for kind in ("inclusion", "consistency"):
-            stats = percentiles(http[kind])
-            inner_stats = percentiles(inner[kind])
-            name = f"proof_{kind}{variant}"
-            log(f"{name}: {len(http[kind])} requests, p50 {stats['p50']:.2f} "
-                f"p95 {stats['p95']:.2f} p99 {stats['p99']:.2f} ms; floor p99 "
-                f"{floor['p99']:.2f} ms; in-process p99 {inner_stats['p99']:.3f} ms")
-            title = f"{kind} proof at {n / 1e6:g}M leaves, HTTP"
-            if variant:
-                title += " — with proposed node_reader fix (bench-local prototype)"
-            results.append(Result(
-                name, title, f"p99 < {TARGET_MS:g} ms" if not variant else "information",
-                stats["p99"], "ms p99", floor["p99"], "GET /log/key p99 (HTTP floor)",
-                stats["p99"] / floor["p99"], stats["p99"] < TARGET_MS if not variant else None,
-                {"leaves": n, "requests": len(http[kind]), "requests_planned": count,
-                 "time_budget_seconds": budget,
-                 "http_ms": {k: round(v, 3) for k, v in stats.items()},
-                 "http_floor_ms": {k: round(v, 3) for k, v in floor.items()},
-                 "in_process_ms": {k: round(v, 4) for k, v in inner_stats.items()},
-                 "in_process_requests": len(inner[kind]),
-                 "client": "httpx.Client, one keep-alive connection, sequential, same machine",
-                 "server": "sunshine serve (uvicorn, 1 worker), SQLite"
-                           + (" via python -m bench.prototypes" if variant else ""),
-                 "build_seconds": round(built, 1)}))
+    http, inner = product, product_inner
+    floor = percentiles(http["floor"])
+    for kind in ("inclusion", "consistency"):
+        stats = percentiles(http[kind])
+        inner_stats = percentiles(inner[kind])
+        name = f"proof_{kind}"
+        log(f"{name}: {len(http[kind])} requests, p50 {stats['p50']:.2f} "
+            f"p95 {stats['p95']:.2f} p99 {stats['p99']:.2f} ms; floor p99 "
+            f"{floor['p99']:.2f} ms; in-process p99 {inner_stats['p99']:.3f} ms")
+        title = f"{kind} proof at {n / 1e6:g}M leaves, HTTP"
+        results.append(Result(
+            name, title, f"p99 < {TARGET_MS:g} ms",
+            stats["p99"], "ms p99", floor["p99"], "GET /log/key p99 (HTTP floor)",
+            stats["p99"] / floor["p99"], stats["p99"] < TARGET_MS,
+            {"leaves": n, "requests": len(http[kind]), "requests_planned": count,
+             "time_budget_seconds": budget,
+             "http_ms": {k: round(v, 3) for k, v in stats.items()},
+             "http_floor_ms": {k: round(v, 3) for k, v in floor.items()},
+             "in_process_ms": {k: round(v, 4) for k, v in inner_stats.items()},
+             "in_process_requests": len(inner[kind]),
+             "client": "httpx.Client, one keep-alive connection, sequential, same machine",
+             "server": "sunshine serve (uvicorn, 1 worker), SQLite",
+             "build_seconds": round(built, 1)}))
     return results
 
 
