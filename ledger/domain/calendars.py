@@ -1,0 +1,350 @@
+"""Loaders for the statutory clock (an adapter: this module reads files).
+
+* ``package_calendar()`` — the PRC working calendar from the ``chinese_calendar`` package,
+  for the years it ships (found by probing: it raises NotImplementedError for others).
+* ``load_holiday_file(path)`` — an operator's holiday file for years the package does not
+  know (or to correct one it does)::
+
+      [2027]
+      holidays = ["2027-01-01", "2027-02-05", ...]   # non-working days (weekends may be listed)
+      workdays = ["2027-02-07", ...]                 # weekend days that are worked (调休)
+
+  Dates may be quoted strings or TOML dates. Each year's table replaces that year wholly.
+* ``build_calendar(holiday_file)`` — the package calendar with the operator's years laid over.
+* ``load_time_limits(path)`` — the packaged time-limit table (``time_limits.toml``), with an
+  operator's override file laid over it: a ``[[time_limit]]`` of an existing id replaces that
+  rule (every key must be given), a new id adds one.
+
+A malformed file raises ``CalendarFileError`` / ``TimeLimitFileError`` whose message starts
+with ``file:line:`` where the line can be found, and always names the table and key.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from ledger.domain.clock import TimeLimit, TimeLimitError, WorkingCalendar, time_limit
+
+#: Years probed to find what the chinese_calendar package knows.
+PROBE_YEARS: Final = range(1900, 2201)
+
+TIME_LIMITS_RESOURCE: Final = "time_limits.toml"
+_TIME_LIMIT_KEYS: Final = ("id", "description_zh", "limit", "unit", "direction", "citation")
+_HOLIDAY_KEYS: Final = ("holidays", "workdays")
+
+
+class ConfigFileError(ValueError):
+    """A malformed operator or packaged data file; ``line`` is 1-based when known."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.line = line
+        self.detail = message
+
+
+class CalendarFileError(ConfigFileError):
+    """A malformed holiday file."""
+
+
+class TimeLimitFileError(ConfigFileError):
+    """A malformed time-limit file."""
+
+
+# -- locating a problem in the text ---------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*(.*?)\s*(\]\]?)\s*(?:#.*)?$")
+
+
+@dataclass(frozen=True)
+class _Section:
+    name: str
+    array: bool
+    start: int  # 0-based index of the header line
+    end: int  # index one past the section's last line
+
+
+class _Locator:
+    """Finds the line of a table, key or value in a TOML text (best effort, never fails)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        heads: list[tuple[str, bool, int]] = []
+        for i, line in enumerate(self.lines):
+            m = _HEADER.match(line)
+            if m and (m.group(1) == "[[") == (m.group(3) == "]]"):
+                heads.append((m.group(2).strip().strip("\"'"), m.group(1) == "[[", i))
+        ends = [i for _, _, i in heads[1:]] + [len(self.lines)]
+        self.sections = [
+            _Section(name, array, start, end)
+            for (name, array, start), end in zip(heads, ends, strict=True)
+        ]
+
+    def section(self, name: str, index: int = 0) -> _Section | None:
+        found = [s for s in self.sections if s.name == name]
+        return found[index] if index < len(found) else None
+
+    def key_line(self, section: _Section | None, key: str) -> int | None:
+        if section is None:
+            return None
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for i in range(section.start + 1, section.end):
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return section.start + 1
+
+    def value_line(self, section: _Section | None, key: str, needle: str) -> int | None:
+        first = self.key_line(section, key)
+        if section is None or first is None:
+            return first
+        for i in range(first - 1, section.end):
+            if needle in self.lines[i]:
+                return i + 1
+        return first
+
+    def header_line(self, section: _Section | None) -> int | None:
+        return None if section is None else section.start + 1
+
+    def top_line(self, key: str) -> int | None:
+        """The line of a top-level table ``[key]``, or else of a top-level ``key = …``."""
+        section = self.section(key)
+        if section is not None:
+            return section.start + 1
+        first = self.sections[0].start if self.sections else len(self.lines)
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=.]")
+        for i in range(first):
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return None
+
+
+def _parse_toml(text: str, source: str, error: type[ConfigFileError]) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"at line (\d+)", str(exc))
+        if m:
+            line: int | None = int(m.group(1))
+        elif "end of document" in str(exc):
+            line = max(1, len(text.splitlines()))
+        else:
+            line = None
+        raise error(source, line, f"malformed TOML: {exc}") from exc
+
+
+# -- the chinese_calendar package ----------------------------------------------------------
+
+
+def _package_is_workday(d: date) -> bool:
+    import chinese_calendar  # type: ignore[import-untyped]
+
+    return bool(chinese_calendar.is_workday(d))
+
+
+@functools.cache
+def chinese_calendar_years() -> frozenset[int]:
+    """The years the installed chinese_calendar package has holiday data for.
+
+    Probed: a year is known when the package answers for its first and last day instead of
+    raising NotImplementedError (its answer for years it lacks).
+    """
+    known: set[int] = set()
+    for year in PROBE_YEARS:
+        try:
+            _package_is_workday(date(year, 1, 1))
+            _package_is_workday(date(year, 12, 31))
+        except NotImplementedError:
+            continue
+        known.add(year)
+    return frozenset(known)
+
+
+@functools.cache
+def package_calendar() -> WorkingCalendar:
+    """The working calendar of the chinese_calendar package, for the years it knows."""
+    return WorkingCalendar.from_predicate(_package_is_workday, chinese_calendar_years())
+
+
+# -- the operator's holiday file -----------------------------------------------------------
+
+
+def _parse_day(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_holiday_file(text: str, source: str = "<holiday file>") -> WorkingCalendar:
+    """A calendar knowing exactly the years of the holiday file ``text``."""
+    data = _parse_toml(text, source, CalendarFileError)
+    where = _Locator(text)
+    years: set[int] = set()
+    holidays: list[date] = []
+    workdays: list[date] = []
+    for key, table in data.items():
+        section = where.section(key)
+        line = where.top_line(key)
+        if not re.fullmatch(r"\d{4}", key) or not 1900 <= int(key) <= 9999:
+            raise CalendarFileError(source, line, f"[{key}]: tables must be years, like [2027]")
+        year = int(key)
+        if not isinstance(table, dict):
+            raise CalendarFileError(
+                source, line, f"{key}: must be a table [{key}] with holidays and workdays"
+            )
+        for name in table:
+            if name not in _HOLIDAY_KEYS:
+                raise CalendarFileError(
+                    source,
+                    where.key_line(section, name),
+                    f"[{key}] {name}: unknown key (expected {' or '.join(_HOLIDAY_KEYS)})",
+                )
+        if "holidays" not in table:
+            raise CalendarFileError(source, line, f"[{key}]: the holidays list is missing")
+        seen: dict[date, str] = {}
+        for name in _HOLIDAY_KEYS:
+            days = table.get(name, [])
+            if not isinstance(days, list):
+                raise CalendarFileError(
+                    source,
+                    where.key_line(section, name),
+                    f'[{key}] {name}: must be a list of dates like "{year}-01-01"',
+                )
+            for i, value in enumerate(days):
+                day = _parse_day(value)
+                at = where.value_line(section, name, str(value))
+                label = f"[{key}] {name}[{i}] = {value!r}"
+                if day is None:
+                    raise CalendarFileError(
+                        source, at, f'{label}: not a date (expected "YYYY-MM-DD")'
+                    )
+                if day.year != year:
+                    raise CalendarFileError(source, at, f"{label}: not in {year}")
+                if day in seen:
+                    raise CalendarFileError(source, at, f"{label}: already listed in {seen[day]}")
+                if name == "workdays" and day.weekday() < 5:
+                    raise CalendarFileError(
+                        source,
+                        at,
+                        f"{label}: a {day.strftime('%A')}; workdays lists the weekend days "
+                        "that are worked (调休)",
+                    )
+                seen[day] = name
+                (holidays if name == "holidays" else workdays).append(day)
+        years.add(year)
+    return WorkingCalendar(known_years=years, holidays=holidays, workdays=workdays)
+
+
+def load_holiday_file(path: Path) -> WorkingCalendar:
+    """Read an operator's holiday file (UTF-8 TOML)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CalendarFileError(str(path), None, f"cannot read holiday file: {exc}") from exc
+    return parse_holiday_file(text, str(path))
+
+
+def build_calendar(holiday_file: Path | None = None) -> WorkingCalendar:
+    """The package calendar, with the years of the operator's holiday file laid over it."""
+    calendar = package_calendar()
+    if holiday_file is None:
+        return calendar
+    return calendar.overlay(load_holiday_file(holiday_file))
+
+
+# -- the time-limit table ------------------------------------------------------------------
+
+
+def _time_limit_entries(text: str, source: str) -> Iterator[tuple[TimeLimit, int | None]]:
+    data = _parse_toml(text, source, TimeLimitFileError)
+    where = _Locator(text)
+    for key in data:
+        if key != "time_limit":
+            raise TimeLimitFileError(
+                source,
+                where.top_line(key),
+                f"{key}: unknown table (each rule is a [[time_limit]] table)",
+            )
+    entries = data.get("time_limit", [])
+    if not isinstance(entries, list):
+        raise TimeLimitFileError(source, None, "time_limit: must be [[time_limit]] tables")
+    for index, entry in enumerate(entries):
+        section = where.section("time_limit", index)
+        line = where.header_line(section)
+        label = f"[[time_limit]] #{index + 1}"
+        if not isinstance(entry, dict):
+            raise TimeLimitFileError(source, line, f"{label}: must be a table")
+        if isinstance(entry.get("id"), str):
+            label += f" ({entry['id']})"
+        for name in entry:
+            if name not in _TIME_LIMIT_KEYS:
+                raise TimeLimitFileError(
+                    source,
+                    where.key_line(section, name),
+                    f"{label} {name}: unknown key (expected {', '.join(_TIME_LIMIT_KEYS)})",
+                )
+        missing = [name for name in _TIME_LIMIT_KEYS if name not in entry]
+        if missing:
+            raise TimeLimitFileError(source, line, f"{label}: missing {', '.join(missing)}")
+        for name in ("id", "description_zh", "unit", "direction", "citation"):
+            if not isinstance(entry[name], str):
+                raise TimeLimitFileError(
+                    source, where.key_line(section, name), f"{label} {name}: must be a string"
+                )
+        try:
+            rule = time_limit(
+                id=entry["id"],
+                description_zh=entry["description_zh"],
+                limit=entry["limit"],
+                unit=entry["unit"],
+                direction=entry["direction"],
+                citation=entry["citation"],
+            )
+        except TimeLimitError as exc:
+            raise TimeLimitFileError(
+                source, where.key_line(section, exc.field), f"{label} {exc}"
+            ) from exc
+        yield rule, line
+
+
+def parse_time_limits(text: str, source: str = "<time limits>") -> dict[str, TimeLimit]:
+    """The rules of a time-limit file, by id, in file order; ids must be unique."""
+    rules: dict[str, TimeLimit] = {}
+    for rule, line in _time_limit_entries(text, source):
+        if rule.id in rules:
+            raise TimeLimitFileError(source, line, f"id {rule.id}: defined twice")
+        rules[rule.id] = rule
+    return rules
+
+
+def packaged_time_limits_text() -> str:
+    """The time-limit table shipped with the package."""
+    return resources.files("ledger.domain").joinpath(TIME_LIMITS_RESOURCE).read_text("utf-8")
+
+
+def load_time_limits(path: Path | None = None) -> dict[str, TimeLimit]:
+    """The packaged time-limit table, with the operator's file at ``path`` laid over it."""
+    rules = parse_time_limits(packaged_time_limits_text(), f"ledger/domain/{TIME_LIMITS_RESOURCE}")
+    if path is None:
+        return rules
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TimeLimitFileError(str(path), None, f"cannot read time-limit file: {exc}") from exc
+    overrides = parse_time_limits(text, str(path))
+    return {**rules, **overrides}
