@@ -9,17 +9,19 @@ an unchanged key are then checked again inside the insert transaction.
 from __future__ import annotations
 
 import base64
+import contextlib
+import copy
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Transcoder
 
 from ledger.canonical import b64encode
 from ledger.commands import Envelope, check_fresh, parse_envelope
@@ -34,6 +36,7 @@ from ledger.log.schema import POSTGRES, SQLITE
 from ledger.log.signer import LogSigner, load_or_create_key
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sql import open_database
+from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.url import DatabaseURL
 
 A = TypeVar("A", bound=Aggregate)
@@ -43,6 +46,11 @@ class LedgerEvents(Application):  # type: ignore[type-arg]
     """The eventsourcing application whose event store holds every signed event."""
 
     name = "Ledger"  # PostgreSQL table: ledger_events
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
 
 @dataclass(frozen=True)
@@ -109,18 +117,48 @@ class Receipt:
         }
 
 
+class StaleRecord(Exception):
+    """A command was decided on a cached record that had moved on; nothing was stored."""
+
+
 class RepositoryRegistry:
-    """The registry as the domain sees it, read from the event store."""
+    """The registry as the domain sees it: cached records, checked when stored.
+
+    Optimistic concurrency: a command is decided on the cached copy of the record it
+    changes, and storing its event at the next version fails if anyone appended to
+    that record meanwhile (the event table's primary key), so a stale decision is
+    never stored: the record is re-read and the command decided again. Registry
+    commands read other records only for facts that never change (an
+    organisation's kind, an actor's role), so those reads may be cached too.
+    """
 
     def __init__(self, app: LedgerEvents):
         self.app = app
+        self.cache = app.repository.cache
 
     def _get(self, kind: str, code: str, cls: type[A]) -> A | None:
-        try:
-            aggregate: Aggregate = self.app.repository.get(stream_id(kind, code))
-        except AggregateNotFoundError:
-            return None
+        aggregate_id = stream_id(kind, code)
+        aggregate: Aggregate | None = None
+        if self.cache is not None:
+            with contextlib.suppress(KeyError):
+                aggregate = cast(Aggregate, copy.deepcopy(self.cache.get(aggregate_id)))
+        if aggregate is None:
+            try:
+                aggregate = self.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
         return aggregate if isinstance(aggregate, cls) else None
+
+    def remember(self, aggregates: list[Aggregate]) -> None:
+        if self.cache is not None:
+            for aggregate in aggregates:
+                self.cache.put(aggregate.id, aggregate)
+
+    def forget(self, *ids: UUID) -> None:
+        if self.cache is not None:
+            for aggregate_id in ids:
+                with contextlib.suppress(KeyError):
+                    self.cache.get(aggregate_id, evict=True)
 
     def organisation(self, code: str) -> Organisation | None:
         return self._get("organisation", code, Organisation)
@@ -169,7 +207,16 @@ class Ledger:
             # The cached key was stale (revoked or changed by another process): the
             # insert refused it, so nothing was stored. Decide again on a fresh read.
             self._keys.pop(envelope.command.key, None)
+            self.registry.forget(stream_id("key", envelope.command.key))
+        except StaleRecord:
+            pass  # the stale records were forgotten: decide again on fresh reads
+        try:
             return self._decide(envelope)
+        except StaleRecord:
+            raise Conflict(
+                "another command changed the same record at the same time; sign and send it again",
+                code="concurrent_change",
+            ) from None
 
     def _decide(self, envelope: Envelope) -> Receipt:
         command = envelope.command
@@ -222,10 +269,9 @@ class Ledger:
         try:
             recordings = self.committer.store(aggregates, guard)
         except IntegrityError:
-            raise Conflict(
-                "another command changed the same record at the same time; sign and send it again",
-                code="concurrent_change",
-            ) from None
+            self.registry.forget(*(a.id for a in aggregates))
+            raise StaleRecord from None
+        self.registry.remember(aggregates)
         for aggregate in aggregates:
             if isinstance(aggregate, Key):
                 self._keys.pop(aggregate.key_id, None)

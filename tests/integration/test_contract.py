@@ -428,7 +428,10 @@ def test_integrator_restart_continues_dense_indices(world: World, db_url: Databa
     assert len(identities) == size, "an event was logged twice"
     addresses = [e["data"].get("address") for e in leaves[start:]]
     assert addresses == ["待整合0", "待整合1", "待整合2", "重启后", "原实例"]
-    assert state(world) == (size, size)
+    # Every stored event has exactly one leaf (notification ids may have gaps on
+    # PostgreSQL when an insert is refused, so count the events themselves).
+    stored = world.ledger.events.recorder.select_notifications(start=1, limit=10_000)
+    assert len(stored) == size
 
 
 # -- append-only storage -------------------------------------------------------------

@@ -13,18 +13,34 @@ from ledger.domain.errors import LedgerError
 def test_concurrent_commands_each_get_their_own_outcome(world: World, tmp_path: Path) -> None:
     admin = world.admin
     fresh = [
-        admin.body("RegisterOrganisation",
-                   {"code": f"org-{i:03}", "name": f"清河县第{i}小学", "kind": "purchaser",
-                    "region": "清河县"})
+        admin.body(
+            "RegisterOrganisation",
+            {
+                "code": f"org-{i:03}",
+                "name": f"清河县第{i}小学",
+                "kind": "purchaser",
+                "region": "清河县",
+            },
+        )
         for i in range(60)
     ]
-    clash = admin.body("RegisterOrganisation",
-                       {"code": "org-clash", "name": "重复登记", "kind": "purchaser",
-                        "region": "清河县"})
+    clash = admin.body(
+        "RegisterOrganisation",
+        {"code": "org-clash", "name": "重复登记", "kind": "purchaser", "region": "清河县"},
+    )
     # Every fresh command twice (the second is a replay) and one record registered
     # by two different commands: all sent at once from many threads.
-    bodies = fresh + fresh + [clash, admin.body("RegisterOrganisation", {
-        "code": "org-clash", "name": "重复登记", "kind": "purchaser", "region": "清河县"})]
+    bodies = (
+        fresh
+        + fresh
+        + [
+            clash,
+            admin.body(
+                "RegisterOrganisation",
+                {"code": "org-clash", "name": "重复登记", "kind": "purchaser", "region": "清河县"},
+            ),
+        ]
+    )
     before = world.ledger.reader.size()
 
     def send(body: bytes) -> str:
@@ -43,7 +59,9 @@ def test_concurrent_commands_each_get_their_own_outcome(world: World, tmp_path: 
     assert sorted(outcomes[-2:]) in (["accepted", "concurrent_change"], ["accepted", "exists"])
     for i in range(60):
         assert sorted([outcomes[i], outcomes[60 + i]]) in (
-            ["accepted", "replayed_nonce"], ["accepted", "exists"])
+            ["accepted", "replayed_nonce"],
+            ["accepted", "exists"],
+        )
     assert world.ledger.integrator.integrate() == before + 61
     url = world.ledger.config.database
     world.ledger.close()
@@ -63,8 +81,9 @@ def test_a_key_revoked_by_another_process_is_refused(world: World, tmp_path: Pat
     world.submit(supplier, "AmendOrganisation", {"code": "kangtai", "region": "邢台市"})
     other = Ledger(make_config(world.ledger.config.database, tmp_path, inline_integration=True))
     try:
-        other.submit(world.admin.body("RevokeKey", {"key_id": supplier.key_id,
-                                                    "reason": "离职，密钥作废"}))
+        other.submit(
+            world.admin.body("RevokeKey", {"key_id": supplier.key_id, "reason": "离职，密钥作废"})
+        )
     finally:
         other.close()
     size = world.ledger.reader.size()
@@ -77,3 +96,28 @@ def test_a_key_revoked_by_another_process_is_refused(world: World, tmp_path: Pat
         raise AssertionError("a command signed with a revoked key was accepted")
     assert world.ledger.reader.size() == size
     assert world.ledger.events.recorder.max_notification_id() == events
+
+
+def test_a_record_changed_by_another_process_is_decided_again(world: World, tmp_path: Path) -> None:
+    """Ledger A has the hospital cached; ledger B amends it; A's next amendment is
+    decided again on the fresh record instead of failing or overwriting."""
+    from conftest import make_config
+
+    from ledger.application import Ledger
+
+    hospital = world.actors["rmyy-op"]
+    world.submit(hospital, "AmendOrganisation", {"code": "rmyy", "region": "清河县"})
+    other = Ledger(make_config(world.ledger.config.database, tmp_path, inline_integration=True))
+    try:
+        other.submit(
+            hospital.body("AmendOrganisation", {"code": "rmyy", "name": "清河县人民医院（总院）"})
+        )
+    finally:
+        other.close()
+    receipt = world.submit(hospital, "AmendOrganisation", {"code": "rmyy", "address": "长江路12号"})
+    versions = [event["version"] for event in receipt.events]
+    organisation = world.ledger.registry.organisation("rmyy")
+    assert organisation is not None
+    assert organisation.version == versions[-1]
+    assert organisation.name == "清河县人民医院（总院）"  # B's change is kept
+    assert organisation.address == "长江路12号"
