@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+import psycopg
+from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
@@ -28,6 +29,9 @@ from psycopg.sql import SQL, Identifier
 from ledger.domain.errors import Conflict, ReplayedNonce
 
 NONCES_TABLE = "ledger_nonces"
+NONCE_FUNCTION = "sunshine_record_nonce"
+REPLAYED_STATE = "P0S01"  # our own SQLSTATEs, raised by the nonce function
+KEY_CHANGED_STATE = "P0S02"
 
 
 @dataclass(frozen=True)
@@ -147,16 +151,47 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 *pg_append_only(NONCES_TABLE),
             ]
         )
-        # One round trip on the usual path: the nonce is recorded only while the
-        # key's stream is still at the version the command was checked against.
-        self._insert_nonce = SQL(
-            "INSERT INTO {0} (actor, nonce) SELECT %s, %s "
-            "WHERE (SELECT MAX(originator_version) FROM {1}.{2} WHERE originator_id = %s) "
-            "IS NOT DISTINCT FROM %s::bigint ON CONFLICT DO NOTHING RETURNING 1"
-        ).format(Identifier(NONCES_TABLE), Identifier(self.datastore.schema), Identifier(table))
-        self._nonce_used = SQL("SELECT 1 FROM {0} WHERE actor = %s AND nonce = %s").format(
-            Identifier(NONCES_TABLE)
+        # The nonce is recorded only while the key's stream is still at the version
+        # the command was checked against. As a function that raises, it needs no
+        # result fetched: in the library's pipeline it costs no extra round trip, and
+        # its error aborts the transaction like a duplicate event would.
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {fn}(p_actor text, p_nonce text, p_key uuid, "
+                "p_version bigint) RETURNS void LANGUAGE plpgsql AS $$ BEGIN "
+                "IF (SELECT MAX(originator_version) FROM {schema}.{table} "
+                "WHERE originator_id = p_key) IS DISTINCT FROM p_version THEN "
+                "RAISE EXCEPTION 'the signing key changed' USING ERRCODE = '{changed}'; END IF; "
+                "INSERT INTO {schema}.{nonces} (actor, nonce) VALUES (p_actor, p_nonce) "
+                "ON CONFLICT DO NOTHING; "
+                "IF NOT FOUND THEN RAISE EXCEPTION 'nonce % of actor % was used before', "
+                "p_nonce, p_actor USING ERRCODE = '{replayed}'; END IF; END $$"
+            ).format(
+                fn=Identifier(NONCE_FUNCTION),
+                schema=Identifier(self.datastore.schema),
+                table=Identifier(table),
+                nonces=Identifier(NONCES_TABLE),
+                changed=SQL(KEY_CHANGED_STATE),
+                replayed=SQL(REPLAYED_STATE),
+            )
         )
+        self._record_nonce = SQL("SELECT {0}.{1}(%s, %s, %s, %s)").format(
+            Identifier(self.datastore.schema), Identifier(NONCE_FUNCTION)
+        )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        try:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        except PersistenceError as error:
+            cause = error.__cause__
+            if isinstance(cause, psycopg.Error) and cause.sqlstate == REPLAYED_STATE:
+                raise ReplayedNonce(str(cause.diag.message_primary)) from None
+            if isinstance(cause, psycopg.Error) and cause.sqlstate == KEY_CHANGED_STATE:
+                raise _key_changed() from None
+            raise
+        return ids
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -170,13 +205,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         self._lock_table(curs)
         for guard in guards:
             curs.execute(
-                self._insert_nonce,
+                self._record_nonce,
                 (guard.actor, guard.nonce, guard.key_stream, guard.key_version),
                 prepare=True,
             )
-            if curs.fetchone() is None:
-                # Refused: tell a replay from a key that moved on.
-                curs.execute(self._nonce_used, (guard.actor, guard.nonce))
-                if curs.fetchone() is not None:
-                    raise _replayed(guard)
-                raise _key_changed()
