@@ -132,9 +132,27 @@ class RepositoryRegistry:
     organisation's kind, an actor's role), so those reads may be cached too.
     """
 
-    def __init__(self, app: LedgerEvents):
+    def __init__(self, app: LedgerEvents, optimistic: bool = False):
         self.app = app
         self.cache = app.repository.cache
+        self.optimistic = optimistic
+
+    def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
+        return RepositoryRegistry(self.app, optimistic)
+
+    def taken(self, kind: str, code: str) -> bool:
+        aggregate_id = stream_id(kind, code)
+        if self.cache is not None:
+            with contextlib.suppress(KeyError):
+                if self.cache.get(aggregate_id) is not None:
+                    return True
+        if self.optimistic:
+            return False  # a duplicate conflicts on insert: see StaleRecord
+        try:
+            self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
 
     def _get(self, kind: str, code: str, cls: type[A]) -> A | None:
         aggregate_id = stream_id(kind, code)
@@ -202,7 +220,7 @@ class Ledger:
                 "rule registry.genesis: genesis is done once by the operator with `sunshine init`"
             )
         try:
-            return self._decide(envelope)
+            return self._decide(envelope, optimistic=True)
         except KeyChanged:
             # The cached key was stale (revoked or changed by another process): the
             # insert refused it, so nothing was stored. Decide again on a fresh read.
@@ -211,14 +229,14 @@ class Ledger:
         except StaleRecord:
             pass  # the stale records were forgotten: decide again on fresh reads
         try:
-            return self._decide(envelope)
+            return self._decide(envelope, optimistic=False)
         except StaleRecord:
             raise Conflict(
                 "another command changed the same record at the same time; sign and send it again",
                 code="concurrent_change",
             ) from None
 
-    def _decide(self, envelope: Envelope) -> Receipt:
+    def _decide(self, envelope: Envelope, optimistic: bool) -> Receipt:
         command = envelope.command
         key, public_key = self._valid_key(command.key, command.actor)
         envelope.verify_with_key(public_key)
@@ -229,7 +247,8 @@ class Ledger:
         if handler is None:
             raise Invalid(f"unknown command type {command.type!r}", code="unknown_command")
         signer = Signer(command.actor, key.role, key.organisation, key.key_id)
-        aggregates = handler(signer, command.payload, _signed(envelope), self.registry)
+        registry = self.registry.with_optimism(optimistic)
+        aggregates = handler(signer, command.payload, _signed(envelope), registry)
         guard = CommandGuard(command.actor, command.nonce, key.id, key.version)
         return self._store(aggregates, guard)
 

@@ -36,6 +36,14 @@ class RegistryView(Protocol):
     def actor(self, code: str) -> Actor | None: ...
     def key(self, key_id: str) -> Key | None: ...
 
+    def taken(self, kind: str, code: str) -> bool:
+        """Whether a record of this kind and code exists.
+
+        May answer False optimistically: creating a record that does exist then
+        fails on insert, and the command is decided again with exact answers.
+        """
+        ...
+
 
 Handler = Callable[[Signer, dict[str, Any], Signed, RegistryView], list[Aggregate]]
 
@@ -71,7 +79,7 @@ def register_organisation(
         "region": fields.text(payload, "region", limit=100),
         "address": fields.text(payload, "address", required=False),
     }
-    if registry.organisation(data["code"]) is not None:
+    if registry.taken("organisation", data["code"]):
         raise Conflict(f"organisation {data['code']} is already registered", code="exists")
     return [new_organisation(signed, data)]
 
@@ -127,7 +135,7 @@ def register_actor(
             f"rule registry.role_matches_organisation: a {data['role']} actor cannot belong "
             f"to {organisation.code}, which is a {organisation.kind.value}"
         )
-    if registry.actor(data["code"]) is not None:
+    if registry.taken("actor", data["code"]):
         raise Conflict(f"actor {data['code']} is already registered", code="exists")
     return [new_actor(signed, data)]
 
@@ -148,7 +156,7 @@ def register_key(
         raise Invalid(f"actor {payload['actor']} is not registered", code="unknown_actor")
     public_key = public_key_field(payload)
     kid = key_id_of(public_key)
-    if registry.key(kid) is not None:
+    if registry.taken("key", kid):
         raise Conflict(f"key {kid} is already registered", code="exists")
     return [new_key(signed, owner, public_key)]
 
