@@ -24,25 +24,28 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    return serve(_settings(args), args.host, args.port, args.workers)
+
+
+def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     import uvicorn
 
-    settings = _settings(args)
-    if args.workers > 1:
+    if workers > 1:
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
         uvicorn.run(
             "sunshine.app:app_from_environment",
             factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
+            host=host,
+            port=port,
+            workers=workers,
             log_level="warning",
         )
         return 0
     from sunshine.app import create_app
 
-    print(f"serving {settings.resolved_database_url()} on http://{args.host}:{args.port}")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    print(f"serving {settings.resolved_database_url()} on http://{host}:{port}", flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     return 0
 
 
@@ -182,8 +185,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    args.workers = 1
-    return cmd_serve(args)
+    return serve(settings, args.host, args.port)
 
 
 def cmd_db_setup(args: argparse.Namespace) -> int:

@@ -1,0 +1,74 @@
+"""`sunshine demo` builds the demo ledger and serves that same ledger."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from conftest import ROOT, free_port, sunshine
+
+from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
+
+
+def test_demo_serves_the_ledger_it_built(tmp_path: Path) -> None:
+    port = free_port()
+    data = tmp_path / "demo"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sunshine.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data),
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+            try:
+                note = httpx.get(base + "/log/checkpoint", timeout=1)
+                if note.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "sunshine demo did not serve within 60 s"
+            time.sleep(0.2)
+        verifier = parse_verifier_key(httpx.get(base + "/log/key").text.strip())
+        checkpoint = parse_checkpoint(open_note(note.text, [verifier]))
+        assert checkpoint.size >= 60  # genesis, 21 organisations with actors and keys, …
+        # An actor's demo key signs a command the served ledger accepts.
+        command = tmp_path / "amend.json"
+        command.write_text(
+            '{"type": "AmendOrganisation", "actor": "qhx-rmyy-op", '
+            '"payload": {"code": "qhx-rmyy", "address": "清河县长江路12号（新院区）"}}',
+            encoding="utf-8",
+        )
+        submitted = sunshine(
+            "submit",
+            str(command),
+            "--key",
+            str(data / "demo-keys" / "qhx-rmyy-op.pem"),
+            "--url",
+            base,
+            data_dir=tmp_path,
+        )
+        assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+        verified = sunshine("verify", "--url", base, data_dir=tmp_path)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
+        assert f"OK: {checkpoint.size + 1} entries" in verified.stdout
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
