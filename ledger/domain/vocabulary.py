@@ -1,0 +1,116 @@
+"""The procurement vocabulary: categories, methods and announcement types, with Chinese labels.
+
+Values are the stable English codes written in events and commands; ``label`` is what a page
+shows. Each enum parses a command field with ``parse(value, field)`` or
+``from_payload(payload, name)``, refusing anything else with ``Invalid`` that lists the
+allowed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Self
+
+from ledger.domain.errors import Invalid
+from ledger.domain.fields import choice
+
+
+class Term(StrEnum):
+    """A term of the vocabulary (no members of its own): its label and its parsers."""
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown on pages."""
+        return _LABELS[type(self)][self.value]
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """Every value with its Chinese label, in declaration order."""
+        return {term.value: term.label for term in cls}
+
+    @classmethod
+    def parse(cls, value: object, field: str) -> Self:
+        """``value`` as a member; ``Invalid`` naming ``field`` and listing the allowed values."""
+        if isinstance(value, str):
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        allowed = ", ".join(term.value for term in cls)
+        raise Invalid(f"{field} must be one of: {allowed}")
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any], name: str) -> Self:
+        """``payload[name]`` as a member (see ``ledger.domain.fields.choice``)."""
+        return choice(payload, name, cls)
+
+
+class Category(Term):
+    """The category of what is bought 采购项目类别; every statistic is split by it."""
+
+    GOODS = "goods"
+    WORKS = "works"
+    SERVICES = "services"
+
+
+class Method(Term):
+    """A procurement method 采购方式."""
+
+    OPEN_TENDER = "open_tender"
+    INVITED_TENDER = "invited_tender"
+    COMPETITIVE_NEGOTIATION = "competitive_negotiation"
+    COMPETITIVE_CONSULTATION = "competitive_consultation"
+    INQUIRY = "inquiry"
+    SINGLE_SOURCE = "single_source"
+    FRAMEWORK_AGREEMENT = "framework_agreement"
+
+    @property
+    def needs_rationale(self) -> bool:
+        """Every method but open tender needs a stated rationale to be approved."""
+        return self is not Method.OPEN_TENDER
+
+
+class AnnouncementType(Term):
+    """The kind of public notice 公告类型 an event publishes."""
+
+    INTENTION = "intention"
+    TENDER = "tender"
+    CORRECTION = "correction"
+    RESULT = "result"
+    CONTRACT = "contract"
+    TERMINATION = "termination"
+    FAILURE = "failure"
+    SINGLE_SOURCE = "single_source"
+    ACCEPTANCE = "acceptance"
+
+
+# Keyed by enum, then by value: members of different enums may share a value
+# ("single_source"), and StrEnum members compare and hash as their value.
+_LABELS: dict[type[Term], dict[str, str]] = {
+    Category: {
+        Category.GOODS: "货物",
+        Category.WORKS: "工程",
+        Category.SERVICES: "服务",
+    },
+    Method: {
+        Method.OPEN_TENDER: "公开招标",
+        Method.INVITED_TENDER: "邀请招标",
+        Method.COMPETITIVE_NEGOTIATION: "竞争性谈判",
+        Method.COMPETITIVE_CONSULTATION: "竞争性磋商",
+        Method.INQUIRY: "询价",
+        Method.SINGLE_SOURCE: "单一来源",
+        Method.FRAMEWORK_AGREEMENT: "框架协议",
+    },
+    AnnouncementType: {
+        AnnouncementType.INTENTION: "采购意向公开",
+        AnnouncementType.TENDER: "采购公告",
+        AnnouncementType.CORRECTION: "更正公告",
+        AnnouncementType.RESULT: "中标（成交）结果公告",
+        AnnouncementType.CONTRACT: "合同公告",
+        AnnouncementType.TERMINATION: "终止公告",
+        AnnouncementType.FAILURE: "废标公告",
+        AnnouncementType.SINGLE_SOURCE: "单一来源公示",
+        AnnouncementType.ACCEPTANCE: "验收结果公告",
+    },
+}
