@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ledger.application import Ledger
 from ledger.canonical import b64encode
-from ledger.commands import MAX_BODY_BYTES
+from ledger.commands import COMMAND_FIELDS, MAX_BODY_BYTES
 from ledger.domain.errors import NotFound, TooLarge
 from ledger.log.reader import MAX_ENTRIES_PER_PAGE
 
@@ -55,6 +55,46 @@ async def read_body_limited(request: Request) -> bytes:
         "indices and inclusion proofs against a fresh signed checkpoint (201), or 202 "
         "when the integrator has not reached them within the wait."
     ),
+    # The body is read raw (its exact bytes matter), so describe it for /docs by hand.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["command", "signature"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "command": {
+                                "type": "object",
+                                "required": list(COMMAND_FIELDS),
+                                "additionalProperties": False,
+                                "properties": {
+                                    "type": {"type": "string", "example": "AmendOrganisation"},
+                                    "procurement": {"type": ["string", "null"]},
+                                    "payload": {"type": "object"},
+                                    "actor": {"type": "string", "example": "qhx-rmyy-op"},
+                                    "key": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                                    "issued_at": {"type": "string", "format": "date-time"},
+                                    "nonce": {"type": "string", "minLength": 16},
+                                },
+                            },
+                            "signature": {"type": "string", "format": "byte"},
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "400": {"description": "malformed: JSON, types, base64, text"},
+            "401": {"description": "unknown or revoked key, or a signature that does not verify"},
+            "403": {"description": "the actor's role or organisation may not do this"},
+            "409": {"description": "replayed nonce, or the record exists or changed"},
+            "413": {"description": f"body over {MAX_BODY_BYTES} bytes"},
+            "422": {"description": "a domain rule refuses the command"},
+        },
+    },
 )
 async def submit_command(request: Request, ledger: LedgerDep) -> JSONResponse:
     body = await read_body_limited(request)
