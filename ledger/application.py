@@ -24,7 +24,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from ledger.canonical import b64encode
-from ledger.commands import Envelope, check_fresh, parse_envelope
+from ledger.commands import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_MAX_SKEW,
+    Envelope,
+    check_fresh,
+    parse_envelope,
+)
 from ledger.committer import GroupCommitter
 from ledger.domain.errors import Conflict, Forbidden, Invalid, RevokedKey, UnknownKey
 from ledger.domain.events import Signed
@@ -59,8 +65,8 @@ class LedgerConfig:
     data_dir: Path = Path("data")
     origin: str = "sunshine-ledger.localhost/log"
     log_key_path: Path | None = None
-    max_command_age: timedelta = timedelta(hours=24)
-    max_clock_skew: timedelta = timedelta(minutes=5)
+    max_command_age: timedelta = DEFAULT_MAX_AGE
+    max_clock_skew: timedelta = DEFAULT_MAX_SKEW
     leaf_wait_seconds: float = 5.0  # PostgreSQL: how long a response waits for its leaf
     create_tables: bool = True
     inline_integration: bool | None = None  # default: on for SQLite, off for PostgreSQL

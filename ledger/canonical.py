@@ -76,6 +76,10 @@ def parse_strict(raw: bytes) -> JSONValue:
         raise MalformedCommand(
             f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise MalformedCommand(f"nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # an integer literal beyond Python's digit limit
+        raise MalformedCommand("a number is far too large") from None
     return value
 
 

@@ -18,6 +18,8 @@ from ledger.canonical import b64decode_strict, canonical_text, parse_strict, val
 from ledger.domain.errors import Invalid, InvalidSignature, MalformedCommand, TooLarge
 
 MAX_BODY_BYTES = 64 * 1024
+DEFAULT_MAX_AGE = timedelta(hours=24)  # how old a signed command may be when it arrives
+DEFAULT_MAX_SKEW = timedelta(minutes=5)  # how far ahead of the ledger's clock
 COMMAND_FIELDS = ("type", "procurement", "payload", "actor", "key", "issued_at", "nonce")
 TYPE_PATTERN = re.compile(r"[A-Z][A-Za-z]{2,63}\Z")
 ACTOR_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
@@ -103,10 +105,10 @@ def parse_command(raw: dict[str, Any]) -> Command:
     )
     _expect(isinstance(issued_at, str) and RFC3339.match(issued_at), "issued_at must be RFC 3339")
     try:
-        moment = datetime.fromisoformat(issued_at.replace("Z", "+00:00"))
-    except ValueError:
+        moment = datetime.fromisoformat(issued_at.replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise MalformedCommand("command.issued_at is not a valid date and time") from None
-    return Command(kind, procurement, payload, actor, key, moment.astimezone(UTC), nonce)
+    return Command(kind, procurement, payload, actor, key, moment, nonce)
 
 
 def check_fresh(command: Command, now: datetime, max_age: timedelta, max_skew: timedelta) -> None:

@@ -22,9 +22,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.canonical import canonical
-from ledger.domain.registry import key_id_of
 from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
+from ledger.verify_registry import KeyState, RegistryReplay, RegistryViolation
 
 LEAF_FIELDS = {
     "index",
@@ -49,13 +49,6 @@ class VerificationFailed(Exception):
     def __str__(self) -> str:
         where = f"entry {self.index}: " if self.index is not None else ""
         return where + super().__str__()
-
-
-@dataclass
-class KeyState:
-    public_key: bytes
-    actor: str
-    revoked_at: int | None = None
 
 
 @dataclass
@@ -104,9 +97,9 @@ class LogVerifier:
         self.old = old
         self.tree = CompactRange()
         self.report = Report(checkpoint=checkpoint)
-        self.keys = self.report.keys
         self.pending: list[SignatureJob] = []
-        self.past_genesis = False
+        self.registry = RegistryReplay()
+        self.report.keys = self.registry.keys
 
     def add(self, index: int, leaf: bytes) -> None:
         if index != self.tree.size:
@@ -142,61 +135,14 @@ class LogVerifier:
             raise VerificationFailed("command is not an object", index)
         if command.get("actor") != entry["actor"] or command.get("key") != entry["key"]:
             raise VerificationFailed("leaf actor or key differs from the signed command", index)
-        kid, kind = entry["key"], command.get("type")
-        if index == 0 and kind != "Genesis":
-            raise VerificationFailed("the log does not start with its genesis", index)
-        if kind != "Genesis":
-            self.past_genesis = True
-        elif self.past_genesis:
-            raise VerificationFailed("a second genesis", index)
-        if kind == "Genesis":
-            public_key = self._genesis_key(index, command)
-        else:
-            state = self.keys.get(kid)
-            if state is None:
-                raise VerificationFailed(f"signed with key {kid}, not registered before it", index)
-            if state.revoked_at is not None and state.revoked_at < index:
-                raise VerificationFailed(
-                    f"signed with key {kid}, revoked at entry {state.revoked_at}", index
-                )
-            if state.actor != entry["actor"]:
-                raise VerificationFailed(f"key {kid} belongs to {state.actor}", index)
-            public_key = state.public_key
-        self._apply_registry(index, entry)
         try:
+            public_key = self.registry.signer_key(index, entry)
             signature = base64.b64decode(entry["signature"], validate=True)
-        except (binascii.Error, ValueError, TypeError):
-            raise VerificationFailed("signature is not base64", index) from None
+        except RegistryViolation as problem:
+            raise VerificationFailed(str(problem), index) from None
+        except (binascii.Error, KeyError, TypeError, ValueError, AttributeError) as problem:
+            raise VerificationFailed(f"leaf content is malformed ({problem!r})", index) from None
         return (index, public_key, signature, signed)
-
-    def _genesis_key(self, index: int, command: dict[str, Any]) -> bytes:
-        try:
-            public_key = base64.b64decode(command["payload"]["public_key"], validate=True)
-        except (KeyError, TypeError, binascii.Error, ValueError):
-            raise VerificationFailed("genesis carries no valid public key", index) from None
-        if key_id_of(public_key) != command["key"]:
-            raise VerificationFailed("genesis is not signed by the key it registers", index)
-        return public_key
-
-    def _apply_registry(self, index: int, entry: dict[str, Any]) -> None:
-        if entry["type"] not in ("KeyRegistered", "KeyRevoked"):
-            return
-        data = entry["data"]
-        if _signed_key_change(entry["command"]) != _key_change(entry["type"], data):
-            # The registry is taken from the signed command, never from unsigned data.
-            raise VerificationFailed(
-                f"{entry['type']} data differs from the signed command it records", index
-            )
-        if entry["type"] == "KeyRegistered":
-            public_key = base64.b64decode(data["public_key"])
-            if key_id_of(public_key) != data["key_id"] or data["key_id"] in self.keys:
-                raise VerificationFailed("key registration with a wrong or reused key id", index)
-            self.keys[data["key_id"]] = KeyState(public_key, data["actor"])
-        else:
-            state = self.keys.get(data["key_id"])
-            if state is None or state.revoked_at is not None:
-                raise VerificationFailed("revocation of an unknown or revoked key", index)
-            state.revoked_at = index
 
     def take_jobs(self) -> list[SignatureJob]:
         jobs, self.pending = self.pending, []
@@ -231,8 +177,17 @@ def verify_stream(
     futures: list[Any] = []
     try:
         for batch in leaves:
-            for index, leaf in batch:
-                verifier.add(index, leaf)
+            try:
+                for index, leaf in batch:
+                    verifier.add(index, leaf)
+            except VerificationFailed as failure:
+                # Name the first bad entry: a signature before it may be bad too.
+                earlier = [check_signatures(verifier.take_jobs())]
+                earlier += [future.result() for future in futures]
+                bad = [i for i in earlier if i is not None]
+                if bad and (failure.index is None or min(bad) < failure.index):
+                    _raise_bad(min(bad))
+                raise
             work = verifier.take_jobs()
             verifier.report.signatures += len(work)
             if pool is None:
@@ -270,31 +225,6 @@ def _split_canonical(entry: dict[str, Any], leaf: bytes) -> bytes | None:
     if leaf[head + len(command) :] != rest[head + 4 :]:
         return None
     return command
-
-
-def _signed_key_change(command: dict[str, Any]) -> tuple[Any, ...] | None:
-    """What a key command signs: (event type, actor, public key) or (event type, key id)."""
-    payload = command.get("payload")
-    if not isinstance(payload, dict):
-        return None
-    kind = command.get("type")
-    if kind == "Genesis":
-        admin = payload.get("administrator")
-        actor = admin.get("code") if isinstance(admin, dict) else None
-        return ("KeyRegistered", actor, payload.get("public_key"))
-    if kind == "RegisterKey":
-        return ("KeyRegistered", payload.get("actor"), payload.get("public_key"))
-    if kind == "RevokeKey":
-        return ("KeyRevoked", payload.get("key_id"))
-    return None
-
-
-def _key_change(kind: str, data: Any) -> tuple[Any, ...] | None:
-    if not isinstance(data, dict):
-        return None
-    if kind == "KeyRegistered":
-        return (kind, data.get("actor"), data.get("public_key"))
-    return (kind, data.get("key_id"))
 
 
 def _raise_bad(index: int | None) -> None:

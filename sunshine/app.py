@@ -92,6 +92,15 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         message = f"{where}: {first.get('msg', 'invalid request')}"
         return JSONResponse({"code": "bad_request", "message": message}, status_code=400)
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+        # Still JSON for the client; the traceback goes to the log, not the response.
+        logger.error("unexpected error", exc_info=exc)
+        return JSONResponse(
+            {"code": "internal", "message": "an unexpected error; the server log has the details"},
+            status_code=500,
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")

@@ -8,7 +8,6 @@ or raises an error naming the rule that refuses it.
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from ledger.domain import fields
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import Signed
+from ledger.domain.keys import WeakKey, decode_public_key
 from ledger.domain.registry import Actor, Key, Organisation, Role, key_id_of, stream_id
 
 
@@ -57,14 +57,10 @@ def require_role(rule: str, signer: Signer, *roles: Role) -> None:
 
 
 def public_key_field(payload: dict[str, Any]) -> bytes:
-    value = payload.get("public_key")
     try:
-        raw = base64.b64decode(str(value).encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise Invalid("payload.public_key must be standard base64") from None
-    if not isinstance(value, str) or len(raw) != 32:
-        raise Invalid("payload.public_key must be a 32-byte Ed25519 public key in base64")
-    return raw
+        return decode_public_key(payload.get("public_key"))
+    except WeakKey as problem:
+        raise Invalid(f"payload.public_key {problem}", code="bad_public_key") from None
 
 
 def register_organisation(

@@ -274,6 +274,16 @@ def bad_bodies(site: Site) -> list[tuple[str, bytes, int, str, str]]:
         ("too large", signed_raw(rmyy, command(payload={"code": "rmyy",
                                                         "name": "医" * 30_000})),
          413, "too_large", "65536"),
+        # Crafted to break the parser rather than the rules: each must still be a 400.
+        ("integer of 5,000 digits", b'{"command": {"n": ' + b"9" * 5000 + b'}, "signature": ""}',
+         400, "malformed", "too large"),
+        ("nested 30,000 deep", b"[" * 30_000 + b"]" * 30_000, 400, "malformed", "deeper"),
+        ("issued_at at the end of time",
+         signed_raw(rmyy, command(issued_at="9999-12-31T23:59:59-23:59")), 400, "malformed",
+         "issued_at"),
+        ("issued_at before the start of time",
+         signed_raw(rmyy, command(issued_at="0001-01-01T00:00:00+23:59")), 400, "malformed",
+         "issued_at"),
     ]
 
 

@@ -44,3 +44,15 @@ def test_a_bad_leaf_is_named(world: World, rewrite: object, why: str) -> None:
     with pytest.raises(VerificationFailed, match=why) as failure:
         verify_stream([leaves], checkpoint)  # type: ignore[arg-type]
     assert failure.value.index == 4
+
+
+def test_the_first_bad_entry_is_named_even_when_a_later_one_is_worse(world: World) -> None:
+    leaves, checkpoint = leaves_and_checkpoint(world)
+    forged = json.loads(leaves[4][1])
+    forged["command"]["nonce"] = "y" * 20  # entry 4: a signature that does not verify
+    leaves[4] = (4, json.dumps(forged, ensure_ascii=False, sort_keys=True,
+                               separators=(",", ":")).encode())
+    leaves[5] = (5, b"{ not json")  # entry 5: not even JSON
+    with pytest.raises(VerificationFailed, match="signature") as failure:
+        verify_stream([leaves], checkpoint)  # type: ignore[arg-type]
+    assert failure.value.index == 4
