@@ -82,7 +82,10 @@ class RemoteLog:
         return parse_verifier_key(self._get("/log/key").text.strip())
 
     def consistency(self, old: int, size: int) -> list[str]:
-        proof: list[str] = self._get("/log/proof/consistency", old=old, size=size).json()["proof"]
+        answer = self._get("/log/proof/consistency", old=old, size=size).json()
+        proof = answer.get("proof") if isinstance(answer, dict) else None
+        if not isinstance(proof, list) or not all(isinstance(p, str) for p in proof):
+            raise VerificationFailed("the server's consistency proof is not a list of hashes")
         return proof
 
     def batches(self, size: int) -> Iterator[list[tuple[int, bytes]]]:

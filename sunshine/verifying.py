@@ -47,20 +47,32 @@ def verify_local(
     jobs: int,
     err: TextIO = sys.stderr,
 ) -> Report:
-    from ledger.application import Ledger
+    from ledger.application import LedgerEvents, event_store_env
+    from ledger.log.reader import LogReader
+    from ledger.log.signer import public_verifier_key
+    from ledger.store.sql import open_database
 
+    # Read only: no tables, files or keys are created by verifying.
     config = settings.ledger_config(create_tables=False)
+    url = config.database
+    if url.is_sqlite and (url.path is None or not url.path.is_file()):
+        raise VerificationFailed(f"no ledger database at {url.path}")
     key_path = config.log_key_path or config.data_dir / "log-key.pem"
-    if log_key is None and not key_path.exists():
+    if log_key is None and not key_path.is_file():
         raise VerificationFailed(f"no log key at {key_path}; pass --log-key")
-    ledger = Ledger(config)
     try:
-        verifier = parse_verifier_key(log_key) if log_key else ledger.signer.verifier
-        note = ledger.reader.checkpoint()
+        verifier = parse_verifier_key(log_key or public_verifier_key(key_path, config.origin))
+    except ValueError as problem:
+        raise VerificationFailed(f"the log key: {problem}") from None
+    events = LedgerEvents(env=event_store_env(config))
+    db = open_database(url)
+    try:
+        reader = LogReader(db)
+        note = reader.checkpoint()
         if note is None:
             raise VerificationFailed("the log has no signed checkpoint")
         checkpoint = open_checkpoint(note, verifier, "the latest checkpoint")
-        stored = ledger.reader.size()
+        stored = reader.size()
         if stored != checkpoint.size:
             raise VerificationFailed(
                 f"the log holds {stored} entries but its latest checkpoint commits to "
@@ -68,10 +80,11 @@ def verify_local(
                 min(stored, checkpoint.size),
             )
         old = _old(old_path, verifier)
-        batches = local_batches(ledger.db, ledger.events.recorder, checkpoint.size)
+        batches = local_batches(db, events.recorder, checkpoint.size)
         return verify_stream(batches, checkpoint, old, jobs, _progress(err))  # type: ignore[arg-type]
     finally:
-        ledger.close()
+        events.close()
+        db.close()
 
 
 def verify_remote(
@@ -79,8 +92,11 @@ def verify_remote(
 ) -> Report:
     remote = RemoteLog(url)
     try:
-        served = remote.verifier()
-        verifier = parse_verifier_key(log_key) if log_key else served
+        try:
+            served = remote.verifier()
+            verifier = parse_verifier_key(log_key) if log_key else served
+        except ValueError as problem:
+            raise VerificationFailed(f"the log key is malformed: {problem}") from None
         if log_key is None:
             print(
                 f"  trusting the server's log key {served.name}+{served.key_id.hex()}: "
@@ -90,10 +106,11 @@ def verify_remote(
         checkpoint = open_checkpoint(remote.checkpoint(), verifier, "the server's checkpoint")
         old = _old(old_path, verifier)
         if old is not None and 0 < old.size <= checkpoint.size:
-            proof = [base64.b64decode(p) for p in remote.consistency(old.size, checkpoint.size)]
             try:
+                answer = remote.consistency(old.size, checkpoint.size)
+                proof = [base64.b64decode(p, validate=True) for p in answer]
                 verify_consistency(old.size, checkpoint.size, proof, old.root, checkpoint.root)
-            except ProofError as exc:
+            except (ProofError, ValueError, TypeError, KeyError) as exc:
                 raise VerificationFailed(
                     f"the server's consistency proof from size {old.size} does not verify: {exc}"
                 ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -25,14 +26,30 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    # O_EXCL: two processes starting at once must not write two different keys.
+    # Written whole to a private temporary file, then linked into place: link fails
+    # if another process got there first, and nobody ever reads a half-written key.
+    fd, temporary = tempfile.mkstemp(prefix=".log-key-", dir=path.parent)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return load_or_create_key(path)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return load_or_create_key(path)
+    finally:
+        os.unlink(temporary)
     return key
+
+
+def public_verifier_key(path: Path, origin: str) -> str:
+    """The verifier key of the private key at `path`, without creating anything."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return verifier_key(origin, raw)
 
 
 class LogSigner:
