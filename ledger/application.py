@@ -268,7 +268,9 @@ class Ledger:
         aggregates, public_key = genesis(envelope.command.payload, _signed(envelope))
         envelope.verify_with(public_key)
         key_stream: UUID = aggregates[-1].id
-        guard = CommandGuard(envelope.command.actor, envelope.command.nonce, key_stream, None)
+        guard = CommandGuard(
+            envelope.command.actor, envelope.command.nonce, key_stream, None, first=True
+        )
         return self._store(aggregates, guard)
 
     def _valid_key(self, key_id: str, actor: str) -> tuple[Key, Ed25519PublicKey]:

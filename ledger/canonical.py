@@ -131,17 +131,6 @@ def _validate(value: JSONValue, path: Path, depth: int) -> None:
     raise MalformedCommand(f"{_name(path)}: unsupported value of type {kind.__name__}")
 
 
-def check_text(text: str, where: str, *, multiline: bool = False, limit: int = MAX_STRING) -> str:
-    if len(text) > limit:
-        raise Invalid(f"{where}: text longer than {limit} characters")
-    bad = _FORBIDDEN.search(text) or (None if multiline else _FORBIDDEN_ONE_LINE.search(text))
-    if bad:
-        raise MalformedCommand(
-            f"{where}: control or invisible formatting character U+{ord(bad.group()):04X}"
-        )
-    return text
-
-
 def b64decode_strict(text: str, where: str, *, length: int | None = None) -> bytes:
     """Standard base64 with padding; refuses anything else instead of guessing."""
     try:

@@ -114,7 +114,7 @@ def checkpoint(ledger: LedgerDep) -> Response:
 
 @log.get("/key", response_class=PlainTextResponse, summary="The log's verifier key")
 def key(ledger: LedgerDep) -> Response:
-    return Response(ledger.signer.verifier_key + "\n", media_type="text/plain; charset=utf-8")
+    return Response(ledger.signer.verifier_key, media_type="text/plain; charset=utf-8")
 
 
 @log.get("/entries/{index}", summary="The exact bytes of one leaf")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +172,3 @@ class DemoBuilder:
         self._save_key("hb-xinda-op", replacement)
         self.counts["keys"] += 1
         return DemoSummary(size=self.ledger.integrator.integrate(), **self.counts)
-
-
-def demo_stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -42,6 +42,7 @@ class CommandGuard:
     nonce: str
     key_stream: UUID
     key_version: int | None  # None: the key's stream must not exist yet (genesis)
+    first: bool = False  # genesis: the event store must still be empty
 
 
 class KeyChanged(Conflict):
@@ -55,6 +56,10 @@ def _key_changed() -> KeyChanged:
         "the signing key changed while the command was processed (revoked?); "
         "re-sign with a valid key"
     )
+
+
+def _second_genesis() -> Conflict:
+    return Conflict("the ledger already has a genesis", code="exists")
 
 
 def _replayed(guard: CommandGuard) -> ReplayedNonce:
@@ -127,6 +132,10 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 raise _replayed(guard) from None
             if c.fetchone() is None:
                 raise _key_changed()
+            if guard.first:
+                c.execute(f"SELECT 1 FROM {self.events_table_name} LIMIT 1")  # noqa: S608
+                if c.fetchone() is not None:
+                    raise _second_genesis()
         return super()._insert_events(c, stored_events, **kwargs)
 
     @property
@@ -175,6 +184,9 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 replayed=SQL(REPLAYED_STATE),
             )
         )
+        self._any_event = SQL("SELECT 1 FROM {0}.{1} LIMIT 1").format(
+            Identifier(self.datastore.schema), Identifier(table)
+        )
         self._record_nonce = SQL("SELECT {0}.{1}(%s, %s, %s, %s)").format(
             Identifier(self.datastore.schema), Identifier(NONCE_FUNCTION)
         )
@@ -196,16 +208,43 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        # Runs before the library's insert, outside its try block, so raising here
-        # rolls the transaction back. Take the table lock first (the library takes
-        # it again, harmlessly) so the checks serialise with every other insert.
+        # Genesis only: runs before the library's insert, outside its try block, so
+        # raising here rolls back; under the table lock two geneses cannot both pass.
+        guards: Sequence[CommandGuard] = kwargs.get("guards", ())
+        if any(guard.first for guard in guards):
+            self._lock_table(curs)
+            curs.execute(self._any_event)
+            if curs.fetchone() is not None:
+                raise _second_genesis()
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # After the library has locked the table and queued the inserts, in the same
+        # pipeline and before its sync: an error here aborts the transaction like a
+        # duplicate event would. Unprepared, because a statement queued after a
+        # failing one is never parsed, and a prepared one would then be missing.
+        super()._insert_stored_events(curs, stored_events, **kwargs)
         guards: Sequence[CommandGuard] = kwargs.get("guards", ())
         if not guards:
             return
-        self._lock_table(curs)
+        # Our own cursor: the library reads the insert's status from `curs` next.
+        with curs.connection.cursor() as own:
+            self._check_guards(own, stored_events, guards)
+
+    def _check_guards(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        guards: Sequence[CommandGuard],
+    ) -> None:
         for guard in guards:
+            ours = sum(1 for s in stored_events if s.originator_id == guard.key_stream)
+            expected = (
+                None if guard.key_version is None and ours == 0 else (guard.key_version or 0) + ours
+            )
             curs.execute(
                 self._record_nonce,
-                (guard.actor, guard.nonce, guard.key_stream, guard.key_version),
-                prepare=True,
+                (guard.actor, guard.nonce, guard.key_stream, expected),
+                prepare=False,  # never prepared, not even automatically after a few uses
             )

@@ -67,3 +67,18 @@ def test_demo_serves_the_ledger_it_built(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_demo_never_touches_a_directory_it_did_not_make(tmp_path: Path) -> None:
+    precious = tmp_path / "data"
+    precious.mkdir()
+    (precious / "ledger.db").write_bytes(b"the county's real ledger")
+    result = sunshine("demo", "--no-serve", "--data-dir", str(precious), data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "was not made by `sunshine demo`" in result.stderr
+    assert (precious / "ledger.db").read_bytes() == b"the county's real ledger"
+    # A directory the demo made is rebuilt on the next run.
+    again = tmp_path / "demo"
+    for _ in range(2):
+        built = sunshine("demo", "--no-serve", "--data-dir", str(again), data_dir=tmp_path)
+        assert built.returncode == 0, built.stdout + built.stderr

@@ -121,3 +121,41 @@ def test_a_record_changed_by_another_process_is_decided_again(world: World, tmp_
     assert organisation.version == versions[-1]
     assert organisation.name == "清河县人民医院（总院）"  # B's change is kept
     assert organisation.address == "长江路12号"
+
+
+def test_a_second_genesis_is_refused_inside_the_insert(world: World) -> None:
+    """Two `sunshine init` runs racing both pass the empty-log check; the insert's own
+    check, under the write lock, lets only the first through."""
+    import json
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ledger import signing
+    from ledger.application import _signed
+    from ledger.commands import parse_envelope
+    from ledger.domain.errors import Conflict
+    from ledger.domain.registry_commands import genesis
+    from ledger.store.recorders import CommandGuard
+
+    key = Ed25519PrivateKey.generate()
+    command = signing.new_command(
+        "Genesis",
+        {
+            "organisation": {"code": "other-czj", "name": "另一个财政局", "region": "别县"},
+            "administrator": {"code": "other-admin", "name": "李四"},
+            "public_key": signing.public_b64(key),
+        },
+        actor="other-admin",
+        key=key,
+    )
+    envelope = parse_envelope(json.dumps(signing.sign(command, key)).encode())
+    aggregates, _ = genesis(envelope.command.payload, _signed(envelope))
+    before = world.ledger.events.recorder.max_notification_id()
+    guard = CommandGuard("other-admin", envelope.command.nonce, aggregates[-1].id, None, first=True)
+    try:
+        world.ledger.committer.store(aggregates, guard)
+    except Conflict as refusal:
+        assert "already has a genesis" in refusal.message
+    else:
+        raise AssertionError("a second genesis was stored")
+    assert world.ledger.events.recorder.max_notification_id() == before
