@@ -47,11 +47,15 @@ def code(payload: Mapping[str, Any], name: str) -> str:
 
 
 def choice(payload: Mapping[str, Any], name: str, enum: type[E]) -> E:
-    value = payload.get(name)
+    return member(payload.get(name), f"payload.{name}", enum)
+
+
+def member(value: object, field: str, enum: type[E]) -> E:
+    """`value` as a member of `enum`, or Invalid naming `field` and the allowed values."""
     if isinstance(value, str):
         try:
             return enum(value)
         except ValueError:
             pass
     allowed = ", ".join(e.value for e in enum)
-    raise Invalid(f"payload.{name} must be one of: {allowed}")
+    raise Invalid(f"{field} must be one of: {allowed}")

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Self
 
-from ledger.domain.errors import Invalid
-from ledger.domain.fields import choice
+from ledger.domain.fields import choice, member
 
 
 class Term(StrEnum):
@@ -32,13 +31,7 @@ class Term(StrEnum):
     @classmethod
     def parse(cls, value: object, field: str) -> Self:
         """``value`` as a member; ``Invalid`` naming ``field`` and listing the allowed values."""
-        if isinstance(value, str):
-            try:
-                return cls(value)
-            except ValueError:
-                pass
-        allowed = ", ".join(term.value for term in cls)
-        raise Invalid(f"{field} must be one of: {allowed}")
+        return member(value, field, cls)
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any], name: str) -> Self:
