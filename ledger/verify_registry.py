@@ -10,6 +10,8 @@ window. Memory grows with the registry and the window, not with the log.
 from __future__ import annotations
 
 import base64
+import hashlib
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,7 +67,9 @@ class RegistryReplay:
         self.max_age, self.skew = max_age, skew
         self._genesis: str | None = None  # the genesis command's signature
         self._past_genesis = False
-        self._nonces: dict[tuple[str, str], tuple[str, datetime]] = {}
+        # Nonces seen within the freshness window, oldest first, as short digests.
+        self._nonces: dict[bytes, datetime] = {}
+        self._order: deque[tuple[datetime, bytes]] = deque()
         self._previous: tuple[str, str, str] | None = None
         self._run: list[tuple[str, str, int]] = []  # events of the command being read
 
@@ -117,8 +121,9 @@ class RegistryReplay:
                 f"recorded at {entry['recorded_at']}, outside the freshness window of a command "
                 f"issued at {command['issued_at']}"
             )
-        key = (entry["actor"], command["nonce"])
-        this = (key[0], key[1], entry["signature"])
+        actor, nonce = entry["actor"], command["nonce"]
+        key = hashlib.blake2b(f"{actor}\n{nonce}".encode(), digest_size=16).digest()
+        this = (actor, nonce, entry["signature"])
         event = (entry["type"], entry["stream"], entry["version"])
         if key in self._nonces:
             # One command's events are consecutive leaves, each a different event: for a
@@ -128,15 +133,17 @@ class RegistryReplay:
                 for seen in self._run
             )
             if repeat:
-                raise RegistryViolation(f"nonce {key[1]} of {key[0]} was used before: a replay")
+                raise RegistryViolation(f"nonce {nonce} of {actor} was used before: a replay")
             self._run.append(event)
         else:
             self._run = [event]
-        self._nonces[key] = (entry["signature"], issued)
+            self._nonces[key] = issued
+            self._order.append((issued, key))
         self._previous = this
+        # Forget nonces no later command could replay: it would be refused as stale.
         horizon = recorded - self.max_age - 2 * self.skew
-        if len(self._nonces) > 4096:  # forget nonces no command could still replay
-            self._nonces = {k: v for k, v in self._nonces.items() if v[1] >= horizon}
+        while self._order and self._order[0][0] < horizon:
+            self._nonces.pop(self._order.popleft()[1], None)
 
     def _genesis_key(self, command: dict[str, Any]) -> bytes:
         try:
