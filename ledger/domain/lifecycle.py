@@ -1,0 +1,374 @@
+"""The lifecycle of one procurement 采购项目生命周期: which recorded action may follow which.
+
+Pure and table-driven: ``RULES`` has one row per ``Action`` saying which states it may follow
+and what it changes; ``decide`` reads the row. Two kinds of rule (DOMAIN.md, "Lifecycle of
+one procurement"):
+
+* **impossible** — a result before bids were opened, anything after archiving: ``decide``
+  raises ``Conflict`` (code ``lifecycle``) naming the rule and the current state in Chinese;
+  nothing is to be recorded;
+* **irregular but real** — procure first, file later; acting while suspended; a contract
+  signed before the result was announced; a tender without a disclosed intention: ``decide``
+  returns the transition with its ``Irregularity`` items, which the caller records as
+  findings.
+
+What is not decided here: who may act (roles), the method's rationale text (the caller checks
+it when ``method.needs_rationale``), and statutory time limits (``ledger.domain.clock``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Final, Literal, NoReturn
+
+from ledger.domain.errors import Conflict
+from ledger.domain.vocabulary import AnnouncementType, Method, Term
+
+Plan = Literal["none", "filed", "approved", "rejected"]
+Closure = Literal["failed", "terminated", "archived"]
+
+
+class Stage(Term):
+    """How far the procurement itself has got 采购进度 (the plan is tracked apart)."""
+
+    NONE = "none"
+    INTENTION_DISCLOSED = "intention_disclosed"
+    ANNOUNCED = "announced"
+    BIDS_OPENED = "bids_opened"
+    EVALUATED = "evaluated"
+    AWARDED = "awarded"
+    RESULT_ANNOUNCED = "result_announced"
+    CONTRACT_SIGNED = "contract_signed"
+    CONTRACT_ANNOUNCED = "contract_announced"
+    ACCEPTED = "accepted"
+
+    @property
+    def label(self) -> str:
+        return _STAGE_LABELS[self.value]
+
+
+class Action(Term):
+    """An action recorded on a procurement 采购行为; ``event`` names the event it records."""
+
+    FILE_PLAN = "file_plan"
+    APPROVE_PLAN = "approve_plan"
+    REJECT_PLAN = "reject_plan"
+    APPROVE_METHOD = "approve_method"
+    DISCLOSE_INTENTION = "disclose_intention"
+    ANNOUNCE_TENDER = "announce_tender"
+    CORRECT_ANNOUNCEMENT = "correct_announcement"
+    OPEN_BIDS = "open_bids"
+    COMPLETE_EVALUATION = "complete_evaluation"
+    DECIDE_AWARD = "decide_award"
+    ANNOUNCE_RESULT = "announce_result"
+    SIGN_CONTRACT = "sign_contract"
+    ANNOUNCE_CONTRACT = "announce_contract"
+    RECORD_ACCEPTANCE = "record_acceptance"
+    ARCHIVE = "archive"
+    DECLARE_FAILURE = "declare_failure"
+    TERMINATE = "terminate"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+
+    @property
+    def label(self) -> str:
+        return RULES[self].label
+
+    @property
+    def event(self) -> str:
+        """The name of the event this action records (``PlanFiled``…)."""
+        return RULES[self].event
+
+
+_STAGE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        Stage.NONE: "未开始采购",
+        Stage.INTENTION_DISCLOSED: "已公开采购意向",
+        Stage.ANNOUNCED: "已发布采购公告",
+        Stage.BIDS_OPENED: "已开标",
+        Stage.EVALUATED: "已完成评审",
+        Stage.AWARDED: "已确定中标（成交）供应商",
+        Stage.RESULT_ANNOUNCED: "已发布结果公告",
+        Stage.CONTRACT_SIGNED: "已签订合同",
+        Stage.CONTRACT_ANNOUNCED: "已发布合同公告",
+        Stage.ACCEPTED: "已履约验收",
+    }
+)
+_PLAN_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "none": "采购计划未备案",
+        "filed": "采购计划已备案待批复",
+        "approved": "采购计划已批复",
+        "rejected": "采购计划已退回",
+    }
+)
+_CLOSURE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {"failed": "已废标", "terminated": "已终止", "archived": "已归档"}
+)
+
+
+@dataclass(frozen=True)
+class State:
+    """Where one procurement stands: its plan, method approval, progress and closure."""
+
+    plan: Plan = "none"
+    method_approved: bool = False
+    progress: Stage = Stage.NONE
+    closed: Closure | None = None
+    suspended: bool = False
+
+    @classmethod
+    def initial(cls) -> State:
+        """Before anything was recorded."""
+        return cls()
+
+    @property
+    def label(self) -> str:
+        """The state in Chinese, as an error message or a page shows it."""
+        parts = [
+            _PLAN_LABELS[self.plan],
+            "采购方式已批准" if self.method_approved else "采购方式未批准",
+            self.progress.label,
+        ]
+        if self.closed is not None:
+            parts.append(_CLOSURE_LABELS[self.closed])
+        if self.suspended:
+            parts.append("采购活动暂停中")
+        return "，".join(parts)
+
+
+@dataclass(frozen=True)
+class Irregularity:
+    """Something that did happen out of order: recorded, and turned into a finding."""
+
+    rule: str
+    description_zh: str
+    citation: str = ""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What recording an action does: the new state, its event, notice and irregularities."""
+
+    state: State
+    event: str
+    announcement: AnnouncementType | None
+    irregularities: tuple[Irregularity, ...] = ()
+
+
+# Irregularity rule ids.
+PROCURE_FIRST_FILE_LATER: Final = "procure_first_file_later"  # 先采购后备案
+ACTED_WHILE_SUSPENDED: Final = "acted_while_suspended"  # 暂停期间继续采购活动
+CONTRACT_BEFORE_RESULT_ANNOUNCED: Final = "contract_before_result_announced"
+SKIPPED_INTENTION: Final = "skipped_intention"  # 未公开采购意向
+
+#: What each fixed irregularity says, and its source where DOMAIN.md gives one.
+_FIXED: Final[Mapping[str, Irregularity]] = MappingProxyType(
+    {
+        SKIPPED_INTENTION: Irregularity(
+            SKIPPED_INTENTION, "未公开采购意向即发布采购公告", "财库〔2020〕10号"
+        ),
+        CONTRACT_BEFORE_RESULT_ANNOUNCED: Irregularity(
+            CONTRACT_BEFORE_RESULT_ANNOUNCED, "中标（成交）结果未公告即签订合同"
+        ),
+    }
+)
+
+PLANS: Final[tuple[Plan, ...]] = ("none", "filed", "approved", "rejected")
+ANY_STAGE: Final = frozenset(Stage)
+ANY_PLAN: Final[frozenset[Plan]] = frozenset(PLANS)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the table: what an action may follow and what it changes.
+
+    A required value of ``None`` means "either"; a new value of ``None`` means "unchanged".
+    """
+
+    event: str
+    label: str
+    after: frozenset[Stage]  # progress stages it may follow
+    then: Stage | None = None  # progress stage it leads to
+    also_after: Mapping[Method, frozenset[Stage]] = field(default_factory=dict)  # by method
+    plan: frozenset[Plan] = ANY_PLAN  # plan statuses it may follow
+    plan_to: Plan | None = None
+    method_approved: bool | None = None  # required method approval
+    approves_method: bool = False
+    suspended: bool | None = None  # required suspension
+    suspends: bool | None = None  # new suspension
+    closes: Closure | None = None
+    after_closure: bool = False  # may follow a failure or a termination
+    activity: bool = False  # a procurement activity: irregular while suspended
+    needs_approval: bool = False  # irregular before plan and method are approved
+    irregular_after: Mapping[Stage, str] = field(default_factory=dict)  # stage -> rule id
+    announcement: AnnouncementType | None = None
+    announcement_by_method: Mapping[Method, AnnouncementType] = field(default_factory=dict)
+
+
+_S = Stage
+_A = AnnouncementType
+
+#: The table. Stage order follows DOMAIN.md, "Lifecycle of one procurement".
+# fmt: off
+RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
+    # -- plan and method 采购计划与采购方式 (finance office) -------------------------------
+    Action.FILE_PLAN: Rule(
+        "PlanFiled", "采购计划备案", after=frozenset({_S.NONE}), plan=frozenset({"none"}),
+        plan_to="filed", suspended=False),
+    # Approval may come after later stages: that is how "procure first, file later" reads.
+    Action.APPROVE_PLAN: Rule(
+        "PlanApproved", "批复采购计划", after=ANY_STAGE, plan=frozenset({"filed"}),
+        plan_to="approved"),
+    Action.REJECT_PLAN: Rule(
+        "PlanRejected", "退回采购计划", after=ANY_STAGE, plan=frozenset({"filed"}),
+        plan_to="rejected"),
+    # Non-open methods need a rationale: the caller checks it (Method.needs_rationale).
+    Action.APPROVE_METHOD: Rule(
+        "MethodApproved", "批准采购方式", after=ANY_STAGE, plan=frozenset({"approved"}),
+        method_approved=False, approves_method=True),
+    # -- progress 采购进度 ------------------------------------------------------------------
+    # Intention disclosed ≥ 30 days before procurement starts (财库〔2020〕10号).
+    Action.DISCLOSE_INTENTION: Rule(
+        "IntentionDisclosed", "公开采购意向", after=frozenset({_S.NONE}),
+        then=_S.INTENTION_DISCLOSED, activity=True, announcement=_A.INTENTION),
+    # Announcement period 5 working days (财政部令第87号 art. 16); single-source notice
+    # ≥ 5 working days (政府采购法实施条例 art. 38).
+    Action.ANNOUNCE_TENDER: Rule(
+        "TenderAnnounced", "发布采购公告", after=frozenset({_S.NONE, _S.INTENTION_DISCLOSED}),
+        then=_S.ANNOUNCED, activity=True, needs_approval=True,
+        irregular_after={_S.NONE: SKIPPED_INTENTION}, announcement=_A.TENDER,
+        announcement_by_method={Method.SINGLE_SOURCE: _A.SINGLE_SOURCE}),
+    # Repeatable; a substantive change needs ≥ 15 days to the bid deadline (实施条例 art. 31).
+    Action.CORRECT_ANNOUNCEMENT: Rule(
+        "AnnouncementCorrected", "发布更正公告", after=frozenset({_S.ANNOUNCED}),
+        activity=True, needs_approval=True, announcement=_A.CORRECTION),
+    Action.OPEN_BIDS: Rule(
+        "BidsOpened", "开标", after=frozenset({_S.ANNOUNCED}), then=_S.BIDS_OPENED,
+        activity=True, needs_approval=True),
+    Action.COMPLETE_EVALUATION: Rule(
+        "EvaluationCompleted", "完成评审", after=frozenset({_S.BIDS_OPENED}),
+        then=_S.EVALUATED, activity=True, needs_approval=True),
+    # Single source and framework agreements award without opening bids.
+    Action.DECIDE_AWARD: Rule(
+        "AwardDecided", "确定中标（成交）供应商", after=frozenset({_S.EVALUATED}),
+        then=_S.AWARDED, activity=True, needs_approval=True,
+        also_after={Method.SINGLE_SOURCE: frozenset({_S.ANNOUNCED}),
+                    Method.FRAMEWORK_AGREEMENT: frozenset({_S.ANNOUNCED})}),
+    # Within 2 working days of the award (财政部令第87号 art. 69).
+    Action.ANNOUNCE_RESULT: Rule(
+        "ResultAnnounced", "发布结果公告", after=frozenset({_S.AWARDED}),
+        then=_S.RESULT_ANNOUNCED, activity=True, needs_approval=True, announcement=_A.RESULT),
+    # Within 30 days of the award notice (政府采购法 art. 46).
+    Action.SIGN_CONTRACT: Rule(
+        "ContractSigned", "签订合同", after=frozenset({_S.AWARDED, _S.RESULT_ANNOUNCED}),
+        then=_S.CONTRACT_SIGNED, activity=True, needs_approval=True,
+        irregular_after={_S.AWARDED: CONTRACT_BEFORE_RESULT_ANNOUNCED}),
+    # Within 2 working days of signing (政府采购法实施条例 art. 50).
+    Action.ANNOUNCE_CONTRACT: Rule(
+        "ContractAnnounced", "发布合同公告", after=frozenset({_S.CONTRACT_SIGNED}),
+        then=_S.CONTRACT_ANNOUNCED, activity=True, needs_approval=True,
+        announcement=_A.CONTRACT),
+    Action.RECORD_ACCEPTANCE: Rule(
+        "AcceptanceRecorded", "履约验收",
+        after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED}), then=_S.ACCEPTED,
+        activity=True, needs_approval=True, announcement=_A.ACCEPTANCE),
+    # -- closing 结束 -----------------------------------------------------------------------
+    # Files kept ≥ 15 years (政府采购法 art. 42).
+    Action.ARCHIVE: Rule(
+        "Archived", "归档", after=frozenset({_S.ACCEPTED}), after_closure=True,
+        suspended=False, closes="archived"),
+    # Fewer than 3 valid bidders in open tender (政府采购法 art. 36).
+    Action.DECLARE_FAILURE: Rule(
+        "ProcurementFailed", "废标",
+        after=frozenset({_S.ANNOUNCED, _S.BIDS_OPENED, _S.EVALUATED}), suspends=False,
+        closes="failed", announcement=_A.FAILURE),
+    Action.TERMINATE: Rule(
+        "ProcurementTerminated", "终止", after=ANY_STAGE, suspends=False,
+        closes="terminated", announcement=_A.TERMINATION),
+    # -- suspension by a challenge or complaint 质疑投诉暂停 --------------------------------
+    Action.SUSPEND: Rule(
+        "ProcurementSuspended", "暂停采购活动", after=ANY_STAGE, suspended=False,
+        suspends=True),
+    Action.RESUME: Rule(
+        "ProcurementResumed", "恢复采购活动", after=ANY_STAGE, suspended=True,
+        suspends=False),
+})
+# fmt: on
+
+
+def decide(state: State, action: Action, method: Method) -> Transition:
+    """What recording ``action`` on a procurement in ``state`` under ``method`` does.
+
+    Raises ``Conflict`` (code ``lifecycle``) when the action cannot follow ``state``. Pure:
+    ``state`` is never changed.
+    """
+    rule = RULES[action]
+    if state.closed == "archived":
+        _refuse(action, state, "采购项目已归档，不能再记录任何行为")
+    if state.closed is not None and not rule.after_closure:
+        _refuse(action, state, f"采购项目{_CLOSURE_LABELS[state.closed]}，只能归档")
+    if state.plan not in rule.plan:
+        wanted = "或".join(_PLAN_LABELS[p] for p in PLANS if p in rule.plan)
+        _refuse(action, state, f"须{wanted}")
+    if rule.method_approved is not None and state.method_approved != rule.method_approved:
+        done = "采购方式已批准，不能重复批准" if state.method_approved else "采购方式未批准"
+        _refuse(action, state, done)
+    if rule.suspended is not None and state.suspended != rule.suspended:
+        _refuse(action, state, "采购活动未暂停" if rule.suspended else "采购活动暂停中，须先恢复")
+    after = rule.after | rule.also_after.get(method, frozenset())
+    if state.closed is None and state.progress not in after:
+        wanted = "、".join(s.label for s in Stage if s in after)
+        closure = "，或已废标、已终止" if rule.after_closure else ""
+        _refuse(action, state, f"当前阶段须为：{wanted}{closure}")
+
+    new = replace(
+        state,
+        plan=state.plan if rule.plan_to is None else rule.plan_to,
+        method_approved=state.method_approved or rule.approves_method,
+        progress=state.progress if rule.then is None else rule.then,
+        closed=state.closed if rule.closes is None else rule.closes,
+        suspended=state.suspended if rule.suspends is None else rule.suspends,
+    )
+    return Transition(
+        state=new,
+        event=rule.event,
+        announcement=rule.announcement_by_method.get(method, rule.announcement),
+        irregularities=_irregularities(state, action, rule),
+    )
+
+
+def allowed(state: State, method: Method) -> tuple[Action, ...]:
+    """Every action that may be recorded next, in declaration order."""
+    result = []
+    for action in Action:
+        try:
+            decide(state, action, method)
+        except Conflict:
+            continue
+        result.append(action)
+    return tuple(result)
+
+
+def _irregularities(state: State, action: Action, rule: Rule) -> tuple[Irregularity, ...]:
+    found: list[Irregularity] = []
+    if rule.needs_approval and (state.plan != "approved" or not state.method_approved):
+        missing = "采购计划未批复" if state.plan != "approved" else "采购方式未批准"
+        found.append(
+            Irregularity(PROCURE_FIRST_FILE_LATER, f"先采购后备案：{missing}即{action.label}")
+        )
+    if rule.activity and state.suspended:
+        found.append(Irregularity(ACTED_WHILE_SUSPENDED, f"采购活动暂停期间{action.label}"))
+    fixed = rule.irregular_after.get(state.progress)
+    if fixed is not None:
+        found.append(_FIXED[fixed])
+    return tuple(found)
+
+
+def _refuse(action: Action, state: State, reason: str) -> NoReturn:
+    raise Conflict(
+        f"rule lifecycle.{action.value}: {action.label}不可记录，{reason}（当前：{state.label}）",
+        code="lifecycle",
+    )
