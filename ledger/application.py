@@ -233,7 +233,7 @@ class Ledger:
             self._keys.pop(envelope.command.key, None)
             self.registry.forget(stream_id("key", envelope.command.key))
         except StaleRecord:
-            pass  # the stale records were forgotten: decide again on fresh reads
+            pass  # the records it changed were forgotten: decide again on fresh reads of them
         try:
             return self._decide(envelope, optimistic=False)
         except StaleRecord:
