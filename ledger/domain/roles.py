@@ -1,0 +1,204 @@
+"""Roles 角色权限: who may issue which lifecycle action on which procurement.
+
+Pure and table-driven: ``PERMISSIONS`` has one row per lifecycle ``Action`` saying which
+roles may issue it and how the signer's organisation must relate to the procurement;
+``authorise`` reads the row and raises ``Forbidden`` naming the rule (``roles.<action>``),
+who may act, and what the signer is. DOMAIN.md, "Glossary":
+
+* the purchaser 采购人 acts only on its own procurements (relation ``"own"``);
+* an agency 采购代理机构 only where it is appointed (relation ``"appointed"``);
+* the finance office 财政部门（采购办） supervises every procurement in its region (relation
+  ``"any"``; region checks are not made here);
+* suppliers 供应商 issue no lifecycle action: they challenge (``may_challenge``) on
+  procurements they took part in; inspectors 纪检监察 / 审计 / 检察院 and the publisher
+  service issue none (inspectors read only).
+
+Complaint decisions 投诉处理决定 belong to the finance office (``may_decide_complaint``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, Literal, NoReturn
+
+from ledger.domain.errors import Forbidden
+from ledger.domain.lifecycle import Action
+from ledger.domain.registry import Role
+from ledger.domain.registry_commands import Signer
+
+Relation = Literal["own", "appointed", "any"]
+
+#: Each role's Chinese name, as the glossary of DOMAIN.md gives it.
+ROLE_LABELS: Final[Mapping[Role, str]] = MappingProxyType(
+    {
+        Role.PURCHASER: "采购人",
+        Role.AGENCY: "采购代理机构",
+        Role.FINANCE_OFFICE: "财政部门（采购办）",
+        Role.SUPPLIER: "供应商",
+        Role.INSPECTOR: "纪检监察 / 审计 / 检察院",
+        Role.PUBLISHER: "发布服务",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Participants:
+    """Who takes part in one procurement, by organisation code."""
+
+    purchaser: str  # the purchaser's organisation code
+    agency: str | None  # the appointed agency; None when the purchaser runs it itself
+    bidders: frozenset[str] = frozenset()  # suppliers that took part
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role allowed to act, and how its organisation must relate to the procurement."""
+
+    role: Role
+    relation: Relation
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One row of the table: the grants for one action, in the order messages list them."""
+
+    grants: tuple[Grant, ...]
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(grant.role for grant in self.grants)
+
+    def relation(self, role: Role) -> Relation | None:
+        """The relation required of ``role``, or None when the role may not act at all."""
+        for grant in self.grants:
+            if grant.role is role:
+                return grant.relation
+        return None
+
+
+_PURCHASER: Final = Grant(Role.PURCHASER, "own")
+_AGENCY: Final = Grant(Role.AGENCY, "appointed")
+_FINANCE: Final = Grant(Role.FINANCE_OFFICE, "any")
+
+_PURCHASER_ONLY: Final = Permission((_PURCHASER,))
+_PURCHASER_OR_AGENCY: Final = Permission((_PURCHASER, _AGENCY))
+_FINANCE_ONLY: Final = Permission((_FINANCE,))
+# Suspension: the finance office during a complaint, the purchaser or its agency during a
+# challenge. Which stream suspends is not checked here.
+_SUPERVISION: Final = Permission((_FINANCE, _PURCHASER, _AGENCY))
+
+#: The table: every lifecycle action and who may issue it.
+# fmt: off
+PERMISSIONS: Final[Mapping[Action, Permission]] = MappingProxyType({
+    Action.FILE_PLAN: _PURCHASER_ONLY,
+    Action.APPROVE_PLAN: _FINANCE_ONLY,
+    Action.REJECT_PLAN: _FINANCE_ONLY,
+    Action.APPROVE_METHOD: _FINANCE_ONLY,
+    Action.DISCLOSE_INTENTION: _PURCHASER_ONLY,
+    Action.ANNOUNCE_TENDER: _PURCHASER_OR_AGENCY,
+    Action.CORRECT_ANNOUNCEMENT: _PURCHASER_OR_AGENCY,
+    Action.OPEN_BIDS: _PURCHASER_OR_AGENCY,
+    Action.COMPLETE_EVALUATION: _PURCHASER_OR_AGENCY,
+    Action.DECIDE_AWARD: _PURCHASER_ONLY,  # the purchaser confirms the winner
+    Action.ANNOUNCE_RESULT: _PURCHASER_OR_AGENCY,
+    Action.SIGN_CONTRACT: _PURCHASER_ONLY,
+    Action.ANNOUNCE_CONTRACT: _PURCHASER_OR_AGENCY,
+    Action.RECORD_ACCEPTANCE: _PURCHASER_ONLY,
+    Action.ARCHIVE: _PURCHASER_ONLY,
+    Action.DECLARE_FAILURE: _PURCHASER_OR_AGENCY,
+    Action.TERMINATE: _PURCHASER_ONLY,
+    Action.SUSPEND: _SUPERVISION,
+    Action.RESUME: _SUPERVISION,
+})
+# fmt: on
+
+
+def authorise(signer: Signer, action: Action, participants: Participants) -> None:
+    """Return if ``signer`` may issue ``action`` on the procurement of ``participants``.
+
+    Otherwise raise ``Forbidden`` with the message ``rule roles.<action>: …``.
+    """
+    permission = PERMISSIONS[action]
+    relation = permission.relation(signer.role)
+    if relation is None:
+        if not any(signer.role in p.roles for p in PERMISSIONS.values()):
+            why = f"{_a(signer.role)} issues no lifecycle action"
+        else:
+            why = f"{_a(signer.role)} may not {action.value}"
+        _refuse(action, permission, participants, signer, why)
+    if relation == "own" and signer.organisation != participants.purchaser:
+        _refuse(
+            action,
+            permission,
+            participants,
+            signer,
+            f"{signer.organisation} is not the purchaser of this procurement",
+        )
+    if relation == "appointed" and (
+        participants.agency is None or signer.organisation != participants.agency
+    ):
+        why = (
+            "no agency is appointed: the purchaser runs this procurement itself"
+            if participants.agency is None
+            else f"{signer.organisation} is not the appointed agency"
+        )
+        _refuse(action, permission, participants, signer, why)
+
+
+def may_challenge(signer: Signer, participants: Participants) -> None:
+    """Return if ``signer`` may file a challenge 质疑 on this procurement, else ``Forbidden``.
+
+    Only a supplier that took part (its organisation among ``participants.bidders``).
+    """
+    if signer.role is not Role.SUPPLIER:
+        why = f"{_a(signer.role)} does not challenge"
+    elif signer.organisation not in participants.bidders:
+        why = f"{signer.organisation} did not take part in this procurement"
+    else:
+        return
+    raise Forbidden(
+        "rule roles.challenge: a challenge 质疑 is filed only by a supplier 供应商 that took "
+        f"part in the procurement; {_describe(signer)}: {why}"
+    )
+
+
+def may_decide_complaint(signer: Signer) -> None:
+    """Return if ``signer`` may decide a complaint 投诉, else ``Forbidden``: finance office only."""
+    if signer.role is not Role.FINANCE_OFFICE:
+        raise Forbidden(
+            "rule roles.decide_complaint: a complaint 投诉 is decided only by the finance "
+            f"office {ROLE_LABELS[Role.FINANCE_OFFICE]}; {_describe(signer)}"
+        )
+
+
+def _a(role: Role) -> str:
+    return f"{'an' if role.value[0] in 'aeiou' else 'a'} {role.value}"
+
+
+def _who(grant: Grant, participants: Participants) -> str:
+    label = f"{grant.role.value.replace('_', ' ')} {ROLE_LABELS[grant.role]}"
+    if grant.relation == "own":
+        return f"the {label} of this procurement ({participants.purchaser})"
+    if grant.relation == "appointed":
+        agency = participants.agency or "none appointed"
+        return f"its appointed {label} ({agency})"
+    return f"the {label}"
+
+
+def _describe(signer: Signer) -> str:
+    return (
+        f"{signer.actor} acts as {signer.role.value} {ROLE_LABELS[signer.role]} "
+        f"of {signer.organisation}"
+    )
+
+
+def _refuse(
+    action: Action, permission: Permission, participants: Participants, signer: Signer, why: str
+) -> NoReturn:
+    who = " or ".join(_who(grant, participants) for grant in permission.grants)
+    raise Forbidden(
+        f"rule roles.{action.value}: {action.value} ({action.label}) may be issued only by "
+        f"{who}; {_describe(signer)}, and {why}"
+    )
