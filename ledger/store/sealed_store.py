@@ -1,0 +1,141 @@
+"""The sealed store: disclosures of sealed values, encrypted at rest.
+
+Each row is keyed by the commitment that appears in the public leaf and holds the
+disclosure (value and salt) encrypted with AES-256-GCM under the ledger's sealed-
+value key, a fresh random 12-byte nonce per row, and the commitment as associated
+data, so a row moved under another commitment does not decrypt. Whoever can read
+the database sees commitments, nonces and ciphertext, never a value.
+
+Access control is NOT done here: this store hands a disclosure to whoever calls
+`get`. Deciding who may read a sealed value (the roles entitled to it, and the
+public only once the lifecycle discloses it) is the caller's job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ledger.domain.errors import Invalid
+from ledger.domain.sealed import Disclosure, check_disclosure
+from ledger.store.sql import Database
+
+TABLE = "sealed_values"
+KEY_BYTES = 32
+NONCE_BYTES = 12
+
+SQLITE = [
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (commitment TEXT PRIMARY KEY, "
+    "nonce BLOB NOT NULL, ciphertext BLOB NOT NULL)",
+]
+
+POSTGRES = [
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (commitment text PRIMARY KEY, "
+    "nonce bytea NOT NULL, ciphertext bytea NOT NULL)",
+]
+
+
+class SealedStoreError(RuntimeError):
+    """A stored row cannot be opened: wrong key, or the row was altered."""
+
+
+class SealedStore:
+    """Disclosures of sealed values, encrypted with AES-256-GCM under `key`.
+
+    Who may read a sealed value is the caller's job: check that the reader's role is
+    entitled to it before calling `get`.
+    """
+
+    def __init__(self, db: Database, key: bytes):
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"the sealed-value key must be {KEY_BYTES} bytes, got {len(key)}")
+        self.db = db
+        self._aead = AESGCM(bytes(key))
+
+    def create_tables(self) -> None:
+        self.db.execute_script(SQLITE if self.db.url.is_sqlite else POSTGRES)
+
+    def put(self, commitment: str, disclosure: Disclosure) -> None:
+        """Store `disclosure` under `commitment`, refusing (Invalid, "bad_disclosure")
+        a disclosure that does not open it. Storing the same commitment again is a no-op."""
+        check_disclosure(commitment, disclosure.value, disclosure.salt_b64)
+        plaintext = json.dumps(
+            {"value": disclosure.value, "salt": disclosure.salt_b64},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        ciphertext = self._aead.encrypt(nonce, plaintext, commitment.encode())
+        with self.db.write(0) as cur:
+            cur.execute(
+                f"INSERT INTO {TABLE} (commitment, nonce, ciphertext) VALUES (?, ?, ?) "  # noqa: S608
+                "ON CONFLICT (commitment) DO NOTHING",
+                (commitment, nonce, ciphertext),
+            )
+
+    def get(self, commitment: str) -> Disclosure | None:
+        """The disclosure stored under `commitment`, None if there is none.
+
+        Raises SealedStoreError when the row cannot be decrypted with this store's key
+        or what it holds does not open the commitment (the row was tampered with).
+        """
+        with self.db.read() as cur:
+            row = cur.execute(
+                f"SELECT nonce, ciphertext FROM {TABLE} WHERE commitment = ?",  # noqa: S608
+                (commitment,),
+            ).fetchone()
+        if row is None:
+            return None
+        nonce, ciphertext = bytes(row[0]), bytes(row[1])
+        try:
+            plaintext = self._aead.decrypt(nonce, ciphertext, commitment.encode())
+        except InvalidTag:
+            raise SealedStoreError(
+                f"sealed value {commitment} cannot be decrypted: "
+                "wrong sealed-value key, or the row was altered"
+            ) from None
+        try:
+            stored: Any = json.loads(plaintext)
+            if not isinstance(stored, dict) or set(stored) != {"value", "salt"}:
+                raise ValueError("unexpected shape")
+            disclosure = Disclosure(stored["value"], stored["salt"])
+            check_disclosure(commitment, disclosure.value, disclosure.salt_b64)
+        except (ValueError, Invalid) as exc:
+            raise SealedStoreError(
+                f"sealed value {commitment} does not open its commitment: {exc}"
+            ) from None
+        return disclosure
+
+
+def load_or_create_sealed_key(path: Path) -> bytes:
+    """Read the 32-byte sealed-value key at `path`, generating it (mode 0600) on first
+    start. Creation is atomic: concurrent starts all end up with the same key."""
+    if path.exists():
+        key = path.read_bytes()
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"{path} is not a {KEY_BYTES}-byte sealed-value key")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
+    # mkstemp creates the file with mode 0600; it is written whole, then linked into
+    # place, so link fails if another process won the race and nobody reads half a key.
+    fd, temporary = tempfile.mkstemp(prefix=".sealed-key-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(key)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return load_or_create_sealed_key(path)
+    finally:
+        os.unlink(temporary)
+    return key
