@@ -2,44 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.log.note import Checkpoint, parse_verifier_key, sign_note, verifier_key
+from ledger.store.secret_file import read_or_create
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     """Read the PEM key at `path`, generating it (mode 0600) on first start."""
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 private key")
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    # Written whole to a private temporary file, then linked into place: link fails
-    # if another process got there first, and nobody ever reads a half-written key.
-    fd, temporary = tempfile.mkstemp(prefix=".log-key-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(pem)
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return load_or_create_key(path)
-    finally:
-        os.unlink(temporary)
+
+    def generate() -> bytes:
+        return Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    key = serialization.load_pem_private_key(read_or_create(path, generate), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
     return key
 
 

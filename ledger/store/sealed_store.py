@@ -14,9 +14,7 @@ public only once the lifecycle discloses it) is the caller's job.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.domain.errors import Invalid
 from ledger.domain.sealed import Disclosure, check_disclosure
+from ledger.store.secret_file import read_or_create
 from ledger.store.sql import Database
 
 TABLE = "sealed_values"
@@ -117,25 +116,7 @@ class SealedStore:
 def load_or_create_sealed_key(path: Path) -> bytes:
     """Read the 32-byte sealed-value key at `path`, generating it (mode 0600) on first
     start. Creation is atomic: concurrent starts all end up with the same key."""
-    if path.exists():
-        key = path.read_bytes()
-        if len(key) != KEY_BYTES:
-            raise ValueError(f"{path} is not a {KEY_BYTES}-byte sealed-value key")
-        return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(KEY_BYTES)
-    # mkstemp creates the file with mode 0600; it is written whole, then linked into
-    # place, so link fails if another process won the race and nobody reads half a key.
-    fd, temporary = tempfile.mkstemp(prefix=".sealed-key-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(key)
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return load_or_create_sealed_key(path)
-    finally:
-        os.unlink(temporary)
+    key = read_or_create(path, lambda: secrets.token_bytes(KEY_BYTES))
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"{path} is not a {KEY_BYTES}-byte sealed-value key")
     return key
