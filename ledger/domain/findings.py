@@ -1,0 +1,213 @@
+"""Findings: what an action that broke a time limit or came out of order records.
+
+Pure: no I/O. An irregular action is recorded, not refused (DOMAIN.md, "What inspectors look
+for"); the finding attached to it names the rule, its legal source, the deadline and the
+actual date.
+
+* ``TIMED_STEPS`` says, for a lifecycle action, which earlier action's date starts which rule
+  of ``time_limits.toml``; ``timing_findings`` runs the clock over it.
+* ``CHALLENGE_STEPS`` does the same for the challenge and complaint streams, whose events are
+  named by plain strings; ``stream_timing_findings`` runs it.
+
+Rules of the time-limit table not listed here have no lifecycle start and end to measure:
+the announcement and result periods and the retention period are spans, not acts; the
+bidder minimum is a count; a substantive correction cannot be told from any other here; a
+challenge is measured from when the supplier knew, and a complaint from the end of the
+answer period, neither of which is an event of its own stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from ledger.domain.clock import Breach, TimeLimit, WorkingCalendar
+from ledger.domain.lifecycle import Action, Irregularity
+from ledger.domain.vocabulary import Method
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that was broken, with its source and, for a time limit, the dates.
+
+    ``deadline`` and ``actual`` are None for an irregularity of order (it has no deadline).
+    ``provisional`` is True when the deadline was computed across a year whose holidays the
+    calendar does not know; ``reason`` then says so in Chinese and English.
+    """
+
+    rule: str
+    citation: str
+    description_zh: str
+    deadline: date | None
+    actual: date | None
+    provisional: bool
+    reason: str = ""
+
+    @classmethod
+    def from_breach(cls, breach: Breach, limit: TimeLimit) -> Finding:
+        """The finding of a broken time limit; ``limit`` is the rule ``breach`` broke."""
+        if breach.rule_id != limit.id:
+            raise ValueError(f"breach of rule {breach.rule_id} is not a breach of {limit.id}")
+        return cls(
+            rule=breach.rule_id,
+            citation=breach.citation,
+            description_zh=limit.description_zh,
+            deadline=breach.deadline,
+            actual=breach.actual,
+            provisional=breach.provisional,
+            reason=breach.reason,
+        )
+
+    @classmethod
+    def from_irregularity(cls, irregularity: Irregularity) -> Finding:
+        """The finding of an action out of order (lifecycle.decide): no deadline, no date."""
+        return cls(
+            rule=irregularity.rule,
+            citation=irregularity.citation,
+            description_zh=irregularity.description_zh,
+            deadline=None,
+            actual=None,
+            provisional=False,
+        )
+
+
+@dataclass(frozen=True)
+class TimedStep:
+    """``action`` is measured by rule ``rule`` from the date of the earlier ``start``.
+
+    ``methods`` limits the row to those procurement methods; empty means every method.
+    """
+
+    action: Action
+    start: Action
+    rule: str
+    methods: frozenset[Method] = frozenset()
+
+    def applies(self, method: Method) -> bool:
+        return not self.methods or method in self.methods
+
+
+@dataclass(frozen=True)
+class StreamStep:
+    """Event ``event`` of a challenge or complaint stream is measured from event ``start``."""
+
+    event: str
+    start: str
+    rule: str
+
+
+_A = Action
+_M = Method
+
+#: Which earlier action starts which time limit, per action (rule ids of time_limits.toml).
+#: The response deadline of a method is taken as the day bids or responses are opened, and
+#: documents as issued with the procurement announcement.
+TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
+    # Intention disclosed ≥ 30 days before procurement starts (财库〔2020〕10号).
+    TimedStep(_A.ANNOUNCE_TENDER, _A.DISCLOSE_INTENTION, "intention_disclosed_before_procurement"),
+    # Open tender: documents issued → bid deadline ≥ 20 days (政府采购法 art. 35).
+    TimedStep(
+        _A.OPEN_BIDS,
+        _A.ANNOUNCE_TENDER,
+        "tender_documents_to_bid_deadline",
+        frozenset({_M.OPEN_TENDER}),
+    ),
+    # Negotiation / inquiry documents → first response ≥ 3 working days (财政部令第74号).
+    TimedStep(
+        _A.OPEN_BIDS,
+        _A.ANNOUNCE_TENDER,
+        "negotiation_documents_to_first_response",
+        frozenset({_M.COMPETITIVE_NEGOTIATION, _M.INQUIRY}),
+    ),
+    # Consultation documents → first response ≥ 10 days (财库〔2014〕214号).
+    TimedStep(
+        _A.OPEN_BIDS,
+        _A.ANNOUNCE_TENDER,
+        "consultation_documents_to_first_response",
+        frozenset({_M.COMPETITIVE_CONSULTATION}),
+    ),
+    # Single source: the public notice runs ≥ 5 working days before the award (实施条例 art. 38).
+    TimedStep(
+        _A.DECIDE_AWARD,
+        _A.ANNOUNCE_TENDER,
+        "single_source_notice_period",
+        frozenset({_M.SINGLE_SOURCE}),
+    ),
+    # Result announced ≤ 2 working days after the award (财政部令第87号 art. 69).
+    TimedStep(_A.ANNOUNCE_RESULT, _A.DECIDE_AWARD, "result_announced_after_award"),
+    # Contract signed ≤ 30 days after the award notice (政府采购法 art. 46).
+    TimedStep(_A.SIGN_CONTRACT, _A.ANNOUNCE_RESULT, "contract_signed_after_award_notice"),
+    # Contract announced ≤ 2 working days after signing (实施条例 art. 50).
+    TimedStep(_A.ANNOUNCE_CONTRACT, _A.SIGN_CONTRACT, "contract_announced_after_signing"),
+)
+
+#: The same for the challenge (质疑) and complaint (投诉) streams, by event name.
+CHALLENGE_STEPS: Final[tuple[StreamStep, ...]] = (
+    # Challenge answered ≤ 7 working days after it was received (财政部令第94号 art. 13).
+    StreamStep("ChallengeAnswered", "ChallengeFiled", "challenge_answered"),
+    # Complaint decided ≤ 30 working days after it was received (财政部令第94号 art. 26).
+    StreamStep("ComplaintDecided", "ComplaintFiled", "complaint_decided"),
+)
+
+
+def _check(
+    rule: str,
+    start: date,
+    on: date,
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> Finding | None:
+    limit = limits.get(rule)
+    if limit is None:
+        raise KeyError(f"time limit {rule} is not in the time-limit table")
+    breach = calendar.check(limit, start, on)
+    return None if breach is None else Finding.from_breach(breach, limit)
+
+
+def timing_findings(
+    action: Action,
+    on: date,
+    history: Mapping[Action, date],
+    method: Method,
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> tuple[Finding, ...]:
+    """The time limits ``action``, done ``on``, broke, measured from the dates in ``history``.
+
+    ``history`` maps each earlier action of the procurement to its date. A row whose start
+    action is not in ``history`` is not measured (its absence is a matter for the lifecycle).
+    """
+    found: list[Finding] = []
+    for step in TIMED_STEPS:
+        if step.action is not action or not step.applies(method):
+            continue
+        start = history.get(step.start)
+        if start is None:
+            continue
+        finding = _check(step.rule, start, on, calendar, limits)
+        if finding is not None:
+            found.append(finding)
+    return tuple(found)
+
+
+def stream_timing_findings(
+    event: str,
+    on: date,
+    history: Mapping[str, date],
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> tuple[Finding, ...]:
+    """As ``timing_findings``, for an event of a challenge or complaint stream."""
+    found: list[Finding] = []
+    for step in CHALLENGE_STEPS:
+        if step.event != event:
+            continue
+        start = history.get(step.start)
+        if start is None:
+            continue
+        finding = _check(step.rule, start, on, calendar, limits)
+        if finding is not None:
+            found.append(finding)
+    return tuple(found)
