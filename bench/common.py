@@ -203,15 +203,9 @@ def pg_database(prefix: str) -> Iterator[Any]:
 
 def pg_env(url: Any) -> dict[str, str]:
     """eventsourcing settings for a plain application on the same database."""
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": url.dbname,
-        "POSTGRES_HOST": url.host,
-        "POSTGRES_PORT": str(url.port),
-        "POSTGRES_USER": url.user,
-        "POSTGRES_PASSWORD": url.password,
-        "CREATE_TABLE": "y",
-    }
+    from ledger.store.url import postgres_env
+
+    return postgres_env(url) | {"CREATE_TABLE": "y"}
 
 
 def url_text(url: Any) -> str:

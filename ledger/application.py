@@ -43,7 +43,7 @@ from ledger.log.signer import LogSigner, load_or_create_key
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sql import open_database
 from ledger.store.transcoder import OrjsonTranscoder
-from ledger.store.url import DatabaseURL
+from ledger.store.url import DatabaseURL, postgres_env
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -89,13 +89,7 @@ def event_store_env(config: LedgerConfig) -> dict[str, str]:
             "APPLICATION_RECORDER_TOPIC": "ledger.store.recorders:LedgerSQLiteRecorder",
         }
     else:
-        env |= {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.dbname,
-            "POSTGRES_HOST": url.host,
-            "POSTGRES_PORT": str(url.port),
-            "POSTGRES_USER": url.user,
-            "POSTGRES_PASSWORD": url.password,
+        env |= postgres_env(url) | {
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_LOCK_TIMEOUT": "10",

@@ -18,14 +18,16 @@ answer period, neither of which is an event of its own stream.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Final, TypeVar
 
 from ledger.domain.clock import Breach, TimeLimit, WorkingCalendar
 from ledger.domain.lifecycle import Action, Irregularity
 from ledger.domain.vocabulary import Method
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -179,17 +181,8 @@ def timing_findings(
     ``history`` maps each earlier action of the procurement to its date. A row whose start
     action is not in ``history`` is not measured (its absence is a matter for the lifecycle).
     """
-    found: list[Finding] = []
-    for step in TIMED_STEPS:
-        if step.action is not action or not step.applies(method):
-            continue
-        start = history.get(step.start)
-        if start is None:
-            continue
-        finding = _check(step.rule, start, on, calendar, limits)
-        if finding is not None:
-            found.append(finding)
-    return tuple(found)
+    rows = [(s.start, s.rule) for s in TIMED_STEPS if s.action is action and s.applies(method)]
+    return _measured(rows, on, history, calendar, limits)
 
 
 def stream_timing_findings(
@@ -200,14 +193,23 @@ def stream_timing_findings(
     limits: Mapping[str, TimeLimit],
 ) -> tuple[Finding, ...]:
     """As ``timing_findings``, for an event of a challenge or complaint stream."""
-    found: list[Finding] = []
-    for step in CHALLENGE_STEPS:
-        if step.event != event:
-            continue
-        start = history.get(step.start)
-        if start is None:
-            continue
-        finding = _check(step.rule, start, on, calendar, limits)
-        if finding is not None:
-            found.append(finding)
+    rows = [(s.start, s.rule) for s in CHALLENGE_STEPS if s.event == event]
+    return _measured(rows, on, history, calendar, limits)
+
+
+def _measured(
+    rows: Sequence[tuple[K, str]],
+    on: date,
+    history: Mapping[K, date],
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> tuple[Finding, ...]:
+    """Each (start, rule) row whose start is in ``history``, checked; the breaches found."""
+    found = []
+    for start_key, rule in rows:
+        start = history.get(start_key)
+        if start is not None:
+            finding = _check(rule, start, on, calendar, limits)
+            if finding is not None:
+                found.append(finding)
     return tuple(found)

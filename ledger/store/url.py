@@ -65,6 +65,18 @@ class DatabaseURL:
         return f"postgresql://{auth}{self.host}:{self.port}/{self.dbname}"
 
 
+def postgres_env(url: DatabaseURL) -> dict[str, str]:
+    """The eventsourcing library's settings for connecting to this PostgreSQL database."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": url.dbname,
+        "POSTGRES_HOST": url.host,
+        "POSTGRES_PORT": str(url.port),
+        "POSTGRES_USER": url.user,
+        "POSTGRES_PASSWORD": url.password,
+    }
+
+
 def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace("'", "\\'")
 
