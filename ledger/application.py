@@ -32,20 +32,39 @@ from ledger.commands import (
     parse_envelope,
 )
 from ledger.committer import GroupCommitter
-from ledger.domain.errors import Conflict, Forbidden, Invalid, RevokedKey, UnknownKey
+from ledger.domain.calendars import build_calendar, load_time_limits
+from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge, Complaint
+from ledger.domain.context import Context, ContextHandler, Statutes, china_day
+from ledger.domain.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RevokedKey,
+    UnknownKey,
+)
 from ledger.domain.events import Signed
-from ledger.domain.registry import Actor, Key, Organisation, stream_id
+from ledger.domain.procurement import Procurement
+from ledger.domain.procurement_commands import LIFECYCLE_HANDLERS
+from ledger.domain.registry import Actor, Key, Organisation, Role, stream_id
 from ledger.domain.registry_commands import HANDLERS, Signer, genesis
+from ledger.domain.sealed import Disclosure, is_commitment
 from ledger.log.integrator import Integrator
 from ledger.log.reader import LogReader
 from ledger.log.schema import POSTGRES, SQLITE
 from ledger.log.signer import LogSigner, load_or_create_key
 from ledger.store.recorders import CommandGuard, KeyChanged
+from ledger.store.sealed_store import SealedStore, load_or_create_sealed_key
 from ledger.store.sql import open_database
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.url import DatabaseURL, postgres_env
 
 A = TypeVar("A", bound=Aggregate)
+
+#: Lifecycle, bid, challenge and complaint commands: decided with a ``Context``.
+CONTEXT_HANDLERS: dict[str, ContextHandler] = {**LIFECYCLE_HANDLERS, **CHALLENGE_HANDLERS}
+#: Who may read any sealed value before it is disclosed; others only what they sealed.
+SUPERVISORS = frozenset({Role.INSPECTOR, Role.FINANCE_OFFICE})
 
 
 class LedgerEvents(Application):  # type: ignore[type-arg]
@@ -70,6 +89,9 @@ class LedgerConfig:
     leaf_wait_seconds: float = 5.0  # PostgreSQL: how long a response waits for its leaf
     create_tables: bool = True
     inline_integration: bool | None = None  # default: on for SQLite, off for PostgreSQL
+    sealed_key_path: Path | None = None  # default: <data_dir>/sealed-key, made on first start
+    holiday_file: Path | None = None  # the operator's holidays for years chinese-calendar lacks
+    time_limits_file: Path | None = None  # the operator's corrected time-limit table
 
 
 def event_store_env(config: LedgerConfig) -> dict[str, str]:
@@ -132,13 +154,14 @@ class RepositoryRegistry:
     organisation's kind, an actor's role), so those reads may be cached too.
     """
 
-    def __init__(self, app: LedgerEvents, optimistic: bool = False):
+    def __init__(self, app: LedgerEvents, sealed: SealedStore, optimistic: bool = False):
         self.app = app
+        self.sealed = sealed
         self.cache = app.repository.cache
         self.optimistic = optimistic
 
     def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
-        return RepositoryRegistry(self.app, optimistic)
+        return RepositoryRegistry(self.app, self.sealed, optimistic)
 
     def taken(self, kind: str, code: str) -> bool:
         aggregate_id = stream_id(kind, code)
@@ -187,6 +210,29 @@ class RepositoryRegistry:
     def key(self, key_id: str) -> Key | None:
         return self._get("key", key_id, Key)
 
+    # Procurements, challenges and complaints change as the lifecycle moves on, and a
+    # decision may read one it does not change (a complaint reads its challenge's answer):
+    # these reads are always current (the cached copy is fast-forwarded from the store).
+
+    def _current(self, kind: str, code: str, cls: type[A]) -> A | None:
+        try:
+            aggregate: Aggregate = self.app.repository.get(stream_id(kind, code))
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def procurement(self, code: str) -> Procurement | None:
+        return self._current("procurement", code, Procurement)
+
+    def challenge(self, number: str) -> Challenge | None:
+        return self._current("challenge", number, Challenge)
+
+    def complaint(self, number: str) -> Complaint | None:
+        return self._current("complaint", number, Complaint)
+
+    def disclosure(self, commitment: str) -> Disclosure | None:
+        return self.sealed.get(commitment)
+
 
 class Ledger:
     def __init__(self, config: LedgerConfig):
@@ -199,7 +245,14 @@ class Ledger:
         self.signer = LogSigner(config.origin, load_or_create_key(key_path))
         self.integrator = Integrator(self.db, self.events.recorder, self.signer)
         self.reader = LogReader(self.db)
-        self.registry = RepositoryRegistry(self.events)
+        sealed_key = config.sealed_key_path or config.data_dir / "sealed-key"
+        self.sealed = SealedStore(self.db, load_or_create_sealed_key(sealed_key))
+        if config.create_tables:
+            self.sealed.create_tables()
+        self.statutes = Statutes(
+            build_calendar(config.holiday_file), load_time_limits(config.time_limits_file)
+        )
+        self.registry = RepositoryRegistry(self.events, self.sealed)
         self._keys: dict[str, tuple[Key, Ed25519PublicKey]] = {}
         inline = config.inline_integration
         self.inline_integration = config.database.is_sqlite if inline is None else inline
@@ -243,14 +296,88 @@ class Ledger:
         check_fresh(
             command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
         )
-        handler = HANDLERS.get(command.type)
-        if handler is None:
-            raise Invalid(f"unknown command type {command.type!r}", code="unknown_command")
         signer = Signer(command.actor, key.role, key.organisation, key.key_id)
         registry = self.registry.with_optimism(optimistic)
-        aggregates = handler(signer, command.payload, _signed(envelope), registry)
+        handler = HANDLERS.get(command.type)
+        if handler is not None:
+            if envelope.sealed:
+                raise Invalid("registry commands carry no sealed values", code="unexpected_sealed")
+            aggregates = handler(signer, command.payload, _signed(envelope), registry)
+        else:
+            aggregates = self._decide_in_context(envelope, signer, registry)
         guard = CommandGuard(command.actor, command.nonce, key.id, key.version)
         return self._store(aggregates, guard)
+
+    def _decide_in_context(
+        self, envelope: Envelope, signer: Signer, registry: RepositoryRegistry
+    ) -> list[Aggregate]:
+        command = envelope.command
+        handler = CONTEXT_HANDLERS.get(command.type)
+        if handler is None:
+            raise Invalid(f"unknown command type {command.type!r}", code="unknown_command")
+        committed = set(_commitments(command.payload))
+        for commitment in envelope.sealed:
+            if commitment not in committed:
+                raise Invalid(
+                    f"sealed value {commitment} is not committed to in the payload",
+                    code="unexpected_sealed",
+                )
+        context = Context(
+            signer=signer,
+            payload=command.payload,
+            signed=_signed(envelope),
+            procurement=command.procurement,
+            today=china_day(command.issued_at),
+            sealed=envelope.sealed,
+            view=registry,
+            statutes=self.statutes,
+        )
+        aggregates = handler(context)
+        # Kept before the event is stored: an event whose sealed value was lost could
+        # never be disclosed, while a kept value whose event failed is harmless.
+        for commitment, disclosure in envelope.sealed.items():
+            self.sealed.put(
+                commitment,
+                disclosure,
+                procurement=command.procurement or "",
+                owner=signer.organisation,
+            )
+        return aggregates
+
+    def read_sealed(self, body: bytes) -> dict[str, Any]:
+        """A sealed value for a signed ``ReadSealed`` request of an entitled reader.
+
+        Inspectors and the finance office read every sealed value; any other actor only
+        those its own organisation sealed. Reads are not recorded in the log.
+        """
+        envelope = parse_envelope(body)
+        command = envelope.command
+        if command.type != "ReadSealed":
+            raise Invalid("a sealed value is read with a signed ReadSealed request")
+        key, public_key = self._valid_key(command.key, command.actor)
+        envelope.verify_with_key(public_key)
+        check_fresh(
+            command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
+        )
+        commitment = command.payload.get("commitment")
+        if not isinstance(commitment, str) or not is_commitment({"commitment": commitment}):
+            raise Invalid("payload.commitment must be a commitment (base64 of 32 bytes)")
+        entry = self.sealed.entry(commitment)
+        if entry is None:
+            raise NotFound(f"no sealed value is kept under {commitment}")
+        if key.role not in SUPERVISORS and key.organisation != entry.owner:
+            raise Forbidden(
+                "rule sealed.read: a sealed value is read by inspectors, the finance office "
+                f"and the organisation that sealed it ({entry.owner}); {command.actor} is "
+                f"{key.role.value} of {key.organisation}"
+            )
+        return {
+            "commitment": commitment,
+            "procurement": entry.procurement,
+            "owner": entry.owner,
+            "value": entry.disclosure.value,
+            "salt": entry.disclosure.salt_b64,
+        }
 
     def genesis(self, body: bytes) -> Receipt:
         """Record the finance office, its administrator and the bootstrap key."""
@@ -336,6 +463,17 @@ class Ledger:
                 }
             )
         return Receipt(events, note, size, proofs)
+
+
+def _commitments(value: Any) -> list[str]:
+    """Every commitment in a payload, at any depth."""
+    if is_commitment(value):
+        return [value["commitment"]]
+    if isinstance(value, dict):
+        return [c for item in value.values() for c in _commitments(item)]
+    if isinstance(value, list):
+        return [c for item in value for c in _commitments(item)]
+    return []
 
 
 def _signed(envelope: Envelope) -> Signed:

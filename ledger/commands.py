@@ -1,13 +1,15 @@
 """Signed commands: the envelope an actor sends, checked before anything is decided.
 
 Request body: {"command": {"type", "procurement", "payload", "actor", "key",
-"issued_at", "nonce"}, "signature": "<standard base64 Ed25519 over JCS(command)>"}.
+"issued_at", "nonce"}, "signature": "<standard base64 Ed25519 over JCS(command)>"},
+and, when the payload holds sealed values, "sealed": {"<commitment>": {"value", "salt"}}
+beside them: each value and salt must open its commitment (DESIGN.md, "Confidential values").
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,8 +18,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.canonical import b64decode_strict, canonical_text, parse_strict, validate
 from ledger.domain.errors import Invalid, InvalidSignature, MalformedCommand, TooLarge
+from ledger.domain.sealed import Disclosure, check_disclosure
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_SEALED = 16  # sealed values beside one command
 DEFAULT_MAX_AGE = timedelta(hours=24)  # how old a signed command may be when it arrives
 DEFAULT_MAX_SKEW = timedelta(minutes=5)  # how far ahead of the ledger's clock
 COMMAND_FIELDS = ("type", "procurement", "payload", "actor", "key", "issued_at", "nonce")
@@ -46,6 +50,7 @@ class Envelope:
     text: str  # canonical JSON of the command object: the signed bytes, as text
     signature: bytes
     signature_b64: str
+    sealed: dict[str, Disclosure] = field(default_factory=dict)  # commitment → disclosure
 
     def verify_with(self, public_key: bytes) -> None:
         self.verify_with_key(Ed25519PublicKey.from_public_bytes(public_key))
@@ -65,7 +70,7 @@ def parse_envelope(body: bytes) -> Envelope:
     value = parse_strict(body)
     if not isinstance(value, dict):
         raise MalformedCommand("body must be a JSON object {command, signature}")
-    extra = sorted(set(value) - {"command", "signature"})
+    extra = sorted(set(value) - {"command", "signature", "sealed"})
     if extra:
         raise MalformedCommand(f"unknown field {extra[0]!r} beside command and signature")
     raw, signature = value.get("command"), value.get("signature")
@@ -76,8 +81,30 @@ def parse_envelope(body: bytes) -> Envelope:
     sig = b64decode_strict(signature, "signature", length=64)
     command = parse_command(raw)
     return Envelope(
-        command=command, text=canonical_text(raw), signature=sig, signature_b64=signature
+        command=command,
+        text=canonical_text(raw),
+        signature=sig,
+        signature_b64=signature,
+        sealed=parse_sealed(value.get("sealed", {})),
     )
+
+
+def parse_sealed(raw: object) -> dict[str, Disclosure]:
+    """The sealed values sent beside a command, each checked against its commitment."""
+    if not isinstance(raw, dict):
+        raise MalformedCommand('sealed must be an object {"<commitment>": {"value", "salt"}}')
+    if len(raw) > MAX_SEALED:
+        raise MalformedCommand(f"at most {MAX_SEALED} sealed values beside one command")
+    sealed = {}
+    for commitment, opening in raw.items():
+        if not isinstance(opening, dict) or set(opening) != {"value", "salt"}:
+            raise MalformedCommand(f"sealed[{commitment!r}] must be an object {{value, salt}}")
+        if not isinstance(opening["salt"], str):
+            raise MalformedCommand(f"sealed[{commitment!r}].salt must be base64 of 32 bytes")
+        validate(opening["value"], "sealed.value")
+        check_disclosure(commitment, opening["value"], opening["salt"])
+        sealed[commitment] = Disclosure(opening["value"], opening["salt"])
+    return sealed
 
 
 def parse_command(raw: dict[str, Any]) -> Command:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.domain.registry import key_id_of
+from ledger.domain.sealed import Disclosure, seal
 
 
 def public_bytes(key: Ed25519PrivateKey) -> bytes:
@@ -52,10 +53,27 @@ def new_command(
     }
 
 
-def sign(command: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
-    """The request body: the command and the signature over its canonical JSON."""
+def sign(
+    command: dict[str, Any],
+    key: Ed25519PrivateKey,
+    sealed: dict[str, Disclosure] | None = None,
+) -> dict[str, Any]:
+    """The request body: the command, the signature over its canonical JSON, and the
+    values and salts of the sealed values its payload commits to."""
     signature = key.sign(rfc8785.dumps(command))
-    return {"command": command, "signature": base64.b64encode(signature).decode("ascii")}
+    body = {"command": command, "signature": base64.b64encode(signature).decode("ascii")}
+    if sealed:
+        body["sealed"] = {
+            commitment: {"value": d.value, "salt": d.salt_b64} for commitment, d in sealed.items()
+        }
+    return body
+
+
+def sealed_value(value: Any, into: dict[str, Disclosure]) -> dict[str, str]:
+    """Seal ``value`` for a payload: returns its commitment, adds the opening to ``into``."""
+    commitment, disclosure = seal(value)
+    into[commitment["commitment"]] = disclosure
+    return commitment
 
 
 def write_key(path: Path, key: Ed25519PrivateKey) -> None:

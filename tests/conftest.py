@@ -98,9 +98,11 @@ class Actor:
     def command(self, kind: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
         return signing.new_command(kind, payload, actor=self.code, key=self.key, **extra)
 
-    def body(self, kind: str, payload: dict[str, Any], **extra: Any) -> bytes:
+    def body(
+        self, kind: str, payload: dict[str, Any], sealed: Any = None, **extra: Any
+    ) -> bytes:
         command = self.command(kind, payload, **extra)
-        return json.dumps(signing.sign(command, self.key), ensure_ascii=False).encode()
+        return json.dumps(signing.sign(command, self.key, sealed), ensure_ascii=False).encode()
 
 
 @dataclass
@@ -111,8 +113,15 @@ class World:
     admin: Actor
     actors: dict[str, Actor] = field(default_factory=dict)
 
-    def submit(self, actor: Actor, kind: str, payload: dict[str, Any]) -> Any:
-        return self.ledger.submit(actor.body(kind, payload))
+    def submit(
+        self,
+        actor: Actor,
+        kind: str,
+        payload: dict[str, Any],
+        procurement: str | None = None,
+        sealed: Any = None,
+    ) -> Any:
+        return self.ledger.submit(actor.body(kind, payload, sealed, procurement=procurement))
 
     def add(self, org: str, kind: str, code: str, name: str = "某某单位") -> Actor:
         if self.ledger.registry.organisation(org) is None:

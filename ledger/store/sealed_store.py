@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,25 @@ NONCE_BYTES = 12
 
 SQLITE = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (commitment TEXT PRIMARY KEY, "
+    "procurement TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '', "
     "nonce BLOB NOT NULL, ciphertext BLOB NOT NULL)",
 ]
 
 POSTGRES = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (commitment text PRIMARY KEY, "
+    "procurement text NOT NULL DEFAULT '', owner text NOT NULL DEFAULT '', "
     "nonce bytea NOT NULL, ciphertext bytea NOT NULL)",
 ]
+
+
+@dataclass(frozen=True)
+class SealedEntry:
+    """A kept sealed value with the procurement it belongs to and the organisation that
+    sealed it (who, besides supervisors, may read it)."""
+
+    disclosure: Disclosure
+    procurement: str
+    owner: str
 
 
 class SealedStoreError(RuntimeError):
@@ -61,7 +74,9 @@ class SealedStore:
     def create_tables(self) -> None:
         self.db.execute_script(SQLITE if self.db.url.is_sqlite else POSTGRES)
 
-    def put(self, commitment: str, disclosure: Disclosure) -> None:
+    def put(
+        self, commitment: str, disclosure: Disclosure, *, procurement: str = "", owner: str = ""
+    ) -> None:
         """Store `disclosure` under `commitment`, refusing (Invalid, "bad_disclosure")
         a disclosure that does not open it. Storing the same commitment again is a no-op."""
         check_disclosure(commitment, disclosure.value, disclosure.salt_b64)
@@ -71,12 +86,12 @@ class SealedStore:
             separators=(",", ":"),
         ).encode()
         nonce = secrets.token_bytes(NONCE_BYTES)
-        ciphertext = self._aead.encrypt(nonce, plaintext, commitment.encode())
+        ciphertext = self._aead.encrypt(nonce, plaintext, _bound(commitment, procurement, owner))
         with self.db.write(0) as cur:
             cur.execute(
-                f"INSERT INTO {TABLE} (commitment, nonce, ciphertext) VALUES (?, ?, ?) "  # noqa: S608
-                "ON CONFLICT (commitment) DO NOTHING",
-                (commitment, nonce, ciphertext),
+                f"INSERT INTO {TABLE} (commitment, procurement, owner, nonce, ciphertext) "  # noqa: S608
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (commitment) DO NOTHING",
+                (commitment, procurement, owner, nonce, ciphertext),
             )
 
     def get(self, commitment: str) -> Disclosure | None:
@@ -85,16 +100,24 @@ class SealedStore:
         Raises SealedStoreError when the row cannot be decrypted with this store's key
         or what it holds does not open the commitment (the row was tampered with).
         """
+        entry = self.entry(commitment)
+        return None if entry is None else entry.disclosure
+
+    def entry(self, commitment: str) -> SealedEntry | None:
+        """As `get`, with the procurement and the owner the value was kept for."""
         with self.db.read() as cur:
             row = cur.execute(
-                f"SELECT nonce, ciphertext FROM {TABLE} WHERE commitment = ?",  # noqa: S608
+                f"SELECT nonce, ciphertext, procurement, owner FROM {TABLE} "  # noqa: S608
+                "WHERE commitment = ?",
                 (commitment,),
             ).fetchone()
         if row is None:
             return None
         nonce, ciphertext = bytes(row[0]), bytes(row[1])
         try:
-            plaintext = self._aead.decrypt(nonce, ciphertext, commitment.encode())
+            plaintext = self._aead.decrypt(
+                nonce, ciphertext, _bound(commitment, str(row[2]), str(row[3]))
+            )
         except InvalidTag:
             raise SealedStoreError(
                 f"sealed value {commitment} cannot be decrypted: "
@@ -110,7 +133,12 @@ class SealedStore:
             raise SealedStoreError(
                 f"sealed value {commitment} does not open its commitment: {exc}"
             ) from None
-        return disclosure
+        return SealedEntry(disclosure, str(row[2]), str(row[3]))
+
+
+def _bound(commitment: str, procurement: str, owner: str) -> bytes:
+    """Associated data: a row moved under another commitment, procurement or owner fails."""
+    return "\n".join((commitment, procurement, owner)).encode()
 
 
 def load_or_create_sealed_key(path: Path) -> bytes:

@@ -1,0 +1,71 @@
+"""What a lifecycle command is decided with: the signer, the payload, the records it reads.
+
+Registry commands (``registry_commands``) need only the registry; lifecycle, challenge and
+complaint commands also read the procurement they act on, its challenges and complaints,
+sealed values sent beside the command or kept in the sealed store, the statutory clock, and
+the day the command was signed. ``Context`` carries all of it, so every handler stays a pure
+decision: ``Context`` in, aggregates with new events out, or an error naming the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.clock import TimeLimit, WorkingCalendar
+from ledger.domain.events import Signed
+from ledger.domain.registry_commands import RegistryView, Signer
+from ledger.domain.sealed import Disclosure
+
+if TYPE_CHECKING:
+    from ledger.domain.challenges import Challenge, Complaint
+    from ledger.domain.procurement import Procurement
+
+#: China Standard Time has had no daylight saving since 1991: a fixed offset is exact.
+CHINA: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def china_day(moment: datetime) -> date:
+    """The calendar day in China at ``moment``: the day statutory limits count in."""
+    return moment.astimezone(CHINA).date()
+
+
+@dataclass(frozen=True)
+class Statutes:
+    """The working calendar and the time-limit table findings are measured with."""
+
+    calendar: WorkingCalendar
+    limits: Mapping[str, TimeLimit]
+
+
+class LedgerView(RegistryView, Protocol):
+    """The records a lifecycle decision reads. Each answer is current when it is given."""
+
+    def procurement(self, code: str) -> Procurement | None: ...
+    def challenge(self, number: str) -> Challenge | None: ...
+    def complaint(self, number: str) -> Complaint | None: ...
+
+    def disclosure(self, commitment: str) -> Disclosure | None:
+        """The value and salt of a sealed value kept in the sealed store, if any."""
+        ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """One signed command, verified, with everything its decision may read."""
+
+    signer: Signer
+    payload: dict[str, Any]
+    signed: Signed
+    procurement: str | None  # the command's "procurement" field
+    today: date  # the day in China when the command was signed
+    sealed: Mapping[str, Disclosure]  # commitment → value and salt sent beside the command
+    view: LedgerView
+    statutes: Statutes
+
+
+ContextHandler = Callable[[Context], list[Aggregate]]

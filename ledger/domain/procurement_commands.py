@@ -1,0 +1,583 @@
+"""Lifecycle commands: who may record which action on a procurement, and what it records.
+
+One command type per lifecycle action (``FilePlan``, ``ApprovePlan`` … ``Resume``) plus a
+supplier's ``SubmitBid``. Each handler, in order:
+
+1. loads the procurement named by the command (``FilePlan`` creates it);
+2. checks the signer may issue the action on it (``roles.authorise``);
+3. reads the payload field by field, with errors naming the field;
+4. asks ``lifecycle.decide`` whether the action may follow the current state: impossible
+   actions are refused (code ``lifecycle``), irregular ones come back as irregularities;
+5. measures the statutory limits the action is subject to (``findings``);
+6. records one event whose data holds the validated fields, the new state, the notice it
+   publishes, if any, and every finding.
+
+Every action carries the day it happened (``payload.date``): not after the day it was signed,
+not before the procurement's last recorded action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any, Final
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain import fields, text
+from ledger.domain.context import Context, ContextHandler
+from ledger.domain.errors import Conflict, Forbidden, Invalid
+from ledger.domain.findings import Finding, timing_findings
+from ledger.domain.lifecycle import Action, Stage, State, decide
+from ledger.domain.money import Money, money
+from ledger.domain.procurement import (
+    BID_SUBMITTED,
+    EVENTS,
+    Procurement,
+    procurement_stream,
+    state_json,
+)
+from ledger.domain.registry import Role
+from ledger.domain.roles import Participants, authorise
+from ledger.domain.sealed import Disclosure, is_commitment
+from ledger.domain.vocabulary import Category, Method
+
+MIN_COMMITTEE: Final = 3
+MAX_COMMITTEE: Final = 25
+BIDDER_MINIMUM_RULE: Final = "minimum_valid_bidders_open_tender"
+#: Methods whose suppliers answer with sealed bids (all but single source and framework).
+BIDDING: Final = frozenset(Method) - {Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT}
+
+Parser = Callable[[Context, Procurement], dict[str, Any]]
+
+
+def command_type(action: Action) -> str:
+    """The command type that records ``action``: ``file_plan`` → ``FilePlan``."""
+    return "".join(part.capitalize() for part in action.value.split("_"))
+
+
+# -- common pieces ----------------------------------------------------------------------
+
+
+def procurement_code(ctx: Context) -> str:
+    if ctx.procurement is None:
+        raise Invalid("command.procurement must name the procurement this command acts on")
+    return ctx.procurement
+
+
+def load(ctx: Context) -> Procurement:
+    code = procurement_code(ctx)
+    procurement = ctx.view.procurement(code)
+    if procurement is None:
+        raise Invalid(f"procurement {code} has no plan filed", code="unknown_procurement")
+    return procurement
+
+
+def participants(procurement: Procurement) -> Participants:
+    return Participants(procurement.purchaser, procurement.agency, procurement.bidders)
+
+
+def action_date(ctx: Context, procurement: Procurement | None) -> date:
+    """``payload.date``: the day the action happened."""
+    on = text.day(ctx.payload, "date")
+    if on > ctx.today:
+        raise Invalid(
+            f"payload.date ({on.isoformat()}) is after the day the command was signed "
+            f"({ctx.today.isoformat()}, China time)"
+        )
+    if procurement is not None and on < procurement.last_date:
+        raise Invalid(
+            f"payload.date ({on.isoformat()}) is before the last action recorded on "
+            f"procurement {procurement.code} ({procurement.last_date.isoformat()})"
+        )
+    return on
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "citation": finding.citation,
+        "description_zh": finding.description_zh,
+        "deadline": finding.deadline.isoformat() if finding.deadline else None,
+        "actual": finding.actual.isoformat() if finding.actual else None,
+        "provisional": finding.provisional,
+        "reason": finding.reason,
+    }
+
+
+def sealed_field(
+    ctx: Context, name: str, check: Callable[[Any, str], None], *, required: bool = True
+) -> dict[str, str] | None:
+    """``payload[name]``: a commitment whose value and salt were sent beside the command."""
+    value = ctx.payload.get(name)
+    if value is None and not required:
+        return None
+    if not is_commitment(value):
+        raise Invalid(
+            f'payload.{name} must be a sealed value {{"commitment": "<base64 of 32 bytes>"}}',
+            code="bad_commitment",
+        )
+    assert isinstance(value, dict)
+    disclosure = ctx.sealed.get(value["commitment"])
+    if disclosure is None:
+        raise Invalid(
+            f"payload.{name}: its value and salt must be sent beside the command in "
+            '"sealed", so the ledger can keep it and disclose it when the time comes',
+            code="missing_sealed_value",
+        )
+    check(disclosure.value, f"sealed value of payload.{name}")
+    return {"commitment": value["commitment"]}
+
+
+def _price(value: Any, where: str) -> None:
+    Money.parse(value, where)
+
+
+def _identity_number(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not 6 <= len(value) <= 32 or not value.isalnum():
+        raise Invalid(f"{where} must be an identity number of 6–32 letters and digits")
+
+
+def _committee(value: Any, where: str) -> None:
+    if (
+        not isinstance(value, list)
+        or not MIN_COMMITTEE <= len(value) <= MAX_COMMITTEE
+        or not all(isinstance(name, str) and 0 < len(name.strip()) <= 50 for name in value)
+    ):
+        raise Invalid(
+            f"{where} must list the {MIN_COMMITTEE}–{MAX_COMMITTEE} members' names "
+            "of the evaluation committee"
+        )
+    if len(set(value)) != len(value):
+        raise Invalid(f"{where} names a member twice")
+
+
+def disclose(ctx: Context, commitment: str, what: str) -> dict[str, Any]:
+    """The disclosure of a sealed value from the sealed store, with its commitment."""
+    found: Disclosure | None = ctx.view.disclosure(commitment)
+    if found is None:
+        raise Conflict(
+            f"the sealed value of {what} ({commitment}) is not in the sealed store; "
+            "the operator must restore it before this action can be recorded",
+            code="sealed_value_missing",
+        )
+    return {"commitment": commitment, "value": found.value, "salt": found.salt_b64}
+
+
+def supplier_field(ctx: Context, name: str) -> str:
+    code = fields.code(ctx.payload, name)
+    organisation = ctx.view.organisation(code)
+    if organisation is None or organisation.kind is not Role.SUPPLIER:
+        raise Invalid(f"payload.{name}: {code} is not a registered supplier")
+    return code
+
+
+def reason(ctx: Context, name: str = "reason") -> str:
+    return text.requirement(ctx.payload, name)
+
+
+# -- per-action payloads ----------------------------------------------------------------
+
+
+def _approve_plan(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "note"))
+    return {"note": text.requirement(ctx.payload, "note", required=False)}
+
+
+def _reject_plan(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "reason"))
+    return {"reason": reason(ctx)}
+
+
+def _approve_method(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "rationale"))
+    rationale = text.requirement(ctx.payload, "rationale", required=False) or p.rationale
+    if p.method.needs_rationale and not rationale.strip():
+        raise Invalid(
+            f"rule lifecycle.method_rationale: {p.method.label} is not open tender and needs "
+            "a stated rationale (payload.rationale or the plan's rationale)",
+            code="rationale_required",
+        )
+    return {"method": p.method.value, "rationale": rationale}
+
+
+def _disclose_intention(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "expected_start"))
+    expected = text.day(ctx.payload, "expected_start")
+    text.ensure_order(text.day(ctx.payload, "date"), expected, ("payload.date", "expected_start"))
+    return {"expected_start": expected.isoformat(), **_summary(p)}
+
+
+def _announce_tender(ctx: Context, p: Procurement) -> dict[str, Any]:
+    on = text.day(ctx.payload, "date")
+    data: dict[str, Any] = {
+        **_summary(p),
+        "requirement": text.requirement(ctx.payload, "requirement"),
+        "qualifications": text.requirement(ctx.payload, "qualifications"),
+        "contact": fields.text(ctx.payload, "contact", limit=100),
+    }
+    if p.method is Method.SINGLE_SOURCE:
+        fields.only(
+            ctx.payload,
+            ("date", "requirement", "qualifications", "contact", "supplier", "reason"),
+        )
+        data |= {"supplier": supplier_field(ctx, "supplier"), "reason": reason(ctx)}
+        return data
+    fields.only(
+        ctx.payload, ("date", "requirement", "qualifications", "contact", "bid_deadline", "place")
+    )
+    deadline = text.day(ctx.payload, "bid_deadline")
+    text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
+    return data | {
+        "bid_deadline": deadline.isoformat(),
+        "place": fields.text(ctx.payload, "place", limit=200),
+    }
+
+
+def _correct(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "changes", "bid_deadline"))
+    data: dict[str, Any] = {"changes": text.requirement(ctx.payload, "changes")}
+    if ctx.payload.get("bid_deadline") is not None:
+        deadline = text.day(ctx.payload, "bid_deadline")
+        text.ensure_order(
+            text.day(ctx.payload, "date"), deadline, ("payload.date", "payload.bid_deadline")
+        )
+        data["bid_deadline"] = deadline.isoformat()
+    return data
+
+
+def _open_bids(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date",))
+    if p.method not in BIDDING:
+        raise Invalid(
+            f"rule lifecycle.open_bids: {p.method.label} has no sealed bids to open",
+            code="lifecycle",
+        )
+    bids = [
+        {"supplier": bid.supplier, "price": disclose(ctx, bid.price, f"{bid.supplier}'s price")}
+        for bid in p.bids
+    ]
+    return {"bids": bids}
+
+
+def _complete_evaluation(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "committee", "results"))
+    committee = sealed_field(ctx, "committee", _committee)
+    results = ctx.payload.get("results")
+    bidders = sorted(bid.supplier for bid in p.bids)
+    if not isinstance(results, list) or not results:
+        raise Invalid("payload.results must list every bidder's evaluation")
+    parsed = []
+    for n, row in enumerate(results):
+        where = f"payload.results[{n}]"
+        if not isinstance(row, dict):
+            raise Invalid(f"{where} must be an object")
+        fields.only(row, ("supplier", "valid", "score", "reason"), where)
+        if not isinstance(row.get("valid"), bool):
+            raise Invalid(f"{where}.valid must be true or false")
+        entry: dict[str, Any] = {"supplier": fields.code(row, "supplier"), "valid": row["valid"]}
+        if row.get("score") is not None:
+            entry["score"] = _score(row["score"], f"{where}.score")
+        if not row["valid"]:
+            entry["reason"] = text.requirement(row, "reason")
+        parsed.append(entry)
+    named = sorted(entry["supplier"] for entry in parsed)
+    if named != bidders:
+        raise Invalid(
+            "payload.results must evaluate each bidder exactly once; bidders: "
+            + (", ".join(bidders) or "none")
+        )
+    return {"committee": committee, "results": parsed}
+
+
+def _score(value: Any, where: str) -> str:
+    ok = isinstance(value, str) and value.replace(".", "", 1).isdigit() and len(value) <= 8
+    if not ok:
+        raise Invalid(f'{where} must be a score written as a string, like "92.50"')
+    return str(value)
+
+
+def _decide_award(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "supplier", "amount"))
+    supplier = supplier_field(ctx, "supplier")
+    amount = money(ctx.payload, "amount")
+    if amount.fen > p.budget.fen:
+        raise Invalid(
+            f"rule lifecycle.award_within_budget: the award {amount} exceeds the budget {p.budget}"
+        )
+    if p.method is Method.SINGLE_SOURCE and supplier != p.proposed_supplier:
+        raise Invalid(
+            f"rule lifecycle.single_source_supplier: the award must go to the supplier named "
+            f"in the single-source notice ({p.proposed_supplier})"
+        )
+    if p.method in BIDDING and supplier not in (p.valid_bidders or ()):
+        raise Invalid(
+            f"rule lifecycle.award_to_valid_bidder: {supplier} is not a valid bidder "
+            f"of this procurement ({', '.join(p.valid_bidders or ()) or 'none'})"
+        )
+    return {"supplier": supplier, "amount": str(amount)}
+
+
+def _announce_result(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date",))
+    data: dict[str, Any] = {
+        **_summary(p),
+        "supplier": p.winner,
+        "amount": str(p.award_amount),
+    }
+    if p.committee is not None:
+        data["committee"] = disclose(ctx, p.committee, "the evaluation committee")
+    return data
+
+
+def _sign_contract(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "contract_number", "amount"))
+    amount = money(ctx.payload, "amount")
+    if amount.fen > p.budget.fen:
+        raise Invalid(
+            f"rule lifecycle.contract_within_budget: the contract amount {amount} exceeds "
+            f"the budget {p.budget}"
+        )
+    return {
+        "contract_number": fields.text(ctx.payload, "contract_number", limit=64),
+        "supplier": p.winner,
+        "amount": str(amount),
+    }
+
+
+def _announce_contract(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date",))
+    return {**_summary(p), "supplier": p.winner, "amount": str(p.contract_amount)}
+
+
+def _record_acceptance(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "passed", "report"))
+    if not isinstance(ctx.payload.get("passed"), bool):
+        raise Invalid("payload.passed must be true or false")
+    return {
+        **_summary(p),
+        "supplier": p.winner,
+        "passed": ctx.payload["passed"],
+        "report": text.requirement(ctx.payload, "report"),
+    }
+
+
+def _archive(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date",))
+    return {}
+
+
+def _with_reason(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "reason"))
+    return {**_summary(p), "reason": reason(ctx)}
+
+
+def _suspend(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "reason", "cause"))
+    cause = ctx.payload.get("cause")
+    stream = None
+    if isinstance(cause, str):
+        stream = ctx.view.challenge(cause) or ctx.view.complaint(cause)
+    if stream is None or stream.procurement != p.code:
+        raise Invalid(
+            "payload.cause must be the number of a challenge or complaint on this procurement"
+        )
+    return {"cause": cause, "reason": reason(ctx)}
+
+
+def _resume(ctx: Context, p: Procurement) -> dict[str, Any]:
+    fields.only(ctx.payload, ("date", "reason"))
+    return {"cause": p.suspended_by, "reason": reason(ctx)}
+
+
+def _summary(p: Procurement) -> dict[str, Any]:
+    """What every notice repeats about its procurement 项目概况."""
+    return {
+        "title": p.title,
+        "purchaser": p.purchaser,
+        "agency": p.agency,
+        "category": p.category.value,
+        "method": p.method.value,
+        "budget": str(p.budget),
+        "region": p.region,
+    }
+
+
+PARSERS: Final[Mapping[Action, Parser]] = {
+    Action.APPROVE_PLAN: _approve_plan,
+    Action.REJECT_PLAN: _reject_plan,
+    Action.APPROVE_METHOD: _approve_method,
+    Action.DISCLOSE_INTENTION: _disclose_intention,
+    Action.ANNOUNCE_TENDER: _announce_tender,
+    Action.CORRECT_ANNOUNCEMENT: _correct,
+    Action.OPEN_BIDS: _open_bids,
+    Action.COMPLETE_EVALUATION: _complete_evaluation,
+    Action.DECIDE_AWARD: _decide_award,
+    Action.ANNOUNCE_RESULT: _announce_result,
+    Action.SIGN_CONTRACT: _sign_contract,
+    Action.ANNOUNCE_CONTRACT: _announce_contract,
+    Action.RECORD_ACCEPTANCE: _record_acceptance,
+    Action.ARCHIVE: _archive,
+    Action.DECLARE_FAILURE: _with_reason,
+    Action.TERMINATE: _with_reason,
+    Action.SUSPEND: _suspend,
+    Action.RESUME: _resume,
+}
+
+
+# -- handlers -------------------------------------------------------------------------
+
+
+def file_plan(ctx: Context) -> list[Aggregate]:
+    """FilePlan: a purchaser files the plan 采购计划备案, which creates the procurement."""
+    code = procurement_code(ctx)
+    if ctx.signer.role is not Role.PURCHASER:
+        raise Forbidden(
+            "rule roles.file_plan: file_plan (采购计划备案) may be issued only by a purchaser "
+            f"采购人 for itself; {ctx.signer.actor} acts as {ctx.signer.role.value}"
+        )
+    fields.only(
+        ctx.payload,
+        ("title", "category", "method", "budget", "agency", "requirement", "rationale", "date"),
+    )
+    on = action_date(ctx, None)
+    agency = ctx.payload.get("agency")
+    if agency is not None:
+        agency = fields.code(ctx.payload, "agency")
+        organisation = ctx.view.organisation(agency)
+        if organisation is None or organisation.kind is not Role.AGENCY:
+            raise Invalid(f"payload.agency: {agency} is not a registered procurement agency")
+    purchaser = ctx.view.organisation(ctx.signer.organisation)
+    assert purchaser is not None  # the signer's key names a registered organisation
+    budget = money(ctx.payload, "budget")
+    if budget.fen == 0:
+        raise Invalid("payload.budget must be more than zero")
+    method = Method.from_payload(ctx.payload, "method")
+    if ctx.view.taken("procurement", code):
+        raise Conflict(f"procurement {code} already has a plan filed", code="exists")
+    data: dict[str, Any] = {
+        "procurement": code,
+        "date": on.isoformat(),
+        "purchaser": purchaser.code,
+        "agency": agency,
+        "region": purchaser.region,
+        "title": text.title(ctx.payload, "title"),
+        "category": Category.from_payload(ctx.payload, "category").value,
+        "method": method.value,
+        "budget": str(budget),
+        "requirement": text.requirement(ctx.payload, "requirement", required=False),
+        "rationale": text.requirement(ctx.payload, "rationale", required=False),
+        "state": state_json(decide(State.initial(), Action.FILE_PLAN, method).state),
+        "announcement": None,
+        "findings": [],
+    }
+    return [
+        Procurement._create(
+            Procurement.PlanFiled, id=procurement_stream(code), **ctx.signed.fields(data)
+        )
+    ]
+
+
+def lifecycle_handler(action: Action) -> ContextHandler:
+    """The handler of the command that records ``action`` on an existing procurement."""
+    parse = PARSERS[action]
+
+    def handle(ctx: Context) -> list[Aggregate]:
+        procurement = load(ctx)
+        authorise(ctx.signer, action, participants(procurement))
+        on = action_date(ctx, procurement)
+        transition = decide(procurement.state, action, procurement.method)
+        data = parse(ctx, procurement)
+        found = [Finding.from_irregularity(i) for i in transition.irregularities]
+        found += timing_findings(
+            action,
+            on,
+            procurement.history(),
+            procurement.method,
+            ctx.statutes.calendar,
+            ctx.statutes.limits,
+        )
+        found += _bidder_minimum(ctx, procurement, action)
+        data |= {
+            "procurement": procurement.code,
+            "date": on.isoformat(),
+            "state": state_json(transition.state),
+            "announcement": transition.announcement.value if transition.announcement else None,
+            "findings": [finding_json(f) for f in found],
+        }
+        procurement.trigger_event(EVENTS[transition.event], **ctx.signed.fields(data))
+        return [procurement]
+
+    return handle
+
+
+def _bidder_minimum(ctx: Context, p: Procurement, action: Action) -> list[Finding]:
+    """An open tender awarded with fewer than three valid bidders should have failed."""
+    limit = ctx.statutes.limits.get(BIDDER_MINIMUM_RULE)
+    if action is not Action.DECIDE_AWARD or p.method is not Method.OPEN_TENDER or limit is None:
+        return []
+    valid = len(p.valid_bidders or ())
+    if valid >= limit.limit:
+        return []
+    return [
+        Finding(
+            rule=limit.id,
+            citation=limit.citation,
+            description_zh=f"{limit.description_zh}（有效供应商{valid}家仍确定中标）",
+            deadline=None,
+            actual=None,
+            provisional=False,
+        )
+    ]
+
+
+def submit_bid(ctx: Context) -> list[Aggregate]:
+    """SubmitBid: a supplier's sealed bid 投标（响应）文件, its price committed, not shown."""
+    procurement = load(ctx)
+    if ctx.signer.role is not Role.SUPPLIER:
+        raise Forbidden(
+            "rule roles.submit_bid: only a supplier 供应商 submits a bid; "
+            f"{ctx.signer.actor} acts as {ctx.signer.role.value}"
+        )
+    fields.only(ctx.payload, ("date", "price", "representative_id"))
+    on = action_date(ctx, procurement)
+    state = procurement.state
+    if procurement.method not in BIDDING:
+        raise Invalid(
+            f"rule lifecycle.submit_bid: {procurement.method.label} takes no sealed bids",
+            code="lifecycle",
+        )
+    if state.closed is not None or state.progress is not Stage.ANNOUNCED:
+        raise Conflict(
+            "rule lifecycle.submit_bid: bids are taken only between the procurement "
+            f"announcement and the bid opening (current: {state.label})",
+            code="lifecycle",
+        )
+    if procurement.bid_deadline is not None and on > procurement.bid_deadline:
+        raise Conflict(
+            f"rule lifecycle.bid_deadline: the bid deadline was {procurement.bid_deadline}",
+            code="lifecycle",
+        )
+    if procurement.bid_of(ctx.signer.organisation) is not None:
+        raise Conflict(
+            f"{ctx.signer.organisation} has already submitted a bid on {procurement.code}",
+            code="exists",
+        )
+    data: dict[str, Any] = {
+        "procurement": procurement.code,
+        "date": on.isoformat(),
+        "supplier": ctx.signer.organisation,
+        "price": sealed_field(ctx, "price", _price),
+    }
+    identity = sealed_field(ctx, "representative_id", _identity_number, required=False)
+    if identity is not None:
+        data["representative_id"] = identity
+    procurement.trigger_event(EVENTS[BID_SUBMITTED], **ctx.signed.fields(data))
+    return [procurement]
+
+
+LIFECYCLE_HANDLERS: Final[Mapping[str, ContextHandler]] = {
+    command_type(Action.FILE_PLAN): file_plan,
+    **{command_type(action): lifecycle_handler(action) for action in PARSERS},
+    "SubmitBid": submit_bid,
+}
