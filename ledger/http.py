@@ -50,7 +50,8 @@ async def read_body_limited(request: Request) -> bytes:
     summary="Submit a signed command",
     description=(
         'Body: {"command": {type, procurement, payload, actor, key, issued_at, nonce}, '
-        '"signature": base64 Ed25519 over the RFC 8785 canonical JSON of command}. '
+        '"signature": base64 Ed25519 over the RFC 8785 canonical JSON of command, '
+        '"sealed": optional openings of the sealed values the payload commits to}. '
         f"At most {MAX_BODY_BYTES} bytes. Answers with the events recorded, their leaf "
         "indices and inclusion proofs against a fresh signed checkpoint (201), or 202 "
         "when the integrator has not reached them within the wait."
@@ -81,6 +82,18 @@ async def read_body_limited(request: Request) -> bytes:
                                 },
                             },
                             "signature": {"type": "string", "format": "byte"},
+                            "sealed": {
+                                "type": "object",
+                                "description": (
+                                    "For each commitment in the payload, its value and salt: "
+                                    "kept encrypted, disclosed when the lifecycle says so"
+                                ),
+                                "additionalProperties": {
+                                    "type": "object",
+                                    "required": ["value", "salt"],
+                                    "properties": {"value": {}, "salt": {"type": "string"}},
+                                },
+                            },
                         },
                     }
                 }
@@ -100,6 +113,25 @@ async def submit_command(request: Request, ledger: LedgerDep) -> JSONResponse:
     body = await read_body_limited(request)
     receipt = await run_in_threadpool(ledger.submit, body)
     return JSONResponse(receipt.as_json(), status_code=201 if receipt.checkpoint else 202)
+
+
+@commands.post(
+    "/sealed/read",
+    summary="Read a sealed value (signed request)",
+    description=(
+        'Body: a signed request like a command, of type "ReadSealed", payload '
+        '{"commitment": "<base64>"}. Inspectors and the finance office read every sealed '
+        "value; any other actor only those its organisation sealed. Reads are not recorded."
+    ),
+    responses={
+        403: {"description": "the reader is not entitled to this value"},
+        404: {"description": "no value is kept under this commitment"},
+    },
+)
+async def read_sealed(request: Request, ledger: LedgerDep) -> JSONResponse:
+    body = await read_body_limited(request)
+    value = await run_in_threadpool(ledger.read_sealed, body)
+    return JSONResponse(value, headers={"Cache-Control": "no-store"})
 
 
 @log.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ledger.canonical import canonical
 from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
+from ledger.verify_lifecycle import LifecycleReplay, LifecycleViolation
 from ledger.verify_registry import KeyState, RegistryReplay, RegistryViolation
 
 LEAF_FIELDS = {
@@ -99,6 +100,7 @@ class LogVerifier:
         self.report = Report(checkpoint=checkpoint)
         self.pending: list[SignatureJob] = []
         self.registry = RegistryReplay()
+        self.lifecycle = LifecycleReplay()
         self.report.keys = self.registry.keys
 
     def add(self, index: int, leaf: bytes) -> None:
@@ -137,8 +139,9 @@ class LogVerifier:
             raise VerificationFailed("leaf actor or key differs from the signed command", index)
         try:
             public_key = self.registry.signer_key(index, entry)
+            self.lifecycle.check(entry, *self.registry.last_signer)
             signature = base64.b64decode(entry["signature"], validate=True)
-        except RegistryViolation as problem:
+        except (RegistryViolation, LifecycleViolation) as problem:
             raise VerificationFailed(str(problem), index) from None
         except (binascii.Error, KeyError, TypeError, ValueError, AttributeError) as problem:
             raise VerificationFailed(f"leaf content is malformed ({problem!r})", index) from None

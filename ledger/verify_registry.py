@@ -72,6 +72,7 @@ class RegistryReplay:
         self._order: deque[tuple[datetime, bytes]] = deque()
         self._previous: tuple[str, str, str] | None = None
         self._run: list[tuple[str, str, int]] = []  # events of the command being read
+        self.last_signer: tuple[str, str] = ("", "")  # role and organisation of the last leaf
 
     def signer_key(self, index: int, entry: dict[str, Any]) -> bytes:
         """Check the leaf against the registry so far, apply it, return the signer's key."""
@@ -101,6 +102,7 @@ class RegistryReplay:
             public_key, role, organisation = state.public_key, actor.role, actor.organisation
         if entry["type"] in REGISTRY_EVENTS:
             self._apply(index, entry, role, organisation)
+        self.last_signer = (role, organisation)
         return public_key
 
     def _check_genesis(self, index: int, kind: str, signature: str) -> None:

@@ -20,6 +20,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.data_dir = Path(args.data_dir)
     if getattr(args, "db", None):
         settings.database_url = args.db
+    if getattr(args, "holidays", None):
+        settings.holidays = Path(args.holidays)
+    if getattr(args, "time_limits", None):
+        settings.time_limits = Path(args.time_limits)
     return settings
 
 
@@ -33,6 +37,9 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     if workers > 1:
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
+        for name, path in (("HOLIDAYS", settings.holidays), ("TIME_LIMITS", settings.time_limits)):
+            if path is not None:
+                os.environ[f"SUNSHINE_{name}"] = str(path)
         uvicorn.run(
             "sunshine.app:app_from_environment",
             factory=True,
@@ -102,6 +109,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     import httpx
 
     from ledger import signing
+    from ledger.domain.sealed import Disclosure
 
     key = signing.read_key(Path(args.key))
     try:
@@ -112,14 +120,20 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if not isinstance(draft, dict) or "type" not in draft or "actor" not in draft:
         print("the command file needs at least type, actor and payload", file=sys.stderr)
         return 2
+    payload = dict(draft.get("payload", {}))
+    # "seal": {"price": "1790000.00"} puts a commitment in payload.price and sends the
+    # value and its fresh salt beside the signed command.
+    openings: dict[str, Disclosure] = {}
+    for name, value in dict(draft.get("seal", {})).items():
+        payload[name] = signing.sealed_value(value, openings)
     command = signing.new_command(
         draft["type"],
-        draft.get("payload", {}),
+        payload,
         actor=draft["actor"],
         key=key,
         procurement=draft.get("procurement"),
     )
-    body = signing.sign(command, key)
+    body = signing.sign(command, key, openings)
     response = httpx.post(args.url.rstrip("/") + "/commands", json=body, timeout=30)
     print(json.dumps(response.json(), ensure_ascii=False, indent=2))
     return 0 if response.status_code in (201, 202) else 1
@@ -242,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument(
+        "--holidays", help="TOML holiday file for years the chinese-calendar package lacks"
+    )
+    p.add_argument("--time-limits", help="TOML time-limit table replacing the packaged one")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="build the demo ledger and serve it")

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     log_key: Path | None = None  # default: <data_dir>/log-key.pem, generated on first start
     leaf_wait_seconds: float = 5.0
     create_tables: bool = True  # off when connecting as a role that may only SELECT/INSERT
+    sealed_key: Path | None = None  # default: <data_dir>/sealed-key, generated on first start
+    holidays: Path | None = None  # holidays of years the chinese-calendar package lacks
+    time_limits: Path | None = None  # an operator's corrected statutory time-limit table
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
@@ -31,4 +34,7 @@ class Settings(BaseSettings):
             log_key_path=self.log_key,
             leaf_wait_seconds=self.leaf_wait_seconds,
             create_tables=self.create_tables if create_tables is None else create_tables,
+            sealed_key_path=self.sealed_key,
+            holiday_file=self.holidays,
+            time_limits_file=self.time_limits,
         )

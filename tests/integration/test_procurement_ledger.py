@@ -11,105 +11,13 @@ from typing import Any
 import orjson
 import pytest
 from conftest import Actor, World, genesis, make_config
+from procurement_world import PLAN, County
 
 from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.errors import Conflict, Forbidden, Invalid, LedgerError
 from ledger.domain.sealed import Disclosure, check_disclosure
 from ledger.store.url import DatabaseURL
-
-PLAN = {
-    "title": "清河县人民医院彩色多普勒超声诊断仪采购项目",
-    "category": "goods",
-    "method": "open_tender",
-    "budget": "1850000.00",
-    "agency": "ggzy",
-    "requirement": "彩色多普勒超声诊断仪1台，含三年保修。",
-    "date": "2026-03-02",
-}
-
-
-class County:
-    """A world with a purchaser, its agency, three suppliers and an inspector."""
-
-    def __init__(self, world: World):
-        self.world = world
-        self.ledger = world.ledger
-        self.finance = world.admin
-        self.purchaser = world.actors["rmyy-op"]
-        self.agency = world.add("ggzy", "agency", "ggzy-op", "清河县公共资源交易中心")
-        self.suppliers = [world.actors["kangtai-op"]]
-        for org, name in (("xinda", "河北信达信息技术有限公司"), ("huamei", "华美办公用品")):
-            self.suppliers.append(world.add(org, "supplier", f"{org}-op", name))
-        self.inspector = world.add("qhx-jw", "inspector", "jw-op", "清河县纪委监委")
-        self.other_purchaser = world.add("jyj", "purchaser", "jyj-op", "清河县教育局")
-
-    def act(
-        self,
-        actor: Actor,
-        kind: str,
-        payload: dict[str, Any],
-        procurement: str = "p1",
-        sealed: dict[str, Disclosure] | None = None,
-    ) -> Any:
-        return self.world.submit(actor, kind, payload, procurement=procurement, sealed=sealed)
-
-    def leaf(self, receipt: Any, n: int = 0) -> dict[str, Any]:
-        index = receipt.events[n]["leaf_index"]
-        leaf: dict[str, Any] = orjson.loads(self.ledger.reader.entry(index))
-        return leaf
-
-    def bid(self, supplier: Actor, price: str, on: str = "2026-04-20", **kw: Any) -> Any:
-        sealed: dict[str, Disclosure] = {}
-        payload = {"date": on, "price": signing.sealed_value(price, sealed)}
-        return self.act(supplier, "SubmitBid", payload, sealed=sealed, **kw)
-
-    def to_announced(self, code: str = "p1", **plan: Any) -> None:
-        self.act(self.purchaser, "FilePlan", PLAN | plan, code)
-        self.act(self.finance, "ApprovePlan", {"date": "2026-03-03"}, code)
-        self.act(
-            self.finance, "ApproveMethod", {"date": "2026-03-03", "rationale": "预算较大"}, code
-        )
-        self.act(
-            self.purchaser,
-            "DiscloseIntention",
-            {"date": "2026-03-04", "expected_start": "2026-04-10"},
-            code,
-        )
-        self.act(
-            self.agency,
-            "AnnounceTender",
-            {
-                "date": "2026-04-10",
-                "requirement": "技术参数见采购文件第三章。",
-                "qualifications": "具有医疗器械经营许可证。",
-                "contact": "刘洋 0319-8123456",
-                "bid_deadline": "2026-05-06",
-                "place": "清河县公共资源交易中心开标一室",
-            },
-            code,
-        )
-
-    def to_evaluated(self, prices: tuple[str, ...] = ("1790000.00", "1720000.00", "1805000.00")):
-        self.to_announced()
-        for supplier, price in zip(self.suppliers, prices, strict=False):
-            self.bid(supplier, price)
-        opened = self.act(self.agency, "OpenBids", {"date": "2026-05-06"})
-        committee: dict[str, Disclosure] = {}
-        evaluated = self.act(
-            self.agency,
-            "CompleteEvaluation",
-            {
-                "date": "2026-05-06",
-                "committee": signing.sealed_value(["王建国", "李秀英", "张伟"], committee),
-                "results": [
-                    {"supplier": s.organisation, "valid": True, "score": f"{90 - n}.50"}
-                    for n, s in enumerate(self.suppliers[: len(prices)])
-                ],
-            },
-            sealed=committee,
-        )
-        return opened, evaluated
 
 
 @pytest.fixture

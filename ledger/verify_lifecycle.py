@@ -1,0 +1,230 @@
+"""The lifecycle replayed from the log alone, as an independent verifier checks it.
+
+For every procurement, challenge and complaint leaf it checks, from earlier leaves only:
+
+* the event is the one its signed command records, on the stream the command names;
+* the signer's role and organisation may issue it (``roles``: the purchaser on its own
+  procurement, the agency where appointed, suppliers only where they bid…);
+* it may follow the procurement's state (``lifecycle.decide``), and the state, the notice and
+  the irregularities the leaf records are exactly what the table gives: a finding of order
+  cannot be dropped, a notice cannot be left out;
+* what the leaf's data repeats from the signed payload is what was signed;
+* every disclosure opens the commitment recorded earlier: bid prices at the opening, the
+  evaluation committee with the result;
+* challenge and complaint numbers run 1, 2, 3… per procurement.
+
+Findings of time limits depend on the operator's calendar and time-limit table, so they are
+not recomputed here. Memory grows with the number of procurements, not with the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ledger.domain.errors import Invalid, LedgerError
+from ledger.domain.lifecycle import RULES, Action, State, decide
+from ledger.domain.money import Money
+from ledger.domain.procurement import BID_SUBMITTED, state_from_json, state_json
+from ledger.domain.procurement_commands import command_type
+from ledger.domain.registry import Role, stream_id
+from ledger.domain.registry_commands import Signer
+from ledger.domain.roles import (
+    Participants,
+    authorise,
+    may_challenge,
+    may_decide_complaint,
+)
+from ledger.domain.sealed import check_disclosure
+from ledger.domain.vocabulary import Method
+
+ACTION_OF_COMMAND: Final = {command_type(action): action for action in Action}
+STREAM_COMMANDS: Final = {
+    "FileChallenge": "ChallengeFiled",
+    "AnswerChallenge": "ChallengeAnswered",
+    "WithdrawChallenge": "ChallengeWithdrawn",
+    "FileComplaint": "ComplaintFiled",
+    "DecideComplaint": "ComplaintDecided",
+    "WithdrawComplaint": "ComplaintWithdrawn",
+}
+#: Every event type the lifecycle commands produce, by command type.
+PRODUCES: Final = {
+    **{kind: RULES[action].event for kind, action in ACTION_OF_COMMAND.items()},
+    "SubmitBid": BID_SUBMITTED,
+    **STREAM_COMMANDS,
+}
+LIFECYCLE_EVENTS: Final = frozenset(PRODUCES.values())
+MONEY_FIELDS: Final = frozenset({"budget", "amount"})
+
+
+class LifecycleViolation(ValueError):
+    pass
+
+
+@dataclass
+class Replayed:
+    """What the verifier keeps of one procurement."""
+
+    purchaser: str
+    agency: str | None
+    method: Method
+    state: State
+    bids: dict[str, str] = field(default_factory=dict)  # supplier → price commitment
+    proposed: frozenset[str] = frozenset()  # a single source's supplier
+    committee: str | None = None
+    challenges: dict[str, str] = field(default_factory=dict)  # number → supplier
+    complaints: dict[str, str] = field(default_factory=dict)  # number → supplier
+
+    def participants(self) -> Participants:
+        return Participants(self.purchaser, self.agency, frozenset(self.bids) | self.proposed)
+
+
+class LifecycleReplay:
+    def __init__(self) -> None:
+        self.procurements: dict[str, Replayed] = {}
+
+    def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
+        """Check one leaf against the lifecycle so far and apply it."""
+        command, kind = entry["command"], entry["type"]
+        produces = PRODUCES.get(command["type"])
+        if produces is None:
+            if kind in LIFECYCLE_EVENTS:
+                raise LifecycleViolation(f"a {command['type']} command cannot record {kind}")
+            return
+        if kind != produces:
+            raise LifecycleViolation(f"a {command['type']} command cannot record {kind}")
+        signer = Signer(entry["actor"], Role(role), organisation, entry["key"])
+        try:
+            self._check(entry, signer)
+        except LedgerError as refusal:  # the domain's own refusal, as the ledger would give
+            raise LifecycleViolation(
+                f"{kind} should have been refused: {refusal.message}"
+            ) from None
+        except (KeyError, TypeError, ValueError) as problem:
+            raise LifecycleViolation(f"{kind} data is malformed ({problem!r})") from None
+
+    def _check(self, entry: dict[str, Any], signer: Signer) -> None:
+        command, data, kind = entry["command"], entry["data"], entry["type"]
+        code = command["procurement"]
+        if data["procurement"] != code:
+            raise LifecycleViolation(f"{kind} names procurement {data['procurement']}, not {code}")
+        _repeats_payload(kind, command["payload"], data)
+        if kind in STREAM_COMMANDS.values():
+            self._stream(entry, signer, self._procurement(code))
+            return
+        if entry["stream"] != str(stream_id("procurement", code)):
+            raise LifecycleViolation(f"{kind} is not on the stream of procurement {code}")
+        if kind == "PlanFiled":
+            self._plan(code, data, signer)
+            return
+        procurement = self._procurement(code)
+        if kind == BID_SUBMITTED:
+            self._bid(procurement, data, signer)
+            return
+        action = ACTION_OF_COMMAND[command["type"]]
+        authorise(signer, action, procurement.participants())
+        transition = decide(procurement.state, action, procurement.method)
+        if data["state"] != state_json(transition.state):
+            raise LifecycleViolation(f"{kind} records a state the lifecycle does not give")
+        notice = transition.announcement.value if transition.announcement else None
+        if data["announcement"] != notice:
+            raise LifecycleViolation(f"{kind} publishes {data['announcement']}, not {notice}")
+        recorded = {finding["rule"] for finding in data["findings"]}
+        for irregularity in transition.irregularities:
+            if irregularity.rule not in recorded:
+                raise LifecycleViolation(f"{kind} leaves out the finding {irregularity.rule}")
+        self._disclosures(procurement, action, data)
+        procurement.state = state_from_json(data["state"])
+        if action is Action.ANNOUNCE_TENDER and data.get("supplier"):
+            procurement.proposed = frozenset({data["supplier"]})
+        if action is Action.COMPLETE_EVALUATION:
+            procurement.committee = data["committee"]["commitment"]
+
+    def _procurement(self, code: str) -> Replayed:
+        procurement = self.procurements.get(code)
+        if procurement is None:
+            raise LifecycleViolation(f"procurement {code} has no plan filed before this entry")
+        return procurement
+
+    def _plan(self, code: str, data: dict[str, Any], signer: Signer) -> None:
+        if code in self.procurements:
+            raise LifecycleViolation(f"procurement {code} filed twice")
+        if signer.role is not Role.PURCHASER or data["purchaser"] != signer.organisation:
+            raise LifecycleViolation(f"plan of {data['purchaser']} filed by {signer.actor}")
+        self.procurements[code] = Replayed(
+            data["purchaser"], data["agency"], Method(data["method"]), State(plan="filed")
+        )
+        if data["state"] != state_json(State(plan="filed")):
+            raise LifecycleViolation("PlanFiled records a state the lifecycle does not give")
+
+    def _bid(self, procurement: Replayed, data: dict[str, Any], signer: Signer) -> None:
+        if signer.role is not Role.SUPPLIER or data["supplier"] != signer.organisation:
+            raise LifecycleViolation(f"a bid for {data['supplier']} signed by {signer.actor}")
+        if data["supplier"] in procurement.bids:
+            raise LifecycleViolation(f"{data['supplier']} bid twice")
+        procurement.bids[data["supplier"]] = data["price"]["commitment"]
+
+    def _disclosures(self, procurement: Replayed, action: Action, data: dict[str, Any]) -> None:
+        if action is Action.OPEN_BIDS:
+            opened = [bid["supplier"] for bid in data["bids"]]
+            if opened != list(procurement.bids):
+                raise LifecycleViolation("the bids opened are not the bids submitted")
+            for bid in data["bids"]:
+                self._opens(procurement.bids[bid["supplier"]], bid["price"], "a bid price")
+        if action is Action.ANNOUNCE_RESULT and procurement.committee is not None:
+            self._opens(procurement.committee, data["committee"], "the committee")
+
+    @staticmethod
+    def _opens(commitment: str, disclosure: dict[str, Any], what: str) -> None:
+        if disclosure.get("commitment") != commitment:
+            raise LifecycleViolation(f"the disclosure of {what} names another commitment")
+        try:
+            check_disclosure(commitment, disclosure["value"], disclosure["salt"])
+        except Invalid:
+            raise LifecycleViolation(
+                f"the disclosure of {what} does not open its commitment"
+            ) from None
+
+    def _stream(self, entry: dict[str, Any], signer: Signer, procurement: Replayed) -> None:
+        kind, data, code = entry["type"], entry["data"], entry["command"]["procurement"]
+        number = data["number"]
+        stream = "challenge" if kind.startswith("Challenge") else "complaint"
+        if entry["stream"] != str(stream_id(stream, number)):
+            raise LifecycleViolation(f"{kind} is not on the stream of {stream} {number}")
+        if kind == "ChallengeFiled":
+            may_challenge(signer, procurement.participants())
+            expected = f"{code}-ZY{len(procurement.challenges) + 1}"
+            if number != expected:
+                raise LifecycleViolation(f"challenge numbered {number}, expected {expected}")
+            procurement.challenges[number] = signer.organisation
+        elif kind == "ComplaintFiled":
+            if procurement.challenges.get(data["challenge"]) != signer.organisation:
+                raise LifecycleViolation(f"complaint on {data['challenge']} by {signer.actor}")
+            expected = f"{code}-TS{len(procurement.complaints) + 1}"
+            if number != expected:
+                raise LifecycleViolation(f"complaint numbered {number}, expected {expected}")
+            procurement.complaints[number] = signer.organisation
+        elif kind == "ComplaintDecided":
+            may_decide_complaint(signer)
+        elif kind == "ChallengeAnswered":
+            answers = (Role.PURCHASER, procurement.purchaser), (Role.AGENCY, procurement.agency)
+            if (signer.role, signer.organisation) not in answers:
+                raise LifecycleViolation(f"challenge {number} answered by {signer.actor}")
+        else:  # a withdrawal, by the supplier that filed it
+            filed = procurement.challenges if stream == "challenge" else procurement.complaints
+            if filed.get(number) != signer.organisation:
+                raise LifecycleViolation(f"{stream} {number} withdrawn by {signer.actor}")
+
+
+def _repeats_payload(kind: str, payload: dict[str, Any], data: dict[str, Any]) -> None:
+    """Every payload field the data repeats at its top level is what was signed."""
+    for name, signed in payload.items():
+        if name not in data or isinstance(signed, list):
+            continue
+        recorded = data[name]
+        if name in MONEY_FIELDS and isinstance(signed, str) and isinstance(recorded, str):
+            same = Money.parse(signed, name) == Money.parse(recorded, name)
+        else:
+            same = signed == recorded
+        if not same:
+            raise LifecycleViolation(f"{kind} data.{name} differs from the signed payload")

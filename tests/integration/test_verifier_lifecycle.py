@@ -1,0 +1,150 @@
+"""An operator holding the log key rewrites lifecycle entries; the verifier names each one.
+
+The forged logs are re-hashed and re-checkpointed as the operator could; only the actors'
+signatures and the lifecycle rules stand in the way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from procurement_world import PLAN, County
+from test_verifier_registry import entries, forged, verify
+
+from ledger import signing
+from ledger.verify import VerificationFailed
+
+Entry = dict[str, Any]
+
+
+@pytest.fixture
+def awarded(county: County) -> County:
+    county.to_evaluated()
+    county.act(
+        county.purchaser,
+        "DecideAward",
+        {"date": "2026-05-07", "supplier": "kangtai", "amount": "1790000.00"},
+    )
+    county.act(county.agency, "AnnounceResult", {"date": "2026-05-08"})
+    return county
+
+
+@pytest.fixture
+def county(world: Any) -> County:
+    return County(world)
+
+
+def at(log: list[Entry], event: str) -> int:
+    return next(i for i, e in enumerate(log) if e["type"] == event)
+
+
+def rejected(log: list[Entry], index: int, message: str) -> None:
+    with pytest.raises(VerificationFailed, match=message) as failure:
+        verify(log)
+    assert failure.value.index == index
+
+
+def test_an_honest_procurement_with_challenges_verifies(awarded: County) -> None:
+    c = awarded
+    c.act(
+        c.suppliers[1],
+        "FileChallenge",
+        {"date": "2026-05-11", "subject": "result", "known_on": "2026-05-08", "grounds": "异议"},
+    )
+    c.act(
+        c.agency,
+        "AnswerChallenge",
+        {"challenge": "p1-ZY1", "date": "2026-05-12", "outcome": "rejected", "answer": "不成立"},
+    )
+    verify(entries(c.world))
+
+
+def test_a_notice_left_out_is_named(awarded: County) -> None:
+    log = entries(awarded.world)
+    index = at(log, "ResultAnnounced")
+    log[index] = {**log[index], "data": {**log[index]["data"], "announcement": None}}
+    rejected(log, index, "publishes None, not result")
+
+
+def test_a_dropped_finding_is_named(county: County) -> None:
+    c = county
+    c.act(c.purchaser, "FilePlan", PLAN)
+    c.act(
+        c.agency,
+        "AnnounceTender",
+        {
+            "date": "2026-03-05",
+            "requirement": "见采购文件",
+            "qualifications": "见采购文件",
+            "contact": "刘洋",
+            "bid_deadline": "2026-03-30",
+            "place": "开标一室",
+        },
+    )
+    log = entries(c.world)
+    index = at(log, "TenderAnnounced")
+    log[index] = {**log[index], "data": {**log[index]["data"], "findings": []}}
+    rejected(log, index, "leaves out the finding")
+
+
+def test_a_forged_price_disclosure_is_named(awarded: County) -> None:
+    log = entries(awarded.world)
+    index = at(log, "BidsOpened")
+    data = log[index]["data"]
+    bids = [dict(b) for b in data["bids"]]
+    bids[0] = {**bids[0], "price": {**bids[0]["price"], "value": "1000.00"}}
+    log[index] = {**log[index], "data": {**data, "bids": bids}}
+    rejected(log, index, "does not open its commitment")
+
+
+def test_recorded_data_that_differs_from_the_signed_payload_is_named(awarded: County) -> None:
+    log = entries(awarded.world)
+    index = at(log, "AwardDecided")
+    log[index] = {**log[index], "data": {**log[index]["data"], "amount": "1000.00"}}
+    rejected(log, index, "data.amount differs from the signed payload")
+
+
+def test_a_result_before_the_award_is_named(county: County) -> None:
+    c = county
+    c.to_announced()
+    log = entries(c.world)
+    command_after = log[-1]
+    forgery = forged(
+        command_after,
+        c.agency,
+        "AnnounceResult",
+        {"date": "2026-04-11"},
+        "ResultAnnounced",
+        {**command_after["data"], "date": "2026-04-11", "announcement": "result"},
+    )
+    forgery["command"] = {**forgery["command"], "procurement": "p1"}
+    # Re-sign as the agency did: the forgery is a command the agency really signed.
+    forgery["signature"] = signing.sign(forgery["command"], c.agency.key)["signature"]
+    log.append(forgery)
+    rejected(log, len(log) - 1, "should have been refused: rule lifecycle.announce_result")
+
+
+def test_a_challenge_by_a_supplier_that_did_not_bid_is_named(county: County) -> None:
+    c = county
+    c.to_announced()
+    c.bid(c.suppliers[0], "1700000.00")
+    c.act(
+        c.suppliers[0],
+        "FileChallenge",
+        {"date": "2026-04-21", "subject": "documents", "known_on": "2026-04-20", "grounds": "x"},
+    )
+    log = entries(c.world)
+    index = at(log, "ChallengeFiled")
+    outsider = c.suppliers[2]
+    command = {**log[index]["command"], "actor": outsider.code, "key": outsider.key_id}
+    signature = signing.sign(command, outsider.key)["signature"]
+    log[index] = {
+        **log[index],
+        "command": command,
+        "actor": outsider.code,
+        "key": outsider.key_id,
+        "signature": signature,
+        "data": {**log[index]["data"], "supplier": outsider.organisation},
+    }
+    rejected(log, index, "rule roles.challenge")
