@@ -25,22 +25,26 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ledger.domain.errors import Invalid
 from ledger.domain.sealed import Disclosure, check_disclosure
 from ledger.store.secret_file import read_or_create
+from ledger.store.recorders import pg_append_only, sqlite_append_only
 from ledger.store.sql import Database
 
 TABLE = "sealed_values"
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
+# Append-only like the log: a sealed value deleted or overwritten could never be disclosed.
 SQLITE = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (commitment TEXT PRIMARY KEY, "
     "procurement TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '', "
     "nonce BLOB NOT NULL, ciphertext BLOB NOT NULL)",
+    *sqlite_append_only(TABLE, ("commitment",)),
 ]
 
 POSTGRES = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (commitment text PRIMARY KEY, "
     "procurement text NOT NULL DEFAULT '', owner text NOT NULL DEFAULT '', "
     "nonce bytea NOT NULL, ciphertext bytea NOT NULL)",
+    *pg_append_only(TABLE),
 ]
 
 
@@ -88,6 +92,12 @@ class SealedStore:
         nonce = secrets.token_bytes(NONCE_BYTES)
         ciphertext = self._aead.encrypt(nonce, plaintext, _bound(commitment, procurement, owner))
         with self.db.write(0) as cur:
+            kept = cur.execute(
+                f"SELECT 1 FROM {TABLE} WHERE commitment = ?",  # noqa: S608
+                (commitment,),
+            ).fetchone()
+            if kept is not None:
+                return  # the same command sent again: its value is kept already
             cur.execute(
                 f"INSERT INTO {TABLE} (commitment, procurement, owner, nonce, ciphertext) "  # noqa: S608
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (commitment) DO NOTHING",

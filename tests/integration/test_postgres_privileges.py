@@ -16,12 +16,15 @@ import pytest
 from conftest import World, _url, genesis, sunshine
 from psycopg import sql
 
+from ledger import signing
 from ledger.application import Ledger, LedgerConfig
+from ledger.domain.sealed import Disclosure
 from ledger.store.url import DatabaseURL
 
 pytestmark = pytest.mark.postgres
 
-GUARDED = ("ledger_events", "ledger_nonces", "log_leaves", "log_nodes", "log_checkpoints")
+GUARDED = ("ledger_events", "ledger_nonces", "log_leaves", "log_nodes", "log_checkpoints",
+           "sealed_values")
 
 
 @pytest.fixture
@@ -57,8 +60,21 @@ def test_application_role_appends_but_cannot_rewrite(
         receipt = world.submit(world.actors["rmyy-op"], "AmendOrganisation",
                                {"code": "rmyy", "name": "清河县人民医院（新院区）"})
         assert receipt.checkpoint is not None
+        assert receipt.size == 7  # genesis 3 + organisation, actor, key + the amendment
+        # A sealed bid: its price is kept in the sealed store, as the application role.
+        supplier = world.add("kangtai", "supplier", "kangtai-op")
+        purchaser = world.actors["rmyy-op"]
+        world.submit(purchaser, "FilePlan", {"title": "彩超采购", "category": "goods",
+                     "method": "open_tender", "budget": "100000.00", "date": "2026-03-02"}, "p1")
+        world.submit(purchaser, "AnnounceTender", {
+            "date": "2026-03-03", "requirement": "彩超一台", "qualifications": "无",
+            "contact": "王", "bid_deadline": "2026-03-30", "place": "开标室"}, "p1")
+        sealed: dict[str, Disclosure] = {}
+        receipt = world.submit(supplier, "SubmitBid", {
+            "date": "2026-03-04", "price": signing.sealed_value("99000.00", sealed)}, "p1", sealed)
         size = receipt.size
-        assert size == 7  # genesis 3 + organisation, actor, key + the amendment
+        assert size == 13
+        assert ledger.sealed.get(next(iter(sealed))) == next(iter(sealed.values()))
     finally:
         ledger.close()
 
@@ -79,6 +95,8 @@ def test_application_role_appends_but_cannot_rewrite(
             "UPDATE log_checkpoints SET note = note",
             "DELETE FROM log_checkpoints",
             "TRUNCATE log_leaves, log_nodes, log_checkpoints",
+            "UPDATE sealed_values SET owner = 'x'",
+            "DELETE FROM sealed_values",
         ]
         for statement in attempts:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
@@ -110,7 +128,8 @@ def test_application_role_appends_but_cannot_rewrite(
         counts = {t: _count(conn, t) for t in GUARDED}
     assert counts["ledger_events"] == size
     assert counts["log_leaves"] == size
-    assert counts["ledger_nonces"] == 5  # one per command
+    assert counts["ledger_nonces"] == 11  # one per command
+    assert counts["sealed_values"] == 1
 
     # And the untouched ledger verifies.
     result = sunshine("verify", "--db", _url(pg_url), data_dir=tmp_path)
@@ -134,7 +153,7 @@ def test_verify_runs_as_the_application_role(pg_url: DatabaseURL, app_role: str,
 
 def _column(table: str) -> str:
     return {"ledger_events": "state", "ledger_nonces": "nonce", "log_leaves": "leaf",
-            "log_nodes": "hash", "log_checkpoints": "note"}[table]
+            "log_nodes": "hash", "log_checkpoints": "note", "sealed_values": "owner"}[table]
 
 
 def _count(conn: psycopg.Connection[tuple[object, ...]], table: str) -> int:

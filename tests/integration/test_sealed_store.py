@@ -118,6 +118,29 @@ def test_wrong_key_cannot_read(store: SealedStore, db: SQLiteDatabase | Postgres
         other.get(commitment["commitment"])
 
 
+def _tamper(
+    db: SQLiteDatabase | PostgresDatabase, statement: str, params: tuple[object, ...]
+) -> None:
+    """Change a row as the database owner could: first switching the append-only triggers off."""
+    with db.write(0) as cur:
+        if db.url.is_sqlite:
+            cur.execute("DROP TRIGGER sealed_values_no_update")
+        else:
+            cur.execute("ALTER TABLE sealed_values DISABLE TRIGGER USER")
+        cur.execute(statement, params)
+
+
+def test_kept_values_cannot_be_changed_or_deleted(
+    store: SealedStore, db: SQLiteDatabase | PostgresDatabase
+) -> None:
+    commitment, disclosure = seal("100.00")
+    store.put(commitment["commitment"], disclosure)
+    for statement in ("UPDATE sealed_values SET owner = 'x'", "DELETE FROM sealed_values"):
+        with pytest.raises(Exception, match="append-only"), db.write(0) as cur:
+            cur.execute(statement)
+    assert store.get(commitment["commitment"]) == disclosure
+
+
 def test_altered_ciphertext_refused(
     store: SealedStore, db: SQLiteDatabase | PostgresDatabase
 ) -> None:
@@ -127,10 +150,7 @@ def test_altered_ciphertext_refused(
     ((_, _, ciphertext),) = _rows(db)
     altered = bytearray(ciphertext)
     altered[0] ^= 0x01
-    with db.write(0) as cur:
-        cur.execute(
-            "UPDATE sealed_values SET ciphertext = ? WHERE commitment = ?", (bytes(altered), c)
-        )
+    _tamper(db, "UPDATE sealed_values SET ciphertext = ? WHERE commitment = ?", (bytes(altered), c))
     with pytest.raises(SealedStoreError, match="row was altered"):
         store.get(c)
 
@@ -144,11 +164,11 @@ def test_row_moved_to_another_commitment_refused(
     store.put(second["commitment"], second_disclosure)
     rows = {row[0]: row for row in _rows(db)}
     _, nonce, ciphertext = rows[first["commitment"]]
-    with db.write(0) as cur:
-        cur.execute(
-            "UPDATE sealed_values SET nonce = ?, ciphertext = ? WHERE commitment = ?",
-            (bytes(nonce), bytes(ciphertext), second["commitment"]),
-        )
+    _tamper(
+        db,
+        "UPDATE sealed_values SET nonce = ?, ciphertext = ? WHERE commitment = ?",
+        (bytes(nonce), bytes(ciphertext), second["commitment"]),
+    )
     with pytest.raises(SealedStoreError):
         store.get(second["commitment"])
     assert store.get(first["commitment"]) == first_disclosure
