@@ -154,11 +154,21 @@ def _next_number(ctx: Context, kind: str, procurement: str, mark: str) -> str:
     raise Conflict(f"procurement {procurement} has {MAX_PER_PROCUREMENT} {kind}s already")
 
 
+def deadline(ctx: Context, rule: str, start: date) -> Deadline | None:
+    """When ``rule`` falls due counting from ``start``; None if the table lacks the rule."""
+    limit = ctx.statutes.limits.get(rule)
+    return None if limit is None else ctx.statutes.calendar.deadline_for(limit, start)
+
+
 def answer_deadline(ctx: Context, challenge: Challenge) -> Deadline | None:
-    limit = ctx.statutes.limits.get("challenge_answered")
-    if limit is None:
+    return deadline(ctx, "challenge_answered", challenge.filed_on)
+
+
+def due_json(due: Deadline | None) -> dict[str, Any] | None:
+    """A statutory deadline as event data: the day, and whether it is provisional and why."""
+    if due is None:
         return None
-    return ctx.statutes.calendar.deadline_for(limit, challenge.filed_on)
+    return {"date": due.due.isoformat(), "provisional": due.provisional, "reason": due.reason}
 
 
 # -- challenges -------------------------------------------------------------------------
@@ -188,6 +198,8 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
         "subject": Subject.from_payload(ctx.payload, "subject").value,
         "grounds": text.requirement(ctx.payload, "grounds"),
         "findings": _limit_finding(ctx, "challenge_filed_after_known", known, on),
+        # The answer is due 7 working days on; provisional in a year without holidays known.
+        "answer_due": due_json(deadline(ctx, "challenge_answered", on)),
     }
     return [
         Challenge._create(
@@ -288,16 +300,16 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
             f"{ctx.signer.organisation}"
         )
     on = action_date(ctx, None)
-    deadline = answer_deadline(ctx, challenge)
+    answer_due = answer_deadline(ctx, challenge)
     if challenge.status == "withdrawn":
         raise Conflict(f"challenge {challenge.number} was withdrawn", code="lifecycle")
-    if challenge.status == "open" and deadline is not None and on <= deadline.due:
+    if challenge.status == "open" and answer_due is not None and on <= answer_due.due:
         raise Conflict(
             "rule complaints.after_challenge: a complaint follows the challenge's answer, or "
-            f"the end of its answer period ({deadline.due.isoformat()})",
+            f"the end of its answer period ({answer_due.due.isoformat()})",
             code="lifecycle",
         )
-    period_end = challenge.closed_on or (deadline.due if deadline else challenge.filed_on)
+    period_end = challenge.closed_on or (answer_due.due if answer_due else challenge.filed_on)
     complaint_number = _next_number(ctx, "complaint", procurement.code, "TS")
     data = {
         "number": complaint_number,
@@ -307,6 +319,7 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
         "date": on.isoformat(),
         "grounds": text.requirement(ctx.payload, "grounds"),
         "findings": _limit_finding(ctx, "complaint_filed_after_answer_period", period_end, on),
+        "decision_due": due_json(deadline(ctx, "complaint_decided", on)),
     }
     return [
         Complaint._create(

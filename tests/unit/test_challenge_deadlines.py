@@ -1,0 +1,141 @@
+"""A challenge filed in late December 2026 gets its answer deadline in 2027, a year the
+chinese-calendar package does not know: provisional without an operator holiday file,
+exact with one, never a crash. Pure: the handlers run on an in-memory view of records."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import orjson
+import pytest
+from eventsourcing.domain import Aggregate
+
+from ledger.domain import sealed as sealing
+from ledger.domain.calendars import build_calendar, load_time_limits, parse_holiday_file
+from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge, Complaint
+from ledger.domain.clock import WorkingCalendar
+from ledger.domain.context import Context, Statutes
+from ledger.domain.events import Signed
+from ledger.domain.procurement import Procurement
+from ledger.domain.procurement_commands import LIFECYCLE_HANDLERS
+from ledger.domain.registry import Actor, Key, Organisation, Role, stream_id
+from ledger.domain.registry_commands import Signer, new_organisation
+from ledger.domain.sealed import Disclosure
+
+HOLIDAYS_2027 = """
+[2027]
+holidays = ["2027-01-01", "2027-01-02", "2027-01-03"]
+workdays = []
+"""
+
+
+class Memory:
+    """The records a decision reads, kept in a dict: what the handlers returned so far."""
+
+    def __init__(self) -> None:
+        self.records: dict[UUID, Aggregate] = {}
+
+    def keep(self, aggregates: list[Aggregate]) -> None:
+        for aggregate in aggregates:
+            aggregate.collect_events()
+            self.records[aggregate.id] = aggregate
+
+    def _get(self, kind: str, code: str, cls: type[Any]) -> Any:
+        found = self.records.get(stream_id(kind, code))
+        return found if isinstance(found, cls) else None
+
+    def organisation(self, code: str) -> Organisation | None:
+        return self._get("organisation", code, Organisation)  # type: ignore[no-any-return]
+
+    def actor(self, code: str) -> Actor | None:
+        return None
+
+    def key(self, key_id: str) -> Key | None:
+        return None
+
+    def taken(self, kind: str, code: str) -> bool:
+        return stream_id(kind, code) in self.records
+
+    def procurement(self, code: str) -> Procurement | None:
+        return self._get("procurement", code, Procurement)  # type: ignore[no-any-return]
+
+    def challenge(self, number: str) -> Challenge | None:
+        return self._get("challenge", number, Challenge)  # type: ignore[no-any-return]
+
+    def complaint(self, number: str) -> Complaint | None:
+        return self._get("complaint", number, Complaint)  # type: ignore[no-any-return]
+
+    def disclosure(self, commitment: str) -> Disclosure | None:
+        return None
+
+
+SIGNED = Signed(actor="someone", key="0" * 16, command="{}", signature="")
+
+
+def run(
+    memory: Memory,
+    calendar: WorkingCalendar,
+    who: tuple[Role, str],
+    kind: str,
+    payload: dict[str, Any],
+    today: date,
+    sealed: dict[str, Disclosure] | None = None,
+) -> dict[str, Any]:
+    handler = {**LIFECYCLE_HANDLERS, **CHALLENGE_HANDLERS}[kind]
+    context = Context(
+        signer=Signer(f"{who[1]}-op", who[0], who[1], "0" * 16),
+        payload=payload,
+        signed=SIGNED,
+        procurement="p1",
+        today=today,
+        sealed=sealed or {},
+        view=memory,
+        statutes=Statutes(calendar, load_time_limits()),
+    )
+    aggregates = handler(context)
+    event = aggregates[0].pending_events[-1]
+    memory.keep(aggregates)
+    data: dict[str, Any] = orjson.loads(event.data)  # type: ignore[attr-defined]
+    return data
+
+
+def challenge_in_late_december(calendar: WorkingCalendar) -> dict[str, Any]:
+    memory = Memory()
+    for code, kind in (("rmyy", "purchaser"), ("kangtai", "supplier")):
+        memory.keep([new_organisation(SIGNED, {"code": code, "name": code, "kind": kind,
+                                               "region": "清河县", "address": ""})])
+    today = date(2026, 12, 28)
+    purchaser, supplier = (Role.PURCHASER, "rmyy"), (Role.SUPPLIER, "kangtai")
+    run(memory, calendar, purchaser, "FilePlan", {
+        "title": "年末采购", "category": "goods", "method": "open_tender",
+        "budget": "500000.00", "date": "2026-12-01"}, today)
+    run(memory, calendar, purchaser, "AnnounceTender", {
+        "date": "2026-12-02", "requirement": "见文件", "qualifications": "无", "contact": "王",
+        "bid_deadline": "2026-12-31", "place": "开标室"}, today)
+    commitment, disclosure = sealing.seal("480000.00")
+    run(memory, calendar, supplier, "SubmitBid", {"date": "2026-12-20", "price": commitment},
+        today, {commitment["commitment"]: disclosure})
+    return run(memory, calendar, supplier, "FileChallenge", {
+        "date": "2026-12-28", "subject": "documents", "known_on": "2026-12-25",
+        "grounds": "资格条件排斥潜在供应商"}, today)
+
+
+def test_without_a_holiday_file_the_deadline_is_provisional() -> None:
+    package = build_calendar()
+    if 2027 in package.known_years:
+        pytest.skip("the installed chinese-calendar already knows 2027")
+    filed = challenge_in_late_december(package)
+    due = filed["answer_due"]
+    # 29, 30, 31 December, then 1, 4, 5, 6 January on weekends alone.
+    assert due["date"] == "2027-01-06"
+    assert due["provisional"] is True and "2027" in due["reason"]
+
+
+def test_with_the_operators_holiday_file_the_deadline_is_exact(tmp_path: Any) -> None:
+    package = build_calendar()
+    calendar = package.overlay(parse_holiday_file(HOLIDAYS_2027, "holidays-2027.toml"))
+    filed = challenge_in_late_december(calendar)
+    # New Year's Day 2027 is a holiday: the seventh working day moves to 7 January.
+    assert filed["answer_due"] == {"date": "2027-01-07", "provisional": False, "reason": ""}
