@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.domain.errors import Invalid
 from ledger.domain.sealed import Disclosure, check_disclosure
-from ledger.store.secret_file import read_or_create
 from ledger.store.recorders import pg_append_only, sqlite_append_only
+from ledger.store.secret_file import read_or_create
 from ledger.store.sql import Database
 
 TABLE = "sealed_values"
