@@ -74,6 +74,7 @@ class Replayed:
     committee: str | None = None
     challenges: dict[str, str] = field(default_factory=dict)  # number → supplier
     complaints: dict[str, str] = field(default_factory=dict)  # number → supplier
+    closed: set[str] = field(default_factory=set)  # answered, decided or withdrawn
 
     def participants(self) -> Participants:
         return Participants(self.purchaser, self.agency, frozenset(self.bids) | self.proposed)
@@ -96,6 +97,8 @@ class LifecycleReplay:
         signer = Signer(entry["actor"], Role(role), organisation, entry["key"])
         try:
             self._check(entry, signer)
+        except LifecycleViolation:
+            raise
         except LedgerError as refusal:  # the domain's own refusal, as the ledger would give
             raise LifecycleViolation(
                 f"{kind} should have been refused: {refusal.message}"
@@ -185,6 +188,18 @@ class LifecycleReplay:
                 f"the disclosure of {what} does not open its commitment"
             ) from None
 
+    def _closing(self, entry: dict[str, Any], stream: str, procurement: Replayed) -> None:
+        """An answer, decision or withdrawal: of the stream its payload names, once."""
+        number = entry["data"]["number"]
+        if entry["command"]["payload"].get(stream) != number:
+            raise LifecycleViolation(f"{entry['type']} is recorded on another {stream}")
+        filed = procurement.challenges if stream == "challenge" else procurement.complaints
+        if number not in filed:
+            raise LifecycleViolation(f"{stream} {number} was not filed before")
+        if number in procurement.closed:
+            raise LifecycleViolation(f"{stream} {number} was already closed")
+        procurement.closed.add(number)
+
     def _stream(self, entry: dict[str, Any], signer: Signer, procurement: Replayed) -> None:
         kind, data, code = entry["type"], entry["data"], entry["command"]["procurement"]
         number = data["number"]
@@ -204,13 +219,15 @@ class LifecycleReplay:
             if number != expected:
                 raise LifecycleViolation(f"complaint numbered {number}, expected {expected}")
             procurement.complaints[number] = signer.organisation
-        elif kind == "ComplaintDecided":
+        else:
+            self._closing(entry, stream, procurement)
+        if kind == "ComplaintDecided":
             may_decide_complaint(signer)
         elif kind == "ChallengeAnswered":
             answers = (Role.PURCHASER, procurement.purchaser), (Role.AGENCY, procurement.agency)
             if (signer.role, signer.organisation) not in answers:
                 raise LifecycleViolation(f"challenge {number} answered by {signer.actor}")
-        else:  # a withdrawal, by the supplier that filed it
+        elif kind.endswith("Withdrawn"):  # by the supplier that filed it
             filed = procurement.challenges if stream == "challenge" else procurement.complaints
             if filed.get(number) != signer.organisation:
                 raise LifecycleViolation(f"{stream} {number} withdrawn by {signer.actor}")

@@ -148,3 +148,30 @@ def test_a_challenge_by_a_supplier_that_did_not_bid_is_named(county: County) -> 
         "data": {**log[index]["data"], "supplier": outsider.organisation},
     }
     rejected(log, index, "rule roles.challenge")
+
+
+def test_a_second_answer_to_one_challenge_is_named(awarded: County) -> None:
+    c = awarded
+    c.act(
+        c.suppliers[1],
+        "FileChallenge",
+        {"date": "2026-05-11", "subject": "result", "known_on": "2026-05-08", "grounds": "异议"},
+    )
+    answer = {"challenge": "p1-ZY1", "date": "2026-05-12", "outcome": "rejected", "answer": "否"}
+    c.act(c.agency, "AnswerChallenge", answer)
+    log = entries(c.world)
+    first = log[-1]
+    # The agency really signed a second answer; the ledger refused it, the operator slips it in.
+    command = {
+        **c.agency.command("AnswerChallenge", answer | {"answer": "成立"}),
+        "procurement": "p1",
+    }
+    second = {
+        **first,
+        "command": command,
+        "signature": signing.sign(command, c.agency.key)["signature"],
+        "version": first["version"] + 1,
+        "data": {**first["data"], "answer": "成立"},
+    }
+    log.append(second)
+    rejected(log, len(log) - 1, "challenge p1-ZY1 was already closed")
