@@ -236,7 +236,7 @@ def _announce_tender(ctx: Context, p: Procurement) -> dict[str, Any]:
 
 def _correct(ctx: Context, p: Procurement) -> dict[str, Any]:
     fields.only(ctx.payload, ("date", "changes", "bid_deadline"))
-    data: dict[str, Any] = {"changes": text.requirement(ctx.payload, "changes")}
+    data: dict[str, Any] = {**_summary(p), "changes": text.requirement(ctx.payload, "changes")}
     if ctx.payload.get("bid_deadline") is not None:
         deadline = text.day(ctx.payload, "bid_deadline")
         text.ensure_order(

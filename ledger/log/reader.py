@@ -44,6 +44,15 @@ class LogReader:
             ).fetchall()
         return [bytes(r[0]) for r in rows]
 
+    @staticmethod
+    def entries_in(cur: Cursor, start: int, count: int) -> list[bytes]:
+        """As ``entries``, within the caller's transaction (a projection's batch)."""
+        rows = cur.execute(
+            "SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx",
+            (start, start + count),
+        ).fetchall()
+        return [bytes(r[0]) for r in rows]
+
     def leaf_indices(self, notification_ids: list[int]) -> list[int]:
         marks = ",".join("?" for _ in notification_ids)
         with self.db.read() as cur:
