@@ -9,12 +9,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.http import commands, log
+from projections.public import PublicProjection
+from projections.runner import Projector
+from projections.web.pages import pages
+from projections.web.render import STATIC
 from sunshine.settings import Settings
 
 logger = logging.getLogger("sunshine")
@@ -47,6 +52,11 @@ class BackgroundIntegrator:
             self._stop.wait(self.idle_seconds)
 
 
+def projector_for(ledger: Ledger) -> Projector:
+    """Every projection the service reads, following the ledger's log."""
+    return Projector(ledger.db, [PublicProjection(ledger.config.database.is_sqlite)])
+
+
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     settings = settings or Settings()
     owned = ledger is None
@@ -59,9 +69,14 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         if not the_ledger.inline_integration:
             background = BackgroundIntegrator(the_ledger)
             background.start()
+        projector = projector_for(the_ledger)
+        projector.setup()
+        projector.start()
+        app.state.projector = projector
         try:
             yield
         finally:
+            projector.stop()
             if background is not None:
                 background.stop()
             if owned:
@@ -75,11 +90,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     )
     app.include_router(commands)
     app.include_router(log)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        # The public pages come with the projections; until then the API is the front door.
-        return RedirectResponse("/docs")
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:

@@ -1,0 +1,1 @@
+"""The public web pages: server-rendered Chinese pages over the public projection."""
