@@ -53,6 +53,7 @@ from ledger.log.integrator import Integrator
 from ledger.log.reader import LogReader
 from ledger.log.schema import POSTGRES, SQLITE
 from ledger.log.signer import LogSigner, load_or_create_key
+from ledger.lookup import LookupCodes, load_or_create_lookup_key
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sealed_store import SealedStore, load_or_create_sealed_key
 from ledger.store.sql import open_database
@@ -92,6 +93,7 @@ class LedgerConfig:
     sealed_key_path: Path | None = None  # default: <data_dir>/sealed-key, made on first start
     holiday_file: Path | None = None  # the operator's holidays for years chinese-calendar lacks
     time_limits_file: Path | None = None  # the operator's corrected time-limit table
+    lookup_key_path: Path | None = None  # default: <data_dir>/lookup-key, made on first start
 
 
 def event_store_env(config: LedgerConfig) -> dict[str, str]:
@@ -128,15 +130,19 @@ class Receipt:
     checkpoint: str | None = None
     size: int | None = None
     proofs: list[dict[str, Any]] = field(default_factory=list)
+    lookup: dict[str, str] | None = None  # a filed challenge: its number and lookup code
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        answer: dict[str, Any] = {
             "status": "integrated" if self.checkpoint else "pending",
             "events": self.events,
             "size": self.size,
             "checkpoint": self.checkpoint,
             "proofs": self.proofs,
         }
+        if self.lookup is not None:
+            answer["lookup"] = self.lookup
+        return answer
 
 
 class StaleRecord(Exception):
@@ -253,6 +259,9 @@ class Ledger:
             build_calendar(config.holiday_file), load_time_limits(config.time_limits_file)
         )
         self.registry = RepositoryRegistry(self.events, self.sealed)
+        self.lookup_codes = LookupCodes(
+            load_or_create_lookup_key(config.lookup_key_path or config.data_dir / "lookup-key")
+        )
         self._keys: dict[str, tuple[Key, Ed25519PublicKey]] = {}
         inline = config.inline_integration
         self.inline_integration = config.database.is_sqlite if inline is None else inline
@@ -306,7 +315,12 @@ class Ledger:
         else:
             aggregates = self._decide_in_context(envelope, signer, registry)
         guard = CommandGuard(command.actor, command.nonce, key.id, key.version)
-        return self._store(aggregates, guard)
+        receipt = self._store(aggregates, guard)
+        for aggregate in aggregates:
+            if isinstance(aggregate, Challenge) and aggregate.version == 1:
+                number = aggregate.number
+                receipt.lookup = {"challenge": number, "code": self.lookup_codes.code(number)}
+        return receipt
 
     def _decide_in_context(
         self, envelope: Envelope, signer: Signer, registry: RepositoryRegistry

@@ -430,3 +430,21 @@ def test_a_second_process_decides_on_the_current_procurement(
     with pytest.raises(Conflict) as caught:
         second.submit(world.admin.body("ApprovePlan", {"date": "2026-03-03"}, procurement="p9"))
     assert caught.value.code == "lifecycle"
+
+
+def test_a_filed_challenge_answers_with_its_lookup_code(county: County) -> None:
+    c = county
+    c.to_announced()
+    c.bid(c.suppliers[0], "1700000.00")
+    receipt = c.act(c.suppliers[0], "FileChallenge", {
+        "date": "2026-04-21", "subject": "documents", "known_on": "2026-04-20", "grounds": "x"})
+    lookup = receipt.as_json()["lookup"]
+    assert lookup["challenge"] == "p1-ZY1"
+    codes = c.ledger.lookup_codes
+    assert lookup["code"] == codes.code("p1-ZY1") and len(lookup["code"]) == 19
+    assert codes.matches("p1-ZY1", lookup["code"].lower().replace("-", " "))
+    assert not codes.matches("p1-ZY2", lookup["code"])  # a code opens its own challenge only
+    # Other commands carry no code.
+    answered = c.act(c.agency, "AnswerChallenge", {
+        "challenge": "p1-ZY1", "date": "2026-04-22", "outcome": "rejected", "answer": "y"})
+    assert "lookup" not in answered.as_json()
