@@ -175,6 +175,37 @@ def cmd_integrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from ledger.application import Ledger
+    from projections.runner import Follower
+    from sunshine.app import projector_for
+
+    ledger = Ledger(_settings(args).ledger_config())
+    try:
+        followers = {f.projection.name: f for f in projector_for(ledger).followers}
+        names = args.names or sorted(followers)
+        unknown = [n for n in names if n not in followers]
+        if unknown:
+            print(
+                f"no projection named {unknown[0]!r}; projections: {', '.join(sorted(followers))}",
+                file=sys.stderr,
+            )
+            return 2
+        for name in names:
+            follower: Follower = followers[name]
+            follower.setup()
+            size = ledger.reader.size()
+
+            def progress(position: int, total: int, name: str = name) -> None:
+                print(f"\r{name}: {position:,}/{total:,} leaves", end="", file=sys.stderr)
+
+            position = follower.rebuild(progress=progress)
+            print(f"\r{name}: rebuilt from {position:,} of {size:,} leaves", flush=True)
+    finally:
+        ledger.close()
+    return 0
+
+
 DEMO_MARKER = ".sunshine-demo"
 
 
@@ -303,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--app-role", help="role the API connects as (SELECT and INSERT only)")
     p.add_argument("--app-password", help="password for a newly created role")
     p.set_defaults(func=cmd_db_setup)
+
+    p = sub.add_parser("rebuild", help="drop projections and replay the log into them")
+    db_options(p)
+    p.add_argument("names", nargs="*", help="projections to rebuild (default: all)")
+    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("integrate", help="append pending events to the log (PostgreSQL workers)")
     db_options(p)
