@@ -1,8 +1,10 @@
-"""`sunshine demo`: a county's procurement registry, every event signed by its actor.
+"""`sunshine demo`: a county's registry and its year of procurement, every event signed
+by its actor.
 
-Keys are derived from fixed seeds so the demo is the same on every machine; they
-are written to <data>/demo-keys/ so a newcomer can sign commands with them. Demo
-keys are public knowledge: never use them for a real ledger.
+The registry (the finance office, purchasers, agencies, suppliers, inspectors) comes first,
+then the year of ``sunshine.demo_year``. Keys are derived from fixed seeds so the demo is the
+same on every machine; they are written to <data>/demo-keys/ so a newcomer can sign commands
+with them. Demo keys are public knowledge: never use them for a real ledger.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
 from ledger.application import Ledger
+from ledger.domain.context import china_day
+from ledger.domain.sealed import Disclosure
+from sunshine.demo_catalogue import person
+from sunshine.demo_year import END, DemoYear
 
 REGION = "清河县"
 FINANCE = ("qhx-czj", "清河县财政局政府采购监督管理办公室", "finance_office")
@@ -25,49 +32,87 @@ ADMIN = "qhx-czj-admin"
 ORGANISATIONS: list[tuple[str, str, str]] = [
     ("qhx-rmyy", "清河县人民医院", "purchaser"),
     ("qhx-zyy", "清河县中医医院", "purchaser"),
+    ("qhx-fybjy", "清河县妇幼保健院", "purchaser"),
+    ("qhx-cdc", "清河县疾病预防控制中心", "purchaser"),
+    ("qhx-wjw", "清河县卫生健康委员会", "purchaser"),
     ("qhx-jyj", "清河县教育局", "purchaser"),
     ("qhx-yz", "清河县第一中学", "purchaser"),
+    ("qhx-syxx", "清河县实验小学", "purchaser"),
+    ("qhx-zjzx", "清河县职业技术教育中心", "purchaser"),
     ("qhx-jtysj", "清河县交通运输局", "purchaser"),
-    ("qhx-wjw", "清河县卫生健康委员会", "purchaser"),
-    ("qhx-nyncj", "清河县农业农村局", "purchaser"),
     ("qhx-slj", "清河县水利局", "purchaser"),
+    ("qhx-nyncj", "清河县农业农村局", "purchaser"),
+    ("qhx-gaj", "清河县公安局", "purchaser"),
+    ("qhx-zjj", "清河县住房和城乡建设局", "purchaser"),
+    ("qhx-cgj", "清河县城市管理综合行政执法局", "purchaser"),
+    ("qhx-zrzyj", "清河县自然资源和规划局", "purchaser"),
+    ("qhx-mzj", "清河县民政局", "purchaser"),
+    ("qhx-wglj", "清河县文化广电和旅游局", "purchaser"),
+    ("qhx-yjglj", "清河县应急管理局", "purchaser"),
+    ("qhx-xzfb", "清河县人民政府办公室", "purchaser"),
+    ("qhx-rsj", "清河县人力资源和社会保障局", "purchaser"),
+    ("qhx-scjgj", "清河县市场监督管理局", "purchaser"),
     ("qhx-ggzy", "清河县公共资源交易中心", "agency"),
     ("qhx-hyzb", "河北恒远招标代理有限公司", "agency"),
+    ("hb-zhongtai", "河北中泰项目管理有限公司", "agency"),
+    ("xt-zhengxin", "邢台正信招标代理有限公司", "agency"),
+    # Suppliers, by the line of trade demo_catalogue.SECTORS files them under.
     ("hb-kangtai", "河北康泰医疗器械有限公司", "supplier"),
+    ("sjz-renhe", "石家庄仁和医疗设备有限公司", "supplier"),
+    ("xt-huakang", "邢台华康医药有限公司", "supplier"),
+    ("hb-yikang", "河北益康医疗科技有限公司", "supplier"),
+    ("bj-meidi", "北京美迪医学科技有限公司", "supplier"),
+    ("hs-jiankang", "衡水健康源医疗器械有限公司", "supplier"),
     ("hb-zhiyuan", "石家庄智远教育科技有限公司", "supplier"),
-    ("hb-luqiao", "邢台市路桥建设集团有限公司", "supplier"),
+    ("hb-boya", "河北博雅教学设备有限公司", "supplier"),
+    ("xt-qiming", "邢台启明教育装备有限公司", "supplier"),
+    ("hs-huati", "衡水华体体育器材有限公司", "supplier"),
+    ("sd-dehui", "山东德汇教育科技有限公司", "supplier"),
     ("hb-xinda", "河北信达信息技术有限公司", "supplier"),
+    ("sjz-zhongke", "石家庄中科信息工程有限公司", "supplier"),
+    ("xt-ruixin", "邢台瑞信电子科技有限公司", "supplier"),
+    ("bj-hengtong", "北京恒通数据系统有限公司", "supplier"),
+    ("hb-tianyuan", "河北天源网络科技有限公司", "supplier"),
+    ("qhx-chuangxin", "清河县创新电脑科技有限公司", "supplier"),
     ("hb-huamei", "华美办公用品（河北）有限公司", "supplier"),
-    ("bj-anxin", "北京安信物业管理有限公司", "supplier"),
-    ("hb-nongke", "河北农科种业有限公司", "supplier"),
+    ("xt-jiayi", "邢台佳艺家具制造有限公司", "supplier"),
+    ("qhx-xinghe", "清河县兴和办公设备有限公司", "supplier"),
+    ("hb-hongtu", "河北宏图印务有限公司", "supplier"),
+    ("hs-meilin", "衡水美林家具有限公司", "supplier"),
+    ("xt-jianye", "邢台建业建筑工程有限公司", "supplier"),
+    ("hb-hongda", "河北宏达建设集团有限公司", "supplier"),
+    ("qhx-chengjian", "清河县城建工程有限公司", "supplier"),
+    ("hb-zhuyuan", "河北筑远装饰工程有限公司", "supplier"),
+    ("xt-guangsha", "邢台广厦建筑安装有限公司", "supplier"),
+    ("hb-luqiao", "邢台市路桥建设集团有限公司", "supplier"),
     ("hb-shuiyun", "河北水运工程有限公司", "supplier"),
+    ("hb-huasheng", "河北华晟市政工程有限公司", "supplier"),
+    ("xt-hongyuan", "邢台宏源水利水电工程有限公司", "supplier"),
+    ("sd-tongda", "山东通达路桥工程有限公司", "supplier"),
+    ("bj-anxin", "北京安信物业管理有限公司", "supplier"),
+    ("hb-jiajie", "河北洁佳环境服务有限公司", "supplier"),
+    ("xt-antai", "邢台安泰保安服务有限公司", "supplier"),
+    ("sjz-lvyuan", "石家庄绿源园林绿化工程有限公司", "supplier"),
+    ("qhx-lejia", "清河县乐家物业服务有限公司", "supplier"),
+    ("hb-nongke", "河北农科种业有限公司", "supplier"),
+    ("hb-fengshou", "河北丰收农资连锁有限公司", "supplier"),
+    ("xt-wotian", "邢台沃田农业机械有限公司", "supplier"),
+    ("hb-kemu", "河北科牧生物技术有限公司", "supplier"),
+    ("hb-chengxin", "河北诚信工程造价咨询有限公司", "supplier"),
+    ("hb-zhongheng", "河北中衡工程项目管理有限公司", "supplier"),
+    ("xt-huayuan", "邢台华源工程设计有限公司", "supplier"),
+    ("hb-zhengda", "河北正达会计师事务所有限公司", "supplier"),
+    ("xt-hengxin", "邢台恒信测绘有限公司", "supplier"),
+    ("qhx-huimin", "清河县惠民农副产品配送有限公司", "supplier"),
+    ("xt-xianfeng", "邢台鲜丰食品配送有限公司", "supplier"),
+    ("hb-jinhe", "河北金禾粮油贸易有限公司", "supplier"),
+    ("qhx-tongda", "清河县通达汽车维修服务有限公司", "supplier"),
+    ("xt-shunan", "邢台顺安汽车销售服务有限公司", "supplier"),
+    ("hb-hongtai", "河北宏泰专用汽车有限公司", "supplier"),
+    ("xt-shuntong", "邢台顺通石化销售有限公司", "supplier"),
     ("qhx-jw", "清河县纪委监委", "inspector"),
     ("qhx-sjj", "清河县审计局", "inspector"),
     ("qhx-fbfw", "清河县政府采购信息发布服务", "publisher"),
-]
-
-PEOPLE = [
-    "王建国",
-    "李秀英",
-    "张伟",
-    "刘洋",
-    "陈静",
-    "杨帆",
-    "赵磊",
-    "黄敏",
-    "周杰",
-    "吴芳",
-    "徐明",
-    "孙丽",
-    "马超",
-    "朱婷",
-    "胡斌",
-    "郭强",
-    "何雪",
-    "高峰",
-    "林涛",
-    "罗娟",
-    "梁晨",
 ]
 
 
@@ -83,6 +128,8 @@ class DemoSummary:
     actors: int
     keys: int
     size: int
+    procurements: int = 0
+    events: int = 0  # commands of the procurement year, one event each
 
 
 class DemoBuilder:
@@ -90,6 +137,7 @@ class DemoBuilder:
         self.ledger = ledger
         self.keys_dir = keys_dir
         self.admin = demo_key(ADMIN)
+        self.keys = {ADMIN: self.admin}  # each actor's current key
         self.counts = {"organisations": 0, "actors": 0, "keys": 0}
 
     def _submit(
@@ -97,10 +145,12 @@ class DemoBuilder:
         kind: str,
         payload: dict[str, Any],
         actor: str = ADMIN,
-        key: Ed25519PrivateKey | None = None,
+        procurement: str | None = None,
+        sealed: dict[str, Disclosure] | None = None,
     ) -> None:
-        signer = key or self.admin
-        body = signing.sign(signing.new_command(kind, payload, actor=actor, key=signer), signer)
+        key = self.keys[actor]
+        command = signing.new_command(kind, payload, actor=actor, key=key, procurement=procurement)
+        body = signing.sign(command, key, sealed)
         self.ledger.submit(json.dumps(body, ensure_ascii=False).encode())
 
     def _save_key(self, name: str, key: Ed25519PrivateKey) -> None:
@@ -109,6 +159,9 @@ class DemoBuilder:
             signing.write_key(path, key)
 
     def build(self) -> DemoSummary:
+        today = china_day(datetime.now(UTC))
+        if today < END:  # the ledger refuses acts dated after the day they are signed
+            raise RuntimeError(f"the demo year runs to {END}; this machine's date is {today}")
         self.keys_dir.mkdir(parents=True, exist_ok=True)
         self._save_key(ADMIN, self.admin)
         genesis = signing.new_command(
@@ -139,36 +192,42 @@ class DemoBuilder:
                     "code": actor,
                     "organisation": code,
                     "role": kind,
-                    "name": PEOPLE[n % len(PEOPLE)],
+                    "name": person(n),
                 },
             )
-            key = demo_key(actor)
+            key = self.keys[actor] = demo_key(actor)
             self._submit("RegisterKey", {"actor": actor, "public_key": signing.public_b64(key)})
             self._save_key(actor, key)
             self.counts["organisations"] += 1
             self.counts["actors"] += 1
             self.counts["keys"] += 1
         # An organisation keeps its own details current.
-        hospital = demo_key("qhx-rmyy-op")
         self._submit(
             "AmendOrganisation",
             {"code": "qhx-rmyy", "address": "清河县长江路12号"},
             actor="qhx-rmyy-op",
-            key=hospital,
         )
         # A supplier reports a lost key: the old one is revoked, a new one registered.
-        lost = demo_key("hb-xinda-op")
+        lost = self.keys["hb-xinda-op"]
         self._submit(
             "RevokeKey",
             {"key_id": signing.key_id(lost), "reason": "笔记本电脑遗失，密钥作废"},
             actor="hb-xinda-op",
-            key=lost,
         )
-        replacement = demo_key("hb-xinda-op#2")
+        replacement = self.keys["hb-xinda-op"] = demo_key("hb-xinda-op#2")
         self._submit(
             "RegisterKey", {"actor": "hb-xinda-op", "public_key": signing.public_b64(replacement)}
         )
         (self.keys_dir / "hb-xinda-op.pem").unlink(missing_ok=True)
         self._save_key("hb-xinda-op", replacement)
         self.counts["keys"] += 1
-        return DemoSummary(size=self.ledger.integrator.integrate(), **self.counts)
+        year = DemoYear({code: name for code, name, _ in ORGANISATIONS}, ADMIN)
+        steps = year.plan()
+        for step in steps:
+            self._submit(step.kind, step.payload, step.actor, step.procurement, step.sealed)
+        return DemoSummary(
+            size=self.ledger.integrator.integrate(),
+            procurements=len(year.codes),
+            events=len(steps),
+            **self.counts,
+        )

@@ -1,0 +1,509 @@
+"""The demo year: 清河县's procurements of 2026, each act a command signed by its actor.
+
+``DemoYear.plan()`` draws the year from ``random.Random(2026)`` and returns every command in
+the order of the days its acts happened (``payload.date``, January to 2026-11-20), so the log
+reads like the county's year. Most procurements are honest and on time: their dates are
+computed with the ledger's own calendar and time-limit table, so no finding is raised by
+chance. The few that are not are listed in ``TWISTS`` with what happens and why. Codes
+(``qhx-2026-001`` …) follow the order plans were filed. Salts of sealed values are fresh on
+every run; everything else the ledger records is the same.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from ledger import signing
+from ledger.domain.calendars import build_calendar, load_time_limits
+from ledger.domain.sealed import Disclosure
+from sunshine import demo_catalogue as cat
+from sunshine.demo_catalogue import CONSULTATION, FRAMEWORK, INQUIRY, INVITED, OPEN, SINGLE, Item
+
+Payload = dict[str, Any]
+Sealed = dict[str, Disclosure]  # commitment -> the value and salt sent beside the command
+
+END: Final = date(2026, 11, 20)  # nothing later is recorded: what is left is in progress
+SEED: Final = 2026
+#: When plans are filed: weighted towards spring, when budgets are released.
+MONTHS: Final = (1, 1, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 8, 9, 10)
+
+
+class Twist(StrEnum):
+    """What happens to a procurement besides the honest course (see TWISTS)."""
+
+    FILE_LATER = "file_later"  # acts before its plan is approved 先采购后备案
+    SUSPENDED_CONTRACT = "suspended_contract"  # contract signed while suspended by a challenge
+    CONTRACT_BEFORE_RESULT = "contract_before_result"
+    SKIP_INTENTION = "skip_intention"
+    SHORT_INTENTION = "short_intention"  # intention < 30 days before the notice
+    SHORT_TENDER = "short_tender"  # open tender: < 20 days to the bid deadline
+    SHORT_NEGOTIATION = "short_negotiation"  # < 3 working days to the first response
+    SHORT_CONSULTATION = "short_consultation"  # < 10 days to the first response
+    SHORT_SINGLE_SOURCE = "short_single_source"  # notice < 5 working days
+    LATE_RESULT = "late_result"
+    LATE_CONTRACT = "late_contract"
+    LATE_CONTRACT_NOTICE = "late_contract_notice"
+    LATE_CHALLENGE = "late_challenge"
+    LATE_ANSWER = "late_answer"
+    LATE_COMPLAINT = "late_complaint"
+    LATE_DECISION = "late_decision"
+    FEW_BIDDERS = "few_bidders"  # open tender awarded with two valid bidders
+    UNANSWERED = "unanswered"  # a challenge never answered: the supplier complains
+    DESIGNATED_BRAND = "designated_brand"  # brand and model in the requirement, challenged
+    SINGLE_BID = "single_bid"
+    SPLIT = "split"  # one of three inquiries for the same goods within a quarter
+    FAILED = "failed"  # open tender with two bids
+    TERMINATED = "terminated"
+    CORRECTED = "corrected"
+    REJECTED = "rejected"
+    CHALLENGE = "challenge"  # answered in time; the procurement suspended meanwhile
+    ANSWERED = "answered"  # partly upheld in time, no suspension
+    WITHDRAWN = "withdrawn"
+    COMPLAINT = "complaint"  # answered, complained, decided in time by the finance office
+
+
+T = Twist
+#: Twists whose challenge is against the result notice.
+RESULT_DISPUTES: Final = (
+    T.CHALLENGE, T.ANSWERED, T.WITHDRAWN, T.COMPLAINT, T.LATE_CHALLENGE, T.LATE_ANSWER,
+    T.LATE_COMPLAINT, T.LATE_DECISION, T.UNANSWERED,
+)  # fmt: skip
+
+#: The procurements that do not run the plain honest course: item, plan filed on, twists,
+#: and why. Each irregular one raises the finding (or red flag) it is named after.
+# fmt: off
+TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
+    (key, day, frozenset(twists), why) for key, day, twists, why in (
+    # -- irregular ---------------------------------------------------------------------
+    ("cg-ld", "2026-03-02", {T.FILE_LATER}, "赶工期，计划未批复即采购，合同签订后补办审批"),
+    ("rmyy-wy", "2026-02-02", {T.SUSPENDED_CONTRACT}, "质疑暂停期间仍签订物业合同"),
+    ("zyy-wlm", "2026-03-09", {T.CONTRACT_BEFORE_RESULT}, "成交结果未公告即签订合同"),
+    ("cdc-xs", "2026-04-13", {T.SKIP_INTENTION}, "汛期病媒防制应急采购，未公开采购意向"),
+    ("ny-fl", "2026-07-06", {T.SHORT_INTENTION}, "赶秋播农时，意向公开不足30日即发公告"),
+    ("zjj-ps", "2026-03-16", {T.SHORT_TENDER}, "汛前开工，招标文件发出至投标截止不足20日"),
+    ("wjw-cws", "2026-04-07", {T.SHORT_NEGOTIATION}, "谈判文件发出次日即截止响应"),
+    ("fy-bf", "2026-05-11", {T.SHORT_CONSULTATION}, "磋商文件发出至首次响应不足10日"),
+    ("ga-bm", "2026-05-18", {T.SHORT_SINGLE_SOURCE}, "单一来源公示不足5个工作日即成交"),
+    ("jyj-kzy", "2026-03-03", {T.LATE_RESULT}, "确定中标人后第5个工作日才公告结果"),
+    ("sl-qy", "2026-01-12", {T.LATE_CONTRACT}, "中标通知书发出42日后才签订合同"),
+    ("ny-mz", "2026-05-06", {T.LATE_CONTRACT_NOTICE}, "合同签订后第6个工作日才公告"),
+    ("jyj-ycs", "2026-02-24", {T.LATE_CHALLENGE}, "供应商在结果公告后第11个工作日才质疑"),
+    ("cg-hw", "2026-01-19", {T.LATE_ANSWER}, "质疑第10个工作日才答复"),
+    ("zjj-lj", "2026-01-26", {T.LATE_COMPLAINT}, "答复后第19个工作日才投诉，不予受理"),
+    ("jt-gd", "2026-01-07", {T.LATE_DECISION}, "投诉受理后第36个工作日才作出处理决定"),
+    ("rmyy-hc", "2026-02-09", {T.FEW_BIDDERS}, "公开招标有效投标人仅两家仍确定中标"),
+    ("yz-jxl", "2026-04-20", {T.UNANSWERED}, "质疑未答复，供应商转而投诉"),
+    ("rmyy-shfx", "2026-03-23", {T.DESIGNATED_BRAND}, "需求写明西门子品牌及型号，质疑被驳回"),
+    ("sl-fx", "2026-04-27", {T.SINGLE_BID}, "竞争性谈判只有一家供应商响应即成交"),
+    ("jyj-jsj1", "2026-04-01", {T.SPLIT}, "同类计算机一季度内分三次询价，合计超限额"),
+    ("jyj-jsj2", "2026-04-22", {T.SPLIT}, "同上（第二批）"),
+    ("jyj-jsj3", "2026-05-13", {T.SPLIT}, "同上（第三批）"),
+    # -- honest but notable: the other notices and procedures of the year ---------------
+    ("jt-fh", "2026-03-09", {T.FAILED}, "投标人不足三家，废标"),
+    ("jt-fh2", "2026-05-25", set(), "废标后改为竞争性谈判重新采购"),
+    ("wg-js", "2026-06-08", {T.TERMINATED}, "专项资金调整，终止采购"),
+    ("cg-bgl", "2026-04-14", {T.REJECTED}, "未列入预算，采购计划被退回"),
+    ("ga-xl", "2026-03-04", {T.CORRECTED}, "更正公告延期开标"),
+    ("ny-gbz", "2026-02-10", {T.CORRECTED}, "更正公告延期开标"),
+    ("zjj-gr", "2026-04-08", {T.CORRECTED}, "更正公告延期开标"),
+    ("wjw-xz", "2026-03-18", {T.CHALLENGE}, "质疑期间暂停采购，答复后恢复"),
+    ("cdc-jc", "2026-02-16", {T.COMPLAINT}, "质疑、投诉，财政部门按期驳回"),
+    ("zr-dj", "2026-04-09", {T.ANSWERED}, "质疑部分成立，更正评分后结果不变"),
+    ("ga-wy", "2026-05-06", {T.WITHDRAWN}, "供应商撤回质疑"),
+))
+# fmt: on
+
+
+@dataclass
+class Step:
+    """One command of the year: who signs what, about which procurement, on which day."""
+
+    on: date
+    kind: str
+    actor: str
+    procurement: str
+    payload: Payload
+    sealed: Sealed = field(default_factory=dict)
+
+
+class _Pending(Exception):
+    """The procurement's next act falls after END: it is still in progress."""
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def op(organisation: str) -> str:
+    """The demo's one actor of an organisation."""
+    return f"{organisation}-op"
+
+
+class DemoYear:
+    """The year's plan: ``plan()`` draws it; ``codes`` and ``twists`` say which is which."""
+
+    def __init__(self, names: Mapping[str, str], finance: str) -> None:
+        self.names, self.finance = names, finance
+        self.rng = random.Random(SEED)  # noqa: S311 -- a reproducible story, not a secret
+        self.calendar, self.limits = build_calendar(), load_time_limits()
+        self.experts = [cat.person(120 + n) for n in range(40)]
+        self.codes: dict[str, str] = {}  # item key -> procurement code
+        self.twists: dict[str, frozenset[Twist]] = {}  # procurement code -> its twists
+
+    # The calendar as the ledger counts it, so on-time acts are on time by its rules.
+    def working(self, day: date) -> date:
+        while not self.calendar.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def wd(self, day: date, n: int) -> date:
+        return self.calendar.add_working_days(day, n).due
+
+    def due(self, rule: str, start: date) -> date:
+        return self.calendar.deadline_for(self.limits[rule], start).due
+
+    def plan(self) -> list[Step]:
+        fixed = {key: (date.fromisoformat(day), twists) for key, day, twists, _ in TWISTS}
+        starts = []
+        for item in cat.ITEMS:
+            # Works are planned for the building season: filed by June.
+            month = self.rng.choice(MONTHS[:15] if item.category == "works" else MONTHS)
+            drawn = self.working(date(2026, month, self.rng.randint(1, 28)))
+            starts.append(fixed[item.key][0] if item.key in fixed else drawn)
+        steps: list[Step] = []
+        order = sorted(range(len(cat.ITEMS)), key=lambda n: (starts[n], n))
+        for number, n in enumerate(order, 1):
+            item, code = cat.ITEMS[n], f"qhx-2026-{number:03d}"
+            self.codes[item.key] = code
+            self.twists[code] = fixed[item.key][1] if item.key in fixed else frozenset()
+            steps += Run(self, item, code, starts[n]).steps()
+        return sorted(steps, key=lambda step: step.on)  # stable: each run keeps its order
+
+
+class Run:
+    """One procurement, from its plan to its archive or as far as END allows."""
+
+    def __init__(self, year: DemoYear, item: Item, code: str, start: date) -> None:
+        self.y, self.item, self.code, self.rng = year, item, code, year.rng
+        self.t = year.twists[code]
+        self.budget = int(Decimal(item.wan) * 1_000_000)  # 万元 -> fen
+        self.purchaser = op(item.purchaser)
+        self.agency = self._agency()
+        self.runner = op(self.agency or item.purchaser)  # who runs the procedure
+        self.last = self.deadline = start  # last: the procurement's latest act
+        self.winner, self.rival, self.amount = "", "", 0
+        self.challenges = self.complaints = 0
+        self._steps: list[Step] = []
+
+    def steps(self) -> list[Step]:
+        with suppress(_Pending):
+            self._run()
+        return sorted(self._steps, key=lambda step: step.on)
+
+    def act(self, on: date, kind: str, actor: str, payload: Payload, **kw: Any) -> date:
+        """A procurement act: after its last one; past END the procurement stays pending."""
+        if on > END:
+            raise _Pending
+        assert on >= self.last, (self.code, kind, on, self.last)
+        self.last = on
+        return self._add(on, kind, actor, payload, **kw)
+
+    def side(self, on: date, kind: str, actor: str, payload: Payload) -> date | None:
+        """A challenge or complaint act: its own stream, dated apart from the procurement."""
+        return None if on > END else self._add(on, kind, actor, payload)
+
+    def _add(
+        self, on: date, kind: str, actor: str, payload: Payload, sealed: Sealed | None = None
+    ) -> date:
+        body = {"date": on.isoformat(), **payload}
+        self._steps.append(Step(on, kind, actor, self.code, body, sealed or {}))
+        return on
+
+    def _agency(self) -> str | None:
+        if self.item.method == FRAMEWORK:
+            return "qhx-ggzy"  # framework agreements are run by the centralised agency
+        small = self.budget < 100 * 1_000_000
+        if self.item.method in (INQUIRY, SINGLE) and small and self.rng.random() < 0.4:
+            return None  # a small purchase the purchaser runs itself
+        return self.rng.choice(("qhx-ggzy", "qhx-ggzy", "qhx-hyzb", "hb-zhongtai", "xt-zhengxin"))
+
+    # -- the course of a procurement ----------------------------------------------------
+
+    def _run(self) -> None:
+        y, t, item = self.y, self.t, self.item
+        rationale = cat.RATIONALES.get(item.key) or cat.RATIONALES.get(item.method, "")
+        plan = {
+            "title": y.names[item.purchaser] + item.stem,
+            "category": item.category,
+            "method": item.method,
+            "budget": yuan(self.budget),
+            "agency": self.agency,
+            "requirement": cat.REQUIREMENTS[item.sector] + cat.BRANDS.get(item.key, ""),
+            "rationale": cat.SOLE_SOURCES[item.key][1] if item.method == SINGLE else rationale,
+        }
+        filed = self.act(self.last, "FilePlan", self.purchaser, plan)
+        if T.REJECTED in t:
+            self.act(y.wd(filed, 3), "RejectPlan", y.finance, {"reason": cat.TEXTS["reject"]})
+            return
+        if T.FILE_LATER not in t:
+            self.approve(y.wd(filed, self.rng.randint(1, 3)), cat.TEXTS["approve"])
+        announced = self.announce()
+        if T.TERMINATED in t:
+            reason = {"reason": cat.TEXTS["terminate"]}
+            self.act(y.wd(announced, 6), "Terminate", self.purchaser, reason)
+            return
+        awarded = self.award(announced)
+        if awarded is None:
+            return
+        signed = self.contract(awarded)
+        delivered = y.working(signed + timedelta(days=self.delivery_days()))
+        report = {"passed": True, "report": cat.ACCEPTANCE[item.category]}
+        accepted = self.act(delivered, "RecordAcceptance", self.purchaser, report)
+        self.act(y.wd(accepted, self.rng.randint(3, 10)), "Archive", self.purchaser, {})
+
+    def approve(self, on: date, note: str) -> None:
+        self.act(on, "ApprovePlan", self.y.finance, {"note": note})
+        self.act(on, "ApproveMethod", self.y.finance, {})  # the plan states the rationale
+
+    def announce(self) -> date:
+        y, t, item = self.y, self.t, self.item
+        on = y.wd(self.last, self.rng.randint(1, 3))
+        if T.SKIP_INTENTION not in t:
+            disclosed = on
+            earliest = y.due("intention_disclosed_before_procurement", disclosed)
+            on = y.working(earliest + timedelta(days=self.rng.randint(0, 10)))
+            if T.SHORT_INTENTION in t:
+                on = y.wd(disclosed, 8)
+            expected = {"expected_start": on.isoformat()}
+            self.act(disclosed, "DiscloseIntention", self.purchaser, expected)
+        notice: Payload = {
+            "requirement": f"{item.stem}，{cat.REQUIREMENTS[item.sector]}"
+            f"{cat.BRANDS.get(item.key, '')}详细技术参数、商务要求及评审办法见采购文件。",
+            "qualifications": cat.QUALIFICATIONS.get(item.sector, "") + cat.COMMON_QUALIFICATIONS,
+            "contact": cat.contact(self.agency or item.purchaser),
+        }
+        if item.method == SINGLE:
+            supplier, reason = cat.SOLE_SOURCES[item.key]
+            notice |= {"supplier": supplier, "reason": reason}
+        else:
+            self.deadline = self.bid_deadline(on)
+            notice |= {"bid_deadline": self.deadline.isoformat(), "place": cat.PLACES[self.agency]}
+        self.act(on, "AnnounceTender", self.runner, notice)
+        if T.CORRECTED in t:  # the deadline moves: at least 15 days after the correction
+            corrected = y.wd(on, self.rng.randint(3, 5))
+            later = max(self.deadline + timedelta(days=7), corrected + timedelta(days=15))
+            self.deadline = y.working(later)
+            change = {"changes": cat.TEXTS["correct"], "bid_deadline": self.deadline.isoformat()}
+            self.act(corrected, "CorrectAnnouncement", self.runner, change)
+        return on
+
+    def bid_deadline(self, on: date) -> date:
+        y, t, method = self.y, self.t, self.item.method
+        jitter = timedelta(days=self.rng.randint(0, 5))
+        if method in (OPEN, INVITED):
+            if T.SHORT_TENDER in t:
+                return y.working(on + timedelta(days=13))
+            return y.working(y.due("tender_documents_to_bid_deadline", on) + jitter)
+        if method == CONSULTATION:
+            if T.SHORT_CONSULTATION in t:
+                return y.wd(on, 4)
+            return y.working(y.due("consultation_documents_to_first_response", on) + jitter)
+        if method == FRAMEWORK:
+            return y.working(on + timedelta(days=12) + jitter)
+        # competitive negotiation and inquiry: at least 3 working days
+        return y.wd(on, 1 if T.SHORT_NEGOTIATION in t else self.rng.randint(3, 5))
+
+    def award(self, announced: date) -> date | None:
+        y, t, item = self.y, self.t, self.item
+        if item.method == SINGLE:
+            self.winner, self.amount = cat.SOLE_SOURCES[item.key][0], self.price(0.97, 0.995)
+            gap = 2 if T.SHORT_SINGLE_SOURCE in t else 5 + self.rng.randint(0, 3)
+            return self.decide(y.wd(announced, gap))
+        if item.method == FRAMEWORK:
+            self.winner = self.rng.choice(cat.SECTORS[item.sector])
+            self.amount = self.price(0.95, 0.99)
+            return self.decide(y.wd(self.deadline, self.rng.randint(1, 3)))
+        prices = self.bids(announced)
+        opened = self.act(self.deadline, "OpenBids", self.runner, {})
+        if T.FAILED in t:
+            self.act(opened, "DeclareFailure", self.runner, {"reason": cat.TEXTS["failure"]})
+            return None
+        evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
+        return self.decide(y.wd(evaluated, self.rng.randint(1, 3)))
+
+    def decide(self, on: date) -> date:
+        award = {"supplier": self.winner, "amount": yuan(self.amount)}
+        return self.act(on, "DecideAward", self.purchaser, award)
+
+    def price(self, low: float, high: float) -> int:
+        """An offer below the budget: works priced to the fen, the rest to the hundred yuan."""
+        fen = int(self.budget * self.rng.uniform(low, high))
+        return fen if self.item.category == "works" else fen // 10_000 * 10_000
+
+    def bids(self, announced: date) -> dict[str, int]:
+        y, t = self.y, self.t
+        if T.SINGLE_BID in t or T.FAILED in t:
+            count = 1 if T.SINGLE_BID in t else 2
+        elif T.FEW_BIDDERS in t:
+            count = 3
+        else:
+            count = self.rng.randint(3, 6 if self.item.method == OPEN else 4)
+        sector = cat.SECTORS[self.item.sector]
+        suppliers = self.rng.sample(sector, min(count, len(sector)))
+        low = {"goods": 0.90, "works": 0.94, "services": 0.92}[self.item.category]
+        prices = {supplier: self.price(low, 0.995) for supplier in suppliers}
+        first = y.wd(self.last, 1)  # after the notice and any correction
+        span = max(0, y.calendar.working_days_between(first, self.deadline))
+        days = sorted(y.wd(first, self.rng.randint(0, span)) for _ in suppliers)
+        if T.DESIGNATED_BRAND in t:
+            days[0] = first  # the supplier that objects to the brand bids at once
+        for supplier, on in zip(suppliers, days, strict=True):
+            sealed: Sealed = {}
+            bid: Payload = {"price": signing.sealed_value(yuan(prices[supplier]), sealed)}
+            if self.rng.random() < 0.35:
+                identity = cat.identity_number(self.rng, supplier)
+                bid["representative_id"] = signing.sealed_value(identity, sealed)
+            self.act(on, "SubmitBid", op(supplier), bid, sealed=sealed)
+            if T.DESIGNATED_BRAND in t and supplier == suppliers[0]:
+                self.dispute(T.DESIGNATED_BRAND, supplier, "documents", announced, y.wd(on, 1))
+        return prices
+
+    def evaluate(self, on: date, prices: dict[str, int]) -> date:
+        bidders, method = list(prices), self.item.method
+        invalid: dict[str, str] = {}
+        if T.FEW_BIDDERS in self.t or (len(bidders) >= 4 and self.rng.random() < 0.3):
+            invalid[bidders[-1]] = self.rng.choice(cat.INVALID_REASONS)
+        valid = [s for s in bidders if s not in invalid]
+        scores: dict[str, str] = {}
+        if method in (OPEN, INVITED, CONSULTATION):  # 综合评分法: price and technical scores
+            weight = {"goods": 30, "works": 40, "services": 20}[self.item.category]
+            lowest = min(prices[s] for s in valid)
+            for s in valid:
+                technical = Decimal(self.rng.randint(4000, (100 - weight) * 100)) / 100
+                total = Decimal(weight * lowest) / prices[s] + technical
+                scores[s] = str(total.quantize(Decimal("0.01")))
+            ranked = sorted(valid, key=lambda s: -Decimal(scores[s]))
+        else:  # 最低评标价法: the lowest valid price wins
+            ranked = sorted(valid, key=lambda s: prices[s])
+        self.winner, self.amount = ranked[0], prices[ranked[0]]
+        self.rival = ranked[1] if len(ranked) > 1 else ""
+        results = []
+        for s in bidders:
+            row: Payload = {"supplier": s, "valid": s not in invalid}
+            row |= {"score": scores[s]} if s in scores else {}
+            row |= {"reason": invalid[s]} if s in invalid else {}
+            results.append(row)
+        members = self.rng.sample(self.y.experts, 5 if method in (OPEN, INVITED) else 3)
+        sealed: Sealed = {}
+        evaluation = {"committee": signing.sealed_value(members, sealed), "results": results}
+        return self.act(on, "CompleteEvaluation", self.runner, evaluation, sealed=sealed)
+
+    def contract(self, awarded: date) -> date:
+        y, t = self.y, self.t
+        terms = {"contract_number": "QHXHT" + self.code[3:].upper(), "amount": yuan(self.amount)}
+        if T.CONTRACT_BEFORE_RESULT in t:
+            signed = self.act(y.wd(awarded, 3), "SignContract", self.purchaser, terms)
+        else:
+            gap = 5 if T.LATE_RESULT in t else self.rng.randint(0, 2)
+            result = self.act(y.wd(awarded, gap), "AnnounceResult", self.runner, {})
+            if T.SUSPENDED_CONTRACT in t:
+                signed = self.sign_while_suspended(result, terms)
+            else:
+                for twist in (d for d in RESULT_DISPUTES if d in t):  # in a fixed order
+                    filed = y.wd(result, 11 if twist is T.LATE_CHALLENGE else 2)
+                    self.dispute(twist, self.rival, "result", result, filed)
+                drawn = y.working(result + timedelta(days=self.rng.randint(5, 20)))
+                on = min(max(drawn, self.last), y.due("contract_signed_after_award_notice", result))
+                if T.LATE_CONTRACT in t:
+                    on = y.working(result + timedelta(days=42))
+                signed = self.act(on, "SignContract", self.purchaser, terms)
+        if T.FILE_LATER in t:
+            self.approve(y.wd(signed, 1), cat.TEXTS["approve_late"])
+        gap = 6 if T.LATE_CONTRACT_NOTICE in t else self.rng.randint(0, 2)
+        self.act(max(y.wd(signed, gap), self.last), "AnnounceContract", self.purchaser, {})
+        return signed
+
+    def sign_while_suspended(self, result: date, terms: Payload) -> date:
+        """A challenge suspends the procurement; the purchaser signs the contract anyway."""
+        y, twist = self.y, T.SUSPENDED_CONTRACT
+        filed = y.wd(result, 1)
+        number = self.challenge(twist, self.rival, "result", result, filed)
+        self.act(filed, "Suspend", self.runner, {"reason": cat.TEXTS["suspend"], "cause": number})
+        signed = self.act(y.wd(filed, 2), "SignContract", self.purchaser, terms)
+        answered = self.answer(twist, number, y.wd(filed, 3), "rejected")
+        self.act(answered, "Resume", self.runner, {"reason": cat.TEXTS["resume"]})
+        return signed
+
+    def delivery_days(self) -> int:
+        category, wan = self.item.category, self.budget // 1_000_000
+        if category == "goods":
+            return self.rng.randint(20, 50)
+        if category == "works":  # larger works take longer to build
+            return min(120, 25 + wan // 20) + self.rng.randint(0, 20)
+        return self.rng.randint(30, 75)  # services: accepted after their first period
+
+    # -- challenges 质疑 and complaints 投诉 ------------------------------------------------
+
+    def challenge(self, twist: Twist, by: str, subject: str, known: date, filed: date) -> str:
+        """File a challenge (raise _Pending past END); its number, as the ledger gives it."""
+        grounds = cat.DISPUTES[twist.value]["grounds"]
+        payload = {"subject": subject, "known_on": known.isoformat(), "grounds": grounds}
+        if self.side(filed, "FileChallenge", op(by), payload) is None:
+            raise _Pending
+        self.challenges += 1
+        return f"{self.code}-ZY{self.challenges}"
+
+    def answer(self, twist: Twist, number: str, on: date, outcome: str) -> date:
+        text = cat.DISPUTES[twist.value]["answer"]
+        payload = {"challenge": number, "outcome": outcome, "answer": text}
+        answered = self.side(on, "AnswerChallenge", self.runner, payload)
+        if answered is None:
+            raise _Pending
+        return answered
+
+    def dispute(self, twist: Twist, by: str, subject: str, known: date, filed: date) -> None:
+        """A challenge and what follows it, as ``twist`` has it; nothing past END."""
+        y, text = self.y, cat.DISPUTES[twist.value]
+        assert by, f"{self.code}: only a supplier that took part may challenge"
+        try:
+            number = self.challenge(twist, by, subject, known, filed)
+            if twist is T.WITHDRAWN:
+                withdrawal = {"challenge": number, "reason": text["withdraw"]}
+                self.side(y.wd(filed, 3), "WithdrawChallenge", op(by), withdrawal)
+                return
+            if twist is T.CHALLENGE:
+                cause = {"reason": cat.TEXTS["suspend"], "cause": number}
+                self.act(filed, "Suspend", self.runner, cause)
+            end = y.wd(filed, 7)  # the answer period, from whose end a complaint is counted
+            if twist is not T.UNANSWERED:
+                gap = 10 if twist is T.LATE_ANSWER else self.rng.randint(3, 6)
+                outcome = "partly_upheld" if twist is T.ANSWERED else "rejected"
+                end = self.answer(twist, number, y.wd(filed, gap), outcome)
+            if twist is T.CHALLENGE:
+                self.act(end, "Resume", self.runner, {"reason": cat.TEXTS["resume"]})
+            if "complaint" not in text:
+                return
+            gap = {T.LATE_COMPLAINT: 19, T.UNANSWERED: 2}.get(twist, self.rng.randint(3, 8))
+            complaint = {"challenge": number, "grounds": text["complaint"]}
+            complained = self.side(y.wd(end, gap), "FileComplaint", op(by), complaint)
+            if complained is None:
+                return
+            self.complaints += 1
+            gap = {T.LATE_DECISION: 36, T.LATE_COMPLAINT: 4}.get(twist, self.rng.randint(12, 25))
+            outcomes = {T.LATE_COMPLAINT: "dismissed", T.COMPLAINT: "rejected"}
+            decision = {
+                "complaint": f"{self.code}-TS{self.complaints}",
+                "outcome": outcomes.get(twist, "partly_upheld"),
+                "decision": text["decision"],
+            }
+            self.side(y.wd(complained, gap), "DecideComplaint", y.finance, decision)
+        except _Pending:
+            if twist is T.CHALLENGE:
+                raise  # still suspended at END: the procurement waits too

@@ -1,0 +1,280 @@
+"""The demo year: about 150 procurements of 清河县 in 2026, built once into a real SQLite
+ledger and read back from its log — every method and category, every finding kind on the
+procurement that was made to raise it and on no other, the red flags inspectors look for,
+and a log `sunshine verify` accepts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from conftest import ROOT, make_config, sunshine
+
+from ledger.application import Ledger
+from ledger.domain.calendars import build_calendar
+from ledger.domain.vocabulary import Category, Method
+from ledger.store.url import DatabaseURL, parse_database_url
+from sunshine import demo_catalogue as cat
+from sunshine.demo import ADMIN, ORGANISATIONS, DemoBuilder, DemoSummary
+from sunshine.demo_year import END, TWISTS, DemoYear, Twist
+
+T = Twist
+#: The finding each irregular twist must raise, and the only ones the year may hold.
+EXPECTED: dict[Twist, str] = {
+    T.FILE_LATER: "procure_first_file_later",
+    T.SUSPENDED_CONTRACT: "acted_while_suspended",
+    T.CONTRACT_BEFORE_RESULT: "contract_before_result_announced",
+    T.SKIP_INTENTION: "skipped_intention",
+    T.SHORT_INTENTION: "intention_disclosed_before_procurement",
+    T.SHORT_TENDER: "tender_documents_to_bid_deadline",
+    T.SHORT_NEGOTIATION: "negotiation_documents_to_first_response",
+    T.SHORT_CONSULTATION: "consultation_documents_to_first_response",
+    T.SHORT_SINGLE_SOURCE: "single_source_notice_period",
+    T.LATE_RESULT: "result_announced_after_award",
+    T.LATE_CONTRACT: "contract_signed_after_award_notice",
+    T.LATE_CONTRACT_NOTICE: "contract_announced_after_signing",
+    T.LATE_CHALLENGE: "challenge_filed_after_known",
+    T.LATE_ANSWER: "challenge_answered",
+    T.LATE_COMPLAINT: "complaint_filed_after_answer_period",
+    T.LATE_DECISION: "complaint_decided",
+    T.FEW_BIDDERS: "minimum_valid_bidders_open_tender",
+}
+FINDING_KINDS = set(EXPECTED.values())
+OPEN_TENDER_THRESHOLD = Decimal("2000000.00")
+
+
+@dataclass
+class Demo:
+    data: Path
+    url: DatabaseURL
+    summary: DemoSummary
+    seconds: float
+    leaves: list[dict[str, Any]]
+
+    def of(self, *types: str) -> list[dict[str, Any]]:
+        return [leaf for leaf in self.leaves if leaf["type"] in types]
+
+    @property
+    def plans(self) -> dict[str, dict[str, Any]]:
+        return {leaf["data"]["procurement"]: leaf["data"] for leaf in self.of("PlanFiled")}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data = tmp_path_factory.mktemp("demo")
+    url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
+    ledger = Ledger(make_config(url, data, inline_integration=True))
+    try:
+        started = time.perf_counter()
+        summary = DemoBuilder(ledger, data / "demo-keys").build()
+        seconds = time.perf_counter() - started
+        size = summary.size
+        leaves = [
+            orjson.loads(entry)
+            for start in range(0, size, 1000)
+            for entry in ledger.reader.entries(start, min(1000, size - start))
+        ]
+    finally:
+        ledger.close()
+    yield Demo(data, url, summary, seconds, leaves)
+
+
+@pytest.fixture(scope="module")
+def year() -> DemoYear:
+    """The year's plan again, for its codes and twists (drawn the same every time)."""
+    plan = DemoYear({code: name for code, name, _ in ORGANISATIONS}, ADMIN)
+    plan.plan()
+    return plan
+
+
+def test_the_year_loads_quickly_and_the_summary_counts_it(demo: Demo) -> None:
+    print(f"demo built in {demo.seconds:.1f} s: {demo.summary}")
+    assert demo.seconds < 15
+    assert 140 <= demo.summary.procurements == len(demo.plans) <= 160
+    registry = ("Organisation", "Actor", "Key")  # …Registered, …Amended, …Revoked
+    year = [leaf for leaf in demo.leaves if not leaf["type"].startswith(registry)]
+    assert demo.summary.events == len(year)
+    assert demo.summary.size == len(demo.leaves)
+
+
+def test_every_method_and_category_is_bought(demo: Demo) -> None:
+    plans = demo.plans.values()
+    assert {p["method"] for p in plans} == {m.value for m in Method}
+    assert {p["category"] for p in plans} == {c.value for c in Category}
+    assert all(p["title"].startswith("清河县") for p in plans)
+
+
+def test_each_finding_kind_is_raised_where_intended_and_nowhere_else(
+    demo: Demo, year: DemoYear
+) -> None:
+    found: dict[str, set[str]] = defaultdict(set)
+    for leaf in demo.leaves:
+        for finding in leaf["data"].get("findings") or ():
+            found[leaf["data"]["procurement"]].add(finding["rule"])
+    assert set().union(*found.values()) == FINDING_KINDS
+    for code, twists in year.twists.items():
+        assert found.get(code, set()) == {EXPECTED[t] for t in twists if t in EXPECTED}, code
+
+
+def test_challenges_are_answered_and_complaints_decided_by_the_finance_office(
+    demo: Demo,
+) -> None:
+    answered = demo.of("ChallengeAnswered")
+    assert {leaf["data"]["outcome"] for leaf in answered} >= {"rejected", "partly_upheld"}
+    decided = demo.of("ComplaintDecided")
+    assert len(decided) >= 3 and all(leaf["actor"] == ADMIN for leaf in decided)
+    assert {leaf["data"]["outcome"] for leaf in decided} >= {"rejected", "dismissed"}
+    assert demo.of("ChallengeWithdrawn")
+    # Suspended by a challenge, resumed once it was answered.
+    suspended = demo.of("ProcurementSuspended")
+    assert suspended and all("-ZY" in leaf["data"]["cause"] for leaf in suspended)
+    assert len(demo.of("ProcurementResumed")) == len(suspended)
+
+
+def test_a_challenge_is_left_unanswered_past_its_deadline(demo: Demo) -> None:
+    closed = {leaf["data"]["number"] for leaf in demo.of("ChallengeAnswered", "ChallengeWithdrawn")}
+    open_ = [
+        leaf["data"] for leaf in demo.of("ChallengeFiled") if leaf["data"]["number"] not in closed
+    ]
+    assert len(open_) == 1
+    (challenge,) = open_
+    due = build_calendar().add_working_days(date.fromisoformat(challenge["date"]), 7).due
+    assert due < END
+    (complaint,) = [
+        c for c in demo.of("ComplaintFiled") if c["data"]["challenge"] == challenge["number"]
+    ]
+    assert complaint["data"]["supplier"] == challenge["supplier"]
+
+
+def test_the_red_flags_inspectors_look_for_are_there(demo: Demo) -> None:
+    plans = demo.plans
+    # A split purchase: one purchaser's inquiries for the same goods within a quarter, each
+    # under the open-tender threshold, together above it.
+    groups: dict[tuple[str, str, int], list[dict[str, Any]]] = defaultdict(list)
+    for p in plans.values():
+        if p["method"] == "inquiry":
+            quarter = (date.fromisoformat(p["date"]).month - 1) // 3
+            groups[(p["purchaser"], p["title"].split("（")[0], quarter)].append(p)
+    split = [g for g in groups.values() if len(g) >= 3]
+    assert split and all(Decimal(p["budget"]) < OPEN_TENDER_THRESHOLD for p in split[0])
+    assert sum(Decimal(p["budget"]) for p in split[0]) > OPEN_TENDER_THRESHOLD
+    # A designated brand in the tender requirement.
+    assert any("西门子品牌" in t["data"]["requirement"] for t in demo.of("TenderAnnounced"))
+    # A single bidder in a competitive negotiation, awarded all the same.
+    awarded = {leaf["data"]["procurement"] for leaf in demo.of("AwardDecided")}
+    single = [
+        o["data"]["procurement"]
+        for o in demo.of("BidsOpened")
+        if len(o["data"]["bids"]) == 1
+        and plans[o["data"]["procurement"]]["method"] == "competitive_negotiation"
+    ]
+    assert single and set(single) <= awarded
+    # An open tender with fewer than three bids fails; another procurement is terminated.
+    (failed,) = demo.of("ProcurementFailed")
+    assert plans[failed["data"]["procurement"]]["method"] == "open_tender"
+    opened = {o["data"]["procurement"]: o["data"]["bids"] for o in demo.of("BidsOpened")}
+    assert len(opened[failed["data"]["procurement"]]) < 3
+    assert demo.of("ProcurementTerminated") and demo.of("PlanRejected")
+    assert demo.of("AnnouncementCorrected")
+
+
+def test_some_procurements_are_still_under_way_on_the_last_day(demo: Demo) -> None:
+    state: dict[str, dict[str, Any]] = {}
+    for leaf in demo.leaves:
+        if "state" in leaf["data"]:
+            state[leaf["data"]["procurement"]] = leaf["data"]["state"]
+    pending = [s for s in state.values() if s["closed"] is None and s["plan"] != "rejected"]
+    assert 15 <= len(pending) <= 20
+    assert {s["closed"] for s in state.values()} == {None, "archived", "failed", "terminated"}
+    # The log reads in the order things happened, and nothing happens after END.
+    days = [leaf["data"]["date"] for leaf in demo.leaves if "date" in leaf["data"]]
+    assert days == sorted(days) and days[-1] <= END.isoformat()
+
+
+def test_money_is_realistic(demo: Demo) -> None:
+    plans = demo.plans
+    budget = spent = Decimal(0)
+    for leaf in demo.of("AwardDecided"):
+        assert Decimal(leaf["data"]["amount"]) <= Decimal(
+            plans[leaf["data"]["procurement"]]["budget"]
+        )
+    for leaf in demo.of("ContractSigned"):
+        spent += Decimal(leaf["data"]["amount"])
+        budget += Decimal(plans[leaf["data"]["procurement"]]["budget"])
+    assert Decimal("0.02") < (budget - spent) / budget < Decimal("0.08")  # 资金节约率
+    # Committees of three or five, disclosed with the result; some representatives' IDs sealed.
+    committees = [
+        r["data"]["committee"]["value"]
+        for r in demo.of("ResultAnnounced")
+        if "committee" in r["data"]
+    ]
+    assert {len(c) for c in committees} == {3, 5}
+    assert any("representative_id" in b["data"] for b in demo.of("BidSubmitted"))
+
+
+def test_every_event_is_signed_by_its_actor_and_the_log_verifies(demo: Demo) -> None:
+    result = sunshine("verify", data_dir=demo.data, db=demo.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"OK: {demo.summary.size} entries, {demo.summary.size} actor signatures" in result.stdout
+
+
+#: Prints a digest of what the year's plan records, less the salts and commitments that
+#: are drawn fresh on every run.
+DIGEST = """
+import hashlib, orjson
+from sunshine.demo import ADMIN, ORGANISATIONS
+from sunshine.demo_year import DemoYear
+
+def plain(value):
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if k != "commitment"}
+    return value
+
+steps = DemoYear({code: name for code, name, _ in ORGANISATIONS}, ADMIN).plan()
+rows = [
+    (s.on.isoformat(), s.kind, s.actor, s.procurement, plain(s.payload),
+     [d.value for d in s.sealed.values()])
+    for s in steps
+]
+print(hashlib.sha256(orjson.dumps(rows)).hexdigest())
+"""
+
+
+def test_the_year_is_the_same_every_time() -> None:
+    # Different hash seeds: no set or dict order may leak into the story.
+    digests = set()
+    for seed in ("1", "2"):
+        run = subprocess.run(
+            [sys.executable, "-c", DIGEST],
+            env=dict(os.environ, PYTHONHASHSEED=seed),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        digests.add(run.stdout.strip())
+    assert len(digests) == 1
+
+
+def test_the_catalogue_names_registered_organisations() -> None:
+    kinds = {code: kind for code, _, kind in ORGANISATIONS}
+    suppliers = {s for sector in cat.SECTORS.values() for s in sector}
+    suppliers |= {supplier for supplier, _ in cat.SOLE_SOURCES.values()}
+    assert all(kinds.get(s) == "supplier" for s in suppliers)
+    assert all(kinds.get(item.purchaser) == "purchaser" for item in cat.ITEMS)
+    keys = [item.key for item in cat.ITEMS]
+    assert len(set(keys)) == len(keys) and {key for key, *_ in TWISTS} <= set(keys)
+    singles = {item.key for item in cat.ITEMS if item.method == "single_source"}
+    assert singles == set(cat.SOLE_SOURCES)
