@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.common import RESULTS, ROOT
 
-BENCHMARKS = ("append", "integrator", "proofs", "verify")
+BENCHMARKS = ("append", "integrator", "proofs", "verify", "demo")
 
 
 def _number(value: float | None, unit: str = "") -> str:

@@ -133,9 +133,10 @@ class DemoSummary:
 
 
 class DemoBuilder:
-    def __init__(self, ledger: Ledger, keys_dir: Path):
+    def __init__(self, ledger: Ledger, keys_dir: Path, copies: int = 1):
         self.ledger = ledger
         self.keys_dir = keys_dir
+        self.copies = copies  # > 1 only for the 10× benchmark
         self.admin = demo_key(ADMIN)
         self.keys = {ADMIN: self.admin}  # each actor's current key
         self.counts = {"organisations": 0, "actors": 0, "keys": 0}
@@ -222,7 +223,7 @@ class DemoBuilder:
         self._save_key("hb-xinda-op", replacement)
         self.counts["keys"] += 1
         year = DemoYear({code: name for code, name, _ in ORGANISATIONS}, ADMIN)
-        steps = year.plan()
+        steps = year.plan(self.copies)
         for step in steps:
             self._submit(step.kind, step.payload, step.actor, step.procurement, step.sealed)
         return DemoSummary(

@@ -83,7 +83,15 @@ class DemoYear:
     def due(self, rule: str, start: date) -> date:
         return self.calendar.deadline_for(self.limits[rule], start).due
 
-    def plan(self) -> list[Step]:
+    def plan(self, copies: int = 1) -> list[Step]:
+        """The year's commands; ``copies`` > 1 repeats the catalogue (``qhx-2026-2-001`` …)
+        for the 10× benchmark, each copy drawn afresh from the same seeded stream."""
+        steps: list[Step] = []
+        for copy in range(1, copies + 1):
+            steps += self._copy("qhx-2026-" if copy == 1 else f"qhx-2026-{copy}-")
+        return sorted(steps, key=lambda step: step.on)  # stable: each run keeps its order
+
+    def _copy(self, prefix: str) -> list[Step]:
         fixed = {key: (date.fromisoformat(day), twists) for key, day, twists, _ in TWISTS}
         starts = []
         for item in cat.ITEMS:
@@ -94,11 +102,11 @@ class DemoYear:
         steps: list[Step] = []
         order = sorted(range(len(cat.ITEMS)), key=lambda n: (starts[n], n))
         for number, n in enumerate(order, 1):
-            item, code = cat.ITEMS[n], f"qhx-2026-{number:03d}"
-            self.codes[item.key] = code
+            item, code = cat.ITEMS[n], f"{prefix}{number:03d}"
+            self.codes.setdefault(item.key, code)  # the first copy's code names the item
             self.twists[code] = fixed[item.key][1] if item.key in fixed else frozenset()
             steps += Run(self, item, code, starts[n]).steps()
-        return sorted(steps, key=lambda step: step.on)  # stable: each run keeps its order
+        return steps
 
 
 class Run:
