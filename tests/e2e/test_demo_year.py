@@ -98,9 +98,9 @@ def year() -> DemoYear:
     return plan
 
 
-def test_the_year_loads_quickly_and_the_summary_counts_it(demo: Demo) -> None:
+def test_the_summary_counts_the_year(demo: Demo) -> None:
+    # How fast it loads is a benchmark (bench/demo.py, target < 15 s), not a timed test.
     print(f"demo built in {demo.seconds:.1f} s: {demo.summary}")
-    assert demo.seconds < 15
     assert 140 <= demo.summary.procurements == len(demo.plans) <= 160
     registry = ("Organisation", "Actor", "Key")  # …Registered, …Amended, …Revoked
     year = [leaf for leaf in demo.leaves if not leaf["type"].startswith(registry)]
