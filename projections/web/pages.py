@@ -1,36 +1,150 @@
-"""The public pages 公告页面: home, announcement lists, notices, procurements."""
+"""The public pages 公告页面: home, announcement list and search, notices, procurements.
+
+Path and query parameters are taken as plain strings and checked here, so that a bad value
+answers a page in Chinese with a 4xx status rather than the API's JSON validation error.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any, Final
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ledger.store.sql import PostgresDatabase, SQLiteDatabase
-from projections.web.render import page
+from ledger.commands import PROCUREMENT_PATTERN
+from projections.web import queries
+from projections.web.feeds import feeds
+from projections.web.queries import BadRequest, Db, Filters, get_db
+from projections.web.render import error_page, link, page
+
+__all__ = ["Db", "get_db", "pages"]
 
 pages = APIRouter(include_in_schema=False)
 
-
-def get_db(request: Request) -> SQLiteDatabase | PostgresDatabase:
-    db: SQLiteDatabase | PostgresDatabase = request.app.state.ledger.db
-    return db
-
-
-Db = Annotated[SQLiteDatabase | PostgresDatabase, Depends(get_db)]
-
-
-def _rows(db: SQLiteDatabase | PostgresDatabase, sql: str, params: Any = ()) -> list[Any]:
-    with db.read() as cur:
-        return cur.execute(sql, params).fetchall()
+LIST_FILTERS: Final = (
+    "type", "category", "method", "purchaser", "region", "date_from", "date_to", "q",
+)  # fmt: skip
+#: Leaf indices are BIGINT; a longer number cannot name a notice.
+_MAX_INDEX_DIGITS: Final = 18
 
 
 @pages.get("/")
 def home(request: Request, db: Db) -> Response:
-    latest = _rows(
-        db,
-        "SELECT leaf_index, type, title, published_on FROM pub_announcements "
-        "ORDER BY published_on DESC, leaf_index DESC LIMIT 20",
+    return page(request, "home.html", latest=queries.latest_by_type(db))
+
+
+@pages.get("/announcements")
+def announcements(request: Request, db: Db) -> Response:
+    try:
+        filters = queries.parse_filters(db, request.query_params, LIST_FILTERS)
+        number = queries.parse_page(request.query_params.get("page"))
+    except BadRequest as bad:
+        return error_page(request, bad.status, bad.message)
+    total = queries.count(db, filters)
+    last = queries.last_page(total)
+    if number > last:
+        return error_page(request, 404, f"共{last}页，没有第{number}页。")
+    params = filters.params()
+    return page(
+        request,
+        "announcements.html",
+        filters=filters,
+        notices=queries.search(db, filters, number),
+        total=total,
+        page_number=number,
+        last_page=last,
+        first_link=link("/announcements", params),
+        prev_link=link("/announcements", params, number - 1) if number > 1 else None,
+        next_link=link("/announcements", params, number + 1) if number < last else None,
+        feed_link=feed_link(filters),
+        purchasers=queries.purchasers(db),
+        regions=queries.regions(db),
     )
-    return page(request, "home.html", latest=latest)
+
+
+def feed_link(filters: Filters) -> str:
+    """The Atom feed of the same notices (feeds filter by the fixed-choice fields only)."""
+    params = {k: v for k, v in filters.params().items() if k in queries.FEED_FILTERS}
+    return link("/feeds/announcements.atom", params)
+
+
+@pages.get("/announcements/{leaf_index}")
+def announcement(request: Request, db: Db, leaf_index: str) -> Response:
+    found = None
+    if leaf_index.isascii() and leaf_index.isdigit() and len(leaf_index) <= _MAX_INDEX_DIGITS:
+        found = queries.announcement(db, int(leaf_index))
+    if found is None:
+        return error_page(request, 404, f"没有编号为 {leaf_index} 的公告。")
+    data = found.data
+    notices = queries.notices_of(db, found.procurement)
+    steps = queries.timeline(db, found.procurement)
+    before = [s for s in steps if s.leaf_index < found.leaf_index]
+    codes = {data.get("purchaser"), data.get("agency"), data.get("supplier")}
+    context: dict[str, Any] = {
+        "notice": found,
+        "d": data,
+        "names": queries.names(db, {c for c in codes if isinstance(c, str)}),
+        "committee": committee_names(data.get("committee")),
+        "notices": notices,
+        # What the notice refers to: the tender a correction amends, the contract signed.
+        "original": next(
+            (n for n in reversed(notices)
+             if n.type in ("tender", "single_source") and n.leaf_index < found.leaf_index),
+            None,
+        ),
+        "contract": next((s for s in reversed(before) if s.event == "ContractSigned"), None),
+        # Later notices repeat the contact the tender gave (it is not in their own leaf).
+        "tender_contact": next(
+            (s.data.get("contact") for s in reversed(before) if s.event == "TenderAnnounced"),
+            None,
+        ),
+        "corrections": [
+            n for n in notices if n.type == "correction" and n.leaf_index > found.leaf_index
+        ],
+        "leaf_index": found.leaf_index,
+        "leaf_hash": found.leaf_hash,
+    }  # fmt: skip
+    return page(request, "announcement.html", **context)
+
+
+def committee_names(value: object) -> list[str] | None:
+    """The evaluation committee once disclosed; a bare commitment shows nothing."""
+    if not isinstance(value, dict):
+        return None
+    names = value.get("value")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    return names
+
+
+def disclosed_price(price: object) -> str | None:
+    """A bid price disclosed at opening (its ``value``), or None while it is sealed."""
+    if isinstance(price, dict) and isinstance(price.get("value"), str):
+        return str(price["value"])
+    return None
+
+
+@pages.get("/procurements/{code}")
+def procurement(request: Request, db: Db, code: str) -> Response:
+    found = queries.procurement(db, code) if PROCUREMENT_PATTERN.match(code) else None
+    if found is None:
+        return error_page(request, 404, f"没有项目编号为“{code}”的采购项目。")
+    steps = queries.timeline(db, code)
+    codes = {found.purchaser, found.agency, found.winner}
+    for step in steps:
+        codes.add(step.data.get("supplier"))
+        codes.update(b.get("supplier") for b in step.data.get("bids") or [])
+        codes.update(r.get("supplier") for r in step.data.get("results") or [])
+    return page(
+        request,
+        "procurement.html",
+        p=found,
+        steps=steps,
+        notices=queries.notices_of(db, code),
+        names=queries.names(db, {c for c in codes if isinstance(c, str)}),
+        committee_names=committee_names,
+        disclosed_price=disclosed_price,
+    )
+
+
+pages.include_router(feeds)  # the Atom feeds are served with the pages

@@ -8,15 +8,19 @@ bytes, so a client revalidating an unchanged page gets 304 without a body.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from ledger.domain.lifecycle import Stage
+from ledger.domain.challenges import Outcome, Subject
+from ledger.domain.errors import Invalid
+from ledger.domain.lifecycle import Action, Stage
 from ledger.domain.money import Money, format_cny, format_wan
 from ledger.domain.vocabulary import AnnouncementType, Category, Method
 
@@ -25,17 +29,31 @@ TEMPLATES: Final = HERE / "templates"
 STATIC: Final = HERE / "static"
 
 
-def yuan(fen: int | None) -> str:
-    """An amount in fen as ¥1,234,567.89 (empty for none)."""
-    return "" if fen is None else format_cny(Money.from_fen(fen))
+def _money(amount: int | str | None) -> Money | None:
+    """Fen (a projection column) or a yuan string (event data); None for anything else."""
+    if isinstance(amount, bool) or amount is None:
+        return None
+    if isinstance(amount, int):
+        return Money.from_fen(amount)
+    try:
+        return Money.parse(amount, "amount")
+    except Invalid:
+        return None
 
 
-def wan(fen: int | None) -> str:
-    """An amount in fen as 万元 with two decimals."""
-    return "" if fen is None else format_wan(Money.from_fen(fen))
+def yuan(amount: int | str | None) -> str:
+    """An amount (fen or a yuan string) as ¥1,234,567.89 (empty for none)."""
+    money = _money(amount)
+    return "" if money is None else format_cny(money)
 
 
-def _label(term: type[Any]) -> Any:
+def wan(amount: int | str | None) -> str:
+    """An amount (fen or a yuan string) as 万元 with two decimals."""
+    money = _money(amount)
+    return "" if money is None else format_wan(money)
+
+
+def _label(term: type[Any]) -> Callable[[str | None], str]:
     def label(value: str | None) -> str:
         if not value:
             return ""
@@ -47,11 +65,41 @@ def _label(term: type[Any]) -> Any:
     return label
 
 
+announcement_label: Final = _label(AnnouncementType)
+method_label: Final = _label(Method)
+category_label: Final = _label(Category)
+stage_label: Final = _label(Stage)
+
+
+#: The Chinese name of every event on a procurement's public timeline.
+EVENT_LABELS: Final = {
+    **{action.event: action.label for action in Action},
+    "BidSubmitted": "递交投标（响应）文件",
+    "ChallengeFiled": "提出质疑",
+    "ChallengeAnswered": "质疑答复",
+    "ChallengeWithdrawn": "撤回质疑",
+    "ComplaintFiled": "提起投诉",
+    "ComplaintDecided": "投诉处理决定",
+    "ComplaintWithdrawn": "撤回投诉",
+}
+
+
+#: How a procurement ended (the lifecycle's ``closed``).
+CLOSURE_LABELS: Final = {"failed": "已废标", "terminated": "已终止", "archived": "已归档"}
+
+
+def event_label(event: str) -> str:
+    return EVENT_LABELS.get(event, event)
+
+
 def chinese_date(value: str | date | None) -> str:
-    """2026-05-08 → 2026年5月8日."""
+    """2026-05-08 → 2026年5月8日 (anything that is not a date is shown as it is)."""
     if not value:
         return ""
-    day = value if isinstance(value, date) else date.fromisoformat(value)
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(value)
+    except ValueError:
+        return str(value)
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -66,11 +114,15 @@ def environment() -> Environment:
     env.filters.update(
         yuan=yuan,
         wan=wan,
-        announcement_label=_label(AnnouncementType),
-        method_label=_label(Method),
-        category_label=_label(Category),
-        stage_label=_label(Stage),
+        announcement_label=announcement_label,
+        method_label=method_label,
+        category_label=category_label,
+        stage_label=stage_label,
+        outcome_label=_label(Outcome),
+        subject_label=_label(Subject),
         chinese_date=chinese_date,
+        event_label=event_label,
+        closure_label=lambda value: CLOSURE_LABELS.get(value, value),
     )
     env.globals.update(
         announcement_types=list(AnnouncementType),
@@ -83,6 +135,31 @@ def environment() -> Environment:
 ENV: Final = environment()
 
 
+def respond(
+    request: Request,
+    body: bytes,
+    media_type: str,
+    status: int = 200,
+    max_age: int = 60,
+) -> Response:
+    """``body`` with its ETag; 304 when the client already holds these exact bytes.
+
+    Error pages are not cached: the projection may be a moment behind the log, and a
+    notice that is 404 now is there a second later."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    cache = f"public, max-age={max_age}" if status < 400 else "no-store"
+    headers = {"ETag": etag, "Cache-Control": cache}
+    if status == 200 and _matches(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, status_code=status, media_type=media_type, headers=headers)
+
+
+def _matches(header: str, etag: str) -> bool:
+    """If-None-Match: "*" or a list of (possibly weak) tags (RFC 9110 §13.1.2)."""
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
 def page(
     request: Request,
     template: str,
@@ -91,10 +168,18 @@ def page(
     max_age: int = 60,
     **context: Any,
 ) -> Response:
-    """Render ``template``; answer 304 when the client already holds these exact bytes."""
+    """Render ``template`` and answer it with ``respond``."""
     body = ENV.get_template(template).render(request=request, **context).encode()
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-    if status == 200 and etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    return Response(body, status_code=status, media_type=media_type, headers=headers)
+    return respond(request, body, media_type, status, max_age)
+
+
+def link(path: str, params: dict[str, str], page_number: int = 1) -> str:
+    """``path`` with the filters and, past the first, the page number."""
+    query = dict(params) | ({"page": str(page_number)} if page_number > 1 else {})
+    return path + ("?" + urlencode(query) if query else "")
+
+
+def error_page(request: Request, status: int, message: str, title: str = "") -> Response:
+    """A page in Chinese saying what went wrong, with a 4xx status."""
+    heading = title or {400: "请求有误", 404: "未找到"}.get(status, "无法完成请求")
+    return page(request, "error.html", status=status, heading=heading, message=message)

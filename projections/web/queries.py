@@ -1,0 +1,394 @@
+"""Every SQL query of the public pages and feeds, over the public projection's tables.
+
+Filters arrive as untrusted query parameters; ``parse_filters`` and ``parse_page`` turn them
+into values or a ``BadRequest`` naming the parameter in Chinese, so a bad link answers 400
+and never reaches the database malformed. Search is dialect-aware:
+
+* SQLite: the FTS5 trigram table ``pub_search`` for queries of three characters or more, the
+  query quoted as one FTS5 string so ``" * ( ) AND OR NEAR`` are plain text; shorter queries
+  fall back to LIKE (a trigram index cannot look up fewer than three characters);
+* PostgreSQL: ILIKE on ``pub_announcements.search``, which the pg_trgm GIN index serves.
+
+Either way LIKE patterns escape ``%``, ``_`` and the escape character itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from typing import Annotated, Any, Final
+
+import orjson
+from fastapi import Depends, Request
+
+from ledger.domain.vocabulary import AnnouncementType, Category, Method
+from ledger.store.sql import PostgresDatabase, SQLiteDatabase
+
+Database = SQLiteDatabase | PostgresDatabase
+
+
+def get_db(request: Request) -> Database:
+    """The ledger's database, which holds the public projection's tables."""
+    db: Database = request.app.state.ledger.db
+    return db
+
+
+Db = Annotated[Database, Depends(get_db)]
+
+PAGE_SIZE: Final = 20
+MAX_PAGE: Final = 100_000  # 2 million notices deep; anything beyond is not a real link
+MAX_QUERY: Final = 100
+MAX_VALUE: Final = 200
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL; none belongs in a filter
+
+#: What a feed may be narrowed by: the fixed choices, not search or dates.
+FEED_FILTERS: Final = ("type", "category", "method", "purchaser", "region")
+#: The Chinese name of each query parameter, for error messages.
+PARAMETERS: Final = {
+    "type": "公告类型",
+    "category": "采购项目类别",
+    "method": "采购方式",
+    "purchaser": "采购人",
+    "region": "行政区域",
+    "date_from": "起始日期",
+    "date_to": "截止日期",
+    "q": "关键词",
+    "page": "页码",
+}
+
+
+class BadRequest(Exception):
+    """A query parameter a page cannot answer; ``message`` is a sentence in Chinese."""
+
+    def __init__(self, parameter: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Filters:
+    type: str | None = None
+    category: str | None = None
+    method: str | None = None
+    purchaser: str | None = None
+    region: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    q: str | None = None
+
+    def params(self) -> dict[str, str]:
+        """The filters that are set, as query parameters."""
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One announcement as lists and feeds show it."""
+
+    leaf_index: int
+    type: str
+    title: str
+    procurement: str
+    purchaser: str
+    purchaser_name: str
+    region: str
+    category: str
+    method: str
+    published_on: str
+    budget_fen: int
+    amount_fen: int | None
+
+
+_NOTICE_COLUMNS: Final = (
+    "a.leaf_index, a.type, a.title, a.procurement, a.purchaser, "
+    "COALESCE(o.name, a.purchaser), a.region, a.category, a.method, a.published_on, "
+    "a.budget_fen, a.amount_fen"
+)
+_NOTICE_FROM: Final = "pub_announcements a LEFT JOIN pub_organisations o ON o.code = a.purchaser"
+_NEWEST_FIRST: Final = "ORDER BY a.published_on DESC, a.leaf_index DESC"
+
+
+def _notice(r: tuple[Any, ...]) -> Notice:
+    return Notice(
+        int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], int(r[10]),
+        None if r[11] is None else int(r[11]),
+    )  # fmt: skip
+
+
+def _rows(db: Database, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with db.read() as cur:
+        rows: list[tuple[Any, ...]] = cur.execute(sql, params).fetchall()
+        return rows
+
+
+# -- parameters ---------------------------------------------------------------------------
+
+
+def _value(params: Mapping[str, str], name: str, limit: int = MAX_VALUE) -> str | None:
+    """The parameter stripped, None when absent or empty (an untouched form field)."""
+    raw = params.get(name)
+    value = raw.strip() if raw is not None else ""
+    if not value:
+        return None
+    if len(value) > limit:
+        raise BadRequest(name, f"{PARAMETERS[name]}过长（不超过{limit}个字符）。")
+    if _CONTROL.search(value):
+        raise BadRequest(name, f"{PARAMETERS[name]}含有控制字符。")
+    return value
+
+
+def _term(params: Mapping[str, str], name: str, term: type[Any]) -> str | None:
+    value = _value(params, name)
+    if value is not None and value not in {t.value for t in term}:
+        allowed = "、".join(t.label for t in term)
+        raise BadRequest(name, f"{PARAMETERS[name]}“{value}”不存在，可选：{allowed}。")
+    return value
+
+
+def _day(params: Mapping[str, str], name: str) -> str | None:
+    value = _value(params, name)
+    if value is None:
+        return None
+    try:
+        if not _DATE.match(value):
+            raise ValueError(value)
+        date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(name, f"{PARAMETERS[name]}须为有效日期，格式如 2026-05-08。") from None
+    return value
+
+
+def parse_filters(db: Database, params: Mapping[str, str], names: tuple[str, ...]) -> Filters:
+    """The filters among ``names`` given in ``params``; other parameters are ignored."""
+    found: dict[str, str | None] = {}
+    for name in names:
+        if name == "type":
+            found[name] = _term(params, name, AnnouncementType)
+        elif name == "category":
+            found[name] = _term(params, name, Category)
+        elif name == "method":
+            found[name] = _term(params, name, Method)
+        elif name in ("date_from", "date_to"):
+            found[name] = _day(params, name)
+        elif name == "q":
+            found[name] = _value(params, name, MAX_QUERY)
+        else:
+            found[name] = _value(params, name)
+    filters = Filters(**found)
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise BadRequest("date_from", "起始日期晚于截止日期，请调换后重试。")
+    if filters.purchaser and not _exists(
+        db, "pub_organisations WHERE code = ? AND kind = 'purchaser'", filters.purchaser
+    ):
+        raise BadRequest("purchaser", f"采购人“{filters.purchaser}”不存在。")
+    if filters.region and not _exists(db, "pub_organisations WHERE region = ?", filters.region):
+        raise BadRequest("region", f"行政区域“{filters.region}”不存在。")
+    return filters
+
+
+def _exists(db: Database, where: str, value: str) -> bool:
+    return bool(_rows(db, f"SELECT 1 FROM {where} LIMIT 1", (value,)))  # noqa: S608
+
+
+def parse_page(raw: str | None) -> int:
+    """A page number 1…MAX_PAGE; anything else (-1, 10**30, "abc") is a bad request."""
+    if raw is None or raw.strip() == "":
+        return 1
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 6:
+        raise BadRequest("page", f"页码须为 1 至 {MAX_PAGE} 之间的整数。")
+    number = int(value)
+    if not 1 <= number <= MAX_PAGE:
+        raise BadRequest("page", f"页码须为 1 至 {MAX_PAGE} 之间的整数。")
+    return number
+
+
+def last_page(total: int, size: int = PAGE_SIZE) -> int:
+    return max(1, -(-total // size))
+
+
+# -- search -------------------------------------------------------------------------------
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(db: Database, f: Filters) -> tuple[str, tuple[Any, ...]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column in ("type", "category", "method", "purchaser", "region"):
+        value = getattr(f, column)
+        if value:
+            clauses.append(f"a.{column} = ?")
+            params.append(value)
+    if f.date_from:
+        clauses.append("a.published_on >= ?")
+        params.append(f.date_from)
+    if f.date_to:
+        clauses.append("a.published_on <= ?")
+        params.append(f.date_to)
+    if f.q:
+        if not db.url.is_sqlite:
+            clauses.append("a.search ILIKE ?")  # backslash is PostgreSQL's default escape
+            params.append(_like(f.q))
+        elif len(f.q) >= 3:
+            clauses.append(
+                "a.leaf_index IN (SELECT rowid FROM pub_search WHERE pub_search MATCH ?)"
+            )
+            params.append('"' + f.q.replace('"', '""') + '"')  # one FTS5 string: syntax inert
+        else:
+            clauses.append("a.search LIKE ? ESCAPE '\\'")
+            params.append(_like(f.q))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def count(db: Database, f: Filters) -> int:
+    where, params = _where(db, f)
+    ((total,),) = _rows(db, f"SELECT COUNT(*) FROM pub_announcements a{where}", params)  # noqa: S608
+    return int(total)
+
+
+def search(db: Database, f: Filters, page: int, size: int = PAGE_SIZE) -> list[Notice]:
+    """One page of the announcements matching ``f``, newest first."""
+    where, params = _where(db, f)
+    sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM}{where} {_NEWEST_FIRST} LIMIT ? OFFSET ?"  # noqa: S608
+    return [_notice(r) for r in _rows(db, sql, (*params, size, (page - 1) * size))]
+
+
+def latest_by_type(db: Database, per_type: int = 5) -> dict[str, list[Notice]]:
+    """The newest notices of each announcement type, for the home page."""
+    sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM} WHERE a.type = ? {_NEWEST_FIRST} LIMIT ?"  # noqa: S608
+    return {
+        t.value: [_notice(r) for r in _rows(db, sql, (t.value, per_type))] for t in AnnouncementType
+    }
+
+
+def newest_date(db: Database, f: Filters) -> str | None:
+    """The publication day of the newest notice matching ``f`` (a feed's ``updated``)."""
+    where, params = _where(db, f)
+    ((day,),) = _rows(db, f"SELECT MAX(a.published_on) FROM pub_announcements a{where}", params)  # noqa: S608
+    return str(day) if day else None
+
+
+def purchasers(db: Database) -> list[tuple[str, str]]:
+    """(code, name) of every purchaser, by name: the purchaser filter's choices."""
+    return [
+        (str(c), str(n))
+        for c, n in _rows(
+            db, "SELECT code, name FROM pub_organisations WHERE kind = 'purchaser' ORDER BY name"
+        )
+    ]
+
+
+def regions(db: Database) -> list[str]:
+    """Every region an organisation is registered in: the region filter's choices."""
+    rows = _rows(db, "SELECT DISTINCT region FROM pub_organisations ORDER BY region")
+    return [str(r) for (r,) in rows]
+
+
+def names(db: Database, codes: set[str]) -> dict[str, str]:
+    """Organisation names by code (an unknown code stands for itself)."""
+    wanted = sorted(c for c in codes if isinstance(c, str))
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    sql = f"SELECT code, name FROM pub_organisations WHERE code IN ({marks})"  # noqa: S608
+    rows = _rows(db, sql, tuple(wanted))
+    found = {str(c): str(n) for c, n in rows}
+    return {c: found.get(c, c) for c in wanted}
+
+
+# -- one notice, one procurement ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Announcement:
+    leaf_index: int
+    procurement: str
+    type: str
+    published_on: str
+    budget_fen: int
+    amount_fen: int | None
+    leaf_hash: str
+    data: dict[str, Any]
+
+
+def announcement(db: Database, leaf_index: int) -> Announcement | None:
+    rows = _rows(
+        db,
+        "SELECT leaf_index, procurement, type, published_on, budget_fen, amount_fen, leaf_hash, "
+        "data FROM pub_announcements WHERE leaf_index = ?",
+        (leaf_index,),
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    return Announcement(
+        int(r[0]), r[1], r[2], r[3], int(r[4]), None if r[5] is None else int(r[5]), r[6],
+        orjson.loads(r[7]),
+    )  # fmt: skip
+
+
+def notices_of(db: Database, code: str) -> list[Notice]:
+    """Every notice of one procurement, in log order."""
+    sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM} WHERE a.procurement = ? "  # noqa: S608
+    sql += "ORDER BY a.leaf_index"
+    return [_notice(r) for r in _rows(db, sql, (code,))]
+
+
+@dataclass(frozen=True)
+class Procurement:
+    code: str
+    title: str
+    purchaser: str
+    agency: str | None
+    region: str
+    category: str
+    method: str
+    budget_fen: int
+    stage: str
+    closed: str | None
+    suspended: bool
+    plan_date: str
+    last_date: str
+    winner: str | None
+    award_fen: int | None
+    contract_fen: int | None
+
+
+def procurement(db: Database, code: str) -> Procurement | None:
+    columns = ", ".join(f.name for f in fields(Procurement))
+    rows = _rows(db, f"SELECT {columns} FROM pub_procurements WHERE code = ?", (code,))  # noqa: S608
+    if not rows:
+        return None
+    values = list(rows[0])
+    values[10] = bool(values[10])
+    return Procurement(*values)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event on a procurement's public timeline."""
+
+    leaf_index: int
+    event: str
+    date: str
+    actor: str
+    data: dict[str, Any]
+
+
+def timeline(db: Database, code: str) -> list[Step]:
+    rows = _rows(
+        db,
+        "SELECT leaf_index, event, date, actor, data FROM pub_timeline WHERE procurement = ? "
+        "ORDER BY leaf_index",
+        (code,),
+    )
+    return [Step(int(i), e, d, a, orjson.loads(data)) for i, e, d, a, data in rows]
