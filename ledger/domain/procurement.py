@@ -80,6 +80,7 @@ class Procurement(ValueAggregate):
         self.winner: str | None = None
         self.award_amount: Money | None = None
         self.contract_amount: Money | None = None
+        self.contract_number: str | None = None
         self.suspended_by: str | None = None
 
     # -- reading ------------------------------------------------------------------------
@@ -136,6 +137,7 @@ def _awarded(p: Procurement, values: dict[str, Any]) -> None:
 
 def _contracted(p: Procurement, values: dict[str, Any]) -> None:
     p.contract_amount = Money.parse(values["amount"], "amount")
+    p.contract_number = values["contract_number"]
 
 
 def _suspended(p: Procurement, values: dict[str, Any]) -> None:

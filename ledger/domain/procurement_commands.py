@@ -347,7 +347,12 @@ def _sign_contract(ctx: Context, p: Procurement) -> dict[str, Any]:
 
 def _announce_contract(ctx: Context, p: Procurement) -> dict[str, Any]:
     fields.only(ctx.payload, ("date",))
-    return {**_summary(p), "supplier": p.winner, "amount": str(p.contract_amount)}
+    return {
+        **_summary(p),
+        "supplier": p.winner,
+        "amount": str(p.contract_amount),
+        "contract_number": p.contract_number,
+    }
 
 
 def _record_acceptance(ctx: Context, p: Procurement) -> dict[str, Any]:
