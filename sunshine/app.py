@@ -18,6 +18,7 @@ from ledger.domain.errors import LedgerError
 from ledger.http import commands, log
 from projections.public import PublicProjection
 from projections.runner import Projector
+from projections.web.challenges import challenges
 from projections.web.pages import pages
 from projections.web.render import STATIC
 from sunshine.settings import Settings
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.include_router(commands)
     app.include_router(log)
     app.include_router(pages)
+    app.include_router(challenges)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(LedgerError)

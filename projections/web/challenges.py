@@ -1,0 +1,480 @@
+"""Challenge lookup 质疑查询 and the public complaint decisions 投诉处理决定.
+
+A supplier finds its challenge by number and the lookup code the ledger gave it when it filed
+(``ledger.lookup``), or with a request signed by its own key. Everything shown is in the public
+log already; the code only keeps the page from being a directory of who challenged what.
+
+A wrong code, an unknown number and malformed input get one and the same refusal, byte for
+byte, and the code is checked before the database is read, so neither the answer nor its timing
+tells whether a number exists. Failures are limited per client and per number
+(``projections.web.ratelimit``). The code travels in a POST body only, never in a URL, and
+lookup answers are ``Cache-Control: no-store``. Nothing here logs the code.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import re
+import threading
+import unicodedata
+from datetime import UTC, date, datetime
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.application import AggregateNotFoundError
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from ledger.application import Ledger
+from ledger.commands import check_fresh, parse_envelope
+from ledger.domain import fields
+from ledger.domain.challenges import Outcome, Subject
+from ledger.domain.context import Statutes, china_day
+from ledger.domain.errors import Forbidden, Invalid, LedgerError, RevokedKey, UnknownKey
+from ledger.domain.registry import Key, Role, stream_id
+from ledger.http import read_body_limited
+from ledger.store.sql import PostgresDatabase, SQLiteDatabase
+from projections.web.queries import BadRequest, Db, last_page, parse_page
+from projections.web.ratelimit import Attempt, FailureLimiter, client_key
+from projections.web.render import ENV, error_page, link, page
+
+challenges = APIRouter(tags=["challenges"])
+
+Database = SQLiteDatabase | PostgresDatabase
+
+#: ``<procurement>-ZY<n>`` (procurement codes as ``ledger.commands.PROCUREMENT_PATTERN``).
+NUMBER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}-ZY[1-9][0-9]{0,2}\Z")
+#: A lookup code without its dashes: 16 characters of the base32 alphabet.
+CODE: Final = re.compile(r"[A-Z2-7]{16}\Z")
+MAX_FORM_BYTES: Final = 2048
+PAGE_SIZE: Final = 20
+#: How long to wait for the projection when a right code's challenge is not there yet.
+PENDING_RETRY_SECONDS: Final = 2
+
+CHALLENGE_STATUS: Final = {"open": "待答复", "answered": "已答复", "withdrawn": "已撤回"}
+COMPLAINT_STATUS: Final = {"open": "处理中", "decided": "已作出处理决定", "withdrawn": "已撤回"}
+UNIT_TEXT: Final = {"working_days": "个工作日", "days": "日", "years": "年"}
+
+_limiter_lock = threading.Lock()
+
+
+# -- what a lookup shows ----------------------------------------------------------------
+
+
+def _label(term: Any, value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return str(term(value).label)
+    except ValueError:
+        return value
+
+
+def _zh(reason: str) -> str:
+    """The Chinese half of each ``中文 / English`` note in a deadline's reason."""
+    return "；".join(note.split(" / ")[0] for note in reason.split("；") if note)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _limit_text(statutes: Statutes, rule: str) -> tuple[str, str]:
+    """(受理后7个工作日, its citation) from the time-limit table in force."""
+    limit = statutes.limits.get(rule)
+    if limit is None:
+        return "", ""
+    return f"受理后{limit.limit}{UNIT_TEXT.get(limit.unit, '')}", limit.citation
+
+
+def deadline_view(
+    statutes: Statutes,
+    rule: str,
+    due: str | None,
+    provisional: int | bool,
+    reason: str,
+    is_open: bool,
+    closed_on: str | None,
+    today: date,
+) -> dict[str, Any] | None:
+    """A recorded deadline, with how it stands today: working days left, or over."""
+    due_day = _day(due)
+    if due_day is None:
+        return None
+    calendar = statutes.calendar
+    text, citation = _limit_text(statutes, rule)
+    view: dict[str, Any] = {
+        "date": due,
+        "limit_text": text,
+        "citation": citation,
+        "provisional": bool(provisional),
+        "reason": reason,
+        "reason_zh": _zh(reason),
+        "remaining_working_days": None,
+        "overdue_working_days": None,
+        "count_provisional": False,
+        "late_working_days": None,
+    }
+    if is_open:
+        if today <= due_day:
+            view["remaining_working_days"] = calendar.working_days_between(today, due_day)
+        else:
+            view["overdue_working_days"] = calendar.working_days_between(due_day, today)
+        # A count across a year whose holidays are unknown is as provisional as the date.
+        view["count_provisional"] = bool(calendar.unknown_years_between(today, due_day))
+    closed = _day(closed_on)
+    if closed is not None and closed > due_day:
+        view["late_working_days"] = calendar.working_days_between(due_day, closed)
+    return view
+
+
+def _complaint_period(
+    statutes: Statutes, status: str, answered_on: str | None, due: str | None, today: date
+) -> dict[str, Any] | None:
+    """Until when a complaint may be filed: 15 working days after the answer, or after the
+    answer period ran out unanswered (财政部令第94号 art. 17). Computed on today's calendar."""
+    limit = statutes.limits.get("complaint_filed_after_answer_period")
+    due_day = _day(due)
+    if limit is None or not limit.is_time_limit:
+        return None
+    if status == "answered":
+        start = _day(answered_on)
+    elif status == "open" and due_day is not None and today > due_day:
+        start = due_day
+    else:
+        return None
+    if start is None:
+        return None
+    deadline = statutes.calendar.deadline_for(limit, start)
+    return {
+        "date": deadline.due.isoformat(),
+        "limit_text": f"答复期满后{limit.limit}{UNIT_TEXT.get(limit.unit, '')}",
+        "citation": limit.citation,
+        "provisional": deadline.provisional,
+        "reason": deadline.reason,
+        "reason_zh": _zh(deadline.reason),
+        "expired": today > deadline.due,
+    }
+
+
+_CHALLENGE_SQL: Final = (
+    "SELECT c.number, c.procurement, p.title, p.purchaser, po.name, c.supplier, so.name, "
+    "c.subject, c.filed_on, c.known_on, c.grounds, c.answer_due, c.answer_due_provisional, "
+    "c.answer_due_reason, c.status, c.outcome, c.closed_on, c.answer "
+    "FROM pub_challenges c "
+    "LEFT JOIN pub_procurements p ON p.code = c.procurement "
+    "LEFT JOIN pub_organisations po ON po.code = p.purchaser "
+    "LEFT JOIN pub_organisations so ON so.code = c.supplier "
+    "WHERE c.number = ?"
+)
+_COMPLAINTS_SQL: Final = (
+    "SELECT number, filed_on, grounds, decision_due, decision_due_provisional, "
+    "decision_due_reason, status, outcome, closed_on, decision "
+    "FROM pub_complaints WHERE challenge = ? ORDER BY filed_leaf"
+)
+
+
+def challenge_view(
+    db: Database, statutes: Statutes, number: str, today: date
+) -> dict[str, Any] | None:
+    """Challenge ``number`` as a lookup shows it (JSON-ready), or None if not projected."""
+    with db.read() as cur:
+        row = cur.execute(_CHALLENGE_SQL, (number,)).fetchone()
+        complaints = cur.execute(_COMPLAINTS_SQL, (number,)).fetchall() if row else []
+    if row is None:
+        return None
+    (
+        number, procurement, title, purchaser, purchaser_name, supplier, supplier_name,
+        subject, filed_on, known_on, grounds, answer_due, answer_provisional, answer_reason,
+        status, outcome, closed_on, answer,
+    ) = row  # fmt: skip
+    is_open = status == "open"
+    return {
+        "number": number,
+        "procurement": {"code": procurement, "title": title or procurement},
+        "purchaser": {"code": purchaser, "name": purchaser_name or purchaser},
+        "supplier": {"code": supplier, "name": supplier_name or supplier},
+        "subject": {"value": subject, "label": _label(Subject, subject)},
+        "filed_on": filed_on,
+        "known_on": known_on,
+        "grounds": grounds,
+        "status": {"value": status, "label": CHALLENGE_STATUS.get(status, status)},
+        "answer_due": deadline_view(
+            statutes, "challenge_answered", answer_due, answer_provisional, answer_reason,
+            is_open, closed_on if status == "answered" else None, today,
+        ),
+        "answer": None if status != "answered" else {
+            "date": closed_on,
+            "outcome": {"value": outcome, "label": _label(Outcome, outcome)},
+            "text": answer,
+        },
+        "withdrawn_on": closed_on if status == "withdrawn" else None,
+        "complaint_period": None if complaints else _complaint_period(
+            statutes, status, closed_on, answer_due, today
+        ),
+        "complaints": [_complaint_view(statutes, c, today) for c in complaints],
+    }  # fmt: skip
+
+
+def _complaint_view(statutes: Statutes, row: tuple[Any, ...], today: date) -> dict[str, Any]:
+    number, filed_on, grounds, due, provisional, reason, status, outcome, closed_on, text = row
+    return {
+        "number": number,
+        "filed_on": filed_on,
+        "grounds": grounds,
+        "status": {"value": status, "label": COMPLAINT_STATUS.get(status, status)},
+        "decision_due": deadline_view(
+            statutes, "complaint_decided", due, provisional, reason, status == "open",
+            closed_on if status == "decided" else None, today,
+        ),
+        "decision": None if status != "decided" else {
+            "date": closed_on,
+            "outcome": {"value": outcome, "label": _label(Outcome, outcome)},
+            "text": text,
+        },
+        "withdrawn_on": closed_on if status == "withdrawn" else None,
+    }  # fmt: skip
+
+
+def _today() -> date:
+    """Statutory days are counted in China."""
+    return china_day(datetime.now(UTC))
+
+
+# -- the lookup form --------------------------------------------------------------------
+
+
+def _private(
+    request: Request,
+    template: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    """A page for one person's eyes: never stored by a browser or a proxy, never revalidated."""
+    body = ENV.get_template(template).render(request=request, **context).encode()
+    headers = {
+        "Cache-Control": "no-store",
+        "Referrer-Policy": "no-referrer",
+        "X-Robots-Tag": "noindex",
+        **(headers or {}),
+    }
+    return Response(body, status_code=status, media_type="text/html; charset=utf-8",
+                    headers=headers)  # fmt: skip
+
+
+def limiter_of(app: FastAPI) -> FailureLimiter:
+    """The application's lookup limiter, made on first use (one per process)."""
+    with _limiter_lock:
+        limiter: FailureLimiter | None = getattr(app.state, "lookup_limiter", None)
+        if limiter is None:
+            limiter = FailureLimiter()
+            app.state.lookup_limiter = limiter
+        return limiter
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """The urlencoded form of a lookup; None when it is not one, or is oversized."""
+    kind = request.headers.get("content-type", "")
+    if not kind.startswith("application/x-www-form-urlencoded"):
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        parsed = parse_qs(body.decode("utf-8"), max_num_fields=8, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {name: values[0] for name, values in parsed.items() if values}
+
+
+def normalise_number(value: str) -> str | None:
+    """A challenge number as typed (full-width characters from a Chinese IME are folded)."""
+    number = unicodedata.normalize("NFKC", value).strip()
+    # The ledger writes ZY in capitals; procurement codes keep their case.
+    number = re.sub(r"-zy([0-9]+)\Z", r"-ZY\1", number, flags=re.IGNORECASE)
+    return number if NUMBER.match(number) else None
+
+
+def normalise_code(value: str) -> str | None:
+    code = unicodedata.normalize("NFKC", value).upper()
+    code = "".join(ch for ch in code if ch not in "- ")
+    return code if CODE.match(code) else None
+
+
+@challenges.get("/challenges/lookup", include_in_schema=False)
+def lookup_form(request: Request) -> Response:
+    return page(request, "challenge_lookup.html", message=None, retry_minutes=0)
+
+
+@challenges.post("/challenges/lookup", include_in_schema=False)
+async def lookup(request: Request) -> Response:
+    ledger: Ledger = request.app.state.ledger
+    form = await _form(request) or {}
+    number = normalise_number(form.get("number", ""))
+    code = normalise_code(form.get("code", ""))
+    client = client_key(request.client.host if request.client else None)
+    # Malformed numbers name no challenge: counted against the client alone, so junk input
+    # cannot fill the per-number table.
+    attempt = limiter_of(request.app).begin(client, number)
+    if not isinstance(attempt, Attempt):
+        # Before the code is checked: a blocked guesser learns nothing, even from a hit.
+        return _private(
+            request, "challenge_lookup.html", status=429, headers={"Retry-After": str(attempt)},
+            message="too_many", retry_minutes=-(-attempt // 60),
+        )  # fmt: skip
+    # The code is checked before anything is read: a refusal costs the same either way.
+    if number is None or code is None or not ledger.lookup_codes.matches(number, code):
+        return _private(request, "challenge_lookup.html", status=404, message="refused",
+                        retry_minutes=0)  # fmt: skip
+    limiter_of(request.app).succeeded(attempt)
+    view = await run_in_threadpool(challenge_view, ledger.db, ledger.statutes, number, _today())
+    if view is None:
+        # Only the ledger can make a right code, so the challenge exists: the projection has
+        # not reached its leaf yet (it follows the log within a fraction of a second).
+        return _private(
+            request, "challenge_lookup.html", status=503,
+            headers={"Retry-After": str(PENDING_RETRY_SECONDS)}, message="pending", retry_minutes=0,
+        )  # fmt: skip
+    return _private(request, "challenge.html", c=view)
+
+
+# -- the signed lookup ------------------------------------------------------------------
+
+
+def _current_key(ledger: Ledger, key_id: str, actor: str) -> Key:
+    """The signing key as the store has it now: a revocation by another process counts."""
+    key: object = None
+    with contextlib.suppress(AggregateNotFoundError):
+        key = ledger.events.repository.get(stream_id("key", key_id))
+    if not isinstance(key, Key):
+        raise UnknownKey(f"key {key_id} is not registered")
+    if key.revoked:
+        raise RevokedKey(f"key {key_id} was revoked: {key.revocation_reason}")
+    if key.owner != actor:
+        raise Forbidden(
+            f"rule registry.key_owner: key {key_id} belongs to {key.owner}, not {actor}"
+        )
+    return key
+
+
+def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
+    """Checks a signed ``LookupChallenge`` as ``Ledger.read_sealed`` checks a ``ReadSealed``:
+    shape, key, signature, freshness; then only the supplier that filed it may read."""
+    envelope = parse_envelope(body)
+    command = envelope.command
+    if command.type != "LookupChallenge":
+        raise Invalid("a challenge is looked up with a signed LookupChallenge request")
+    key = _current_key(ledger, command.key, command.actor)
+    envelope.verify_with_key(Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))
+    config = ledger.config
+    check_fresh(command, datetime.now(UTC), config.max_command_age, config.max_clock_skew)
+    fields.only(command.payload, ("challenge",))
+    number = command.payload.get("challenge")
+    if not isinstance(number, str) or not NUMBER.match(number):
+        raise Invalid("payload.challenge must be a challenge number like <procurement>-ZY1")
+    # The event store, not the projection, says who filed it: it is current at once.
+    challenge = ledger.registry.challenge(number)
+    if challenge is None or key.role is not Role.SUPPLIER or key.organisation != challenge.supplier:
+        # One answer whether or not the number exists: a supplier learns only its own.
+        raise Forbidden(
+            "rule challenges.lookup: a challenge is looked up by the supplier that filed it; "
+            f"{command.actor} ({key.role.value} of {key.organisation}) filed no challenge {number}"
+        )
+    view = challenge_view(ledger.db, ledger.statutes, number, _today())
+    if view is None:
+        raise LedgerError(
+            f"challenge {number} is recorded but not yet on the public pages; ask again shortly",
+            code="pending",
+            status=503,
+        )
+    return view
+
+
+@challenges.post(
+    "/challenges/lookup/signed",
+    summary="Look up one's own challenge (signed request)",
+    description=(
+        'Body: a signed request like a command, of type "LookupChallenge", payload '
+        '{"challenge": "<procurement>-ZY<n>"}. Answers the challenge with its statutory '
+        "deadlines (provisional ones marked), its answer, and any complaint and decision, "
+        "to the supplier whose organisation filed it. Reads are not recorded."
+    ),
+    responses={
+        401: {"description": "unknown or revoked key, or a signature that does not verify"},
+        403: {"description": "not a challenge the signer's organisation filed"},
+        503: {"description": "recorded, but the public projection has not reached it yet"},
+    },
+)
+async def lookup_signed(request: Request) -> JSONResponse:
+    ledger: Ledger = request.app.state.ledger
+    body = await read_body_limited(request)
+    view = await run_in_threadpool(signed_lookup, ledger, body)
+    return JSONResponse(view, headers={"Cache-Control": "no-store"})
+
+
+# -- the public complaint decisions -----------------------------------------------------
+
+_DECISIONS_SQL: Final = (
+    "SELECT c.number, c.procurement, p.title, po.name, c.supplier, so.name, c.filed_on, "
+    "c.decision_due, c.decision_due_provisional, c.outcome, c.closed_on, c.decision "
+    "FROM pub_complaints c "
+    "LEFT JOIN pub_procurements p ON p.code = c.procurement "
+    "LEFT JOIN pub_organisations po ON po.code = p.purchaser "
+    "LEFT JOIN pub_organisations so ON so.code = c.supplier "
+    "WHERE c.status = 'decided' ORDER BY c.closed_on DESC, c.closed_leaf DESC LIMIT ? OFFSET ?"
+)
+
+
+def decisions(db: Database, page_number: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of complaint decisions, newest first, and how many there are in all."""
+    with db.read() as cur:
+        (total,) = cur.execute(
+            "SELECT COUNT(*) FROM pub_complaints WHERE status = 'decided'"
+        ).fetchone() or (0,)
+        rows = cur.execute(_DECISIONS_SQL, (PAGE_SIZE, (page_number - 1) * PAGE_SIZE)).fetchall()
+    items = []
+    for (
+        number, procurement, title, purchaser, supplier, supplier_name, filed_on, due,
+        provisional, outcome, closed_on, decision,
+    ) in rows:  # fmt: skip
+        late = bool(due) and closed_on > due
+        items.append({
+            "number": number,
+            "procurement": {"code": procurement, "title": title or procurement},
+            "purchaser": purchaser or "",
+            "supplier": supplier_name or supplier,
+            "filed_on": filed_on,
+            "decision_due": due,
+            "decision_due_provisional": bool(provisional),
+            "decided_on": closed_on,
+            "late": late,
+            "outcome": _label(Outcome, outcome),
+            "decision": decision,
+        })  # fmt: skip
+    return items, int(total)
+
+
+@challenges.get("/complaints", include_in_schema=False)
+def complaint_decisions(request: Request, db: Db) -> Response:
+    # The page number is checked as the announcement list checks it: a bad one answers a
+    # Chinese page with a 4xx status, not the API's JSON.
+    try:
+        number = parse_page(request.query_params.get("page"))
+    except BadRequest as bad:
+        return error_page(request, bad.status, bad.message)
+    items, total = decisions(db, number)
+    last = last_page(total, PAGE_SIZE)
+    if number > last:
+        return error_page(request, 404, f"共{last}页，没有第{number}页。")
+    return page(
+        request, "complaints.html", items=items, total=total, page_number=number,
+        last_page=last, first_link=link("/complaints", {}),
+        prev_link=link("/complaints", {}, number - 1) if number > 1 else None,
+        next_link=link("/complaints", {}, number + 1) if number < last else None,
+    )  # fmt: skip
