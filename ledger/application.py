@@ -227,6 +227,9 @@ class RepositoryRegistry:
             return None
         return aggregate if isinstance(aggregate, cls) else None
 
+    def current_key(self, key_id: str) -> Key | None:
+        return self._current("key", key_id, Key)
+
     def procurement(self, code: str) -> Procurement | None:
         return self._current("procurement", code, Procurement)
 
@@ -368,7 +371,7 @@ class Ledger:
         command = envelope.command
         if command.type != "ReadSealed":
             raise Invalid("a sealed value is read with a signed ReadSealed request")
-        key, public_key = self._valid_key(command.key, command.actor)
+        key, public_key = self._valid_key(command.key, command.actor, fresh=True)
         envelope.verify_with_key(public_key)
         check_fresh(
             command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
@@ -408,12 +411,15 @@ class Ledger:
         )
         return self._store(aggregates, guard)
 
-    def _valid_key(self, key_id: str, actor: str) -> tuple[Key, Ed25519PublicKey]:
+    def _valid_key(
+        self, key_id: str, actor: str, fresh: bool = False
+    ) -> tuple[Key, Ed25519PublicKey]:
         # Keys are cached without a read per command: the insert transaction checks
         # the key's stream version, so a stale entry can never let a command through.
-        cached = self._keys.get(key_id)
+        # A read (``fresh``) has no insert to check it: it reads the key's stream anew.
+        cached = None if fresh else self._keys.get(key_id)
         if cached is None:
-            key = self.registry.key(key_id)
+            key = self.registry.current_key(key_id) if fresh else self.registry.key(key_id)
             if key is None:
                 raise UnknownKey(f"key {key_id} is not registered")
             cached = (key, Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))

@@ -60,13 +60,19 @@ _COMMON = [
     "filed_on TEXT NOT NULL, known_on TEXT NOT NULL, grounds TEXT NOT NULL, "
     "answer_due TEXT, answer_due_provisional INTEGER NOT NULL, answer_due_reason TEXT NOT NULL, "
     "status TEXT NOT NULL, outcome TEXT, closed_on TEXT, answer TEXT, "
-    "filed_leaf BIGINT NOT NULL, closed_leaf BIGINT)",
+    "withdrawal_reason TEXT, filed_leaf BIGINT NOT NULL, closed_leaf BIGINT)",
+    "CREATE INDEX IF NOT EXISTS pub_challenges_by_procurement ON pub_challenges "
+    "(procurement, filed_leaf)",
     "CREATE TABLE IF NOT EXISTS pub_complaints (number TEXT PRIMARY KEY, "
     "challenge TEXT NOT NULL, procurement TEXT NOT NULL, supplier TEXT NOT NULL, "
     "filed_on TEXT NOT NULL, grounds TEXT NOT NULL, decision_due TEXT, "
     "decision_due_provisional INTEGER NOT NULL, decision_due_reason TEXT NOT NULL, "
     "status TEXT NOT NULL, outcome TEXT, closed_on TEXT, decision TEXT, "
-    "filed_leaf BIGINT NOT NULL, closed_leaf BIGINT)",
+    "withdrawal_reason TEXT, filed_leaf BIGINT NOT NULL, closed_leaf BIGINT)",
+    # The public list of decisions, newest first, and a challenge's complaints.
+    "CREATE INDEX IF NOT EXISTS pub_complaints_by_decision ON pub_complaints "
+    "(status, closed_on, closed_leaf)",
+    "CREATE INDEX IF NOT EXISTS pub_complaints_by_challenge ON pub_complaints (challenge)",
 ]
 
 SQLITE: Final = [
@@ -109,7 +115,7 @@ def leaf_hash_b64(leaf: bytes) -> str:
 
 class PublicProjection:
     name = "public"
-    version = 1
+    version = 2  # 2: withdrawal reasons, indexes for challenges and complaint decisions
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -260,8 +266,8 @@ def _complaint_filed(cur: Cursor, index: int, data: dict[str, Any]) -> None:
 _HANDLERS: Final[dict[str, Callable[[Cursor, int, dict[str, Any]], None]]] = {
     "ChallengeFiled": _challenge_filed,
     "ChallengeAnswered": _closed("pub_challenges", "answered", "answer"),
-    "ChallengeWithdrawn": _closed("pub_challenges", "withdrawn", None),
+    "ChallengeWithdrawn": _closed("pub_challenges", "withdrawn", "withdrawal_reason"),
     "ComplaintFiled": _complaint_filed,
     "ComplaintDecided": _closed("pub_complaints", "decided", "decision"),
-    "ComplaintWithdrawn": _closed("pub_complaints", "withdrawn", None),
+    "ComplaintWithdrawn": _closed("pub_complaints", "withdrawn", "withdrawal_reason"),
 }

@@ -448,3 +448,26 @@ def test_a_filed_challenge_answers_with_its_lookup_code(county: County) -> None:
     answered = c.act(c.agency, "AnswerChallenge", {
         "challenge": "p1-ZY1", "date": "2026-04-22", "outcome": "rejected", "answer": "y"})
     assert "lookup" not in answered.as_json()
+
+
+def test_a_key_revoked_in_another_process_reads_no_sealed_value(
+    county: County, tmp_path: Path
+) -> None:
+    c = county
+    c.to_announced()
+    supplier = c.suppliers[0]
+    receipt = c.bid(supplier, "1790000.00")
+    commitment = c.leaf(receipt)["data"]["price"]["commitment"]
+    other = Ledger(make_config(c.ledger.config.database, tmp_path, inline_integration=True))
+    try:
+        def read() -> dict[str, Any]:
+            body = supplier.body("ReadSealed", {"commitment": commitment})
+            return other.read_sealed(body)
+
+        assert read()["value"] == "1790000.00"  # the other process now knows the key
+        c.world.submit(supplier, "RevokeKey", {"key_id": supplier.key_id, "reason": "遗失"})
+        with pytest.raises(LedgerError) as caught:
+            read()
+        assert caught.value.code == "revoked_key"
+    finally:
+        other.close()
