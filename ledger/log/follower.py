@@ -1,0 +1,168 @@
+"""Following the log: a consumer applies leaves in index order, batch by batch.
+
+Projections (the read side) and the publisher's planner both follow the log this way. A
+consumer owns its tables; its position (the next leaf index to apply) is kept in
+``projection_positions`` and written in the same transaction as the rows those leaves
+produced, so a crash loses nothing and applies nothing twice. The position is read inside
+the transaction, under a lock of that consumer's own (SQLite: the database write lock;
+PostgreSQL: an advisory lock per consumer), so several processes may follow at once and
+each leaf is applied exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+import orjson
+
+from ledger.log.reader import LogReader
+from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
+
+Entry = dict[str, Any]
+
+POSITIONS = [
+    "CREATE TABLE IF NOT EXISTS projection_positions (name TEXT PRIMARY KEY, "
+    "position BIGINT NOT NULL, version INTEGER NOT NULL)",
+]
+BATCH = 500
+_LOCK_BASE = 0x50524F4A  # "PROJ"; the integrator's lock is another number
+
+
+def _lock(name: str) -> int:
+    return _LOCK_BASE + zlib.crc32(name.encode()) % 1_000_000
+
+
+class Consumer(Protocol):
+    #: A short identifier: the key of its position and the argument of ``sunshine rebuild``.
+    name: str
+    #: Bumped when the tables or what ``apply`` writes change: the runner then rebuilds.
+    version: int
+
+    def create(self, sqlite: bool) -> Sequence[str]:
+        """Statements creating its tables and indexes (idempotent: IF NOT EXISTS)."""
+        ...
+
+    def drop(self) -> Sequence[str]:
+        """Statements dropping everything ``create`` made."""
+        ...
+
+    def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
+        """Write what leaf ``index`` means for these tables: ``entry`` is its parsed JSON,
+        ``leaf`` its exact bytes."""
+        ...
+
+    def tables(self) -> Sequence[str]:
+        """Its tables, for comparing a rebuild with the original and for dropping."""
+        ...
+
+
+class Follower:
+    """Keeps one projection up to date with the log."""
+
+    def __init__(self, db: SQLiteDatabase | PostgresDatabase, projection: Consumer):
+        self.db = db
+        self.projection = projection
+        self.reader = LogReader(db)
+        self.sqlite = db.url.is_sqlite
+
+    def setup(self) -> None:
+        """Create the tables; rebuild from scratch when the projection's version changed."""
+        self.db.execute_script(POSITIONS)
+        with self.db.write(_lock(self.projection.name)) as cur:
+            row = cur.execute(
+                "SELECT version FROM projection_positions WHERE name = ?", (self.projection.name,)
+            ).fetchone()
+            if row is not None and int(row[0]) != self.projection.version:
+                self._reset(cur)
+            for statement in self.projection.create(self.sqlite):
+                cur.execute(statement)
+            if row is None or int(row[0]) != self.projection.version:
+                self._set_position(cur, 0, insert=True)
+
+    def position(self) -> int:
+        with self.db.read() as cur:
+            row = cur.execute(
+                "SELECT position FROM projection_positions WHERE name = ?", (self.projection.name,)
+            ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def catch_up(
+        self, limit: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Apply every leaf not yet applied (at most ``limit``); the new position."""
+        size = self.reader.size()
+        done = 0
+        while True:
+            applied = self._batch(BATCH if limit is None else min(BATCH, limit - done))
+            done += applied
+            if progress is not None and applied:
+                progress(self.position(), size)
+            if applied == 0 or (limit is not None and done >= limit):
+                return self.position()
+
+    def _batch(self, count: int) -> int:
+        if count <= 0:
+            return 0
+        with self.db.write(_lock(self.projection.name)) as cur:
+            row = cur.execute(
+                "SELECT position FROM projection_positions WHERE name = ?", (self.projection.name,)
+            ).fetchone()
+            position = 0 if row is None else int(row[0])
+            leaves = self.reader.entries_in(cur, position, count)
+            for offset, leaf in enumerate(leaves):
+                self.projection.apply(cur, position + offset, orjson.loads(leaf), leaf)
+            if leaves:
+                self._set_position(cur, position + len(leaves))
+            return len(leaves)
+
+    def reset(self) -> None:
+        """Drop the projection's tables and position, then create them empty at position 0."""
+        with self.db.write(_lock(self.projection.name)) as cur:
+            self._reset(cur)
+            for statement in self.projection.create(self.sqlite):
+                cur.execute(statement)
+            self._set_position(cur, 0, insert=True)
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Drop the projection's tables and replay the whole log into them."""
+        self.reset()
+        return self.catch_up(progress=progress)
+
+    def digest(self) -> str:
+        """A digest of every row of the projection's tables, in a fixed order."""
+        hasher = hashlib.sha256()
+        with self.db.read() as cur:
+            for table in self.projection.tables():
+                rows = cur.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608
+                hasher.update(table.encode())
+                for row in sorted(_plain(r) for r in rows):
+                    hasher.update(row)
+        return hasher.hexdigest()
+
+    def _reset(self, cur: Cursor) -> None:
+        for statement in self.projection.drop():
+            cur.execute(statement)
+        cur.execute("DELETE FROM projection_positions WHERE name = ?", (self.projection.name,))
+
+    def _set_position(self, cur: Cursor, position: int, insert: bool = False) -> None:
+        if insert:
+            cur.execute(
+                "INSERT INTO projection_positions (name, position, version) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+                "version = excluded.version",
+                (self.projection.name, position, self.projection.version),
+            )
+        else:
+            cur.execute(
+                "UPDATE projection_positions SET position = ? WHERE name = ?",
+                (position, self.projection.name),
+            )
+
+
+def _plain(row: Iterable[Any]) -> bytes:
+    return orjson.dumps(
+        [bytes(v).hex() if isinstance(v, bytes | memoryview) else v for v in row], default=str
+    )
