@@ -9,17 +9,15 @@ an unchanged key are then checked again inside the insert transaction.
 from __future__ import annotations
 
 import base64
-import contextlib
-import copy
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
@@ -33,8 +31,9 @@ from ledger.commands import (
 )
 from ledger.committer import GroupCommitter
 from ledger.domain.calendars import build_calendar, load_time_limits
-from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge, Complaint
+from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge
 from ledger.domain.context import Context, ContextHandler, Statutes, china_day
+from ledger.domain.deliveries import DELIVERY_HANDLERS
 from ledger.domain.errors import (
     Conflict,
     Forbidden,
@@ -44,26 +43,28 @@ from ledger.domain.errors import (
     UnknownKey,
 )
 from ledger.domain.events import Signed
-from ledger.domain.procurement import Procurement
 from ledger.domain.procurement_commands import LIFECYCLE_HANDLERS
-from ledger.domain.registry import Actor, Key, Organisation, Role, stream_id
+from ledger.domain.registry import Key, Role, stream_id
 from ledger.domain.registry_commands import HANDLERS, Signer, genesis
-from ledger.domain.sealed import Disclosure, is_commitment
+from ledger.domain.sealed import is_commitment
 from ledger.log.integrator import Integrator
 from ledger.log.reader import LogReader
 from ledger.log.schema import POSTGRES, SQLITE
 from ledger.log.signer import LogSigner, load_or_create_key
 from ledger.lookup import LookupCodes, load_or_create_lookup_key
+from ledger.records import RepositoryRegistry
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sealed_store import SealedStore, load_or_create_sealed_key
 from ledger.store.sql import open_database
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.url import DatabaseURL, postgres_env
 
-A = TypeVar("A", bound=Aggregate)
-
 #: Lifecycle, bid, challenge and complaint commands: decided with a ``Context``.
-CONTEXT_HANDLERS: dict[str, ContextHandler] = {**LIFECYCLE_HANDLERS, **CHALLENGE_HANDLERS}
+CONTEXT_HANDLERS: dict[str, ContextHandler] = {
+    **LIFECYCLE_HANDLERS,
+    **CHALLENGE_HANDLERS,
+    **DELIVERY_HANDLERS,
+}
 #: Who may read any sealed value before it is disclosed; others only what they sealed.
 SUPERVISORS = frozenset({Role.INSPECTOR, Role.FINANCE_OFFICE})
 
@@ -149,100 +150,6 @@ class StaleRecord(Exception):
     """A command was decided on a cached record that had moved on; nothing was stored."""
 
 
-class RepositoryRegistry:
-    """The registry as the domain sees it: cached records, checked when stored.
-
-    Optimistic concurrency: a command is decided on the cached copy of the record it
-    changes, and storing its event at the next version fails if anyone appended to
-    that record meanwhile (the event table's primary key), so a stale decision is
-    never stored: the record is re-read and the command decided again. Registry
-    commands read other records only for facts that never change (an
-    organisation's kind, an actor's role), so those reads may be cached too.
-    """
-
-    def __init__(self, app: LedgerEvents, sealed: SealedStore, optimistic: bool = False):
-        self.app = app
-        self.sealed = sealed
-        self.cache = app.repository.cache
-        self.optimistic = optimistic
-
-    def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
-        return RepositoryRegistry(self.app, self.sealed, optimistic)
-
-    def taken(self, kind: str, code: str) -> bool:
-        aggregate_id = stream_id(kind, code)
-        if self.cache is not None:
-            with contextlib.suppress(KeyError):
-                if self.cache.get(aggregate_id) is not None:
-                    return True
-        if self.optimistic:
-            return False  # a duplicate conflicts on insert: see StaleRecord
-        try:
-            self.app.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return False
-        return True
-
-    def _get(self, kind: str, code: str, cls: type[A]) -> A | None:
-        aggregate_id = stream_id(kind, code)
-        aggregate: Aggregate | None = None
-        if self.cache is not None:
-            with contextlib.suppress(KeyError):
-                aggregate = cast(Aggregate, copy.deepcopy(self.cache.get(aggregate_id)))
-        if aggregate is None:
-            try:
-                aggregate = self.app.repository.get(aggregate_id)
-            except AggregateNotFoundError:
-                return None
-        return aggregate if isinstance(aggregate, cls) else None
-
-    def remember(self, aggregates: list[Aggregate]) -> None:
-        if self.cache is not None:
-            for aggregate in aggregates:
-                self.cache.put(aggregate.id, aggregate)
-
-    def forget(self, *ids: UUID) -> None:
-        if self.cache is not None:
-            for aggregate_id in ids:
-                with contextlib.suppress(KeyError):
-                    self.cache.get(aggregate_id, evict=True)
-
-    def organisation(self, code: str) -> Organisation | None:
-        return self._get("organisation", code, Organisation)
-
-    def actor(self, code: str) -> Actor | None:
-        return self._get("actor", code, Actor)
-
-    def key(self, key_id: str) -> Key | None:
-        return self._get("key", key_id, Key)
-
-    # Procurements, challenges and complaints change as the lifecycle moves on, and a
-    # decision may read one it does not change (a complaint reads its challenge's answer):
-    # these reads are always current (the cached copy is fast-forwarded from the store).
-
-    def _current(self, kind: str, code: str, cls: type[A]) -> A | None:
-        try:
-            aggregate: Aggregate = self.app.repository.get(stream_id(kind, code))
-        except AggregateNotFoundError:
-            return None
-        return aggregate if isinstance(aggregate, cls) else None
-
-    def current_key(self, key_id: str) -> Key | None:
-        return self._current("key", key_id, Key)
-
-    def procurement(self, code: str) -> Procurement | None:
-        return self._current("procurement", code, Procurement)
-
-    def challenge(self, number: str) -> Challenge | None:
-        return self._current("challenge", number, Challenge)
-
-    def complaint(self, number: str) -> Complaint | None:
-        return self._current("complaint", number, Complaint)
-
-    def disclosure(self, commitment: str) -> Disclosure | None:
-        return self.sealed.get(commitment)
-
-
 class Ledger:
     def __init__(self, config: LedgerConfig):
         self.config = config
@@ -261,7 +168,7 @@ class Ledger:
         self.statutes = Statutes(
             build_calendar(config.holiday_file), load_time_limits(config.time_limits_file)
         )
-        self.registry = RepositoryRegistry(self.events, self.sealed)
+        self.registry = RepositoryRegistry(self.events, self.sealed, self.reader)
         self.lookup_codes = LookupCodes(
             load_or_create_lookup_key(config.lookup_key_path or config.data_dir / "lookup-key")
         )

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from ledger.domain.deliveries import delivery_stream
 from ledger.domain.errors import Invalid, LedgerError
 from ledger.domain.lifecycle import RULES, Action, State, decide
 from ledger.domain.money import Money
@@ -47,11 +48,16 @@ STREAM_COMMANDS: Final = {
     "DecideComplaint": "ComplaintDecided",
     "WithdrawComplaint": "ComplaintWithdrawn",
 }
+DELIVERY_COMMANDS: Final = {
+    "RecordDelivery": "NoticeDelivered",
+    "RecordDeliveryFailure": "NoticeDeliveryFailed",
+}
 #: Every event type the lifecycle commands produce, by command type.
 PRODUCES: Final = {
     **{kind: RULES[action].event for kind, action in ACTION_OF_COMMAND.items()},
     "SubmitBid": BID_SUBMITTED,
     **STREAM_COMMANDS,
+    **DELIVERY_COMMANDS,
 }
 LIFECYCLE_EVENTS: Final = frozenset(PRODUCES.values())
 MONEY_FIELDS: Final = frozenset({"budget", "amount"})
@@ -83,6 +89,8 @@ class Replayed:
 class LifecycleReplay:
     def __init__(self) -> None:
         self.procurements: dict[str, Replayed] = {}
+        self.notices: dict[int, str] = {}  # leaf index of each notice → its procurement
+        self.delivered: set[tuple[int, str]] = set()  # (notice, destination)
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
         """Check one leaf against the lifecycle so far and apply it."""
@@ -112,6 +120,9 @@ class LifecycleReplay:
         if data["procurement"] != code:
             raise LifecycleViolation(f"{kind} names procurement {data['procurement']}, not {code}")
         _repeats_payload(kind, command["payload"], data)
+        if kind in DELIVERY_COMMANDS.values():
+            self._delivery(entry, signer)
+            return
         if kind in STREAM_COMMANDS.values():
             self._stream(entry, signer, self._procurement(code))
             return
@@ -138,10 +149,26 @@ class LifecycleReplay:
                 raise LifecycleViolation(f"{kind} leaves out the finding {irregularity.rule}")
         self._disclosures(procurement, action, data)
         procurement.state = state_from_json(data["state"])
+        if notice is not None:
+            self.notices[entry["index"]] = code
         if action is Action.ANNOUNCE_TENDER and data.get("supplier"):
             procurement.proposed = frozenset({data["supplier"]})
         if action is Action.COMPLETE_EVALUATION:
             procurement.committee = data["committee"]["commitment"]
+
+    def _delivery(self, entry: dict[str, Any], signer: Signer) -> None:
+        data, kind = entry["data"], entry["type"]
+        if signer.role is not Role.PUBLISHER:
+            raise LifecycleViolation(f"{kind} recorded by {signer.actor}, not the publisher")
+        notice, destination = data["notice"], data["destination"]
+        if self.notices.get(notice) != data["procurement"]:
+            raise LifecycleViolation(f"{kind} for entry {notice}, which is no earlier notice")
+        if entry["stream"] != str(delivery_stream(notice, destination)):
+            raise LifecycleViolation(f"{kind} is not on the stream of its notice and website")
+        if (notice, destination) in self.delivered:
+            raise LifecycleViolation(f"notice {notice} was already delivered to {destination}")
+        if kind == "NoticeDelivered":
+            self.delivered.add((notice, destination))
 
     def _procurement(self, code: str) -> Replayed:
         procurement = self.procurements.get(code)

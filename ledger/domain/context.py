@@ -23,6 +23,7 @@ from ledger.domain.sealed import Disclosure
 
 if TYPE_CHECKING:
     from ledger.domain.challenges import Challenge, Complaint
+    from ledger.domain.deliveries import Delivery, Notice
     from ledger.domain.procurement import Procurement
 
 #: China Standard Time has had no daylight saving since 1991: a fixed offset is exact.
@@ -52,6 +53,12 @@ class LedgerView(RegistryView, Protocol):
     def disclosure(self, commitment: str) -> Disclosure | None:
         """The value and salt of a sealed value kept in the sealed store, if any."""
         ...
+
+    def notice(self, index: int) -> Notice | None:
+        """The notice at log index ``index``; None when that leaf is no notice."""
+        ...
+
+    def delivery(self, notice: int, destination: str) -> Delivery | None: ...
 
 
 @dataclass(frozen=True)

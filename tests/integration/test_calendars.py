@@ -331,7 +331,7 @@ def test_holiday_text_without_a_source_still_names_the_key() -> None:
 def test_packaged_time_limits() -> None:
     assert resources.files("ledger.domain").joinpath("time_limits.toml").is_file()
     rules = load_time_limits()
-    assert len(rules) == 17
+    assert len(rules) == 18
     expected = {
         "intention_disclosed_before_procurement": (30, "days", "at_least", "财库〔2020〕10号"),
         "tender_announcement_period": (5, "working_days", "at_least", "财政部令第87号 第十六条"),
@@ -384,7 +384,7 @@ def test_operator_time_limit_override(tmp_path: Path) -> None:
         """,
     )
     rules = load_time_limits(path)
-    assert len(rules) == 18
+    assert len(rules) == 19  # the packaged 18 and one of the operator's own
     assert rules["challenge_answered"].limit == 10
     assert rules["challenge_answered"].citation.endswith("（运营方更正）")
     assert rules["acceptance_after_delivery"].unit == "days"

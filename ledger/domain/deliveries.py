@@ -1,0 +1,262 @@
+"""Delivery receipts 发布回执: the publisher service records each notice it pushed to a website.
+
+One stream per (notice, destination). ``RecordDelivery`` appends NoticeDelivered: the
+website answered 2xx, after so many attempts, with a response whose digest is kept.
+``RecordDeliveryFailure`` appends NoticeDeliveryFailed when the publisher gave up (an
+operator may requeue the job; a later success is still recorded, once). Only the publisher
+service records these, and only for a leaf that is a notice.
+
+For a destination the law requires (``required``), a notice must be on the website within
+the cited limit of the time-limit table (``notice_published_on_website``), counted in
+working days from the notice's own date: a late delivery or a failure carries a finding.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+import orjson
+from eventsourcing.domain import Aggregate
+
+from ledger.domain import fields, text
+from ledger.domain.context import Context, ContextHandler, china_day
+from ledger.domain.errors import Conflict, Forbidden, Invalid
+from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
+from ledger.domain.findings import Finding
+from ledger.domain.procurement_commands import finding_json
+from ledger.domain.registry import Role, stream_id
+
+RULE: Final = "notice_published_on_website"
+MAX_ATTEMPTS: Final = 100_000
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the ledger knows of a notice leaf: its procurement, type and date."""
+
+    index: int
+    procurement: str
+    announcement: str
+    date: date
+
+
+def delivery_stream(notice: int, destination: str) -> Any:
+    return stream_id("delivery", f"{notice}:{destination}")
+
+
+class Delivery(ValueAggregate):
+    """The deliveries of one notice to one website: failures, then at most one success."""
+
+    class DeliveredFirst(SignedCreated):
+        event_type = "NoticeDelivered"
+
+    class FailedFirst(SignedCreated):
+        event_type = "NoticeDeliveryFailed"
+
+    class Delivered(SignedEvent):
+        event_type = "NoticeDelivered"
+
+        def apply(self, aggregate: Delivery) -> None:
+            aggregate.delivered = True
+
+    class Failed(SignedEvent):
+        event_type = "NoticeDeliveryFailed"
+
+        def apply(self, aggregate: Delivery) -> None:
+            aggregate.failures += 1
+
+    def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
+        self.delivered = "status" in orjson.loads(data)  # the first event was a success
+        self.failures = 0 if self.delivered else 1
+
+
+def _publisher(ctx: Context, what: str) -> None:
+    if ctx.signer.role is not Role.PUBLISHER:
+        raise Forbidden(
+            f"rule roles.{what}: delivery receipts are recorded only by the publisher service "
+            f"发布服务; {ctx.signer.actor} acts as {ctx.signer.role.value}"
+        )
+
+
+def _notice(ctx: Context) -> Notice:
+    index = ctx.payload.get("notice")
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise Invalid("payload.notice must be the log index of a notice")
+    notice = ctx.view.notice(index)
+    if notice is None:
+        raise Invalid(f"log entry {index} is not a notice", code="not_a_notice")
+    if ctx.procurement != notice.procurement:
+        raise Invalid(
+            f"command.procurement must be {notice.procurement}, the procurement of notice {index}"
+        )
+    return notice
+
+
+def _moment(ctx: Context, name: str) -> datetime:
+    value = ctx.payload.get(name)
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if not isinstance(value, str) or moment is None or moment.tzinfo is None:
+        raise Invalid(f"payload.{name} must be an RFC 3339 time with its offset")
+    if china_day(moment) > ctx.today:
+        raise Invalid(f"payload.{name} is after the day the receipt was signed")
+    return moment
+
+
+def _count(ctx: Context, name: str, low: int, high: int, required: bool = True) -> int | None:
+    value = ctx.payload.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Invalid(f"payload.{name} must be an integer from {low} to {high}")
+    return value
+
+
+def _required(ctx: Context) -> bool:
+    value = ctx.payload.get("required")
+    if not isinstance(value, bool):
+        raise Invalid("payload.required must be true or false (a website the law requires)")
+    return value
+
+
+def _late(ctx: Context, notice: Notice, on: date, required: bool) -> list[dict[str, Any]]:
+    """A delivery to a required website after the limit: the finding with both dates."""
+    limit = ctx.statutes.limits.get(RULE)
+    if not required or limit is None:
+        return []
+    breach = ctx.statutes.calendar.check(limit, notice.date, on)
+    return [] if breach is None else [finding_json(Finding.from_breach(breach, limit))]
+
+
+def _missing(ctx: Context, notice: Notice, required: bool) -> list[dict[str, Any]]:
+    """A required website the publisher gave up on: the notice is not there at all."""
+    limit = ctx.statutes.limits.get(RULE)
+    if not required or limit is None:
+        return []
+    due = ctx.statutes.calendar.deadline_for(limit, notice.date)
+    finding = Finding(
+        rule=limit.id,
+        citation=limit.citation,
+        description_zh=f"{limit.description_zh}（发布服务重试后仍未送达）",
+        deadline=due.due,
+        actual=None,
+        provisional=due.provisional,
+        reason=due.reason,
+    )
+    return [finding_json(finding)]
+
+
+def _load(ctx: Context, notice: Notice, destination: str) -> Delivery | None:
+    return ctx.view.delivery(notice.index, destination)
+
+
+def record_delivery(ctx: Context) -> list[Aggregate]:
+    """RecordDelivery: a website accepted the notice (2xx)."""
+    _publisher(ctx, "record_delivery")
+    fields.only(
+        ctx.payload,
+        ("notice", "destination", "required", "attempts", "status", "response_digest",
+         "delivered_at"),
+    )  # fmt: skip
+    notice = _notice(ctx)
+    destination = fields.code(ctx.payload, "destination")
+    attempts = _count(ctx, "attempts", 1, MAX_ATTEMPTS)
+    status = _count(ctx, "status", 200, 299)
+    digest = ctx.payload.get("response_digest")
+    if not _is_digest(digest):
+        raise Invalid("payload.response_digest must be the base64 SHA-256 of the response body")
+    moment = _moment(ctx, "delivered_at")
+    required = _required(ctx)
+    on = china_day(moment)
+    data = {
+        "notice": notice.index,
+        "procurement": notice.procurement,
+        "announcement": notice.announcement,
+        "destination": destination,
+        "required": required,
+        "attempts": attempts,
+        "status": status,
+        "response_digest": digest,
+        "delivered_at": ctx.payload["delivered_at"],
+        "date": on.isoformat(),
+        "findings": _late(ctx, notice, on, required),
+    }
+    delivery = _load(ctx, notice, destination)
+    if delivery is None:
+        return [
+            Delivery._create(
+                Delivery.DeliveredFirst,
+                id=delivery_stream(notice.index, destination),
+                **ctx.signed.fields(data),
+            )
+        ]
+    if delivery.delivered:
+        raise Conflict(
+            f"notice {notice.index} was already recorded as delivered to {destination}",
+            code="exists",
+        )
+    delivery.trigger_event(Delivery.Delivered, **ctx.signed.fields(data))
+    return [delivery]
+
+
+def record_delivery_failure(ctx: Context) -> list[Aggregate]:
+    """RecordDeliveryFailure: the publisher gave up on a website after its retries."""
+    _publisher(ctx, "record_delivery_failure")
+    fields.only(
+        ctx.payload,
+        ("notice", "destination", "required", "attempts", "last_status", "last_error",
+         "failed_at"),
+    )  # fmt: skip
+    notice = _notice(ctx)
+    destination = fields.code(ctx.payload, "destination")
+    moment = _moment(ctx, "failed_at")
+    required = _required(ctx)
+    on = china_day(moment)
+    data = {
+        "notice": notice.index,
+        "procurement": notice.procurement,
+        "announcement": notice.announcement,
+        "destination": destination,
+        "required": required,
+        "attempts": _count(ctx, "attempts", 1, MAX_ATTEMPTS),
+        "last_status": _count(ctx, "last_status", 100, 599, required=False),
+        "last_error": text.requirement(ctx.payload, "last_error", required=False)[:500],
+        "failed_at": ctx.payload["failed_at"],
+        "date": on.isoformat(),
+        "findings": _missing(ctx, notice, required),
+    }
+    delivery = _load(ctx, notice, destination)
+    if delivery is None:
+        return [
+            Delivery._create(
+                Delivery.FailedFirst,
+                id=delivery_stream(notice.index, destination),
+                **ctx.signed.fields(data),
+            )
+        ]
+    if delivery.delivered:
+        raise Conflict(f"notice {notice.index} was already delivered to {destination}")
+    delivery.trigger_event(Delivery.Failed, **ctx.signed.fields(data))
+    return [delivery]
+
+
+def _is_digest(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) == 32 and base64.b64encode(raw).decode() == value
+
+
+DELIVERY_HANDLERS: Final[dict[str, ContextHandler]] = {
+    "RecordDelivery": record_delivery,
+    "RecordDeliveryFailure": record_delivery_failure,
+}

@@ -1,0 +1,153 @@
+"""The records a decision reads, as the application keeps them: the domain's ``LedgerView``.
+
+Registry records come from the event store's cache (their deciding facts never change);
+procurements, challenges, complaints and deliveries are read current; sealed values come
+from the sealed store and notices from the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from datetime import date
+from typing import TypeVar, cast
+from uuid import UUID
+
+import orjson
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+
+from ledger.domain.challenges import Challenge, Complaint
+from ledger.domain.deliveries import Delivery, Notice, delivery_stream
+from ledger.domain.errors import NotFound
+from ledger.domain.lifecycle import RULES
+from ledger.domain.procurement import Procurement
+from ledger.domain.registry import Actor, Key, Organisation, stream_id
+from ledger.domain.sealed import Disclosure
+from ledger.log.reader import LogReader
+from ledger.store.sealed_store import SealedStore
+
+A = TypeVar("A", bound=Aggregate)
+
+#: Events that may publish a notice: every lifecycle event of a procurement stream.
+NOTICE_EVENTS = frozenset(rule.event for rule in RULES.values())
+
+
+class RepositoryRegistry:
+    """The registry as the domain sees it: cached records, checked when stored.
+
+    Optimistic concurrency: a command is decided on the cached copy of the record it
+    changes, and storing its event at the next version fails if anyone appended to
+    that record meanwhile (the event table's primary key), so a stale decision is
+    never stored: the record is re-read and the command decided again. Registry
+    commands read other records only for facts that never change (an
+    organisation's kind, an actor's role), so those reads may be cached too.
+    """
+
+    def __init__(
+        self,
+        app: Application,  # type: ignore[type-arg]
+        sealed: SealedStore,
+        reader: LogReader,
+        optimistic: bool = False,
+    ):
+        self.app = app
+        self.sealed = sealed
+        self.reader = reader
+        self.cache = app.repository.cache
+        self.optimistic = optimistic
+
+    def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
+        return RepositoryRegistry(self.app, self.sealed, self.reader, optimistic)
+
+    def taken(self, kind: str, code: str) -> bool:
+        aggregate_id = stream_id(kind, code)
+        if self.cache is not None:
+            with contextlib.suppress(KeyError):
+                if self.cache.get(aggregate_id) is not None:
+                    return True
+        if self.optimistic:
+            return False  # a duplicate conflicts on insert: see StaleRecord
+        try:
+            self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def _get(self, kind: str, code: str, cls: type[A]) -> A | None:
+        aggregate_id = stream_id(kind, code)
+        aggregate: Aggregate | None = None
+        if self.cache is not None:
+            with contextlib.suppress(KeyError):
+                aggregate = cast(Aggregate, copy.deepcopy(self.cache.get(aggregate_id)))
+        if aggregate is None:
+            try:
+                aggregate = self.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def remember(self, aggregates: list[Aggregate]) -> None:
+        if self.cache is not None:
+            for aggregate in aggregates:
+                self.cache.put(aggregate.id, aggregate)
+
+    def forget(self, *ids: UUID) -> None:
+        if self.cache is not None:
+            for aggregate_id in ids:
+                with contextlib.suppress(KeyError):
+                    self.cache.get(aggregate_id, evict=True)
+
+    def organisation(self, code: str) -> Organisation | None:
+        return self._get("organisation", code, Organisation)
+
+    def actor(self, code: str) -> Actor | None:
+        return self._get("actor", code, Actor)
+
+    def key(self, key_id: str) -> Key | None:
+        return self._get("key", key_id, Key)
+
+    # Procurements, challenges and complaints change as the lifecycle moves on, and a
+    # decision may read one it does not change (a complaint reads its challenge's answer):
+    # these reads are always current (the cached copy is fast-forwarded from the store).
+
+    def _current(self, kind: str, code: str, cls: type[A]) -> A | None:
+        try:
+            aggregate: Aggregate = self.app.repository.get(stream_id(kind, code))
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def current_key(self, key_id: str) -> Key | None:
+        return self._current("key", key_id, Key)
+
+    def procurement(self, code: str) -> Procurement | None:
+        return self._current("procurement", code, Procurement)
+
+    def challenge(self, number: str) -> Challenge | None:
+        return self._current("challenge", number, Challenge)
+
+    def complaint(self, number: str) -> Complaint | None:
+        return self._current("complaint", number, Complaint)
+
+    def disclosure(self, commitment: str) -> Disclosure | None:
+        return self.sealed.get(commitment)
+
+    def notice(self, index: int) -> Notice | None:
+        try:
+            entry = orjson.loads(self.reader.entry(index))
+        except NotFound:
+            return None
+        data = entry.get("data", {})
+        if entry.get("type") not in NOTICE_EVENTS or not data.get("announcement"):
+            return None
+        return Notice(
+            index, data["procurement"], data["announcement"], date.fromisoformat(data["date"])
+        )
+
+    def delivery(self, notice: int, destination: str) -> Delivery | None:
+        try:
+            aggregate: Aggregate = self.app.repository.get(delivery_stream(notice, destination))
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, Delivery) else None
