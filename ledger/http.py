@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ledger.application import Ledger
+from ledger.bundle import filename, make_bundle, signed_size
 from ledger.canonical import b64encode
 from ledger.commands import COMMAND_FIELDS, MAX_BODY_BYTES
 from ledger.domain.errors import NotFound, TooLarge
@@ -189,3 +190,37 @@ def inclusion(index: Position, size: Size, ledger: LedgerDep) -> dict[str, objec
 def consistency(old: Size, size: Size, ledger: LedgerDep) -> dict[str, object]:
     proof = ledger.reader.consistency(old, size)
     return {"old": old, "size": size, "proof": [b64encode(p) for p in proof]}
+
+
+@log.get(
+    "/bundle/{index}",
+    summary="A downloadable proof bundle for one entry",
+    description=(
+        'JSON {"index", "leaf" (base64 of the exact leaf bytes), "size", "proof", '
+        '"checkpoint" (signed note), "log_key"}: everything `sunshine verify --bundle` '
+        "needs to check the entry offline against the latest signed checkpoint."
+    ),
+)
+def bundle(index: int, ledger: LedgerDep) -> Response:
+    if not 0 <= index <= MAX_POSITION:
+        raise NotFound(f"no log entry at index {index}")
+    note = ledger.reader.checkpoint()
+    if note is None:
+        raise NotFound("the log is empty: no checkpoint has been signed yet")
+    size = signed_size(note, ledger.signer.verifier)
+    if index >= size:
+        raise NotFound(
+            f"entry {index} is not yet in a signed checkpoint (size {size}); try again shortly"
+        )
+    _, proof = ledger.reader.inclusion(index, size)
+    made = make_bundle(
+        index, ledger.reader.entry(index), size, proof, note, ledger.signer.verifier_key
+    )
+    return Response(
+        made.to_bytes(),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename(index)}"',
+            "Cache-Control": "no-cache",
+        },
+    )

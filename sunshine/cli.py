@@ -142,6 +142,14 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from sunshine.verifying import default_jobs, describe, verify_local, verify_remote
 
+    if args.bundle:
+        if args.url or args.checkpoint:
+            print(
+                "sunshine: --bundle is checked offline, without --url or --checkpoint",
+                file=sys.stderr,
+            )
+            return 2
+        return verify_bundle(Path(args.bundle), args.log_key)
     jobs = args.jobs or default_jobs()
     old = Path(args.checkpoint) if args.checkpoint else None
     try:
@@ -153,6 +161,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"FAILED: {exc}")
         return 1
     print(describe(report))
+    return 0
+
+
+def verify_bundle(path: Path, log_key: str | None) -> int:
+    """Offline: one entry's proof bundle against its signed checkpoint (exit 0 or 1)."""
+    from ledger.bundle import BundleError, check_bundle
+    from ledger.bundle import describe as describe_bundle
+
+    try:
+        checked = check_bundle(path.read_bytes(), log_key)
+    except OSError as exc:
+        print(f"FAILED: cannot read {path}: {exc.strerror}")
+        return 1
+    except BundleError as exc:
+        print(f"FAILED: {path}: {exc}")
+        return 1
+    print(describe_bundle(checked))
     return 0
 
 
@@ -315,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="verify a remote server instead of a local database")
     p.add_argument("--checkpoint", help="an older checkpoint file the log must be consistent with")
     p.add_argument("--log-key", help="pin the log's verifier key (name+id+base64)")
+    p.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="offline: check one entry's proof bundle (from /log/bundle/N) instead of the log",
+    )
     p.add_argument("--jobs", type=int, default=0, help="processes for signatures (default: cores)")
     p.set_defaults(func=cmd_verify)
 

@@ -218,3 +218,38 @@ def sunshine(*args: str, data_dir: Path, db: DatabaseURL | None = None,
         [sys.executable, "-m", "sunshine.cli", *args], env=env, cwd=ROOT,
         capture_output=True, text=True, timeout=timeout,
     )
+
+
+# -- a real browser: Debian's chromium driven by playwright (never a downloaded browser) -----
+
+CHROMIUM = Path(os.environ.get("SUNSHINE_CHROMIUM", "/usr/bin/chromium"))
+BROWSER_REQUIRED = os.environ.get("SUNSHINE_REQUIRE_BROWSER") == "1"
+
+
+def _browser_problem() -> str | None:
+    """None when chromium and playwright are both here, else what is missing."""
+    if not CHROMIUM.is_file():
+        return f"no chromium at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless chromium for the session; each test opens its own page (context)."""
+    problem = _browser_problem()
+    if problem is not None:
+        if BROWSER_REQUIRED:
+            pytest.fail(f"a real browser is required here (SUNSHINE_REQUIRE_BROWSER=1): {problem}")
+        pytest.skip(f"browser tests need a real browser: {problem}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
