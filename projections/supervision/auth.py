@@ -1,0 +1,392 @@
+"""Inspector sign-in 监督人员登录: a signed challenge in, a short-lived session token out.
+
+No password is stored anywhere. An inspector proves who it is with the Ed25519 key the
+finance office registered in the log:
+
+1. ``GET /supervision/challenge`` gives a random challenge with its expiry, MAC'd with a
+   server key, so nothing is kept per challenge (any process sharing the data directory
+   can check it);
+2. the inspector signs a ``SignIn`` request (the envelope of ``POST /commands``) whose
+   payload is ``{"challenge": …}`` and posts it to ``POST /supervision/session``; the key is
+   read afresh (a revocation by another process counts), the signature, freshness, MAC and
+   expiry are checked, and only the inspector role 纪检监察 / 审计 / 检察院 is let in;
+3. the answer is a JWT (PyJWT, HS256, 15 minutes) both as an HttpOnly, SameSite=Strict
+   cookie scoped to ``/supervision`` and in the JSON body for ``Authorization: Bearer``.
+
+``require_inspector`` guards every supervisory route. It re-reads the signing key on each
+request (one indexed read), so a key revoked in the log ends the session at once. The
+signing secrets are derived from ``<data dir>/session-key`` (32 random bytes, made on first
+start, mode 0600). Used challenges and signed-out sessions are remembered in this process
+only, until they would have expired anyway.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+
+from ledger.application import Ledger
+from ledger.commands import check_fresh, parse_envelope
+from ledger.domain import fields
+from ledger.domain.errors import Invalid, LedgerError, RevokedKey, UnknownKey
+from ledger.domain.registry import Key, Role
+from ledger.store.secret_file import read_or_create
+from projections.web.render import ENV
+
+logger = logging.getLogger("sunshine.supervision")
+
+SESSION_SECONDS: Final = 15 * 60
+CHALLENGE_SECONDS: Final = 5 * 60
+COOKIE: Final = "sunshine_supervision"
+COOKIE_PATH: Final = "/supervision"
+AUDIENCE: Final = "sunshine-supervision"
+ALGORITHM: Final = "HS256"
+KEY_BYTES: Final = 32
+MAX_TOKEN_CHARS: Final = 4096  # ours are ~400; anything far longer is not one of ours
+SIGN_IN: Final = "SignIn"
+_CHALLENGE: Final = re.compile(r"v1\.([0-9]{10})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})\Z")
+
+
+@dataclass(frozen=True)
+class Inspector:
+    """Who is signed in: an inspector actor and its organisation."""
+
+    actor: str
+    organisation: str
+    key: str = ""  # the Ed25519 key id it signed in with
+    session: str = ""  # the token's jti
+    expires_at: int = 0  # Unix seconds
+
+
+class Refused(LedgerError):
+    """A supervisory request refused: JSON for API clients, a Chinese page for browsers.
+
+    ``message`` is for the API (English, like the ledger's), ``zh`` for the page; neither
+    carries anything of the data behind the route."""
+
+    def __init__(self, status: int, code: str, message: str, zh: str):
+        super().__init__(message, code=code, status=status)
+        self.zh = zh
+
+    def as_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "message_zh": self.zh}
+
+
+def _unauthorised(code: str, message: str, zh: str) -> Refused:
+    return Refused(401, code, message, zh)
+
+
+def not_signed_in() -> Refused:
+    return _unauthorised(
+        "not_signed_in",
+        "sign in as an inspector first (GET /supervision/challenge, POST /supervision/session)",
+        "请先以监督人员身份登录。",
+    )
+
+
+def not_an_inspector() -> Refused:
+    # A fresh exception each time: a shared one would keep the last request's frames alive.
+    return Refused(
+        403,
+        "forbidden",
+        "rule supervision.inspector: supervisory views are for inspectors only",
+        "监督视图仅供纪检监察、审计、检察机关的监督人员使用。",
+    )
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class Sessions:
+    """Challenges and session tokens under one server secret; stateless but for the
+    in-process memory of used challenges and signed-out sessions."""
+
+    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time):
+        if len(secret) != KEY_BYTES:
+            raise ValueError(f"the session key must be {KEY_BYTES} bytes")
+        # One secret, two keys: a challenge MAC can never pass for a token signature.
+        self._challenge_key = hmac.new(secret, b"supervision challenge v1", hashlib.sha256).digest()
+        self._token_key = hmac.new(secret, b"supervision session v1", hashlib.sha256).digest()
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._used: dict[str, int] = {}  # challenge → its expiry
+        self._ended: dict[str, int] = {}  # jti of a signed-out session → its expiry
+
+    # -- challenges ---------------------------------------------------------------------
+
+    def challenge(self) -> tuple[str, int]:
+        """A fresh challenge and its expiry (Unix seconds)."""
+        expires = int(self.clock()) + CHALLENGE_SECONDS
+        body = f"v1.{expires:010d}.{_b64url(secrets.token_bytes(16))}"
+        return f"{body}.{self._mac(body)}", expires
+
+    def _mac(self, body: str) -> str:
+        return _b64url(hmac.new(self._challenge_key, body.encode(), hashlib.sha256).digest())
+
+    def check_challenge(self, text: object) -> int:
+        """The challenge's expiry, if it is ours, unexpired and unused; else ``Refused``."""
+        match = _CHALLENGE.match(text) if isinstance(text, str) else None
+        body = match.group(0).rpartition(".")[0] if match else ""
+        if match is None or not hmac.compare_digest(match.group(3), self._mac(body)):
+            raise _unauthorised(
+                "bad_challenge",
+                "the challenge was not issued by this ledger; get one from "
+                "GET /supervision/challenge",
+                "登录挑战码无效，请重新获取。",
+            )
+        expires = int(match.group(1))
+        if self.clock() > expires:
+            raise _unauthorised(
+                "expired_challenge",
+                "the challenge has expired; get a new one",
+                "登录挑战码已过期，请重新获取。",
+            )
+        return expires
+
+    def use_challenge(self, text: str, expires: int) -> None:
+        """Mark a challenge used: a signed sign-in cannot be replayed while it is valid."""
+        with self._lock:
+            self._forget_expired(self._used)
+            if text in self._used:
+                raise _unauthorised(
+                    "replayed_challenge",
+                    "this challenge was used already; get a new one",
+                    "该登录挑战码已使用过，请重新获取。",
+                )
+            self._used[text] = expires
+
+    # -- tokens -------------------------------------------------------------------------
+
+    def issue(self, actor: str, organisation: str, role: str, key: str) -> tuple[str, Inspector]:
+        """A session token for ``actor`` (its role as the log registered its key)."""
+        now = int(self.clock())
+        inspector = Inspector(
+            actor=actor,
+            organisation=organisation,
+            key=key,
+            session=_b64url(secrets.token_bytes(16)),
+            expires_at=now + SESSION_SECONDS,
+        )
+        claims = {
+            "sub": inspector.actor,
+            "org": inspector.organisation,
+            "role": role,
+            "key": inspector.key,
+            "aud": AUDIENCE,
+            "iat": now,
+            "nbf": now,
+            "exp": inspector.expires_at,
+            "jti": inspector.session,
+        }
+        return jwt.encode(claims, self._token_key, algorithm=ALGORITHM), inspector
+
+    def decode(self, token: str) -> dict[str, Any]:
+        """The claims of a genuine, unexpired, not signed-out token; else ``Refused`` (401)."""
+        if len(token) > MAX_TOKEN_CHARS:
+            raise _bad_session()
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._token_key,
+                algorithms=[ALGORITHM],  # never "none", never a public-key algorithm
+                audience=AUDIENCE,
+                options={"require": ["sub", "org", "role", "key", "iat", "exp", "jti"]},
+                # PyJWT reads the time itself; tests with a fake clock make expired tokens.
+            )
+        except jwt.ExpiredSignatureError:
+            raise _unauthorised(
+                "expired_session",
+                "the session has expired; sign in again",
+                "登录已过期，请重新登录。",
+            ) from None
+        except jwt.InvalidTokenError:
+            raise _bad_session() from None
+        if not all(isinstance(claims[c], str) for c in ("sub", "org", "role", "key", "jti")):
+            raise _bad_session()
+        with self._lock:
+            if claims["jti"] in self._ended:
+                raise _unauthorised(
+                    "signed_out",
+                    "this session was signed out; sign in again",
+                    "已退出登录，请重新登录。",
+                )
+        return claims
+
+    def end(self, claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._forget_expired(self._ended)
+            self._ended[str(claims["jti"])] = int(claims["exp"])
+
+    def _forget_expired(self, remembered: dict[str, int]) -> None:
+        now = self.clock()
+        for item in [k for k, expires in remembered.items() if expires < now]:
+            del remembered[item]
+
+
+def _bad_session() -> Refused:
+    return _unauthorised(
+        "bad_session", "the session token is not valid; sign in again", "登录凭证无效，请重新登录。"
+    )
+
+
+_sessions_lock = threading.Lock()
+
+
+def sessions_of(app: FastAPI) -> Sessions:
+    """The application's sessions, keyed from ``<data dir>/session-key`` (made on first use)."""
+    with _sessions_lock:
+        sessions: Sessions | None = getattr(app.state, "supervision_sessions", None)
+        if sessions is None:
+            ledger: Ledger = app.state.ledger
+            path = ledger.config.data_dir / "session-key"
+            secret = read_or_create(path, lambda: secrets.token_bytes(KEY_BYTES))
+            sessions = Sessions(secret)
+            app.state.supervision_sessions = sessions
+        return sessions
+
+
+def _fresh_key(ledger: Ledger, key_id: str, actor: str) -> Key:
+    """The key as the store has it now (never a cached copy): a revocation counts at once."""
+    key = ledger.registry.current_key(key_id)
+    if key is None:
+        raise UnknownKey(f"key {key_id} is not registered")
+    if key.revoked:
+        raise RevokedKey(f"key {key_id} was revoked")
+    if key.owner != actor:
+        raise _unauthorised(
+            "bad_signature", f"key {key_id} is not {actor}'s", "签名密钥与登录人不符。"
+        )
+    return key
+
+
+def sign_in(ledger: Ledger, sessions: Sessions, body: bytes) -> tuple[str, Inspector]:
+    """Check a signed ``SignIn`` and issue a session token for an inspector."""
+    envelope = parse_envelope(body)
+    command = envelope.command
+    if command.type != SIGN_IN or command.procurement is not None:
+        raise Invalid(
+            'sign in with a signed request of type "SignIn", procurement null',
+            code="malformed",
+            status=400,
+        )
+    fields.only(command.payload, ("challenge",))
+    challenge = command.payload.get("challenge")
+    expires = sessions.check_challenge(challenge)
+    key = _fresh_key(ledger, command.key, command.actor)
+    envelope.verify_with_key(Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))
+    config = ledger.config
+    check_fresh(command, datetime.now(UTC), config.max_command_age, config.max_clock_skew)
+    if key.role is not Role.INSPECTOR:
+        raise not_an_inspector()
+    assert isinstance(challenge, str)
+    sessions.use_challenge(challenge, expires)
+    token, inspector = sessions.issue(key.owner, key.organisation, key.role.value, key.key_id)
+    logger.info("inspector %s (%s) signed in", inspector.actor, inspector.organisation)
+    return token, inspector
+
+
+def token_of(request: Request) -> str | None:
+    """The bearer token if the request names one, else the session cookie."""
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _bad_session()
+        return token.strip()
+    return request.cookies.get(COOKIE)
+
+
+def require_inspector(request: Request) -> Inspector:
+    """FastAPI dependency: the signed-in inspector, or ``Refused`` (401 without a valid
+    session, 403 for anyone but an inspector)."""
+    token = token_of(request)
+    if not token:
+        raise not_signed_in()
+    sessions = sessions_of(request.app)
+    claims = sessions.decode(token)
+    if claims["role"] != Role.INSPECTOR.value:
+        raise not_an_inspector()
+    ledger: Ledger = request.app.state.ledger
+    try:
+        key = _fresh_key(ledger, claims["key"], claims["sub"])
+    except (UnknownKey, RevokedKey):
+        raise _unauthorised(
+            "revoked_key",
+            "the key this session was opened with is no longer valid",
+            "登录所用的签名密钥已失效（已吊销），请联系财政部门。",
+        ) from None
+    if key.role is not Role.INSPECTOR or key.organisation != claims["org"]:
+        raise not_an_inspector()
+    return Inspector(
+        actor=claims["sub"],
+        organisation=claims["org"],
+        key=claims["key"],
+        session=claims["jti"],
+        expires_at=int(claims["exp"]),
+    )
+
+
+# -- answering refusals -------------------------------------------------------------------
+
+
+def wants_html(request: Request) -> bool:
+    """Browsers ask for text/html; API clients (httpx, curl: */*) get JSON."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+PRIVATE: Final = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
+
+
+def refusal(request: Request, refused: LedgerError) -> Response:
+    headers = dict(PRIVATE)
+    if refused.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="supervision"'
+    if not wants_html(request):
+        return JSONResponse(refused.as_json(), status_code=refused.status, headers=headers)
+    zh = refused.zh if isinstance(refused, Refused) else "请求无法完成。"
+    heading = {401: "需要登录", 403: "无权访问", 404: "未找到"}.get(refused.status, "请求有误")
+    body = ENV.get_template("supervision/error.html").render(
+        request=request, heading=heading, message=zh, status=refused.status, stamp=None
+    )
+    return Response(
+        body, status_code=refused.status, media_type="text/html; charset=utf-8", headers=headers
+    )
+
+
+class SupervisionRoute(APIRoute):
+    """A route whose refusals (from ``require_inspector`` or the view itself) are answered
+    as the client wants them, never as a 500 and never with data."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Refused as refused:
+                return refusal(request, refused)
+            except LedgerError as error:  # a bad sign-in body, a key problem: as the API says
+                return refusal(request, error)
+
+        return guarded

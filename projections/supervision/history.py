@@ -1,0 +1,396 @@
+"""A procurement's history for the inspector 采购项目全过程: every entry, any point, any change.
+
+The entries of a procurement (its own stream, its challenges and complaints) are found
+through the public projection's per-procurement timeline index, then read as the exact leaves
+of the log: the signed command, the actor, the key, the signature, the data. Sealed values in
+a command are opened from the sealed store, since inspectors are entitled to every one, and
+each says whether and where the log has disclosed it publicly.
+
+The state of a procurement at a log size is a replay of its leaves below that size
+(``replay``). It uses the event data alone, as the aggregate does, so it gives what the
+ledger knew then. Two replays give the difference between two points (``changes``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+
+from ledger.application import Ledger
+from ledger.canonical import b64encode
+from ledger.domain.lifecycle import Stage
+from ledger.domain.sealed import is_commitment
+from ledger.store.sealed_store import SealedStoreError
+from projections.web.render import category_label, chinese_date, method_label, yuan
+
+#: What each sealed field is, and when the lifecycle discloses it publicly.
+SEALED_LABELS: Final = {
+    "price": ("投标报价", "开标时公开"),
+    "committee": ("评审委员会名单", "结果公告时公开"),
+    "representative_id": ("授权代表身份证号码", "永不公开"),
+}
+PLAN_LABELS: Final = {
+    "none": "未备案",
+    "filed": "已备案待批复",
+    "approved": "已批复",
+    "rejected": "已退回",
+}
+CLOSED_LABELS: Final = {"failed": "已废标", "terminated": "已终止", "archived": "已归档"}
+STATUS_LABELS: Final = {
+    "open": "待处理",
+    "answered": "已答复",
+    "decided": "已作出处理决定",
+    "withdrawn": "已撤回",
+}
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """One sealed value in a signed command, as the inspector sees it."""
+
+    path: str  # where in the payload: price, committee, representative_id …
+    commitment: str
+    label: str
+    rule: str  # when it is disclosed publicly, in Chinese
+    kept: bool  # the sealed store holds it
+    value: Any
+    disclosed_at: int | None  # the leaf that disclosed it publicly, within the view
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "commitment": self.commitment,
+            "value": self.value,
+            "kept": self.kept,
+            "disclosed_at": self.disclosed_at,
+            "public": self.disclosed_at is not None,
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One log entry of the procurement, with its inclusion proof."""
+
+    index: int
+    event: str
+    stream: str  # the procurement's code or a challenge's or complaint's number
+    date: str
+    actor: str
+    key: str
+    recorded_at: str
+    signature: str
+    command: dict[str, Any]
+    data: dict[str, Any]
+    leaf_hash: str
+    proof: list[str]
+    sealed: list[Sealed] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        found = self.data.get("findings")
+        return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "event": self.event,
+            "stream": self.stream,
+            "date": self.date,
+            "actor": self.actor,
+            "key": self.key,
+            "recorded_at": self.recorded_at,
+            "leaf_hash": self.leaf_hash,
+            "inclusion_proof": self.proof,
+            "command": self.command,
+            "signature": self.signature,
+            "data": self.data,
+            "sealed": [s.as_json() for s in self.sealed],
+        }
+
+
+def leaf_indices(ledger: Ledger, code: str, size: int) -> list[int]:
+    """The procurement's leaves below ``size``, in log order (from the public timeline)."""
+    with ledger.db.read() as cur:
+        rows = cur.execute(
+            "SELECT leaf_index FROM pub_timeline WHERE procurement = ? AND leaf_index < ? "
+            "ORDER BY leaf_index",
+            (code, size),
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def _commitments(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, commitment) of every sealed value in a payload, at any depth."""
+    if is_commitment(value):
+        yield path, value["commitment"]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _commitments(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _commitments(item, f"{path}[{n}]")
+
+
+def _disclosures(value: Any) -> Iterator[str]:
+    """Commitments a leaf's data discloses (``{"commitment", "value", "salt"}`` objects)."""
+    if isinstance(value, dict):
+        if {"commitment", "value", "salt"} <= set(value) and isinstance(value["commitment"], str):
+            yield value["commitment"]
+        for item in value.values():
+            yield from _disclosures(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _disclosures(item)
+
+
+def timeline(ledger: Ledger, code: str, size: int, proof_size: int) -> list[Step]:
+    """Every entry of procurement ``code`` below log ``size``, each with its inclusion proof
+    in the tree of ``proof_size`` leaves (the signed checkpoint) and its sealed values."""
+    leaves = [(i, ledger.reader.entry(i)) for i in leaf_indices(ledger, code, size)]
+    parsed = [(i, leaf, orjson.loads(leaf)) for i, leaf in leaves]
+    disclosed: dict[str, int] = {}
+    for i, _, entry in parsed:
+        for commitment in _disclosures(entry.get("data")):
+            disclosed.setdefault(commitment, i)
+    steps = []
+    for i, _leaf, entry in parsed:
+        leaf_hash, proof = ledger.reader.inclusion(i, proof_size)
+        command = (
+            orjson.loads(entry["command"])
+            if isinstance(entry["command"], str)
+            else entry["command"]
+        )
+        data = entry.get("data") or {}
+        steps.append(
+            Step(
+                index=i,
+                event=entry["type"],
+                stream=str(data.get("number") or data.get("procurement") or code),
+                date=str(data.get("date", "")),
+                actor=entry["actor"],
+                key=entry["key"],
+                recorded_at=entry["recorded_at"],
+                signature=entry["signature"],
+                command=command,
+                data=data,
+                leaf_hash=b64encode(leaf_hash),
+                proof=[b64encode(p) for p in proof],
+                sealed=[
+                    _open(ledger, path, commitment, disclosed.get(commitment))
+                    for path, commitment in _commitments(command.get("payload"))
+                ],
+            )
+        )
+    return steps
+
+
+def _open(ledger: Ledger, path: str, commitment: str, disclosed_at: int | None) -> Sealed:
+    label, rule = SEALED_LABELS.get(path.split(".")[-1], (path, "按生命周期公开"))
+    try:
+        entry = ledger.sealed.entry(commitment)
+    except SealedStoreError:
+        entry = None  # a damaged row: shown as not kept; `sunshine verify` is the check
+    return Sealed(
+        path=path,
+        commitment=commitment,
+        label=label,
+        rule=rule,
+        kept=entry is not None,
+        value=None if entry is None else entry.disclosure.value,
+        disclosed_at=disclosed_at,
+    )
+
+
+# -- the state at a point ------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """What the log said of one procurement after its first ``size`` entries."""
+
+    size: int
+    known: bool = False  # a plan was filed below ``size``
+    title: str = ""
+    purchaser: str = ""
+    agency: str | None = None
+    category: str = ""
+    method: str = ""
+    budget: str | None = None
+    plan: str = "none"
+    method_approved: bool = False
+    stage: str = Stage.NONE.value
+    closed: str | None = None
+    suspended: bool = False
+    suspended_by: str | None = None
+    bid_deadline: str | None = None
+    bidders: list[str] = field(default_factory=list)
+    valid_bidders: list[str] | None = None
+    winner: str | None = None
+    award_amount: str | None = None
+    contract_number: str | None = None
+    contract_amount: str | None = None
+    accepted: bool | None = None
+    challenges: dict[str, str] = field(default_factory=dict)
+    complaints: dict[str, str] = field(default_factory=dict)
+    findings: list[dict[str, Any]] = field(default_factory=list)  # each with its leaf index
+    last_index: int | None = None
+    last_date: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def replay(steps: Sequence[Step], size: int) -> Snapshot:
+    """The procurement after its entries below ``size`` (pure)."""
+    snap = Snapshot(size)
+    for step in steps:
+        if step.index >= size:
+            break
+        _apply(snap, step)
+        snap.last_index, snap.last_date = step.index, max(snap.last_date, step.date)
+        snap.findings += [{"index": step.index, **f} for f in step.findings]
+    return snap
+
+
+def _apply(snap: Snapshot, step: Step) -> None:
+    d, event = step.data, step.event
+    if event == "PlanFiled":
+        snap.known = True
+        snap.title, snap.purchaser, snap.agency = d["title"], d["purchaser"], d.get("agency")
+        snap.category, snap.method, snap.budget = d["category"], d["method"], d["budget"]
+    state = d.get("state")
+    if isinstance(state, dict):
+        snap.plan = state.get("plan", snap.plan)
+        snap.method_approved = bool(state.get("method_approved"))
+        snap.stage = state.get("progress", snap.stage)
+        snap.closed = state.get("closed")
+        snap.suspended = bool(state.get("suspended"))
+    if event in ("TenderAnnounced", "AnnouncementCorrected") and d.get("bid_deadline"):
+        snap.bid_deadline = d["bid_deadline"]
+    elif event == "BidSubmitted":
+        snap.bidders = [*snap.bidders, d["supplier"]]
+    elif event == "EvaluationCompleted":
+        snap.valid_bidders = [r["supplier"] for r in d.get("results", []) if r.get("valid")]
+    elif event == "AwardDecided":
+        snap.winner, snap.award_amount = d["supplier"], d["amount"]
+    elif event == "ContractSigned":
+        snap.contract_number, snap.contract_amount = d["contract_number"], d["amount"]
+    elif event == "AcceptanceRecorded":
+        snap.accepted = bool(d.get("passed"))
+    elif event == "ProcurementSuspended":
+        snap.suspended_by = d.get("cause")
+    elif event == "ProcurementResumed":
+        snap.suspended_by = None
+    elif event == "ChallengeFiled":
+        snap.challenges = {**snap.challenges, d["number"]: "open"}
+    elif event in ("ChallengeAnswered", "ChallengeWithdrawn"):
+        status = "answered" if event == "ChallengeAnswered" else "withdrawn"
+        snap.challenges = {**snap.challenges, d["number"]: status}
+    elif event == "ComplaintFiled":
+        snap.complaints = {**snap.complaints, d["number"]: "open"}
+    elif event in ("ComplaintDecided", "ComplaintWithdrawn"):
+        status = "decided" if event == "ComplaintDecided" else "withdrawn"
+        snap.complaints = {**snap.complaints, d["number"]: status}
+
+
+def _names(codes: Sequence[str] | None, names: Mapping[str, str]) -> str:
+    if codes is None:
+        return "尚未评审"
+    return "、".join(names.get(c, c) for c in codes) or "无"
+
+
+def _streams(items: Mapping[str, str]) -> str:
+    return "；".join(f"{n}（{STATUS_LABELS.get(s, s)}）" for n, s in items.items()) or "无"
+
+
+def described(snap: Snapshot, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The state as (Chinese field name, value) rows, the values as a page shows them."""
+
+    def name(code: str | None) -> str:
+        return "—" if not code else names.get(code, code)
+
+    def money(amount: str | None) -> str:
+        return "—" if amount is None else yuan(amount)
+
+    try:
+        stage = Stage(snap.stage).label
+    except ValueError:
+        stage = snap.stage
+    suspended = "否"
+    if snap.suspended:
+        suspended = f"是（因 {snap.suspended_by}）" if snap.suspended_by else "是"
+    accepted = {None: "—", True: "合格", False: "不合格"}[snap.accepted]
+    return [
+        ("项目名称", snap.title or "—"),
+        ("采购人", name(snap.purchaser)),
+        ("采购代理机构", name(snap.agency)),
+        ("采购项目类别", category_label(snap.category) or "—"),
+        ("采购方式", method_label(snap.method) or "—"),
+        ("预算金额", money(snap.budget)),
+        ("采购计划", PLAN_LABELS.get(snap.plan, snap.plan)),
+        ("采购方式批准", "已批准" if snap.method_approved else "未批准"),
+        ("采购进度", stage),
+        ("结束状态", CLOSED_LABELS.get(snap.closed, snap.closed) if snap.closed else "—"),
+        ("采购活动暂停", suspended),
+        ("投标截止时间", chinese_date(snap.bid_deadline) or "—"),
+        ("投标供应商", _names(snap.bidders, names)),
+        ("有效投标人", _names(snap.valid_bidders, names)),
+        ("中标（成交）供应商", name(snap.winner)),
+        ("中标（成交）金额", money(snap.award_amount)),
+        ("合同编号", snap.contract_number or "—"),
+        ("合同金额", money(snap.contract_amount)),
+        ("履约验收", accepted),
+        ("质疑", _streams(snap.challenges)),
+        ("投诉", _streams(snap.complaints)),
+        ("记录提示（发现的问题）", f"{len(snap.findings)} 项"),
+    ]
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+def changes(before: Snapshot, after: Snapshot, names: Mapping[str, str]) -> list[Change]:
+    """The fields whose value differs between two points, in Chinese."""
+    return [
+        Change(label, old, new)
+        for (label, old), (_, new) in zip(
+            described(before, names), described(after, names), strict=True
+        )
+        if old != new
+    ]
+
+
+def codes_in(steps: Sequence[Step]) -> set[str]:
+    """Organisation codes the pages name (purchaser, agency, suppliers)."""
+    found: set[str] = set()
+    for step in steps:
+        d = step.data
+        for name in ("purchaser", "agency", "supplier"):
+            if isinstance(d.get(name), str):
+                found.add(d[name])
+        for row in [*(d.get("results") or []), *(d.get("bids") or [])]:
+            if isinstance(row, dict) and isinstance(row.get("supplier"), str):
+                found.add(row["supplier"])
+    return found
+
+
+def sealed_text(sealed: Sealed) -> str:
+    """A sealed value as the page shows it: a price in yuan, a list of names joined."""
+    value = sealed.value
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if sealed.path.split(".")[-1] == "price" and isinstance(value, str):
+        return yuan(value) or value
+    return str(value)
+
+
+def pretty(value: Any) -> str:
+    """JSON for reading on a page (the exact bytes are at /log/entries)."""
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()

@@ -1,0 +1,335 @@
+"""A procurement's history for a signed-in inspector over `sunshine serve`: every entry with
+its sealed values and inclusion proof, the state as of any log size or checkpoint, what changed
+between two points, and every open challenge and complaint against its deadline."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from conftest import Actor, Server, World, genesis, make_config, start_server
+from procurement_world import County
+from supervision_client import sign_in
+
+from ledger import signing
+from ledger.application import Ledger
+from ledger.domain.calendars import build_calendar
+from ledger.domain.context import china_day
+from ledger.domain.sealed import Disclosure
+from ledger.log.merkle import verify_inclusion
+from ledger.log.note import parse_checkpoint
+from ledger.store.url import DatabaseURL, parse_database_url
+
+SEALED_PRICE = "888888.00"
+IDENTITY = "13052119800101123X"
+#: Challenges on p2 filed on these days; a complaint follows the first, unanswered one.
+FILED = {"ZY1": "2026-11-03", "ZY2": "2026-11-19", "ZY3": "2026-11-24", "ZY4": "2026-11-20"}
+
+
+@dataclass
+class Site:
+    server: Server
+    actors: dict[str, Actor]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
+    """p1: announced, bid, opened, evaluated, awarded. p2: announced, sealed bids not yet
+    opened, four challenges (one answered) and a complaint."""
+    ledger = Ledger(make_config(url, data_dir, inline_integration=True))
+    try:
+        world = World(ledger, genesis(ledger))
+        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
+        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        county = County(world)
+        county.to_evaluated()
+        award = {"date": "2026-05-08", "supplier": "xinda", "amount": "1720000.00"}
+        county.act(county.purchaser, "DecideAward", award)
+        county.act(county.agency, "AnnounceResult", {"date": "2026-05-11"})
+
+        county.to_announced("p2", title="清河县人民医院病房护理床采购项目")
+        sealed: dict[str, Disclosure] = {}
+        payload = {
+            "date": "2026-04-20",
+            "price": signing.sealed_value(SEALED_PRICE, sealed),
+            "representative_id": signing.sealed_value(IDENTITY, sealed),
+        }
+        county.act(county.suppliers[0], "SubmitBid", payload, "p2", sealed=sealed)
+        for supplier in county.suppliers[1:]:
+            county.bid(supplier, "900000.00", procurement="p2")
+        for (number, filed), supplier in zip(
+            FILED.items(), [*county.suppliers, county.suppliers[0]], strict=True
+        ):
+            grounds = f"{number}：评分标准有倾向性。"
+            challenge = {
+                "date": filed,
+                "subject": "documents",
+                "grounds": grounds,
+                "known_on": filed,
+            }
+            county.act(supplier, "FileChallenge", challenge, "p2")
+        answer = {"challenge": "p2-ZY4", "date": "2026-11-24", "outcome": "rejected",
+                  "answer": "评分标准符合规定。"}  # fmt: skip
+        county.act(county.agency, "AnswerChallenge", answer, "p2")
+        complaint = {"challenge": "p2-ZY1", "date": "2026-11-20", "grounds": "质疑逾期未答复。"}
+        county.act(county.suppliers[0], "FileComplaint", complaint, "p2")
+        return {"admin": world.admin, **world.actors}
+    finally:
+        ledger.close()
+
+
+def serve(url: DatabaseURL, data_dir: Path) -> Site:
+    actors = build(url, data_dir)
+    server = start_server(url, data_dir)
+    deadline = time.monotonic() + 30
+    # The public projection follows the log in the background: wait until it has p2's complaint.
+    while time.monotonic() < deadline:
+        if httpx.get(server.url + "/challenges/lookup").status_code < 500:
+            with sign_in(server.url, actors["jw-op"]) as client:
+                items = client.get("/supervision/deadlines?format=json").json().get("items", [])
+                if any(i["kind"] == "complaint" for i in items):
+                    return Site(server, actors)
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError("the projection did not catch up within 30 s")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    data_dir = tmp_path_factory.mktemp("supervision-history")
+    built = serve(parse_database_url(f"sqlite:///{data_dir / 'ledger.db'}"), data_dir)
+    try:
+        yield built
+    finally:
+        built.server.stop()
+
+
+@pytest.fixture
+def inspector(site: Site) -> Iterator[httpx.Client]:
+    with sign_in(site.url, site.actors["jw-op"]) as client:
+        yield client
+
+
+def entries(client: httpx.Client, code: str, **query: Any) -> dict[str, Any]:
+    got = client.get(f"/supervision/procurements/{code}", params={"format": "json", **query})
+    assert got.status_code == 200, got.text
+    body: dict[str, Any] = got.json()
+    return body
+
+
+def index_of(body: dict[str, Any], event: str) -> int:
+    return next(e["index"] for e in body["entries"] if e["event"] == event)
+
+
+def test_the_timeline_shows_sealed_values_to_the_inspector_only(
+    site: Site, inspector: httpx.Client
+) -> None:
+    body = entries(inspector, "p2")
+    events = [e["event"] for e in body["entries"]]
+    assert events[:5] == ["PlanFiled", "PlanApproved", "MethodApproved", "IntentionDisclosed",
+                          "TenderAnnounced"]  # fmt: skip
+    assert events.count("BidSubmitted") == 3 and "ComplaintFiled" in events
+    bid = next(e for e in body["entries"] if e["event"] == "BidSubmitted")
+    sealed = {s["path"]: s for s in bid["sealed"]}
+    assert sealed["price"]["value"] == SEALED_PRICE and not sealed["price"]["public"]
+    assert sealed["representative_id"]["value"] == IDENTITY
+    assert (
+        bid["actor"] == "kangtai-op" and bid["signature"] and bid["command"]["type"] == "SubmitBid"
+    )
+
+    page = inspector.get("/supervision/procurements/p2", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "¥888,888.00" in page.text and IDENTITY in page.text
+    assert "开标时公开；截至本页位置尚未公开" in page.text and "永不公开" in page.text
+    assert f'href="/log/entries/{bid["index"]}"' in page.text
+
+    # The public sees neither, on the page or in the log.
+    public = httpx.get(site.url + "/procurements/p2")
+    assert (
+        public.status_code == 200 and "888,888" not in public.text and IDENTITY not in public.text
+    )
+    leaf = httpx.get(f"{site.url}/log/entries/{bid['index']}").text
+    assert SEALED_PRICE not in leaf and IDENTITY not in leaf
+
+    # Every entry's inclusion proof checks against the signed checkpoint the view names.
+    stamp = body["computed_at"]
+    note = stamp["checkpoint"]["note"]
+    checkpoint = parse_checkpoint(note[: note.rfind("\n\n") + 1])
+    assert checkpoint.size == stamp["checkpoint"]["size"] >= stamp["log_size"]
+    for entry in body["entries"]:
+        verify_inclusion(
+            base64.b64decode(entry["leaf_hash"]), entry["index"], checkpoint.size,
+            [base64.b64decode(p) for p in entry["inclusion_proof"]], checkpoint.root,
+        )  # fmt: skip
+    assert page.headers["sunshine-checkpoint-size"] == str(checkpoint.size)
+    assert "计算依据" in page.text and stamp["checkpoint"]["root"] in page.text
+
+
+def test_a_price_opened_later_says_where_it_was_disclosed(inspector: httpx.Client) -> None:
+    body = entries(inspector, "p1")
+    opened = index_of(body, "BidsOpened")
+    prices = [s for e in body["entries"] for s in e["sealed"] if s["path"] == "price"]
+    assert len(prices) == 3 and all(s["disclosed_at"] == opened for s in prices)
+    # As of before the opening, the same price is shown to the inspector as not yet public.
+    before = entries(inspector, "p1", as_of=opened)
+    early = [s for e in before["entries"] for s in e["sealed"] if s["path"] == "price"]
+    assert {s["value"] for s in early} == {"1790000.00", "1720000.00", "1805000.00"}
+    assert all(s["disclosed_at"] is None for s in early)
+
+
+def test_the_state_as_of_a_size_before_the_award_differs_from_after(
+    inspector: httpx.Client,
+) -> None:
+    award = index_of(entries(inspector, "p1"), "AwardDecided")
+    before, after = entries(inspector, "p1", as_of=award), entries(inspector, "p1", as_of=award + 1)
+    assert before["state"]["stage"] == "evaluated" and before["state"]["winner"] is None
+    assert after["state"]["stage"] == "awarded" and after["state"]["winner"] == "xinda"
+    assert after["state"]["award_amount"] == "1720000.00"
+    assert [e["index"] for e in before["entries"]][-1] < award
+    assert before["computed_at"]["log_size"] == award
+    assert after["computed_at"]["log_size"] == award + 1
+
+    # SQLite integrates every command at once: the award has a checkpoint of its own.
+    signed = entries(inspector, "p1", checkpoint=award + 1)
+    assert (
+        signed["state"] == after["state"]
+        and signed["computed_at"]["checkpoint"]["size"] == award + 1
+    )
+    page = inspector.get(
+        f"/supervision/procurements/p1?as_of={award}", headers={"Accept": "text/html"}
+    )
+    assert f"截至日志前 <strong>{award}</strong> 条记录" in page.text and "已完成评审" in page.text
+
+
+def test_the_diff_names_what_changed_between_the_announcement_and_the_award(
+    inspector: httpx.Client,
+) -> None:
+    body = entries(inspector, "p1")
+    tender, award = index_of(body, "TenderAnnounced"), index_of(body, "AwardDecided")
+    got = inspector.get(
+        "/supervision/procurements/p1/diff",
+        params={"from": tender + 1, "to": award + 1, "format": "json"},
+    )
+    assert got.status_code == 200, got.text
+    diff = got.json()
+    assert [e["event"] for e in diff["entries"]] == [
+        "BidSubmitted", "BidSubmitted", "BidSubmitted", "BidsOpened", "EvaluationCompleted",
+        "AwardDecided",
+    ]  # fmt: skip
+    changed = {c["field"]: (c["before"], c["after"]) for c in diff["changes"]}
+    assert changed["采购进度"] == ("已发布采购公告", "已确定中标（成交）供应商")
+    assert changed["中标（成交）供应商"] == ("—", "河北信达信息技术有限公司")
+    assert changed["中标（成交）金额"] == ("—", "¥1,720,000.00")
+    assert "项目名称" not in changed and diff["computed_at"]["log_size"] == award + 1
+
+    page = inspector.get(
+        f"/supervision/procurements/p1/diff?from={tender + 1}&to={award + 1}",
+        headers={"Accept": "text/html"},
+    )
+    assert page.status_code == 200
+    for text in ("递交投标（响应）文件", "开标", "完成评审", "确定中标（成交）供应商", "采购进度"):
+        assert text in page.text
+
+
+def expected_status(due: date, today: date) -> str:
+    calendar = build_calendar(None)
+    if today > due:
+        return "overdue"
+    return "due_soon" if calendar.working_days_between(today, due) <= 2 else "on_time"
+
+
+def test_deadlines_of_open_challenges_and_complaints(inspector: httpx.Client) -> None:
+    body = inspector.get("/supervision/deadlines?format=json").json()
+    today = china_day(datetime.now(UTC))
+    assert body["today"] == today.isoformat()
+    items = {i["number"]: i for i in body["items"]}
+    assert set(items) == {"p2-ZY1", "p2-ZY2", "p2-ZY3", "p2-TS1"}  # ZY4 was answered
+    calendar = build_calendar(None)
+    for n in ("ZY1", "ZY2", "ZY3"):
+        item = items[f"p2-{n}"]
+        due = calendar.add_working_days(date.fromisoformat(FILED[n]), 7).due
+        assert item["due"] == due.isoformat() and item["kind"] == "challenge"
+        assert item["status"] == expected_status(due, today), item
+    assert items["p2-ZY1"]["status"] == "overdue"  # filed in early November, never answered
+    assert items["p2-ZY3"]["status"] in ("due_soon", "on_time", "overdue")
+    complaint = items["p2-TS1"]
+    assert complaint["kind"] == "complaint" and complaint["due"] > "2026-12-31"
+    assert complaint["provisional"] == (2027 not in calendar.known_years)
+
+    overdue = inspector.get("/supervision/deadlines?status=overdue&format=json").json()["items"]
+    assert overdue and all(i["status"] == "overdue" for i in overdue)
+    complaints = inspector.get("/supervision/deadlines?kind=complaint&format=json").json()["items"]
+    assert [i["number"] for i in complaints] == ["p2-TS1"]
+
+    page = inspector.get("/supervision/deadlines", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "已逾期" in page.text and "p2-ZY1" in page.text
+    assert "p2-ZY4" not in page.text and "计算依据" in page.text
+    if complaint["provisional"]:
+        assert "暂定" in page.text
+
+
+@pytest.mark.parametrize(
+    ("route", "status", "code"),
+    [
+        ("/supervision/procurements/p1?as_of=999999", 404, "beyond_log"),
+        ("/supervision/procurements/p1?as_of=-1", 400, "bad_request"),
+        ("/supervision/procurements/p1?as_of=abc", 400, "bad_request"),
+        ("/supervision/procurements/p1?as_of=0", 400, "bad_request"),
+        ("/supervision/procurements/p1?as_of=1e3", 400, "bad_request"),
+        ("/supervision/procurements/p1?as_of=" + "9" * 40, 400, "bad_request"),
+        ("/supervision/procurements/p1?as_of=%EF%BC%91", 400, "bad_request"),  # a full-width 1
+        ("/supervision/procurements/p1?as_of=3&as_of=4", 400, "bad_request"),
+        ("/supervision/procurements/p1?as_of=3&checkpoint=3", 400, "bad_request"),
+        ("/supervision/procurements/p1?checkpoint=1", 404, "no_checkpoint"),
+        ("/supervision/procurements/p1?checkpoint=999999", 404, "beyond_log"),
+        ("/supervision/procurements/p1?colour=red", 400, "unknown_parameter"),
+        ("/supervision/procurements/p1?format=xml", 400, "bad_request"),
+        ("/supervision/procurements/p1/diff?from=30&to=20", 400, "reversed_range"),
+        ("/supervision/procurements/p1/diff?from=20&to=20", 400, "reversed_range"),
+        ("/supervision/procurements/p1/diff?from=20", 400, "bad_request"),
+        ("/supervision/procurements/p1/diff?from=1&to=999999", 404, "beyond_log"),
+        ("/supervision/procurements/p1/diff?from=1&to=2&q=x", 400, "unknown_parameter"),
+        ("/supervision/procurements/p9", 404, "not_found"),
+        ("/supervision/procurements/%3Cscript%3Ealert(1)%3Cb%3E", 404, "not_found"),
+        ("/supervision/procurements?code=%3Cb%3E", 400, "bad_request"),
+        ("/supervision/deadlines?status=late", 400, "bad_request"),
+        ("/supervision/deadlines?kind=appeal", 400, "bad_request"),
+        ("/supervision/deadlines?date_from=2026-01-01", 400, "unknown_parameter"),
+        ("/supervision?x=1", 400, "unknown_parameter"),
+    ],
+)
+def test_bad_input_is_a_clear_4xx_without_data(
+    inspector: httpx.Client, route: str, status: int, code: str
+) -> None:
+    got = inspector.get(route)
+    assert got.status_code == status, got.text
+    assert got.json()["code"] == code and got.json()["message_zh"]
+    assert "清河县人民医院" not in got.text and SEALED_PRICE not in got.text
+    page = inspector.get(route, headers={"Accept": "text/html"})
+    assert page.status_code == status and 'lang="zh-CN"' in page.text
+    assert "<script>alert" not in page.text and "<b>" not in page.text.split("<main", 1)[1]
+
+
+def test_history_on_postgresql(pg_url: DatabaseURL, tmp_path: Path) -> None:
+    built = serve(pg_url, tmp_path)
+    try:
+        with sign_in(built.url, built.actors["jw-op"]) as client:
+            body = entries(client, "p1")
+            award = index_of(body, "AwardDecided")
+            assert entries(client, "p1", as_of=award)["state"]["winner"] is None
+            assert entries(client, "p1", as_of=award + 1)["state"]["winner"] == "xinda"
+            deadlines = client.get("/supervision/deadlines?format=json").json()["items"]
+            assert {i["number"] for i in deadlines} == {"p2-ZY1", "p2-ZY2", "p2-ZY3", "p2-TS1"}
+            assert orjson.loads(orjson.dumps(body))["computed_at"]["checkpoint"]["note"]
+    finally:
+        built.server.stop()
