@@ -1,0 +1,208 @@
+"""The flags an award raises, and the window flags: a group of plans or awards judged as a
+whole (splitting, a purchaser's single-source share, a supplier's share of its awards).
+
+A window flag is judged from running totals (``flag_counts``), so a new plan or award costs a
+few indexed reads whatever the size of the log. Its evidence is collected from the group's
+rows once, when it is first raised, and then grows one leaf at a time; when the group no
+longer meets the threshold (a plan rejected, more awards to others) the flag is withdrawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from projections import flag_rules as rules
+from projections.flag_config import FlagKind
+from projections.flag_store import add_count, count, flag_id
+
+if TYPE_CHECKING:
+    from projections.flags import Run
+
+K = FlagKind
+
+
+def _percent(value: object) -> str:
+    return f"{float(str(value)) * 100:.1f}%"
+
+
+# -- splitting 化整为零 ------------------------------------------------------------------------
+
+
+def splitting(run: Run, group: str) -> None:
+    """A plan joined (or, rejected, left) ``group``: judge the group again."""
+    row = run.row()
+    joined = row["plan_status"] != "rejected"
+    sign = 1 if joined else -1
+    pieces = add_count(run.cur, f"split_n|{group}", sign)
+    total = add_count(run.cur, f"split_fen|{group}", sign * int(row["budget_fen"]))
+    purchaser, category, period, item = group.split("|", 3)
+    threshold = run.config.threshold_fen(category) or 0
+    subject = f"{purchaser}:{category}:{period}:{_short(group)}"
+    fid = flag_id(K.SPLITTING, subject)
+    holds = pieces >= run.config.number("splitting", "min_pieces") and total >= threshold
+    if not holds:
+        run.w.withdraw(K.SPLITTING, subject)
+        return
+    if not joined:
+        run.w.remove_evidence(fid, int(row["plan_leaf"]))
+    evidence = [(int(row["plan_leaf"]), f"{row['code']}：预算{rules.wan(row['budget_fen'])}")]
+    if joined and not run.w.exists(fid):
+        members = run.cur.execute(
+            "SELECT code, plan_leaf, budget_fen FROM flag_procurements "
+            "WHERE split_group = ? AND plan_status != 'rejected' ORDER BY plan_leaf",
+            (group,),
+        ).fetchall()
+        evidence = [(int(leaf), f"{code}：预算{rules.wan(fen)}") for code, leaf, fen in members]
+    run.w.raise_flag(
+        K.SPLITTING, subject, procurement=None, purchaser=purchaser, leaf=run.index, on=run.on,
+        summary=f"{rules.period_label(period)}分{pieces}次采购“{item}”，合计{rules.wan(total)}，"
+        f"达到公开招标数额标准{rules.wan(threshold)}",
+        details={"item": item, "category": category, "period": period, "pieces": pieces,
+                 "total_fen": total, "threshold_fen": threshold},
+        evidence=evidence if joined else [],
+    )  # fmt: skip
+
+
+def _short(group: str) -> str:
+    """A short ASCII name of the group's item, for the flag's id."""
+    return hashlib.sha256(group.encode()).hexdigest()[:10]
+
+
+# -- single-source share 单一来源采购比例 --------------------------------------------------------
+
+
+def single_source(run: Run, purchaser: str, period: str) -> None:
+    """A plan of ``purchaser`` was filed (or rejected) in ``period``: judge its share."""
+    row = run.row()
+    sign = 1 if row["plan_status"] != "rejected" else -1
+    plans = add_count(run.cur, f"plans|{purchaser}|{period}", sign)
+    single = row["method"] == "single_source"
+    singles = add_count(run.cur, f"single|{purchaser}|{period}", sign if single else 0)
+    table = run.config.table("single_source_overuse")
+    ratio = rules.share(singles, plans)
+    subject = f"{purchaser}:{period}"
+    fid = flag_id(K.SINGLE_SOURCE_OVERUSE, subject)
+    if not (singles >= table["min_count"] and ratio > run.config.ratio(
+            "single_source_overuse", "max_share")):  # fmt: skip
+        run.w.withdraw(K.SINGLE_SOURCE_OVERUSE, subject)
+        return
+    evidence = []
+    if single and sign < 0:
+        run.w.remove_evidence(fid, int(row["plan_leaf"]))
+    elif single and run.w.exists(fid):
+        evidence = [(int(row["plan_leaf"]), f"单一来源采购计划 {row['code']}")]
+    elif not run.w.exists(fid):
+        found = run.cur.execute(
+            "SELECT code, plan_leaf FROM flag_procurements WHERE purchaser = ? AND "
+            "plan_period = ? AND method = 'single_source' AND plan_status != 'rejected' "
+            "ORDER BY plan_leaf",
+            (purchaser, period),
+        ).fetchall()
+        evidence = [(int(leaf), f"单一来源采购计划 {code}") for code, leaf in found]
+    run.w.raise_flag(
+        K.SINGLE_SOURCE_OVERUSE, subject, procurement=None, purchaser=purchaser,
+        leaf=run.index, on=run.on,
+        summary=f"{rules.period_label(period)}单一来源采购{singles}项，占采购计划{plans}项的{_percent(ratio)}",
+        details={"period": period, "single_source": singles, "plans": plans,
+                 "share": str(ratio), "max_share": table["max_share"]},
+        evidence=evidence,
+    )  # fmt: skip
+
+
+# -- repeated winner 同一供应商反复中标 ---------------------------------------------------------
+
+
+def repeated_winner(run: Run, purchaser: str, period: str) -> None:
+    """An award of ``purchaser`` in ``period``: judge its winner, and re-judge the suppliers
+    flagged already (their share fell)."""
+    row = run.row()
+    table = run.config.table("repeated_winner")
+    if row["method"] not in table["methods"]:
+        return
+    winner = row["winner"]
+    awards = add_count(run.cur, f"awards|{purchaser}|{period}", 1)
+    add_count(run.cur, f"wins|{purchaser}|{period}|{winner}", 1)
+    flagged = run.cur.execute(
+        "SELECT subject FROM flag_flags WHERE purchaser = ? AND kind = ? ORDER BY subject",
+        (purchaser, K.REPEATED_WINNER.value),
+    ).fetchall()
+    suppliers = {s.rsplit(":", 1)[1] for (s,) in flagged if s.startswith(f"{purchaser}:{period}:")}
+    for supplier in sorted(suppliers | {winner}):
+        _judge_winner(run, purchaser, period, supplier, awards)
+
+
+def _judge_winner(run: Run, purchaser: str, period: str, supplier: str, awards: int) -> None:
+    wins = count(run.cur, f"wins|{purchaser}|{period}|{supplier}")
+    ratio = rules.share(wins, awards)
+    subject = f"{purchaser}:{period}:{supplier}"
+    fid = flag_id(K.REPEATED_WINNER, subject)
+    min_share = run.config.ratio("repeated_winner", "min_share")
+    if wins < run.config.number("repeated_winner", "min_wins") or ratio < min_share:
+        run.w.withdraw(K.REPEATED_WINNER, subject)
+        return
+    evidence = []
+    if not run.w.exists(fid):
+        methods = sorted(run.config.methods("repeated_winner"))
+        marks = ", ".join("?" for _ in methods)
+        found = run.cur.execute(
+            "SELECT code, award_leaf FROM flag_procurements WHERE purchaser = ? AND "  # noqa: S608
+            f"award_period = ? AND winner = ? AND method IN ({marks}) ORDER BY award_leaf",
+            (purchaser, period, supplier, *methods),
+        ).fetchall()
+        evidence = [(int(leaf), f"{code}：确定{supplier}中标（成交）") for code, leaf in found]
+    elif supplier == run.row()["winner"]:
+        evidence = [run.me(f"{run.code}：确定{supplier}中标（成交）")]
+    run.w.raise_flag(
+        K.REPEATED_WINNER, subject, procurement=None, purchaser=purchaser, leaf=run.index,
+        on=run.on,
+        summary=f"{rules.period_label(period)}{run.name(supplier)}中标{wins}次，占该采购人{awards}次成交的{_percent(ratio)}",
+        details={"period": period, "supplier": supplier, "wins": wins, "awards": awards,
+                 "share": str(ratio), "min_share": str(min_share)},
+        evidence=evidence,
+    )  # fmt: skip
+
+
+# -- what an award shows ---------------------------------------------------------------------
+
+
+def award_rules(run: Run, winner: str, amount: int) -> None:
+    """Single bid, single valid bidder, fewer than three, all but the winner disqualified,
+    award close to budget, a non-open method never approved."""
+    row, config = run.row(), run.config
+    method, results = row["method"], row["results"]
+    bids = len(row["bids"])
+    valid = sorted(s for s, ok in results.items() if ok)
+    award = run.me(f"确定{run.name(winner)}中标（成交），金额{rules.wan(amount)}")
+    opened = run.leaf("opened_leaf", "开标报价")
+    evaluated = run.leaf("eval_leaf", "评审结果")
+    if method in config.methods("single_bid") and bids == 1:
+        run.flag(K.SINGLE_BID, "只收到一份投标（响应）文件即确定成交", {"bids": bids},
+                 [*opened, award])  # fmt: skip
+    if method in config.methods("single_bidder") and results and len(valid) == 1:
+        run.flag(K.SINGLE_BIDDER, f"经评审仅{run.name(valid[0])}一家有效，仍确定成交",
+                 {"bids": bids, "valid": valid}, [*evaluated, award])  # fmt: skip
+    least = config.number("fewer_than_three_bidders", "min_valid")
+    if method in config.methods("fewer_than_three_bidders") and results and len(valid) < least:
+        run.flag(K.FEWER_THAN_THREE_BIDDERS, f"有效投标人仅{len(valid)}家，仍确定中标",
+                 {"bids": bids, "valid": valid}, [*opened, *evaluated, award])  # fmt: skip
+    if bids >= config.number("all_but_winner_disqualified", "min_bids") and valid == [winner]:
+        run.flag(K.ALL_BUT_WINNER_DISQUALIFIED, f"{bids}家投标，除中标人外均被认定无效",
+                 {"bids": bids, "valid": valid}, [*opened, *evaluated, award])  # fmt: skip
+    if method in config.methods("award_close_to_budget"):
+        ratio = rules.close_to_budget(
+            amount, int(row["budget_fen"]), config.ratio("award_close_to_budget", "min_ratio")
+        )
+        if ratio is not None:
+            run.flag(
+                K.AWARD_CLOSE_TO_BUDGET,
+                f"成交金额{rules.wan(amount)}为预算{rules.wan(row['budget_fen'])}的"
+                f"{_percent(ratio)}",
+                {"ratio": str(ratio), "amount_fen": amount, "budget_fen": row["budget_fen"]},
+                [*run.leaf("plan_leaf", "采购计划：预算"), award],
+            )  # fmt: skip
+    if method != "open_tender" and row["method_leaf"] is None:
+        run.flag(
+            K.NON_OPEN_WITHOUT_RATIONALE, "非公开招标方式未经财政部门批准即确定成交",
+            {"method": method}, [*run.leaf("plan_leaf", "采购计划：采购方式及理由"), award],
+        )  # fmt: skip

@@ -1,0 +1,237 @@
+"""The red-flag rules themselves, pure: no I/O, no tables.
+
+``projections.flags`` feeds them what the log has said so far about a procurement or a
+purchaser and writes down what they answer. Each rule reads only facts a leaf carries
+(disclosed prices, evaluation results, findings), so anyone replaying the log gets the same
+flags under the same thresholds.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from ledger.domain.clock import WorkingCalendar
+from ledger.domain.money import Money, format_wan
+from projections.flag_config import FlagConfig, FlagKind
+
+K = FlagKind
+
+
+def fen(amount: str) -> int:
+    """A yuan string of the log (``"1234.50"``) in fen."""
+    return Money.parse(amount, "amount").fen
+
+
+def wan(amount_fen: int) -> str:
+    """Fen as 万元 with two decimals, for a summary."""
+    return format_wan(Money.from_fen(amount_fen))
+
+# -- findings the ledger attached -----------------------------------------------------------
+
+#: The flag a ledger finding belongs to; every other rule is a broken time limit or a
+#: missing notice (late_or_missing_notice). Bid-period limits are short submission periods.
+FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
+    "procure_first_file_later": K.PROCURE_FIRST_FILE_LATER,
+    "tender_documents_to_bid_deadline": K.SHORT_SUBMISSION_PERIOD,
+    "negotiation_documents_to_first_response": K.SHORT_SUBMISSION_PERIOD,
+    "consultation_documents_to_first_response": K.SHORT_SUBMISSION_PERIOD,
+    "substantive_correction_to_bid_deadline": K.SHORT_SUBMISSION_PERIOD,
+    "minimum_valid_bidders_open_tender": K.FEWER_THAN_THREE_BIDDERS,
+    "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,
+    "complaint_decided": K.COMPLAINT_OVERDUE,
+    "acted_while_suspended": K.IRREGULAR_PROCEDURE,
+}
+
+
+def finding_kind(rule: str) -> FlagKind:
+    return FINDING_KINDS.get(rule, K.LATE_OR_MISSING_NOTICE)
+
+
+# -- periods -------------------------------------------------------------------------------
+
+
+def period_key(day: date, period: str) -> str:
+    """``2026``, ``2026Q2`` or ``2026-05``: the period ``day`` falls in."""
+    if period == "year":
+        return f"{day.year}"
+    if period == "quarter":
+        return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def period_label(key: str) -> str:
+    """``2026`` → 2026年, ``2026Q2`` → 2026年第2季度, ``2026-05`` → 2026年5月."""
+    if "Q" in key:
+        year, quarter = key.split("Q")
+        return f"{year}年第{quarter}季度"
+    if "-" in key:
+        year, month = key.split("-")
+        return f"{year}年{int(month)}月"
+    return f"{key}年"
+
+
+# -- splitting ------------------------------------------------------------------------------
+
+_BRACKETS: Final = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+_BATCH: Final = re.compile(r"第?[0-9一二三四五六七八九十百]+[批期次包标段号]")
+_YEAR: Final = re.compile(r"(19|20)[0-9]{2}(年度?|—|-|~)?")
+_SPACE: Final = re.compile(r"\s+")
+
+
+def title_stem(title: str) -> str:
+    """What a title names once batch and year marks are gone: 教学用计算机采购项目（第二批）
+    and 2026年教学用计算机采购项目 第3包 are the same item."""
+    text = unicodedata.normalize("NFKC", title)
+    text = _BRACKETS.sub("", text)
+    text = _BATCH.sub("", text)
+    text = _YEAR.sub("", text)
+    return _SPACE.sub("", text).strip("-—_·")
+
+
+def split_group(config: FlagConfig, purchaser: str, category: str, title: str, day: date) -> str:
+    """The splitting group a plan belongs to: ``purchaser|category|period|item``."""
+    table = config.table("splitting")
+    item = title_stem(title) if table["group_by"] == "title" else category
+    return f"{purchaser}|{category}|{period_key(day, table['period'])}|{item}"
+
+
+# -- designated brand ------------------------------------------------------------------------
+
+_CLAUSE: Final = re.compile(r"[，。；;！!？?\n]|,(?!\d)")
+_BRAND_WORDS: Final = ("品牌", "牌子", "厂家", "厂商", "型号", "原厂授权")
+#: 品牌/型号 with its value: 型号为Atellica CH 930, 品牌：某某.
+_VALUE: Final = re.compile(r"(品牌|型号)\s*(?:为|是|:)\s*[A-Za-z0-9\u4e00-\u9fff][\w\s.-]{0,30}")
+
+
+@dataclass(frozen=True)
+class BrandMatch:
+    term: str  # the brand or wording that matched
+    snippet: str  # the clause it is in
+
+
+@functools.lru_cache(maxsize=8)
+def _brands(brands: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for the whole list: Chinese names as they are, Latin ones as whole words."""
+    parts = [
+        rf"(?<![A-Za-z]){re.escape(b)}(?![A-Za-z])" if b.isascii() else re.escape(b)
+        for b in brands
+    ]
+    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
+
+
+def brand_matches(text: str, config: FlagConfig) -> list[BrandMatch]:
+    """Clauses of ``text`` that name a brand or model, each once, in order.
+
+    A clause matches when it holds a listed brand (Latin names as whole words, any case),
+    or a binding word (须为, 指定 …) before 品牌/型号/厂家, or 品牌/型号 followed by a value
+    (型号为Atellica CH 930, 品牌：XX). A clause with a negation (不得指定品牌, 品牌不限)
+    does not match: it says the opposite."""
+    table = config.table("designated_brand")
+    found: list[BrandMatch] = []
+    for raw in _CLAUSE.split(unicodedata.normalize("NFKC", text)):
+        clause = raw.strip()
+        if not clause or any(n in clause for n in table["negations"]):
+            continue
+        term = _brand_in(clause, table["brands"]) or _binding(clause, table["binding_words"])
+        if term is not None:
+            found.append(BrandMatch(term, clause[:120]))
+    return found
+
+
+def _brand_in(clause: str, brands: Sequence[str]) -> str | None:
+    found = _brands(tuple(brands)).search(clause)
+    return None if found is None else found.group(0)
+
+
+def _binding(clause: str, words: Sequence[str]) -> str | None:
+    for word in words:
+        at = clause.find(word)
+        while at >= 0:
+            tail = clause[at + len(word) : at + len(word) + 12]
+            if any(b in tail for b in _BRAND_WORDS):
+                return word + tail[: max(tail.find(b) + len(b) for b in _BRAND_WORDS if b in tail)]
+            at = clause.find(word, at + 1)
+    value = _VALUE.search(clause)
+    if value is not None:
+        return value.group(0).strip()
+    return None
+
+
+# -- method rationale -------------------------------------------------------------------------
+
+_PUNCTUATION: Final = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def empty_rationale(rationale: str, config: FlagConfig) -> bool:
+    """A rationale that gives no reason: a placeholder, or too short to say anything."""
+    table = config.table("non_open_without_rationale")
+    text = unicodedata.normalize("NFKC", rationale).strip()
+    bare = _PUNCTUATION.sub("", text)
+    return text in table["placeholders"] or len(bare) < table["min_rationale_chars"]
+
+
+# -- submission period ------------------------------------------------------------------------
+
+
+def submission_shortfall(
+    config: FlagConfig, calendar: WorkingCalendar, method: str, announced: date, deadline: date
+) -> dict[str, Any] | None:
+    """How short the period from the announcement to the bid deadline was, if below the
+    method's threshold."""
+    period = config.submission_period(method)
+    if period is None:
+        return None
+    if period.unit == "working_days":
+        length = calendar.working_days_between(announced, deadline)
+    else:
+        length = (deadline - announced).days
+    if length >= period.limit:
+        return None
+    return {"length": length, "limit": period.limit, "unit": period.unit}
+
+
+# -- bids and evaluation -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bid:
+    supplier: str
+    fen: int | None  # None when the disclosed price is not an amount (never by the ledger)
+
+
+def identical_prices(bids: Iterable[Bid], min_equal: int) -> list[list[str]]:
+    """Groups of suppliers that bid exactly the same price, each sorted."""
+    by_price: dict[int, list[str]] = defaultdict(list)
+    for bid in bids:
+        if bid.fen is not None:
+            by_price[bid.fen].append(bid.supplier)
+    return [sorted(group) for _, group in sorted(by_price.items()) if len(group) >= min_equal]
+
+
+def lowest_disqualified(bids: Sequence[Bid], valid: Mapping[str, bool]) -> list[str]:
+    """The suppliers whose price was the lowest (ties all count) and whose bid was invalid."""
+    priced = [b for b in bids if b.fen is not None]
+    if not priced:
+        return []
+    lowest = min(b.fen for b in priced if b.fen is not None)
+    return sorted(b.supplier for b in priced if b.fen == lowest and valid.get(b.supplier) is False)
+
+
+def close_to_budget(award_fen: int, budget_fen: int, min_ratio: Decimal) -> Decimal | None:
+    """award / budget when it reaches ``min_ratio`` (to four places), else None."""
+    if budget_fen <= 0:
+        return None
+    ratio = Decimal(award_fen) / Decimal(budget_fen)
+    return ratio.quantize(Decimal("0.0001")) if ratio >= min_ratio else None
+
+
+def share(part: int, whole: int) -> Decimal:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else Decimal(0)
