@@ -1,0 +1,167 @@
+"""The statistics as CSV (the ``csv`` module) and Excel (openpyxl), each carrying its checkpoint.
+
+Amounts are exported twice: in fen as integers, which a spreadsheet sums exactly (a
+spreadsheet's numbers are binary floating point, which cannot hold 0.10 yuan exactly, but
+every integer up to 2^53 fen), and in yuan as text to the fen for reading. The savings rate
+is text too (``12.05%``), as computed from exact integers. The checkpoint — log size, signed
+checkpoint size, root and the signed note — sits atop the CSV as ``#`` lines and on a sheet
+of its own in the workbook, so the figures can be recomputed from the log and checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any, Final
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ledger.domain.money import Money
+from ledger.domain.vocabulary import Category, Method
+from projections.supervision.statistics import BREAKDOWNS, PARAMETERS, Report, Totals
+
+HEADER: Final = (
+    "分组", "键", "名称",
+    "合同项目数", "预算金额（分）", "合同金额（分）", "节约资金（分）",
+    "预算金额（元）", "合同金额（元）", "节约资金（元）", "资金节约率",
+    "计划项目数", "计划预算（分）", "废标数", "废标预算（分）", "终止数", "终止预算（分）",
+    "收到质疑", "办结质疑", "收到投诉", "办结投诉",
+)  # fmt: skip
+TOTAL_LABEL: Final = "总计"
+DEFINITIONS: Final = (
+    "合同金额、预算金额与节约资金按合同签订日期计入期间：预算金额为期间内签订合同的采购项目的预算之和，"
+    "节约资金＝预算金额－合同金额，资金节约率＝节约资金÷预算金额（由精确整数计算，四舍五入保留两位小数）。",
+    "计划、废标、终止按该行为发生日期计入期间；质疑、投诉按提出日期计为收到，按答复、决定或撤回日期计为办结。",
+    "各分组各行之和与总计逐项相等，精确到分。",
+)
+
+
+def _yuan(fen: int) -> str:
+    return str(Money.from_fen(fen))
+
+
+def safe(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (names are written by people)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def cells(group: str, key: str, label: str, t: Totals) -> list[Any]:
+    """One exported row: counts and fen as integers, yuan and the rate as text."""
+    return [
+        safe(group), safe(key), safe(label),
+        t.contracts, t.budget_fen, t.contract_fen, t.savings_fen,
+        _yuan(t.budget_fen), _yuan(t.contract_fen), _yuan(t.savings_fen), t.rate_text,
+        t.planned, t.planned_budget_fen, t.failed, t.failed_budget_fen,
+        t.terminated, t.terminated_budget_fen,
+        t.challenges_received, t.challenges_resolved,
+        t.complaints_received, t.complaints_resolved,
+    ]  # fmt: skip
+
+
+def rows(report: Report) -> Iterator[list[Any]]:
+    """The total row, then every breakdown's rows in page order."""
+    yield cells(TOTAL_LABEL, "", "合计", report.total)
+    for name, heading, _ in BREAKDOWNS:
+        for row in report.breakdowns[name]:
+            yield cells(heading, row.key, row.label, row.totals)
+
+
+def filter_lines(report: Report) -> list[tuple[str, str]]:
+    """What the figures were computed for, as (名称, 值) pairs in Chinese."""
+    f = report.filters
+    lines = [("统计期间", f"{f.date_from} 至 {f.date_to}")]
+    shown = {
+        "region": f.region,
+        "purchaser": f.purchaser
+        and f"{report.names.get(f.purchaser, f.purchaser)}（{f.purchaser}）",
+        "category": f.category and Category(f.category).label,
+        "method": f.method and Method(f.method).label,
+    }
+    lines += [(PARAMETERS[name], value) for name, value in shown.items() if value]
+    return lines
+
+
+def to_csv(report: Report) -> bytes:
+    """UTF-8 with a byte-order mark (so a spreadsheet reads the Chinese), ``#`` lines first."""
+    assert report.stamp is not None
+    out = io.StringIO()
+    out.write("# 阳光采购账本 政府采购统计\n")
+    for name, value in filter_lines(report):
+        out.write(f"# {name}：{value}\n".replace("\r", ""))
+    for line in report.stamp.comment_lines():
+        out.write(line.replace("\r", "") + "\n")
+    for line in DEFINITIONS:
+        out.write(f"# 口径：{line}\n")
+    out.write(f"# 核对：{'各分组合计与总计一致（精确到分）' if report.reconciled else '不一致'}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows(report))
+    return b"\xef\xbb\xbf" + out.getvalue().encode()
+
+
+#: Where the workbook's "计算依据" sheet keeps the checkpoint (a test reads these cells).
+STAMP_CELLS: Final = {
+    "log_size": "B1",
+    "checkpoint_size": "B2",
+    "root": "B3",
+    "origin": "B4",
+    "signed_at": "B5",
+    "note": "B6",
+}
+
+
+def to_xlsx(report: Report) -> bytes:
+    """A workbook: sheet 统计 (the table, total first) and sheet 计算依据 (the checkpoint)."""
+    stamp = report.stamp
+    assert stamp is not None
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "统计"
+    sheet.append(["阳光采购账本 政府采购统计"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for name, value in filter_lines(report):
+        sheet.append([name, safe(value)])
+    sheet.append(
+        [
+            "计算依据",
+            f"日志条目 0…{stamp.size - 1}，签名检查点 {stamp.checkpoint_size}，"
+            f"根哈希 {stamp.root}（详见“计算依据”工作表）",
+        ]
+    )
+    sheet.append(["核对", "各分组合计与总计一致（精确到分）" if report.reconciled else "不一致"])
+    sheet.append([])
+    sheet.append(list(HEADER))
+    header_row = sheet.max_row
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+    for row in rows(report):
+        sheet.append(row)
+    sheet.freeze_panes = f"D{header_row + 1}"
+    for column, width in (("A", 16), ("B", 14), ("C", 28)):
+        sheet.column_dimensions[column].width = width
+
+    basis = book.create_sheet("计算依据")
+    values: tuple[tuple[str, int | str], ...] = (
+        ("日志条目数", stamp.size),
+        ("签名检查点大小", stamp.checkpoint_size),
+        ("根哈希（base64）", stamp.root),
+        ("日志标识", stamp.origin),
+        ("签名时间", stamp.signed_at),
+        ("签名检查点全文", stamp.note),
+    )
+    for n, (label, figure) in enumerate(values, start=1):
+        basis.cell(row=n, column=1, value=label)
+        basis.cell(row=n, column=2, value=figure)
+    basis.cell(row=len(values) + 2, column=1, value="核验方法")
+    basis.cell(row=len(values) + 2, column=2, value=stamp.as_json()["how_to_check"])
+    for n, line in enumerate(DEFINITIONS, start=len(values) + 3):
+        basis.cell(row=n, column=1, value="口径")
+        basis.cell(row=n, column=2, value=line)
+    basis.column_dimensions["A"].width = 18
+    basis.column_dimensions["B"].width = 100
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
