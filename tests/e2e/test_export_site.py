@@ -21,6 +21,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,7 +225,9 @@ def rendered(ledger: Ledger, paths: list[str]) -> dict[str, str]:
         async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
             return {path: (await client.get(path)).text for path in paths}
 
-    return asyncio.run(get_all())
+    # Its own thread: playwright's sync API (the session's browser) keeps a loop running here.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, get_all()).result()
 
 
 def atom(response: httpx.Response) -> ET.Element:
