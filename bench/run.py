@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.common import RESULTS, ROOT
 
-BENCHMARKS = ("append", "integrator", "proofs", "verify", "demo")
+BENCHMARKS = ("append", "integrator", "proofs", "verify", "demo", "statistics", "flags", "pages")
 
 
 def _number(value: float | None, unit: str = "") -> str:
