@@ -65,7 +65,7 @@ class SQLiteDatabase:
         self.url = url
         self.path = url.path
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: dict[int, sqlite3.Connection] = {}  # by the ident of the thread using it
         self._lock = threading.Lock()
 
     def _conn(self) -> sqlite3.Connection:
@@ -78,7 +78,12 @@ class SQLiteDatabase:
             conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                # Threads come and go (thread pools retire them): close the connections of
+                # threads that ended, or a long-running process runs out of file descriptors.
+                alive = {thread.ident for thread in threading.enumerate()}
+                for ident in [i for i in self._all if i not in alive]:
+                    self._all.pop(ident).close()
+                self._all[threading.get_ident()] = conn
         return conn
 
     @contextmanager
@@ -108,7 +113,7 @@ class SQLiteDatabase:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
+            for conn in self._all.values():
                 conn.close()
             self._all.clear()
         self._local = threading.local()

@@ -508,3 +508,22 @@ def test_sqlite_insert_or_replace_cannot_overwrite_a_row(world: World, statement
         conn.close()
     assert state(world) == before
     assert [world.ledger.reader.entry(i) for i in range(world.ledger.reader.size())] == leaves
+
+
+def test_sqlite_connections_of_ended_threads_are_closed(tmp_path: Path) -> None:
+    """Threads come and go in a long-running process; their connections must not pile up."""
+    import threading
+
+    from ledger.store.sql import SQLiteDatabase
+    from ledger.store.url import parse_database_url
+
+    db = SQLiteDatabase(parse_database_url(f"sqlite:///{tmp_path / 'x.db'}"))
+    try:
+        for _ in range(50):
+            worker = threading.Thread(target=lambda: db.execute_script(["SELECT 1"]))
+            worker.start()
+            worker.join()
+        db.execute_script(["SELECT 1"])  # a new connection prunes the ended threads' ones
+        assert len(db._all) <= 2
+    finally:
+        db.close()
