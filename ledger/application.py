@@ -25,6 +25,7 @@ from ledger.canonical import b64encode
 from ledger.commands import (
     DEFAULT_MAX_AGE,
     DEFAULT_MAX_SKEW,
+    Command,
     Envelope,
     check_fresh,
     parse_envelope,
@@ -302,6 +303,20 @@ class Ledger:
             "value": entry.disclosure.value,
             "salt": entry.disclosure.salt_b64,
         }
+
+    def check_signed_request(self, body: bytes, kind: str) -> tuple[Command, Key]:
+        """A signed request of type ``kind`` that records nothing (an operator's request):
+        its key read afresh, signature and freshness checked. The caller authorises."""
+        envelope = parse_envelope(body)
+        command = envelope.command
+        if command.type != kind:
+            raise Invalid(f"this request must be a signed {kind}, not {command.type}")
+        key, public_key = self._valid_key(command.key, command.actor, fresh=True)
+        envelope.verify_with_key(public_key)
+        check_fresh(
+            command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
+        )
+        return command, key
 
     def genesis(self, body: bytes) -> Receipt:
         """Record the finance office, its administrator and the bootstrap key."""

@@ -1,1 +1,1 @@
-"""publisher"""
+"""Outbound delivery: plan, claim, push, retry, receipt (see publisher/README.md)."""

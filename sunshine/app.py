@@ -16,11 +16,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.http import commands, log
+from projections.flag_config import load_flag_config
+from projections.flags import FlagsProjection
 from projections.public import PublicProjection
 from projections.runner import Projector
+from projections.statistics import StatisticsProjection
+from projections.supervision import supervision
+from projections.supervision.flags_routes import flags_routes
+from projections.supervision.statistics_routes import statistics_routes
 from projections.web.challenges import challenges
 from projections.web.pages import pages
 from projections.web.render import STATIC
+from publisher.admin import admin as publisher_admin
 from sunshine.settings import Settings
 
 logger = logging.getLogger("sunshine")
@@ -55,7 +62,14 @@ class BackgroundIntegrator:
 
 def projector_for(ledger: Ledger) -> Projector:
     """Every projection the service reads, following the ledger's log."""
-    return Projector(ledger.db, [PublicProjection(ledger.config.database.is_sqlite)])
+    return Projector(
+        ledger.db,
+        [
+            PublicProjection(ledger.config.database.is_sqlite),
+            StatisticsProjection(),
+            FlagsProjection(ledger.statutes, load_flag_config(Settings().flags)),
+        ],
+    )
 
 
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
@@ -93,6 +107,10 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.include_router(log)
     app.include_router(pages)
     app.include_router(challenges)
+    app.include_router(publisher_admin)
+    app.include_router(supervision)
+    app.include_router(statistics_routes)
+    app.include_router(flags_routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(LedgerError)

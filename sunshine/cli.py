@@ -231,6 +231,142 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_site(args: argparse.Namespace) -> int:
+    import time
+
+    from sunshine.export_site import ExportError, export_site
+
+    shown = {"stage": ""}
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        # A line per stage, redrawn at most five times a second.
+        if stage != shown["stage"] and shown["stage"]:
+            print(file=sys.stderr)
+        elif done < total and time.monotonic() - last[0] < 0.2:
+            return
+        shown["stage"], last[0] = stage, time.monotonic()
+        print(f"\r{stage}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    try:
+        summary = export_site(
+            _settings(args),
+            Path(args.dir),
+            base_url=args.base_url,
+            ledger_url=args.ledger_url,
+            progress=progress,
+        )
+    except ExportError as exc:
+        print(f"\nsunshine: {exc}" if shown["stage"] else f"sunshine: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nsunshine: interrupted; run again to complete {args.dir}", file=sys.stderr)
+        return 130
+    if shown["stage"]:
+        print(file=sys.stderr)
+    print(
+        f"exported {summary.notices:,} notices ({summary.new_notices:,} new) to {args.dir}, "
+        f"complete to log position {summary.position:,}: {len(summary.written):,} files "
+        f"written, {summary.unchanged:,} unchanged"
+    )
+    for url in summary.unknown_links:
+        print(f"warning: no static page for the link {url}", file=sys.stderr)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    import dataclasses
+    import signal
+
+    from ledger import signing
+    from ledger.application import Ledger
+    from publisher.config import load_destinations
+    from publisher.metrics import WorkerMetrics, registry_for
+    from publisher.operations import report, serve_metrics
+    from publisher.worker import Publisher
+    from sunshine.app import BackgroundIntegrator
+
+    settings = _settings(args)
+    destinations = args.destinations or settings.publisher_destinations
+    key_file = args.key or settings.publisher_key
+    if destinations is None or key_file is None:
+        print(
+            "sunshine: publish needs --destinations FILE and --key FILE "
+            "(or SUNSHINE_PUBLISHER_DESTINATIONS and SUNSHINE_PUBLISHER_KEY)",
+            file=sys.stderr,
+        )
+        return 2
+    config = load_destinations(Path(destinations))  # refuses a malformed file, naming the line
+    key = signing.read_key(Path(key_file))
+    # Receipts need not wait for their leaves: the planner and verifiers read them later.
+    ledger = Ledger(dataclasses.replace(settings.ledger_config(), leaf_wait_seconds=0.0))
+    integrator = None
+    try:
+        metrics = WorkerMetrics()
+        publisher = Publisher(ledger, config, key, workers=args.workers, metrics=metrics)
+        publisher.setup()
+        if args.metrics_port:
+            registry = registry_for(publisher.store, metrics)
+            serve_metrics(registry, args.metrics_host, args.metrics_port)
+        if not ledger.inline_integration:
+            integrator = BackgroundIntegrator(ledger)
+            integrator.start()
+        names = ", ".join(d.name for d in config.destinations)
+        print(f"publishing to {names} with {args.workers} workers", flush=True)
+        if args.once:
+            try:
+                publisher.drain()
+            except KeyboardInterrupt:
+                return 130  # the leases run out; the next run carries on
+            print(report(publisher.store, []))
+        else:
+            signal.signal(signal.SIGTERM, lambda *_: publisher.request_stop())
+            publisher.start()
+            try:
+                publisher.wait()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                publisher.stop()
+    finally:
+        if integrator is not None:
+            integrator.stop()
+            ledger.integrator.integrate()  # the last receipts become leaves before we go
+        ledger.close()
+    return 0
+
+
+def cmd_deliveries(args: argparse.Namespace) -> int:
+    from ledger.store.sql import open_database
+    from ledger.store.url import parse_database_url
+    from publisher.operations import report
+    from publisher.store import JobStore
+
+    db = open_database(parse_database_url(_settings(args).resolved_database_url()))
+    try:
+        store = JobStore(db)
+        store.create()
+        if args.enable:
+            if not store.enable(args.enable):
+                print(f"sunshine: no destination named {args.enable!r}", file=sys.stderr)
+                return 2
+            print(f"{args.enable} enabled: its jobs are due again")
+        if args.requeue:
+            requeued = store.requeue(args.notice, args.destination)
+            print(f"requeued {len(requeued)} dead job(s)")
+            for notice, destination in requeued:
+                print(f"  notice {notice} to {destination}")
+            return 0
+        jobs = store.jobs(args.state, args.destination, args.notice, args.limit)
+        if args.json:
+            print(json.dumps([j.as_json() for j in jobs], ensure_ascii=False, indent=2))
+        else:
+            print(report(store, jobs))
+    finally:
+        db.close()
+    return 0
+
+
 DEMO_MARKER = ".sunshine-demo"
 
 
@@ -374,6 +510,58 @@ def build_parser() -> argparse.ArgumentParser:
     db_options(p)
     p.add_argument("--follow", action="store_true", help="keep integrating until stopped")
     p.set_defaults(func=cmd_integrate)
+
+    p = sub.add_parser(
+        "export-site",
+        help="write the public pages, JSON with proof bundles and Atom feeds as static files",
+        description="Write every public announcement as static HTML and JSON (with its proof "
+        "bundle), the lists, procurement pages and Atom feeds per type into DIR, for any web "
+        "server to serve at a site's root. Run it again to add what is new: only changed "
+        "files are written, each atomically. Search, filters other than the type, the "
+        "challenge lookup and the API docs need the live service (--ledger-url).",
+    )
+    db_options(p)
+    p.add_argument("dir", help="the export directory: new, empty, or an earlier export")
+    p.add_argument(
+        "--base-url",
+        help="where DIR will be served, e.g. https://example.org (absolute links in the feeds)",
+    )
+    p.add_argument(
+        "--ledger-url",
+        help="the live service: search, filters, challenge lookup and API docs link there",
+    )
+    p.set_defaults(func=cmd_export_site)
+
+    p = sub.add_parser("publish", help="push every notice to the configured websites")
+    db_options(p)
+    p.add_argument(
+        "--destinations", help="destinations TOML file (default: $SUNSHINE_PUBLISHER_DESTINATIONS)"
+    )
+    p.add_argument(
+        "--key", help="the publishing service's Ed25519 key file (default: $SUNSHINE_PUBLISHER_KEY)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=4, help="deliveries at once (default 4; 0: plan only)"
+    )
+    p.add_argument("--once", action="store_true", help="deliver what the log holds, then exit")
+    p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    p.add_argument("--metrics-host", default="127.0.0.1")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("deliveries", help="delivery jobs by state; requeue dead ones")
+    db_options(p)
+    p.add_argument(
+        "--state", choices=("pending", "leased", "delivered", "failed", "done", "dead")
+    )
+    p.add_argument("--destination")
+    p.add_argument("--notice", type=int, help="a notice's log index")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true", help="the jobs as JSON")
+    p.add_argument(
+        "--requeue", action="store_true", help="dead jobs (of --destination, --notice) due again"
+    )
+    p.add_argument("--enable", metavar="NAME", help="enable a destination disabled by 410 Gone")
+    p.set_defaults(func=cmd_deliveries)
     return parser
 
 

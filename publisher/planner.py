@@ -1,0 +1,99 @@
+"""Planning: a follower of the log makes one delivery job per (notice, destination).
+
+The planner is a ``Consumer`` of ``ledger.log.follower``: the jobs a batch of leaves plans
+are inserted in the same transaction as the planner's position, so a crash or restart
+neither skips a notice nor plans one twice (the (notice, destination) key makes planning
+idempotent besides). A NoticeDelivered leaf marks its job done, so the jobs can be rebuilt
+from the log alone without sending a delivered notice again.
+
+A destination added to the configuration later gets every earlier notice too (backfill),
+planned under the planner's own lock so that no batch slips between.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import orjson
+
+from ledger.log.follower import Entry, _lock
+from ledger.log.reader import LogReader
+from ledger.records import NOTICE_EVENTS
+from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
+from publisher.config import PublisherConfig
+from publisher.payloads import leaf_hash
+from publisher.schema import SCHEMA, mark_done_by_receipt, notify, plan_job
+from publisher.webhooks import webhook_id
+
+BACKFILL_BATCH = 1000
+
+
+def is_notice(entry: dict[str, Any]) -> bool:
+    data = entry.get("data")
+    return (
+        entry.get("type") in NOTICE_EVENTS
+        and isinstance(data, dict)
+        and bool(data.get("announcement"))
+    )
+
+
+class Planner:
+    """The Consumer that plans delivery jobs (its position is kept as ``publisher``)."""
+
+    name = "publisher"
+    version = 1
+
+    def __init__(self, config: PublisherConfig, sqlite: bool):
+        self.config = config
+        self.sqlite = sqlite
+
+    def create(self, sqlite: bool) -> Sequence[str]:
+        return SCHEMA
+
+    def drop(self) -> Sequence[str]:
+        # Jobs hold what was sent and what the ledger was told: a new planner version
+        # replans from the log (idempotently) but never forgets them.
+        return []
+
+    def tables(self) -> Sequence[str]:
+        return ("publisher_jobs",)
+
+    def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
+        if is_notice(entry):
+            data = entry["data"]
+            now = time.time()
+            planned = False
+            for d in self.config.destinations:
+                if d.wants(data["announcement"], str(data.get("region", ""))):
+                    msg_id = webhook_id(index, leaf_hash(leaf), d.name)
+                    plan_job(cur, index, d.name, data["procurement"], data["announcement"],
+                             msg_id, now)  # fmt: skip
+                    planned = True
+            if planned:
+                notify(cur, self.sqlite)
+        elif entry.get("type") == "NoticeDelivered":
+            data = entry["data"]
+            mark_done_by_receipt(cur, int(data["notice"]), str(data["destination"]))
+
+
+def backfill(db: SQLiteDatabase | PostgresDatabase, planner: Planner, names: Sequence[str]) -> int:
+    """Plan the notices the planner passed before destinations ``names`` were configured.
+
+    Runs under the planner's lock, so its position cannot move meanwhile. The leaves read."""
+    wanted = tuple(d for d in planner.config.destinations if d.name in names)
+    if not wanted:
+        return 0
+    only = Planner(replace(planner.config, destinations=wanted), planner.sqlite)
+    with db.write(_lock(planner.name)) as cur:
+        row = cur.execute(
+            "SELECT position FROM projection_positions WHERE name = ?", (planner.name,)
+        ).fetchone()
+        position = 0 if row is None else int(row[0])
+        for start in range(0, position, BACKFILL_BATCH):
+            count = min(BACKFILL_BATCH, position - start)
+            for offset, leaf in enumerate(LogReader.entries_in(cur, start, count)):
+                only.apply(cur, start + offset, orjson.loads(leaf), leaf)
+    return position

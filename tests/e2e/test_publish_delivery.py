@@ -1,0 +1,101 @@
+"""Every notice reaches every website it is meant for, signed, once, with one receipt each."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import orjson
+from test_publish_site import (
+    SECRET,
+    Answer,
+    FakeSite,
+    config,
+    county_with_notices,
+    receipts_of,
+)
+
+from publisher.store import JobStore
+from publisher.worker import Publisher
+
+
+def run(world: Any, cfg: Any, key: Any, workers: int = 4) -> Publisher:
+    publisher = Publisher(world.ledger, cfg, key, workers=workers, seed=1)
+    publisher.setup()
+    publisher.drain(timeout=60)
+    return publisher
+
+
+def test_every_notice_arrives_signed_and_once_with_one_receipt(world: Any) -> None:
+    _, actor, notices = county_with_notices(world, procurements=3)
+    key = actor.key
+    with FakeSite(key.public_key(), SECRET) as hebei, FakeSite(key.public_key()) as portal:
+        cfg = config(
+            {"name": "ccgp-hebei", "url": hebei.url, "required": True, "secret": SECRET},
+            {
+                "name": "county-portal",
+                "url": portal.url,
+                "format": "ocds",
+                "announcements": ["tender"],
+            },
+        )
+        run(world, cfg, key)
+        # Every notice to the province's site, the tenders only to the county portal.
+        assert sorted(s.json["data"]["notice"] for s in hebei.seen) == notices
+        tenders = [
+            n
+            for n in notices
+            if orjson.loads(world.ledger.reader.entry(n))["data"]["announcement"] == "tender"
+        ]
+        assert (
+            sorted(int(s.json["releases"][0]["id"].split("-")[-1]) for s in portal.seen) == tenders
+        )
+        assert all(s.v1a and s.v1 for s in hebei.seen)
+        assert all(s.v1a and s.v1 is None for s in portal.seen)
+        assert len(set(hebei.ids())) == len(hebei.seen) == len(notices)
+    receipts = receipts_of(world)
+    pairs = sorted((r["notice"], r["destination"]) for r in receipts)
+    assert pairs == sorted(
+        [(n, "ccgp-hebei") for n in notices] + [(n, "county-portal") for n in tenders]
+    )
+    digest = base64.b64encode(hashlib.sha256(b'{"received": true}').digest()).decode()
+    assert {(r["status"], r["response_digest"], r["attempts"]) for r in receipts} == {
+        (200, digest, 1)
+    }
+    assert {r["required"] for r in receipts if r["destination"] == "ccgp-hebei"} == {True}
+    store = JobStore(world.ledger.db)
+    assert {s for (_, s) in store.counts()} == {"done"}
+
+
+def test_the_notice_body_carries_the_leaf_and_its_hash(world: Any) -> None:
+    _, actor, notices = county_with_notices(world, procurements=1)
+    with FakeSite(actor.key.public_key()) as site:
+        run(world, config({"name": "ccgp-hebei", "url": site.url}), actor.key)
+        first = min(site.seen, key=lambda s: s.json["data"]["notice"])
+    body = first.json
+    leaf = world.ledger.reader.entry(notices[0])
+    assert base64.b64decode(body["data"]["leaf"]) == leaf
+    assert (
+        body["data"]["leaf_hash"]
+        == base64.b64encode(hashlib.sha256(b"\x00" + leaf).digest()).decode()
+    )
+    assert body["type"] == "notice.intention" and body["data"]["announcement_zh"] == "采购意向公开"
+    assert first.webhook_id.startswith(f"msg_{notices[0]}_")
+
+
+def test_a_retry_carries_the_same_webhook_id_and_body(world: Any) -> None:
+    _, actor, notices = county_with_notices(world, procurements=1)
+    answers = iter([Answer(500), Answer(500)])
+
+    def script(n: int, msg_id: str) -> Answer:
+        return next(answers, Answer())
+
+    with FakeSite(actor.key.public_key(), script=script) as site:
+        run(world, config({"name": "ccgp-hebei", "url": site.url}), actor.key, workers=1)
+        by_id: dict[str, set[bytes]] = {}
+        for seen in site.seen:
+            by_id.setdefault(seen.webhook_id, set()).add(seen.body)
+    assert len(by_id) == len(notices) and all(len(b) == 1 for b in by_id.values())
+    # Two failures among two notices: four attempts in all, each receipt counting its own.
+    assert sum(r["attempts"] for r in receipts_of(world)) == 4 == len(site.seen)
