@@ -137,6 +137,7 @@ class DemoBuilder:
         self.ledger = ledger
         self.keys_dir = keys_dir
         self.copies = copies  # > 1 only for the 10× benchmark
+        self.lookup_codes: list[tuple[str, str, str]] = []  # (supplier actor, number, code)
         self.admin = demo_key(ADMIN)
         self.keys = {ADMIN: self.admin}  # each actor's current key
         self.counts = {"organisations": 0, "actors": 0, "keys": 0}
@@ -152,12 +153,21 @@ class DemoBuilder:
         key = self.keys[actor]
         command = signing.new_command(kind, payload, actor=actor, key=key, procurement=procurement)
         body = signing.sign(command, key, sealed)
-        self.ledger.submit(json.dumps(body, ensure_ascii=False).encode())
+        receipt = self.ledger.submit(json.dumps(body, ensure_ascii=False).encode())
+        if receipt.lookup is not None:  # a filed challenge: keep its lookup code for the reader
+            self.lookup_codes.append((actor, receipt.lookup["challenge"], receipt.lookup["code"]))
 
     def _save_key(self, name: str, key: Ed25519PrivateKey) -> None:
         path = self.keys_dir / f"{name}.pem"
         if not path.exists():
             signing.write_key(path, key)
+
+    def _save_lookup_codes(self) -> None:
+        """The codes each supplier received when filing, so a reader can try the lookup."""
+        lines = ["# 质疑查询码：供应商提交质疑时收到的查询码（演示数据，公开）", ""]
+        lines += [f"{number}\t{code}\t{actor}" for actor, number, code in self.lookup_codes]
+        path = self.keys_dir.parent / "challenge-lookup-codes.txt"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def build(self) -> DemoSummary:
         today = china_day(datetime.now(UTC))
@@ -226,6 +236,7 @@ class DemoBuilder:
         steps = year.plan(self.copies)
         for step in steps:
             self._submit(step.kind, step.payload, step.actor, step.procurement, step.sealed)
+        self._save_lookup_codes()
         return DemoSummary(
             size=self.ledger.integrator.integrate(),
             procurements=len(year.codes),

@@ -66,6 +66,17 @@ def test_demo_serves_the_ledger_it_built(tmp_path: Path) -> None:
         verified = sunshine("verify", "--url", base, data_dir=tmp_path)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert f"OK: {checkpoint.size + 1} entries" in verified.stdout
+        # A newcomer looks up a demo challenge with the code its supplier received.
+        codes = (data / "challenge-lookup-codes.txt").read_text(encoding="utf-8").splitlines()
+        number, code, _supplier = next(line for line in codes if "-ZY" in line).split("\t")
+        deadline = time.monotonic() + 30
+        while True:  # the projection catches up in the background
+            found = httpx.post(base + "/challenges/lookup", data={"number": number, "code": code})
+            if found.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert found.status_code == 200, found.text[:300]
+        assert number in found.text and "答复期限" in found.text
     finally:
         process.terminate()
         process.wait(timeout=10)
