@@ -56,7 +56,7 @@ def setup_ledger(url: DatabaseURL, data_dir: Path) -> tuple[Ledger, World, Path]
 def run_and_kill(url: DatabaseURL, data_dir: Path, key_file: Path, inline: bool,
                  at_least: int = 40, seconds: float = 1.0, prefix: str = "crash") -> int:
     """Start the writer, SIGKILL it once it has done `at_least` commands and run for
-    `seconds`; return the last count it printed."""
+    `seconds`; return the last count it printed before it died."""
     process = subprocess.Popen(
         [sys.executable, "-c", WRITER, _url(url), str(data_dir), str(key_file),
          "1" if inline else "0", prefix],
@@ -76,6 +76,11 @@ def run_and_kill(url: DatabaseURL, data_dir: Path, key_file: Path, inline: bool,
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
+    # The writer went on committing while we decided to kill it: what it printed before it
+    # died is still in the pipe, and the last of it is how far it surely got.
+    for line in process.stdout:
+        if line.endswith("\n"):  # a whole line: the print finished before the kill
+            count = int(line)
     assert process.returncode == -signal.SIGKILL
     assert count >= at_least, process.stderr.read() if process.stderr else ""
     return count
