@@ -156,6 +156,27 @@ def _load(ctx: Context, notice: Notice, destination: str) -> Delivery | None:
     return ctx.view.delivery(notice.index, destination)
 
 
+def _append(
+    ctx: Context,
+    delivery: Delivery | None,
+    notice: Notice,
+    destination: str,
+    data: dict[str, Any],
+    delivered: bool,
+) -> list[Aggregate]:
+    """The event on the (notice, destination) stream: its first, or one more."""
+    if delivery is None:
+        first = Delivery.DeliveredFirst if delivered else Delivery.FailedFirst
+        created = Delivery._create(
+            first, id=delivery_stream(notice.index, destination), **ctx.signed.fields(data)
+        )
+        return [created]
+    delivery.trigger_event(
+        Delivery.Delivered if delivered else Delivery.Failed, **ctx.signed.fields(data)
+    )
+    return [delivery]
+
+
 def record_delivery(ctx: Context) -> list[Aggregate]:
     """RecordDelivery: a website accepted the notice (2xx)."""
     _publisher(ctx, "record_delivery")
@@ -188,21 +209,12 @@ def record_delivery(ctx: Context) -> list[Aggregate]:
         "findings": _late(ctx, notice, on, required),
     }
     delivery = _load(ctx, notice, destination)
-    if delivery is None:
-        return [
-            Delivery._create(
-                Delivery.DeliveredFirst,
-                id=delivery_stream(notice.index, destination),
-                **ctx.signed.fields(data),
-            )
-        ]
-    if delivery.delivered:
+    if delivery is not None and delivery.delivered:
         raise Conflict(
             f"notice {notice.index} was already recorded as delivered to {destination}",
             code="exists",
         )
-    delivery.trigger_event(Delivery.Delivered, **ctx.signed.fields(data))
-    return [delivery]
+    return _append(ctx, delivery, notice, destination, data, delivered=True)
 
 
 def record_delivery_failure(ctx: Context) -> list[Aggregate]:
@@ -232,18 +244,9 @@ def record_delivery_failure(ctx: Context) -> list[Aggregate]:
         "findings": _missing(ctx, notice, required),
     }
     delivery = _load(ctx, notice, destination)
-    if delivery is None:
-        return [
-            Delivery._create(
-                Delivery.FailedFirst,
-                id=delivery_stream(notice.index, destination),
-                **ctx.signed.fields(data),
-            )
-        ]
-    if delivery.delivered:
+    if delivery is not None and delivery.delivered:
         raise Conflict(f"notice {notice.index} was already delivered to {destination}")
-    delivery.trigger_event(Delivery.Failed, **ctx.signed.fields(data))
-    return [delivery]
+    return _append(ctx, delivery, notice, destination, data, delivered=False)
 
 
 def _is_digest(value: object) -> bool:
