@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/sunshine demo --port 8000
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check ledger projections publisher sunshine tests bench

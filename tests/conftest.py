@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -253,3 +254,41 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+# -- the demo year, built once per session and copied to each module that needs it ----------
+
+
+@dataclass(frozen=True)
+class DemoLedger:
+    """A copy of the demo year's ledger: its data directory (ledger.db, log key, demo keys)."""
+
+    data: Path
+    url: DatabaseURL
+    summary: Any  # sunshine.demo.DemoSummary
+    seconds: float  # how long building the year took (the template's build)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoLedger:
+    """The demo year, built once (about 6 s); modules take copies with ``copy_demo``."""
+    from sunshine.demo import DemoBuilder
+
+    data = tmp_path_factory.mktemp("demo-template")
+    url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
+    ledger = Ledger(make_config(url, data, inline_integration=True))
+    try:
+        started = time.perf_counter()
+        summary = DemoBuilder(ledger, data / "demo-keys").build()
+        seconds = time.perf_counter() - started
+    finally:
+        ledger.close()  # checkpoints the WAL: the file alone is the whole ledger
+    (data / ".sunshine-demo").write_text("made by `sunshine demo`\n", encoding="utf-8")
+    return DemoLedger(data, url, summary, seconds)
+
+
+def copy_demo(template: DemoLedger, data: Path) -> DemoLedger:
+    """A private copy of the demo ledger in ``data``, free to append to."""
+    shutil.copytree(template.data, data, dirs_exist_ok=True)
+    url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
+    return DemoLedger(data, url, template.summary, template.seconds)

@@ -8,9 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,14 +17,14 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import ROOT, make_config, sunshine
+from conftest import ROOT, DemoLedger, copy_demo, make_config, sunshine
 
 from ledger.application import Ledger
 from ledger.domain.calendars import build_calendar
 from ledger.domain.vocabulary import Category, Method
-from ledger.store.url import DatabaseURL, parse_database_url
+from ledger.store.url import DatabaseURL
 from sunshine import demo_catalogue as cat
-from sunshine.demo import ADMIN, ORGANISATIONS, DemoBuilder, DemoSummary
+from sunshine.demo import ADMIN, ORGANISATIONS, DemoSummary
 from sunshine.demo_year import END, TWISTS, DemoYear, Twist
 
 T = Twist
@@ -71,15 +69,11 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    data = tmp_path_factory.mktemp("demo")
-    url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
-    ledger = Ledger(make_config(url, data, inline_integration=True))
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger) -> Demo:
+    copy = copy_demo(demo_template, tmp_path_factory.mktemp("demo"))
+    ledger = Ledger(make_config(copy.url, copy.data, inline_integration=True))
     try:
-        started = time.perf_counter()
-        summary = DemoBuilder(ledger, data / "demo-keys").build()
-        seconds = time.perf_counter() - started
-        size = summary.size
+        size = copy.summary.size
         leaves = [
             orjson.loads(entry)
             for start in range(0, size, 1000)
@@ -87,7 +81,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         ]
     finally:
         ledger.close()
-    yield Demo(data, url, summary, seconds, leaves)
+    return Demo(copy.data, copy.url, copy.summary, copy.seconds, leaves)
 
 
 @pytest.fixture(scope="module")

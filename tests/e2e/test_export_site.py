@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import orjson
 import pytest
-from conftest import ROOT, World, free_port, genesis, make_config, sunshine
+from conftest import ROOT, DemoLedger, World, copy_demo, free_port, genesis, make_config, sunshine
 from procurement_world import County
 
 from ledger import signing
@@ -40,7 +40,6 @@ from ledger.domain.sealed import Disclosure
 from ledger.log.merkle import leaf_hash, verify_inclusion
 from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 from ledger.store.url import DatabaseURL, parse_database_url
-from sunshine.demo import DemoBuilder
 from sunshine.export_files import LOCK, STATE, TEMP
 from sunshine.export_links import Rewriter, static_url
 
@@ -514,15 +513,11 @@ def test_links_map_to_static_paths() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DatabaseURL]:
-    data = tmp_path_factory.mktemp("demo")
-    url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
-    ledger = Ledger(make_config(url, data, inline_integration=True))
-    try:
-        DemoBuilder(ledger, data / "demo-keys").build()
-    finally:
-        ledger.close()
-    return data, url
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger
+) -> tuple[Path, DatabaseURL]:
+    copy = copy_demo(demo_template, tmp_path_factory.mktemp("demo"))
+    return copy.data, copy.url
 
 
 def test_a_killed_export_is_completed_by_the_next_run(

@@ -16,17 +16,16 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, Server, make_config, start_server
+from conftest import Actor, DemoLedger, Server, copy_demo, start_server
 from supervision_client import sign_in
 
 from ledger import signing
-from ledger.application import Ledger
 from ledger.log.merkle import verify_inclusion
 from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 from ledger.store.sql import SQLiteDatabase
-from ledger.store.url import DatabaseURL, parse_database_url
+from ledger.store.url import DatabaseURL
 from projections import flag_queries as q
-from sunshine.demo import ADMIN, ORGANISATIONS, DemoBuilder
+from sunshine.demo import ADMIN, ORGANISATIONS
 from sunshine.demo_year import END, DemoYear, Twist
 
 T = Twist
@@ -86,15 +85,11 @@ def demo_actor(keys: Path, code: str, organisation: str, role: str) -> Actor:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    data = tmp_path_factory.mktemp("flags-demo")
-    url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
-    ledger = Ledger(make_config(url, data, inline_integration=True))
-    try:
-        DemoBuilder(ledger, data / "demo-keys").build()
-        size = ledger.reader.size()
-    finally:
-        ledger.close()
+def site(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger
+) -> Iterator[Site]:
+    copy = copy_demo(demo_template, tmp_path_factory.mktemp("flags-demo"))
+    data, url, size = copy.data, copy.url, copy.summary.size
     year = DemoYear({code: name for code, name, _ in ORGANISATIONS}, ADMIN)
     year.plan()
     server = start_server(url, data)

@@ -19,12 +19,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ROOT, make_config, start_server
+from conftest import ROOT, DemoLedger, copy_demo, make_config, start_server
 
 from ledger.application import Ledger
-from ledger.store.url import parse_database_url
 from sunshine.app import projector_for
-from sunshine.demo import DemoBuilder
 
 ARTEFACTS: Path = ROOT / "test-artifacts" / "screenshots"
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -51,12 +49,13 @@ def links(url: str, pattern: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    data = tmp_path_factory.mktemp("screenshots")
-    url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
+def site(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger
+) -> Iterator[Site]:
+    copy = copy_demo(demo_template, tmp_path_factory.mktemp("screenshots"))
+    data, url = copy.data, copy.url
     ledger = Ledger(make_config(url, data, inline_integration=True))
     try:
-        DemoBuilder(ledger, data / "demo-keys").build()
         # Projected before the server starts, so every page is complete from the first shot.
         projector = projector_for(ledger)
         projector.setup()

@@ -18,16 +18,15 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Actor, Server, make_config, start_server
+from conftest import Actor, DemoLedger, Server, copy_demo, make_config, start_server
 from openpyxl import load_workbook
 from supervision_client import session, sign_in
 
 from ledger.application import Ledger
 from ledger.domain.money import Money
-from ledger.store.url import parse_database_url
 from projections.supervision.auth import Sessions
 from projections.supervision.statistics_export import HEADER, STAMP_CELLS
-from sunshine.demo import DemoBuilder, demo_key
+from sunshine.demo import demo_key
 
 ROUTES = (
     "/supervision/statistics",
@@ -69,12 +68,13 @@ class Year:
 
 
 @pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
-    data = tmp_path_factory.mktemp("statistics")
-    url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
+def year(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger
+) -> Iterator[Year]:
+    copy = copy_demo(demo_template, tmp_path_factory.mktemp("statistics"))
+    data, url, size = copy.data, copy.url, copy.summary.size
     ledger = Ledger(make_config(url, data, inline_integration=True))
     try:
-        size = DemoBuilder(ledger, data / "demo-keys").build().size
         leaves = [orjson.loads(leaf) for start in range(0, size, 1000)
                   for leaf in ledger.reader.entries(start, min(1000, size - start))]  # fmt: skip
     finally:
