@@ -28,6 +28,7 @@ TABLES: Final = (
     "pub_timeline",
     "pub_challenges",
     "pub_complaints",
+    "pub_deliveries",
 )
 
 _COMMON = [
@@ -73,6 +74,12 @@ _COMMON = [
     "CREATE INDEX IF NOT EXISTS pub_complaints_by_decision ON pub_complaints "
     "(status, closed_on, closed_leaf)",
     "CREATE INDEX IF NOT EXISTS pub_complaints_by_challenge ON pub_complaints (challenge)",
+    # The publisher's receipts: where and when each notice went out, or that it did not.
+    "CREATE TABLE IF NOT EXISTS pub_deliveries (leaf_index BIGINT PRIMARY KEY, "
+    "notice BIGINT NOT NULL, destination TEXT NOT NULL, delivered INTEGER NOT NULL, "
+    "required INTEGER NOT NULL, status INTEGER, attempts INTEGER NOT NULL, at TEXT NOT NULL, "
+    "actor TEXT NOT NULL, data TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS pub_deliveries_by_notice ON pub_deliveries (notice, leaf_index)",
 ]
 
 SQLITE: Final = [
@@ -97,6 +104,7 @@ PROCUREMENT_EVENTS: Final = frozenset(
         "ProcurementTerminated", "ProcurementSuspended", "ProcurementResumed",
     }
 )  # fmt: skip
+DELIVERY_EVENTS: Final = frozenset({"NoticeDelivered", "NoticeDeliveryFailed"})
 STREAM_EVENTS: Final = frozenset(
     {
         "ChallengeFiled", "ChallengeAnswered", "ChallengeWithdrawn",
@@ -115,7 +123,9 @@ def leaf_hash_b64(leaf: bytes) -> str:
 
 class PublicProjection:
     name = "public"
-    version = 2  # 2: withdrawal reasons, indexes for challenges and complaint decisions
+    # 2: withdrawal reasons, indexes for challenges and complaint decisions;
+    # 3: delivery receipts (pub_deliveries)
+    version = 3
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -141,6 +151,24 @@ class PublicProjection:
         elif kind in STREAM_EVENTS:
             _HANDLERS[kind](cur, index, data)
             _timeline(cur, index, entry)
+        elif kind in DELIVERY_EVENTS:
+            _delivery(cur, index, entry)
+
+
+def _delivery(cur: Cursor, index: int, entry: Entry) -> None:
+    data = entry["data"]
+    delivered = entry["type"] == "NoticeDelivered"
+    cur.execute(
+        "INSERT INTO pub_deliveries (leaf_index, notice, destination, delivered, required, "
+        "status, attempts, at, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            index, data["notice"], data["destination"], 1 if delivered else 0,
+            1 if data.get("required") else 0,
+            data.get("status") if delivered else data.get("last_status"), data["attempts"],
+            data["delivered_at"] if delivered else data["failed_at"], entry["actor"],
+            orjson.dumps(data).decode(),
+        ),
+    )  # fmt: skip
 
 
 def _organisation(cur: Cursor, kind: str, data: dict[str, Any]) -> None:

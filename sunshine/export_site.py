@@ -262,8 +262,16 @@ class Exporter:
                 end,
             )
         ]
+        # Receipts of the publisher: their leaves, and the pages of the notices they are for
+        # (each notice page lists where and when it was delivered).
+        receipts = self._rows(
+            "SELECT leaf_index, notice FROM pub_deliveries "
+            "WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+            start,
+            end,
+        )
         self._copy_static()
-        self._leaves([int(i) for i, _ in steps])
+        self._leaves([int(i) for i, _ in steps] + [int(i) for i, _ in receipts])
         for done, index in enumerate(new_notices, 1):
             self._notice_files(index, note, size)
             self.progress("notices", done, len(new_notices))
@@ -272,7 +280,9 @@ class Exporter:
             touched = {str(code) for (code,) in everything}
         else:
             touched = {str(code) for _, code in steps}
-        self._procurement_pages(sorted(touched), end)
+        rendered = self._procurement_pages(sorted(touched), end)
+        for index in sorted({int(n) for _, n in receipts} - set(rendered)):
+            self._page(f"/announcements/{index}", log_base=f"/announcements/{index}/log")
         if steps or full:
             self._lists()
         self.site.write("log/key", self.log_key.encode())
@@ -383,7 +393,8 @@ class Exporter:
         self.site.write(file_for(target), self.links.html(body, log_base).encode())
         return html.unescape(following.group(1)) if following else None
 
-    def _procurement_pages(self, codes: list[str], end: int) -> None:
+    def _procurement_pages(self, codes: list[str], end: int) -> list[int]:
+        """The pages of these procurements and of their notices; the notices rendered."""
         notices = self._notices_of(codes, end)
         total = len(codes) + len(notices)
         done = 0
@@ -397,6 +408,7 @@ class Exporter:
             self._page(f"/procurements/{code}", missing_ok=True)
             done += 1
             self.progress("pages", done, total)
+        return notices
 
     def _notices_of(self, codes: list[str], end: int) -> list[int]:
         found: list[int] = []

@@ -101,6 +101,7 @@ def announcement(request: Request, db: Db, leaf_index: str) -> Response:
         "corrections": [
             n for n in notices if n.type == "correction" and n.leaf_index > found.leaf_index
         ],
+        "deliveries": queries.deliveries_of(db, found.leaf_index),
         "leaf_index": found.leaf_index,
         "leaf_hash": found.leaf_hash,
     }  # fmt: skip

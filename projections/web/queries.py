@@ -392,3 +392,33 @@ def timeline(db: Database, code: str) -> list[Step]:
         (code,),
     )
     return [Step(int(i), e, d, a, orjson.loads(data)) for i, e, d, a, data in rows]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A publisher's receipt for one notice at one website (NoticeDelivered or, after its
+    retries, NoticeDeliveryFailed)."""
+
+    leaf_index: int
+    destination: str
+    delivered: bool
+    required: bool
+    status: int | None
+    attempts: int
+    at: str  # RFC 3339, UTC
+    findings: list[dict[str, Any]]
+
+
+def deliveries_of(db: Database, notice: int) -> list[Delivery]:
+    """The receipts of one notice, in log order."""
+    rows = _rows(
+        db,
+        "SELECT leaf_index, destination, delivered, required, status, attempts, at, data "
+        "FROM pub_deliveries WHERE notice = ? ORDER BY leaf_index",
+        (notice,),
+    )
+    return [
+        Delivery(int(i), dest, bool(ok), bool(req), None if st is None else int(st), int(n), at,
+                 list(orjson.loads(data).get("findings") or []))
+        for i, dest, ok, req, st, n, at, data in rows
+    ]  # fmt: skip

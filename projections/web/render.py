@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -103,6 +103,23 @@ def chinese_date(value: str | date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+BEIJING: Final = timezone(timedelta(hours=8))
+
+
+def beijing_time(value: str | None) -> str:
+    """2026-11-26T01:32:56.728Z → 2026年11月26日 09:32:56 (Beijing time; anything else as is)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return str(value)
+    local = moment.astimezone(BEIJING)
+    return f"{chinese_date(local.date())} {local:%H:%M:%S}"
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -121,6 +138,7 @@ def environment() -> Environment:
         outcome_label=_label(Outcome),
         subject_label=_label(Subject),
         chinese_date=chinese_date,
+        beijing_time=beijing_time,
         event_label=event_label,
         closure_label=lambda value: CLOSURE_LABELS.get(value, value),
     )
