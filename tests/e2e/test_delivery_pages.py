@@ -59,13 +59,13 @@ def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
     try:
         page = wait_for_page(f"{server.url}/announcements/{tender}", "发布记录")
         section = page[page.index('id="deliveries"') :]
-        body = section[section.index("<tbody>") : section.index("</tbody>")]
-        rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+        body = section[: section.index("</ul>")]
+        rows = re.findall(r"<li>(.*?)</li>", body, flags=re.S)
         assert len(rows) == 2, rows
         delivered = next(r for r in rows if "ccgp-hebei" in r)
         failed = next(r for r in rows if "county-portal" in r)
-        assert "已送达（HTTP 200）" in delivered and "指定媒体" in delivered
-        assert "未能送达（最后一次 HTTP 503）" in failed and "指定媒体" not in failed
+        assert "（指定媒体）：已送达（HTTP 200）" in delivered
+        assert "county-portal</strong>：未能送达（最后一次 HTTP 503）" in failed
         assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d", delivered)
         # Each row links the log entry that proves it: the publisher's signed receipt.
         for row, kind, site in ((delivered, "NoticeDelivered", "ccgp-hebei"),
