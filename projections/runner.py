@@ -29,9 +29,10 @@ class Projector:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="projector", daemon=True)
 
-    def setup(self) -> None:
+    def setup(self, create: bool = True) -> None:
+        """Create (or, ``create=False``, check) every projection's tables."""
         for follower in self.followers:
-            follower.setup()
+            follower.setup(create)
 
     def catch_up(self) -> None:
         for follower in self.followers:

@@ -102,9 +102,13 @@ class Publisher:
     # -- life --------------------------------------------------------------------------------
 
     def setup(self) -> None:
-        """Tables, the planner's position, the destinations, and backfill for new ones."""
-        self.store.create()
-        self.follower.setup()
+        """Tables, the planner's position, the destinations, and backfill for new ones.
+        An application role that may not create tables (``create_tables`` off) finds them
+        made by `sunshine db-setup`."""
+        create = self.ledger.config.create_tables
+        if create:
+            self.store.create()
+        self.follower.setup(create)
         new = self.store.register(self.config.destinations, time.time())
         if new:
             backfill(self.ledger.db, self.planner, new)

@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
             background = BackgroundIntegrator(the_ledger)
             background.start()
         projector = projector_for(the_ledger)
-        projector.setup()
+        projector.setup(create=the_ledger.config.create_tables)
         projector.start()
         app.state.projector = projector
         try:

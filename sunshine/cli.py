@@ -275,16 +275,13 @@ def cmd_export_site(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    import dataclasses
     import signal
 
     from ledger import signing
-    from ledger.application import Ledger
     from publisher.config import load_destinations
     from publisher.metrics import WorkerMetrics, registry_for
     from publisher.operations import report, serve_metrics
-    from publisher.worker import Publisher
-    from sunshine.app import BackgroundIntegrator
+    from sunshine.publishing import running_publisher
 
     settings = _settings(args)
     destinations = args.destinations or settings.publisher_destinations
@@ -298,19 +295,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return 2
     config = load_destinations(Path(destinations))  # refuses a malformed file, naming the line
     key = signing.read_key(Path(key_file))
-    # Receipts need not wait for their leaves: the planner and verifiers read them later.
-    ledger = Ledger(dataclasses.replace(settings.ledger_config(), leaf_wait_seconds=0.0))
-    integrator = None
-    try:
-        metrics = WorkerMetrics()
-        publisher = Publisher(ledger, config, key, workers=args.workers, metrics=metrics)
-        publisher.setup()
+    metrics = WorkerMetrics()
+    with running_publisher(settings, config, key, args.workers, metrics) as publisher:
         if args.metrics_port:
             registry = registry_for(publisher.store, metrics)
             serve_metrics(registry, args.metrics_host, args.metrics_port)
-        if not ledger.inline_integration:
-            integrator = BackgroundIntegrator(ledger)
-            integrator.start()
         names = ", ".join(d.name for d in config.destinations)
         print(f"publishing to {names} with {args.workers} workers", flush=True)
         if args.once:
@@ -328,11 +317,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 pass
             finally:
                 publisher.stop()
-    finally:
-        if integrator is not None:
-            integrator.stop()
-            ledger.integrator.integrate()  # the last receipts become leaves before we go
-        ledger.close()
     return 0
 
 
@@ -408,12 +392,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    return serve(settings, args.host, args.port)
+    if args.no_publish:
+        return serve(settings, args.host, args.port)
+    return serve_demo_publishing(settings, args.host, args.port, args.site_port)
+
+
+def serve_demo_publishing(settings: Settings, host: str, port: int, site_port: int) -> int:
+    """Serve the demo ledger while its publisher pushes every notice, the year's and any
+    recorded meanwhile, to a local procurement website (``sunshine.demo_site``)."""
+    from sunshine.demo import demo_key
+    from sunshine.demo_site import DemoSite
+    from sunshine.publishing import (
+        DEMO_PUBLISHER,
+        DEMO_SECRET,
+        demo_destinations,
+        running_publisher,
+    )
+
+    key = demo_key(DEMO_PUBLISHER)
+    with DemoSite(key.public_key(), DEMO_SECRET, host=host, port=site_port) as site:
+        config = demo_destinations(settings.data_dir / "destinations.toml", site.url)
+        with running_publisher(settings, config, key, workers=2) as publisher:
+            publisher.start()
+            print(
+                f"publishing every notice to the demo procurement website {site.page_url}\n"
+                f"  (receipts signed by {DEMO_PUBLISHER}; destinations: "
+                f"{settings.data_dir / 'destinations.toml'})",
+                flush=True,
+            )
+            try:
+                return serve(settings, host, port)
+            finally:
+                publisher.stop()
 
 
 def cmd_db_setup(args: argparse.Namespace) -> int:
     from ledger.application import Ledger
+    from ledger.log.follower import Follower
     from ledger.store.grants import grant_application_role
+    from publisher.config import PublisherConfig
+    from publisher.planner import Planner
+    from publisher.schema import TABLES as PUBLISHER_TABLES
+    from publisher.store import JobStore
+    from sunshine.app import projector_for
 
     settings = _settings(args)
     config = settings.ledger_config()
@@ -422,10 +443,28 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
             "db-setup is for PostgreSQL; SQLite tables are created on first start", file=sys.stderr
         )
         return 2
-    Ledger(config).close()  # creates the tables and triggers as the owner
+    # As the owner: the ledger's tables and triggers, every projection's tables (an outdated
+    # one is dropped and rebuilt from the log by the service), and the publisher's.
+    ledger = Ledger(config)
+    try:
+        projector = projector_for(ledger)
+        projector.setup()
+        JobStore(ledger.db).create()
+        planner = Follower(ledger.db, Planner(PublisherConfig(()), sqlite=False))
+        planner.setup()
+        derived = [
+            "projection_positions",
+            *(t for f in projector.followers for t in f.projection.tables()),
+            *PUBLISHER_TABLES,
+        ]
+    finally:
+        ledger.close()
     if args.app_role:
-        grant_application_role(config.database, args.app_role, args.app_password or "")
-        print(f"tables ready; role {args.app_role} may SELECT and INSERT only")
+        grant_application_role(config.database, args.app_role, args.app_password or "", derived)
+        print(
+            f"tables ready; role {args.app_role} may SELECT and INSERT only on the ledger's "
+            "tables, and read and write the projections' and the publisher's"
+        )
     else:
         print("tables ready")
     return 0
@@ -459,6 +498,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-serve", action="store_true", help="build only")
+    p.add_argument(
+        "--site-port",
+        type=int,
+        default=8001,
+        help="port of the local procurement website the demo publishes to (default 8001)",
+    )
+    p.add_argument(
+        "--no-publish", action="store_true", help="serve without pushing notices to a local site"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("init", help="genesis: record the finance office and its administrator")

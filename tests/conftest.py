@@ -19,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from psycopg import sql
 
 from ledger import signing
 from ledger.application import Ledger, LedgerConfig
@@ -160,6 +161,26 @@ def world(db_url: DatabaseURL, tmp_path: Path) -> Iterator[World]:
         ledger.close()
 
 
+@pytest.fixture
+def app_role(pg_url: DatabaseURL, tmp_path: Path) -> Iterator[str]:
+    role = "sunshine_app_" + secrets.token_hex(4)
+    try:
+        result = sunshine("db-setup", "--db", _url(pg_url), "--app-role", role, data_dir=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"role {role} may SELECT and INSERT only on the ledger's tables" in result.stdout
+        yield role
+    finally:
+        with psycopg.connect(pg_url.conninfo(), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                  (role,)).fetchone()
+            if exists:
+                ident = sql.Identifier(role)
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE usename = %s", (role,))
+                conn.execute(sql.SQL("DROP OWNED BY {}").format(ident))
+                conn.execute(sql.SQL("DROP ROLE {}").format(ident))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -179,10 +200,14 @@ class Server:
             self.process.kill()
 
 
-def start_server(db: DatabaseURL, data_dir: Path, workers: int = 1) -> Server:
+def start_server(
+    db: DatabaseURL, data_dir: Path, workers: int = 1, env: dict[str, str] | None = None
+) -> Server:
     """`sunshine serve` in its own process, answering on a free loopback port."""
     port = free_port()
-    env = dict(os.environ, SUNSHINE_DATA_DIR=str(data_dir), SUNSHINE_DATABASE_URL=_url(db))
+    env = dict(
+        os.environ, SUNSHINE_DATA_DIR=str(data_dir), SUNSHINE_DATABASE_URL=_url(db), **(env or {})
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "sunshine.cli", "serve", "--port", str(port),
          "--workers", str(workers)],

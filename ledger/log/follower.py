@@ -35,6 +35,10 @@ def _lock(name: str) -> int:
     return _LOCK_BASE + zlib.crc32(name.encode()) % 1_000_000
 
 
+class NotSetUp(RuntimeError):
+    """A consumer's tables are missing or outdated, and this process may not create them."""
+
+
 class Consumer(Protocol):
     #: A short identifier: the key of its position and the argument of ``sunshine rebuild``.
     name: str
@@ -68,8 +72,15 @@ class Follower:
         self.reader = LogReader(db)
         self.sqlite = db.url.is_sqlite
 
-    def setup(self) -> None:
-        """Create the tables; rebuild from scratch when the projection's version changed."""
+    def setup(self, create: bool = True) -> None:
+        """Create the tables; rebuild from scratch when the projection's version changed.
+
+        ``create=False`` (an application role that may not create or drop tables): only
+        check that the database owner set this consumer up at its version (`sunshine
+        db-setup`), and say so when not."""
+        if not create:
+            self._check_set_up()
+            return
         self.db.execute_script(POSITIONS)
         with self.db.write(_lock(self.projection.name)) as cur:
             row = cur.execute(
@@ -81,6 +92,24 @@ class Follower:
                 cur.execute(statement)
             if row is None or int(row[0]) != self.projection.version:
                 self._set_position(cur, 0, insert=True)
+
+    def _check_set_up(self) -> None:
+        name, version = self.projection.name, self.projection.version
+        try:
+            with self.db.read() as cur:
+                row = cur.execute(
+                    "SELECT version FROM projection_positions WHERE name = ?", (name,)
+                ).fetchone()
+        except Exception as exc:  # no table at all, or no right to read it
+            row, why = None, f" ({type(exc).__name__}: {str(exc).strip()})"
+        else:
+            why = "" if row is None else f" (found version {row[0]})"
+        if row is None or int(row[0]) != version:
+            raise NotSetUp(
+                f"the tables of {name!r} are not set up at version {version}{why}: run "
+                "`sunshine db-setup` as the database owner (it creates them, rebuilds an "
+                "outdated one, and grants the application role)"
+            )
 
     def position(self) -> int:
         with self.db.read() as cur:

@@ -8,6 +8,7 @@ fail on privileges, and the append-only triggers stop even the owner.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import psycopg
 from psycopg import sql
@@ -21,9 +22,13 @@ EVENT_TABLES = ("ledger_events", NONCES_TABLE, SEALED_TABLE)
 ROLE_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
 
 
-def grant_application_role(owner: DatabaseURL, role: str, password: str = "") -> None:
-    """Create `role` if needed and give it SELECT, INSERT (and sequence use) only,
-    plus TRUNCATE on the event table for its write lock (the trigger refuses TRUNCATE)."""
+def grant_application_role(
+    owner: DatabaseURL, role: str, password: str = "", derived: Sequence[str] = ()
+) -> None:
+    """Create `role` if needed and give it SELECT, INSERT (and sequence use) only on the
+    ledger's tables, plus TRUNCATE on the event table for its write lock (the trigger
+    refuses TRUNCATE). ``derived`` tables (projections, the publisher's jobs: rebuilt from
+    the log, not the record) it may also UPDATE and DELETE."""
     if not ROLE_PATTERN.match(role):
         raise ValueError(f"invalid role name {role!r}")
     tables = [*EVENT_TABLES, *LOG_TABLES]
@@ -52,4 +57,10 @@ def grant_application_role(owner: DatabaseURL, role: str, password: str = "") ->
         conn.execute(
             sql.SQL("GRANT TRUNCATE ON {} TO {}").format(sql.Identifier("ledger_events"), ident)
         )
+        for table in derived:
+            conn.execute(
+                sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                    sql.Identifier(table), ident
+                )
+            )
         conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident))

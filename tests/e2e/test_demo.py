@@ -14,13 +14,14 @@ from conftest import free_port, sunshine
 from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 
 
-def test_demo_serves_the_ledger_it_built(tmp_path: Path) -> None:
-    port = free_port()
+def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> None:
+    port, site_port = free_port(), free_port()
     # As `make demo` runs it: no --db, no --data-dir, from the working directory.
     data = tmp_path / "data" / "demo"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUNSHINE_")}
+    ports = ["--port", str(port), "--site-port", str(site_port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "sunshine.cli", "demo", "--port", str(port)],
+        [sys.executable, "-m", "sunshine.cli", "demo", *ports],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -38,14 +39,35 @@ def test_demo_serves_the_ledger_it_built(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline, "sunshine demo did not serve within 60 s"
             time.sleep(0.2)
-        # The demo is built before it is served: the served log is the demo's.
-        note = httpx.get(base + "/log/checkpoint")
-        assert note.status_code == 200, note.text
         verifier = parse_verifier_key(httpx.get(base + "/log/key").text.strip())
-        checkpoint = parse_checkpoint(open_note(note.text, [verifier]))
-        # The registry (genesis, organisations with their actors and keys) and the
-        # procurement year of sunshine.demo_year: some 2,600 entries.
-        assert checkpoint.size >= 2000
+
+        def log_size() -> int:
+            note = httpx.get(base + "/log/checkpoint")
+            assert note.status_code == 200, note.text
+            return parse_checkpoint(open_note(note.text, [verifier])).size
+
+        # The demo is built before it is served: the served log is the demo's, the registry
+        # (genesis, organisations with their actors and keys) and the procurement year of
+        # sunshine.demo_year, some 2,600 entries.
+        built = log_size()
+        assert built >= 2000
+        # Meanwhile the publisher pushes every notice of the year to the local procurement
+        # website, which checks both signatures; each delivery is a receipt in the log.
+        site = f"http://127.0.0.1:{site_port}"
+        deadline = time.monotonic() + 60
+        while (arrived := httpx.get(site + "/notices.json").json())["count"] < 725:
+            assert time.monotonic() < deadline, arrived
+            time.sleep(0.2)
+        assert arrived["count"] == 725 and arrived["duplicates"] == 0 and arrived["refused"] == {}
+        assert arrived["by_announcement"]["tender"] == 142
+        page = httpx.get(site + "/")
+        assert "签名已验证" in page.text and "签名未验证" not in page.text
+        deadline = time.monotonic() + 30
+        while log_size() < built + 725:  # the last receipts are being appended
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        size = log_size()
+        assert size == built + 725
         # An actor's demo key signs a command the served ledger accepts.
         command = tmp_path / "amend.json"
         command.write_text(
@@ -65,7 +87,7 @@ def test_demo_serves_the_ledger_it_built(tmp_path: Path) -> None:
         assert submitted.returncode == 0, submitted.stdout + submitted.stderr
         verified = sunshine("verify", "--url", base, data_dir=tmp_path)
         assert verified.returncode == 0, verified.stdout + verified.stderr
-        assert f"OK: {checkpoint.size + 1} entries" in verified.stdout
+        assert f"OK: {size + 1} entries" in verified.stdout
         # A newcomer looks up a demo challenge with the code its supplier received.
         codes = (data / "challenge-lookup-codes.txt").read_text(encoding="utf-8").splitlines()
         number, code, _supplier = next(line for line in codes if "-ZY" in line).split("\t")

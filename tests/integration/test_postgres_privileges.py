@@ -7,14 +7,11 @@ and TRUNCATE fail on privileges. Even the owner is stopped by the append-only tr
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from conftest import World, _url, genesis, sunshine
-from psycopg import sql
 
 from ledger import signing
 from ledger.application import Ledger, LedgerConfig
@@ -25,27 +22,6 @@ pytestmark = pytest.mark.postgres
 
 GUARDED = ("ledger_events", "ledger_nonces", "log_leaves", "log_nodes", "log_checkpoints",
            "sealed_values")
-
-
-@pytest.fixture
-def app_role(pg_url: DatabaseURL, tmp_path: Path) -> Iterator[str]:
-    role = "sunshine_app_" + secrets.token_hex(4)
-    try:
-        result = sunshine("db-setup", "--db", _url(pg_url), "--app-role", role,
-                          data_dir=tmp_path)
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert f"role {role} may SELECT and INSERT only" in result.stdout
-        yield role
-    finally:
-        with psycopg.connect(pg_url.conninfo(), autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
-                                  (role,)).fetchone()
-            if exists:
-                ident = sql.Identifier(role)
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE usename = %s", (role,))
-                conn.execute(sql.SQL("DROP OWNED BY {}").format(ident))
-                conn.execute(sql.SQL("DROP ROLE {}").format(ident))
 
 
 def test_application_role_appends_but_cannot_rewrite(

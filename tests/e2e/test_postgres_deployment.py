@@ -1,0 +1,80 @@
+"""PostgreSQL as the README deploys it: `sunshine db-setup` as the owner, then the service and
+the publisher as the application role, which may not create, alter or drop anything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from conftest import ROOT, World, _url, genesis, start_server
+from test_publish_site import FakeSite, config, county_with_notices, receipts_of
+
+from ledger.application import Ledger, LedgerConfig
+from ledger.store.url import DatabaseURL
+from publisher.worker import Publisher
+
+pytestmark = pytest.mark.postgres
+
+NO_DDL = {"SUNSHINE_CREATE_TABLES": "false"}
+
+
+def test_the_service_and_the_publisher_run_as_the_application_role(
+    pg_url: DatabaseURL, app_role: str, tmp_path: Path
+) -> None:
+    as_app = pg_url.with_user(app_role)
+    ledger = Ledger(
+        LedgerConfig(database=as_app, data_dir=tmp_path, create_tables=False,
+                     inline_integration=True)
+    )  # fmt: skip
+    try:
+        world = World(ledger, genesis(ledger))
+        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
+        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        _, actor, notices = county_with_notices(world, procurements=1)
+        with FakeSite(actor.key.public_key()) as site:
+            publisher = Publisher(
+                ledger, config({"name": "ccgp-hebei", "url": site.url}), actor.key, workers=2
+            )
+            publisher.setup()
+            publisher.drain(timeout=60)
+            assert sorted(s.json["data"]["notice"] for s in site.seen) == notices
+        assert sorted(r["notice"] for r in receipts_of(world)) == notices
+    finally:
+        ledger.close()
+    server = start_server(as_app, tmp_path, env=NO_DDL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # the projections, written by the application role, catch up
+            page = httpx.get(f"{server.url}/announcements/{notices[-1]}", timeout=10)
+            if page.status_code == 200 and "发布记录" in page.text:
+                break
+            assert time.monotonic() < deadline, page.text[-1000:]
+            time.sleep(0.2)
+        assert "ccgp-hebei" in page.text
+    finally:
+        server.stop()
+
+
+def test_a_projection_the_owner_did_not_set_up_stops_the_service_naming_db_setup(
+    pg_url: DatabaseURL, app_role: str, tmp_path: Path
+) -> None:
+    # As if a new release brought a projection that `sunshine db-setup` has not made yet.
+    with psycopg.connect(pg_url.conninfo(), autocommit=True) as conn:
+        conn.execute("DELETE FROM projection_positions WHERE name = 'flags'")
+    env = dict(
+        os.environ, SUNSHINE_DATA_DIR=str(tmp_path),
+        SUNSHINE_DATABASE_URL=_url(pg_url.with_user(app_role)), **NO_DDL,
+    )  # fmt: skip
+    served = subprocess.run(
+        [sys.executable, "-m", "sunshine.cli", "serve", "--port", "0"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert served.returncode != 0
+    assert "the tables of 'flags' are not set up" in served.stderr
+    assert "`sunshine db-setup`" in served.stderr
