@@ -12,8 +12,9 @@ decisions are recorded with findings, never refused: they happened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import orjson
 from eventsourcing.domain import Aggregate
@@ -208,17 +209,27 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
     ]
 
 
-def _open_challenge(ctx: Context, procurement: Procurement) -> Challenge:
-    number = ctx.payload.get("challenge")
-    challenge = ctx.view.challenge(number) if isinstance(number, str) else None
-    if challenge is None or challenge.procurement != procurement.code:
+_S = TypeVar("_S", bound=_Stream)
+
+
+def _open(
+    ctx: Context, procurement: Procurement, kind: str, find: Callable[[str], _S | None]
+) -> _S:
+    """The open challenge or complaint on this procurement that ``payload.<kind>`` numbers."""
+    number = ctx.payload.get(kind)
+    found = find(number) if isinstance(number, str) else None
+    if found is None or found.procurement != procurement.code:
         raise Invalid(
-            f"payload.challenge must be the number of a challenge on {procurement.code}",
-            code="unknown_challenge",
+            f"payload.{kind} must be the number of a {kind} on {procurement.code}",
+            code=f"unknown_{kind}",
         )
-    if challenge.status != "open":
-        raise Conflict(f"challenge {challenge.number} is already {challenge.status}")
-    return challenge
+    if found.status != "open":
+        raise Conflict(f"{kind} {found.number} is already {found.status}")
+    return found
+
+
+def _open_challenge(ctx: Context, procurement: Procurement) -> Challenge:
+    return _open(ctx, procurement, "challenge", ctx.view.challenge)
 
 
 def answer_challenge(ctx: Context) -> list[Aggregate]:
@@ -329,16 +340,7 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
 
 
 def _open_complaint(ctx: Context, procurement: Procurement) -> Complaint:
-    number = ctx.payload.get("complaint")
-    complaint = ctx.view.complaint(number) if isinstance(number, str) else None
-    if complaint is None or complaint.procurement != procurement.code:
-        raise Invalid(
-            f"payload.complaint must be the number of a complaint on {procurement.code}",
-            code="unknown_complaint",
-        )
-    if complaint.status != "open":
-        raise Conflict(f"complaint {complaint.number} is already {complaint.status}")
-    return complaint
+    return _open(ctx, procurement, "complaint", ctx.view.complaint)
 
 
 def decide_complaint(ctx: Context) -> list[Aggregate]:

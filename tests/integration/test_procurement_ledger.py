@@ -377,6 +377,19 @@ def test_challenge_suspension_answer_and_complaint(county: County) -> None:
         "DecideComplaint",
         {"complaint": "p1-TS1", "date": "2026-06-10", "outcome": "upheld", "decision": "再次"},
     ).message.endswith("already decided")
+    # A number that is not a challenge or complaint of this procurement names the field.
+    unknown = refused(
+        Invalid, c.act, c.agency, "AnswerChallenge",
+        {"challenge": "p1-ZY9", "date": "2026-06-10", "outcome": "rejected", "answer": "无"},
+    )  # fmt: skip
+    assert (unknown.code, unknown.message) == (
+        "unknown_challenge", "payload.challenge must be the number of a challenge on p1"
+    )
+    unknown = refused(
+        Invalid, c.act, c.finance, "DecideComplaint",
+        {"complaint": "p1-ZY1", "date": "2026-06-10", "outcome": "upheld", "decision": "无"},
+    )  # fmt: skip
+    assert unknown.code == "unknown_complaint"
     withdrawn = c.act(
         c.suppliers[2],
         "WithdrawChallenge",
