@@ -158,6 +158,19 @@ def percentiles(samples: Sequence[float],
     return out
 
 
+def rounded(stats: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 1) for k, v in stats.items()}
+
+
+def timed(call: Any) -> float:
+    """Milliseconds one call takes; an HTTP answer other than 200 is an error."""
+    started = time.perf_counter()
+    answer = call()
+    if getattr(answer, "status_code", 200) != 200:
+        raise RuntimeError(f"{answer.status_code} {answer.text[:300]}")
+    return (time.perf_counter() - started) * 1000
+
+
 def log(message: str) -> None:
     print(f"  {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 

@@ -32,7 +32,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import Result, log, percentiles, scratch_dir, write_results
+from bench.common import (
+    Result,
+    log,
+    percentiles,
+    rounded,
+    scratch_dir,
+    timed,
+    write_results,
+)
 from bench.proofs import start_server
 from bench.statistics import YEARS, build, sign_in
 
@@ -78,14 +86,6 @@ def project(directory: Path) -> dict[str, Any]:
     finally:
         ledger.close()
     return out
-
-
-def timed(call: Any) -> float:
-    started = time.perf_counter()
-    answer = call()
-    if answer.status_code != 200:
-        raise RuntimeError(f"{answer.status_code} {answer.text[:300]}")
-    return (time.perf_counter() - started) * 1000
 
 
 def requests(
@@ -171,10 +171,6 @@ def in_process(directory: Path, rounds: int) -> list[float]:
     finally:
         db.close()
     return out
-
-
-def rounded(stats: dict[str, float]) -> dict[str, float]:
-    return {k: round(v, 1) for k, v in stats.items()}
 
 
 def main() -> None:

@@ -38,7 +38,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from bench.common import Result, log, percentiles, scratch_dir, write_results
+from bench.common import (
+    Result,
+    log,
+    percentiles,
+    rounded,
+    scratch_dir,
+    timed,
+    write_results,
+)
 from bench.proofs import start_server
 
 TARGET_MS = 1000.0
@@ -182,14 +190,6 @@ def sign_in(url: str, directory: Path) -> Any:
     return client
 
 
-def timed(call: Any) -> float:
-    started = time.perf_counter()
-    answer = call()
-    if getattr(answer, "status_code", 200) != 200:
-        raise RuntimeError(f"{answer.status_code} {answer.text[:300]}")
-    return (time.perf_counter() - started) * 1000
-
-
 def over_http(directory: Path, rounds: int) -> tuple[dict[str, list[float]], dict[str, Any]]:
     process, url = start_server(directory / "ledger.db", directory)
     samples: dict[str, list[float]] = {"page": [], "floor": []}
@@ -246,10 +246,6 @@ def in_process(directory: Path, rounds: int) -> list[float]:
                 for _ in range(rounds) for params in FILTERS.values()]  # fmt: skip
     finally:
         db.close()
-
-
-def rounded(stats: dict[str, float]) -> dict[str, float]:
-    return {k: round(v, 1) for k, v in stats.items()}
 
 
 def main() -> None:
