@@ -40,7 +40,7 @@ def announcements(request: Request, db: Db) -> Response:
         number = queries.parse_page(request.query_params.get("page"))
     except BadRequest as bad:
         return error_page(request, bad.status, bad.message)
-    total = queries.count(db, filters)
+    total, more = queries.count_for_page(db, filters)
     last = queries.last_page(total)
     if number > last:
         return error_page(request, 404, f"共{last}页，没有第{number}页。")
@@ -51,6 +51,7 @@ def announcements(request: Request, db: Db) -> Response:
         filters=filters,
         notices=queries.search(db, filters, number),
         total=total,
+        more=more,
         page_number=number,
         last_page=last,
         first_link=link("/announcements", params),

@@ -255,6 +255,22 @@ def count(db: Database, f: Filters) -> int:
     return int(total)
 
 
+#: A text search counts its matches up to this many: a common word matches most notices, and
+#: counting all of them would cost a scan of the whole table on every page.
+SEARCH_COUNT_CAP: Final = 2000
+
+
+def count_for_page(db: Database, f: Filters, cap: int = SEARCH_COUNT_CAP) -> tuple[int, bool]:
+    """The matches to show a count and pages for, and whether there are more than that (a
+    text search stops counting at ``cap``)."""
+    if not f.q:
+        return count(db, f), False
+    where, params = _where(db, f)
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM pub_announcements a{where} LIMIT ?) capped"  # noqa: S608
+    ((total,),) = _rows(db, sql, (*params, cap + 1))
+    return min(int(total), cap), int(total) > cap
+
+
 def search(db: Database, f: Filters, page: int, size: int = PAGE_SIZE) -> list[Notice]:
     """One page of the announcements matching ``f``, newest first."""
     where, params = _where(db, f)

@@ -154,3 +154,14 @@ def test_parameters_are_checked_before_any_query(county: County) -> None:
     for page in ("-1", "0", "1" + "0" * 30, "1e3", "٣", "100001"):
         with pytest.raises(BadRequest):
             queries.parse_page(page)
+
+
+def test_a_text_search_stops_counting_at_its_cap(county: County) -> None:
+    db = county.ledger.db
+    every = Filters(q="采购")  # in most titles and requirements
+    matches = queries.count(db, every)
+    assert matches > 5
+    assert queries.count_for_page(db, every) == (matches, False)
+    assert queries.count_for_page(db, every, cap=matches) == (matches, False)
+    assert queries.count_for_page(db, every, cap=5) == (5, True)  # "more than 5"
+    assert queries.count_for_page(db, Filters(), cap=5) == (12, False)  # no text: exact
