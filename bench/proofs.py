@@ -48,7 +48,7 @@ def build_log(path: Path, data_dir: Path, n: int) -> str:
     batch = 20_000
     for start in range(0, n, batch):
         leaves = []
-        nodes = []
+        nodes: list[tuple[int, int, bytes]] = []
         for index in range(start, min(n, start + batch)):
             leaf = (f'{{"index":{index},"synthetic":"bench leaf {index:010d} '
                     f'{"y" * 40}"}}').encode()
@@ -152,8 +152,8 @@ def over_http(db: Path, d: Path, note: str, n: int, inclusion: Params, consisten
                 "consistency": [get("/log/proof/consistency", p) for p in consistency],
                 "floor": [get("/log/key") for _ in inclusion],
             }
-            for kind in calls.values():  # warm-up
-                timed(kind[:20], budget / 20)
+            for kind_calls in calls.values():  # warm-up
+                timed(kind_calls[:20], budget / 20)
             out: dict[str, list[float]] = {k: [] for k in calls}
             spent = dict.fromkeys(calls, 0.0)
             step = 250
@@ -178,12 +178,17 @@ def in_process(db: Path, inclusion: Params, consistency: Params,
     from ledger.store.url import parse_database_url
 
     reader = LogReader(SQLiteDatabase(parse_database_url(f"sqlite:///{db}")))
+
+    def prove_inclusion(p: dict[str, int]) -> Callable[[], object]:
+        return lambda: reader.inclusion(p["index"], p["size"])
+
+    def prove_consistency(p: dict[str, int]) -> Callable[[], object]:
+        return lambda: reader.consistency(p["old"], p["size"])
+
     try:
         return {
-            "inclusion": timed([lambda p=p: reader.inclusion(p["index"], p["size"])
-                                for p in inclusion], budget),
-            "consistency": timed([lambda p=p: reader.consistency(p["old"], p["size"])
-                                  for p in consistency], budget),
+            "inclusion": timed([prove_inclusion(p) for p in inclusion], budget),
+            "consistency": timed([prove_consistency(p) for p in consistency], budget),
         }
     finally:
         reader.db.close()

@@ -108,7 +108,8 @@ def build(directory: Path, target: int) -> dict[str, Any]:
     for county, year, first in copies():
         if index >= target:
             break
-        leaves, nodes = [], []
+        leaves = []
+        nodes: list[tuple[int, int, bytes]] = []
         for leaf in real:
             if index >= target:
                 break

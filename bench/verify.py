@@ -104,17 +104,17 @@ def run(rounds: int) -> list[Result]:
                 log(f"ledger of {size:,} entries built in {time.perf_counter() - started:.1f}s")
                 raw_rates.append(raw_ed25519_rate(ledger))
                 runs: dict[str, list[float]] = {"j1": [], "j2": []}
-                rss: dict[str, list[int]] = {"j1": [], "j2": []}
+                peaks: dict[str, list[int]] = {"j1": [], "j2": []}
                 for _ in range(rounds):  # alternate the job counts
                     for jobs in (1, 2):
                         wall, peak, _out = run_verify(db, d, jobs)
                         runs[f"j{jobs}"].append(wall)
-                        rss[f"j{jobs}"].append(peak)
+                        peaks[f"j{jobs}"].append(peak)
                 measurements[size] = {
                     "wall_j1_s": statistics.median(runs["j1"]),
                     "wall_j2_s": statistics.median(runs["j2"]),
-                    "rss_j1_kib": max(rss["j1"]),
-                    "rss_j2_kib": max(rss["j2"]),
+                    "rss_j1_kib": max(peaks["j1"]),
+                    "rss_j2_kib": max(peaks["j2"]),
                     "walls": runs,
                 }
                 m = measurements[size]
@@ -129,7 +129,8 @@ def run(rounds: int) -> list[Result]:
     small, big = SIZES[0], SIZES[-1]
 
     def steady(key: str) -> float:
-        return (big - small) / (measurements[big][key] - measurements[small][key])
+        spent: float = measurements[big][key] - measurements[small][key]
+        return (big - small) / spent
 
     j1, j2 = steady("wall_j1_s"), steady("wall_j2_s")
     j1_e2e = big / measurements[big]["wall_j1_s"]

@@ -83,7 +83,9 @@ class County:
             code,
         )
 
-    def to_evaluated(self, prices: tuple[str, ...] = ("1790000.00", "1720000.00", "1805000.00")):
+    def to_evaluated(
+        self, prices: tuple[str, ...] = ("1790000.00", "1720000.00", "1805000.00")
+    ) -> tuple[Any, Any]:
         self.to_announced()
         for supplier, price in zip(self.suppliers, prices, strict=False):
             self.bid(supplier, price)

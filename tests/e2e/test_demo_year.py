@@ -25,7 +25,8 @@ from ledger.domain.vocabulary import Category, Method
 from ledger.store.url import DatabaseURL
 from sunshine import demo_catalogue as cat
 from sunshine.demo import ADMIN, ORGANISATIONS, DemoSummary
-from sunshine.demo_year import END, TWISTS, DemoYear, Twist
+from sunshine.demo_twists import TWISTS, Twist
+from sunshine.demo_year import END, DemoYear
 
 T = Twist
 #: The finding each irregular twist must raise, and the only ones the year may hold.

@@ -26,7 +26,8 @@ from ledger.store.sql import SQLiteDatabase
 from ledger.store.url import DatabaseURL
 from projections import flag_queries as q
 from sunshine.demo import ADMIN, ORGANISATIONS
-from sunshine.demo_year import END, DemoYear, Twist
+from sunshine.demo_twists import Twist
+from sunshine.demo_year import END, DemoYear
 
 T = Twist
 #: The flag each irregular twist of the demo year raises on its procurement (splitting is

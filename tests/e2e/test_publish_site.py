@@ -307,7 +307,9 @@ def post(
     return httpx.post(site.url, content=body, headers=headers, timeout=5).status_code
 
 
-def test_the_site_accepts_what_the_publisher_signs(site: FakeSite, site_key: Ed25519PrivateKey):
+def test_the_site_accepts_what_the_publisher_signs(
+    site: FakeSite, site_key: Ed25519PrivateKey
+) -> None:
     assert post(site, site_key, b'{"n": 1}') == 200
     (seen,) = site.seen
     assert (seen.v1a, seen.v1) == (True, True)
@@ -315,7 +317,7 @@ def test_the_site_accepts_what_the_publisher_signs(site: FakeSite, site_key: Ed2
     assert site.processed == {"msg_1_00_site": 1}
 
 
-def test_the_site_refuses_other_keys_and_secrets(site: FakeSite):
+def test_the_site_refuses_other_keys_and_secrets(site: FakeSite) -> None:
     other = Ed25519PrivateKey.generate()
     wrong = "whsec_" + base64.b64encode(b"another secret of thirty-two by").decode()
     post(site, other, b'{"n": 1}', secret=wrong)
@@ -323,7 +325,9 @@ def test_the_site_refuses_other_keys_and_secrets(site: FakeSite):
     assert (seen.v1a, seen.v1) == (False, False)
 
 
-def test_a_repeated_webhook_id_is_processed_once(site: FakeSite, site_key: Ed25519PrivateKey):
+def test_a_repeated_webhook_id_is_processed_once(
+    site: FakeSite, site_key: Ed25519PrivateKey
+) -> None:
     for _ in range(3):
         assert post(site, site_key, b"{}") == 200
     assert len(site.seen) == 3 and site.processed == {"msg_1_00_site": 1}

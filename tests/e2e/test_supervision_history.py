@@ -129,7 +129,8 @@ def entries(client: httpx.Client, code: str, **query: Any) -> dict[str, Any]:
 
 
 def index_of(body: dict[str, Any], event: str) -> int:
-    return next(e["index"] for e in body["entries"] if e["event"] == event)
+    index: int = next(e["index"] for e in body["entries"] if e["event"] == event)
+    return index
 
 
 def test_the_timeline_shows_sealed_values_to_the_inspector_only(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import pytest
@@ -37,6 +37,7 @@ from ledger.domain.errors import (
 )
 from ledger.log.merkle import leaf_hash, verify_consistency, verify_inclusion
 from ledger.log.note import Checkpoint, open_note, parse_checkpoint
+from ledger.store.recorders import LedgerPostgresRecorder
 from ledger.store.url import DatabaseURL
 
 LEAF_FIELDS = {"index", "stream", "version", "type", "recorded_at", "actor", "key",
@@ -461,16 +462,17 @@ def test_tables_are_append_only_in_the_database(world: World) -> None:
         finally:
             conn.close()
     else:
-        events_table = world.ledger.events.recorder.events_table_name
+        recorder = cast(LedgerPostgresRecorder, world.ledger.events.recorder)
+        events_table = recorder.events_table_name
         tables = {**APPEND_ONLY, events_table: APPEND_ONLY["stored_events"]}
         del tables["stored_events"]
-        with psycopg.connect(url.conninfo(), autocommit=True) as conn:
+        with psycopg.connect(url.conninfo(), autocommit=True) as pg_conn:
             for table, (key, column) in tables.items():
                 for sql in (f"UPDATE {table} SET {column} = {column}",
                             f"DELETE FROM {table} WHERE {key} IS NOT NULL",
                             f"TRUNCATE {table}"):
                     with pytest.raises(psycopg.Error, match="append-only"):
-                        conn.execute(sql)  # type: ignore[arg-type]
+                        pg_conn.execute(sql)
     assert state(world) == before
     # The ledger still works after the refused tampering.
     assert_receipt_verifies(world.ledger, world.submit(

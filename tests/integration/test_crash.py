@@ -97,7 +97,7 @@ class Tables:
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         if self.pg:
             with psycopg.connect(self.url.conninfo()) as conn:
-                return list(conn.execute(sql).fetchall())  # type: ignore[arg-type]
+                return list(conn.execute(sql).fetchall())
         with sqlite3.connect(str(self.url.path)) as conn:
             return list(conn.execute(sql).fetchall())
 

@@ -24,6 +24,7 @@ from projections import flag_queries as q
 from projections import flag_rules as rules
 from projections.flag_config import FlagConfigError, FlagKind, load_flag_config
 from projections.flags import FlagsProjection
+from projections.web.queries import BadRequest
 from sunshine.demo_catalogue import REQUIREMENTS
 
 K = FlagKind
@@ -658,7 +659,7 @@ def _filters_and_counts(s: Scene) -> None:
                               ({"date_from": "1990-01-01", "date_to": "2200-01-01"}, "date_to"),
                               ({"purchaser": "nobody"}, "purchaser"),
                               ({"severity": "dire"}, "severity"), ({"page": "0"}, "page")):
-        with s.c.ledger.db.read() as cur, pytest.raises(q.BadRequest) as bad:
+        with s.c.ledger.db.read() as cur, pytest.raises(BadRequest) as bad:
             q.parse_filters(cur, params)
         assert bad.value.parameter == parameter
 

@@ -76,7 +76,7 @@ def test_application_role_appends_but_cannot_rewrite(
         ]
         for statement in attempts:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
         # The role holds TRUNCATE on the event table only because the event store's
         # write lock (LOCK TABLE ... IN EXCLUSIVE MODE) needs it; the trigger refuses it.
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
@@ -100,7 +100,7 @@ def test_application_role_appends_but_cannot_rewrite(
                               f"DELETE FROM {table}",
                               f"TRUNCATE {table}"):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
-                    conn.execute(statement)  # type: ignore[arg-type]
+                    conn.execute(statement)
         counts = {t: _count(conn, t) for t in GUARDED}
     assert counts["ledger_events"] == size
     assert counts["log_leaves"] == size
@@ -133,6 +133,6 @@ def _column(table: str) -> str:
 
 
 def _count(conn: psycopg.Connection[tuple[object, ...]], table: str) -> int:
-    row = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()  # type: ignore[arg-type]
+    row = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
     assert row is not None
     return int(str(row[0]))

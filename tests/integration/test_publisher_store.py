@@ -50,12 +50,14 @@ def test_a_lease_keeps_others_out_until_it_runs_out(store: JobStore) -> None:
     now = time.time()
     job, _ = store.claim("w1", [A], now, lease_margin=1)
     assert job is not None and (job.state, job.attempts, job.worker) == ("leased", 1, "w1")
-    assert store.claim("w2", [A], now, 1) == (None, pytest.approx(now + 3, abs=0.01))
+    expected: tuple[None, object] = (None, pytest.approx(now + 3, abs=0.01))
+    assert store.claim("w2", [A], now, 1) == expected
     # w1 died: its lease (timeout 2 s + margin 1 s) runs out and w2 sends it again.
     again, _ = store.claim("w2", [A], now + 3.5, 1)
     assert again is not None and again.attempts == 2 and again.lease != job.lease
     # w1 comes back to life: with its lease lost, it changes nothing.
-    answer = {"status": 200, "response_digest": "digest", "delivered_at": "2026-11-25T08:00:00Z"}
+    answer: dict[str, Any] = {"status": 200, "response_digest": "digest",
+                              "delivered_at": "2026-11-25T08:00:00Z"}
     assert not store.recorded(replace(job, **answer))
     assert store.recorded(replace(again, **answer))
     done = store.job(0, "site-a")

@@ -17,6 +17,7 @@ from ledger.domain.calendars import build_calendar, load_time_limits, parse_holi
 from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge, Complaint
 from ledger.domain.clock import WorkingCalendar
 from ledger.domain.context import Context, Statutes
+from ledger.domain.deliveries import Delivery, Notice
 from ledger.domain.events import Signed
 from ledger.domain.procurement import Procurement
 from ledger.domain.procurement_commands import LIFECYCLE_HANDLERS
@@ -68,6 +69,12 @@ class Memory:
         return self._get("complaint", number, Complaint)  # type: ignore[no-any-return]
 
     def disclosure(self, commitment: str) -> Disclosure | None:
+        return None
+
+    def notice(self, index: int) -> Notice | None:
+        return None
+
+    def delivery(self, notice: int, destination: str) -> Delivery | None:
         return None
 
 

@@ -9,6 +9,7 @@ import io
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import date
+from typing import cast
 
 import pytest
 from openpyxl import load_workbook
@@ -175,7 +176,7 @@ def test_the_workbook_carries_the_checkpoint_cells_and_the_same_figures() -> Non
     assert total[HEADER.index("合同金额（分）")] == found.total.contract_fen == 217_765_432
     assert total[HEADER.index("合同金额（元）")] == "2177654.32"
     by_category = [r for r in rows[header + 2 :] if r[0] == "按采购项目类别"]
-    assert sum(r[HEADER.index("合同金额（分）")] for r in by_category) == 217_765_432
+    assert sum(cast(int, r[HEADER.index("合同金额（分）")]) for r in by_category) == 217_765_432
 
 
 def test_a_name_that_looks_like_a_formula_stays_text() -> None:

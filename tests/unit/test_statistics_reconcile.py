@@ -147,7 +147,11 @@ def procurements(draw: st.DrawFn, n: int) -> Procurement:
         p.closed = (fate, later)
     for _ in range(draw(st.integers(0, 2))):
         filed = planned + timedelta(days=draw(st.integers(0, 60)))
-        closed = draw(st.none() | st.integers(0, 40).map(lambda d, f=filed: f + timedelta(d)))
+
+        def close(d: int, f: date = filed) -> date:
+            return f + timedelta(d)
+
+        closed = draw(st.none() | st.integers(0, 40).map(close))
         p.streams.append((draw(st.sampled_from(["Challenge", "Complaint"])), filed, closed))
     return p
 
