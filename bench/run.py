@@ -18,7 +18,9 @@ from typing import Any
 
 from bench.common import RESULTS, ROOT
 
-BENCHMARKS = ("append", "integrator", "proofs", "verify", "demo", "statistics", "flags", "pages")
+BENCHMARKS = (
+    "append", "integrator", "proofs", "verify", "demo", "statistics", "flags", "pages", "publish",
+)  # fmt: skip
 
 
 def _number(value: float | None, unit: str = "") -> str:

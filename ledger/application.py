@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +40,7 @@ from ledger.domain.errors import (
     Conflict,
     Forbidden,
     Invalid,
+    LedgerError,
     NotFound,
     RevokedKey,
     UnknownKey,
@@ -209,7 +211,53 @@ class Ledger:
                 code="concurrent_change",
             ) from None
 
+    def submit_many(self, bodies: Sequence[bytes]) -> list[Receipt | LedgerError]:
+        """Commands of one caller (the publisher's receipts), each decided as by ``submit``
+        and stored together: one transaction where they can share one. Each gets its own
+        outcome; one whose records moved meanwhile is decided again on its own."""
+        outcomes: list[Receipt | LedgerError | None] = [None] * len(bodies)
+        decided: list[tuple[int, list[Aggregate], CommandGuard]] = []
+        for n, body in enumerate(bodies):
+            try:
+                envelope = parse_envelope(body)
+                if envelope.command.type == "Genesis":
+                    outcomes[n] = self._outcome(body)  # refused, as by submit
+                    continue
+                decided.append((n, *self._prepare(envelope, optimistic=True)))
+            except LedgerError as exc:
+                outcomes[n] = exc
+            except (KeyChanged, StaleRecord):
+                outcomes[n] = self._outcome(body)
+        futures = self.committer.store_many([(a, g) for _, a, g in decided])
+        for (n, aggregates, _), future in zip(decided, futures, strict=True):
+            error = future.exception()
+            if error is None:
+                self.registry.remember(aggregates)
+                outcomes[n] = self._receipt(self._events(future.result()))
+            else:  # nothing of it was stored: decide it again, alone
+                self.registry.forget(*(a.id for a in aggregates))
+                outcomes[n] = self._outcome(bodies[n])
+        return [o for o in outcomes if o is not None]
+
+    def _outcome(self, body: bytes) -> Receipt | LedgerError:
+        try:
+            return self.submit(body)
+        except LedgerError as exc:
+            return exc
+
     def _decide(self, envelope: Envelope, optimistic: bool) -> Receipt:
+        aggregates, guard = self._prepare(envelope, optimistic)
+        receipt = self._store(aggregates, guard)
+        for aggregate in aggregates:
+            if isinstance(aggregate, Challenge) and aggregate.version == 1:
+                number = aggregate.number
+                receipt.lookup = {"challenge": number, "code": self.lookup_codes.code(number)}
+        return receipt
+
+    def _prepare(
+        self, envelope: Envelope, optimistic: bool
+    ) -> tuple[list[Aggregate], CommandGuard]:
+        """The command checked and decided: the aggregates it changes, and its guard."""
         command = envelope.command
         key, public_key = self._valid_key(command.key, command.actor)
         envelope.verify_with_key(public_key)
@@ -225,13 +273,7 @@ class Ledger:
             aggregates = handler(signer, command.payload, _signed(envelope), registry)
         else:
             aggregates = self._decide_in_context(envelope, signer, registry)
-        guard = CommandGuard(command.actor, command.nonce, key.id, key.version)
-        receipt = self._store(aggregates, guard)
-        for aggregate in aggregates:
-            if isinstance(aggregate, Challenge) and aggregate.version == 1:
-                number = aggregate.number
-                receipt.lookup = {"challenge": number, "code": self.lookup_codes.code(number)}
-        return receipt
+        return aggregates, CommandGuard(command.actor, command.nonce, key.id, key.version)
 
     def _decide_in_context(
         self, envelope: Envelope, signer: Signer, registry: RepositoryRegistry
@@ -365,7 +407,11 @@ class Ledger:
         for aggregate in aggregates:
             if isinstance(aggregate, Key):
                 self._keys.pop(aggregate.key_id, None)
-        events = [
+        return self._receipt(self._events(recordings))
+
+    @staticmethod
+    def _events(recordings: Sequence[Any]) -> list[dict[str, Any]]:
+        return [
             {
                 "stream": str(r.notification.originator_id),
                 "version": r.notification.originator_version,
@@ -374,7 +420,6 @@ class Ledger:
             }
             for r in recordings
         ]
-        return self._receipt(events)
 
     # -- the log --------------------------------------------------------------------
 

@@ -58,18 +58,26 @@ class GroupCommitter:
         self._commit_lock = threading.Lock()
 
     def store(self, aggregates: list[Aggregate], guard: CommandGuard) -> Recordings:
-        item = Pending(aggregates, guard)
+        return self.store_many([(aggregates, guard)])[0].result()
+
+    def store_many(
+        self, commands: Sequence[tuple[list[Aggregate], CommandGuard]]
+    ) -> list[Future[Recordings]]:
+        """Several commands of one caller, queued together so that they share a commit; each
+        future holds its command's recordings or why it was not stored."""
+        items = [Pending(aggregates, guard) for aggregates, guard in commands]
         with self._queue_lock:
-            self._queue.append(item)
-        while not item.future.done():
-            with self._commit_lock:
-                if item.future.done():
-                    break
-                with self._queue_lock:
-                    batch = self._queue[: self.max_batch]
-                    del self._queue[: self.max_batch]
-                self._commit(batch)
-        return item.future.result()
+            self._queue.extend(items)
+        for item in items:
+            while not item.future.done():
+                with self._commit_lock:
+                    if item.future.done():
+                        break
+                    with self._queue_lock:
+                        batch = self._queue[: self.max_batch]
+                        del self._queue[: self.max_batch]
+                    self._commit(batch)
+        return [item.future for item in items]
 
     def _commit(self, batch: Sequence[Pending]) -> None:
         together = [p for p in batch if not p.alone]

@@ -7,10 +7,12 @@ from the sealed store and notices from the log.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
+import threading
 from datetime import date
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import orjson
@@ -28,6 +30,29 @@ from ledger.log.reader import LogReader
 from ledger.store.sealed_store import SealedStore
 
 A = TypeVar("A", bound=Aggregate)
+NOTICES_KEPT = 4096  # notices remembered (a receipt names one: the publisher's, in a row)
+
+
+class NoticeCache:
+    """Notices read from the log, the latest few thousand: a leaf never changes."""
+
+    def __init__(self, size: int = NOTICES_KEPT):
+        self.size = size
+        self._kept: collections.OrderedDict[int, Notice | None] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, index: int) -> tuple[bool, Notice | None]:
+        with self._lock:
+            if index not in self._kept:
+                return False, None
+            self._kept.move_to_end(index)
+            return True, self._kept[index]
+
+    def put(self, index: int, notice: Notice | None) -> None:
+        with self._lock:
+            self._kept[index] = notice
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
 
 #: Events that may publish a notice: every lifecycle event of a procurement stream.
 NOTICE_EVENTS = frozenset(rule.event for rule in RULES.values())
@@ -50,15 +75,17 @@ class RepositoryRegistry:
         sealed: SealedStore,
         reader: LogReader,
         optimistic: bool = False,
+        notices: NoticeCache | None = None,
     ):
         self.app = app
         self.sealed = sealed
         self.reader = reader
         self.cache = app.repository.cache
         self.optimistic = optimistic
+        self.notices = notices if notices is not None else NoticeCache()
 
     def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
-        return RepositoryRegistry(self.app, self.sealed, self.reader, optimistic)
+        return RepositoryRegistry(self.app, self.sealed, self.reader, optimistic, self.notices)
 
     def taken(self, kind: str, code: str) -> bool:
         aggregate_id = stream_id(kind, code)
@@ -134,20 +161,41 @@ class RepositoryRegistry:
         return self.sealed.get(commitment)
 
     def notice(self, index: int) -> Notice | None:
+        known, notice = self.notices.get(index)
+        if known:
+            return notice
         try:
-            entry = orjson.loads(self.reader.entry(index))
+            leaf = self.reader.entry(index)
         except NotFound:
-            return None
+            return None  # not remembered: the log may grow to it
+        return self.learn_notice(index, orjson.loads(leaf))
+
+    def learn_notice(self, index: int, entry: dict[str, Any]) -> Notice | None:
+        """Remember what the log entry at ``index`` (parsed) says as a notice, for the
+        decisions that name it (a caller that read the leaf anyway saves them the read)."""
         data = entry.get("data", {})
-        if entry.get("type") not in NOTICE_EVENTS or not data.get("announcement"):
-            return None
-        return Notice(
-            index, data["procurement"], data["announcement"], date.fromisoformat(data["date"])
-        )
+        notice = None
+        if entry.get("type") in NOTICE_EVENTS and data.get("announcement"):
+            notice = Notice(
+                index, data["procurement"], data["announcement"], date.fromisoformat(data["date"])
+            )
+        self.notices.put(index, notice)
+        return notice
 
     def delivery(self, notice: int, destination: str) -> Delivery | None:
+        aggregate_id = delivery_stream(notice, destination)
+        if self.optimistic:
+            # A receipt for a delivery this process has not seen is decided as the first: if
+            # one is stored already, the insert conflicts and the command is decided again
+            # on a fresh read (StaleRecord), as for a registry record.
+            cached = None
+            if self.cache is not None:
+                with contextlib.suppress(KeyError):
+                    cached = self.cache.get(aggregate_id)
+            if cached is None:
+                return None
         try:
-            aggregate: Aggregate = self.app.repository.get(delivery_stream(notice, destination))
+            aggregate: Aggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, Delivery) else None

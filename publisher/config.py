@@ -59,6 +59,9 @@ class Tuning:
     timeout: float = 10.0
     rate_limit: float = 0.0  # requests per second; 0: unlimited
     max_in_flight: int = 2  # requests at once to this site, so a slow site holds few workers
+    # Notices one worker sends in a row under one claim while the site answers 2xx: their
+    # claim, receipts and completion then cost one transaction each, not one per notice.
+    batch: int = 16
     max_response_bytes: int = 64 * 1024  # read at most this much of an answer
     retry_base: float = 30.0  # first backoff ceiling; doubles per attempt (full jitter)
     retry_cap: float = 6 * 3600.0
@@ -73,7 +76,7 @@ class Tuning:
 
 _SECONDS: Final = ("timeout", "retry_base", "retry_cap", "give_up_after", "retry_after_max",
                    "circuit_cooldown")  # fmt: skip
-_COUNTS: Final = {"max_in_flight": 1, "max_response_bytes": 1, "max_attempts": 0,
+_COUNTS: Final = {"max_in_flight": 1, "batch": 1, "max_response_bytes": 1, "max_attempts": 0,
                   "circuit_failures": 1}  # fmt: skip
 TUNING_KEYS: Final = (*_SECONDS, *_COUNTS, "rate_limit", "required", "format")
 DESTINATION_KEYS: Final = (

@@ -11,6 +11,7 @@ ledger holds fewer failures for that delivery than the job has recorded.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
 from ledger.application import Ledger
-from ledger.domain.errors import Conflict
+from ledger.domain.errors import Conflict, LedgerError
 from ledger.domain.registry import Role
 from publisher.config import Destination
 from publisher.schema import Job
@@ -60,32 +61,47 @@ class ReceiptWriter:
             )
         self.actor = registered.owner
 
-    def _submit(self, kind: str, payload: dict[str, Any], procurement: str) -> None:
+    def _body(self, kind: str, payload: dict[str, Any], procurement: str) -> bytes:
         command = signing.new_command(
             kind, payload, actor=self.actor, key=self.key, procurement=procurement
         )
-        body = json.dumps(signing.sign(command, self.key), ensure_ascii=False).encode()
-        self.ledger.submit(body)
+        return json.dumps(signing.sign(command, self.key), ensure_ascii=False).encode()
+
+    def _submit(self, kind: str, payload: dict[str, Any], procurement: str) -> None:
+        self.ledger.submit(self._body(kind, payload, procurement))
 
     def delivered(self, job: Job, d: Destination) -> bool:
         """Append NoticeDelivered; False when the ledger holds it already."""
-        assert job.status is not None and job.response_digest and job.delivered_at
-        payload = {
-            "notice": job.notice,
-            "destination": job.destination,
-            "required": d.tuning.required,
-            "attempts": max(1, job.attempts),
-            "status": job.status,
-            "response_digest": job.response_digest,
-            "delivered_at": job.delivered_at,
-        }
-        try:
-            self._submit("RecordDelivery", payload, job.procurement)
-        except Conflict as exc:
-            if exc.code == "exists":
-                return False
-            raise
-        return True
+        outcome = self.delivered_all([job], d)[0]
+        if isinstance(outcome, LedgerError):
+            raise outcome
+        return outcome
+
+    def delivered_all(self, jobs: Sequence[Job], d: Destination) -> list[bool | LedgerError]:
+        """NoticeDelivered for each job, stored together: per job True (appended), False (the
+        ledger holds it already) or why the ledger did not take it."""
+        bodies = []
+        for job in jobs:
+            assert job.status is not None and job.response_digest and job.delivered_at
+            payload = {
+                "notice": job.notice,
+                "destination": job.destination,
+                "required": d.tuning.required,
+                "attempts": max(1, job.attempts),
+                "status": job.status,
+                "response_digest": job.response_digest,
+                "delivered_at": job.delivered_at,
+            }
+            bodies.append(self._body("RecordDelivery", payload, job.procurement))
+        outcomes: list[bool | LedgerError] = []
+        for outcome in self.ledger.submit_many(bodies):
+            if isinstance(outcome, Conflict) and outcome.code == "exists":
+                outcomes.append(False)
+            elif isinstance(outcome, LedgerError):
+                outcomes.append(outcome)
+            else:
+                outcomes.append(True)
+        return outcomes
 
     def failed(self, job: Job, d: Destination) -> FailureReceipt:
         """Append NoticeDeliveryFailed unless the ledger holds it already."""

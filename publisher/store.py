@@ -85,6 +85,20 @@ class JobStore:
     ) -> tuple[Job | None, float | None]:
         """The next due job of the first destination (in the order given) that may be sent
         to now, leased to ``worker``; else None and when something may next be due."""
+        jobs, wake = self.claim_batch(worker, destinations, now, lease_margin, batch=False)
+        return (jobs[0] if jobs else None), wake
+
+    def claim_batch(
+        self,
+        worker: str,
+        destinations: Sequence[Destination],
+        now: float,
+        lease_margin: float,
+        batch: bool = True,
+    ) -> tuple[list[Job], float | None]:
+        """As ``claim``; to a healthy site without a rate limit, up to its ``batch`` due jobs
+        under one lease (sent in a row by one worker, so they count as one request in flight).
+        """
         wake: float | None = None
 
         def later(moment: float | None) -> None:
@@ -103,12 +117,12 @@ class JobStore:
             ).fetchone()
             if row is not None:
                 job = Job.of(row)
-                return self._lease(cur, job, worker, now, lease_margin, attempt=False), None
+                return [self._lease(cur, job, worker, now, lease_margin, attempt=False)], None
             states = {s.name: s for s in self._destinations(cur)}
-            busy = dict(
+            busy = dict(  # requests under way: a batch shares one lease
                 cur.execute(
-                    "SELECT destination, COUNT(*) FROM publisher_jobs WHERE state = 'leased' "
-                    "AND due_at > ? GROUP BY destination",
+                    "SELECT destination, COUNT(DISTINCT lease) FROM publisher_jobs "
+                    "WHERE state = 'leased' AND due_at > ? GROUP BY destination",
                     (now,),
                 ).fetchall()
             )
@@ -137,12 +151,27 @@ class JobStore:
                     continue
                 job = Job.of(row)
                 if job.state in ("delivered", "failed"):  # only the receipt is owed
-                    return self._lease(cur, job, worker, now, lease_margin, attempt=False), None
+                    return [self._lease(cur, job, worker, now, lease_margin, attempt=False)], None
                 if d.tuning.rate_limit and not self._take_slot(cur, d, now):
                     continue
-                lease = d.tuning.timeout + lease_margin
-                return self._lease(cur, job, worker, now, lease, attempt=True), None
-        return None, wake
+                more: list[Job] = []
+                healthy = state is None or state.failures == 0
+                if batch and d.tuning.batch > 1 and not d.tuning.rate_limit and healthy:
+                    rows = cur.execute(
+                        f"SELECT {COLUMNS} FROM publisher_jobs WHERE destination = ? "  # noqa: S608
+                        "AND state IN ('pending', 'leased') AND due_at <= ? "
+                        f"AND notice <> ? ORDER BY due_at LIMIT ?{self._lock}",
+                        (d.name, now, job.notice, d.tuning.batch - 1),
+                    ).fetchall()
+                    more = [Job.of(r) for r in rows]
+                # The lease covers every request of the batch timing out in turn.
+                lease = d.tuning.timeout * (1 + len(more)) + lease_margin
+                token = secrets.token_hex(8)
+                return [
+                    self._lease(cur, j, worker, now, lease, attempt=True, token=token)
+                    for j in (job, *more)
+                ], None
+        return [], wake
 
     def _take_slot(self, cur: Cursor, d: Destination, now: float) -> bool:
         """The rate limiter: the destination's row is locked, so slots are never shared."""
@@ -160,9 +189,10 @@ class JobStore:
         return True
 
     def _lease(
-        self, cur: Cursor, job: Job, worker: str, now: float, seconds: float, attempt: bool
-    ) -> Job:
-        token = secrets.token_hex(8)
+        self, cur: Cursor, job: Job, worker: str, now: float, seconds: float, attempt: bool,
+        token: str | None = None,
+    ) -> Job:  # fmt: skip
+        token = token or secrets.token_hex(8)
         step = 1 if attempt else 0
         started = job.round_started if job.round_started is not None or not attempt else now
         state = "leased" if attempt else job.state
@@ -189,6 +219,37 @@ class JobStore:
         ).fetchone()
         return row is not None
 
+    def release(self, jobs: Sequence[Job]) -> None:
+        """Leased jobs of a batch not sent after all (an earlier one failed): due again now,
+        their counted attempt taken back."""
+        if not jobs:
+            return
+        with self._write() as cur:
+            for job in jobs:
+                self._owned(
+                    cur, job,
+                    "state = 'pending', lease = NULL, due_at = ?, attempts = attempts - 1, "
+                    "round_started = CASE WHEN round_attempts = 1 THEN NULL "
+                    "ELSE round_started END, round_attempts = round_attempts - 1",
+                    (time.time(),),
+                )  # fmt: skip
+
+    def recorded_all(self, jobs: Sequence[Job]) -> None:
+        """``recorded`` for several jobs, in one transaction and one round trip (each still
+        named by its lease)."""
+        if not jobs:
+            return
+        now = time.time()
+        with self._write() as cur:
+            cur.executemany(
+                "UPDATE publisher_jobs SET state = 'done', lease = NULL, due_at = ?, status = ?, "
+                "last_status = ?, response_digest = ?, delivered_at = ?, updated_at = ? "
+                "WHERE notice = ? AND destination = ? AND lease = ?",
+                [(j.due_at, j.status, j.status, j.response_digest, j.delivered_at, now,
+                  j.notice, j.destination, j.lease) for j in jobs],
+            )  # fmt: skip
+            self._site_answers(cur, {j.destination for j in jobs})
+
     def delivered(self, job: Job, due_at: float) -> bool:
         """The site took it but the ledger did not take its receipt yet: owed from ``due_at``."""
         return self._succeeded(job, "delivered", due_at)
@@ -199,19 +260,26 @@ class JobStore:
 
     def _succeeded(self, job: Job, state: str, due_at: float) -> bool:
         with self._write() as cur:
-            owned = self._owned(
-                cur, job,
-                "state = ?, lease = NULL, due_at = ?, status = ?, last_status = ?, "
-                "response_digest = ?, delivered_at = ?",
-                (state, due_at, job.status, job.status, job.response_digest, job.delivered_at),
-            )  # fmt: skip
-            if owned:  # the site answers again: its circuit's count starts over
-                cur.execute(
-                    "UPDATE publisher_destinations SET failures = 0 WHERE name = ? "
-                    "AND failures > 0",
-                    (job.destination,),
-                )
+            owned = self._settle(cur, job, state, due_at)
+            if owned:
+                self._site_answers(cur, {job.destination})
             return owned
+
+    def _settle(self, cur: Cursor, job: Job, state: str, due_at: float) -> bool:
+        return self._owned(
+            cur, job,
+            "state = ?, lease = NULL, due_at = ?, status = ?, last_status = ?, "
+            "response_digest = ?, delivered_at = ?",
+            (state, due_at, job.status, job.status, job.response_digest, job.delivered_at),
+        )  # fmt: skip
+
+    def _site_answers(self, cur: Cursor, names: set[str]) -> None:
+        """The sites answered again: their circuits' counts start over."""
+        for name in sorted(names):
+            cur.execute(
+                "UPDATE publisher_destinations SET failures = 0 WHERE name = ? AND failures > 0",
+                (name,),
+            )
 
     def retry(self, job: Job, due_at: float, status: int | None, error: str,
               breaker: Destination | None, pause_until: float | None = None) -> bool:  # fmt: skip

@@ -227,11 +227,12 @@ class Publisher:
         held = self.slots.take()
         kept: str | None = None
         try:
-            job, wake_at = self.store.claim(
+            jobs, wake_at = self.store.claim_batch(
                 worker, [d for d in order if d.name in held], time.time(), self.config.lease_margin
             )
-            if job is None:
+            if not jobs:
                 return False, wake_at
+            job = jobs[0]
             kept = job.destination
             self.slots.give(held - {kept})
             held = set()
@@ -242,15 +243,36 @@ class Publisher:
             elif job.state == "failed":
                 self._record_failed(job, d)
             else:
-                self._attempt(job, d)
+                self._attempt_all(jobs, d)
             return True, None
         finally:
             self.slots.give(held | ({kept} if kept else set()))
 
-    def _attempt(self, job: Job, d: Destination) -> None:
+    def _attempt_all(self, jobs: list[Job], d: Destination) -> None:
+        """Send a batch in a row while the site answers 2xx, then record the receipts of
+        those delivered together. After a failure the rest of the batch is released."""
+        delivered: list[Job] = []
+        leaves = self.ledger.reader.entries_at([j.notice for j in jobs])
+        for n, job in enumerate(jobs):
+            if self._stop.is_set():
+                self.store.release(jobs[n:])
+                break
+            done = self._attempt(job, d, leaves.get(job.notice))
+            if done is None:
+                self.store.release(jobs[n + 1 :])
+                break
+            delivered.append(done)
+        self._record_delivered_all(delivered, d)
+
+    def _attempt(self, job: Job, d: Destination, leaf: bytes | None) -> Job | None:
+        """One request; the job with what the site answered when it took it, else None
+        (the failure is settled: retry, give up, or the site disabled)."""
         try:
-            leaf = self.ledger.reader.entry(job.notice)
-            body = notice_body(job.notice, orjson.loads(leaf), leaf, d.tuning.format,
+            if leaf is None:
+                raise LookupError(f"no log entry at index {job.notice}")
+            entry = orjson.loads(leaf)
+            self.ledger.registry.learn_notice(job.notice, entry)  # the receipt names it
+            body = notice_body(job.notice, entry, leaf, d.tuning.format,
                                self.config.ocid_prefix)  # fmt: skip
         except Exception as exc:  # a notice we cannot render: retried, then a dead letter
             logger.exception("notice %s: no %s body", job.notice, d.tuning.format)
@@ -261,18 +283,19 @@ class Publisher:
         now = time.time()
         if outcome.ok:
             self.metrics.lag.labels(d.name).observe(max(0.0, now - job.planned_at))
-            # The receipt goes straight to the ledger: a crash before it is recorded leaves
-            # the lease to run out, and the notice is sent again under the same webhook-id.
-            delivered = replace(job, status=outcome.status, response_digest=outcome.digest,
-                                delivered_at=rfc3339(now))  # fmt: skip
-            self._record_delivered(delivered, d)
-        elif outcome.reason == "gone":
+            # The receipt goes to the ledger right after the batch: a crash before it is
+            # recorded leaves the lease to run out, and the notice is sent again under the
+            # same webhook-id.
+            return replace(job, status=outcome.status, response_digest=outcome.digest,
+                           delivered_at=rfc3339(now))  # fmt: skip
+        if outcome.reason == "gone":
             reason = (f"{outcome.error} at {rfc3339(now)}; disabled until "
                       f"`sunshine deliveries --enable {d.name}`")  # fmt: skip
             if self.store.disable(job, 410, reason):
                 logger.warning("destination %s disabled: %s", d.name, reason)
         else:
             self._failed_attempt(job, d, outcome, now)
+        return None
 
     def _failed_attempt(self, job: Job, d: Destination, outcome: Outcome, now: float) -> None:
         breaker = d if outcome.against_site else None
@@ -293,16 +316,29 @@ class Publisher:
                          None if pause is None else now + pause)  # fmt: skip
 
     def _record_delivered(self, job: Job, d: Destination) -> None:
+        self._record_delivered_all([job], d)
+
+    def _record_delivered_all(self, jobs: list[Job], d: Destination) -> None:
+        """NoticeDelivered receipts for jobs the site took, stored together; a receipt the
+        ledger did not take is owed, and tried again later."""
+        if not jobs:
+            return
+        outcomes: list[bool | Exception]
         try:
             with self.store.serial:
-                new = self.receipts.delivered(job, d)
+                outcomes = [*self.receipts.delivered_all(jobs, d)]
         except Exception as exc:
-            self._complain(job, exc)
-            self.store.delivered(job, time.time() + self.config.receipt_retry)
-            return
-        self.store.recorded(job)
-        if new:
-            self.metrics.receipts.labels("NoticeDelivered").inc()
+            outcomes = [exc] * len(jobs)
+        recorded = []
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                self._complain(job, outcome)
+                self.store.delivered(job, time.time() + self.config.receipt_retry)
+                continue
+            recorded.append(job)
+            if outcome:
+                self.metrics.receipts.labels("NoticeDelivered").inc()
+        self.store.recorded_all(recorded)
 
     def _record_failed(self, job: Job, d: Destination) -> None:
         try:

@@ -33,9 +33,14 @@ def running_publisher(
     metrics: WorkerMetrics | None = None,
 ) -> Iterator[Publisher]:
     """A publisher set up on the settings' ledger (tables, destinations, backfill), not yet
-    started; on PostgreSQL its receipts are integrated into the log by a thread of its own."""
-    # Receipts need not wait for their leaves: the planner and verifiers read them later.
-    ledger = Ledger(dataclasses.replace(settings.ledger_config(), leaf_wait_seconds=0.0))
+    started; its receipts are integrated into the log by a thread of its own."""
+    # Receipts need not wait for their leaves (the planner and verifiers read them later),
+    # nor be integrated one command at a time, each with a checkpoint of its own (SQLite's
+    # default): the background integrator appends them in batches.
+    own = dataclasses.replace(
+        settings.ledger_config(), leaf_wait_seconds=0.0, inline_integration=False
+    )
+    ledger = Ledger(own)
     integrator = None
     try:
         publisher = Publisher(ledger, config, key, workers=workers, metrics=metrics)
