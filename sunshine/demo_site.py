@@ -8,9 +8,11 @@ delivery: it checks the Standard Webhooks signatures before believing anything i
   with the publishing service's public key, and, when the site has a shared secret, ``v1``
   (HMAC-SHA256, checked by the ``standardwebhooks`` package) as well: otherwise 401. So
   must the timestamp be within 5 minutes of the site's clock (a replay of an old capture is
-  refused). A body over ``max_body`` bytes is 413 (it is not read), one that is not a JSON
-  object 400. A webhook-id seen before is answered 200 and not stored again: the publisher
-  sends a retry under the same id. Success is 200 ``{"received": true}``.
+  refused). A body over ``max_body`` bytes (1 MiB) is 413: it is read and dropped, not
+  parsed (past 16 MiB not even read: the connection is closed). One that is not a JSON
+  object is 400, one without a Content-Length 411. A webhook-id seen before is answered
+  200 and not stored again: the publisher sends a retry under the same id. Success is 200
+  ``{"received": true}``.
 - ``GET /``: the received notices, newest first, as a page in Chinese (at most ``MAX_ROWS``
   rows). Everything in a body is untrusted and escaped by Jinja2's autoescape.
 - ``GET /notices.json``: a summary (count, by announcement type, duplicates, refusals by
@@ -54,10 +56,11 @@ from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jinja2 import Environment
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from ledger import signing
 from ledger.domain.vocabulary import AnnouncementType
 from publisher.webhooks import signed_content
 
@@ -191,16 +194,15 @@ def read_public_key(path: Path) -> Ed25519PublicKey:
     the base64 (or the bytes) of its 32 raw bytes. ValueError when it is none of these."""
     data = path.read_bytes()
     if b"-----BEGIN" in data:
-        key: object
-        if b"PRIVATE KEY" in data:
-            key = serialization.load_pem_private_key(data, password=None)
-            if isinstance(key, Ed25519PrivateKey):
-                return key.public_key()
-        else:
+        try:
+            if b"PRIVATE KEY" in data:
+                return signing.read_key(path).public_key()  # as `sunshine publish` reads it
             key = serialization.load_pem_public_key(data)
-            if isinstance(key, Ed25519PublicKey):
-                return key
-        raise ValueError(f"{path} does not hold an Ed25519 key")
+        except (TypeError, ValueError) as exc:  # TypeError: a key behind a password
+            raise ValueError(f"{path}: not an Ed25519 key file ({exc})") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError(f"{path}: not an Ed25519 key file")
+        return key
     raw = data
     if len(data) != 32:
         try:

@@ -99,3 +99,24 @@ def test_a_retry_carries_the_same_webhook_id_and_body(world: Any) -> None:
     assert len(by_id) == len(notices) and all(len(b) == 1 for b in by_id.values())
     # Two failures among two notices: four attempts in all, each receipt counting its own.
     assert sum(r["attempts"] for r in receipts_of(world)) == 4 == len(site.seen)
+
+
+def test_a_batch_stops_at_a_failure_and_the_rest_follow_once_each(world: Any) -> None:
+    _, actor, notices = county_with_notices(world, procurements=3)
+    answers = iter([Answer(), Answer(500)])  # the second request of the batch fails
+
+    def script(n: int, msg_id: str) -> Answer:
+        return next(answers, Answer())
+
+    with FakeSite(actor.key.public_key(), script=script) as site:
+        run(world, config({"name": "ccgp-hebei", "url": site.url}), actor.key, workers=1)
+        arrived = [s.json["data"]["notice"] for s in site.seen]
+    # The batch went in log order until the failure; the notices after it were not sent
+    # then, so only the failed one was sent twice.
+    assert arrived[:2] == notices[:2]
+    assert sorted(arrived) == sorted([*notices, notices[1]])
+    receipts = receipts_of(world)
+    assert sorted(r["notice"] for r in receipts) == notices
+    assert {r["notice"]: r["attempts"] for r in receipts} == {
+        n: 2 if n == notices[1] else 1 for n in notices
+    }

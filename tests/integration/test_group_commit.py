@@ -159,3 +159,32 @@ def test_a_second_genesis_is_refused_inside_the_insert(world: World) -> None:
     else:
         raise AssertionError("a second genesis was stored")
     assert world.ledger.events.recorder.max_notification_id() == before
+
+
+def test_commands_submitted_together_each_get_their_own_outcome(world: World) -> None:
+    admin = world.admin
+
+    def register(code: str, name: str = "清河县第一小学") -> bytes:
+        return admin.body(
+            "RegisterOrganisation",
+            {"code": code, "name": name, "kind": "purchaser", "region": "清河县"},
+        )
+
+    fresh = [register(f"batch-{i}") for i in range(5)]
+    bodies = [
+        *fresh,
+        fresh[0],  # a replay of the first, in the same batch
+        register("batch-1", "又一个"),  # the same record as the second: a clash
+        b'{"not": "a signed command"}',
+        admin.body("RegisterOrganisation", {"code": "batch-x", "kind": "nonsense"}),
+    ]
+    before = world.ledger.reader.size()
+    outcomes = world.ledger.submit_many(bodies)
+    codes = [o.code if isinstance(o, LedgerError) else "accepted" for o in outcomes]
+    assert codes[:5] == ["accepted"] * 5
+    assert codes[5] in ("replayed_nonce", "exists")
+    assert codes[6] in ("exists", "concurrent_change")
+    assert codes[7] != "accepted" and codes[8] != "accepted"
+    assert world.ledger.reader.size() == before + 5
+    for i in range(5):
+        assert world.ledger.registry.organisation(f"batch-{i}") is not None

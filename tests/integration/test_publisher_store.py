@@ -140,3 +140,36 @@ def test_concurrent_claims_never_share_a_job(store: JobStore) -> None:
     for t in threads:
         t.join()
     assert sorted(taken) == [(n, "site-a") for n in range(120)]
+
+
+def test_a_batch_is_one_lease_one_request_in_flight_and_a_release_takes_back_its_attempts(
+    store: JobStore,
+) -> None:
+    batched = replace(A, tuning=replace(A.tuning, batch=4, max_in_flight=2))
+    plan(store, range(10), batched)
+    now = time.time()
+    first, _ = store.claim_batch("w1", [batched], now, lease_margin=1)
+    assert [j.notice for j in first] == [0, 1, 2, 3]
+    assert len({j.lease for j in first}) == 1  # one lease: one request in flight
+    # The lease covers every request of the batch timing out in turn (4 × 2 s + 1 s).
+    assert [j.due_at for j in first] == [pytest.approx(now + 9, abs=0.01)] * 4
+    second, _ = store.claim_batch("w2", [batched], now, 1)
+    assert [j.notice for j in second] == [4, 5, 6, 7]
+    assert store.claim_batch("w3", [batched], now, 1) == ([], None)  # two in flight: the limit
+    # The first request of w1's batch failed: the rest is released, due now, unattempted.
+    assert store.retry(first[0], now + 60, 500, "HTTP 500", breaker=batched)
+    store.release(first[1:])
+    for n in (1, 2, 3):
+        job = store.job(n, "site-a")
+        assert job is not None and (job.state, job.attempts, job.lease) == ("pending", 0, None)
+        assert job.round_started is None  # its retry schedule has not begun
+    # A site that failed last time is sent one notice at a time until it answers again.
+    single, _ = store.claim_batch("w3", [batched], time.time(), 1)
+    assert len(single) == 1
+
+
+def test_a_rate_limited_site_is_never_batched(store: JobStore) -> None:
+    limited = replace(B, tuning=replace(B.tuning, batch=8))
+    plan(store, range(5), limited)
+    jobs, _ = store.claim_batch("w", [limited], time.time(), 1)
+    assert len(jobs) == 1
