@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import pytest
+from conftest import free_port
 from prometheus_client import generate_latest
 from test_publish_site import Answer, FakeSite, config, county_with_notices, receipts_of
 
@@ -210,3 +211,29 @@ def test_metrics_expose_queue_attempts_latency_and_failures(world: Any) -> None:
         'sunshine_publisher_destination_disabled{destination="ccgp-hebei"} 0.0',
     ):
         assert line in text, line
+
+
+def test_a_site_down_for_a_while_gets_every_notice_once_it_is_back(world: Any) -> None:
+    _, actor, notices = county_with_notices(world, procurements=3)
+    port = free_port()  # nothing listens there yet: connections are refused
+    cfg = config({"name": "ccgp-hebei", "url": f"http://127.0.0.1:{port}/notices"})
+    publisher = Publisher(world.ledger, cfg, actor.key, workers=2)
+    publisher.setup()
+    publisher.start()
+    try:
+        deadline = time.monotonic() + 20
+        while publisher.store.attempt_totals().get("ccgp-hebei", (0, 0))[1] < 3:
+            assert time.monotonic() < deadline, "no failed attempt recorded"
+            time.sleep(0.05)
+        with FakeSite(actor.key.public_key(), port=port) as site:  # the site is back
+            site.wait_for(lambda: len(site.processed) == len(notices))
+            deadline = time.monotonic() + 20
+            while publisher.store.outstanding(["ccgp-hebei"]):
+                assert time.monotonic() < deadline, publisher.store.counts()
+                time.sleep(0.05)
+    finally:
+        publisher.stop()
+    assert sorted(s.json["data"]["notice"] for s in site.seen) == notices  # each once
+    receipts = receipts_of(world)
+    assert sorted(r["notice"] for r in receipts) == notices
+    assert any(r["attempts"] > 1 for r in receipts)  # the refused attempts are counted

@@ -66,7 +66,11 @@ Script = Callable[[int, str], Answer]
 
 class FakeSite:
     def __init__(
-        self, public_key: Ed25519PublicKey, secret: str | None = None, script: Script | None = None
+        self,
+        public_key: Ed25519PublicKey,
+        secret: str | None = None,
+        script: Script | None = None,
+        port: int = 0,
     ) -> None:
         self.public_key = public_key
         self.secret = secret
@@ -95,7 +99,7 @@ class FakeSite:
                 answer = site._record(dict(self.headers.items()), body, self.path)
                 site._answer(self, answer)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/notices"
