@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
@@ -153,21 +155,40 @@ class StaleRecord(Exception):
     """A command was decided on a cached record that had moved on; nothing was stored."""
 
 
+SETUP_LOCK = 0x4C454447  # "LEDG": PostgreSQL advisory lock held while creating the tables
+
+
+@contextmanager
+def _setting_up(config: LedgerConfig) -> Iterator[None]:
+    """PostgreSQL: one process creates the tables at a time. CREATE ... IF NOT EXISTS is
+    not atomic there (two at once collide in the catalogue); the others wait, then find the
+    tables made."""
+    if config.database.is_sqlite or not config.create_tables:
+        yield
+        return
+    with psycopg.connect(config.database.conninfo(), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+
+
 class Ledger:
     def __init__(self, config: LedgerConfig):
         self.config = config
-        self.events = LedgerEvents(env=event_store_env(config))
-        self.db = open_database(config.database)
-        if config.create_tables:
-            self.db.execute_script(SQLITE if config.database.is_sqlite else POSTGRES)
+        sealed_key = config.sealed_key_path or config.data_dir / "sealed-key"
+        with _setting_up(config):
+            self.events = LedgerEvents(env=event_store_env(config))
+            self.db = open_database(config.database)
+            self.sealed = SealedStore(self.db, load_or_create_sealed_key(sealed_key))
+            if config.create_tables:
+                self.db.execute_script(SQLITE if config.database.is_sqlite else POSTGRES)
+                self.sealed.create_tables()
         key_path = config.log_key_path or config.data_dir / "log-key.pem"
         self.signer = LogSigner(config.origin, load_or_create_key(key_path))
         self.integrator = Integrator(self.db, self.events.recorder, self.signer)
         self.reader = LogReader(self.db)
-        sealed_key = config.sealed_key_path or config.data_dir / "sealed-key"
-        self.sealed = SealedStore(self.db, load_or_create_sealed_key(sealed_key))
-        if config.create_tables:
-            self.sealed.create_tables()
         self.statutes = Statutes(
             build_calendar(config.holiday_file), load_time_limits(config.time_limits_file)
         )

@@ -172,3 +172,33 @@ def test_four_writers_two_thousand_commands(pg_url: DatabaseURL, tmp_path: Path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"OK: {expected} entries" in result.stdout
     print(json.dumps({"verify": result.stdout.splitlines()[0]}, ensure_ascii=False))
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_on_a_fresh_database_all_start(
+    pg_url: DatabaseURL, tmp_path: Path
+) -> None:
+    """Four ledgers created at the same instant on an empty PostgreSQL database: one creates
+    the tables, the others wait for it and find them (no collision in the catalogue)."""
+    errors: list[str] = []
+    ready = threading.Barrier(4)
+
+    def start() -> None:
+        try:
+            ready.wait()
+            Ledger(LedgerConfig(database=pg_url, data_dir=tmp_path)).close()
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    ledger = Ledger(LedgerConfig(database=pg_url, data_dir=tmp_path))
+    try:
+        genesis(ledger)
+        assert ledger.integrator.integrate() == 3
+    finally:
+        ledger.close()
