@@ -164,8 +164,9 @@ class JobStore:
                         (d.name, now, job.notice, d.tuning.batch - 1),
                     ).fetchall()
                     more = [Job.of(r) for r in rows]
-                # The lease covers every request of the batch timing out in turn.
-                lease = d.tuning.timeout * (1 + len(more)) + lease_margin
+                # As for one request: a batch that runs long renews it (``extend``), so a
+                # worker that dies mid-batch holds its notices no longer than one job.
+                lease = d.tuning.timeout + lease_margin
                 token = secrets.token_hex(8)
                 return [
                     self._lease(cur, j, worker, now, lease, attempt=True, token=token)
@@ -218,6 +219,19 @@ class JobStore:
             (*params, time.time(), job.notice, job.destination, job.lease),
         ).fetchone()
         return row is not None
+
+    def extend(self, jobs: Sequence[Job], until: float) -> bool:
+        """Renew the lease of a batch (every job under it not yet settled, sent or not);
+        False if it was lost."""
+        if not jobs:
+            return True
+        with self._write() as cur:
+            rows = cur.execute(
+                "UPDATE publisher_jobs SET due_at = ? WHERE destination = ? AND lease = ? "
+                "AND state = 'leased' RETURNING notice",
+                (until, jobs[0].destination, jobs[0].lease),
+            ).fetchall()
+        return len(rows) > 0
 
     def release(self, jobs: Sequence[Job]) -> None:
         """Leased jobs of a batch not sent after all (an earlier one failed): due again now,

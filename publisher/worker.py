@@ -253,10 +253,17 @@ class Publisher:
         those delivered together. After a failure the rest of the batch is released."""
         delivered: list[Job] = []
         leaves = self.ledger.reader.entries_at([j.notice for j in jobs])
+        lease_ends = jobs[0].due_at
         for n, job in enumerate(jobs):
             if self._stop.is_set():
                 self.store.release(jobs[n:])
                 break
+            now = time.time()
+            if n and now + d.tuning.timeout + self.config.lease_margin / 2 > lease_ends:
+                # A slow batch: its lease must outlast this request.
+                lease_ends = now + d.tuning.timeout + self.config.lease_margin
+                if not self.store.extend(jobs, lease_ends):
+                    break  # lost: another worker has taken them
             done = self._attempt(job, d, leaves.get(job.notice))
             if done is None:
                 self.store.release(jobs[n + 1 :])

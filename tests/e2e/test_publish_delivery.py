@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from typing import Any
 
 import orjson
@@ -120,3 +121,26 @@ def test_a_batch_stops_at_a_failure_and_the_rest_follow_once_each(world: Any) ->
     assert {r["notice"]: r["attempts"] for r in receipts} == {
         n: 2 if n == notices[1] else 1 for n in notices
     }
+
+
+def test_a_slow_batch_renews_its_lease_so_no_other_worker_sends_it_again(world: Any) -> None:
+    _, actor, notices = county_with_notices(world, procurements=2)
+    assert len(notices) == 4
+    slow = lambda n, msg_id: Answer(delay=0.9)  # noqa: E731 (four of them outlast one lease)
+    with FakeSite(actor.key.public_key(), script=slow) as site:
+        cfg = config({"name": "ccgp-hebei", "url": site.url}, defaults={"batch": 4})
+        first = Publisher(world.ledger, cfg, actor.key, workers=1, seed=1)
+        first.setup()
+        first.start()
+        second = Publisher(world.ledger, cfg, actor.key, workers=1, seed=2)
+        try:
+            site.wait_for(lambda: len(site.seen) >= 1)  # the first took the whole batch
+            second.start()  # and looks for jobs whose lease ran out
+            site.wait_for(lambda: len(site.processed) == len(notices), timeout=30)
+            time.sleep(1.5)  # long enough for a lost lease to be taken and sent again
+        finally:
+            first.stop()
+            second.stop()
+        ids = site.ids()
+    assert len(ids) == len(set(ids)) == len(notices)  # one lease of 3 s, four sends of 0.9 s
+    assert sorted(r["notice"] for r in receipts_of(world)) == notices

@@ -151,8 +151,11 @@ def test_a_batch_is_one_lease_one_request_in_flight_and_a_release_takes_back_its
     first, _ = store.claim_batch("w1", [batched], now, lease_margin=1)
     assert [j.notice for j in first] == [0, 1, 2, 3]
     assert len({j.lease for j in first}) == 1  # one lease: one request in flight
-    # The lease covers every request of the batch timing out in turn (4 × 2 s + 1 s).
-    assert [j.due_at for j in first] == [pytest.approx(now + 9, abs=0.01)] * 4
+    # The lease is one request's (2 s + 1 s); a batch that runs long renews it.
+    assert [j.due_at for j in first] == [pytest.approx(now + 3, abs=0.01)] * 4
+    assert store.extend(first, now + 5)
+    renewed = [store.job(n, "site-a") for n in range(4)]
+    assert [j.due_at for j in renewed if j] == [pytest.approx(now + 5, abs=0.01)] * 4
     second, _ = store.claim_batch("w2", [batched], now, 1)
     assert [j.notice for j in second] == [4, 5, 6, 7]
     assert store.claim_batch("w3", [batched], now, 1) == ([], None)  # two in flight: the limit
