@@ -430,6 +430,8 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
     from ledger.application import Ledger
     from ledger.log.follower import Follower
     from ledger.store.grants import grant_application_role
+    from projections.supervision.spent import SCHEMA as SPENT_SCHEMA
+    from projections.supervision.spent import TABLE as SPENT_TABLE
     from publisher.config import PublisherConfig
     from publisher.planner import Planner
     from publisher.schema import TABLES as PUBLISHER_TABLES
@@ -452,10 +454,12 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
         JobStore(ledger.db).create()
         planner = Follower(ledger.db, Planner(PublisherConfig(()), sqlite=False))
         planner.setup()
+        ledger.db.execute_script(SPENT_SCHEMA)
         derived = [
             "projection_positions",
             *(t for f in projector.followers for t in f.projection.tables()),
             *PUBLISHER_TABLES,
+            SPENT_TABLE,
         ]
     finally:
         ledger.close()

@@ -16,8 +16,9 @@ finance office registered in the log:
 ``require_inspector`` guards every supervisory route. It re-reads the signing key on each
 request (one indexed read), so a key revoked in the log ends the session at once. The
 signing secrets are derived from ``<data dir>/session-key`` (32 random bytes, made on first
-start, mode 0600). Used challenges and signed-out sessions are remembered in this process
-only, until they would have expired anyway.
+start, mode 0600). Used challenges and signed-out sessions are remembered in the database
+(``projections.supervision.spent``), so every process of the service knows them, until they
+would have expired anyway.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from ledger.domain import fields
 from ledger.domain.errors import Invalid, LedgerError, RevokedKey, UnknownKey
 from ledger.domain.registry import Key, Role
 from ledger.store.secret_file import read_or_create
+from projections.supervision.spent import Spent, SpentInDatabase, SpentInMemory
 from projections.web.render import ENV
 
 logger = logging.getLogger("sunshine.supervision")
@@ -115,19 +117,19 @@ def _b64url(raw: bytes) -> str:
 
 
 class Sessions:
-    """Challenges and session tokens under one server secret; stateless but for the
-    in-process memory of used challenges and signed-out sessions."""
+    """Challenges and session tokens under one server secret; stateless but for what is
+    spent (used challenges, signed-out sessions): ``spent``, the database's in the service."""
 
-    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, secret: bytes, clock: Callable[[], float] = time.time, spent: Spent | None = None
+    ):
         if len(secret) != KEY_BYTES:
             raise ValueError(f"the session key must be {KEY_BYTES} bytes")
         # One secret, two keys: a challenge MAC can never pass for a token signature.
         self._challenge_key = hmac.new(secret, b"supervision challenge v1", hashlib.sha256).digest()
         self._token_key = hmac.new(secret, b"supervision session v1", hashlib.sha256).digest()
         self.clock = clock
-        self._lock = threading.Lock()
-        self._used: dict[str, int] = {}  # challenge → its expiry
-        self._ended: dict[str, int] = {}  # jti of a signed-out session → its expiry
+        self._spent = spent if spent is not None else SpentInMemory(clock)
 
     # -- challenges ---------------------------------------------------------------------
 
@@ -162,15 +164,12 @@ class Sessions:
 
     def use_challenge(self, text: str, expires: int) -> None:
         """Mark a challenge used: a signed sign-in cannot be replayed while it is valid."""
-        with self._lock:
-            self._forget_expired(self._used)
-            if text in self._used:
-                raise _unauthorised(
-                    "replayed_challenge",
-                    "this challenge was used already; get a new one",
-                    "该登录挑战码已使用过，请重新获取。",
-                )
-            self._used[text] = expires
+        if not self._spent.spend(f"challenge:{text}", expires):
+            raise _unauthorised(
+                "replayed_challenge",
+                "this challenge was used already; get a new one",
+                "该登录挑战码已使用过，请重新获取。",
+            )
 
     # -- tokens -------------------------------------------------------------------------
 
@@ -220,24 +219,16 @@ class Sessions:
             raise _bad_session() from None
         if not all(isinstance(claims[c], str) for c in ("sub", "org", "role", "key", "jti")):
             raise _bad_session()
-        with self._lock:
-            if claims["jti"] in self._ended:
-                raise _unauthorised(
-                    "signed_out",
-                    "this session was signed out; sign in again",
-                    "已退出登录，请重新登录。",
-                )
+        if self._spent.spent(f"session:{claims['jti']}"):
+            raise _unauthorised(
+                "signed_out",
+                "this session was signed out; sign in again",
+                "已退出登录，请重新登录。",
+            )
         return claims
 
     def end(self, claims: dict[str, Any]) -> None:
-        with self._lock:
-            self._forget_expired(self._ended)
-            self._ended[str(claims["jti"])] = int(claims["exp"])
-
-    def _forget_expired(self, remembered: dict[str, int]) -> None:
-        now = self.clock()
-        for item in [k for k, expires in remembered.items() if expires < now]:
-            del remembered[item]
+        self._spent.spend(f"session:{claims['jti']}", int(claims["exp"]))
 
 
 def _bad_session() -> Refused:
@@ -257,7 +248,10 @@ def sessions_of(app: FastAPI) -> Sessions:
             ledger: Ledger = app.state.ledger
             path = ledger.config.data_dir / "session-key"
             secret = read_or_create(path, lambda: secrets.token_bytes(KEY_BYTES))
-            sessions = Sessions(secret)
+            spent = SpentInDatabase(ledger.db, time.time)
+            if ledger.config.create_tables:
+                spent.create()
+            sessions = Sessions(secret, spent=spent)
             app.state.supervision_sessions = sessions
         return sessions
 

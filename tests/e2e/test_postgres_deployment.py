@@ -13,6 +13,7 @@ import httpx
 import psycopg
 import pytest
 from conftest import ROOT, World, _url, genesis, start_server
+from supervision_client import sign_in
 from test_publish_site import FakeSite, config, county_with_notices, receipts_of
 
 from ledger.application import Ledger, LedgerConfig
@@ -36,7 +37,8 @@ def test_the_service_and_the_publisher_run_as_the_application_role(
         world = World(ledger, genesis(ledger))
         world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
         world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
-        _, actor, notices = county_with_notices(world, procurements=1)
+        county, actor, notices = county_with_notices(world, procurements=1)
+        inspector = county.inspector
         with FakeSite(actor.key.public_key()) as site:
             publisher = Publisher(
                 ledger, config({"name": "ccgp-hebei", "url": site.url}), actor.key, workers=2
@@ -57,6 +59,10 @@ def test_the_service_and_the_publisher_run_as_the_application_role(
             assert time.monotonic() < deadline, page.text[-1000:]
             time.sleep(0.2)
         assert "ccgp-hebei" in page.text
+        # An inspector signs in and out: the spent challenge and session are rows too.
+        with sign_in(server.url, inspector) as client:
+            assert client.get("/supervision/session").status_code == 200
+            assert client.delete("/supervision/session").status_code == 204
     finally:
         server.stop()
 

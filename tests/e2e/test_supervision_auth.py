@@ -349,3 +349,25 @@ def test_sign_in_on_postgresql(backend: str, pg_url: DatabaseURL, tmp_path: Path
         assert_refused(httpx.get(server.url + "/supervision/deadlines"), 401, "not_signed_in")
     finally:
         server.stop()
+
+
+def test_a_sign_in_replayed_or_a_session_signed_out_counts_on_every_process(site: Site) -> None:
+    """A second server on the same ledger (as `serve --workers N` or a second machine runs):
+    what one process spent, the other refuses."""
+    inspector = site.actors["jw-op"]
+    url = parse_database_url(f"sqlite:///{site.data_dir / 'ledger.db'}")
+    other = start_server(url, site.data_dir)
+    try:
+        with httpx.Client(base_url=site.url) as client:
+            body = signed_request(client, inspector)
+            assert client.post("/supervision/session", content=body).status_code == 200
+        replayed = httpx.post(other.url + "/supervision/session", content=body)
+        assert_refused(replayed, 401, "replayed_challenge")
+        with sign_in(site.url, inspector) as client:
+            token = client.cookies["sunshine_supervision"]
+            bearer = {"Authorization": f"Bearer {token}"}
+            assert httpx.get(other.url + "/supervision/session", headers=bearer).status_code == 200
+            assert client.delete("/supervision/session").status_code == 204
+        assert_refused(httpx.get(other.url + "/supervision", headers=bearer), 401, "signed_out")
+    finally:
+        other.stop()
