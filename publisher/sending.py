@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from publisher import retry, webhooks
 from publisher.config import Destination
-from publisher.guard import AddressRefused, HostGuard
+from publisher.guard import AddressRefused, HostGuard, guarded_transport
 
 USER_AGENT: Final = "sunshine-ledger-publisher/0.1"
 SNIPPET: Final = 200
@@ -72,11 +72,14 @@ class Sender:
         with self._lock:
             client = self._clients.get(d.name)
             if client is None:
+                limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
                 client = self._clients[d.name] = httpx.Client(
                     follow_redirects=False,
                     timeout=httpx.Timeout(d.tuning.timeout),
-                    limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+                    limits=limits,
                     headers={"user-agent": USER_AGENT},
+                    # Connections to public addresses only, checked as they are opened.
+                    transport=None if d.allow_private else guarded_transport(limits),
                 )
             return client
 
