@@ -115,7 +115,7 @@ class ReceiptWriter:
             "notice": job.notice,
             "destination": job.destination,
             "required": d.tuning.required,
-            "attempts": max(1, job.attempts),
+            "attempts": job.attempts,
             "last_status": status,
             "last_error": clean(job.last_error or "no answer", MAX_ERROR) or "no answer",
             "failed_at": job.failed_at,

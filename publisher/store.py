@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger.domain.errors import ReplayedNonce
@@ -128,8 +129,11 @@ class JobStore:
             )
             for d in destinations:
                 state = states.get(d.name)
-                if state is not None and (state.disabled_at is not None or state.open_until > now):
-                    later(state.open_until if state.disabled_at is None else None)
+                if state is not None and state.disabled_at is not None:
+                    self._age_while_disabled(cur, d, state, now)
+                    continue
+                if state is not None and state.open_until > now:
+                    later(state.open_until)
                     continue
                 if int(busy.get(d.name, 0)) >= d.tuning.max_in_flight:
                     continue
@@ -173,6 +177,24 @@ class JobStore:
                     for j in (job, *more)
                 ], None
         return [], wake
+
+    def _age_while_disabled(
+        self, cur: Cursor, d: Destination, state: DestinationState, now: float
+    ) -> None:
+        """A disabled site's notices are held, but their clock runs on: past give_up_after
+        they fail like any other (a NoticeDeliveryFailed receipt is owed, and for a site
+        the law requires, a finding), so a site gone for good is not a silent gap."""
+        since = datetime.fromtimestamp(state.disabled_at or now, UTC)
+        reason = f"not sent: the destination was disabled at {since:%Y-%m-%dT%H:%M:%SZ}"
+        if state.disabled_reason:
+            reason += f" ({state.disabled_reason})"
+        cur.execute(
+            "UPDATE publisher_jobs SET state = 'failed', due_at = ?, failed_at = ?, "
+            "last_error = ?, updated_at = ? WHERE destination = ? AND state = 'pending' "
+            "AND COALESCE(round_started, planned_at) <= ?",
+            (now, f"{datetime.fromtimestamp(now, UTC):%Y-%m-%dT%H:%M:%S}Z", reason[:500], now,
+             d.name, now - d.tuning.give_up_after),
+        )  # fmt: skip
 
     def _take_slot(self, cur: Cursor, d: Destination, now: float) -> bool:
         """The rate limiter: the destination's row is locked, so slots are never shared."""

@@ -236,7 +236,8 @@ def record_delivery_failure(ctx: Context) -> list[Aggregate]:
         "announcement": notice.announcement,
         "destination": destination,
         "required": required,
-        "attempts": _count(ctx, "attempts", 1, MAX_ATTEMPTS),
+        # 0: never sent (its site was disabled until the notice's time ran out)
+        "attempts": _count(ctx, "attempts", 0, MAX_ATTEMPTS),
         "last_status": _count(ctx, "last_status", 100, 599, required=False),
         "last_error": text.requirement(ctx.payload, "last_error", required=False)[:500],
         "failed_at": ctx.payload["failed_at"],

@@ -7,10 +7,11 @@ import base64
 import hashlib
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port
+from conftest import free_port, sunshine
 from prometheus_client import generate_latest
 from test_publish_site import Answer, FakeSite, config, county_with_notices, receipts_of
 
@@ -237,3 +238,35 @@ def test_a_site_down_for_a_while_gets_every_notice_once_it_is_back(world: Any) -
     receipts = receipts_of(world)
     assert sorted(r["notice"] for r in receipts) == notices
     assert any(r["attempts"] > 1 for r in receipts)  # the refused attempts are counted
+
+
+def test_a_disabled_required_site_still_gets_its_notices_failed_on_time(
+    world: Any, tmp_path: Path
+) -> None:
+    """410 Gone holds a site's notices, but their time still runs: once give_up_after has
+    passed, each gets its NoticeDeliveryFailed receipt, with the finding a site the law
+    requires raises, instead of waiting unseen for an operator."""
+    _, actor, notices = county_with_notices(world, procurements=2)
+    with FakeSite(actor.key.public_key(), script=scripted(Answer(410, b"closed"))) as site:
+        cfg = config(
+            {"name": "ccgp-hebei", "url": site.url, "required": True, "give_up_after": "1s"}
+        )
+        publisher = Publisher(world.ledger, cfg, actor.key, workers=1, seed=1)
+        publisher.setup()
+        publisher.start()
+        try:
+            deadline = time.monotonic() + 20
+            while len(receipts_of(world, "NoticeDeliveryFailed")) < len(notices):
+                assert time.monotonic() < deadline, publisher.store.counts()
+                time.sleep(0.1)
+        finally:
+            publisher.stop()
+        assert len(site.seen) == 1  # only the request that was answered 410
+    failures = receipts_of(world, "NoticeDeliveryFailed")
+    assert sorted(f["notice"] for f in failures) == notices
+    assert sorted(f["attempts"] for f in failures) == [0] * (len(notices) - 1) + [1]
+    assert all("destination was disabled" in f["last_error"] for f in failures if not f["attempts"])
+    assert all(f["findings"][0]["rule"] == "notice_published_on_website" for f in failures)
+    assert set(publisher.store.counts()) == {("ccgp-hebei", "dead")}
+    verified = sunshine("verify", data_dir=tmp_path, db=world.ledger.config.database)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
