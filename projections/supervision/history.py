@@ -112,12 +112,15 @@ class Step:
 
 
 def leaf_indices(ledger: Ledger, code: str, size: int) -> list[int]:
-    """The procurement's leaves below ``size``, in log order (from the public timeline)."""
+    """The procurement's leaves below ``size``, in log order: its public timeline, and the
+    publisher's receipts for its notices."""
     with ledger.db.read() as cur:
         rows = cur.execute(
             "SELECT leaf_index FROM pub_timeline WHERE procurement = ? AND leaf_index < ? "
-            "ORDER BY leaf_index",
-            (code, size),
+            "UNION SELECT d.leaf_index FROM pub_deliveries d JOIN pub_announcements a "
+            "ON a.leaf_index = d.notice WHERE a.procurement = ? AND d.leaf_index < ? "
+            "ORDER BY 1",
+            (code, size, code, size),
         ).fetchall()
     return [int(r[0]) for r in rows]
 

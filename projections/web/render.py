@@ -81,6 +81,8 @@ EVENT_LABELS: Final = {
     "ComplaintFiled": "提起投诉",
     "ComplaintDecided": "投诉处理决定",
     "ComplaintWithdrawn": "撤回投诉",
+    "NoticeDelivered": "公告已送达发布网站",
+    "NoticeDeliveryFailed": "公告未能送达发布网站",
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import orjson
 from conftest import start_server, sunshine
+from supervision_client import sign_in
 from test_publish_site import Answer, FakeSite, config, county_with_notices
 
 from publisher.worker import Publisher
@@ -52,7 +53,7 @@ def wait_for_page(url: str, text: str) -> str:
 def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
     world: Any, tmp_path: Path
 ) -> None:
-    _, actor, notices = county_with_notices(world, procurements=1)
+    county, actor, notices = county_with_notices(world, procurements=1)
     tender = tender_of(world, notices)
     publish(world, actor)
     server = start_server(world.ledger.config.database, tmp_path)
@@ -80,6 +81,13 @@ def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
         other = wait_for_page(f"{server.url}/announcements/{intention}", "发布记录")
         entries = set(re.findall(r'href="/log/entries/(\d+)"', other))
         assert len(entries) == 2 and not entries & set(re.findall(r"/log/entries/(\d+)", body))
+        # The inspector's full record of the procurement has the receipts among its entries.
+        with sign_in(server.url, county.inspector) as inspector:
+            history = inspector.get("/supervision/procurements/p1", headers={"accept": "text/html"})
+        assert history.status_code == 200, history.text[:300]
+        assert history.text.count("<strong>公告已送达发布网站</strong>") == len(notices)
+        assert history.text.count("<strong>公告未能送达发布网站</strong>") == len(notices)
+        assert f'<a href="#entry-{tender}">日志第 {tender} 条公告</a>，HTTP 200' in history.text
     finally:
         server.stop()
 
