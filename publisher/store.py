@@ -178,6 +178,15 @@ class JobStore:
                 ], None
         return [], wake
 
+    def age_disabled(self, destinations: Sequence[Destination], now: float) -> None:
+        """``_age_while_disabled`` for every disabled one of these destinations."""
+        with self._write() as cur:
+            states = {s.name: s for s in self._destinations(cur)}
+            for d in destinations:
+                state = states.get(d.name)
+                if state is not None and state.disabled_at is not None:
+                    self._age_while_disabled(cur, d, state, now)
+
     def _age_while_disabled(
         self, cur: Cursor, d: Destination, state: DestinationState, now: float
     ) -> None:
@@ -479,16 +488,17 @@ class JobStore:
         return {str(d): (int(a or 0), int(f or 0)) for d, a, f in rows}
 
     def outstanding(self, names: Sequence[str]) -> int:
-        """Jobs not yet done or dead, of these destinations while they are enabled."""
+        """Jobs not yet done or dead, of these destinations: a disabled one's only when a
+        receipt is owed (its other jobs wait for it to be enabled)."""
         if not names:
             return 0
         marks = ", ".join("?" for _ in names)
         with self.db.read() as cur:
             row = cur.execute(
                 f"SELECT COUNT(*) FROM publisher_jobs j WHERE j.state IN {OPEN} "  # noqa: S608
-                f"AND j.destination IN ({marks}) AND NOT EXISTS (SELECT 1 FROM "
-                "publisher_destinations d WHERE d.name = j.destination "
-                "AND d.disabled_at IS NOT NULL)",
+                f"AND j.destination IN ({marks}) AND (j.state IN ('delivered', 'failed') "
+                "OR NOT EXISTS (SELECT 1 FROM publisher_destinations d "
+                "WHERE d.name = j.destination AND d.disabled_at IS NOT NULL))",
                 tuple(names),
             ).fetchone()
         return 0 if row is None else int(row[0])

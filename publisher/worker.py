@@ -149,6 +149,8 @@ class Publisher:
         self.start()
         names = [d.name for d in self.config.destinations]
         deadline = None if timeout is None else time.monotonic() + timeout
+        if self.workers:  # a disabled site's notices past their time: failure receipts owed
+            self.store.age_disabled(self.config.destinations, time.time())
         try:
             while not self._stop.is_set():
                 caught_up = self.follower.position() >= self.ledger.reader.size()

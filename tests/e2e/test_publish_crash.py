@@ -111,9 +111,12 @@ def test_two_processes_share_the_work_without_double_delivery(world: Any, tmp_pa
         FakeSite(actor.key.public_key(), script=slow) as a,
         FakeSite(actor.key.public_key(), script=slow) as b,
     ):
+        # Batches of two: batches of sixteen would let the first process claim all twenty
+        # notices of each site before the second starts.
         args = files(
-            tmp_path, actor, {"name": "site-a", "url": a.url}, {"name": "site-b", "url": b.url}
-        )
+            tmp_path, actor, {"name": "site-a", "url": a.url, "batch": 2},
+            {"name": "site-b", "url": b.url, "batch": 2},
+        )  # fmt: skip
         runs = [publish(world, tmp_path, args, "--once", "--workers", "3")]
         # The second starts once the first is set up: the ledger's own start-up (its tables
         # and functions) is not made for two processes creating them at the same moment.
