@@ -166,7 +166,11 @@ def test_an_inspector_signs_in_from_a_real_browser_by_keyboard(
         page.set_input_files("#key-file", str(tmp_path / "kangtai-op.pem"))
         page.fill("#actor", "kangtai-op")
         page.press("#actor", "Enter")
-        page.wait_for_function("document.getElementById('sign-in-status').textContent.length > 4")
+        # The status says 正在登录…… while the request is under way, then the answer.
+        page.wait_for_function(
+            "(t => t.length > 4 && !t.includes('正在登录'))"
+            "(document.getElementById('sign-in-status').textContent)"
+        )
         assert "仅供" in page.inner_text("#sign-in-status")  # a supplier: refused in Chinese
         page.set_input_files("#key-file", str(tmp_path / "jw-op.pem"))
         page.fill("#actor", "jw-op")
