@@ -142,22 +142,34 @@ class Publisher:
         while not self._stop.wait(1.0):
             pass
 
-    def drain(self, timeout: float | None = None, poll: float = 0.05) -> None:
+    def drain(
+        self,
+        timeout: float | None = None,
+        poll: float = 0.05,
+        progress: Callable[[int], None] | None = None,
+        every: float = 5.0,
+    ) -> None:
         """Start, deliver every notice in the log to every enabled destination (each job done
         or dead), then stop: ``sunshine publish --once``. With no workers, plan only.
-        TimeoutError after ``timeout``."""
+        ``progress`` hears the jobs still outstanding every ``every`` seconds. TimeoutError
+        after ``timeout``."""
         self.start()
         names = [d.name for d in self.config.destinations]
         deadline = None if timeout is None else time.monotonic() + timeout
+        told = time.monotonic()
         if self.workers:  # a disabled site's notices past their time: failure receipts owed
             self.store.age_disabled(self.config.destinations, time.time())
         try:
             while not self._stop.is_set():
                 caught_up = self.follower.position() >= self.ledger.reader.size()
-                if caught_up and (not self.workers or self.store.outstanding(names) == 0):
+                left = self.store.outstanding(names) if self.workers else 0
+                if caught_up and left == 0:
                     break  # (no workers: planning only)
                 if deadline is not None and time.monotonic() > deadline:
                     raise TimeoutError(f"jobs still outstanding after {timeout} s")
+                if progress is not None and time.monotonic() - told >= every:
+                    progress(left)
+                    told = time.monotonic()
                 time.sleep(poll)
         finally:
             self.stop()

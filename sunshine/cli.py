@@ -303,8 +303,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
         names = ", ".join(d.name for d in config.destinations)
         print(f"publishing to {names} with {args.workers} workers", flush=True)
         if args.once:
+
+            def progress(left: int) -> None:
+                print(f"  {left} deliveries still to make", flush=True)
+
             try:
-                publisher.drain()
+                publisher.drain(progress=progress)
             except KeyboardInterrupt:
                 return 130  # the leases run out; the next run carries on
             print(report(publisher.store, []))

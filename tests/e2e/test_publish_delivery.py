@@ -144,3 +144,16 @@ def test_a_slow_batch_renews_its_lease_so_no_other_worker_sends_it_again(world: 
         ids = site.ids()
     assert len(ids) == len(set(ids)) == len(notices)  # one lease of 3 s, four sends of 0.9 s
     assert sorted(r["notice"] for r in receipts_of(world)) == notices
+
+
+def test_a_long_run_says_how_much_is_left(world: Any) -> None:
+    _, actor, notices = county_with_notices(world, procurements=2)
+    slow = lambda n, msg_id: Answer(delay=0.3)  # noqa: E731
+    heard: list[int] = []
+    with FakeSite(actor.key.public_key(), script=slow) as site:
+        cfg = config({"name": "ccgp-hebei", "url": site.url}, defaults={"batch": 1})
+        publisher = Publisher(world.ledger, cfg, actor.key, workers=1, seed=1)
+        publisher.setup()
+        publisher.drain(timeout=60, progress=heard.append, every=0.25)
+    assert len(heard) >= 2 and heard == sorted(heard, reverse=True)  # counting down
+    assert 0 < heard[0] <= len(notices)
