@@ -26,6 +26,7 @@ from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
 from ledger.verify_lifecycle import LifecycleReplay, LifecycleViolation
 from ledger.verify_registry import KeyState, RegistryReplay, RegistryViolation
+from ledger.verify_timing import TimingCheck
 
 LEAF_FIELDS = {
     "index",
@@ -60,6 +61,7 @@ class Report:
     consistent_with: Checkpoint | None = None
     checkpoint: Checkpoint | None = None
     keys: dict[str, KeyState] = field(default_factory=dict)
+    timing: TimingCheck | None = None  # with --check-timing: what was compared
 
 
 # (index, public key, signature, message) — checked in a worker
@@ -86,7 +88,12 @@ def open_checkpoint(note: str | bytes, verifier: Verifier, what: str) -> Checkpo
 class LogVerifier:
     """Streams leaves in index order and checks each against everything before it."""
 
-    def __init__(self, checkpoint: Checkpoint, old: Checkpoint | None = None):
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        old: Checkpoint | None = None,
+        timing: TimingCheck | None = None,
+    ):
         if old is not None and old.size > checkpoint.size:
             raise VerificationFailed(
                 f"the older checkpoint has size {old.size}, larger than the log's "
@@ -100,8 +107,9 @@ class LogVerifier:
         self.report = Report(checkpoint=checkpoint)
         self.pending: list[SignatureJob] = []
         self.registry = RegistryReplay()
-        self.lifecycle = LifecycleReplay()
+        self.lifecycle = LifecycleReplay(timing)
         self.report.keys = self.registry.keys
+        self.report.timing = timing
 
     def add(self, index: int, leaf: bytes) -> None:
         if index != self.tree.size:
@@ -173,9 +181,11 @@ def verify_stream(
     old: Checkpoint | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    timing: TimingCheck | None = None,
 ) -> Report:
-    """Check batches of (index, leaf bytes); raise VerificationFailed at the first bad entry."""
-    verifier = LogVerifier(checkpoint, old)
+    """Check batches of (index, leaf bytes); raise VerificationFailed at the first bad entry.
+    ``timing``: recompute time-limit findings with its calendar and table too."""
+    verifier = LogVerifier(checkpoint, old, timing)
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
     futures: list[Any] = []
     try:

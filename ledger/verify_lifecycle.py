@@ -13,13 +13,15 @@ For every procurement, challenge and complaint leaf it checks, from earlier leav
   evaluation committee with the result;
 * challenge and complaint numbers run 1, 2, 3… per procurement.
 
-Findings of time limits depend on the operator's calendar and time-limit table, so they are
-not recomputed here. Memory grows with the number of procurements, not with the log.
+Findings of time limits depend on the operator's calendar and time-limit table; given them
+(``TimingCheck``, `sunshine verify --check-timing`), they are recomputed and compared too.
+Memory grows with the number of procurements, not with the log.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Final
 
 from ledger.domain.deliveries import delivery_stream
@@ -38,6 +40,7 @@ from ledger.domain.roles import (
 )
 from ledger.domain.sealed import check_disclosure
 from ledger.domain.vocabulary import Method
+from ledger.verify_timing import TimingCheck, TimingMismatch
 
 ACTION_OF_COMMAND: Final = {command_type(action): action for action in Action}
 STREAM_COMMANDS: Final = {
@@ -81,16 +84,20 @@ class Replayed:
     challenges: dict[str, str] = field(default_factory=dict)  # number → supplier
     complaints: dict[str, str] = field(default_factory=dict)  # number → supplier
     closed: set[str] = field(default_factory=set)  # answered, decided or withdrawn
+    dates: dict[Action, date] = field(default_factory=dict)  # the latest of each action
+    filed_on: dict[str, date] = field(default_factory=dict)  # challenge or complaint → filed
 
     def participants(self) -> Participants:
         return Participants(self.purchaser, self.agency, frozenset(self.bids) | self.proposed)
 
 
 class LifecycleReplay:
-    def __init__(self) -> None:
+    def __init__(self, timing: TimingCheck | None = None) -> None:
         self.procurements: dict[str, Replayed] = {}
         self.notices: dict[int, str] = {}  # leaf index of each notice → its procurement
+        self.notice_dates: dict[int, date] = {}
         self.delivered: set[tuple[int, str]] = set()  # (notice, destination)
+        self.timing = timing
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
         """Check one leaf against the lifecycle so far and apply it."""
@@ -107,6 +114,8 @@ class LifecycleReplay:
             self._check(entry, signer)
         except LifecycleViolation:
             raise
+        except TimingMismatch as mismatch:
+            raise LifecycleViolation(str(mismatch)) from None
         except LedgerError as refusal:  # the domain's own refusal, as the ledger would give
             raise LifecycleViolation(
                 f"{kind} should have been refused: {refusal.message}"
@@ -148,9 +157,16 @@ class LifecycleReplay:
             if irregularity.rule not in recorded:
                 raise LifecycleViolation(f"{kind} leaves out the finding {irregularity.rule}")
         self._disclosures(procurement, action, data)
+        on = date.fromisoformat(data["date"])
+        if self.timing is not None:
+            self.timing.procurement(
+                kind, action, on, procurement.dates, procurement.method, data["findings"]
+            )
+        procurement.dates[action] = on
         procurement.state = state_from_json(data["state"])
         if notice is not None:
             self.notices[entry["index"]] = code
+            self.notice_dates[entry["index"]] = on
         if action is Action.ANNOUNCE_TENDER and data.get("supplier"):
             procurement.proposed = frozenset({data["supplier"]})
         if action is Action.COMPLETE_EVALUATION:
@@ -167,6 +183,11 @@ class LifecycleReplay:
             raise LifecycleViolation(f"{kind} is not on the stream of its notice and website")
         if (notice, destination) in self.delivered:
             raise LifecycleViolation(f"notice {notice} was already delivered to {destination}")
+        if self.timing is not None:
+            self.timing.delivery(
+                kind, self.notice_dates[notice], date.fromisoformat(data["date"]),
+                bool(data["required"]), kind == "NoticeDelivered", data["findings"],
+            )  # fmt: skip
         if kind == "NoticeDelivered":
             self.delivered.add((notice, destination))
 
@@ -184,6 +205,7 @@ class LifecycleReplay:
         self.procurements[code] = Replayed(
             data["purchaser"], data["agency"], Method(data["method"]), State(plan="filed")
         )
+        self.procurements[code].dates[Action.FILE_PLAN] = date.fromisoformat(data["date"])
         if data["state"] != state_json(State(plan="filed")):
             raise LifecycleViolation("PlanFiled records a state the lifecycle does not give")
 
@@ -248,6 +270,12 @@ class LifecycleReplay:
             procurement.complaints[number] = signer.organisation
         else:
             self._closing(entry, stream, procurement)
+        on = date.fromisoformat(data["date"])
+        if kind in ("ChallengeFiled", "ComplaintFiled"):
+            procurement.filed_on[number] = on
+        elif self.timing is not None and kind in ("ChallengeAnswered", "ComplaintDecided"):
+            start = "ChallengeFiled" if stream == "challenge" else "ComplaintFiled"
+            self.timing.stream(kind, on, {start: procurement.filed_on[number]}, data["findings"])
         if kind == "ComplaintDecided":
             may_decide_complaint(signer)
         elif kind == "ChallengeAnswered":

@@ -152,11 +152,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return verify_bundle(Path(args.bundle), args.log_key)
     jobs = args.jobs or default_jobs()
     old = Path(args.checkpoint) if args.checkpoint else None
+    timing = None
+    if args.check_timing:
+        from ledger.domain.calendars import build_calendar, load_time_limits
+        from ledger.domain.context import Statutes
+        from ledger.verify_timing import TimingCheck
+
+        settings = _settings(args)  # --holidays and --time-limits: the operator's files
+        timing = TimingCheck(
+            Statutes(build_calendar(settings.holidays), load_time_limits(settings.time_limits))
+        )
     try:
         if args.url:
-            report = verify_remote(args.url, old, args.log_key, jobs)
+            report = verify_remote(args.url, old, args.log_key, jobs, timing=timing)
         else:
-            report = verify_local(_settings(args), old, args.log_key, jobs)
+            report = verify_local(_settings(args), old, args.log_key, jobs, timing=timing)
     except VerificationFailed as exc:
         print(f"FAILED: {exc}")
         return 1
@@ -538,6 +548,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="offline: check one entry's proof bundle (from /log/bundle/N) instead of the log",
     )
     p.add_argument("--jobs", type=int, default=0, help="processes for signatures (default: cores)")
+    p.add_argument(
+        "--check-timing",
+        action="store_true",
+        help="recompute time-limit findings with the working calendar and time-limit table "
+        "(the packaged ones, or the operator's --holidays and --time-limits files)",
+    )
+    p.add_argument("--holidays", help="the operator's TOML holiday file (with --check-timing)")
+    p.add_argument("--time-limits", help="the operator's time-limit table (with --check-timing)")
     p.set_defaults(func=cmd_verify)
 
     keys = sub.add_parser("keys", help="key files").add_subparsers(dest="keys", required=True)

@@ -12,6 +12,7 @@ from ledger.log.merkle import ProofError, verify_consistency
 from ledger.log.note import Checkpoint, Verifier, parse_verifier_key
 from ledger.sources import RemoteLog, local_batches
 from ledger.verify import Report, VerificationFailed, open_checkpoint, verify_stream
+from ledger.verify_timing import TimingCheck
 from sunshine.settings import Settings
 
 
@@ -46,6 +47,7 @@ def verify_local(
     log_key: str | None,
     jobs: int,
     err: TextIO = sys.stderr,
+    timing: TimingCheck | None = None,
 ) -> Report:
     from ledger.application import LedgerEvents, event_store_env
     from ledger.log.reader import LogReader
@@ -81,14 +83,19 @@ def verify_local(
             )
         old = _old(old_path, verifier)
         batches = local_batches(db, events.recorder, checkpoint.size)
-        return verify_stream(batches, checkpoint, old, jobs, _progress(err))  # type: ignore[arg-type]
+        return verify_stream(batches, checkpoint, old, jobs, _progress(err), timing)  # type: ignore[arg-type]
     finally:
         events.close()
         db.close()
 
 
 def verify_remote(
-    url: str, old_path: Path | None, log_key: str | None, jobs: int, err: TextIO = sys.stderr
+    url: str,
+    old_path: Path | None,
+    log_key: str | None,
+    jobs: int,
+    err: TextIO = sys.stderr,
+    timing: TimingCheck | None = None,
 ) -> Report:
     remote = RemoteLog(url)
     try:
@@ -114,7 +121,8 @@ def verify_remote(
                 raise VerificationFailed(
                     f"the server's consistency proof from size {old.size} does not verify: {exc}"
                 ) from None
-        return verify_stream(remote.batches(checkpoint.size), checkpoint, old, jobs, _progress(err))  # type: ignore[arg-type]
+        batches = remote.batches(checkpoint.size)
+        return verify_stream(batches, checkpoint, old, jobs, _progress(err), timing)  # type: ignore[arg-type]
     finally:
         remote.close()
 
@@ -129,4 +137,13 @@ def describe(report: Report) -> str:
     ]
     if report.consistent_with is not None:
         lines.append(f"consistent with the older checkpoint of size {report.consistent_with.size}")
+    if report.timing is not None:
+        checked = report.timing.checked
+        line = f"time-limit findings of {checked} entries match the calendar and table"
+        if report.timing.provisional_differences:
+            line += (
+                f" ({report.timing.provisional_differences} recorded provisionally differ from "
+                "today's calendar)"
+            )
+        lines.append(line)
     return "\n".join(lines)

@@ -1,12 +1,15 @@
-"""`sunshine verify` on a local database only reads: it creates no file and no key."""
+"""`sunshine verify` on a local database only reads: it creates no file and no key; with
+`--check-timing` it recomputes the time-limit findings."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from conftest import World, sunshine
+from conftest import ROOT, World, genesis, make_config, sunshine
+from procurement_world import County
 
+from ledger.application import Ledger
 from ledger.store.url import parse_database_url
 
 
@@ -30,3 +33,43 @@ def test_verifying_with_a_pinned_key_creates_no_key(world: World, tmp_path: Path
                       db=parse_database_url(str(url)))
     assert result.returncode == 0, result.stdout + result.stderr
     assert list(elsewhere.iterdir()) == []
+
+
+def test_check_timing_recomputes_time_limit_findings_with_the_operators_table(
+    tmp_path: Path,
+) -> None:
+    """A ledger run with a time-limit table that lets results wait 20 working days records a
+    late result without its finding; `verify --check-timing` with the packaged table names
+    it, and with the operator's table (the one the ledger ran with) agrees."""
+    table = (ROOT / "ledger" / "domain" / "time_limits.toml").read_text(encoding="utf-8")
+    rule = '\nid = "result_announced_after_award"\n'
+    start = table.index(rule)
+    relaxed_table = table[:start] + table[start:].replace("limit = 2\n", "limit = 20\n", 1)
+    relaxed = tmp_path / "relaxed-time-limits.toml"
+    relaxed.write_text(relaxed_table, encoding="utf-8")
+    url = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger = Ledger(make_config(url, tmp_path, inline_integration=True, time_limits_file=relaxed))
+    try:
+        world = World(ledger, genesis(ledger))
+        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
+        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        county = County(world)
+        county.to_evaluated()
+        award = {"date": "2026-05-07", "supplier": "kangtai", "amount": "1790000.00"}
+        county.act(county.purchaser, "DecideAward", award)
+        late = county.act(county.agency, "AnnounceResult", {"date": "2026-05-20"})
+        assert county.leaf(late)["data"]["findings"] == []  # 9 working days: fine by the table
+    finally:
+        ledger.close()
+    plain = sunshine("verify", data_dir=tmp_path, db=url)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    packaged = sunshine("verify", "--check-timing", data_dir=tmp_path, db=url)
+    assert packaged.returncode == 1, packaged.stdout
+    assert "ResultAnnounced records the time-limit findings none" in packaged.stdout
+    # Two working days after 7 May: the 9th, a Saturday worked in exchange for the May Day days.
+    assert "result_announced_after_award (due 2026-05-09, on 2026-05-20)" in packaged.stdout
+    operators = sunshine(
+        "verify", "--check-timing", "--time-limits", str(relaxed), data_dir=tmp_path, db=url
+    )
+    assert operators.returncode == 0, operators.stdout + operators.stderr
+    assert "time-limit findings of" in operators.stdout

@@ -46,7 +46,7 @@ def test_the_demo_year_arrives_and_verifies(tmp_path: Path, demo_template: DemoL
     assert len(notices) == len(seen) == 725  # every notice of the year, once
     assert all(s.v1a and s.v1 for s in seen)
     assert collections.Counter(s.json["data"]["announcement"] for s in seen)["tender"] == 142
-    verified = sunshine("verify", "--data-dir", str(data), data_dir=data)
+    verified = sunshine("verify", "--check-timing", "--data-dir", str(data), data_dir=data)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     with sqlite3.connect(data / "ledger.db") as conn:
         leaves = [orjson.loads(leaf) for (leaf,) in conn.execute("SELECT leaf FROM log_leaves")]

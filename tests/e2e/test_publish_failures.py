@@ -262,5 +262,7 @@ def test_a_disabled_required_site_still_gets_its_notices_failed_on_time(
     assert all("destination was disabled" in f["last_error"] for f in failures if not f["attempts"])
     assert all(f["findings"][0]["rule"] == "notice_published_on_website" for f in failures)
     assert set(publisher.store.counts()) == {("ccgp-hebei", "dead")}
-    verified = sunshine("verify", data_dir=tmp_path, db=world.ledger.config.database)
+    verified = sunshine(
+        "verify", "--check-timing", data_dir=tmp_path, db=world.ledger.config.database
+    )
     assert verified.returncode == 0, verified.stdout + verified.stderr

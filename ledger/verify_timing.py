@@ -1,0 +1,124 @@
+"""Time-limit findings recomputed by the verifier (`sunshine verify --check-timing`).
+
+A time-limit finding depends on the working-day calendar and the time-limit table the
+operator ran with, which are configuration, not in the log. Given a calendar and a table
+(the packaged ones, or the operator's files, which an auditor can ask for), the verifier
+computes each timed step's findings from the dates in earlier leaves, exactly as the ledger
+does, and compares them with what the leaf records: a late result recorded without its
+finding, or a finding the table does not give, is named.
+
+Compared: the procurement's timed steps (``findings.TIMED_STEPS``), challenge answers and
+complaint decisions (``CHALLENGE_STEPS``), and publication on a required website
+(``notice_published_on_website``). A finding recorded as provisional (its deadline crossed a
+year the calendar did not know then) may rightly differ from today's calendar: such a
+difference is counted, not failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Any, Final
+
+from ledger.domain.context import Statutes
+from ledger.domain.deliveries import RULE as WEBSITE_RULE
+from ledger.domain.findings import (
+    CHALLENGE_STEPS,
+    TIMED_STEPS,
+    Finding,
+    stream_timing_findings,
+    timing_findings,
+)
+from ledger.domain.lifecycle import Action
+from ledger.domain.procurement_commands import finding_json
+from ledger.domain.vocabulary import Method
+
+PROCUREMENT_RULES: Final = frozenset(step.rule for step in TIMED_STEPS)
+STREAM_RULES: Final = frozenset(step.rule for step in CHALLENGE_STEPS)
+
+
+class TimingMismatch(ValueError):
+    pass
+
+
+class TimingCheck:
+    def __init__(self, statutes: Statutes):
+        self.statutes = statutes
+        self.checked = 0  # leaves whose timed findings were compared
+        self.provisional_differences = 0
+
+    def procurement(
+        self,
+        kind: str,
+        action: Action,
+        on: date,
+        history: dict[Action, date],
+        method: Method,
+        recorded: Sequence[dict[str, Any]],
+    ) -> None:
+        s = self.statutes
+        found = timing_findings(action, on, history, method, s.calendar, s.limits)
+        self._compare(kind, found, recorded, PROCUREMENT_RULES)
+
+    def stream(
+        self, kind: str, on: date, history: dict[str, date], recorded: Sequence[dict[str, Any]]
+    ) -> None:
+        s = self.statutes
+        found = stream_timing_findings(kind, on, history, s.calendar, s.limits)
+        self._compare(kind, found, recorded, STREAM_RULES)
+
+    def delivery(
+        self,
+        kind: str,
+        published: date,
+        on: date,
+        required: bool,
+        delivered: bool,
+        recorded: Sequence[dict[str, Any]],
+    ) -> None:
+        limit = self.statutes.limits.get(WEBSITE_RULE)
+        found: list[Finding] = []
+        if required and limit is not None:
+            if delivered:
+                breach = self.statutes.calendar.check(limit, published, on)
+                if breach is not None:
+                    found.append(Finding.from_breach(breach, limit))
+            else:  # given up: the notice is not there at all, whatever the day
+                due = self.statutes.calendar.deadline_for(limit, published)
+                missing = Finding(
+                    limit.id, limit.citation, limit.description_zh, due.due, None,
+                    due.provisional, due.reason,
+                )  # fmt: skip
+                found.append(missing)
+        self._compare(kind, found, recorded, {WEBSITE_RULE})
+
+    def _compare(
+        self,
+        kind: str,
+        found: Sequence[Finding],
+        recorded: Sequence[dict[str, Any]],
+        rules: Collection[str],
+    ) -> None:
+        self.checked += 1
+        expected = sorted(_key(finding_json(f)) for f in found)
+        kept = [f for f in recorded if f.get("rule") in rules]
+        actual = sorted(_key(f) for f in kept)
+        if expected == actual:
+            return
+        if any(f.get("provisional") for f in kept) or any(f.provisional for f in found):
+            self.provisional_differences += 1
+            return
+        raise TimingMismatch(
+            f"{kind} records the time-limit findings {_describe(actual)}; "
+            f"the calendar and time-limit table give {_describe(expected)}"
+        )
+
+
+def _key(finding: dict[str, Any]) -> tuple[str, str, str]:
+    return str(finding.get("rule")), str(finding.get("deadline")), str(finding.get("actual"))
+
+
+def _describe(keys: Sequence[tuple[str, str, str]]) -> str:
+    if not keys:
+        return "none"
+    return ", ".join(f"{rule} (due {due}, on {on})" for rule, due, on in keys)
