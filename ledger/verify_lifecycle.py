@@ -86,6 +86,7 @@ class Replayed:
     closed: set[str] = field(default_factory=set)  # answered, decided or withdrawn
     dates: dict[Action, date] = field(default_factory=dict)  # the latest of each action
     filed_on: dict[str, date] = field(default_factory=dict)  # challenge or complaint → filed
+    answered_on: dict[str, date] = field(default_factory=dict)  # challenge → its answer
 
     def participants(self) -> Participants:
         return Participants(self.purchaser, self.agency, frozenset(self.bids) | self.proposed)
@@ -273,9 +274,36 @@ class LifecycleReplay:
         on = date.fromisoformat(data["date"])
         if kind in ("ChallengeFiled", "ComplaintFiled"):
             procurement.filed_on[number] = on
-        elif self.timing is not None and kind in ("ChallengeAnswered", "ComplaintDecided"):
-            start = "ChallengeFiled" if stream == "challenge" else "ComplaintFiled"
-            self.timing.stream(kind, on, {start: procurement.filed_on[number]}, data["findings"])
+        if kind == "ChallengeAnswered":
+            procurement.answered_on[number] = on
+        self._roles(kind, number, stream, signer, procurement)
+        if self.timing is not None:
+            self._timing(kind, data, on, procurement)
+
+    def _timing(self, kind: str, data: dict[str, Any], on: date, procurement: Replayed) -> None:
+        """A challenge or complaint leaf's time-limit findings, as ``TimingCheck`` gives them."""
+        assert self.timing is not None
+        number, findings = data["number"], data.get("findings", [])
+        if kind in ("ChallengeAnswered", "ComplaintDecided"):
+            start = "ChallengeFiled" if kind == "ChallengeAnswered" else "ComplaintFiled"
+            self.timing.stream(kind, on, {start: procurement.filed_on[number]}, findings)
+        elif kind == "ChallengeFiled":
+            known = date.fromisoformat(data["known_on"])
+            self.timing.limit(kind, "challenge_filed_after_known", known, on, findings)
+        elif kind == "ComplaintFiled":
+            challenge = data["challenge"]
+            period_end = procurement.answered_on.get(challenge)
+            due = self.timing.answer_due(procurement.filed_on[challenge])
+            if period_end is None and due is not None and due[1]:
+                return  # measured from a provisional deadline: today's calendar may differ
+            if period_end is None:
+                period_end = due[0] if due else procurement.filed_on[challenge]
+            rule = "complaint_filed_after_answer_period"
+            self.timing.limit(kind, rule, period_end, on, findings)
+
+    def _roles(self, kind: str, number: str, stream: str, signer: Signer,
+               procurement: Replayed) -> None:  # fmt: skip
+        """Who may answer, decide or withdraw."""
         if kind == "ComplaintDecided":
             may_decide_complaint(signer)
         elif kind == "ChallengeAnswered":

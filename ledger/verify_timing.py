@@ -8,10 +8,10 @@ does, and compares them with what the leaf records: a late result recorded witho
 finding, or a finding the table does not give, is named.
 
 Compared: the procurement's timed steps (``findings.TIMED_STEPS``), challenge answers and
-complaint decisions (``CHALLENGE_STEPS``), and publication on a required website
-(``notice_published_on_website``). A finding recorded as provisional (its deadline crossed a
-year the calendar did not know then) may rightly differ from today's calendar: such a
-difference is counted, not failed.
+complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, and
+publication on a required website (``notice_published_on_website``). A finding recorded as
+provisional (its deadline crossed a year the calendar did not know then) may rightly differ
+from today's calendar: such a difference is counted, not failed.
 """
 
 from __future__ import annotations
@@ -66,6 +66,27 @@ class TimingCheck:
         s = self.statutes
         found = stream_timing_findings(kind, on, history, s.calendar, s.limits)
         self._compare(kind, found, recorded, STREAM_RULES)
+
+    def limit(
+        self, kind: str, rule: str, start: date, on: date, recorded: Sequence[dict[str, Any]]
+    ) -> None:
+        """One time limit measured from ``start``: filing a challenge after the supplier knew,
+        or a complaint after the challenge's answer (or its answer period) ended."""
+        limit = self.statutes.limits.get(rule)
+        found: list[Finding] = []
+        if limit is not None:
+            breach = self.statutes.calendar.check(limit, start, on)
+            if breach is not None:
+                found.append(Finding.from_breach(breach, limit))
+        self._compare(kind, found, recorded, {rule})
+
+    def answer_due(self, filed: date) -> tuple[date, bool] | None:
+        """When a challenge filed on ``filed`` is due to be answered, and whether provisionally."""
+        limit = self.statutes.limits.get("challenge_answered")
+        if limit is None:
+            return None
+        due = self.statutes.calendar.deadline_for(limit, filed)
+        return due.due, due.provisional
 
     def delivery(
         self,
