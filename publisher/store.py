@@ -101,6 +101,8 @@ class JobStore:
         under one lease (sent in a row by one worker, so they count as one request in flight).
         """
         wake: float | None = None
+        if not destinations:  # every site is at its limit in this process
+            return [], None
 
         def later(moment: float | None) -> None:
             nonlocal wake

@@ -63,6 +63,7 @@ class Slots:
     def __init__(self, config: PublisherConfig):
         self._free = {d.name: d.tuning.max_in_flight for d in config.destinations}
         self._lock = threading.Lock()
+        self._starved = False  # a worker found no slot free and waits
 
     def take(self) -> set[str]:
         """One slot of every destination that has one free."""
@@ -70,12 +71,19 @@ class Slots:
             names = {name for name, free in self._free.items() if free > 0}
             for name in names:
                 self._free[name] -= 1
+            if not names:
+                self._starved = True
             return names
 
-    def give(self, names: set[str]) -> None:
+    def give(self, names: set[str]) -> bool:
+        """Return slots; True when a worker waits for one (wake it)."""
         with self._lock:
             for name in names:
                 self._free[name] += 1
+            if not names or not self._starved:
+                return False
+            self._starved = False
+            return True
 
 
 class Publisher:
@@ -248,7 +256,8 @@ class Publisher:
                 return False, wake_at
             job = jobs[0]
             kept = job.destination
-            self.slots.give(held - {kept})
+            if self.slots.give(held - {kept}):
+                self.wake()
             held = set()
             d = self.config.destination(job.destination)
             assert d is not None  # claims only consider the configured destinations
@@ -260,7 +269,8 @@ class Publisher:
                 self._attempt_all(jobs, d)
             return True, None
         finally:
-            self.slots.give(held | ({kept} if kept else set()))
+            if self.slots.give(held | ({kept} if kept else set())):
+                self.wake()
 
     def _attempt_all(self, jobs: list[Job], d: Destination) -> None:
         """Send a batch in a row while the site answers 2xx, then record the receipts of

@@ -176,3 +176,11 @@ def test_a_rate_limited_site_is_never_batched(store: JobStore) -> None:
     plan(store, range(5), limited)
     jobs, _ = store.claim_batch("w", [limited], time.time(), 1)
     assert len(jobs) == 1
+
+
+def test_a_claim_with_every_site_at_its_limit_finds_nothing_and_fails_nothing(
+    store: JobStore,
+) -> None:
+    plan(store, range(3), A)
+    assert store.claim_batch("w", [], time.time(), 1) == ([], None)
+    assert store.claim("w", [], time.time(), 1) == (None, None)
