@@ -337,58 +337,14 @@ def projections(data: Path) -> dict[str, Any]:
             "other_projections_leaves_per_s": others}
 
 
-def close_connections_of_finished_threads() -> None:
-    """Work around a leak that stops ``sunshine export-site`` at about 10,000 pages here.
-
-    ``SQLiteDatabase`` opens a connection per thread and keeps every one in ``_all`` until
-    ``close()``; the exporter's in-process requests each run in a new worker thread (one
-    ``asyncio.Runner.run`` per request ends the thread pool's root task), so each page left
-    a connection open: ~200 KB and two file descriptors, "Too many open files" past the
-    limit. Here, a thread's connection is closed when a new one is opened after it ended.
-    Only resources change: the exported bytes are the command's own.
-    """
-    import threading
-
-    from ledger.store.sql import SQLiteDatabase
-
-    opened = SQLiteDatabase._conn
-    if getattr(opened, "_bench_pages", False):
-        return
-    owners: dict[int, tuple[Any, int]] = {}  # id(conn) -> (conn, thread ident)
-
-    def _conn(self: Any) -> Any:
-        if getattr(self._local, "conn", None) is None:
-            alive = {t.ident for t in threading.enumerate()}
-            with self._lock:
-                for key, (conn, ident) in list(owners.items()):
-                    if ident not in alive and conn in self._all:
-                        conn.close()
-                        self._all.remove(conn)
-                        del owners[key]
-        conn = opened(self)
-        owners.setdefault(id(conn), (conn, threading.get_ident()))
-        return conn
-
-    _conn._bench_pages = True  # type: ignore[attr-defined]
-    SQLiteDatabase._conn = _conn  # type: ignore[method-assign]
-
-
-def export_child(site: str, data: str) -> int:
-    """``sunshine export-site`` in this process, with the leak above worked around."""
-    from sunshine.cli import main as sunshine
-
-    close_connections_of_finished_threads()
-    return sunshine(["export-site", site, "--data-dir", data,
-                     "--db", f"sqlite:///{Path(data) / 'ledger.db'}"])
-
-
 def export(data: Path) -> dict[str, Any]:
     """``sunshine export-site`` into ``data/site``, as an operator would run it."""
     site = data / "site"
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "bench.pages", "--export-child", str(site), str(data)],
-        cwd=ROOT, capture_output=True, text=True)
+        [sys.executable, "-m", "sunshine.cli", "export-site", str(site), "--data-dir", str(data),
+         "--db", f"sqlite:///{data / 'ledger.db'}"],
+        cwd=ROOT, capture_output=True, text=True)  # fmt: skip
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"export-site failed: {done.stderr[-1000:]}")
@@ -524,11 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=os.environ.get("SUNSHINE_BENCH_PAGES_DATA"),
                         help="keep the built ledger and export here; reuse it if built "
                         "(default: $SUNSHINE_BENCH_PAGES_DATA, else a scratch dir)")
-    parser.add_argument("--export-child", nargs=2, metavar=("SITE", "DATA"),
-                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.export_child:
-        return export_child(*args.export_child)
     missing = missing_tools()
     if missing:
         print("bench.pages needs Debian's " + " and ".join(missing), file=sys.stderr)

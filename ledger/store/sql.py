@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -65,7 +66,9 @@ class SQLiteDatabase:
         self.url = url
         self.path = url.path
         self._local = threading.local()
-        self._all: dict[int, sqlite3.Connection] = {}  # by the ident of the thread using it
+        # Every open connection with the thread it belongs to (the thread itself, weakly:
+        # an ident is reused by a later thread, which must not hide the dead one's).
+        self._all: list[tuple[sqlite3.Connection, weakref.ref[threading.Thread]]] = []
         self._lock = threading.Lock()
 
     def _conn(self) -> sqlite3.Connection:
@@ -80,10 +83,15 @@ class SQLiteDatabase:
             with self._lock:
                 # Threads come and go (thread pools retire them): close the connections of
                 # threads that ended, or a long-running process runs out of file descriptors.
-                alive = {thread.ident for thread in threading.enumerate()}
-                for ident in [i for i in self._all if i not in alive]:
-                    self._all.pop(ident).close()
-                self._all[threading.get_ident()] = conn
+                kept = []
+                for other, owner in self._all:
+                    thread = owner()
+                    if thread is None or not thread.is_alive():
+                        other.close()
+                    else:
+                        kept.append((other, owner))
+                kept.append((conn, weakref.ref(threading.current_thread())))
+                self._all = kept
         return conn
 
     @contextmanager
@@ -113,7 +121,7 @@ class SQLiteDatabase:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all.values():
+            for conn, _ in self._all:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
