@@ -22,10 +22,12 @@ from typing import Any, Final
 
 from ledger.domain.context import Statutes
 from ledger.domain.deliveries import RULE as WEBSITE_RULE
+from ledger.domain.deliveries import website_findings
 from ledger.domain.findings import (
     CHALLENGE_STEPS,
     TIMED_STEPS,
     Finding,
+    limit_finding,
     stream_timing_findings,
     timing_findings,
 )
@@ -72,13 +74,9 @@ class TimingCheck:
     ) -> None:
         """One time limit measured from ``start``: filing a challenge after the supplier knew,
         or a complaint after the challenge's answer (or its answer period) ended."""
-        limit = self.statutes.limits.get(rule)
-        found: list[Finding] = []
-        if limit is not None:
-            breach = self.statutes.calendar.check(limit, start, on)
-            if breach is not None:
-                found.append(Finding.from_breach(breach, limit))
-        self._compare(kind, found, recorded, {rule})
+        s = self.statutes
+        found = limit_finding(rule, start, on, s.calendar, s.limits)
+        self._compare(kind, [] if found is None else [found], recorded, {rule})
 
     def answer_due(self, filed: date) -> tuple[date, bool] | None:
         """When a challenge filed on ``filed`` is due to be answered, and whether provisionally."""
@@ -97,20 +95,7 @@ class TimingCheck:
         delivered: bool,
         recorded: Sequence[dict[str, Any]],
     ) -> None:
-        limit = self.statutes.limits.get(WEBSITE_RULE)
-        found: list[Finding] = []
-        if required and limit is not None:
-            if delivered:
-                breach = self.statutes.calendar.check(limit, published, on)
-                if breach is not None:
-                    found.append(Finding.from_breach(breach, limit))
-            else:  # given up: the notice is not there at all, whatever the day
-                due = self.statutes.calendar.deadline_for(limit, published)
-                missing = Finding(
-                    limit.id, limit.citation, limit.description_zh, due.due, None,
-                    due.provisional, due.reason,
-                )  # fmt: skip
-                found.append(missing)
+        found = website_findings(self.statutes, published, on, required, delivered)
         self._compare(kind, found, recorded, {WEBSITE_RULE})
 
     def _compare(

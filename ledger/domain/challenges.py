@@ -24,7 +24,7 @@ from ledger.domain.clock import Deadline
 from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
-from ledger.domain.findings import Finding, stream_timing_findings
+from ledger.domain.findings import limit_finding, stream_timing_findings
 from ledger.domain.lifecycle import Stage
 from ledger.domain.procurement import Procurement
 from ledger.domain.procurement_commands import (
@@ -140,11 +140,8 @@ def _findings(ctx: Context, event: str, on: date, history: dict[str, date]) -> l
 
 
 def _limit_finding(ctx: Context, rule: str, start: date, on: date) -> list[dict[str, Any]]:
-    limit = ctx.statutes.limits.get(rule)
-    if limit is None:
-        return []
-    breach = ctx.statutes.calendar.check(limit, start, on)
-    return [] if breach is None else [finding_json(Finding.from_breach(breach, limit))]
+    found = limit_finding(rule, start, on, ctx.statutes.calendar, ctx.statutes.limits)
+    return [] if found is None else [finding_json(found)]
 
 
 def _next_number(ctx: Context, kind: str, procurement: str, mark: str) -> str:

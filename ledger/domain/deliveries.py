@@ -23,10 +23,10 @@ import orjson
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
-from ledger.domain.context import Context, ContextHandler, china_day
+from ledger.domain.context import Context, ContextHandler, Statutes, china_day
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
-from ledger.domain.findings import Finding
+from ledger.domain.findings import Finding, limit_finding
 from ledger.domain.procurement_commands import finding_json
 from ledger.domain.registry import Role, stream_id
 
@@ -125,22 +125,21 @@ def _required(ctx: Context) -> bool:
     return value
 
 
-def _late(ctx: Context, notice: Notice, on: date, required: bool) -> list[dict[str, Any]]:
-    """A delivery to a required website after the limit: the finding with both dates."""
-    limit = ctx.statutes.limits.get(RULE)
-    if not required or limit is None:
+def website_findings(
+    statutes: Statutes, published: date, on: date, required: bool, delivered: bool
+) -> list[Finding]:
+    """The finding of a notice on a required website: delivered ``on`` after the limit
+    (late), or given up (missing: not there at all, whatever the day)."""
+    if not required:
         return []
-    breach = ctx.statutes.calendar.check(limit, notice.date, on)
-    return [] if breach is None else [finding_json(Finding.from_breach(breach, limit))]
-
-
-def _missing(ctx: Context, notice: Notice, required: bool) -> list[dict[str, Any]]:
-    """A required website the publisher gave up on: the notice is not there at all."""
-    limit = ctx.statutes.limits.get(RULE)
-    if not required or limit is None:
+    if delivered:
+        late = limit_finding(RULE, published, on, statutes.calendar, statutes.limits)
+        return [] if late is None else [late]
+    limit = statutes.limits.get(RULE)
+    if limit is None:
         return []
-    due = ctx.statutes.calendar.deadline_for(limit, notice.date)
-    finding = Finding(
+    due = statutes.calendar.deadline_for(limit, published)
+    missing = Finding(
         rule=limit.id,
         citation=limit.citation,
         description_zh=f"{limit.description_zh}（发布服务重试后仍未送达）",
@@ -149,7 +148,14 @@ def _missing(ctx: Context, notice: Notice, required: bool) -> list[dict[str, Any
         provisional=due.provisional,
         reason=due.reason,
     )
-    return [finding_json(finding)]
+    return [missing]
+
+
+def _findings(
+    ctx: Context, notice: Notice, on: date, required: bool, delivered: bool
+) -> list[dict[str, Any]]:
+    found = website_findings(ctx.statutes, notice.date, on, required, delivered)
+    return [finding_json(f) for f in found]
 
 
 def _load(ctx: Context, notice: Notice, destination: str) -> Delivery | None:
@@ -206,7 +212,7 @@ def record_delivery(ctx: Context) -> list[Aggregate]:
         "response_digest": digest,
         "delivered_at": ctx.payload["delivered_at"],
         "date": on.isoformat(),
-        "findings": _late(ctx, notice, on, required),
+        "findings": _findings(ctx, notice, on, required, delivered=True),
     }
     delivery = _load(ctx, notice, destination)
     if delivery is not None and delivery.delivered:
@@ -242,7 +248,7 @@ def record_delivery_failure(ctx: Context) -> list[Aggregate]:
         "last_error": text.requirement(ctx.payload, "last_error", required=False)[:500],
         "failed_at": ctx.payload["failed_at"],
         "date": on.isoformat(),
-        "findings": _missing(ctx, notice, required),
+        "findings": _findings(ctx, notice, on, required, delivered=False),
     }
     delivery = _load(ctx, notice, destination)
     if delivery is not None and delivery.delivered:

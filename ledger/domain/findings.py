@@ -154,6 +154,22 @@ CHALLENGE_STEPS: Final[tuple[StreamStep, ...]] = (
 )
 
 
+def limit_finding(
+    rule: str,
+    start: date,
+    on: date,
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> Finding | None:
+    """Rule ``rule`` measured from ``start`` to ``on``: its finding if broken; None when it
+    was kept or the table has no such rule."""
+    limit = limits.get(rule)
+    if limit is None:
+        return None
+    breach = calendar.check(limit, start, on)
+    return None if breach is None else Finding.from_breach(breach, limit)
+
+
 def _check(
     rule: str,
     start: date,
@@ -161,11 +177,9 @@ def _check(
     calendar: WorkingCalendar,
     limits: Mapping[str, TimeLimit],
 ) -> Finding | None:
-    limit = limits.get(rule)
-    if limit is None:
+    if rule not in limits:
         raise KeyError(f"time limit {rule} is not in the time-limit table")
-    breach = calendar.check(limit, start, on)
-    return None if breach is None else Finding.from_breach(breach, limit)
+    return limit_finding(rule, start, on, calendar, limits)
 
 
 def timing_findings(
