@@ -18,8 +18,10 @@ circuit breaker (consecutive failures, ``open_until``), and the rate limiter's n
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from ledger.store.sql import Cursor
@@ -53,6 +55,12 @@ SCHEMA: Final = [
     "actor TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
 ]
 TABLES: Final = ("publisher_jobs", "publisher_destinations", "publisher_admin_nonces")
+
+
+def rfc3339(moment: float | None = None) -> str:
+    """A Unix time (now by default) as the receipts write it: UTC, milliseconds, ``Z``."""
+    when = datetime.fromtimestamp(time.time() if moment is None else moment, UTC)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 COLUMNS: Final = (
     "notice, destination, procurement, announcement, webhook_id, state, due_at, lease, worker, "

@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import UTC, datetime
 from typing import Any
 
 from ledger.domain.errors import ReplayedNonce
@@ -33,6 +32,7 @@ from publisher.schema import (
     DestinationState,
     Job,
     notify,
+    rfc3339,
 )
 
 
@@ -195,16 +195,14 @@ class JobStore:
         """A disabled site's notices are held, but their clock runs on: past give_up_after
         they fail like any other (a NoticeDeliveryFailed receipt is owed, and for a site
         the law requires, a finding), so a site gone for good is not a silent gap."""
-        since = datetime.fromtimestamp(state.disabled_at or now, UTC)
-        reason = f"not sent: the destination was disabled at {since:%Y-%m-%dT%H:%M:%SZ}"
+        reason = f"not sent: the destination was disabled at {rfc3339(state.disabled_at or now)}"
         if state.disabled_reason:
             reason += f" ({state.disabled_reason})"
         cur.execute(
             "UPDATE publisher_jobs SET state = 'failed', due_at = ?, failed_at = ?, "
             "last_error = ?, updated_at = ? WHERE destination = ? AND state = 'pending' "
             "AND COALESCE(round_started, planned_at) <= ?",
-            (now, f"{datetime.fromtimestamp(now, UTC):%Y-%m-%dT%H:%M:%S}Z", reason[:500], now,
-             d.name, now - d.tuning.give_up_after),
+            (now, rfc3339(now), reason[:500], now, d.name, now - d.tuning.give_up_after),
         )  # fmt: skip
 
     def _take_slot(self, cur: Cursor, d: Destination, now: float) -> bool:
@@ -289,11 +287,10 @@ class JobStore:
         now = time.time()
         with self._write() as cur:
             cur.executemany(
-                "UPDATE publisher_jobs SET state = 'done', lease = NULL, due_at = ?, status = ?, "
-                "last_status = ?, response_digest = ?, delivered_at = ?, updated_at = ? "
+                f"UPDATE publisher_jobs SET {_SETTLED}, updated_at = ? "  # noqa: S608
                 "WHERE notice = ? AND destination = ? AND lease = ?",
-                [(j.due_at, j.status, j.status, j.response_digest, j.delivered_at, now,
-                  j.notice, j.destination, j.lease) for j in jobs],
+                [(*_settled("done", j.due_at, j), now, j.notice, j.destination, j.lease)
+                 for j in jobs],
             )  # fmt: skip
             self._site_answers(cur, {j.destination for j in jobs})
 
@@ -313,12 +310,7 @@ class JobStore:
             return owned
 
     def _settle(self, cur: Cursor, job: Job, state: str, due_at: float) -> bool:
-        return self._owned(
-            cur, job,
-            "state = ?, lease = NULL, due_at = ?, status = ?, last_status = ?, "
-            "response_digest = ?, delivered_at = ?",
-            (state, due_at, job.status, job.status, job.response_digest, job.delivered_at),
-        )  # fmt: skip
+        return self._owned(cur, job, _SETTLED, _settled(state, due_at, job))
 
     def _site_answers(self, cur: Cursor, names: set[str]) -> None:
         """The sites answered again: their circuits' counts start over."""
@@ -515,6 +507,17 @@ class JobStore:
             "FROM publisher_destinations ORDER BY name"
         ).fetchall()
         return [DestinationState(*r) for r in rows]
+
+
+#: What the site's 2xx settles on a job (its values: ``_settled``).
+_SETTLED = (
+    "state = ?, lease = NULL, due_at = ?, status = ?, last_status = ?, response_digest = ?, "
+    "delivered_at = ?"
+)
+
+
+def _settled(state: str, due_at: float, job: Job) -> tuple[Any, ...]:
+    return (state, due_at, job.status, job.status, job.response_digest, job.delivered_at)
 
 
 def _filters(notice: int | None, destination: str | None) -> tuple[str, list[Any]]:

@@ -26,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from functools import partial
 
 import orjson
@@ -41,7 +40,7 @@ from publisher.metrics import WorkerMetrics
 from publisher.payloads import notice_body
 from publisher.planner import Planner, backfill
 from publisher.receipts import ReceiptWriter
-from publisher.schema import CHANNEL, Job
+from publisher.schema import CHANNEL, Job, rfc3339
 from publisher.sending import Outcome, Sender, clean
 from publisher.store import JobStore
 
@@ -50,11 +49,6 @@ logger = logging.getLogger("sunshine.publisher")
 BATCH = 500  # leaves planned per transaction
 PLANNER_IDLE = 0.05  # seconds between looks at the log when it has not grown
 MIN_WAIT = 0.005
-
-
-def rfc3339(moment: float | None = None) -> str:
-    when = datetime.fromtimestamp(time.time() if moment is None else moment, UTC)
-    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Slots:
@@ -170,12 +164,15 @@ class Publisher:
         try:
             while not self._stop.is_set():
                 caught_up = self.follower.position() >= self.ledger.reader.size()
-                left = self.store.outstanding(names) if self.workers else 0
+                report = progress is not None and time.monotonic() - told >= every
+                # The queue is counted only when it can end the run or is to be reported.
+                counted = self.workers and (caught_up or report)
+                left = self.store.outstanding(names) if counted else 0
                 if caught_up and left == 0:
                     break  # (no workers: planning only)
                 if deadline is not None and time.monotonic() > deadline:
                     raise TimeoutError(f"jobs still outstanding after {timeout} s")
-                if progress is not None and time.monotonic() - told >= every:
+                if report and progress is not None:
                     progress(left)
                     told = time.monotonic()
                 time.sleep(poll)
