@@ -149,13 +149,19 @@ def genesis(ledger: Ledger) -> Actor:
     return admin
 
 
+def hospital_world(ledger: Ledger) -> World:
+    """The genesis, a purchaser (清河县人民医院, ``rmyy-op``) and a supplier (``kangtai-op``)."""
+    world = World(ledger, genesis(ledger))
+    world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
+    world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+    return world
+
+
 @pytest.fixture
 def world(db_url: DatabaseURL, tmp_path: Path) -> Iterator[World]:
     ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
     try:
-        w = World(ledger, genesis(ledger))
-        w.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        w.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        w = hospital_world(ledger)
         yield w
     finally:
         ledger.close()

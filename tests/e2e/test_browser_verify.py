@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import World, genesis, make_config, start_server
+from conftest import hospital_world, make_config, start_server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from procurement_world import County
 
@@ -45,9 +45,7 @@ class Site:
 def serve(url: DatabaseURL, data_dir: Path) -> Iterator[Site]:
     ledger = Ledger(make_config(url, data_dir, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         County(world).to_announced(title=TITLE)
         tender = ledger.reader.size() - 1
         county_tender = json.loads(ledger.reader.entry(tender))

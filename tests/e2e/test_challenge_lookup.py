@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, Server, World, genesis, make_config, start_server
+from conftest import Actor, Server, hospital_world, make_config, start_server
 from markupsafe import escape
 from procurement_world import PLAN, County
 
@@ -100,9 +100,7 @@ def record(c: County) -> dict[str, str]:
 def served(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Served]:
     ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         county = County(world)
         codes = record(county)
     finally:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Server, World, genesis, make_config, start_server, sunshine
+from conftest import Server, hospital_world, make_config, start_server, sunshine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from procurement_world import County
 
@@ -49,9 +49,7 @@ class Served:
 def served(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Served]:
     ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         county = County(world)
         county.to_announced(title=TITLE)
         tender = ledger.reader.size() - 1

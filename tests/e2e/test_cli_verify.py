@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, World, genesis, make_config, sunshine
+from conftest import ROOT, World, hospital_world, make_config, sunshine
 from procurement_world import County
 
 from ledger.application import Ledger
@@ -50,9 +50,7 @@ def test_check_timing_recomputes_time_limit_findings_with_the_operators_table(
     url = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
     ledger = Ledger(make_config(url, tmp_path, inline_integration=True, time_limits_file=relaxed))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         county = County(world)
         county.to_evaluated()
         award = {"date": "2026-05-07", "supplier": "kangtai", "amount": "1790000.00"}

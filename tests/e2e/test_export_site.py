@@ -30,7 +30,17 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import orjson
 import pytest
-from conftest import ROOT, DemoLedger, World, copy_demo, free_port, genesis, make_config, sunshine
+from conftest import (
+    ROOT,
+    DemoLedger,
+    World,
+    copy_demo,
+    free_port,
+    genesis,
+    hospital_world,
+    make_config,
+    sunshine,
+)
 from procurement_world import County
 
 from ledger import signing
@@ -116,9 +126,7 @@ def sqlite_built(sqlite_url: DatabaseURL, tmp_path: Path) -> Iterator[Built]:
     """The same county on SQLite only, for what does not depend on the database."""
     ledger = Ledger(make_config(sqlite_url, tmp_path, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         yield build(world)
     finally:
         ledger.close()

@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 import pytest
 import rfc8785
-from conftest import Actor, Server, World, genesis, make_config, start_server, sunshine
+from conftest import (
+    Actor,
+    Server,
+    hospital_world,
+    make_config,
+    start_server,
+    sunshine,
+)
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
@@ -80,9 +87,7 @@ def build_world(db: DatabaseURL, data_dir: Path) -> tuple[Actor, dict[str, Actor
     """Genesis and two organisations in-process; the ledger is closed before serving."""
     ledger = Ledger(make_config(db, data_dir, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         world.add("kangtai", "supplier", "kangtai-old", "河北康泰医疗器械有限公司")
         return world.admin, world.actors
     finally:

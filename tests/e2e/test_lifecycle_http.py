@@ -12,7 +12,15 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Actor, Server, World, genesis, make_config, start_server, sunshine
+from conftest import (
+    Actor,
+    Server,
+    World,
+    hospital_world,
+    make_config,
+    start_server,
+    sunshine,
+)
 
 from ledger import signing
 from ledger.application import Ledger
@@ -59,9 +67,7 @@ class Office:
 def office(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Office]:
     ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         world.add("xinda", "supplier", "xinda-op", "河北信达信息技术有限公司")
         world.add("qhx-jw", "inspector", "jw-op", "清河县纪委监委")
     finally:

@@ -19,7 +19,13 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from conftest import PG_URL, World, genesis, make_config, require_postgres, start_server
+from conftest import (
+    PG_URL,
+    hospital_world,
+    make_config,
+    require_postgres,
+    start_server,
+)
 from procurement_world import PLAN, County
 
 from ledger import signing
@@ -49,9 +55,7 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
     ledger = Ledger(make_config(url, data_dir, inline_integration=True))
     notices: dict[str, int] = {}
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         c = County(world)
         world.submit(world.admin, "RegisterOrganisation", {
             "code": "nhq-wjw", "name": "南湖区卫生健康委员会", "kind": "purchaser",

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from conftest import ROOT, World, _url, genesis, start_server
+from conftest import ROOT, _url, hospital_world, start_server
 from supervision_client import sign_in
 from test_publish_site import FakeSite, config, county_with_notices, receipts_of
 
@@ -34,9 +34,7 @@ def test_the_service_and_the_publisher_run_as_the_application_role(
                      inline_integration=True)
     )  # fmt: skip
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         county, actor, notices = county_with_notices(world, procurements=1)
         inspector = county.inspector
         with FakeSite(actor.key.public_key()) as site:

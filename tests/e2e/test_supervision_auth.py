@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import Actor, Server, World, genesis, make_config, start_server
+from conftest import Actor, Server, hospital_world, make_config, start_server
 from procurement_world import County
 from supervision_client import session, sign_in, signed_request
 
@@ -62,9 +62,7 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
     """The county with a procurement whose bids are sealed and evaluated, two inspectors."""
     ledger = Ledger(make_config(url, data_dir, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         county = County(world)
         county.to_evaluated()
         world.add("qhx-sjj", "inspector", "sjj-op", "清河县审计局")

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Actor, Server, World, genesis, make_config, start_server
+from conftest import Actor, Server, hospital_world, make_config, start_server
 from procurement_world import County
 from supervision_client import sign_in
 
@@ -49,9 +49,7 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
     opened, four challenges (one answered) and a complaint."""
     ledger = Ledger(make_config(url, data_dir, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         county = County(world)
         county.to_evaluated()
         award = {"date": "2026-05-08", "supplier": "xinda", "amount": "1720000.00"}

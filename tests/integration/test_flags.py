@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import World, genesis, make_config
+from conftest import World, hospital_world, make_config
 from procurement_world import County
 
 from ledger import signing
@@ -165,9 +165,7 @@ def make_scene(world: World) -> Scene:
 def open_world(url: DatabaseURL, tmp_path: Path) -> Iterator[World]:
     ledger = Ledger(make_config(url, tmp_path, inline_integration=True))
     try:
-        w = World(ledger, genesis(ledger))
-        w.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        w.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        w = hospital_world(ledger)
         yield w
     finally:
         ledger.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PG_URL, World, genesis, make_config, require_postgres
+from conftest import PG_URL, hospital_world, make_config, require_postgres
 from procurement_world import County
 
 from ledger.application import Ledger
@@ -54,9 +54,7 @@ def county(
 def _county(url: DatabaseURL, tmp: Path) -> Iterator[County]:
     ledger = Ledger(make_config(url, tmp, inline_integration=True))
     try:
-        world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-        world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+        world = hospital_world(ledger)
         c = County(world)
         for code, title in TITLES.items():
             c.to_announced(code, title=title)
