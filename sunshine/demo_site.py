@@ -49,7 +49,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Final
@@ -61,6 +61,7 @@ from jinja2 import Environment
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from ledger import signing
+from ledger.domain.context import CHINA
 from ledger.domain.vocabulary import AnnouncementType
 from publisher.webhooks import signed_content
 
@@ -71,7 +72,6 @@ TOLERANCE: Final = 300.0  # seconds a webhook-timestamp may be from the site's c
 DRAIN_LIMIT: Final = 16 * MAX_BODY  # an oversize body up to this is read and dropped
 MAX_ID: Final = 256  # characters of a webhook-id
 READ_TIMEOUT: Final = 30.0  # seconds a connection may sit idle mid-request
-CHINA: Final = timezone(timedelta(hours=8))
 _LABELS: Final = {a.value: a.label for a in AnnouncementType}
 
 PAGE = Environment(autoescape=True).from_string("""<!doctype html>

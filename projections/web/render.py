@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ledger.domain.challenges import Outcome, Subject
+from ledger.domain.context import CHINA
 from ledger.domain.errors import Invalid
 from ledger.domain.lifecycle import Action, Stage
 from ledger.domain.money import Money, format_cny, format_wan
@@ -105,9 +106,6 @@ def chinese_date(value: str | date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-BEIJING: Final = timezone(timedelta(hours=8))
-
-
 def beijing_time(value: str | None) -> str:
     """2026-11-26T01:32:56.728Z → 2026年11月26日 09:32:56 (Beijing time; anything else as is)."""
     if not value:
@@ -118,7 +116,7 @@ def beijing_time(value: str | None) -> str:
         return str(value)
     if moment.tzinfo is None:
         return str(value)
-    local = moment.astimezone(BEIJING)
+    local = moment.astimezone(CHINA)
     return f"{chinese_date(local.date())} {local:%H:%M:%S}"
 
 
