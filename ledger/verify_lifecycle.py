@@ -292,14 +292,8 @@ class LifecycleReplay:
             self.timing.limit(kind, "challenge_filed_after_known", known, on, findings)
         elif kind == "ComplaintFiled":
             challenge = data["challenge"]
-            period_end = procurement.answered_on.get(challenge)
-            due = self.timing.answer_due(procurement.filed_on[challenge])
-            if period_end is None and due is not None and due[1]:
-                return  # measured from a provisional deadline: today's calendar may differ
-            if period_end is None:
-                period_end = due[0] if due else procurement.filed_on[challenge]
-            rule = "complaint_filed_after_answer_period"
-            self.timing.limit(kind, rule, period_end, on, findings)
+            answered = procurement.answered_on.get(challenge)
+            self.timing.complaint(kind, answered, procurement.filed_on[challenge], on, findings)
 
     def _roles(self, kind: str, number: str, stream: str, signer: Signer,
                procurement: Replayed) -> None:  # fmt: skip

@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, Final
 
+from ledger.domain.challenges import complaint_period_end, statutory_deadline
 from ledger.domain.context import Statutes
 from ledger.domain.deliveries import RULE as WEBSITE_RULE
 from ledger.domain.deliveries import website_findings
@@ -78,13 +79,16 @@ class TimingCheck:
         found = limit_finding(rule, start, on, s.calendar, s.limits)
         self._compare(kind, [] if found is None else [found], recorded, {rule})
 
-    def answer_due(self, filed: date) -> tuple[date, bool] | None:
-        """When a challenge filed on ``filed`` is due to be answered, and whether provisionally."""
-        limit = self.statutes.limits.get("challenge_answered")
-        if limit is None:
-            return None
-        due = self.statutes.calendar.deadline_for(limit, filed)
-        return due.due, due.provisional
+    def complaint(
+        self, kind: str, answered: date | None, filed: date, on: date,
+        recorded: Sequence[dict[str, Any]],
+    ) -> None:  # fmt: skip
+        """A complaint's filing, measured from its challenge's answer or answer period."""
+        due = statutory_deadline(self.statutes, "challenge_answered", filed)
+        if answered is None and due is not None and due.provisional:
+            return  # measured from a provisional deadline: today's calendar may differ
+        start = complaint_period_end(answered, due, filed)
+        self.limit(kind, "complaint_filed_after_answer_period", start, on, recorded)
 
     def delivery(
         self,

@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
 from ledger.domain.clock import Deadline
-from ledger.domain.context import Context, ContextHandler
+from ledger.domain.context import Context, ContextHandler, Statutes
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
 from ledger.domain.findings import limit_finding, stream_timing_findings
@@ -152,14 +152,24 @@ def _next_number(ctx: Context, kind: str, procurement: str, mark: str) -> str:
     raise Conflict(f"procurement {procurement} has {MAX_PER_PROCUREMENT} {kind}s already")
 
 
-def deadline(ctx: Context, rule: str, start: date) -> Deadline | None:
+def statutory_deadline(statutes: Statutes, rule: str, start: date) -> Deadline | None:
     """When ``rule`` falls due counting from ``start``; None if the table lacks the rule."""
-    limit = ctx.statutes.limits.get(rule)
-    return None if limit is None else ctx.statutes.calendar.deadline_for(limit, start)
+    limit = statutes.limits.get(rule)
+    return None if limit is None else statutes.calendar.deadline_for(limit, start)
+
+
+def deadline(ctx: Context, rule: str, start: date) -> Deadline | None:
+    return statutory_deadline(ctx.statutes, rule, start)
 
 
 def answer_deadline(ctx: Context, challenge: Challenge) -> Deadline | None:
     return deadline(ctx, "challenge_answered", challenge.filed_on)
+
+
+def complaint_period_end(closed_on: date | None, answer_due: Deadline | None, filed: date) -> date:
+    """Whence the complaint period of a challenge runs: its answer, else the end of its
+    answer period (else, with no such rule in the table, its filing)."""
+    return closed_on or (answer_due.due if answer_due else filed)
 
 
 def due_json(due: Deadline | None) -> dict[str, Any] | None:
@@ -317,7 +327,7 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
             f"the end of its answer period ({answer_due.due.isoformat()})",
             code="lifecycle",
         )
-    period_end = challenge.closed_on or (answer_due.due if answer_due else challenge.filed_on)
+    period_end = complaint_period_end(challenge.closed_on, answer_due, challenge.filed_on)
     complaint_number = _next_number(ctx, "complaint", procurement.code, "TS")
     data = {
         "number": complaint_number,
