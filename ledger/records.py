@@ -22,9 +22,9 @@ from eventsourcing.domain import Aggregate
 from ledger.domain.challenges import Challenge, Complaint
 from ledger.domain.deliveries import Delivery, Notice, delivery_stream
 from ledger.domain.errors import NotFound
-from ledger.domain.lifecycle import RULES
 from ledger.domain.procurement import Procurement
 from ledger.domain.registry import Actor, Key, Organisation, stream_id
+from ledger.domain.schema.kinds import NOTICE_KINDS
 from ledger.domain.sealed import Disclosure
 from ledger.log.reader import LogReader
 from ledger.store.sealed_store import SealedStore
@@ -54,8 +54,6 @@ class NoticeCache:
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
 
-#: Events that may publish a notice: every lifecycle event of a procurement stream.
-NOTICE_EVENTS = frozenset(rule.event for rule in RULES.values())
 
 
 class RepositoryRegistry:
@@ -175,7 +173,7 @@ class RepositoryRegistry:
         decisions that name it (a caller that read the leaf anyway saves them the read)."""
         data = entry.get("data", {})
         notice = None
-        if entry.get("type") in NOTICE_EVENTS and data.get("announcement"):
+        if entry.get("type") in NOTICE_KINDS and data.get("announcement"):
             notice = Notice(
                 index, data["procurement"], data["announcement"], date.fromisoformat(data["date"])
             )

@@ -16,9 +16,9 @@ from today's calendar: such a difference is counted, not failed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from ledger.domain.challenges import complaint_period_end, statutory_deadline
 from ledger.domain.context import Statutes
@@ -27,13 +27,13 @@ from ledger.domain.deliveries import website_findings
 from ledger.domain.findings import (
     CHALLENGE_STEPS,
     TIMED_STEPS,
-    Finding,
     limit_finding,
     stream_timing_findings,
     timing_findings,
 )
 from ledger.domain.lifecycle import Action
-from ledger.domain.procurement_commands import finding_json
+from ledger.domain.schema.entries import StreamData
+from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method
 
 PROCUREMENT_RULES: Final = frozenset(step.rule for step in TIMED_STEPS)
@@ -55,23 +55,30 @@ class TimingCheck:
         kind: str,
         action: Action,
         on: date,
-        history: dict[Action, date],
+        history: Mapping[Action, date],
         method: Method,
-        recorded: Sequence[dict[str, Any]],
+        recorded: Sequence[Finding],
     ) -> None:
         s = self.statutes
         found = timing_findings(action, on, history, method, s.calendar, s.limits)
         self._compare(kind, found, recorded, PROCUREMENT_RULES)
 
     def stream(
-        self, kind: str, on: date, history: dict[str, date], recorded: Sequence[dict[str, Any]]
+        self,
+        kind: type[StreamData],
+        on: date,
+        start: type[StreamData],
+        started: date,
+        recorded: Sequence[Finding],
     ) -> None:
+        """An answer or decision, measured from the filing (``start``) of its stream."""
         s = self.statutes
+        history: dict[type[StreamData], date] = {start: started}
         found = stream_timing_findings(kind, on, history, s.calendar, s.limits)
-        self._compare(kind, found, recorded, STREAM_RULES)
+        self._compare(kind.__name__, found, recorded, STREAM_RULES)
 
     def limit(
-        self, kind: str, rule: str, start: date, on: date, recorded: Sequence[dict[str, Any]]
+        self, kind: str, rule: str, start: date, on: date, recorded: Sequence[Finding]
     ) -> None:
         """One time limit measured from ``start``: filing a challenge after the supplier knew,
         or a complaint after the challenge's answer (or its answer period) ended."""
@@ -81,7 +88,7 @@ class TimingCheck:
 
     def complaint(
         self, kind: str, answered: date | None, filed: date, on: date,
-        recorded: Sequence[dict[str, Any]],
+        recorded: Sequence[Finding],
     ) -> None:  # fmt: skip
         """A complaint's filing, measured from its challenge's answer or answer period."""
         due = statutory_deadline(self.statutes, "challenge_answered", filed)
@@ -97,7 +104,7 @@ class TimingCheck:
         on: date,
         required: bool,
         delivered: bool,
-        recorded: Sequence[dict[str, Any]],
+        recorded: Sequence[Finding],
     ) -> None:
         found = website_findings(self.statutes, published, on, required, delivered)
         self._compare(kind, found, recorded, {WEBSITE_RULE})
@@ -106,16 +113,16 @@ class TimingCheck:
         self,
         kind: str,
         found: Sequence[Finding],
-        recorded: Sequence[dict[str, Any]],
+        recorded: Sequence[Finding],
         rules: Collection[str],
     ) -> None:
         self.checked += 1
-        expected = sorted(_key(finding_json(f)) for f in found)
-        kept = [f for f in recorded if f.get("rule") in rules]
+        expected = sorted(_key(f) for f in found)
+        kept = [f for f in recorded if f.rule in rules]
         actual = sorted(_key(f) for f in kept)
         if expected == actual:
             return
-        if any(f.get("provisional") for f in kept) or any(f.provisional for f in found):
+        if any(f.provisional for f in kept) or any(f.provisional for f in found):
             self.provisional_differences += 1
             return
         raise TimingMismatch(
@@ -124,8 +131,8 @@ class TimingCheck:
         )
 
 
-def _key(finding: dict[str, Any]) -> tuple[str, str, str]:
-    return str(finding.get("rule")), str(finding.get("deadline")), str(finding.get("actual"))
+def _key(finding: Finding) -> tuple[str, str, str]:
+    return finding.rule, str(finding.deadline), str(finding.actual)
 
 
 def _describe(keys: Sequence[tuple[str, str, str]]) -> str:

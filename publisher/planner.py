@@ -19,9 +19,10 @@ from typing import Any
 
 import orjson
 
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA, NOTICE_KINDS
 from ledger.log.follower import Entry, _lock
 from ledger.log.reader import LogReader
-from ledger.records import NOTICE_EVENTS
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
 from publisher.config import PublisherConfig
 from publisher.payloads import leaf_hash
@@ -29,12 +30,13 @@ from publisher.schema import SCHEMA, mark_done_by_receipt, notify, plan_job
 from publisher.webhooks import webhook_id
 
 BACKFILL_BATCH = 1000
+DELIVERED = BY_DATA[E.NoticeDelivered].name
 
 
 def is_notice(entry: dict[str, Any]) -> bool:
     data = entry.get("data")
     return (
-        entry.get("type") in NOTICE_EVENTS
+        entry.get("type") in NOTICE_KINDS
         and isinstance(data, dict)
         and bool(data.get("announcement"))
     )
@@ -74,9 +76,9 @@ class Planner:
                     planned = True
             if planned:
                 notify(cur, self.sqlite)
-        elif entry.get("type") == "NoticeDelivered":
-            data = entry["data"]
-            mark_done_by_receipt(cur, int(data["notice"]), str(data["destination"]))
+        elif entry.get("type") == DELIVERED:
+            receipt = E.NoticeDelivered.model_validate(entry["data"])
+            mark_done_by_receipt(cur, receipt.notice, receipt.destination)
 
 
 def backfill(db: SQLiteDatabase | PostgresDatabase, planner: Planner, names: Sequence[str]) -> int:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
-import orjson
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
@@ -26,122 +25,107 @@ from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
 from ledger.domain.findings import limit_finding, stream_timing_findings
 from ledger.domain.lifecycle import Stage
-from ledger.domain.procurement import Procurement
 from ledger.domain.procurement_commands import (
     action_date,
-    finding_json,
     load,
     participants,
 )
+from ledger.domain.record import ProcurementRecord, Status
 from ledger.domain.registry import Role, stream_id
 from ledger.domain.roles import may_challenge, may_decide_complaint
-from ledger.domain.vocabulary import Term
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA
+from ledger.domain.schema.values import Due, Finding
+from ledger.domain.vocabulary import Outcome as Outcome
+from ledger.domain.vocabulary import Subject as Subject
 
 MAX_PER_PROCUREMENT: Final = 999
-
-
-class Subject(Term):
-    """What a challenge objects to 质疑事项 (财政部令第94号 art. 10)."""
-
-    DOCUMENTS = "documents"
-    PROCESS = "process"
-    RESULT = "result"
-
-    @property
-    def label(self) -> str:
-        return {"documents": "采购文件", "process": "采购过程", "result": "中标（成交）结果"}[
-            self.value
-        ]
-
-
-class Outcome(Term):
-    """How a challenge was answered or a complaint decided."""
-
-    UPHELD = "upheld"
-    PARTLY_UPHELD = "partly_upheld"
-    REJECTED = "rejected"
-    DISMISSED = "dismissed"
-
-    @property
-    def label(self) -> str:
-        return {
-            "upheld": "成立",
-            "partly_upheld": "部分成立",
-            "rejected": "不成立",
-            "dismissed": "驳回（不予受理）",
-        }[self.value]
 
 
 class _Stream(ValueAggregate):
     """What challenges and complaints share: a number, a procurement, a supplier, a status."""
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        values = orjson.loads(data)
-        self.number: str = values["number"]
-        self.procurement: str = values["procurement"]
-        self.supplier: str = values["supplier"]
-        self.filed_on = date.fromisoformat(values["date"])
-        self.status = "open"
+        filed = self.filed(data)
+        self.number = filed.number
+        self.procurement = filed.procurement
+        self.supplier = filed.supplier
+        self.filed_on = filed.date
+        self.status: Status = "open"
         self.closed_on: date | None = None
         self.outcome: Outcome | None = None
 
-    def close(self, values: dict[str, Any], status: str) -> None:
+    @staticmethod
+    def filed(data: str) -> E.ChallengeFiled | E.ComplaintFiled:
+        raise NotImplementedError
+
+    def close(self, closing: E.StreamData, status: Status) -> None:
         self.status = status
-        self.closed_on = date.fromisoformat(values["date"])
-        if values.get("outcome"):
-            self.outcome = Outcome(values["outcome"])
+        self.closed_on = closing.date
+        if isinstance(closing, E.ChallengeAnswered | E.ComplaintDecided):
+            self.outcome = closing.outcome
 
 
 class Challenge(_Stream):
     """A challenge 质疑, from filing to its answer or withdrawal."""
 
     class Filed(SignedCreated):
-        event_type = "ChallengeFiled"
+        event_type = E.ChallengeFiled.__name__
 
     class Answered(SignedEvent):
-        event_type = "ChallengeAnswered"
+        event_type = E.ChallengeAnswered.__name__
 
         def apply(self, aggregate: Challenge) -> None:
-            aggregate.close(self.values, "answered")
+            aggregate.close(E.ChallengeAnswered.model_validate_json(self.data), "answered")
 
     class Withdrawn(SignedEvent):
-        event_type = "ChallengeWithdrawn"
+        event_type = E.ChallengeWithdrawn.__name__
 
         def apply(self, aggregate: Challenge) -> None:
-            aggregate.close(self.values, "withdrawn")
+            aggregate.close(E.ChallengeWithdrawn.model_validate_json(self.data), "withdrawn")
+
+    @staticmethod
+    def filed(data: str) -> E.ChallengeFiled:
+        return E.ChallengeFiled.model_validate_json(data)
 
 
 class Complaint(_Stream):
     """A complaint 投诉 to the finance office, from filing to its decision or withdrawal."""
 
     class Filed(SignedCreated):
-        event_type = "ComplaintFiled"
+        event_type = E.ComplaintFiled.__name__
 
     class Decided(SignedEvent):
-        event_type = "ComplaintDecided"
+        event_type = E.ComplaintDecided.__name__
 
         def apply(self, aggregate: Complaint) -> None:
-            aggregate.close(self.values, "decided")
+            aggregate.close(E.ComplaintDecided.model_validate_json(self.data), "decided")
 
     class Withdrawn(SignedEvent):
-        event_type = "ComplaintWithdrawn"
+        event_type = E.ComplaintWithdrawn.__name__
 
         def apply(self, aggregate: Complaint) -> None:
-            aggregate.close(self.values, "withdrawn")
+            aggregate.close(E.ComplaintWithdrawn.model_validate_json(self.data), "withdrawn")
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
         super().__init__(actor, key, command, signature, data)
-        self.challenge: str = orjson.loads(data)["challenge"]
+        self.challenge = self.filed(data).challenge
+
+    @staticmethod
+    def filed(data: str) -> E.ComplaintFiled:
+        return E.ComplaintFiled.model_validate_json(data)
 
 
-def _findings(ctx: Context, event: str, on: date, history: dict[str, date]) -> list[Any]:
+def _findings(
+    ctx: Context, event: type[E.StreamData], on: date, history: dict[type[E.StreamData], date]
+) -> list[Finding]:
     found = stream_timing_findings(event, on, history, ctx.statutes.calendar, ctx.statutes.limits)
-    return [finding_json(f) for f in found]
+    return list(found)
 
 
-def _limit_finding(ctx: Context, rule: str, start: date, on: date) -> list[dict[str, Any]]:
+def _limit_finding(ctx: Context, rule: str, start: date, on: date) -> list[Finding]:
     found = limit_finding(rule, start, on, ctx.statutes.calendar, ctx.statutes.limits)
-    return [] if found is None else [finding_json(found)]
+    return [] if found is None else [found]
 
 
 def _next_number(ctx: Context, kind: str, procurement: str, mark: str) -> str:
@@ -172,11 +156,11 @@ def complaint_period_end(closed_on: date | None, answer_due: Deadline | None, fi
     return closed_on or (answer_due.due if answer_due else filed)
 
 
-def due_json(due: Deadline | None) -> dict[str, Any] | None:
-    """A statutory deadline as event data: the day, and whether it is provisional and why."""
+def due_value(due: Deadline | None) -> Due | None:
+    """A statutory deadline as entry data: the day, and whether it is provisional and why."""
     if due is None:
         return None
-    return {"date": due.due.isoformat(), "provisional": due.provisional, "reason": due.reason}
+    return Due(date=due.due, provisional=due.provisional, reason=due.reason)
 
 
 # -- challenges -------------------------------------------------------------------------
@@ -184,7 +168,7 @@ def due_json(due: Deadline | None) -> dict[str, Any] | None:
 
 def file_challenge(ctx: Context) -> list[Aggregate]:
     """FileChallenge: a supplier that took part objects to documents, process or result."""
-    procurement = load(ctx)
+    procurement = load(ctx).record
     may_challenge(ctx.signer, participants(procurement))
     fields.only(ctx.payload, ("date", "subject", "grounds", "known_on"))
     on = action_date(ctx, None)
@@ -197,18 +181,18 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
             code="lifecycle",
         )
     number = _next_number(ctx, "challenge", procurement.code, "ZY")
-    data = {
-        "number": number,
-        "procurement": procurement.code,
-        "supplier": ctx.signer.organisation,
-        "date": on.isoformat(),
-        "known_on": known.isoformat(),
-        "subject": Subject.from_payload(ctx.payload, "subject").value,
-        "grounds": text.requirement(ctx.payload, "grounds"),
-        "findings": _limit_finding(ctx, "challenge_filed_after_known", known, on),
+    data = E.ChallengeFiled(
+        number=number,
+        procurement=procurement.code,
+        supplier=ctx.signer.organisation,
+        date=on,
+        known_on=known,
+        subject=Subject.from_payload(ctx.payload, "subject"),
+        grounds=text.requirement(ctx.payload, "grounds"),
+        findings=_limit_finding(ctx, "challenge_filed_after_known", known, on),
         # The answer is due 7 working days on; provisional in a year without holidays known.
-        "answer_due": due_json(deadline(ctx, "challenge_answered", on)),
-    }
+        answer_due=due_value(deadline(ctx, "challenge_answered", on)),
+    )
     return [
         Challenge._create(
             Challenge.Filed, id=stream_id("challenge", number), **ctx.signed.fields(data)
@@ -220,7 +204,7 @@ _S = TypeVar("_S", bound=_Stream)
 
 
 def _open(
-    ctx: Context, procurement: Procurement, kind: str, find: Callable[[str], _S | None]
+    ctx: Context, procurement: ProcurementRecord, kind: str, find: Callable[[str], _S | None]
 ) -> _S:
     """The open challenge or complaint on this procurement that ``payload.<kind>`` numbers."""
     number = ctx.payload.get(kind)
@@ -235,13 +219,13 @@ def _open(
     return found
 
 
-def _open_challenge(ctx: Context, procurement: Procurement) -> Challenge:
+def _open_challenge(ctx: Context, procurement: ProcurementRecord) -> Challenge:
     return _open(ctx, procurement, "challenge", ctx.view.challenge)
 
 
 def answer_challenge(ctx: Context) -> list[Aggregate]:
     """AnswerChallenge: the purchaser or its agency answers in writing 质疑答复."""
-    procurement = load(ctx)
+    procurement = load(ctx).record
     p = participants(procurement)
     if not (
         (ctx.signer.role is Role.PURCHASER and ctx.signer.organisation == p.purchaser)
@@ -256,34 +240,36 @@ def answer_challenge(ctx: Context) -> list[Aggregate]:
     challenge = _open_challenge(ctx, procurement)
     on = action_date(ctx, None)
     text.ensure_order(challenge.filed_on, on, ("the challenge's filing", "payload.date"))
-    data = {
-        "number": challenge.number,
-        "procurement": procurement.code,
-        "date": on.isoformat(),
-        "outcome": Outcome.from_payload(ctx.payload, "outcome").value,
-        "answer": text.requirement(ctx.payload, "answer"),
-        "findings": _findings(ctx, "ChallengeAnswered", on, {"ChallengeFiled": challenge.filed_on}),
-    }
-    if data["outcome"] == Outcome.DISMISSED:
+    outcome = Outcome.from_payload(ctx.payload, "outcome")
+    if outcome is Outcome.DISMISSED:
         raise Invalid("payload.outcome: a challenge is upheld, partly_upheld or rejected")
+    filed: dict[type[E.StreamData], date] = {E.ChallengeFiled: challenge.filed_on}
+    data = E.ChallengeAnswered(
+        number=challenge.number,
+        procurement=procurement.code,
+        date=on,
+        outcome=outcome,
+        answer=text.requirement(ctx.payload, "answer"),
+        findings=_findings(ctx, E.ChallengeAnswered, on, filed),
+    )
     challenge.trigger_event(Challenge.Answered, **ctx.signed.fields(data))
     return [challenge]
 
 
 def withdraw_challenge(ctx: Context) -> list[Aggregate]:
     """WithdrawChallenge: the supplier that filed it withdraws it."""
-    procurement = load(ctx)
+    procurement = load(ctx).record
     fields.only(ctx.payload, ("challenge", "date", "reason"))
     challenge = _open_challenge(ctx, procurement)
     _own(ctx, challenge.supplier, "challenge")
     on = action_date(ctx, None)
     text.ensure_order(challenge.filed_on, on, ("the challenge's filing", "payload.date"))
-    data = {
-        "number": challenge.number,
-        "procurement": procurement.code,
-        "date": on.isoformat(),
-        "reason": text.requirement(ctx.payload, "reason"),
-    }
+    data = E.ChallengeWithdrawn(
+        number=challenge.number,
+        procurement=procurement.code,
+        date=on,
+        reason=text.requirement(ctx.payload, "reason"),
+    )
     challenge.trigger_event(Challenge.Withdrawn, **ctx.signed.fields(data))
     return [challenge]
 
@@ -301,7 +287,7 @@ def _own(ctx: Context, supplier: str, kind: str) -> None:
 
 def file_complaint(ctx: Context) -> list[Aggregate]:
     """FileComplaint: after its challenge was answered, or not answered in time."""
-    procurement = load(ctx)
+    procurement = load(ctx).record
     fields.only(ctx.payload, ("challenge", "date", "grounds"))
     number = ctx.payload.get("challenge")
     challenge = ctx.view.challenge(number) if isinstance(number, str) else None
@@ -329,16 +315,16 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
         )
     period_end = complaint_period_end(challenge.closed_on, answer_due, challenge.filed_on)
     complaint_number = _next_number(ctx, "complaint", procurement.code, "TS")
-    data = {
-        "number": complaint_number,
-        "procurement": procurement.code,
-        "challenge": challenge.number,
-        "supplier": ctx.signer.organisation,
-        "date": on.isoformat(),
-        "grounds": text.requirement(ctx.payload, "grounds"),
-        "findings": _limit_finding(ctx, "complaint_filed_after_answer_period", period_end, on),
-        "decision_due": due_json(deadline(ctx, "complaint_decided", on)),
-    }
+    data = E.ComplaintFiled(
+        number=complaint_number,
+        procurement=procurement.code,
+        challenge=challenge.number,
+        supplier=ctx.signer.organisation,
+        date=on,
+        grounds=text.requirement(ctx.payload, "grounds"),
+        findings=_limit_finding(ctx, "complaint_filed_after_answer_period", period_end, on),
+        decision_due=due_value(deadline(ctx, "complaint_decided", on)),
+    )
     return [
         Complaint._create(
             Complaint.Filed, id=stream_id("complaint", complaint_number), **ctx.signed.fields(data)
@@ -346,52 +332,53 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
     ]
 
 
-def _open_complaint(ctx: Context, procurement: Procurement) -> Complaint:
+def _open_complaint(ctx: Context, procurement: ProcurementRecord) -> Complaint:
     return _open(ctx, procurement, "complaint", ctx.view.complaint)
 
 
 def decide_complaint(ctx: Context) -> list[Aggregate]:
     """DecideComplaint: the finance office's decision 投诉处理决定."""
     may_decide_complaint(ctx.signer)
-    procurement = load(ctx)
+    procurement = load(ctx).record
     fields.only(ctx.payload, ("complaint", "date", "outcome", "decision"))
     complaint = _open_complaint(ctx, procurement)
     on = action_date(ctx, None)
     text.ensure_order(complaint.filed_on, on, ("the complaint's filing", "payload.date"))
-    data = {
-        "number": complaint.number,
-        "procurement": procurement.code,
-        "date": on.isoformat(),
-        "outcome": Outcome.from_payload(ctx.payload, "outcome").value,
-        "decision": text.requirement(ctx.payload, "decision"),
-        "findings": _findings(ctx, "ComplaintDecided", on, {"ComplaintFiled": complaint.filed_on}),
-    }
+    filed: dict[type[E.StreamData], date] = {E.ComplaintFiled: complaint.filed_on}
+    data = E.ComplaintDecided(
+        number=complaint.number,
+        procurement=procurement.code,
+        date=on,
+        outcome=Outcome.from_payload(ctx.payload, "outcome"),
+        decision=text.requirement(ctx.payload, "decision"),
+        findings=_findings(ctx, E.ComplaintDecided, on, filed),
+    )
     complaint.trigger_event(Complaint.Decided, **ctx.signed.fields(data))
     return [complaint]
 
 
 def withdraw_complaint(ctx: Context) -> list[Aggregate]:
-    procurement = load(ctx)
+    procurement = load(ctx).record
     fields.only(ctx.payload, ("complaint", "date", "reason"))
     complaint = _open_complaint(ctx, procurement)
     _own(ctx, complaint.supplier, "complaint")
     on = action_date(ctx, None)
     text.ensure_order(complaint.filed_on, on, ("the complaint's filing", "payload.date"))
-    data = {
-        "number": complaint.number,
-        "procurement": procurement.code,
-        "date": on.isoformat(),
-        "reason": text.requirement(ctx.payload, "reason"),
-    }
+    data = E.ComplaintWithdrawn(
+        number=complaint.number,
+        procurement=procurement.code,
+        date=on,
+        reason=text.requirement(ctx.payload, "reason"),
+    )
     complaint.trigger_event(Complaint.Withdrawn, **ctx.signed.fields(data))
     return [complaint]
 
 
 CHALLENGE_HANDLERS: Final[dict[str, ContextHandler]] = {
-    "FileChallenge": file_challenge,
-    "AnswerChallenge": answer_challenge,
-    "WithdrawChallenge": withdraw_challenge,
-    "FileComplaint": file_complaint,
-    "DecideComplaint": decide_complaint,
-    "WithdrawComplaint": withdraw_complaint,
+    BY_DATA[E.ChallengeFiled].command: file_challenge,
+    BY_DATA[E.ChallengeAnswered].command: answer_challenge,
+    BY_DATA[E.ChallengeWithdrawn].command: withdraw_challenge,
+    BY_DATA[E.ComplaintFiled].command: file_complaint,
+    BY_DATA[E.ComplaintDecided].command: decide_complaint,
+    BY_DATA[E.ComplaintWithdrawn].command: withdraw_complaint,
 }

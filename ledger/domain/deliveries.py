@@ -26,9 +26,12 @@ from ledger.domain import fields, text
 from ledger.domain.context import Context, ContextHandler, Statutes, china_day
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
-from ledger.domain.findings import Finding, limit_finding
-from ledger.domain.procurement_commands import finding_json
+from ledger.domain.findings import limit_finding
 from ledger.domain.registry import Role, stream_id
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA
+from ledger.domain.schema.values import Finding
+from ledger.domain.vocabulary import AnnouncementType
 
 RULE: Final = "notice_published_on_website"
 MAX_ATTEMPTS: Final = 100_000
@@ -52,25 +55,28 @@ class Delivery(ValueAggregate):
     """The deliveries of one notice to one website: failures, then at most one success."""
 
     class DeliveredFirst(SignedCreated):
-        event_type = "NoticeDelivered"
+        event_type = E.NoticeDelivered.__name__
 
     class FailedFirst(SignedCreated):
-        event_type = "NoticeDeliveryFailed"
+        event_type = E.NoticeDeliveryFailed.__name__
 
     class Delivered(SignedEvent):
-        event_type = "NoticeDelivered"
+        event_type = E.NoticeDelivered.__name__
 
         def apply(self, aggregate: Delivery) -> None:
             aggregate.delivered = True
 
     class Failed(SignedEvent):
-        event_type = "NoticeDeliveryFailed"
+        event_type = E.NoticeDeliveryFailed.__name__
 
         def apply(self, aggregate: Delivery) -> None:
             aggregate.failures += 1
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        self.delivered = "status" in orjson.loads(data)  # the first event was a success
+        # The first event is a success or a failure; only a success has a status.
+        values = orjson.loads(data)
+        kind = E.NoticeDelivered if "status" in values else E.NoticeDeliveryFailed
+        self.delivered = isinstance(kind.model_validate(values), E.NoticeDelivered)
         self.failures = 0 if self.delivered else 1
 
 
@@ -153,9 +159,8 @@ def website_findings(
 
 def _findings(
     ctx: Context, notice: Notice, on: date, required: bool, delivered: bool
-) -> list[dict[str, Any]]:
-    found = website_findings(ctx.statutes, notice.date, on, required, delivered)
-    return [finding_json(f) for f in found]
+) -> list[Finding]:
+    return website_findings(ctx.statutes, notice.date, on, required, delivered)
 
 
 def _load(ctx: Context, notice: Notice, destination: str) -> Delivery | None:
@@ -167,7 +172,7 @@ def _append(
     delivery: Delivery | None,
     notice: Notice,
     destination: str,
-    data: dict[str, Any],
+    data: E.DeliveryData,
     delivered: bool,
 ) -> list[Aggregate]:
     """The event on the (notice, destination) stream: its first, or one more."""
@@ -201,19 +206,20 @@ def record_delivery(ctx: Context) -> list[Aggregate]:
     moment = _moment(ctx, "delivered_at")
     required = _required(ctx)
     on = china_day(moment)
-    data = {
-        "notice": notice.index,
-        "procurement": notice.procurement,
-        "announcement": notice.announcement,
-        "destination": destination,
-        "required": required,
-        "attempts": attempts,
-        "status": status,
-        "response_digest": digest,
-        "delivered_at": ctx.payload["delivered_at"],
-        "date": on.isoformat(),
-        "findings": _findings(ctx, notice, on, required, delivered=True),
-    }
+    assert attempts is not None and status is not None and isinstance(digest, str)  # required
+    data = E.NoticeDelivered(
+        notice=notice.index,
+        procurement=notice.procurement,
+        announcement=AnnouncementType(notice.announcement),
+        destination=destination,
+        required=required,
+        attempts=attempts,
+        status=status,
+        response_digest=digest,
+        delivered_at=ctx.payload["delivered_at"],
+        date=on,
+        findings=_findings(ctx, notice, on, required, delivered=True),
+    )
     delivery = _load(ctx, notice, destination)
     if delivery is not None and delivery.delivered:
         raise Conflict(
@@ -236,20 +242,21 @@ def record_delivery_failure(ctx: Context) -> list[Aggregate]:
     moment = _moment(ctx, "failed_at")
     required = _required(ctx)
     on = china_day(moment)
-    data = {
-        "notice": notice.index,
-        "procurement": notice.procurement,
-        "announcement": notice.announcement,
-        "destination": destination,
-        "required": required,
-        # 0: never sent (its site was disabled until the notice's time ran out)
-        "attempts": _count(ctx, "attempts", 0, MAX_ATTEMPTS),
-        "last_status": _count(ctx, "last_status", 100, 599, required=False),
-        "last_error": text.requirement(ctx.payload, "last_error", required=False)[:500],
-        "failed_at": ctx.payload["failed_at"],
-        "date": on.isoformat(),
-        "findings": _findings(ctx, notice, on, required, delivered=False),
-    }
+    attempts = _count(ctx, "attempts", 0, MAX_ATTEMPTS)
+    assert attempts is not None  # required
+    data = E.NoticeDeliveryFailed(
+        notice=notice.index,
+        procurement=notice.procurement,
+        announcement=AnnouncementType(notice.announcement),
+        destination=destination,
+        required=required,
+        attempts=attempts,  # 0: never sent (its site was disabled until the notice's time ran out)
+        last_status=_count(ctx, "last_status", 100, 599, required=False),
+        last_error=text.requirement(ctx.payload, "last_error", required=False)[:500],
+        failed_at=ctx.payload["failed_at"],
+        date=on,
+        findings=_findings(ctx, notice, on, required, delivered=False),
+    )
     delivery = _load(ctx, notice, destination)
     if delivery is not None and delivery.delivered:
         raise Conflict(f"notice {notice.index} was already delivered to {destination}")
@@ -267,6 +274,6 @@ def _is_digest(value: object) -> bool:
 
 
 DELIVERY_HANDLERS: Final[dict[str, ContextHandler]] = {
-    "RecordDelivery": record_delivery,
-    "RecordDeliveryFailure": record_delivery_failure,
+    BY_DATA[E.NoticeDelivered].command: record_delivery,
+    BY_DATA[E.NoticeDeliveryFailed].command: record_delivery_failure,
 }

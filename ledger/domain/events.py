@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 import orjson
 from eventsourcing.domain import Aggregate
 
+from ledger.domain.schema.values import Value
+
 
 @dataclass(frozen=True)
 class Signed:
@@ -25,13 +27,14 @@ class Signed:
     command: str  # canonical JSON text of the signed command object
     signature: str  # standard base64 Ed25519 signature over `command`
 
-    def fields(self, data: dict[str, Any]) -> dict[str, str]:
+    def fields(self, data: Value) -> dict[str, str]:
+        """The event's fields: who signed what, and the entry's data as canonical JSON."""
         return {
             "actor": self.actor,
             "key": self.key,
             "command": self.command,
             "signature": self.signature,
-            "data": _canonical(data),
+            "data": _canonical(data.dump()),
         }
 
 
@@ -63,10 +66,6 @@ class SignedEvent(Aggregate.Event):
     signature: str
     data: str
 
-    @property
-    def values(self) -> dict[str, Any]:
-        value: dict[str, Any] = orjson.loads(self.data)
-        return value
 
 
 class SignedCreated(Aggregate.Created):
@@ -79,7 +78,3 @@ class SignedCreated(Aggregate.Created):
     signature: str
     data: str
 
-    @property
-    def values(self) -> dict[str, Any]:
-        value: dict[str, Any] = orjson.loads(self.data)
-        return value

@@ -6,8 +6,8 @@ actual date.
 
 * ``TIMED_STEPS`` says, for a lifecycle action, which earlier action's date starts which rule
   of ``time_limits.toml``; ``timing_findings`` runs the clock over it.
-* ``CHALLENGE_STEPS`` does the same for the challenge and complaint streams, whose events are
-  named by plain strings; ``stream_timing_findings`` runs it.
+* ``CHALLENGE_STEPS`` does the same for the challenge and complaint streams;
+  ``stream_timing_findings`` runs it.
 
 Rules of the time-limit table not listed here have no lifecycle start and end to measure:
 the announcement and result periods and the retention period are spans, not acts; the
@@ -25,54 +25,40 @@ from typing import Final, TypeVar
 
 from ledger.domain.clock import Breach, TimeLimit, WorkingCalendar
 from ledger.domain.lifecycle import Action, Irregularity
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.entries import StreamData
+from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method
 
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A rule that was broken, with its source and, for a time limit, the dates.
+def breach_finding(breach: Breach, limit: TimeLimit) -> Finding:
+    """The finding of a broken time limit; ``limit`` is the rule ``breach`` broke."""
+    if breach.rule_id != limit.id:
+        raise ValueError(f"breach of rule {breach.rule_id} is not a breach of {limit.id}")
+    return Finding(
+        rule=breach.rule_id,
+        citation=breach.citation,
+        description_zh=limit.description_zh,
+        deadline=breach.deadline,
+        actual=breach.actual,
+        provisional=breach.provisional,
+        reason=breach.reason,
+    )
 
-    ``deadline`` and ``actual`` are None for an irregularity of order (it has no deadline).
-    ``provisional`` is True when the deadline was computed across a year whose holidays the
-    calendar does not know; ``reason`` then says so in Chinese and English.
-    """
 
-    rule: str
-    citation: str
-    description_zh: str
-    deadline: date | None
-    actual: date | None
-    provisional: bool
-    reason: str = ""
-
-    @classmethod
-    def from_breach(cls, breach: Breach, limit: TimeLimit) -> Finding:
-        """The finding of a broken time limit; ``limit`` is the rule ``breach`` broke."""
-        if breach.rule_id != limit.id:
-            raise ValueError(f"breach of rule {breach.rule_id} is not a breach of {limit.id}")
-        return cls(
-            rule=breach.rule_id,
-            citation=breach.citation,
-            description_zh=limit.description_zh,
-            deadline=breach.deadline,
-            actual=breach.actual,
-            provisional=breach.provisional,
-            reason=breach.reason,
-        )
-
-    @classmethod
-    def from_irregularity(cls, irregularity: Irregularity) -> Finding:
-        """The finding of an action out of order (lifecycle.decide): no deadline, no date."""
-        return cls(
-            rule=irregularity.rule,
-            citation=irregularity.citation,
-            description_zh=irregularity.description_zh,
-            deadline=None,
-            actual=None,
-            provisional=False,
-        )
+def irregularity_finding(irregularity: Irregularity) -> Finding:
+    """The finding of an action out of order (lifecycle.decide): no deadline, no date."""
+    return Finding(
+        rule=irregularity.rule,
+        citation=irregularity.citation,
+        description_zh=irregularity.description_zh,
+        deadline=None,
+        actual=None,
+        provisional=False,
+        reason="",
+    )
 
 
 @dataclass(frozen=True)
@@ -95,8 +81,8 @@ class TimedStep:
 class StreamStep:
     """Event ``event`` of a challenge or complaint stream is measured from event ``start``."""
 
-    event: str
-    start: str
+    event: type[StreamData]
+    start: type[StreamData]
     rule: str
 
 
@@ -145,12 +131,12 @@ TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
     TimedStep(_A.ANNOUNCE_CONTRACT, _A.SIGN_CONTRACT, "contract_announced_after_signing"),
 )
 
-#: The same for the challenge (质疑) and complaint (投诉) streams, by event name.
+#: The same for the challenge (质疑) and complaint (投诉) streams, by entry kind.
 CHALLENGE_STEPS: Final[tuple[StreamStep, ...]] = (
     # Challenge answered ≤ 7 working days after it was received (财政部令第94号 art. 13).
-    StreamStep("ChallengeAnswered", "ChallengeFiled", "challenge_answered"),
+    StreamStep(E.ChallengeAnswered, E.ChallengeFiled, "challenge_answered"),
     # Complaint decided ≤ 30 working days after it was received (财政部令第94号 art. 26).
-    StreamStep("ComplaintDecided", "ComplaintFiled", "complaint_decided"),
+    StreamStep(E.ComplaintDecided, E.ComplaintFiled, "complaint_decided"),
 )
 
 
@@ -167,7 +153,7 @@ def limit_finding(
     if limit is None:
         return None
     breach = calendar.check(limit, start, on)
-    return None if breach is None else Finding.from_breach(breach, limit)
+    return None if breach is None else breach_finding(breach, limit)
 
 
 def _check(
@@ -200,9 +186,9 @@ def timing_findings(
 
 
 def stream_timing_findings(
-    event: str,
+    event: type[StreamData],
     on: date,
-    history: Mapping[str, date],
+    history: Mapping[type[StreamData], date],
     calendar: WorkingCalendar,
     limits: Mapping[str, TimeLimit],
 ) -> tuple[Finding, ...]:

@@ -21,36 +21,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Final, Literal, NoReturn
+from typing import Final, NoReturn
 
 from ledger.domain.errors import Conflict
+from ledger.domain.progress import _CLOSURE_LABELS, _PLAN_LABELS, Closure, Plan
+from ledger.domain.progress import Stage as Stage
+from ledger.domain.progress import State as State
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.entries import LifecycleData
 from ledger.domain.vocabulary import AnnouncementType, Method, Term
-
-Plan = Literal["none", "filed", "approved", "rejected"]
-Closure = Literal["failed", "terminated", "archived"]
-
-
-class Stage(Term):
-    """How far the procurement itself has got 采购进度 (the plan is tracked apart)."""
-
-    NONE = "none"
-    INTENTION_DISCLOSED = "intention_disclosed"
-    ANNOUNCED = "announced"
-    BIDS_OPENED = "bids_opened"
-    EVALUATED = "evaluated"
-    AWARDED = "awarded"
-    RESULT_ANNOUNCED = "result_announced"
-    CONTRACT_SIGNED = "contract_signed"
-    CONTRACT_ANNOUNCED = "contract_announced"
-    ACCEPTED = "accepted"
-
-    @property
-    def label(self) -> str:
-        return _STAGE_LABELS[self.value]
 
 
 class Action(Term):
-    """An action recorded on a procurement 采购行为; ``event`` names the event it records."""
+    """An action recorded on a procurement 采购行为; ``kind`` is the entry it records."""
 
     FILE_PLAN = "file_plan"
     APPROVE_PLAN = "approve_plan"
@@ -77,66 +60,14 @@ class Action(Term):
         return RULES[self].label
 
     @property
-    def event(self) -> str:
-        """The name of the event this action records (``PlanFiled``…)."""
-        return RULES[self].event
-
-
-_STAGE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        Stage.NONE: "未开始采购",
-        Stage.INTENTION_DISCLOSED: "已公开采购意向",
-        Stage.ANNOUNCED: "已发布采购公告",
-        Stage.BIDS_OPENED: "已开标",
-        Stage.EVALUATED: "已完成评审",
-        Stage.AWARDED: "已确定中标（成交）供应商",
-        Stage.RESULT_ANNOUNCED: "已发布结果公告",
-        Stage.CONTRACT_SIGNED: "已签订合同",
-        Stage.CONTRACT_ANNOUNCED: "已发布合同公告",
-        Stage.ACCEPTED: "已履约验收",
-    }
-)
-_PLAN_LABELS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "none": "采购计划未备案",
-        "filed": "采购计划已备案待批复",
-        "approved": "采购计划已批复",
-        "rejected": "采购计划已退回",
-    }
-)
-_CLOSURE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
-    {"failed": "已废标", "terminated": "已终止", "archived": "已归档"}
-)
-
-
-@dataclass(frozen=True)
-class State:
-    """Where one procurement stands: its plan, method approval, progress and closure."""
-
-    plan: Plan = "none"
-    method_approved: bool = False
-    progress: Stage = Stage.NONE
-    closed: Closure | None = None
-    suspended: bool = False
-
-    @classmethod
-    def initial(cls) -> State:
-        """Before anything was recorded."""
-        return cls()
+    def kind(self) -> type[LifecycleData]:
+        """The log entry this action records (``entries.PlanFiled``…)."""
+        return RULES[self].kind
 
     @property
-    def label(self) -> str:
-        """The state in Chinese, as an error message or a page shows it."""
-        parts = [
-            _PLAN_LABELS[self.plan],
-            "采购方式已批准" if self.method_approved else "采购方式未批准",
-            self.progress.label,
-        ]
-        if self.closed is not None:
-            parts.append(_CLOSURE_LABELS[self.closed])
-        if self.suspended:
-            parts.append("采购活动暂停中")
-        return "，".join(parts)
+    def command(self) -> str:
+        """The command type that records this action: ``file_plan`` → ``FilePlan``."""
+        return "".join(part.capitalize() for part in self.value.split("_"))
 
 
 @dataclass(frozen=True)
@@ -153,7 +84,7 @@ class Transition:
     """What recording an action does: the new state, its event, notice and irregularities."""
 
     state: State
-    event: str
+    kind: type[LifecycleData]
     announcement: AnnouncementType | None
     irregularities: tuple[Irregularity, ...] = ()
 
@@ -188,7 +119,7 @@ class Rule:
     A required value of ``None`` means "either"; a new value of ``None`` means "unchanged".
     """
 
-    event: str
+    kind: type[LifecycleData]  # the entry it records
     label: str
     after: frozenset[Stage]  # progress stages it may follow
     then: Stage | None = None  # progress stage it leads to
@@ -216,84 +147,84 @@ _A = AnnouncementType
 RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
     # -- plan and method 采购计划与采购方式 (finance office) -------------------------------
     Action.FILE_PLAN: Rule(
-        "PlanFiled", "采购计划备案", after=frozenset({_S.NONE}), plan=frozenset({"none"}),
+        E.PlanFiled, "采购计划备案", after=frozenset({_S.NONE}), plan=frozenset({"none"}),
         plan_to="filed", suspended=False),
     # Approval may come after later stages: that is how "procure first, file later" reads.
     Action.APPROVE_PLAN: Rule(
-        "PlanApproved", "批复采购计划", after=ANY_STAGE, plan=frozenset({"filed"}),
+        E.PlanApproved, "批复采购计划", after=ANY_STAGE, plan=frozenset({"filed"}),
         plan_to="approved"),
     Action.REJECT_PLAN: Rule(
-        "PlanRejected", "退回采购计划", after=ANY_STAGE, plan=frozenset({"filed"}),
+        E.PlanRejected, "退回采购计划", after=ANY_STAGE, plan=frozenset({"filed"}),
         plan_to="rejected"),
     # Non-open methods need a rationale: the caller checks it (Method.needs_rationale).
     Action.APPROVE_METHOD: Rule(
-        "MethodApproved", "批准采购方式", after=ANY_STAGE, plan=frozenset({"approved"}),
+        E.MethodApproved, "批准采购方式", after=ANY_STAGE, plan=frozenset({"approved"}),
         method_approved=False, approves_method=True),
     # -- progress 采购进度 ------------------------------------------------------------------
     # Intention disclosed ≥ 30 days before procurement starts (财库〔2020〕10号).
     Action.DISCLOSE_INTENTION: Rule(
-        "IntentionDisclosed", "公开采购意向", after=frozenset({_S.NONE}),
+        E.IntentionDisclosed, "公开采购意向", after=frozenset({_S.NONE}),
         then=_S.INTENTION_DISCLOSED, activity=True, announcement=_A.INTENTION),
     # Announcement period 5 working days (财政部令第87号 art. 16); single-source notice
     # ≥ 5 working days (政府采购法实施条例 art. 38).
     Action.ANNOUNCE_TENDER: Rule(
-        "TenderAnnounced", "发布采购公告", after=frozenset({_S.NONE, _S.INTENTION_DISCLOSED}),
+        E.TenderAnnounced, "发布采购公告", after=frozenset({_S.NONE, _S.INTENTION_DISCLOSED}),
         then=_S.ANNOUNCED, activity=True, needs_approval=True,
         irregular_after={_S.NONE: SKIPPED_INTENTION}, announcement=_A.TENDER,
         announcement_by_method={Method.SINGLE_SOURCE: _A.SINGLE_SOURCE}),
     # Repeatable; a substantive change needs ≥ 15 days to the bid deadline (实施条例 art. 31).
     Action.CORRECT_ANNOUNCEMENT: Rule(
-        "AnnouncementCorrected", "发布更正公告", after=frozenset({_S.ANNOUNCED}),
+        E.AnnouncementCorrected, "发布更正公告", after=frozenset({_S.ANNOUNCED}),
         activity=True, needs_approval=True, announcement=_A.CORRECTION),
     Action.OPEN_BIDS: Rule(
-        "BidsOpened", "开标", after=frozenset({_S.ANNOUNCED}), then=_S.BIDS_OPENED,
+        E.BidsOpened, "开标", after=frozenset({_S.ANNOUNCED}), then=_S.BIDS_OPENED,
         activity=True, needs_approval=True),
     Action.COMPLETE_EVALUATION: Rule(
-        "EvaluationCompleted", "完成评审", after=frozenset({_S.BIDS_OPENED}),
+        E.EvaluationCompleted, "完成评审", after=frozenset({_S.BIDS_OPENED}),
         then=_S.EVALUATED, activity=True, needs_approval=True),
     # Single source and framework agreements award without opening bids.
     Action.DECIDE_AWARD: Rule(
-        "AwardDecided", "确定中标（成交）供应商", after=frozenset({_S.EVALUATED}),
+        E.AwardDecided, "确定中标（成交）供应商", after=frozenset({_S.EVALUATED}),
         then=_S.AWARDED, activity=True, needs_approval=True,
         also_after={Method.SINGLE_SOURCE: frozenset({_S.ANNOUNCED}),
                     Method.FRAMEWORK_AGREEMENT: frozenset({_S.ANNOUNCED})}),
     # Within 2 working days of the award (财政部令第87号 art. 69).
     Action.ANNOUNCE_RESULT: Rule(
-        "ResultAnnounced", "发布结果公告", after=frozenset({_S.AWARDED}),
+        E.ResultAnnounced, "发布结果公告", after=frozenset({_S.AWARDED}),
         then=_S.RESULT_ANNOUNCED, activity=True, needs_approval=True, announcement=_A.RESULT),
     # Within 30 days of the award notice (政府采购法 art. 46).
     Action.SIGN_CONTRACT: Rule(
-        "ContractSigned", "签订合同", after=frozenset({_S.AWARDED, _S.RESULT_ANNOUNCED}),
+        E.ContractSigned, "签订合同", after=frozenset({_S.AWARDED, _S.RESULT_ANNOUNCED}),
         then=_S.CONTRACT_SIGNED, activity=True, needs_approval=True,
         irregular_after={_S.AWARDED: CONTRACT_BEFORE_RESULT_ANNOUNCED}),
     # Within 2 working days of signing (政府采购法实施条例 art. 50).
     Action.ANNOUNCE_CONTRACT: Rule(
-        "ContractAnnounced", "发布合同公告", after=frozenset({_S.CONTRACT_SIGNED}),
+        E.ContractAnnounced, "发布合同公告", after=frozenset({_S.CONTRACT_SIGNED}),
         then=_S.CONTRACT_ANNOUNCED, activity=True, needs_approval=True,
         announcement=_A.CONTRACT),
     Action.RECORD_ACCEPTANCE: Rule(
-        "AcceptanceRecorded", "履约验收",
+        E.AcceptanceRecorded, "履约验收",
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED}), then=_S.ACCEPTED,
         activity=True, needs_approval=True, announcement=_A.ACCEPTANCE),
     # -- closing 结束 -----------------------------------------------------------------------
     # Files kept ≥ 15 years (政府采购法 art. 42).
     Action.ARCHIVE: Rule(
-        "Archived", "归档", after=frozenset({_S.ACCEPTED}), after_closure=True,
+        E.Archived, "归档", after=frozenset({_S.ACCEPTED}), after_closure=True,
         suspended=False, closes="archived"),
     # Fewer than 3 valid bidders in open tender (政府采购法 art. 36).
     Action.DECLARE_FAILURE: Rule(
-        "ProcurementFailed", "废标",
+        E.ProcurementFailed, "废标",
         after=frozenset({_S.ANNOUNCED, _S.BIDS_OPENED, _S.EVALUATED}), suspends=False,
         closes="failed", announcement=_A.FAILURE),
     Action.TERMINATE: Rule(
-        "ProcurementTerminated", "终止", after=ANY_STAGE, suspends=False,
+        E.ProcurementTerminated, "终止", after=ANY_STAGE, suspends=False,
         closes="terminated", announcement=_A.TERMINATION),
     # -- suspension by a challenge or complaint 质疑投诉暂停 --------------------------------
     Action.SUSPEND: Rule(
-        "ProcurementSuspended", "暂停采购活动", after=ANY_STAGE, suspended=False,
+        E.ProcurementSuspended, "暂停采购活动", after=ANY_STAGE, suspended=False,
         suspends=True),
     Action.RESUME: Rule(
-        "ProcurementResumed", "恢复采购活动", after=ANY_STAGE, suspended=True,
+        E.ProcurementResumed, "恢复采购活动", after=ANY_STAGE, suspended=True,
         suspends=False),
 })
 # fmt: on
@@ -334,7 +265,7 @@ def decide(state: State, action: Action, method: Method) -> Transition:
     )
     return Transition(
         state=new,
-        event=rule.event,
+        kind=rule.kind,
         announcement=rule.announcement_by_method.get(method, rule.announcement),
         irregularities=_irregularities(state, action, rule),
     )

@@ -9,8 +9,8 @@ supplier's ``SubmitBid``. Each handler, in order:
 4. asks ``lifecycle.decide`` whether the action may follow the current state: impossible
    actions are refused (code ``lifecycle``), irregular ones come back as irregularities;
 5. measures the statutory limits the action is subject to (``findings``);
-6. records one event whose data holds the validated fields, the new state, the notice it
-   publishes, if any, and every finding.
+6. records one entry of the action's kind (``schema.entries``): the validated fields, the new
+   state, the notice it publishes, if any, and every finding.
 
 Every action carries the day it happened (``payload.date``): not after the day it was signed,
 not before the procurement's last recorded action.
@@ -20,27 +20,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
 from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
-from ledger.domain.findings import Finding, timing_findings
+from ledger.domain.findings import irregularity_finding, timing_findings
 from ledger.domain.lifecycle import Action, Stage, State, decide
 from ledger.domain.money import Money, money
-from ledger.domain.procurement import (
-    BID_SUBMITTED,
-    EVENTS,
-    Procurement,
-    procurement_stream,
-    state_json,
-)
-from ledger.domain.registry import Role
+from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
+from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA
+from ledger.domain.schema.values import Commitment, Finding, Opened
 from ledger.domain.sealed import Disclosure, is_commitment
-from ledger.domain.vocabulary import Category, Method
+from ledger.domain.vocabulary import AnnouncementType, Category, Method, Role
 
 MIN_COMMITTEE: Final = 3
 MAX_COMMITTEE: Final = 25
@@ -48,12 +45,7 @@ BIDDER_MINIMUM_RULE: Final = "minimum_valid_bidders_open_tender"
 #: Methods whose suppliers answer with sealed bids (all but single source and framework).
 BIDDING: Final = frozenset(Method) - {Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT}
 
-Parser = Callable[[Context, Procurement], dict[str, Any]]
-
-
-def command_type(action: Action) -> str:
-    """The command type that records ``action``: ``file_plan`` → ``FilePlan``."""
-    return "".join(part.capitalize() for part in action.value.split("_"))
+Parser = Callable[[Context, ProcurementRecord, "Decided"], E.LifecycleData]
 
 
 # -- common pieces ----------------------------------------------------------------------
@@ -73,11 +65,11 @@ def load(ctx: Context) -> Procurement:
     return procurement
 
 
-def participants(procurement: Procurement) -> Participants:
+def participants(procurement: ProcurementRecord) -> Participants:
     return Participants(procurement.purchaser, procurement.agency, procurement.bidders)
 
 
-def action_date(ctx: Context, procurement: Procurement | None) -> date:
+def action_date(ctx: Context, procurement: ProcurementRecord | None) -> date:
     """``payload.date``: the day the action happened."""
     on = text.day(ctx.payload, "date")
     if on > ctx.today:
@@ -93,21 +85,9 @@ def action_date(ctx: Context, procurement: Procurement | None) -> date:
     return on
 
 
-def finding_json(finding: Finding) -> dict[str, Any]:
-    return {
-        "rule": finding.rule,
-        "citation": finding.citation,
-        "description_zh": finding.description_zh,
-        "deadline": finding.deadline.isoformat() if finding.deadline else None,
-        "actual": finding.actual.isoformat() if finding.actual else None,
-        "provisional": finding.provisional,
-        "reason": finding.reason,
-    }
-
-
 def sealed_field(
     ctx: Context, name: str, check: Callable[[Any, str], None], *, required: bool = True
-) -> dict[str, str] | None:
+) -> Commitment | None:
     """``payload[name]``: a commitment whose value and salt were sent beside the command."""
     value = ctx.payload.get(name)
     if value is None and not required:
@@ -126,7 +106,7 @@ def sealed_field(
             code="missing_sealed_value",
         )
     check(disclosure.value, f"sealed value of payload.{name}")
-    return {"commitment": value["commitment"]}
+    return Commitment(commitment=value["commitment"])
 
 
 def _price(value: Any, where: str) -> None:
@@ -152,7 +132,7 @@ def _committee(value: Any, where: str) -> None:
         raise Invalid(f"{where} names a member twice")
 
 
-def disclose(ctx: Context, commitment: str, what: str) -> dict[str, Any]:
+def disclose(ctx: Context, commitment: str, what: str) -> Opened:
     """The disclosure of a sealed value from the sealed store, with its commitment."""
     found: Disclosure | None = ctx.view.disclosure(commitment)
     if found is None:
@@ -161,7 +141,7 @@ def disclose(ctx: Context, commitment: str, what: str) -> dict[str, Any]:
             "the operator must restore it before this action can be recorded",
             code="sealed_value_missing",
         )
-    return {"commitment": commitment, "value": found.value, "salt": found.salt_b64}
+    return Opened(commitment=commitment, value=found.value, salt=found.salt_b64)
 
 
 def supplier_field(ctx: Context, name: str) -> str:
@@ -176,20 +156,55 @@ def reason(ctx: Context, name: str = "reason") -> str:
     return text.requirement(ctx.payload, name)
 
 
-# -- per-action payloads ----------------------------------------------------------------
+# -- per-action entries ---------------------------------------------------------------------
 
 
-def _approve_plan(ctx: Context, p: Procurement) -> dict[str, Any]:
+class Decided(TypedDict):
+    """What every lifecycle entry records besides its own fields (``entries.Lifecycle``)."""
+
+    procurement: str
+    date: date
+    state: State
+    announcement: AnnouncementType | None
+    findings: list[Finding]
+
+
+class Summary(Decided):
+    """…and what every notice repeats about its procurement 项目概况 (``entries.Summary``)."""
+
+    title: str
+    purchaser: str
+    agency: str | None
+    category: Category
+    method: Method
+    budget: Money
+    region: str
+
+
+def _summary(d: Decided, p: ProcurementRecord) -> Summary:
+    return Summary(
+        **d,
+        title=p.title,
+        purchaser=p.purchaser,
+        agency=p.agency,
+        category=p.category,
+        method=p.method,
+        budget=p.budget,
+        region=p.region,
+    )
+
+
+def _approve_plan(ctx: Context, p: ProcurementRecord, d: Decided) -> E.PlanApproved:
     fields.only(ctx.payload, ("date", "note"))
-    return {"note": text.requirement(ctx.payload, "note", required=False)}
+    return E.PlanApproved(**d, note=text.requirement(ctx.payload, "note", required=False))
 
 
-def _reject_plan(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _reject_plan(ctx: Context, p: ProcurementRecord, d: Decided) -> E.PlanRejected:
     fields.only(ctx.payload, ("date", "reason"))
-    return {"reason": reason(ctx)}
+    return E.PlanRejected(**d, reason=reason(ctx))
 
 
-def _approve_method(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _approve_method(ctx: Context, p: ProcurementRecord, d: Decided) -> E.MethodApproved:
     fields.only(ctx.payload, ("date", "rationale"))
     rationale = text.requirement(ctx.payload, "rationale", required=False) or p.rationale
     if p.method.needs_rationale and not rationale.strip():
@@ -198,55 +213,64 @@ def _approve_method(ctx: Context, p: Procurement) -> dict[str, Any]:
             "a stated rationale (payload.rationale or the plan's rationale)",
             code="rationale_required",
         )
-    return {"method": p.method.value, "rationale": rationale}
+    return E.MethodApproved(**d, method=p.method, rationale=rationale)
 
 
-def _disclose_intention(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _disclose_intention(
+    ctx: Context, p: ProcurementRecord, d: Decided
+) -> E.IntentionDisclosed:
     fields.only(ctx.payload, ("date", "expected_start"))
     expected = text.day(ctx.payload, "expected_start")
     text.ensure_order(text.day(ctx.payload, "date"), expected, ("payload.date", "expected_start"))
-    return {"expected_start": expected.isoformat(), **_summary(p)}
+    return E.IntentionDisclosed(**_summary(d, p), expected_start=expected)
 
 
-def _announce_tender(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.TenderAnnounced:
     on = text.day(ctx.payload, "date")
-    data: dict[str, Any] = {
-        **_summary(p),
-        "requirement": text.requirement(ctx.payload, "requirement"),
-        "qualifications": text.requirement(ctx.payload, "qualifications"),
-        "contact": fields.text(ctx.payload, "contact", limit=100),
-    }
+    requirement = text.requirement(ctx.payload, "requirement")
+    qualifications = text.requirement(ctx.payload, "qualifications")
+    contact = fields.text(ctx.payload, "contact", limit=100)
     if p.method is Method.SINGLE_SOURCE:
         fields.only(
             ctx.payload,
             ("date", "requirement", "qualifications", "contact", "supplier", "reason"),
         )
-        data |= {"supplier": supplier_field(ctx, "supplier"), "reason": reason(ctx)}
-        return data
+        return E.TenderAnnounced(
+            **_summary(d, p),
+            requirement=requirement,
+            qualifications=qualifications,
+            contact=contact,
+            supplier=supplier_field(ctx, "supplier"),
+            reason=reason(ctx),
+        )
     fields.only(
         ctx.payload, ("date", "requirement", "qualifications", "contact", "bid_deadline", "place")
     )
     deadline = text.day(ctx.payload, "bid_deadline")
     text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
-    return data | {
-        "bid_deadline": deadline.isoformat(),
-        "place": fields.text(ctx.payload, "place", limit=200),
-    }
+    return E.TenderAnnounced(
+        **_summary(d, p),
+        requirement=requirement,
+        qualifications=qualifications,
+        contact=contact,
+        bid_deadline=deadline,
+        place=fields.text(ctx.payload, "place", limit=200),
+    )
 
 
-def _correct(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _correct(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AnnouncementCorrected:
     fields.only(ctx.payload, ("date", "changes", "bid_deadline"))
-    data: dict[str, Any] = {**_summary(p), "changes": text.requirement(ctx.payload, "changes")}
-    if ctx.payload.get("bid_deadline") is not None:
-        deadline = text.day(ctx.payload, "bid_deadline")
-        text.ensure_order(
-            text.day(ctx.payload, "date"), deadline, ("payload.date", "payload.bid_deadline")
-        )
-        data["bid_deadline"] = deadline.isoformat()
-    return data
+    changes = text.requirement(ctx.payload, "changes")
+    if ctx.payload.get("bid_deadline") is None:
+        return E.AnnouncementCorrected(**_summary(d, p), changes=changes)
+    deadline = text.day(ctx.payload, "bid_deadline")
+    text.ensure_order(
+        text.day(ctx.payload, "date"), deadline, ("payload.date", "payload.bid_deadline")
+    )
+    return E.AnnouncementCorrected(**_summary(d, p), changes=changes, bid_deadline=deadline)
 
 
-def _open_bids(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:
     fields.only(ctx.payload, ("date",))
     if p.method not in BIDDING:
         raise Invalid(
@@ -254,15 +278,20 @@ def _open_bids(ctx: Context, p: Procurement) -> dict[str, Any]:
             code="lifecycle",
         )
     bids = [
-        {"supplier": bid.supplier, "price": disclose(ctx, bid.price, f"{bid.supplier}'s price")}
+        E.OpenedBid(
+            supplier=bid.supplier, price=disclose(ctx, bid.price, f"{bid.supplier}'s price")
+        )
         for bid in p.bids
     ]
-    return {"bids": bids}
+    return E.BidsOpened(**d, bids=bids)
 
 
-def _complete_evaluation(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _complete_evaluation(
+    ctx: Context, p: ProcurementRecord, d: Decided
+) -> E.EvaluationCompleted:
     fields.only(ctx.payload, ("date", "committee", "results"))
     committee = sealed_field(ctx, "committee", _committee)
+    assert committee is not None  # required
     results = ctx.payload.get("results")
     bidders = sorted(bid.supplier for bid in p.bids)
     if not isinstance(results, list) or not results:
@@ -275,19 +304,20 @@ def _complete_evaluation(ctx: Context, p: Procurement) -> dict[str, Any]:
         fields.only(row, ("supplier", "valid", "score", "reason"), where)
         if not isinstance(row.get("valid"), bool):
             raise Invalid(f"{where}.valid must be true or false")
-        entry: dict[str, Any] = {"supplier": fields.code(row, "supplier"), "valid": row["valid"]}
+        supplier = fields.code(row, "supplier")
+        extra: dict[str, str] = {}
         if row.get("score") is not None:
-            entry["score"] = _score(row["score"], f"{where}.score")
+            extra["score"] = _score(row["score"], f"{where}.score")
         if not row["valid"]:
-            entry["reason"] = text.requirement(row, "reason")
-        parsed.append(entry)
-    named = sorted(entry["supplier"] for entry in parsed)
+            extra["reason"] = text.requirement(row, "reason")
+        parsed.append(E.Evaluation(supplier=supplier, valid=row["valid"], **extra))
+    named = sorted(entry.supplier for entry in parsed)
     if named != bidders:
         raise Invalid(
             "payload.results must evaluate each bidder exactly once; bidders: "
             + (", ".join(bidders) or "none")
         )
-    return {"committee": committee, "results": parsed}
+    return E.EvaluationCompleted(**d, committee=committee, results=parsed)
 
 
 def _score(value: Any, where: str) -> str:
@@ -297,7 +327,7 @@ def _score(value: Any, where: str) -> str:
     return str(value)
 
 
-def _decide_award(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
     fields.only(ctx.payload, ("date", "supplier", "amount"))
     supplier = supplier_field(ctx, "supplier")
     amount = money(ctx.payload, "amount")
@@ -315,22 +345,25 @@ def _decide_award(ctx: Context, p: Procurement) -> dict[str, Any]:
             f"rule lifecycle.award_to_valid_bidder: {supplier} is not a valid bidder "
             f"of this procurement ({', '.join(p.valid_bidders or ()) or 'none'})"
         )
-    return {"supplier": supplier, "amount": str(amount)}
+    return E.AwardDecided(**d, supplier=supplier, amount=amount)
 
 
-def _announce_result(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _awarded(p: ProcurementRecord) -> tuple[str, Money]:
+    """The winner and the award amount, known once the award was decided."""
+    assert p.winner is not None and p.award_amount is not None  # the lifecycle says so
+    return p.winner, p.award_amount
+
+
+def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ResultAnnounced:
     fields.only(ctx.payload, ("date",))
-    data: dict[str, Any] = {
-        **_summary(p),
-        "supplier": p.winner,
-        "amount": str(p.award_amount),
-    }
-    if p.committee is not None:
-        data["committee"] = disclose(ctx, p.committee, "the evaluation committee")
-    return data
+    winner, amount = _awarded(p)
+    if p.committee is None:
+        return E.ResultAnnounced(**_summary(d, p), supplier=winner, amount=amount)
+    committee = disclose(ctx, p.committee, "the evaluation committee")
+    return E.ResultAnnounced(**_summary(d, p), supplier=winner, amount=amount, committee=committee)
 
 
-def _sign_contract(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _sign_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractSigned:
     fields.only(ctx.payload, ("date", "contract_number", "amount"))
     amount = money(ctx.payload, "amount")
     if amount.fen > p.budget.fen:
@@ -338,46 +371,54 @@ def _sign_contract(ctx: Context, p: Procurement) -> dict[str, Any]:
             f"rule lifecycle.contract_within_budget: the contract amount {amount} exceeds "
             f"the budget {p.budget}"
         )
-    return {
-        "contract_number": fields.text(ctx.payload, "contract_number", limit=64),
-        "supplier": p.winner,
-        "amount": str(amount),
-    }
+    return E.ContractSigned(
+        **d,
+        contract_number=fields.text(ctx.payload, "contract_number", limit=64),
+        supplier=_awarded(p)[0],
+        amount=amount,
+    )
 
 
-def _announce_contract(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _announce_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractAnnounced:
     fields.only(ctx.payload, ("date",))
-    return {
-        **_summary(p),
-        "supplier": p.winner,
-        "amount": str(p.contract_amount),
-        "contract_number": p.contract_number,
-    }
+    assert p.contract_amount is not None and p.contract_number is not None  # signed
+    return E.ContractAnnounced(
+        **_summary(d, p),
+        supplier=_awarded(p)[0],
+        amount=p.contract_amount,
+        contract_number=p.contract_number,
+    )
 
 
-def _record_acceptance(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _record_acceptance(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AcceptanceRecorded:
     fields.only(ctx.payload, ("date", "passed", "report"))
-    if not isinstance(ctx.payload.get("passed"), bool):
+    passed = ctx.payload.get("passed")
+    if not isinstance(passed, bool):
         raise Invalid("payload.passed must be true or false")
-    return {
-        **_summary(p),
-        "supplier": p.winner,
-        "passed": ctx.payload["passed"],
-        "report": text.requirement(ctx.payload, "report"),
-    }
+    return E.AcceptanceRecorded(
+        **_summary(d, p),
+        supplier=_awarded(p)[0],
+        passed=passed,
+        report=text.requirement(ctx.payload, "report"),
+    )
 
 
-def _archive(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _archive(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Archived:
     fields.only(ctx.payload, ("date",))
-    return {}
+    return E.Archived(**d)
 
 
-def _with_reason(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _fail(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementFailed:
     fields.only(ctx.payload, ("date", "reason"))
-    return {**_summary(p), "reason": reason(ctx)}
+    return E.ProcurementFailed(**_summary(d, p), reason=reason(ctx))
 
 
-def _suspend(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _terminate(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementTerminated:
+    fields.only(ctx.payload, ("date", "reason"))
+    return E.ProcurementTerminated(**_summary(d, p), reason=reason(ctx))
+
+
+def _suspend(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementSuspended:
     fields.only(ctx.payload, ("date", "reason", "cause"))
     cause = ctx.payload.get("cause")
     stream = None
@@ -387,27 +428,16 @@ def _suspend(ctx: Context, p: Procurement) -> dict[str, Any]:
         raise Invalid(
             "payload.cause must be the number of a challenge or complaint on this procurement"
         )
-    return {"cause": cause, "reason": reason(ctx)}
+    assert isinstance(cause, str)
+    return E.ProcurementSuspended(**d, cause=cause, reason=reason(ctx))
 
 
-def _resume(ctx: Context, p: Procurement) -> dict[str, Any]:
+def _resume(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementResumed:
     fields.only(ctx.payload, ("date", "reason"))
-    return {"cause": p.suspended_by, "reason": reason(ctx)}
+    return E.ProcurementResumed(**d, cause=p.suspended_by, reason=reason(ctx))
 
 
-def _summary(p: Procurement) -> dict[str, Any]:
-    """What every notice repeats about its procurement 项目概况."""
-    return {
-        "title": p.title,
-        "purchaser": p.purchaser,
-        "agency": p.agency,
-        "category": p.category.value,
-        "method": p.method.value,
-        "budget": str(p.budget),
-        "region": p.region,
-    }
-
-
+#: The entry each action records, from its payload, on the procurement as it stands.
 PARSERS: Final[Mapping[Action, Parser]] = {
     Action.APPROVE_PLAN: _approve_plan,
     Action.REJECT_PLAN: _reject_plan,
@@ -423,8 +453,8 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.ANNOUNCE_CONTRACT: _announce_contract,
     Action.RECORD_ACCEPTANCE: _record_acceptance,
     Action.ARCHIVE: _archive,
-    Action.DECLARE_FAILURE: _with_reason,
-    Action.TERMINATE: _with_reason,
+    Action.DECLARE_FAILURE: _fail,
+    Action.TERMINATE: _terminate,
     Action.SUSPEND: _suspend,
     Action.RESUME: _resume,
 }
@@ -460,22 +490,22 @@ def file_plan(ctx: Context) -> list[Aggregate]:
     method = Method.from_payload(ctx.payload, "method")
     if ctx.view.taken("procurement", code):
         raise Conflict(f"procurement {code} already has a plan filed", code="exists")
-    data: dict[str, Any] = {
-        "procurement": code,
-        "date": on.isoformat(),
-        "purchaser": purchaser.code,
-        "agency": agency,
-        "region": purchaser.region,
-        "title": text.title(ctx.payload, "title"),
-        "category": Category.from_payload(ctx.payload, "category").value,
-        "method": method.value,
-        "budget": str(budget),
-        "requirement": text.requirement(ctx.payload, "requirement", required=False),
-        "rationale": text.requirement(ctx.payload, "rationale", required=False),
-        "state": state_json(decide(State.initial(), Action.FILE_PLAN, method).state),
-        "announcement": None,
-        "findings": [],
-    }
+    data = E.PlanFiled(
+        procurement=code,
+        date=on,
+        purchaser=purchaser.code,
+        agency=agency,
+        region=purchaser.region,
+        title=text.title(ctx.payload, "title"),
+        category=Category.from_payload(ctx.payload, "category"),
+        method=method,
+        budget=budget,
+        requirement=text.requirement(ctx.payload, "requirement", required=False),
+        rationale=text.requirement(ctx.payload, "rationale", required=False),
+        state=decide(State.initial(), Action.FILE_PLAN, method).state,
+        announcement=None,
+        findings=[],
+    )
     return [
         Procurement._create(
             Procurement.PlanFiled, id=procurement_stream(code), **ctx.signed.fields(data)
@@ -489,34 +519,31 @@ def lifecycle_handler(action: Action) -> ContextHandler:
 
     def handle(ctx: Context) -> list[Aggregate]:
         procurement = load(ctx)
-        authorise(ctx.signer, action, participants(procurement))
-        on = action_date(ctx, procurement)
-        transition = decide(procurement.state, action, procurement.method)
-        data = parse(ctx, procurement)
-        found = [Finding.from_irregularity(i) for i in transition.irregularities]
+        p = procurement.record
+        authorise(ctx.signer, action, participants(p))
+        on = action_date(ctx, p)
+        transition = decide(p.state, action, p.method)
+        found = [irregularity_finding(i) for i in transition.irregularities]
         found += timing_findings(
-            action,
-            on,
-            procurement.history(),
-            procurement.method,
-            ctx.statutes.calendar,
-            ctx.statutes.limits,
+            action, on, p.dates, p.method, ctx.statutes.calendar, ctx.statutes.limits
         )
-        found += _bidder_minimum(ctx, procurement, action)
-        data |= {
-            "procurement": procurement.code,
-            "date": on.isoformat(),
-            "state": state_json(transition.state),
-            "announcement": transition.announcement.value if transition.announcement else None,
-            "findings": [finding_json(f) for f in found],
-        }
-        procurement.trigger_event(EVENTS[transition.event], **ctx.signed.fields(data))
+        found += _bidder_minimum(ctx, p, action)
+        decided = Decided(
+            procurement=p.code,
+            date=on,
+            state=transition.state,
+            announcement=transition.announcement,
+            findings=found,
+        )
+        data = parse(ctx, p, decided)
+        assert type(data) is transition.kind
+        procurement.trigger_event(EVENTS[transition.kind], **ctx.signed.fields(data))
         return [procurement]
 
     return handle
 
 
-def _bidder_minimum(ctx: Context, p: Procurement, action: Action) -> list[Finding]:
+def _bidder_minimum(ctx: Context, p: ProcurementRecord, action: Action) -> list[Finding]:
     """An open tender awarded with fewer than three valid bidders should have failed."""
     limit = ctx.statutes.limits.get(BIDDER_MINIMUM_RULE)
     if action is not Action.DECIDE_AWARD or p.method is not Method.OPEN_TENDER or limit is None:
@@ -532,6 +559,7 @@ def _bidder_minimum(ctx: Context, p: Procurement, action: Action) -> list[Findin
             deadline=None,
             actual=None,
             provisional=False,
+            reason="",
         )
     ]
 
@@ -539,17 +567,18 @@ def _bidder_minimum(ctx: Context, p: Procurement, action: Action) -> list[Findin
 def submit_bid(ctx: Context) -> list[Aggregate]:
     """SubmitBid: a supplier's sealed bid 投标（响应）文件, its price committed, not shown."""
     procurement = load(ctx)
+    p = procurement.record
     if ctx.signer.role is not Role.SUPPLIER:
         raise Forbidden(
             "rule roles.submit_bid: only a supplier 供应商 submits a bid; "
             f"{ctx.signer.actor} acts as {ctx.signer.role.value}"
         )
     fields.only(ctx.payload, ("date", "price", "representative_id"))
-    on = action_date(ctx, procurement)
-    state = procurement.state
-    if procurement.method not in BIDDING:
+    on = action_date(ctx, p)
+    state = p.state
+    if p.method not in BIDDING:
         raise Invalid(
-            f"rule lifecycle.submit_bid: {procurement.method.label} takes no sealed bids",
+            f"rule lifecycle.submit_bid: {p.method.label} takes no sealed bids",
             code="lifecycle",
         )
     if state.closed is not None or state.progress is not Stage.ANNOUNCED:
@@ -558,31 +587,28 @@ def submit_bid(ctx: Context) -> list[Aggregate]:
             f"announcement and the bid opening (current: {state.label})",
             code="lifecycle",
         )
-    if procurement.bid_deadline is not None and on > procurement.bid_deadline:
+    if p.bid_deadline is not None and on > p.bid_deadline:
         raise Conflict(
-            f"rule lifecycle.bid_deadline: the bid deadline was {procurement.bid_deadline}",
+            f"rule lifecycle.bid_deadline: the bid deadline was {p.bid_deadline}",
             code="lifecycle",
         )
-    if procurement.bid_of(ctx.signer.organisation) is not None:
+    if p.bid_of(ctx.signer.organisation) is not None:
         raise Conflict(
-            f"{ctx.signer.organisation} has already submitted a bid on {procurement.code}",
+            f"{ctx.signer.organisation} has already submitted a bid on {p.code}",
             code="exists",
         )
-    data: dict[str, Any] = {
-        "procurement": procurement.code,
-        "date": on.isoformat(),
-        "supplier": ctx.signer.organisation,
-        "price": sealed_field(ctx, "price", _price),
-    }
+    price = sealed_field(ctx, "price", _price)
+    assert price is not None  # required
     identity = sealed_field(ctx, "representative_id", _identity_number, required=False)
+    bid = E.BidSubmitted(procurement=p.code, date=on, supplier=ctx.signer.organisation, price=price)
     if identity is not None:
-        data["representative_id"] = identity
-    procurement.trigger_event(EVENTS[BID_SUBMITTED], **ctx.signed.fields(data))
+        bid = E.BidSubmitted(**bid.dump(), representative_id=identity)
+    procurement.trigger_event(EVENTS[E.BidSubmitted], **ctx.signed.fields(bid))
     return [procurement]
 
 
 LIFECYCLE_HANDLERS: Final[Mapping[str, ContextHandler]] = {
-    command_type(Action.FILE_PLAN): file_plan,
-    **{command_type(action): lifecycle_handler(action) for action in PARSERS},
-    "SubmitBid": submit_bid,
+    Action.FILE_PLAN.command: file_plan,
+    **{action.command: lifecycle_handler(action) for action in PARSERS},
+    BY_DATA[E.BidSubmitted].command: submit_bid,
 }

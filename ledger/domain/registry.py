@@ -7,26 +7,14 @@ key belonged to whom and whether it was valid at any index.
 from __future__ import annotations
 
 import hashlib
-from enum import StrEnum
-from typing import Any
+from dataclasses import dataclass
 from uuid import UUID, uuid5
 
-import orjson
-
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
+from ledger.domain.schema import entries as E
+from ledger.domain.vocabulary import Role as Role  # re-exported: the registry's roles
 
 NAMESPACE = UUID("6f1c7c3e-2b8a-5d43-9a57-3c1e0f7b8d21")
-
-
-class Role(StrEnum):
-    """An actor's role; an organisation's kind uses the same names."""
-
-    PURCHASER = "purchaser"  # 采购人
-    AGENCY = "agency"  # 采购代理机构
-    FINANCE_OFFICE = "finance_office"  # 财政部门（采购办）
-    SUPPLIER = "supplier"  # 供应商
-    INSPECTOR = "inspector"  # 纪检监察 / 审计 / 检察院
-    PUBLISHER = "publisher"  # 发布服务
 
 
 def stream_id(kind: str, code: str) -> UUID:
@@ -39,66 +27,75 @@ def key_id_of(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class Signer:
+    """The actor whose valid key signed the command, as the registry knows them."""
+
+    actor: str
+    role: Role
+    organisation: str
+    key: str
+
+
 class Organisation(ValueAggregate):
     """A purchaser, agency, supplier, finance office, inspectorate or publisher."""
 
     class Registered(SignedCreated):
-        event_type = "OrganisationRegistered"
+        event_type = E.OrganisationRegistered.__name__
 
     class Amended(SignedEvent):
-        event_type = "OrganisationAmended"
+        event_type = E.OrganisationAmended.__name__
 
         def apply(self, aggregate: Organisation) -> None:
-            aggregate.update(self.values)
+            aggregate.amend(E.OrganisationAmended.model_validate_json(self.data))
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        values = orjson.loads(data)
-        self.code: str = values["code"]
-        self.kind = Role(values["kind"])
-        self.name: str = ""
-        self.region: str = ""
-        self.address: str = ""
-        self.update(values)
+        registered = E.OrganisationRegistered.model_validate_json(data)
+        self.code = registered.code
+        self.kind = registered.kind
+        self.name = registered.name
+        self.region = registered.region
+        self.address = registered.address
 
-    def update(self, values: dict[str, Any]) -> None:
-        self.name = values.get("name", self.name)
-        self.region = values.get("region", self.region)
-        self.address = values.get("address", self.address)
+    def amend(self, amended: E.OrganisationAmended) -> None:
+        self.name = amended.name or self.name
+        self.region = amended.region or self.region
+        self.address = self.address if amended.address is None else amended.address
 
 
 class Actor(ValueAggregate):
     """A person or service acting for one organisation in one role."""
 
     class Registered(SignedCreated):
-        event_type = "ActorRegistered"
+        event_type = E.ActorRegistered.__name__
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        values = orjson.loads(data)
-        self.code: str = values["code"]
-        self.organisation: str = values["organisation"]
-        self.role = Role(values["role"])
-        self.name: str = values["name"]
+        registered = E.ActorRegistered.model_validate_json(data)
+        self.code = registered.code
+        self.organisation = registered.organisation
+        self.role = registered.role
+        self.name = registered.name
 
 
 class Key(ValueAggregate):
     """An actor's Ed25519 public key; valid from its registration until revoked."""
 
     class Registered(SignedCreated):
-        event_type = "KeyRegistered"
+        event_type = E.KeyRegistered.__name__
 
     class Revoked(SignedEvent):
-        event_type = "KeyRevoked"
+        event_type = E.KeyRevoked.__name__
 
         def apply(self, aggregate: Key) -> None:
             aggregate.revoked = True
-            aggregate.revocation_reason = self.values.get("reason", "")
+            aggregate.revocation_reason = E.KeyRevoked.model_validate_json(self.data).reason
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        values = orjson.loads(data)
-        self.key_id: str = values["key_id"]
-        self.public_key: str = values["public_key"]
-        self.owner: str = values["actor"]
-        self.organisation: str = values["organisation"]
-        self.role = Role(values["role"])
+        registered = E.KeyRegistered.model_validate_json(data)
+        self.key_id = registered.key_id
+        self.public_key = registered.public_key
+        self.owner = registered.actor
+        self.organisation = registered.organisation
+        self.role = registered.role
         self.revoked = False
         self.revocation_reason = ""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from eventsourcing.domain import Aggregate
@@ -19,16 +18,9 @@ from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import Signed
 from ledger.domain.keys import WeakKey, decode_public_key
 from ledger.domain.registry import Actor, Key, Organisation, Role, key_id_of, stream_id
-
-
-@dataclass(frozen=True)
-class Signer:
-    """The actor whose valid key signed the command, as the registry knows them."""
-
-    actor: str
-    role: Role
-    organisation: str
-    key: str
+from ledger.domain.registry import Signer as Signer  # re-exported: handlers take one
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA
 
 
 class RegistryView(Protocol):
@@ -68,21 +60,21 @@ def register_organisation(
 ) -> list[Aggregate]:
     require_role("registry.register_organisation", signer, Role.FINANCE_OFFICE)
     fields.only(payload, ("code", "name", "kind", "region", "address"))
-    data = {
-        "code": fields.code(payload, "code"),
-        "name": fields.text(payload, "name"),
-        "kind": fields.choice(payload, "kind", Role).value,
-        "region": fields.text(payload, "region", limit=100),
-        "address": fields.text(payload, "address", required=False),
-    }
-    if registry.taken("organisation", data["code"]):
-        raise Conflict(f"organisation {data['code']} is already registered", code="exists")
+    data = E.OrganisationRegistered(
+        code=fields.code(payload, "code"),
+        name=fields.text(payload, "name"),
+        kind=fields.choice(payload, "kind", Role),
+        region=fields.text(payload, "region", limit=100),
+        address=fields.text(payload, "address", required=False),
+    )
+    if registry.taken("organisation", data.code):
+        raise Conflict(f"organisation {data.code} is already registered", code="exists")
     return [new_organisation(signed, data)]
 
 
-def new_organisation(signed: Signed, data: dict[str, Any]) -> Organisation:
+def new_organisation(signed: Signed, data: E.OrganisationRegistered) -> Organisation:
     return Organisation._create(
-        Organisation.Registered, id=stream_id("organisation", data["code"]), **signed.fields(data)
+        Organisation.Registered, id=stream_id("organisation", data.code), **signed.fields(data)
     )
 
 
@@ -100,12 +92,13 @@ def amend_organisation(
     organisation = registry.organisation(code)
     if organisation is None:
         raise Invalid(f"organisation {code} is not registered", code="unknown_organisation")
-    data: dict[str, Any] = {"code": code}
+    changes: dict[str, str] = {}
     for name, limit in (("name", 200), ("region", 100), ("address", 200)):
         if name in payload:
-            data[name] = fields.text(payload, name, limit=limit, required=name != "address")
-    if len(data) == 1:
+            changes[name] = fields.text(payload, name, limit=limit, required=name != "address")
+    if not changes:
         raise Invalid("payload names nothing to amend (name, region or address)")
+    data = E.OrganisationAmended(code=code, **changes)
     organisation.trigger_event(Organisation.Amended, **signed.fields(data))
     return [organisation]
 
@@ -115,31 +108,29 @@ def register_actor(
 ) -> list[Aggregate]:
     require_role("registry.register_actor", signer, Role.FINANCE_OFFICE)
     fields.only(payload, ("code", "organisation", "role", "name"))
-    data = {
-        "code": fields.code(payload, "code"),
-        "organisation": fields.code(payload, "organisation"),
-        "role": fields.choice(payload, "role", Role).value,
-        "name": fields.text(payload, "name", limit=100),
-    }
-    organisation = registry.organisation(data["organisation"])
+    data = E.ActorRegistered(
+        code=fields.code(payload, "code"),
+        organisation=fields.code(payload, "organisation"),
+        role=fields.choice(payload, "role", Role),
+        name=fields.text(payload, "name", limit=100),
+    )
+    organisation = registry.organisation(data.organisation)
     if organisation is None:
         raise Invalid(
-            f"organisation {data['organisation']} is not registered", code="unknown_organisation"
+            f"organisation {data.organisation} is not registered", code="unknown_organisation"
         )
-    if organisation.kind.value != data["role"]:
+    if organisation.kind is not data.role:
         raise Invalid(
-            f"rule registry.role_matches_organisation: a {data['role']} actor cannot belong "
+            f"rule registry.role_matches_organisation: a {data.role.value} actor cannot belong "
             f"to {organisation.code}, which is a {organisation.kind.value}"
         )
-    if registry.taken("actor", data["code"]):
-        raise Conflict(f"actor {data['code']} is already registered", code="exists")
+    if registry.taken("actor", data.code):
+        raise Conflict(f"actor {data.code} is already registered", code="exists")
     return [new_actor(signed, data)]
 
 
-def new_actor(signed: Signed, data: dict[str, Any]) -> Actor:
-    return Actor._create(
-        Actor.Registered, id=stream_id("actor", data["code"]), **signed.fields(data)
-    )
+def new_actor(signed: Signed, data: E.ActorRegistered) -> Actor:
+    return Actor._create(Actor.Registered, id=stream_id("actor", data.code), **signed.fields(data))
 
 
 def register_key(
@@ -158,14 +149,14 @@ def register_key(
 
 
 def new_key(signed: Signed, owner: Actor, public_key: bytes) -> Key:
-    data = {
-        "key_id": key_id_of(public_key),
-        "public_key": base64.b64encode(public_key).decode("ascii"),
-        "actor": owner.code,
-        "organisation": owner.organisation,
-        "role": owner.role.value,
-    }
-    return Key._create(Key.Registered, id=stream_id("key", data["key_id"]), **signed.fields(data))
+    data = E.KeyRegistered(
+        key_id=key_id_of(public_key),
+        public_key=base64.b64encode(public_key).decode("ascii"),
+        actor=owner.code,
+        organisation=owner.organisation,
+        role=owner.role,
+    )
+    return Key._create(Key.Registered, id=stream_id("key", data.key_id), **signed.fields(data))
 
 
 def revoke_key(
@@ -186,16 +177,16 @@ def revoke_key(
         )
     if key.revoked:
         raise Conflict(f"key {kid} is already revoked", code="already_revoked")
-    key.trigger_event(Key.Revoked, **signed.fields({"key_id": kid, "reason": reason}))
+    key.trigger_event(Key.Revoked, **signed.fields(E.KeyRevoked(key_id=kid, reason=reason)))
     return [key]
 
 
 HANDLERS: dict[str, Handler] = {
-    "RegisterOrganisation": register_organisation,
-    "AmendOrganisation": amend_organisation,
-    "RegisterActor": register_actor,
-    "RegisterKey": register_key,
-    "RevokeKey": revoke_key,
+    BY_DATA[E.OrganisationRegistered].command: register_organisation,
+    BY_DATA[E.OrganisationAmended].command: amend_organisation,
+    BY_DATA[E.ActorRegistered].command: register_actor,
+    BY_DATA[E.KeyRegistered].command: register_key,
+    BY_DATA[E.KeyRevoked].command: revoke_key,
 }
 
 
@@ -211,20 +202,20 @@ def genesis(payload: dict[str, Any], signed: Signed) -> tuple[list[Aggregate], b
     fields.only(org, ("code", "name", "region", "address"), "payload.organisation")
     fields.only(admin, ("code", "name"), "payload.administrator")
     public_key = public_key_field(payload)
-    org_data = {
-        "code": fields.code(org, "code"),
-        "name": fields.text(org, "name"),
-        "kind": Role.FINANCE_OFFICE.value,
-        "region": fields.text(org, "region", limit=100),
-        "address": fields.text(org, "address", required=False),
-    }
-    admin_data = {
-        "code": fields.code(admin, "code"),
-        "organisation": org_data["code"],
-        "role": Role.FINANCE_OFFICE.value,
-        "name": fields.text(admin, "name", limit=100),
-    }
-    if signed.actor != admin_data["code"] or signed.key != key_id_of(public_key):
+    org_data = E.OrganisationRegistered(
+        code=fields.code(org, "code"),
+        name=fields.text(org, "name"),
+        kind=Role.FINANCE_OFFICE,
+        region=fields.text(org, "region", limit=100),
+        address=fields.text(org, "address", required=False),
+    )
+    admin_data = E.ActorRegistered(
+        code=fields.code(admin, "code"),
+        organisation=org_data.code,
+        role=Role.FINANCE_OFFICE,
+        name=fields.text(admin, "name", limit=100),
+    )
+    if signed.actor != admin_data.code or signed.key != key_id_of(public_key):
         raise Invalid("genesis must be signed by the administrator with the key it registers")
     actor = new_actor(signed, admin_data)
     return [

@@ -25,8 +25,7 @@ from typing import Final, Literal, NoReturn
 
 from ledger.domain.errors import Forbidden
 from ledger.domain.lifecycle import Action
-from ledger.domain.registry import Role
-from ledger.domain.registry_commands import Signer
+from ledger.domain.registry import Role, Signer
 
 Relation = Literal["own", "appointed", "any"]
 

@@ -78,6 +78,34 @@ class AnnouncementType(Term):
     ACCEPTANCE = "acceptance"
 
 
+class Role(StrEnum):
+    """An actor's role; an organisation's kind uses the same names."""
+
+    PURCHASER = "purchaser"  # 采购人
+    AGENCY = "agency"  # 采购代理机构
+    FINANCE_OFFICE = "finance_office"  # 财政部门（采购办）
+    SUPPLIER = "supplier"  # 供应商
+    INSPECTOR = "inspector"  # 纪检监察 / 审计 / 检察院
+    PUBLISHER = "publisher"  # 发布服务
+
+
+class Subject(Term):
+    """What a challenge objects to 质疑事项 (财政部令第94号 art. 10)."""
+
+    DOCUMENTS = "documents"
+    PROCESS = "process"
+    RESULT = "result"
+
+
+class Outcome(Term):
+    """How a challenge was answered or a complaint decided."""
+
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly_upheld"
+    REJECTED = "rejected"
+    DISMISSED = "dismissed"
+
+
 # Keyed by enum, then by value: members of different enums may share a value
 # ("single_source"), and StrEnum members compare and hash as their value.
 _LABELS: dict[type[Term], dict[str, str]] = {
@@ -105,5 +133,16 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         AnnouncementType.FAILURE: "废标公告",
         AnnouncementType.SINGLE_SOURCE: "单一来源公示",
         AnnouncementType.ACCEPTANCE: "验收结果公告",
+    },
+    Subject: {
+        Subject.DOCUMENTS: "采购文件",
+        Subject.PROCESS: "采购过程",
+        Subject.RESULT: "中标（成交）结果",
+    },
+    Outcome: {
+        Outcome.UPHELD: "成立",
+        Outcome.PARTLY_UPHELD: "部分成立",
+        Outcome.REJECTED: "不成立",
+        Outcome.DISMISSED: "驳回（不予受理）",
     },
 }

@@ -21,8 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ledger.domain.challenges import Outcome, Subject
 from ledger.domain.context import CHINA
 from ledger.domain.errors import Invalid
-from ledger.domain.lifecycle import Action, Stage
+from ledger.domain.lifecycle import Stage
 from ledger.domain.money import Money, format_cny, format_wan
+from ledger.domain.schema.kinds import KINDS
 from ledger.domain.vocabulary import AnnouncementType, Category, Method
 
 HERE: Final = Path(__file__).parent
@@ -72,19 +73,8 @@ category_label: Final = _label(Category)
 stage_label: Final = _label(Stage)
 
 
-#: The Chinese name of every event on a procurement's public timeline.
-EVENT_LABELS: Final = {
-    **{action.event: action.label for action in Action},
-    "BidSubmitted": "递交投标（响应）文件",
-    "ChallengeFiled": "提出质疑",
-    "ChallengeAnswered": "质疑答复",
-    "ChallengeWithdrawn": "撤回质疑",
-    "ComplaintFiled": "提起投诉",
-    "ComplaintDecided": "投诉处理决定",
-    "ComplaintWithdrawn": "撤回投诉",
-    "NoticeDelivered": "公告已送达发布网站",
-    "NoticeDeliveryFailed": "公告未能送达发布网站",
-}
+#: The Chinese name of every entry kind on a procurement's public timeline.
+EVENT_LABELS: Final = {kind.name: kind.label_zh for kind in KINDS}
 
 
 #: How a procurement ended (the lifecycle's ``closed``).

@@ -55,8 +55,9 @@ def test_an_open_tender_runs_from_plan_to_archive(county: County) -> None:
 
     procurement = c.ledger.registry.procurement("p1")
     assert procurement is not None
-    assert procurement.state.closed == "archived"
-    assert procurement.winner == "kangtai" and str(procurement.contract_amount) == "1790000.00"
+    assert procurement.record.state.closed == "archived"
+    assert procurement.record.winner == "kangtai"
+    assert str(procurement.record.contract_amount) == "1790000.00"
     types = [c.leaf(r)["type"] for r in (opened, evaluated, award, result, archived)]
     assert types == [
         "BidsOpened",

@@ -23,6 +23,7 @@ from ledger.domain.procurement import Procurement
 from ledger.domain.procurement_commands import LIFECYCLE_HANDLERS
 from ledger.domain.registry import Actor, Key, Organisation, Role, stream_id
 from ledger.domain.registry_commands import Signer, new_organisation
+from ledger.domain.schema import entries as E
 from ledger.domain.sealed import Disclosure
 
 HOLIDAYS_2027 = """
@@ -111,8 +112,10 @@ def run(
 def challenge_in_late_december(calendar: WorkingCalendar) -> dict[str, Any]:
     memory = Memory()
     for code, kind in (("rmyy", "purchaser"), ("kangtai", "supplier")):
-        memory.keep([new_organisation(SIGNED, {"code": code, "name": code, "kind": kind,
-                                               "region": "清河县", "address": ""})])
+        registered = E.OrganisationRegistered(
+            code=code, name=code, kind=Role(kind), region="清河县", address=""
+        )
+        memory.keep([new_organisation(SIGNED, registered)])
     today = date(2026, 12, 28)
     purchaser, supplier = (Role.PURCHASER, "rmyy"), (Role.SUPPLIER, "kangtai")
     run(memory, calendar, purchaser, "FilePlan", {

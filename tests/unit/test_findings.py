@@ -13,7 +13,8 @@ from ledger.domain.clock import TimeLimit, WorkingCalendar
 from ledger.domain.findings import (
     CHALLENGE_STEPS,
     TIMED_STEPS,
-    Finding,
+    breach_finding,
+    irregularity_finding,
     stream_timing_findings,
     timing_findings,
 )
@@ -24,6 +25,8 @@ from ledger.domain.lifecycle import (
     State,
     decide,
 )
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method
 
 D = date.fromisoformat
@@ -243,39 +246,40 @@ def test_unknown_rule_in_limits_is_a_clear_error() -> None:
 def test_challenge_answered_late_and_on_time() -> None:
     # Fri 26 Sep + 7 working days: 28 (Sun, worked), 29, 30 Sep, 9, 10, 11 (Sat, worked),
     # 13 October.
-    history = {"ChallengeFiled": D("2025-09-26")}
-    late = stream_timing_findings("ChallengeAnswered", D("2025-10-14"), history, CAL, LIMITS)
+    history = {E.ChallengeFiled: D("2025-09-26")}
+    late = stream_timing_findings(E.ChallengeAnswered, D("2025-10-14"), history, CAL, LIMITS)
     limit = LIMITS["challenge_answered"]
     assert late == (
         Finding(
-            "challenge_answered",
-            limit.citation,
-            limit.description_zh,
-            D("2025-10-13"),
-            D("2025-10-14"),
-            False,
+            rule="challenge_answered",
+            citation=limit.citation,
+            description_zh=limit.description_zh,
+            deadline=D("2025-10-13"),
+            actual=D("2025-10-14"),
+            provisional=False,
+            reason="",
         ),
     )
-    assert stream_timing_findings("ChallengeAnswered", D("2025-10-13"), history, CAL, LIMITS) == ()
-    assert stream_timing_findings("ChallengeAnswered", D("2025-10-14"), {}, CAL, LIMITS) == ()
-    assert stream_timing_findings("ChallengeFiled", D("2025-10-14"), history, CAL, LIMITS) == ()
+    assert stream_timing_findings(E.ChallengeAnswered, D("2025-10-13"), history, CAL, LIMITS) == ()
+    assert stream_timing_findings(E.ChallengeAnswered, D("2025-10-14"), {}, CAL, LIMITS) == ()
+    assert stream_timing_findings(E.ChallengeFiled, D("2025-10-14"), history, CAL, LIMITS) == ()
 
 
 def test_complaint_decided_late_and_on_time() -> None:
     # Mon 2 June + 30 working days (no holidays) = Mon 14 July.
-    history = {"ComplaintFiled": D("2025-06-02")}
-    late = stream_timing_findings("ComplaintDecided", D("2025-07-15"), history, CAL, LIMITS)
+    history = {E.ComplaintFiled: D("2025-06-02")}
+    late = stream_timing_findings(E.ComplaintDecided, D("2025-07-15"), history, CAL, LIMITS)
     assert [(f.rule, f.deadline, f.actual) for f in late] == [
         ("complaint_decided", D("2025-07-14"), D("2025-07-15"))
     ]
-    assert stream_timing_findings("ComplaintDecided", D("2025-07-14"), history, CAL, LIMITS) == ()
+    assert stream_timing_findings(E.ComplaintDecided, D("2025-07-14"), history, CAL, LIMITS) == ()
 
 
 def test_challenge_answered_in_an_unknown_year_is_provisional() -> None:
     found = stream_timing_findings(
-        "ChallengeAnswered",
+        E.ChallengeAnswered,
         D("2031-01-30"),
-        {"ChallengeFiled": D("2030-12-20")},
+        {E.ChallengeFiled: D("2030-12-20")},
         WorkingCalendar.weekends_only(),
         LIMITS,
     )
@@ -287,7 +291,7 @@ def test_challenge_answered_in_an_unknown_year_is_provisional() -> None:
 
 def test_irregularities_from_the_lifecycle_become_findings() -> None:
     transition = decide(State.initial(), Action.ANNOUNCE_TENDER, Method.OPEN_TENDER)
-    findings = [Finding.from_irregularity(i) for i in transition.irregularities]
+    findings = [irregularity_finding(i) for i in transition.irregularities]
     assert {f.rule for f in findings} == {PROCURE_FIRST_FILE_LATER, SKIPPED_INTENTION}
     for f, i in zip(findings, transition.irregularities, strict=True):
         assert (f.rule, f.citation, f.description_zh) == (i.rule, i.citation, i.description_zh)
@@ -306,7 +310,7 @@ def test_contract_before_result_is_an_irregularity_not_a_timing_finding() -> Non
     ):
         state = decide(state, action, Method.OPEN_TENDER).state
     transition = decide(state, Action.SIGN_CONTRACT, Method.OPEN_TENDER)
-    rules = [Finding.from_irregularity(i).rule for i in transition.irregularities]
+    rules = [irregularity_finding(i).rule for i in transition.irregularities]
     assert rules == ["contract_before_result_announced"]
     # No result announcement in history: the 30-day rule has nothing to count from.
     history = {Action.DECIDE_AWARD: D("2025-06-02")}
@@ -322,11 +326,11 @@ def test_from_breach_refuses_a_mismatched_limit() -> None:
     limit = LIMITS["result_announced_after_award"]
     breach = CAL.check(limit, D("2025-06-02"), D("2025-06-10"))
     assert breach is not None
-    finding = Finding.from_breach(breach, limit)
+    finding = breach_finding(breach, limit)
     assert (finding.rule, finding.deadline, finding.actual) == (
         "result_announced_after_award",
         D("2025-06-04"),
         D("2025-06-10"),
     )
     with pytest.raises(ValueError, match="contract_announced_after_signing"):
-        Finding.from_breach(breach, LIMITS["contract_announced_after_signing"])
+        breach_finding(breach, LIMITS["contract_announced_after_signing"])

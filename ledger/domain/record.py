@@ -1,0 +1,215 @@
+"""A procurement's record as the log tells it, and the one fold that builds it.
+
+``fold(record, data)`` applies one entry of a procurement (its own stream, its challenges and
+complaints) to what was known before it. It is pure and reads the entry's data alone, so
+everyone who replays the log gets the same record: the aggregate the ledger decides on, the
+verifier's replay, the inspector's history at any point and the public projection all fold
+with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from types import MappingProxyType
+from typing import Literal, TypeVar, assert_never
+
+from ledger.domain.lifecycle import Action
+from ledger.domain.money import Money
+from ledger.domain.progress import State
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA
+from ledger.domain.vocabulary import Category, Method, Outcome
+
+Status = Literal["open", "answered", "decided", "withdrawn"]
+
+
+@dataclass(frozen=True)
+class Bid:
+    """A sealed bid: the supplier and the commitment to its price."""
+
+    supplier: str
+    price: str  # commitment, standard base64
+    submitted_on: date
+
+
+@dataclass(frozen=True)
+class Objection:
+    """A challenge 质疑 or complaint 投诉, as its procurement's record keeps it."""
+
+    number: str
+    supplier: str
+    filed_on: date
+    status: Status = "open"
+    closed_on: date | None = None
+    outcome: Outcome | None = None
+    challenge: str | None = None  # a complaint's challenge
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _frozen(items: Mapping[K, V]) -> Mapping[K, V]:
+    return MappingProxyType(dict(items))
+
+
+@dataclass(frozen=True)
+class ProcurementRecord:
+    """One procurement 采购项目 after the entries folded so far."""
+
+    code: str
+    purchaser: str
+    agency: str | None
+    title: str
+    category: Category
+    method: Method
+    budget: Money
+    region: str
+    requirement: str
+    rationale: str
+    state: State
+    dates: Mapping[Action, date]  # the latest day of each action
+    last_date: date  # the latest day of any action or bid on its own stream
+    bid_deadline: date | None = None
+    proposed_supplier: str | None = None  # a single source's supplier
+    bids: tuple[Bid, ...] = ()
+    valid_bidders: tuple[str, ...] | None = None  # after the evaluation
+    committee: str | None = None  # commitment to the evaluation committee
+    winner: str | None = None
+    award_amount: Money | None = None
+    contract_number: str | None = None
+    contract_amount: Money | None = None
+    accepted: bool | None = None
+    suspended_by: str | None = None  # the challenge or complaint that suspended it
+    challenges: Mapping[str, Objection] = field(default_factory=dict)
+    complaints: Mapping[str, Objection] = field(default_factory=dict)
+
+    @property
+    def bidders(self) -> frozenset[str]:
+        """Suppliers that took part: every bidder, and a single source's proposed supplier."""
+        taken = {bid.supplier for bid in self.bids}
+        if self.proposed_supplier is not None:
+            taken.add(self.proposed_supplier)
+        return frozenset(taken)
+
+    def bid_of(self, supplier: str) -> Bid | None:
+        return next((bid for bid in self.bids if bid.supplier == supplier), None)
+
+
+def opened(data: E.PlanFiled) -> ProcurementRecord:
+    """The record a plan opens."""
+    return ProcurementRecord(
+        code=data.procurement,
+        purchaser=data.purchaser,
+        agency=data.agency,
+        title=data.title,
+        category=data.category,
+        method=data.method,
+        budget=data.budget,
+        region=data.region,
+        requirement=data.requirement,
+        rationale=data.rationale,
+        state=data.state,
+        dates=_frozen({Action.FILE_PLAN: data.date}),
+        last_date=data.date,
+    )
+
+
+def fold(
+    record: ProcurementRecord | None, data: E.ProcurementData | E.StreamData
+) -> ProcurementRecord:
+    """``record`` after one more entry of its procurement (``None`` before the plan)."""
+    if isinstance(data, E.PlanFiled):
+        return opened(data)
+    if record is None:
+        raise ValueError(f"{type(data).__name__} of {data.procurement} before its plan")
+    if isinstance(data, E.Lifecycle):
+        record = _acted(record, data)
+    match data:
+        case E.BidSubmitted():
+            bid = Bid(data.supplier, data.price.commitment, data.date)
+            return replace(record, bids=(*record.bids, bid), last_date=_later(record, data.date))
+        case E.TenderAnnounced():
+            return replace(
+                record,
+                bid_deadline=data.bid_deadline or record.bid_deadline,
+                proposed_supplier=data.supplier or record.proposed_supplier,
+            )
+        case E.AnnouncementCorrected():
+            return replace(record, bid_deadline=data.bid_deadline or record.bid_deadline)
+        case E.EvaluationCompleted():
+            valid = tuple(result.supplier for result in data.results if result.valid)
+            return replace(record, valid_bidders=valid, committee=data.committee.commitment)
+        case E.AwardDecided():
+            return replace(record, winner=data.supplier, award_amount=data.amount)
+        case E.ContractSigned():
+            return replace(
+                record, contract_number=data.contract_number, contract_amount=data.amount
+            )
+        case E.AcceptanceRecorded():
+            return replace(record, accepted=data.passed)
+        case E.ProcurementSuspended():
+            return replace(record, suspended_by=data.cause)
+        case E.ProcurementResumed():
+            return replace(record, suspended_by=None)
+        case (
+            E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
+            | E.BidsOpened() | E.ResultAnnounced() | E.ContractAnnounced() | E.Archived()
+            | E.ProcurementFailed() | E.ProcurementTerminated()
+        ):  # fmt: skip
+            return record  # the state, the day and the action's date are all they change
+        case E.ChallengeFiled():
+            filed = Objection(data.number, data.supplier, data.date)
+            return replace(record, challenges=_frozen({**record.challenges, data.number: filed}))
+        case E.ComplaintFiled():
+            filed = Objection(data.number, data.supplier, data.date, challenge=data.challenge)
+            return replace(record, complaints=_frozen({**record.complaints, data.number: filed}))
+        case E.ChallengeAnswered():
+            return _closed(record, "challenges", data.number, "answered", data.date, data.outcome)
+        case E.ChallengeWithdrawn():
+            return _closed(record, "challenges", data.number, "withdrawn", data.date, None)
+        case E.ComplaintDecided():
+            return _closed(record, "complaints", data.number, "decided", data.date, data.outcome)
+        case E.ComplaintWithdrawn():
+            return _closed(record, "complaints", data.number, "withdrawn", data.date, None)
+        case E.PlanFiled():
+            raise AssertionError("handled above")
+        case _:
+            assert_never(data)
+
+
+def _later(record: ProcurementRecord, on: date) -> date:
+    return max(record.last_date, on)
+
+
+def _acted(record: ProcurementRecord, data: E.Lifecycle) -> ProcurementRecord:
+    """What every lifecycle entry changes: the state, the action's date, the latest day."""
+    action = BY_DATA[type(data)].action  # type: ignore[index]
+    assert action is not None
+    return replace(
+        record,
+        state=data.state,
+        dates=_frozen({**record.dates, action: data.date}),
+        last_date=_later(record, data.date),
+    )
+
+
+def _closed(
+    record: ProcurementRecord,
+    which: Literal["challenges", "complaints"],
+    number: str,
+    status: Status,
+    on: date,
+    outcome: Outcome | None,
+) -> ProcurementRecord:
+    streams = record.challenges if which == "challenges" else record.complaints
+    before = streams.get(number)
+    if before is None:
+        raise ValueError(f"{number} closed before it was filed")
+    closed = replace(before, status=status, closed_on=on, outcome=outcome)
+    now = _frozen({**streams, number: closed})
+    if which == "challenges":
+        return replace(record, challenges=now)
+    return replace(record, complaints=now)

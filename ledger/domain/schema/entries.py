@@ -1,0 +1,408 @@
+"""Every kind of log entry, as the typed value of its ``data``.
+
+A class per kind; the class's name is the entry's ``type`` in the leaf (``AwardDecided``),
+so no other module spells an entry type. What else is known of each kind (the command that
+records it, its stream, who signs it, the notices it publishes) is in ``kinds``. The leaf
+itself (``index``, ``stream``, ``command``, ``signature``…) is ``entry.Entry``.
+
+Field names, types and which fields may be left out are exactly what the ledger has
+written since its first entry: ``tests/unit/test_log_schema.py`` reads every leaf of the
+demo year back through these classes and writes the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ledger.domain.progress import State
+from ledger.domain.schema.values import (
+    Amount,
+    Commitment,
+    Day,
+    Due,
+    Finding,
+    Opened,
+    Value,
+)
+from ledger.domain.vocabulary import AnnouncementType, Category, Method, Outcome, Role, Subject
+
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+Text = str
+
+# -- the registry 登记: organisations, actors, keys ------------------------------------------
+
+
+class OrganisationRegistered(Value):
+    """An organisation 单位 is registered: its code, name, kind (its actors' role) and region."""
+
+    code: Code
+    name: Text
+    kind: Role
+    region: Text
+    address: Text
+
+
+class OrganisationAmended(Value):
+    """An organisation's name, region or address changed; only the changed ones are given."""
+
+    code: Code
+    name: Text | None = None
+    region: Text | None = None
+    address: Text | None = None
+
+
+class ActorRegistered(Value):
+    """A person or service that acts for an organisation, in the organisation's role."""
+
+    code: Code
+    organisation: Code
+    role: Role
+    name: Text
+
+
+class KeyRegistered(Value):
+    """An actor's Ed25519 public key: from this entry on, its signatures count."""
+
+    key_id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    public_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+    actor: Code
+    organisation: Code
+    role: Role
+
+
+class KeyRevoked(Value):
+    """A key is revoked: no command it signs from this entry on is accepted."""
+
+    key_id: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    reason: Text
+
+
+# -- one procurement 采购项目 ----------------------------------------------------------------
+
+
+class Lifecycle(Value):
+    """What every lifecycle entry records: the day it happened, the state it led to, the
+    notice it publishes (``None`` when none) and the findings it raised."""
+
+    procurement: Code
+    date: Day
+    state: State
+    announcement: AnnouncementType | None
+    findings: list[Finding]
+
+
+class Summary(Lifecycle):
+    """A lifecycle entry that repeats the procurement's summary 项目概况 (every notice does)."""
+
+    title: Text
+    purchaser: Code
+    agency: Code | None
+    category: Category
+    method: Method
+    budget: Amount
+    region: Text
+
+
+class PlanFiled(Summary):
+    """采购计划备案: the purchaser files the plan, which opens the procurement."""
+
+    requirement: Text
+    rationale: Text
+
+
+class PlanApproved(Lifecycle):
+    """批复采购计划 by the finance office."""
+
+    note: Text
+
+
+class PlanRejected(Lifecycle):
+    """退回采购计划 by the finance office, with its reason."""
+
+    reason: Text
+
+
+class MethodApproved(Lifecycle):
+    """批准采购方式 by the finance office; a method other than open tender states why."""
+
+    method: Method
+    rationale: Text
+
+
+class IntentionDisclosed(Summary):
+    """公开采购意向: the intention notice, with the expected start."""
+
+    expected_start: Day
+
+
+class TenderAnnounced(Summary):
+    """发布采购公告 (or 单一来源公示): a single source names its supplier and reason; the
+    other methods the bid deadline and the place of opening."""
+
+    requirement: Text
+    qualifications: Text
+    contact: Text
+    supplier: Code | None = None
+    reason: Text | None = None
+    bid_deadline: Day | None = None
+    place: Text | None = None
+
+
+class AnnouncementCorrected(Summary):
+    """发布更正公告: what changes, and a new bid deadline if it moves."""
+
+    changes: Text
+    bid_deadline: Day | None = None
+
+
+class BidSubmitted(Value):
+    """递交投标（响应）文件: a supplier's bid, its price sealed until the opening."""
+
+    procurement: Code
+    date: Day
+    supplier: Code
+    price: Commitment
+    representative_id: Commitment | None = None
+
+
+class OpenedBid(Value):
+    """One bid as the opening discloses it."""
+
+    supplier: Code
+    price: Opened
+
+
+class BidsOpened(Lifecycle):
+    """开标: every bid's price disclosed, in the order the bids came."""
+
+    bids: list[OpenedBid]
+
+
+class Evaluation(Value):
+    """One bidder's evaluation: valid or not (and why not), and its score if scored."""
+
+    supplier: Code
+    valid: bool
+    score: str | None = None
+    reason: Text | None = None
+
+
+class EvaluationCompleted(Lifecycle):
+    """完成评审: each bidder evaluated; the committee sealed until the result notice."""
+
+    committee: Commitment
+    results: list[Evaluation]
+
+
+class AwardDecided(Lifecycle):
+    """确定中标（成交）供应商 by the purchaser."""
+
+    supplier: Code
+    amount: Amount
+
+
+class ResultAnnounced(Summary):
+    """发布中标（成交）结果公告, disclosing the evaluation committee where there was one."""
+
+    supplier: Code
+    amount: Amount
+    committee: Opened | None = None
+
+
+class ContractSigned(Lifecycle):
+    """签订合同."""
+
+    contract_number: Text
+    supplier: Code
+    amount: Amount
+
+
+class ContractAnnounced(Summary):
+    """发布合同公告."""
+
+    supplier: Code
+    amount: Amount
+    contract_number: Text
+
+
+class AcceptanceRecorded(Summary):
+    """履约验收, passed or not, with the acceptance report."""
+
+    supplier: Code
+    passed: bool
+    report: Text
+
+
+class Archived(Lifecycle):
+    """归档: the procurement's files are closed."""
+
+
+class ProcurementFailed(Summary):
+    """废标, with the reason."""
+
+    reason: Text
+
+
+class ProcurementTerminated(Summary):
+    """终止, with the reason."""
+
+    reason: Text
+
+
+class ProcurementSuspended(Lifecycle):
+    """暂停采购活动, caused by a challenge or complaint."""
+
+    cause: Code
+    reason: Text
+
+
+class ProcurementResumed(Lifecycle):
+    """恢复采购活动."""
+
+    cause: Code | None
+    reason: Text
+
+
+# -- challenges 质疑 and complaints 投诉, each its own stream ---------------------------------
+
+
+class ChallengeFiled(Value):
+    """A supplier's challenge 质疑, numbered ``<procurement>-ZY<n>`` by the ledger."""
+
+    number: Code
+    procurement: Code
+    supplier: Code
+    date: Day
+    known_on: Day
+    subject: Subject
+    grounds: Text
+    findings: list[Finding]
+    answer_due: Due | None
+
+
+class ChallengeAnswered(Value):
+    """The purchaser's or agency's answer 质疑答复."""
+
+    number: Code
+    procurement: Code
+    date: Day
+    outcome: Outcome
+    answer: Text
+    findings: list[Finding]
+
+
+class ChallengeWithdrawn(Value):
+    """The supplier withdraws its challenge."""
+
+    number: Code
+    procurement: Code
+    date: Day
+    reason: Text
+
+
+class ComplaintFiled(Value):
+    """A supplier's complaint 投诉 to the finance office, numbered ``<procurement>-TS<n>``."""
+
+    number: Code
+    procurement: Code
+    challenge: Code
+    supplier: Code
+    date: Day
+    grounds: Text
+    findings: list[Finding]
+    decision_due: Due | None
+
+
+class ComplaintDecided(Value):
+    """The finance office's decision 投诉处理决定."""
+
+    number: Code
+    procurement: Code
+    date: Day
+    outcome: Outcome
+    decision: Text
+    findings: list[Finding]
+
+
+class ComplaintWithdrawn(Value):
+    """The supplier withdraws its complaint."""
+
+    number: Code
+    procurement: Code
+    date: Day
+    reason: Text
+
+
+# -- the publisher's receipts 发布记录 -------------------------------------------------------
+
+
+class NoticeDelivered(Value):
+    """A procurement website accepted a notice (HTTP 2xx)."""
+
+    notice: Annotated[int, Field(ge=0)]  # the notice's leaf index
+    procurement: Code
+    announcement: AnnouncementType
+    destination: Code
+    required: bool
+    attempts: Annotated[int, Field(ge=1)]
+    status: Annotated[int, Field(ge=200, le=299)]
+    response_digest: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+    delivered_at: str  # RFC 3339, as the publisher saw it
+    date: Day
+    findings: list[Finding]
+
+
+class NoticeDeliveryFailed(Value):
+    """The publisher gave up on a website after its retries (or its site was disabled)."""
+
+    notice: Annotated[int, Field(ge=0)]
+    procurement: Code
+    announcement: AnnouncementType
+    destination: Code
+    required: bool
+    attempts: Annotated[int, Field(ge=0)]  # 0: never sent
+    last_status: Annotated[int, Field(ge=100, le=599)] | None
+    last_error: Text
+    failed_at: str  # RFC 3339
+    date: Day
+    findings: list[Finding]
+
+
+RegistryData = (
+    OrganisationRegistered | OrganisationAmended | ActorRegistered | KeyRegistered | KeyRevoked
+)
+LifecycleData = (
+    PlanFiled
+    | PlanApproved
+    | PlanRejected
+    | MethodApproved
+    | IntentionDisclosed
+    | TenderAnnounced
+    | AnnouncementCorrected
+    | BidsOpened
+    | EvaluationCompleted
+    | AwardDecided
+    | ResultAnnounced
+    | ContractSigned
+    | ContractAnnounced
+    | AcceptanceRecorded
+    | Archived
+    | ProcurementFailed
+    | ProcurementTerminated
+    | ProcurementSuspended
+    | ProcurementResumed
+)
+ProcurementData = LifecycleData | BidSubmitted
+StreamData = (
+    ChallengeFiled
+    | ChallengeAnswered
+    | ChallengeWithdrawn
+    | ComplaintFiled
+    | ComplaintDecided
+    | ComplaintWithdrawn
+)
+DeliveryData = NoticeDelivered | NoticeDeliveryFailed
+#: The data of any entry of the log.
+EntryData = RegistryData | ProcurementData | StreamData | DeliveryData
