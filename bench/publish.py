@@ -300,10 +300,11 @@ def read_leaves(url: Any, indices: list[int] | None = None) -> dict[int, bytes]:
 
 
 def notices_in(leaves: dict[int, bytes]) -> dict[int, dict[str, Any]]:
+    from ledger.domain.schema.entry import parse_entry
     from publisher.planner import is_notice
 
     entries = {i: orjson.loads(leaf) for i, leaf in leaves.items()}
-    return {i: e for i, e in entries.items() if is_notice(e)}
+    return {i: e for i, e in entries.items() if is_notice(parse_entry(leaves[i]))}
 
 
 def check(url: Any, arrivals: list[dict[str, Any]]) -> dict[str, Any]:

@@ -14,27 +14,20 @@ import hashlib
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, assert_never
 
 from ledger.commands import DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW
 from ledger.domain.keys import WeakKey, decode_public_key
 from ledger.domain.registry import Role, key_id_of
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.entry import MalformedEntry, parse_data
+from ledger.domain.schema.kinds import GENESIS, GENESIS_KINDS, KINDS, REGISTRY_KINDS
 
 FINANCE = Role.FINANCE_OFFICE.value
-REGISTRY_EVENTS = {
-    "OrganisationRegistered",
-    "OrganisationAmended",
-    "ActorRegistered",
-    "KeyRegistered",
-    "KeyRevoked",
-}
-PRODUCES = {
-    "Genesis": {"OrganisationRegistered", "ActorRegistered", "KeyRegistered"},
-    "RegisterOrganisation": {"OrganisationRegistered"},
-    "AmendOrganisation": {"OrganisationAmended"},
-    "RegisterActor": {"ActorRegistered"},
-    "RegisterKey": {"KeyRegistered"},
-    "RevokeKey": {"KeyRevoked"},
+#: The registry kinds each registry command records.
+PRODUCES: Final = {
+    GENESIS: frozenset(kind.__name__ for kind in GENESIS_KINDS),
+    **{k.command: frozenset({k.name}) for k in KINDS if k.name in REGISTRY_KINDS},
 }
 
 
@@ -82,10 +75,10 @@ class RegistryReplay:
         self._check_nonce(entry)
         allowed = PRODUCES.get(kind)
         if (allowed is not None and entry["type"] not in allowed) or (
-            allowed is None and entry["type"] in REGISTRY_EVENTS
+            allowed is None and entry["type"] in REGISTRY_KINDS
         ):
             raise RegistryViolation(f"a {kind} command cannot record a {entry['type']} event")
-        if kind == "Genesis":
+        if kind == GENESIS:
             public_key = self._genesis_key(command)
             role, organisation = FINANCE, command["payload"]["organisation"]["code"]
         else:
@@ -100,13 +93,13 @@ class RegistryReplay:
                 raise RegistryViolation(f"key {entry['key']} belongs to {state.actor}")
             actor = self.actors[state.actor]
             public_key, role, organisation = state.public_key, actor.role, actor.organisation
-        if entry["type"] in REGISTRY_EVENTS:
+        if entry["type"] in REGISTRY_KINDS:
             self._apply(index, entry, role, organisation)
         self.last_signer = (role, organisation)
         return public_key
 
     def _check_genesis(self, index: int, kind: str, signature: str) -> None:
-        if kind == "Genesis":
+        if kind == GENESIS:
             if self._past_genesis or (self._genesis not in (None, signature)):
                 raise RegistryViolation("a second genesis")
             self._genesis = signature
@@ -157,80 +150,104 @@ class RegistryReplay:
         return public_key
 
     def _apply(self, index: int, entry: dict[str, Any], role: str, organisation: str) -> None:
-        command, data, kind = entry["command"], entry["data"], entry["type"]
+        command = entry["command"]
         payload = command["payload"]
-        genesis = command["type"] == "Genesis"
-        if kind != "OrganisationRegistered" and not genesis and role != FINANCE:
-            own = (kind == "OrganisationAmended" and payload.get("code") == organisation) or (
-                kind == "KeyRevoked"
-                and self.keys.get(payload.get("key_id", ""), KeyState(b"", "")).actor
-                == entry["actor"]
-            )
-            if not own:
-                raise RegistryViolation(f"a {role} may not issue {command['type']}")
-        if kind == "OrganisationRegistered" and not genesis and role != FINANCE:
+        genesis = command["type"] == GENESIS
+        try:
+            data = parse_data(entry["type"], entry["data"])
+        except MalformedEntry as problem:
+            raise RegistryViolation(str(problem)) from None
+        assert isinstance(data, E.RegistryData)
+        if not genesis and role != FINANCE and not self._own(data, payload, entry, organisation):
             raise RegistryViolation(f"a {role} may not issue {command['type']}")
-        expected = self._derive(kind, payload, genesis)
-        if data != expected:
-            raise RegistryViolation(f"{kind} data differs from the signed command it records")
-        if kind == "OrganisationRegistered":
-            self.organisations[data["code"]] = data["kind"]
-        elif kind == "ActorRegistered":
-            if self.organisations.get(data["organisation"]) != data["role"]:
-                raise RegistryViolation(
-                    f"a {data['role']} actor in {data['organisation']}, "
-                    f"which is not a {data['role']}"
-                )
-            self.actors[data["code"]] = ActorState(data["role"], data["organisation"])
-        elif kind == "KeyRegistered":
-            if data["key_id"] in self.keys:
-                raise RegistryViolation(f"key {data['key_id']} registered twice")
-            self.keys[data["key_id"]] = KeyState(
-                base64.b64decode(data["public_key"]), data["actor"]
+        expected = self._derive(data, payload, genesis)
+        if entry["data"] != expected:
+            raise RegistryViolation(
+                f"{entry['type']} data differs from the signed command it records"
             )
-        elif kind == "KeyRevoked":
-            state = self.keys.get(data["key_id"])
-            if state is None or state.revoked_at is not None:
-                raise RegistryViolation("revocation of an unknown or revoked key")
-            state.revoked_at = index
+        match data:
+            case E.OrganisationRegistered():
+                self.organisations[data.code] = data.kind.value
+            case E.ActorRegistered():
+                if self.organisations.get(data.organisation) != data.role.value:
+                    raise RegistryViolation(
+                        f"a {data.role.value} actor in {data.organisation}, "
+                        f"which is not a {data.role.value}"
+                    )
+                self.actors[data.code] = ActorState(data.role.value, data.organisation)
+            case E.KeyRegistered():
+                if data.key_id in self.keys:
+                    raise RegistryViolation(f"key {data.key_id} registered twice")
+                self.keys[data.key_id] = KeyState(base64.b64decode(data.public_key), data.actor)
+            case E.KeyRevoked():
+                state = self.keys.get(data.key_id)
+                if state is None or state.revoked_at is not None:
+                    raise RegistryViolation("revocation of an unknown or revoked key")
+                state.revoked_at = index
+            case E.OrganisationAmended():
+                pass
+            case _:
+                assert_never(data)
 
-    def _derive(self, kind: str, payload: dict[str, Any], genesis: bool) -> dict[str, Any]:
-        """The data the ledger records for a registry event, from the signed payload."""
-        if kind == "OrganisationRegistered":
-            source = payload["organisation"] if genesis else payload
-            return {
-                "code": source["code"],
-                "name": source["name"],
-                "kind": FINANCE if genesis else source["kind"],
-                "region": source["region"],
-                "address": source.get("address", ""),
-            }
-        if kind == "OrganisationAmended":
-            return {k: payload[k] for k in ("code", "name", "region", "address") if k in payload}
-        if kind == "ActorRegistered":
-            if genesis:
-                admin = payload["administrator"]
+    def _own(
+        self, data: E.RegistryData, payload: dict[str, Any], entry: dict[str, Any], org: str
+    ) -> bool:
+        """Whether a signer outside the finance office acts on its own record: its own
+        organisation's details, or its own key's revocation."""
+        match data:
+            case E.OrganisationAmended():
+                return bool(payload.get("code") == org)
+            case E.KeyRevoked():
+                key = self.keys.get(payload.get("key_id", ""), KeyState(b"", ""))
+                return bool(key.actor == entry["actor"])
+            case E.OrganisationRegistered() | E.ActorRegistered() | E.KeyRegistered():
+                return False
+            case _:
+                assert_never(data)
+
+    def _derive(self, data: E.RegistryData, payload: dict[str, Any], genesis: bool) -> Any:
+        """The data the ledger records for a registry entry, from the signed payload."""
+        match data:
+            case E.OrganisationRegistered():
+                source = payload["organisation"] if genesis else payload
                 return {
-                    "code": admin["code"],
-                    "organisation": payload["organisation"]["code"],
-                    "role": FINANCE,
-                    "name": admin["name"],
+                    "code": source["code"],
+                    "name": source["name"],
+                    "kind": FINANCE if genesis else source["kind"],
+                    "region": source["region"],
+                    "address": source.get("address", ""),
                 }
-            return {k: payload[k] for k in ("code", "organisation", "role", "name")}
-        if kind == "KeyRegistered":
-            try:
-                public_key = decode_public_key(payload["public_key"])
-            except WeakKey as problem:
-                raise RegistryViolation(f"registered key {problem}") from None
-            owner_code = payload["administrator"]["code"] if genesis else payload["actor"]
-            owner = self.actors.get(owner_code)
-            if owner is None:
-                raise RegistryViolation(f"key for {owner_code}, who is not registered")
-            return {
-                "key_id": key_id_of(public_key),
-                "public_key": payload["public_key"],
-                "actor": owner_code,
-                "organisation": owner.organisation,
-                "role": owner.role,
-            }
-        return {"key_id": payload["key_id"], "reason": payload["reason"]}  # KeyRevoked
+            case E.OrganisationAmended():
+                return {
+                    k: payload[k] for k in ("code", "name", "region", "address") if k in payload
+                }
+            case E.ActorRegistered():
+                if genesis:
+                    admin = payload["administrator"]
+                    return {
+                        "code": admin["code"],
+                        "organisation": payload["organisation"]["code"],
+                        "role": FINANCE,
+                        "name": admin["name"],
+                    }
+                return {k: payload[k] for k in ("code", "organisation", "role", "name")}
+            case E.KeyRegistered():
+                try:
+                    public_key = decode_public_key(payload["public_key"])
+                except WeakKey as problem:
+                    raise RegistryViolation(f"registered key {problem}") from None
+                owner_code = payload["administrator"]["code"] if genesis else payload["actor"]
+                owner = self.actors.get(owner_code)
+                if owner is None:
+                    raise RegistryViolation(f"key for {owner_code}, who is not registered")
+                return {
+                    "key_id": key_id_of(public_key),
+                    "public_key": payload["public_key"],
+                    "actor": owner_code,
+                    "organisation": owner.organisation,
+                    "role": owner.role,
+                }
+            case E.KeyRevoked():
+                return {"key_id": payload["key_id"], "reason": payload["reason"]}
+            case _:
+                assert_never(data)

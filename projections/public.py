@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Sequence
-from typing import Any, Final
+from collections.abc import Sequence
+from typing import Final, assert_never
 
 import orjson
+from pydantic import TypeAdapter
 
-from ledger.domain.lifecycle import Stage
 from ledger.domain.money import Money
+from ledger.domain.record import ProcurementRecord, fold
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.values import Due, Value
+from ledger.domain.vocabulary import Outcome
 from ledger.store.sql import Cursor
 from projections.projection import Entry
+
+#: A procurement's record as its row keeps it, to fold the next entry onto.
+RECORD: Final = TypeAdapter(ProcurementRecord)
 
 TABLES: Final = (
     "pub_organisations",
@@ -38,7 +45,8 @@ _COMMON = [
     "purchaser TEXT NOT NULL, agency TEXT, region TEXT NOT NULL, category TEXT NOT NULL, "
     "method TEXT NOT NULL, budget_fen BIGINT NOT NULL, stage TEXT NOT NULL, closed TEXT, "
     "suspended INTEGER NOT NULL, plan_date TEXT NOT NULL, last_date TEXT NOT NULL, "
-    "winner TEXT, award_fen BIGINT, contract_fen BIGINT, plan_leaf BIGINT NOT NULL)",
+    "winner TEXT, award_fen BIGINT, contract_fen BIGINT, plan_leaf BIGINT NOT NULL, "
+    "record TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS pub_announcements (leaf_index BIGINT PRIMARY KEY, "
     "procurement TEXT NOT NULL, type TEXT NOT NULL, title TEXT NOT NULL, "
     "purchaser TEXT NOT NULL, agency TEXT, region TEXT NOT NULL, category TEXT NOT NULL, "
@@ -94,24 +102,6 @@ POSTGRES: Final = [
     "USING gin (search gin_trgm_ops)",
 ]
 
-#: Procurement events whose leaf publishes no notice but belongs on the public timeline.
-PROCUREMENT_EVENTS: Final = frozenset(
-    {
-        "PlanFiled", "PlanApproved", "PlanRejected", "MethodApproved", "IntentionDisclosed",
-        "TenderAnnounced", "AnnouncementCorrected", "BidSubmitted", "BidsOpened",
-        "EvaluationCompleted", "AwardDecided", "ResultAnnounced", "ContractSigned",
-        "ContractAnnounced", "AcceptanceRecorded", "Archived", "ProcurementFailed",
-        "ProcurementTerminated", "ProcurementSuspended", "ProcurementResumed",
-    }
-)  # fmt: skip
-DELIVERY_EVENTS: Final = frozenset({"NoticeDelivered", "NoticeDeliveryFailed"})
-STREAM_EVENTS: Final = frozenset(
-    {
-        "ChallengeFiled", "ChallengeAnswered", "ChallengeWithdrawn",
-        "ComplaintFiled", "ComplaintDecided", "ComplaintWithdrawn",
-    }
-)  # fmt: skip
-
 
 def fen(amount: object) -> int | None:
     return Money.parse(amount, "amount").fen if isinstance(amount, str) else None
@@ -124,8 +114,8 @@ def leaf_hash_b64(leaf: bytes) -> str:
 class PublicProjection:
     name = "public"
     # 2: withdrawal reasons, indexes for challenges and complaint decisions;
-    # 3: delivery receipts (pub_deliveries)
-    version = 3
+    # 3: delivery receipts (pub_deliveries); 4: each procurement's folded record
+    version = 4
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -140,162 +130,200 @@ class PublicProjection:
         return TABLES
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
-        kind, data = entry["type"], entry["data"]
-        if kind in ("OrganisationRegistered", "OrganisationAmended"):
-            _organisation(cur, kind, data)
-        elif kind in PROCUREMENT_EVENTS:
-            _procurement(cur, index, entry)
-            _timeline(cur, index, entry)
-            if data.get("announcement"):
-                _announcement(cur, index, entry, leaf, self.sqlite)
-        elif kind in STREAM_EVENTS:
-            _HANDLERS[kind](cur, index, data)
-            _timeline(cur, index, entry)
-        elif kind in DELIVERY_EVENTS:
-            _delivery(cur, index, entry)
+        data = entry.data
+        match data:
+            case E.OrganisationRegistered() | E.OrganisationAmended():
+                _organisation(cur, data)
+            case E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked():
+                pass
+            case E.PlanFiled():
+                self._record(cur, index, None, data)
+                _timeline(cur, index, entry, data)
+            case (
+                E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
+                | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidSubmitted()
+                | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
+                | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
+                | E.AcceptanceRecorded() | E.Archived() | E.ProcurementFailed()
+                | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
+            ):  # fmt: skip
+                self._record(cur, index, self._load(cur, data.procurement), data)
+                _timeline(cur, index, entry, data)
+                if isinstance(data, E.Summary) and data.announcement is not None:
+                    _announcement(cur, index, data, leaf, self.sqlite)
+            case (
+                E.ChallengeFiled() | E.ChallengeAnswered() | E.ChallengeWithdrawn()
+                | E.ComplaintFiled() | E.ComplaintDecided() | E.ComplaintWithdrawn()
+            ):  # fmt: skip
+                _stream(cur, index, data)
+                _timeline(cur, index, entry, data)
+            case E.NoticeDelivered() | E.NoticeDeliveryFailed():
+                _delivery(cur, index, entry, data)
+            case _:
+                assert_never(data)
+
+    def _load(self, cur: Cursor, code: str) -> ProcurementRecord | None:
+        row = cur.execute("SELECT record FROM pub_procurements WHERE code = ?", (code,)).fetchone()
+        return None if row is None else RECORD.validate_json(row[0])
+
+    def _record(
+        self, cur: Cursor, index: int, before: ProcurementRecord | None, data: E.ProcurementData
+    ) -> None:
+        """The procurement's row after one more entry of its own stream, from ``record.fold``."""
+        p = fold(before, data)
+        state = p.state
+        record = RECORD.dump_json(p).decode()
+        if before is None:
+            cur.execute(
+                "INSERT INTO pub_procurements (code, title, purchaser, agency, region, "
+                "category, method, budget_fen, stage, closed, suspended, plan_date, last_date, "
+                "plan_leaf, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    p.code, p.title, p.purchaser, p.agency, p.region, p.category.value,
+                    p.method.value, p.budget.fen, state.progress.value, state.closed,
+                    1 if state.suspended else 0, p.last_date.isoformat(),
+                    p.last_date.isoformat(), index, record,
+                ),
+            )  # fmt: skip
+            return
+        cur.execute(
+            "UPDATE pub_procurements SET stage = ?, closed = ?, suspended = ?, last_date = ?, "
+            "winner = ?, award_fen = ?, contract_fen = ?, record = ? WHERE code = ?",
+            (
+                state.progress.value, state.closed, 1 if state.suspended else 0,
+                p.last_date.isoformat(), p.winner, _fen(p.award_amount),
+                _fen(p.contract_amount), record, p.code,
+            ),
+        )  # fmt: skip
 
 
-def _delivery(cur: Cursor, index: int, entry: Entry) -> None:
-    data = entry["data"]
-    delivered = entry["type"] == "NoticeDelivered"
+def _fen(amount: Money | None) -> int | None:
+    return None if amount is None else amount.fen
+
+
+def _delivery(cur: Cursor, index: int, entry: Entry, data: E.DeliveryData) -> None:
+    delivered = isinstance(data, E.NoticeDelivered)
+    status = data.status if isinstance(data, E.NoticeDelivered) else data.last_status
+    at = data.delivered_at if isinstance(data, E.NoticeDelivered) else data.failed_at
     cur.execute(
         "INSERT INTO pub_deliveries (leaf_index, notice, destination, delivered, required, "
         "status, attempts, at, actor, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            index, data["notice"], data["destination"], 1 if delivered else 0,
-            1 if data.get("required") else 0,
-            data.get("status") if delivered else data.get("last_status"), data["attempts"],
-            data["delivered_at"] if delivered else data["failed_at"], entry["actor"],
-            orjson.dumps(data).decode(),
+            index, data.notice, data.destination, 1 if delivered else 0,
+            1 if data.required else 0, status, data.attempts, at, entry.actor, _json(data),
         ),
     )  # fmt: skip
 
 
-def _organisation(cur: Cursor, kind: str, data: dict[str, Any]) -> None:
-    if kind == "OrganisationRegistered":
+def _organisation(cur: Cursor, data: E.OrganisationRegistered | E.OrganisationAmended) -> None:
+    if isinstance(data, E.OrganisationRegistered):
         cur.execute(
             "INSERT INTO pub_organisations (code, name, kind, region) VALUES (?, ?, ?, ?)",
-            (data["code"], data["name"], data["kind"], data["region"]),
+            (data.code, data.name, data.kind.value, data.region),
         )
         return
-    for column in ("name", "region"):
-        if column in data:
+    for column, value in (("name", data.name), ("region", data.region)):
+        if value is not None:
             cur.execute(
                 f"UPDATE pub_organisations SET {column} = ? WHERE code = ?",  # noqa: S608
-                (data[column], data["code"]),
+                (value, data.code),
             )
 
 
-def _procurement(cur: Cursor, index: int, entry: Entry) -> None:
-    data = entry["data"]
-    state = data.get("state")
-    if entry["type"] == "PlanFiled":
-        cur.execute(
-            "INSERT INTO pub_procurements (code, title, purchaser, agency, region, category, "
-            "method, budget_fen, stage, closed, suspended, plan_date, last_date, plan_leaf) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, ?)",
-            (
-                data["procurement"], data["title"], data["purchaser"], data["agency"],
-                data["region"], data["category"], data["method"], fen(data["budget"]),
-                Stage.NONE.value, data["date"], data["date"], index,
-            ),
-        )  # fmt: skip
-        return
-    code = data["procurement"]
-    cur.execute(
-        "UPDATE pub_procurements SET last_date = ? WHERE code = ? AND last_date < ?",
-        (data["date"], code, data["date"]),
-    )
-    if state is not None:
-        cur.execute(
-            "UPDATE pub_procurements SET stage = ?, closed = ?, suspended = ? WHERE code = ?",
-            (state["progress"], state["closed"], 1 if state["suspended"] else 0, code),
-        )
-    if entry["type"] == "AwardDecided":
-        cur.execute(
-            "UPDATE pub_procurements SET winner = ?, award_fen = ? WHERE code = ?",
-            (data["supplier"], fen(data["amount"]), code),
-        )
-    elif entry["type"] == "ContractSigned":
-        cur.execute(
-            "UPDATE pub_procurements SET contract_fen = ? WHERE code = ?",
-            (fen(data["amount"]), code),
-        )
+def _json(data: Value) -> str:
+    """The entry's data as the log holds it."""
+    return orjson.dumps(data.dump()).decode()
 
 
-def _announcement(cur: Cursor, index: int, entry: Entry, leaf: bytes, sqlite: bool) -> None:
-    data = entry["data"]
-    text = [data.get(k) for k in ("title", "requirement", "qualifications", "changes", "reason")]
-    search = " ".join(t for t in [data["procurement"], *text] if isinstance(t, str))
+def _announcement(cur: Cursor, index: int, data: E.Summary, leaf: bytes, sqlite: bool) -> None:
+    assert data.announcement is not None
+    said = [getattr(data, k, None) for k in ("requirement", "qualifications", "changes", "reason")]
+    text = [data.title, *said]
+    search = " ".join(t for t in [data.procurement, *text] if isinstance(t, str))
+    amount = getattr(data, "amount", None)
+    supplier = getattr(data, "supplier", None)
     cur.execute(
         "INSERT INTO pub_announcements (leaf_index, procurement, type, title, purchaser, agency, "
         "region, category, method, published_on, budget_fen, amount_fen, supplier, leaf_hash, "
         "data, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            index, data["procurement"], data["announcement"], data["title"], data["purchaser"],
-            data["agency"], data["region"], data["category"], data["method"], data["date"],
-            fen(data["budget"]), fen(data.get("amount")), data.get("supplier"),
-            leaf_hash_b64(leaf), orjson.dumps(data).decode(), search,
+            index, data.procurement, data.announcement.value, data.title, data.purchaser,
+            data.agency, data.region, data.category.value, data.method.value,
+            data.date.isoformat(), data.budget.fen, _fen(amount), supplier,
+            leaf_hash_b64(leaf), _json(data), search,
         ),
     )  # fmt: skip
     if sqlite:
         cur.execute("INSERT INTO pub_search (rowid, body) VALUES (?, ?)", (index, search))
 
 
-def _timeline(cur: Cursor, index: int, entry: Entry) -> None:
-    data = entry["data"]
+def _timeline(
+    cur: Cursor, index: int, entry: Entry, data: E.ProcurementData | E.StreamData
+) -> None:
     cur.execute(
         "INSERT INTO pub_timeline (leaf_index, procurement, event, date, actor, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (index, data["procurement"], entry["type"], data["date"], entry["actor"],
-         orjson.dumps(data).decode()),
+        (index, data.procurement, entry.type, data.date.isoformat(), entry.actor, _json(data)),
     )  # fmt: skip
 
 
-def _due(data: dict[str, Any], name: str) -> tuple[str | None, int, str]:
-    due = data.get(name) or {}
-    return due.get("date"), 1 if due.get("provisional") else 0, due.get("reason", "")
+def _due(due: Due | None) -> tuple[str | None, int, str]:
+    if due is None:
+        return None, 0, ""
+    return due.date.isoformat(), 1 if due.provisional else 0, due.reason
 
 
-def _challenge_filed(cur: Cursor, index: int, data: dict[str, Any]) -> None:
-    cur.execute(
-        "INSERT INTO pub_challenges (number, procurement, supplier, subject, filed_on, known_on, "
-        "grounds, answer_due, answer_due_provisional, answer_due_reason, status, filed_leaf) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
-        (data["number"], data["procurement"], data["supplier"], data["subject"], data["date"],
-         data["known_on"], data["grounds"], *_due(data, "answer_due"), index),
-    )  # fmt: skip
+def _stream(cur: Cursor, index: int, data: E.StreamData) -> None:
+    """A challenge or complaint filed, answered, decided or withdrawn."""
+    match data:
+        case E.ChallengeFiled():
+            cur.execute(
+                "INSERT INTO pub_challenges (number, procurement, supplier, subject, filed_on, "
+                "known_on, grounds, answer_due, answer_due_provisional, answer_due_reason, "
+                "status, filed_leaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+                (data.number, data.procurement, data.supplier, data.subject.value,
+                 data.date.isoformat(), data.known_on.isoformat(), data.grounds,
+                 *_due(data.answer_due), index),
+            )  # fmt: skip
+        case E.ComplaintFiled():
+            cur.execute(
+                "INSERT INTO pub_complaints (number, challenge, procurement, supplier, filed_on, "
+                "grounds, decision_due, decision_due_provisional, decision_due_reason, status, "
+                "filed_leaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+                (data.number, data.challenge, data.procurement, data.supplier,
+                 data.date.isoformat(), data.grounds, *_due(data.decision_due), index),
+            )  # fmt: skip
+        case E.ChallengeAnswered():
+            _closed(cur, index, "pub_challenges", "answered", data, data.outcome, data.answer)
+        case E.ChallengeWithdrawn():
+            _closed(cur, index, "pub_challenges", "withdrawn", data, None, data.reason)
+        case E.ComplaintDecided():
+            _closed(cur, index, "pub_complaints", "decided", data, data.outcome, data.decision)
+        case E.ComplaintWithdrawn():
+            _closed(cur, index, "pub_complaints", "withdrawn", data, None, data.reason)
+        case _:
+            assert_never(data)
 
 
-def _closed(table: str, status: str, text_column: str | None) -> Callable[..., None]:
-    def close(cur: Cursor, index: int, data: dict[str, Any]) -> None:
-        text = data.get("answer", data.get("decision", data.get("reason")))
-        cur.execute(
-            f"UPDATE {table} SET status = ?, outcome = ?, closed_on = ?, closed_leaf = ?"  # noqa: S608
-            + (f", {text_column} = ?" if text_column else "")
-            + " WHERE number = ?",
-            (status, data.get("outcome"), data["date"], index,
-             *([text] if text_column else []), data["number"]),
-        )  # fmt: skip
-
-    return close
-
-
-def _complaint_filed(cur: Cursor, index: int, data: dict[str, Any]) -> None:
-    cur.execute(
-        "INSERT INTO pub_complaints (number, challenge, procurement, supplier, filed_on, grounds, "
-        "decision_due, decision_due_provisional, decision_due_reason, status, filed_leaf) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
-        (data["number"], data["challenge"], data["procurement"], data["supplier"], data["date"],
-         data["grounds"], *_due(data, "decision_due"), index),
-    )  # fmt: skip
-
-
-_HANDLERS: Final[dict[str, Callable[[Cursor, int, dict[str, Any]], None]]] = {
-    "ChallengeFiled": _challenge_filed,
-    "ChallengeAnswered": _closed("pub_challenges", "answered", "answer"),
-    "ChallengeWithdrawn": _closed("pub_challenges", "withdrawn", "withdrawal_reason"),
-    "ComplaintFiled": _complaint_filed,
-    "ComplaintDecided": _closed("pub_complaints", "decided", "decision"),
-    "ComplaintWithdrawn": _closed("pub_complaints", "withdrawn", "withdrawal_reason"),
+_TEXT_COLUMN: Final = {
+    "answered": "answer",
+    "decided": "decision",
+    "withdrawn": "withdrawal_reason",
 }
+
+
+def _closed(
+    cur: Cursor,
+    index: int,
+    table: str,
+    status: str,
+    data: E.StreamData,
+    outcome: Outcome | None,
+    text: str,
+) -> None:
+    cur.execute(
+        f"UPDATE {table} SET status = ?, outcome = ?, closed_on = ?, closed_leaf = ?, "  # noqa: S608
+        f"{_TEXT_COLUMN[status]} = ? WHERE number = ?",
+        (status, None if outcome is None else outcome.value, data.date.isoformat(), index,
+         text, data.number),
+    )  # fmt: skip

@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import Final, assert_never
 
-from ledger.domain.money import Money
+from ledger.domain.schema import entries as E
 from ledger.store.sql import Cursor
 from projections.projection import Entry
 
@@ -102,18 +102,6 @@ _CREATE: Final = [
     "kind TEXT NOT NULL, region TEXT NOT NULL)",
 ]
 
-#: Which counter each challenge or complaint event adds one to.
-_STREAM: Final = {
-    "ChallengeFiled": "challenges_received",
-    "ChallengeAnswered": "challenges_resolved",
-    "ChallengeWithdrawn": "challenges_resolved",
-    "ComplaintFiled": "complaints_received",
-    "ComplaintDecided": "complaints_resolved",
-    "ComplaintWithdrawn": "complaints_resolved",
-}
-_CLOSED: Final = {"ProcurementFailed": "failed", "ProcurementTerminated": "terminated"}
-
-
 @dataclass(frozen=True)
 class Facts:
     """What ``PlanFiled`` said about a procurement, for the leaves that follow it."""
@@ -125,11 +113,6 @@ class Facts:
     budget_fen: int
     contract_on: str | None
     contract_fen: int | None
-
-
-def fen(amount: str) -> int:
-    """An amount as written in event data (a yuan string) in fen."""
-    return Money.parse(amount, "amount").fen
 
 
 class StatisticsProjection:
@@ -146,48 +129,83 @@ class StatisticsProjection:
         return TABLES
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
-        kind, data = entry["type"], entry["data"]
-        if kind == "PlanFiled":
-            _plan(cur, index, data)
-        elif kind == "ContractSigned":
-            _contract(cur, index, data)
-        elif kind in _CLOSED:
-            facts = _facts(cur, data["procurement"])
-            if facts is not None:
-                what = _CLOSED[kind]
-                _add(cur, data["date"], facts, {what: 1, f"{what}_budget_fen": facts.budget_fen})
-        elif kind in _STREAM:
-            facts = _facts(cur, data["procurement"])
-            if facts is not None:
-                _add(cur, data["date"], facts, {_STREAM[kind]: 1})
-        elif kind == "OrganisationRegistered":
-            cur.execute(
-                "INSERT INTO stat_organisations (code, name, kind, region) VALUES (?, ?, ?, ?)",
-                (data["code"], data["name"], data["kind"], data["region"]),
-            )
-        elif kind == "OrganisationAmended" and "name" in data:
-            cur.execute(
-                "UPDATE stat_organisations SET name = ? WHERE code = ?",
-                (data["name"], data["code"]),
-            )
+        data = entry.data
+        match data:
+            case E.PlanFiled():
+                _plan(cur, index, data)
+            case E.ContractSigned():
+                _contract(cur, index, data)
+            case E.ProcurementFailed():
+                _closed(cur, data, "failed")
+            case E.ProcurementTerminated():
+                _closed(cur, data, "terminated")
+            case E.ChallengeFiled():
+                _count(cur, data, "challenges_received")
+            case E.ChallengeAnswered() | E.ChallengeWithdrawn():
+                _count(cur, data, "challenges_resolved")
+            case E.ComplaintFiled():
+                _count(cur, data, "complaints_received")
+            case E.ComplaintDecided() | E.ComplaintWithdrawn():
+                _count(cur, data, "complaints_resolved")
+            case E.OrganisationRegistered():
+                cur.execute(
+                    "INSERT INTO stat_organisations (code, name, kind, region) "
+                    "VALUES (?, ?, ?, ?)",
+                    (data.code, data.name, data.kind.value, data.region),
+                )
+            case E.OrganisationAmended():
+                if data.name is not None:
+                    cur.execute(
+                        "UPDATE stat_organisations SET name = ? WHERE code = ?",
+                        (data.name, data.code),
+                    )
+            case (
+                E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.PlanApproved()
+                | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
+                | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidSubmitted()
+                | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
+                | E.ResultAnnounced() | E.ContractAnnounced() | E.AcceptanceRecorded()
+                | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
+                | E.NoticeDelivered() | E.NoticeDeliveryFailed()
+            ):  # fmt: skip
+                pass  # nothing the yearly statistics count
+            case _:
+                assert_never(data)
 
 
-def _plan(cur: Cursor, index: int, data: dict[str, Any]) -> None:
+def _closed(
+    cur: Cursor, data: E.ProcurementFailed | E.ProcurementTerminated, what: str
+) -> None:
+    facts = _facts(cur, data.procurement)
+    if facts is not None:
+        day = data.date.isoformat()
+        _add(cur, day, facts, {what: 1, f"{what}_budget_fen": facts.budget_fen})
+
+
+def _count(cur: Cursor, data: E.StreamData, counter: str) -> None:
+    """One more challenge or complaint received or resolved, on its day."""
+    facts = _facts(cur, data.procurement)
+    if facts is not None:
+        _add(cur, data.date.isoformat(), facts, {counter: 1})
+
+
+def _plan(cur: Cursor, index: int, data: E.PlanFiled) -> None:
     facts = Facts(
-        data["region"], data["purchaser"], data["category"], data["method"],
-        fen(data["budget"]), None, None,
+        data.region, data.purchaser, data.category.value, data.method.value,
+        data.budget.fen, None, None,
     )  # fmt: skip
+    day = data.date.isoformat()
     cur.execute(
         "INSERT INTO stat_procurements (code, region, purchaser, category, method, budget_fen, "
         "planned_on, plan_leaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (data["procurement"], facts.region, facts.purchaser, facts.category, facts.method,
-         facts.budget_fen, data["date"], index),
+        (data.procurement, facts.region, facts.purchaser, facts.category, facts.method,
+         facts.budget_fen, day, index),
     )  # fmt: skip
-    _add(cur, data["date"], facts, {"planned": 1, "planned_budget_fen": facts.budget_fen})
+    _add(cur, day, facts, {"planned": 1, "planned_budget_fen": facts.budget_fen})
 
 
-def _contract(cur: Cursor, index: int, data: dict[str, Any]) -> None:
-    facts = _facts(cur, data["procurement"])
+def _contract(cur: Cursor, index: int, data: E.ContractSigned) -> None:
+    facts = _facts(cur, data.procurement)
     if facts is None:
         return
     if facts.contract_on is not None and facts.contract_fen is not None:
@@ -195,13 +213,13 @@ def _contract(cur: Cursor, index: int, data: dict[str, Any]) -> None:
         _add(cur, facts.contract_on, facts,
              {"contracts": 1, "budget_fen": facts.budget_fen, "contract_fen": facts.contract_fen},
              sign=-1)  # fmt: skip
-    amount = fen(data["amount"])
+    amount, day = data.amount.fen, data.date.isoformat()
     cur.execute(
         "UPDATE stat_procurements SET contract_on = ?, contract_fen = ?, contract_leaf = ? "
         "WHERE code = ?",
-        (data["date"], amount, index, data["procurement"]),
+        (day, amount, index, data.procurement),
     )
-    _add(cur, data["date"], facts,
+    _add(cur, day, facts,
          {"contracts": 1, "budget_fen": facts.budget_fen, "contract_fen": amount})  # fmt: skip
 
 

@@ -15,12 +15,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
-
-import orjson
 
 from ledger.domain.schema import entries as E
-from ledger.domain.schema.kinds import BY_DATA, NOTICE_KINDS
+from ledger.domain.schema.entry import parse_entry
 from ledger.log.follower import Entry, _lock
 from ledger.log.reader import LogReader
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
@@ -30,16 +27,18 @@ from publisher.schema import SCHEMA, mark_done_by_receipt, notify, plan_job
 from publisher.webhooks import webhook_id
 
 BACKFILL_BATCH = 1000
-DELIVERED = BY_DATA[E.NoticeDelivered].name
 
 
-def is_notice(entry: dict[str, Any]) -> bool:
-    data = entry.get("data")
-    return (
-        entry.get("type") in NOTICE_KINDS
-        and isinstance(data, dict)
-        and bool(data.get("announcement"))
-    )
+def notice_of(entry: Entry) -> E.Summary | None:
+    """The entry's notice: a lifecycle entry that publishes one, else None."""
+    data = entry.data
+    if isinstance(data, E.Summary) and data.announcement is not None:
+        return data
+    return None
+
+
+def is_notice(entry: Entry) -> bool:
+    return notice_of(entry) is not None
 
 
 class Planner:
@@ -64,21 +63,21 @@ class Planner:
         return ("publisher_jobs",)
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
-        if is_notice(entry):
-            data = entry["data"]
+        notice = notice_of(entry)
+        if notice is not None:
+            assert notice.announcement is not None
+            announcement = notice.announcement.value
             now = time.time()
             planned = False
             for d in self.config.destinations:
-                if d.wants(data["announcement"], str(data.get("region", ""))):
+                if d.wants(announcement, notice.region):
                     msg_id = webhook_id(index, leaf_hash(leaf), d.name)
-                    plan_job(cur, index, d.name, data["procurement"], data["announcement"],
-                             msg_id, now)  # fmt: skip
+                    plan_job(cur, index, d.name, notice.procurement, announcement, msg_id, now)
                     planned = True
             if planned:
                 notify(cur, self.sqlite)
-        elif entry.get("type") == DELIVERED:
-            receipt = E.NoticeDelivered.model_validate(entry["data"])
-            mark_done_by_receipt(cur, receipt.notice, receipt.destination)
+        elif isinstance(entry.data, E.NoticeDelivered):
+            mark_done_by_receipt(cur, entry.data.notice, entry.data.destination)
 
 
 def backfill(db: SQLiteDatabase | PostgresDatabase, planner: Planner, names: Sequence[str]) -> int:
@@ -97,5 +96,5 @@ def backfill(db: SQLiteDatabase | PostgresDatabase, planner: Planner, names: Seq
         for start in range(0, position, BACKFILL_BATCH):
             count = min(BACKFILL_BATCH, position - start)
             for offset, leaf in enumerate(LogReader.entries_in(cur, start, count)):
-                only.apply(cur, start + offset, orjson.loads(leaf), leaf)
+                only.apply(cur, start + offset, parse_entry(leaf), leaf)
     return position

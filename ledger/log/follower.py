@@ -18,10 +18,15 @@ from typing import Any, Protocol
 
 import orjson
 
+from ledger.domain.schema.entries import EntryData
+from ledger.domain.schema.entry import Entry as TypedEntry
+from ledger.domain.schema.entry import parse_entry
 from ledger.log.reader import LogReader
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
 
-Entry = dict[str, Any]
+#: A leaf as a consumer gets it: typed, its data its kind's value (``ledger.domain.schema``).
+Entry = TypedEntry[EntryData]
+
 
 POSITIONS = [
     "CREATE TABLE IF NOT EXISTS projection_positions (name TEXT PRIMARY KEY, "
@@ -54,7 +59,7 @@ class Consumer(Protocol):
         ...
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
-        """Write what leaf ``index`` means for these tables: ``entry`` is its parsed JSON,
+        """Write what leaf ``index`` means for these tables: ``entry`` is the typed entry,
         ``leaf`` its exact bytes."""
         ...
 
@@ -142,7 +147,7 @@ class Follower:
             position = 0 if row is None else int(row[0])
             leaves = self.reader.entries_in(cur, position, count)
             for offset, leaf in enumerate(leaves):
-                self.projection.apply(cur, position + offset, orjson.loads(leaf), leaf)
+                self.projection.apply(cur, position + offset, parse_entry(leaf), leaf)
             if leaves:
                 self._set_position(cur, position + len(leaves))
             return len(leaves)

@@ -22,6 +22,11 @@ import orjson
 from ledger.application import Ledger
 from ledger.canonical import b64encode
 from ledger.domain.lifecycle import Stage
+from ledger.domain.record import ProcurementRecord, fold
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.entries import EntryData
+from ledger.domain.schema.entry import parse_data
+from ledger.domain.schema.values import Finding
 from ledger.domain.sealed import is_commitment
 from ledger.store.sealed_store import SealedStoreError
 from projections.web.render import category_label, chinese_date, method_label, yuan
@@ -86,12 +91,17 @@ class Step:
     data: dict[str, Any]
     leaf_hash: str
     proof: list[str]
+    typed: EntryData  # the data as its kind's value
     sealed: list[Sealed] = field(default_factory=list)
 
     @property
-    def findings(self) -> list[dict[str, Any]]:
-        found = self.data.get("findings")
-        return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+    def findings(self) -> list[Finding]:
+        return list(getattr(self.typed, "findings", []))
+
+    @property
+    def delivery(self) -> E.DeliveryData | None:
+        """The publisher's receipt this entry is, if it is one."""
+        return self.typed if isinstance(self.typed, E.DeliveryData) else None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -181,6 +191,7 @@ def timeline(ledger: Ledger, code: str, size: int, proof_size: int) -> list[Step
                 data=data,
                 leaf_hash=b64encode(leaf_hash),
                 proof=[b64encode(p) for p in proof],
+                typed=parse_data(entry["type"], data),
                 sealed=[
                     _open(ledger, path, commitment, disclosed.get(commitment))
                     for path, commitment in _commitments(command.get("payload"))
@@ -247,56 +258,53 @@ class Snapshot:
 
 
 def replay(steps: Sequence[Step], size: int) -> Snapshot:
-    """The procurement after its entries below ``size`` (pure)."""
+    """The procurement after its entries below ``size`` (pure): its record folded with
+    ``record.fold``, as the ledger and the verifier fold it."""
+    record: ProcurementRecord | None = None
     snap = Snapshot(size)
     for step in steps:
         if step.index >= size:
             break
-        _apply(snap, step)
+        if isinstance(step.typed, E.ProcurementData | E.StreamData):
+            record = fold(record, step.typed)
         snap.last_index, snap.last_date = step.index, max(snap.last_date, step.date)
-        snap.findings += [{"index": step.index, **f} for f in step.findings]
+        snap.findings += [{"index": step.index, **f.model_dump(mode="json")} for f in step.findings]
+    if record is not None:
+        _take(snap, record)
     return snap
 
 
-def _apply(snap: Snapshot, step: Step) -> None:
-    d, event = step.data, step.event
-    if event == "PlanFiled":
-        snap.known = True
-        snap.title, snap.purchaser, snap.agency = d["title"], d["purchaser"], d.get("agency")
-        snap.category, snap.method, snap.budget = d["category"], d["method"], d["budget"]
-    state = d.get("state")
-    if isinstance(state, dict):
-        snap.plan = state.get("plan", snap.plan)
-        snap.method_approved = bool(state.get("method_approved"))
-        snap.stage = state.get("progress", snap.stage)
-        snap.closed = state.get("closed")
-        snap.suspended = bool(state.get("suspended"))
-    if event in ("TenderAnnounced", "AnnouncementCorrected") and d.get("bid_deadline"):
-        snap.bid_deadline = d["bid_deadline"]
-    elif event == "BidSubmitted":
-        snap.bidders = [*snap.bidders, d["supplier"]]
-    elif event == "EvaluationCompleted":
-        snap.valid_bidders = [r["supplier"] for r in d.get("results", []) if r.get("valid")]
-    elif event == "AwardDecided":
-        snap.winner, snap.award_amount = d["supplier"], d["amount"]
-    elif event == "ContractSigned":
-        snap.contract_number, snap.contract_amount = d["contract_number"], d["amount"]
-    elif event == "AcceptanceRecorded":
-        snap.accepted = bool(d.get("passed"))
-    elif event == "ProcurementSuspended":
-        snap.suspended_by = d.get("cause")
-    elif event == "ProcurementResumed":
-        snap.suspended_by = None
-    elif event == "ChallengeFiled":
-        snap.challenges = {**snap.challenges, d["number"]: "open"}
-    elif event in ("ChallengeAnswered", "ChallengeWithdrawn"):
-        status = "answered" if event == "ChallengeAnswered" else "withdrawn"
-        snap.challenges = {**snap.challenges, d["number"]: status}
-    elif event == "ComplaintFiled":
-        snap.complaints = {**snap.complaints, d["number"]: "open"}
-    elif event in ("ComplaintDecided", "ComplaintWithdrawn"):
-        status = "decided" if event == "ComplaintDecided" else "withdrawn"
-        snap.complaints = {**snap.complaints, d["number"]: status}
+def _take(snap: Snapshot, p: ProcurementRecord) -> None:
+    """The snapshot's fields from the folded record."""
+    state = p.state
+    snap.known = True
+    snap.title, snap.purchaser, snap.agency = p.title, p.purchaser, p.agency
+    snap.category, snap.method, snap.budget = p.category.value, p.method.value, str(p.budget)
+    snap.plan, snap.method_approved = state.plan, state.method_approved
+    snap.stage, snap.closed, snap.suspended = state.progress.value, state.closed, state.suspended
+    snap.suspended_by = p.suspended_by
+    snap.bid_deadline = None if p.bid_deadline is None else p.bid_deadline.isoformat()
+    snap.bidders = [bid.supplier for bid in p.bids]
+    snap.valid_bidders = None if p.valid_bidders is None else list(p.valid_bidders)
+    snap.winner = p.winner
+    snap.award_amount = None if p.award_amount is None else str(p.award_amount)
+    snap.contract_number = p.contract_number
+    snap.contract_amount = None if p.contract_amount is None else str(p.contract_amount)
+    snap.accepted = p.accepted
+    snap.challenges = {n: c.status for n, c in p.challenges.items()}
+    snap.complaints = {n: c.status for n, c in p.complaints.items()}
+
+
+def default_comparison(steps: Sequence[Step]) -> tuple[int, int]:
+    """The two points the diff form suggests: after the tender notice and after the award
+    (else the first and the last entry)."""
+    start, end = steps[0].index + 1, steps[-1].index + 1
+    for step in steps:
+        if isinstance(step.typed, E.TenderAnnounced):
+            start = step.index + 1
+        if isinstance(step.typed, E.AwardDecided):
+            end = step.index + 1
+    return start, end
 
 
 def _names(codes: Sequence[str] | None, names: Mapping[str, str]) -> str:

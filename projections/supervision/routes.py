@@ -276,6 +276,7 @@ def procurement_history(request: Request, code: str, inspector: InspectorDep) ->
         request, "supervision/procurement.html", stamp, inspector=inspector, code=code,
         steps=steps, state=history.described(snapshot, names), snapshot=snapshot, names=names,
         as_of=as_of or at, sealed_text=history.sealed_text, pretty=history.pretty,
+        compare=history.default_comparison(steps),
     )  # fmt: skip
 
 

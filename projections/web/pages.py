@@ -12,6 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledger.commands import PROCUREMENT_PATTERN
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.values import Opened
 from projections.web import queries
 from projections.web.feeds import feeds
 from projections.web.queries import BadRequest, Db, Filters, get_db
@@ -93,10 +95,12 @@ def announcement(request: Request, db: Db, leaf_index: str) -> Response:
              if n.type in ("tender", "single_source") and n.leaf_index < found.leaf_index),
             None,
         ),
-        "contract": next((s for s in reversed(before) if s.event == "ContractSigned"), None),
+        "contract": next(
+            (s.typed for s in reversed(before) if isinstance(s.typed, E.ContractSigned)), None
+        ),
         # Later notices repeat the contact the tender gave (it is not in their own leaf).
         "tender_contact": next(
-            (s.data.get("contact") for s in reversed(before) if s.event == "TenderAnnounced"),
+            (s.typed.contact for s in reversed(before) if isinstance(s.typed, E.TenderAnnounced)),
             None,
         ),
         "corrections": [
@@ -111,19 +115,13 @@ def announcement(request: Request, db: Db, leaf_index: str) -> Response:
 
 def committee_names(value: object) -> list[str] | None:
     """The evaluation committee once disclosed; a bare commitment shows nothing."""
-    if not isinstance(value, dict):
+    if isinstance(value, Opened):
+        value = value.value
+    elif isinstance(value, dict):
+        value = value.get("value")
+    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
         return None
-    names = value.get("value")
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        return None
-    return names
-
-
-def disclosed_price(price: object) -> str | None:
-    """A bid price disclosed at opening (its ``value``), or None while it is sealed."""
-    if isinstance(price, dict) and isinstance(price.get("value"), str):
-        return str(price["value"])
-    return None
+    return [str(n) for n in value]
 
 
 @pages.get("/procurements/{code}")
@@ -134,19 +132,27 @@ def procurement(request: Request, db: Db, code: str) -> Response:
     steps = queries.timeline(db, code)
     codes = {found.purchaser, found.agency, found.winner}
     for step in steps:
-        codes.add(step.data.get("supplier"))
-        codes.update(b.get("supplier") for b in step.data.get("bids") or [])
-        codes.update(r.get("supplier") for r in step.data.get("results") or [])
+        codes.update(suppliers_named(step.typed))
     return page(
         request,
         "procurement.html",
         p=found,
         steps=steps,
+        opened=any(isinstance(step.typed, E.BidsOpened) for step in steps),
         notices=queries.notices_of(db, code),
         names=queries.names(db, {c for c in codes if isinstance(c, str)}),
         committee_names=committee_names,
-        disclosed_price=disclosed_price,
     )
+
+
+def suppliers_named(data: E.ProcurementData | E.StreamData) -> set[str]:
+    """The suppliers an entry names: its own, its bids' and its evaluations'."""
+    named = {getattr(data, "supplier", None)}
+    if isinstance(data, E.BidsOpened):
+        named.update(bid.supplier for bid in data.bids)
+    if isinstance(data, E.EvaluationCompleted):
+        named.update(result.supplier for result in data.results)
+    return {code for code in named if isinstance(code, str)}
 
 
 pages.include_router(feeds)  # the Atom feeds are served with the pages

@@ -23,6 +23,9 @@ from typing import Annotated, Any, Final
 import orjson
 from fastapi import Depends, Request
 
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.entry import parse_data
+from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import AnnouncementType, Category, Method
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 
@@ -391,13 +394,22 @@ def procurement(db: Database, code: str) -> Procurement | None:
 
 @dataclass(frozen=True)
 class Step:
-    """One event on a procurement's public timeline."""
+    """One entry on a procurement's public timeline, its data typed (``schema.entries``)."""
 
     leaf_index: int
-    event: str
+    event: str  # the entry's kind
     date: str
     actor: str
-    data: dict[str, Any]
+    typed: E.ProcurementData | E.StreamData
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(getattr(self.typed, "findings", []))
+
+    @property
+    def announcement(self) -> str | None:
+        notice = getattr(self.typed, "announcement", None)
+        return None if notice is None else str(notice)
 
 
 def timeline(db: Database, code: str) -> list[Step]:
@@ -407,7 +419,13 @@ def timeline(db: Database, code: str) -> list[Step]:
         "ORDER BY leaf_index",
         (code,),
     )
-    return [Step(int(i), e, d, a, orjson.loads(data)) for i, e, d, a, data in rows]
+    return [Step(int(i), e, d, a, _typed(e, data)) for i, e, d, a, data in rows]
+
+
+def _typed(kind: str, data: str) -> E.ProcurementData | E.StreamData:
+    typed = parse_data(kind, data)
+    assert isinstance(typed, E.ProcurementData | E.StreamData)  # the timeline holds no other
+    return typed
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,11 @@ TEMPLATES: Final = HERE / "templates"
 STATIC: Final = HERE / "static"
 
 
-def _money(amount: int | str | None) -> Money | None:
-    """Fen (a projection column) or a yuan string (event data); None for anything else."""
+def _money(amount: Money | int | str | None) -> Money | None:
+    """An amount, fen (a projection column) or a yuan string (event data); None for
+    anything else."""
+    if isinstance(amount, Money):
+        return amount
     if isinstance(amount, bool) or amount is None:
         return None
     if isinstance(amount, int):
@@ -43,13 +46,13 @@ def _money(amount: int | str | None) -> Money | None:
         return None
 
 
-def yuan(amount: int | str | None) -> str:
+def yuan(amount: Money | int | str | None) -> str:
     """An amount (fen or a yuan string) as ¥1,234,567.89 (empty for none)."""
     money = _money(amount)
     return "" if money is None else format_cny(money)
 
 
-def wan(amount: int | str | None) -> str:
+def wan(amount: Money | int | str | None) -> str:
     """An amount (fen or a yuan string) as 万元 with two decimals."""
     money = _money(amount)
     return "" if money is None else format_wan(money)

@@ -254,10 +254,11 @@ def config(*destinations: dict[str, Any], **kw: Any) -> Any:
 
 def notices_of(world: Any) -> list[int]:
     """Every notice leaf's index."""
+    from ledger.domain.schema.entry import parse_entry
     from publisher.planner import is_notice
 
     reader = world.ledger.reader
-    return [i for i in range(reader.size()) if is_notice(orjson.loads(reader.entry(i)))]
+    return [i for i in range(reader.size()) if is_notice(parse_entry(reader.entry(i)))]
 
 
 def receipts_of(world: Any, kind: str = "NoticeDelivered") -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import orjson
 from conftest import ROOT, World, _url
 from procurement_world import County
 
+from ledger.domain.schema.entry import parse_entry
 from ledger.log.follower import Follower
 from publisher.config import parse_destinations
 from publisher.planner import Planner, backfill, is_notice
@@ -64,7 +65,7 @@ def announced(world: World, procurements: int) -> tuple[list[int], set[tuple[int
     expected, notices = set(), []
     for i in range(reader.size()):
         entry = orjson.loads(reader.entry(i))
-        if is_notice(entry):
+        if is_notice(parse_entry(reader.entry(i))):
             notices.append(i)
             expected.add((i, "ccgp-hebei"))
             if entry["data"]["announcement"] == "tender":
