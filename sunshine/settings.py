@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     sealed_key: Path | None = None  # default: <data_dir>/sealed-key, generated on first start
     holidays: Path | None = None  # holidays of years the chinese-calendar package lacks
     time_limits: Path | None = None  # an operator's corrected statutory time-limit table
-    flags: Path | None = None  # an operator's red-flag thresholds over projections/flags.toml
+    flags: Path | None = None  # an operator's red-flag thresholds over projections/flags/flags.toml
     publisher_destinations: Path | None = None  # `sunshine publish`: the destinations TOML
     publisher_key: Path | None = None  # `sunshine publish`: the publishing service's key
 
