@@ -1,4 +1,4 @@
-"""What each leaf does to the red flags: one handler per event type (``HANDLERS``).
+"""What each leaf does to the red flags: one handler per entry kind (``handle``).
 
 A handler updates what ``flag_procurements`` knows of the procurement, then runs the rules
 the leaf can change (``rules``, ``groups``) and starts or stops statutory clocks (``clocks``);
@@ -8,10 +8,10 @@ turned into flags after the handler, by ``Run.findings``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any, Final
+from typing import Any, assert_never
 
+from ledger.domain.schema import entries as E
 from projections.flags import groups as flag_groups
 from projections.flags import rules
 from projections.flags.clocks import CLOCKS
@@ -22,48 +22,46 @@ from projections.flags.store import flag_id
 K = FlagKind
 
 
-def _organisation(run: Run) -> None:
-    d = run.data
-    if run.type == "OrganisationRegistered":
+def _organisation(run: Run, d: E.OrganisationRegistered | E.OrganisationAmended) -> None:
+    if isinstance(d, E.OrganisationRegistered):
         run.cur.execute(
             "INSERT INTO flag_organisations (code, name, kind) VALUES (?, ?, ?) "
             "ON CONFLICT (code) DO NOTHING",
-            (d["code"], d["name"], d["kind"]),
+            (d.code, d.name, d.kind.value),
         )
-    elif "name" in d:
-        run.cur.execute(
-            "UPDATE flag_organisations SET name = ? WHERE code = ?", (d["name"], d["code"])
-        )
+    elif d.name is not None:
+        run.cur.execute("UPDATE flag_organisations SET name = ? WHERE code = ?", (d.name, d.code))
 
 
-def _plan_filed(run: Run) -> None:
-    d, config = run.data, run.config
-    budget, day = rules.fen(d["budget"]), date.fromisoformat(d["date"])
-    threshold = config.threshold_fen(d["category"])
+def _plan_filed(run: Run, d: E.PlanFiled) -> None:
+    config = run.config
+    budget, day = d.budget.fen, d.date
+    category, method = d.category.value, d.method.value
+    threshold = config.threshold_fen(category)
     group = None
-    if d["method"] in config.methods("splitting") and threshold and budget < threshold:
-        group = rules.split_group(config, d["purchaser"], d["category"], d["title"], day)
+    if method in config.methods("splitting") and threshold and budget < threshold:
+        group = rules.split_group(config, d.purchaser, category, d.title, day)
     period = rules.period_key(day, config.table("single_source_overuse")["period"])
     run.cur.execute(
         "INSERT INTO flag_procurements (code, purchaser, title, category, method, budget_fen, "
         "plan_leaf, plan_date, plan_status, plan_period, split_group, bids, results) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'filed', ?, ?, '{}', '{}')",
-        (run.code, d["purchaser"], d["title"], d["category"], d["method"], budget, run.index,
-         d["date"], period, group),
+        (run.code, d.purchaser, d.title, category, method, budget, run.index, run.on, period,
+         group),
     )  # fmt: skip
-    _brand(run, d.get("requirement") or "", "采购需求")
-    flag_groups.single_source(run, d["purchaser"], period)
+    _brand(run, d.requirement, "采购需求")
+    flag_groups.single_source(run, d.purchaser, period)
     if group is not None:
         flag_groups.splitting(run, group)
 
 
-def _plan_approved(run: Run) -> None:
+def _plan_approved(run: Run, d: E.PlanApproved) -> None:
     run.set(plan_status="approved")
     note = "采购计划批复（晚于采购活动）"
     run.w.add_to_existing(flag_id(K.PROCURE_FIRST_FILE_LATER, run.code), [run.me(note)])
 
 
-def _plan_rejected(run: Run) -> None:
+def _plan_rejected(run: Run, d: E.PlanRejected) -> None:
     row = run.row()
     run.set(plan_status="rejected")
     flag_groups.single_source(run, row["purchaser"], row["plan_period"])
@@ -71,9 +69,9 @@ def _plan_rejected(run: Run) -> None:
         flag_groups.splitting(run, row["split_group"])
 
 
-def _method_approved(run: Run) -> None:
+def _method_approved(run: Run, d: E.MethodApproved) -> None:
     run.set(method_leaf=run.index)
-    row, rationale = run.row(), run.data.get("rationale") or ""
+    row, rationale = run.row(), d.rationale
     for kind in (K.PROCURE_FIRST_FILE_LATER, K.NON_OPEN_WITHOUT_RATIONALE):
         run.w.add_to_existing(flag_id(kind, run.code), [run.me("采购方式批准（晚于采购活动）")])
     if row["method"] != "open_tender" and rules.empty_rationale(rationale, run.config):
@@ -84,20 +82,24 @@ def _method_approved(run: Run) -> None:
         )  # fmt: skip
 
 
-def _intention(run: Run) -> None:
+def _intention(run: Run, d: E.IntentionDisclosed) -> None:
     run.set(intention_leaf=run.index)
 
 
-def _tender(run: Run) -> None:
-    run.set(tender_leaf=run.index, tender_date=run.on, deadline=run.data.get("bid_deadline"),
+def _tender(run: Run, d: E.TenderAnnounced) -> None:
+    run.set(tender_leaf=run.index, tender_date=run.on, deadline=_day(d.bid_deadline),
             deadline_leaf=run.index)  # fmt: skip
-    _brand(run, run.data.get("requirement") or "", "采购公告")
+    _brand(run, d.requirement, "采购公告")
 
 
-def _correction(run: Run) -> None:
-    if run.data.get("bid_deadline"):
-        run.set(deadline=run.data["bid_deadline"], deadline_leaf=run.index)
-    _brand(run, run.data.get("changes") or "", "更正公告")
+def _correction(run: Run, d: E.AnnouncementCorrected) -> None:
+    if d.bid_deadline:
+        run.set(deadline=_day(d.bid_deadline), deadline_leaf=run.index)
+    _brand(run, d.changes, "更正公告")
+
+
+def _day(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _brand(run: Run, text: str, where: str) -> None:
@@ -111,20 +113,20 @@ def _brand(run: Run, text: str, where: str) -> None:
     run.flag(K.DESIGNATED_BRAND, summary, {"matches": matches}, evidence)
 
 
-def _bid(run: Run) -> None:
+def _bid(run: Run, d: E.BidSubmitted) -> None:
     bids = dict(run.row()["bids"])
-    bids[run.data["supplier"]] = {"leaf": run.index}
+    bids[d.supplier] = {"leaf": run.index}
     run.set(bids=bids)
 
 
-def _opened(run: Run) -> None:
+def _opened(run: Run, d: E.BidsOpened) -> None:
     row, config = run.row(), run.config
     bids = dict(row["bids"])
-    for bid in run.data.get("bids") or ():
-        value = bid.get("price", {}).get("value")
-        entry = dict(bids.get(bid["supplier"], {}))
+    for bid in d.bids:
+        value = bid.price.value
+        entry = dict(bids.get(bid.supplier, {}))
         entry["fen"] = rules.fen(value) if isinstance(value, str) else None
-        bids[bid["supplier"]] = entry
+        bids[bid.supplier] = entry
     run.set(bids=bids, opened_leaf=run.index)
     opened = run.me("开标：公开各投标报价")
     if row["tender_date"] and row["deadline"]:
@@ -157,8 +159,8 @@ def _bids(bids: dict[str, Any]) -> list[rules.Bid]:
     return [rules.Bid(s, b.get("fen")) for s, b in sorted(bids.items()) if "fen" in b]
 
 
-def _evaluated(run: Run) -> None:
-    results = {r["supplier"]: bool(r["valid"]) for r in run.data.get("results") or ()}
+def _evaluated(run: Run, d: E.EvaluationCompleted) -> None:
+    results = {r.supplier: r.valid for r in d.results}
     run.set(results=results, eval_leaf=run.index)
     bids = _bids(run.row()["bids"])
     if len(bids) < run.config.number("lowest_bid_disqualified", "min_bids"):
@@ -173,9 +175,9 @@ def _evaluated(run: Run) -> None:
         )  # fmt: skip
 
 
-def _award(run: Run) -> None:
-    d, config = run.data, run.config
-    winner, amount = d["supplier"], rules.fen(d["amount"])
+def _award(run: Run, d: E.AwardDecided) -> None:
+    config = run.config
+    winner, amount = d.supplier, d.amount.fen
     period = rules.period_key(date.fromisoformat(run.on), config.table("repeated_winner")["period"])
     run.set(award_leaf=run.index, award_date=run.on, award_period=period, winner=winner,
             award_fen=amount)  # fmt: skip
@@ -185,100 +187,116 @@ def _award(run: Run) -> None:
               [run.me("确定中标（成交）供应商：结果公告期限起算")])  # fmt: skip
 
 
-def _result(run: Run) -> None:
+def _result(run: Run, d: E.ResultAnnounced) -> None:
     run.set(result_leaf=run.index)
     run.stop("result_announced_after_award")
     run.clock("contract_signed_after_award_notice", "结果公告后未按期签订合同",
               [run.me("结果公告：合同签订期限起算")])  # fmt: skip
 
 
-def _contract(run: Run) -> None:
+def _contract(run: Run, d: E.ContractSigned) -> None:
     run.set(contract_leaf=run.index)
     run.stop("contract_signed_after_award_notice")
     run.clock("contract_announced_after_signing", "合同签订后未按期发布合同公告",
               [run.me("签订合同：合同公告期限起算")])  # fmt: skip
 
 
-def _contract_notice(run: Run) -> None:
+def _contract_notice(run: Run, d: E.ContractAnnounced) -> None:
     run.stop("contract_announced_after_signing")
 
 
-def _closed(run: Run) -> None:
+def _closed(run: Run, d: E.ProcurementFailed | E.ProcurementTerminated) -> None:
     """Failed or terminated: no result or contract will follow, so none is overdue."""
     for rule in CLOCKS:
         run.stop(rule)
 
 
-def _challenge_filed(run: Run) -> None:
-    d = run.data
+def _challenge_filed(run: Run, d: E.ChallengeFiled | E.ComplaintFiled) -> None:
     run.cur.execute(
         "INSERT INTO flag_streams (number, procurement, filed_leaf) VALUES (?, ?, ?)",
-        (d["number"], run.code, run.index),
+        (d.number, run.code, run.index),
     )
-    clock = d.get("answer_due") or d.get("decision_due") or {}
-    due = clock.get("date")
-    if not due:
+    challenge = isinstance(d, E.ChallengeFiled)
+    clock = d.answer_due if isinstance(d, E.ChallengeFiled) else d.decision_due
+    if clock is None:
         return
-    challenge = run.type == "ChallengeFiled"
     kind = K.CHALLENGE_UNANSWERED_IN_TIME if challenge else K.COMPLAINT_OVERDUE
     what = "质疑答复" if challenge else "投诉处理决定"
     run.w.start_clock(
-        kind, d["number"], procurement=run.code, purchaser=run.row()["purchaser"],
-        leaf=run.index, due=date.fromisoformat(due), summary=f"{d['number']}逾期未作出{what}",
-        details={"number": d["number"], "supplier": d.get("supplier"),
-                 "provisional": bool(clock.get("provisional"))},
+        kind, d.number, procurement=run.code, purchaser=run.row()["purchaser"],
+        leaf=run.index, due=clock.date, summary=f"{d.number}逾期未作出{what}",
+        details={"number": d.number, "supplier": d.supplier, "provisional": clock.provisional},
         evidence=[run.me(f"{'提出质疑' if challenge else '提起投诉'}：{what}期限起算")],
     )  # fmt: skip
-    if not challenge:  # a complaint about an unanswered challenge is more evidence of it
-        fid = flag_id(K.CHALLENGE_UNANSWERED_IN_TIME, d["challenge"])
+    if isinstance(d, E.ComplaintFiled):  # a complaint about an unanswered challenge is more
+        fid = flag_id(K.CHALLENGE_UNANSWERED_IN_TIME, d.challenge)  # evidence of it
         run.w.add_to_existing(fid, [run.me("供应商就该质疑提起投诉")])
 
 
-def _stream_closed(run: Run) -> None:
-    number = run.data["number"]
-    run.cur.execute("UPDATE flag_streams SET closed_leaf = ? WHERE number = ?", (run.index, number))
-    challenge = run.type.startswith("Challenge")
+def _stream_closed(run: Run, d: E.StreamData, challenge: bool) -> None:
+    run.cur.execute(
+        "UPDATE flag_streams SET closed_leaf = ? WHERE number = ?", (run.index, d.number)
+    )
     kind = K.CHALLENGE_UNANSWERED_IN_TIME if challenge else K.COMPLAINT_OVERDUE
-    run.w.stop_clock(flag_id(kind, number))
+    run.w.stop_clock(flag_id(kind, d.number))
 
 
-def _delivered(run: Run) -> None:
+def _delivered(run: Run, d: E.NoticeDelivered) -> None:
     """Delivered after all, in time: a failure recorded earlier no longer stands."""
-    d = run.data
-    if run.type == "NoticeDelivered" and not d.get("findings"):
-        subject = f"{d['procurement']}:notice_published_on_website:{d['notice']}:{d['destination']}"
+    if not d.findings:
+        subject = f"{d.procurement}:notice_published_on_website:{d.notice}:{d.destination}"
         run.w.withdraw(K.LATE_OR_MISSING_NOTICE, subject)
 
 
-HANDLERS: Final[dict[str, Callable[[Run], None]]] = {
-    "OrganisationRegistered": _organisation,
-    "OrganisationAmended": _organisation,
-    "PlanFiled": _plan_filed,
-    "PlanApproved": _plan_approved,
-    "PlanRejected": _plan_rejected,
-    "MethodApproved": _method_approved,
-    "IntentionDisclosed": _intention,
-    "TenderAnnounced": _tender,
-    "AnnouncementCorrected": _correction,
-    "BidSubmitted": _bid,
-    "BidsOpened": _opened,
-    "EvaluationCompleted": _evaluated,
-    "AwardDecided": _award,
-    "ResultAnnounced": _result,
-    "ContractSigned": _contract,
-    "ContractAnnounced": _contract_notice,
-    "AcceptanceRecorded": lambda run: None,
-    "Archived": lambda run: None,
-    "ProcurementFailed": _closed,
-    "ProcurementTerminated": _closed,
-    "ProcurementSuspended": lambda run: None,
-    "ProcurementResumed": lambda run: None,
-    "ChallengeFiled": _challenge_filed,
-    "ComplaintFiled": _challenge_filed,
-    "ChallengeAnswered": _stream_closed,
-    "ChallengeWithdrawn": _stream_closed,
-    "ComplaintDecided": _stream_closed,
-    "ComplaintWithdrawn": _stream_closed,
-    "NoticeDelivered": _delivered,
-    "NoticeDeliveryFailed": lambda run: None,
-}
+def handle(run: Run) -> None:
+    """What this leaf does to the red flags, by its kind."""
+    d = run.typed
+    match d:
+        case E.OrganisationRegistered() | E.OrganisationAmended():
+            _organisation(run, d)
+        case E.PlanFiled():
+            _plan_filed(run, d)
+        case E.PlanApproved():
+            _plan_approved(run, d)
+        case E.PlanRejected():
+            _plan_rejected(run, d)
+        case E.MethodApproved():
+            _method_approved(run, d)
+        case E.IntentionDisclosed():
+            _intention(run, d)
+        case E.TenderAnnounced():
+            _tender(run, d)
+        case E.AnnouncementCorrected():
+            _correction(run, d)
+        case E.BidSubmitted():
+            _bid(run, d)
+        case E.BidsOpened():
+            _opened(run, d)
+        case E.EvaluationCompleted():
+            _evaluated(run, d)
+        case E.AwardDecided():
+            _award(run, d)
+        case E.ResultAnnounced():
+            _result(run, d)
+        case E.ContractSigned():
+            _contract(run, d)
+        case E.ContractAnnounced():
+            _contract_notice(run, d)
+        case E.ProcurementFailed() | E.ProcurementTerminated():
+            _closed(run, d)
+        case E.ChallengeFiled() | E.ComplaintFiled():
+            _challenge_filed(run, d)
+        case E.ChallengeAnswered() | E.ChallengeWithdrawn():
+            _stream_closed(run, d, challenge=True)
+        case E.ComplaintDecided() | E.ComplaintWithdrawn():
+            _stream_closed(run, d, challenge=False)
+        case E.NoticeDelivered():
+            _delivered(run, d)
+        case (
+            E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.AcceptanceRecorded()
+            | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
+            | E.NoticeDeliveryFailed()
+        ):  # fmt: skip
+            return  # nothing these change; their findings are turned into flags all the same
+        case _:
+            assert_never(d)

@@ -20,10 +20,11 @@ from typing import Final
 from ledger.domain.calendars import build_calendar, load_time_limits
 from ledger.domain.clock import TimeLimit, WorkingCalendar
 from ledger.domain.context import Statutes
+from ledger.domain.schema import entries as E
 from ledger.store.sql import Cursor
 from projections.flags.clocks import CLOCKS
 from projections.flags.config import FlagConfig, load_flag_config
-from projections.flags.handlers import HANDLERS
+from projections.flags.handlers import handle
 from projections.flags.run import Run
 from projections.flags.store import CREATE, TABLES, dumps
 from projections.projection import Entry
@@ -58,9 +59,8 @@ class FlagsProjection:
         return TABLES
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
-        handler = HANDLERS.get(entry["type"])
-        if handler is None:
-            return
+        if isinstance(entry.data, E.ActorRegistered | E.KeyRegistered | E.KeyRevoked):
+            return  # no procurement, no organisation's name: nothing for the flags
         run = Run(self.config, self.calendar, self.limits, cur, index, entry)
-        handler(run)
+        handle(run)
         run.findings()

@@ -14,6 +14,7 @@ from typing import Any, Final
 import orjson
 
 from ledger.domain.clock import TimeLimit, WorkingCalendar
+from ledger.domain.schema import entries as E
 from ledger.store.sql import Cursor
 from projections.flags import rules
 from projections.flags.clocks import STARTS
@@ -39,9 +40,9 @@ class Run:
         self.cur = cur
         self.index = index
         self.entry = entry
-        self.type: str = entry["type"]
-        self.data: dict[str, Any] = entry["data"]
-        self.on: str = self.data.get("date", "")
+        self.typed = entry.data
+        day = getattr(entry.data, "date", None)
+        self.on: str = "" if day is None else day.isoformat()
         self.w = FlagWriter(cur, config)
         self._row: Row | None = None
 
@@ -49,7 +50,7 @@ class Run:
 
     @property
     def code(self) -> str:
-        code: str = self.data["procurement"]
+        code: str = getattr(self.typed, "procurement")  # noqa: B009 (asked of procurement entries only)
         return code
 
     def row(self) -> Row:
@@ -100,36 +101,38 @@ class Run:
     # -- findings the ledger attached ------------------------------------------------------
 
     def findings(self) -> None:
-        for finding in self.data.get("findings") or ():
-            rule = finding["rule"]
+        d = self.typed
+        number: str | None = getattr(d, "number", None)
+        for finding in getattr(d, "findings", ()):
+            rule = finding.rule
             kind = rules.finding_kind(rule)
-            number = self.data.get("number")
             if kind in (K.CHALLENGE_UNANSWERED_IN_TIME, K.COMPLAINT_OVERDUE) and number:
                 subject = number
             elif kind is not K.LATE_OR_MISSING_NOTICE:
                 subject = self.code
-            elif "destination" in self.data:
-                subject = f"{self.code}:{rule}:{self.data['notice']}:{self.data['destination']}"
+            elif isinstance(d, E.DeliveryData):
+                subject = f"{self.code}:{rule}:{d.notice}:{d.destination}"
             else:
                 subject = f"{number}:{rule}" if number else f"{self.code}:{rule}"
-            text = finding["description_zh"]
+            text = finding.description_zh
             evidence = [self.me(text), *self.start_of(rule)]
-            detail = {k: finding.get(k) for k in ("rule", "citation", "deadline", "actual")}
+            said = finding.model_dump(mode="json")
+            detail = {k: said[k] for k in ("rule", "citation", "deadline", "actual")}
             detail |= {"description_zh": text, "leaf": self.index}
-            if finding.get("deadline") and finding.get("actual"):
-                text += f"（期限{finding['deadline']}，实际{finding['actual']}）"
+            if finding.deadline and finding.actual:
+                text += f"（期限{said['deadline']}，实际{said['actual']}）"
             # A flag the leaf's own data raised already keeps its summary, which says more.
             self.flag(kind, text, {"findings": [detail]}, evidence, subject, keep_summary=True)
 
     def start_of(self, rule: str) -> list[Evidence]:
         """The leaf a broken time limit was counted from, where the projection knows it."""
-        d = self.data
-        if "destination" in d:
-            return [(int(d["notice"]), "送达的公告")]
+        d = self.typed
+        if isinstance(d, E.DeliveryData):
+            return [(d.notice, "送达的公告")]
         stream = {
-            "challenge_answered": d.get("number"),
-            "complaint_decided": d.get("number"),
-            "complaint_filed_after_answer_period": d.get("challenge"),
+            "challenge_answered": getattr(d, "number", None),
+            "complaint_decided": getattr(d, "number", None),
+            "complaint_filed_after_answer_period": getattr(d, "challenge", None),
         }.get(rule)
         if stream is not None:
             found = self.cur.execute(

@@ -246,7 +246,7 @@ def test_unknown_rule_in_limits_is_a_clear_error() -> None:
 def test_challenge_answered_late_and_on_time() -> None:
     # Fri 26 Sep + 7 working days: 28 (Sun, worked), 29, 30 Sep, 9, 10, 11 (Sat, worked),
     # 13 October.
-    history = {E.ChallengeFiled: D("2025-09-26")}
+    history: dict[type[E.StreamData], date] = {E.ChallengeFiled: D("2025-09-26")}
     late = stream_timing_findings(E.ChallengeAnswered, D("2025-10-14"), history, CAL, LIMITS)
     limit = LIMITS["challenge_answered"]
     assert late == (
@@ -267,7 +267,7 @@ def test_challenge_answered_late_and_on_time() -> None:
 
 def test_complaint_decided_late_and_on_time() -> None:
     # Mon 2 June + 30 working days (no holidays) = Mon 14 July.
-    history = {E.ComplaintFiled: D("2025-06-02")}
+    history: dict[type[E.StreamData], date] = {E.ComplaintFiled: D("2025-06-02")}
     late = stream_timing_findings(E.ComplaintDecided, D("2025-07-15"), history, CAL, LIMITS)
     assert [(f.rule, f.deadline, f.actual) for f in late] == [
         ("complaint_decided", D("2025-07-14"), D("2025-07-15"))

@@ -18,6 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.domain.money import Money
+from ledger.domain.progress import State
+from ledger.domain.schema.entries import EntryData
+from ledger.domain.schema.entry import Entry, parse_data
+from ledger.domain.schema.kinds import BY_NAME
 from ledger.domain.vocabulary import Category, Method
 from projections.statistics import MEASURES, StatisticsProjection, split
 from projections.supervision.statistics import BREAKDOWNS, Filters, reconcile, report_in
@@ -69,13 +73,44 @@ class Memory:
     def feed(self, entries: list[dict[str, Any]]) -> None:
         cur = self.cursor()
         for entry in entries:
-            self.projection.apply(cur, self.position, entry, b"")
+            self.projection.apply(cur, self.position, typed(entry), b"")
             self.position += 1
         cur.execute("UPDATE projection_positions SET position = ?", (self.position,))
 
     @contextmanager
     def read(self) -> Iterator[Cursor]:
         yield self.cursor()
+
+
+# What the statistics do not read, filled in so that each leaf is a whole entry of its kind.
+FILLED: dict[str, dict[str, Any]] = {
+    "lifecycle": {"state": State(), "announcement": None, "findings": []},
+    "summary": {"title": "采购项目", "agency": None, "requirement": "", "rationale": ""},
+    "ContractSigned": {"contract_number": "HT-1", "supplier": "kangtai"},
+    "ProcurementFailed": {"announcement": "failure", "reason": "不足三家"},
+    "ProcurementTerminated": {"announcement": "termination", "reason": "需求变化"},
+    "ChallengeFiled": {"supplier": "kangtai", "known_on": "2026-01-01", "subject": "result",
+                       "grounds": "理由", "findings": [], "answer_due": None},
+    "ChallengeAnswered": {"outcome": "rejected", "answer": "答复", "findings": []},
+    "ComplaintFiled": {"supplier": "kangtai", "challenge": "c", "grounds": "理由",
+                       "findings": [], "decision_due": None},
+    "ComplaintDecided": {"outcome": "rejected", "decision": "决定", "findings": []},
+}  # fmt: skip
+
+
+def typed(entry: dict[str, Any]) -> Entry[EntryData]:
+    """A leaf with just what the statistics read, as a whole typed entry."""
+    kind, data = entry["type"], dict(entry["data"])
+    fields = BY_NAME[kind].data.model_fields
+    if "state" in fields:
+        data = FILLED["lifecycle"] | data
+    if "title" in fields and "budget" not in data:  # a notice repeats the plan's summary
+        data |= {"purchaser": "rmyy", "region": "清河县", "category": "goods",
+                 "method": "inquiry", "budget": "1000.00"}  # fmt: skip
+    if "title" in fields:
+        data = {k: v for k, v in FILLED["summary"].items() if k in fields} | data
+    data = FILLED.get(kind, {}) | data
+    return Entry(0, "", 1, kind, "", "", "", {}, "", parse_data(kind, data))
 
 
 def yuan(fen: int) -> str:
