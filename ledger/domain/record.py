@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from types import MappingProxyType
 from typing import Literal, TypeVar, assert_never
 
 from ledger.domain.lifecycle import Action
@@ -52,7 +51,8 @@ V = TypeVar("V")
 
 
 def _frozen(items: Mapping[K, V]) -> Mapping[K, V]:
-    return MappingProxyType(dict(items))
+    # A fresh dict, typed read-only: a record never shares one with the record it came from.
+    return dict(items)
 
 
 @dataclass(frozen=True)
