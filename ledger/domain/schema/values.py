@@ -25,6 +25,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from ledger.domain.errors import Invalid
 from ledger.domain.money import Money
 from ledger.domain.sealed import is_commitment
 
@@ -45,7 +46,12 @@ class Value(BaseModel):
 
 
 def _money(value: object) -> Money:
-    return value if isinstance(value, Money) else Money.parse(value, "amount")
+    if isinstance(value, Money):
+        return value
+    try:
+        return Money.parse(value, "amount")
+    except Invalid as refused:
+        raise ValueError(refused.message) from None  # pydantic names the field
 
 
 #: An amount in yuan, written as a string with two decimals (``"416800.00"``).
