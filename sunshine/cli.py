@@ -455,6 +455,8 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
     from ledger.store.grants import grant_application_role
     from projections.supervision.spent import SCHEMA as SPENT_SCHEMA
     from projections.supervision.spent import TABLE as SPENT_TABLE
+    from projections.web.lookup_failures import SCHEMA as LOOKUP_SCHEMA
+    from projections.web.lookup_failures import TABLE as LOOKUP_TABLE
     from publisher.config import PublisherConfig
     from publisher.planner import Planner
     from publisher.schema import TABLES as PUBLISHER_TABLES
@@ -478,11 +480,13 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
         planner = Follower(ledger.db, Planner(PublisherConfig(()), sqlite=False))
         planner.setup()
         ledger.db.execute_script(SPENT_SCHEMA)
+        ledger.db.execute_script(LOOKUP_SCHEMA)
         derived = [
             "projection_positions",
             *(t for f in projector.followers for t in f.projection.tables()),
             *PUBLISHER_TABLES,
             SPENT_TABLE,
+            LOOKUP_TABLE,
         ]
     finally:
         ledger.close()
