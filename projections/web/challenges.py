@@ -64,7 +64,7 @@ CHALLENGE_STATUS: Final = {"open": "待答复", "answered": "已答复", "withdr
 COMPLAINT_STATUS: Final = {"open": "处理中", "decided": "已作出处理决定", "withdrawn": "已撤回"}
 UNIT_TEXT: Final = {"working_days": "个工作日", "days": "日", "years": "年"}
 
-_limiter_lock = threading.Lock()
+_state_lock = threading.Lock()
 
 
 # -- what a lookup shows ----------------------------------------------------------------
@@ -274,7 +274,7 @@ def _private(
 
 def limiter_of(app: FastAPI) -> LookupFailures:
     """The application's lookup failures, counted in its database (made on first use)."""
-    with _limiter_lock:
+    with _state_lock:
         limiter: LookupFailures | None = getattr(app.state, "lookup_failures", None)
         if limiter is None:
             ledger: Ledger = app.state.ledger
@@ -287,7 +287,8 @@ def limiter_of(app: FastAPI) -> LookupFailures:
 
 
 def form_tokens_of(app: FastAPI) -> FormTokens:
-    with _limiter_lock:
+    """The lookup form's tokens, keyed from the lookup key (the same in every process)."""
+    with _state_lock:
         tokens: FormTokens | None = getattr(app.state, "lookup_form_tokens", None)
         if tokens is None:
             ledger: Ledger = app.state.ledger
