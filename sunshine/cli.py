@@ -24,6 +24,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.holidays = Path(args.holidays)
     if getattr(args, "time_limits", None):
         settings.time_limits = Path(args.time_limits)
+    if getattr(args, "forwarded_allow_ips", None):
+        settings.forwarded_allow_ips = args.forwarded_allow_ips
     return settings
 
 
@@ -34,6 +36,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     import uvicorn
 
+    # Passed explicitly: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1.
+    proxies = settings.forwarded_allow_ips.strip()
     if workers > 1:
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
@@ -47,12 +51,17 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
             port=port,
             workers=workers,
             log_level="warning",
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies,
         )
         return 0
     from sunshine.app import create_app
 
     print(f"serving {settings.resolved_database_url()} on http://{host}:{port}", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning",
+        proxy_headers=bool(proxies), forwarded_allow_ips=proxies,
+    )  # fmt: skip
     return 0
 
 
@@ -446,6 +455,8 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
     from ledger.store.grants import grant_application_role
     from projections.supervision.spent import SCHEMA as SPENT_SCHEMA
     from projections.supervision.spent import TABLE as SPENT_TABLE
+    from projections.web.lookup_failures import SCHEMA as LOOKUP_SCHEMA
+    from projections.web.lookup_failures import TABLE as LOOKUP_TABLE
     from publisher.config import PublisherConfig
     from publisher.planner import Planner
     from publisher.schema import TABLES as PUBLISHER_TABLES
@@ -469,11 +480,13 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
         planner = Follower(ledger.db, Planner(PublisherConfig(()), sqlite=False))
         planner.setup()
         ledger.db.execute_script(SPENT_SCHEMA)
+        ledger.db.execute_script(LOOKUP_SCHEMA)
         derived = [
             "projection_positions",
             *(t for f in projector.followers for t in f.projection.tables()),
             *PUBLISHER_TABLES,
             SPENT_TABLE,
+            LOOKUP_TABLE,
         ]
     finally:
         ledger.close()
@@ -509,6 +522,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--holidays", help="TOML holiday file for years the chinese-calendar package lacks"
     )
     p.add_argument("--time-limits", help="TOML time-limit table replacing the packaged one")
+    p.add_argument(
+        "--forwarded-allow-ips",
+        help="comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (default: $SUNSHINE_FORWARDED_ALLOW_IPS, or none)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="build the demo ledger and serve it")

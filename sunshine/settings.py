@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     sealed_key: Path | None = None  # default: <data_dir>/sealed-key, generated on first start
     holidays: Path | None = None  # holidays of years the chinese-calendar package lacks
     time_limits: Path | None = None  # an operator's corrected statutory time-limit table
+    # Addresses of reverse proxies whose X-Forwarded-For and -Proto are believed (uvicorn's
+    # comma-separated list); none by default, so a client cannot choose the address it is
+    # counted as. uvicorn's own default would believe any local process.
+    forwarded_allow_ips: str = ""
     flags: Path | None = None  # an operator's red-flag thresholds over projections/flags.toml
     publisher_destinations: Path | None = None  # `sunshine publish`: the destinations TOML
     publisher_key: Path | None = None  # `sunshine publish`: the publishing service's key
