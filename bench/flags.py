@@ -92,7 +92,7 @@ def requests(
     client: Any, rng: random.Random, copies: int
 ) -> dict[str, list[tuple[str, dict[str, str]]]]:
     """The requests of the mix, drawn from what the first pages list."""
-    from projections.flag_config import FlagKind
+    from projections.flags import FlagKind
 
     first = client.get("/supervision/flags", params={"format": "json"}).json()
     pages = first["pages"]
@@ -156,7 +156,7 @@ def in_process(directory: Path, rounds: int) -> list[float]:
 
     from ledger.store.sql import SQLiteDatabase
     from ledger.store.url import parse_database_url
-    from projections import flag_queries as q
+    from projections.flags import queries as q
 
     db = SQLiteDatabase(parse_database_url(f"sqlite:///{directory / 'ledger.db'}"))
     out = []

@@ -16,8 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.http import commands, log
-from projections.flag_config import load_flag_config
-from projections.flags import FlagsProjection
+from projections.flags import FlagsProjection, load_flag_config
 from projections.public import PublicProjection
 from projections.runner import Projector
 from projections.statistics import StatisticsProjection

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     # comma-separated list); none by default, so a client cannot choose the address it is
     # counted as. uvicorn's own default would believe any local process.
     forwarded_allow_ips: str = ""
-    flags: Path | None = None  # an operator's red-flag thresholds over projections/flags.toml
+    flags: Path | None = None  # an operator's red-flag thresholds over projections/flags/flags.toml
     publisher_destinations: Path | None = None  # `sunshine publish`: the destinations TOML
     publisher_key: Path | None = None  # `sunshine publish`: the publishing service's key
 

@@ -23,8 +23,8 @@ from fastapi.responses import JSONResponse, Response
 
 from ledger.application import Ledger
 from ledger.domain.context import china_day
-from projections import flag_queries as q
-from projections.flag_config import SEVERITIES, FlagKind
+from projections.flags import SEVERITIES, FlagKind
+from projections.flags import queries as q
 from projections.supervision.auth import (
     PRIVATE,
     Inspector,

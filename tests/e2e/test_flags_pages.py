@@ -24,7 +24,7 @@ from ledger.log.merkle import verify_inclusion
 from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 from ledger.store.sql import SQLiteDatabase
 from ledger.store.url import DatabaseURL
-from projections import flag_queries as q
+from projections.flags import queries as q
 from sunshine.demo import ADMIN, ORGANISATIONS
 from sunshine.demo_twists import Twist
 from sunshine.demo_year import END, DemoYear

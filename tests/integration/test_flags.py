@@ -20,10 +20,8 @@ from ledger.application import Ledger
 from ledger.domain.sealed import Disclosure
 from ledger.log.follower import Follower
 from ledger.store.url import DatabaseURL
-from projections import flag_queries as q
-from projections import flag_rules as rules
-from projections.flag_config import FlagConfigError, FlagKind, load_flag_config
-from projections.flags import FlagsProjection
+from projections.flags import FlagConfigError, FlagKind, FlagsProjection, load_flag_config, rules
+from projections.flags import queries as q
 from projections.web.queries import BadRequest
 from sunshine.demo_catalogue import REQUIREMENTS
 

@@ -1,9 +1,9 @@
 """The red-flag rules themselves, pure: no I/O, no tables.
 
-``projections.flags`` feeds them what the log has said so far about a procurement or a
-purchaser and writes down what they answer. Each rule reads only facts a leaf carries
-(disclosed prices, evaluation results, findings), so anyone replaying the log gets the same
-flags under the same thresholds.
+The projection (``handlers``, ``groups``) feeds them what the log has said so far about a
+procurement or a purchaser and writes down what they answer. Each rule reads only facts a
+leaf carries (disclosed prices, evaluation results, findings), so anyone replaying the log
+gets the same flags under the same thresholds.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from ledger.domain.clock import WorkingCalendar
 from ledger.domain.money import Money, format_wan
-from projections.flag_config import FlagConfig, FlagKind
+from projections.flags.config import FlagConfig
+from projections.flags.kinds import FlagKind
 
 K = FlagKind
 

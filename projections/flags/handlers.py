@@ -1,44 +1,25 @@
 """What each leaf does to the red flags: one handler per event type (``HANDLERS``).
 
 A handler updates what ``flag_procurements`` knows of the procurement, then runs the rules
-the leaf can change (``flag_rules``, ``flag_groups``) and starts or stops statutory clocks;
-``projections.flags.Run`` carries the leaf, the cursor and the writer. The findings the
-ledger attached are turned into flags after the handler, by ``Run.findings``.
+the leaf can change (``rules``, ``groups``) and starts or stops statutory clocks (``clocks``);
+``run.Run`` carries the leaf, the cursor and the writer. The findings the ledger attached are
+turned into flags after the handler, by ``Run.findings``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-from projections import flag_groups
-from projections import flag_rules as rules
-from projections.flag_config import FlagKind
-from projections.flag_store import flag_id
-
-if TYPE_CHECKING:
-    from projections.flags import Run
+from projections.flags import groups as flag_groups
+from projections.flags import rules
+from projections.flags.clocks import CLOCKS
+from projections.flags.kinds import FlagKind
+from projections.flags.run import Run
+from projections.flags.store import flag_id
 
 K = FlagKind
-#: Rules whose clock the projection keeps for an act that may never come, and the
-#: procurement column holding the leaf that started it.
-CLOCKS: Final = {
-    "result_announced_after_award": "award_leaf",
-    "contract_signed_after_award_notice": "result_leaf",
-    "contract_announced_after_signing": "contract_leaf",
-}
-#: For a finding of a time limit, the procurement column of the leaf its clock started at.
-STARTS: Final = {
-    **CLOCKS,
-    "intention_disclosed_before_procurement": "intention_leaf",
-    "tender_documents_to_bid_deadline": "tender_leaf",
-    "negotiation_documents_to_first_response": "tender_leaf",
-    "consultation_documents_to_first_response": "tender_leaf",
-    "single_source_notice_period": "tender_leaf",
-    "minimum_valid_bidders_open_tender": "eval_leaf",
-    "contract_before_result_announced": "award_leaf",
-}
 
 
 def _organisation(run: Run) -> None:
@@ -148,7 +129,7 @@ def _opened(run: Run) -> None:
     opened = run.me("开标：公开各投标报价")
     if row["tender_date"] and row["deadline"]:
         short = rules.submission_shortfall(
-            config, run.p.calendar, row["method"], date.fromisoformat(row["tender_date"]),
+            config, run.calendar, row["method"], date.fromisoformat(row["tender_date"]),
             date.fromisoformat(row["deadline"]),
         )  # fmt: skip
         if short is not None:

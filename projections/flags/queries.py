@@ -21,7 +21,7 @@ from typing import Any, Final
 import orjson
 
 from ledger.store.sql import Cursor
-from projections.flag_config import SEVERITIES, FlagKind
+from projections.flags.kinds import SEVERITIES, FlagKind
 from projections.web.queries import BadRequest, parse_page
 
 FILTERS: Final = ("kind", "purchaser", "procurement", "severity", "date_from", "date_to", "page")

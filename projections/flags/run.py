@@ -1,87 +1,48 @@
-"""The red-flags projection 预警: flags raised as leaves arrive, never by rescanning the log.
+"""One leaf being applied to the red flags (``Run``): its facts, its procurement, the writer.
 
-Each leaf updates what the rules know of its procurement (``flag_procurements``) and runs
-the rules that leaf can change: a plan can complete a split purchase or tip a purchaser's
-single-source share; opened bids can be identical; an award can come on a single bid, close
-to the budget, or make one supplier a purchaser's repeated winner; every finding the ledger
-attached becomes the flag it belongs to. Items on a statutory clock (a challenge to answer, a
-result or contract to announce) are kept with their due date and become flags once overdue
-(``flag_queries`` asks with today's date). Per event: ``flag_handlers``; tables and writes:
-``flag_store``; the rules: ``flag_rules`` and ``flag_groups``; thresholds: ``flags.toml``.
+Handlers (``handlers``) and the group rules (``groups``) take a ``Run``; it knows the
+thresholds, the working calendar and the statutory limits, and nothing of the projection,
+so the modules of this package import one another in one direction only.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Final
 
 import orjson
 
-from ledger.domain.calendars import build_calendar, load_time_limits
 from ledger.domain.clock import TimeLimit, WorkingCalendar
-from ledger.domain.context import Statutes
 from ledger.store.sql import Cursor
-from projections import flag_rules as rules
-from projections.flag_config import FlagConfig, FlagKind, load_flag_config
-from projections.flag_handlers import CLOCKS, HANDLERS, STARTS
-from projections.flag_store import CREATE, TABLES, Evidence, FlagWriter, dumps, flag_id
+from projections.flags import rules
+from projections.flags.clocks import STARTS
+from projections.flags.config import FlagConfig
+from projections.flags.kinds import FlagKind
+from projections.flags.store import Evidence, FlagWriter, dumps, flag_id
 from projections.projection import Entry
 
 K = FlagKind
-BASE_VERSION: Final = 1
 Row = dict[str, Any]
-
-
-class FlagsProjection:
-    """Red flags with their evidence, computed incrementally from the log."""
-
-    name = "flags"
-
-    def __init__(self, statutes: Statutes | None = None, config: FlagConfig | None = None):
-        self.config = config or load_flag_config()
-        self.calendar: WorkingCalendar = statutes.calendar if statutes else build_calendar()
-        self.limits: dict[str, TimeLimit] = dict(
-            statutes.limits if statutes else load_time_limits()
-        )
-        # Other thresholds or clocks give other flags: the version carries a fingerprint of
-        # them, so a changed configuration rebuilds the projection on the next start.
-        clocks = {rule: repr(self.limits.get(rule)) for rule in CLOCKS}
-        basis = f"{self.config.fingerprint()}|{dumps(clocks)}|{self.calendar!r}"
-        self.version = BASE_VERSION * 1_000_000 + zlib.crc32(basis.encode()) % 1_000_000
-
-    def create(self, sqlite: bool) -> Sequence[str]:
-        return CREATE
-
-    def drop(self) -> Sequence[str]:
-        return [f"DROP TABLE IF EXISTS {t}" for t in TABLES]
-
-    def tables(self) -> Sequence[str]:
-        return TABLES
-
-    def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
-        handler = HANDLERS.get(entry["type"])
-        if handler is None:
-            return
-        run = Run(self, cur, index, entry)
-        handler(run)
-        run.findings()
 
 
 class Run:
     """One leaf being applied: its facts, the procurement it concerns, and the writer."""
 
-    def __init__(self, projection: FlagsProjection, cur: Cursor, index: int, entry: Entry):
-        self.p = projection
-        self.config = projection.config
+    def __init__(
+        self, config: FlagConfig, calendar: WorkingCalendar, limits: Mapping[str, TimeLimit],
+        cur: Cursor, index: int, entry: Entry,
+    ) -> None:  # fmt: skip
+        self.config = config
+        self.calendar = calendar
+        self.limits = limits
         self.cur = cur
         self.index = index
         self.entry = entry
         self.type: str = entry["type"]
         self.data: dict[str, Any] = entry["data"]
         self.on: str = self.data.get("date", "")
-        self.w = FlagWriter(cur, projection.config)
+        self.w = FlagWriter(cur, config)
         self._row: Row | None = None
 
     # -- the procurement ------------------------------------------------------------------
@@ -184,10 +145,10 @@ class Run:
     # -- clocks ------------------------------------------------------------------------------
 
     def clock(self, rule: str, summary: str, evidence: list[Evidence]) -> None:
-        limit = self.p.limits.get(rule)
+        limit = self.limits.get(rule)
         if limit is None:
             return
-        due = self.p.calendar.deadline_for(limit, date.fromisoformat(self.on))
+        due = self.calendar.deadline_for(limit, date.fromisoformat(self.on))
         row = self.row()
         self.w.start_clock(
             K.LATE_OR_MISSING_NOTICE, f"{self.code}:{rule}", procurement=self.code,

@@ -1,4 +1,4 @@
-"""Red-flag kinds 预警类型 and their thresholds (``projections/flags.toml``).
+"""Red-flag thresholds 预警阈值 (``flags.toml``, packaged beside this module).
 
 The packaged file holds every threshold with the reason for its default; an operator lays a
 file of the same shape over it (``SUNSHINE_FLAGS``). ``load_flag_config`` merges the two
@@ -12,7 +12,6 @@ import hashlib
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -22,94 +21,15 @@ import orjson
 from ledger.domain.calendars import ConfigFileError
 from ledger.domain.money import Money
 from ledger.domain.vocabulary import Category, Method
+from projections.flags.kinds import SEVERITIES, FlagKind
 
 RESOURCE: Final = "flags.toml"
 PERIODS: Final = ("year", "quarter", "month")
-SEVERITIES: Final = ("high", "medium", "low")
 UNITS: Final = ("days", "working_days")
 
 
 class FlagConfigError(ConfigFileError):
     """A malformed red-flag threshold file."""
-
-
-class FlagKind(StrEnum):
-    """A red flag 预警: what inspectors look for (DOMAIN.md) and the Cardinal indicators."""
-
-    SPLITTING = "splitting"
-    PROCURE_FIRST_FILE_LATER = "procure_first_file_later"
-    DESIGNATED_BRAND = "designated_brand"
-    SINGLE_BIDDER = "single_bidder"
-    FEWER_THAN_THREE_BIDDERS = "fewer_than_three_bidders"
-    REPEATED_WINNER = "repeated_winner"
-    NON_OPEN_WITHOUT_RATIONALE = "non_open_without_rationale"
-    SINGLE_SOURCE_OVERUSE = "single_source_overuse"
-    LATE_OR_MISSING_NOTICE = "late_or_missing_notice"
-    CHALLENGE_UNANSWERED_IN_TIME = "challenge_unanswered_in_time"
-    COMPLAINT_OVERDUE = "complaint_overdue"
-    SHORT_SUBMISSION_PERIOD = "short_submission_period"
-    SINGLE_BID = "single_bid"
-    AWARD_CLOSE_TO_BUDGET = "award_close_to_budget"
-    IDENTICAL_BID_PRICES = "identical_bid_prices"
-    ALL_BUT_WINNER_DISQUALIFIED = "all_but_winner_disqualified"
-    LOWEST_BID_DISQUALIFIED = "lowest_bid_disqualified"
-    IRREGULAR_PROCEDURE = "irregular_procedure"
-
-    @property
-    def label(self) -> str:
-        return LABELS[self][0]
-
-    @property
-    def rule_zh(self) -> str:
-        """What raises it, in a sentence for the page."""
-        return LABELS[self][1]
-
-
-K = FlagKind
-LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
-    K.SPLITTING: (
-        "化整为零",
-        "同一采购人同一期间内分次采购同一品目，每次低于公开招标数额标准，合计达到标准",
-    ),
-    K.PROCURE_FIRST_FILE_LATER: (
-        "先采购后备案",
-        "采购计划或采购方式批准前即开展采购活动、签订合同或验收",
-    ),
-    K.DESIGNATED_BRAND: ("指定品牌", "采购需求、采购公告或更正公告中写明品牌、型号或指定厂家"),
-    K.SINGLE_BIDDER: ("仅一家有效供应商", "竞争性采购经评审只剩一家有效供应商仍确定成交"),
-    K.FEWER_THAN_THREE_BIDDERS: ("有效投标人不足三家", "招标项目有效投标人不足三家仍确定中标"),
-    K.REPEATED_WINNER: (
-        "同一供应商反复中标",
-        "同一供应商在同一采购人一个期间的项目中多次中标，占比过高",
-    ),
-    K.NON_OPEN_WITHOUT_RATIONALE: (
-        "非公开招标方式未经批准或无理由",
-        "非公开招标方式未经财政部门批准即确定成交，或批准理由空泛",
-    ),
-    K.SINGLE_SOURCE_OVERUSE: (
-        "单一来源采购比例过高",
-        "采购人一个期间内单一来源采购项目占比超过阈值",
-    ),
-    K.LATE_OR_MISSING_NOTICE: (
-        "公告或期限逾期、缺失",
-        "法定期限未遵守、结果或合同未按期公告、公告未送达指定媒体",
-    ),
-    K.CHALLENGE_UNANSWERED_IN_TIME: ("质疑未按期答复", "质疑超过7个工作日仍未答复，或逾期答复"),
-    K.COMPLAINT_OVERDUE: ("投诉逾期未处理", "投诉超过30个工作日仍未作出处理决定，或逾期决定"),
-    K.SHORT_SUBMISSION_PERIOD: (
-        "投标（响应）期限过短",
-        "采购公告至投标（响应）截止的期限短于阈值或法定最短期限",
-    ),
-    K.SINGLE_BID: ("仅收到一份投标", "竞争性采购只收到一份投标（响应）文件即确定成交"),
-    K.AWARD_CLOSE_TO_BUDGET: ("成交金额接近预算", "中标（成交）金额与预算之比达到阈值"),
-    K.IDENTICAL_BID_PRICES: ("投标报价相同", "两家以上供应商的投标报价完全相同"),
-    K.ALL_BUT_WINNER_DISQUALIFIED: (
-        "除中标人外均被认定无效",
-        "多家投标，除中标人外其余投标均被认定无效",
-    ),
-    K.LOWEST_BID_DISQUALIFIED: ("最低报价被认定无效", "报价最低的投标被评审认定无效"),
-    K.IRREGULAR_PROCEDURE: ("程序违规", "采购活动暂停期间继续采购等账本记录的程序违规"),
-}
 
 
 @dataclass(frozen=True)
@@ -158,7 +78,7 @@ class FlagConfig:
 
 
 def packaged_text() -> str:
-    return resources.files("projections").joinpath(RESOURCE).read_text("utf-8")
+    return resources.files("projections.flags").joinpath(RESOURCE).read_text("utf-8")
 
 
 def _parse(text: str, source: str) -> dict[str, Any]:
@@ -177,7 +97,7 @@ def _line(text: str, needle: str) -> int | None:
 
 def load_flag_config(path: Path | None = None) -> FlagConfig:
     """The packaged thresholds with the operator's file at ``path`` laid over them."""
-    base = _parse(packaged_text(), f"projections/{RESOURCE}")
+    base = _parse(packaged_text(), f"projections/flags/{RESOURCE}")
     if path is not None:
         try:
             text = path.read_text(encoding="utf-8")
@@ -197,7 +117,7 @@ def load_flag_config(path: Path | None = None) -> FlagConfig:
             base[name] = base[name] | table
         _check(base, str(path))
     else:
-        _check(base, f"projections/{RESOURCE}")
+        _check(base, f"projections/flags/{RESOURCE}")
     return FlagConfig(base)
 
 

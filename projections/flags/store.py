@@ -4,7 +4,7 @@
   the same ids), with the leaf that raised it, its severity, a summary and details (JSON).
 * ``flag_pending``: items on a statutory clock (a challenge to answer, a result to
   announce…) with their due date. They are flags only once overdue, which depends on today,
-  not on events: the queries read them with the day they are asked (``flag_queries``). An
+  not on events: the queries read them with the day they are asked (``queries``). An
   item closed late becomes a raised flag with the same id; closed in time, it is gone.
 * ``flag_evidence``: the leaves each flag (or pending item) rests on, with a note.
 * ``flag_procurements``: what the rules need to know of each procurement so far; the window
@@ -25,7 +25,8 @@ from typing import Any, Final
 import orjson
 
 from ledger.store.sql import Cursor
-from projections.flag_config import FlagConfig, FlagKind
+from projections.flags.config import FlagConfig
+from projections.flags.kinds import FlagKind
 
 TABLES: Final = (
     "flag_flags",

@@ -10,14 +10,11 @@ longer meets the threshold (a plan rejected, more awards to others) the flag is 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
 
-from projections import flag_rules as rules
-from projections.flag_config import FlagKind
-from projections.flag_store import add_count, count, flag_id
-
-if TYPE_CHECKING:
-    from projections.flags import Run
+from projections.flags import rules
+from projections.flags.kinds import FlagKind
+from projections.flags.run import Run
+from projections.flags.store import add_count, count, flag_id
 
 K = FlagKind
 
