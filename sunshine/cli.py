@@ -36,6 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     import uvicorn
 
+    settings.check_secret_files()  # a clear refusal now, not a traceback per worker
     # Passed explicitly: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1.
     proxies = settings.forwarded_allow_ips.strip()
     if workers > 1:

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.application import LedgerConfig
+from ledger.store.secret_file import read_secret
 from ledger.store.url import parse_database_url
 
 
@@ -29,6 +30,23 @@ class Settings(BaseSettings):
     flags: Path | None = None  # an operator's red-flag thresholds over projections/flags.toml
     publisher_destinations: Path | None = None  # `sunshine publish`: the destinations TOML
     publisher_key: Path | None = None  # `sunshine publish`: the publishing service's key
+
+    def secret_files(self) -> list[Path]:
+        """Where the service's secret files are (``ledger.application.Ledger``'s defaults):
+        the log key, the sealed-value key, the lookup key and the session key."""
+        return [
+            self.log_key or self.data_dir / "log-key.pem",
+            self.sealed_key or self.data_dir / "sealed-key",
+            self.data_dir / "lookup-key",
+            self.data_dir / "session-key",
+        ]
+
+    def check_secret_files(self) -> None:
+        """Refuse (``ExposedSecretFile``) an existing secret file other users may read,
+        before a server starts: its workers would each fail with a traceback."""
+        for path in self.secret_files():
+            if path.exists():
+                read_secret(path)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
