@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -375,34 +374,19 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     return 0
 
 
-DEMO_MARKER = ".sunshine-demo"
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from ledger.application import Ledger
     from sunshine.demo import DemoBuilder
+    from sunshine.demo_setup import DemoRefused, forget_operator_environment, prepare_demo
 
-    settings = _settings(args)
-    if not args.db:
-        # A fresh demo each time, in a directory only demos use: never the operator's
-        # ledger or log key, whatever SUNSHINE_DATABASE_URL or SUNSHINE_LOG_KEY say.
-        settings.data_dir = Path(args.data_dir or "data/demo")
-        settings.database_url = ""
-        settings.log_key = None
-        marker = settings.data_dir / DEMO_MARKER
-        if settings.data_dir.is_dir() and any(settings.data_dir.iterdir()):
-            if not marker.is_file():
-                print(
-                    f"sunshine: {settings.data_dir} is not empty and was not made by "
-                    "`sunshine demo`; choose an empty --data-dir",
-                    file=sys.stderr,
-                )
-                return 2
-            for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "log-key.pem"):
-                (settings.data_dir / name).unlink(missing_ok=True)
-            shutil.rmtree(settings.data_dir / "demo-keys", ignore_errors=True)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        marker.write_text("made by `sunshine demo`; rebuilt on every run\n", encoding="utf-8")
+    # A fresh demo each time, in a directory only demos use and an empty database: never
+    # the operator's ledger, keys or data directory, whatever the SUNSHINE_* variables say.
+    forget_operator_environment()
+    try:
+        settings = prepare_demo(Path(args.data_dir) if args.data_dir else None, args.db)
+    except DemoRefused as refused:
+        print(f"sunshine: {refused}", file=sys.stderr)
+        return 2
     ledger = Ledger(settings.ledger_config())
     try:
         summary = DemoBuilder(ledger, settings.data_dir / "demo-keys").build()

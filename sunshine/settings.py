@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ledger.application import LedgerConfig
 from ledger.store.secret_file import read_secret
@@ -63,3 +63,19 @@ class Settings(BaseSettings):
             holiday_file=self.holidays,
             time_limits_file=self.time_limits,
         )
+
+
+class IsolatedSettings(Settings):
+    """Settings from the arguments alone: no SUNSHINE_* variable reaches them (the demo,
+    which must never use an operator's database, keys or data directory)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
