@@ -1,4 +1,5 @@
-"""The command line refuses a secret file other users may read."""
+"""The command line and secret files: the sealed-value key where `--sealed-key` says, apart
+from the database and the data directory; a secret file other users may read is refused."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from conftest import ROOT, free_port, sunshine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
+
+INIT = ("--org-code", "czj", "--org-name", "清河县财政局", "--region", "清河县",
+        "--admin-code", "czj-admin", "--admin-name", "赵志刚")  # fmt: skip
 
 
 def without_settings() -> dict[str, str]:
@@ -40,6 +44,32 @@ def serving(*args: str, data: Path) -> subprocess.Popen[bytes]:
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=30)
+
+
+def test_the_sealed_key_lives_where_the_option_says(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    vault = tmp_path / "vault" / "sealed-key"  # kept apart from the database and its backups
+    db = f"sqlite:///{data / 'ledger.db'}"
+    admin = tmp_path / "admin.pem"
+    signing.write_key(admin, Ed25519PrivateKey.generate())
+    sealed = ("--sealed-key", str(vault))
+    made = sunshine("init", "--db", db, *sealed, "--bootstrap-key", str(admin), *INIT,
+                    data_dir=data)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert vault.stat().st_mode & 0o777 == 0o600
+    key = vault.read_bytes()
+    for command in (
+        ("integrate", "--db", db, *sealed),
+        ("rebuild", "--db", db, *sealed),
+        ("export-site", str(tmp_path / "site"), "--db", db, *sealed),
+    ):
+        done = sunshine(*command, data_dir=data)
+        assert done.returncode == 0, (command, done.stderr)
+    for workers in ("1", "2"):  # several workers are told it through their environment
+        stop(serving("--db", db, *sealed, "--workers", workers, data=data))
+    assert vault.read_bytes() == key
+    assert not (data / "sealed-key").exists()
+    assert (data / "log-key.pem").exists()  # the other keys stay in the data directory
 
 
 def test_a_client_key_others_may_read_is_refused(tmp_path: Path) -> None:
