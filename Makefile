@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make demo PORT=8080` serves the demo elsewhere
+PORT ?= 8000
 
 .PHONY: demo test lint bench clean
 
@@ -13,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sunshine demo --port 8000
+	$(BIN)/sunshine demo --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile

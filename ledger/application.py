@@ -60,7 +60,7 @@ from ledger.lookup import LookupCodes, load_or_create_lookup_key
 from ledger.records import RepositoryRegistry
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sealed_store import SealedStore, load_or_create_sealed_key
-from ledger.store.sql import open_database
+from ledger.store.sql import create_sqlite_file, open_database
 from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.url import DatabaseURL, postgres_env
 
@@ -111,7 +111,7 @@ def event_store_env(config: LedgerConfig) -> dict[str, str]:
     }
     if url.is_sqlite:
         assert url.path is not None
-        url.path.parent.mkdir(parents=True, exist_ok=True)
+        create_sqlite_file(url.path)  # mode 0640, before the event store makes it 0644
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(url.path),

@@ -38,6 +38,11 @@ class LookupCodes:
         text = base64.b32encode(digest).decode()[:CODE_CHARACTERS]
         return "-".join(text[i : i + 4] for i in range(0, CODE_CHARACTERS, 4))
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` (the lookup form's tokens, …) derived from the lookup key, so
+        every process sharing the data directory has it; never equal to a code's MAC input."""
+        return hmac.new(self._key, f"derived:{purpose}".encode(), hashlib.sha256).digest()
+
     def matches(self, number: str, code: str) -> bool:
         """Whether ``code`` (any case, with or without dashes and spaces) is ``number``'s."""
         given = code.upper().replace("-", "").replace(" ", "")

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.domain.registry import key_id_of
 from ledger.domain.sealed import Disclosure, seal
+from ledger.store.secret_file import read_secret, write_secret
 
 
 def public_bytes(key: Ed25519PrivateKey) -> bytes:
@@ -77,18 +78,18 @@ def sealed_value(value: Any, into: dict[str, Disclosure]) -> dict[str, str]:
 
 
 def write_key(path: Path, key: Ed25519PrivateKey) -> None:
+    """A new private key file, mode 0600; an existing file is never overwritten."""
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=False)
-    path.write_bytes(pem)
+    write_secret(path, pem)
 
 
 def read_key(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    """The private key at `path`, refused when other users may read the file."""
+    key = serialization.load_pem_private_key(read_secret(path), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
     return key

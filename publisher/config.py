@@ -19,10 +19,11 @@
     secret_env = "CCGP_HEBEI_SECRET" # or secret = "whsec_…": adds a v1 HMAC signature
     rate_limit = 5                   # requests per second (0: no limit)
 
-Durations are seconds or strings like "500ms", "30s", "10m", "6h", "3d". A malformed file
-raises ``DestinationFileError`` whose message starts ``file:line:``; a URL whose host is
-private, loopback, link-local, multicast or reserved (or does not resolve) is refused
-unless that destination sets ``allow_private = true``.
+Durations are seconds or strings like "500ms", "30s", "10m", "6h", "3d". The file's shape is
+``DestinationsFile`` (pydantic models: unknown keys refused, no silent conversion); a
+malformed file raises ``DestinationFileError`` whose message starts ``file:line:`` and names
+the table and key. A URL whose host is private, loopback, link-local, multicast or reserved
+(or does not resolve) is refused unless that destination sets ``allow_private = true``.
 """
 
 from __future__ import annotations
@@ -31,18 +32,29 @@ import base64
 import binascii
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final, Literal, Self
 from urllib.parse import urlsplit
 
-from ledger.domain.calendars import ConfigFileError, _Locator, _parse_toml
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from ledger.config_files import ConfigModel, TomlFile, checked, refuse
+from ledger.domain.toml_text import ConfigFileError, TomlLocator
 from ledger.domain.vocabulary import AnnouncementType
 from publisher.guard import AddressRefused, check_host
 
-NAME: Final = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")
-OCID_PREFIX: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}\Z")
+NAME: Final = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
+OCID_PREFIX: Final = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 FORMATS: Final = ("notice", "ocds")
 _DURATION: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\Z")
 _UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -72,18 +84,6 @@ class Tuning:
     circuit_cooldown: float = 60.0
     required: bool = False
     format: str = "notice"
-
-
-_SECONDS: Final = ("timeout", "retry_base", "retry_cap", "give_up_after", "retry_after_max",
-                   "circuit_cooldown")  # fmt: skip
-_COUNTS: Final = {"max_in_flight": 1, "batch": 1, "max_response_bytes": 1, "max_attempts": 0,
-                  "circuit_failures": 1}  # fmt: skip
-TUNING_KEYS: Final = (*_SECONDS, *_COUNTS, "rate_limit", "required", "format")
-DESTINATION_KEYS: Final = (
-    "name", "url", "announcements", "regions", "secret", "secret_env", "allow_private",
-    *TUNING_KEYS,
-)  # fmt: skip
-PUBLISHER_KEYS: Final = ("ocid_prefix", "poll_interval", "lease_margin", "receipt_retry")
 
 
 @dataclass(frozen=True)
@@ -129,233 +129,205 @@ def duration(value: object) -> float | None:
     return None
 
 
-class _Reader:
-    """Reads one table of the file, raising errors that name the line."""
+# -- the file's shape -------------------------------------------------------------------------
 
-    def __init__(self, source: str, where: _Locator, table: str, index: int | None,
-                 label: str) -> None:  # fmt: skip
-        self.source = source
-        self.where = where
-        self.section = where.section(table, index or 0)
-        self.label = label
+_WHSEC: Final = "must be whsec_ followed by base64 of 24–64 bytes"
+_HTTP_URL: Final = "must be an http:// or https:// URL with a host"
 
-    def fail(self, key: str | None, message: str) -> DestinationFileError:
-        line = (
-            self.where.key_line(self.section, key)
-            if key is not None
-            else self.where.header_line(self.section)
+
+def _seconds(value: object) -> object:
+    seconds = duration(value)
+    if seconds is None:
+        raise ValueError("not a duration")
+    return seconds
+
+
+def _http_url(url: str) -> str:
+    """An http(s) URL with a host and no credentials. Read with ``urlsplit``, as the
+    connection will be, so the host checked here is the host connected to."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PydanticCustomError("config", _HTTP_URL)
+    if parts.username or parts.password:
+        raise PydanticCustomError("config", "must not carry a user name or password")
+    try:
+        _host_and_port(url)
+    except ValueError:  # a port that is not 1 to 65535
+        raise PydanticCustomError("config", "the port is not a number from 1 to 65535") from None
+    return url
+
+
+def _host_and_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _whsec(secret: str) -> str:
+    """A Standard Webhooks secret, ``whsec_`` + base64 of 24–64 random bytes."""
+    try:
+        decoded = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if not secret.startswith("whsec_") or not 24 <= len(decoded) <= 64:
+        raise PydanticCustomError("config", _WHSEC)
+    return secret
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(
+    gt=0, allow_inf_nan=False, description='must be a duration like 10, "500ms", "30s" or "3d"'
+)]  # fmt: skip
+Text = Annotated[str, Field(pattern=r"\S", description="must be a non-empty string")]
+Words = Annotated[list[Annotated[str, Field(min_length=1)]], Field(
+    min_length=1, description="must be a non-empty list of strings")]  # fmt: skip
+_ANNOUNCEMENTS: Final = ", ".join(sorted(a.value for a in AnnouncementType))
+Announcement = Annotated[AnnouncementType, Strict(False), Field(
+    description=f"{{input}} is not an announcement type (one of {_ANNOUNCEMENTS})")]  # fmt: skip
+
+
+def _count(low: int) -> Any:
+    return Field(default=None, ge=low, description=f"must be a whole number ≥ {low}")
+
+
+class TuningTable(ConfigModel):
+    """[defaults], and what a destination may set for itself; a key left out is inherited."""
+
+    timeout: Seconds | None = None
+    retry_base: Seconds | None = None
+    retry_cap: Seconds | None = None
+    give_up_after: Seconds | None = None
+    retry_after_max: Seconds | None = None
+    circuit_cooldown: Seconds | None = None
+    max_in_flight: int | None = _count(1)
+    batch: int | None = _count(1)
+    max_response_bytes: int | None = _count(1)
+    max_attempts: int | None = _count(0)
+    circuit_failures: int | None = _count(1)
+    rate_limit: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="must be requests per second, ≥ 0"
+    )
+    required: bool | None = Field(default=None, description="must be true or false")
+    format: Literal["notice", "ocds"] | None = Field(
+        default=None, description=f"must be one of {', '.join(FORMATS)}"
+    )
+
+    def tuning(self, base: Tuning) -> Tuning:
+        """``base`` with the keys this table sets."""
+        given = {key: getattr(self, key) for key in self.model_fields_set}
+        return replace(base, **{k: v for k, v in given.items() if k in TUNING_KEYS})
+
+
+TUNING_KEYS: Final = tuple(TuningTable.model_fields)
+
+
+class DestinationTable(TuningTable):
+    name: str = Field(pattern=NAME, description="must be 3–64 characters of a-z, 0-9 and '-'")
+    url: Annotated[str, AfterValidator(_http_url)] = Field(description=_HTTP_URL)
+    announcements: list[Announcement] | None = Field(
+        default=None, min_length=1, description="must be a non-empty list of strings"
+    )
+    regions: Words | None = None
+    secret: Annotated[Text, AfterValidator(_whsec)] | None = Field(
+        default=None, repr=False, description=_WHSEC
+    )
+    secret_env: Text | None = None  # the name of a variable holding the secret
+    allow_private: bool = Field(default=False, description="must be true or false")
+
+    @field_validator("secret_env")
+    @classmethod
+    def _secret_from(cls, variable: str, info: ValidationInfo) -> str:
+        if info.data.get("secret") is not None:
+            raise PydanticCustomError("config", "give either secret or secret_env")
+        secret = os.environ.get(variable)
+        if not secret:
+            raise PydanticCustomError("config", f"the variable {variable} is not set")
+        _whsec(secret)
+        return variable
+
+    @model_validator(mode="after")
+    def _public_host(self, info: ValidationInfo) -> Self:
+        """Unless allowed, a host that is not public (or does not resolve) is refused."""
+        if (info.context or {}).get("check_addresses", True) and not self.allow_private:
+            try:
+                check_host(*_host_and_port(self.url))
+            except AddressRefused as exc:
+                raise refuse(("url",), str(exc)) from None
+        return self
+
+    def destination(self, base: Tuning, line: int | None) -> Destination:
+        secret = self.secret
+        if self.secret_env is not None:
+            secret = os.environ.get(self.secret_env)
+        announcements = None
+        if self.announcements is not None:
+            announcements = frozenset(a.value for a in self.announcements)
+        return Destination(
+            name=self.name,
+            url=self.url,
+            tuning=self.tuning(base),
+            announcements=announcements,
+            regions=None if self.regions is None else frozenset(self.regions),
+            secret=secret,
+            allow_private=self.allow_private,
+            line=line,
         )
-        return DestinationFileError(self.source, line, f"{self.label}{message}")
 
-    def keys(self, entry: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-        for key in entry:
-            if key not in allowed:
-                raise self.fail(key, f" {key}: unknown key (expected one of {', '.join(allowed)})")
 
-    def seconds(self, entry: Mapping[str, Any], key: str, positive: bool = True) -> float | None:
-        if key not in entry:
-            return None
-        value = duration(entry[key])
-        if value is None or value < 0 or (positive and value == 0):
-            raise self.fail(key, f' {key}: must be a duration like 10, "500ms", "30s" or "3d"')
-        return value
+class PublisherTable(ConfigModel):
+    ocid_prefix: str | None = Field(
+        default=None, pattern=OCID_PREFIX, description="letters, digits and '-', like ocds-a1b2c3"
+    )
+    poll_interval: Seconds | None = None
+    lease_margin: Seconds | None = None
+    receipt_retry: Seconds | None = None
 
-    def count(self, entry: Mapping[str, Any], key: str, low: int) -> int | None:
-        if key not in entry:
-            return None
-        value = entry[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise self.fail(key, f" {key}: must be a whole number ≥ {low}")
-        return value
 
-    def flag(self, entry: Mapping[str, Any], key: str) -> bool | None:
-        if key not in entry:
-            return None
-        if not isinstance(entry[key], bool):
-            raise self.fail(key, f" {key}: must be true or false")
-        return bool(entry[key])
+class DestinationsFile(ConfigModel):
+    publisher: PublisherTable = Field(default_factory=PublisherTable)
+    defaults: TuningTable = Field(default_factory=TuningTable)
+    destination: list[DestinationTable] = Field(
+        default_factory=list, description="must be [[destination]] tables"
+    )
 
-    def text(self, entry: Mapping[str, Any], key: str) -> str | None:
-        if key not in entry:
-            return None
-        if not isinstance(entry[key], str) or not entry[key].strip():
-            raise self.fail(key, f" {key}: must be a non-empty string")
-        return str(entry[key])
+    @model_validator(mode="after")
+    def _whole(self) -> Self:
+        if not self.destination:
+            raise refuse(("destination",), "no destination: add at least one [[destination]] table")
+        base = self.defaults.tuning(Tuning())
+        _ordered_retries(base, ("defaults",))
+        names: set[str] = set()
+        for index, entry in enumerate(self.destination):
+            if entry.name in names:
+                raise refuse(("destination", index), "named twice")
+            names.add(entry.name)
+            _ordered_retries(entry.tuning(base), ("destination", index))
+        return self
 
-    def words(self, entry: Mapping[str, Any], key: str) -> frozenset[str] | None:
-        if key not in entry:
-            return None
-        value = entry[key]
-        if (
-            not isinstance(value, list)
-            or not value
-            or not all(isinstance(v, str) and v for v in value)
-        ):
-            raise self.fail(key, f" {key}: must be a non-empty list of strings")
-        return frozenset(value)
 
-    def tuning(self, entry: Mapping[str, Any], base: Tuning) -> Tuning:
-        changes: dict[str, Any] = {}
-        for key in _SECONDS:
-            if (seconds := self.seconds(entry, key)) is not None:
-                changes[key] = seconds
-        for key, low in _COUNTS.items():
-            if (number := self.count(entry, key, low)) is not None:
-                changes[key] = number
-        if "rate_limit" in entry:
-            rate = entry["rate_limit"]
-            if isinstance(rate, bool) or not isinstance(rate, int | float) or rate < 0:
-                raise self.fail("rate_limit", " rate_limit: must be requests per second, ≥ 0")
-            changes["rate_limit"] = float(rate)
-        if (required := self.flag(entry, "required")) is not None:
-            changes["required"] = required
-        if "format" in entry:
-            if entry["format"] not in FORMATS:
-                raise self.fail("format", f" format: must be one of {', '.join(FORMATS)}")
-            changes["format"] = entry["format"]
-        tuning = replace(base, **changes)
-        if tuning.retry_cap < tuning.retry_base:
-            raise self.fail("retry_cap", " retry_cap: must not be shorter than retry_base")
-        return tuning
+def _ordered_retries(tuning: Tuning, table: tuple[str | int, ...]) -> None:
+    if tuning.retry_cap < tuning.retry_base:
+        raise refuse((*table, "retry_cap"), "must not be shorter than retry_base")
 
 
 def parse_destinations(
     text: str, source: str = "<destinations>", check_addresses: bool = True
 ) -> PublisherConfig:
     """The publisher's configuration from the TOML ``text``."""
-    data = _parse_toml(text, source, DestinationFileError)
-    # _Locator needs a table header to exist; a sentinel past the end keeps the line numbers.
-    where = _Locator(text + "\n[end-of-file]\n")
-    for key in data:
-        if key not in ("publisher", "defaults", "destination"):
-            raise DestinationFileError(
-                source, where.top_line(key),
-                f"{key}: unknown table (expected [publisher], [defaults] or [[destination]])",
-            )  # fmt: skip
-    settings: dict[str, Any] = {}
-    publisher = data.get("publisher", {})
-    top = _Reader(source, where, "publisher", None, "[publisher]")
-    if not isinstance(publisher, dict):
-        raise top.fail(None, ": must be a table")
-    top.keys(publisher, PUBLISHER_KEYS)
-    if (prefix := top.text(publisher, "ocid_prefix")) is not None:
-        if not OCID_PREFIX.match(prefix):
-            raise top.fail("ocid_prefix", " ocid_prefix: letters, digits and '-', like ocds-a1b2c3")
-        settings["ocid_prefix"] = prefix
-    for key in ("poll_interval", "lease_margin", "receipt_retry"):
-        if (seconds := top.seconds(publisher, key)) is not None:
-            settings[key] = seconds
-    defaults = data.get("defaults", {})
-    shared = _Reader(source, where, "defaults", None, "[defaults]")
-    if not isinstance(defaults, dict):
-        raise shared.fail(None, ": must be a table")
-    shared.keys(defaults, TUNING_KEYS)
-    base = shared.tuning(defaults, Tuning())
-    entries = data.get("destination", [])
-    if not isinstance(entries, list) or not entries:
-        raise DestinationFileError(
-            source, None, "no destination: add at least one [[destination]] table"
-        )
-    destinations: list[Destination] = []
-    for index, entry in enumerate(entries):
-        destination = _destination(source, where, index, entry, base, check_addresses)
-        if any(d.name == destination.name for d in destinations):
-            raise DestinationFileError(
-                source, destination.line, f"[[destination]] {destination.name}: named twice"
-            )
-        destinations.append(destination)
-    return PublisherConfig(tuple(destinations), source=source, **settings)
-
-
-def _destination(
-    source: str, where: _Locator, index: int, entry: object, base: Tuning, check: bool
-) -> Destination:
-    label = f"[[destination]] #{index + 1}"
-    reader = _Reader(source, where, "destination", index, label)
-    if not isinstance(entry, dict):
-        raise reader.fail(None, ": must be a table")
-    name = entry.get("name")
-    if isinstance(name, str):
-        reader.label = f"[[destination]] {name}"
-    reader.keys(entry, DESTINATION_KEYS)
-    if name is None:
-        raise reader.fail(None, ": name is missing")
-    if not isinstance(name, str) or not NAME.match(name):
-        raise reader.fail("name", " name: must be 3–64 characters of a-z, 0-9 and '-'")
-    url = reader.text(entry, "url")
-    if url is None:
-        raise reader.fail(None, ": url is missing")
-    host, port = _url_parts(reader, url)
-    announcements = reader.words(entry, "announcements")
-    known = {a.value for a in AnnouncementType}
-    for announcement in sorted(announcements or ()):
-        if announcement not in known:
-            raise reader.fail(
-                "announcements",
-                f" announcements: {announcement!r} is not an announcement type "
-                f"(one of {', '.join(sorted(known))})",
-            )
-    allow_private = bool(reader.flag(entry, "allow_private"))
-    destination = Destination(
-        name=name,
-        url=url,
-        tuning=reader.tuning(entry, base),
-        announcements=announcements,
-        regions=reader.words(entry, "regions"),
-        secret=_secret(reader, entry),
-        allow_private=allow_private,
-        line=where.header_line(reader.section),
-    )
-    if check and not allow_private:
-        try:
-            check_host(host, port)
-        except AddressRefused as exc:
-            raise reader.fail("url", f" url: {exc}") from None
-    return destination
-
-
-def _url_parts(reader: _Reader, url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise reader.fail("url", " url: must be an http:// or https:// URL with a host")
-    if parts.username or parts.password:
-        raise reader.fail("url", " url: must not carry a user name or password")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise reader.fail("url", " url: the port is not a number from 1 to 65535") from None
-    return parts.hostname, port
-
-
-def _secret(reader: _Reader, entry: Mapping[str, Any]) -> str | None:
-    """A Standard Webhooks secret, ``whsec_`` + base64 of 24–64 random bytes."""
-    secret = reader.text(entry, "secret")
-    variable = reader.text(entry, "secret_env")
-    key = "secret"
-    if secret is not None and variable is not None:
-        raise reader.fail("secret_env", " secret_env: give either secret or secret_env")
-    if variable is not None:
-        key = "secret_env"
-        secret = os.environ.get(variable)
-        if not secret:
-            raise reader.fail("secret_env", f" secret_env: the variable {variable} is not set")
-    if secret is None:
-        return None
-    raw = secret.removeprefix("whsec_")
-    try:
-        decoded = base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        decoded = b""
-    if not secret.startswith("whsec_") or not 24 <= len(decoded) <= 64:
-        raise reader.fail(key, f" {key}: must be whsec_ followed by base64 of 24–64 bytes")
-    return secret
+    return _config(TomlFile.parse(text, source, DestinationFileError), check_addresses)
 
 
 def load_destinations(path: Path, check_addresses: bool = True) -> PublisherConfig:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DestinationFileError(
-            str(path), None, f"cannot read destinations file: {exc}"
-        ) from exc
-    return parse_destinations(text, str(path), check_addresses)
+    file = TomlFile.read(path, DestinationFileError, "destinations file")
+    return _config(file, check_addresses)
+
+
+def _config(file: TomlFile, check_addresses: bool) -> PublisherConfig:
+    context = {"check_addresses": check_addresses}
+    shape = checked(DestinationsFile, file.data, DestinationFileError, file, context)
+    base = shape.defaults.tuning(Tuning())
+    where = TomlLocator(file.text)
+    destinations = tuple(
+        entry.destination(base, where.locate(("destination", index)))
+        for index, entry in enumerate(shape.destination)
+    )
+    publisher = {key: getattr(shape.publisher, key) for key in shape.publisher.model_fields_set}
+    return PublisherConfig(destinations, source=file.source, **publisher)

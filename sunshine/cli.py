@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -20,10 +19,14 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.data_dir = Path(args.data_dir)
     if getattr(args, "db", None):
         settings.database_url = args.db
+    if getattr(args, "sealed_key", None):
+        settings.sealed_key = Path(args.sealed_key)
     if getattr(args, "holidays", None):
         settings.holidays = Path(args.holidays)
     if getattr(args, "time_limits", None):
         settings.time_limits = Path(args.time_limits)
+    if getattr(args, "forwarded_allow_ips", None):
+        settings.forwarded_allow_ips = args.forwarded_allow_ips
     return settings
 
 
@@ -34,10 +37,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     import uvicorn
 
+    settings.check_secret_files()  # a clear refusal now, not a traceback per worker
+    # Passed explicitly: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1.
+    proxies = settings.forwarded_allow_ips.strip()
     if workers > 1:
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
-        for name, path in (("HOLIDAYS", settings.holidays), ("TIME_LIMITS", settings.time_limits)):
+        for name, path in (
+            ("SEALED_KEY", settings.sealed_key),
+            ("HOLIDAYS", settings.holidays),
+            ("TIME_LIMITS", settings.time_limits),
+        ):
             if path is not None:
                 os.environ[f"SUNSHINE_{name}"] = str(path)
         uvicorn.run(
@@ -47,12 +57,17 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
             port=port,
             workers=workers,
             log_level="warning",
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies,
         )
         return 0
     from sunshine.app import create_app
 
     print(f"serving {settings.resolved_database_url()} on http://{host}:{port}", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning",
+        proxy_headers=bool(proxies), forwarded_allow_ips=proxies,
+    )  # fmt: skip
     return 0
 
 
@@ -365,34 +380,19 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     return 0
 
 
-DEMO_MARKER = ".sunshine-demo"
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from ledger.application import Ledger
     from sunshine.demo import DemoBuilder
+    from sunshine.demo_setup import DemoRefused, forget_operator_environment, prepare_demo
 
-    settings = _settings(args)
-    if not args.db:
-        # A fresh demo each time, in a directory only demos use: never the operator's
-        # ledger or log key, whatever SUNSHINE_DATABASE_URL or SUNSHINE_LOG_KEY say.
-        settings.data_dir = Path(args.data_dir or "data/demo")
-        settings.database_url = ""
-        settings.log_key = None
-        marker = settings.data_dir / DEMO_MARKER
-        if settings.data_dir.is_dir() and any(settings.data_dir.iterdir()):
-            if not marker.is_file():
-                print(
-                    f"sunshine: {settings.data_dir} is not empty and was not made by "
-                    "`sunshine demo`; choose an empty --data-dir",
-                    file=sys.stderr,
-                )
-                return 2
-            for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "log-key.pem"):
-                (settings.data_dir / name).unlink(missing_ok=True)
-            shutil.rmtree(settings.data_dir / "demo-keys", ignore_errors=True)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        marker.write_text("made by `sunshine demo`; rebuilt on every run\n", encoding="utf-8")
+    # A fresh demo each time, in a directory only demos use and an empty database: never
+    # the operator's ledger, keys or data directory, whatever the SUNSHINE_* variables say.
+    forget_operator_environment()
+    try:
+        settings = prepare_demo(Path(args.data_dir) if args.data_dir else None, args.db)
+    except DemoRefused as refused:
+        print(f"sunshine: {refused}", file=sys.stderr)
+        return 2
     ledger = Ledger(settings.ledger_config())
     try:
         summary = DemoBuilder(ledger, settings.data_dir / "demo-keys").build()
@@ -446,6 +446,8 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
     from ledger.store.grants import grant_application_role
     from projections.supervision.spent import SCHEMA as SPENT_SCHEMA
     from projections.supervision.spent import TABLE as SPENT_TABLE
+    from projections.web.lookup_failures import SCHEMA as LOOKUP_SCHEMA
+    from projections.web.lookup_failures import TABLE as LOOKUP_TABLE
     from publisher.config import PublisherConfig
     from publisher.planner import Planner
     from publisher.schema import TABLES as PUBLISHER_TABLES
@@ -469,11 +471,13 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
         planner = Follower(ledger.db, Planner(PublisherConfig(()), sqlite=False))
         planner.setup()
         ledger.db.execute_script(SPENT_SCHEMA)
+        ledger.db.execute_script(LOOKUP_SCHEMA)
         derived = [
             "projection_positions",
             *(t for f in projector.followers for t in f.projection.tables()),
             *PUBLISHER_TABLES,
             SPENT_TABLE,
+            LOOKUP_TABLE,
         ]
     finally:
         ledger.close()
@@ -495,26 +499,66 @@ def build_parser() -> argparse.ArgumentParser:
     def db_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--db",
-            help="sqlite:///path or postgresql://user@host/db "
-            "(default: $SUNSHINE_DATABASE_URL or data/ledger.db)",
+            help="the ledger's database: sqlite:///path or postgresql://user@host/db "
+            "(default: $SUNSHINE_DATABASE_URL, else ledger.db in the data directory)",
         )
-        p.add_argument("--data-dir", help="where the log key lives (default: data)")
+        p.add_argument(
+            "--data-dir",
+            help="the directory of every key file: the log key (log-key.pem, unless "
+            "$SUNSHINE_LOG_KEY names another), the sealed-value key (sealed-key, unless "
+            "--sealed-key or $SUNSHINE_SEALED_KEY names another), the lookup key (lookup-key) "
+            "and the session key, each made on first start; and of the SQLite ledger when "
+            "--db is not given (default: $SUNSHINE_DATA_DIR, else data)",
+        )
+
+    def ledger_options(p: argparse.ArgumentParser) -> None:
+        db_options(p)
+        p.add_argument(
+            "--sealed-key",
+            metavar="FILE",
+            help="the key that encrypts the sealed values, made on first start (default: "
+            "$SUNSHINE_SEALED_KEY, else sealed-key in the data directory); keep it out of "
+            "the database's backups and back it up on its own",
+        )
 
     p = sub.add_parser("serve", help="serve the API")
-    db_options(p)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
+    ledger_options(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes (default 1); several share one PostgreSQL database",
+    )
     p.add_argument(
         "--holidays", help="TOML holiday file for years the chinese-calendar package lacks"
     )
     p.add_argument("--time-limits", help="TOML time-limit table replacing the packaged one")
+    p.add_argument(
+        "--forwarded-allow-ips",
+        help="comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (default: $SUNSHINE_FORWARDED_ALLOW_IPS, or none)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="build the demo ledger and serve it")
-    db_options(p)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--db",
+        help="an empty database to build the demo in: sqlite:///path or "
+        "postgresql://user@host/db; one that holds a ledger is refused (default: a fresh "
+        "data/demo/ledger.db, or ledger.db in --data-dir)",
+    )
+    p.add_argument(
+        "--data-dir",
+        help="the demo's own directory: its actor keys, log key, sealed-value key, lookup "
+        "key and files, made anew on every run; one holding files the demo did not make is "
+        "refused (default: data/demo; SUNSHINE_* variables are ignored)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    p.add_argument(
+        "--port", type=int, default=8000, help="port of the API and pages (default 8000)"
+    )
     p.add_argument("--no-serve", action="store_true", help="build only")
     p.add_argument(
         "--site-port",
@@ -528,13 +572,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("init", help="genesis: record the finance office and its administrator")
-    db_options(p)
-    p.add_argument("--bootstrap-key", required=True, help="the administrator's key file")
-    p.add_argument("--org-code", required=True)
-    p.add_argument("--org-name", required=True)
-    p.add_argument("--region", required=True)
-    p.add_argument("--admin-code", required=True)
-    p.add_argument("--admin-name", required=True)
+    ledger_options(p)
+    p.add_argument(
+        "--bootstrap-key",
+        required=True,
+        help="the administrator's Ed25519 key file (from `sunshine keys new`, mode 0600)",
+    )
+    p.add_argument("--org-code", required=True, help="the finance office's code, e.g. qhx-czj")
+    p.add_argument("--org-name", required=True, help="the finance office's name")
+    p.add_argument("--region", required=True, help="the region it supervises, e.g. 清河县")
+    p.add_argument(
+        "--admin-code", required=True, help="the administrator's actor code, e.g. qhx-czj-admin"
+    )
+    p.add_argument("--admin-name", required=True, help="the administrator's name")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("verify", help="verify every entry, signature and the checkpoint")
@@ -560,28 +610,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="key files").add_subparsers(dest="keys", required=True)
     p = keys.add_parser("new", help="generate an Ed25519 key file")
-    p.add_argument("--out", required=True)
+    p.add_argument(
+        "--out",
+        required=True,
+        help="where to write the private key (PEM, mode 0600); an existing file is kept",
+    )
     p.set_defaults(func=cmd_keys_new)
 
     p = sub.add_parser("submit", help="sign a command file and post it")
-    p.add_argument("file")
-    p.add_argument("--key", required=True)
-    p.add_argument("--url", default="http://127.0.0.1:8000")
+    p.add_argument("file", help="the command as JSON: type, actor, payload, procurement?, seal?")
+    p.add_argument(
+        "--key", required=True, help="the actor's Ed25519 key file (mode 0600) to sign with"
+    )
+    p.add_argument(
+        "--url",
+        default="http://127.0.0.1:8000",
+        help="the ledger's address (default http://127.0.0.1:8000)",
+    )
     p.set_defaults(func=cmd_submit)
 
     p = sub.add_parser("db-setup", help="PostgreSQL: create tables as owner, grant the app role")
-    db_options(p)
+    ledger_options(p)
     p.add_argument("--app-role", help="role the API connects as (SELECT and INSERT only)")
     p.add_argument("--app-password", help="password for a newly created role")
     p.set_defaults(func=cmd_db_setup)
 
     p = sub.add_parser("rebuild", help="drop projections and replay the log into them")
-    db_options(p)
+    ledger_options(p)
     p.add_argument("names", nargs="*", help="projections to rebuild (default: all)")
     p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("integrate", help="append pending events to the log (PostgreSQL workers)")
-    db_options(p)
+    ledger_options(p)
     p.add_argument("--follow", action="store_true", help="keep integrating until stopped")
     p.set_defaults(func=cmd_integrate)
 
@@ -594,7 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
         "files are written, each atomically. Search, filters other than the type, the "
         "challenge lookup and the API docs need the live service (--ledger-url).",
     )
-    db_options(p)
+    ledger_options(p)
     p.add_argument("dir", help="the export directory: new, empty, or an earlier export")
     p.add_argument(
         "--base-url",
@@ -607,7 +667,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export_site)
 
     p = sub.add_parser("publish", help="push every notice to the configured websites")
-    db_options(p)
+    ledger_options(p)
     p.add_argument(
         "--destinations", help="destinations TOML file (default: $SUNSHINE_PUBLISHER_DESTINATIONS)"
     )
@@ -619,17 +679,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--once", action="store_true", help="deliver what the log holds, then exit")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
-    p.add_argument("--metrics-host", default="127.0.0.1")
+    p.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address of the metrics (default 127.0.0.1)"
+    )
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("deliveries", help="delivery jobs by state; requeue dead ones")
     db_options(p)
     p.add_argument(
-        "--state", choices=("pending", "leased", "delivered", "failed", "done", "dead")
+        "--state",
+        choices=("pending", "leased", "delivered", "failed", "done", "dead"),
+        help="only the jobs in this state",
     )
-    p.add_argument("--destination")
+    p.add_argument("--destination", help="only the jobs of this destination (its name)")
     p.add_argument("--notice", type=int, help="a notice's log index")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=int, default=50, help="at most this many jobs (default 50)")
     p.add_argument("--json", action="store_true", help="the jobs as JSON")
     p.add_argument(
         "--requeue", action="store_true", help="dead jobs (of --destination, --notice) due again"

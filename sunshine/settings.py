@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ledger.application import LedgerConfig
+from ledger.store.secret_file import read_secret
 from ledger.store.url import parse_database_url
 
 
@@ -22,9 +23,30 @@ class Settings(BaseSettings):
     sealed_key: Path | None = None  # default: <data_dir>/sealed-key, generated on first start
     holidays: Path | None = None  # holidays of years the chinese-calendar package lacks
     time_limits: Path | None = None  # an operator's corrected statutory time-limit table
+    # Addresses of reverse proxies whose X-Forwarded-For and -Proto are believed (uvicorn's
+    # comma-separated list); none by default, so a client cannot choose the address it is
+    # counted as. uvicorn's own default would believe any local process.
+    forwarded_allow_ips: str = ""
     flags: Path | None = None  # an operator's red-flag thresholds over projections/flags/flags.toml
     publisher_destinations: Path | None = None  # `sunshine publish`: the destinations TOML
     publisher_key: Path | None = None  # `sunshine publish`: the publishing service's key
+
+    def secret_files(self) -> list[Path]:
+        """Where the service's secret files are (``ledger.application.Ledger``'s defaults):
+        the log key, the sealed-value key, the lookup key and the session key."""
+        return [
+            self.log_key or self.data_dir / "log-key.pem",
+            self.sealed_key or self.data_dir / "sealed-key",
+            self.data_dir / "lookup-key",
+            self.data_dir / "session-key",
+        ]
+
+    def check_secret_files(self) -> None:
+        """Refuse (``ExposedSecretFile``) an existing secret file other users may read,
+        before a server starts: its workers would each fail with a traceback."""
+        for path in self.secret_files():
+            if path.exists():
+                read_secret(path)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"
@@ -41,3 +63,19 @@ class Settings(BaseSettings):
             holiday_file=self.holidays,
             time_limits_file=self.time_limits,
         )
+
+
+class IsolatedSettings(Settings):
+    """Settings from the arguments alone: no SUNSHINE_* variable reaches them (the demo,
+    which must never use an operator's database, keys or data directory)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)

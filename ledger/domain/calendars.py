@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from ledger.domain.clock import TimeLimit, TimeLimitError, WorkingCalendar, time_limit
+from ledger.domain.toml_text import ConfigFileError, TomlLocator, parse_toml
 
 #: Years probed to find what the chinese_calendar package knows.
 PROBE_YEARS: Final = range(1900, 2201)
@@ -41,104 +40,12 @@ _TIME_LIMIT_KEYS: Final = ("id", "description_zh", "limit", "unit", "direction",
 _HOLIDAY_KEYS: Final = ("holidays", "workdays")
 
 
-class ConfigFileError(ValueError):
-    """A malformed operator or packaged data file; ``line`` is 1-based when known."""
-
-    def __init__(self, source: str, line: int | None, message: str) -> None:
-        where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {message}")
-        self.source = source
-        self.line = line
-        self.detail = message
-
-
 class CalendarFileError(ConfigFileError):
     """A malformed holiday file."""
 
 
 class TimeLimitFileError(ConfigFileError):
     """A malformed time-limit file."""
-
-
-# -- locating a problem in the text ---------------------------------------------------------
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*(.*?)\s*(\]\]?)\s*(?:#.*)?$")
-
-
-@dataclass(frozen=True)
-class _Section:
-    name: str
-    array: bool
-    start: int  # 0-based index of the header line
-    end: int  # index one past the section's last line
-
-
-class _Locator:
-    """Finds the line of a table, key or value in a TOML text (best effort, never fails)."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        heads: list[tuple[str, bool, int]] = []
-        for i, line in enumerate(self.lines):
-            m = _HEADER.match(line)
-            if m and (m.group(1) == "[[") == (m.group(3) == "]]"):
-                heads.append((m.group(2).strip().strip("\"'"), m.group(1) == "[[", i))
-        ends = [i for _, _, i in heads[1:]] + [len(self.lines)]
-        self.sections = [
-            _Section(name, array, start, end)
-            for (name, array, start), end in zip(heads, ends, strict=True)
-        ]
-
-    def section(self, name: str, index: int = 0) -> _Section | None:
-        found = [s for s in self.sections if s.name == name]
-        return found[index] if index < len(found) else None
-
-    def key_line(self, section: _Section | None, key: str) -> int | None:
-        if section is None:
-            return None
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for i in range(section.start + 1, section.end):
-            if pattern.match(self.lines[i]):
-                return i + 1
-        return section.start + 1
-
-    def value_line(self, section: _Section | None, key: str, needle: str) -> int | None:
-        first = self.key_line(section, key)
-        if section is None or first is None:
-            return first
-        for i in range(first - 1, section.end):
-            if needle in self.lines[i]:
-                return i + 1
-        return first
-
-    def header_line(self, section: _Section | None) -> int | None:
-        return None if section is None else section.start + 1
-
-    def top_line(self, key: str) -> int | None:
-        """The line of a top-level table ``[key]``, or else of a top-level ``key = …``."""
-        section = self.section(key)
-        if section is not None:
-            return section.start + 1
-        first = self.sections[0].start if self.sections else len(self.lines)
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=.]")
-        for i in range(first):
-            if pattern.match(self.lines[i]):
-                return i + 1
-        return None
-
-
-def _parse_toml(text: str, source: str, error: type[ConfigFileError]) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"at line (\d+)", str(exc))
-        if m:
-            line: int | None = int(m.group(1))
-        elif "end of document" in str(exc):
-            line = max(1, len(text.splitlines()))
-        else:
-            line = None
-        raise error(source, line, f"malformed TOML: {exc}") from exc
 
 
 # -- the chinese_calendar package ----------------------------------------------------------
@@ -192,8 +99,8 @@ def _parse_day(value: object) -> date | None:
 
 def parse_holiday_file(text: str, source: str = "<holiday file>") -> WorkingCalendar:
     """A calendar knowing exactly the years of the holiday file ``text``."""
-    data = _parse_toml(text, source, CalendarFileError)
-    where = _Locator(text)
+    data = parse_toml(text, source, CalendarFileError)
+    where = TomlLocator(text)
     years: set[int] = set()
     holidays: list[date] = []
     workdays: list[date] = []
@@ -271,8 +178,8 @@ def build_calendar(holiday_file: Path | None = None) -> WorkingCalendar:
 
 
 def _time_limit_entries(text: str, source: str) -> Iterator[tuple[TimeLimit, int | None]]:
-    data = _parse_toml(text, source, TimeLimitFileError)
-    where = _Locator(text)
+    data = parse_toml(text, source, TimeLimitFileError)
+    where = TomlLocator(text)
     for key in data:
         if key != "time_limit":
             raise TimeLimitFileError(

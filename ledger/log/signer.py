@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.log.note import Checkpoint, parse_verifier_key, sign_note, verifier_key
-from ledger.store.secret_file import read_or_create
+from ledger.store.secret_file import read_or_create, read_secret
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:
@@ -29,7 +29,7 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
 
 def public_verifier_key(path: Path, origin: str) -> str:
     """The verifier key of the private key at `path`, without creating anything."""
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(read_secret(path), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

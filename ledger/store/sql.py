@@ -8,11 +8,13 @@ log, whatever the number of processes.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
@@ -58,6 +60,19 @@ class _SQLiteCursor:
         return list(self._cur.fetchall())
 
 
+#: A new SQLite ledger file: the owner writes, the group (a backup agent) reads, no one else.
+SQLITE_FILE_MODE = 0o640
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Create the (empty) SQLite file at `path` unless it exists, before SQLite or the event
+    store opens it: they would make it 0644 under the usual umask. Ours is 0640 at most (a
+    stricter umask takes more away); SQLite gives its -wal and -shm files the same mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
+
+
 class SQLiteDatabase:
     """One connection per thread on a WAL-mode file."""
 
@@ -65,6 +80,7 @@ class SQLiteDatabase:
         assert url.path is not None
         self.url = url
         self.path = url.path
+        create_sqlite_file(self.path)
         self._local = threading.local()
         # Every open connection with the thread it belongs to (the thread itself, weakly:
         # an ident is reused by a later thread, which must not hide the dead one's).

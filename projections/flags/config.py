@@ -2,30 +2,33 @@
 
 The packaged file holds every threshold with the reason for its default; an operator lays a
 file of the same shape over it (``SUNSHINE_FLAGS``). ``load_flag_config`` merges the two
-table by table and refuses anything it does not know, naming the file and line, so a typo
-never silently leaves a default in force.
+table by table and checks the result against ``Thresholds``, the file's shape as pydantic
+models: anything unknown or out of range is refused, naming the file it came from, the line
+and the key, so a typo never silently leaves a default in force.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final, Literal
 
 import orjson
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
 
-from ledger.domain.calendars import ConfigFileError
+from ledger.config_files import ConfigModel, Loc, TomlFile, checked
+from ledger.domain.errors import Invalid
 from ledger.domain.money import Money
-from ledger.domain.vocabulary import Category, Method
-from projections.flags.kinds import SEVERITIES, FlagKind
+from ledger.domain.toml_text import ConfigFileError
+from ledger.domain.vocabulary import Method
+from projections.flags.kinds import FlagKind, Severity
 
 RESOURCE: Final = "flags.toml"
-PERIODS: Final = ("year", "quarter", "month")
-UNITS: Final = ("days", "working_days")
+PACKAGED: Final = f"projections/flags/{RESOURCE}"
 
 
 class FlagConfigError(ConfigFileError):
@@ -42,7 +45,8 @@ class Period:
 
 @dataclass(frozen=True)
 class FlagConfig:
-    """Every threshold, parsed and checked; ``raw`` is the merged file as data."""
+    """Every threshold, parsed and checked; ``raw`` is the checked file as data (shares as
+    the text of their decimal), which the fingerprint digests."""
 
     raw: dict[str, Any]
 
@@ -81,107 +85,155 @@ def packaged_text() -> str:
     return resources.files("projections.flags").joinpath(RESOURCE).read_text("utf-8")
 
 
-def _parse(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise FlagConfigError(source, getattr(exc, "lineno", None), str(exc)) from exc
-
-
-def _line(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip().startswith(needle):
-            return number
-    return None
-
-
 def load_flag_config(path: Path | None = None) -> FlagConfig:
     """The packaged thresholds with the operator's file at ``path`` laid over them."""
-    base = _parse(packaged_text(), f"projections/flags/{RESOURCE}")
-    if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FlagConfigError(str(path), None, f"cannot read the flags file: {exc}") from exc
-        override = _parse(text, str(path))
-        for name, table in override.items():
-            if name not in base or not isinstance(table, dict):
-                raise FlagConfigError(
-                    str(path), _line(text, f"[{name}]"), f"[{name}]: unknown table"
-                )
-            for key in table:
-                if key not in base[name] and name not in _OPEN_TABLES:
-                    raise FlagConfigError(
-                        str(path), _line(text, key), f"[{name}] {key}: unknown key"
-                    )
-            base[name] = base[name] | table
-        _check(base, str(path))
-    else:
-        _check(base, f"projections/flags/{RESOURCE}")
-    return FlagConfig(base)
+    packaged = TomlFile.parse(packaged_text(), PACKAGED, FlagConfigError)
+    if path is None:
+        return _config(packaged.data, packaged)
+    operator = TomlFile.read(path, FlagConfigError, "the flags file")
+    merged: dict[str, Any] = dict(packaged.data)
+    for name, table in operator.data.items():
+        base = merged.get(name)
+        both = isinstance(base, dict) and isinstance(table, dict)
+        merged[name] = base | table if both else table
+
+    def origin(loc: Loc) -> TomlFile:
+        """The file a value came from: the operator's for any table or key it sets."""
+        table = operator.data.get(str(loc[0])) if loc else None
+        if table is None:
+            return packaged
+        sets_it = len(loc) == 1 or not isinstance(table, dict) or loc[1] in table
+        return operator if sets_it else packaged
+
+    return _config(merged, origin)
 
 
-#: Tables whose keys are method codes or kinds: any of those may be added.
-_OPEN_TABLES: Final = ("short_submission_period", "severity")
-_METHODS: Final = frozenset(m.value for m in Method)
+def _config(data: dict[str, Any], origin: TomlFile | Callable[[Loc], TomlFile]) -> FlagConfig:
+    thresholds = checked(Thresholds, data, FlagConfigError, origin)
+    return FlagConfig(thresholds.model_dump(mode="json"))
 
 
-def _check(raw: dict[str, Any], source: str) -> None:
-    """Every value of the merged configuration has the type and range its use needs."""
+# -- the file's shape -------------------------------------------------------------------------
 
-    def fail(message: str) -> None:
-        raise FlagConfigError(source, None, message)
 
-    for category, value in raw["open_tender_threshold"].items():
-        if category not in {c.value for c in Category}:
-            fail(f"[open_tender_threshold] {category}: not a category (goods, works, services)")
-        try:
-            Money.parse(value, f"[open_tender_threshold] {category}")
-        except Exception:
-            fail(f'[open_tender_threshold] {category}: an amount in yuan, like "2000000.00"')
-    for name, table in raw.items():
-        if not isinstance(table, dict):
-            fail(f"{name}: must be a table")
-        if "period" in table and table["period"] not in PERIODS:
-            fail(f"[{name}] period: one of {', '.join(PERIODS)}")
-        if "methods" in table and (
-            not isinstance(table["methods"], list) or not set(table["methods"]) <= _METHODS
-        ):
-            fail(f"[{name}] methods: a list of method codes ({', '.join(sorted(_METHODS))})")
-        for key in ("min_pieces", "min_wins", "min_count", "min_valid", "min_equal",
-                    "min_bids", "min_rationale_chars"):  # fmt: skip
-            if key in table and (isinstance(table[key], bool) or not isinstance(table[key], int)
-                                 or table[key] < 1):  # fmt: skip
-                fail(f"[{name}] {key}: a whole number of at least 1")
-        for key in ("min_share", "max_share", "min_ratio"):
-            if key in table:
-                try:
-                    ratio = Decimal(str(table[key]))
-                except InvalidOperation:
-                    ratio = Decimal(-1)
-                if not Decimal(0) < ratio <= Decimal(1):
-                    fail(f'[{name}] {key}: a decimal fraction above 0 and at most 1, like "0.5"')
-                table[key] = str(ratio)
-        for key in ("brands", "binding_words", "negations", "placeholders"):
-            if key in table and not (
-                isinstance(table[key], list) and all(isinstance(w, str) and w for w in table[key])
-            ):
-                fail(f"[{name}] {key}: a list of non-empty strings")
-    if raw["splitting"]["group_by"] not in ("title", "category"):
-        fail('[splitting] group_by: "title" or "category"')
-    for method, entry in raw["short_submission_period"].items():
-        if method not in _METHODS:
-            fail(f"[short_submission_period] {method}: not a method code")
-        if (
-            not isinstance(entry, dict)
-            or set(entry) != {"limit", "unit"}
-            or isinstance(entry["limit"], bool)
-            or not isinstance(entry["limit"], int)
-            or entry["limit"] < 1
-            or entry["unit"] not in UNITS
-        ):
-            fail(f'[short_submission_period] {method}: {{ limit = 20, unit = "days" }} '
-                 '(unit "days" or "working_days")')  # fmt: skip
-    for kind, level in raw["severity"].items():
-        if kind not in {k.value for k in FlagKind} or level not in SEVERITIES:
-            fail(f"[severity] {kind}: a flag kind set to high, medium or low")
+def _amount(value: str) -> str:
+    try:
+        Money.parse(value, "amount")
+    except Invalid as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _ratio(value: object) -> object:
+    """A share as the text of its decimal, floats through their shortest form ("0.5")."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return value  # refused as not a string
+    try:
+        ratio = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("not a decimal") from None
+    if not ratio.is_finite() or not Decimal(0) < ratio <= Decimal(1):
+        raise ValueError("out of range")
+    return str(ratio)
+
+
+Amount = Annotated[str, AfterValidator(_amount),
+                   Field(description='an amount in yuan, like "2000000.00"')]  # fmt: skip
+Ratio = Annotated[str, BeforeValidator(_ratio), Field(
+    description='a decimal fraction above 0 and at most 1, like "0.5"')]  # fmt: skip
+Count = Annotated[int, Field(ge=1, description="a whole number of at least 1")]
+CalendarPeriod = Annotated[Literal["year", "quarter", "month"],
+                           Field(description="one of year, quarter, month")]  # fmt: skip
+_METHOD_CODES: Final = ", ".join(sorted(m.value for m in Method))
+Methods = Annotated[list[Annotated[Method, Strict(False)]],
+                    Field(description=f"a list of method codes ({_METHOD_CODES})")]  # fmt: skip
+MethodKey = Annotated[Method, Strict(False),
+                      Field(description=f"not a method code ({_METHOD_CODES})")]  # fmt: skip
+KindKey = Annotated[FlagKind, Strict(False), Field(description="not a flag kind")]
+Words = Annotated[list[Annotated[str, Field(min_length=1)]],
+                  Field(description="a list of non-empty strings")]  # fmt: skip
+
+
+class OpenTenderThreshold(ConfigModel):
+    goods: Amount
+    services: Amount
+    works: Amount
+
+
+class Splitting(ConfigModel):
+    period: CalendarPeriod
+    min_pieces: Count
+    group_by: Literal["title", "category"] = Field(description='"title" or "category"')
+    methods: Methods
+
+
+class RepeatedWinner(ConfigModel):
+    period: CalendarPeriod
+    min_wins: Count
+    min_share: Ratio
+    methods: Methods
+
+
+class SingleSourceOveruse(ConfigModel):
+    period: CalendarPeriod
+    min_count: Count
+    max_share: Ratio
+
+
+class NonOpenWithoutRationale(ConfigModel):
+    min_rationale_chars: Count
+    placeholders: Words
+
+
+class DesignatedBrand(ConfigModel):
+    brands: Words
+    binding_words: Words
+    negations: Words
+
+
+class SubmissionPeriod(ConfigModel):
+    limit: Count
+    unit: Literal["days", "working_days"] = Field(description='"days" or "working_days"')
+
+
+class ByMethods(ConfigModel):
+    methods: Methods
+
+
+class FewerThanThreeBidders(ConfigModel):
+    methods: Methods
+    min_valid: Count
+
+
+class AwardCloseToBudget(ConfigModel):
+    min_ratio: Ratio
+    methods: Methods
+
+
+class IdenticalBidPrices(ConfigModel):
+    min_equal: Count
+
+
+class ByBids(ConfigModel):
+    min_bids: Count
+
+
+class Thresholds(ConfigModel):
+    """Every table of ``flags.toml``; the operator's file is checked merged into it."""
+
+    open_tender_threshold: OpenTenderThreshold
+    splitting: Splitting
+    repeated_winner: RepeatedWinner
+    single_source_overuse: SingleSourceOveruse
+    non_open_without_rationale: NonOpenWithoutRationale
+    designated_brand: DesignatedBrand
+    # Method codes and flag kinds: any of them may be added, nothing else.
+    short_submission_period: dict[MethodKey, SubmissionPeriod]
+    single_bid: ByMethods
+    single_bidder: ByMethods
+    fewer_than_three_bidders: FewerThanThreeBidders
+    award_close_to_budget: AwardCloseToBudget
+    identical_bid_prices: IdenticalBidPrices
+    all_but_winner_disqualified: ByBids
+    lowest_bid_disqualified: ByBids
+    severity: dict[KindKey, Annotated[Severity, Field(description="high, medium or low")]]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import Final, Literal, get_args
 
-SEVERITIES: Final = ("high", "medium", "low")
+#: How loud a flag is on the pages.
+Severity = Literal["high", "medium", "low"]
+SEVERITIES: Final[tuple[str, ...]] = get_args(Severity)
 
 
 class FlagKind(StrEnum):

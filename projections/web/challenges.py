@@ -6,13 +6,16 @@ log already; the code only keeps the page from being a directory of who challeng
 
 A wrong code, an unknown number and malformed input get one and the same refusal, byte for
 byte, and the code is checked before the database is read, so neither the answer nor its timing
-tells whether a number exists. Failures are limited per client and per number
-(``projections.web.ratelimit``). The code travels in a POST body only, never in a URL, and
-lookup answers are ``Cache-Control: no-store``. Nothing here logs the code.
+tells whether a number exists. Failures refuse a client address for a while and slow down
+the guesses at one number, never the right code (``projections.web.ratelimit``); the form
+carries a token against posts from other sites (``projections.web.form_tokens``). The code
+travels in a POST body only, never in a URL, and lookup answers are ``Cache-Control:
+no-store``. Nothing here logs the code.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import re
@@ -37,8 +40,11 @@ from ledger.domain.errors import Forbidden, Invalid, LedgerError, RevokedKey, Un
 from ledger.domain.registry import Key, Role, stream_id
 from ledger.http import read_body_limited
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
+from projections.web import form_tokens
+from projections.web.form_tokens import FormTokens
+from projections.web.lookup_failures import LookupFailures
 from projections.web.queries import BadRequest, Db, last_page, parse_page
-from projections.web.ratelimit import Attempt, FailureLimiter, client_key
+from projections.web.ratelimit import MAX_DELAY, Refused, client_key
 from projections.web.render import ENV, error_page, link, page
 
 challenges = APIRouter(tags=["challenges"])
@@ -58,7 +64,7 @@ CHALLENGE_STATUS: Final = {"open": "待答复", "answered": "已答复", "withdr
 COMPLAINT_STATUS: Final = {"open": "处理中", "decided": "已作出处理决定", "withdrawn": "已撤回"}
 UNIT_TEXT: Final = {"working_days": "个工作日", "days": "日", "years": "年"}
 
-_limiter_lock = threading.Lock()
+_state_lock = threading.Lock()
 
 
 # -- what a lookup shows ----------------------------------------------------------------
@@ -266,14 +272,47 @@ def _private(
                     headers=headers)  # fmt: skip
 
 
-def limiter_of(app: FastAPI) -> FailureLimiter:
-    """The application's lookup limiter, made on first use (one per process)."""
-    with _limiter_lock:
-        limiter: FailureLimiter | None = getattr(app.state, "lookup_limiter", None)
+def limiter_of(app: FastAPI) -> LookupFailures:
+    """The application's lookup failures, counted in its database (made on first use)."""
+    with _state_lock:
+        limiter: LookupFailures | None = getattr(app.state, "lookup_failures", None)
         if limiter is None:
-            limiter = FailureLimiter()
-            app.state.lookup_limiter = limiter
+            ledger: Ledger = app.state.ledger
+            client_hash_key = ledger.lookup_codes.derived_key("lookup failures: client v1")
+            limiter = LookupFailures(ledger.db, client_hash_key)
+            if ledger.config.create_tables:
+                limiter.create()
+            app.state.lookup_failures = limiter
         return limiter
+
+
+def form_tokens_of(app: FastAPI) -> FormTokens:
+    """The lookup form's tokens, keyed from the lookup key (the same in every process)."""
+    with _state_lock:
+        tokens: FormTokens | None = getattr(app.state, "lookup_form_tokens", None)
+        if tokens is None:
+            ledger: Ledger = app.state.ledger
+            tokens = FormTokens(ledger.lookup_codes.derived_key("lookup form token v1"))
+            app.state.lookup_form_tokens = tokens
+        return tokens
+
+
+def _form_page(
+    request: Request,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    message: str | None = None,
+    retry_minutes: int = 0,
+) -> Response:
+    """The lookup form (with a message), its token in a hidden field and in a cookie."""
+    token = form_tokens_of(request.app).for_page(form_tokens.cookie_of(request))
+    response = _private(
+        request, "challenge_lookup.html", status, headers, message=message,
+        retry_minutes=retry_minutes, form_token=token, form_field=form_tokens.FIELD,
+        max_delay=int(MAX_DELAY),
+    )  # fmt: skip
+    form_tokens.set_cookie(response, request, token)
+    return response
 
 
 async def _form(request: Request) -> dict[str, str] | None:
@@ -309,37 +348,48 @@ def normalise_code(value: str) -> str | None:
 
 @challenges.get("/challenges/lookup", include_in_schema=False)
 def lookup_form(request: Request) -> Response:
-    return page(request, "challenge_lookup.html", message=None, retry_minutes=0)
+    return _form_page(request)
 
 
 @challenges.post("/challenges/lookup", include_in_schema=False)
 async def lookup(request: Request) -> Response:
     ledger: Ledger = request.app.state.ledger
     form = await _form(request) or {}
+    # A post from another site's page is turned away before it is counted: otherwise any
+    # page could make its visitors guess codes, and use up a supplier's own address's tries.
+    if not form_tokens_of(request.app).check(
+        form_tokens.cookie_of(request), form.get(form_tokens.FIELD)
+    ):
+        return _form_page(request, status=403, message="stale_form")
     number = normalise_number(form.get("number", ""))
     code = normalise_code(form.get("code", ""))
     client = client_key(request.client.host if request.client else None)
     # Malformed numbers name no challenge: counted against the client alone, so junk input
-    # cannot fill the per-number table.
-    attempt = limiter_of(request.app).begin(client, number)
-    if not isinstance(attempt, Attempt):
+    # cannot fill a number's count.
+    limiter = limiter_of(request.app)
+    attempt = await run_in_threadpool(limiter.begin, client, number)
+    if isinstance(attempt, Refused):
         # Before the code is checked: a blocked guesser learns nothing, even from a hit.
-        return _private(
-            request, "challenge_lookup.html", status=429, headers={"Retry-After": str(attempt)},
-            message="too_many", retry_minutes=-(-attempt // 60),
+        wait = attempt.retry_after
+        return _form_page(
+            request, status=429, headers={"Retry-After": str(wait)}, message="too_many",
+            retry_minutes=-(-wait // 60),
         )  # fmt: skip
+    if attempt.delay:
+        # A number many have guessed at: every attempt on it waits, right or wrong, and the
+        # code is checked only then. The wait is a sleep of this task, not of a thread.
+        await asyncio.sleep(attempt.delay)
     # The code is checked before anything is read: a refusal costs the same either way.
     if number is None or code is None or not ledger.lookup_codes.matches(number, code):
-        return _private(request, "challenge_lookup.html", status=404, message="refused",
-                        retry_minutes=0)  # fmt: skip
-    limiter_of(request.app).succeeded(attempt)
+        return _form_page(request, status=404, message="refused")
+    await run_in_threadpool(limiter.succeeded, attempt)
     view = await run_in_threadpool(challenge_view, ledger.db, ledger.statutes, number, _today())
     if view is None:
         # Only the ledger can make a right code, so the challenge exists: the projection has
         # not reached its leaf yet (it follows the log within a fraction of a second).
-        return _private(
-            request, "challenge_lookup.html", status=503,
-            headers={"Retry-After": str(PENDING_RETRY_SECONDS)}, message="pending", retry_minutes=0,
+        return _form_page(
+            request, status=503, headers={"Retry-After": str(PENDING_RETRY_SECONDS)},
+            message="pending",
         )  # fmt: skip
     return _private(request, "challenge.html", c=view)
 

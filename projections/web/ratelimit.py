@@ -1,43 +1,44 @@
-"""Rate limiting of failed challenge lookups 质疑查询失败次数限制: sliding windows in memory.
+"""The rules for failed challenge lookups 质疑查询失败次数限制, without their storage.
 
-A lookup code is 80 bits, so guessing is hopeless; the limit is there so that nobody can even
+A lookup code is 80 bits, so guessing is hopeless; the limits are there so that nobody can even
 try at volume, and so that a typo-prone person is slowed before a script is. Only failures
-count: a supplier reading its own challenge again and again is never throttled.
+count: a supplier reading its own challenge again and again is never throttled. Two counters
+apply to every attempt (kept in the database, ``projections.web.lookup_failures``):
 
-Two windows apply to every attempt: per client address (a few failures in minutes) and per
-challenge number (more failures in an hour, from any address, so a distributed guess at one
-challenge is bounded too). When either is full the attempt is answered 429 *before* the code is
-checked, even when it is right: otherwise a blocked guesser could still tell a hit by the
-answer.
+* Per client address: ``CLIENT_FAILURES`` failures in ``CLIENT_WINDOW`` seconds, and the next
+  attempt from that address is refused (429) *before* the code is checked, even when it is
+  right, until the oldest failure leaves the window: otherwise a blocked guesser could still
+  tell a hit by the answer. Only that address is refused.
+* Per challenge number, from any address: ``NUMBER_FREE`` failures in ``NUMBER_WINDOW`` seconds
+  pass unhindered; after that every attempt on the number, right or wrong, is answered only
+  after a delay that doubles with each further failure, from ``FIRST_DELAY`` to at most
+  ``MAX_DELAY`` seconds. It is never refused. A number closed after N failures would let
+  anyone lock a supplier out of its own challenge by guessing wrong N times; and refusing
+  only wrong codes would tell the guesser as much as answering them. A number's counter
+  therefore slows guessing down and shows it (the service logs it) but cannot stop the
+  rightful supplier, who waits at most ``MAX_DELAY`` seconds.
 
-An attempt is counted when it begins and refunded when it succeeds. Checking and counting under
-one lock keeps the limit exact when many requests race: with a check first and a count after
-the failure, N concurrent guesses would all pass a window that had one slot left.
-
-The state is per process. With ``sunshine serve --workers N`` each worker counts for itself,
-so a client gets at most N times the limit; that is still nowhere near enough to guess a code.
+The delay is an asyncio sleep, so it holds no server thread; and since every attempt counts
+against its address when it begins, one address can hold at most ``CLIENT_FAILURES`` delayed
+requests open at a time.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-#: Failures allowed per client address in ten minutes, and per challenge number in an hour.
-CLIENT_LIMIT: Final = 5
+#: Failures allowed per client address in ten minutes before it is refused.
+CLIENT_FAILURES: Final = 5
 CLIENT_WINDOW: Final = 600.0
-NUMBER_LIMIT: Final = 20
+#: Failures per challenge number in an hour before its attempts are delayed, and the delays.
+NUMBER_FREE: Final = 20
 NUMBER_WINDOW: Final = 3600.0
-#: Keys each window remembers at most; beyond that expired keys go, then the stalest.
-MAX_KEYS: Final = 50_000
-
-Clock = Callable[[], float]
+FIRST_DELAY: Final = 1.0
+MAX_DELAY: Final = 15.0
 
 
 def client_key(host: str | None) -> str:
@@ -59,117 +60,61 @@ def client_key(host: str | None) -> str:
     return str(address)
 
 
-class SlidingWindow:
-    """At most ``limit`` events per key within any ``window`` seconds. Not locked itself:
-    ``FailureLimiter`` holds one lock over all its windows."""
+@dataclass(frozen=True)
+class Refused:
+    """The client address is refused for ``retry_after`` whole seconds."""
 
-    def __init__(self, limit: int, window: float, max_keys: int = MAX_KEYS) -> None:
-        if limit < 1 or window <= 0 or max_keys < 1:
-            raise ValueError("a window needs limit ≥ 1, window > 0 and max_keys ≥ 1")
-        self.limit = limit
-        self.window = window
-        self.max_keys = max_keys
-        self._events: OrderedDict[str, deque[float]] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._events)
-
-    def _current(self, key: str, now: float) -> deque[float] | None:
-        events = self._events.get(key)
-        if events is None:
-            return None
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if not events:
-            del self._events[key]
-            return None
-        return events
-
-    def retry_after(self, key: str, now: float) -> float:
-        """Seconds until ``key`` may have another event; 0 when it may now."""
-        events = self._current(key, now)
-        if events is None or len(events) < self.limit:
-            return 0.0
-        # The window frees a slot when its oldest event leaves it.
-        return events[-self.limit] + self.window - now
-
-    def add(self, key: str, now: float) -> None:
-        events = self._current(key, now)
-        if events is None:
-            if len(self._events) >= self.max_keys:
-                self._make_room(now)
-            events = self._events[key] = deque()
-        else:
-            self._events.move_to_end(key)  # most recently used last: evicted last
-        events.append(now)
-
-    def remove(self, key: str, stamp: float) -> None:
-        events = self._events.get(key)
-        if events is None:
-            return
-        try:
-            events.remove(stamp)
-        except ValueError:
-            return
-        if not events:
-            del self._events[key]
-
-    def _make_room(self, now: float) -> None:
-        for key in list(self._events):
-            self._current(key, now)
-        while len(self._events) >= self.max_keys:
-            # Memory stays bounded under a flood of distinct keys; the key forgotten is the
-            # one least recently failed.
-            self._events.popitem(last=False)
+    retry_after: int
 
 
 @dataclass(frozen=True)
-class Attempt:
-    """A begun attempt, counted as a failure until ``FailureLimiter.succeeded`` refunds it."""
+class Admitted:
+    """The attempt goes ahead, its code checked after ``delay`` seconds (0: at once)."""
 
-    client: str
-    number: str | None
-    stamp: float
+    delay: float
 
 
-class FailureLimiter:
-    """Failed lookups per client address and per challenge number; thread-safe."""
+@dataclass(frozen=True)
+class Limits:
+    client_failures: int = CLIENT_FAILURES
+    client_window: float = CLIENT_WINDOW
+    number_free: int = NUMBER_FREE
+    number_window: float = NUMBER_WINDOW
+    first_delay: float = FIRST_DELAY
+    max_delay: float = MAX_DELAY
 
-    def __init__(
-        self,
-        client_limit: int = CLIENT_LIMIT,
-        client_window: float = CLIENT_WINDOW,
-        number_limit: int = NUMBER_LIMIT,
-        number_window: float = NUMBER_WINDOW,
-        max_keys: int = MAX_KEYS,
-        clock: Clock = time.monotonic,
-    ) -> None:
-        self.by_client = SlidingWindow(client_limit, client_window, max_keys)
-        self.by_number = SlidingWindow(number_limit, number_window, max_keys)
-        self._clock = clock
-        self._lock = threading.Lock()
+    def __post_init__(self) -> None:
+        if self.client_failures < 1 or self.number_free < 0:
+            raise ValueError("limits need client_failures ≥ 1 and number_free ≥ 0")
+        if min(self.client_window, self.number_window) <= 0:
+            raise ValueError("limit windows must be longer than 0 seconds")
+        if not 0 <= self.first_delay <= self.max_delay:
+            raise ValueError("delays need 0 ≤ first_delay ≤ max_delay")
 
-    def begin(self, client: str, number: str | None) -> Attempt | int:
-        """Count an attempt as failed, or, when a window is full, the whole seconds to wait.
+    @property
+    def longest_window(self) -> float:
+        return max(self.client_window, self.number_window)
 
-        ``number`` is None for input that names no challenge (malformed): it is counted
-        against the client only.
-        """
-        with self._lock:
-            now = self._clock()
-            wait = self.by_client.retry_after(client, now)
-            if number is not None:
-                wait = max(wait, self.by_number.retry_after(number, now))
-            if wait > 0:
-                return max(1, math.ceil(wait))
-            self.by_client.add(client, now)
-            if number is not None:
-                self.by_number.add(number, now)
-            return Attempt(client, number, now)
+    def client_wait(self, failures: Iterable[float], now: float) -> float:
+        """Seconds until a client with failures at these times may try again; 0: now."""
+        recent = sorted(t for t in failures if t > now - self.client_window)
+        if len(recent) < self.client_failures:
+            return 0.0
+        # The window frees a slot when the oldest failure that fills it leaves.
+        return recent[-self.client_failures] + self.client_window - now
 
-    def succeeded(self, attempt: Attempt) -> None:
-        """Refund an attempt that found its challenge: successes are not limited."""
-        with self._lock:
-            self.by_client.remove(attempt.client, attempt.stamp)
-            if attempt.number is not None:
-                self.by_number.remove(attempt.number, attempt.stamp)
+    def number_delay(self, failures: int) -> float:
+        """The delay before checking a code for a number with ``failures`` in its window."""
+        beyond = failures - self.number_free
+        if beyond < 0:
+            return 0.0
+        return min(self.max_delay, self.first_delay * 2.0 ** min(beyond, 64))
+
+    def decide(
+        self, client_failures: Iterable[float], number_failures: int, now: float
+    ) -> Refused | Admitted:
+        """Whether an attempt goes ahead: only the client's failures can refuse it."""
+        wait = self.client_wait(client_failures, now)
+        if wait > 0:
+            return Refused(max(1, math.ceil(wait)))
+        return Admitted(self.number_delay(number_failures))

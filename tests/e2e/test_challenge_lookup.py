@@ -1,7 +1,9 @@
 """A supplier finds its challenge on a served ledger by number and lookup code, or with a
 signed request: deadlines in working days (a provisional one marked), the answer, the complaint
-and its decision. Wrong codes, unknown numbers and junk get one identical refusal and trip the
-limit; complaint decisions are public; whatever a user wrote is escaped."""
+and its decision. Wrong codes, unknown numbers and junk get one identical refusal; failures
+refuse the client address, and slow down but never close a challenge number, even across
+servers; X-Forwarded-For counts only from a proxy the operator names; the form refuses posts
+without its token; complaint decisions are public; whatever a user wrote is escaped."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Actor, Server, hospital_world, make_config, start_server
+from lookup_client import FIELD, form_token, look_up
 from markupsafe import escape
 from procurement_world import PLAN, County
 
@@ -39,10 +42,14 @@ class Served:
     suppliers: list[Actor]
     purchaser: Actor
 
-    def lookup(self, number: str, code: str, client: httpx.Client | None = None) -> httpx.Response:
-        form = {"number": number, "code": code}
-        poster = client.post if client is not None else httpx.post
-        return poster(self.server.url + "/challenges/lookup", data=form, timeout=30)
+    def lookup(
+        self,
+        number: str,
+        code: str,
+        client: httpx.Client | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        return look_up(self.server.url, number, code, client, headers)
 
     def signed(self, actor: Actor, payload: dict[str, Any], kind: str = "LookupChallenge") -> Any:
         body = actor.body(kind, payload)
@@ -180,45 +187,190 @@ def test_open_deadlines_count_working_days_and_a_provisional_one_is_marked(
         assert f"距期限还有{left}个工作日。（暂定）" in pending
 
 
-def test_wrong_codes_get_one_refusal_and_trip_the_limit(served: Served) -> None:
+def local(address: str) -> httpx.Client:
+    """A client that connects from ``address`` (any of 127.0.0.0/8 is this machine)."""
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=30)
+
+
+def wrong_code(right: str) -> str:
+    return ("A" if right[0] != "A" else "B") + right[1:]
+
+
+def test_wrong_codes_get_one_refusal_and_trip_the_client_s_limit(served: Served) -> None:
     right, other = served.codes["p1-ZY1"], served.codes["p1-ZY2"]
-    wrong = ("A" if right[0] != "A" else "B") + right[1:]
-    client = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+    wrong = wrong_code(right)
+    client = local("127.0.0.2")
     refusals = [
         served.lookup("p1-ZY1", wrong, client),  # a wrong code for a real challenge
         served.lookup("p1-ZY9", right, client),  # a number that does not exist
         served.lookup("p1-ZY1", other, client),  # another challenge's code
         served.lookup("<p1-ZY1>", right, client),  # not a number at all
-        client.post(served.server.url + "/challenges/lookup", json={"number": "p1-ZY1"}),
+        served.lookup("p1-ZY1", "", client),  # no code
     ]
     assert {r.status_code for r in refusals} == {404}
     assert len({r.content for r in refusals}) == 1  # byte for byte: nothing tells them apart
     assert all(r.headers["cache-control"] == "no-store" for r in refusals)
     assert "未查到匹配的质疑" in refusals[0].text and "p1-ZY" not in refusals[0].text
-    # Five failures in ten minutes: now even the right code waits.
+    # Five failures in ten minutes: now even the right code waits, from this address.
     blocked = served.lookup("p1-ZY1", right, client)
-    assert blocked.status_code == 429 and "查询失败次数过多" in blocked.text
+    assert blocked.status_code == 429 and "从您的网络地址查询失败次数过多" in blocked.text
     assert 0 < int(blocked.headers["retry-after"]) <= 600
     assert GROUNDS not in html.unescape(blocked.text)
     # Other clients are not blocked by this one.
     assert served.lookup("p1-ZY1", right).status_code == 200
-
-    # Twenty failures on one number from four addresses close that number for an hour,
-    # and only that number.
-    for n in range(3, 7):
-        guesser = httpx.Client(transport=httpx.HTTPTransport(local_address=f"127.0.0.{n}"))
-        for _ in range(5):
-            assert served.lookup("p1-ZY2", wrong, guesser).status_code == 404
-    fresh = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.7"))
-    closed = served.lookup("p1-ZY2", other, fresh)
-    assert closed.status_code == 429 and 0 < int(closed.headers["retry-after"]) <= 3600
-    assert served.lookup("p1-ZY1", right, fresh).status_code == 200
 
     # The code is taken from a POST body only: a URL with one shows the empty form.
     form = httpx.get(served.server.url + "/challenges/lookup",
                      params={"number": "p1-ZY3", "code": served.codes["p1-ZY3"]})  # fmt: skip
     assert form.status_code == 200 and 'method="post"' in form.text
     assert "采购文件设置歧视性条款" not in form.text
+
+
+def test_guesses_at_one_number_slow_it_down_but_never_shut_out_its_supplier(
+    served: Served,
+) -> None:
+    right = served.codes["p1-ZY2"]
+    wrong = wrong_code(right)
+    # Twenty failures on one number from four addresses, at full speed: the number's free
+    # allowance. (Until the change, these closed the number for an hour, right code or not.)
+    for n in range(3, 7):
+        guesser = local(f"127.0.0.{n}")
+        for _ in range(5):
+            assert served.lookup("p1-ZY2", wrong, guesser).status_code == 404
+    supplier = local("127.0.0.7")
+    started = time.monotonic()
+    found = served.lookup("p1-ZY2", right, supplier)
+    waited = time.monotonic() - started
+    # The supplier still gets its challenge, only answered after the number's delay (1 s);
+    # a wrong code now waits as long before its refusal, and other numbers not at all.
+    assert found.status_code == 200 and "评审专家未按评分标准打分。" in found.text
+    assert waited >= 1.0
+    started = time.monotonic()
+    assert served.lookup("p1-ZY2", wrong, local("127.0.0.8")).status_code == 404
+    assert time.monotonic() - started >= 1.0
+    assert served.lookup("p1-ZY1", served.codes["p1-ZY1"], supplier).status_code == 200
+
+
+def test_rotating_x_forwarded_for_is_still_one_client(served: Served) -> None:
+    """`sunshine serve` believes no X-Forwarded-For unless the operator names the proxy:
+    a client on this machine cannot pose as many by rotating the header."""
+    right = served.codes["p1-ZY1"]
+    for n in range(5):
+        posed = {"X-Forwarded-For": f"198.51.100.{n + 1}"}
+        assert served.lookup("p1-ZY1", wrong_code(right), headers=posed).status_code == 404
+    blocked = served.lookup("p1-ZY1", right, headers={"X-Forwarded-For": "198.51.100.99"})
+    assert blocked.status_code == 429, blocked.text[:300]
+
+
+def test_servers_on_one_database_share_the_count_and_believe_only_a_named_proxy(
+    served: Served, db_url: DatabaseURL, tmp_path: Path
+) -> None:
+    """A second `sunshine serve` on the same database, told that 127.0.0.1 is its reverse
+    proxy (SUNSHINE_FORWARDED_ALLOW_IPS), as a deployment with several servers has."""
+    right = served.codes["p1-ZY1"]
+    wrong = wrong_code(right)
+    proxied = start_server(db_url, tmp_path, env={"SUNSHINE_FORWARDED_ALLOW_IPS": "127.0.0.1"})
+    try:
+        second = Served(proxied, served.codes, served.suppliers, served.purchaser)
+        # One address, failures on both servers: both refuse it after five in all.
+        client = local("127.0.0.9")
+        for server in (served, second, served, second, served):
+            assert server.lookup("p1-ZY1", wrong, client).status_code == 404
+        assert second.lookup("p1-ZY1", right, client).status_code == 429
+        assert served.lookup("p1-ZY1", right, client).status_code == 429
+
+        # Behind the named proxy, each forwarded address is its own client...
+        for n in range(6):
+            forwarded = {"X-Forwarded-For": f"203.0.113.{n + 1}"}
+            assert second.lookup("p1-ZY1", wrong, headers=forwarded).status_code == 404
+        # ...and is refused on its own, as the direct server counts the proxy's address.
+        for _ in range(4):
+            second.lookup("p1-ZY1", wrong, headers={"X-Forwarded-For": "203.0.113.1"})
+        one = {"X-Forwarded-For": "203.0.113.1"}
+        assert second.lookup("p1-ZY1", right, headers=one).status_code == 429
+        other = {"X-Forwarded-For": "203.0.113.2"}
+        assert second.lookup("p1-ZY1", right, headers=other).status_code == 200
+        # A proxy that terminates TLS says so: the form's cookie is then __Host- and Secure.
+        form = httpx.get(proxied.url + "/challenges/lookup", headers={"X-Forwarded-Proto": "https"})
+        cookie = form.headers["set-cookie"]
+        assert cookie.startswith("__Host-sunshine_lookup_form=") and "Secure" in cookie
+        assert "Path=/;" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    finally:
+        proxied.stop()
+
+
+def test_the_form_refuses_a_post_without_its_token_in_chinese(served: Served) -> None:
+    right = served.codes["p1-ZY1"]
+    url = served.server.url + "/challenges/lookup"
+    client = local("127.0.0.10")
+    page = client.get(url)
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("sunshine_lookup_form=") and "HttpOnly" in cookie
+    assert "samesite=strict" in cookie.lower() and "Path=/challenges/lookup" in cookie
+    token = form_token(page)
+    form = {"number": "p1-ZY1", "code": right}
+    stranger = local("127.0.0.10")  # the same address, but a browser without the cookie
+    refused = [
+        httpx.post(url, data=form),  # as another site's page would post: neither
+        stranger.post(url, data=form | {FIELD: token}),  # the field without the cookie
+        client.post(url, data=form),  # the cookie without the field
+        client.post(url, data=form | {FIELD: form_token(stranger.get(url))}),  # not its pair
+        client.post(url, json=form | {FIELD: token}),  # not a form at all
+    ]
+    for answer in refused:
+        assert answer.status_code == 403, answer.text[:300]
+        assert "无法确认本次查询是从本站的查询页面提交的" in answer.text
+        assert GROUNDS not in html.unescape(answer.text)
+        assert form_token(answer)  # a fresh form, ready to submit again
+    # Turned away before it is counted: the address has all its tries left.
+    guess = form | {FIELD: token, "code": wrong_code(right)}
+    for _ in range(4):
+        assert client.post(url, data=guess).status_code == 404
+    found = client.post(url, data=form | {FIELD: token})
+    assert found.status_code == 200 and GROUNDS in html.unescape(found.text)
+
+
+def test_in_a_browser_the_form_works_and_another_site_s_post_of_it_does_not(
+    served: Served, browser: Any
+) -> None:
+    base = served.server.url  # http://127.0.0.1:<port>
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(base + "/challenges/lookup")
+        token = tab.get_attribute(f'input[name="{FIELD}"]', "value")
+        tab.fill("#number", "p1-ZY1")
+        tab.fill("#code", served.codes["p1-ZY1"])
+        with tab.expect_navigation():
+            tab.click('form[action="/challenges/lookup"] button[type="submit"]')
+        assert GROUNDS in (tab.text_content("main") or "")
+        # Another site (localhost is not the site 127.0.0.1) posts the same form, even with
+        # this browser's own token: the browser withholds the SameSite=Strict cookie.
+        tab.goto(base.replace("127.0.0.1", "localhost") + "/complaints")
+        with tab.expect_navigation():
+            tab.evaluate(
+                """([action, fields]) => {
+                    const form = document.createElement("form");
+                    form.method = "post";
+                    form.action = action;
+                    for (const [name, value] of Object.entries(fields)) {
+                        const input = document.createElement("input");
+                        input.name = name;
+                        input.value = value;
+                        form.append(input);
+                    }
+                    document.body.append(form);
+                    form.submit();
+                }""",
+                [base + "/challenges/lookup",
+                 {"number": "p1-ZY1", "code": served.codes["p1-ZY1"], FIELD: token}],
+            )  # fmt: skip
+        assert tab.url == base + "/challenges/lookup"
+        text = tab.text_content("main") or ""
+        assert "无法确认本次查询是从本站的查询页面提交的" in text and GROUNDS not in text
+    finally:
+        context.close()
 
 
 def test_complaint_decisions_are_public(served: Served) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from conftest import free_port, sunshine
+from lookup_client import look_up
 
 from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 
@@ -100,12 +101,20 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
         number, code, _supplier = next(line for line in codes if "-ZY" in line).split("\t")
         deadline = time.monotonic() + 30
         while True:  # the projection catches up in the background
-            found = httpx.post(base + "/challenges/lookup", data={"number": number, "code": code})
+            found = look_up(base, number, code)
             if found.status_code != 503 or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         assert found.status_code == 200, found.text[:300]
         assert number in found.text and "答复期限" in found.text
+        # The demo serves as `sunshine serve` does: no X-Forwarded-For is believed, so a
+        # process on this machine cannot pose as many clients to guess codes.
+        wrong = ("A" if code[0] != "A" else "B") + code[1:]
+        for n in range(5):
+            posed = {"X-Forwarded-For": f"198.51.100.{n + 1}"}
+            assert look_up(base, number, wrong, headers=posed).status_code == 404
+        blocked = look_up(base, number, code, headers={"X-Forwarded-For": "198.51.100.9"})
+        assert blocked.status_code == 429
     finally:
         process.terminate()
         process.wait(timeout=10)

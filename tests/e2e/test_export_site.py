@@ -15,6 +15,7 @@ import fcntl
 import html
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -453,7 +454,7 @@ def test_refuses_a_directory_that_is_not_an_export(sqlite_built: Built, tmp_path
     # Nor by another log signed with the same key: its checkpoint does not extend the last.
     forked = tmp_path / "forked"
     forked.mkdir()
-    (forked / "log-key.pem").write_bytes((tmp_path / "log-key.pem").read_bytes())
+    shutil.copy2(tmp_path / "log-key.pem", forked / "log-key.pem")  # with its mode, 0600
     forked_url = parse_database_url(f"sqlite:///{forked / 'l.db'}")
     fork = Ledger(make_config(forked_url, forked, inline_integration=True))
     try:

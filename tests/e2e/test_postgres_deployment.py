@@ -13,6 +13,7 @@ import httpx
 import psycopg
 import pytest
 from conftest import ROOT, _url, hospital_world, start_server
+from lookup_client import look_up
 from supervision_client import sign_in
 from test_publish_site import FakeSite, config, county_with_notices, receipts_of
 
@@ -61,6 +62,14 @@ def test_the_service_and_the_publisher_run_as_the_application_role(
         with sign_in(server.url, inspector) as client:
             assert client.get("/supervision/session").status_code == 200
             assert client.delete("/supervision/session").status_code == 204
+        # A challenge lookup after a typo: the failure is a row, and the right code's attempt
+        # is a row until it is taken back. (The code is the ledger's own for a number not
+        # filed yet, so the lookup ends as "not on the public pages yet".)
+        code = ledger.lookup_codes.code("p1-ZY1")
+        typo = ("A" if code[0] != "A" else "B") + code[1:]
+        assert look_up(server.url, "p1-ZY1", typo).status_code == 404
+        pending = look_up(server.url, "p1-ZY1", code)
+        assert pending.status_code == 503 and "公开记录正在更新" in pending.text
     finally:
         server.stop()
 

@@ -325,6 +325,11 @@ def test_holiday_text_without_a_source_still_names_the_key() -> None:
         parse_holiday_file('[2027]\nholidays = ["1 January"]\n')
 
 
+def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
+    with pytest.raises(CalendarFileError, match=r"^h.toml:2: \[holidays\]: tables must be years"):
+        parse_holiday_file('# 2027\nholidays = ["2027-01-01"]\n', "h.toml")
+
+
 # -- the time-limit table -------------------------------------------------------------------
 
 

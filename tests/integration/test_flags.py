@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from ledger.store.url import DatabaseURL
 from projections.flags import FlagConfigError, FlagKind, FlagsProjection, load_flag_config, rules
 from projections.flags import queries as q
 from projections.web.queries import BadRequest
+from sunshine.app import projector_for
 from sunshine.demo_catalogue import REQUIREMENTS
 
 K = FlagKind
@@ -418,8 +420,30 @@ def test_a_bad_thresholds_file_is_refused_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(FlagConfigError, match=r"flags.toml:3: \[award_close_to_budget\] max_ratio"):
         load_flag_config(bad)
     bad.write_text('[award_close_to_budget]\nmin_ratio = "1.5"\n', encoding="utf-8")
-    with pytest.raises(FlagConfigError, match="min_ratio"):
+    with pytest.raises(FlagConfigError, match=r"flags.toml:2: \[award_close_to_budget\] min_ratio"):
         load_flag_config(bad)
+
+
+def test_the_operators_thresholds_reach_the_service(
+    sqlite_url: DatabaseURL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = Ledger(make_config(sqlite_url, tmp_path))
+    try:
+        override = tmp_path / "flags.toml"
+        override.write_text('[award_close_to_budget]\nmin_ratio = "0.95"\n', encoding="utf-8")
+        monkeypatch.setenv("SUNSHINE_FLAGS", str(override))
+        (flags,) = [f.projection for f in projector_for(ledger).followers
+                    if isinstance(f.projection, FlagsProjection)]  # fmt: skip
+        assert flags.config.ratio("award_close_to_budget", "min_ratio") == Decimal("0.95")
+        override.write_text('# stricter\n[award_close_to_budget]\nmin_ratio = "95%"\n',
+                            encoding="utf-8")  # fmt: skip
+        with pytest.raises(FlagConfigError) as caught:
+            projector_for(ledger)
+        assert str(caught.value).startswith(
+            f"{override}:3: [award_close_to_budget] min_ratio: a decimal fraction above 0"
+        )
+    finally:
+        ledger.close()
 
 
 # -- methods 采购方式 -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ledger.store.sealed_store import (
     SealedStoreError,
     load_or_create_sealed_key,
 )
+from ledger.store.secret_file import write_secret
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase, open_database
 from ledger.store.url import DatabaseURL
 
@@ -229,6 +230,6 @@ def test_key_file_concurrent_creation_agrees(tmp_path: Path) -> None:
 
 def test_bad_key_file_refused(tmp_path: Path) -> None:
     path = tmp_path / "sealed.key"
-    path.write_bytes(b"too short")
+    write_secret(path, b"too short")
     with pytest.raises(ValueError, match="32-byte"):
         load_or_create_sealed_key(path)

@@ -80,8 +80,49 @@ def test_a_good_file() -> None:
             7,
             "[defaults] retry_cap: must not be shorter than retry_base",
         ),
-        (("[defaults]", "[default]"), 5, "default: unknown table"),
+        (
+            ("[defaults]", "[default]"),
+            5,
+            "[default]: unknown table (expected [publisher], [defaults] or [[destination]])",
+        ),
         (('regions = ["清河县"]', "regions = ["), 14, "malformed TOML"),
+        (
+            ('ocid_prefix = "ocds-qhx000"', 'ocid_prefix = "ocds qhx"'),
+            2,
+            "[publisher] ocid_prefix: letters, digits and '-'",
+        ),
+        (
+            ('poll_interval = "500ms"', 'poll_interval = "500ms"\nlease_margn = "1s"'),
+            4,
+            "[publisher] lease_margn: unknown key (expected one of ocid_prefix, poll_interval,",
+        ),
+        (('timeout = "5s"', 'name = "x"'), 6, "[defaults] name: unknown key"),
+        (('give_up_after = "3d"', "give_up_after = nan"), 7, "[defaults] give_up_after: must be"),
+        (('timeout = "5s"', "max_attempts = -1"), 6, "[defaults] max_attempts: must be a whole"),
+        (('timeout = "5s"', "batch = true"), 6, "[defaults] batch: must be a whole number ≥ 1"),
+        (("rate_limit = 5", "rate_limit = inf"), 16, "ccgp-hebei rate_limit: must be requests per"),
+        (("required = true", 'required = "yes"'), 14, "ccgp-hebei required: must be true or false"),
+        (
+            ("rate_limit = 5", 'rate_limit = 5\nsecret_env = "HEBEI_SECRET"'),
+            17,
+            "[[destination]] ccgp-hebei secret_env: give either secret or secret_env",
+        ),
+        (
+            ("https://93.184.216.34/api/notices", "https://user:pw@93.184.216.34/api/notices"),
+            11,
+            "ccgp-hebei url: must not carry a user name or password",
+        ),
+        (
+            ('"tender", "result"]', '\n  "tender",\n  "award",\n]'),
+            14,
+            "ccgp-hebei announcements[1]: 'award' is not an announcement type (one of acceptance,",
+        ),
+        (('regions = ["清河县"]', "regions = []"), 13, "regions: must be a non-empty list of"),
+        (("allow_private = true", "allow_private = 1"), 22, "county-portal allow_private: must be"),
+        (("timeout = 2\n", "timeout = 2\nmax_in_flight = 0\n"), 24, "portal max_in_flight: must"),
+        (("127.0.0.1:8080", "127.0.0.1:99999"), 20, "url: the port is not a number from 1"),
+        (('url = "http://127.0.0.1:8080/hook"', "url = 8080"), 20, "portal url: must be an http://"),
+        (('name = "county-portal"\n', ""), 18, "[[destination]] #2: name is missing"),
     ],
 )
 def test_mistakes_name_their_line(change: tuple[str, str], line: int, words: str) -> None:
@@ -98,6 +139,40 @@ def test_a_destination_without_url_and_an_empty_file() -> None:
         == "dest.toml:1: [[destination]] abc: url is missing"
     )
     assert "no destination" in error("")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A table of the file given as a key: the key's line.
+        (
+            'publisher.ocid_prefix = "a b"\n\n[[destination]]\nname = "abc"\n'
+            'url = "https://93.184.216.34/"\n',
+            "dest.toml:1: [publisher] ocid_prefix: letters, digits and '-', like ocds-a1b2c3",
+        ),
+        ("publisher = 3\n", "dest.toml:1: [publisher]: must be a table"),
+        (
+            '# one site\ndestination = [{ name = "abc", url = "ftp://x/y" }]\n',
+            "dest.toml:2: [[destination]] abc url: must be an http:// or https:// URL with a host",
+        ),
+        ('destination = ["abc"]\n', "dest.toml:1: [[destination]] #1: must be a table"),
+    ],
+)
+def test_other_shapes_of_a_file_name_their_line(text: str, expected: str) -> None:
+    assert error(text) == expected
+
+
+def test_a_secret_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    short = "whsec_" + base64.b64encode(b"too short a secret").decode()
+    with pytest.raises(DestinationFileError) as caught:
+        parse_destinations(GOOD.replace(SECRET, short), "dest.toml")
+    assert str(caught.value).startswith("dest.toml:15: [[destination]] ccgp-hebei secret: must")
+    assert short not in str(caught.value) and caught.value.__cause__ is None
+    monkeypatch.setenv("HEBEI_SECRET", short)
+    text = GOOD.replace(f'secret = "{SECRET}"', 'secret_env = "HEBEI_SECRET"')
+    message = error(text)
+    assert message.startswith("dest.toml:15: [[destination]] ccgp-hebei secret_env: must be")
+    assert short.removeprefix("whsec_") not in message
 
 
 @pytest.mark.parametrize(
@@ -137,6 +212,10 @@ def test_a_secret_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert load_destinations(path).destinations[0].secret == SECRET
     with pytest.raises(DestinationFileError, match="cannot read destinations file"):
         load_destinations(tmp_path / "missing.toml")
+    path.write_text(text.replace("rate_limit = 5", "rate_limit = -5"), encoding="utf-8")
+    with pytest.raises(DestinationFileError) as caught:
+        load_destinations(path)
+    assert str(caught.value).startswith(f"{path}:16: [[destination]] ccgp-hebei rate_limit: ")
 
 
 def test_the_guard_itself() -> None:

@@ -1,125 +1,72 @@
-"""The lookup limiter: failures in sliding windows per client and per challenge number,
-refunds for successes, an exact limit under racing threads, bounded memory."""
+"""The lookup limits' rules: a client address is refused after its failures, a challenge number
+is only slowed down, whatever its failures, and the right holder is never shut out by it."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from projections.web.ratelimit import (
-    Attempt,
-    FailureLimiter,
-    SlidingWindow,
-    client_key,
-)
+from projections.web.ratelimit import Admitted, Limits, Refused, client_key
 
-
-class Clock:
-    """Seconds that pass only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def limiter(clock: Clock, **kw: int | float) -> FailureLimiter:
-    settings: dict[str, float] = {
-        "client_limit": 5,
-        "client_window": 600,
-        "number_limit": 20,
-        "number_window": 3600,
-    }
-    return FailureLimiter(**(settings | kw), clock=clock)  # type: ignore[arg-type]
+LIMITS = Limits(
+    client_failures=5, client_window=600, number_free=20, number_window=3600,
+    first_delay=1, max_delay=15,
+)  # fmt: skip
+NOW = 10_000.0
 
 
 def test_the_sixth_failure_in_ten_minutes_waits_until_the_first_leaves() -> None:
-    clock = Clock()
-    limit = limiter(clock)
-    for second in range(5):
-        clock.now = 1000.0 + second * 60
-        assert isinstance(limit.begin("203.0.113.7", "p1-ZY1"), Attempt)
-    clock.now = 1000.0 + 300
-    assert limit.begin("203.0.113.7", "p1-ZY1") == 300  # the first failure leaves at 1600
-    assert limit.begin("203.0.113.7", None) == 300  # malformed input is refused the same
-    assert isinstance(limit.begin("198.51.100.1", "p1-ZY1"), Attempt)  # another client
-    clock.now = 1600.0
-    assert isinstance(limit.begin("203.0.113.7", "p1-ZY2"), Attempt)  # one slot freed
-    assert limit.begin("203.0.113.7", "p1-ZY2") == 60  # the second left at 1660
+    failures = [NOW - 300 + 60 * n for n in range(5)]  # at -300, -240, … -60
+    assert LIMITS.decide(failures[:4], 0, NOW) == Admitted(0)
+    assert LIMITS.decide(failures, 0, NOW) == Refused(300)  # the first leaves in 300 s
+    # Failures older than the window no longer count; the next slot frees at the second's.
+    assert LIMITS.decide(failures, 0, NOW + 300) == Admitted(0)
+    assert LIMITS.decide([*failures[1:], NOW + 300], 0, NOW + 300) == Refused(60)
 
 
-def test_a_number_is_limited_across_clients() -> None:
-    clock = Clock()
-    limit = limiter(clock)
-    for n in range(20):
-        assert isinstance(limit.begin(f"10.0.0.{n}", "p1-ZY1"), Attempt)
-    wait = limit.begin("10.0.1.1", "p1-ZY1")
-    assert wait == 3600
-    assert isinstance(limit.begin("10.0.1.1", "p1-ZY2"), Attempt)  # other numbers are open
-    clock.now += 3600
-    assert isinstance(limit.begin("10.0.1.1", "p1-ZY1"), Attempt)
+def test_a_refusal_is_at_least_a_second_and_rounded_up() -> None:
+    failures = [NOW - 599.5] + [NOW - 1] * 4
+    assert LIMITS.decide(failures, 0, NOW) == Refused(1)  # 0.5 s left: said as 1
+    failures = [NOW - 100.2] * 5
+    assert LIMITS.decide(failures, 0, NOW) == Refused(500)  # 499.8 s: said as 500
 
 
-def test_successes_are_refunded_and_never_limited() -> None:
-    clock = Clock()
-    limit = limiter(clock)
-    for _ in range(50):
-        attempt = limit.begin("203.0.113.7", "p1-ZY1")
-        assert isinstance(attempt, Attempt)
-        limit.succeeded(attempt)
-    assert len(limit.by_client) == 0 and len(limit.by_number) == 0
-    # Failures before and after a success still count: the success refunds itself only.
-    for _ in range(4):
-        limit.begin("203.0.113.7", "p1-ZY1")
-    ok = limit.begin("203.0.113.7", "p1-ZY1")
-    assert isinstance(ok, Attempt)
-    limit.succeeded(ok)
-    assert isinstance(limit.begin("203.0.113.7", "p1-ZY1"), Attempt)
-    assert limit.begin("203.0.113.7", "p1-ZY1") == 600
+def test_a_number_s_failures_delay_its_attempts_and_never_refuse_them() -> None:
+    # Twenty failures on a number from anywhere cost nothing; then the waits double, to 15 s.
+    delays = [LIMITS.decide([], failures, NOW) for failures in (0, 19, 20, 21, 22, 23, 24)]
+    assert delays == [Admitted(0), Admitted(0), Admitted(1), Admitted(2), Admitted(4),
+                      Admitted(8), Admitted(15)]  # fmt: skip
+    # However many: a number alone never refuses, so the right code is always checked.
+    for failures in (25, 100, 10_000, 10**9):
+        assert LIMITS.decide([], failures, NOW) == Admitted(15)
 
 
-def test_racing_threads_get_exactly_the_limit() -> None:
-    limit = FailureLimiter(client_limit=5, client_window=600, number_limit=1000)
-    start = threading.Barrier(40)
-    admitted: list[object] = []
-    lock = threading.Lock()
-
-    def guess(n: int) -> None:
-        start.wait()
-        result = limit.begin("203.0.113.7", f"p1-ZY{n % 3 + 1}")
-        with lock:
-            admitted.append(result)
-
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(40)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sum(isinstance(a, Attempt) for a in admitted) == 5
-    assert all(isinstance(a, Attempt) or a == 600 for a in admitted)
+def test_only_the_client_refuses_and_its_refusal_wins_over_a_delay() -> None:
+    full = [NOW - 10] * 5
+    assert LIMITS.decide(full, 0, NOW) == Refused(590)
+    assert LIMITS.decide(full, 10**6, NOW) == Refused(590)
+    assert LIMITS.decide(full[:4], 10**6, NOW) == Admitted(15)
 
 
-def test_memory_stays_bounded_under_a_flood_of_keys() -> None:
-    clock = Clock()
-    limit = limiter(clock, client_limit=1000, max_keys=100)
-    for n in range(1000):
-        limit.begin(f"client-{n}", f"p{n}-ZY1")
-    assert len(limit.by_client) <= 100 and len(limit.by_number) <= 100
-    # The most recent failures are the ones kept.
-    assert limit.by_number.retry_after("p999-ZY1", clock.now) == 0
-    assert len(limit.by_number._events["p999-ZY1"]) == 1
+def test_delays_follow_the_settings() -> None:
+    gentle = Limits(number_free=0, first_delay=0.5, max_delay=3)
+    assert [gentle.number_delay(n) for n in range(5)] == [0.5, 1, 2, 3, 3]
+    assert Limits(first_delay=0, max_delay=0).number_delay(10**6) == 0
 
 
-def test_expired_keys_are_dropped_before_recent_ones() -> None:
-    clock = Clock()
-    window = SlidingWindow(limit=2, window=10, max_keys=3)
-    window.add("old", clock.now)
-    window.add("a", clock.now + 9)
-    window.add("b", clock.now + 9)
-    window.add("c", clock.now + 10.5)  # "old" has expired: it goes, "a" and "b" stay
-    assert sorted(window._events) == ["a", "b", "c"]
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"client_failures": 0},
+        {"number_free": -1},
+        {"client_window": 0},
+        {"number_window": -1},
+        {"first_delay": -1},
+        {"first_delay": 20, "max_delay": 15},
+    ],
+)
+def test_limits_need_sane_settings(settings: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        Limits(**settings)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -135,10 +82,3 @@ def test_expired_keys_are_dropped_before_recent_ones() -> None:
 )
 def test_clients_are_counted_by_address_and_ipv6_by_its_64(host: str | None, key: str) -> None:
     assert client_key(host) == key
-
-
-def test_a_window_needs_sane_settings() -> None:
-    with pytest.raises(ValueError):
-        SlidingWindow(limit=0, window=10)
-    with pytest.raises(ValueError):
-        SlidingWindow(limit=1, window=0)
