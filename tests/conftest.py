@@ -26,7 +26,6 @@ from ledger.application import Ledger, LedgerConfig
 from ledger.store.url import DatabaseURL, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 PG_URL = os.environ.get(
     "SUNSHINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

@@ -11,9 +11,9 @@ import pytest
 
 from ledger.log.merkle import ProofError, verify_consistency, verify_inclusion
 
-# The shared vectors live next to the repository clone, not inside it.
+# The vectors are kept in the repository (tests/vectors, with their licence).
 TESTDATA = (
-    Path(__file__).resolve().parents[2].parent / "shared/vectors/transparency-dev-merkle/testdata"
+    Path(__file__).resolve().parents[1] / "vectors/transparency-dev-merkle/testdata"
 )
 
 

@@ -20,7 +20,7 @@ from ledger.log.note import (
     verifier_key,
 )
 
-EXAMPLE = Path(__file__).resolve().parents[2].parent / "shared/vectors/c2sp-signed-note-example.txt"
+EXAMPLE = Path(__file__).resolve().parents[1] / "vectors/c2sp-signed-note-example.txt"
 DASH = "\u2014"
 EXAMPLE_KEY_B64 = "AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 
