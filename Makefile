@@ -21,13 +21,16 @@ test: $(STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff check ledger projections publisher sunshine tests bench
+	$(BIN)/ruff check ledger projections publisher sunshine demo tests bench
 	$(BIN)/mypy
 # bench and tests too, with the same [tool.mypy] settings (strict): naming them on the
 # command line replaces the configured packages, hence a second run. The test directories
 # have no __init__.py, so mypy, like pytest, takes each file as a top-level module and puts
 # its directory on the search path: `from conftest import ...` and the like resolve as is.
 	$(BIN)/mypy bench tests
+# The layering (pyproject.toml, [tool.importlinter]): the domain, the ledger, its readers,
+# and the composition root that alone wires them.
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

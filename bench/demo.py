@@ -34,8 +34,8 @@ MEMORY_TARGET = 1.5
 
 
 def child(copies: int, directory: Path) -> None:
+    from demo.builder import DemoBuilder
     from ledger.application import Ledger
-    from sunshine.demo import DemoBuilder
     from sunshine.settings import Settings
 
     settings = Settings(data_dir=directory)

@@ -7,7 +7,7 @@ this 2-core machine; projection rebuild ≥ 10,000 events/s.
 Needs Debian's load generator and static server: ``apt-get install wrk nginx-light``.
 
 1. Load (setup, not measured): the demo catalogue drawn ``--copies`` times (66 × 153 =
-   10,098 procurements, ~170,000 leaves) by ``sunshine.demo.DemoBuilder``: every command
+   10,098 procurements, ~170,000 leaves) by ``demo.builder.DemoBuilder``: every command
    signed by its actor and decided by ``Ledger.submit``, stored without inline integration
    and integrated once at the end. The ledger goes to /dev/shm when there is one: each
    command is its own transaction, and waiting for fsync (2–3 ms here) would triple the
@@ -274,8 +274,8 @@ class Counting:
 
 def build(data: Path, copies: int) -> dict[str, Any]:
     from bench.common import open_ledger
+    from demo.builder import DemoBuilder
     from ledger.store.url import parse_database_url
-    from sunshine.demo import DemoBuilder
 
     url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
     ledger = open_ledger(url, data, inline_integration=False, leaf_wait_seconds=0)

@@ -4,12 +4,12 @@ Targets (issue "The publisher"): (a) with two workers, ≥ 500 deliveries/s to a
 (b) with a healthy site, event to delivered p50 < 200 ms and p99 < 1 s.
 
 Every figure comes from the real programs, each in its own process: `sunshine publish`,
-`sunshine serve`, and the demo's receiving site (`python -m sunshine.demo_site`, so the site
+`sunshine serve`, and the demo's receiving site (`python -m demo.site`, so the site
 does not share the publisher's GIL), which verifies each request's v1a signature, parses it
 and stamps its arrival with time.time().
 
 1. Setup, not measured: the demo year drawn ``--copies`` times (10: 7,250 notices) by
-   ``sunshine.demo.DemoBuilder``, every command signed by its actor and decided by
+   ``demo.builder.DemoBuilder``, every command signed by its actor and decided by
    ``Ledger.submit``, integrated once at the end. The build goes to /dev/shm when there is
    one (each command is its own transaction; waiting for fsync would double the build).
    It is then copied to a scratch directory on disk: the throughput target and the latency
@@ -173,7 +173,7 @@ def reap(process: subprocess.Popen[str], what: str, timeout: float = 600) -> flo
 
 
 class Site:
-    """``python -m sunshine.demo_site`` on a free port, stopped by ``close``."""
+    """``python -m demo.site`` on a free port, stopped by ``close``."""
 
     def __init__(self, key: Path, logs: Path, name: str) -> None:
         self._log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed in close()
@@ -181,7 +181,7 @@ class Site:
             [
                 sys.executable,
                 "-m",
-                "sunshine.demo_site",
+                "demo.site",
                 "--public-key-file",
                 str(key),
                 "--port",
@@ -254,7 +254,7 @@ def build(url: Any, data: Path, copies: int) -> dict[str, Any]:
     """The demo year ``copies`` times, as bench.pages builds it: every command through
     ``Ledger.submit``, no inline integration, integrated once at the end."""
     from bench.common import open_ledger
-    from sunshine.demo import DemoBuilder
+    from demo.builder import DemoBuilder
 
     ledger = open_ledger(url, data, inline_integration=False, leaf_wait_seconds=0)
     try:
@@ -497,9 +497,9 @@ def wire_floor(url: Any, key_file: Path, logs: Path) -> dict[str, Any]:
 def live_bodies(data: Path, copies: int, count: int) -> list[bytes]:
     """The first ``count`` commands of one more copy of the demo year, each signed now by
     its actor's demo key (from the build's demo-keys directory)."""
+    from demo.builder import ADMIN, ORGANISATIONS
+    from demo.year import DemoYear
     from ledger import signing
-    from sunshine.demo import ADMIN, ORGANISATIONS
-    from sunshine.demo_year import DemoYear
 
     year = DemoYear({code: name for code, name, _ in ORGANISATIONS}, ADMIN)
     prefix = f"qhx-2026-{copies + 1}-"

@@ -82,10 +82,10 @@ def build(directory: Path, target: int) -> dict[str, Any]:
     """The demo year through the ledger, then copies up to ``target`` leaves, signed."""
     from datetime import UTC, datetime
 
+    from demo.builder import DemoBuilder
     from ledger.application import Ledger
     from ledger.log.merkle import CompactRange, leaf_hash
     from ledger.log.signer import LogSigner, load_or_create_key
-    from sunshine.demo import DemoBuilder
     from sunshine.settings import Settings
 
     started = time.perf_counter()
@@ -177,8 +177,8 @@ def sign_in(url: str, directory: Path) -> Any:
 
     import httpx
 
+    from demo.builder import demo_key
     from ledger import signing
-    from sunshine.demo import demo_key
 
     key = demo_key("qhx-jw-op")
     client = httpx.Client(base_url=url, timeout=120)

@@ -24,6 +24,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
+from ledger.calendar_files import build_calendar, load_time_limits
 from ledger.canonical import b64encode
 from ledger.commands import (
     DEFAULT_MAX_AGE,
@@ -34,7 +35,6 @@ from ledger.commands import (
     parse_envelope,
 )
 from ledger.committer import GroupCommitter
-from ledger.domain.calendars import build_calendar, load_time_limits
 from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge
 from ledger.domain.context import Context, ContextHandler, Statutes, china_day
 from ledger.domain.deliveries import DELIVERY_HANDLERS

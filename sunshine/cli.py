@@ -169,7 +169,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     old = Path(args.checkpoint) if args.checkpoint else None
     timing = None
     if args.check_timing:
-        from ledger.domain.calendars import build_calendar, load_time_limits
+        from ledger.calendar_files import build_calendar, load_time_limits
         from ledger.domain.context import Statutes
         from ledger.verify_timing import TimingCheck
 
@@ -259,7 +259,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 def cmd_export_site(args: argparse.Namespace) -> int:
     import time
 
-    from sunshine.export_site import ExportError, export_site
+    from projections.export.site import ExportError, export_site
+    from sunshine.app import create_app
 
     shown = {"stage": ""}
     last = [0.0]
@@ -275,8 +276,9 @@ def cmd_export_site(args: argparse.Namespace) -> int:
 
     try:
         summary = export_site(
-            _settings(args),
+            _settings(args).ledger_config(),
             Path(args.dir),
+            lambda ledger: create_app(None, ledger),
             base_url=args.base_url,
             ledger_url=args.ledger_url,
             progress=progress,
@@ -381,8 +383,8 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from demo.builder import DemoBuilder
     from ledger.application import Ledger
-    from sunshine.demo import DemoBuilder
     from sunshine.demo_setup import DemoRefused, forget_operator_environment, prepare_demo
 
     # A fresh demo each time, in a directory only demos use and an empty database: never
@@ -413,9 +415,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def serve_demo_publishing(settings: Settings, host: str, port: int, site_port: int) -> int:
     """Serve the demo ledger while its publisher pushes every notice, the year's and any
-    recorded meanwhile, to a local procurement website (``sunshine.demo_site``)."""
-    from sunshine.demo import demo_key
-    from sunshine.demo_site import DemoSite
+    recorded meanwhile, to a local procurement website (``demo.site``)."""
+    from demo.builder import demo_key
+    from demo.site import DemoSite
     from sunshine.publishing import (
         DEMO_PUBLISHER,
         DEMO_SECRET,

@@ -1,7 +1,7 @@
 """Where `sunshine demo` builds: its own directory and an empty database, never the
 operator's.
 
-The demo signs some 2,600 entries with keys anyone can derive (``sunshine.demo.demo_key``).
+The demo signs some 2,600 entries with keys anyone can derive (``demo.builder.demo_key``).
 Whatever SUNSHINE_* variables an operator has set, its log key, sealed-value key, lookup key,
 actor keys and files live in the demo's directory (``data/demo``, or the one its
 ``--data-dir`` names), and it refuses a database that already holds a ledger.

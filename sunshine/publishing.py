@@ -1,5 +1,5 @@
 """Running the publisher beside a ledger: for `sunshine publish`, and for `sunshine demo`,
-which pushes its year to a local procurement website (``sunshine.demo_site``)."""
+which pushes its year to a local procurement website (``demo.site``)."""
 
 from __future__ import annotations
 

@@ -295,14 +295,14 @@ class DemoLedger:
 
     data: Path
     url: DatabaseURL
-    summary: Any  # sunshine.demo.DemoSummary
+    summary: Any  # demo.builder.DemoSummary
     seconds: float  # how long building the year took (the template's build)
 
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoLedger:
     """The demo year, built once (about 6 s); modules take copies with ``copy_demo``."""
-    from sunshine.demo import DemoBuilder
+    from demo.builder import DemoBuilder
 
     data = tmp_path_factory.mktemp("demo-template")
     url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")

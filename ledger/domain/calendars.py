@@ -1,19 +1,19 @@
-"""Loaders for the statutory clock (an adapter: this module reads files).
+"""The statutory clock's calendar and time-limit table, from their texts (pure: the files
+are read by the adapter ``ledger.calendar_files``).
 
 * ``package_calendar()`` — the PRC working calendar from the ``chinese_calendar`` package,
   for the years it ships (found by probing: it raises NotImplementedError for others).
-* ``load_holiday_file(path)`` — an operator's holiday file for years the package does not
-  know (or to correct one it does)::
+* ``parse_holiday_file(text, source)`` — an operator's holiday file for years the package does
+  not know (or to correct one it does)::
 
       [2027]
       holidays = ["2027-01-01", "2027-02-05", ...]   # non-working days (weekends may be listed)
       workdays = ["2027-02-07", ...]                 # weekend days that are worked (调休)
 
   Dates may be quoted strings or TOML dates. Each year's table replaces that year wholly.
-* ``build_calendar(holiday_file)`` — the package calendar with the operator's years laid over.
-* ``load_time_limits(path)`` — the packaged time-limit table (``time_limits.toml``), with an
-  operator's override file laid over it: a ``[[time_limit]]`` of an existing id replaces that
-  rule (every key must be given), a new id adds one.
+* ``parse_time_limits(text, source)`` — a time-limit table (the packaged
+  ``time_limits.toml``, or an operator's override file laid over it: a ``[[time_limit]]`` of
+  an existing id replaces that rule, every key given; a new id adds one).
 
 A malformed file raises ``CalendarFileError`` / ``TimeLimitFileError`` whose message starts
 with ``file:line:`` where the line can be found, and always names the table and key.
@@ -25,8 +25,6 @@ import functools
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
-from importlib import resources
-from pathlib import Path
 from typing import Final
 
 from ledger.domain.clock import TimeLimit, TimeLimitError, WorkingCalendar, time_limit
@@ -157,23 +155,6 @@ def parse_holiday_file(text: str, source: str = "<holiday file>") -> WorkingCale
     return WorkingCalendar(known_years=years, holidays=holidays, workdays=workdays)
 
 
-def load_holiday_file(path: Path) -> WorkingCalendar:
-    """Read an operator's holiday file (UTF-8 TOML)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CalendarFileError(str(path), None, f"cannot read holiday file: {exc}") from exc
-    return parse_holiday_file(text, str(path))
-
-
-def build_calendar(holiday_file: Path | None = None) -> WorkingCalendar:
-    """The package calendar, with the years of the operator's holiday file laid over it."""
-    calendar = package_calendar()
-    if holiday_file is None:
-        return calendar
-    return calendar.overlay(load_holiday_file(holiday_file))
-
-
 # -- the time-limit table ------------------------------------------------------------------
 
 
@@ -237,21 +218,3 @@ def parse_time_limits(text: str, source: str = "<time limits>") -> dict[str, Tim
             raise TimeLimitFileError(source, line, f"id {rule.id}: defined twice")
         rules[rule.id] = rule
     return rules
-
-
-def packaged_time_limits_text() -> str:
-    """The time-limit table shipped with the package."""
-    return resources.files("ledger.domain").joinpath(TIME_LIMITS_RESOURCE).read_text("utf-8")
-
-
-def load_time_limits(path: Path | None = None) -> dict[str, TimeLimit]:
-    """The packaged time-limit table, with the operator's file at ``path`` laid over it."""
-    rules = parse_time_limits(packaged_time_limits_text(), f"ledger/domain/{TIME_LIMITS_RESOURCE}")
-    if path is None:
-        return rules
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TimeLimitFileError(str(path), None, f"cannot read time-limit file: {exc}") from exc
-    overrides = parse_time_limits(text, str(path))
-    return {**rules, **overrides}

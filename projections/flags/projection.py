@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Final
 
-from ledger.domain.calendars import build_calendar, load_time_limits
+from ledger.calendar_files import build_calendar, load_time_limits
 from ledger.domain.clock import TimeLimit, WorkingCalendar
 from ledger.domain.context import Statutes
 from ledger.domain.schema import entries as E

@@ -24,7 +24,8 @@ from markupsafe import escape
 from procurement_world import PLAN, County
 
 from ledger.application import Ledger
-from ledger.domain.calendars import build_calendar, chinese_calendar_years
+from ledger.calendar_files import build_calendar
+from ledger.domain.calendars import chinese_calendar_years
 from ledger.domain.context import china_day
 from ledger.store.url import DatabaseURL
 

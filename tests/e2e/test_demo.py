@@ -50,7 +50,7 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
 
         # The demo is built before it is served: the served log is the demo's, the registry
         # (genesis, organisations with their actors and keys) and the procurement year of
-        # sunshine.demo_year, some 2,600 entries, as the demo said (receipts may be arriving
+        # demo.year, some 2,600 entries, as the demo said (receipts may be arriving
         # already, so the size it serves now may be larger).
         assert process.stdout is not None
         said = ""

@@ -1,4 +1,4 @@
-"""The demo's receiving website (sunshine.demo_site) over real HTTP: it takes what the
+"""The demo's receiving website (demo.site) over real HTTP: it takes what the
 publisher signs, refuses what it did not, stores a retried id once, escapes what it shows,
 and receives a whole `sunshine publish --once` run."""
 
@@ -22,12 +22,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from test_publish_crash import files, finish, publish
 from test_publish_site import SECRET, county_with_notices, receipts_of
 
+from demo.site import MAX_BODY, TITLE, DemoSite, read_public_key
 from ledger import signing
 from publisher import webhooks
 from publisher.config import Destination
 from publisher.payloads import notice_body
 from publisher.sending import Outcome, Sender
-from sunshine.demo_site import MAX_BODY, TITLE, DemoSite, read_public_key
 
 OTHER_SECRET = "whsec_" + base64.b64encode(b"another secret of thirty-two by").decode()
 
@@ -172,7 +172,7 @@ def test_the_command_line_runs_it_until_sigterm(tmp_path: Path, key: Ed25519Priv
     pem = tmp_path / "qhx-fbfw-svc.pem"
     signing.write_key(pem, key)  # a private key file, as the demo writes them
     process = subprocess.Popen(
-        [sys.executable, "-m", "sunshine.demo_site", "--public-key-file", str(pem),
+        [sys.executable, "-m", "demo.site", "--public-key-file", str(pem),
          "--port", "0", "--secret", SECRET],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=dict(os.environ),
@@ -197,7 +197,7 @@ def test_a_public_key_file_of_the_wrong_kind_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "key.txt"
     junk.write_text("not a key\n")
     result = subprocess.run(
-        [sys.executable, "-m", "sunshine.demo_site", "--public-key-file", str(junk)],
+        [sys.executable, "-m", "demo.site", "--public-key-file", str(junk)],
         cwd=ROOT, capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert result.returncode == 2

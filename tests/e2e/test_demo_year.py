@@ -19,14 +19,14 @@ import orjson
 import pytest
 from conftest import ROOT, DemoLedger, copy_demo, make_config, sunshine
 
+from demo import catalogue as cat
+from demo.builder import ADMIN, ORGANISATIONS, DemoSummary
+from demo.twists import TWISTS, Twist
+from demo.year import END, DemoYear
 from ledger.application import Ledger
-from ledger.domain.calendars import build_calendar
+from ledger.calendar_files import build_calendar
 from ledger.domain.vocabulary import Category, Method
 from ledger.store.url import DatabaseURL
-from sunshine import demo_catalogue as cat
-from sunshine.demo import ADMIN, ORGANISATIONS, DemoSummary
-from sunshine.demo_twists import TWISTS, Twist
-from sunshine.demo_year import END, DemoYear
 
 T = Twist
 #: The finding each irregular twist must raise, and the only ones the year may hold.
@@ -230,8 +230,8 @@ def test_every_event_is_signed_by_its_actor_and_the_log_verifies(demo: Demo) -> 
 #: are drawn fresh on every run.
 DIGEST = """
 import hashlib, orjson
-from sunshine.demo import ADMIN, ORGANISATIONS
-from sunshine.demo_year import DemoYear
+from demo.builder import ADMIN, ORGANISATIONS
+from demo.year import DemoYear
 
 def plain(value):
     if isinstance(value, dict):

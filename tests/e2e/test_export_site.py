@@ -51,8 +51,8 @@ from ledger.domain.sealed import Disclosure
 from ledger.log.merkle import leaf_hash, verify_inclusion
 from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 from ledger.store.url import DatabaseURL, parse_database_url
-from sunshine.export_files import LOCK, STATE, TEMP
-from sunshine.export_links import Rewriter, static_url
+from projections.export.files import LOCK, STATE, TEMP
+from projections.export.links import Rewriter, static_url
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FILLERS = 10  # open tenders besides p1, two notices each: more than one page of 20

@@ -19,15 +19,15 @@ import pytest
 from conftest import Actor, DemoLedger, Server, copy_demo, start_server
 from supervision_client import sign_in
 
+from demo.builder import ADMIN, ORGANISATIONS
+from demo.twists import Twist
+from demo.year import END, DemoYear
 from ledger import signing
 from ledger.log.merkle import verify_inclusion
 from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 from ledger.store.sql import SQLiteDatabase
 from ledger.store.url import DatabaseURL
 from projections.flags import queries as q
-from sunshine.demo import ADMIN, ORGANISATIONS
-from sunshine.demo_twists import Twist
-from sunshine.demo_year import END, DemoYear
 
 T = Twist
 #: The flag each irregular twist of the demo year raises on its procurement (splitting is

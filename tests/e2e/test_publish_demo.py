@@ -11,8 +11,8 @@ import orjson
 from conftest import DemoLedger, copy_demo, sunshine
 from test_publish_site import SECRET, FakeSite, destinations_toml
 
+from demo.builder import demo_key
 from ledger import signing
-from sunshine.demo import demo_key
 
 
 def test_the_demo_year_arrives_and_verifies(tmp_path: Path, demo_template: DemoLedger) -> None:

@@ -22,11 +22,11 @@ from conftest import Actor, DemoLedger, Server, copy_demo, make_config, start_se
 from openpyxl import load_workbook
 from supervision_client import session, sign_in
 
+from demo.builder import demo_key
 from ledger.application import Ledger
 from ledger.domain.money import Money
 from projections.supervision.auth import Sessions
 from projections.supervision.statistics_export import HEADER, STAMP_CELLS
-from sunshine.demo import demo_key
 
 ROUTES = (
     "/supervision/statistics",

@@ -21,7 +21,7 @@ from supervision_client import sign_in
 
 from ledger import signing
 from ledger.application import Ledger
-from ledger.domain.calendars import build_calendar
+from ledger.calendar_files import build_calendar
 from ledger.domain.context import china_day
 from ledger.domain.sealed import Disclosure
 from ledger.log.merkle import verify_inclusion

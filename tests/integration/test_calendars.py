@@ -11,13 +11,11 @@ from pathlib import Path
 import chinese_calendar  # type: ignore[import-untyped]
 import pytest
 
+from ledger.calendar_files import build_calendar, load_holiday_file, load_time_limits
 from ledger.domain.calendars import (
     CalendarFileError,
     TimeLimitFileError,
-    build_calendar,
     chinese_calendar_years,
-    load_holiday_file,
-    load_time_limits,
     package_calendar,
     parse_holiday_file,
 )

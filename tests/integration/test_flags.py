@@ -16,6 +16,7 @@ import pytest
 from conftest import World, hospital_world, make_config
 from procurement_world import County
 
+from demo.catalogue import REQUIREMENTS
 from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.sealed import Disclosure
@@ -25,7 +26,6 @@ from projections.flags import FlagConfigError, FlagKind, FlagsProjection, load_f
 from projections.flags import queries as q
 from projections.web.queries import BadRequest
 from sunshine.app import projector_for
-from sunshine.demo_catalogue import REQUIREMENTS
 
 K = FlagKind
 TODAY = date(2026, 11, 25)

@@ -12,8 +12,9 @@ import orjson
 import pytest
 from eventsourcing.domain import Aggregate
 
+from ledger.calendar_files import build_calendar, load_time_limits
 from ledger.domain import sealed as sealing
-from ledger.domain.calendars import build_calendar, load_time_limits, parse_holiday_file
+from ledger.domain.calendars import parse_holiday_file
 from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge, Complaint
 from ledger.domain.clock import WorkingCalendar
 from ledger.domain.context import Context, Statutes

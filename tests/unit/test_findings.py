@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ledger.domain.calendars import load_time_limits
+from ledger.calendar_files import load_time_limits
 from ledger.domain.clock import TimeLimit, WorkingCalendar
 from ledger.domain.findings import (
     CHALLENGE_STEPS,

@@ -2,7 +2,7 @@
 by its actor.
 
 The registry (the finance office, purchasers, agencies, suppliers, inspectors) comes first,
-then the year of ``sunshine.demo_year``. Keys are derived from fixed seeds so the demo is the
+then the year of ``demo.year``. Keys are derived from fixed seeds so the demo is the
 same on every machine; they are written to <data>/demo-keys/ so a newcomer can sign commands
 with them. Demo keys are public knowledge: never use them for a real ledger.
 """
@@ -18,12 +18,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from demo.catalogue import person
+from demo.year import END, DemoYear
 from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.context import china_day
 from ledger.domain.sealed import Disclosure
-from sunshine.demo_catalogue import person
-from sunshine.demo_year import END, DemoYear
 
 REGION = "清河县"
 FINANCE = ("qhx-czj", "清河县财政局政府采购监督管理办公室", "finance_office")

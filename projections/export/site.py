@@ -70,16 +70,17 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from ledger.application import Ledger
+from ledger.application import Ledger, LedgerConfig
 from ledger.bundle import Bundle, BundleError, check_bundle, make_bundle, parse_bundle
 from ledger.canonical import b64encode
+from ledger.log.follower import Follower
 from ledger.log.merkle import ProofError, leaf_hash, verify_consistency
 from ledger.log.note import Checkpoint, NoteError, open_note, parse_checkpoint
 from ledger.log.reader import MAX_ENTRIES_PER_PAGE
+from projections.export.files import ExportError, ExportState, SiteDir
+from projections.export.links import TYPES, Rewriter, file_for, static_url
+from projections.public import PublicProjection
 from projections.web.render import HERE as WEB
-from sunshine.export_files import ExportError, ExportState, SiteDir
-from sunshine.export_links import TYPES, Rewriter, file_for, static_url
-from sunshine.settings import Settings
 
 __all__ = ["ExportError", "ExportSummary", "export_site"]
 
@@ -92,6 +93,9 @@ _NEXT = re.compile(r'<a\b(?=[^>]*\brel="next")[^>]*\bhref="([^"]*)"')
 _ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 
 Progress = Callable[[str, int, int], None]
+#: The service's application over a ledger, which renders the pages exported: the
+#: composition root (``sunshine``) gives it, so the export need not know how it is wired.
+AppFactory = Callable[[Ledger], Any]
 
 
 @dataclass
@@ -111,27 +115,28 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 
 def export_site(
-    settings: Settings,
+    config: LedgerConfig,
     directory: Path,
+    app_for: AppFactory,
     base_url: str | None = None,
     ledger_url: str | None = None,
     progress: Progress = _no_progress,
 ) -> ExportSummary:
-    """Bring the export in ``directory`` up to date with the ledger ``settings`` names."""
+    """Bring the export in ``directory`` up to date with the ledger ``config`` opens."""
     base_url = _origin(base_url, "--base-url", origin_only=True)
     ledger_url = _origin(ledger_url, "--ledger-url", origin_only=False)
-    key_path = settings.log_key or settings.data_dir / "log-key.pem"
+    key_path = config.log_key_path or config.data_dir / "log-key.pem"
     if not key_path.is_file():
         # Ledger() would make a new key, which signed nothing in this log.
         raise ExportError(
             f"no log key at {key_path}: point --data-dir (or SUNSHINE_LOG_KEY) at the "
             "ledger's data directory"
         )
-    ledger = Ledger(settings.ledger_config())
+    ledger = Ledger(config)
     try:
         site, state = SiteDir.open(directory, ledger.config.origin, ledger.signer.verifier_key)
         with site:
-            exporter = Exporter(ledger, site, state, base_url, ledger_url, progress)
+            exporter = Exporter(ledger, app_for, site, state, base_url, ledger_url, progress)
             try:
                 return exporter.run()
             finally:
@@ -155,7 +160,7 @@ def fingerprint(base_url: str | None, ledger_url: str | None) -> str:
     """What the pages look like: templates, static files, page code, this exporter, options."""
     hasher = hashlib.sha256(orjson.dumps([base_url, ledger_url]))
     here = Path(__file__).parent
-    files = [*sorted(WEB.rglob("*")), *sorted(here.glob("export_*.py"))]
+    files = [*sorted(WEB.rglob("*")), *sorted(here.glob("*.py"))]
     for path in files:
         if path.is_file() and path.suffix in (".py", ".html", ".css", ".js", ".xml"):
             hasher.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -166,14 +171,13 @@ class Exporter:
     def __init__(
         self,
         ledger: Ledger,
+        app_for: AppFactory,
         site: SiteDir,
         state: ExportState,
         base_url: str | None,
         ledger_url: str | None,
         progress: Progress,
     ):
-        from sunshine.app import create_app, projector_for
-
         self.ledger = ledger
         self.site = site
         self.state = state
@@ -182,10 +186,8 @@ class Exporter:
         self.fingerprint = fingerprint(base_url, ledger_url)
         self.origin = base_url or PLACEHOLDER
         self.log_key = ledger.signer.verifier_key
-        self.follower = next(
-            f for f in projector_for(ledger).followers if f.projection.name == "public"
-        )
-        app = create_app(None, ledger)
+        self.follower = Follower(ledger.db, PublicProjection(ledger.config.database.is_sqlite))
+        app = app_for(ledger)
         # The app answers in process. Its lifespan is not run: the export follows the log
         # itself, so no background thread of ours moves the projection within a pass.
         app.state.ledger = ledger

@@ -19,12 +19,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from demo import catalogue as cat
+from demo.catalogue import CONSULTATION, FRAMEWORK, INQUIRY, INVITED, OPEN, SINGLE, Item
+from demo.twists import RESULT_DISPUTES, TWISTS, T, Twist
 from ledger import signing
-from ledger.domain.calendars import build_calendar, load_time_limits
+from ledger.calendar_files import build_calendar, load_time_limits
 from ledger.domain.sealed import Disclosure
-from sunshine import demo_catalogue as cat
-from sunshine.demo_catalogue import CONSULTATION, FRAMEWORK, INQUIRY, INVITED, OPEN, SINGLE, Item
-from sunshine.demo_twists import RESULT_DISPUTES, TWISTS, T, Twist
 
 Payload = dict[str, Any]
 Sealed = dict[str, Disclosure]  # commitment -> the value and salt sent beside the command

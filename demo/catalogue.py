@@ -1,9 +1,9 @@
 """What 清河县 buys in the demo year, from whom, and the Chinese texts its notices carry.
 
-Data only: ``sunshine.demo_year`` turns it into commands. Titles are the purchaser's name plus
+Data only: ``demo.year`` turns it into commands. Titles are the purchaser's name plus
 the item (``清河县人民医院`` + ``64排螺旋CT设备采购项目``); budgets are 万元 with two decimals,
 as the county's summaries quote them. Every supplier code here is registered by
-``sunshine.demo.ORGANISATIONS``.
+``demo.builder.ORGANISATIONS``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Final, NamedTuple
 class Item(NamedTuple):
     """One procurement of the year, before its dates and prices are drawn."""
 
-    key: str  # stable handle, used by the twist table of sunshine.demo_year
+    key: str  # stable handle, used by the twist table of demo.year
     purchaser: str
     stem: str  # the title without the purchaser's name
     category: str

@@ -28,7 +28,7 @@ server thread runs until ``close``)::
 
 From the command line, in the foreground until SIGTERM or Ctrl-C::
 
-    python -m sunshine.demo_site --public-key-file data/demo/demo-keys/qhx-fbfw-svc.pem \\
+    python -m demo.site --public-key-file data/demo/demo-keys/qhx-fbfw-svc.pem \\
         --port 9000 [--secret whsec_…] [--host 127.0.0.1]
 
 The key file may hold the publishing service's public key (PEM, or the base64 of its 32
@@ -481,7 +481,7 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m sunshine.demo_site",
+        prog="python -m demo.site",
         description=f"{TITLE}: receives what `sunshine publish` pushes and shows it",
     )
     parser.add_argument(

@@ -1,0 +1,2 @@
+"""The static export: the public pages, feeds and proofs written as files for any web
+server (``sunshine export-site``)."""
