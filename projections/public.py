@@ -9,8 +9,6 @@ challenges and complaints with their statutory due dates.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Sequence
 from typing import Final, assert_never
 
@@ -22,6 +20,7 @@ from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Due, Value
 from ledger.domain.vocabulary import Outcome
+from ledger.log.merkle import leaf_hash_b64
 from ledger.store.sql import Cursor
 from projections.projection import Entry
 
@@ -105,10 +104,6 @@ POSTGRES: Final = [
 
 def fen(amount: object) -> int | None:
     return Money.parse(amount, "amount").fen if isinstance(amount, str) else None
-
-
-def leaf_hash_b64(leaf: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(b"\x00" + leaf).digest()).decode()
 
 
 class PublicProjection:

@@ -8,13 +8,13 @@ exact leaf (base64) and its leaf hash, so a site can check the notice against th
 from __future__ import annotations
 
 import base64
-import hashlib
 from decimal import Decimal
 from typing import Any, Final
 
 import orjson
 
 from ledger.domain.vocabulary import AnnouncementType, Method
+from ledger.log.merkle import leaf_hash_b64
 
 OCDS_VERSION: Final = "1.1"
 CHINA_OFFSET: Final = "+08:00"
@@ -50,8 +50,7 @@ TENDER_STATUS: Final = {
 }
 
 
-def leaf_hash(leaf: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(b"\x00" + leaf).digest()).decode()
+
 
 
 def event_type(announcement: str) -> str:
@@ -86,7 +85,7 @@ def notice(index: int, entry: dict[str, Any], leaf: bytes) -> dict[str, Any]:
             "recorded_at": entry["recorded_at"],
             "actor": entry["actor"],
             "content": data,
-            "leaf_hash": leaf_hash(leaf),
+            "leaf_hash": leaf_hash_b64(leaf),
             "leaf": base64.b64encode(leaf).decode(),
         },
     }

@@ -19,10 +19,10 @@ from dataclasses import replace
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_entry
 from ledger.log.follower import Entry, _lock
+from ledger.log.merkle import leaf_hash_b64
 from ledger.log.reader import LogReader
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
 from publisher.config import PublisherConfig
-from publisher.payloads import leaf_hash
 from publisher.schema import SCHEMA, mark_done_by_receipt, notify, plan_job
 from publisher.webhooks import webhook_id
 
@@ -71,7 +71,7 @@ class Planner:
             planned = False
             for d in self.config.destinations:
                 if d.wants(announcement, notice.region):
-                    msg_id = webhook_id(index, leaf_hash(leaf), d.name)
+                    msg_id = webhook_id(index, leaf_hash_b64(leaf), d.name)
                     plan_job(cur, index, d.name, notice.procurement, announcement, msg_id, now)
                     planned = True
             if planned:

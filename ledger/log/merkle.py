@@ -13,6 +13,7 @@ caller decides how nodes are fetched, and every proof needs exactly one read.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
@@ -58,6 +59,11 @@ class ProofError(ValueError):
 def leaf_hash(leaf: bytes) -> bytes:
     """MTH of a single leaf: SHA-256(0x00 || leaf)."""
     return hashlib.sha256(_LEAF_PREFIX + leaf).digest()
+
+
+def leaf_hash_b64(leaf: bytes) -> str:
+    """The leaf hash as pages, receipts and webhooks show it: standard base64."""
+    return base64.b64encode(leaf_hash(leaf)).decode("ascii")
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:

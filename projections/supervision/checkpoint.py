@@ -25,14 +25,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
+from ledger.domain.context import CHINA
 from ledger.domain.errors import LedgerError
 from ledger.log.note import NoteError, parse_checkpoint
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
 
 Database = SQLiteDatabase | PostgresDatabase
-CHINA: Final = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
