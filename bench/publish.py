@@ -445,14 +445,15 @@ def wire_floor(url: Any, key_file: Path, logs: Path) -> dict[str, Any]:
     """The same bodies signed the same way, posted by httpx (one client, two threads) to a
     fresh site: no database, no receipts."""
     from ledger import signing
+    from ledger.log.merkle import leaf_hash_b64
     from publisher import webhooks
-    from publisher.payloads import leaf_hash, notice_body
+    from publisher.payloads import notice_body
 
     leaves = read_leaves(url)
     notices = notices_in(leaves)
     bodies = [
         (
-            webhooks.webhook_id(i, leaf_hash(leaves[i]), DESTINATION),
+            webhooks.webhook_id(i, leaf_hash_b64(leaves[i]), DESTINATION),
             notice_body(i, entry, leaves[i], "notice", "ocds-sunshine"),
         )
         for i, entry in sorted(notices.items())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 
 from ledger.log.follower import Follower
+from ledger.log.loop import FollowLoop
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 from projections.projection import Projection
 
@@ -25,32 +25,20 @@ class Projector:
         idle_seconds: float = 0.2,
     ):
         self.followers = [Follower(db, p) for p in projections]
-        self.idle_seconds = idle_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="projector", daemon=True)
+        self._loop = FollowLoop("projector", self.catch_up, idle_seconds, logger)
 
     def setup(self, create: bool = True) -> None:
         """Create (or, ``create=False``, check) every projection's tables."""
         for follower in self.followers:
             follower.setup(create)
 
-    def catch_up(self) -> None:
-        for follower in self.followers:
-            follower.catch_up()
+    def catch_up(self) -> bool:
+        """Every projection brought up to the log; whether any moved on."""
+        before = [follower.position() for follower in self.followers]
+        return [follower.catch_up() for follower in self.followers] != before
 
     def start(self) -> None:
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.catch_up()
-            except Exception:
-                logger.exception("projection failed; retrying")
-                self._stop.wait(1.0)
-            self._stop.wait(self.idle_seconds)
+        self._loop.stop()

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
 from ledger.log.follower import Follower
+from ledger.log.loop import follow
 from publisher import retry
 from publisher.config import Destination, PublisherConfig
 from publisher.metrics import WorkerMetrics
@@ -187,18 +188,16 @@ class Publisher:
     # -- loops -------------------------------------------------------------------------------
 
     def _plan_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                before = self.follower.position()
-                with self.store.serial:
-                    after = self.follower.catch_up(limit=BATCH)
-                if after != before:
-                    self.wake()
-                    continue
-            except Exception:
-                logger.exception("planning failed; retrying")
-                self._stop.wait(1.0)
-            self._stop.wait(PLANNER_IDLE)
+        follow(self._stop, self._plan, PLANNER_IDLE, "planning", logger)
+
+    def _plan(self) -> bool:
+        """Plan the jobs of the next leaves; wake the workers when there are new ones."""
+        before = self.follower.position()
+        with self.store.serial:
+            after = self.follower.catch_up(limit=BATCH)
+        if after != before:
+            self.wake()
+        return after != before
 
     def _listen_loop(self) -> None:
         """PostgreSQL: NOTIFY from planners and requeues in any process wakes the workers."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ledger.application import Ledger
 from ledger.domain.errors import LedgerError
 from ledger.http import commands, log
+from ledger.log.loop import FollowLoop
 from projections.flags import FlagsProjection, load_flag_config
 from projections.public import PublicProjection
 from projections.runner import Projector
@@ -32,31 +32,16 @@ from sunshine.settings import Settings
 logger = logging.getLogger("sunshine")
 
 
-class BackgroundIntegrator:
-    """PostgreSQL: several API processes write; each runs this loop and the
-    integrator's advisory lock lets one integrate at a time."""
+def background_integrator(ledger: Ledger, idle_seconds: float = 0.02) -> FollowLoop:
+    """PostgreSQL: several API processes write; each runs this loop and the integrator's
+    advisory lock lets one integrate at a time."""
+    size = [ledger.reader.size()]
 
-    def __init__(self, ledger: Ledger, idle_seconds: float = 0.02):
-        self.ledger = ledger
-        self.idle_seconds = idle_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="integrator", daemon=True)
+    def integrate() -> bool:
+        before, size[0] = size[0], ledger.integrator.integrate()
+        return size[0] != before
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.ledger.integrator.integrate()
-            except Exception:
-                logger.exception("integration failed; retrying")
-                self._stop.wait(1.0)
-            self._stop.wait(self.idle_seconds)
+    return FollowLoop("integrator", integrate, idle_seconds, logger)
 
 
 def projector_for(ledger: Ledger) -> Projector:
@@ -81,7 +66,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         app.state.ledger = the_ledger
         background = None
         if not the_ledger.inline_integration:
-            background = BackgroundIntegrator(the_ledger)
+            background = background_integrator(the_ledger)
             background.start()
         projector = projector_for(the_ledger)
         projector.setup(create=the_ledger.config.create_tables)

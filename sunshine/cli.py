@@ -208,14 +208,14 @@ def verify_bundle(path: Path, log_key: str | None) -> int:
 
 def cmd_integrate(args: argparse.Namespace) -> int:
     from ledger.application import Ledger
-    from sunshine.app import BackgroundIntegrator
+    from sunshine.app import background_integrator
 
     ledger = Ledger(_settings(args).ledger_config())
     try:
         if not args.follow:
             print(f"log size {ledger.integrator.integrate()}")
             return 0
-        loop = BackgroundIntegrator(ledger)
+        loop = background_integrator(ledger)
         loop.start()
         loop._thread.join()
     except KeyboardInterrupt:

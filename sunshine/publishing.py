@@ -14,7 +14,7 @@ from ledger.application import Ledger
 from publisher.config import PublisherConfig, load_destinations
 from publisher.metrics import WorkerMetrics
 from publisher.worker import Publisher
-from sunshine.app import BackgroundIntegrator
+from sunshine.app import background_integrator
 from sunshine.settings import Settings
 
 #: The demo's publishing service (an actor of role ``publisher`` in the demo registry).
@@ -46,7 +46,7 @@ def running_publisher(
         publisher = Publisher(ledger, config, key, workers=workers, metrics=metrics)
         publisher.setup()
         if not ledger.inline_integration:
-            integrator = BackgroundIntegrator(ledger)
+            integrator = background_integrator(ledger)
             integrator.start()
         yield publisher
     finally:
