@@ -33,6 +33,7 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.application import Ledger
+from ledger.domain.schema import entries as E
 from ledger.log.follower import Follower
 from ledger.log.loop import follow
 from publisher import retry
@@ -44,6 +45,9 @@ from publisher.receipts import ReceiptWriter
 from publisher.schema import CHANNEL, Job, rfc3339
 from publisher.sending import Outcome, Sender, clean
 from publisher.store import JobStore
+
+#: The receipts counted by kind (the metric's label is the entry kind).
+DELIVERED, FAILED = E.NoticeDelivered.__name__, E.NoticeDeliveryFailed.__name__
 
 logger = logging.getLogger("sunshine.publisher")
 
@@ -364,7 +368,7 @@ class Publisher:
                 continue
             recorded.append(job)
             if outcome:
-                self.metrics.receipts.labels("NoticeDelivered").inc()
+                self.metrics.receipts.labels(DELIVERED).inc()
         self.store.recorded_all(recorded)
 
     def _record_failed(self, job: Job, d: Destination) -> None:
@@ -380,7 +384,7 @@ class Publisher:
             return
         self.store.dead(job, receipt.failures)
         if receipt.new:
-            self.metrics.receipts.labels("NoticeDeliveryFailed").inc()
+            self.metrics.receipts.labels(FAILED).inc()
 
     def _complain(self, job: Job, exc: Exception) -> None:
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"

@@ -44,11 +44,6 @@ InspectorOnly = Annotated[Inspector, Depends(require_inspector)]
 
 PROJECTION: Final = "flags"
 SEVERITY_LABELS: Final = {"high": "高", "medium": "中", "low": "低"}
-#: Event types that are not procurement actions, for the evidence table.
-OTHER_EVENTS: Final = {
-    "NoticeDelivered": "公告送达指定网站",
-    "NoticeDeliveryFailed": "公告未能送达指定网站",
-}
 
 
 def _today() -> date:
@@ -174,8 +169,7 @@ def _entry(ledger: Ledger, index: int, note: str, size: int) -> dict[str, Any]:
         "leaf_index": index,
         "note": note,
         "event": leaf.get("type"),
-        "event_label": EVENT_LABELS.get(leaf.get("type", ""))
-        or OTHER_EVENTS.get(leaf.get("type", ""), leaf.get("type")),
+        "event_label": EVENT_LABELS.get(leaf.get("type", ""), leaf.get("type")),
         "date": data.get("date"),
         "actor": leaf.get("actor"),
         "procurement": data.get("procurement"),
