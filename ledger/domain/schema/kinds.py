@@ -68,7 +68,7 @@ _SUPPLIER: Final = frozenset({Role.SUPPLIER})
 _ANSWERING: Final = frozenset({Role.PURCHASER, Role.AGENCY})
 _PUBLISHER: Final = frozenset({Role.PUBLISHER})
 
-#: Every kind, in the order a procurement lives through them.
+#: Every kind: the registry's, a procurement's, its challenges' and complaints', receipts.
 # fmt: off
 KINDS: Final[tuple[Kind, ...]] = (
     # The finance office registers; an organisation amends itself; an actor revokes its own key.
@@ -77,26 +77,9 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind(E.ActorRegistered, "RegisterActor", "actor", _FINANCE, "登记人员"),
     Kind(E.KeyRegistered, "RegisterKey", "key", _FINANCE, "登记签名密钥"),
     Kind(E.KeyRevoked, "RevokeKey", "key", _ANY, "作废签名密钥"),
-    _lifecycle(Action.FILE_PLAN),
-    _lifecycle(Action.APPROVE_PLAN),
-    _lifecycle(Action.REJECT_PLAN),
-    _lifecycle(Action.APPROVE_METHOD),
-    _lifecycle(Action.DISCLOSE_INTENTION),
-    _lifecycle(Action.ANNOUNCE_TENDER),
-    _lifecycle(Action.CORRECT_ANNOUNCEMENT),
+    # Every lifecycle action records its own kind, in the order of the lifecycle table.
+    *(_lifecycle(action) for action in Action),
     Kind(E.BidSubmitted, "SubmitBid", "procurement", _SUPPLIER, "递交投标（响应）文件"),
-    _lifecycle(Action.OPEN_BIDS),
-    _lifecycle(Action.COMPLETE_EVALUATION),
-    _lifecycle(Action.DECIDE_AWARD),
-    _lifecycle(Action.ANNOUNCE_RESULT),
-    _lifecycle(Action.SIGN_CONTRACT),
-    _lifecycle(Action.ANNOUNCE_CONTRACT),
-    _lifecycle(Action.RECORD_ACCEPTANCE),
-    _lifecycle(Action.ARCHIVE),
-    _lifecycle(Action.DECLARE_FAILURE),
-    _lifecycle(Action.TERMINATE),
-    _lifecycle(Action.SUSPEND),
-    _lifecycle(Action.RESUME),
     Kind(E.ChallengeFiled, "FileChallenge", "challenge", _SUPPLIER, "提出质疑"),
     Kind(E.ChallengeAnswered, "AnswerChallenge", "challenge", _ANSWERING, "质疑答复"),
     Kind(E.ChallengeWithdrawn, "WithdrawChallenge", "challenge", _SUPPLIER, "撤回质疑"),
