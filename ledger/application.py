@@ -294,7 +294,19 @@ class Ledger:
             aggregates = handler(signer, command.payload, _signed(envelope), registry)
         else:
             aggregates = self._decide_in_context(envelope, signer, registry)
-        return aggregates, CommandGuard(command.actor, command.nonce, key.id, key.version)
+        # Kept with the event, in its transaction: an event whose sealed value was lost
+        # could never be disclosed, and a refused command keeps nothing at all.
+        sealed = tuple(
+            self.sealed.row(
+                commitment,
+                disclosure,
+                procurement=command.procurement or "",
+                owner=signer.organisation,
+            )
+            for commitment, disclosure in envelope.sealed.items()
+        )
+        guard = CommandGuard(command.actor, command.nonce, key.id, key.version, sealed=sealed)
+        return aggregates, guard
 
     def _decide_in_context(
         self, envelope: Envelope, signer: Signer, registry: RepositoryRegistry
@@ -320,17 +332,7 @@ class Ledger:
             view=registry,
             statutes=self.statutes,
         )
-        aggregates = handler(context)
-        # Kept before the event is stored: an event whose sealed value was lost could
-        # never be disclosed, while a kept value whose event failed is harmless.
-        for commitment, disclosure in envelope.sealed.items():
-            self.sealed.put(
-                commitment,
-                disclosure,
-                procurement=command.procurement or "",
-                owner=signer.organisation,
-            )
-        return aggregates
+        return handler(context)
 
     def read_sealed(self, body: bytes) -> dict[str, Any]:
         """A sealed value for a signed ``ReadSealed`` request of an entitled reader.

@@ -6,6 +6,10 @@ value key, a fresh random 12-byte nonce per row, and the commitment as associate
 data, so a row moved under another commitment does not decrypt. Whoever can read
 the database sees commitments, nonces and ciphertext, never a value.
 
+A command's sealed values are inserted by the event store's recorder in the same
+transaction as the command's events (``row`` encrypts them beforehand, ``CommandGuard``
+carries them): a refused command keeps none, an accepted one cannot be stored without them.
+
 Access control is NOT done here: this store hands a disclosure to whoever calls
 `get`. Deciding who may read a sealed value (the roles entitled to it, and the
 public only once the lifecycle discloses it) is the caller's job.
@@ -24,11 +28,17 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.domain.errors import Invalid
 from ledger.domain.sealed import Disclosure, check_disclosure
-from ledger.store.recorders import pg_append_only, sqlite_append_only
+from ledger.store.recorders import (
+    SEALED_TABLE,
+    SQLITE_INSERT_SEALED,
+    SealedRow,
+    pg_append_only,
+    sqlite_append_only,
+)
 from ledger.store.secret_file import read_or_create
 from ledger.store.sql import Database
 
-TABLE = "sealed_values"
+TABLE = SEALED_TABLE
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -78,11 +88,11 @@ class SealedStore:
     def create_tables(self) -> None:
         self.db.execute_script(SQLITE if self.db.url.is_sqlite else POSTGRES)
 
-    def put(
+    def row(
         self, commitment: str, disclosure: Disclosure, *, procurement: str = "", owner: str = ""
-    ) -> None:
-        """Store `disclosure` under `commitment`, refusing (Invalid, "bad_disclosure")
-        a disclosure that does not open it. Storing the same commitment again is a no-op."""
+    ) -> SealedRow:
+        """`disclosure` encrypted for its row under `commitment`, refusing (Invalid,
+        "bad_disclosure") a disclosure that does not open it."""
         check_disclosure(commitment, disclosure.value, disclosure.salt_b64)
         plaintext = json.dumps(
             {"value": disclosure.value, "salt": disclosure.salt_b64},
@@ -91,18 +101,17 @@ class SealedStore:
         ).encode()
         nonce = secrets.token_bytes(NONCE_BYTES)
         ciphertext = self._aead.encrypt(nonce, plaintext, _bound(commitment, procurement, owner))
+        return SealedRow(commitment, procurement, owner, nonce, ciphertext)
+
+    def put(
+        self, commitment: str, disclosure: Disclosure, *, procurement: str = "", owner: str = ""
+    ) -> None:
+        """Store `disclosure` under `commitment` on its own, outside any command (the ledger
+        stores a command's values with its events instead). Storing the same commitment
+        again is a no-op."""
+        row = self.row(commitment, disclosure, procurement=procurement, owner=owner)
         with self.db.write(0) as cur:
-            kept = cur.execute(
-                f"SELECT 1 FROM {TABLE} WHERE commitment = ?",  # noqa: S608
-                (commitment,),
-            ).fetchone()
-            if kept is not None:
-                return  # the same command sent again: its value is kept already
-            cur.execute(
-                f"INSERT INTO {TABLE} (commitment, procurement, owner, nonce, ciphertext) "  # noqa: S608
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (commitment) DO NOTHING",
-                (commitment, procurement, owner, nonce, ciphertext),
-            )
+            cur.execute(SQLITE_INSERT_SEALED, (*row.values, row.commitment))
 
     def get(self, commitment: str) -> Disclosure | None:
         """The disclosure stored under `commitment`, None if there is none.
