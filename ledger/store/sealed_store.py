@@ -26,9 +26,10 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.domain.errors import Invalid
+from ledger.domain.errors import Invalid, LedgerError
 from ledger.domain.sealed import Disclosure, check_disclosure
 from ledger.store.recorders import (
+    SEALED_COLUMNS,
     SEALED_TABLE,
     SQLITE_INSERT_SEALED,
     SealedRow,
@@ -39,6 +40,7 @@ from ledger.store.secret_file import read_or_create
 from ledger.store.sql import Database
 
 TABLE = SEALED_TABLE
+COLUMNS = SEALED_COLUMNS
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -68,8 +70,20 @@ class SealedEntry:
     owner: str
 
 
-class SealedStoreError(RuntimeError):
-    """A stored row cannot be opened: wrong key, or the row was altered."""
+class SealedStoreError(LedgerError):
+    """A stored row cannot be opened: wrong key, or the row was altered. Answered as a
+    refusal naming the commitment (409 ``sealed_damaged``), never as a server error: the
+    request was fine, the kept value is not."""
+
+    status = 409
+    code = "sealed_damaged"
+
+    def __init__(self, commitment: str, message: str):
+        super().__init__(message)
+        self.commitment = commitment
+
+    def as_json(self) -> dict[str, str]:
+        return {**super().as_json(), "commitment": self.commitment}
 
 
 class SealedStore:
@@ -126,21 +140,35 @@ class SealedStore:
         """As `get`, with the procurement and the owner the value was kept for."""
         with self.db.read() as cur:
             row = cur.execute(
-                f"SELECT nonce, ciphertext, procurement, owner FROM {TABLE} "  # noqa: S608
-                "WHERE commitment = ?",
+                f"SELECT {COLUMNS} FROM {TABLE} WHERE commitment = ?",  # noqa: S608
                 (commitment,),
             ).fetchone()
-        if row is None:
-            return None
-        nonce, ciphertext = bytes(row[0]), bytes(row[1])
+        return None if row is None else self.open(_row(row))
+
+    def rows(self, after: str = "", limit: int = 1000) -> list[SealedRow]:
+        """Up to `limit` rows as stored, in commitment order after `after`: a whole store
+        is read a page at a time (`sunshine verify`)."""
+        with self.db.read() as cur:
+            found = cur.execute(
+                f"SELECT {COLUMNS} FROM {TABLE} WHERE commitment > ? "  # noqa: S608
+                "ORDER BY commitment LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [_row(r) for r in found]
+
+    def open(self, row: SealedRow) -> SealedEntry:
+        """The disclosure a stored row holds; SealedStoreError when it cannot be decrypted
+        with this store's key or does not open its commitment."""
+        commitment = row.commitment
         try:
             plaintext = self._aead.decrypt(
-                nonce, ciphertext, _bound(commitment, str(row[2]), str(row[3]))
+                row.nonce, row.ciphertext, _bound(commitment, row.procurement, row.owner)
             )
         except InvalidTag:
             raise SealedStoreError(
+                commitment,
                 f"sealed value {commitment} cannot be decrypted: "
-                "wrong sealed-value key, or the row was altered"
+                "wrong sealed-value key, or the row was altered",
             ) from None
         try:
             stored: Any = json.loads(plaintext)
@@ -150,9 +178,14 @@ class SealedStore:
             check_disclosure(commitment, disclosure.value, disclosure.salt_b64)
         except (ValueError, Invalid) as exc:
             raise SealedStoreError(
-                f"sealed value {commitment} does not open its commitment: {exc}"
+                commitment, f"sealed value {commitment} does not open its commitment: {exc}"
             ) from None
-        return SealedEntry(disclosure, str(row[2]), str(row[3]))
+        return SealedEntry(disclosure, row.procurement, row.owner)
+
+
+def _row(found: tuple[Any, ...]) -> SealedRow:
+    commitment, procurement, owner, nonce, ciphertext = found
+    return SealedRow(str(commitment), str(procurement), str(owner), bytes(nonce), bytes(ciphertext))
 
 
 def _bound(commitment: str, procurement: str, owner: str) -> bytes:
