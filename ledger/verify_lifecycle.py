@@ -11,7 +11,8 @@ For every procurement, challenge and complaint leaf it checks, from earlier leav
 * what the leaf's data repeats from the signed payload is what was signed;
 * every disclosure opens the commitment recorded earlier: bid prices at the opening, the
   evaluation committee with the result;
-* challenge and complaint numbers run 1, 2, 3… per procurement.
+* challenge and complaint numbers run 1, 2, 3… per procurement;
+* a sealed value is read only by a reader entitled to it (``verify_reads``).
 
 Findings of time limits depend on the operator's calendar and time-limit table; given them
 (``TimingCheck``, `sunshine verify --check-timing`), they are recomputed and compared too.
@@ -40,6 +41,7 @@ from ledger.domain.roles import (
 )
 from ledger.domain.sealed import check_disclosure
 from ledger.domain.vocabulary import Method
+from ledger.verify_reads import ReadViolation, SealedReadReplay
 from ledger.verify_timing import TimingCheck, TimingMismatch
 
 ACTION_OF_COMMAND: Final = {command_type(action): action for action in Action}
@@ -99,9 +101,15 @@ class LifecycleReplay:
         self.notice_dates: dict[int, date] = {}
         self.delivered: set[tuple[int, str]] = set()  # (notice, destination)
         self.timing = timing
+        self.reads = SealedReadReplay()  # sealed values, and the reads of them
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
         """Check one leaf against the lifecycle so far and apply it."""
+        try:
+            if self.reads.check(entry, role, organisation):
+                return  # a sealed read: no lifecycle event
+        except ReadViolation as problem:
+            raise LifecycleViolation(str(problem)) from None
         command, kind = entry["command"], entry["type"]
         produces = PRODUCES.get(command["type"])
         if produces is None:
