@@ -29,12 +29,13 @@ from ledger.canonical import b64encode
 from ledger.commands import (
     DEFAULT_MAX_AGE,
     DEFAULT_MAX_SKEW,
-    Command,
+    REQUEST_MAX_AGE,
     Envelope,
     check_fresh,
     parse_envelope,
 )
 from ledger.committer import GroupCommitter
+from ledger.domain import fields
 from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge
 from ledger.domain.context import Context, ContextHandler, Statutes, china_day
 from ledger.domain.deliveries import DELIVERY_HANDLERS
@@ -49,15 +50,17 @@ from ledger.domain.errors import (
 )
 from ledger.domain.events import Signed
 from ledger.domain.procurement_commands import LIFECYCLE_HANDLERS
-from ledger.domain.registry import Key, Role, stream_id
+from ledger.domain.registry import Key, stream_id
 from ledger.domain.registry_commands import HANDLERS, Signer, genesis
-from ledger.domain.sealed import is_commitment
+from ledger.domain.sealed import commitments_in, is_commitment
+from ledger.domain.sealed_reads import READ_SEALED, record_read
 from ledger.log.integrator import Integrator
 from ledger.log.reader import LogReader
 from ledger.log.schema import POSTGRES, SQLITE
 from ledger.log.signer import LogSigner, load_or_create_key
 from ledger.lookup import LookupCodes, load_or_create_lookup_key
 from ledger.records import RepositoryRegistry
+from ledger.signed_requests import SignedRequests
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sealed_store import SealedStore, load_or_create_sealed_key
 from ledger.store.sql import create_sqlite_file, open_database
@@ -70,8 +73,6 @@ CONTEXT_HANDLERS: dict[str, ContextHandler] = {
     **CHALLENGE_HANDLERS,
     **DELIVERY_HANDLERS,
 }
-#: Who may read any sealed value before it is disclosed; others only what they sealed.
-SUPERVISORS = frozenset({Role.INSPECTOR, Role.FINANCE_OFFICE})
 
 
 class LedgerEvents(Application):  # type: ignore[type-arg]
@@ -193,6 +194,7 @@ class Ledger:
             build_calendar(config.holiday_file), load_time_limits(config.time_limits_file)
         )
         self.registry = RepositoryRegistry(self.events, self.sealed, self.reader)
+        self.requests = SignedRequests(self.db, self.registry, config.max_clock_skew)
         self.lookup_codes = LookupCodes(
             load_or_create_lookup_key(config.lookup_key_path or config.data_dir / "lookup-key")
         )
@@ -215,6 +217,13 @@ class Ledger:
             raise Forbidden(
                 "rule registry.genesis: genesis is done once by the operator with `sunshine init`"
             )
+        if envelope.command.type == READ_SEALED:
+            # Recorded there, with the value in the answer: a read recorded here would
+            # answer nothing.
+            raise Invalid("a sealed value is read with POST /sealed/read", code="wrong_route")
+        return self._submit(envelope)
+
+    def _submit(self, envelope: Envelope) -> Receipt:
         try:
             return self._decide(envelope, optimistic=True)
         except KeyChanged:
@@ -282,19 +291,33 @@ class Ledger:
         command = envelope.command
         key, public_key = self._valid_key(command.key, command.actor)
         envelope.verify_with_key(public_key)
-        check_fresh(
-            command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
-        )
+        reading = command.type == READ_SEALED
+        max_age = REQUEST_MAX_AGE if reading else self.config.max_command_age
+        check_fresh(command, datetime.now(UTC), max_age, self.config.max_clock_skew)
         signer = Signer(command.actor, key.role, key.organisation, key.key_id)
         registry = self.registry.with_optimism(optimistic)
         handler = HANDLERS.get(command.type)
-        if handler is not None:
+        if reading:
+            aggregates = self._decide_read(envelope, signer, registry)
+        elif handler is not None:
             if envelope.sealed:
                 raise Invalid("registry commands carry no sealed values", code="unexpected_sealed")
             aggregates = handler(signer, command.payload, _signed(envelope), registry)
         else:
             aggregates = self._decide_in_context(envelope, signer, registry)
-        return aggregates, CommandGuard(command.actor, command.nonce, key.id, key.version)
+        # Kept with the event, in its transaction: an event whose sealed value was lost
+        # could never be disclosed, and a refused command keeps nothing at all.
+        sealed = tuple(
+            self.sealed.row(
+                commitment,
+                disclosure,
+                procurement=command.procurement or "",
+                owner=signer.organisation,
+            )
+            for commitment, disclosure in envelope.sealed.items()
+        )
+        guard = CommandGuard(command.actor, command.nonce, key.id, key.version, sealed=sealed)
+        return aggregates, guard
 
     def _decide_in_context(
         self, envelope: Envelope, signer: Signer, registry: RepositoryRegistry
@@ -303,7 +326,7 @@ class Ledger:
         handler = CONTEXT_HANDLERS.get(command.type)
         if handler is None:
             raise Invalid(f"unknown command type {command.type!r}", code="unknown_command")
-        committed = set(_commitments(command.payload))
+        committed = set(commitments_in(command.payload))
         for commitment in envelope.sealed:
             if commitment not in committed:
                 raise Invalid(
@@ -320,66 +343,56 @@ class Ledger:
             view=registry,
             statutes=self.statutes,
         )
-        aggregates = handler(context)
-        # Kept before the event is stored: an event whose sealed value was lost could
-        # never be disclosed, while a kept value whose event failed is harmless.
-        for commitment, disclosure in envelope.sealed.items():
-            self.sealed.put(
-                commitment,
-                disclosure,
-                procurement=command.procurement or "",
-                owner=signer.organisation,
-            )
-        return aggregates
+        return handler(context)
+
+    def _decide_read(
+        self, envelope: Envelope, signer: Signer, registry: RepositoryRegistry
+    ) -> list[Aggregate]:
+        command = envelope.command
+        if envelope.sealed:
+            raise Invalid("a ReadSealed request carries no sealed value", code="unexpected_sealed")
+        fields.only(command.payload, ("commitment",))
+        commitment = command.payload.get("commitment")
+        if not isinstance(commitment, str) or not is_commitment({"commitment": commitment}):
+            raise Invalid("payload.commitment must be a commitment (base64 of 32 bytes)")
+        entry = self.sealed.entry(commitment)  # a damaged row: refused, 409 sealed_damaged
+        if entry is None:
+            raise NotFound(f"no sealed value is kept under {commitment}")
+        return record_read(
+            signer,
+            _signed(envelope),
+            command.procurement,
+            commitment,
+            entry.procurement,
+            entry.owner,
+            registry.sealed_reads(command.actor),
+        )
 
     def read_sealed(self, body: bytes) -> dict[str, Any]:
         """A sealed value for a signed ``ReadSealed`` request of an entitled reader.
 
         Inspectors and the finance office read every sealed value; any other actor only
-        those its own organisation sealed. Reads are not recorded in the log.
+        those its own organisation sealed. The read is recorded first, as a
+        ``SealedValueRead`` event on the reader's stream (who read which value, when; not
+        the value), and only then answered: an unrecorded read answers nothing, and a
+        refused one records nothing. The request is fresh for ``REQUEST_MAX_AGE`` and its
+        nonce, like a command's, works once.
         """
         envelope = parse_envelope(body)
-        command = envelope.command
-        if command.type != "ReadSealed":
+        if envelope.command.type != READ_SEALED:
             raise Invalid("a sealed value is read with a signed ReadSealed request")
-        key, public_key = self._valid_key(command.key, command.actor, fresh=True)
-        envelope.verify_with_key(public_key)
-        check_fresh(
-            command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
-        )
-        commitment = command.payload.get("commitment")
-        if not isinstance(commitment, str) or not is_commitment({"commitment": commitment}):
-            raise Invalid("payload.commitment must be a commitment (base64 of 32 bytes)")
+        receipt = self._submit(envelope)
+        commitment = envelope.command.payload["commitment"]
         entry = self.sealed.entry(commitment)
-        if entry is None:
-            raise NotFound(f"no sealed value is kept under {commitment}")
-        if key.role not in SUPERVISORS and key.organisation != entry.owner:
-            raise Forbidden(
-                "rule sealed.read: a sealed value is read by inspectors, the finance office "
-                f"and the organisation that sealed it ({entry.owner}); {command.actor} is "
-                f"{key.role.value} of {key.organisation}"
-            )
+        assert entry is not None  # kept before the read was decided; never deleted
         return {
             "commitment": commitment,
             "procurement": entry.procurement,
             "owner": entry.owner,
             "value": entry.disclosure.value,
             "salt": entry.disclosure.salt_b64,
+            "recorded": receipt.as_json(),
         }
-
-    def check_signed_request(self, body: bytes, kind: str) -> tuple[Command, Key]:
-        """A signed request of type ``kind`` that records nothing (an operator's request):
-        its key read afresh, signature and freshness checked. The caller authorises."""
-        envelope = parse_envelope(body)
-        command = envelope.command
-        if command.type != kind:
-            raise Invalid(f"this request must be a signed {kind}, not {command.type}")
-        key, public_key = self._valid_key(command.key, command.actor, fresh=True)
-        envelope.verify_with_key(public_key)
-        check_fresh(
-            command, datetime.now(UTC), self.config.max_command_age, self.config.max_clock_skew
-        )
-        return command, key
 
     def genesis(self, body: bytes) -> Receipt:
         """Record the finance office, its administrator and the bootstrap key."""
@@ -396,15 +409,14 @@ class Ledger:
         )
         return self._store(aggregates, guard)
 
-    def _valid_key(
-        self, key_id: str, actor: str, fresh: bool = False
-    ) -> tuple[Key, Ed25519PublicKey]:
+    def _valid_key(self, key_id: str, actor: str) -> tuple[Key, Ed25519PublicKey]:
         # Keys are cached without a read per command: the insert transaction checks
         # the key's stream version, so a stale entry can never let a command through.
-        # A read (``fresh``) has no insert to check it: it reads the key's stream anew.
-        cached = None if fresh else self._keys.get(key_id)
+        # (A request that records nothing has no insert to check it: ``SignedRequests``
+        # reads the key's stream anew.)
+        cached = self._keys.get(key_id)
         if cached is None:
-            key = self.registry.current_key(key_id) if fresh else self.registry.key(key_id)
+            key = self.registry.key(key_id)
             if key is None:
                 raise UnknownKey(f"key {key_id} is not registered")
             cached = (key, Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))
@@ -471,17 +483,6 @@ class Ledger:
                 }
             )
         return Receipt(events, note, size, proofs)
-
-
-def _commitments(value: Any) -> list[str]:
-    """Every commitment in a payload, at any depth."""
-    if is_commitment(value):
-        return [value["commitment"]]
-    if isinstance(value, dict):
-        return [c for item in value.values() for c in _commitments(item)]
-    if isinstance(value, list):
-        return [c for item in value for c in _commitments(item)]
-    return []
 
 
 def _signed(envelope: Envelope) -> Signed:

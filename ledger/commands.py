@@ -24,6 +24,11 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_SEALED = 16  # sealed values beside one command
 DEFAULT_MAX_AGE = timedelta(hours=24)  # how old a signed command may be when it arrives
 DEFAULT_MAX_SKEW = timedelta(minutes=5)  # how far ahead of the ledger's clock
+#: How old a signed *read* may be (ReadSealed, ListDeliveries, LookupChallenge, SignIn). A
+#: command may have been signed offline and sent later, hence its day; a read is signed by
+#: the client that sends it, at once. Five minutes bounds what a captured read is worth and
+#: how long every process must remember its nonce to refuse it a second time.
+REQUEST_MAX_AGE = timedelta(minutes=5)
 COMMAND_FIELDS = ("type", "procurement", "payload", "actor", "key", "issued_at", "nonce")
 TYPE_PATTERN = re.compile(r"[A-Z][A-Za-z]{2,63}\Z")
 ACTOR_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]\Z")

@@ -121,12 +121,17 @@ async def submit_command(request: Request, ledger: LedgerDep) -> JSONResponse:
     summary="Read a sealed value (signed request)",
     description=(
         'Body: a signed request like a command, of type "ReadSealed", payload '
-        '{"commitment": "<base64>"}. Inspectors and the finance office read every sealed '
-        "value; any other actor only those its organisation sealed. Reads are not recorded."
+        '{"commitment": "<base64>"}, signed at most 5 minutes before. Inspectors and the '
+        "finance office read every sealed value; any other actor only those its organisation "
+        "sealed. Every read is recorded first, as a SealedValueRead entry of the log (who read "
+        "which value of which procurement, never the value): the answer carries the value, "
+        "its salt and that entry's receipt (\"recorded\"). A refused read records nothing."
     ),
     responses={
         403: {"description": "the reader is not entitled to this value"},
         404: {"description": "no value is kept under this commitment"},
+        409: {"description": "the request was sent before, or the kept value is damaged"},
+        422: {"description": "signed more than 5 minutes ago, or a malformed payload"},
     },
 )
 async def read_sealed(request: Request, ledger: LedgerDep) -> JSONResponse:

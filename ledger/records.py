@@ -26,6 +26,7 @@ from ledger.domain.procurement import Procurement
 from ledger.domain.registry import Actor, Key, Organisation, stream_id
 from ledger.domain.schema.kinds import NOTICE_KINDS
 from ledger.domain.sealed import Disclosure
+from ledger.domain.sealed_reads import SealedReads, sealed_reads_stream
 from ledger.log.reader import LogReader
 from ledger.store.sealed_store import SealedStore
 
@@ -181,11 +182,18 @@ class RepositoryRegistry:
         return notice
 
     def delivery(self, notice: int, destination: str) -> Delivery | None:
-        aggregate_id = delivery_stream(notice, destination)
+        return self._appended(delivery_stream(notice, destination), Delivery)
+
+    def sealed_reads(self, actor: str) -> SealedReads | None:
+        return self._appended(sealed_reads_stream(actor), SealedReads)
+
+    def _appended(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        """A stream only ever appended to by the commands that read it (a delivery's
+        receipts, a reader's reads): read current, or, when optimistic, taken from the cache
+        and, if this process has not seen it, decided as new. If it is not new after all,
+        or moved on, the insert conflicts and the command is decided again on a fresh read
+        (StaleRecord), as for a registry record."""
         if self.optimistic:
-            # A receipt for a delivery this process has not seen is decided as the first: if
-            # one is stored already, the insert conflicts and the command is decided again
-            # on a fresh read (StaleRecord), as for a registry record.
             cached = None
             if self.cache is not None:
                 with contextlib.suppress(KeyError):
@@ -196,4 +204,4 @@ class RepositoryRegistry:
             aggregate: Aggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
-        return aggregate if isinstance(aggregate, Delivery) else None
+        return aggregate if isinstance(aggregate, cls) else None

@@ -13,7 +13,8 @@ only:
 * what the leaf's data repeats from the signed payload is what was signed;
 * every disclosure opens the commitment recorded earlier: bid prices at the opening, the
   evaluation committee with the result;
-* challenge and complaint numbers run 1, 2, 3… per procurement.
+* challenge and complaint numbers run 1, 2, 3… per procurement;
+* a sealed value is read only by a reader entitled to it (``verify_reads``).
 
 Each procurement is the ``ProcurementRecord`` the ledger decides on, folded from the same
 entries with the same ``record.fold``. Findings of time limits depend on the operator's
@@ -39,6 +40,7 @@ from ledger.domain.schema.entry import MalformedEntry, parse_data
 from ledger.domain.schema.kinds import BY_COMMAND, REGISTRY_KINDS, kind_of
 from ledger.domain.schema.values import Opened
 from ledger.domain.sealed import check_disclosure
+from ledger.verify_reads import ReadViolation, SealedReadReplay
 from ledger.verify_timing import TimingCheck, TimingMismatch
 
 MONEY_FIELDS: Final = frozenset({"budget", "amount"})
@@ -59,9 +61,15 @@ class LifecycleReplay:
         self.notice_dates: dict[int, date] = {}
         self.delivered: set[tuple[int, str]] = set()  # (notice, destination)
         self.timing = timing
+        self.reads = SealedReadReplay()  # sealed values, and the reads of them
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
         """Check one leaf against the lifecycle so far and apply it."""
+        try:
+            if self.reads.check(entry, role, organisation):
+                return  # a sealed read: no lifecycle entry
+        except ReadViolation as problem:
+            raise LifecycleViolation(str(problem)) from None
         command, name = entry["command"], entry["type"]
         produces = BY_COMMAND.get(command["type"])
         if produces is None or produces.name in REGISTRY_KINDS:
@@ -120,9 +128,9 @@ class LifecycleReplay:
                 self._action(entry, data, signer, self._procurement(code))
             case (
                 E.OrganisationRegistered() | E.OrganisationAmended() | E.ActorRegistered()
-                | E.KeyRegistered() | E.KeyRevoked()
+                | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
             ):  # fmt: skip
-                raise AssertionError("registry entries are the registry replay's")
+                raise AssertionError("registry entries and reads have replays of their own")
             case _:
                 assert_never(data)
 

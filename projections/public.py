@@ -129,8 +129,8 @@ class PublicProjection:
         match data:
             case E.OrganisationRegistered() | E.OrganisationAmended():
                 _organisation(cur, data)
-            case E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked():
-                pass
+            case E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead():
+                pass  # nothing a public page shows
             case E.PlanFiled():
                 self._record(cur, index, None, data)
                 _timeline(cur, index, entry, data)

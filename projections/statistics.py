@@ -166,7 +166,7 @@ class StatisticsProjection:
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.AcceptanceRecorded()
                 | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
-                | E.NoticeDelivered() | E.NoticeDeliveryFailed()
+                | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.SealedValueRead()
             ):  # fmt: skip
                 pass  # nothing the yearly statistics count
             case _:

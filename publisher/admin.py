@@ -1,10 +1,10 @@
 """The publisher's admin API: list delivery jobs, requeue dead letters, Prometheus metrics.
 
-Requests are signed like commands (``POST /sealed/read`` is the model): the body is an
-envelope of type ``ListDeliveries`` or ``RequeueDelivery``, signed by an actor of the finance
-office or the publishing service with a key the ledger holds valid, and fresh. Nothing is
-recorded in the log; a requeue's nonce is kept so the same signed request works only once.
-Unsigned or badly signed: 401; another role: 403.
+Requests are signed like commands: the body is an envelope of type ``ListDeliveries`` or
+``RequeueDelivery``, signed by an actor of the finance office or the publishing service with
+a key the ledger holds valid, issued within the last few minutes, and used once
+(``ledger.signed_requests``). Nothing is recorded in the log. Unsigned or badly signed: 401;
+another role: 403; sent again: 409.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ledger.commands import Command
 from ledger.domain.errors import Forbidden, Invalid, LedgerError, MalformedCommand
 from ledger.domain.registry import Role
 from ledger.http import LedgerDep, read_body_limited
+from ledger.signed_requests import SignedRequest
 from publisher.metrics import registry_for
 from publisher.schema import STATES
 from publisher.store import JobStore
@@ -50,17 +51,20 @@ def _store(request: Request, ledger: Ledger) -> JobStore:
         return store
 
 
-def _authorised(ledger: Ledger, body: bytes, kind: str) -> Command:
-    try:
-        command, key = ledger.check_signed_request(body, kind)
-    except MalformedCommand as exc:
-        raise Unauthenticated(f"a signed {kind} request is required: {exc.message}") from None
-    if key.role not in ADMINS:
+def _admin(request: SignedRequest) -> None:
+    if request.key.role not in ADMINS:
         raise Forbidden(
             f"rule publisher.admin: delivery jobs are managed by the finance office 财政部门 "
-            f"or the publishing service 发布服务; {command.actor} is {key.role.value}"
+            f"or the publishing service 发布服务; {request.command.actor} is "
+            f"{request.key.role.value}"
         )
-    return command
+
+
+def _authorised(ledger: Ledger, body: bytes, kind: str) -> Command:
+    try:
+        return ledger.requests.accept(body, kind, _admin).command
+    except MalformedCommand as exc:
+        raise Unauthenticated(f"a signed {kind} request is required: {exc.message}") from None
 
 
 def _optional(payload: dict[str, Any], name: str, kind: type) -> Any:
@@ -115,9 +119,7 @@ def requeue_deliveries(ledger: Ledger, store: JobStore, body: bytes) -> dict[str
     if extra:
         raise Invalid(f"payload has unknown field {extra[0]!r}")
     notice, destination = _filters(command.payload)
-    with store.db.write() as cur:
-        store.use_nonce(cur, command.nonce, command.actor)
-        requeued = store.requeue(notice, destination, cur)
+    requeued = store.requeue(notice, destination)
     return {
         "requeued": [{"notice": n, "destination": d} for n, d in requeued],
         "count": len(requeued),

@@ -30,7 +30,6 @@ STATES: Final = ("pending", "leased", "delivered", "failed", "done", "dead")
 OPEN: Final = "('pending', 'leased', 'delivered', 'failed')"  # literal: the partial index's
 CHANNEL: Final = "sunshine_publisher"
 SCHEMA_LOCK: Final = 0x50554253  # "PUBS": creating the tables, once at a time
-NONCE_KEEP_SECONDS: Final = 2 * 86400.0  # beyond any signed request's freshness window
 
 SCHEMA: Final = [
     "CREATE TABLE IF NOT EXISTS publisher_jobs (notice BIGINT NOT NULL, "
@@ -51,10 +50,8 @@ SCHEMA: Final = [
     "disabled_reason TEXT, failures INTEGER NOT NULL DEFAULT 0, "
     "open_until DOUBLE PRECISION NOT NULL DEFAULT 0, "
     "next_slot DOUBLE PRECISION NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS publisher_admin_nonces (nonce TEXT PRIMARY KEY, "
-    "actor TEXT NOT NULL, at DOUBLE PRECISION NOT NULL)",
 ]
-TABLES: Final = ("publisher_jobs", "publisher_destinations", "publisher_admin_nonces")
+TABLES: Final = ("publisher_jobs", "publisher_destinations")
 
 
 def rfc3339(moment: float | None = None) -> str:

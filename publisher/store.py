@@ -19,13 +19,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from ledger.domain.errors import ReplayedNonce
 from ledger.log.follower import POSITIONS
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
 from publisher.config import Destination
 from publisher.schema import (
     COLUMNS,
-    NONCE_KEEP_SECONDS,
     OPEN,
     SCHEMA,
     SCHEMA_LOCK,
@@ -429,18 +427,6 @@ class JobStore:
             ).fetchone()
             notify(cur, self.sqlite)
             return row is not None
-
-    def use_nonce(self, cur: Cursor, nonce: str, actor: str) -> None:
-        """An operator's signed request is carried out once: a replay is refused."""
-        now = time.time()
-        cur.execute("DELETE FROM publisher_admin_nonces WHERE at < ?", (now - NONCE_KEEP_SECONDS,))
-        row = cur.execute(
-            "INSERT INTO publisher_admin_nonces (nonce, actor, at) VALUES (?, ?, ?) "
-            "ON CONFLICT (nonce) DO NOTHING RETURNING nonce",
-            (nonce, actor, now),
-        ).fetchone()
-        if row is None:
-            raise ReplayedNonce(f"nonce {nonce} was used already; sign the request again")
 
     def jobs(self, state: str | None = None, destination: str | None = None,
              notice: int | None = None, limit: int = 100, after: tuple[int, str] | None = None,

@@ -155,7 +155,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from sunshine.verifying import default_jobs, describe, verify_local, verify_remote
+    from sunshine.verifying import (
+        default_jobs,
+        describe,
+        verify_local,
+        verify_remote,
+        verify_sealed_local,
+    )
 
     if args.bundle:
         if args.url or args.checkpoint:
@@ -180,12 +186,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     try:
         if args.url:
             report = verify_remote(args.url, old, args.log_key, jobs, timing=timing)
+            sealed = None
         else:
             report = verify_local(_settings(args), old, args.log_key, jobs, timing=timing)
+            sealed_key = Path(args.sealed_key) if args.sealed_key else None
+            sealed = verify_sealed_local(_settings(args), sealed_key)
     except VerificationFailed as exc:
         print(f"FAILED: {exc}")
         return 1
     print(describe(report))
+    if sealed is not None:
+        print(sealed.describe())
     return 0
 
 
@@ -608,6 +619,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--holidays", help="the operator's TOML holiday file (with --check-timing)")
     p.add_argument("--time-limits", help="the operator's time-limit table (with --check-timing)")
+    p.add_argument(
+        "--sealed-key",
+        help="with --db: check the sealed store with this key (default: the ledger's own)",
+    )
     p.set_defaults(func=cmd_verify)
 
     keys = sub.add_parser("keys", help="key files").add_subparsers(dest="keys", required=True)

@@ -12,6 +12,7 @@ from ledger.log.merkle import ProofError, verify_consistency
 from ledger.log.note import Checkpoint, Verifier, parse_verifier_key
 from ledger.sources import RemoteLog, local_batches
 from ledger.verify import Report, VerificationFailed, open_checkpoint, verify_stream
+from ledger.verify_sealed import SealedCheck, check_sealed_store, read_sealed_key
 from ledger.verify_timing import TimingCheck
 from sunshine.settings import Settings
 
@@ -86,6 +87,21 @@ def verify_local(
         return verify_stream(batches, checkpoint, old, jobs, _progress(err), timing)  # type: ignore[arg-type]
     finally:
         events.close()
+        db.close()
+
+
+def verify_sealed_local(settings: Settings, sealed_key: Path | None) -> SealedCheck:
+    """The local database's sealed store, opened with ``sealed_key`` (default: the one the
+    ledger uses, ``SUNSHINE_SEALED_KEY`` or ``<data dir>/sealed-key``), when there is one."""
+    from ledger.store.sql import open_database
+
+    config = settings.ledger_config(create_tables=False)
+    path = sealed_key or config.sealed_key_path or config.data_dir / "sealed-key"
+    key = read_sealed_key(path)
+    db = open_database(config.database)
+    try:
+        return check_sealed_store(db, key, path)
+    finally:
         db.close()
 
 

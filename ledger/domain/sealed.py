@@ -112,6 +112,17 @@ def is_commitment(obj: object) -> bool:
     )
 
 
+def commitments_in(value: Any) -> list[str]:
+    """Every commitment in a payload, at any depth."""
+    if is_commitment(value):
+        return [value["commitment"]]
+    if isinstance(value, dict):
+        return [c for item in value.values() for c in commitments_in(item)]
+    if isinstance(value, list):
+        return [c for item in value for c in commitments_in(item)]
+    return []
+
+
 def check_disclosure(commitment: object, value: Any, salt_b64: str) -> None:
     """Refuse (Invalid, code "bad_disclosure") unless `value` and `salt_b64` open
     `commitment`.

@@ -1,6 +1,9 @@
-"""The log's own tables: leaves, perfect-subtree hashes, signed checkpoints.
+"""The log's own tables: leaves, perfect-subtree hashes, signed checkpoints; and the nonces
+of signed requests that record nothing in the log.
 
-All three are append-only in the database: a trigger refuses UPDATE and DELETE.
+The three log tables are append-only in the database: a trigger refuses UPDATE and DELETE.
+``request_nonces`` is not: a nonce is kept only while its request could still be fresh,
+then deleted (``ledger.signed_requests``).
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 from ledger.store.recorders import pg_append_only, sqlite_append_only
 
 TABLES = ("log_leaves", "log_nodes", "log_checkpoints")
+REQUEST_NONCES = "request_nonces"
 
 SQLITE = [
     "CREATE TABLE IF NOT EXISTS log_leaves (idx INTEGER PRIMARY KEY, "
@@ -19,6 +23,9 @@ SQLITE = [
     *sqlite_append_only("log_leaves", ("idx",), ("notification_id",)),
     *sqlite_append_only("log_nodes", ("level", "idx")),
     *sqlite_append_only("log_checkpoints", ("size",)),
+    f"CREATE TABLE IF NOT EXISTS {REQUEST_NONCES} (actor TEXT NOT NULL, nonce TEXT NOT NULL, "
+    "expires INTEGER NOT NULL, PRIMARY KEY (actor, nonce)) WITHOUT ROWID",
+    f"CREATE INDEX IF NOT EXISTS {REQUEST_NONCES}_expires ON {REQUEST_NONCES} (expires)",
 ]
 
 POSTGRES = [
@@ -29,4 +36,7 @@ POSTGRES = [
     "CREATE TABLE IF NOT EXISTS log_checkpoints (size bigint PRIMARY KEY, "
     "note text NOT NULL, signed_at timestamptz NOT NULL)",
     *(s for t in TABLES for s in pg_append_only(t)),
+    f"CREATE TABLE IF NOT EXISTS {REQUEST_NONCES} (actor text NOT NULL, nonce text NOT NULL, "
+    "expires bigint NOT NULL, PRIMARY KEY (actor, nonce))",
+    f"CREATE INDEX IF NOT EXISTS {REQUEST_NONCES}_expires ON {REQUEST_NONCES} (expires)",
 ]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import psycopg
 from psycopg import sql
 
+from ledger.log.schema import REQUEST_NONCES
 from ledger.log.schema import TABLES as LOG_TABLES
 from ledger.store.recorders import NONCES_TABLE
 from ledger.store.sealed_store import TABLE as SEALED_TABLE
@@ -27,8 +28,9 @@ def grant_application_role(
 ) -> None:
     """Create `role` if needed and give it SELECT, INSERT (and sequence use) only on the
     ledger's tables, plus TRUNCATE on the event table for its write lock (the trigger
-    refuses TRUNCATE). ``derived`` tables (projections, the publisher's jobs: rebuilt from
-    the log, not the record) it may also UPDATE and DELETE."""
+    refuses TRUNCATE), and DELETE on the nonces of signed reads, which expire. ``derived``
+    tables (projections, the publisher's jobs: rebuilt from the log, not the record) it may
+    also UPDATE and DELETE."""
     if not ROLE_PATTERN.match(role):
         raise ValueError(f"invalid role name {role!r}")
     tables = [*EVENT_TABLES, *LOG_TABLES]
@@ -57,6 +59,11 @@ def grant_application_role(
         conn.execute(
             sql.SQL("GRANT TRUNCATE ON {} TO {}").format(sql.Identifier("ledger_events"), ident)
         )
+        # Nonces of signed reads are kept only while the read could be fresh: the role
+        # deletes the expired ones, and never updates one.
+        name = sql.Identifier(REQUEST_NONCES)
+        conn.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(name))
+        conn.execute(sql.SQL("GRANT SELECT, INSERT, DELETE ON {} TO {}").format(name, ident))
         for table in derived:
             conn.execute(
                 sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(

@@ -7,7 +7,12 @@ signed with a key that another process is revoking must not land after the
 revocation). Both run inside the insert transaction, after the event table's
 write lock is taken, so they serialise with every other insert.
 
-The event tables, and the nonce table, are append-only in the database itself.
+The same transaction keeps the command's sealed values (already encrypted, see
+``ledger.store.sealed_store``): a refused command, at any check, leaves none behind, and an
+accepted one cannot be stored without them.
+
+The event tables, the nonce table and the sealed values are append-only in the database
+itself.
 """
 
 from __future__ import annotations
@@ -32,17 +37,48 @@ NONCES_TABLE = "ledger_nonces"
 NONCE_FUNCTION = "sunshine_record_nonce"
 REPLAYED_STATE = "P0S01"  # our own SQLSTATEs, raised by the nonce function
 KEY_CHANGED_STATE = "P0S02"
+SEALED_TABLE = "sealed_values"
+SEALED_COLUMNS = "commitment, procurement, owner, nonce, ciphertext"
+
+
+@dataclass(frozen=True)
+class SealedRow:
+    """One sealed value as stored: the disclosure encrypted, bound to these three names."""
+
+    commitment: str
+    procurement: str
+    owner: str
+    nonce: bytes
+    ciphertext: bytes
+
+    @property
+    def values(self) -> tuple[str, str, str, bytes, bytes]:
+        return (self.commitment, self.procurement, self.owner, self.nonce, self.ciphertext)
+
+
+# A commitment kept already (the same value sealed by an earlier command) keeps its first
+# row: inserting nothing fires no append-only trigger.
+SQLITE_INSERT_SEALED = (
+    f"INSERT INTO {SEALED_TABLE} ({SEALED_COLUMNS}) SELECT ?, ?, ?, ?, ? "  # noqa: S608
+    f"WHERE NOT EXISTS (SELECT 1 FROM {SEALED_TABLE} WHERE commitment = ?)"
+)
+POSTGRES_INSERT_SEALED = (
+    f"INSERT INTO {SEALED_TABLE} ({SEALED_COLUMNS}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+    "ON CONFLICT (commitment) DO NOTHING"
+)
 
 
 @dataclass(frozen=True)
 class CommandGuard:
-    """What must still be true when a command's events are inserted."""
+    """What must still be true when a command's events are inserted, and the sealed
+    values that go in with them."""
 
     actor: str
     nonce: str
     key_stream: UUID
     key_version: int | None  # None: the key's stream must not exist yet (genesis)
     first: bool = False  # genesis: the event store must still be empty
+    sealed: tuple[SealedRow, ...] = ()
 
 
 class KeyChanged(Conflict):
@@ -136,6 +172,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 c.execute(f"SELECT 1 FROM {self.events_table_name} LIMIT 1")  # noqa: S608
                 if c.fetchone() is not None:
                     raise _second_genesis()
+            for row in guard.sealed:
+                c.execute(SQLITE_INSERT_SEALED, (*row.values, row.commitment))
         return super()._insert_events(c, stored_events, **kwargs)
 
     @property
@@ -248,3 +286,5 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 (guard.actor, guard.nonce, guard.key_stream, expected),
                 prepare=False,  # never prepared, not even automatically after a few uses
             )
+            for row in guard.sealed:  # queued after the nonce: a replay aborts them too
+                curs.execute(POSTGRES_INSERT_SEALED, row.values, prepare=False)

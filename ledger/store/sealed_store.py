@@ -6,6 +6,10 @@ value key, a fresh random 12-byte nonce per row, and the commitment as associate
 data, so a row moved under another commitment does not decrypt. Whoever can read
 the database sees commitments, nonces and ciphertext, never a value.
 
+A command's sealed values are inserted by the event store's recorder in the same
+transaction as the command's events (``row`` encrypts them beforehand, ``CommandGuard``
+carries them): a refused command keeps none, an accepted one cannot be stored without them.
+
 Access control is NOT done here: this store hands a disclosure to whoever calls
 `get`. Deciding who may read a sealed value (the roles entitled to it, and the
 public only once the lifecycle discloses it) is the caller's job.
@@ -22,13 +26,21 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.domain.errors import Invalid
+from ledger.domain.errors import Invalid, LedgerError
 from ledger.domain.sealed import Disclosure, check_disclosure
-from ledger.store.recorders import pg_append_only, sqlite_append_only
+from ledger.store.recorders import (
+    SEALED_COLUMNS,
+    SEALED_TABLE,
+    SQLITE_INSERT_SEALED,
+    SealedRow,
+    pg_append_only,
+    sqlite_append_only,
+)
 from ledger.store.secret_file import read_or_create
 from ledger.store.sql import Database
 
-TABLE = "sealed_values"
+TABLE = SEALED_TABLE
+COLUMNS = SEALED_COLUMNS
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -58,8 +70,20 @@ class SealedEntry:
     owner: str
 
 
-class SealedStoreError(RuntimeError):
-    """A stored row cannot be opened: wrong key, or the row was altered."""
+class SealedStoreError(LedgerError):
+    """A stored row cannot be opened: wrong key, or the row was altered. Answered as a
+    refusal naming the commitment (409 ``sealed_damaged``), never as a server error: the
+    request was fine, the kept value is not."""
+
+    status = 409
+    code = "sealed_damaged"
+
+    def __init__(self, commitment: str, message: str):
+        super().__init__(message)
+        self.commitment = commitment
+
+    def as_json(self) -> dict[str, str]:
+        return {**super().as_json(), "commitment": self.commitment}
 
 
 class SealedStore:
@@ -78,11 +102,11 @@ class SealedStore:
     def create_tables(self) -> None:
         self.db.execute_script(SQLITE if self.db.url.is_sqlite else POSTGRES)
 
-    def put(
+    def row(
         self, commitment: str, disclosure: Disclosure, *, procurement: str = "", owner: str = ""
-    ) -> None:
-        """Store `disclosure` under `commitment`, refusing (Invalid, "bad_disclosure")
-        a disclosure that does not open it. Storing the same commitment again is a no-op."""
+    ) -> SealedRow:
+        """`disclosure` encrypted for its row under `commitment`, refusing (Invalid,
+        "bad_disclosure") a disclosure that does not open it."""
         check_disclosure(commitment, disclosure.value, disclosure.salt_b64)
         plaintext = json.dumps(
             {"value": disclosure.value, "salt": disclosure.salt_b64},
@@ -91,18 +115,17 @@ class SealedStore:
         ).encode()
         nonce = secrets.token_bytes(NONCE_BYTES)
         ciphertext = self._aead.encrypt(nonce, plaintext, _bound(commitment, procurement, owner))
+        return SealedRow(commitment, procurement, owner, nonce, ciphertext)
+
+    def put(
+        self, commitment: str, disclosure: Disclosure, *, procurement: str = "", owner: str = ""
+    ) -> None:
+        """Store `disclosure` under `commitment` on its own, outside any command (the ledger
+        stores a command's values with its events instead). Storing the same commitment
+        again is a no-op."""
+        row = self.row(commitment, disclosure, procurement=procurement, owner=owner)
         with self.db.write(0) as cur:
-            kept = cur.execute(
-                f"SELECT 1 FROM {TABLE} WHERE commitment = ?",  # noqa: S608
-                (commitment,),
-            ).fetchone()
-            if kept is not None:
-                return  # the same command sent again: its value is kept already
-            cur.execute(
-                f"INSERT INTO {TABLE} (commitment, procurement, owner, nonce, ciphertext) "  # noqa: S608
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (commitment) DO NOTHING",
-                (commitment, procurement, owner, nonce, ciphertext),
-            )
+            cur.execute(SQLITE_INSERT_SEALED, (*row.values, row.commitment))
 
     def get(self, commitment: str) -> Disclosure | None:
         """The disclosure stored under `commitment`, None if there is none.
@@ -117,21 +140,35 @@ class SealedStore:
         """As `get`, with the procurement and the owner the value was kept for."""
         with self.db.read() as cur:
             row = cur.execute(
-                f"SELECT nonce, ciphertext, procurement, owner FROM {TABLE} "  # noqa: S608
-                "WHERE commitment = ?",
+                f"SELECT {COLUMNS} FROM {TABLE} WHERE commitment = ?",  # noqa: S608
                 (commitment,),
             ).fetchone()
-        if row is None:
-            return None
-        nonce, ciphertext = bytes(row[0]), bytes(row[1])
+        return None if row is None else self.open(_row(row))
+
+    def rows(self, after: str = "", limit: int = 1000) -> list[SealedRow]:
+        """Up to `limit` rows as stored, in commitment order after `after`: a whole store
+        is read a page at a time (`sunshine verify`)."""
+        with self.db.read() as cur:
+            found = cur.execute(
+                f"SELECT {COLUMNS} FROM {TABLE} WHERE commitment > ? "  # noqa: S608
+                "ORDER BY commitment LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [_row(r) for r in found]
+
+    def open(self, row: SealedRow) -> SealedEntry:
+        """The disclosure a stored row holds; SealedStoreError when it cannot be decrypted
+        with this store's key or does not open its commitment."""
+        commitment = row.commitment
         try:
             plaintext = self._aead.decrypt(
-                nonce, ciphertext, _bound(commitment, str(row[2]), str(row[3]))
+                row.nonce, row.ciphertext, _bound(commitment, row.procurement, row.owner)
             )
         except InvalidTag:
             raise SealedStoreError(
+                commitment,
                 f"sealed value {commitment} cannot be decrypted: "
-                "wrong sealed-value key, or the row was altered"
+                "wrong sealed-value key, or the row was altered",
             ) from None
         try:
             stored: Any = json.loads(plaintext)
@@ -141,9 +178,14 @@ class SealedStore:
             check_disclosure(commitment, disclosure.value, disclosure.salt_b64)
         except (ValueError, Invalid) as exc:
             raise SealedStoreError(
-                f"sealed value {commitment} does not open its commitment: {exc}"
+                commitment, f"sealed value {commitment} does not open its commitment: {exc}"
             ) from None
-        return SealedEntry(disclosure, str(row[2]), str(row[3]))
+        return SealedEntry(disclosure, row.procurement, row.owner)
+
+
+def _row(found: tuple[Any, ...]) -> SealedRow:
+    commitment, procurement, owner, nonce, ciphertext = found
+    return SealedRow(str(commitment), str(procurement), str(owner), bytes(nonce), bytes(ciphertext))
 
 
 def _bound(commitment: str, procurement: str, owner: str) -> bytes:

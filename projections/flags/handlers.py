@@ -295,7 +295,7 @@ def handle(run: Run) -> None:
         case (
             E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.AcceptanceRecorded()
             | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
-            | E.NoticeDeliveryFailed()
+            | E.NoticeDeliveryFailed() | E.SealedValueRead()
         ):  # fmt: skip
             return  # nothing these change; their findings are turned into flags all the same
         case _:

@@ -59,7 +59,9 @@ class FlagsProjection:
         return TABLES
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
-        if isinstance(entry.data, E.ActorRegistered | E.KeyRegistered | E.KeyRevoked):
+        if isinstance(
+            entry.data, E.ActorRegistered | E.KeyRegistered | E.KeyRevoked | E.SealedValueRead
+        ):
             return  # no procurement, no organisation's name: nothing for the flags
         run = Run(self.config, self.calendar, self.limits, cur, index, entry)
         handle(run)

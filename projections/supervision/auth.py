@@ -7,9 +7,11 @@ finance office registered in the log:
    server key, so nothing is kept per challenge (any process sharing the data directory
    can check it);
 2. the inspector signs a ``SignIn`` request (the envelope of ``POST /commands``) whose
-   payload is ``{"challenge": …}`` and posts it to ``POST /supervision/session``; the key is
-   read afresh (a revocation by another process counts), the signature, freshness, MAC and
-   expiry are checked, and only the inspector role 纪检监察 / 审计 / 检察院 is let in;
+   payload is ``{"challenge": …}`` and posts it to ``POST /supervision/session``; it is
+   checked as every signed request is (``ledger.signed_requests``: the key read afresh, so
+   a revocation by another process counts, the signature, a few minutes' freshness, used
+   once), then the challenge's MAC and expiry, and only the inspector role 纪检监察 / 审计 /
+   检察院 is let in;
 3. the answer is a JWT (PyJWT, HS256, 15 minutes) both as an HttpOnly, SameSite=Strict
    cookie scoped to ``/supervision`` and in the JSON body for ``Authorization: Bearer``.
 
@@ -33,20 +35,18 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from ledger.application import Ledger
-from ledger.commands import check_fresh, parse_envelope
 from ledger.domain import fields
-from ledger.domain.errors import Invalid, LedgerError, RevokedKey, UnknownKey
-from ledger.domain.registry import Key, Role
+from ledger.domain.errors import LedgerError, RevokedKey, UnknownKey
+from ledger.domain.registry import Role
+from ledger.signed_requests import SignedRequest, current_key
 from ledger.store.secret_file import read_or_create
 from projections.supervision.spent import Spent, SpentInDatabase, SpentInMemory
 from projections.web.render import ENV
@@ -256,41 +256,21 @@ def sessions_of(app: FastAPI) -> Sessions:
         return sessions
 
 
-def _fresh_key(ledger: Ledger, key_id: str, actor: str) -> Key:
-    """The key as the store has it now (never a cached copy): a revocation counts at once."""
-    key = ledger.registry.current_key(key_id)
-    if key is None:
-        raise UnknownKey(f"key {key_id} is not registered")
-    if key.revoked:
-        raise RevokedKey(f"key {key_id} was revoked")
-    if key.owner != actor:
-        raise _unauthorised(
-            "bad_signature", f"key {key_id} is not {actor}'s", "签名密钥与登录人不符。"
-        )
-    return key
-
-
 def sign_in(ledger: Ledger, sessions: Sessions, body: bytes) -> tuple[str, Inspector]:
-    """Check a signed ``SignIn`` and issue a session token for an inspector."""
-    envelope = parse_envelope(body)
-    command = envelope.command
-    if command.type != SIGN_IN or command.procurement is not None:
-        raise Invalid(
-            'sign in with a signed request of type "SignIn", procurement null',
-            code="malformed",
-            status=400,
-        )
-    fields.only(command.payload, ("challenge",))
-    challenge = command.payload.get("challenge")
-    expires = sessions.check_challenge(challenge)
-    key = _fresh_key(ledger, command.key, command.actor)
-    envelope.verify_with_key(Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))
-    config = ledger.config
-    check_fresh(command, datetime.now(UTC), config.max_command_age, config.max_clock_skew)
-    if key.role is not Role.INSPECTOR:
-        raise not_an_inspector()
-    assert isinstance(challenge, str)
-    sessions.use_challenge(challenge, expires)
+    """Check a signed ``SignIn`` (as every signed request is: shape, key read afresh,
+    signature, a few minutes' freshness, used once) and issue a session token for an
+    inspector who answered an unused challenge of ours."""
+
+    def inspector_with_challenge(request: SignedRequest) -> None:
+        fields.only(request.command.payload, ("challenge",))
+        challenge = request.command.payload.get("challenge")
+        expires = sessions.check_challenge(challenge)
+        if request.key.role is not Role.INSPECTOR:
+            raise not_an_inspector()
+        assert isinstance(challenge, str)
+        sessions.use_challenge(challenge, expires)
+
+    key = ledger.requests.accept(body, SIGN_IN, inspector_with_challenge).key
     token, inspector = sessions.issue(key.owner, key.organisation, key.role.value, key.key_id)
     logger.info("inspector %s (%s) signed in", inspector.actor, inspector.organisation)
     return token, inspector
@@ -319,7 +299,7 @@ def require_inspector(request: Request) -> Inspector:
         raise not_an_inspector()
     ledger: Ledger = request.app.state.ledger
     try:
-        key = _fresh_key(ledger, claims["key"], claims["sub"])
+        key = current_key(ledger.registry, claims["key"], claims["sub"])
     except (UnknownKey, RevokedKey):
         raise _unauthorised(
             "revoked_key",

@@ -16,8 +16,6 @@ no-store``. Nothing here logs the code.
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import re
 import threading
 import unicodedata
@@ -25,20 +23,18 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 from urllib.parse import parse_qs
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from eventsourcing.application import AggregateNotFoundError
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from ledger.application import Ledger
-from ledger.commands import check_fresh, parse_envelope
 from ledger.domain import fields
 from ledger.domain.challenges import Outcome, Subject
 from ledger.domain.context import Statutes, china_day
-from ledger.domain.errors import Forbidden, Invalid, LedgerError, RevokedKey, UnknownKey
-from ledger.domain.registry import Key, Role, stream_id
+from ledger.domain.errors import Forbidden, Invalid, LedgerError
+from ledger.domain.registry import Role
 from ledger.http import read_body_limited
+from ledger.signed_requests import SignedRequest
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 from projections.web import form_tokens
 from projections.web.form_tokens import FormTokens
@@ -397,49 +393,38 @@ async def lookup(request: Request) -> Response:
 # -- the signed lookup ------------------------------------------------------------------
 
 
-def _current_key(ledger: Ledger, key_id: str, actor: str) -> Key:
-    """The signing key as the store has it now: a revocation by another process counts."""
-    key: object = None
-    with contextlib.suppress(AggregateNotFoundError):
-        key = ledger.events.repository.get(stream_id("key", key_id))
-    if not isinstance(key, Key):
-        raise UnknownKey(f"key {key_id} is not registered")
-    if key.revoked:
-        raise RevokedKey(f"key {key_id} was revoked: {key.revocation_reason}")
-    if key.owner != actor:
-        raise Forbidden(
-            f"rule registry.key_owner: key {key_id} belongs to {key.owner}, not {actor}"
-        )
-    return key
-
-
 def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
-    """Checks a signed ``LookupChallenge`` as ``Ledger.read_sealed`` checks a ``ReadSealed``:
-    shape, key, signature, freshness; then only the supplier that filed it may read."""
-    envelope = parse_envelope(body)
-    command = envelope.command
-    if command.type != "LookupChallenge":
-        raise Invalid("a challenge is looked up with a signed LookupChallenge request")
-    key = _current_key(ledger, command.key, command.actor)
-    envelope.verify_with_key(Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))
-    config = ledger.config
-    check_fresh(command, datetime.now(UTC), config.max_command_age, config.max_clock_skew)
-    fields.only(command.payload, ("challenge",))
-    number = command.payload.get("challenge")
-    if not isinstance(number, str) or not NUMBER.match(number):
-        raise Invalid("payload.challenge must be a challenge number like <procurement>-ZY1")
-    # The event store, not the projection, says who filed it: it is current at once.
-    challenge = ledger.registry.challenge(number)
-    if challenge is None or key.role is not Role.SUPPLIER or key.organisation != challenge.supplier:
-        # One answer whether or not the number exists: a supplier learns only its own.
-        raise Forbidden(
-            "rule challenges.lookup: a challenge is looked up by the supplier that filed it; "
-            f"{command.actor} ({key.role.value} of {key.organisation}) filed no challenge {number}"
-        )
+    """A signed ``LookupChallenge`` (checked as every signed request is: shape, key read
+    afresh, signature, a few minutes' freshness, used once); only the supplier that filed
+    the challenge may read it."""
+    number: str = ""
+
+    def filer_only(request: SignedRequest) -> None:
+        nonlocal number
+        command, key = request.command, request.key
+        fields.only(command.payload, ("challenge",))
+        named = command.payload.get("challenge")
+        if not isinstance(named, str) or not NUMBER.match(named):
+            raise Invalid("payload.challenge must be a challenge number like <procurement>-ZY1")
+        number = named
+        # The event store, not the projection, says who filed it: it is current at once.
+        challenge = ledger.registry.challenge(number)
+        if challenge is None or key.role is not Role.SUPPLIER or (
+            key.organisation != challenge.supplier
+        ):
+            # One answer whether or not the number exists: a supplier learns only its own.
+            raise Forbidden(
+                "rule challenges.lookup: a challenge is looked up by the supplier that filed "
+                f"it; {command.actor} ({key.role.value} of {key.organisation}) filed no "
+                f"challenge {number}"
+            )
+
+    ledger.requests.accept(body, "LookupChallenge", filer_only)
     view = challenge_view(ledger.db, ledger.statutes, number, _today())
     if view is None:
         raise LedgerError(
-            f"challenge {number} is recorded but not yet on the public pages; ask again shortly",
+            f"challenge {number} is recorded but not yet on the public pages; sign and ask "
+            "again shortly",
             code="pending",
             status=503,
         )
@@ -453,11 +438,13 @@ def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
         'Body: a signed request like a command, of type "LookupChallenge", payload '
         '{"challenge": "<procurement>-ZY<n>"}. Answers the challenge with its statutory '
         "deadlines (provisional ones marked), its answer, and any complaint and decision, "
-        "to the supplier whose organisation filed it. Reads are not recorded."
+        "to the supplier whose organisation filed it. A request is fresh for 5 minutes and "
+        "works once. Reads are not recorded."
     ),
     responses={
         401: {"description": "unknown or revoked key, or a signature that does not verify"},
         403: {"description": "not a challenge the signer's organisation filed"},
+        409: {"description": "the request was sent before: sign each one afresh"},
         503: {"description": "recorded, but the public projection has not reached it yet"},
     },
 )

@@ -295,11 +295,12 @@ def test_a_sign_in_must_be_signed_by_the_actors_own_key(site: Site) -> None:
     with httpx.Client(base_url=site.url) as client:
         challenge = client.get("/supervision/challenge").json()["challenge"]
         impostor = Actor("jw-op", "qhx-jw", "inspector", supplier.key)  # the wrong key
-        assert_refused(
+        assert_refused(  # as for any signed command or request
             client.post(
                 "/supervision/session", content=impostor.body("SignIn", {"challenge": challenge})
             ),
-            401,
+            403,
+            "forbidden",
         )
         body: dict[str, Any] = json.loads(inspector.body("SignIn", {"challenge": challenge}))
         body["command"]["nonce"] = "A" * 24  # the signature no longer matches the command
@@ -310,7 +311,9 @@ def test_a_sign_in_must_be_signed_by_the_actors_own_key(site: Site) -> None:
             got = client.post("/supervision/session", content=junk)
             assert 400 <= got.status_code < 500 and TITLE not in got.text
         wrong_type = inspector.body("ReadSealed", {"challenge": challenge})
-        assert_refused(client.post("/supervision/session", content=wrong_type), 400, "malformed")
+        assert_refused(client.post("/supervision/session", content=wrong_type), 422, "invalid")
+        elsewhere = inspector.body("SignIn", {"challenge": challenge}, procurement="p1")
+        assert_refused(client.post("/supervision/session", content=elsewhere), 422, "invalid")
 
 
 def test_a_revoked_key_ends_the_session_at_once_and_cannot_sign_in(site: Site) -> None:

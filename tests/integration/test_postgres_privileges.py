@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import World, _url, genesis, sunshine
+from conftest import World, _url, genesis, hospital_world, sunshine
 
 from ledger import signing
 from ledger.application import Ledger, LedgerConfig
@@ -125,6 +125,41 @@ def test_verify_runs_as_the_application_role(pg_url: DatabaseURL, app_role: str,
     result = sunshine("verify", "--db", _url(as_app), data_dir=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: 3 entries" in result.stdout
+
+
+def test_the_application_role_reads_sealed_values_and_spends_request_nonces(
+    pg_url: DatabaseURL, app_role: str, tmp_path: Path
+) -> None:
+    """A sealed read is recorded and a signed request's nonce spent as the application role;
+    it deletes stale request nonces but rewrites none."""
+    as_app = pg_url.with_user(app_role)
+    ledger = Ledger(LedgerConfig(database=as_app, data_dir=tmp_path, create_tables=False,
+                                 inline_integration=True))
+    try:
+        world = hospital_world(ledger)
+        purchaser, supplier = world.actors["rmyy-op"], world.actors["kangtai-op"]
+        world.submit(purchaser, "FilePlan", {"title": "彩超采购", "category": "goods",
+                     "method": "open_tender", "budget": "100000.00", "date": "2026-03-02"}, "p1")
+        world.submit(purchaser, "AnnounceTender", {
+            "date": "2026-03-03", "requirement": "彩超一台", "qualifications": "无",
+            "contact": "王", "bid_deadline": "2026-03-30", "place": "开标室"}, "p1")
+        sealed: dict[str, Disclosure] = {}
+        price = signing.sealed_value("99000.00", sealed)
+        world.submit(supplier, "SubmitBid", {"date": "2026-03-04", "price": price}, "p1", sealed)
+        read = ledger.read_sealed(supplier.body("ReadSealed", price))
+        assert read["value"] == "99000.00" and read["recorded"]["checkpoint"] is not None
+        ledger.requests.accept(world.admin.body("ListDeliveries", {}), "ListDeliveries")
+    finally:
+        ledger.close()
+    with psycopg.connect(as_app.conninfo(), autocommit=True) as conn:
+        assert _count(conn, "request_nonces") == 1
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+            conn.execute("UPDATE request_nonces SET nonce = nonce || 'x'")
+        conn.execute("DELETE FROM request_nonces")
+        assert _count(conn, "request_nonces") == 0
+    result = sunshine("verify", "--db", _url(as_app), data_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sealed store: 1 kept values open their commitments" in result.stdout
 
 
 def _column(table: str) -> str:

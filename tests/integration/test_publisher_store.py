@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from ledger.domain.errors import ReplayedNonce
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase, open_database
 from ledger.store.url import DatabaseURL
 from publisher.config import Destination, Tuning
@@ -111,13 +110,6 @@ def test_a_receipt_owed_is_claimed_whatever_the_site(store: JobStore) -> None:
         0,
         1,
     )
-
-
-def test_a_signed_request_is_carried_out_once(store: JobStore) -> None:
-    with store.db.write() as cur:
-        store.use_nonce(cur, "n" * 20, "czj-admin")
-    with pytest.raises(ReplayedNonce), store.db.write() as cur:
-        store.use_nonce(cur, "n" * 20, "czj-admin")
 
 
 def test_concurrent_claims_never_share_a_job(store: JobStore) -> None:

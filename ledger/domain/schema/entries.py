@@ -370,6 +370,19 @@ class NoticeDeliveryFailed(Value):
     findings: list[Finding]
 
 
+# -- reads of sealed values 查阅密封信息 ------------------------------------------------------
+
+
+class SealedValueRead(Value):
+    """Someone read a sealed value before its disclosure: which commitment, of which
+    procurement, who and of which organisation (never the value)."""
+
+    commitment: Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+    procurement: Code
+    reader: Code
+    organisation: Code
+
+
 RegistryData = (
     OrganisationRegistered | OrganisationAmended | ActorRegistered | KeyRegistered | KeyRevoked
 )
@@ -405,4 +418,4 @@ StreamData = (
 )
 DeliveryData = NoticeDelivered | NoticeDeliveryFailed
 #: The data of any entry of the log.
-EntryData = RegistryData | ProcurementData | StreamData | DeliveryData
+EntryData = RegistryData | ProcurementData | StreamData | DeliveryData | SealedValueRead

@@ -23,7 +23,8 @@ from ledger.domain.schema.entries import EntryData
 from ledger.domain.vocabulary import AnnouncementType, Role
 
 Stream = Literal[
-    "organisation", "actor", "key", "procurement", "challenge", "complaint", "delivery"
+    "organisation", "actor", "key", "procurement", "challenge", "complaint", "delivery",
+    "reader",
 ]
 #: The command that creates the registry's first records (the finance office, its
 #: administrator and the administrator's key) in one signed act.
@@ -89,6 +90,8 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind(E.NoticeDelivered, "RecordDelivery", "delivery", _PUBLISHER, "公告已送达发布网站"),
     Kind(E.NoticeDeliveryFailed, "RecordDeliveryFailure", "delivery", _PUBLISHER,
          "公告未能送达发布网站"),
+    # Supervisors read any sealed value; others those their own organisation sealed.
+    Kind(E.SealedValueRead, "ReadSealed", "reader", _ANY, "查阅密封信息"),
 )
 # fmt: on
 
