@@ -8,9 +8,11 @@ import httpx
 from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.log.leaf import parts_of
+from ledger.log.merkle import NodeId
+from ledger.log.nodes import nodes_completed
 from ledger.log.note import Verifier, parse_verifier_key
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
-from ledger.verify import BATCH, VerificationFailed
+from ledger.verify import BATCH, NodeCheck, VerificationFailed
 
 
 def local_batches(
@@ -54,6 +56,31 @@ def local_batches(
             batch.append((index, leaf))
         yield batch
         start += len(batch)
+
+
+def stored_node_check(db: SQLiteDatabase | PostgresDatabase) -> NodeCheck:
+    """Compares the tree nodes recomputed from the leaves with the stored ones, which every
+    proof the service serves is made of: one read per batch of leaves."""
+
+    def check(computed: list[tuple[NodeId, bytes]]) -> None:
+        with db.read() as cur:
+            stored = nodes_completed(cur, (node for node, _ in computed))
+        for (level, idx), digest in computed:
+            have = stored.get((level, idx))
+            if have == digest:
+                continue
+            first, last = idx << level, ((idx + 1) << level) - 1
+            entries = f"entry {first}" if level == 0 else f"entries {first}–{last}"
+            if have is None:
+                problem = "is missing from log_nodes"
+            else:
+                problem = f"differs from the hash of {entries} recomputed from the leaves"
+            raise VerificationFailed(
+                f"stored tree node (level {level}, index {idx}) {problem}: "
+                "proofs through it would not verify"
+            )
+
+    return check
 
 
 class RemoteLog:

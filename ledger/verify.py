@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.canonical import canonical
-from ledger.log.merkle import CompactRange, leaf_hash
+from ledger.log.merkle import CompactRange, NodeId, leaf_hash
 from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
 from ledger.verify_lifecycle import LifecycleReplay, LifecycleViolation
 from ledger.verify_registry import KeyState, RegistryReplay, RegistryViolation
@@ -62,10 +62,13 @@ class Report:
     checkpoint: Checkpoint | None = None
     keys: dict[str, KeyState] = field(default_factory=dict)
     timing: TimingCheck | None = None  # with --check-timing: what was compared
+    nodes: int = 0  # stored tree nodes compared with the ones recomputed from the leaves
 
 
 # (index, public key, signature, message) — checked in a worker
 SignatureJob = tuple[int, bytes, bytes, bytes]
+# Compares the tree nodes a batch of leaves completed with the stored ones
+NodeCheck = Callable[[list[tuple[NodeId, bytes]]], None]
 
 
 def check_signatures(jobs: list[SignatureJob]) -> int | None:
@@ -93,6 +96,7 @@ class LogVerifier:
         checkpoint: Checkpoint,
         old: Checkpoint | None = None,
         timing: TimingCheck | None = None,
+        keep_nodes: bool = False,
     ):
         if old is not None and old.size > checkpoint.size:
             raise VerificationFailed(
@@ -106,6 +110,8 @@ class LogVerifier:
         self.tree = CompactRange()
         self.report = Report(checkpoint=checkpoint)
         self.pending: list[SignatureJob] = []
+        # The perfect subtrees each leaf completes, for comparing with the stored tree.
+        self.completed: list[tuple[NodeId, bytes]] | None = [] if keep_nodes else None
         self.registry = RegistryReplay()
         self.lifecycle = LifecycleReplay(timing)
         self.report.keys = self.registry.keys
@@ -129,7 +135,9 @@ class LogVerifier:
         if signed is None:
             raise VerificationFailed("leaf is not RFC 8785 canonical JSON", index)
         self.pending.append(self._signature_job(index, entry, signed))
-        self.tree.append(leaf_hash(leaf))
+        completed = self.tree.append(leaf_hash(leaf))
+        if self.completed is not None:
+            self.completed += completed
         if self.old is not None and self.tree.size == self.old.size:
             if self.tree.root() != self.old.root:
                 raise VerificationFailed(
@@ -159,6 +167,10 @@ class LogVerifier:
         jobs, self.pending = self.pending, []
         return jobs
 
+    def take_nodes(self) -> list[tuple[NodeId, bytes]]:
+        nodes, self.completed = self.completed or [], []
+        return nodes
+
     def finish(self) -> Report:
         if self.tree.size != self.checkpoint.size:
             raise VerificationFailed(
@@ -182,10 +194,12 @@ def verify_stream(
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
     timing: TimingCheck | None = None,
+    nodes: NodeCheck | None = None,
 ) -> Report:
     """Check batches of (index, leaf bytes); raise VerificationFailed at the first bad entry.
-    ``timing``: recompute time-limit findings with its calendar and table too."""
-    verifier = LogVerifier(checkpoint, old, timing)
+    ``timing``: recompute time-limit findings with its calendar and table too. ``nodes``:
+    compare the stored tree with the one the leaves give, batch by batch."""
+    verifier = LogVerifier(checkpoint, old, timing, keep_nodes=nodes is not None)
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
     futures: list[Any] = []
     try:
@@ -193,6 +207,10 @@ def verify_stream(
             try:
                 for index, leaf in batch:
                     verifier.add(index, leaf)
+                if nodes is not None:
+                    completed = verifier.take_nodes()
+                    nodes(completed)
+                    verifier.report.nodes += len(completed)
             except VerificationFailed as failure:
                 # Name the first bad entry: a signature before it may be bad too.
                 earlier = [check_signatures(verifier.take_jobs())]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ledger.log.merkle import NodeId
 from ledger.store.sql import Cursor
 
 
 class MissingNode(LookupError):
-    pass
+    def __init__(self, node: NodeId):
+        super().__init__(f"tree node {node} is missing from log_nodes")
+        self.node = node
 
 
 def node_reader(cur: Cursor) -> Callable[[Sequence[NodeId]], Sequence[bytes]]:
@@ -29,6 +31,24 @@ def node_reader(cur: Cursor) -> Callable[[Sequence[NodeId]], Sequence[bytes]]:
         try:
             return [found[node] for node in ids]
         except KeyError as exc:
-            raise MissingNode(f"tree node {exc.args[0]} is missing from log_nodes") from None
+            raise MissingNode(exc.args[0]) from None
 
     return read
+
+
+def nodes_completed(cur: Cursor, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
+    """The stored nodes among ``ids``, read as one range per level: the nodes a run of
+    leaves completes are consecutive at each level, so one query reads them all."""
+    spans: dict[int, tuple[int, int]] = {}
+    for level, idx in ids:
+        low, high = spans.get(level, (idx, idx))
+        spans[level] = (min(low, idx), max(high, idx))
+    if not spans:
+        return {}
+    where = " OR ".join("(level = ? AND idx BETWEEN ? AND ?)" for _ in spans)
+    params = [n for level, (low, high) in spans.items() for n in (level, low, high)]
+    rows = cur.execute(
+        f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
+        params,
+    ).fetchall()
+    return {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
