@@ -53,6 +53,15 @@ class VerificationFailed(Exception):
         return where + super().__str__()
 
 
+@dataclass(frozen=True)
+class Pending:
+    """Stored events after the last leaf: committed, not yet integrated."""
+
+    count: int
+    first: tuple[int, ...]  # their first notification ids
+    oldest_recorded_at: str | None
+
+
 @dataclass
 class Report:
     size: int = 0
@@ -63,6 +72,7 @@ class Report:
     keys: dict[str, KeyState] = field(default_factory=dict)
     timing: TimingCheck | None = None  # with --check-timing: what was compared
     nodes: int = 0  # stored tree nodes compared with the ones recomputed from the leaves
+    pending: Pending | None = None  # a local database: stored events not yet in the log
 
 
 # (index, public key, signature, message) — checked in a worker

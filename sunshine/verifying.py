@@ -10,7 +10,7 @@ from typing import TextIO
 
 from ledger.log.merkle import ProofError, verify_consistency
 from ledger.log.note import Checkpoint, Verifier, parse_verifier_key
-from ledger.sources import RemoteLog, local_batches, stored_node_check
+from ledger.sources import RemoteLog, local_batches, pending_events, stored_node_check
 from ledger.verify import Report, VerificationFailed, open_checkpoint, verify_stream
 from ledger.verify_timing import TimingCheck
 from sunshine.settings import Settings
@@ -92,6 +92,7 @@ def verify_local(
             timing,
             nodes=stored_node_check(db),
         )
+        report.pending = pending_events(db, events.recorder)
         return report
     finally:
         events.close()
@@ -159,4 +160,15 @@ def describe(report: Report) -> str:
                 "today's calendar)"
             )
         lines.append(line)
+    pending = report.pending
+    if pending is not None and pending.count:
+        ids = ", ".join(str(n) for n in pending.first) + (
+            ", …" if pending.count > len(pending.first) else ""
+        )
+        lines.append(
+            f"WARNING: {pending.count} stored events have no leaf yet (notifications {ids}; the "
+            f"oldest recorded {pending.oldest_recorded_at or 'at an unknown time'}): they were "
+            "committed after the last integration. `sunshine integrate` or starting the "
+            "service appends them"
+        )
     return "\n".join(lines)

@@ -435,6 +435,25 @@ def test_key_registration_rewritten_with_the_operators_key_is_named(built: Built
     assert f"entry {registration}:" in output
 
 
+def test_event_hidden_before_the_log_is_named(built: Built) -> None:
+    """An event slipped into the event store under a notification id before the first
+    leaf's: the integrator, which follows ids upwards, never gives it a leaf, yet the
+    ledger's records are read from the event store. A gap inside the log is damage."""
+    with raw(built.url) as db:
+        first = db.notification_id(0)
+        _, _, topic, state = db.event(db.notification_id(5))
+        forged = uuid4() if db.pg else uuid4().hex
+        db.execute(
+            f"INSERT INTO {db.events} (originator_id, originator_version, topic, state, "
+            f"{'notification_id' if db.pg else 'rowid'}) VALUES (?, 1, ?, ?, ?)",
+            (forged, topic, state, first - 1),
+        )
+
+    output = failed(built.verify())
+    assert (f"entry 0: the event store holds an event (notification {first - 1}) stored "
+            "before this entry's event that has no leaf: the log skipped it") in output
+
+
 # -- a stored tree node changed: the leaves are intact, the proofs made from it are not -----
 
 
