@@ -8,8 +8,7 @@ import httpx
 from eventsourcing.persistence import ApplicationRecorder
 
 from ledger.log.leaf import parts_of
-from ledger.log.merkle import NodeId
-from ledger.log.nodes import nodes_completed
+from ledger.log.nodes import completed_hashes, completed_ids, completed_nodes
 from ledger.log.note import Verifier, parse_verifier_key
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 from ledger.verify import BATCH, NodeCheck, Pending, VerificationFailed
@@ -75,10 +74,12 @@ def stored_node_check(db: SQLiteDatabase | PostgresDatabase) -> NodeCheck:
     """Compares the tree nodes recomputed from the leaves with the stored ones, which every
     proof the service serves is made of: one read per batch of leaves."""
 
-    def check(computed: list[tuple[NodeId, bytes]]) -> None:
+    def check(start: int, end: int, computed: list[bytes]) -> None:
         with db.read() as cur:
-            stored = nodes_completed(cur, (node for node, _ in computed))
-        for (level, idx), digest in computed:
+            if completed_hashes(cur, start, end) == computed:
+                return
+            stored = completed_nodes(cur, start, end)
+        for (level, idx), digest in zip(completed_ids(start, end), computed, strict=True):
             have = stored.get((level, idx))
             if have == digest:
                 continue

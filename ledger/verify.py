@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.canonical import canonical
-from ledger.log.merkle import CompactRange, NodeId, leaf_hash
+from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
 from ledger.verify_lifecycle import LifecycleReplay, LifecycleViolation
 from ledger.verify_registry import KeyState, RegistryReplay, RegistryViolation
@@ -77,8 +77,9 @@ class Report:
 
 # (index, public key, signature, message) — checked in a worker
 SignatureJob = tuple[int, bytes, bytes, bytes]
-# Compares the tree nodes a batch of leaves completed with the stored ones
-NodeCheck = Callable[[list[tuple[NodeId, bytes]]], None]
+# Compares the hashes of the tree nodes that leaves [start, end) completed, in the order
+# they were completed, with the stored ones
+NodeCheck = Callable[[int, int, list[bytes]], None]
 
 
 def check_signatures(jobs: list[SignatureJob]) -> int | None:
@@ -120,8 +121,10 @@ class LogVerifier:
         self.tree = CompactRange()
         self.report = Report(checkpoint=checkpoint)
         self.pending: list[SignatureJob] = []
-        # The perfect subtrees each leaf completes, for comparing with the stored tree.
-        self.completed: list[tuple[NodeId, bytes]] | None = [] if keep_nodes else None
+        # The hashes of the perfect subtrees the leaves complete, for comparing with the
+        # stored tree: bytes only, which the garbage collector need not track.
+        self.completed: list[bytes] | None = [] if keep_nodes else None
+        self.completed_from = 0
         self.registry = RegistryReplay()
         self.lifecycle = LifecycleReplay(timing)
         self.report.keys = self.registry.keys
@@ -147,7 +150,8 @@ class LogVerifier:
         self.pending.append(self._signature_job(index, entry, signed))
         completed = self.tree.append(leaf_hash(leaf))
         if self.completed is not None:
-            self.completed += completed
+            for _, digest in completed:
+                self.completed.append(digest)
         if self.old is not None and self.tree.size == self.old.size:
             if self.tree.root() != self.old.root:
                 raise VerificationFailed(
@@ -177,9 +181,11 @@ class LogVerifier:
         jobs, self.pending = self.pending, []
         return jobs
 
-    def take_nodes(self) -> list[tuple[NodeId, bytes]]:
-        nodes, self.completed = self.completed or [], []
-        return nodes
+    def take_nodes(self) -> tuple[int, int, list[bytes]]:
+        """Leaves [start, end) and the hashes of the nodes they completed, in that order."""
+        start, self.completed_from = self.completed_from, self.tree.size
+        hashes, self.completed = self.completed or [], []
+        return start, self.tree.size, hashes
 
     def finish(self) -> Report:
         if self.tree.size != self.checkpoint.size:
@@ -218,8 +224,8 @@ def verify_stream(
                 for index, leaf in batch:
                     verifier.add(index, leaf)
                 if nodes is not None:
-                    completed = verifier.take_nodes()
-                    nodes(completed)
+                    start, end, completed = verifier.take_nodes()
+                    nodes(start, end, completed)
                     verifier.report.nodes += len(completed)
             except VerificationFailed as failure:
                 # Name the first bad entry: a signature before it may be bad too.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from ledger.log.merkle import NodeId
 from ledger.store.sql import Cursor
@@ -36,19 +37,43 @@ def node_reader(cur: Cursor) -> Callable[[Sequence[NodeId]], Sequence[bytes]]:
     return read
 
 
-def nodes_completed(cur: Cursor, ids: Iterable[NodeId]) -> dict[NodeId, bytes]:
-    """The stored nodes among ``ids``, read as one range per level: the nodes a run of
-    leaves completes are consecutive at each level, so one query reads them all."""
-    spans: dict[int, tuple[int, int]] = {}
-    for level, idx in ids:
-        low, high = spans.get(level, (idx, idx))
-        spans[level] = (min(low, idx), max(high, idx))
-    if not spans:
-        return {}
-    where = " OR ".join("(level = ? AND idx BETWEEN ? AND ?)" for _ in spans)
-    params = [n for level, (low, high) in spans.items() for n in (level, low, high)]
-    rows = cur.execute(
-        f"SELECT level, idx, hash FROM log_nodes WHERE {where}",  # noqa: S608
-        params,
-    ).fetchall()
+def completed_ids(start: int, end: int) -> Iterator[NodeId]:
+    """The perfect subtrees leaves ``start`` to ``end - 1`` complete, in the order appending
+    them completes them: each leaf's own node, then every parent whose last leaf it is."""
+    for index in range(start, end):
+        level = 0
+        while True:
+            yield level, index >> level
+            if (index + 1) >> level & 1:
+                break
+            level += 1
+
+
+def completed_hashes(cur: Cursor, start: int, end: int) -> list[bytes]:
+    """The hashes of the stored nodes leaves ``start`` to ``end - 1`` complete, in the order
+    of ``completed_ids``."""
+    return [bytes(row[0]) for row in _completed(cur, "hash", start, end)]
+
+
+def completed_nodes(cur: Cursor, start: int, end: int) -> dict[NodeId, bytes]:
+    """As ``completed_hashes``, by node id."""
+    rows = _completed(cur, "level, idx, hash", start, end)
     return {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
+
+
+def _completed(cur: Cursor, columns: str, start: int, end: int) -> list[tuple[Any, ...]]:
+    # One range per level (at level l: start >> l to (end >> l) - 1), in one query, in the
+    # order of completion: by the node's last leaf, then upwards.
+    spans = [
+        (level, start >> level, (end >> level) - 1)
+        for level in range(end.bit_length())
+        if start >> level <= (end >> level) - 1
+    ]
+    if not spans:
+        return []
+    where = " OR ".join("(level = ? AND idx BETWEEN ? AND ?)" for _ in spans)
+    return cur.execute(
+        f"SELECT {columns} FROM log_nodes WHERE {where} "  # noqa: S608
+        "ORDER BY (idx + 1) << level, level",
+        [n for span in spans for n in span],
+    ).fetchall()
