@@ -24,8 +24,10 @@ __all__ = [
     "NodeId",
     "ProofError",
     "Reader",
+    "consistency_ids",
     "consistency_proof",
     "frontier_ids",
+    "inclusion_ids",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
@@ -88,10 +90,11 @@ def _range_ids(start: int, end: int) -> list[NodeId]:
     """
     ids: list[NodeId] = []
     width = end - start
-    for level in range(width.bit_length() - 1, -1, -1):
-        if width >> level & 1:
-            ids.append((level, start >> level))
-            start += 1 << level
+    while width:  # one step per set bit of the width, largest first
+        level = width.bit_length() - 1
+        ids.append((level, start >> level))
+        start += 1 << level
+        width -= 1 << level
     return ids
 
 
@@ -232,6 +235,20 @@ def _resolve(ranges: Sequence[_Range], read: Reader) -> list[bytes]:
     _check_hashes("reader result", got)
     table = {nid: bytes(h) for nid, h in zip(wanted, got, strict=True)}
     return [_fold([table[i] for i in ids]) for ids in decomps]
+
+
+def inclusion_ids(index: int, size: int) -> list[NodeId]:
+    """The stored nodes ``inclusion_proof`` reads, to read them ahead with others."""
+    return _ids(_inclusion_ranges(index, size)) if 0 <= index < size else []
+
+
+def consistency_ids(old: int, size: int) -> list[NodeId]:
+    """The stored nodes ``consistency_proof`` reads, to read them ahead with others."""
+    return _ids(_consistency_ranges(old, size)) if 0 < old < size else []
+
+
+def _ids(ranges: Sequence[_Range]) -> list[NodeId]:
+    return list(dict.fromkeys(i for a, b in ranges for i in _range_ids(a, b)))
 
 
 def inclusion_proof(index: int, size: int, read: Reader) -> list[bytes]:

@@ -16,7 +16,9 @@ from ledger.log.health import Damage, LogDamaged, TreeHealth, locate
 from ledger.log.merkle import (
     NodeId,
     ProofError,
+    consistency_ids,
     consistency_proof,
+    inclusion_ids,
     inclusion_proof,
     root_at,
     root_from_inclusion,
@@ -104,9 +106,13 @@ class LogReader:
                 raise Invalid(
                     f"index must satisfy 0 ≤ index < size (got {index}, {size})", status=400
                 )
-            read = _Recording(node_reader(cur))
             what = f"the inclusion proof of entry {index} in the tree of size {size}"
+            read = _Prefetched(node_reader(cur))
             try:
+                # Every node the proof and its check need, in one read.
+                read.ahead(
+                    [(0, index), *inclusion_ids(index, size), *consistency_ids(size, signed.size)]
+                )
                 (leaf,) = read([(0, index)])
                 proof = inclusion_proof(index, size, read)
                 root = root_from_inclusion(leaf, index, size, proof)
@@ -122,13 +128,16 @@ class LogReader:
                 raise Invalid(f"old must satisfy 0 < old ≤ size (got {old}, {size})", status=400)
             if old == size:
                 return []  # no node is served, so there is nothing to check
-            read = _Recording(node_reader(cur))
             what = f"the consistency proof from size {old} to size {size}"
+            read = _Prefetched(node_reader(cur))
+            # A perfect old tree's root is left out of the proof but feeds the new root.
+            perfect = [(old.bit_length() - 1, 0)] if old & (old - 1) == 0 else []
             try:
+                read.ahead(
+                    [*consistency_ids(old, size), *perfect, *consistency_ids(size, signed.size)]
+                )
                 proof = consistency_proof(old, size, read)
-                # A perfect old tree's root is left out of the proof but feeds the new root.
-                perfect = old & (old - 1) == 0
-                old_root = read([(old.bit_length() - 1, 0)])[0] if perfect else b""
+                old_root = read(perfect)[0] if perfect else b""
                 _, root = roots_from_consistency(old, size, proof, old_root)
                 self._vouch(read, signed, size, root)
             except (MissingNode, ProofError) as problem:
@@ -152,7 +161,7 @@ class LogReader:
                 return 0, self.health.record(
                     Damage(f"the latest stored checkpoint does not verify: {problem}", 0, None)
                 )
-            read = _Recording(node_reader(cur))
+            read = _Prefetched(node_reader(cur))
             try:
                 if root_at(signed.size, read) != signed.root:
                     raise ProofError("the stored frontier does not give the signed root")
@@ -163,7 +172,7 @@ class LogReader:
             return signed.size, self.health.damage
 
     @staticmethod
-    def _vouch(read: _Recording, signed: Checkpoint, size: int, root: bytes) -> None:
+    def _vouch(read: _Prefetched, signed: Checkpoint, size: int, root: bytes) -> None:
         """Pass only if `root`, the tree of `size` a proof implies, is the signed one: equal
         to the signed root, or consistent with it by a proof from the same stored nodes.
         Every node of a proof feeds the root it implies, so a changed node cannot pass."""
@@ -177,7 +186,7 @@ class LogReader:
     def _refuse(
         self,
         cur: Cursor,
-        read: _Recording,
+        read: _Prefetched,
         signed: Checkpoint,
         size: int,
         what: str,
@@ -201,16 +210,25 @@ class LogReader:
         )
 
 
-class _Recording:
-    """A node reader that remembers which nodes a proof was made of."""
+class _Prefetched:
+    """A node reader that reads ahead in one query, and remembers which nodes a proof
+    was made of (to find a wrong one among them)."""
 
     def __init__(self, read: Callable[[Sequence[NodeId]], Sequence[bytes]]):
         self._read = read
+        self._table: dict[NodeId, bytes] = {}
         self.asked: list[NodeId] = []
 
-    def __call__(self, ids: Sequence[NodeId]) -> Sequence[bytes]:
+    def ahead(self, ids: Sequence[NodeId]) -> None:
         self.asked.extend(ids)
-        return self._read(ids)
+        wanted = list(dict.fromkeys(ids))
+        self._table.update(zip(wanted, self._read(wanted), strict=True))
+
+    def __call__(self, ids: Sequence[NodeId]) -> Sequence[bytes]:
+        missing = [i for i in ids if i not in self._table]
+        if missing:
+            self.ahead(missing)
+        return [self._table[i] for i in ids]
 
 
 def _signed(cur: Cursor, size: int) -> Checkpoint:
