@@ -198,6 +198,36 @@ def consistency(old: Size, size: Size, ledger: LedgerDep) -> dict[str, object]:
 
 
 @log.get(
+    "/health",
+    summary="Whether the stored tree still gives the signed root",
+    description=(
+        '200 {"status": "ok", "size", "refused_proofs"}, or 503 {"status": "damaged", "code": '
+        '"log_damaged", "message", "size", "damage": {"message", "size", "node": {"level", '
+        '"index"} or null, "found_at"}, "refused_proofs"}. Checked on each request: the latest '
+        "checkpoint's signature and the stored frontier against its root; and every proof "
+        "this process refused because it did not verify against the signed checkpoint. "
+        "`sunshine verify --db` recomputes every stored node from the leaves."
+    ),
+    responses={503: {"description": "the stored tree is damaged"}},
+)
+def health(ledger: LedgerDep) -> JSONResponse:
+    size, damage = ledger.reader.check_tree(ledger.signer.verifier)
+    answer: dict[str, object] = {"status": "ok", "size": size}
+    if damage is not None:
+        answer = {
+            "status": "damaged",
+            "code": "log_damaged",
+            "message": f"the stored tree is damaged at {damage.where()}: {damage.message}",
+            "size": size,
+            "damage": damage.as_json(),
+        }
+    answer["refused_proofs"] = ledger.reader.health.refused
+    return JSONResponse(
+        answer, status_code=503 if damage else 200, headers={"Cache-Control": "no-store"}
+    )
+
+
+@log.get(
     "/bundle/{index}",
     summary="A downloadable proof bundle for one entry",
     description=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -59,6 +60,18 @@ class BackgroundIntegrator:
             self._stop.wait(self.idle_seconds)
 
 
+def integrate_pending(ledger: Ledger) -> None:
+    """Events committed before a process died between commit and integration get their
+    leaves before the service answers, not at the next command (SQLite integrates after
+    each commit, and nothing else would run it)."""
+    try:
+        size = ledger.integrator.integrate()
+    except Exception:
+        logger.exception("integrating the events pending at start failed; the next commit retries")
+    else:
+        logger.info("log size %d at start", size)
+
+
 def projector_for(ledger: Ledger) -> Projector:
     """Every projection the service reads, following the ledger's log."""
     return Projector(
@@ -79,6 +92,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         the_ledger = ledger or Ledger(settings.ledger_config())
         app.state.ledger = the_ledger
+        await asyncio.to_thread(integrate_pending, the_ledger)
         background = None
         if not the_ledger.inline_integration:
             background = BackgroundIntegrator(the_ledger)
