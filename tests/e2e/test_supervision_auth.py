@@ -145,7 +145,9 @@ def test_an_inspector_signs_in_with_its_key_and_reads_the_views(site: Site) -> N
 def test_the_browser_sign_in_page_needs_no_session_and_keeps_the_key_local(site: Site) -> None:
     page = httpx.get(site.url + "/supervision/sign-in", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "监督人员登录" in page.text
-    assert 'importKey("pkcs8"' in page.text and "/supervision/session" in page.text
+    assert '<script src="/static/sign-in.js"' in page.text  # a file: the policy runs no inline
+    script = httpx.get(site.url + "/static/sign-in.js").text
+    assert 'importKey("pkcs8"' in script and "/supervision/session" in script
 
 
 def test_an_inspector_signs_in_from_a_real_browser_by_keyboard(
