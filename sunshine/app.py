@@ -27,6 +27,7 @@ from projections.web.challenges import challenges
 from projections.web.pages import pages
 from projections.web.render import STATIC
 from publisher.admin import admin as publisher_admin
+from sunshine.security_headers import SECURITY_HEADERS, SecurityHeaders
 from sunshine.settings import Settings
 
 logger = logging.getLogger("sunshine")
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.include_router(statistics_routes)
     app.include_router(flags_routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
@@ -130,6 +132,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         return JSONResponse(
             {"code": "internal", "message": "an unexpected error; the server log has the details"},
             status_code=500,
+            # Answered outside the middleware (Starlette's outermost error handler).
+            headers=SECURITY_HEADERS,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -167,8 +167,10 @@ def test_an_inspector_signs_in_from_a_real_browser_by_keyboard(
         page.fill("#actor", "kangtai-op")
         page.press("#actor", "Enter")
         # The status says 正在登录…… while the request is under way, then the answer.
+        # A function, not an expression: Playwright polls an expression with eval, which the
+        # page's Content-Security-Policy refuses.
         page.wait_for_function(
-            "(t => t.length > 4 && !t.includes('正在登录'))"
+            "() => (t => t.length > 4 && !t.includes('正在登录'))"
             "(document.getElementById('sign-in-status').textContent)"
         )
         assert "仅供" in page.inner_text("#sign-in-status")  # a supplier: refused in Chinese

@@ -1,0 +1,117 @@
+"""The HTTP surface of `sunshine serve`, over real HTTP: security headers on every answer,
+405 with Allow, and an OpenAPI document that says what the service really answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from conftest import ROOT
+from test_browser_verify import Site, serve
+
+from ledger.store.url import parse_database_url
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+TEMPLATES = ROOT / "projections" / "web" / "templates"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A county with one announced tender, served on SQLite."""
+    data_dir = tmp_path_factory.mktemp("surface")
+    with serve(parse_database_url(f"sqlite:///{data_dir / 'ledger.db'}"), data_dir) as served:
+        yield served
+
+
+def request(site: Site, method: str, path: str, **options: Any) -> httpx.Response:
+    return httpx.request(method, site.url + path, timeout=30, **options)
+
+
+def assert_json_error(response: httpx.Response, status: int, code: str | None = None) -> None:
+    assert response.status_code == status, (response.request.url, response.text)
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert {"code", "message"} <= set(body) and body["message"], body
+    if code is not None:
+        assert body["code"] == code, body
+
+
+# -- security headers --------------------------------------------------------------------------
+
+
+def policy_of(response: httpx.Response) -> dict[str, list[str]]:
+    """The Content-Security-Policy header as directive → sources."""
+    header = response.headers.get("content-security-policy")
+    assert header, f"{response.request.method} {response.request.url}: no Content-Security-Policy"
+    directives = [d.split() for d in header.split(";") if d.strip()]
+    return {d[0].lower(): d[1:] for d in directives}
+
+
+def assert_protected(response: httpx.Response) -> None:
+    where = f"{response.request.method} {response.request.url} ({response.status_code})"
+    policy = policy_of(response)
+    fallback = policy.get("default-src", [])
+    assert policy.get("script-src", fallback) == ["'self'"], where
+    assert policy.get("style-src", fallback) == ["'self'"], where
+    assert policy.get("object-src", fallback) == ["'none'"], where
+    assert policy["frame-ancestors"] == ["'none'"], where
+    assert policy["base-uri"] == ["'none'"], where
+    assert policy["form-action"] == ["'self'"], where
+    for sources in policy.values():
+        assert not {"'unsafe-inline'", "'unsafe-eval'", "*"} & set(sources), where
+    assert response.headers.get("x-content-type-options") == "nosniff", where
+    assert response.headers.get("x-frame-options") == "DENY", where
+    assert response.headers.get("referrer-policy") in ("same-origin", "no-referrer"), where
+
+
+def test_every_kind_of_answer_carries_the_security_headers(site: Site) -> None:
+    answers = [
+        request(site, "GET", "/"),
+        request(site, "GET", "/announcements", headers=BROWSER),
+        request(site, "GET", f"/announcements/{site.tender}", headers=BROWSER),
+        request(site, "GET", "/announcements/999999", headers=BROWSER),  # a 404 page
+        request(site, "GET", "/log/key"),
+        request(site, "GET", f"/log/entries/{site.tender}"),
+        request(site, "GET", f"/log/bundle/{site.tender}"),
+        request(site, "GET", "/log/entries/x"),  # 400
+        request(site, "POST", "/commands", content=b"{"),  # 400
+        request(site, "DELETE", "/log/key"),  # 405
+        request(site, "GET", "/no/such/path"),  # 404 JSON
+        request(site, "GET", "/no/such/path", headers=BROWSER),  # 404 page
+        request(site, "HEAD", "/log/checkpoint"),
+        request(site, "GET", "/static/site.css"),
+        request(site, "GET", "/static/verify.js"),
+        request(site, "GET", "/openapi.json"),
+        request(site, "GET", "/docs"),
+        request(site, "GET", "/docs/assets/swagger-ui-bundle.js"),
+        request(site, "GET", "/supervision/deadlines", headers=BROWSER),  # 401 page
+        request(site, "GET", "/feeds/announcements.atom"),
+    ]
+    sign_in = request(site, "GET", "/supervision/sign-in", headers=BROWSER)
+    answers.append(sign_in)
+    assert {a.status_code for a in answers} >= {200, 400, 401, 404, 405}
+    for answer in answers:
+        assert_protected(answer)
+    # A page that asks for less referrer than the site's default keeps its own.
+    assert sign_in.headers["referrer-policy"] == "no-referrer"
+
+
+def test_templates_hold_no_inline_script_style_or_event_handler() -> None:
+    """The policy runs only files from the origin: nothing inline may be left in a page."""
+    inline = re.compile(
+        r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\son[a-z]+\s*=|\sstyle\s*=|javascript:", re.I
+    )
+    found = [
+        f"{path.relative_to(TEMPLATES)}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for text in [path.read_text(encoding="utf-8")]
+        for m in inline.finditer(text)
+    ]
+    assert found == []
+
+
+#: Parameters that make each route answer something real (else "0", or nothing).
+#: Ways to write 1 (or 0) that are not the log's way.
