@@ -27,6 +27,7 @@ from projections.web.challenges import challenges
 from projections.web.pages import pages
 from projections.web.render import STATIC
 from publisher.admin import admin as publisher_admin
+from publisher.metrics_access import metrics_token
 from sunshine.security_headers import SECURITY_HEADERS, SecurityHeaders
 from sunshine.settings import Settings
 
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.metrics_token = metrics_token(settings.metrics_token_file)
     app.include_router(commands)
     app.include_router(log)
     app.include_router(pages)
