@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -28,6 +28,14 @@ def get_ledger(request: Request) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 Position = Annotated[int, Query(ge=0, le=MAX_POSITION)]
 Size = Annotated[int, Query(ge=1, le=MAX_POSITION)]
+
+#: What an endpoint reading a signed request may answer before its own refusals.
+SIGNED_REQUEST_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"description": "malformed: not JSON, wrong types, bad base64 or text"},
+    401: {"description": "unknown or revoked key, or a signature that does not verify"},
+    413: {"description": f"body over {MAX_BODY_BYTES} bytes"},
+    422: {"description": "a request of another type, or not fresh (issued_at)"},
+}
 
 commands = APIRouter(tags=["commands"])
 log = APIRouter(prefix="/log", tags=["log"])
@@ -125,6 +133,7 @@ async def submit_command(request: Request, ledger: LedgerDep) -> JSONResponse:
         "value; any other actor only those its organisation sealed. Reads are not recorded."
     ),
     responses={
+        **SIGNED_REQUEST_ERRORS,
         403: {"description": "the reader is not entitled to this value"},
         404: {"description": "no value is kept under this commitment"},
     },

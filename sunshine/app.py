@@ -28,6 +28,7 @@ from projections.web.pages import pages
 from projections.web.render import STATIC
 from publisher.admin import admin as publisher_admin
 from publisher.metrics_access import metrics_token
+from sunshine.api_docs import document_errors_as_answered, serve_docs
 from sunshine.security_headers import SECURITY_HEADERS, SecurityHeaders
 from sunshine.settings import Settings
 
@@ -103,6 +104,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         description="Signed procurement commands in, a verifiable Merkle log out.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by sunshine.api_docs from this origin
+        redoc_url=None,
     )
     app.state.metrics_token = metrics_token(settings.metrics_token_file)
     app.include_router(commands)
@@ -114,6 +117,8 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.include_router(statistics_routes)
     app.include_router(flags_routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    serve_docs(app)
+    document_errors_as_answered(app)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(LedgerError)

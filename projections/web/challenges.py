@@ -38,7 +38,7 @@ from ledger.domain.challenges import Outcome, Subject
 from ledger.domain.context import Statutes, china_day
 from ledger.domain.errors import Forbidden, Invalid, LedgerError, RevokedKey, UnknownKey
 from ledger.domain.registry import Key, Role, stream_id
-from ledger.http import read_body_limited
+from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 from projections.web import form_tokens
 from projections.web.form_tokens import FormTokens
@@ -456,7 +456,7 @@ def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
         "to the supplier whose organisation filed it. Reads are not recorded."
     ),
     responses={
-        401: {"description": "unknown or revoked key, or a signature that does not verify"},
+        **SIGNED_REQUEST_ERRORS,
         403: {"description": "not a challenge the signer's organisation filed"},
         503: {"description": "recorded, but the public projection has not reached it yet"},
     },

@@ -115,3 +115,58 @@ def test_templates_hold_no_inline_script_style_or_event_handler() -> None:
 
 #: Parameters that make each route answer something real (else "0", or nothing).
 #: Ways to write 1 (or 0) that are not the log's way.
+# -- the OpenAPI document --------------------------------------------------------------------
+
+
+def malformed(site: Site, method: str, path: str, operation: dict[str, Any]) -> httpx.Response:
+    """The operation with a number that is not one, the other parameters left out, and a body
+    that is not JSON; no credentials."""
+    params = {}
+    for parameter in operation.get("parameters", []):
+        integer = parameter["schema"].get("type") == "integer"
+        value = "x" if integer else "nonexistent"
+        if parameter["in"] == "path":
+            path = path.replace("{" + parameter["name"] + "}", value)
+        elif integer:
+            params[parameter["name"]] = value
+    body = b"{" if method in ("post", "put", "patch") else None
+    return request(site, method.upper(), path, params=params, content=body,
+                   headers={"content-type": "application/json"})  # fmt: skip
+
+
+def test_the_openapi_document_says_what_the_service_answers(site: Site) -> None:
+    spec = request(site, "GET", "/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
+    assert set(schemas["Error"]["required"]) == {"code", "message"}
+    wrong = []
+    operations = 0
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            operations += 1
+            documented = operation["responses"]
+            for status, response in documented.items():
+                if status.startswith(("4", "5")):
+                    body = response.get("content", {}).get("application/json", {})
+                    if body.get("schema", {}).get("$ref") != "#/components/schemas/Error":
+                        wrong.append(f"{method} {path}: {status} without the Error body")
+            if "422" in documented and documented["422"]["description"] == "Validation Error":
+                wrong.append(f"{method} {path}: documents FastAPI's 422 it never answers")
+            answer = malformed(site, method, path, operation)
+            if str(answer.status_code) not in documented:
+                wrong.append(f"{method} {path}: answered {answer.status_code}, documented "
+                             f"{sorted(documented)}: {answer.text[:120]}")  # fmt: skip
+            elif answer.status_code >= 400:
+                assert {"code", "message"} <= set(answer.json()), (method, path)
+    assert operations >= 15
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_docs_page_loads_nothing_from_another_origin(site: Site) -> None:
+    page = request(site, "GET", "/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/") and not s.startswith("//") for s in sources)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page.text)
+    for source in sources:
+        assert request(site, "GET", source).status_code == 200, source

@@ -155,3 +155,19 @@ def first_link_in(tab: Any, site: Site, page: str, pattern: str) -> str:
     return found[0]
 
 
+def test_the_api_docs_work_offline_from_the_sites_own_files(tab: Any, site: Site) -> None:
+    seen = visit(tab, site, "/docs")
+    tab.wait_for_selector(".opblock", timeout=20_000)
+    listed = tab.locator(".opblock-summary-path").all_text_contents()
+    for path in ("/commands", "/log/checkpoint", "/log/entries/{index}", "/log/proof/inclusion"):
+        assert any(p.replace("\u200b", "") == path for p in listed), (path, listed)
+    # An operation opens, shows its parameters and runs against the service.
+    key = "#operations-log-key_log_key_get"
+    tab.click(f"{key} .opblock-summary")
+    tab.click(f"{key} .try-out__btn")
+    tab.click(f"{key} .execute")
+    tab.wait_for_selector(f"{key} .live-responses-table .response-col_status")
+    assert "200" in tab.inner_text(f"{key} .live-responses-table")
+    seen += violations(tab)
+    assert seen == [] and tab.console_violations == [], seen + tab.console_violations
+    assert tab.errors == [] and tab.elsewhere == []
