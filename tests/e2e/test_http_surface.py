@@ -114,7 +114,49 @@ def test_templates_hold_no_inline_script_style_or_event_handler() -> None:
 
 
 #: Parameters that make each route answer something real (else "0", or nothing).
+# -- numbers --------------------------------------------------------------------------------
+
 #: Ways to write 1 (or 0) that are not the log's way.
+SPELLINGS = [" 1", "1 ", "0.0", "1.0", "+1", "01", "00", "1_0", "-0", "1e0", "0x1", "１"]
+
+
+def test_a_number_has_one_spelling(site: Site) -> None:
+    tender = site.tender
+    assert request(site, "GET", f"/log/entries/{tender}").status_code == 200
+    assert request(site, "GET", "/log/entries/0").status_code == 200
+    for bad in SPELLINGS:
+        for path in (f"/log/entries/{bad}", f"/log/bundle/{bad}"):
+            assert_json_error(request(site, "GET", path), 400, "bad_request")
+        for path, params in (
+            ("/log/entries", {"start": bad}),
+            ("/log/entries", {"start": 0, "count": bad}),
+            ("/log/proof/inclusion", {"index": bad, "size": 2}),
+            ("/log/proof/inclusion", {"index": 0, "size": bad}),
+            ("/log/proof/consistency", {"old": bad, "size": 2}),
+        ):
+            assert_json_error(request(site, "GET", path, params=params), 400, "bad_request")
+    # Documented as the integers they are, with their bounds.
+    spec = request(site, "GET", "/openapi.json").json()
+    index = spec["paths"]["/log/entries/{index}"]["get"]["parameters"][0]["schema"]
+    assert (index["type"], index["minimum"], index["maximum"]) == ("integer", 0, 2**53)
+    # A notice has one address too.
+    assert request(site, "GET", f"/announcements/{tender}", headers=BROWSER).status_code == 200
+    for other in (f"0{tender}", f"{tender}.0", f"+{tender}", f"%20{tender}"):
+        page = request(site, "GET", f"/announcements/{other}", headers=BROWSER)
+        assert page.status_code == 404 and "没有编号为" in page.text, other
+
+
+def test_entries_from_beyond_the_end_are_404(site: Site) -> None:
+    size = len(request(site, "GET", "/log/entries", params={"start": 0, "count": 1000}).content
+               .splitlines())  # fmt: skip
+    assert size > site.tender
+    last = request(site, "GET", "/log/entries", params={"start": size - 1})
+    assert last.status_code == 200 and len(last.content.splitlines()) == 1
+    for start in (size, size + 1, 2**40):
+        answer = request(site, "GET", "/log/entries", params={"start": start})
+        assert_json_error(answer, 404, "not_found")
+
+
 # -- the OpenAPI document --------------------------------------------------------------------
 
 
