@@ -49,7 +49,7 @@ from ledger.domain.errors import Invalid, LedgerError, RevokedKey, UnknownKey
 from ledger.domain.registry import Key, Role
 from ledger.store.secret_file import read_or_create
 from projections.supervision.spent import Spent, SpentInDatabase, SpentInMemory
-from projections.web.render import ENV
+from projections.web.render import ENV, wants_html
 
 logger = logging.getLogger("sunshine.supervision")
 
@@ -338,11 +338,6 @@ def require_inspector(request: Request) -> Inspector:
 
 
 # -- answering refusals -------------------------------------------------------------------
-
-
-def wants_html(request: Request) -> bool:
-    """Browsers ask for text/html; API clients (httpx, curl: */*) get JSON."""
-    return "text/html" in request.headers.get("accept", "")
 
 
 PRIVATE: Final = {

@@ -34,7 +34,6 @@ from projections.supervision.auth import (
     sessions_of,
     sign_in,
     token_of,
-    wants_html,
 )
 from projections.supervision.checkpoint import (
     Stamp,
@@ -47,7 +46,7 @@ from projections.supervision.checkpoint import (
 )
 from projections.supervision.deadlines import KINDS, STATUSES, open_items
 from projections.web import queries
-from projections.web.render import ENV
+from projections.web.render import ENV, wants_html
 
 supervision = APIRouter(prefix="/supervision", route_class=SupervisionRoute, tags=["supervision"])
 

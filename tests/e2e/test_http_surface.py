@@ -1,4 +1,5 @@
 """The HTTP surface of `sunshine serve`, over real HTTP: security headers on every answer,
+HEAD wherever GET is, one spelling per number, a Chinese page or JSON for an unknown path,
 405 with Allow, and an OpenAPI document that says what the service really answers."""
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from conftest import ROOT
+from fastapi.routing import iter_route_contexts
 from test_browser_verify import Site, serve
 
 from ledger.store.url import parse_database_url
+from sunshine.app import create_app
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 TEMPLATES = ROOT / "projections" / "web" / "templates"
@@ -113,8 +116,53 @@ def test_templates_hold_no_inline_script_style_or_event_handler() -> None:
     assert found == []
 
 
+# -- HEAD ------------------------------------------------------------------------------------
+
 #: Parameters that make each route answer something real (else "0", or nothing).
-# -- numbers --------------------------------------------------------------------------------
+PATH_VALUES = {"code": "p1", "name": "category"}
+QUERIES: dict[str, dict[str, Any]] = {
+    "/log/entries": {"start": 0, "count": 2},
+    "/log/proof/inclusion": {"index": 0, "size": 2},
+    "/log/proof/consistency": {"old": 1, "size": 2},
+}
+MOUNTS = {"/static": "/static/site.css", "/docs/assets": "/docs/assets/swagger-ui.css"}
+
+
+def get_routes(site: Site) -> list[str]:
+    """Every path the app answers GET on, with parameters filled in."""
+    values = {"leaf_index": str(site.tender), "index": str(site.tender), **PATH_VALUES}
+
+    def filled(match: re.Match[str]) -> str:
+        return values.get(match.group(1), "0")
+
+    paths = []
+    for route in iter_route_contexts(create_app().routes):
+        path = route.path or ""
+        if path in MOUNTS:
+            paths.append(MOUNTS[path])
+        elif "GET" in (route.methods or ()):
+            paths.append(re.sub(r"{(\w+)}", filled, path))
+    return paths
+
+
+def test_head_answers_every_get_route_as_the_get_without_a_body(site: Site) -> None:
+    paths = get_routes(site)
+    assert {"/log/checkpoint", "/", "/announcements", "/docs", "/openapi.json"} <= set(paths)
+    answered = set()
+    for path in paths:
+        params = QUERIES.get(path, {})
+        get = request(site, "GET", path, params=params)
+        head = request(site, "HEAD", path, params=params)
+        assert head.status_code != 405, path
+        assert head.status_code == get.status_code, path
+        assert head.content == b"", path
+        for name in ("content-type", "content-length", "cache-control", "etag"):
+            assert head.headers.get(name) == get.headers.get(name), (path, name)
+        answered.add(get.status_code)
+    assert 200 in answered
+
+
+# -- numbers, unknown paths, methods --------------------------------------------------------
 
 #: Ways to write 1 (or 0) that are not the log's way.
 SPELLINGS = [" 1", "1 ", "0.0", "1.0", "+1", "01", "00", "1_0", "-0", "1e0", "0x1", "１"]
@@ -155,6 +203,36 @@ def test_entries_from_beyond_the_end_are_404(site: Site) -> None:
     for start in (size, size + 1, 2**40):
         answer = request(site, "GET", "/log/entries", params={"start": start})
         assert_json_error(answer, 404, "not_found")
+
+
+def test_an_unknown_path_is_a_chinese_page_for_browsers_and_json_for_programs(
+    site: Site,
+) -> None:
+    for path in ("/no/such/page", "/announcement", "/redoc", "/docs/oauth2-redirect"):
+        page = request(site, "GET", path, headers=BROWSER)
+        assert page.status_code == 404, path
+        assert page.headers["content-type"].startswith("text/html")
+        assert '<html lang="zh-CN">' in page.text and "未找到" in page.text
+        assert "本站没有这个网址的页面" in page.text
+        assert_json_error(request(site, "GET", path), 404, "not_found")
+        assert_json_error(
+            request(site, "GET", path, headers={"Accept": "application/json"}), 404, "not_found"
+        )
+
+
+def test_a_wrong_method_says_which_are_allowed(site: Site) -> None:
+    for method, path, allowed in (
+        ("DELETE", "/log/key", "GET, HEAD"),
+        ("POST", "/log/checkpoint", "GET, HEAD"),
+        ("GET", "/commands", "POST"),
+        ("PUT", "/commands", "POST"),
+    ):
+        answer = request(site, method, path)
+        assert_json_error(answer, 405, "method_not_allowed")
+        assert answer.headers.get("allow") == allowed, (method, path)
+    page = request(site, "PUT", "/announcements", headers=BROWSER)
+    assert page.status_code == 405 and page.headers["allow"] == "GET, HEAD"
+    assert "这个网址不接受此种请求方式" in page.text
 
 
 # -- the OpenAPI document --------------------------------------------------------------------
