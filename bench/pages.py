@@ -58,6 +58,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bench.common import ROOT, Result, log, write_results
+from sunshine.security_headers import NGINX_DIRECTIVES
 
 P99_MS = 50.0
 RPS = 500.0
@@ -154,6 +155,8 @@ def nginx_conf(directory: Path, site: Path, port: int) -> Path:
     temp = "\n".join(f"  {name}_temp_path {directory / 'nginx' / name};"
                      for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = directory / "nginx" / "nginx.conf"
+    # The security headers `sunshine serve` sends, as the README tells an operator to add.
+    headers = "\n".join(f"    {line}" for line in NGINX_DIRECTIVES.splitlines())
     conf.write_text(f"""{user}
 daemon off;
 worker_processes auto;
@@ -174,6 +177,7 @@ http {{
     listen 127.0.0.1:{port};
     root {site};
     index index.html;
+{headers}
   }}
 }}
 """, encoding="utf-8")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from ledger.application import Ledger
 from ledger.bundle import filename, make_bundle, signed_size
@@ -25,9 +28,41 @@ def get_ledger(request: Request) -> Ledger:
     return ledger
 
 
+#: A number as the log writes it: decimal digits, no sign, space, point, underscore or
+#: leading zero. One spelling per position, so an entry has one URL (its bytes are cached
+#: as immutable) and " 1", "+1", "01", "1.0" or "1_0" are refused instead of read as 1.
+CANONICAL_NUMBER: Final = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
+def parse_position(text: str) -> int | None:
+    """``text`` as a log position, or None unless it is a canonical decimal number."""
+    return int(text) if CANONICAL_NUMBER.fullmatch(text) else None
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, str) and parse_position(value) is None:
+        raise PydanticCustomError(
+            "canonical_number", "a whole number in decimal digits, without sign or leading zero"
+        )
+    return value
+
+
+Canonical = BeforeValidator(_canonical)
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
-Position = Annotated[int, Query(ge=0, le=MAX_POSITION)]
-Size = Annotated[int, Query(ge=1, le=MAX_POSITION)]
+# The validator after the parameter: before it, FastAPI would print the bounds into the
+# OpenAPI document as "ge"/"le", which no client reads.
+Position = Annotated[int, Query(ge=0, le=MAX_POSITION), Canonical]
+Size = Annotated[int, Query(ge=1, le=MAX_POSITION), Canonical]
+Count = Annotated[int, Query(ge=1, le=MAX_ENTRIES_PER_PAGE), Canonical]
+Index = Annotated[int, Path(ge=0, le=MAX_POSITION), Canonical]
+
+#: What an endpoint reading a signed request may answer before its own refusals.
+SIGNED_REQUEST_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"description": "malformed: not JSON, wrong types, bad base64 or text"},
+    401: {"description": "unknown or revoked key, or a signature that does not verify"},
+    413: {"description": f"body over {MAX_BODY_BYTES} bytes"},
+    422: {"description": "a request of another type, or not fresh (issued_at)"},
+}
 
 commands = APIRouter(tags=["commands"])
 log = APIRouter(prefix="/log", tags=["log"])
@@ -128,6 +163,7 @@ async def submit_command(request: Request, ledger: LedgerDep) -> JSONResponse:
         "its salt and that entry's receipt (\"recorded\"). A refused read records nothing."
     ),
     responses={
+        **SIGNED_REQUEST_ERRORS,
         403: {"description": "the reader is not entitled to this value"},
         404: {"description": "no value is kept under this commitment"},
         409: {"description": "the request was sent before, or the kept value is damaged"},
@@ -156,9 +192,7 @@ def key(ledger: LedgerDep) -> Response:
 
 
 @log.get("/entries/{index}", summary="The exact bytes of one leaf")
-def entry(index: int, ledger: LedgerDep) -> Response:
-    if not 0 <= index <= MAX_POSITION:
-        raise NotFound(f"no log entry at index {index}")
+def entry(index: Index, ledger: LedgerDep) -> Response:
     return Response(
         ledger.reader.entry(index),
         media_type="application/json",
@@ -171,12 +205,10 @@ def entry(index: int, ledger: LedgerDep) -> Response:
     summary="A run of leaves, one per line (NDJSON)",
     description=f"At most {MAX_ENTRIES_PER_PAGE} leaves from `start`; leaves hold no raw newline.",
 )
-def entries(
-    start: Position,
-    ledger: LedgerDep,
-    count: Annotated[int, Query(ge=1, le=MAX_ENTRIES_PER_PAGE)] = 100,
-) -> Response:
+def entries(start: Position, ledger: LedgerDep, count: Count = 100) -> Response:
     leaves = ledger.reader.entries(start, count)
+    if not leaves:  # indices are dense: nothing at start means start is past the end
+        raise NotFound(f"no log entry at index {start}: the log has {ledger.reader.size()}")
     return Response(b"".join(leaf + b"\n" for leaf in leaves), media_type="application/x-ndjson")
 
 
@@ -198,6 +230,36 @@ def consistency(old: Size, size: Size, ledger: LedgerDep) -> dict[str, object]:
 
 
 @log.get(
+    "/health",
+    summary="Whether the stored tree still gives the signed root",
+    description=(
+        '200 {"status": "ok", "size", "refused_proofs"}, or 503 {"status": "damaged", "code": '
+        '"log_damaged", "message", "size", "damage": {"message", "size", "node": {"level", '
+        '"index"} or null, "found_at"}, "refused_proofs"}. Checked on each request: the latest '
+        "checkpoint's signature and the stored frontier against its root; and every proof "
+        "this process refused because it did not verify against the signed checkpoint. "
+        "`sunshine verify --db` recomputes every stored node from the leaves."
+    ),
+    responses={503: {"description": "the stored tree is damaged"}},
+)
+def health(ledger: LedgerDep) -> JSONResponse:
+    size, damage = ledger.reader.check_tree(ledger.signer.verifier)
+    answer: dict[str, object] = {"status": "ok", "size": size}
+    if damage is not None:
+        answer = {
+            "status": "damaged",
+            "code": "log_damaged",
+            "message": f"the stored tree is damaged at {damage.where()}: {damage.message}",
+            "size": size,
+            "damage": damage.as_json(),
+        }
+    answer["refused_proofs"] = ledger.reader.health.refused
+    return JSONResponse(
+        answer, status_code=503 if damage else 200, headers={"Cache-Control": "no-store"}
+    )
+
+
+@log.get(
     "/bundle/{index}",
     summary="A downloadable proof bundle for one entry",
     description=(
@@ -206,9 +268,7 @@ def consistency(old: Size, size: Size, ledger: LedgerDep) -> dict[str, object]:
         "needs to check the entry offline against the latest signed checkpoint."
     ),
 )
-def bundle(index: int, ledger: LedgerDep) -> Response:
-    if not 0 <= index <= MAX_POSITION:
-        raise NotFound(f"no log entry at index {index}")
+def bundle(index: Index, ledger: LedgerDep) -> Response:
     note = ledger.reader.checkpoint()
     if note is None:
         raise NotFound("the log is empty: no checkpoint has been signed yet")

@@ -53,6 +53,15 @@ class VerificationFailed(Exception):
         return where + super().__str__()
 
 
+@dataclass(frozen=True)
+class Pending:
+    """Stored events after the last leaf: committed, not yet integrated."""
+
+    count: int
+    first: tuple[int, ...]  # their first notification ids
+    oldest_recorded_at: str | None
+
+
 @dataclass
 class Report:
     size: int = 0
@@ -62,10 +71,15 @@ class Report:
     checkpoint: Checkpoint | None = None
     keys: dict[str, KeyState] = field(default_factory=dict)
     timing: TimingCheck | None = None  # with --check-timing: what was compared
+    nodes: int = 0  # stored tree nodes compared with the ones recomputed from the leaves
+    pending: Pending | None = None  # a local database: stored events not yet in the log
 
 
 # (index, public key, signature, message) — checked in a worker
 SignatureJob = tuple[int, bytes, bytes, bytes]
+# Compares the hashes of the tree nodes that leaves [start, end) completed, in the order
+# they were completed, with the stored ones
+NodeCheck = Callable[[int, int, list[bytes]], None]
 
 
 def check_signatures(jobs: list[SignatureJob]) -> int | None:
@@ -93,6 +107,7 @@ class LogVerifier:
         checkpoint: Checkpoint,
         old: Checkpoint | None = None,
         timing: TimingCheck | None = None,
+        keep_nodes: bool = False,
     ):
         if old is not None and old.size > checkpoint.size:
             raise VerificationFailed(
@@ -106,6 +121,10 @@ class LogVerifier:
         self.tree = CompactRange()
         self.report = Report(checkpoint=checkpoint)
         self.pending: list[SignatureJob] = []
+        # The hashes of the perfect subtrees the leaves complete, for comparing with the
+        # stored tree: bytes only, which the garbage collector need not track.
+        self.completed: list[bytes] | None = [] if keep_nodes else None
+        self.completed_from = 0
         self.registry = RegistryReplay()
         self.lifecycle = LifecycleReplay(timing)
         self.report.keys = self.registry.keys
@@ -129,7 +148,10 @@ class LogVerifier:
         if signed is None:
             raise VerificationFailed("leaf is not RFC 8785 canonical JSON", index)
         self.pending.append(self._signature_job(index, entry, signed))
-        self.tree.append(leaf_hash(leaf))
+        completed = self.tree.append(leaf_hash(leaf))
+        if self.completed is not None:
+            for _, digest in completed:
+                self.completed.append(digest)
         if self.old is not None and self.tree.size == self.old.size:
             if self.tree.root() != self.old.root:
                 raise VerificationFailed(
@@ -159,6 +181,12 @@ class LogVerifier:
         jobs, self.pending = self.pending, []
         return jobs
 
+    def take_nodes(self) -> tuple[int, int, list[bytes]]:
+        """Leaves [start, end) and the hashes of the nodes they completed, in that order."""
+        start, self.completed_from = self.completed_from, self.tree.size
+        hashes, self.completed = self.completed or [], []
+        return start, self.tree.size, hashes
+
     def finish(self) -> Report:
         if self.tree.size != self.checkpoint.size:
             raise VerificationFailed(
@@ -182,10 +210,12 @@ def verify_stream(
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
     timing: TimingCheck | None = None,
+    nodes: NodeCheck | None = None,
 ) -> Report:
     """Check batches of (index, leaf bytes); raise VerificationFailed at the first bad entry.
-    ``timing``: recompute time-limit findings with its calendar and table too."""
-    verifier = LogVerifier(checkpoint, old, timing)
+    ``timing``: recompute time-limit findings with its calendar and table too. ``nodes``:
+    compare the stored tree with the one the leaves give, batch by batch."""
+    verifier = LogVerifier(checkpoint, old, timing, keep_nodes=nodes is not None)
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
     futures: list[Any] = []
     try:
@@ -193,6 +223,10 @@ def verify_stream(
             try:
                 for index, leaf in batch:
                     verifier.add(index, leaf)
+                if nodes is not None:
+                    start, end, completed = verifier.take_nodes()
+                    nodes(start, end, completed)
+                    verifier.report.nodes += len(completed)
             except VerificationFailed as failure:
                 # Name the first bad entry: a signature before it may be bad too.
                 earlier = [check_signatures(verifier.take_jobs())]

@@ -19,11 +19,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from ledger.application import Ledger
 from ledger.commands import Command
-from ledger.domain.errors import Forbidden, Invalid, LedgerError, MalformedCommand
+from ledger.domain.errors import Forbidden, Invalid, LedgerError, MalformedCommand, NotFound
 from ledger.domain.registry import Role
 from ledger.http import LedgerDep, read_body_limited
 from ledger.signed_requests import SignedRequest
 from publisher.metrics import registry_for
+from publisher.metrics_access import bearer_matches
 from publisher.schema import STATES
 from publisher.store import JobStore
 
@@ -165,8 +166,29 @@ async def requeue(request: Request, ledger: LedgerDep) -> JSONResponse:
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 
-@admin.get("/metrics", summary="Prometheus metrics of the delivery queue")
+@admin.get(
+    "/metrics",
+    summary="Prometheus metrics of the delivery queue (operator's bearer token)",
+    description=(
+        "Served only when the operator configured a token file (SUNSHINE_METRICS_TOKEN_FILE), "
+        "to requests with `Authorization: Bearer <token>`; otherwise 404."
+    ),
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}},
+        401: {"description": "no bearer token, or not the operator's"},
+        404: {"description": "metrics are not served on this API (no token configured)"},
+    },
+)
 async def metrics(request: Request, ledger: LedgerDep) -> Response:
+    token: str | None = getattr(request.app.state, "metrics_token", None)
+    if token is None:
+        raise NotFound("metrics are not served on this API")
+    if not bearer_matches(request, token):
+        return JSONResponse(
+            {"code": "unauthenticated", "message": "metrics need the operator's bearer token"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     store = await run_in_threadpool(_store, request, ledger)
     registry: CollectorRegistry | None = getattr(request.app.state, "publisher_metrics", None)
     if registry is None:

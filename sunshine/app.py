@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,8 +26,12 @@ from projections.supervision.flags_routes import flags_routes
 from projections.supervision.statistics_routes import statistics_routes
 from projections.web.challenges import challenges
 from projections.web.pages import pages
-from projections.web.render import STATIC
+from projections.web.render import STATIC, routing_error_page, wants_html
 from publisher.admin import admin as publisher_admin
+from publisher.metrics_access import metrics_token
+from sunshine.api_docs import document_errors_as_answered, serve_docs
+from sunshine.head_requests import HeadAsGet, allow_with_head
+from sunshine.security_headers import SECURITY_HEADERS, SecurityHeaders
 from sunshine.settings import Settings
 
 logger = logging.getLogger("sunshine")
@@ -42,6 +47,18 @@ def background_integrator(ledger: Ledger, idle_seconds: float = 0.02) -> FollowL
         return size[0] != before
 
     return FollowLoop("integrator", integrate, idle_seconds, logger)
+
+
+def integrate_pending(ledger: Ledger) -> None:
+    """Events committed before a process died between commit and integration get their
+    leaves before the service answers, not at the next command (SQLite integrates after
+    each commit, and nothing else would run it)."""
+    try:
+        size = ledger.integrator.integrate()
+    except Exception:
+        logger.exception("integrating the events pending at start failed; the next commit retries")
+    else:
+        logger.info("log size %d at start", size)
 
 
 def projector_for(ledger: Ledger) -> Projector:
@@ -64,6 +81,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         the_ledger = ledger or Ledger(settings.ledger_config())
         app.state.ledger = the_ledger
+        await asyncio.to_thread(integrate_pending, the_ledger)
         background = None
         if not the_ledger.inline_integration:
             background = background_integrator(the_ledger)
@@ -86,7 +104,10 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         description="Signed procurement commands in, a verifiable Merkle log out.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by sunshine.api_docs from this origin
+        redoc_url=None,
     )
+    app.state.metrics_token = metrics_token(settings.metrics_token_file)
     app.include_router(commands)
     app.include_router(log)
     app.include_router(pages)
@@ -96,6 +117,10 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.include_router(statistics_routes)
     app.include_router(flags_routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    serve_docs(app)
+    document_errors_as_answered(app)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
@@ -115,12 +140,23 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         return JSONResponse(
             {"code": "internal", "message": "an unexpected error; the server log has the details"},
             status_code=500,
+            # Answered outside the middleware (Starlette's outermost error handler).
+            headers=SECURITY_HEADERS,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if "Allow" in headers:
+            headers["Allow"] = allow_with_head(headers["Allow"])
+        page = routing_error_page(request, exc.status_code) if wants_html(request) else None
+        if page is not None:  # a browser: a page in Chinese rather than JSON
+            page.headers.update(headers)
+            return page
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse({"code": code, "message": str(exc.detail)}, status_code=exc.status_code)
+        return JSONResponse(
+            {"code": code, "message": str(exc.detail)}, status_code=exc.status_code, headers=headers
+        )
 
     return app
 

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     flags: Path | None = None  # an operator's red-flag thresholds over projections/flags/flags.toml
     publisher_destinations: Path | None = None  # `sunshine publish`: the destinations TOML
     publisher_key: Path | None = None  # `sunshine publish`: the publishing service's key
+    metrics_token_file: Path | None = None  # GET /metrics on the API: its bearer token (0600)
 
     def secret_files(self) -> list[Path]:
         """Where the service's secret files are (``ledger.application.Ledger``'s defaults):

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from ledger.log.merkle import ProofError, verify_consistency
 from ledger.log.note import Checkpoint, Verifier, parse_verifier_key
-from ledger.sources import RemoteLog, local_batches
+from ledger.sources import RemoteLog, local_batches, pending_events, stored_node_check
 from ledger.verify import Report, VerificationFailed, open_checkpoint, verify_stream
 from ledger.verify_sealed import SealedCheck, check_sealed_store, read_sealed_key
 from ledger.verify_timing import TimingCheck
@@ -84,7 +84,17 @@ def verify_local(
             )
         old = _old(old_path, verifier)
         batches = local_batches(db, events.recorder, checkpoint.size)
-        return verify_stream(batches, checkpoint, old, jobs, _progress(err), timing)  # type: ignore[arg-type]
+        report = verify_stream(
+            batches,
+            checkpoint,
+            old,
+            jobs,
+            _progress(err),  # type: ignore[arg-type]
+            timing,
+            nodes=stored_node_check(db),
+        )
+        report.pending = pending_events(db, events.recorder)
+        return report
     finally:
         events.close()
         db.close()
@@ -137,6 +147,8 @@ def verify_remote(
                 raise VerificationFailed(
                     f"the server's consistency proof from size {old.size} does not verify: {exc}"
                 ) from None
+        # The server's stored nodes are not visible here; every proof it serves is checked
+        # against a signed checkpoint by whoever uses it, and the leaves give the root.
         batches = remote.batches(checkpoint.size)
         return verify_stream(batches, checkpoint, old, jobs, _progress(err), timing)  # type: ignore[arg-type]
     finally:
@@ -151,6 +163,8 @@ def describe(report: Report) -> str:
         f"root {base64.b64encode(report.root).decode()} matches the checkpoint signed by "
         f"{report.checkpoint.origin}",
     ]
+    if report.nodes:
+        lines.append(f"{report.nodes} stored tree nodes match the ones the leaves give")
     if report.consistent_with is not None:
         lines.append(f"consistent with the older checkpoint of size {report.consistent_with.size}")
     if report.timing is not None:
@@ -162,4 +176,15 @@ def describe(report: Report) -> str:
                 "today's calendar)"
             )
         lines.append(line)
+    pending = report.pending
+    if pending is not None and pending.count:
+        ids = ", ".join(str(n) for n in pending.first) + (
+            ", …" if pending.count > len(pending.first) else ""
+        )
+        lines.append(
+            f"WARNING: {pending.count} stored events have no leaf yet (notifications {ids}; the "
+            f"oldest recorded {pending.oldest_recorded_at or 'at an unknown time'}): they were "
+            "committed after the last integration. `sunshine integrate` or starting the "
+            "service appends them"
+        )
     return "\n".join(lines)

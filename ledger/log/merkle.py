@@ -25,13 +25,16 @@ __all__ = [
     "NodeId",
     "ProofError",
     "Reader",
+    "consistency_ids",
     "consistency_proof",
     "frontier_ids",
+    "inclusion_ids",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
     "root_at",
     "root_from_inclusion",
+    "roots_from_consistency",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -93,10 +96,11 @@ def _range_ids(start: int, end: int) -> list[NodeId]:
     """
     ids: list[NodeId] = []
     width = end - start
-    for level in range(width.bit_length() - 1, -1, -1):
-        if width >> level & 1:
-            ids.append((level, start >> level))
-            start += 1 << level
+    while width:  # one step per set bit of the width, largest first
+        level = width.bit_length() - 1
+        ids.append((level, start >> level))
+        start += 1 << level
+        width -= 1 << level
     return ids
 
 
@@ -239,6 +243,20 @@ def _resolve(ranges: Sequence[_Range], read: Reader) -> list[bytes]:
     return [_fold([table[i] for i in ids]) for ids in decomps]
 
 
+def inclusion_ids(index: int, size: int) -> list[NodeId]:
+    """The stored nodes ``inclusion_proof`` reads, to read them ahead with others."""
+    return _ids(_inclusion_ranges(index, size)) if 0 <= index < size else []
+
+
+def consistency_ids(old: int, size: int) -> list[NodeId]:
+    """The stored nodes ``consistency_proof`` reads, to read them ahead with others."""
+    return _ids(_consistency_ranges(old, size)) if 0 < old < size else []
+
+
+def _ids(ranges: Sequence[_Range]) -> list[NodeId]:
+    return list(dict.fromkeys(i for a, b in ranges for i in _range_ids(a, b)))
+
+
 def inclusion_proof(index: int, size: int, read: Reader) -> list[bytes]:
     """Audit path for leaf ``index`` in the tree of ``size`` leaves."""
     _check_size("index", index)
@@ -330,13 +348,15 @@ def verify_inclusion(
         raise ProofError("inclusion proof does not match the root hash")
 
 
-def verify_consistency(
-    old: int, size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
-) -> None:
-    """Raise ProofError unless ``proof`` shows tree ``old`` is a prefix of ``size``.
+def roots_from_consistency(
+    old: int, size: int, proof: Sequence[bytes], old_root: bytes
+) -> tuple[bytes, bytes]:
+    """The old and new roots a consistency proof implies (RFC 9162 section 2.1.4.2).
 
-    Roots are only compared for equality, never parsed, so a root of the wrong
-    length simply fails to match (except the trivial ``old == size`` case).
+    ``old_root`` is only used when the old tree is perfect (a power of two), whose
+    root the proof leaves implicit; otherwise both roots come from the proof alone.
+    Every proof element feeds the new root, so a wrong element changes it.
+    Raises ProofError if the proof's shape does not fit ``old``/``size``.
     """
     _check_proof_sizes(("old size", old), ("new size", size))
     if old > size:
@@ -346,9 +366,7 @@ def verify_consistency(
     if old == size:
         if proof:
             raise ProofError("consistency proof between equal sizes must be empty")
-        if not _equal(old_root, new_root):
-            raise ProofError("roots differ for equal tree sizes")
-        return
+        return bytes(old_root), bytes(old_root)
     if not proof:
         raise ProofError("consistency proof is empty")
     _check_proof(proof)
@@ -378,6 +396,25 @@ def verify_consistency(
         sn >>= 1
     if sn != 0:
         raise ProofError("consistency proof is too short")
+    return fr, sr
+
+
+def verify_consistency(
+    old: int, size: int, proof: Sequence[bytes], old_root: bytes, new_root: bytes
+) -> None:
+    """Raise ProofError unless ``proof`` shows tree ``old`` is a prefix of ``size``.
+
+    Roots are only compared for equality, never parsed, so a root of the wrong
+    length simply fails to match (except the trivial ``old == size`` case).
+    """
+    if old == size and not proof:
+        _check_proof_sizes(("old size", old), ("new size", size))
+        if old == 0:
+            raise ProofError("consistency with the empty tree is meaningless (old size is 0)")
+        if not _equal(old_root, new_root):
+            raise ProofError("roots differ for equal tree sizes")
+        return
+    fr, sr = roots_from_consistency(old, size, proof, old_root)
     if not _equal(fr, old_root):
         raise ProofError("consistency proof does not match the old root")
     if not _equal(sr, new_root):

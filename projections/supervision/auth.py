@@ -49,7 +49,7 @@ from ledger.domain.registry import Role
 from ledger.signed_requests import SignedRequest, current_key
 from ledger.store.secret_file import read_or_create
 from projections.supervision.spent import Spent, SpentInDatabase, SpentInMemory
-from projections.web.render import ENV
+from projections.web.render import ENV, wants_html
 
 logger = logging.getLogger("sunshine.supervision")
 
@@ -318,11 +318,6 @@ def require_inspector(request: Request) -> Inspector:
 
 
 # -- answering refusals -------------------------------------------------------------------
-
-
-def wants_html(request: Request) -> bool:
-    """Browsers ask for text/html; API clients (httpx, curl: */*) get JSON."""
-    return "text/html" in request.headers.get("accept", "")
 
 
 PRIVATE: Final = {

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from ledger.application import Ledger
 from ledger.commands import PROCUREMENT_PATTERN
 from ledger.domain.context import china_day
-from ledger.http import read_body_limited
+from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
 from projections.supervision import history
 from projections.supervision.auth import (
     COOKIE,
@@ -34,7 +34,6 @@ from projections.supervision.auth import (
     sessions_of,
     sign_in,
     token_of,
-    wants_html,
 )
 from projections.supervision.checkpoint import (
     Stamp,
@@ -47,9 +46,22 @@ from projections.supervision.checkpoint import (
 )
 from projections.supervision.deadlines import KINDS, STATUSES, open_items
 from projections.web import queries
-from projections.web.render import ENV
+from projections.web.render import ENV, wants_html
 
 supervision = APIRouter(prefix="/supervision", route_class=SupervisionRoute, tags=["supervision"])
+
+#: What every inspector-only operation may answer besides its data.
+INSPECTOR_ONLY: Final[dict[int | str, dict[str, Any]]] = {
+    400: {"description": "a parameter that is not allowed, or malformed"},
+    401: {"description": "not signed in, or the session expired or ended"},
+    403: {"description": "signed in, but not as an inspector (or the key was revoked)"},
+}
+#: ... and those reading a procurement's history at a log size.
+HISTORY: Final[dict[int | str, dict[str, Any]]] = {
+    **INSPECTOR_ONLY,
+    404: {"description": "no such procurement, or a log size beyond the log"},
+    503: {"description": "the views have not reached that log size yet"},
+}
 InspectorDep = Annotated[Inspector, Depends(require_inspector)]
 
 #: The projection whose per-procurement index and challenge tables these views read.
@@ -157,6 +169,7 @@ def challenge(request: Request) -> JSONResponse:
     "/session",
     summary="Sign in with a signed SignIn request; answers a 15-minute session token",
     responses={
+        **SIGNED_REQUEST_ERRORS,
         401: {"description": "bad signature, key or challenge"},
         403: {"description": "not an inspector"},
     },
@@ -183,7 +196,7 @@ async def open_session(request: Request) -> JSONResponse:
     return answer
 
 
-@supervision.get("/session", summary="Who is signed in, and until when")
+@supervision.get("/session", summary="Who is signed in, and until when", responses=INSPECTOR_ONLY)
 def whoami(inspector: InspectorDep) -> JSONResponse:
     return JSONResponse(
         {"actor": inspector.actor, "organisation": inspector.organisation,
@@ -245,7 +258,9 @@ def _known(ledger: Ledger, code: str) -> None:
                       f"没有项目编号为“{code[:64]}”的采购项目。")  # fmt: skip
 
 
-@supervision.get("/procurements/{code}", summary="A procurement's full history (inspectors)")
+@supervision.get(
+    "/procurements/{code}", summary="A procurement's full history (inspectors)", responses=HISTORY
+)
 def procurement_history(request: Request, code: str, inspector: InspectorDep) -> Response:
     given = params(request, ("as_of", "checkpoint", "format"))
     as_json = wants_json(given, request)
@@ -280,7 +295,9 @@ def procurement_history(request: Request, code: str, inspector: InspectorDep) ->
     )  # fmt: skip
 
 
-@supervision.get("/procurements/{code}/diff", summary="What changed between two log sizes")
+@supervision.get(
+    "/procurements/{code}/diff", summary="What changed between two log sizes", responses=HISTORY
+)
 def procurement_diff(request: Request, code: str, inspector: InspectorDep) -> Response:
     given = params(request, ("from", "to", "format"))
     as_json = wants_json(given, request)
@@ -313,7 +330,11 @@ def procurement_diff(request: Request, code: str, inspector: InspectorDep) -> Re
     )  # fmt: skip
 
 
-@supervision.get("/deadlines", summary="Every open challenge and complaint against its due date")
+@supervision.get(
+    "/deadlines",
+    summary="Every open challenge and complaint against its due date",
+    responses=INSPECTOR_ONLY,
+)
 def deadlines(request: Request, inspector: InspectorDep) -> Response:
     given = params(request, ("status", "kind", "format"))
     as_json = wants_json(given, request)

@@ -33,7 +33,7 @@ from ledger.domain.challenges import Outcome, Subject
 from ledger.domain.context import Statutes, china_day
 from ledger.domain.errors import Forbidden, Invalid, LedgerError
 from ledger.domain.registry import Role
-from ledger.http import read_body_limited
+from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
 from ledger.signed_requests import SignedRequest
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 from projections.web import form_tokens
@@ -442,7 +442,7 @@ def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
         "works once. Reads are not recorded."
     ),
     responses={
-        401: {"description": "unknown or revoked key, or a signature that does not verify"},
+        **SIGNED_REQUEST_ERRORS,
         403: {"description": "not a challenge the signer's organisation filed"},
         409: {"description": "the request was sent before: sign each one afresh"},
         503: {"description": "recorded, but the public projection has not reached it yet"},

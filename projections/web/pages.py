@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from ledger.commands import PROCUREMENT_PATTERN
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Opened
+from ledger.http import parse_position
 from projections.web import queries
 from projections.web.feeds import feeds
 from projections.web.queries import BadRequest, Db, Filters, get_db
@@ -26,8 +27,6 @@ pages = APIRouter(include_in_schema=False)
 LIST_FILTERS: Final = (
     "type", "category", "method", "purchaser", "region", "date_from", "date_to", "q",
 )  # fmt: skip
-#: Leaf indices are BIGINT; a longer number cannot name a notice.
-_MAX_INDEX_DIGITS: Final = 18
 
 
 @pages.get("/")
@@ -73,9 +72,8 @@ def feed_link(filters: Filters) -> str:
 
 @pages.get("/announcements/{leaf_index}")
 def announcement(request: Request, db: Db, leaf_index: str) -> Response:
-    found = None
-    if leaf_index.isascii() and leaf_index.isdigit() and len(leaf_index) <= _MAX_INDEX_DIGITS:
-        found = queries.announcement(db, int(leaf_index))
+    index = parse_position(leaf_index)  # one address per notice: "7", never "07" or " 7"
+    found = None if index is None else queries.announcement(db, index)
     if found is None:
         return error_page(request, 404, f"没有编号为 {leaf_index} 的公告。")
     data = found.data

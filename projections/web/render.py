@@ -194,3 +194,21 @@ def error_page(request: Request, status: int, message: str, title: str = "") -> 
     """A page in Chinese saying what went wrong, with a 4xx status."""
     heading = title or {400: "请求有误", 404: "未找到"}.get(status, "无法完成请求")
     return page(request, "error.html", status=status, heading=heading, message=message)
+
+
+def wants_html(request: Request) -> bool:
+    """Browsers ask for text/html; API clients (httpx, curl: */*) get JSON."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+#: What a browser is told at an address no page answers, or with a method it does not take.
+_ROUTING_ERRORS: Final = {
+    404: "本站没有这个网址的页面。请检查网址，或从首页、公告列表查找所需内容。",
+    405: "这个网址不接受此种请求方式。",
+}
+
+
+def routing_error_page(request: Request, status: int) -> Response | None:
+    """The page for a routing error (an unknown path, a wrong method), or None for others."""
+    message = _ROUTING_ERRORS.get(status)
+    return None if message is None else error_page(request, status, message)

@@ -347,8 +347,13 @@ def test_in_a_browser_the_form_works_and_another_site_s_post_of_it_does_not(
             tab.click('form[action="/challenges/lookup"] button[type="submit"]')
         assert GROUNDS in (tab.text_content("main") or "")
         # Another site (localhost is not the site 127.0.0.1) posts the same form, even with
-        # this browser's own token: the browser withholds the SameSite=Strict cookie.
-        tab.goto(base.replace("127.0.0.1", "localhost") + "/complaints")
+        # this browser's own token: the browser withholds the SameSite=Strict cookie. Its
+        # page is its own, not one of ours: ours may post forms only to this site
+        # (Content-Security-Policy form-action 'self').
+        another_site = base.replace("127.0.0.1", "localhost") + "/another-site"
+        tab.route(another_site, lambda route: route.fulfill(
+            content_type="text/html; charset=utf-8", body="<!doctype html><title>另一网站</title>"))
+        tab.goto(another_site)
         with tab.expect_navigation():
             tab.evaluate(
                 """([action, fields]) => {

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import html
+import http.server
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -42,6 +45,7 @@ from conftest import (
     make_config,
     sunshine,
 )
+from csp_watch import planted_handler_is_blocked, violations, watch_policy
 from procurement_world import County
 
 from ledger import signing
@@ -53,6 +57,7 @@ from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 from ledger.store.url import DatabaseURL, parse_database_url
 from projections.export.files import LOCK, STATE, TEMP
 from projections.export.links import Rewriter, static_url
+from sunshine.security_headers import SECURITY_HEADERS
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FILLERS = 10  # open tenders besides p1, two notices each: more than one page of 20
@@ -607,3 +612,50 @@ def test_the_verify_panel_works_on_the_static_site(
         assert errors == []
     finally:
         context.close()
+
+
+# -- the export under the security headers a web server in front of it should add ---------------
+
+
+class PolicyHandler(http.server.SimpleHTTPRequestHandler):
+    """A static file server that adds ``SECURITY_HEADERS``, as the README's nginx lines do."""
+
+    def end_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_the_exported_pages_keep_to_the_policy(
+    sqlite_built: Built, tmp_path: Path, browser: Any
+) -> None:
+    ledger, notices = sqlite_built.ledger, sqlite_built.notices
+    site_dir = tmp_path / "site"
+    export(tmp_path, ledger.config.database, site_dir)
+    handler = functools.partial(PolicyHandler, directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        console = watch_policy(page)
+        seen: list[str] = []
+        for path in ("/", "/announcements/", "/complaints/", "/procurements/p1/",
+                     f"/announcements/{notices['correction']}/"):  # fmt: skip
+            response = page.goto(url + path)
+            assert response is not None and response.status == 200, path
+            seen += violations(page)
+        page.goto(f"{url}/announcements/{notices['tender']}/")
+        page.click('[data-verify="button"]')
+        page.wait_for_selector("[data-verify-panel].ok", timeout=15_000)
+        seen += violations(page)
+        assert seen == [] and console == [], seen + console
+        assert planted_handler_is_blocked(page)
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
-from conftest import ROOT, World, _url, genesis, sunshine
+from conftest import ROOT, World, _url, genesis, start_server, sunshine
 
 from ledger import signing
 from ledger.application import Ledger, LedgerConfig
@@ -198,3 +199,44 @@ def test_writer_killed_between_commit_and_integration(db_url: DatabaseURL,
 
     restart_and_continue(db_url, tmp_path, world, size)
     assert assert_one_leaf_per_event(tables) == size + 3
+
+
+def test_pending_events_get_their_leaves_when_the_service_starts(db_url: DatabaseURL,
+                                                                 tmp_path: Path) -> None:
+    """Events committed by a process that never integrated them (it died, or ran without
+    inline integration): `sunshine verify` names them as pending, and `sunshine serve`
+    appends them before it answers, without any new command."""
+    ledger, world, _ = setup_ledger(db_url, tmp_path)
+    ledger.close()
+    writer = Ledger(LedgerConfig(database=db_url, data_dir=tmp_path, inline_integration=False,
+                                 leaf_wait_seconds=0.0))
+    try:
+        world.ledger = writer
+        for n in range(4):
+            receipt = world.submit(world.admin, "RegisterOrganisation", {
+                "code": f"pending{n}", "name": f"未入账第{n}单位", "kind": "supplier",
+                "region": "清河县"})
+            assert receipt.checkpoint is None  # committed, no leaf
+    finally:
+        writer.close()
+    tables = Tables(db_url)
+    events = tables.event_ids()
+    assert len(events) == 7 and len(tables.leaves()) == 3
+
+    before = verify(db_url, tmp_path)  # the log as it stands still verifies
+    assert "OK: 3 entries" in before
+    shown = ", ".join(str(n) for n in events[3:])
+    assert f"WARNING: 4 stored events have no leaf yet (notifications {shown}; " in before
+
+    server = start_server(db_url, tmp_path)
+    try:
+        # Answering is the signal: the service integrates before it serves.
+        checkpoint = httpx.get(server.url + "/log/checkpoint", timeout=10).text
+        assert checkpoint.split("\n")[1] == "7"
+        last = httpx.get(server.url + "/log/entries/6", timeout=10)
+        assert last.status_code == 200 and "未入账第3单位" in last.text
+    finally:
+        server.stop()
+    assert assert_one_leaf_per_event(tables) == 7
+    after = verify(db_url, tmp_path)
+    assert "OK: 7 entries" in after and "WARNING" not in after

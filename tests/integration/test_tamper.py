@@ -20,13 +20,20 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import httpx
 import psycopg
 import pytest
 import rfc8785
-from conftest import World, _url, sunshine
+from conftest import World, _url, start_server, sunshine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
+from ledger.log.merkle import (
+    ProofError,
+    root_from_inclusion,
+    verify_consistency,
+    verify_inclusion,
+)
 from ledger.store.url import DatabaseURL
 
 LOG_TABLES = ("log_leaves", "log_nodes", "log_checkpoints")
@@ -114,6 +121,14 @@ class Raw:
     def delete_events(self, notification_ids: list[int]) -> None:
         for nid in notification_ids:
             self.execute(f"DELETE FROM {self.events} WHERE {self.nid} = ?", (nid,))
+
+    def flip_node(self, level: int, index: int) -> None:
+        """One bit of one stored subtree hash, as a disk or an operator's UPDATE might."""
+        (row,) = self.execute("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?",
+                              (level, index))
+        digest = bytes(row[0])
+        self.execute("UPDATE log_nodes SET hash = ? WHERE level = ? AND idx = ?",
+                     (bytes([digest[0] ^ 1]) + digest[1:], level, index))
 
     def truncate_log(self, new_size: int) -> None:
         """Cut the log back to `new_size` leaves, consistently: leaves, the subtree
@@ -418,3 +433,133 @@ def test_key_registration_rewritten_with_the_operators_key_is_named(built: Built
 
     output = failed(built.verify())
     assert f"entry {registration}:" in output
+
+
+def test_event_hidden_before_the_log_is_named(built: Built) -> None:
+    """An event slipped into the event store under a notification id before the first
+    leaf's: the integrator, which follows ids upwards, never gives it a leaf, yet the
+    ledger's records are read from the event store. A gap inside the log is damage."""
+    with raw(built.url) as db:
+        first = db.notification_id(0)
+        _, _, topic, state = db.event(db.notification_id(5))
+        forged = uuid4() if db.pg else uuid4().hex
+        db.execute(
+            f"INSERT INTO {db.events} (originator_id, originator_version, topic, state, "
+            f"{'notification_id' if db.pg else 'rowid'}) VALUES (?, 1, ?, ?, ?)",
+            (forged, topic, state, first - 1),
+        )
+
+    output = failed(built.verify())
+    assert (f"entry 0: the event store holds an event (notification {first - 1}) stored "
+            "before this entry's event that has no leaf: the log skipped it") in output
+
+
+# -- a stored tree node changed: the leaves are intact, the proofs made from it are not -----
+
+
+def signed_root(checkpoint: str) -> tuple[int, bytes]:
+    _, size, root = checkpoint.split("\n")[:3]
+    return int(size), base64.b64decode(root)
+
+
+def test_changed_tree_node_is_named_and_its_proofs_are_refused(built: Built) -> None:
+    """Node (level 1, index 2) hashes entries 4 and 5; it sits inside the tree, so the
+    checkpoint's root, every leaf and every signature still check out. Proofs of entries 6
+    and 7 carry it as a sibling and would not verify for anyone who asked."""
+    with raw(built.url) as db:
+        size = db.size()
+        assert size > 16  # the node lies under the first perfect subtree, off the frontier
+        db.drop_append_only()
+        db.flip_node(1, 2)
+
+    output = failed(built.verify())
+    assert ("stored tree node (level 1, index 2) differs from the hash of entries 4–5 "
+            "recomputed from the leaves") in output
+
+    server = start_server(built.url, built.data_dir)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            size, root = signed_root(client.get("/log/checkpoint").text)
+            assert size == built.older_size + EXTRA_COMMANDS
+
+            damaged = client.get("/log/proof/inclusion", params={"index": 6, "size": size})
+            assert damaged.status_code == 503, damaged.text
+            assert damaged.json()["code"] == "log_damaged"
+            assert "node (level 1, index 2)" in damaged.json()["message"]
+            # Also at an older size, and for a consistency proof and a proof bundle.
+            for path, params in (("/log/proof/inclusion", {"index": 7, "size": 9}),
+                                 ("/log/proof/consistency", {"old": 6, "size": size}),
+                                 ("/log/bundle/6", None)):
+                refused = client.get(path, params=params)
+                assert refused.status_code == 503, (path, refused.text)
+                assert refused.json()["code"] == "log_damaged"
+
+            # A proof that does not pass through the node is still served, and verifies.
+            fine = client.get("/log/proof/inclusion", params={"index": 4, "size": size}).json()
+            verify_inclusion(base64.b64decode(fine["leaf_hash"]), 4, size,
+                             [base64.b64decode(p) for p in fine["proof"]], root)
+
+            health = client.get("/log/health")
+            assert health.status_code == 503
+            report = health.json()
+            assert report["status"] == "damaged" and report["code"] == "log_damaged"
+            assert report["damage"]["node"] == {"level": 1, "index": 2}
+            assert report["refused_proofs"] == 4
+            assert "node (level 1, index 2)" in report["message"]
+    finally:
+        server.stop()
+
+
+def test_changed_frontier_node_shows_in_health_before_any_proof(built: Built) -> None:
+    """The last entry's own node is on the tree's right edge, which gives the signed root:
+    the health check reads that edge, so it names the node before anyone asks for a proof."""
+    with raw(built.url) as db:
+        size = db.size()
+        db.drop_append_only()
+        db.flip_node(0, size - 1)
+
+    server = start_server(built.url, built.data_dir)
+    try:
+        health = httpx.get(server.url + "/log/health", timeout=30)
+        assert health.status_code == 503
+        assert health.json()["damage"]["node"] == {"level": 0, "index": size - 1}
+        assert health.json()["refused_proofs"] == 0
+        old = httpx.get(server.url + "/log/proof/consistency",
+                        params={"old": built.older_size, "size": size}, timeout=30)
+        assert old.status_code == 503 and old.json()["code"] == "log_damaged"
+    finally:
+        server.stop()
+
+    output = failed(built.verify())
+    assert f"stored tree node (level 0, index {size - 1}) differs from the hash of entry " \
+           f"{size - 1}" in output
+
+
+def test_honest_tree_is_healthy_and_its_proofs_verify(built: Built) -> None:
+    server = start_server(built.url, built.data_dir)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            size, root = signed_root(client.get("/log/checkpoint").text)
+            health = client.get("/log/health")
+            assert health.status_code == 200
+            assert health.json() == {"status": "ok", "size": size, "refused_proofs": 0}
+            for old in range(1, size + 1):
+                # The last entry's proof at each size gives that size's root, and the
+                # consistency proof from there must lead to the signed root.
+                body = client.get("/log/proof/inclusion",
+                                  params={"index": old - 1, "size": old}).json()
+                old_root = root_from_inclusion(base64.b64decode(body["leaf_hash"]), old - 1, old,
+                                               [base64.b64decode(p) for p in body["proof"]])
+                proof = client.get("/log/proof/consistency",
+                                   params={"old": old, "size": size}).json()["proof"]
+                try:
+                    verify_consistency(old, size, [base64.b64decode(p) for p in proof],
+                                       old_root, root)
+                except ProofError as problem:
+                    raise AssertionError(f"size {old}: {problem}") from None
+    finally:
+        server.stop()
+    result = built.verify()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "stored tree nodes match the ones the leaves give" in result.stdout
+

@@ -14,8 +14,10 @@ from ledger.log.merkle import (
     CompactRange,
     NodeId,
     ProofError,
+    consistency_ids,
     consistency_proof,
     frontier_ids,
+    inclusion_ids,
     inclusion_proof,
     leaf_hash,
     node_hash,
@@ -23,6 +25,7 @@ from ledger.log.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from ledger.log.nodes import completed_ids
 
 
 def naive_mth(leaves: Sequence[bytes]) -> bytes:
@@ -182,6 +185,34 @@ def test_append_reports_completed_nodes() -> None:
     assert frontier_ids(4) == [(2, 0)]
     assert frontier_ids(7) == [(2, 0), (1, 2), (0, 6)]
     assert frontier_ids(0) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(leaves=leaves_st(), data=st.data())
+def test_completed_ids_are_the_nodes_appends_complete(leaves: list[bytes],
+                                                     data: st.DataObject) -> None:
+    """`verify --db` reads the stored nodes a run of leaves completes in this order."""
+    start = data.draw(st.integers(0, len(leaves)))
+    cr, completed = CompactRange(), []
+    for index, leaf in enumerate(leaves):
+        ids = [nid for nid, _ in cr.append(leaf_hash(leaf))]
+        if index >= start:
+            completed += ids
+    assert list(completed_ids(start, len(leaves))) == completed
+
+
+@settings(max_examples=60, deadline=None)
+@given(leaves=leaves_st(), data=st.data())
+def test_proof_ids_are_what_proofs_read(leaves: list[bytes], data: st.DataObject) -> None:
+    """The reader reads a proof's nodes ahead, with the nodes that check it, in one query."""
+    store, size = Store(leaves), len(leaves)
+    index = data.draw(st.integers(0, size - 1))
+    old = data.draw(st.integers(1, size))
+    inclusion_proof(index, size, store.read)
+    assert [i for call in store.calls for i in call] == inclusion_ids(index, size)
+    store.reset()
+    consistency_proof(old, size, store.read)
+    assert [i for call in store.calls for i in call] == consistency_ids(old, size)
 
 
 def test_empty_reads_skip_reader() -> None:
