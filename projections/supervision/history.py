@@ -19,7 +19,6 @@ from typing import Any, Final
 
 import orjson
 
-from ledger.application import Ledger
 from ledger.canonical import b64encode
 from ledger.domain.lifecycle import Stage
 from ledger.domain.record import ProcurementRecord, fold
@@ -28,6 +27,8 @@ from ledger.domain.schema.entries import EntryData
 from ledger.domain.schema.entry import parse_data
 from ledger.domain.schema.values import Finding
 from ledger.domain.sealed import is_commitment
+from ledger.log.reader import LogReader
+from ledger.ports import Database, SealedValues
 from ledger.store.sealed_store import SealedStoreError
 from projections.web.render import category_label, chinese_date, method_label, yuan
 
@@ -121,10 +122,10 @@ class Step:
         }
 
 
-def leaf_indices(ledger: Ledger, code: str, size: int) -> list[int]:
+def leaf_indices(db: Database, code: str, size: int) -> list[int]:
     """The procurement's leaves below ``size``, in log order: its public timeline, and the
     publisher's receipts for its notices."""
-    with ledger.db.read() as cur:
+    with db.read() as cur:
         rows = cur.execute(
             "SELECT leaf_index FROM pub_timeline WHERE procurement = ? AND leaf_index < ? "
             "UNION SELECT d.leaf_index FROM pub_deliveries d JOIN pub_announcements a "
@@ -159,10 +160,12 @@ def _disclosures(value: Any) -> Iterator[str]:
             yield from _disclosures(item)
 
 
-def timeline(ledger: Ledger, code: str, size: int, proof_size: int) -> list[Step]:
+def timeline(
+    db: Database, log: LogReader, sealed: SealedValues, code: str, size: int, proof_size: int
+) -> list[Step]:
     """Every entry of procurement ``code`` below log ``size``, each with its inclusion proof
     in the tree of ``proof_size`` leaves (the signed checkpoint) and its sealed values."""
-    leaves = [(i, ledger.reader.entry(i)) for i in leaf_indices(ledger, code, size)]
+    leaves = [(i, log.entry(i)) for i in leaf_indices(db, code, size)]
     parsed = [(i, leaf, orjson.loads(leaf)) for i, leaf in leaves]
     disclosed: dict[str, int] = {}
     for i, _, entry in parsed:
@@ -170,7 +173,7 @@ def timeline(ledger: Ledger, code: str, size: int, proof_size: int) -> list[Step
             disclosed.setdefault(commitment, i)
     steps = []
     for i, _leaf, entry in parsed:
-        leaf_hash, proof = ledger.reader.inclusion(i, proof_size)
+        leaf_hash, proof = log.inclusion(i, proof_size)
         command = (
             orjson.loads(entry["command"])
             if isinstance(entry["command"], str)
@@ -193,7 +196,7 @@ def timeline(ledger: Ledger, code: str, size: int, proof_size: int) -> list[Step
                 proof=[b64encode(p) for p in proof],
                 typed=parse_data(entry["type"], data),
                 sealed=[
-                    _open(ledger, path, commitment, disclosed.get(commitment))
+                    _open(sealed, path, commitment, disclosed.get(commitment))
                     for path, commitment in _commitments(command.get("payload"))
                 ],
             )
@@ -201,10 +204,10 @@ def timeline(ledger: Ledger, code: str, size: int, proof_size: int) -> list[Step
     return steps
 
 
-def _open(ledger: Ledger, path: str, commitment: str, disclosed_at: int | None) -> Sealed:
+def _open(sealed: SealedValues, path: str, commitment: str, disclosed_at: int | None) -> Sealed:
     label, rule = SEALED_LABELS.get(path.split(".")[-1], (path, "按生命周期公开"))
     try:
-        entry = ledger.sealed.entry(commitment)
+        entry = sealed.entry(commitment)
     except SealedStoreError:
         entry = None  # a damaged row: shown as not kept; `sunshine verify` is the check
     return Sealed(
