@@ -1,3 +1,4 @@
+# Over 400 lines by design: one job: every SQL query of the public pages, in one place.
 """Every SQL query of the public pages and feeds, over the public projection's tables.
 
 Filters arrive as untrusted query parameters; ``parse_filters`` and ``parse_page`` turn them
