@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, _url
+from conftest import ROOT, _url, eventually
 from test_publish_site import Answer, FakeSite, county_with_notices, destinations_toml, receipts_of
 
 from ledger import signing
@@ -106,29 +106,44 @@ def test_killed_in_the_middle_of_a_run(world: Any, tmp_path: Path) -> None:
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_two_processes_share_the_work_without_double_delivery(world: Any, tmp_path: Path) -> None:
     _, actor, notices = county_with_notices(world, procurements=10)
-    slow = lambda n, msg_id: Answer(delay=0.15)  # noqa: E731
+    # Both sites hold every answer until both processes demonstrably work at once, whatever
+    # order the machine runs them in: the first's workers each wait on a request, holding
+    # at most three of the four requests the two sites allow at once, so the second must
+    # claim the rest. (A generous timeout: nobody gives up on a held request meanwhile.)
+    both_working = threading.Event()
+    held = lambda n, msg_id: Answer(block=both_working)  # noqa: E731
     with (
-        FakeSite(actor.key.public_key(), script=slow) as a,
-        FakeSite(actor.key.public_key(), script=slow) as b,
+        FakeSite(actor.key.public_key(), script=held) as a,
+        FakeSite(actor.key.public_key(), script=held) as b,
     ):
-        # Batches of two: batches of sixteen would let the first process claim all twenty
-        # notices of each site before the second starts.
-        args = files(
-            tmp_path, actor, {"name": "site-a", "url": a.url, "batch": 2},
-            {"name": "site-b", "url": b.url, "batch": 2},
-        )  # fmt: skip
+        sites = [
+            {"name": name, "url": site.url, "batch": 2, "timeout": "300s"}
+            for name, site in (("site-a", a), ("site-b", b))
+        ]
+        args = files(tmp_path, actor, *sites)
+        store = JobStore(world.ledger.db)
+
+        def leasing() -> set[str]:
+            """The processes (by pid) that hold a lease on some job right now."""
+            return {str(j.worker).split(":")[1] for j in store.jobs(state="leased", limit=1000)}
+
         runs = [publish(world, tmp_path, args, "--once", "--workers", "3")]
-        # The second starts once the first is set up: the ledger's own start-up (its tables
-        # and functions) is not made for two processes creating them at the same moment.
+        # The second starts once the first is set up (it says so): the ledger's own
+        # start-up (its tables and functions) is not made for two processes creating them
+        # at the same moment.
         assert runs[0].stdout is not None
         assert runs[0].stdout.readline().startswith("publishing to")
         runs.append(publish(world, tmp_path, args, "--once", "--workers", "3"))
+        try:
+            eventually(lambda: leasing() == {str(run.pid) for run in runs}, *runs)
+        finally:
+            both_working.set()
         for run in runs:
             finish(run)
         for site in (a, b):
             assert sorted(site.ids()) == sorted(set(site.ids()))  # none sent twice
             assert len(site.ids()) == len(notices)
     one_receipt_each(world, {(n, d) for n in notices for d in ("site-a", "site-b")})
-    workers = {j.worker for j in JobStore(world.ledger.db).jobs(limit=1000)}
+    workers = {j.worker for j in store.jobs(limit=1000)}
     pids = {str(w).split(":")[1] for w in workers}
     assert pids == {str(run.pid) for run in runs}  # both processes delivered some
