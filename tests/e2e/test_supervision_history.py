@@ -5,7 +5,6 @@ between two points, and every open challenge and complaint against its deadline.
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Actor, Server, hospital_world, make_config, start_server
+from conftest import Actor, Server, eventually, hospital_world, make_config, start_server
 from procurement_world import County
 from supervision_client import sign_in
 
@@ -90,17 +89,21 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
 def serve(url: DatabaseURL, data_dir: Path) -> Site:
     actors = build(url, data_dir)
     server = start_server(url, data_dir)
-    deadline = time.monotonic() + 30
+
+    def has_the_complaint() -> bool:
+        if httpx.get(server.url + "/challenges/lookup").status_code >= 500:
+            return False
+        with sign_in(server.url, actors["jw-op"]) as client:
+            items = client.get("/supervision/deadlines?format=json").json().get("items", [])
+            return any(i["kind"] == "complaint" for i in items)
+
     # The public projection follows the log in the background: wait until it has p2's complaint.
-    while time.monotonic() < deadline:
-        if httpx.get(server.url + "/challenges/lookup").status_code < 500:
-            with sign_in(server.url, actors["jw-op"]) as client:
-                items = client.get("/supervision/deadlines?format=json").json().get("items", [])
-                if any(i["kind"] == "complaint" for i in items):
-                    return Site(server, actors)
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError("the projection did not catch up within 30 s")
+    try:
+        eventually(has_the_complaint, server.process, every=0.2)
+    except BaseException:
+        server.stop()
+        raise
+    return Site(server, actors)
 
 
 @pytest.fixture(scope="module")
