@@ -10,7 +10,7 @@ there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,7 +23,6 @@ from ledger.log.note import Verifier
 from ledger.log.reader import LogReader
 from ledger.lookup import LookupCodes
 from ledger.signed_requests import SignedRequests
-from ledger.store.sealed_store import SealedEntry
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 
 #: The database the ledger writes and every projection keeps its own tables in.
@@ -49,9 +48,10 @@ class RegistryView(Protocol):
 
 
 class SealedValues(Protocol):
-    """Sealed values as kept (decrypted): for views of those entitled to every one."""
+    """Which sealed values are kept, without their cleartext: a value itself is read only
+    through ``CommandService.read_sealed``, which records the read first."""
 
-    def entry(self, commitment: str) -> SealedEntry | None: ...
+    def kept(self, commitments: Collection[str]) -> set[str]: ...
 
 
 @dataclass(frozen=True)

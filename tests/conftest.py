@@ -10,10 +10,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import psycopg
@@ -218,18 +218,45 @@ def start_server(
          "--workers", str(workers)],
         env=env, cwd=ROOT,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sunshine serve exited with {process.returncode}")
-        try:
-            httpx.get(url + "/log/key", timeout=1)
-            return Server(url, process)
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("sunshine serve did not answer within 30 s")
+    server = Server(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_until_serving(server.url, process)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T | None], *processes: subprocess.Popen[Any],
+               every: float = 0.1) -> T:
+    """Poll ``check`` until it returns a true value, and return that value; fail at once when
+    one of ``processes`` (whose work the check waits for) has exited. No wall clock: however
+    long a loaded machine takes, only the suite's per-test timeout (pytest-timeout, set in
+    pyproject.toml far above any test's normal time) ends a wait that will never succeed."""
+    while not (value := check()):
+        for process in processes:
+            if process.poll() is not None:
+                raise AssertionError(f"{process.args!r} exited with {process.returncode} "
+                                     "before what the test waits for happened")
+        time.sleep(every)
+    return value
+
+
+def answers(url: str) -> bool:
+    """True once something answers HTTP at ``url`` (any status)."""
+    try:
+        httpx.get(url, timeout=10)
+        return True
+    except httpx.HTTPError:
+        return False
+
+
+def wait_until_serving(base: str, process: subprocess.Popen[Any]) -> None:
+    """The server of ``process`` answers at ``base``; its exit first is a failure."""
+    eventually(lambda: answers(base + "/log/key"), process)
 
 
 def _url(db: DatabaseURL) -> str:

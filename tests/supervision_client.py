@@ -3,9 +3,15 @@
 ``sign_in(base_url, actor)`` answers an ``httpx.Client`` carrying the session cookie, so
 ``client.get("/supervision/…")`` is the signed-in inspector. ``session(base_url, actor)``
 answers the raw sign-in response (the token for ``Authorization: Bearer``, or a refusal).
+``sign_in_in_browser(page, base_url, actor, key_file)`` signs in a real browser's page on the
+sign-in page, with the key file, as an inspector does; ``read_refusal`` reads what a refused
+sealed read says on a procurement's history page.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import httpx
 from conftest import Actor
@@ -40,3 +46,22 @@ def sign_in(base_url: str, actor: Actor) -> httpx.Client:
         cookies = httpx.Cookies(signing.cookies)
     assert cookies.get(COOKIE), "no session cookie was set"
     return httpx.Client(base_url=base_url, timeout=TIMEOUT, cookies=cookies)
+
+
+def sign_in_in_browser(page: Any, base_url: str, actor: str, key_file: Path) -> None:
+    """Sign in on ``/supervision/sign-in`` with ``key_file`` (a playwright page); returns on
+    the supervisory home page."""
+    page.goto(base_url + "/supervision/sign-in")
+    page.fill("#actor", actor)
+    page.set_input_files("#key-file", str(key_file))
+    page.press("#actor", "Enter")
+    page.wait_for_url(base_url + "/supervision")
+
+
+def read_refusal(page: Any, box: str) -> str:
+    """The Chinese sentence a refused sealed read shows beside the value ``box`` selects on
+    a procurement's history page, cleared afterwards so the next one is awaited afresh."""
+    found = page.wait_for_selector(f"{box} [data-read-refused]")
+    text: str = found.inner_text()
+    page.evaluate("b => document.querySelector(b + ' [data-read-result]').replaceChildren()", box)
+    return text

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,19 @@ class SealedStore:
                 (commitment,),
             ).fetchone()
         return None if row is None else self.open(_row(row))
+
+    def kept(self, commitments: Collection[str]) -> set[str]:
+        """Which of `commitments` have a row, without decrypting any: a view that says
+        whether a value is kept never holds its cleartext."""
+        if not commitments:
+            return set()
+        marks = ", ".join("?" * len(commitments))
+        with self.db.read() as cur:
+            found = cur.execute(
+                f"SELECT commitment FROM {TABLE} WHERE commitment IN ({marks})",  # noqa: S608
+                tuple(commitments),
+            ).fetchall()
+        return {str(r[0]) for r in found}
 
     def rows(self, after: str = "", limit: int = 1000) -> list[SealedRow]:
         """Up to `limit` rows as stored, in commitment order after `after`: a whole store

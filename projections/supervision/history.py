@@ -2,9 +2,12 @@
 
 The entries of a procurement (its own stream, its challenges and complaints) are found
 through the public projection's per-procurement timeline index, then read as the exact leaves
-of the log: the signed command, the actor, the key, the signature, the data. Sealed values in
-a command are opened from the sealed store, since inspectors are entitled to every one, and
-each says whether and where the log has disclosed it publicly.
+of the log: the signed command, the actor, the key, the signature, the data. A sealed value
+in a command is shown by its commitment, whether the sealed store keeps it, and whether and
+where the log has disclosed it publicly. Its value is shown only once disclosed, as the
+disclosing leaf holds it: the view never opens the sealed store. An inspector reads a value
+still sealed with a signed ``ReadSealed`` request (``POST /sealed/read``, the page's button),
+which the ledger records in the log before it answers, so every such read is on the record.
 
 The state of a procurement at a log size is a replay of its leaves below that size
 (``replay``). It uses the event data alone, as the aggregate does, so it gives what the
@@ -29,7 +32,6 @@ from ledger.domain.schema.values import Finding
 from ledger.domain.sealed import is_commitment
 from ledger.log.reader import LogReader
 from ledger.ports import Database, SealedValues
-from ledger.store.sealed_store import SealedStoreError
 from projections.web.render import category_label, chinese_date, method_label, yuan
 
 #: What each sealed field is, and when the lifecycle discloses it publicly.
@@ -55,24 +57,34 @@ STATUS_LABELS: Final = {
 
 @dataclass(frozen=True)
 class Sealed:
-    """One sealed value in a signed command, as the inspector sees it."""
+    """One sealed value in a signed command, as the inspector sees it: its value only once a
+    leaf of the log has disclosed it publicly."""
 
     path: str  # where in the payload: price, committee, representative_id …
     commitment: str
     label: str
     rule: str  # when it is disclosed publicly, in Chinese
-    kept: bool  # the sealed store holds it
-    value: Any
-    disclosed_at: int | None  # the leaf that disclosed it publicly, within the view
+    kept: bool  # the sealed store holds a row for it
+    public_at: int | None  # the leaf that disclosed it publicly, in the whole log so far
+    disclosed_at: int | None  # the same leaf, when it lies within the view
+    value: Any  # as that leaf disclosed it; None while the value is still sealed
+
+    @property
+    def readable(self) -> bool:
+        """Still sealed and kept: read with a signed, recorded ``ReadSealed`` request."""
+        return self.public_at is None and self.kept
 
     def as_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "commitment": self.commitment,
-            "value": self.value,
+            "label": self.label,
+            "rule": self.rule,
             "kept": self.kept,
             "disclosed_at": self.disclosed_at,
             "public": self.disclosed_at is not None,
+            "public_at": self.public_at,
+            "value": self.value,
         }
 
 
@@ -148,11 +160,12 @@ def _commitments(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _commitments(item, f"{path}[{n}]")
 
 
-def _disclosures(value: Any) -> Iterator[str]:
-    """Commitments a leaf's data discloses (``{"commitment", "value", "salt"}`` objects)."""
+def _disclosures(value: Any) -> Iterator[tuple[str, Any]]:
+    """(commitment, value) of what a leaf's data discloses (``{"commitment", "value",
+    "salt"}`` objects)."""
     if isinstance(value, dict):
         if {"commitment", "value", "salt"} <= set(value) and isinstance(value["commitment"], str):
-            yield value["commitment"]
+            yield value["commitment"], value["value"]
         for item in value.values():
             yield from _disclosures(item)
     elif isinstance(value, list):
@@ -164,21 +177,23 @@ def timeline(
     db: Database, log: LogReader, sealed: SealedValues, code: str, size: int, proof_size: int
 ) -> list[Step]:
     """Every entry of procurement ``code`` below log ``size``, each with its inclusion proof
-    in the tree of ``proof_size`` leaves (the signed checkpoint) and its sealed values."""
-    leaves = [(i, log.entry(i)) for i in leaf_indices(db, code, size)]
-    parsed = [(i, leaf, orjson.loads(leaf)) for i, leaf in leaves]
-    disclosed: dict[str, int] = {}
-    for i, _, entry in parsed:
-        for commitment in _disclosures(entry.get("data")):
-            disclosed.setdefault(commitment, i)
+    in the tree of ``proof_size`` leaves (the signed checkpoint) and its sealed values.
+
+    A value the log has disclosed publicly by now is shown, even in a view of an earlier
+    size (it is public); one still sealed is not."""
+    # Every leaf of the procurement so far: a disclosure may lie beyond the view.
+    parsed = [(i, orjson.loads(log.entry(i))) for i in leaf_indices(db, code, log.size())]
+    public: dict[str, tuple[int, Any]] = {}
+    for i, entry in parsed:
+        for commitment, value in _disclosures(entry.get("data")):
+            public.setdefault(commitment, (i, value))
+    viewed = [(i, entry, _command(entry)) for i, entry in parsed if i < size]
+    kept = sealed.kept(
+        {c for _, _, command in viewed for _, c in _commitments(command.get("payload"))}
+    )
     steps = []
-    for i, _leaf, entry in parsed:
+    for i, entry, command in viewed:
         leaf_hash, proof = log.inclusion(i, proof_size)
-        command = (
-            orjson.loads(entry["command"])
-            if isinstance(entry["command"], str)
-            else entry["command"]
-        )
         data = entry.get("data") or {}
         steps.append(
             Step(
@@ -196,7 +211,7 @@ def timeline(
                 proof=[b64encode(p) for p in proof],
                 typed=parse_data(entry["type"], data),
                 sealed=[
-                    _open(sealed, path, commitment, disclosed.get(commitment))
+                    _sealed(path, commitment, commitment in kept, public.get(commitment), size)
                     for path, commitment in _commitments(command.get("payload"))
                 ],
             )
@@ -204,20 +219,29 @@ def timeline(
     return steps
 
 
-def _open(sealed: SealedValues, path: str, commitment: str, disclosed_at: int | None) -> Sealed:
+def _command(entry: dict[str, Any]) -> dict[str, Any]:
+    raw: Any = entry["command"]
+    command: dict[str, Any] = orjson.loads(raw) if isinstance(raw, str) else raw
+    return command
+
+
+def _sealed(
+    path: str, commitment: str, kept: bool, public: tuple[int, Any] | None, size: int
+) -> Sealed:
+    """A sealed value as the view shows it; ``public``: the leaf that disclosed it and the
+    value it disclosed, if any has. A damaged row counts as kept: reading it answers 409
+    ``sealed_damaged``, and `sunshine verify` checks the whole store."""
     label, rule = SEALED_LABELS.get(path.split(".")[-1], (path, "按生命周期公开"))
-    try:
-        entry = sealed.entry(commitment)
-    except SealedStoreError:
-        entry = None  # a damaged row: shown as not kept; `sunshine verify` is the check
+    public_at, value = public if public is not None else (None, None)
     return Sealed(
         path=path,
         commitment=commitment,
         label=label,
         rule=rule,
-        kept=entry is not None,
-        value=None if entry is None else entry.disclosure.value,
-        disclosed_at=disclosed_at,
+        kept=kept,
+        public_at=public_at,
+        disclosed_at=public_at if public_at is not None and public_at < size else None,
+        value=value,
     )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import hospital_world, make_config, start_server
+from conftest import eventually, hospital_world, make_config, start_server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from procurement_world import County
 
@@ -57,10 +56,8 @@ def serve(url: DatabaseURL, data_dir: Path) -> Iterator[Site]:
     try:
         site = Site(server.url, tender, log_key)
         # The projector follows the log a moment after the server starts.
-        deadline = time.monotonic() + 20
-        while httpx.get(f"{site.url}/announcements/{tender}").status_code != 200:
-            assert time.monotonic() < deadline, "the announcement page never appeared"
-            time.sleep(0.1)
+        page = f"{site.url}/announcements/{tender}"
+        eventually(lambda: httpx.get(page).status_code == 200, server.process)
         yield site
     finally:
         server.stop()

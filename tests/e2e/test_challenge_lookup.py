@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, Server, hospital_world, make_config, start_server
+from conftest import Actor, Server, eventually, hospital_world, make_config, start_server
 from lookup_client import FIELD, form_token, look_up
 from markupsafe import escape
 from procurement_world import PLAN, County
@@ -118,10 +118,7 @@ def served(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Served]:
         s = Served(server, codes, county.suppliers, county.purchaser)
         # The service's projector follows the log in the background: wait for its last leaf.
         # (Right codes are never counted against the limit, so polling costs nothing.)
-        deadline = time.monotonic() + 30
-        while "p1-TS22" not in s.lookup("p1-ZY3", codes["p1-ZY3"]).text:
-            assert time.monotonic() < deadline, "the projection did not catch up"
-            time.sleep(0.1)
+        eventually(lambda: "p1-TS22" in s.lookup("p1-ZY3", codes["p1-ZY3"]).text, server.process)
         yield s
     finally:
         server.stop()

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from conftest import Actor, DemoLedger, copy_demo, free_port
+from conftest import Actor, DemoLedger, copy_demo, eventually, free_port
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from supervision_client import sign_in
@@ -88,15 +88,17 @@ def served(
 
 
 def flags_of_kind(client: httpx.Client, size: int, kind: str) -> list[dict[str, Any]]:
-    """Every flag of ``kind``, once the red flags are computed over the whole log."""
-    deadline = time.monotonic() + 120
-    while True:  # the service projects the year in the background after it starts
+    """Every flag of ``kind``, once the red flags are computed over the whole log (the
+    service projects the year in the background after it starts)."""
+
+    def computed() -> dict[str, Any] | None:
         got = client.get("/supervision/flags", params={"format": "json", "kind": kind})
-        if got.status_code == 200 and got.json()["computed_at"]["log_size"] == size:
-            break
-        assert time.monotonic() < deadline, got.text
-        time.sleep(0.1)
-    body = got.json()
+        assert got.status_code in (200, 503), got.text
+        body: dict[str, Any] = got.json()
+        done = got.status_code == 200 and body["computed_at"]["log_size"] == size
+        return body if done else None
+
+    body = eventually(computed)
     assert body["pages"] == 1, body["pages"]
     flags: list[dict[str, Any]] = body["flags"]
     return flags

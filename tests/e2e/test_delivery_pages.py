@@ -4,13 +4,12 @@ delivered or given up, with the entry that proves it; the static export says the
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-from conftest import start_server, sunshine
+from conftest import Server, eventually, start_server, sunshine
 from supervision_client import sign_in
 from test_publish_site import Answer, FakeSite, config, county_with_notices
 
@@ -40,14 +39,12 @@ def publish(world: Any, actor: Any) -> None:
     world.ledger.integrator.integrate()
 
 
-def wait_for_page(url: str, text: str) -> str:
-    deadline = time.monotonic() + 30
-    while True:  # the server projects the log in the background
-        page = httpx.get(url, timeout=10)
-        if page.status_code == 200 and text in page.text:
-            return page.text
-        assert time.monotonic() < deadline, page.text[-2000:]
-        time.sleep(0.2)
+def wait_for_page(server: Server, path: str, text: str) -> str:
+    def shown() -> str | None:  # the server projects the log in the background
+        page = httpx.get(server.url + path, timeout=30)
+        return page.text if page.status_code == 200 and text in page.text else None
+
+    return eventually(shown, server.process, every=0.2)
 
 
 def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
@@ -58,7 +55,7 @@ def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
     publish(world, actor)
     server = start_server(world.ledger.config.database, tmp_path)
     try:
-        page = wait_for_page(f"{server.url}/announcements/{tender}", "发布记录")
+        page = wait_for_page(server, f"/announcements/{tender}", "发布记录")
         section = page[page.index('id="deliveries"') :]
         body = section[: section.index("</ul>")]
         rows = re.findall(r"<li>(.*?)</li>", body, flags=re.S)
@@ -78,7 +75,7 @@ def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
             assert leaf["data"]["notice"] == tender and leaf["data"]["destination"] == site
         # Another notice of the procurement lists its own receipts, not the tender's.
         intention = min(notices)
-        other = wait_for_page(f"{server.url}/announcements/{intention}", "发布记录")
+        other = wait_for_page(server, f"/announcements/{intention}", "发布记录")
         entries = set(re.findall(r'href="/log/entries/(\d+)"', other))
         assert len(entries) == 2 and not entries & set(re.findall(r"/log/entries/(\d+)", body))
         # The inspector's full record of the procurement has the receipts among its entries.

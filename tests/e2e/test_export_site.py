@@ -38,7 +38,9 @@ from conftest import (
     ROOT,
     DemoLedger,
     World,
+    answers,
     copy_demo,
+    eventually,
     free_port,
     genesis,
     hospital_world,
@@ -89,14 +91,8 @@ def static_server() -> Iterator[Any]:
         )  # fmt: skip
         server = Static(f"http://127.0.0.1:{port}", process)
         started.append(server)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(server.url + "/", timeout=1)
-                return server
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "http.server did not start"
-                time.sleep(0.05)
+        eventually(lambda: answers(server.url + "/"), process, every=0.05)
+        return server
 
     yield start
     for server in started:
@@ -545,11 +541,9 @@ def test_a_killed_export_is_completed_by_the_next_run(
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     # Kill it while it writes the notice pages: bundles done, pages half written.
-    deadline = time.monotonic() + 120
     try:
         while len(list(site.glob("announcements/*/index.html"))) < 100:
             assert process.poll() is None, "the export finished before it could be killed"
-            assert time.monotonic() < deadline
             time.sleep(0.01)
     finally:
         process.send_signal(signal.SIGKILL)
@@ -572,11 +566,9 @@ def test_a_killed_export_is_completed_by_the_next_run(
     notices = orjson.loads((site / STATE).read_bytes())["notices"]
     assert notices > 500 and len(list(site.glob("announcements/*.json"))) == notices
 
-    # Nothing new: the next run is quick and writes nothing.
-    started = time.monotonic()
+    # Nothing new: the next run is quick, as it renders nothing (no file even to compare).
     again = sunshine("export-site", str(site), data_dir=data, db=url)
-    assert ": 0 files written" in again.stdout
-    assert time.monotonic() - started < 10
+    assert ": 0 files written, 0 unchanged" in again.stdout
 
 
 # -- the verify panel in a real browser, with no service behind the export -------------------------

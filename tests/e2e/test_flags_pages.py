@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, DemoLedger, Server, copy_demo, start_server
+from conftest import Actor, DemoLedger, Server, copy_demo, eventually, start_server
 from supervision_client import sign_in
 
 from demo.builder import ADMIN, ORGANISATIONS
@@ -99,13 +98,12 @@ def site(
         s = Site(server, year, demo_actor(keys, "qhx-jw-op", "qhx-jw", "inspector"),
                  demo_actor(keys, "hb-kangtai-op", "hb-kangtai", "supplier"), url)
         with sign_in(s.url, s.inspector) as client:
-            deadline = time.monotonic() + 120
-            while True:  # the server projects the year in the background
+
+            def projected() -> bool:  # the server projects the year in the background
                 got = client.get("/supervision/flags", params={"format": "json"})
-                if got.status_code == 200 and got.json()["computed_at"]["log_size"] == size:
-                    break
-                assert time.monotonic() < deadline, got.text
-                time.sleep(0.2)
+                return got.status_code == 200 and got.json()["computed_at"]["log_size"] == size
+
+            eventually(projected, server.process, every=0.2)
         yield s
     finally:
         server.stop()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import unescape
@@ -21,6 +20,7 @@ import psycopg
 import pytest
 from conftest import (
     PG_URL,
+    eventually,
     hospital_world,
     make_config,
     require_postgres,
@@ -184,10 +184,8 @@ def served(url: DatabaseURL, data_dir: Path) -> Iterator[Site]:
     server = start_server(url, data_dir)
     try:
         site = Site(server.url, notices, total)
-        deadline = time.monotonic() + 30
-        while site.get(f"/announcements/{notices['last']}").status_code != 200:
-            assert time.monotonic() < deadline, "the projection did not catch up"
-            time.sleep(0.2)
+        last = f"/announcements/{notices['last']}"
+        eventually(lambda: site.get(last).status_code == 200, server.process, every=0.2)
         yield site
     finally:
         server.stop()

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from conftest import ROOT, _url, hospital_world, start_server
+from conftest import ROOT, _url, eventually, hospital_world, start_server
 from lookup_client import look_up
 from supervision_client import sign_in
 from test_publish_site import FakeSite, config, county_with_notices, receipts_of
@@ -50,13 +49,11 @@ def test_the_service_and_the_publisher_run_as_the_application_role(
         ledger.close()
     server = start_server(as_app, tmp_path, env=NO_DDL)
     try:
-        deadline = time.monotonic() + 30
-        while True:  # the projections, written by the application role, catch up
-            page = httpx.get(f"{server.url}/announcements/{notices[-1]}", timeout=10)
-            if page.status_code == 200 and "发布记录" in page.text:
-                break
-            assert time.monotonic() < deadline, page.text[-1000:]
-            time.sleep(0.2)
+        def published() -> httpx.Response | None:  # the projections, by the app role, catch up
+            page = httpx.get(f"{server.url}/announcements/{notices[-1]}", timeout=30)
+            return page if page.status_code == 200 and "发布记录" in page.text else None
+
+        page = eventually(published, server.process, every=0.2)
         assert "ccgp-hebei" in page.text
         # An inspector signs in and out: the spent challenge and session are rows too.
         with sign_in(server.url, inspector) as client:

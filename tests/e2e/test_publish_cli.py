@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import free_port, sunshine
+from conftest import eventually, free_port, sunshine
 from test_publish_crash import files, finish, publish
 from test_publish_site import Answer, FakeSite, county_with_notices, receipts_of
 
@@ -107,15 +106,17 @@ def test_a_running_publisher_serves_metrics_and_stops_on_sigterm(
     with FakeSite(actor.key.public_key()) as site:
         args = files(tmp_path, actor, {"name": "ccgp-hebei", "url": site.url})
         process = publish(world, tmp_path, args, "--metrics-port", str(port))
-        site.wait_for(lambda: len(site.seen) == len(notices))
-        deadline = time.monotonic() + 20
-        text = ""
-        while f'state="done"}} {len(notices)}.0' not in text and time.monotonic() < deadline:
+        eventually(lambda: len(site.seen) == len(notices), process)
+
+        def metrics_when_done() -> str | None:
             with contextlib.suppress(httpx.HTTPError):  # not listening yet
-                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
-            time.sleep(0.1)
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+                return text if f'state="done"}} {len(notices)}.0' in text else None
+            return None
+
+        text = eventually(metrics_when_done, process)
         process.send_signal(signal.SIGTERM)
-        finish(process, timeout=30)
+        finish(process)
     n = len(notices)
     assert f'sunshine_publisher_queue_depth{{destination="ccgp-hebei",state="done"}} {n}.0' in text
     assert (

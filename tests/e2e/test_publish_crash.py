@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, _url
+from conftest import ROOT, _url, eventually
 from test_publish_site import Answer, FakeSite, county_with_notices, destinations_toml, receipts_of
 
 from ledger import signing
@@ -45,8 +45,10 @@ def publish(world: Any, tmp_path: Path, args: list[str], *extra: str) -> subproc
     )
 
 
-def finish(process: subprocess.Popen[str], timeout: float = 120) -> str:
-    out, err = process.communicate(timeout=timeout)
+def finish(process: subprocess.Popen[str]) -> str:
+    """The run's output once it has ended on its own, successfully (however long that takes
+    on a loaded machine: the suite's per-test timeout ends a run that never does)."""
+    out, err = process.communicate()
     assert process.returncode == 0, err
     return out
 
@@ -66,7 +68,7 @@ def test_killed_after_the_site_took_it_but_before_the_receipt(world: Any, tmp_pa
     with FakeSite(actor.key.public_key(), script=script) as site:
         args = files(tmp_path, actor, {"name": "ccgp-hebei", "url": site.url})
         first = publish(world, tmp_path, args, "--workers", "1")
-        site.wait_for(lambda: len(site.seen) == 1)
+        eventually(lambda: len(site.seen) == 1, first)
         # The site has the notice (it is processing it); the publisher dies before hearing so.
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
@@ -92,7 +94,7 @@ def test_killed_in_the_middle_of_a_run(world: Any, tmp_path: Path) -> None:
             tmp_path, actor, {"name": "site-a", "url": a.url}, {"name": "site-b", "url": b.url}
         )
         first = publish(world, tmp_path, args, "--workers", "4")
-        a.wait_for(lambda: len(a.seen) >= 4)
+        eventually(lambda: len(a.seen) >= 4, first)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         finish(publish(world, tmp_path, args, "--once"))
@@ -106,29 +108,44 @@ def test_killed_in_the_middle_of_a_run(world: Any, tmp_path: Path) -> None:
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_two_processes_share_the_work_without_double_delivery(world: Any, tmp_path: Path) -> None:
     _, actor, notices = county_with_notices(world, procurements=10)
-    slow = lambda n, msg_id: Answer(delay=0.15)  # noqa: E731
+    # Both sites hold every answer until both processes demonstrably work at once, whatever
+    # order the machine runs them in: the first's workers each wait on a request, holding
+    # at most three of the four requests the two sites allow at once, so the second must
+    # claim the rest. (A generous timeout: nobody gives up on a held request meanwhile.)
+    both_working = threading.Event()
+    held = lambda n, msg_id: Answer(block=both_working)  # noqa: E731
     with (
-        FakeSite(actor.key.public_key(), script=slow) as a,
-        FakeSite(actor.key.public_key(), script=slow) as b,
+        FakeSite(actor.key.public_key(), script=held) as a,
+        FakeSite(actor.key.public_key(), script=held) as b,
     ):
-        # Batches of two: batches of sixteen would let the first process claim all twenty
-        # notices of each site before the second starts.
-        args = files(
-            tmp_path, actor, {"name": "site-a", "url": a.url, "batch": 2},
-            {"name": "site-b", "url": b.url, "batch": 2},
-        )  # fmt: skip
+        sites = [
+            {"name": name, "url": site.url, "batch": 2, "timeout": "300s"}
+            for name, site in (("site-a", a), ("site-b", b))
+        ]
+        args = files(tmp_path, actor, *sites)
+        store = JobStore(world.ledger.db)
+
+        def leasing() -> set[str]:
+            """The processes (by pid) that hold a lease on some job right now."""
+            return {str(j.worker).split(":")[1] for j in store.jobs(state="leased", limit=1000)}
+
         runs = [publish(world, tmp_path, args, "--once", "--workers", "3")]
-        # The second starts once the first is set up: the ledger's own start-up (its tables
-        # and functions) is not made for two processes creating them at the same moment.
+        # The second starts once the first is set up (it says so): the ledger's own
+        # start-up (its tables and functions) is not made for two processes creating them
+        # at the same moment.
         assert runs[0].stdout is not None
         assert runs[0].stdout.readline().startswith("publishing to")
         runs.append(publish(world, tmp_path, args, "--once", "--workers", "3"))
+        try:
+            eventually(lambda: leasing() == {str(run.pid) for run in runs}, *runs)
+        finally:
+            both_working.set()
         for run in runs:
             finish(run)
         for site in (a, b):
             assert sorted(site.ids()) == sorted(set(site.ids()))  # none sent twice
             assert len(site.ids()) == len(notices)
     one_receipt_each(world, {(n, d) for n in notices for d in ("site-a", "site-b")})
-    workers = {j.worker for j in JobStore(world.ledger.db).jobs(limit=1000)}
+    workers = {j.worker for j in store.jobs(limit=1000)}
     pids = {str(w).split(":")[1] for w in workers}
     assert pids == {str(run.pid) for run in runs}  # both processes delivered some

@@ -148,27 +148,27 @@ def test_a_redirect_is_not_followed_and_a_slow_site_times_out(world: Any) -> Non
 
 def test_a_dead_site_does_not_delay_a_healthy_one(world: Any) -> None:
     _, actor, notices = county_with_notices(world, procurements=5)
+    hung = threading.Event()  # the dead site answers nothing until the test is done
     with (
         FakeSite(actor.key.public_key()) as healthy,
-        FakeSite(actor.key.public_key(), script=lambda n, i: Answer(delay=4)) as dead,
+        FakeSite(actor.key.public_key(), script=lambda n, i: Answer(block=hung)) as dead,
     ):
         cfg = config(
             {"name": "healthy", "url": healthy.url},
-            {"name": "dead", "url": dead.url, "timeout": "3s"},
+            {"name": "dead", "url": dead.url, "timeout": "300s"},
         )
         publisher = Publisher(world.ledger, cfg, actor.key, workers=4)
         publisher.setup()
-        started = time.monotonic()
         publisher.start()
         try:
-            healthy.wait_for(lambda: len(healthy.seen) == len(notices))
-            took = time.monotonic() - started
+            # Every notice reaches the healthy site while the dead one still hangs: it holds
+            # at most max_in_flight (2) of the four workers, however slow the machine is.
+            healthy.wait_for(lambda: len(healthy.seen) == len(notices), timeout=120)
+            dead.wait_for(lambda: len(dead.seen) >= 1, timeout=120)
+            assert len(dead.seen) <= 2
         finally:
+            hung.set()
             publisher.stop()
-    # Every notice reached the healthy site before the dead one's first timeout (3 s): the
-    # dead site held at most max_in_flight (2) of the four workers.
-    assert took < 2.5, took
-    assert 1 <= len(dead.seen) <= 2
 
 
 def test_the_circuit_opens_after_consecutive_failures(world: Any) -> None:
@@ -176,22 +176,26 @@ def test_the_circuit_opens_after_consecutive_failures(world: Any) -> None:
     with FakeSite(actor.key.public_key(), script=lambda n, i: Answer(500)) as site:
         cfg = config(
             {"name": "ccgp-hebei", "url": site.url},
-            defaults={"circuit_failures": 3, "circuit_cooldown": "1s", "max_in_flight": 1},
+            defaults={"circuit_failures": 3, "circuit_cooldown": "2s", "max_in_flight": 1},
         )
         publisher = Publisher(world.ledger, cfg, actor.key, workers=1)
         publisher.setup()
         publisher.start()
+        opened = 'sunshine_publisher_circuit_open{destination="ccgp-hebei"} 1.0'
         try:
             site.wait_for(lambda: len(site.seen) >= 3)
-            time.sleep(0.3)
-            text = generate_latest(registry_for(publisher.store)).decode()
-            site.wait_for(lambda: len(site.seen) >= 4)
+            # The third failure, once recorded, opens the circuit: the metric says so (polled,
+            # as a loaded machine may take a while to record it).
+            deadline = time.monotonic() + 60
+            while opened not in generate_latest(registry_for(publisher.store)).decode():
+                assert time.monotonic() < deadline, "the circuit did not open"
+                time.sleep(0.05)
+            site.wait_for(lambda: len(site.seen) >= 4, timeout=60)
         finally:
             publisher.stop()
     gaps = [b.at - a.at for a, b in zip(site.seen, site.seen[1:], strict=False)]
-    assert gaps[2] >= 0.9, gaps  # after the third failure in a row: a second's pause
-    assert max(gaps[:2]) < 0.9, gaps
-    assert 'sunshine_publisher_circuit_open{destination="ccgp-hebei"} 1.0' in text
+    assert gaps[2] >= 1.9, gaps  # after the third failure in a row: the cooldown's pause
+    assert max(gaps[:2]) < 1.9, gaps  # before it, retries after 50 to 200 ms
 
 
 def test_metrics_expose_queue_attempts_latency_and_failures(world: Any) -> None:

@@ -166,7 +166,9 @@ class FakeSite:
 
     def _answer(self, handler: BaseHTTPRequestHandler, answer: Answer) -> None:
         if answer.block is not None:
-            answer.block.wait(30)
+            # Held until the test lets go (tests do, when they finish); the bound only frees
+            # the thread of a test that failed to, long after any test's normal time.
+            answer.block.wait(600)
         if answer.delay:
             time.sleep(answer.delay)
         try:

@@ -18,7 +18,15 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Actor, DemoLedger, Server, copy_demo, make_config, start_server
+from conftest import (
+    Actor,
+    DemoLedger,
+    Server,
+    copy_demo,
+    eventually,
+    make_config,
+    start_server,
+)
 from openpyxl import load_workbook
 from supervision_client import session, sign_in
 
@@ -85,22 +93,18 @@ def year(
         supplier = Actor("hb-kemu-op", "hb-kemu", "supplier", demo_key("hb-kemu-op"))
         year = Year(server, data, size, leaves, inspector, supplier)
         with sign_in(server.url, inspector) as client:
-            wait_for_projection(client, size)
+            wait_for_projection(client, size, server)
         yield year
     finally:
         server.stop()
 
 
-def wait_for_projection(client: httpx.Client, size: int) -> None:
-    import time
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+def wait_for_projection(client: httpx.Client, size: int, server: Server) -> None:
+    def caught_up() -> bool:
         answer = client.get("/supervision/statistics.csv")
-        if answer.status_code == 200 and answer.headers["Sunshine-Log-Size"] == str(size):
-            return
-        time.sleep(0.2)
-    raise AssertionError("the statistics projection did not catch up within 60 s")
+        return answer.status_code == 200 and answer.headers["Sunshine-Log-Size"] == str(size)
+
+    eventually(caught_up, server.process, every=0.2)
 
 
 @pytest.fixture

@@ -147,7 +147,9 @@ def test_the_browser_sign_in_page_needs_no_session_and_keeps_the_key_local(site:
     assert page.status_code == 200 and "监督人员登录" in page.text
     assert '<script src="/static/sign-in.js"' in page.text  # a file: the policy runs no inline
     script = httpx.get(site.url + "/static/sign-in.js").text
-    assert 'importKey("pkcs8"' in script and "/supervision/session" in script
+    assert 'from "./signing.js"' in script and "/supervision/session" in script
+    # The signing itself is the module the sealed-value reader shares.
+    assert 'importKey("pkcs8"' in httpx.get(site.url + "/static/signing.js").text
 
 
 def test_an_inspector_signs_in_from_a_real_browser_by_keyboard(

@@ -1,23 +1,34 @@
 """A procurement's history for a signed-in inspector over `sunshine serve`: every entry with
-its sealed values and inclusion proof, the state as of any log size or checkpoint, what changed
-between two points, and every open challenge and complaint against its deadline."""
+its inclusion proof and its sealed values (a value still sealed by its commitment alone, read
+in the browser with a signed request the log records), the state as of any log size or
+checkpoint, what changed between two points, and every open challenge and complaint against
+its deadline."""
 
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from conftest import Actor, Server, hospital_world, make_config, start_server
+from conftest import (
+    Actor,
+    Server,
+    _url,
+    eventually,
+    hospital_world,
+    make_config,
+    start_server,
+    sunshine,
+)
+from csp_watch import violations, watch_policy
 from procurement_world import County
-from supervision_client import sign_in
+from supervision_client import read_refusal, sign_in, sign_in_in_browser
 
 from ledger import signing
 from ledger.application import Ledger
@@ -38,6 +49,8 @@ FILED = {"ZY1": "2026-11-03", "ZY2": "2026-11-19", "ZY3": "2026-11-24", "ZY4": "
 class Site:
     server: Server
     actors: dict[str, Actor]
+    db: DatabaseURL
+    data_dir: Path
 
     @property
     def url(self) -> str:
@@ -90,17 +103,21 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
 def serve(url: DatabaseURL, data_dir: Path) -> Site:
     actors = build(url, data_dir)
     server = start_server(url, data_dir)
-    deadline = time.monotonic() + 30
+
+    def has_the_complaint() -> bool:
+        if httpx.get(server.url + "/challenges/lookup").status_code >= 500:
+            return False
+        with sign_in(server.url, actors["jw-op"]) as client:
+            items = client.get("/supervision/deadlines?format=json").json().get("items", [])
+            return any(i["kind"] == "complaint" for i in items)
+
     # The public projection follows the log in the background: wait until it has p2's complaint.
-    while time.monotonic() < deadline:
-        if httpx.get(server.url + "/challenges/lookup").status_code < 500:
-            with sign_in(server.url, actors["jw-op"]) as client:
-                items = client.get("/supervision/deadlines?format=json").json().get("items", [])
-                if any(i["kind"] == "complaint" for i in items):
-                    return Site(server, actors)
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError("the projection did not catch up within 30 s")
+    try:
+        eventually(has_the_complaint, server.process, every=0.2)
+    except BaseException:
+        server.stop()
+        raise
+    return Site(server, actors, url, data_dir)
 
 
 @pytest.fixture(scope="module")
@@ -131,25 +148,44 @@ def index_of(body: dict[str, Any], event: str) -> int:
     return index
 
 
-def test_the_timeline_shows_sealed_values_to_the_inspector_only(
+#: The sealed values of p2's first bid as any text could hold them.
+UNDISCLOSED = (SEALED_PRICE, "888,888", "888888", IDENTITY)
+
+
+def test_the_timeline_names_sealed_values_by_commitment_without_their_values(
     site: Site, inspector: httpx.Client
 ) -> None:
-    body = entries(inspector, "p2")
+    got = inspector.get("/supervision/procurements/p2", params={"format": "json"})
+    body = got.json()
     events = [e["event"] for e in body["entries"]]
     assert events[:5] == ["PlanFiled", "PlanApproved", "MethodApproved", "IntentionDisclosed",
                           "TenderAnnounced"]  # fmt: skip
     assert events.count("BidSubmitted") == 3 and "ComplaintFiled" in events
     bid = next(e for e in body["entries"] if e["event"] == "BidSubmitted")
     sealed = {s["path"]: s for s in bid["sealed"]}
-    assert sealed["price"]["value"] == SEALED_PRICE and not sealed["price"]["public"]
-    assert sealed["representative_id"]["value"] == IDENTITY
+    payload = bid["command"]["payload"]
+    for path, label in (("price", "投标报价"), ("representative_id", "授权代表身份证号码")):
+        assert sealed[path]["commitment"] == payload[path]["commitment"]
+        assert sealed[path]["label"] == label and sealed[path]["kept"]
+        assert sealed[path]["value"] is None and not sealed[path]["public"]
+        assert sealed[path]["public_at"] is None
     assert (
         bid["actor"] == "kangtai-op" and bid["signature"] and bid["command"]["type"] == "SubmitBid"
     )
-
+    # Neither the export nor the page holds a value not yet disclosed, nor does the diff.
+    diff = inspector.get("/supervision/procurements/p2/diff",
+                         params={"from": 1, "to": body["computed_at"]["log_size"]})  # fmt: skip
     page = inspector.get("/supervision/procurements/p2", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and "¥888,888.00" in page.text and IDENTITY in page.text
+    assert page.status_code == 200 and diff.status_code == 200
+    for text in UNDISCLOSED:
+        assert text not in got.text and text not in page.text and text not in diff.text, text
+    # The page names each by its commitment, and offers the recorded read.
     assert "开标时公开；截至本页位置尚未公开" in page.text and "永不公开" in page.text
+    assert f'data-sealed="{sealed["price"]["commitment"]}"' in page.text
+    button = '<button type="button" data-read-sealed>读取密封值（将记入日志）</button>'
+    assert page.text.count(button) == 4  # three prices, one identity number
+    assert "每读取一次，日志即增加一条“查阅密封信息”记录" in page.text
+    assert '<script src="/static/sealed-read.js" type="module">' in page.text
     assert f'href="/log/entries/{bid["index"]}"' in page.text
 
     # The public sees neither, on the page or in the log.
@@ -174,16 +210,96 @@ def test_the_timeline_shows_sealed_values_to_the_inspector_only(
     assert "计算依据" in page.text and stamp["checkpoint"]["root"] in page.text
 
 
+def log_size(site: Site) -> int:
+    return int(httpx.get(site.url + "/log/checkpoint").text.split("\n")[1])
+
+
+def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it(
+    site: Site, inspector: httpx.Client, browser: Any, tmp_path: Path
+) -> None:
+    """Chromium signs a ReadSealed request with the inspector's key file (WebCrypto); the
+    ledger records the read, then answers the value, which only then appears on the page."""
+    jw, kangtai = site.actors["jw-op"], site.actors["kangtai-op"]
+    signing.write_key(tmp_path / "jw-op.pem", jw.key)
+    signing.write_key(tmp_path / "kangtai-op.pem", kangtai.key)
+    bids = [e for e in entries(inspector, "p2")["entries"] if e["event"] == "BidSubmitted"]
+    sealed = {s["path"]: s["commitment"] for s in bids[0]["sealed"]}
+    price, identity = (f'[data-sealed="{sealed[p]}"]' for p in ("price", "representative_id"))
+    other = f'[data-sealed="{bids[1]["sealed"][0]["commitment"]}"]'
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        console = watch_policy(page)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        sign_in_in_browser(page, site.url, "jw-op", tmp_path / "jw-op.pem")
+        seen = violations(page)
+        page.goto(site.url + "/supervision/procurements/p2")
+        assert all(text not in page.content() for text in UNDISCLOSED)
+        assert "jw-op" in page.inner_text("#sealed-reader")
+        size = log_size(site)
+
+        # No key chosen yet, then another actor's key: refused in Chinese, nothing read.
+        page.click(f"{price} [data-read-sealed]")
+        assert "请先在上方选择您的签名密钥文件" in read_refusal(page, price)
+        page.set_input_files("#read-key-file", str(tmp_path / "kangtai-op.pem"))
+        page.click(f"{price} [data-read-sealed]")
+        assert "所选密钥不是 jw-op 的登记密钥" in read_refusal(page, price)
+        assert log_size(site) == size and all(t not in page.content() for t in UNDISCLOSED)
+
+        # The inspector's own key: the read is recorded, then the price shown.
+        page.set_input_files("#read-key-file", str(tmp_path / "jw-op.pem"))
+        page.click(f"{price} [data-read-sealed]")
+        assert page.wait_for_selector(f"{price} [data-read-value]").inner_text() == "¥888,888.00"
+        assert log_size(site) == size + 1
+        leaf = httpx.get(f"{site.url}/log/entries/{size}").content
+        entry = orjson.loads(leaf)
+        assert (entry["type"], entry["actor"]) == ("SealedValueRead", "jw-op")
+        assert entry["data"] == {"commitment": sealed["price"], "procurement": "p2",
+                                 "reader": "jw-op", "organisation": "qhx-jw"}  # fmt: skip
+        assert SEALED_PRICE.encode() not in leaf
+        recorded = page.inner_text(f"{price} [data-read-entry]")
+        assert f"本次读取已记入日志第 {size} 条" in recorded
+        assert page.query_selector(f"{price} [data-read-sealed]") is None  # read once
+
+        # The key stays in the page's memory: the identity number needs no second choice.
+        page.click(f"{identity} [data-read-sealed]")
+        assert page.wait_for_selector(f"{identity} [data-read-value]").inner_text() == IDENTITY
+        read = orjson.loads(httpx.get(f"{site.url}/log/entries/{size + 1}").content)
+        assert read["data"]["commitment"] == sealed["representative_id"]
+        assert log_size(site) == size + 2
+
+        # A request signed on a clock ten minutes slow is refused as expired, not read.
+        page.clock.set_fixed_time(datetime.now(UTC) - timedelta(minutes=10))
+        page.click(f"{other} [data-read-sealed]")
+        assert "读取请求已过期" in read_refusal(page, other)
+        assert log_size(site) == size + 2
+        seen += violations(page)
+        assert seen == [] and console == [] and errors == [], seen + console + errors
+    finally:
+        context.close()
+    # The log with the reads in it verifies, reads and all.
+    result = sunshine("verify", "--db", _url(site.db), "--jobs", "1", data_dir=site.data_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_a_price_opened_later_says_where_it_was_disclosed(inspector: httpx.Client) -> None:
     body = entries(inspector, "p1")
     opened = index_of(body, "BidsOpened")
     prices = [s for e in body["entries"] for s in e["sealed"] if s["path"] == "price"]
     assert len(prices) == 3 and all(s["disclosed_at"] == opened for s in prices)
-    # As of before the opening, the same price is shown to the inspector as not yet public.
+    # As of before the opening, the same price is not yet public then, but is shown (it is
+    # public now) with where the log disclosed it.
     before = entries(inspector, "p1", as_of=opened)
     early = [s for e in before["entries"] for s in e["sealed"] if s["path"] == "price"]
     assert {s["value"] for s in early} == {"1790000.00", "1720000.00", "1805000.00"}
-    assert all(s["disclosed_at"] is None for s in early)
+    assert all(s["disclosed_at"] is None and s["public_at"] == opened for s in early)
+    page = inspector.get(
+        f"/supervision/procurements/p1?as_of={opened}", headers={"Accept": "text/html"}
+    )
+    disclosed = f'其后已于日志第 <a href="/supervision/procurements/p1#entry-{opened}">{opened}</a>'
+    assert "¥1,790,000.00" in page.text and disclosed in page.text
+    assert "读取密封值" not in page.text  # nothing of p1 is still sealed
 
 
 def test_the_state_as_of_a_size_before_the_award_differs_from_after(

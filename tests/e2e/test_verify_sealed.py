@@ -1,5 +1,6 @@
 """`sunshine verify --db` opens every kept sealed value with the sealed-value key and names
-a damaged row; `/sealed/read` of a damaged row answers a clear refusal, never a 500."""
+a damaged row; `/sealed/read` of a damaged row answers a clear refusal, never a 500, which
+the inspector's history page says in Chinese."""
 
 from __future__ import annotations
 
@@ -9,17 +10,22 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from conftest import _url, hospital_world, make_config, start_server, sunshine
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from csp_watch import violations, watch_policy
 from procurement_world import County
+from supervision_client import read_refusal, sign_in_in_browser
 
+from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.sealed import seal
 from ledger.store.sql import open_database
 from ledger.store.url import DatabaseURL
+from sunshine.bootstrap import projector_for
 
 
 @dataclass
@@ -147,4 +153,37 @@ def test_reading_a_damaged_value_answers_a_refusal_naming_it(sealed: Sealed) -> 
         # Nothing was read, so nothing was recorded.
         assert httpx.get(server.url + "/log/checkpoint").text.split("\n")[1] == size
     finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_history_page_says_a_damaged_value_cannot_be_read(
+    sealed: Sealed, browser: Any, tmp_path: Path
+) -> None:
+    _flip_ciphertext(sealed)
+    ledger = Ledger(make_config(sealed.url, sealed.data, inline_integration=True))
+    try:  # projected before the server starts: the history page is there from the first visit
+        projector = projector_for(ledger)
+        projector.setup()
+        projector.catch_up()
+    finally:
+        ledger.close()
+    key_file = tmp_path / "jw-op.pem"
+    signing.write_key(key_file, sealed.county.inspector.key)
+    server = start_server(sealed.url, sealed.data)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        console = watch_policy(page)
+        sign_in_in_browser(page, server.url, "jw-op", key_file)
+        page.goto(server.url + "/supervision/procurements/p1")
+        size = httpx.get(server.url + "/log/checkpoint").text.split("\n")[1]
+        box = f'[data-sealed="{sealed.price}"]'
+        page.set_input_files("#read-key-file", str(key_file))
+        page.click(f"{box} [data-read-sealed]")
+        assert "密封库中的该值已损坏或无法解密" in read_refusal(page, box)
+        assert httpx.get(server.url + "/log/checkpoint").text.split("\n")[1] == size
+        assert violations(page) == [] and console == []
+    finally:
+        context.close()
         server.stop()

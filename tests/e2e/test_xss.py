@@ -18,7 +18,6 @@ is not shown at all.
 from __future__ import annotations
 
 import json
-import time
 import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ from urllib.parse import quote, urldefrag, urlencode, urljoin, urlparse
 
 import httpx
 import pytest
-from conftest import Actor, World, make_config, start_server
+from conftest import Actor, World, eventually, make_config, start_server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
@@ -362,10 +361,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         # The last leaf is a notice: once its page is there, the projection has every leaf.
         assert county.notices[-1] == county.last
-        deadline = time.monotonic() + 30
-        while httpx.get(f"{server.url}/announcements/{county.last}").status_code != 200:
-            assert time.monotonic() < deadline, "the projection did not catch up"
-            time.sleep(0.2)
+        last = f"{server.url}/announcements/{county.last}"
+        eventually(lambda: httpx.get(last).status_code == 200, server.process, every=0.2)
         yield Site(server.url, county)
     finally:
         server.stop()

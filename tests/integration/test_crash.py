@@ -66,14 +66,14 @@ def run_and_kill(url: DatabaseURL, data_dir: Path, key_file: Path, inline: bool,
     )
     assert process.stdout is not None
     count, started = 0, None
-    deadline = time.monotonic() + 60
     try:
+        # Its own count is the writer's readiness: however slowly a loaded machine runs it,
+        # the loop ends when it has done enough or when it dies (the output ends).
         for line in process.stdout:
             count = int(line)
             started = started or time.monotonic()
             if count >= at_least and time.monotonic() - started >= seconds:
                 break
-            assert time.monotonic() < deadline, "the writer is too slow"
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)

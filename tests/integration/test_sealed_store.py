@@ -119,6 +119,19 @@ def test_wrong_key_cannot_read(store: SealedStore, db: SQLiteDatabase | Postgres
         other.get(commitment["commitment"])
 
 
+def test_kept_says_which_values_have_a_row_without_opening_them(
+    store: SealedStore, db: SQLiteDatabase | PostgresDatabase
+) -> None:
+    price, disclosure = seal(PRICE)
+    missing, _ = seal("1.00")
+    store.put(price["commitment"], disclosure)
+    both = [price["commitment"], missing["commitment"]]
+    assert store.kept(both) == {price["commitment"]}
+    assert store.kept([]) == set()
+    # A store under another key cannot open the row, yet sees that it is kept.
+    assert SealedStore(db, os.urandom(32)).kept(both) == {price["commitment"]}
+
+
 def _tamper(
     db: SQLiteDatabase | PostgresDatabase, statement: str, params: tuple[object, ...]
 ) -> None:
