@@ -52,7 +52,7 @@ SLICE = 100_000
 def project(directory: Path) -> dict[str, Any]:
     """Catch up every projection; the flags one in slices, each slice timed."""
     from ledger.application import Ledger
-    from sunshine.app import projector_for
+    from sunshine.bootstrap import projector_for
     from sunshine.settings import Settings
 
     ledger = Ledger(Settings(data_dir=directory).ledger_config())

@@ -301,7 +301,7 @@ def projections(data: Path) -> dict[str, Any]:
     from ledger.store.url import parse_database_url
     from projections.public import PublicProjection
     from projections.runner import Follower
-    from sunshine.app import projector_for
+    from sunshine.bootstrap import projector_for
 
     ledger = open_ledger(parse_database_url(f"sqlite:///{data / 'ledger.db'}"), data)
     try:

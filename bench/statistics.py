@@ -139,7 +139,7 @@ def build(directory: Path, target: int) -> dict[str, Any]:
 def project(directory: Path) -> dict[str, Any]:
     """Catch up every projection of the service; each one's time and rate."""
     from ledger.application import Ledger
-    from sunshine.app import projector_for
+    from sunshine.bootstrap import projector_for
     from sunshine.settings import Settings
 
     ledger = Ledger(Settings(data_dir=directory).ledger_config())

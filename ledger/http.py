@@ -5,27 +5,22 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from ledger.application import Ledger
 from ledger.bundle import filename, make_bundle, signed_size
 from ledger.canonical import b64encode
 from ledger.commands import COMMAND_FIELDS, MAX_BODY_BYTES
+from ledger.deps import CommandsDep, LogDep
 from ledger.domain.errors import NotFound, TooLarge
 from ledger.log.reader import MAX_ENTRIES_PER_PAGE
 
 # Log positions beyond this are refused before they reach the database (SQLite
 # integers are 64-bit; no log here will hold 2**53 entries).
 MAX_POSITION = 2**53
-
-
-def get_ledger(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
-    return ledger
 
 
 #: A number as the log writes it: decimal digits, no sign, space, point, underscore or
@@ -48,7 +43,6 @@ def _canonical(value: object) -> object:
 
 
 Canonical = BeforeValidator(_canonical)
-LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 # The validator after the parameter: before it, FastAPI would print the bounds into the
 # OpenAPI document as "ge"/"le", which no client reads.
 Position = Annotated[int, Query(ge=0, le=MAX_POSITION), Canonical]
@@ -145,9 +139,9 @@ async def read_body_limited(request: Request) -> bytes:
         },
     },
 )
-async def submit_command(request: Request, ledger: LedgerDep) -> JSONResponse:
+async def submit_command(request: Request, service: CommandsDep) -> JSONResponse:
     body = await read_body_limited(request)
-    receipt = await run_in_threadpool(ledger.submit, body)
+    receipt = await run_in_threadpool(service.submit, body)
     return JSONResponse(receipt.as_json(), status_code=201 if receipt.checkpoint else 202)
 
 
@@ -170,15 +164,15 @@ async def submit_command(request: Request, ledger: LedgerDep) -> JSONResponse:
         422: {"description": "signed more than 5 minutes ago, or a malformed payload"},
     },
 )
-async def read_sealed(request: Request, ledger: LedgerDep) -> JSONResponse:
+async def read_sealed(request: Request, service: CommandsDep) -> JSONResponse:
     body = await read_body_limited(request)
-    value = await run_in_threadpool(ledger.read_sealed, body)
+    value = await run_in_threadpool(service.read_sealed, body)
     return JSONResponse(value, headers={"Cache-Control": "no-store"})
 
 
 @log.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")
-def checkpoint(ledger: LedgerDep) -> Response:
-    note = ledger.reader.checkpoint()
+def checkpoint(log_view: LogDep) -> Response:
+    note = log_view.reader.checkpoint()
     if note is None:
         raise NotFound("the log is empty: no checkpoint has been signed yet")
     return Response(
@@ -187,14 +181,14 @@ def checkpoint(ledger: LedgerDep) -> Response:
 
 
 @log.get("/key", response_class=PlainTextResponse, summary="The log's verifier key")
-def key(ledger: LedgerDep) -> Response:
-    return Response(ledger.signer.verifier_key, media_type="text/plain; charset=utf-8")
+def key(log_view: LogDep) -> Response:
+    return Response(log_view.verifier_key, media_type="text/plain; charset=utf-8")
 
 
 @log.get("/entries/{index}", summary="The exact bytes of one leaf")
-def entry(index: Index, ledger: LedgerDep) -> Response:
+def entry(index: Index, log_view: LogDep) -> Response:
     return Response(
-        ledger.reader.entry(index),
+        log_view.reader.entry(index),
         media_type="application/json",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )
@@ -205,16 +199,16 @@ def entry(index: Index, ledger: LedgerDep) -> Response:
     summary="A run of leaves, one per line (NDJSON)",
     description=f"At most {MAX_ENTRIES_PER_PAGE} leaves from `start`; leaves hold no raw newline.",
 )
-def entries(start: Position, ledger: LedgerDep, count: Count = 100) -> Response:
-    leaves = ledger.reader.entries(start, count)
+def entries(start: Position, log_view: LogDep, count: Count = 100) -> Response:
+    leaves = log_view.reader.entries(start, count)
     if not leaves:  # indices are dense: nothing at start means start is past the end
-        raise NotFound(f"no log entry at index {start}: the log has {ledger.reader.size()}")
+        raise NotFound(f"no log entry at index {start}: the log has {log_view.reader.size()}")
     return Response(b"".join(leaf + b"\n" for leaf in leaves), media_type="application/x-ndjson")
 
 
 @log.get("/proof/inclusion", summary="Inclusion proof of leaf `index` in the tree of `size`")
-def inclusion(index: Position, size: Size, ledger: LedgerDep) -> dict[str, object]:
-    leaf, proof = ledger.reader.inclusion(index, size)
+def inclusion(index: Position, size: Size, log_view: LogDep) -> dict[str, object]:
+    leaf, proof = log_view.reader.inclusion(index, size)
     return {
         "index": index,
         "size": size,
@@ -224,8 +218,8 @@ def inclusion(index: Position, size: Size, ledger: LedgerDep) -> dict[str, objec
 
 
 @log.get("/proof/consistency", summary="Consistency proof from size `old` to size `size`")
-def consistency(old: Size, size: Size, ledger: LedgerDep) -> dict[str, object]:
-    proof = ledger.reader.consistency(old, size)
+def consistency(old: Size, size: Size, log_view: LogDep) -> dict[str, object]:
+    proof = log_view.reader.consistency(old, size)
     return {"old": old, "size": size, "proof": [b64encode(p) for p in proof]}
 
 
@@ -242,8 +236,8 @@ def consistency(old: Size, size: Size, ledger: LedgerDep) -> dict[str, object]:
     ),
     responses={503: {"description": "the stored tree is damaged"}},
 )
-def health(ledger: LedgerDep) -> JSONResponse:
-    size, damage = ledger.reader.check_tree(ledger.signer.verifier)
+def health(log_view: LogDep) -> JSONResponse:
+    size, damage = log_view.reader.check_tree(log_view.verifier)
     answer: dict[str, object] = {"status": "ok", "size": size}
     if damage is not None:
         answer = {
@@ -253,7 +247,7 @@ def health(ledger: LedgerDep) -> JSONResponse:
             "size": size,
             "damage": damage.as_json(),
         }
-    answer["refused_proofs"] = ledger.reader.health.refused
+    answer["refused_proofs"] = log_view.reader.health.refused
     return JSONResponse(
         answer, status_code=503 if damage else 200, headers={"Cache-Control": "no-store"}
     )
@@ -268,18 +262,18 @@ def health(ledger: LedgerDep) -> JSONResponse:
         "needs to check the entry offline against the latest signed checkpoint."
     ),
 )
-def bundle(index: Index, ledger: LedgerDep) -> Response:
-    note = ledger.reader.checkpoint()
+def bundle(index: Index, log_view: LogDep) -> Response:
+    note = log_view.reader.checkpoint()
     if note is None:
         raise NotFound("the log is empty: no checkpoint has been signed yet")
-    size = signed_size(note, ledger.signer.verifier)
+    size = signed_size(note, log_view.verifier)
     if index >= size:
         raise NotFound(
             f"entry {index} is not yet in a signed checkpoint (size {size}); try again shortly"
         )
-    _, proof = ledger.reader.inclusion(index, size)
+    _, proof = log_view.reader.inclusion(index, size)
     made = make_bundle(
-        index, ledger.reader.entry(index), size, proof, note, ledger.signer.verifier_key
+        index, log_view.reader.entry(index), size, proof, note, log_view.verifier_key
     )
     return Response(
         made.to_bytes(),

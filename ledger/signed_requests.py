@@ -25,7 +25,7 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -33,7 +33,6 @@ from ledger.commands import REQUEST_MAX_AGE, Command, check_fresh, parse_envelop
 from ledger.domain.errors import Forbidden, Invalid, ReplayedNonce, RevokedKey, UnknownKey
 from ledger.domain.registry import Key
 from ledger.log.schema import REQUEST_NONCES
-from ledger.records import RepositoryRegistry
 from ledger.store.sql import Database
 
 _SPEND: Final = (
@@ -41,6 +40,12 @@ _SPEND: Final = (
     "ON CONFLICT (actor, nonce) DO NOTHING RETURNING 1"
 )
 _SWEEP: Final = f"DELETE FROM {REQUEST_NONCES} WHERE expires < ?"  # noqa: S608
+
+
+class CurrentKeys(Protocol):
+    """Where keys are read as the store has them now (``ledger.records.RepositoryRegistry``)."""
+
+    def current_key(self, key_id: str) -> Key | None: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class SignedRequest:
     key: Key
 
 
-def current_key(registry: RepositoryRegistry, key_id: str, actor: str) -> Key:
+def current_key(registry: CurrentKeys, key_id: str, actor: str) -> Key:
     """The key ``key_id`` of ``actor`` as the store has it now; refused if unknown, revoked
     or another actor's."""
     key = registry.current_key(key_id)
@@ -70,7 +75,7 @@ class SignedRequests:
     def __init__(
         self,
         db: Database,
-        registry: RepositoryRegistry,
+        registry: CurrentKeys,
         max_skew: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):

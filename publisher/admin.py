@@ -9,21 +9,19 @@ another role: 403; sent again: 409.
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ledger.application import Ledger
 from ledger.commands import Command
 from ledger.domain.errors import Forbidden, Invalid, LedgerError, MalformedCommand, NotFound
 from ledger.domain.registry import Role
-from ledger.http import LedgerDep, read_body_limited
-from ledger.signed_requests import SignedRequest
-from publisher.metrics import registry_for
+from ledger.http import read_body_limited
+from ledger.signed_requests import SignedRequest, SignedRequests
+from publisher.deps import JobStoreDep, MetricsDep, MetricsTokenDep, SignedRequestsDep
 from publisher.metrics_access import bearer_matches
 from publisher.schema import STATES
 from publisher.store import JobStore
@@ -32,24 +30,11 @@ ADMINS: Final = frozenset({Role.FINANCE_OFFICE, Role.PUBLISHER})
 MAX_LIMIT: Final = 1000
 
 admin = APIRouter(tags=["publisher"])
-_setup = threading.Lock()
 
 
 class Unauthenticated(LedgerError):
     status = 401
     code = "unauthenticated"
-
-
-def _store(request: Request, ledger: Ledger) -> JobStore:
-    """The job store of this app, its tables made on first use."""
-    with _setup:
-        store: JobStore | None = getattr(request.app.state, "publisher_store", None)
-        if store is None or store.db is not ledger.db:
-            store = JobStore(ledger.db)
-            if ledger.config.create_tables:
-                store.create()
-            request.app.state.publisher_store = store
-        return store
 
 
 def _admin(request: SignedRequest) -> None:
@@ -61,9 +46,9 @@ def _admin(request: SignedRequest) -> None:
         )
 
 
-def _authorised(ledger: Ledger, body: bytes, kind: str) -> Command:
+def _authorised(requests: SignedRequests, body: bytes, kind: str) -> Command:
     try:
-        return ledger.requests.accept(body, kind, _admin).command
+        return requests.accept(body, kind, _admin).command
     except MalformedCommand as exc:
         raise Unauthenticated(f"a signed {kind} request is required: {exc.message}") from None
 
@@ -82,8 +67,8 @@ def _filters(payload: dict[str, Any]) -> tuple[int | None, str | None]:
     return notice, _optional(payload, "destination", str)
 
 
-def list_deliveries(ledger: Ledger, store: JobStore, body: bytes) -> dict[str, Any]:
-    payload = _authorised(ledger, body, "ListDeliveries").payload
+def list_deliveries(requests: SignedRequests, store: JobStore, body: bytes) -> dict[str, Any]:
+    payload = _authorised(requests, body, "ListDeliveries").payload
     extra = sorted(set(payload) - {"state", "destination", "notice", "limit", "after"})
     if extra:
         raise Invalid(f"payload has unknown field {extra[0]!r}")
@@ -114,8 +99,8 @@ def list_deliveries(ledger: Ledger, store: JobStore, body: bytes) -> dict[str, A
     }
 
 
-def requeue_deliveries(ledger: Ledger, store: JobStore, body: bytes) -> dict[str, Any]:
-    command = _authorised(ledger, body, "RequeueDelivery")
+def requeue_deliveries(requests: SignedRequests, store: JobStore, body: bytes) -> dict[str, Any]:
+    command = _authorised(requests, body, "RequeueDelivery")
     extra = sorted(set(command.payload) - {"notice", "destination"})
     if extra:
         raise Invalid(f"payload has unknown field {extra[0]!r}")
@@ -138,10 +123,11 @@ def requeue_deliveries(ledger: Ledger, store: JobStore, body: bytes) -> dict[str
     ),
     responses={401: {"description": "unsigned or badly signed"}, 403: {"description": "role"}},
 )
-async def deliveries(request: Request, ledger: LedgerDep) -> JSONResponse:
+async def deliveries(
+    request: Request, requests: SignedRequestsDep, store: JobStoreDep
+) -> JSONResponse:
     body = await read_body_limited(request)
-    store = await run_in_threadpool(_store, request, ledger)
-    answer = await run_in_threadpool(list_deliveries, ledger, store, body)
+    answer = await run_in_threadpool(list_deliveries, requests, store, body)
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 
@@ -159,10 +145,11 @@ async def deliveries(request: Request, ledger: LedgerDep) -> JSONResponse:
         409: {"description": "the request's nonce was used already"},
     },
 )
-async def requeue(request: Request, ledger: LedgerDep) -> JSONResponse:
+async def requeue(
+    request: Request, requests: SignedRequestsDep, store: JobStoreDep
+) -> JSONResponse:
     body = await read_body_limited(request)
-    store = await run_in_threadpool(_store, request, ledger)
-    answer = await run_in_threadpool(requeue_deliveries, ledger, store, body)
+    answer = await run_in_threadpool(requeue_deliveries, requests, store, body)
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 
@@ -179,8 +166,9 @@ async def requeue(request: Request, ledger: LedgerDep) -> JSONResponse:
         404: {"description": "metrics are not served on this API (no token configured)"},
     },
 )
-async def metrics(request: Request, ledger: LedgerDep) -> Response:
-    token: str | None = getattr(request.app.state, "metrics_token", None)
+async def metrics(
+    request: Request, token: MetricsTokenDep, registry: MetricsDep
+) -> Response:
     if token is None:
         raise NotFound("metrics are not served on this API")
     if not bearer_matches(request, token):
@@ -189,9 +177,5 @@ async def metrics(request: Request, ledger: LedgerDep) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    store = await run_in_threadpool(_store, request, ledger)
-    registry: CollectorRegistry | None = getattr(request.app.state, "publisher_metrics", None)
-    if registry is None:
-        registry = request.app.state.publisher_metrics = registry_for(store)
     text = await run_in_threadpool(generate_latest, registry)
     return Response(text, media_type=CONTENT_TYPE_LATEST)

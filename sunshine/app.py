@@ -1,40 +1,36 @@
-"""The FastAPI application factory: one Ledger, its routers, JSON errors."""
+"""The FastAPI application factory: the routers over the services ``bootstrap`` builds,
+JSON errors."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.application import Ledger
-from ledger.domain.errors import LedgerError
 from ledger.http import commands, log
 from ledger.log.loop import FollowLoop
-from projections.flags import FlagsProjection, load_flag_config
-from projections.public import PublicProjection
-from projections.runner import Projector
-from projections.statistics import StatisticsProjection
-from projections.supervision import supervision
 from projections.supervision.flags_routes import flags_routes
+from projections.supervision.routes import supervision
 from projections.supervision.statistics_routes import statistics_routes
 from projections.web.challenges import challenges
 from projections.web.pages import pages
-from projections.web.render import STATIC, routing_error_page, wants_html
+from projections.web.render import STATIC
 from publisher.admin import admin as publisher_admin
-from publisher.metrics_access import metrics_token
 from sunshine.api_docs import document_errors_as_answered, serve_docs
-from sunshine.head_requests import HeadAsGet, allow_with_head
-from sunshine.security_headers import SECURITY_HEADERS, SecurityHeaders
+from sunshine.bootstrap import Services, bootstrap
+from sunshine.errors import answer_errors
+from sunshine.head_requests import HeadAsGet
+from sunshine.security_headers import SecurityHeaders
 from sunshine.settings import Settings
 
 logger = logging.getLogger("sunshine")
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def background_integrator(ledger: Ledger, idle_seconds: float = 0.02) -> FollowLoop:
@@ -61,53 +57,48 @@ def integrate_pending(ledger: Ledger) -> None:
         logger.info("log size %d at start", size)
 
 
-def projector_for(ledger: Ledger) -> Projector:
-    """Every projection the service reads, following the ledger's log."""
-    return Projector(
-        ledger.db,
-        [
-            PublicProjection(ledger.config.database.is_sqlite),
-            StatisticsProjection(),
-            FlagsProjection(ledger.statutes, load_flag_config(Settings().flags)),
-        ],
-    )
-
-
-def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
-    settings = settings or Settings()
-    owned = ledger is None
+def _lifespan(settings: Settings | None, services: Services | None) -> Lifespan:
+    """Start: the services (bootstrapped unless given), pending leaves integrated, the
+    integrator loop (PostgreSQL) and the projector running. Stop: all of it, in reverse."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        the_ledger = ledger or Ledger(settings.ledger_config())
-        app.state.ledger = the_ledger
-        await asyncio.to_thread(integrate_pending, the_ledger)
+        running = services or bootstrap(settings or Settings())
+        if services is None:
+            running.provide(app)
+        await asyncio.to_thread(integrate_pending, running.ledger)
         background = None
-        if not the_ledger.inline_integration:
-            background = background_integrator(the_ledger)
+        if not running.ledger.inline_integration:
+            background = background_integrator(running.ledger)
             background.start()
-        projector = projector_for(the_ledger)
-        projector.setup(create=the_ledger.config.create_tables)
-        projector.start()
-        app.state.projector = projector
+        running.projector.start()
         try:
             yield
         finally:
-            projector.stop()
+            running.projector.stop()
             if background is not None:
                 background.stop()
-            if owned:
-                the_ledger.close()
+            if services is None:
+                running.close()
 
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """The service. Without ``services``, it bootstraps them from ``settings`` (default: the
+    environment) when it starts, before it answers anything, and closes them when it stops.
+    ``services`` built by the caller (``bootstrap``, or ``services_for`` a test's ledger)
+    are given to the app at once, and left open; their settings were the caller's."""
     app = FastAPI(
         title="Sunshine Ledger 阳光采购账本",
         description="Signed procurement commands in, a verifiable Merkle log out.",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, services),
         docs_url=None,  # served by sunshine.api_docs from this origin
         redoc_url=None,
     )
-    app.state.metrics_token = metrics_token(settings.metrics_token_file)
+    if services is not None:
+        services.provide(app)
     app.include_router(commands)
     app.include_router(log)
     app.include_router(pages)
@@ -121,44 +112,19 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     document_errors_as_answered(app)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
-
-    @app.exception_handler(LedgerError)
-    async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
-        return JSONResponse(exc.as_json(), status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        message = f"{where}: {first.get('msg', 'invalid request')}"
-        return JSONResponse({"code": "bad_request", "message": message}, status_code=400)
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
-        # Still JSON for the client; the traceback goes to the log, not the response.
-        logger.error("unexpected error", exc_info=exc)
-        return JSONResponse(
-            {"code": "internal", "message": "an unexpected error; the server log has the details"},
-            status_code=500,
-            # Answered outside the middleware (Starlette's outermost error handler).
-            headers=SECURITY_HEADERS,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        headers = dict(exc.headers or {})
-        if "Allow" in headers:
-            headers["Allow"] = allow_with_head(headers["Allow"])
-        page = routing_error_page(request, exc.status_code) if wants_html(request) else None
-        if page is not None:  # a browser: a page in Chinese rather than JSON
-            page.headers.update(headers)
-            return page
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(
-            {"code": code, "message": str(exc.detail)}, status_code=exc.status_code, headers=headers
-        )
-
+    answer_errors(app)
     return app
+
+
+@contextmanager
+def bootstrapped_app(settings: Settings) -> Iterator[tuple[FastAPI, Services]]:
+    """The service over services bootstrapped now, so that a file or table they cannot
+    have refuses before anything serves; they are closed on leaving."""
+    services = bootstrap(settings)
+    try:
+        yield create_app(settings, services), services
+    finally:
+        services.close()
 
 
 def app_from_environment() -> FastAPI:

@@ -41,6 +41,9 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     # Passed explicitly: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1.
     proxies = settings.forwarded_allow_ips.strip()
     if workers > 1:
+        from sunshine.bootstrap import read_operator_files
+
+        read_operator_files(settings)  # refused here, not once per worker with a traceback
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
         for name, path in (
@@ -61,19 +64,20 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
             forwarded_allow_ips=proxies,
         )
         return 0
-    from sunshine.app import create_app
+    from sunshine.app import bootstrapped_app
 
-    print(f"serving {settings.resolved_database_url()} on http://{host}:{port}", flush=True)
-    uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="warning",
-        proxy_headers=bool(proxies), forwarded_allow_ips=proxies,
-    )  # fmt: skip
+    with bootstrapped_app(settings) as (app, _):
+        print(f"serving {settings.resolved_database_url()} on http://{host}:{port}", flush=True)
+        uvicorn.run(
+            app, host=host, port=port, log_level="warning",
+            proxy_headers=bool(proxies), forwarded_allow_ips=proxies,
+        )  # fmt: skip
     return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     from ledger import signing
-    from ledger.application import Ledger
+    from sunshine.bootstrap import open_ledger
 
     settings = _settings(args)
     key = signing.read_key(Path(args.bootstrap_key))
@@ -87,7 +91,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         actor=args.admin_code,
         key=key,
     )
-    ledger = Ledger(settings.ledger_config())
+    ledger = open_ledger(settings)
     try:
         receipt = ledger.genesis(json.dumps(signing.sign(command, key)).encode())
     finally:
@@ -218,10 +222,10 @@ def verify_bundle(path: Path, log_key: str | None) -> int:
 
 
 def cmd_integrate(args: argparse.Namespace) -> int:
-    from ledger.application import Ledger
     from sunshine.app import background_integrator
+    from sunshine.bootstrap import open_ledger
 
-    ledger = Ledger(_settings(args).ledger_config())
+    ledger = open_ledger(_settings(args))
     try:
         if not args.follow:
             print(f"log size {ledger.integrator.integrate()}")
@@ -237,13 +241,13 @@ def cmd_integrate(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from ledger.application import Ledger
     from projections.runner import Follower
-    from sunshine.app import projector_for
+    from sunshine.bootstrap import open_ledger, projector_for
 
-    ledger = Ledger(_settings(args).ledger_config())
+    settings = _settings(args)
+    ledger = open_ledger(settings)
     try:
-        followers = {f.projection.name: f for f in projector_for(ledger).followers}
+        followers = {f.projection.name: f for f in projector_for(ledger, settings.flags).followers}
         names = args.names or sorted(followers)
         unknown = [n for n in names if n not in followers]
         if unknown:
@@ -269,9 +273,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_export_site(args: argparse.Namespace) -> int:
     import time
+    from collections.abc import Iterator
+    from contextlib import contextmanager
 
-    from projections.export.site import ExportError, export_site
-    from sunshine.app import create_app
+    from projections.export.site import ExportError, ExportSource, export_site
+    from sunshine.app import bootstrapped_app
 
     shown = {"stage": ""}
     last = [0.0]
@@ -285,11 +291,18 @@ def cmd_export_site(args: argparse.Namespace) -> int:
         shown["stage"], last[0] = stage, time.monotonic()
         print(f"\r{stage}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
 
+    settings = _settings(args)
+
+    @contextmanager
+    def service() -> Iterator[ExportSource]:
+        with bootstrapped_app(settings) as (app, services):
+            yield ExportSource(services.ports.log, services.ports.db, app)
+
     try:
         summary = export_site(
-            _settings(args).ledger_config(),
+            settings.ledger_config(),
             Path(args.dir),
-            lambda ledger: create_app(None, ledger),
+            service,
             base_url=args.base_url,
             ledger_url=args.ledger_url,
             progress=progress,
@@ -395,7 +408,7 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from demo.builder import DemoBuilder
-    from ledger.application import Ledger
+    from sunshine.bootstrap import open_ledger
     from sunshine.demo_setup import DemoRefused, forget_operator_environment, prepare_demo
 
     # A fresh demo each time, in a directory only demos use and an empty database: never
@@ -406,7 +419,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except DemoRefused as refused:
         print(f"sunshine: {refused}", file=sys.stderr)
         return 2
-    ledger = Ledger(settings.ledger_config())
+    ledger = open_ledger(settings)
     try:
         summary = DemoBuilder(ledger, settings.data_dir / "demo-keys").build()
     finally:
@@ -454,7 +467,6 @@ def serve_demo_publishing(settings: Settings, host: str, port: int, site_port: i
 
 
 def cmd_db_setup(args: argparse.Namespace) -> int:
-    from ledger.application import Ledger
     from ledger.log.follower import Follower
     from ledger.store.grants import grant_application_role
     from projections.supervision.spent import SCHEMA as SPENT_SCHEMA
@@ -465,7 +477,7 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
     from publisher.planner import Planner
     from publisher.schema import TABLES as PUBLISHER_TABLES
     from publisher.store import JobStore
-    from sunshine.app import projector_for
+    from sunshine.bootstrap import open_ledger, projector_for
 
     settings = _settings(args)
     config = settings.ledger_config()
@@ -476,9 +488,9 @@ def cmd_db_setup(args: argparse.Namespace) -> int:
         return 2
     # As the owner: the ledger's tables and triggers, every projection's tables (an outdated
     # one is dropped and rebuilt from the log by the service), and the publisher's.
-    ledger = Ledger(config)
+    ledger = open_ledger(settings)
     try:
-        projector = projector_for(ledger)
+        projector = projector_for(ledger, settings.flags)
         projector.setup()
         JobStore(ledger.db).create()
         planner = Follower(ledger.db, Planner(PublisherConfig(()), sqlite=False))

@@ -3,18 +3,17 @@ which pushes its year to a local procurement website (``demo.site``)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.application import Ledger
 from publisher.config import PublisherConfig, load_destinations
 from publisher.metrics import WorkerMetrics
 from publisher.worker import Publisher
 from sunshine.app import background_integrator
+from sunshine.bootstrap import open_ledger
 from sunshine.settings import Settings
 
 #: The demo's publishing service (an actor of role ``publisher`` in the demo registry).
@@ -37,10 +36,7 @@ def running_publisher(
     # Receipts need not wait for their leaves (the planner and verifiers read them later),
     # nor be integrated one command at a time, each with a checkpoint of its own (SQLite's
     # default): the background integrator appends them in batches.
-    own = dataclasses.replace(
-        settings.ledger_config(), leaf_wait_seconds=0.0, inline_integration=False
-    )
-    ledger = Ledger(own)
+    ledger = open_ledger(settings, leaf_wait_seconds=0.0, inline_integration=False)
     integrator = None
     try:
         publisher = Publisher(ledger, config, key, workers=workers, metrics=metrics)

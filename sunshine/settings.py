@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     metrics_token_file: Path | None = None  # GET /metrics on the API: its bearer token (0600)
 
     def secret_files(self) -> list[Path]:
-        """Where the service's secret files are (``ledger.application.Ledger``'s defaults):
-        the log key, the sealed-value key, the lookup key and the session key."""
+        """Where the service's secret files are (the defaults of ``ledger.application.Ledger``
+        and ``sunshine.bootstrap``): the log key, the sealed-value key, the lookup key and
+        the session key."""
         return [
             self.log_key or self.data_dir / "log-key.pem",
             self.sealed_key or self.data_dir / "sealed-key",

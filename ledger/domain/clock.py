@@ -1,3 +1,4 @@
+# Over 400 lines by design: the time-limit model and the day counting it needs, two lines over.
 """Statutory clocks: time limits as data, and day counting on the PRC working calendar.
 
 Pure: no I/O. The time-limit table and the holiday data are loaded by

@@ -1,3 +1,4 @@
+# Over 400 lines by design: a table: a short parser per lifecycle action, one handler for all.
 """Lifecycle commands: who may record which action on a procurement, and what it records.
 
 One command type per lifecycle action (``FilePlan``, ``ApprovePlan`` … ``Resume``) plus a

@@ -1,3 +1,4 @@
+# Over 400 lines by design: one algorithm (RFC 6962 hashes, ranges, proofs), shared helpers.
 """RFC 6962 / RFC 9162 Merkle tree: hashing, compact ranges, proofs.
 
 Storage model: only *perfect* subtrees are ever stored. Node ``(level, index)``

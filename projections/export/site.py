@@ -62,6 +62,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -70,19 +71,21 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
-from ledger.application import Ledger, LedgerConfig
+from ledger.application import LedgerConfig
 from ledger.bundle import Bundle, BundleError, check_bundle, make_bundle, parse_bundle
 from ledger.canonical import b64encode
 from ledger.log.follower import Follower
 from ledger.log.merkle import ProofError, leaf_hash, verify_consistency
 from ledger.log.note import Checkpoint, NoteError, open_note, parse_checkpoint
 from ledger.log.reader import MAX_ENTRIES_PER_PAGE
+from ledger.ports import Database, LogView
+from ledger.store.sql import SQLiteDatabase
 from projections.export.files import ExportError, ExportState, SiteDir
 from projections.export.links import TYPES, Rewriter, file_for, static_url
 from projections.public import PublicProjection
 from projections.web.render import HERE as WEB
 
-__all__ = ["ExportError", "ExportSummary", "export_site"]
+__all__ = ["ExportError", "ExportSource", "ExportSummary", "export_site"]
 
 #: The in-process client's origin when no --base-url is given; stripped from every link.
 PLACEHOLDER: Final = "http://sunshine-export.invalid"
@@ -93,9 +96,23 @@ _NEXT = re.compile(r'<a\b(?=[^>]*\brel="next")[^>]*\bhref="([^"]*)"')
 _ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 
 Progress = Callable[[str, int, int], None]
-#: The service's application over a ledger, which renders the pages exported: the
-#: composition root (``sunshine``) gives it, so the export need not know how it is wired.
-AppFactory = Callable[[Ledger], Any]
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """What an export reads: the log, the database, and the service's application over
+    them, which renders the pages exported (its lifespan is not run: the export follows
+    the log itself, so no background thread of the service moves the projection within a
+    pass)."""
+
+    log: LogView
+    db: Database
+    app: Any  # an ASGI application
+
+
+#: Opens the export's source, closing it afterwards: the composition root (``sunshine``)
+#: gives it, so the export need not know how the service is wired.
+OpenSource = Callable[[], AbstractContextManager[ExportSource]]
 
 
 @dataclass
@@ -117,32 +134,30 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 def export_site(
     config: LedgerConfig,
     directory: Path,
-    app_for: AppFactory,
+    open_source: OpenSource,
     base_url: str | None = None,
     ledger_url: str | None = None,
     progress: Progress = _no_progress,
 ) -> ExportSummary:
-    """Bring the export in ``directory`` up to date with the ledger ``config`` opens."""
+    """Bring the export in ``directory`` up to date with the ledger of ``config``, as
+    ``open_source`` opens it once the options and the log key are found good."""
     base_url = _origin(base_url, "--base-url", origin_only=True)
     ledger_url = _origin(ledger_url, "--ledger-url", origin_only=False)
     key_path = config.log_key_path or config.data_dir / "log-key.pem"
     if not key_path.is_file():
-        # Ledger() would make a new key, which signed nothing in this log.
+        # Opening the ledger would make a new key, which signed nothing in this log.
         raise ExportError(
             f"no log key at {key_path}: point --data-dir (or SUNSHINE_LOG_KEY) at the "
             "ledger's data directory"
         )
-    ledger = Ledger(config)
-    try:
-        site, state = SiteDir.open(directory, ledger.config.origin, ledger.signer.verifier_key)
+    with open_source() as source:
+        site, state = SiteDir.open(directory, source.log.origin, source.log.verifier_key)
         with site:
-            exporter = Exporter(ledger, app_for, site, state, base_url, ledger_url, progress)
+            exporter = Exporter(source, site, state, base_url, ledger_url, progress)
             try:
                 return exporter.run()
             finally:
                 exporter.close()
-    finally:
-        ledger.close()
 
 
 def _origin(url: str | None, option: str, origin_only: bool) -> str | None:
@@ -170,30 +185,28 @@ def fingerprint(base_url: str | None, ledger_url: str | None) -> str:
 class Exporter:
     def __init__(
         self,
-        ledger: Ledger,
-        app_for: AppFactory,
+        source: ExportSource,
         site: SiteDir,
         state: ExportState,
         base_url: str | None,
         ledger_url: str | None,
         progress: Progress,
     ):
-        self.ledger = ledger
+        self.log = source.log.reader
+        self.db = source.db
         self.site = site
         self.state = state
         self.progress = progress
         self.links = Rewriter(ledger_url, base_url)
         self.fingerprint = fingerprint(base_url, ledger_url)
         self.origin = base_url or PLACEHOLDER
-        self.log_key = ledger.signer.verifier_key
-        self.follower = Follower(ledger.db, PublicProjection(ledger.config.database.is_sqlite))
-        app = app_for(ledger)
-        # The app answers in process. Its lifespan is not run: the export follows the log
-        # itself, so no background thread of ours moves the projection within a pass.
-        app.state.ledger = ledger
+        self.log_key = source.log.verifier_key
+        self.verifier = source.log.verifier
+        sqlite = isinstance(source.db, SQLiteDatabase)
+        self.follower = Follower(source.db, PublicProjection(sqlite))
         self._loop = asyncio.Runner()
         self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url=self.origin
+            transport=httpx.ASGITransport(app=source.app), base_url=self.origin
         )
 
     def close(self) -> None:
@@ -295,7 +308,7 @@ class Exporter:
     def _checkpoint(self) -> tuple[str, int]:
         """The latest checkpoint, checked against the key the export is for and proven to
         extend the checkpoint of the previous run: the export never mixes two logs."""
-        note = self.ledger.reader.checkpoint()
+        note = self.log.checkpoint()
         if note is None:
             raise ExportError("the log is empty: there is nothing to export yet")
         try:
@@ -311,7 +324,7 @@ class Exporter:
                 if old.size > checkpoint.size:
                     raise ProofError(f"the log has shrunk from {old.size} to {checkpoint.size}")
                 proof = (
-                    self.ledger.reader.consistency(old.size, checkpoint.size)
+                    self.log.consistency(old.size, checkpoint.size)
                     if old.size < checkpoint.size
                     else []
                 )
@@ -324,14 +337,14 @@ class Exporter:
         return note, checkpoint.size
 
     def _open(self, note: str) -> Checkpoint:
-        return parse_checkpoint(open_note(note, [self.ledger.signer.verifier]))
+        return parse_checkpoint(open_note(note, [self.verifier]))
 
     def _leaves(self, indices: list[int]) -> None:
         """The exact leaf of each public step: the procurement pages link every one."""
         first, leaves = -1, list[bytes]()
         for index in indices:  # ascending: one read per run of MAX_ENTRIES_PER_PAGE leaves
             if not first <= index < first + len(leaves):
-                first, leaves = index, self.ledger.reader.entries(index, MAX_ENTRIES_PER_PAGE)
+                first, leaves = index, self.log.entries(index, MAX_ENTRIES_PER_PAGE)
             self.site.write(f"log/entries/{index}", leaves[index - first])
 
     def _notice_files(self, index: int, note: str, size: int) -> None:
@@ -342,9 +355,9 @@ class Exporter:
         """
         bundle = self._existing_bundle(index)
         if bundle is None:
-            _, proof = self.ledger.reader.inclusion(index, size)
+            _, proof = self.log.inclusion(index, size)
             bundle = make_bundle(
-                index, self.ledger.reader.entry(index), size, proof, note, self.log_key
+                index, self.log.entry(index), size, proof, note, self.log_key
             )
         base = f"announcements/{index}/log"
         self.site.write(f"{base}/key", bundle.log_key.encode())
@@ -370,7 +383,7 @@ class Exporter:
         except (BundleError, ValueError, KeyError, TypeError):
             return None  # not ours, or damaged: made afresh
         # It must prove the leaf this log holds at that index, not merely some leaf.
-        return bundle if bundle.leaf == self.ledger.reader.entry(index) else None
+        return bundle if bundle.leaf == self.log.entry(index) else None
 
     # -- pages --------------------------------------------------------------------------
 
@@ -461,7 +474,7 @@ class Exporter:
     # -- queries ------------------------------------------------------------------------
 
     def _rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with self.ledger.db.read() as cur:
+        with self.db.read() as cur:
             rows: list[tuple[Any, ...]] = cur.execute(sql, params).fetchall()
             return rows
 

@@ -31,24 +31,21 @@ import hmac
 import logging
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Final
 
 import jwt
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from ledger.application import Ledger
 from ledger.domain import fields
 from ledger.domain.errors import LedgerError, RevokedKey, UnknownKey
 from ledger.domain.registry import Role
-from ledger.signed_requests import SignedRequest, current_key
-from ledger.store.secret_file import read_or_create
-from projections.supervision.spent import Spent, SpentInDatabase, SpentInMemory
+from ledger.signed_requests import CurrentKeys, SignedRequest, SignedRequests, current_key
+from projections.supervision.spent import Spent, SpentInMemory
 from projections.web.render import ENV, wants_html
 
 logger = logging.getLogger("sunshine.supervision")
@@ -237,26 +234,7 @@ def _bad_session() -> Refused:
     )
 
 
-_sessions_lock = threading.Lock()
-
-
-def sessions_of(app: FastAPI) -> Sessions:
-    """The application's sessions, keyed from ``<data dir>/session-key`` (made on first use)."""
-    with _sessions_lock:
-        sessions: Sessions | None = getattr(app.state, "supervision_sessions", None)
-        if sessions is None:
-            ledger: Ledger = app.state.ledger
-            path = ledger.config.data_dir / "session-key"
-            secret = read_or_create(path, lambda: secrets.token_bytes(KEY_BYTES))
-            spent = SpentInDatabase(ledger.db, time.time)
-            if ledger.config.create_tables:
-                spent.create()
-            sessions = Sessions(secret, spent=spent)
-            app.state.supervision_sessions = sessions
-        return sessions
-
-
-def sign_in(ledger: Ledger, sessions: Sessions, body: bytes) -> tuple[str, Inspector]:
+def sign_in(requests: SignedRequests, sessions: Sessions, body: bytes) -> tuple[str, Inspector]:
     """Check a signed ``SignIn`` (as every signed request is: shape, key read afresh,
     signature, a few minutes' freshness, used once) and issue a session token for an
     inspector who answered an unused challenge of ours."""
@@ -270,7 +248,7 @@ def sign_in(ledger: Ledger, sessions: Sessions, body: bytes) -> tuple[str, Inspe
         assert isinstance(challenge, str)
         sessions.use_challenge(challenge, expires)
 
-    key = ledger.requests.accept(body, SIGN_IN, inspector_with_challenge).key
+    key = requests.accept(body, SIGN_IN, inspector_with_challenge).key
     token, inspector = sessions.issue(key.owner, key.organisation, key.role.value, key.key_id)
     logger.info("inspector %s (%s) signed in", inspector.actor, inspector.organisation)
     return token, inspector
@@ -287,19 +265,17 @@ def token_of(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def require_inspector(request: Request) -> Inspector:
-    """FastAPI dependency: the signed-in inspector, or ``Refused`` (401 without a valid
-    session, 403 for anyone but an inspector)."""
+def require_inspector(request: Request, sessions: Sessions, keys: CurrentKeys) -> Inspector:
+    """The signed-in inspector (``projections.deps.InspectorDep``), or ``Refused`` (401
+    without a valid session, 403 for anyone but an inspector)."""
     token = token_of(request)
     if not token:
         raise not_signed_in()
-    sessions = sessions_of(request.app)
     claims = sessions.decode(token)
     if claims["role"] != Role.INSPECTOR.value:
         raise not_an_inspector()
-    ledger: Ledger = request.app.state.ledger
     try:
-        key = current_key(ledger.registry, claims["key"], claims["sub"])
+        key = current_key(keys, claims["key"], claims["sub"])
     except (UnknownKey, RevokedKey):
         raise _unauthorised(
             "revoked_key",

@@ -15,32 +15,26 @@ from __future__ import annotations
 import base64
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from ledger.application import Ledger
 from ledger.domain.context import china_day
+from ledger.log.reader import LogReader
+from projections.deps import Db, InspectorDep, LogDep
 from projections.flags import SEVERITIES, FlagKind
 from projections.flags import queries as q
-from projections.supervision.auth import (
-    PRIVATE,
-    Inspector,
-    Refused,
-    SupervisionRoute,
-    require_inspector,
-)
+from projections.supervision.auth import PRIVATE, Refused, SupervisionRoute
 from projections.supervision.checkpoint import NoCheckpoint, Stamp, consistent_read, position_in
 from projections.supervision.checkpoint import stamp_at as _stamp_at
-from projections.web.queries import BadRequest, last_page
+from projections.web.queries import BadRequest, Database, last_page
 from projections.web.render import ENV, EVENT_LABELS, link
 
 flags_routes = APIRouter(
     prefix="/supervision", route_class=SupervisionRoute, include_in_schema=False
 )
-InspectorOnly = Annotated[Inspector, Depends(require_inspector)]
 
 PROJECTION: Final = "flags"
 SEVERITY_LABELS: Final = {"high": "高", "medium": "中", "low": "低"}
@@ -63,8 +57,8 @@ def _format(request: Request) -> str:
     return value
 
 
-def _stamp(ledger: Ledger, position: int) -> Stamp:
-    stamp = _stamp_at(ledger.db, position) if position > 0 else None
+def _stamp(db: Database, position: int) -> Stamp:
+    stamp = _stamp_at(db, position) if position > 0 else None
     if stamp is None:
         raise NoCheckpoint("the red flags have not been computed yet; try again in a moment")
     return stamp
@@ -95,13 +89,12 @@ def _flag_json(flag: q.Flag) -> dict[str, Any]:
 
 
 @flags_routes.get("/flags")
-def flag_list(request: Request, inspector: InspectorOnly) -> Response:
-    ledger: Ledger = request.app.state.ledger
+def flag_list(request: Request, inspector: InspectorDep, db: Db) -> Response:
     wanted = _format(request)
     if len(request.query_params.multi_items()) != len(request.query_params):
         raise Refused(400, "bad_filter", "a query parameter is repeated", "查询参数重复。")
     today = _today()
-    with consistent_read(ledger.db) as cur:
+    with consistent_read(db) as cur:
         try:
             filters, number = q.parse_filters(cur, request.query_params)
         except BadRequest as bad:
@@ -111,7 +104,7 @@ def flag_list(request: Request, inspector: InspectorOnly) -> Response:
         # Counts by kind under the other filters, so the page can switch kinds.
         counts = q.count_by_kind(cur, replace(filters, kind=None), today)
         purchasers = q.purchasers(cur) if wanted == "html" else None
-    stamp = _stamp(ledger, position)
+    stamp = _stamp(db, position)
     total = counts.get(filters.kind, 0) if filters.kind else sum(counts.values())
     last = last_page(total, q.PAGE_SIZE)
     if number > last:
@@ -137,22 +130,24 @@ def flag_list(request: Request, inspector: InspectorOnly) -> Response:
 
 
 @flags_routes.get("/flags/{flag_id}")
-def flag_page(request: Request, flag_id: str, inspector: InspectorOnly) -> Response:
-    ledger: Ledger = request.app.state.ledger
+def flag_page(
+    request: Request, flag_id: str, inspector: InspectorDep, db: Db, log_view: LogDep
+) -> Response:
     wanted = _format(request)
     if set(request.query_params) - {"format"}:
         raise Refused(400, "bad_filter", "only format is accepted here", "本页只接受 format 参数。")
     if not q.valid_id(flag_id):
         raise Refused(404, "not_found", "no such flag", "没有这条预警。")
-    with consistent_read(ledger.db) as cur:
+    with consistent_read(db) as cur:
         flag = q.find_flag(cur, flag_id, _today())
         evidence = q.evidence(cur, flag_id) if flag else []
         total = q.evidence_count(cur, flag_id) if flag else 0
         position = position_in(cur, PROJECTION)
     if flag is None:
         raise Refused(404, "not_found", "no such flag", "没有这条预警。")
-    stamp = _stamp(ledger, position)
-    entries = [_entry(ledger, leaf, note, stamp.checkpoint_size) for leaf, note in evidence]
+    stamp = _stamp(db, position)
+    size = stamp.checkpoint_size
+    entries = [_entry(log_view.reader, leaf, note, size) for leaf, note in evidence]
     if wanted == "json":
         return _export(stamp, {"flag": _flag_json(flag), "evidence": entries,
                                "evidence_total": total})  # fmt: skip
@@ -160,11 +155,11 @@ def flag_page(request: Request, flag_id: str, inspector: InspectorOnly) -> Respo
                  flag=flag, entries=entries, evidence_total=total)  # fmt: skip
 
 
-def _entry(ledger: Ledger, index: int, note: str, size: int) -> dict[str, Any]:
+def _entry(log: LogReader, index: int, note: str, size: int) -> dict[str, Any]:
     """One piece of evidence: the leaf as the log holds it and its proof against ``size``."""
-    leaf = orjson.loads(ledger.reader.entry(index))
+    leaf = orjson.loads(log.entry(index))
     data = leaf.get("data") or {}
-    leaf_hash, proof = ledger.reader.inclusion(index, size)
+    leaf_hash, proof = log.inclusion(index, size)
     return {
         "leaf_index": index,
         "note": note,

@@ -22,7 +22,6 @@ from typing import Any, Final
 
 import orjson
 
-from ledger.application import Ledger
 from ledger.canonical import b64encode
 from ledger.domain.lifecycle import Stage
 from ledger.domain.record import ProcurementRecord, fold
@@ -31,6 +30,8 @@ from ledger.domain.schema.entries import EntryData
 from ledger.domain.schema.entry import parse_data
 from ledger.domain.schema.values import Finding
 from ledger.domain.sealed import is_commitment
+from ledger.log.reader import LogReader
+from ledger.ports import Database, SealedValues
 from projections.web.render import category_label, chinese_date, method_label, yuan
 
 #: What each sealed field is, and when the lifecycle discloses it publicly.
@@ -133,10 +134,10 @@ class Step:
         }
 
 
-def leaf_indices(ledger: Ledger, code: str, size: int) -> list[int]:
+def leaf_indices(db: Database, code: str, size: int) -> list[int]:
     """The procurement's leaves below ``size``, in log order: its public timeline, and the
     publisher's receipts for its notices."""
-    with ledger.db.read() as cur:
+    with db.read() as cur:
         rows = cur.execute(
             "SELECT leaf_index FROM pub_timeline WHERE procurement = ? AND leaf_index < ? "
             "UNION SELECT d.leaf_index FROM pub_deliveries d JOIN pub_announcements a "
@@ -172,28 +173,27 @@ def _disclosures(value: Any) -> Iterator[tuple[str, Any]]:
             yield from _disclosures(item)
 
 
-def timeline(ledger: Ledger, code: str, size: int, proof_size: int) -> list[Step]:
+def timeline(
+    db: Database, log: LogReader, sealed: SealedValues, code: str, size: int, proof_size: int
+) -> list[Step]:
     """Every entry of procurement ``code`` below log ``size``, each with its inclusion proof
     in the tree of ``proof_size`` leaves (the signed checkpoint) and its sealed values.
 
     A value the log has disclosed publicly by now is shown, even in a view of an earlier
     size (it is public); one still sealed is not."""
     # Every leaf of the procurement so far: a disclosure may lie beyond the view.
-    parsed = [
-        (i, orjson.loads(ledger.reader.entry(i)))
-        for i in leaf_indices(ledger, code, ledger.reader.size())
-    ]
+    parsed = [(i, orjson.loads(log.entry(i))) for i in leaf_indices(db, code, log.size())]
     public: dict[str, tuple[int, Any]] = {}
     for i, entry in parsed:
         for commitment, value in _disclosures(entry.get("data")):
             public.setdefault(commitment, (i, value))
     viewed = [(i, entry, _command(entry)) for i, entry in parsed if i < size]
-    kept = ledger.sealed.kept(
+    kept = sealed.kept(
         {c for _, _, command in viewed for _, c in _commitments(command.get("payload"))}
     )
     steps = []
     for i, entry, command in viewed:
-        leaf_hash, proof = ledger.reader.inclusion(i, proof_size)
+        leaf_hash, proof = log.inclusion(i, proof_size)
         data = entry.get("data") or {}
         steps.append(
             Step(

@@ -11,27 +11,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from ledger.application import Ledger
 from ledger.commands import PROCUREMENT_PATTERN
 from ledger.domain.context import china_day
 from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
+from ledger.log.reader import LogReader
+from projections.deps import (
+    Db,
+    InspectorDep,
+    LogDep,
+    SealedDep,
+    SessionsDep,
+    SignedRequestsDep,
+    StatutesDep,
+)
 from projections.supervision import history
 from projections.supervision.auth import (
     COOKIE,
     COOKIE_PATH,
     PRIVATE,
     SESSION_SECONDS,
-    Inspector,
     Refused,
+    Sessions,
     SupervisionRoute,
-    require_inspector,
-    sessions_of,
     sign_in,
     token_of,
 )
@@ -62,7 +69,6 @@ HISTORY: Final[dict[int | str, dict[str, Any]]] = {
     404: {"description": "no such procurement, or a log size beyond the log"},
     503: {"description": "the views have not reached that log size yet"},
 }
-InspectorDep = Annotated[Inspector, Depends(require_inspector)]
 
 #: The projection whose per-procurement index and challenge tables these views read.
 PUBLIC: Final = "public"
@@ -113,7 +119,7 @@ def wants_json(given: Mapping[str, str], request: Request) -> bool:
     return fmt == "json" or (fmt is None and not wants_html(request))
 
 
-def log_size(given: Mapping[str, str], name: str, ledger: Ledger) -> int | None:
+def log_size(given: Mapping[str, str], name: str, reader: LogReader) -> int | None:
     """A log size from the query (1 … the log's size), or None when not given."""
     raw = given.get(name)
     if raw is None:
@@ -123,7 +129,7 @@ def log_size(given: Mapping[str, str], name: str, ledger: Ledger) -> int | None:
     size = int(raw)
     if size < 1:
         raise bad(name, f"{name} 须至少为 1（日志的前若干条记录）。")
-    total = ledger.reader.size()
+    total = reader.size()
     if size > total:
         raise bad(name, f"日志目前只有 {total} 条记录，没有第 {size} 条。", 404, "beyond_log")
     return size
@@ -143,17 +149,12 @@ def _stamp_at(db: Any, size: int) -> Stamp:
     return stamp
 
 
-def ledger_of(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
-    return ledger
-
-
 # -- sign-in ------------------------------------------------------------------------------
 
 
 @supervision.get("/challenge", summary="A fresh sign-in challenge for an inspector")
-def challenge(request: Request) -> JSONResponse:
-    text, expires = sessions_of(request.app).challenge()
+def challenge(sessions: SessionsDep) -> JSONResponse:
+    text, expires = sessions.challenge()
     return JSONResponse(
         {
             "challenge": text,
@@ -174,10 +175,11 @@ def challenge(request: Request) -> JSONResponse:
         403: {"description": "not an inspector"},
     },
 )
-async def open_session(request: Request) -> JSONResponse:
-    ledger = ledger_of(request)
+async def open_session(
+    request: Request, requests: SignedRequestsDep, sessions: SessionsDep
+) -> JSONResponse:
     body = await read_body_limited(request)
-    token, who = await run_in_threadpool(sign_in, ledger, sessions_of(request.app), body)
+    token, who = await run_in_threadpool(sign_in, requests, sessions, body)
     answer = JSONResponse(
         {
             "token": token,
@@ -204,12 +206,11 @@ def whoami(inspector: InspectorDep) -> JSONResponse:
     )  # fmt: skip
 
 
-def _end_session(request: Request, answer: Response) -> Response:
+def _end_session(request: Request, sessions: Sessions, answer: Response) -> Response:
     """End the session the request carries (if it is a valid one) and drop the cookie."""
     try:
         token = token_of(request)
         if token:
-            sessions = sessions_of(request.app)
             sessions.end(sessions.decode(token))
     except Refused:
         pass  # an expired or foreign token: nothing to end, the cookie goes anyway
@@ -218,13 +219,14 @@ def _end_session(request: Request, answer: Response) -> Response:
 
 
 @supervision.delete("/session", status_code=204, summary="Sign out")
-def close_session(request: Request) -> Response:
-    return _end_session(request, Response(status_code=204, headers=PRIVATE))
+def close_session(request: Request, sessions: SessionsDep) -> Response:
+    return _end_session(request, sessions, Response(status_code=204, headers=PRIVATE))
 
 
 @supervision.post("/sign-out", include_in_schema=False)
-def sign_out(request: Request) -> Response:
-    return _end_session(request, RedirectResponse("/supervision/sign-in", status_code=303))
+def sign_out(request: Request, sessions: SessionsDep) -> Response:
+    redirect = RedirectResponse("/supervision/sign-in", status_code=303)
+    return _end_session(request, sessions, redirect)
 
 
 @supervision.get("/sign-in", include_in_schema=False)
@@ -236,9 +238,9 @@ def sign_in_page(request: Request) -> Response:
 
 
 @supervision.get("", include_in_schema=False)
-def home(request: Request, inspector: InspectorDep) -> Response:
+def home(request: Request, inspector: InspectorDep, db: Db) -> Response:
     params(request, ())
-    stamp = current_checkpoint(ledger_of(request).db, PUBLIC)
+    stamp = current_checkpoint(db, PUBLIC)
     return private_page(request, "supervision/home.html", stamp, inspector=inspector)
 
 
@@ -251,9 +253,9 @@ def find_procurement(request: Request, inspector: InspectorDep) -> Response:
     return RedirectResponse(f"/supervision/procurements/{code}", status_code=303)
 
 
-def _known(ledger: Ledger, code: str) -> None:
-    size = projection_position(ledger.db, PUBLIC)
-    if not PROCUREMENT_PATTERN.match(code) or not history.leaf_indices(ledger, code, size):
+def _known(db: queries.Database, code: str) -> None:
+    size = projection_position(db, PUBLIC)
+    if not PROCUREMENT_PATTERN.match(code) or not history.leaf_indices(db, code, size):
         raise Refused(404, "not_found", f"no procurement {code[:64]!r}",
                       f"没有项目编号为“{code[:64]}”的采购项目。")  # fmt: skip
 
@@ -261,32 +263,34 @@ def _known(ledger: Ledger, code: str) -> None:
 @supervision.get(
     "/procurements/{code}", summary="A procurement's full history (inspectors)", responses=HISTORY
 )
-def procurement_history(request: Request, code: str, inspector: InspectorDep) -> Response:
+def procurement_history(
+    request: Request, code: str, inspector: InspectorDep, db: Db, log_view: LogDep,
+    sealed: SealedDep,
+) -> Response:  # fmt: skip
     given = params(request, ("as_of", "checkpoint", "format"))
     as_json = wants_json(given, request)
-    ledger = ledger_of(request)
     if "as_of" in given and "checkpoint" in given:
         raise bad("as_of", "as_of 与 checkpoint 只能给出一个。")
-    _known(ledger, code)
-    as_of = log_size(given, "as_of", ledger)
-    at = log_size(given, "checkpoint", ledger)
+    _known(db, code)
+    as_of = log_size(given, "as_of", log_view.reader)
+    at = log_size(given, "checkpoint", log_view.reader)
     if at is not None:
-        found = signed_checkpoint(ledger.db, at)
+        found = signed_checkpoint(db, at)
         if found is None:
             raise bad("checkpoint", f"日志没有在 {at} 条记录处签署检查点。", 404, "no_checkpoint")
-        _projected(ledger.db, at)
+        _projected(db, at)
         stamp = found
     elif as_of is not None:
-        _projected(ledger.db, as_of)
-        stamp = _stamp_at(ledger.db, as_of)
+        _projected(db, as_of)
+        stamp = _stamp_at(db, as_of)
     else:
-        stamp = current_checkpoint(ledger.db, PUBLIC)
-    steps = history.timeline(ledger, code, stamp.size, stamp.checkpoint_size)
+        stamp = current_checkpoint(db, PUBLIC)
+    steps = history.timeline(db, log_view.reader, sealed, code, stamp.size, stamp.checkpoint_size)
     snapshot = history.replay(steps, stamp.size)
     if as_json:
         return export(stamp, {"procurement": code, "state": snapshot.as_json(),
                               "entries": [s.as_json() for s in steps]})  # fmt: skip
-    names = queries.names(ledger.db, history.codes_in(steps))
+    names = queries.names(db, history.codes_in(steps))
     return private_page(
         request, "supervision/procurement.html", stamp, inspector=inspector, code=code,
         steps=steps, state=history.described(snapshot, names), snapshot=snapshot, names=names,
@@ -298,24 +302,27 @@ def procurement_history(request: Request, code: str, inspector: InspectorDep) ->
 @supervision.get(
     "/procurements/{code}/diff", summary="What changed between two log sizes", responses=HISTORY
 )
-def procurement_diff(request: Request, code: str, inspector: InspectorDep) -> Response:
+def procurement_diff(
+    request: Request, code: str, inspector: InspectorDep, db: Db, log_view: LogDep,
+    sealed: SealedDep,
+) -> Response:  # fmt: skip
     given = params(request, ("from", "to", "format"))
     as_json = wants_json(given, request)
-    ledger = ledger_of(request)
-    _known(ledger, code)
+    _known(db, code)
     for name in ("from", "to"):
         if name not in given:
             raise bad(name, f"请给出 {name}（日志条数）。")
-    start, end = log_size(given, "from", ledger), log_size(given, "to", ledger)
+    start = log_size(given, "from", log_view.reader)
+    end = log_size(given, "to", log_view.reader)
     assert start is not None and end is not None
     if start >= end:
         raise bad("from", f"起点（{start}）须早于终点（{end}）。", code="reversed_range")
-    _projected(ledger.db, end)
-    stamp = _stamp_at(ledger.db, end)
-    steps = history.timeline(ledger, code, end, stamp.checkpoint_size)
+    _projected(db, end)
+    stamp = _stamp_at(db, end)
+    steps = history.timeline(db, log_view.reader, sealed, code, end, stamp.checkpoint_size)
     before, after = history.replay(steps, start), history.replay(steps, end)
     between = [s for s in steps if start <= s.index < end]
-    names = queries.names(ledger.db, history.codes_in(steps))
+    names = queries.names(db, history.codes_in(steps))
     changed = history.changes(before, after, names)
     if as_json:
         return export(stamp, {
@@ -335,7 +342,9 @@ def procurement_diff(request: Request, code: str, inspector: InspectorDep) -> Re
     summary="Every open challenge and complaint against its due date",
     responses=INSPECTOR_ONLY,
 )
-def deadlines(request: Request, inspector: InspectorDep) -> Response:
+def deadlines(
+    request: Request, inspector: InspectorDep, db: Db, statutes: StatutesDep
+) -> Response:
     given = params(request, ("status", "kind", "format"))
     as_json = wants_json(given, request)
     status, kind = given.get("status") or None, given.get("kind") or None
@@ -343,12 +352,11 @@ def deadlines(request: Request, inspector: InspectorDep) -> Response:
         raise bad("status", "status 只能是 overdue、due_soon 或 on_time。")
     if kind is not None and kind not in KINDS:
         raise bad("kind", "kind 只能是 challenge 或 complaint。")
-    ledger = ledger_of(request)
     today = china_day(datetime.now(UTC))
-    with consistent_read(ledger.db) as cur:
+    with consistent_read(db) as cur:
         size = position_in(cur, PUBLIC)
-        items = open_items(cur, ledger.statutes.calendar, today, size)
-    stamp = _stamp_at(ledger.db, size) if size else current_checkpoint(ledger.db, PUBLIC)
+        items = open_items(cur, statutes.calendar, today, size)
+    stamp = _stamp_at(db, size) if size else current_checkpoint(db, PUBLIC)
     shown = [i for i in items if (status in (None, i.status)) and (kind in (None, i.kind))]
     if as_json:
         return export(stamp, {"today": today.isoformat(), "items": [i.as_json() for i in shown]})

@@ -8,15 +8,15 @@ clients, a Chinese page for browsers (``SupervisionRoute``) — and never any fi
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Final
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from projections.supervision.auth import PRIVATE, Inspector, Refused, SupervisionRoute
-from projections.supervision.auth import require_inspector as _require_inspector
+from projections.deps import Db, InspectorDep
+from projections.supervision.auth import PRIVATE, Refused, SupervisionRoute
 from projections.supervision.statistics import (
     BREAKDOWNS,
     BadFilter,
@@ -28,13 +28,11 @@ from projections.supervision.statistics import (
 )
 from projections.supervision.statistics_charts import CHARTS, chart
 from projections.supervision.statistics_export import DEFINITIONS, filter_lines, to_csv, to_xlsx
-from projections.web.queries import Db
 from projections.web.render import ENV, chinese_date
 
 statistics_routes = APIRouter(
     prefix="/supervision", route_class=SupervisionRoute, include_in_schema=False
 )
-InspectorOnly = Annotated[Inspector, Depends(_require_inspector)]
 
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -116,7 +114,7 @@ def _context(report: Report) -> dict[str, object]:
 
 
 @statistics_routes.get("/statistics")
-def statistics_page(request: Request, db: Db, inspector: InspectorOnly) -> Response:
+def statistics_page(request: Request, db: Db, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     regions, purchasers = choices(db)
     return _html(
@@ -130,25 +128,25 @@ def statistics_page(request: Request, db: Db, inspector: InspectorOnly) -> Respo
 
 
 @statistics_routes.get("/statistics/summary")
-def statistics_summary(request: Request, db: Db, inspector: InspectorOnly) -> Response:
+def statistics_summary(request: Request, db: Db, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     return _html(request, "supervision/statistics_summary.html", report, inspector=inspector)
 
 
 @statistics_routes.get("/statistics.csv")
-def statistics_csv(request: Request, db: Db, inspector: InspectorOnly) -> Response:
+def statistics_csv(request: Request, db: Db, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     return _download(report, to_csv(report), "text/csv; charset=utf-8", "csv")
 
 
 @statistics_routes.get("/statistics.xlsx")
-def statistics_xlsx(request: Request, db: Db, inspector: InspectorOnly) -> Response:
+def statistics_xlsx(request: Request, db: Db, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     return _download(report, to_xlsx(report), XLSX, "xlsx")
 
 
 @statistics_routes.get("/statistics/charts/{name}.svg")
-def statistics_chart(request: Request, db: Db, inspector: InspectorOnly, name: str) -> Response:
+def statistics_chart(request: Request, db: Db, inspector: InspectorDep, name: str) -> Response:
     if name not in CHARTS:
         raise Refused(
             404,

@@ -17,35 +17,39 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any, Final
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from ledger.application import Ledger
 from ledger.domain import fields
 from ledger.domain.challenges import Outcome, Subject
 from ledger.domain.context import Statutes, china_day
 from ledger.domain.errors import Forbidden, Invalid, LedgerError
 from ledger.domain.registry import Role
 from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
-from ledger.signed_requests import SignedRequest
-from ledger.store.sql import PostgresDatabase, SQLiteDatabase
+from ledger.ports import Database, RegistryView
+from ledger.signed_requests import SignedRequest, SignedRequests
+from projections.deps import (
+    Db,
+    FormTokensDep,
+    LookupCodesDep,
+    LookupFailuresDep,
+    RegistryDep,
+    SignedRequestsDep,
+    StatutesDep,
+)
 from projections.web import form_tokens
 from projections.web.form_tokens import FormTokens
-from projections.web.lookup_failures import LookupFailures
-from projections.web.queries import BadRequest, Db, last_page, parse_page
+from projections.web.queries import BadRequest, last_page, parse_page
 from projections.web.ratelimit import MAX_DELAY, Refused, client_key
 from projections.web.render import ENV, error_page, link, page
 
 challenges = APIRouter(tags=["challenges"])
-
-Database = SQLiteDatabase | PostgresDatabase
 
 #: ``<procurement>-ZY<n>`` (procurement codes as ``ledger.commands.PROCUREMENT_PATTERN``).
 NUMBER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}-ZY[1-9][0-9]{0,2}\Z")
@@ -59,9 +63,6 @@ PENDING_RETRY_SECONDS: Final = 2
 CHALLENGE_STATUS: Final = {"open": "待答复", "answered": "已答复", "withdrawn": "已撤回"}
 COMPLAINT_STATUS: Final = {"open": "处理中", "decided": "已作出处理决定", "withdrawn": "已撤回"}
 UNIT_TEXT: Final = {"working_days": "个工作日", "days": "日", "years": "年"}
-
-_state_lock = threading.Lock()
-
 
 # -- what a lookup shows ----------------------------------------------------------------
 
@@ -268,40 +269,16 @@ def _private(
                     headers=headers)  # fmt: skip
 
 
-def limiter_of(app: FastAPI) -> LookupFailures:
-    """The application's lookup failures, counted in its database (made on first use)."""
-    with _state_lock:
-        limiter: LookupFailures | None = getattr(app.state, "lookup_failures", None)
-        if limiter is None:
-            ledger: Ledger = app.state.ledger
-            client_hash_key = ledger.lookup_codes.derived_key("lookup failures: client v1")
-            limiter = LookupFailures(ledger.db, client_hash_key)
-            if ledger.config.create_tables:
-                limiter.create()
-            app.state.lookup_failures = limiter
-        return limiter
-
-
-def form_tokens_of(app: FastAPI) -> FormTokens:
-    """The lookup form's tokens, keyed from the lookup key (the same in every process)."""
-    with _state_lock:
-        tokens: FormTokens | None = getattr(app.state, "lookup_form_tokens", None)
-        if tokens is None:
-            ledger: Ledger = app.state.ledger
-            tokens = FormTokens(ledger.lookup_codes.derived_key("lookup form token v1"))
-            app.state.lookup_form_tokens = tokens
-        return tokens
-
-
 def _form_page(
     request: Request,
+    tokens: FormTokens,
     status: int = 200,
     headers: dict[str, str] | None = None,
     message: str | None = None,
     retry_minutes: int = 0,
 ) -> Response:
     """The lookup form (with a message), its token in a hidden field and in a cookie."""
-    token = form_tokens_of(request.app).for_page(form_tokens.cookie_of(request))
+    token = tokens.for_page(form_tokens.cookie_of(request))
     response = _private(
         request, "challenge_lookup.html", status, headers, message=message,
         retry_minutes=retry_minutes, form_token=token, form_field=form_tokens.FIELD,
@@ -343,32 +320,31 @@ def normalise_code(value: str) -> str | None:
 
 
 @challenges.get("/challenges/lookup", include_in_schema=False)
-def lookup_form(request: Request) -> Response:
-    return _form_page(request)
+def lookup_form(request: Request, tokens: FormTokensDep) -> Response:
+    return _form_page(request, tokens)
 
 
 @challenges.post("/challenges/lookup", include_in_schema=False)
-async def lookup(request: Request) -> Response:
-    ledger: Ledger = request.app.state.ledger
+async def lookup(
+    request: Request, tokens: FormTokensDep, limiter: LookupFailuresDep, codes: LookupCodesDep,
+    db: Db, statutes: StatutesDep,
+) -> Response:  # fmt: skip
     form = await _form(request) or {}
     # A post from another site's page is turned away before it is counted: otherwise any
     # page could make its visitors guess codes, and use up a supplier's own address's tries.
-    if not form_tokens_of(request.app).check(
-        form_tokens.cookie_of(request), form.get(form_tokens.FIELD)
-    ):
-        return _form_page(request, status=403, message="stale_form")
+    if not tokens.check(form_tokens.cookie_of(request), form.get(form_tokens.FIELD)):
+        return _form_page(request, tokens, status=403, message="stale_form")
     number = normalise_number(form.get("number", ""))
     code = normalise_code(form.get("code", ""))
     client = client_key(request.client.host if request.client else None)
     # Malformed numbers name no challenge: counted against the client alone, so junk input
     # cannot fill a number's count.
-    limiter = limiter_of(request.app)
     attempt = await run_in_threadpool(limiter.begin, client, number)
     if isinstance(attempt, Refused):
         # Before the code is checked: a blocked guesser learns nothing, even from a hit.
         wait = attempt.retry_after
         return _form_page(
-            request, status=429, headers={"Retry-After": str(wait)}, message="too_many",
+            request, tokens, status=429, headers={"Retry-After": str(wait)}, message="too_many",
             retry_minutes=-(-wait // 60),
         )  # fmt: skip
     if attempt.delay:
@@ -376,15 +352,15 @@ async def lookup(request: Request) -> Response:
         # code is checked only then. The wait is a sleep of this task, not of a thread.
         await asyncio.sleep(attempt.delay)
     # The code is checked before anything is read: a refusal costs the same either way.
-    if number is None or code is None or not ledger.lookup_codes.matches(number, code):
-        return _form_page(request, status=404, message="refused")
+    if number is None or code is None or not codes.matches(number, code):
+        return _form_page(request, tokens, status=404, message="refused")
     await run_in_threadpool(limiter.succeeded, attempt)
-    view = await run_in_threadpool(challenge_view, ledger.db, ledger.statutes, number, _today())
+    view = await run_in_threadpool(challenge_view, db, statutes, number, _today())
     if view is None:
         # Only the ledger can make a right code, so the challenge exists: the projection has
         # not reached its leaf yet (it follows the log within a fraction of a second).
         return _form_page(
-            request, status=503, headers={"Retry-After": str(PENDING_RETRY_SECONDS)},
+            request, tokens, status=503, headers={"Retry-After": str(PENDING_RETRY_SECONDS)},
             message="pending",
         )  # fmt: skip
     return _private(request, "challenge.html", c=view)
@@ -393,7 +369,10 @@ async def lookup(request: Request) -> Response:
 # -- the signed lookup ------------------------------------------------------------------
 
 
-def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
+def signed_lookup(
+    requests: SignedRequests, registry: RegistryView, db: Database, statutes: Statutes,
+    body: bytes,
+) -> dict[str, Any]:  # fmt: skip
     """A signed ``LookupChallenge`` (checked as every signed request is: shape, key read
     afresh, signature, a few minutes' freshness, used once); only the supplier that filed
     the challenge may read it."""
@@ -408,7 +387,7 @@ def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
             raise Invalid("payload.challenge must be a challenge number like <procurement>-ZY1")
         number = named
         # The event store, not the projection, says who filed it: it is current at once.
-        challenge = ledger.registry.challenge(number)
+        challenge = registry.challenge(number)
         if challenge is None or key.role is not Role.SUPPLIER or (
             key.organisation != challenge.supplier
         ):
@@ -419,8 +398,8 @@ def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
                 f"challenge {number}"
             )
 
-    ledger.requests.accept(body, "LookupChallenge", filer_only)
-    view = challenge_view(ledger.db, ledger.statutes, number, _today())
+    requests.accept(body, "LookupChallenge", filer_only)
+    view = challenge_view(db, statutes, number, _today())
     if view is None:
         raise LedgerError(
             f"challenge {number} is recorded but not yet on the public pages; sign and ask "
@@ -448,10 +427,12 @@ def signed_lookup(ledger: Ledger, body: bytes) -> dict[str, Any]:
         503: {"description": "recorded, but the public projection has not reached it yet"},
     },
 )
-async def lookup_signed(request: Request) -> JSONResponse:
-    ledger: Ledger = request.app.state.ledger
+async def lookup_signed(
+    request: Request, requests: SignedRequestsDep, registry: RegistryDep, db: Db,
+    statutes: StatutesDep,
+) -> JSONResponse:  # fmt: skip
     body = await read_body_limited(request)
-    view = await run_in_threadpool(signed_lookup, ledger, body)
+    view = await run_in_threadpool(signed_lookup, requests, registry, db, statutes, body)
     return JSONResponse(view, headers={"Cache-Control": "no-store"})
 
 

@@ -18,8 +18,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from projections.deps import Db, LogDep
 from projections.web import queries
-from projections.web.queries import BadRequest, Db, Filters, Notice
+from projections.web.queries import BadRequest, Filters, Notice
 from projections.web.render import (
     announcement_label,
     category_label,
@@ -102,7 +103,7 @@ def summary(notice: Notice) -> str:
 
 
 @feeds.get(PATH)
-def announcements_feed(request: Request, db: Db) -> Response:
+def announcements_feed(request: Request, db: Db, log_view: LogDep) -> Response:
     try:
         filters = queries.parse_filters(db, request.query_params, queries.FEED_FILTERS)
         number = queries.parse_page(request.query_params.get("page"))
@@ -115,7 +116,7 @@ def announcements_feed(request: Request, db: Db) -> Response:
     notices = queries.search(db, filters, number)
     base = str(request.base_url).rstrip("/")
     params = filters.params()
-    authority = _tag_authority(request.app.state.ledger.config.origin)
+    authority = _tag_authority(log_view.origin)
     names = queries.names(db, {filters.purchaser} if filters.purchaser else set())
 
     root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})

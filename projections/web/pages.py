@@ -15,12 +15,13 @@ from ledger.commands import PROCUREMENT_PATTERN
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Opened
 from ledger.http import parse_position
+from projections.deps import Db
 from projections.web import queries
 from projections.web.feeds import feeds
-from projections.web.queries import BadRequest, Db, Filters, get_db
+from projections.web.queries import BadRequest, Filters
 from projections.web.render import error_page, link, page
 
-__all__ = ["Db", "get_db", "pages"]
+__all__ = ["pages"]
 
 pages = APIRouter(include_in_schema=False)
 

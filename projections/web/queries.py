@@ -1,3 +1,4 @@
+# Over 400 lines by design: one job: every SQL query of the public pages, in one place.
 """Every SQL query of the public pages and feeds, over the public projection's tables.
 
 Filters arrive as untrusted query parameters; ``parse_filters`` and ``parse_page`` turn them
@@ -18,27 +19,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
 import orjson
-from fastapi import Depends, Request
 
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_data
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import AnnouncementType, Category, Method
-from ledger.store.sql import PostgresDatabase, SQLiteDatabase
-
-Database = SQLiteDatabase | PostgresDatabase
-
-
-def get_db(request: Request) -> Database:
-    """The ledger's database, which holds the public projection's tables."""
-    db: Database = request.app.state.ledger.db
-    return db
-
-
-Db = Annotated[Database, Depends(get_db)]
+from ledger.ports import Database as Database
 
 PAGE_SIZE: Final = 20
 MAX_PAGE: Final = 100_000  # 2 million notices deep; anything beyond is not a real link

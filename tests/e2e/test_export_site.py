@@ -225,9 +225,9 @@ def main_of(page: str) -> str:
 def rendered(ledger: Ledger, paths: list[str]) -> dict[str, str]:
     """The pages as the service renders them (its app, in process)."""
     from sunshine.app import create_app
+    from sunshine.bootstrap import services_for
 
-    app = create_app(None, ledger)
-    app.state.ledger = ledger
+    app = create_app(services=services_for(ledger))
 
     async def get_all() -> dict[str, str]:
         transport = httpx.ASGITransport(app=app)

@@ -17,7 +17,7 @@ from conftest import DemoLedger, copy_demo, make_config, start_server
 from csp_watch import planted_handler_is_blocked, violations, watch_policy
 
 from ledger.application import Ledger
-from sunshine.app import projector_for
+from sunshine.bootstrap import projector_for
 
 INSPECTOR = "qhx-jw-op"  # 清河县纪委监委, a demo inspector
 

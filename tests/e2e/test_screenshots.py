@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT, DemoLedger, copy_demo, make_config, start_server
 
 from ledger.application import Ledger
-from sunshine.app import projector_for
+from sunshine.bootstrap import projector_for
 
 ARTEFACTS: Path = ROOT / "test-artifacts" / "screenshots"
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}

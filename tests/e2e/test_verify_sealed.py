@@ -25,7 +25,7 @@ from ledger.application import Ledger
 from ledger.domain.sealed import seal
 from ledger.store.sql import open_database
 from ledger.store.url import DatabaseURL
-from sunshine.app import projector_for
+from sunshine.bootstrap import projector_for
 
 
 @dataclass

@@ -25,7 +25,7 @@ from ledger.store.url import DatabaseURL
 from projections.flags import FlagConfigError, FlagKind, FlagsProjection, load_flag_config, rules
 from projections.flags import queries as q
 from projections.web.queries import BadRequest
-from sunshine.app import projector_for
+from sunshine.bootstrap import projector_for
 
 K = FlagKind
 TODAY = date(2026, 11, 25)
@@ -425,20 +425,19 @@ def test_a_bad_thresholds_file_is_refused_with_its_line(tmp_path: Path) -> None:
 
 
 def test_the_operators_thresholds_reach_the_service(
-    sqlite_url: DatabaseURL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_url: DatabaseURL, tmp_path: Path
 ) -> None:
     ledger = Ledger(make_config(sqlite_url, tmp_path))
     try:
         override = tmp_path / "flags.toml"
         override.write_text('[award_close_to_budget]\nmin_ratio = "0.95"\n', encoding="utf-8")
-        monkeypatch.setenv("SUNSHINE_FLAGS", str(override))
-        (flags,) = [f.projection for f in projector_for(ledger).followers
+        (flags,) = [f.projection for f in projector_for(ledger, override).followers
                     if isinstance(f.projection, FlagsProjection)]  # fmt: skip
         assert flags.config.ratio("award_close_to_budget", "min_ratio") == Decimal("0.95")
         override.write_text('# stricter\n[award_close_to_budget]\nmin_ratio = "95%"\n',
                             encoding="utf-8")  # fmt: skip
         with pytest.raises(FlagConfigError) as caught:
-            projector_for(ledger)
+            projector_for(ledger, override)
         assert str(caught.value).startswith(
             f"{override}:3: [award_close_to_budget] min_ratio: a decimal fraction above 0"
         )

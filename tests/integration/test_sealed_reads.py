@@ -25,7 +25,7 @@ from ledger.verify import VerificationFailed
 from publisher.config import parse_destinations
 from publisher.planner import Planner
 from publisher.store import JobStore
-from sunshine.app import projector_for
+from sunshine.bootstrap import projector_for
 
 Entry = dict[str, Any]
 DESTINATIONS = """

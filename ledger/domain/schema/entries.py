@@ -1,3 +1,4 @@
+# Over 400 lines by design: a table: one small class per kind of log entry.
 """Every kind of log entry, as the typed value of its ``data``.
 
 A class per kind; the class's name is the entry's ``type`` in the leaf (``AwardDecided``),

@@ -1,0 +1,99 @@
+"""What a route of the read side may be given, as ``Annotated`` FastAPI dependencies.
+
+The ledger's ports (``ledger.deps``), passed on, and what the read side owns itself: the
+inspectors' sessions, the challenge lookup's failure counts and its form tokens. The
+composition root (``sunshine.bootstrap``) builds all of them before the application serves,
+tables included, and puts them on it with ``provide``; no route creates one. Every router
+of ``projections`` takes its dependencies from this module alone (why one module per package:
+``ledger.deps``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.applications import Starlette
+
+from ledger.deps import (
+    CommandsDep,
+    Db,
+    LogDep,
+    LookupCodesDep,
+    RegistryDep,
+    SealedDep,
+    SignedRequestsDep,
+    StatutesDep,
+)
+from projections.supervision.auth import Inspector, Sessions, require_inspector
+from projections.web.form_tokens import FormTokens
+from projections.web.lookup_failures import LookupFailures
+
+__all__ = [
+    "CommandsDep",
+    "Db",
+    "FormTokensDep",
+    "InspectorDep",
+    "LogDep",
+    "LookupCodesDep",
+    "LookupFailuresDep",
+    "ReadSideResources",
+    "RegistryDep",
+    "SealedDep",
+    "SessionsDep",
+    "SignedRequestsDep",
+    "StatutesDep",
+    "provide",
+]
+
+
+@dataclass(frozen=True)
+class ReadSideResources:
+    """What the read side's routes keep besides the ledger's ports."""
+
+    sessions: Sessions  # inspectors' challenges and session tokens
+    lookup_failures: LookupFailures  # the challenge lookup's failed attempts
+    form_tokens: FormTokens  # the challenge lookup form's tokens against cross-site posts
+
+
+def provide(app: Starlette, resources: ReadSideResources) -> None:
+    """Give ``app`` the read side's resources (the composition root, before the app serves)."""
+    app.state.read_side = resources
+
+
+def _resources(request: Request) -> ReadSideResources:
+    resources = getattr(request.app.state, "read_side", None)
+    if not isinstance(resources, ReadSideResources):
+        raise RuntimeError(
+            "the application was not given the read side's resources (sunshine.bootstrap)"
+        )
+    return resources
+
+
+_Resources = Annotated[ReadSideResources, Depends(_resources)]
+
+
+def _sessions(resources: _Resources) -> Sessions:
+    return resources.sessions
+
+
+def _lookup_failures(resources: _Resources) -> LookupFailures:
+    return resources.lookup_failures
+
+
+def _form_tokens(resources: _Resources) -> FormTokens:
+    return resources.form_tokens
+
+
+SessionsDep = Annotated[Sessions, Depends(_sessions)]
+LookupFailuresDep = Annotated[LookupFailures, Depends(_lookup_failures)]
+FormTokensDep = Annotated[FormTokens, Depends(_form_tokens)]
+
+
+def _inspector(request: Request, sessions: SessionsDep, registry: RegistryDep) -> Inspector:
+    return require_inspector(request, sessions, registry)
+
+
+#: The signed-in inspector, or a refusal (401 without a valid session, 403 for anyone else).
+InspectorDep = Annotated[Inspector, Depends(_inspector)]

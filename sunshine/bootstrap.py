@@ -1,0 +1,168 @@
+"""The composition root: the one place that builds the service's parts and wires them.
+
+``bootstrap(settings)`` opens the ledger the settings name and builds, at once, everything
+the routes and the background threads use: the ledger's ports, the read side's resources
+(inspectors' sessions, the challenge lookup's failure counts and form tokens), the
+publisher's (its job store and metrics), and the projector with the operator's red-flag
+thresholds, every table made (or, ``create_tables`` off, checked) on the way. Nothing is made
+on a first request: a secret file or a table that cannot be had stops the service at its
+start. ``create_app`` puts the parts on the application (``Services.provide``); routes take
+them through their package's ``deps`` module. The command line opens its ledgers here too
+(``open_ledger``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+
+from ledger import deps as ledger_deps
+from ledger.application import Ledger
+from ledger.ports import LedgerPorts, LogView
+from ledger.store.secret_file import read_or_create
+from projections import deps as read_side_deps
+from projections.deps import ReadSideResources
+from projections.flags import FlagConfig, FlagsProjection, load_flag_config
+from projections.public import PublicProjection
+from projections.runner import Projector
+from projections.statistics import StatisticsProjection
+from projections.supervision.auth import KEY_BYTES, Sessions
+from projections.supervision.spent import SpentInDatabase
+from projections.web.form_tokens import FormTokens
+from projections.web.lookup_failures import LookupFailures
+from publisher import deps as publisher_deps
+from publisher.deps import PublisherResources
+from publisher.metrics import registry_for
+from publisher.metrics_access import metrics_token
+from publisher.store import JobStore
+from sunshine.settings import Settings
+
+__all__ = [
+    "Services",
+    "bootstrap",
+    "open_ledger",
+    "projector_for",
+    "read_operator_files",
+    "services_for",
+]
+
+
+@dataclass(frozen=True)
+class Services:
+    """The service's parts, built and wired; ``provide`` gives them to an application."""
+
+    ledger: Ledger  # the write side itself: for the integrator and the CLI, never a route
+    ports: LedgerPorts
+    read_side: ReadSideResources
+    publisher: PublisherResources
+    projector: Projector  # set up, not started: the application's lifespan runs it
+    owns_ledger: bool  # close() closes the ledger (bootstrap opened it)
+
+    def provide(self, app: Starlette) -> None:
+        ledger_deps.provide(app, self.ports)
+        read_side_deps.provide(app, self.read_side)
+        publisher_deps.provide(app, self.publisher)
+
+    def close(self) -> None:
+        if self.owns_ledger:
+            self.ledger.close()
+
+
+def open_ledger(settings: Settings, **overrides: Any) -> Ledger:
+    """The ledger the settings name (``overrides``: fields of its ``LedgerConfig``)."""
+    return Ledger(dataclasses.replace(settings.ledger_config(), **overrides))
+
+
+def read_operator_files(settings: Settings) -> tuple[str | None, FlagConfig]:
+    """The operator's metrics token and red-flag thresholds, read and checked: a bad file
+    raises (a ``ValueError`` naming it and, for a TOML file, the line)."""
+    return metrics_token(settings.metrics_token_file), load_flag_config(settings.flags)
+
+
+def bootstrap(settings: Settings) -> Services:
+    """Everything the service runs on, from ``settings`` alone (never the environment)."""
+    # The operator's files first: a bad one refuses before anything is opened or made.
+    token, flags = read_operator_files(settings)
+    ledger = open_ledger(settings)
+    try:
+        return services_for(ledger, flags=flags, metrics_token=token, owns=True)
+    except BaseException:
+        ledger.close()
+        raise
+
+
+def services_for(
+    ledger: Ledger,
+    flags: FlagConfig | None = None,
+    metrics_token: str | None = None,
+    owns: bool = False,
+) -> Services:
+    """The service's parts around a ledger opened already (by ``bootstrap``, or by a test),
+    with the operator's red-flag thresholds (default: the packaged ones) and metrics token;
+    tables made as the ledger's configuration says (``create_tables``)."""
+    config = ledger.config
+    create = config.create_tables
+    db, codes = ledger.db, ledger.lookup_codes
+    ports = LedgerPorts(
+        commands=ledger,
+        log=LogView(
+            reader=ledger.reader,
+            origin=config.origin,
+            verifier_key=ledger.signer.verifier_key,
+            verifier=ledger.signer.verifier,
+        ),
+        sealed=ledger.sealed,
+        registry=ledger.registry,
+        lookup_codes=codes,
+        requests=ledger.requests,
+        db=db,
+        statutes=ledger.statutes,
+    )
+    secret = read_or_create(config.data_dir / "session-key", lambda: secrets.token_bytes(KEY_BYTES))
+    spent = SpentInDatabase(db, time.time)
+    # Keyed from the lookup key, so every process sharing the data directory agrees.
+    failures = LookupFailures(db, codes.derived_key("lookup failures: client v1"))
+    jobs = JobStore(db)
+    if create:
+        spent.create()
+        failures.create()
+        jobs.create()
+    projector = _projector(ledger, flags or load_flag_config())
+    projector.setup(create=create)
+    return Services(
+        ledger=ledger,
+        ports=ports,
+        read_side=ReadSideResources(
+            sessions=Sessions(secret, spent=spent),
+            lookup_failures=failures,
+            form_tokens=FormTokens(codes.derived_key("lookup form token v1")),
+        ),
+        publisher=PublisherResources(
+            jobs=jobs, metrics=registry_for(jobs), metrics_token=metrics_token
+        ),
+        projector=projector,
+        owns_ledger=owns,
+    )
+
+
+def projector_for(ledger: Ledger, flags: Path | None = None) -> Projector:
+    """Every projection the service reads, following the ledger's log; the red flags
+    under the packaged thresholds with the operator's file ``flags`` laid over them."""
+    return _projector(ledger, load_flag_config(flags))
+
+
+def _projector(ledger: Ledger, flags: FlagConfig) -> Projector:
+    return Projector(
+        ledger.db,
+        [
+            PublicProjection(ledger.config.database.is_sqlite),
+            StatisticsProjection(),
+            FlagsProjection(ledger.statutes, flags),
+        ],
+    )
