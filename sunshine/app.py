@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ledger.application import Ledger
 from ledger.http import commands, log
+from ledger.http_tiles import tiles
 from ledger.log.loop import FollowLoop
 from projections.supervision.flags_routes import flags_routes
 from projections.supervision.routes import supervision
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.provide(app)
     app.include_router(commands)
     app.include_router(log)
+    app.include_router(tiles)
     app.include_router(pages)
     app.include_router(challenges)
     app.include_router(publisher_admin)
