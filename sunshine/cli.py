@@ -165,12 +165,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         verify_local,
         verify_remote,
         verify_sealed_local,
+        verify_tiles,
     )
 
     if args.bundle:
-        if args.url or args.checkpoint:
+        if args.url or args.tiles or args.checkpoint:
             print(
-                "sunshine: --bundle is checked offline, without --url or --checkpoint",
+                "sunshine: --bundle is checked offline, without --url, --tiles or --checkpoint",
                 file=sys.stderr,
             )
             return 2
@@ -187,8 +188,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         timing = TimingCheck(
             Statutes(build_calendar(settings.holidays), load_time_limits(settings.time_limits))
         )
+    if args.url and args.tiles:
+        print("sunshine: verify reads either --url or --tiles, not both", file=sys.stderr)
+        return 2
     try:
-        if args.url:
+        if args.tiles:
+            report = verify_tiles(args.tiles, old, args.log_key, jobs, timing=timing)
+            sealed = None
+        elif args.url:
             report = verify_remote(args.url, old, args.log_key, jobs, timing=timing)
             sealed = None
         else:
@@ -615,6 +622,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="verify every entry, signature and the checkpoint")
     db_options(p)
     p.add_argument("--url", help="verify a remote server instead of a local database")
+    p.add_argument(
+        "--tiles",
+        metavar="URL_OR_DIR",
+        help="verify from the log's C2SP tiles alone: a server or mirror (its /log prefix or "
+        "the site), or an export-site directory",
+    )
     p.add_argument("--checkpoint", help="an older checkpoint file the log must be consistent with")
     p.add_argument("--log-key", help="pin the log's verifier key (name+id+base64)")
     p.add_argument(

@@ -155,6 +155,53 @@ def verify_remote(
         remote.close()
 
 
+def verify_tiles(
+    location: str,
+    old_path: Path | None,
+    log_key: str | None,
+    jobs: int,
+    err: TextIO = sys.stderr,
+    timing: TimingCheck | None = None,
+) -> Report:
+    """The log from its C2SP tiles alone, on a server, a static host or in a directory."""
+    from ledger.sources_tiles import TileCheck, TileLog
+
+    tiles = TileLog(location)
+    try:
+        if log_key is None:
+            served = tiles.key()
+            if served is None:
+                raise VerificationFailed(
+                    f"no log key beside the tiles at {location}: pass --log-key"
+                )
+            print(
+                f"  trusting the log key beside the tiles {served}: pin it with --log-key", file=err
+            )
+            log_key = served
+        try:
+            verifier = parse_verifier_key(log_key)
+        except ValueError as problem:
+            raise VerificationFailed(f"the log key is malformed: {problem}") from None
+        checkpoint = open_checkpoint(tiles.checkpoint(), verifier, "the tiles' checkpoint")
+        old = _old(old_path, verifier)
+        check = TileCheck(tiles, checkpoint.size)
+        report = verify_stream(
+            tiles.batches(checkpoint.size),
+            checkpoint,
+            old,
+            jobs,
+            _progress(err),  # type: ignore[arg-type]
+            timing,
+            nodes=check,
+        )
+        check.finish()
+        report.nodes = 0  # what was compared is the tiles, not a database's nodes
+        report.tiles, report.tile_hashes = check.tiles, check.hashes
+        return report
+    finally:
+        tiles.close()
+
+
 def describe(report: Report) -> str:
     assert report.checkpoint is not None
     lines = [
@@ -165,6 +212,11 @@ def describe(report: Report) -> str:
     ]
     if report.nodes:
         lines.append(f"{report.nodes} stored tree nodes match the ones the leaves give")
+    if report.tiles:
+        lines.append(
+            f"{report.tiles} hash tiles ({report.tile_hashes} hashes) and the entry bundles "
+            "match the ones the leaves give"
+        )
     if report.consistent_with is not None:
         lines.append(f"consistent with the older checkpoint of size {report.consistent_with.size}")
     if report.timing is not None:

@@ -26,8 +26,7 @@ class LogTiles:
         with self.db.read() as cur:
             self._check_signed(cur, tile)
             rows = cur.execute(
-                "SELECT hash FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ? "
-                "ORDER BY idx",
+                "SELECT hash FROM log_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
                 (HEIGHT * tile.level, tile.first, tile.first + tile.width),
             ).fetchall()
         if len(rows) != tile.width:

@@ -20,6 +20,8 @@ duplicated here) and ``export_links`` moves their links to the export's paths. L
     log/entries/<i>                           the exact leaf of every public timeline step
     log/bundle/<i>                            each notice's proof bundle (`verify --bundle`)
     log/key, log/checkpoint                   the log's key and the latest exported checkpoint
+    log/tile/<L>/<N>[.p/<W>], log/tile/entries/…  the log as C2SP tlog-tiles at that checkpoint
+                                              (``projections.export.tiles``)
     static/                                   the stylesheet and verify.js
     .sunshine-export.json                     the state file (see ``export_files``)
 
@@ -78,10 +80,12 @@ from ledger.log.follower import Follower
 from ledger.log.merkle import ProofError, leaf_hash, verify_consistency
 from ledger.log.note import Checkpoint, NoteError, open_note, parse_checkpoint
 from ledger.log.reader import MAX_ENTRIES_PER_PAGE
+from ledger.log.tile_store import LogTiles
 from ledger.ports import Database, LogView
 from ledger.store.sql import SQLiteDatabase
 from projections.export.files import ExportError, ExportState, SiteDir
 from projections.export.links import TYPES, Rewriter, file_for, static_url
+from projections.export.tiles import write_tiles
 from projections.public import PublicProjection
 from projections.web.render import HERE as WEB
 
@@ -301,6 +305,9 @@ class Exporter:
         if steps or full:
             self._lists()
         self.site.write("log/key", self.log_key.encode())
+        self.state.tiles_size = write_tiles(
+            self.site, LogTiles(self.db), self.state.tiles_size, note, self.progress
+        )
         self.site.write("log/checkpoint", note.encode())
 
     # -- the log ------------------------------------------------------------------------
