@@ -9,6 +9,7 @@ cached: a tile beyond the signed checkpoint is 404 until the log reaches it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ledger.deps import LogDep
 from ledger.domain.errors import Invalid, NotFound
+from ledger.log.reader import LogReader
 from ledger.log.tile_store import LogTiles
 from ledger.log.tiles import Tile, TilePathError, parse_tile
 
@@ -25,8 +27,14 @@ PARTIAL: Final = "public, max-age=60"
 tiles = APIRouter(prefix="/log", tags=["log"])
 
 
+@lru_cache(maxsize=4)
+def _tiles_of(reader: LogReader) -> LogTiles:
+    return LogTiles(reader.db)
+
+
 def _tiles(log_view: LogDep) -> LogTiles:
-    return LogTiles(log_view.reader.db)
+    """One per log reader (one per process), so its cache of full tiles lasts."""
+    return _tiles_of(log_view.reader)
 
 
 TilesDep = Annotated[LogTiles, Depends(_tiles)]
@@ -60,7 +68,7 @@ def tile(
     except TilePathError as problem:
         raise Invalid(str(problem), code="bad_request", status=400) from None
     try:
-        body = log_tiles.entries(wanted) if wanted.level < 0 else log_tiles.hashes(wanted)
+        body = log_tiles.tile(wanted)
     except NotFound as missing:
         return JSONResponse(
             missing.as_json(), status_code=404, headers={"Cache-Control": "no-store"}

@@ -10,16 +10,42 @@ entries), so nothing here is taken on trust.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from typing import Final
+
 from ledger.domain.errors import NotFound
 from ledger.log.health import LogDamaged
 from ledger.log.note import NoteError, parse_checkpoint
 from ledger.log.tiles import HEIGHT, Tile, encode_bundle, tile_width
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
 
+#: Full tiles and bundles kept in memory, most recently served first: they never change.
+#: At most about 64 × 260 KB of bundles (real leaves are about 1 KB) and 64 × 8 KB of hashes.
+CACHED: Final = 128
+
 
 class LogTiles:
-    def __init__(self, db: SQLiteDatabase | PostgresDatabase):
+    def __init__(self, db: SQLiteDatabase | PostgresDatabase, cached: int = CACHED):
         self.db = db
+        self._cached = cached
+        self._full: OrderedDict[Tile, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def tile(self, tile: Tile) -> bytes:
+        """A hash tile or an entry bundle; a full one from memory once it was read."""
+        with self._lock:  # routes run in a thread pool
+            found = self._full.get(tile)
+            if found is not None:
+                self._full.move_to_end(tile)
+                return found
+        data = self.entries(tile) if tile.level < 0 else self.hashes(tile)
+        if tile.full and self._cached:
+            with self._lock:
+                self._full[tile] = data
+                while len(self._full) > self._cached:
+                    self._full.popitem(last=False)
+        return data
 
     def hashes(self, tile: Tile) -> bytes:
         """The tile's hashes, concatenated (``tile.width`` × 32 bytes)."""

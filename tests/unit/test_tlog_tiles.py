@@ -4,6 +4,7 @@ proofs computed from tiles equal to the ones computed from the stored nodes."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -190,7 +191,7 @@ class Tree:
         self.size = size
         self.fetched: list[Tile] = []
 
-    def read(self, ids: list[NodeId]) -> list[bytes]:
+    def read(self, ids: Sequence[NodeId]) -> list[bytes]:
         return [self.nodes[i] for i in ids]
 
     def fetch(self, tile: Tile) -> bytes:
