@@ -47,8 +47,9 @@ What a static export cannot do, since no program answers behind it:
   would answer the unfiltered list, which would look like a result);
 * the challenge lookup and the API docs: linked on the live service with ``--ledger-url``,
   left out of the navigation without it; ``/log/entries?start=…``, proofs for other sizes
-  and ``/log/proof/consistency`` are not exported (``sunshine verify --url`` needs the
-  service);
+  and ``/log/proof/consistency`` are not exported: the tiles are, from which a client
+  computes any of them, and ``sunshine verify --tiles DIR`` (or the URL of a mirror of the
+  directory) checks the whole log;
 * freshness: pages are as of the last run. A notice's verify panel checks it against the
   checkpoint of the run that exported it (still a signed checkpoint of the same log: every
   run proves the log extends the previous run's checkpoint); ``log/checkpoint`` is the

@@ -294,6 +294,8 @@ def test_a_later_export_writes_only_the_tiles_that_grew(demo: Served, tmp_path: 
     assert sunshine("export-site", str(site), data_dir=demo.data, db=demo.url).returncode == 0
     log = site / "log"
     before = demo.size
+    older = tmp_path / "older-checkpoint"
+    older.write_text(demo.get("/log/checkpoint").text, encoding="utf-8")
     last = Tile(0, before // 256, before % 256)
     assert (log / last.path()).is_file() and (log / last.entries().path()).is_file()
     untouched = {p: p.stat().st_mtime_ns for p in (log / "tile/0").glob("0[0-9][0-9]")}
@@ -307,7 +309,8 @@ def test_a_later_export_writes_only_the_tiles_that_grew(demo: Served, tmp_path: 
     assert {p: p.stat().st_mtime_ns for p in untouched} == untouched
     for tile in tiles_of(after):
         assert (log / tile.path()).read_bytes() == demo.get(f"/log/{tile.path()}").content
-    checked = verify("--tiles", str(site), data=tmp_path)
+    checked = verify("--tiles", str(site), "--checkpoint", str(older), data=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"OK: {after} entries" in checked.stdout
+    assert f"consistent with the older checkpoint of size {before}" in checked.stdout
     assert "trusting the log key beside the tiles" in checked.stderr
