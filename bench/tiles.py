@@ -190,6 +190,13 @@ def serving(n: int) -> tuple[list[Result], dict[str, Any]]:
                      log_file=d / "logs" / "serve"):
             for kind, script in scripts.items():
                 loads[f"api {kind}"] = _wrk(api, script)
+    facts["floor"] = loads["floor"].details()
+    return serving_results(n, paths, loads), facts
+
+
+def serving_results(n: int, paths: dict[str, list[str]], loads: dict[str, Any]) -> list[Result]:
+    """Each kind of tile from nginx (judged against the pre-rendered pages) and from the API
+    (information, beside the FastAPI floor)."""
     pages = json.loads((RESULTS / "pages.json").read_text(encoding="utf-8"))
     prerendered = next(r for r in pages["results"] if r["name"] == "pages_static_notice_rps")
     page_rps = float(prerendered["measured"])
@@ -216,8 +223,7 @@ def serving(n: int) -> tuple[list[Result], dict[str, Any]]:
             "FastAPI fixed-bytes floor req/s, this run", api_load.rps / floor_rps, None,
             {**api_load.details(), "floor": loads["floor"].details(),
              "paths": len(paths[kind])}))
-    facts["floor"] = loads["floor"].details()
-    return results, facts
+    return results
 
 
 def run_verify(args: list[str], d: Path) -> float:
