@@ -169,6 +169,7 @@ class DemoBuilder:
         path = self.keys_dir.parent / "challenge-lookup-codes.txt"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
+    # Over 60 lines by design: the demo's steps in the order they must run, one line or two each.
     def build(self) -> DemoSummary:
         today = china_day(datetime.now(UTC))
         if today < END:  # the ledger refuses acts dated after the day they are signed

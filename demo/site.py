@@ -1,3 +1,5 @@
+# Over 400 lines by design: a whole stand-in procurement website (the receiving end of a push) kept
+# apart from the service.
 """A local "procurement website" that receives the notices `sunshine publish` pushes.
 
 The demo's stand-in for 河北省政府采购网, and a reference for what a real site does with a
@@ -385,6 +387,8 @@ class DemoSite:
                            url=self.url)  # fmt: skip
 
 
+# Over 60 lines by design: the stand-in site's request handler: one small method per route, closed
+# over its state.
 def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: every answer says its Content-Length
