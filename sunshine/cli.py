@@ -609,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--org-code", required=True, help="the finance office's code, e.g. qhx-czj")
     p.add_argument("--org-name", required=True, help="the finance office's name")
-    p.add_argument("--region", required=True, help="the region it supervises, e.g. 清河县")
+    p.add_argument("--region", required=True, help="the region it supervises, e.g. 澄溪县")
     p.add_argument(
         "--admin-code", required=True, help="the administrator's actor code, e.g. qhx-czj-admin"
     )
