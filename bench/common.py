@@ -259,7 +259,7 @@ def do_genesis(ledger: Any) -> Admin:
 
     admin = Admin("czj-admin", Ed25519PrivateKey.generate())
     command = signing.new_command("Genesis", {
-        "organisation": {"code": "czj", "name": "清河县财政局", "region": "清河县"},
+        "organisation": {"code": "czj", "name": "澄溪县财政局", "region": "澄溪县"},
         "administrator": {"code": admin.code, "name": "赵志刚"},
         "public_key": signing.public_b64(admin.key),
     }, actor=admin.code, key=admin.key)
@@ -272,7 +272,7 @@ def organisation_bodies(admin: Admin, prefix: str, n: int, start: int = 0) -> li
     return [
         admin.body("RegisterOrganisation", {
             "code": f"{prefix}-{i}", "name": f"某某旗人民医院医疗设备采购单位 {i}",
-            "kind": "purchaser", "region": "清河县",
+            "kind": "purchaser", "region": "澄溪县",
         })
         for i in range(start, start + n)
     ]

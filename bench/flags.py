@@ -1,7 +1,7 @@
 """Red-flag pages over 1,000,000 log entries: p95 < 1 s after projection, over HTTP.
 
 How the log is made: as `bench/statistics.py` makes it (its ``build``), so both pages are
-measured over the same kind of log. The demo year of 清河县 is recorded through the real
+measured over the same kind of log. The demo year of 澄溪县 is recorded through the real
 ledger (every command signed, decided and integrated; it registers the inspector
 ``qhx-jw-op`` that signs in below and holds one procurement per red flag), then its ~2,600
 leaves are copied as log leaves until the log holds 1,000,000: copy *j* is the same year in

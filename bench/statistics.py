@@ -3,13 +3,13 @@
 How the log is made. Signing a million events through the ledger takes far longer than a
 benchmark may (the demo year's ~2,600 take ~6 s), so:
 
-1. the demo year of 清河县 is recorded through the real ledger (`DemoBuilder`: genesis,
+1. the demo year of 澄溪县 is recorded through the real ledger (`DemoBuilder`: genesis,
    registry, every command signed and integrated), which also registers the inspector
    ``qhx-jw-op`` whose demo key signs in below;
 2. its ~2,600 real leaves are then copied as log leaves until the log holds 1,000,000: 48
    fictional counties (东安县, 东平县, …) for the years 2026 back to 2018, the oldest year cut
    short at the target. In a copy every organisation and procurement code gets the county's
-   prefix (``k<n>-``), 清河县 becomes the county, dates move to the copy's year and ``index``
+   prefix (``k<n>-``), 澄溪县 becomes the county, dates move to the copy's year and ``index``
    is the leaf's own; a county registers its organisations once, in its first year, and its
    purchasers buy again every year, as a real county's do. The copies' signatures no longer
    verify (their text changed); projections do not check signatures, and this log is a
@@ -56,7 +56,7 @@ _CODE = re.compile(rb'"(qhx|hb|xt|sjz|bj|hs|sd)-')
 _YEAR = re.compile(rb"2026-")
 _INDEX = re.compile(rb'"index":[0-9]+,"key"')
 _REGISTRY = re.compile(rb'"type":"(Organisation|Actor|Key)[A-Za-z]*","version"')
-_COUNTY = "清河县".encode()
+_COUNTY = "澄溪县".encode()
 #: Fictional counties: 东安县, 东平县, … (8 × 6 = 48).
 COUNTIES = [f"{a}{b}县" for a in "东西南北上下新永" for b in "安平宁丰阳川"]
 

@@ -1,8 +1,8 @@
 # Over 400 lines by design: data: the county's items, suppliers and notice texts, no logic.
-"""What 清河县 buys in the demo year, from whom, and the Chinese texts its notices carry.
+"""What 澄溪县 buys in the demo year, from whom, and the Chinese texts its notices carry.
 
 Data only: ``demo.year`` turns it into commands. Titles are the purchaser's name plus
-the item (``清河县人民医院`` + ``64排螺旋CT设备采购项目``); budgets are 万元 with two decimals,
+the item (``澄溪县人民医院`` + ``64排螺旋CT设备采购项目``); budgets are 万元 with two decimals,
 as the county's summaries quote them. Every supplier code here is registered by
 ``demo.builder.ORGANISATIONS``.
 """
@@ -99,7 +99,7 @@ ITEMS: Final[tuple[Item, ...]] = tuple(Item(*row) for row in (
     ("zj-dq", "qhx-zjzx", "实训楼电气线路改造工程", W, CONSULTATION, "88.00", "building"),
     ("zj-ds", "qhx-zjzx", "电子商务实训室建设项目", G, INQUIRY, "86.00", "it"),
     ("jt-yh", "qhx-jtysj", "2026年农村公路养护工程", W, OPEN, "1260.00", "civil"),
-    ("jt-gd", "qhx-jtysj", "国道308线清河段路面修复工程", W, OPEN, "2180.00", "civil"),
+    ("jt-gd", "qhx-jtysj", "县道012线澄溪段路面修复工程", W, OPEN, "2180.00", "civil"),
     ("jt-fh", "qhx-jtysj", "农村公路安全生命防护工程", W, OPEN, "486.00", "civil"),
     ("jt-fh2", "qhx-jtysj", "农村公路安全生命防护工程（二次）", W, NEGOTIATION, "486.00", "civil"),
     ("jt-ql", "qhx-jtysj", "公路桥梁定期检测服务", S, CONSULTATION, "68.00", "consulting"),
@@ -109,7 +109,7 @@ ITEMS: Final[tuple[Item, ...]] = tuple(Item(*row) for row in (
     ("jt-jx", "qhx-jtysj", "公路养护机械设备采购项目", G, NEGOTIATION, "152.00", "vehicle"),
     ("jt-zf", "qhx-jtysj", "交通运输执法装备采购项目", G, INQUIRY, "48.00", "it"),
     ("sl-nt", "qhx-slj", "2026年小型农田水利工程", W, OPEN, "980.00", "civil"),
-    ("sl-qy", "qhx-slj", "卫运河清河段河道清淤疏浚工程", W, OPEN, "640.00", "civil"),
+    ("sl-qy", "qhx-slj", "青溪河澄溪段河道清淤疏浚工程", W, OPEN, "640.00", "civil"),
     ("sl-fx", "qhx-slj", "防汛应急物资采购项目", G, NEGOTIATION, "86.00", "civil"),
     ("sl-jc", "qhx-slj", "水资源监测系统建设项目", G, CONSULTATION, "148.00", "it"),
     ("sl-ys", "qhx-slj", "农村饮水安全工程维修养护项目", W, CONSULTATION, "156.00", "civil"),
@@ -229,7 +229,7 @@ RATIONALES: Final[dict[str, str]] = {
 REQUIREMENTS: Final[dict[str, str]] = {
     "medical": "所投设备或产品须为全新原厂正品，具有有效的医疗器械注册证；质保期不少于三年，"
     "接到报修后4小时内响应、24小时内到场；到货后15日内完成安装调试并培训使用科室人员。",
-    "education": "产品须符合国家及河北省中小学教育技术装备标准，环保指标符合国家标准；"
+    "education": "产品须符合国家及云岭省中小学教育技术装备标准，环保指标符合国家标准；"
     "送货上门并负责安装调试，质保期不少于三年，免费培训任课教师。",
     "it": "软硬件须为正版、全新产品，满足网络安全等级保护2.0要求；供应商负责部署实施、"
     "系统集成与数据迁移，提供三年免费运维和7×24小时技术支持。",
@@ -241,13 +241,13 @@ REQUIREMENTS: Final[dict[str, str]] = {
     "扬尘治理，缺陷责任期24个月。",
     "property": "服务期一年；按采购需求配备足额持证上岗人员，建立服务质量考核制度，"
     "接受采购人按月考核，考核结果与服务费支付挂钩。",
-    "agri": "产品须符合国家及河北省质量标准，种子须经审定并附质量检验报告；"
+    "agri": "产品须符合国家及云岭省质量标准，种子须经审定并附质量检验报告；"
     "按指定时间配送至各乡镇，供货期满足农时需要。",
     "consulting": "供应商须按国家及行业技术规范开展工作，按期提交成果文件并对成果质量负责；"
     "项目负责人须具有相应执业资格。",
     "food": "食材须新鲜安全，符合食品安全国家标准，每批次附检验检疫合格证明；"
     "每日按时配送，配送车辆须为冷藏或保温车辆。",
-    "vehicle": "服务网点须位于清河县城区并具备相应资质；配件须为原厂或同质配件并明码标价，"
+    "vehicle": "服务网点须位于澄溪县城区并具备相应资质；配件须为原厂或同质配件并明码标价，"
     "先服务后结算，按月对账。",
 }
 
@@ -279,10 +279,10 @@ INVALID_REASONS: Final = (
 )
 
 PLACES: Final[dict[str | None, str]] = {
-    "qhx-ggzy": "清河县公共资源交易中心开标一室（清河县武松路66号）",
-    "qhx-hyzb": "河北恒远招标代理有限公司清河分公司开标室（清河县黄河路18号）",
-    "hb-zhongtai": "河北中泰项目管理有限公司会议室（清河县长江路108号）",
-    "xt-zhengxin": "邢台正信招标代理有限公司清河项目部（清河县中华路56号）",
+    "qhx-ggzy": "澄溪县公共资源交易中心开标一室（澄溪县武松路66号）",
+    "qhx-hyzb": "云岭恒远招标代理有限公司澄溪分公司开标室（澄溪县黄河路18号）",
+    "hb-zhongtai": "云岭中泰项目管理有限公司会议室（澄溪县长江路108号）",
+    "xt-zhengxin": "青峦正信招标代理有限公司澄溪项目部（澄溪县中华路56号）",
     None: "采购人会议室",
 }
 

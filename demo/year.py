@@ -1,4 +1,6 @@
-"""The demo year: 清河县's procurements of 2026, each act a command signed by its actor.
+# Over 400 lines by design: data-like: one generator of a realistic procurement per method, in the
+# calendar of the demo year.
+"""The demo year: 澄溪县's procurements of 2026, each act a command signed by its actor.
 
 ``DemoYear.plan()`` draws the year from ``random.Random(2026)`` and returns every command in
 the order of the days its acts happened (``payload.date``, January to 2026-11-20), so the log

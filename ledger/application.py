@@ -1,3 +1,5 @@
+# Over 400 lines by design: the write path in the order it runs (verify, authorise, decide, store,
+# integrate), read top to bottom.
 """The ledger's write side: verify a signed command, decide, store, integrate.
 
 Order of checks, all before anything is stored: envelope shape and text, the key

@@ -55,6 +55,7 @@ class ReadSideResources:
     sessions: Sessions  # inspectors' challenges and session tokens
     lookup_failures: LookupFailures  # the challenge lookup's failed attempts
     form_tokens: FormTokens  # the challenge lookup form's tokens against cross-site posts
+    banner: str = ""  # shown atop every page when set: the demo's 演示数据，纯属虚构
 
 
 def provide(app: Starlette, resources: ReadSideResources) -> None:

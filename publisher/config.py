@@ -14,7 +14,7 @@
     url = "https://www.ccgp-hebei.gov.cn/api/notices"
     format = "notice"                # or "ocds"
     announcements = ["tender", "result"]   # default: every announcement type
-    regions = ["清河县"]              # default: every region
+    regions = ["澄溪县"]              # default: every region
     required = true                  # a website the law requires (late delivery: a finding)
     secret_env = "CCGP_HEBEI_SECRET" # or secret = "whsec_…": adds a v1 HMAC signature
     rate_limit = 5                   # requests per second (0: no limit)
@@ -107,6 +107,9 @@ class Destination:
 class PublisherConfig:
     destinations: tuple[Destination, ...]
     ocid_prefix: str = "ocds-sunshine"
+    #: A text every pushed notice carries, for a ledger that is not the record of a real
+    #: body: the demo's 演示数据，纯属虚构.
+    marker: str | None = None
     poll_interval: float = 1.0
     lease_margin: float = 30.0  # a claim's lease: the destination's timeout plus this
     receipt_retry: float = 30.0  # a receipt the ledger did not take is tried again after this
@@ -275,6 +278,10 @@ class DestinationTable(TuningTable):
 class PublisherTable(ConfigModel):
     ocid_prefix: str | None = Field(
         default=None, pattern=OCID_PREFIX, description="letters, digits and '-', like ocds-a1b2c3"
+    )
+    marker: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="a short text every notice carries, e.g. 演示数据，纯属虚构",
     )
     poll_interval: Seconds | None = None
     lease_margin: Seconds | None = None

@@ -59,13 +59,25 @@ def event_type(announcement: str) -> str:
 
 
 def notice_body(
-    index: int, entry: dict[str, Any], leaf: bytes, fmt: str, ocid_prefix: str
+    index: int,
+    entry: dict[str, Any],
+    leaf: bytes,
+    fmt: str,
+    ocid_prefix: str,
+    marker: str | None = None,
 ) -> bytes:
-    """The request body for a notice leaf, in the destination's format (sorted keys)."""
+    """The request body for a notice leaf, in the destination's format (sorted keys).
+
+    ``marker`` (the publisher's, e.g. the demo's 演示数据，纯属虚构) travels with every notice:
+    in the notice's ``data.marker``, and in an OCDS package's publisher name."""
     if fmt == "ocds":
         payload = ocds_package(index, entry, ocid_prefix)
+        if marker:
+            payload["publisher"]["name"] += f"（{marker}）"
     else:
         payload = notice(index, entry, leaf)
+        if marker:
+            payload["data"]["marker"] = marker
     return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
 
 
@@ -109,6 +121,7 @@ def _drop_none(value: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if v is not None}
 
 
+# Over 60 lines by design: one mapping: a notice to its OCDS release, field by field.
 def ocds_release(index: int, entry: dict[str, Any], ocid_prefix: str) -> dict[str, Any]:
     """One OCDS release for the notice: ocid ``<prefix>-<procurement>``, tagged by type."""
     data = entry["data"]

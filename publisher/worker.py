@@ -304,7 +304,7 @@ class Publisher:
             entry = orjson.loads(leaf)
             self.ledger.registry.learn_notice(job.notice, entry)  # the receipt names it
             body = notice_body(job.notice, entry, leaf, d.tuning.format,
-                               self.config.ocid_prefix)  # fmt: skip
+                               self.config.ocid_prefix, self.config.marker)  # fmt: skip
         except Exception as exc:  # a notice we cannot render: retried, then a dead letter
             logger.exception("notice %s: no %s body", job.notice, d.tuning.format)
             outcome = Outcome("payload", error=clean(f"cannot build the body: {exc!r}", 400))

@@ -91,7 +91,9 @@ def bootstrap(settings: Settings) -> Services:
     token, flags = read_operator_files(settings)
     ledger = open_ledger(settings)
     try:
-        return services_for(ledger, flags=flags, metrics_token=token, owns=True)
+        return services_for(
+            ledger, flags=flags, metrics_token=token, owns=True, banner=settings.banner
+        )
     except BaseException:
         ledger.close()
         raise
@@ -102,6 +104,7 @@ def services_for(
     flags: FlagConfig | None = None,
     metrics_token: str | None = None,
     owns: bool = False,
+    banner: str = "",
 ) -> Services:
     """The service's parts around a ledger opened already (by ``bootstrap``, or by a test),
     with the operator's red-flag thresholds (default: the packaged ones) and metrics token;
@@ -142,6 +145,7 @@ def services_for(
             sessions=Sessions(secret, spent=spent),
             lookup_failures=failures,
             form_tokens=FormTokens(codes.derived_key("lookup form token v1")),
+            banner=banner,
         ),
         publisher=PublisherResources(
             jobs=jobs, metrics=registry_for(jobs), metrics_token=metrics_token

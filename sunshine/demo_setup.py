@@ -21,6 +21,9 @@ from ledger.store.url import DatabaseURL, parse_database_url
 from sunshine.settings import IsolatedSettings, Settings
 
 DEMO_DIR = Path("data/demo")
+#: What every page and every pushed notice of the demo says of itself: its county, bodies
+#: and companies are invented, and so is what they did.
+DEMO_MARKER = "演示数据，纯属虚构"
 MARKER = ".sunshine-demo"
 #: What an earlier demo left in its directory and a fresh demo makes anew.
 EARLIER_FILES = (
@@ -41,7 +44,7 @@ class DemoRefused(Exception):
 def demo_settings(data_dir: Path, database_url: str = "") -> Settings:
     """The demo's settings: its directory and database, and every default besides (the
     log key and the other secret files under ``data_dir``), whatever the environment says."""
-    return IsolatedSettings(data_dir=data_dir, database_url=database_url)
+    return IsolatedSettings(data_dir=data_dir, database_url=database_url, banner=DEMO_MARKER)
 
 
 def prepare_demo(data_dir: Path | None, database_url: str | None) -> Settings:

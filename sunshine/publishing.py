@@ -14,6 +14,7 @@ from publisher.metrics import WorkerMetrics
 from publisher.worker import Publisher
 from sunshine.app import background_integrator
 from sunshine.bootstrap import open_ledger
+from sunshine.demo_setup import DEMO_MARKER
 from sunshine.settings import Settings
 
 #: The demo's publishing service (an actor of role ``publisher`` in the demo registry).
@@ -21,6 +22,7 @@ DEMO_PUBLISHER = "qhx-fbfw-svc"
 #: The demo site's Standard Webhooks secret: public knowledge, like the demo keys.
 DEMO_SECRET = "whsec_c3Vuc2hpbmUgZGVtbyBzaXRlIHNlY3JldCBrZXkhISE="  # noqa: S105
 DEMO_SITE = "qinghe-demo-site"
+
 
 
 @contextmanager
@@ -60,6 +62,8 @@ def demo_destinations(path: Path, site_url: str) -> PublisherConfig:
 
 [publisher]
 poll_interval = "1s"
+# Every notice pushed says that it is demo data (the county and its bodies are invented).
+marker = "{DEMO_MARKER}"
 
 [[destination]]
 name = "{DEMO_SITE}"

@@ -127,7 +127,7 @@ class World:
     def add(self, org: str, kind: str, code: str, name: str = "某某单位") -> Actor:
         if self.ledger.registry.organisation(org) is None:
             self.submit(self.admin, "RegisterOrganisation",
-                        {"code": org, "name": name, "kind": kind, "region": "清河县"})
+                        {"code": org, "name": name, "kind": kind, "region": "澄溪县"})
         self.submit(self.admin, "RegisterActor",
                     {"code": code, "organisation": org, "role": kind, "name": "测试人员"})
         actor = Actor(code, org, kind, Ed25519PrivateKey.generate())
@@ -140,7 +140,7 @@ class World:
 def genesis(ledger: Ledger) -> Actor:
     admin = Actor("czj-admin", "czj", "finance_office", Ed25519PrivateKey.generate())
     command = admin.command("Genesis", {
-        "organisation": {"code": "czj", "name": "清河县财政局", "region": "清河县"},
+        "organisation": {"code": "czj", "name": "澄溪县财政局", "region": "澄溪县"},
         "administrator": {"code": "czj-admin", "name": "赵志刚"},
         "public_key": signing.public_b64(admin.key),
     })
@@ -149,10 +149,10 @@ def genesis(ledger: Ledger) -> Actor:
 
 
 def hospital_world(ledger: Ledger) -> World:
-    """The genesis, a purchaser (清河县人民医院, ``rmyy-op``) and a supplier (``kangtai-op``)."""
+    """The genesis, a purchaser (澄溪县人民医院, ``rmyy-op``) and a supplier (``kangtai-op``)."""
     world = World(ledger, genesis(ledger))
-    world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
-    world.add("kangtai", "supplier", "kangtai-op", "河北康泰医疗器械有限公司")
+    world.add("rmyy", "purchaser", "rmyy-op", "澄溪县人民医院")
+    world.add("kangtai", "supplier", "kangtai-op", "云岭康泰医疗器械有限公司")
     return world
 
 

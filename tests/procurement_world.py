@@ -12,7 +12,7 @@ from ledger import signing
 from ledger.domain.sealed import Disclosure
 
 PLAN = {
-    "title": "清河县人民医院彩色多普勒超声诊断仪采购项目",
+    "title": "澄溪县人民医院彩色多普勒超声诊断仪采购项目",
     "category": "goods",
     "method": "open_tender",
     "budget": "1850000.00",
@@ -30,12 +30,12 @@ class County:
         self.ledger = world.ledger
         self.finance = world.admin
         self.purchaser = world.actors["rmyy-op"]
-        self.agency = world.add("ggzy", "agency", "ggzy-op", "清河县公共资源交易中心")
+        self.agency = world.add("ggzy", "agency", "ggzy-op", "澄溪县公共资源交易中心")
         self.suppliers = [world.actors["kangtai-op"]]
-        for org, name in (("xinda", "河北信达信息技术有限公司"), ("huamei", "华美办公用品")):
+        for org, name in (("xinda", "云岭信达信息技术有限公司"), ("huamei", "华美办公用品")):
             self.suppliers.append(world.add(org, "supplier", f"{org}-op", name))
-        self.inspector = world.add("qhx-jw", "inspector", "jw-op", "清河县纪委监委")
-        self.other_purchaser = world.add("jyj", "purchaser", "jyj-op", "清河县教育局")
+        self.inspector = world.add("qhx-jw", "inspector", "jw-op", "澄溪县纪委监委")
+        self.other_purchaser = world.add("jyj", "purchaser", "jyj-op", "澄溪县教育局")
 
     def act(
         self,
@@ -78,7 +78,7 @@ class County:
                 "qualifications": "具有医疗器械经营许可证。",
                 "contact": "刘洋 0319-8123456",
                 "bid_deadline": "2026-05-06",
-                "place": "清河县公共资源交易中心开标一室",
+                "place": "澄溪县公共资源交易中心开标一室",
             },
             code,
         )

@@ -1,3 +1,5 @@
+# Over 400 lines by design: one job: the static export's walk over the pages, its atomic writes and
+# its incremental state.
 """`sunshine export-site DIR`: the public pages as static files any web server can serve.
 
 A pull channel for procurement websites: every public announcement as HTML and as JSON with

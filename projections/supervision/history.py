@@ -1,3 +1,5 @@
+# Over 400 lines by design: one view: the replay of one procurement at any size, its sealed values'
+# states and its page and JSON forms.
 """A procurement's history for the inspector 采购项目全过程: every entry, any point, any change.
 
 The entries of a procurement (its own stream, its challenges and complaints) are found

@@ -1,3 +1,5 @@
+# Over 400 lines by design: one page family: the challenge lookup's routes, its refusals and limits,
+# and the complaint decisions.
 """Challenge lookup 质疑查询 and the public complaint decisions 投诉处理决定.
 
 A supplier finds its challenge by number and the lookup code the ledger gave it when it filed

@@ -113,6 +113,14 @@ def beijing_time(value: str | None) -> str:
     return f"{chinese_date(local.date())} {local:%H:%M:%S}"
 
 
+def banner(request: Request) -> str:
+    """The text the operator has every page show atop (``Settings.banner``; the demo's
+    演示数据，纯属虚构), or ''."""
+    resources = getattr(request.app.state, "read_side", None)
+    text = getattr(resources, "banner", "")
+    return text if isinstance(text, str) else ""
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -136,6 +144,7 @@ def environment() -> Environment:
         closure_label=lambda value: CLOSURE_LABELS.get(value, value),
     )
     env.globals.update(
+        banner=banner,
         announcement_types=list(AnnouncementType),
         methods=list(Method),
         categories=list(Category),

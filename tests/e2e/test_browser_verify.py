@@ -24,7 +24,7 @@ from ledger.bundle import check_bundle
 from ledger.log.note import parse_checkpoint, sign_note, verifier_key
 from ledger.store.url import DatabaseURL
 
-TITLE = "清河县人民医院彩色多普勒超声诊断仪采购项目（二期）"
+TITLE = "澄溪县人民医院彩色多普勒超声诊断仪采购项目（二期）"
 PANEL = "[data-verify-panel]"
 DONE = f"{PANEL}.ok, {PANEL}.bad"
 
@@ -132,7 +132,7 @@ def test_a_falsified_page_turns_red_naming_the_field(page: Any, site: Site) -> N
     open_notice(page, site)
     page.evaluate(
         """() => { document.querySelector('[data-leaf="title"]').textContent =
-                   '清河县人民医院彩色多普勒超声诊断仪采购项目（三期）'; }"""
+                   '澄溪县人民医院彩色多普勒超声诊断仪采购项目（三期）'; }"""
     )
     state, message = verify(page)
     assert state == "bad"

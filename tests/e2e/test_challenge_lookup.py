@@ -141,7 +141,7 @@ def test_the_right_code_shows_deadlines_answer_complaint_and_decision(served: Se
     page = text_of(response)
     assert code not in response.text and code.replace("-", "") not in response.text
     assert 'href="/procurements/p1"' in response.text
-    assert PLAN["title"] in page and "河北康泰医疗器械有限公司" in page
+    assert PLAN["title"] in page and "云岭康泰医疗器械有限公司" in page
     assert "质疑事项中标（成交）结果" in page and "提出质疑日期2026年5月11日" in page
     assert "答复期限：2026年5月20日（受理后7个工作日）" in page
     assert "逾期作出，超过期限2个工作日" in page  # answered on 22 May, two working days late
@@ -391,7 +391,7 @@ def test_complaint_decisions_are_public(served: Served) -> None:
     page = text_of(second)
     assert "投诉 p1-TS1 不成立" in page and "第 2 / 2 页" in page
     assert PLAN["title"] in page and 'href="/procurements/p1"' in second.text
-    assert "投诉人河北康泰医疗器械有限公司" in page and "采购人清河县人民医院" in page
+    assert "投诉人云岭康泰医疗器械有限公司" in page and "采购人澄溪县人民医院" in page
     assert "处理结论不成立" in page and "决定日期2026年6月10日" in page
     assert "投诉日期2026年5月26日" in page
     assert DECISION in page and "<img src=x" not in second.text

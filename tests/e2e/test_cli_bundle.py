@@ -22,7 +22,7 @@ from ledger.domain.procurement import procurement_stream
 from ledger.log.note import verifier_key
 from ledger.store.url import DatabaseURL
 
-TITLE = "清河县人民医院彩色多普勒超声诊断仪采购项目 <b>&amp;</b>"
+TITLE = "澄溪县人民医院彩色多普勒超声诊断仪采购项目 <b>&amp;</b>"
 
 
 @dataclass

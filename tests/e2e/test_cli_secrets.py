@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
 
-INIT = ("--org-code", "czj", "--org-name", "清河县财政局", "--region", "清河县",
+INIT = ("--org-code", "czj", "--org-name", "澄溪县财政局", "--region", "澄溪县",
         "--admin-code", "czj-admin", "--admin-name", "赵志刚")  # fmt: skip
 
 

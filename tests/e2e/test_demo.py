@@ -78,6 +78,14 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
         assert arrived["by_announcement"]["tender"] == 142
         page = httpx.get(site + "/")
         assert "签名已验证" in page.text and "签名未验证" not in page.text
+        # The county and its bodies are invented, and every page and notice says so.
+        arrivals = httpx.get(site + "/arrivals.json", timeout=60).json()
+        assert len(arrivals) == 725
+        assert {a["marker"] for a in arrivals} == {"演示数据，纯属虚构"}
+        assert "（演示数据，纯属虚构）" in page.text
+        for path in ("/", "/announcements", "/supervision/sign-in", "/no-such-page"):
+            shown = httpx.get(base + path, headers={"Accept": "text/html"})
+            assert '<p class="banner" role="note">演示数据，纯属虚构</p>' in shown.text, path
         # The last receipts are being appended.
         eventually(lambda: log_size() >= built + 725, process, every=0.2)
         size = log_size()
@@ -86,7 +94,7 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
         command = tmp_path / "amend.json"
         command.write_text(
             '{"type": "AmendOrganisation", "actor": "qhx-rmyy-op", '
-            '"payload": {"code": "qhx-rmyy", "address": "清河县长江路12号（新院区）"}}',
+            '"payload": {"code": "qhx-rmyy", "address": "澄溪县长江路12号（新院区）"}}',
             encoding="utf-8",
         )
         submitted = sunshine(

@@ -52,8 +52,8 @@ def operator_ledger(operator: Path, db: str) -> dict[str, str]:
     admin = operator / "admin.pem"
     signing.write_key(admin, Ed25519PrivateKey.generate())
     made = run(
-        "init", "--bootstrap-key", str(admin), "--org-code", "czj", "--org-name", "清河县财政局",
-        "--region", "清河县", "--admin-code", "czj-admin", "--admin-name", "赵志刚",
+        "init", "--bootstrap-key", str(admin), "--org-code", "czj", "--org-name", "澄溪县财政局",
+        "--region", "澄溪县", "--admin-code", "czj-admin", "--admin-name", "赵志刚",
         cwd=operator, env=env,
     )  # fmt: skip
     assert made.returncode == 0, made.stdout + made.stderr

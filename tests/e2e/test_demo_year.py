@@ -1,4 +1,4 @@
-"""The demo year: about 150 procurements of 清河县 in 2026, built once into a real SQLite
+"""The demo year: about 150 procurements of 澄溪县 in 2026, built once into a real SQLite
 ledger and read back from its log — every method and category, every finding kind on the
 procurement that was made to raise it and on no other, the red flags inspectors look for,
 and a log `sunshine verify` accepts."""
@@ -107,7 +107,7 @@ def test_every_method_and_category_is_bought(demo: Demo) -> None:
     plans = demo.plans.values()
     assert {p["method"] for p in plans} == {m.value for m in Method}
     assert {p["category"] for p in plans} == {c.value for c in Category}
-    assert all(p["title"].startswith("清河县") for p in plans)
+    assert all(p["title"].startswith("澄溪县") for p in plans)
 
 
 def test_each_finding_kind_is_raised_where_intended_and_nowhere_else(

@@ -152,7 +152,7 @@ def build(world: World) -> Built:
         "results": [{"supplier": s.organisation, "valid": True, "score": f"{90 - n}.50"}
                     for n, s in enumerate(c.suppliers[:2])]}, sealed=committee)  # fmt: skip
     for n in range(FILLERS):
-        c.to_announced(f"f{n}", title=f"清河县第{n + 1}中学教学设备采购项目")
+        c.to_announced(f"f{n}", title=f"澄溪县第{n + 1}中学教学设备采购项目")
     return Built(c, notices)
 
 
@@ -372,7 +372,7 @@ def test_a_second_run_writes_only_new_notices_and_changed_pages(
     c.act(c.purchaser, "DecideAward",
           {"date": "2026-05-07", "supplier": "xinda", "amount": "1720000.00"})  # fmt: skip
     result = leaf_of(c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"}))
-    c.to_announced("n1", title="清河县人民医院病房护理床采购项目")
+    c.to_announced("n1", title="澄溪县人民医院病房护理床采购项目")
     new = sorted(set(notices_in(c.ledger)) - set(old_notices))
     assert result in new and len(new) == 3
 

@@ -88,7 +88,7 @@ def build_world(db: DatabaseURL, data_dir: Path) -> tuple[Actor, dict[str, Actor
     ledger = Ledger(make_config(db, data_dir, inline_integration=True))
     try:
         world = hospital_world(ledger)
-        world.add("kangtai", "supplier", "kangtai-old", "河北康泰医疗器械有限公司")
+        world.add("kangtai", "supplier", "kangtai-old", "云岭康泰医疗器械有限公司")
         return world.admin, world.actors
     finally:
         ledger.close()
@@ -164,26 +164,26 @@ def test_commands_over_http_on_each_backend(backend_site: Site) -> None:
     assert start == 11  # genesis 3, two organisations 2 × 3, a second supplier actor 2
 
     receipt = assert_accepted(site, site.post(rmyy, "AmendOrganisation",
-                                              {"code": "rmyy", "address": "清河县建设路1号"}))
+                                              {"code": "rmyy", "address": "澄溪县建设路1号"}))
     assert [e["leaf_index"] for e in receipt["events"]] == [start]
     assert receipt["events"][0]["type"] == "OrganisationAmended"
     entry = json.loads(site.get(f"/log/entries/{start}").content)
-    assert entry["data"]["address"] == "清河县建设路1号"
+    assert entry["data"]["address"] == "澄溪县建设路1号"
 
-    body = rmyy.body("AmendOrganisation", {"code": "rmyy", "region": "清河县"})
+    body = rmyy.body("AmendOrganisation", {"code": "rmyy", "region": "澄溪县"})
     assert_accepted(site, site.post_raw(body))
     size = site.size()
     assert size == start + 2
     assert_error(site.post_raw(body), 409, "replayed_nonce")
     assert_error(site.post(rmyy, "RegisterOrganisation",
                            {"code": "zyy", "name": "中医院", "kind": "purchaser",
-                            "region": "清河县"}), 403, "forbidden", "rule registry.")
+                            "region": "澄溪县"}), 403, "forbidden", "rule registry.")
     assert_error(site.post(rmyy, "AmendOrganisation", {"code": "kangtai", "name": "x"}),
                  403, "forbidden", "rule registry.amend_organisation")
     stranger = Actor("kangtai-op", "kangtai", "supplier", Ed25519PrivateKey.generate())
     assert_error(site.post(stranger, "AmendOrganisation", {"code": "kangtai", "name": "x"}),
                  401, "unknown_key")
-    command = kangtai.command("AmendOrganisation", {"code": "kangtai", "region": "石家庄"})
+    command = kangtai.command("AmendOrganisation", {"code": "kangtai", "region": "白鹭"})
     forged = json.dumps(signing.sign(command, rmyy.key)).encode()
     assert_error(site.post_raw(forged), 401, "bad_signature")
     assert_error(site.post_raw(b'{"command": '), 400, "malformed")
@@ -209,7 +209,7 @@ def swap(raw: bytes, old: bytes, new: bytes) -> bytes:
 
 def bad_bodies(site: Site) -> list[tuple[str, bytes, int, str, str]]:
     rmyy = site.actors["rmyy-op"]
-    amend = {"code": "rmyy", "region": "清河县"}
+    amend = {"code": "rmyy", "region": "澄溪县"}
 
     def command(**changes: Any) -> dict[str, Any]:
         return {**rmyy.command("AmendOrganisation", amend), **changes}
@@ -246,14 +246,14 @@ def bad_bodies(site: Site) -> list[tuple[str, bytes, int, str, str]]:
             "actor": "rmyy-op", "public_key": signing.public_b64(stranger.key)}),
          403, "forbidden", "rule registry.register_key"),
         ("control character", rmyy.body("AmendOrganisation", {"code": "rmyy",
-                                                                "name": "清河\u0007医院"}),
+                                                                "name": "澄溪\u0007医院"}),
          400, "malformed", "U+0007"),
         ("bidi override", rmyy.body("AmendOrganisation", {"code": "rmyy",
-                                                            "name": "清河\u202e医院"}),
+                                                            "name": "澄溪\u202e医院"}),
          400, "malformed", "U+202E"),
-        ("lone surrogate", swap(signed_raw(rmyy, command()), "清河县".encode(), b"\\ud800"),
+        ("lone surrogate", swap(signed_raw(rmyy, command()), "澄溪县".encode(), b"\\ud800"),
          400, "malformed", "U+D800"),
-        ("invalid UTF-8", swap(signed_raw(rmyy, command()), "清河县".encode(), b"\xff\xfe"),
+        ("invalid UTF-8", swap(signed_raw(rmyy, command()), "澄溪县".encode(), b"\xff\xfe"),
          400, "malformed", "UTF-8"),
         ("float", swap(signed_raw(rmyy, command()), b'"payload": {', b'"payload":{"n":1.5,'),
          400, "malformed", "integers"),
@@ -319,13 +319,13 @@ def test_body_over_limit_without_content_length_is_refused(site: Site) -> None:
 
 def test_replayed_and_revoked_over_http(site: Site) -> None:
     old = site.actors["kangtai-old"]
-    body = old.body("AmendOrganisation", {"code": "kangtai", "address": "石家庄市"})
+    body = old.body("AmendOrganisation", {"code": "kangtai", "address": "白鹭市"})
     assert_accepted(site, site.post_raw(body))
     size = site.size()
     assert_error(site.post_raw(body), 409, "replayed_nonce", "used before")
     assert site.size() == size
 
-    signed_before = old.body("AmendOrganisation", {"code": "kangtai", "address": "保定市"})
+    signed_before = old.body("AmendOrganisation", {"code": "kangtai", "address": "白鹭市"})
     assert_accepted(site, site.post(site.admin, "RevokeKey",
                                     {"key_id": old.key_id, "reason": "员工离职"}))
     size = site.size()
@@ -481,7 +481,7 @@ def test_cli_keys_submit_and_verify(site: Site, tmp_path: Path) -> None:
 
     allowed = tmp_path / "amend.json"
     allowed.write_text(json.dumps({"type": "AmendOrganisation", "actor": "rmyy-clerk",
-                                   "payload": {"code": "rmyy", "address": "清河县人民路8号"}},
+                                   "payload": {"code": "rmyy", "address": "澄溪县人民路8号"}},
                                   ensure_ascii=False), encoding="utf-8")
     before = site.size()
     submitted = sunshine("submit", str(allowed), "--key", str(key_file), "--url", site.url,
@@ -492,12 +492,12 @@ def test_cli_keys_submit_and_verify(site: Site, tmp_path: Path) -> None:
     assert [e["leaf_index"] for e in receipt["events"]] == [before]
     entry = json.loads(site.get(f"/log/entries/{before}").content)
     assert entry["actor"] == "rmyy-clerk" and entry["key"] == info["key_id"]
-    assert entry["data"]["address"] == "清河县人民路8号"
+    assert entry["data"]["address"] == "澄溪县人民路8号"
 
     forbidden = tmp_path / "register.json"
     forbidden.write_text(json.dumps({"type": "RegisterOrganisation", "actor": "rmyy-clerk",
                                      "payload": {"code": "fake", "name": "假单位",
-                                                 "kind": "supplier", "region": "清河县"}},
+                                                 "kind": "supplier", "region": "澄溪县"}},
                                     ensure_ascii=False), encoding="utf-8")
     refused = sunshine("submit", str(forbidden), "--key", str(key_file), "--url", site.url,
                        data_dir=tmp_path)
@@ -532,7 +532,7 @@ def test_cli_init_with_a_generated_key(tmp_path: Path) -> None:
     key_file = tmp_path / "admin.pem"
     assert sunshine("keys", "new", "--out", str(key_file), data_dir=tmp_path).returncode == 0
     args = ("init", "--db", db, "--bootstrap-key", str(key_file), "--org-code", "czj",
-            "--org-name", "清河县财政局", "--region", "清河县", "--admin-code", "czj-admin",
+            "--org-name", "澄溪县财政局", "--region", "澄溪县", "--admin-code", "czj-admin",
             "--admin-name", "赵志刚")
     first = sunshine(*args, data_dir=tmp_path)
     assert first.returncode == 0, first.stderr

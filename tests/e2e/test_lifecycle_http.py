@@ -27,7 +27,7 @@ from ledger.application import Ledger
 from ledger.domain.sealed import check_disclosure
 from ledger.store.url import DatabaseURL
 
-TITLE = "清河县人民医院 CT 设备（64排）采购 <b>项目</b> & Co. — ①"
+TITLE = "澄溪县人民医院 CT 设备（64排）采购 <b>项目</b> & Co. — ①"
 
 
 class Office:
@@ -68,8 +68,8 @@ def office(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Office]:
     ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
     try:
         world = hospital_world(ledger)
-        world.add("xinda", "supplier", "xinda-op", "河北信达信息技术有限公司")
-        world.add("qhx-jw", "inspector", "jw-op", "清河县纪委监委")
+        world.add("xinda", "supplier", "xinda-op", "云岭信达信息技术有限公司")
+        world.add("qhx-jw", "inspector", "jw-op", "澄溪县纪委监委")
     finally:
         ledger.close()
     server = start_server(db_url, tmp_path)

@@ -19,7 +19,7 @@ from csp_watch import planted_handler_is_blocked, violations, watch_policy
 from ledger.application import Ledger
 from sunshine.bootstrap import projector_for
 
-INSPECTOR = "qhx-jw-op"  # 清河县纪委监委, a demo inspector
+INSPECTOR = "qhx-jw-op"  # 澄溪县纪委监委, a demo inspector
 
 
 @dataclass

@@ -281,7 +281,7 @@ def county_with_notices(world: Any, procurements: int = 2) -> tuple[Any, Any, li
     from procurement_world import County
 
     county = County(world)
-    publisher = world.add("fbfw", "publisher", "fbfw-svc", "清河县政府采购信息发布服务")
+    publisher = world.add("fbfw", "publisher", "fbfw-svc", "澄溪县政府采购信息发布服务")
     for n in range(1, procurements + 1):
         county.to_announced(f"p{n}")
     return county, publisher, notices_of(world)

@@ -1,4 +1,4 @@
-"""Statistics for inspectors over `sunshine serve`, on the demo year of 清河县: the page, the
+"""Statistics for inspectors over `sunshine serve`, on the demo year of 澄溪县: the page, the
 printable summary, CSV, Excel and SVG charts, each stating its checkpoint, with figures equal
 to the sums taken straight from the log's leaves; filters narrow them; bad filters answer a
 clear 400 without any figure; a supplier gets 403 and the public 401."""
@@ -195,7 +195,7 @@ def test_the_printable_summary_fills_the_seeds_statistics_section(
                       headers={"Accept": "text/html"})  # fmt: skip
     assert page.status_code == 200
     text = page.text
-    assert "清河县2026年度政府采购工作总结（数据部分）" in text
+    assert "澄溪县2026年度政府采购工作总结（数据部分）" in text
     count, budget, spent = year.expected()
     rate = (budget - spent) * 10_000 * 2 // budget
     percent = (rate + 1) // 2  # half up, in hundredths of a percent
@@ -226,7 +226,7 @@ def test_filters_narrow_the_figures(year: Year, client: httpx.Client) -> None:
         return csv_rows(answer.content)[1][0]
 
     everything = total()
-    assert total(region="清河县") == everything
+    assert total(region="澄溪县") == everything
     half = total(date_from="2026-01-01", date_to="2026-06-30")
     count, _, spent = year.expected(end="2026-06-30")
     assert (int(half[column("合同项目数")]), int(half[column("合同金额（分）")])) == (count, spent)

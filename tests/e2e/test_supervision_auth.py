@@ -24,7 +24,7 @@ from ledger.application import Ledger
 from ledger.store.url import DatabaseURL, parse_database_url
 from projections.supervision.auth import Sessions
 
-TITLE = "清河县人民医院彩色多普勒超声诊断仪采购项目"
+TITLE = "澄溪县人民医院彩色多普勒超声诊断仪采购项目"
 SEALED_PRICE = "1790000.00"
 #: Every supervisory route, as an inspector would call it (the procurement exists).
 ROUTES = [
@@ -65,8 +65,8 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
         world = hospital_world(ledger)
         county = County(world)
         county.to_evaluated()
-        world.add("qhx-sjj", "inspector", "sjj-op", "清河县审计局")
-        world.add("qhx-fb", "publisher", "fb-op", "清河县政府采购信息发布服务")
+        world.add("qhx-sjj", "inspector", "sjj-op", "澄溪县审计局")
+        world.add("qhx-fb", "publisher", "fb-op", "澄溪县政府采购信息发布服务")
         return {"admin": world.admin, **world.actors}
     finally:
         ledger.close()

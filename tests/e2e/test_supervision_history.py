@@ -69,7 +69,7 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
         county.act(county.purchaser, "DecideAward", award)
         county.act(county.agency, "AnnounceResult", {"date": "2026-05-11"})
 
-        county.to_announced("p2", title="清河县人民医院病房护理床采购项目")
+        county.to_announced("p2", title="澄溪县人民医院病房护理床采购项目")
         sealed: dict[str, Disclosure] = {}
         payload = {
             "date": "2026-04-20",
@@ -343,7 +343,7 @@ def test_the_diff_names_what_changed_between_the_announcement_and_the_award(
     ]  # fmt: skip
     changed = {c["field"]: (c["before"], c["after"]) for c in diff["changes"]}
     assert changed["采购进度"] == ("已发布采购公告", "已确定中标（成交）供应商")
-    assert changed["中标（成交）供应商"] == ("—", "河北信达信息技术有限公司")
+    assert changed["中标（成交）供应商"] == ("—", "云岭信达信息技术有限公司")
     assert changed["中标（成交）金额"] == ("—", "¥1,720,000.00")
     assert "项目名称" not in changed and diff["computed_at"]["log_size"] == award + 1
 
@@ -429,7 +429,7 @@ def test_bad_input_is_a_clear_4xx_without_data(
     got = inspector.get(route)
     assert got.status_code == status, got.text
     assert got.json()["code"] == code and got.json()["message_zh"]
-    assert "清河县人民医院" not in got.text and SEALED_PRICE not in got.text
+    assert "澄溪县人民医院" not in got.text and SEALED_PRICE not in got.text
     page = inspector.get(route, headers={"Accept": "text/html"})
     assert page.status_code == status and 'lang="zh-CN"' in page.text
     assert "<script>alert" not in page.text and "<b>" not in page.text.split("<main", 1)[1]

@@ -88,7 +88,7 @@ def register(admin: Actor, org: str, code: str) -> list[bytes]:
     return [
         admin.body(
             "RegisterOrganisation",
-            {"code": org, "name": f"供应商{org}", "kind": "supplier", "region": "清河县"},
+            {"code": org, "name": f"供应商{org}", "kind": "supplier", "region": "澄溪县"},
         ),
         admin.body(
             "RegisterActor",

@@ -40,8 +40,8 @@ def post_commands(server: Server, clerk: Actor, codes: list[str], results: Resul
     with httpx.Client(base_url=server.url, timeout=60) as client:
         for code in codes:
             body = clerk.body("RegisterOrganisation", {
-                "code": code, "name": f"清河县{code}医疗器械有限公司", "kind": "supplier",
-                "region": "清河县",
+                "code": code, "name": f"澄溪县{code}医疗器械有限公司", "kind": "supplier",
+                "region": "澄溪县",
             })
             started = time.monotonic()
             try:

@@ -107,7 +107,7 @@ def new_key_for(world: World, actor: Actor) -> Actor:
 
 
 def org(code: str, kind: str, name: str = "新单位") -> dict[str, Any]:
-    return {"code": code, "name": name, "kind": kind, "region": "清河县"}
+    return {"code": code, "name": name, "kind": kind, "region": "澄溪县"}
 
 
 # -- genesis ----------------------------------------------------------------------------
@@ -171,13 +171,13 @@ def test_amend_organisation_own_or_finance_office(world: World) -> None:
     with refused(world, Forbidden, "forbidden", 403, "rule registry.amend_organisation"):
         world.submit(kangtai, "AmendOrganisation", {"code": "czj", "name": "被改的名字"})
     receipt = world.submit(world.admin, "AmendOrganisation",
-                           {"code": "kangtai", "name": "河北康泰医疗科技有限公司"})
+                           {"code": "kangtai", "name": "云岭康泰医疗科技有限公司"})
     assert_receipt_verifies(world.ledger, receipt)
     supplier = world.ledger.registry.organisation("kangtai")
-    assert supplier is not None and supplier.name == "河北康泰医疗科技有限公司"
+    assert supplier is not None and supplier.name == "云岭康泰医疗科技有限公司"
     purchaser = world.ledger.registry.organisation("rmyy")
     assert purchaser is not None and purchaser.address == "建设路1号"
-    assert purchaser.name == "清河县人民医院"
+    assert purchaser.name == "澄溪县人民医院"
 
 
 def test_register_actor_finance_office_only(world: World) -> None:
@@ -200,7 +200,7 @@ def test_register_key_finance_office_only(world: World) -> None:
     # The new key works for its actor at once.
     second = Actor("rmyy-op", "rmyy", "purchaser", fresh)
     assert_receipt_verifies(
-        world.ledger, world.submit(second, "AmendOrganisation", {"code": "rmyy", "region": "清河"}))
+        world.ledger, world.submit(second, "AmendOrganisation", {"code": "rmyy", "region": "澄溪"}))
 
 
 def test_revoke_key_own_or_finance_office(world: World) -> None:
@@ -269,12 +269,12 @@ def test_replayed_command_is_refused(world: World) -> None:
 
 def test_revoked_key_is_refused_from_its_revocation_on(world: World) -> None:
     kangtai = world.actors["kangtai-op"]
-    before = kangtai.body("AmendOrganisation", {"code": "kangtai", "address": "石家庄"})
+    before = kangtai.body("AmendOrganisation", {"code": "kangtai", "address": "白鹭"})
     receipt = world.submit(world.admin, "RevokeKey",
                            {"key_id": kangtai.key_id, "reason": "私钥泄露"})
     revoked_at = assert_receipt_verifies(world.ledger, receipt).size
     with refused(world, RevokedKey, "revoked_key", 401, kangtai.key_id):
-        world.submit(kangtai, "AmendOrganisation", {"code": "kangtai", "address": "保定"})
+        world.submit(kangtai, "AmendOrganisation", {"code": "kangtai", "address": "白鹭"})
     # Signed before the revocation, sent after: still refused.
     with refused(world, RevokedKey, "revoked_key", 401, "私钥泄露"):
         world.ledger.submit(before)
@@ -294,7 +294,7 @@ def test_unknown_key_is_refused(world: World) -> None:
 
 def test_signature_by_another_key_is_refused(world: World) -> None:
     rmyy, kangtai = world.actors["rmyy-op"], world.actors["kangtai-op"]
-    command = rmyy.command("AmendOrganisation", {"code": "rmyy", "region": "清河"})
+    command = rmyy.command("AmendOrganisation", {"code": "rmyy", "region": "澄溪"})
     forged = signing.sign(command, kangtai.key)  # names rmyy's key, signed by kangtai's
     with refused(world, InvalidSignature, "bad_signature", 401, rmyy.key_id):
         world.ledger.submit(json.dumps(forged).encode())
@@ -325,7 +325,7 @@ def test_key_of_another_actor_is_refused(world: World) -> None:
 def test_stale_or_future_commands_are_refused(world: World, shift: timedelta,
                                               fragment: str) -> None:
     rmyy = world.actors["rmyy-op"]
-    body = rmyy.body("AmendOrganisation", {"code": "rmyy", "region": "清河"},
+    body = rmyy.body("AmendOrganisation", {"code": "rmyy", "region": "澄溪"},
                      issued_at=datetime.now(UTC) + shift)
     with refused(world, Invalid, "not_fresh", 422, fragment):
         world.ledger.submit(body)
@@ -334,7 +334,7 @@ def test_stale_or_future_commands_are_refused(world: World, shift: timedelta,
 @pytest.mark.parametrize("shift", [timedelta(hours=-23), timedelta(minutes=4)])
 def test_commands_within_the_window_are_accepted(world: World, shift: timedelta) -> None:
     rmyy = world.actors["rmyy-op"]
-    body = rmyy.body("AmendOrganisation", {"code": "rmyy", "region": "清河"},
+    body = rmyy.body("AmendOrganisation", {"code": "rmyy", "region": "澄溪"},
                      issued_at=datetime.now(UTC) + shift)
     assert_receipt_verifies(world.ledger, world.ledger.submit(body))
 
@@ -368,7 +368,7 @@ def test_receipts_and_successive_checkpoints_verify(world: World) -> None:
 def test_leaves_are_canonical_self_contained_and_signed(world: World) -> None:
     ledger = world.ledger
     world.submit(world.actors["rmyy-op"], "AmendOrganisation",
-                 {"code": "rmyy", "name": "清河县人民医院（总院）", "address": "“引号” \\ 路"})
+                 {"code": "rmyy", "name": "澄溪县人民医院（总院）", "address": "“引号” \\ 路"})
     size = ledger.reader.size()
     for i in range(size):
         raw = ledger.reader.entry(i)
@@ -387,7 +387,7 @@ def test_leaves_are_canonical_self_contained_and_signed(world: World) -> None:
             base64.b64decode(entry["signature"]), rfc8785.dumps(command))
     last = json.loads(ledger.reader.entry(size - 1))
     assert last["type"] == "OrganisationAmended"
-    assert last["data"]["name"] == "清河县人民医院（总院）"
+    assert last["data"]["name"] == "澄溪县人民医院（总院）"
     assert last["command"]["payload"]["address"] == "“引号” \\ 路"
 
 
@@ -476,7 +476,7 @@ def test_tables_are_append_only_in_the_database(world: World) -> None:
     assert state(world) == before
     # The ledger still works after the refused tampering.
     assert_receipt_verifies(world.ledger, world.submit(
-        world.actors["rmyy-op"], "AmendOrganisation", {"code": "rmyy", "region": "清河县"}))
+        world.actors["rmyy-op"], "AmendOrganisation", {"code": "rmyy", "region": "澄溪县"}))
 
 
 OVERWRITES = [

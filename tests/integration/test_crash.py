@@ -38,8 +38,8 @@ ledger = Ledger(LedgerConfig(database=parse_database_url(url), data_dir=Path(dat
 n = 0
 while True:
     command = signing.new_command("RegisterOrganisation", {
-        "code": f"{prefix}{n:05d}", "name": f"清河县第{n}供应商", "kind": "supplier",
-        "region": "清河县"}, actor="czj-admin", key=key)
+        "code": f"{prefix}{n:05d}", "name": f"澄溪县第{n}供应商", "kind": "supplier",
+        "region": "澄溪县"}, actor="czj-admin", key=key)
     ledger.submit(json.dumps(signing.sign(command, key)).encode())
     n += 1
     print(n, flush=True)
@@ -130,7 +130,7 @@ def restart_and_continue(url: DatabaseURL, data_dir: Path, world: World, size: i
         for n in range(3):
             receipt = world.submit(world.admin, "RegisterOrganisation", {
                 "code": f"after{n}", "name": f"重启后第{n}单位", "kind": "supplier",
-                "region": "清河县"})
+                "region": "澄溪县"})
             assert [e["leaf_index"] for e in receipt.events] == [size + n]
             assert receipt.size == size + n + 1
     finally:
@@ -215,7 +215,7 @@ def test_pending_events_get_their_leaves_when_the_service_starts(db_url: Databas
         for n in range(4):
             receipt = world.submit(world.admin, "RegisterOrganisation", {
                 "code": f"pending{n}", "name": f"未入账第{n}单位", "kind": "supplier",
-                "region": "清河县"})
+                "region": "澄溪县"})
             assert receipt.checkpoint is None  # committed, no leaf
     finally:
         writer.close()

@@ -18,7 +18,7 @@ DIGEST = base64.b64encode(hashlib.sha256(b"ok").digest()).decode()
 @pytest.fixture
 def announced(world: Any) -> tuple[County, Any, int]:
     county = County(world)
-    publisher = world.add("fbfw", "publisher", "fbfw-svc", "清河县政府采购信息发布服务")
+    publisher = world.add("fbfw", "publisher", "fbfw-svc", "澄溪县政府采购信息发布服务")
     county.to_announced()
     size = county.ledger.reader.size()
     tender = size - 1  # the tender notice, announced on 2026-04-10 (a Friday)

@@ -76,7 +76,7 @@ class Scene:
         self.act("tender", code, self.c.agency, "AnnounceTender", {
             "date": day, "requirement": requirement, "qualifications": "具有医疗器械经营许可证。",
             "contact": "刘洋 0319-8123456", "bid_deadline": deadline,
-            "place": "清河县公共资源交易中心开标一室"})
+            "place": "澄溪县公共资源交易中心开标一室"})
 
     def bid(self, code: str, n: int, price: str, day: str = "2026-04-14") -> int:
         sealed: dict[str, Disclosure] = {}
@@ -155,7 +155,7 @@ class Scene:
 
 def make_scene(world: World) -> Scene:
     county = County(world)
-    county.suppliers.append(world.add("tongda", "supplier", "tongda-op", "河北通达科技有限公司"))
+    county.suppliers.append(world.add("tongda", "supplier", "tongda-op", "云岭通达科技有限公司"))
     projection = FlagsProjection(world.ledger.statutes)
     follower = Follower(world.ledger.db, projection)
     follower.setup()
@@ -536,7 +536,7 @@ def test_a_late_result_notice_and_a_result_never_announced(scene: Scene) -> None
 
 def test_a_notice_the_publisher_could_not_deliver(scene: Scene) -> None:
     s = scene
-    publisher = s.c.world.add("fbfw", "publisher", "fbfw-svc", "清河县政府采购信息发布服务")
+    publisher = s.c.world.add("fbfw", "publisher", "fbfw-svc", "澄溪县政府采购信息发布服务")
     s.plan("p1")
     s.approve("p1")
     s.announce("p1")

@@ -17,16 +17,16 @@ def test_concurrent_commands_each_get_their_own_outcome(world: World, tmp_path: 
             "RegisterOrganisation",
             {
                 "code": f"org-{i:03}",
-                "name": f"清河县第{i}小学",
+                "name": f"澄溪县第{i}小学",
                 "kind": "purchaser",
-                "region": "清河县",
+                "region": "澄溪县",
             },
         )
         for i in range(60)
     ]
     clash = admin.body(
         "RegisterOrganisation",
-        {"code": "org-clash", "name": "重复登记", "kind": "purchaser", "region": "清河县"},
+        {"code": "org-clash", "name": "重复登记", "kind": "purchaser", "region": "澄溪县"},
     )
     # Every fresh command twice (the second is a replay) and one record registered
     # by two different commands: all sent at once from many threads.
@@ -37,7 +37,7 @@ def test_concurrent_commands_each_get_their_own_outcome(world: World, tmp_path: 
             clash,
             admin.body(
                 "RegisterOrganisation",
-                {"code": "org-clash", "name": "重复登记", "kind": "purchaser", "region": "清河县"},
+                {"code": "org-clash", "name": "重复登记", "kind": "purchaser", "region": "澄溪县"},
             ),
         ]
     )
@@ -78,7 +78,7 @@ def test_a_key_revoked_by_another_process_is_refused(world: World, tmp_path: Pat
     from ledger.domain.errors import RevokedKey
 
     supplier = world.actors["kangtai-op"]
-    world.submit(supplier, "AmendOrganisation", {"code": "kangtai", "region": "邢台市"})
+    world.submit(supplier, "AmendOrganisation", {"code": "kangtai", "region": "青峦市"})
     other = Ledger(make_config(world.ledger.config.database, tmp_path, inline_integration=True))
     try:
         other.submit(
@@ -89,7 +89,7 @@ def test_a_key_revoked_by_another_process_is_refused(world: World, tmp_path: Pat
     size = world.ledger.reader.size()
     events = world.ledger.events.recorder.max_notification_id()
     try:
-        world.submit(supplier, "AmendOrganisation", {"code": "kangtai", "region": "石家庄市"})
+        world.submit(supplier, "AmendOrganisation", {"code": "kangtai", "region": "白鹭市"})
     except RevokedKey as refusal:
         assert supplier.key_id in refusal.message
     else:
@@ -106,11 +106,11 @@ def test_a_record_changed_by_another_process_is_decided_again(world: World, tmp_
     from ledger.application import Ledger
 
     hospital = world.actors["rmyy-op"]
-    world.submit(hospital, "AmendOrganisation", {"code": "rmyy", "region": "清河县"})
+    world.submit(hospital, "AmendOrganisation", {"code": "rmyy", "region": "澄溪县"})
     other = Ledger(make_config(world.ledger.config.database, tmp_path, inline_integration=True))
     try:
         other.submit(
-            hospital.body("AmendOrganisation", {"code": "rmyy", "name": "清河县人民医院（总院）"})
+            hospital.body("AmendOrganisation", {"code": "rmyy", "name": "澄溪县人民医院（总院）"})
         )
     finally:
         other.close()
@@ -119,7 +119,7 @@ def test_a_record_changed_by_another_process_is_decided_again(world: World, tmp_
     organisation = world.ledger.registry.organisation("rmyy")
     assert organisation is not None
     assert organisation.version == versions[-1]
-    assert organisation.name == "清河县人民医院（总院）"  # B's change is kept
+    assert organisation.name == "澄溪县人民医院（总院）"  # B's change is kept
     assert organisation.address == "长江路12号"
 
 
@@ -164,10 +164,10 @@ def test_a_second_genesis_is_refused_inside_the_insert(world: World) -> None:
 def test_commands_submitted_together_each_get_their_own_outcome(world: World) -> None:
     admin = world.admin
 
-    def register(code: str, name: str = "清河县第一小学") -> bytes:
+    def register(code: str, name: str = "澄溪县第一小学") -> bytes:
         return admin.body(
             "RegisterOrganisation",
-            {"code": code, "name": name, "kind": "purchaser", "region": "清河县"},
+            {"code": code, "name": name, "kind": "purchaser", "region": "澄溪县"},
         )
 
     fresh = [register(f"batch-{i}") for i in range(5)]

@@ -32,9 +32,9 @@ def test_application_role_appends_but_cannot_rewrite(
                                  inline_integration=True))
     try:
         world = World(ledger, genesis(ledger))
-        world.add("rmyy", "purchaser", "rmyy-op", "清河县人民医院")
+        world.add("rmyy", "purchaser", "rmyy-op", "澄溪县人民医院")
         receipt = world.submit(world.actors["rmyy-op"], "AmendOrganisation",
-                               {"code": "rmyy", "name": "清河县人民医院（新院区）"})
+                               {"code": "rmyy", "name": "澄溪县人民医院（新院区）"})
         assert receipt.checkpoint is not None
         assert receipt.size == 7  # genesis 3 + organisation, actor, key + the amendment
         # A sealed bid: its price is kept in the sealed store, as the application role.

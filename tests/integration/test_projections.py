@@ -58,7 +58,7 @@ def test_the_public_projection_arranges_the_log(county: County) -> None:
     assert rows(county, "SELECT status, decision_due FROM pub_complaints") == [
         ("open", "2026-06-26")]  # 30 working days, the Dragon Boat Festival (19 June) not one
     names = dict(rows(county, "SELECT code, name FROM pub_organisations"))
-    assert names["rmyy"] == "清河县人民医院"
+    assert names["rmyy"] == "澄溪县人民医院"
     # Caught up, it does nothing more until the log grows.
     assert f.catch_up() == size
     county.act(county.purchaser, "SignContract",

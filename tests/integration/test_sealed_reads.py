@@ -128,8 +128,8 @@ def test_a_read_is_fresh_for_minutes_not_a_day(county: County) -> None:
     assert c.ledger.reader.size() == size
     assert _read(c, c.inspector, price, issued_at=now - timedelta(minutes=4))["value"]
     # A command signed an hour ago is still taken: the short window is for reads.
-    c.world.submit(c.purchaser, "AmendOrganisation", {"code": "rmyy", "region": "清河"})
-    c.ledger.submit(c.purchaser.body("AmendOrganisation", {"code": "rmyy", "region": "清河县"},
+    c.world.submit(c.purchaser, "AmendOrganisation", {"code": "rmyy", "region": "澄溪"})
+    c.ledger.submit(c.purchaser.body("AmendOrganisation", {"code": "rmyy", "region": "澄溪县"},
                                      issued_at=now - timedelta(hours=1)))  # fmt: skip
 
 

@@ -54,7 +54,7 @@ def county(world: Any) -> County:
     )
     # p2: another purchaser's works plan, terminated.
     jyj = c.other_purchaser
-    c.act(jyj, "FilePlan", PLAN | {"title": "清河县第三中学操场改造工程", "category": "works",
+    c.act(jyj, "FilePlan", PLAN | {"title": "澄溪县第三中学操场改造工程", "category": "works",
                                    "method": "inquiry", "budget": "300000.00", "agency": None,
                                    "rationale": "小额工程"}, "p2")  # fmt: skip
     c.act(jyj, "Terminate", {"date": "2026-04-20", "reason": "项目取消"}, "p2")
@@ -86,7 +86,7 @@ def test_the_year_is_counted_from_the_log(county: County) -> None:
     assert (t.complaints_received, t.complaints_resolved) == (1, 0)
     assert found.reconciled and found.stamp.size == county.ledger.reader.size()
     assert found.stamp.exact  # a caught-up projection sits on a signed checkpoint
-    assert found.names["rmyy"] == "清河县人民医院"
+    assert found.names["rmyy"] == "澄溪县人民医院"
 
     county.act(
         county.purchaser,

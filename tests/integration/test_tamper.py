@@ -186,17 +186,17 @@ def built(world: World, db_url: DatabaseURL, tmp_path: Path) -> Built:
     amended: dict[int, str] = {}
     for n in range(10):
         receipt = world.submit(world.admin, "RegisterOrganisation", {
-            "code": f"gys{n:02d}", "name": f"清河县第{n}供应商有限公司", "kind": "supplier",
-            "region": "清河县",
+            "code": f"gys{n:02d}", "name": f"澄溪县第{n}供应商有限公司", "kind": "supplier",
+            "region": "澄溪县",
         })
         assert receipt.checkpoint is not None
-        amend(world, "rmyy", f"清河县人民医院第{n}分院", amended)
+        amend(world, "rmyy", f"澄溪县人民医院第{n}分院", amended)
     older = tmp_path / "older.txt"
     note = latest_checkpoint(world)
     older.write_text(note, encoding="utf-8")
     older_size = int(note.split("\n")[1])
     for n in range(EXTRA_COMMANDS):
-        amend(world, "rmyy", f"清河县人民医院新院区{n}", amended)
+        amend(world, "rmyy", f"澄溪县人民医院新院区{n}", amended)
     world.ledger.close()
     assert (tmp_path / "log-key.pem").exists()
     return Built(db_url, tmp_path, older, older_size, amended)
@@ -231,9 +231,9 @@ def test_changed_event_bytes_are_named(built: Built) -> None:
         _, _, _, state = db.event(nid)
         assert name.encode() in state
         with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
-            db.set_state(nid, state.replace(name.encode(), "清河县莆田系医院".encode()))
+            db.set_state(nid, state.replace(name.encode(), "澄溪县莆田系医院".encode()))
         db.drop_append_only()
-        db.set_state(nid, state.replace(name.encode(), "清河县莆田系医院".encode()))
+        db.set_state(nid, state.replace(name.encode(), "澄溪县莆田系医院".encode()))
 
     output = failed(built.verify())
     assert f"entry {index}:" in output
@@ -411,7 +411,7 @@ def test_key_registration_rewritten_with_the_operators_key_is_named(built: Built
             elif state["actor"] == "rmyy-op":
                 command = json.loads(state["command"])
                 command["key"] = forged_kid
-                command["payload"]["name"] = data["name"] = "清河县莆田系医院"
+                command["payload"]["name"] = data["name"] = "澄溪县莆田系医院"
                 state["command"] = rfc8785.dumps(command).decode()
                 state["signature"] = base64.b64encode(
                     forger.sign(rfc8785.dumps(command))).decode()

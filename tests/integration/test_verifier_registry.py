@@ -53,7 +53,7 @@ def test_the_honest_log_verifies(world: World) -> None:
 
 
 def test_a_replayed_command_is_named(world: World) -> None:
-    world.submit(world.actors["rmyy-op"], "AmendOrganisation", {"code": "rmyy", "region": "清河"})
+    world.submit(world.actors["rmyy-op"], "AmendOrganisation", {"code": "rmyy", "region": "澄溪"})
     log = entries(world)
     log.append(dict(log[-1]))  # the same signed command recorded once more
     with pytest.raises(VerificationFailed, match="replay") as failure:

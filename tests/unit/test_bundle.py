@@ -17,7 +17,7 @@ from ledger.log.note import Checkpoint, sign_note
 from ledger.log.signer import LogSigner
 
 ORIGIN = "sunshine.test/log"
-TITLE = '清河县人民医院 <script>window.__pwned=1</script> & "CT" — ①\n第二行'
+TITLE = '澄溪县人民医院 <script>window.__pwned=1</script> & "CT" — ①\n第二行'
 
 
 def entry(index: int, **data: Any) -> dict[str, Any]:
@@ -225,4 +225,4 @@ def test_describe_names_type_stream_and_summarises_the_data(log: Log) -> None:
     assert "pin it with --log-key" in text
     assert "budget: 1850000.00" in text
     # Newlines are made visible so a text cannot forge further summary lines.
-    assert "title: 清河县人民医院 <script>" in text and "⏎第二行" in text
+    assert "title: 澄溪县人民医院 <script>" in text and "⏎第二行" in text

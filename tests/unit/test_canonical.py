@@ -106,7 +106,7 @@ def test_parse_strict_refuses(raw: bytes, fragment: str) -> None:
 
 @pytest.mark.parametrize("char", ["\u0000", "\u001b", "\u007f", "\u0085", "\u202e", "\u2066"])
 def test_validate_refuses_control_and_bidi_characters(char: str) -> None:
-    value = parse_strict(json.dumps({"name": f"清河{char}医院"}).encode())
+    value = parse_strict(json.dumps({"name": f"澄溪{char}医院"}).encode())
     with pytest.raises(MalformedCommand) as refused:
         validate(value)
     assert f"U+{ord(char):04X}" in refused.value.message
@@ -157,8 +157,8 @@ def test_validate_refuses_integers_beyond_double_precision(number: int) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "清河县人民医院",
-        "河北康泰医疗器械有限公司 (Hebei Kangtai) — 第2号包",
+        "澄溪县人民医院",
+        "云岭康泰医疗器械有限公司 (Hebei Kangtai) — 第2号包",
         "Ürümqi 乌鲁木齐 Урумчи ئۈرۈمچی",
         "医用CT设备采购项目（二次）",
         "价格：¥1,234,567.89元 😀",

@@ -114,7 +114,7 @@ def challenge_in_late_december(calendar: WorkingCalendar) -> dict[str, Any]:
     memory = Memory()
     for code, kind in (("rmyy", "purchaser"), ("kangtai", "supplier")):
         registered = E.OrganisationRegistered(
-            code=code, name=code, kind=Role(kind), region="清河县", address=""
+            code=code, name=code, kind=Role(kind), region="澄溪县", address=""
         )
         memory.keep([new_organisation(SIGNED, registered)])
     today = date(2026, 12, 28)

@@ -24,7 +24,7 @@ SUMMARY = {
     "title": "耕地保护监测无人机采购项目",
     "purchaser": "qhx-zrzyj",
     "agency": "qhx-ggzy",
-    "region": "清河县",
+    "region": "澄溪县",
     "category": "goods",
     "method": "inquiry",
     "budget": "450000.00",
@@ -110,11 +110,11 @@ def test_ocds_releases_are_tagged_by_announcement_type(announcement: str, tag: s
 def test_signatures_verify_with_the_public_key_and_with_standardwebhooks() -> None:
     key = Ed25519PrivateKey.generate()
     secret = "whsec_" + base64.b64encode(b"s" * 32).decode()
-    body = '{"data":{"title":"清河县"}}'.encode()
+    body = '{"data":{"title":"澄溪县"}}'.encode()
     msg_id = webhooks.webhook_id(347, base64.b64encode(b"\x01" * 32).decode(), "ccgp-hebei")
     assert msg_id == "msg_347_0101010101010101_ccgp-hebei"
     headers = webhooks.headers(msg_id, body, key, secret)
-    assert Webhook(secret).verify(body, headers) == {"data": {"title": "清河县"}}
+    assert Webhook(secret).verify(body, headers) == {"data": {"title": "澄溪县"}}
     v1a = next(p for p in headers["webhook-signature"].split() if p.startswith("v1a,"))
     key.public_key().verify(
         base64.b64decode(v1a[4:]), f"{msg_id}.{headers['webhook-timestamp']}.".encode() + body
@@ -164,3 +164,13 @@ def test_what_counts_against_a_site_and_clean_error_text() -> None:
         clean("bad\x00\x1b[31m\u202eevil\n\tthing" + "x" * 500, 30)
         == "bad [31m evil thing" + "x" * 11
     )
+
+
+def test_the_publishers_marker_travels_with_every_notice_in_both_formats() -> None:
+    e = entry("tender")
+    leaf = orjson.dumps(e)
+    marked = orjson.loads(payloads.notice_body(347, e, leaf, "notice", "x", "演示数据，纯属虚构"))
+    assert marked["data"]["marker"] == "演示数据，纯属虚构"
+    assert "marker" not in orjson.loads(payloads.notice_body(347, e, leaf, "notice", "x"))["data"]
+    ocds = orjson.loads(payloads.notice_body(347, e, leaf, "ocds", "ocds-x", "演示数据，纯属虚构"))
+    assert ocds["publisher"]["name"].endswith("（演示数据，纯属虚构）")

@@ -39,14 +39,14 @@ STAMP = Stamp(
 
 def memory() -> Memory:
     return fed([
-        Procurement("p1", "清河县", "rmyy", "goods", "open_tender", 185_000_000,
+        Procurement("p1", "澄溪县", "rmyy", "goods", "open_tender", 185_000_000,
                     date(2026, 3, 2), contract=(date(2026, 5, 20), 179_000_000),
                     streams=[("Challenge", date(2026, 5, 11), date(2026, 5, 13))]),
-        Procurement("p2", "清河县", "jyj", "works", "inquiry", 40_000_000, date(2026, 4, 1),
+        Procurement("p2", "澄溪县", "jyj", "works", "inquiry", 40_000_000, date(2026, 4, 1),
                     contract=(date(2026, 6, 2), 38_765_432)),
-        Procurement("p3", "南宫市", "jtj", "services", "single_source", 9_000_000,
+        Procurement("p3", "白鹭市", "jtj", "services", "single_source", 9_000_000,
                     date(2026, 7, 1), closed=("terminated", date(2026, 8, 1))),
-        Procurement("old", "清河县", "rmyy", "goods", "inquiry", 1_000, date(2024, 12, 1),
+        Procurement("old", "澄溪县", "rmyy", "goods", "inquiry", 1_000, date(2024, 12, 1),
                     contract=(date(2025, 1, 2), 900)),
     ])  # fmt: skip
 
@@ -70,10 +70,10 @@ def test_without_a_period_the_year_of_the_latest_act() -> None:
     # "截至6月底": one end given, the rest of its year.
     assert parse(("date_to", "2026-06-30")) == Filters("2026-01-01", "2026-06-30")
     assert parse(("date_from", "2026-07-01")) == Filters("2026-07-01", "2026-12-31")
-    both = parse(("date_from", "2024-01-01"), ("date_to", "2026-06-30"), ("region", "清河县"),
+    both = parse(("date_from", "2024-01-01"), ("date_to", "2026-06-30"), ("region", "澄溪县"),
                  ("purchaser", "rmyy"), ("category", "goods"), ("method", "open_tender"),
                  ("year", ""))  # an empty form field is no filter  # fmt: skip
-    assert both == Filters("2024-01-01", "2026-06-30", "清河县", "rmyy", "goods", "open_tender")
+    assert both == Filters("2024-01-01", "2026-06-30", "澄溪县", "rmyy", "goods", "open_tender")
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_bad_filters_name_the_parameter(
 
 def test_filters_narrow_the_figures() -> None:
     assert report().total.contracts == 2
-    assert report(Filters("2026-01-01", "2026-12-31", region="南宫市")).total.terminated == 1
+    assert report(Filters("2026-01-01", "2026-12-31", region="白鹭市")).total.terminated == 1
     only = report(Filters("2026-01-01", "2026-05-31", category="goods"))
     assert (only.total.contracts, only.total.contract_fen, only.total.savings_fen) == (
         1, 179_000_000, 6_000_000)  # fmt: skip

@@ -27,7 +27,7 @@ from projections.statistics import MEASURES, StatisticsProjection, split
 from projections.supervision.statistics import BREAKDOWNS, Filters, reconcile, report_in
 
 START = date(2025, 12, 1)
-REGIONS = ("清河县", "南宫市")
+REGIONS = ("澄溪县", "白鹭市")
 PURCHASERS = ("rmyy", "jyj", "jtj")
 
 
@@ -105,7 +105,7 @@ def typed(entry: dict[str, Any]) -> Entry[EntryData]:
     if "state" in fields:
         data = FILLED["lifecycle"] | data
     if "title" in fields and "budget" not in data:  # a notice repeats the plan's summary
-        data |= {"purchaser": "rmyy", "region": "清河县", "category": "goods",
+        data |= {"purchaser": "rmyy", "region": "澄溪县", "category": "goods",
                  "method": "inquiry", "budget": "1000.00"}  # fmt: skip
     if "title" in fields:
         data = {k: v for k, v in FILLED["summary"].items() if k in fields} | data
@@ -312,7 +312,7 @@ def test_months_cover_the_period_and_split_contracts_by_the_contract_month(
 def test_a_second_contract_replaces_the_first_rather_than_counting_twice() -> None:
     p = Procurement(
         "p1",
-        "清河县",
+        "澄溪县",
         "rmyy",
         "goods",
         "inquiry",
@@ -340,7 +340,7 @@ def test_the_rate_is_rounded_once_half_up_from_exact_integers() -> None:
     # budget of those procurements (2389.61万元) the rate is 10.75%.
     p = Procurement(
         "p1",
-        "清河县",
+        "澄溪县",
         "rmyy",
         "goods",
         "inquiry",
@@ -354,7 +354,7 @@ def test_the_rate_is_rounded_once_half_up_from_exact_integers() -> None:
     # Exactly half a hundredth of a percent rounds up: 100 / 2,000,000 = 0.005% → 0.01%.
     q = Procurement(
         "q",
-        "清河县",
+        "澄溪县",
         "rmyy",
         "goods",
         "inquiry",
