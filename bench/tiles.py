@@ -60,7 +60,7 @@ PATHS = 4000
 #: A stand-in for a pre-rendered notice page (about the size of one), to serve beside the
 #: tiles from the same nginx in the same run.
 PAGE = ("<!doctype html><html lang='zh-CN'><body>"
-        + "<p>清河县人民医院医疗设备采购项目中标（成交）结果公告</p>" * 160
+        + "<p>澄溪县人民医院医疗设备采购项目中标（成交）结果公告</p>" * 160
         + "</body></html>").encode()
 
 

@@ -269,7 +269,7 @@ def amend(demo: Served, count: int) -> int:
     for n in range(count):
         command = signing.new_command(
             "AmendOrganisation",
-            {"code": "qhx-rmyy", "address": f"清河县长江路{n + 1}号"},
+            {"code": "qhx-rmyy", "address": f"澄溪县长江路{n + 1}号"},
             actor="qhx-rmyy-op",
             key=key,
         )
