@@ -11,6 +11,7 @@ from pathlib import Path
 from ledger.domain.errors import LedgerError
 from ledger.verify import VerificationFailed
 from sunshine.settings import Settings
+from sunshine.witness_cli import add_witness_commands
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -595,6 +596,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-publish", action="store_true", help="serve without pushing notices to a local site"
     )
     p.set_defaults(func=cmd_demo)
+
+    add_witness_commands(sub)
 
     p = sub.add_parser("init", help="genesis: record the finance office and its administrator")
     ledger_options(p)
