@@ -11,7 +11,7 @@ from pathlib import Path
 from ledger.domain.errors import LedgerError
 from ledger.verify import VerificationFailed
 from sunshine.settings import Settings
-from sunshine.witness_cli import add_witness_commands
+from sunshine.witness_cli import add_witness_commands, witness_options
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -28,6 +28,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.time_limits = Path(args.time_limits)
     if getattr(args, "forwarded_allow_ips", None):
         settings.forwarded_allow_ips = args.forwarded_allow_ips
+    if getattr(args, "witnesses", None):
+        settings.witnesses = Path(args.witnesses)
+    if getattr(args, "witness_policy", None):
+        settings.witness_policy = Path(args.witness_policy)
     return settings
 
 
@@ -51,6 +55,8 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
             ("SEALED_KEY", settings.sealed_key),
             ("HOLIDAYS", settings.holidays),
             ("TIME_LIMITS", settings.time_limits),
+            ("WITNESSES", settings.witnesses),
+            ("WITNESS_POLICY", settings.witness_policy),
         ):
             if path is not None:
                 os.environ[f"SUNSHINE_{name}"] = str(path)
@@ -566,6 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated addresses of reverse proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed (default: $SUNSHINE_FORWARDED_ALLOW_IPS, or none)",
     )
+    witness_options(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="build the demo ledger and serve it")

@@ -50,6 +50,22 @@ def cmd_witness_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def witness_options(p: argparse.ArgumentParser) -> None:
+    """The log's side: where `serve` sends its checkpoints, and the policy it serves."""
+    p.add_argument(
+        "--witnesses",
+        metavar="FILE",
+        help="TOML file of the witnesses every new checkpoint is sent to ([[witness]] name, "
+        "url, key); default $SUNSHINE_WITNESSES, or none",
+    )
+    p.add_argument(
+        "--witness-policy",
+        metavar="FILE",
+        help="the witness policy served at /log/witness-policy (default "
+        "$SUNSHINE_WITNESS_POLICY, else every witness of --witnesses required)",
+    )
+
+
 def add_witness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     witness = sub.add_parser(
         "witness",
@@ -57,8 +73,12 @@ def add_witness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     ).add_subparsers(dest="witness", required=True)
 
     p = witness.add_parser("serve", help="serve POST /add-checkpoint")
-    p.add_argument("--name", required=True, help="the witness's key name, e.g. witness.qhx-sjj.gov.cn")
-    p.add_argument("--key", required=True, help="its Ed25519 key file (`sunshine witness keys new`)")
+    p.add_argument(
+        "--name", required=True, help="the witness's key name, e.g. witness.qhx-sjj.gov.cn"
+    )
+    p.add_argument(
+        "--key", required=True, help="its Ed25519 key file (`sunshine witness keys new`)"
+    )
     p.add_argument(
         "--db", required=True, help="its SQLite state file: the last cosigned size per log"
     )

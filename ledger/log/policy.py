@@ -14,6 +14,7 @@ is told ("缺少见证：纪委监委"). Pure: no I/O.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -190,7 +191,7 @@ def parse_policy(text: str) -> Policy:
     return Policy(witnesses, groups, quorum, log, log_url, text)
 
 
-def _new_name(number: int, name: str, *defined: dict[str, object]) -> str:
+def _new_name(number: int, name: str, *defined: Mapping[str, object]) -> str:
     if name == "none" or any(name in names for names in defined):
         raise _fail(number, f"the name {name} is already defined (or reserved)")
     return name

@@ -39,7 +39,8 @@ REAL_CHECKPOINT = (
     "mIY/2TUFucgKi7lI7cUiOvKFYe/TmN9DAg==\n"
 )
 REAL_WITNESSES = [
-    "transparency.dev/DEV:witness-little-garden+d8042a87+BCtusOxINQNUTN5Oj8HObRkh2yHf/MwYaGX4CPdiVEPM",
+    "transparency.dev/DEV:witness-little-garden+d8042a87+"
+    "BCtusOxINQNUTN5Oj8HObRkh2yHf/MwYaGX4CPdiVEPM",
     "witness1.smartit.nu/witness1+a48c820f+BPSFWg9G6KPiO7QPryYO5Xq4oYJJ+kAvLKLSimDhoxMO",
     "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2",
     "witness.stagemole.eu+67f7aea0+BEqSG3yu9YrmcM3BHvQYTxwFj3uSWakQepafafpUqklv",
@@ -70,7 +71,10 @@ def test_real_cosignature_does_not_cover_another_size(vkey: str) -> None:
 
 def test_the_log_signature_of_a_cosigned_note_still_opens() -> None:
     # A note verifier that knows only the log's key ignores the witnesses' lines.
-    log = "arche2025h1.staging.ct.transparency.dev+ba2f06c0+AU0vHmlGCS/PdN8b2OaGmKprLI8HKM+dJ472xgFYh15f"
+    log = (
+        "arche2025h1.staging.ct.transparency.dev+ba2f06c0+"
+        "AU0vHmlGCS/PdN8b2OaGmKprLI8HKM+dJ472xgFYh15f"
+    )
     assert open_note(REAL_CHECKPOINT, [parse_verifier_key(log)]).startswith("arche2025h1")
 
 
