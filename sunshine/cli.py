@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from ledger.domain.errors import LedgerError
+from ledger.log.note import Verifier
+from ledger.log.policy import Policy
 from ledger.verify import VerificationFailed
 from sunshine.settings import Settings
 from sunshine.witness_cli import add_witness_commands, witness_options
@@ -174,6 +176,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
         verify_sealed_local,
     )
 
+    policy = None
+    if args.policy:
+        from sunshine.witness_cli import read_policy
+
+        policy = read_policy(Path(args.policy))
+        if policy is None:
+            return 2
+        if args.log_key is None and policy.log is not None:
+            args.log_key = verifier_text(policy.log)
     if args.bundle:
         if args.url or args.checkpoint:
             print(
@@ -181,7 +192,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        return verify_bundle(Path(args.bundle), args.log_key)
+        return verify_bundle(Path(args.bundle), args.log_key, policy)
     jobs = args.jobs or default_jobs()
     old = Path(args.checkpoint) if args.checkpoint else None
     timing = None
@@ -196,10 +207,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
     try:
         if args.url:
-            report = verify_remote(args.url, old, args.log_key, jobs, timing=timing)
+            report = verify_remote(
+                args.url, old, args.log_key, jobs, timing=timing, policy=policy
+            )
             sealed = None
         else:
-            report = verify_local(_settings(args), old, args.log_key, jobs, timing=timing)
+            report = verify_local(
+                _settings(args), old, args.log_key, jobs, timing=timing, policy=policy
+            )
             sealed_key = Path(args.sealed_key) if args.sealed_key else None
             sealed = verify_sealed_local(_settings(args), sealed_key)
     except VerificationFailed as exc:
@@ -211,21 +226,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify_bundle(path: Path, log_key: str | None) -> int:
-    """Offline: one entry's proof bundle against its signed checkpoint (exit 0 or 1)."""
+def verify_bundle(path: Path, log_key: str | None, policy: Policy | None = None) -> int:
+    """Offline: one entry's proof bundle against its signed checkpoint (exit 0 or 1), and
+    the checkpoint's cosignatures against the witness policy."""
     from ledger.bundle import BundleError, check_bundle
     from ledger.bundle import describe as describe_bundle
+    from sunshine.verifying import apply_policy
 
     try:
         checked = check_bundle(path.read_bytes(), log_key)
+        quorum = apply_policy(policy, checked.note)
     except OSError as exc:
         print(f"FAILED: cannot read {path}: {exc.strerror}")
         return 1
-    except BundleError as exc:
+    except (BundleError, VerificationFailed) as exc:
         print(f"FAILED: {path}: {exc}")
         return 1
     print(describe_bundle(checked))
+    if quorum:
+        print(f"  {quorum}")
     return 0
+
+
+def verifier_text(verifier: Verifier) -> str:
+    from ledger.log.note import verifier_key
+
+    return verifier_key(verifier.name, verifier.public_key)
 
 
 def cmd_integrate(args: argparse.Namespace) -> int:
@@ -627,6 +653,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="verify a remote server instead of a local database")
     p.add_argument("--checkpoint", help="an older checkpoint file the log must be consistent with")
     p.add_argument("--log-key", help="pin the log's verifier key (name+id+base64)")
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="a witness policy (witness/group/quorum lines): the checkpoint must carry the "
+        "cosignatures it requires; a `log` line in it pins the log's key",
+    )
     p.add_argument(
         "--bundle",
         metavar="FILE",

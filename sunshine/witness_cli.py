@@ -6,6 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
+from ledger.log.policy import Policy
+
+
+def read_policy(path: Path) -> Policy | None:
+    """The witness policy at ``path``, or None after saying on stderr what is wrong."""
+    from ledger.log.policy import PolicyError, parse_policy
+
+    try:
+        return parse_policy(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, PolicyError) as exc:
+        print(f"sunshine: the witness policy {path}: {exc}", file=sys.stderr)
+        return None
+
 
 def cmd_witness_keys_new(args: argparse.Namespace) -> int:
     from witness.config import new_key, witness_vkey
