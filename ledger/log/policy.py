@@ -96,7 +96,7 @@ class Policy:
                         f"({cosig.timestamp})"
                     )
                 found.setdefault(witness.name, cosig)
-        return found
+        return {name: found[name] for name in self.witnesses if name in found}  # policy order
 
     def evaluate(self, note: str, now: int | None = None) -> QuorumResult:
         present = self.cosignatures(note, now)

@@ -108,8 +108,9 @@ def test_refuses_unknown_logs_bad_signatures_and_malformed_bodies(
     impostor = ForgedLog()  # the right origin, another key
     impostor.grow(5)
     assert witness.add(impostor.request(0)).status_code == 403
-    for body in (b"", b"old 01\n\n" + log.note().encode(), b"old 0\nnot-base64\n\n" + log.note().encode(),
-                 b"\xff\xfe", b"old 0\n" + log.note().encode()):
+    note = log.note().encode()
+    for body in (b"", b"old 01\n\n" + note, b"old 0\nnot-base64\n\n" + note, b"\xff\xfe",
+                 b"old 0\n" + note):
         assert witness.add(body).status_code == 400, body
     assert witness.add(log.request(0, proof=[b"\x00" * 32])).status_code == 422
     assert httpx.post(witness.url + "/add-checkpoint", content=b"x" * 70_000).status_code == 413

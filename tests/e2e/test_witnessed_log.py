@@ -1,0 +1,162 @@
+"""A served ledger with two witnesses (审计局, 纪委监委) in their own processes: every new
+checkpoint gets cosigned, /log/checkpoint carries the cosignatures, `verify --policy` and
+`verify --bundle --policy` apply the quorum, and a witness that is down stops nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import Server, World, hospital_world, make_config, start_server, sunshine
+from witnesses import WitnessProcess, new_witness
+
+from ledger.application import Ledger
+from ledger.log.policy import parse_policy
+from ledger.store.url import DatabaseURL
+
+
+@dataclass
+class WitnessedLog:
+    server: Server
+    world: World
+    sjj: WitnessProcess
+    jw: WitnessProcess
+    data_dir: Path
+
+    def checkpoint(self) -> httpx.Response:
+        return httpx.get(self.server.url + "/log/checkpoint", timeout=30)
+
+    def cosigned(self, count: int) -> httpx.Response | None:
+        """The served checkpoint once it is the latest one and carries ``count`` lines."""
+        response = self.checkpoint()
+        ok = (response.headers["sunshine-cosignatures"] == str(count)
+              and response.headers["sunshine-cosigned-lag"] == "0")
+        return response if ok else None
+
+    def command(self, region: str) -> int:
+        actor = self.world.actors["rmyy-op"]
+        body = actor.body("AmendOrganisation", {"code": "rmyy", "region": region})
+        response = httpx.post(self.server.url + "/commands", content=body, timeout=60)
+        return response.status_code
+
+    def verify(self, *args: str) -> tuple[int, str]:
+        done = sunshine("verify", *args, data_dir=self.data_dir / "auditor", timeout=120)
+        return done.returncode, done.stdout + done.stderr
+
+
+@pytest.fixture
+def witnessed(db_url: DatabaseURL, tmp_path: Path) -> Iterator[WitnessedLog]:
+    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
+    try:
+        world = hospital_world(ledger)
+        log_key = ledger.signer.verifier_key
+    finally:
+        ledger.close()
+    sjj = new_witness(tmp_path / "sjj", "witness.qhx-sjj.localhost", log_key).start()
+    jw = new_witness(tmp_path / "jw", "witness.qhx-jw.localhost", log_key).start()
+    listed = tmp_path / "witnesses.toml"
+    listed.write_text(
+        "".join(f'[[witness]]\nname = "{name}"\nurl = "{w.url}"\nkey = "{w.vkey}"\n\n'
+                for name, w in (("审计局", sjj), ("纪委监委", jw))),
+        encoding="utf-8",
+    )
+    (tmp_path / "auditor").mkdir()
+    server = start_server(db_url, tmp_path, env={"SUNSHINE_WITNESSES": str(listed)})
+    try:
+        yield WitnessedLog(server, world, sjj, jw, tmp_path)
+    finally:
+        server.stop()
+        sjj.stop()
+        jw.stop()
+
+
+def test_checkpoints_are_cosigned_by_both_and_verify_under_the_policy(
+    witnessed: WitnessedLog, tmp_path: Path
+) -> None:
+    first = witnessed.world  # the log grew before the server started: cosigned at start
+    assert first is not None
+    served = eventually_cosigned(witnessed, 2)
+    assert served.headers["content-type"] == "text/plain; charset=utf-8"
+    text = served.text
+    log_line, *cosignature_lines = text[text.rindex("\n\n") + 2:].splitlines()
+    assert log_line.startswith("— sunshine-ledger.localhost/log ")  # the log's line first
+    assert sorted(line.split()[1] for line in cosignature_lines) == [
+        "witness.qhx-jw.localhost", "witness.qhx-sjj.localhost"]
+
+    policy_text = httpx.get(witnessed.server.url + "/log/witness-policy").text
+    policy = parse_policy(policy_text)
+    assert set(policy.witnesses) == {"审计局", "纪委监委"}
+    assert policy.evaluate(text).met
+    policy_file = tmp_path / "policy.txt"
+    policy_file.write_text(policy_text, encoding="utf-8")
+
+    # A new command: its checkpoint gets cosigned too.
+    assert witnessed.command("清河县城关镇") == 201
+    served = eventually_cosigned(witnessed, 2)
+    size = int(served.text.split("\n")[1])
+    assert served.headers["sunshine-log-size"] == str(size)
+
+    code, out = witnessed.verify("--url", witnessed.server.url, "--policy", str(policy_file))
+    assert code == 0, out
+    assert "witness quorum met (cosigned by 审计局, 纪委监委)" in out
+
+    bundle = httpx.get(f"{witnessed.server.url}/log/bundle/{size - 1}").json()
+    assert bundle["checkpoint"].count("\n— ") == 3  # the log's line and both cosignatures
+    saved = tmp_path / "bundle.json"
+    saved.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
+    code, out = witnessed.verify("--bundle", str(saved), "--policy", str(policy_file))
+    assert code == 0, out
+    assert "witness quorum met" in out
+    # The same bundle without the cosignatures fails the policy, naming both witnesses.
+    bare = dict(bundle, checkpoint=bundle["checkpoint"].split("\n— witness")[0] + "\n")
+    saved.write_text(json.dumps(bare, ensure_ascii=False), encoding="utf-8")
+    code, out = witnessed.verify("--bundle", str(saved), "--policy", str(policy_file))
+    assert code == 1
+    assert "missing 审计局, 纪委监委" in out
+
+
+def test_a_witness_that_is_down_stops_no_command_and_the_lag_shows(
+    witnessed: WitnessedLog, tmp_path: Path
+) -> None:
+    eventually_cosigned(witnessed, 2)
+    policy_file = tmp_path / "policy.txt"
+    policy_file.write_text(httpx.get(witnessed.server.url + "/log/witness-policy").text,
+                           encoding="utf-8")
+    witnessed.jw.kill()
+    for n in range(3):
+        assert witnessed.command(f"清河县第{n}镇") == 201
+    # The 审计局 keeps cosigning; the 纪委监委's cosignature is missing and a reader is told.
+    served = eventually_cosigned(witnessed, 1)
+    assert "witness.qhx-jw.localhost" not in served.text
+    code, out = witnessed.verify("--url", witnessed.server.url, "--policy", str(policy_file))
+    assert code == 1
+    assert "missing 纪委监委 (cosigned by 审计局)" in out
+    # Back up: it is brought forward with a consistency proof from where it stopped.
+    witnessed.jw.start()
+    assert witnessed.command("清河县复原镇") == 201
+    eventually_cosigned(witnessed, 2)
+    code, out = witnessed.verify("--url", witnessed.server.url, "--policy", str(policy_file))
+    assert code == 0, out
+
+
+def test_the_served_checkpoint_lags_while_no_witness_answers(witnessed: WitnessedLog) -> None:
+    before = eventually_cosigned(witnessed, 2)
+    witnessed.sjj.kill()
+    witnessed.jw.kill()
+    assert witnessed.command("清河县无人镇") == 201
+    served = witnessed.checkpoint()
+    # Still the last cosigned checkpoint (it never goes back to an uncosigned one), and it
+    # says how far behind the latest it is.
+    assert served.text == before.text
+    assert served.headers["sunshine-cosigned-lag"] == "1"
+    assert int(served.headers["sunshine-log-size"]) == int(before.text.split("\n")[1]) + 1
+
+
+def eventually_cosigned(witnessed: WitnessedLog, count: int) -> httpx.Response:
+    from conftest import eventually
+
+    return eventually(lambda: witnessed.cosigned(count), witnessed.server.process)
