@@ -11,7 +11,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Server, World, hospital_world, make_config, start_server, sunshine
+from conftest import (
+    Server,
+    World,
+    eventually,
+    hospital_world,
+    make_config,
+    start_server,
+    sunshine,
+)
 from witnesses import WitnessProcess, new_witness
 
 from ledger.application import Ledger
@@ -157,6 +165,4 @@ def test_the_served_checkpoint_lags_while_no_witness_answers(witnessed: Witnesse
 
 
 def eventually_cosigned(witnessed: WitnessedLog, count: int) -> httpx.Response:
-    from conftest import eventually
-
     return eventually(lambda: witnessed.cosigned(count), witnessed.server.process)
