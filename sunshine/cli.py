@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from ledger.domain.errors import LedgerError
@@ -465,9 +467,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    if args.no_publish:
-        return serve(settings, args.host, args.port)
-    return serve_demo_publishing(settings, args.host, args.port, args.site_port)
+    # SIGTERM, which uvicorn raises again once it has shut down, unwinds this stack like
+    # Ctrl-C does: the witnesses' processes end with the demo.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    with ExitStack() as stack:
+        if not args.no_witnesses:
+            from sunshine.demo_witnesses import running_demo_witnesses
+
+            for witness in stack.enter_context(running_demo_witnesses(settings, args.host)):
+                print(f"witness {witness.name} on {witness.url}: {witness.vkey}", flush=True)
+        if args.no_publish:
+            return serve(settings, args.host, args.port)
+        return serve_demo_publishing(settings, args.host, args.port, args.site_port)
+    return 0  # unreachable: mypy cannot see that ExitStack re-raises
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def serve_demo_publishing(settings: Settings, host: str, port: int, site_port: int) -> int:
@@ -627,6 +643,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--no-publish", action="store_true", help="serve without pushing notices to a local site"
+    )
+    p.add_argument(
+        "--no-witnesses",
+        action="store_true",
+        help="serve without the two witnesses (审计局, 纪委监委) that cosign its checkpoints",
     )
     p.set_defaults(func=cmd_demo)
 
