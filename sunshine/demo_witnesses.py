@@ -51,7 +51,7 @@ def running_demo_witnesses(settings: Settings, host: str) -> Iterator[list[DemoW
             home.mkdir(parents=True, exist_ok=True)
             key = new_key(home / "witness-key.pem")
             (home / "logs.toml").write_text(f'[[log]]\nkey = "{log_vkey}"\n', encoding="utf-8")
-            url = stack.enter_context(_witness_process(key_name, home, host))
+            url = stack.enter_context(witness_process(key_name, home, host))
             running.append(DemoWitness(name, url, witness_vkey(key_name, key)))
         listed = settings.data_dir / "witnesses.toml"
         listed.write_text(
@@ -68,7 +68,7 @@ def running_demo_witnesses(settings: Settings, host: str) -> Iterator[list[DemoW
 
 
 @contextmanager
-def _witness_process(name: str, home: Path, host: str) -> Iterator[str]:
+def witness_process(name: str, home: Path, host: str) -> Iterator[str]:
     # Our own command line, with arguments the demo chose: no shell, nothing from outside.
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "sunshine.cli", "witness", "serve", "--name", name,
