@@ -200,8 +200,9 @@ def checkpoint(log_view: LogDep) -> Response:
     summary="The witness policy readers should apply to /log/checkpoint",
     description=(
         "Sigsum/transparency-dev policy text: `witness NAME VKEY [URL]`, "
-        "`group NAME all|any|K MEMBER...`, `quorum NAME`. 404 when the log has no witnesses."
+        "`group NAME all|any|K MEMBER...`, `quorum NAME`."
     ),
+    responses={404: {"description": "the log has no witnesses configured"}},
 )
 def witness_policy(log_view: LogDep) -> Response:
     if log_view.witness_policy is None:
