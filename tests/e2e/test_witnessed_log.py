@@ -5,11 +5,13 @@ checkpoint gets cosigned, /log/checkpoint carries the cosignatures, `verify --po
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from conftest import (
     Server,
@@ -34,6 +36,7 @@ class WitnessedLog:
     sjj: WitnessProcess
     jw: WitnessProcess
     data_dir: Path
+    db: DatabaseURL
 
     def checkpoint(self) -> httpx.Response:
         return httpx.get(self.server.url + "/log/checkpoint", timeout=30)
@@ -50,6 +53,18 @@ class WitnessedLog:
         body = actor.body("AmendOrganisation", {"code": "rmyy", "region": region})
         response = httpx.post(self.server.url + "/commands", content=body, timeout=60)
         return response.status_code
+
+    def execute(self, statement: str) -> None:
+        """As the database's owner, outside the service."""
+        if self.db.is_sqlite:
+            conn = sqlite3.connect(str(self.db.path), isolation_level=None)
+            try:
+                conn.execute(statement)
+            finally:
+                conn.close()
+        else:
+            with psycopg.connect(self.db.conninfo(), autocommit=True) as pg:
+                pg.execute(statement)
 
     def verify(self, *args: str) -> tuple[int, str]:
         done = sunshine("verify", *args, data_dir=self.data_dir / "auditor", timeout=120)
@@ -75,7 +90,7 @@ def witnessed(db_url: DatabaseURL, tmp_path: Path) -> Iterator[WitnessedLog]:
     (tmp_path / "auditor").mkdir()
     server = start_server(db_url, tmp_path, env={"SUNSHINE_WITNESSES": str(listed)})
     try:
-        yield WitnessedLog(server, world, sjj, jw, tmp_path)
+        yield WitnessedLog(server, world, sjj, jw, tmp_path, db_url)
     finally:
         server.stop()
         sjj.stop()
@@ -111,6 +126,12 @@ def test_checkpoints_are_cosigned_by_both_and_verify_under_the_policy(
     code, out = witnessed.verify("--url", witnessed.server.url, "--policy", str(policy_file))
     assert code == 0, out
     assert "witness quorum met (cosigned by 审计局, 纪委监委)" in out
+
+    # The cosignatures are kept like the rest of the log: UPDATE and DELETE are refused.
+    for statement in ("UPDATE log_cosignatures SET line = line",
+                      "DELETE FROM log_cosignatures WHERE size IS NOT NULL"):
+        with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
+            witnessed.execute(statement)
 
     bundle = httpx.get(f"{witnessed.server.url}/log/bundle/{size - 1}").json()
     assert bundle["checkpoint"].count("\n— ") == 3  # the log's line and both cosignatures
