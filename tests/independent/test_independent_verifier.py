@@ -210,11 +210,11 @@ def test_go_reference_verifier_reads_a_cosigned_checkpoint(
         for n, w in enumerate(witnesses)), encoding="utf-8")
     server = start_server(sqlite_url, tmp_path, env={"SUNSHINE_WITNESSES": str(listed)})
     try:
-        note = eventually(
-            lambda: (r := httpx.get(server.url + "/log/checkpoint")).headers[
-                "sunshine-cosignatures"] == "2" and r.text,
-            server.process,
-        )
+        def cosigned_by_both() -> str | None:
+            served = httpx.get(server.url + "/log/checkpoint")
+            return served.text if served.headers["sunshine-cosignatures"] == "2" else None
+
+        note = eventually(cosigned_by_both, server.process)
         assert note.count("\n— witness.") == 2
         old = tmp_path / "cosigned-checkpoint.txt"
         old.write_text(note, encoding="utf-8")
