@@ -4,6 +4,7 @@ checkpoint gets cosigned, /log/checkpoint carries the cosignatures, `verify --po
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -25,8 +26,11 @@ from conftest import (
 from witnesses import WitnessProcess, new_witness
 
 from ledger.application import Ledger
+from ledger.log.note import Checkpoint, sign_note, verifier_key
 from ledger.log.policy import parse_policy
+from ledger.log.signer import load_or_create_key
 from ledger.store.url import DatabaseURL
+from witness.request import AddCheckpoint
 
 
 @dataclass
@@ -187,3 +191,40 @@ def test_the_served_checkpoint_lags_while_no_witness_answers(witnessed: Witnesse
 
 def eventually_cosigned(witnessed: WitnessedLog, count: int) -> httpx.Response:
     return eventually(lambda: witnessed.cosigned(count), witnessed.server.process)
+
+
+def test_a_split_view_is_caught_by_a_client_that_saw_the_other_one_cosigned(
+    witnessed: WitnessedLog, tmp_path: Path
+) -> None:
+    genuine = eventually_cosigned(witnessed, 2).text
+    size = int(genuine.split("\n")[1])
+    # The operator signs another checkpoint of the same size with the log's own key and
+    # shows it to a witness that has not seen this log before, which cosigns it.
+    key = load_or_create_key(witnessed.data_dir / "log-key.pem")
+    origin = genuine.split("\n")[0]
+    forged = sign_note(Checkpoint(origin, size, hashlib.sha256(b"another view").digest()).body(),
+                       origin, key)
+    log_vkey = verifier_key(origin, key.public_key().public_bytes_raw())
+    rogue = new_witness(tmp_path / "rogue", "witness.rogue.localhost", log_vkey).start()
+    try:
+        answer = rogue.add(AddCheckpoint(0, (), forged).to_body())
+        assert answer.status_code == 200
+    finally:
+        rogue.stop()
+    other_view = forged + answer.text
+    # The policy's witnesses, who cosigned the genuine checkpoint, refuse this one.
+    for witness in (witnessed.sjj, witnessed.jw):
+        refused = witness.add(AddCheckpoint(size, (), forged).to_body())
+        assert (refused.status_code, refused.text) == (409, f"{size}\n")
+    policy = parse_policy(httpx.get(witnessed.server.url + "/log/witness-policy").text)
+    assert policy.evaluate(other_view).missing == ("审计局", "纪委监委")
+    # A client holding the other view checks the served log against it: caught.
+    held = tmp_path / "other-view.txt"
+    held.write_text(other_view, encoding="utf-8")
+    code, out = witnessed.verify("--url", witnessed.server.url, "--checkpoint", str(held))
+    assert code == 1
+    assert f"consistency proof from size {size} does not verify" in out
+    # And one holding the genuine view is told the two agree.
+    held.write_text(genuine, encoding="utf-8")
+    code, out = witnessed.verify("--url", witnessed.server.url, "--checkpoint", str(held))
+    assert code == 0, out
