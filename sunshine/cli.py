@@ -53,6 +53,10 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         from sunshine.bootstrap import read_operator_files
 
         read_operator_files(settings)  # refused here, not once per worker with a traceback
+        if settings.witnesses:
+            from ledger.log.witness_config import load_witnesses
+
+            load_witnesses(settings.witnesses, settings.witness_policy)
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
         for name, path in (
