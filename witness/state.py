@@ -44,9 +44,10 @@ class Conflict(Exception):
     """The old size is not the one the witness knows, or the same size has another root:
     answer 409 with the known size."""
 
-    def __init__(self, known: int, reason: str):
+    def __init__(self, known: int, reason: str, fork: bool = False):
         super().__init__(reason)
         self.known = known
+        self.fork = fork  # another root for a size it cosigned: evidence, not staleness
 
 
 class BadProof(Exception):
@@ -125,7 +126,7 @@ class WitnessState:
                     if cur.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; never cosign
                         raise RuntimeError("the witness state changed under its own lock")
                 return lines
-            if isinstance(refusal, BadProof) or "fork" in str(refusal):
+            if isinstance(refusal, BadProof) or refusal.fork:
                 # Signed by the log and inconsistent with what it signed before: keep it.
                 cur.execute(
                     "INSERT INTO witness_evidence (origin, received_at, reason, request) "
@@ -155,7 +156,7 @@ def _check(
         if proof:
             return BadProof("the proof must be empty when the sizes are equal")
         if checkpoint.root != known.root:
-            return Conflict(known.size, f"fork: another root for size {old}")
+            return Conflict(known.size, f"fork: another root for size {old}", fork=True)
         return None
     if old == 0:  # nothing cosigned yet (or the empty tree): nothing to be consistent with
         return BadProof("the proof must be empty when the old size is 0") if proof else None

@@ -153,10 +153,10 @@ class Cosigner:
         lines = answer.split("\n")
         if lines[-1] != "":
             raise NoteError("the witness's answer does not end with a newline")
-        for name, blob in signature_lines(lines[:-1]):
+        for line in lines[:-1]:
+            [(name, blob)] = signature_lines([line])
             if endpoint.verifier.matches(name, blob):
                 cosig = endpoint.verifier.verify(checkpoint, blob)
-                line = next(x for x in lines if x.startswith(f"\u2014 {name} "))
                 return endpoint.verifier.name, line, cosig.timestamp
         raise NoteError(f"no cosignature from {endpoint.verifier.vkey} in the answer")
 
