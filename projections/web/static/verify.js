@@ -23,7 +23,9 @@
 
 (() => {
   const encoder = new TextEncoder();
-  // The formats' labels sit beside this script (static/vocabulary.json), not in the page.
+  // The formats (static/formats.js, loaded first) and their labels sit beside this script
+  // (static/vocabulary.json), not in the page they check.
+  const formats = globalThis.SunshineFormats;
   const VOCABULARY_URL = new URL("vocabulary.json", document.currentScript?.src || location.href);
 
   // A failure to show the reader; anything else thrown is a bug or a network problem.
@@ -205,48 +207,6 @@
 
   // -- what the page shows of the entry (projections/web/shown.py) ---------------------
 
-  const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
-  const AMOUNT = /^(0|[1-9][0-9]*)\.([0-9]{2})$/;
-  const thousands = (digits) => digits.replace(/\B(?=([0-9]{3})+(?![0-9]))/g, ",");
-
-  // 2026-05-08 → 2026年5月8日; anything that is not a date as it is.
-  function chineseDate(value) {
-    const m = DATE.exec(value);
-    if (!m) return value;
-    const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const date = new Date(Date.UTC(year, month - 1, day));
-    if (year < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return value;
-    return `${year}年${month}月${day}日`;
-  }
-
-  // "1234567.89" → ¥1,234,567.89（123.46万元）: 万元 rounded half up to two decimals.
-  function amount(value) {
-    const m = AMOUNT.exec(value);
-    if (!m) fail(`金额“${value}”格式错误`);
-    const fen = BigInt(m[1]) * 100n + BigInt(m[2]);
-    const hundredths = (fen + 5000n) / 10000n;
-    const wan = `${thousands((hundredths / 100n).toString())}.` +
-      (hundredths % 100n).toString().padStart(2, "0");
-    return `¥${thousands(m[1])}.${m[2]}（${wan}万元）`;
-  }
-
-  const text = (value) => (typeof value === "string" ? value : fail("不是文字"));
-  const label = (kind) => (value, vocabulary) => {
-    const v = text(value);
-    return v === "" ? "" : Object.prototype.hasOwnProperty.call(vocabulary[kind], v)
-      ? vocabulary[kind][v] : v;
-  };
-  // Each the same as its namesake in projections/web/shown.py.
-  const FORMATS = {
-    text,
-    date: (value) => chineseDate(text(value)),
-    amount: (value) => amount(text(value)),
-    passed: (value) => (typeof value === "boolean" ? (value ? "合格" : "不合格") : fail("不是真假值")),
-    category: label("category"),
-    method: label("method"),
-    announcement: label("announcement"),
-  };
-
   async function loadVocabulary() {
     let vocabulary;
     try {
@@ -291,19 +251,18 @@
       let same;
       try {
         if (format === "list") {
-          if (!Array.isArray(value)) fail("不是列表");
+          if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+            fail("不是文字的列表");
+          }
           const items = Array.from(element.children);
           same = items.length === value.length && items.every(
-            (item, n) => item.tagName === "LI" && item.textContent === text(value[n]));
+            (item, n) => item.tagName === "LI" && item.textContent === value[n]);
           same = same && element.textContent === value.join("");
-        } else if (Object.prototype.hasOwnProperty.call(FORMATS, format)) {
-          same = element.textContent === FORMATS[format](value, vocabulary);
         } else {
-          fail(`格式“${format}”未知`);
+          same = element.textContent === formats.format(format, value, vocabulary);
         }
       } catch (error) {
-        if (error instanceof Failure) fail(`页面字段${field}：${error.message}`);
-        throw error;
+        fail(`页面字段${field}：${error.message}`);
       }
       if (!same) fail(`页面上的${field}与日志条目中的原文不一致`);
     }
@@ -541,6 +500,7 @@
   // -- the whole check --------------------------------------------------------------------
 
   async function verify(panel) {
+    if (!formats) fail("未能载入格式脚本 formats.js");
     if (!globalThis.crypto || !crypto.subtle) {
       fail("此浏览器或连接（非 HTTPS）不提供 WebCrypto；请下载证明包，用 sunshine verify --bundle 核验");
     }
