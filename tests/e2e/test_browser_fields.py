@@ -120,8 +120,9 @@ def test_changing_any_shown_value_turns_verify_red(page: Any, demo: Demo, kind: 
     for n in range(count):
         before, path, label, did = page.evaluate(CHANGE, n)
         assert did
-        formats.add(page.evaluate("(n) => document.querySelectorAll('[data-leaf]')[n]"
-                                  ".dataset.format", n))
+        formats.add(
+            page.evaluate("(n) => document.querySelectorAll('[data-leaf]')[n].dataset.format", n)
+        )
         state, message = verify(page)
         assert state == "bad", f"{kind}: {path} changed, yet {message}"
         assert "不一致" in message and path in message and label in message, message
