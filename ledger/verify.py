@@ -73,6 +73,7 @@ class Report:
     timing: TimingCheck | None = None  # with --check-timing: what was compared
     nodes: int = 0  # stored tree nodes compared with the ones recomputed from the leaves
     pending: Pending | None = None  # a local database: stored events not yet in the log
+    witnesses: str | None = None  # with a witness policy: whose cosignatures met it
 
 
 # (index, public key, signature, message) — checked in a worker

@@ -45,6 +45,15 @@ def background_integrator(ledger: Ledger, idle_seconds: float = 0.02) -> FollowL
     return FollowLoop("integrator", integrate, idle_seconds, logger)
 
 
+def witness_loop(services: Services, idle_seconds: float = 0.05) -> FollowLoop | None:
+    """With witnesses configured: each new checkpoint sent to them, in the background."""
+    if services.cosigner is None:
+        return None
+    loop = FollowLoop("cosigner", services.cosigner.step, idle_seconds, logger)
+    loop.start()
+    return loop
+
+
 def integrate_pending(ledger: Ledger) -> None:
     """Events committed before a process died between commit and integration get their
     leaves before the service answers, not at the next command (SQLite integrates after
@@ -72,9 +81,12 @@ def _lifespan(settings: Settings | None, services: Services | None) -> Lifespan:
             background = background_integrator(running.ledger)
             background.start()
         running.projector.start()
+        cosigning = witness_loop(running)
         try:
             yield
         finally:
+            if cosigning is not None:
+                cosigning.stop()
             running.projector.stop()
             if background is not None:
                 background.stop()

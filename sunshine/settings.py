@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     publisher_destinations: Path | None = None  # `sunshine publish`: the destinations TOML
     publisher_key: Path | None = None  # `sunshine publish`: the publishing service's key
     metrics_token_file: Path | None = None  # GET /metrics on the API: its bearer token (0600)
+    witnesses: Path | None = None  # TOML: the witnesses each new checkpoint is sent to
+    witness_policy: Path | None = None  # served at /log/witness-policy (default: all witnesses)
 
     def secret_files(self) -> list[Path]:
         """Where the service's secret files are (the defaults of ``ledger.application.Ledger``
