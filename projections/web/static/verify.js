@@ -280,8 +280,10 @@
 
   // -- witnesses (C2SP tlog-cosignature/v1, the policy of /work/notes: k of n, groups) ------
 
-  // `<name>+<8 hex id>+<base64(type ‖ 32-byte key)>`, id = SHA-256(name ‖ "\n" ‖ type ‖ key)[:4].
-  async function parseWitnessKey(textKey, type) {
+  // `<name>+<8 hex id>+<base64(type ‖ 32-byte key)>`, id = SHA-256(name ‖ "\n" ‖ type ‖ key)[:4];
+  // type 0x04 (cosignature/v1), or 0x01 (a note key of the same Ed25519 key), whose
+  // cosignature key id is then derived with 0x04, as transparency-dev/formats does.
+  async function parseWitnessKey(textKey) {
     const first = textKey.indexOf("+");
     const second = textKey.indexOf("+", first + 1);
     if (first <= 0 || second < 0) fail("见证策略中的公钥格式错误");
@@ -289,12 +291,14 @@
     const keyId = textKey.slice(first + 1, second);
     if (!/^[0-9a-f]{8}$/.test(keyId)) fail("见证策略中的公钥编号应为 8 位十六进制数");
     const raw = b64decode(textKey.slice(second + 1), "见证公钥");
-    if (raw.length !== 33 || raw[0] !== type) fail(`见证策略中的公钥 ${name} 类型错误`);
+    if (raw.length !== 33 || (raw[0] !== 0x04 && raw[0] !== 0x01)) {
+      fail(`见证策略中的公钥 ${name} 不是 Ed25519 公钥`);
+    }
     const publicKey = raw.slice(1);
-    const id = (await sha256(concat(encoder.encode(name), Uint8Array.of(0x0a, type), publicKey)))
-      .slice(0, 4);
-    if (hex(id) !== keyId) fail(`见证策略中公钥 ${name} 的编号与公钥不符`);
-    return { name, id, publicKey, text: `${name}+${keyId}` };
+    const idOf = async (type) =>
+      (await sha256(concat(encoder.encode(name), Uint8Array.of(0x0a, type), publicKey))).slice(0, 4);
+    if (hex(await idOf(raw[0])) !== keyId) fail(`见证策略中公钥 ${name} 的编号与公钥不符`);
+    return { name, id: await idOf(0x04), publicKey, text: `${name}+${keyId}` };
   }
 
   // `log VKEY [URL]`, `witness NAME VKEY [URL]`, `group NAME all|any|K MEMBER…`, `quorum NAME`.
@@ -309,7 +313,7 @@
         policy.log = args[0];
       } else if (keyword === "witness" && args.length >= 2 && args.length <= 3) {
         if (defined(args[0])) fail(`见证策略重复定义“${args[0]}”`);
-        policy.witnesses.set(args[0], await parseWitnessKey(args[1], 0x04));
+        policy.witnesses.set(args[0], await parseWitnessKey(args[1]));
       } else if (keyword === "group" && args.length >= 3) {
         const [name, rule, ...members] = args;
         if (defined(name)) fail(`见证策略重复定义“${name}”`);
@@ -362,6 +366,13 @@
       }
     }
     return signed;
+  }
+
+  // The witnesses the quorum counts, in the policy's order.
+  function under(policy, name, into = new Set()) {
+    if (policy.witnesses.has(name)) into.add(name);
+    for (const member of policy.groups.get(name)?.members || []) under(policy, member, into);
+    return [...policy.witnesses.keys()].filter((w) => into.has(w));
   }
 
   function satisfied(policy, name, signed) {
@@ -522,7 +533,7 @@
     if (policy !== null) {
       const signed = await cosigners(policy, note);
       if (!satisfied(policy, policy.quorum, signed)) {
-        missingWitnesses.push(...[...policy.witnesses.keys()].filter((w) => !signed.has(w)));
+        missingWitnesses.push(...under(policy, policy.quorum).filter((w) => !signed.has(w)));
       }
     }
 
