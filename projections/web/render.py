@@ -37,8 +37,8 @@ TEMPLATES: Final = HERE / "templates"
 STATIC: Final = HERE / "static"
 
 __all__ = [
-    "ENV", "STATIC", "category_label", "chinese_date", "error_page", "link", "method_label",
-    "page", "respond", "routing_error_page", "wants_html", "yuan",
+    "ENV", "EVENT_LABELS", "HERE", "STATIC", "error_page", "link", "page", "respond",
+    "routing_error_page", "wants_html",
 ]  # fmt: skip
 
 #: The Chinese name of every entry kind on a procurement's public timeline.
