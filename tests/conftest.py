@@ -206,10 +206,14 @@ class Server:
 
 
 def start_server(
-    db: DatabaseURL, data_dir: Path, workers: int = 1, env: dict[str, str] | None = None
+    db: DatabaseURL,
+    data_dir: Path,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Server:
-    """`sunshine serve` in its own process, answering on a free loopback port."""
-    port = free_port()
+    """`sunshine serve` in its own process, answering on ``port`` or a free loopback port."""
+    port = port or free_port()
     env = dict(
         os.environ, SUNSHINE_DATA_DIR=str(data_dir), SUNSHINE_DATABASE_URL=_url(db), **(env or {})
     )

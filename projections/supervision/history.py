@@ -34,7 +34,7 @@ from ledger.domain.schema.values import Finding
 from ledger.domain.sealed import is_commitment
 from ledger.log.reader import LogReader
 from ledger.ports import Database, SealedValues
-from projections.web.render import category_label, chinese_date, method_label, yuan
+from projections.web.formats import category_label, chinese_date, method_label, yuan
 
 #: What each sealed field is, and when the lifecycle discloses it publicly.
 SEALED_LABELS: Final = {

@@ -28,7 +28,8 @@ from projections.supervision.statistics import (
 )
 from projections.supervision.statistics_charts import CHARTS, chart
 from projections.supervision.statistics_export import DEFINITIONS, filter_lines, to_csv, to_xlsx
-from projections.web.render import ENV, chinese_date
+from projections.web.formats import chinese_date
+from projections.web.render import ENV
 
 statistics_routes = APIRouter(
     prefix="/supervision", route_class=SupervisionRoute, include_in_schema=False

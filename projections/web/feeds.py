@@ -20,17 +20,15 @@ from markupsafe import Markup
 
 from projections.deps import Db, LogDep
 from projections.web import queries
-from projections.web.queries import BadRequest, Filters, Notice
-from projections.web.render import (
+from projections.web.formats import (
     announcement_label,
     category_label,
     chinese_date,
-    error_page,
-    link,
     method_label,
-    respond,
     yuan,
 )
+from projections.web.queries import BadRequest, Filters, Notice
+from projections.web.render import error_page, link, respond
 
 ATOM: Final = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE: Final = "application/atom+xml; charset=utf-8"

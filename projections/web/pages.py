@@ -77,16 +77,31 @@ def announcement(request: Request, db: Db, leaf_index: str) -> Response:
     found = None if index is None else queries.announcement(db, index)
     if found is None:
         return error_page(request, 404, f"没有编号为 {leaf_index} 的公告。")
+    return page(request, "announcement.html", **entry_context(found), **others_context(db, found))
+
+
+def entry_context(found: queries.Announcement) -> dict[str, Any]:
+    """What a notice page shows of its own entry: written by ``shown()`` in the template, so
+    the 验证 button compares each with the verified leaf."""
+    return {
+        "notice": found,
+        "d": found.data,
+        "committee": committee_names(found.data.get("committee")),
+        "leaf_index": found.leaf_index,
+        "leaf_hash": found.leaf_hash,
+    }
+
+
+def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
+    """What a notice page shows of other entries: the organisations' names, the other
+    notices, the contract signed, the tender's contact, the deliveries."""
     data = found.data
     notices = queries.notices_of(db, found.procurement)
     steps = queries.timeline(db, found.procurement)
     before = [s for s in steps if s.leaf_index < found.leaf_index]
     codes = {data.get("purchaser"), data.get("agency"), data.get("supplier")}
-    context: dict[str, Any] = {
-        "notice": found,
-        "d": data,
+    return {
         "names": queries.names(db, {c for c in codes if isinstance(c, str)}),
-        "committee": committee_names(data.get("committee")),
         "notices": notices,
         # What the notice refers to: the tender a correction amends, the contract signed.
         "original": next(
@@ -106,10 +121,7 @@ def announcement(request: Request, db: Db, leaf_index: str) -> Response:
             n for n in notices if n.type == "correction" and n.leaf_index > found.leaf_index
         ],
         "deliveries": queries.deliveries_of(db, found.leaf_index),
-        "leaf_index": found.leaf_index,
-        "leaf_hash": found.leaf_hash,
     }  # fmt: skip
-    return page(request, "announcement.html", **context)
 
 
 def committee_names(value: object) -> list[str] | None:

@@ -8,8 +8,6 @@ bytes, so a client revalidating an unchanged page gets 304 without a body.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -19,62 +17,29 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ledger.domain.challenges import Outcome, Subject
-from ledger.domain.context import CHINA
-from ledger.domain.errors import Invalid
-from ledger.domain.lifecycle import Stage
-from ledger.domain.money import Money, format_cny, format_wan
 from ledger.domain.schema.kinds import KINDS
 from ledger.domain.vocabulary import AnnouncementType, Category, Method
+from projections.web.formats import (
+    announcement_label,
+    beijing_time,
+    category_label,
+    chinese_date,
+    label_of,
+    method_label,
+    stage_label,
+    wan,
+    yuan,
+)
+from projections.web.shown import shown, shown_list
 
 HERE: Final = Path(__file__).parent
 TEMPLATES: Final = HERE / "templates"
 STATIC: Final = HERE / "static"
 
-
-def _money(amount: Money | int | str | None) -> Money | None:
-    """An amount, fen (a projection column) or a yuan string (event data); None for
-    anything else."""
-    if isinstance(amount, Money):
-        return amount
-    if isinstance(amount, bool) or amount is None:
-        return None
-    if isinstance(amount, int):
-        return Money.from_fen(amount)
-    try:
-        return Money.parse(amount, "amount")
-    except Invalid:
-        return None
-
-
-def yuan(amount: Money | int | str | None) -> str:
-    """An amount (fen or a yuan string) as ¥1,234,567.89 (empty for none)."""
-    money = _money(amount)
-    return "" if money is None else format_cny(money)
-
-
-def wan(amount: Money | int | str | None) -> str:
-    """An amount (fen or a yuan string) as 万元 with two decimals."""
-    money = _money(amount)
-    return "" if money is None else format_wan(money)
-
-
-def _label(term: type[Any]) -> Callable[[str | None], str]:
-    def label(value: str | None) -> str:
-        if not value:
-            return ""
-        try:
-            return str(term(value).label)
-        except ValueError:
-            return value
-
-    return label
-
-
-announcement_label: Final = _label(AnnouncementType)
-method_label: Final = _label(Method)
-category_label: Final = _label(Category)
-stage_label: Final = _label(Stage)
-
+__all__ = [
+    "ENV", "EVENT_LABELS", "HERE", "STATIC", "error_page", "link", "page", "respond",
+    "routing_error_page", "wants_html",
+]  # fmt: skip
 
 #: The Chinese name of every entry kind on a procurement's public timeline.
 EVENT_LABELS: Final = {kind.name: kind.label_zh for kind in KINDS}
@@ -86,31 +51,6 @@ CLOSURE_LABELS: Final = {"failed": "已废标", "terminated": "已终止", "arch
 
 def event_label(event: str) -> str:
     return EVENT_LABELS.get(event, event)
-
-
-def chinese_date(value: str | date | None) -> str:
-    """2026-05-08 → 2026年5月8日 (anything that is not a date is shown as it is)."""
-    if not value:
-        return ""
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(value)
-    except ValueError:
-        return str(value)
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def beijing_time(value: str | None) -> str:
-    """2026-11-26T01:32:56.728Z → 2026年11月26日 09:32:56 (Beijing time; anything else as is)."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is None:
-        return str(value)
-    local = moment.astimezone(CHINA)
-    return f"{chinese_date(local.date())} {local:%H:%M:%S}"
 
 
 def banner(request: Request) -> str:
@@ -136,8 +76,8 @@ def environment() -> Environment:
         method_label=method_label,
         category_label=category_label,
         stage_label=stage_label,
-        outcome_label=_label(Outcome),
-        subject_label=_label(Subject),
+        outcome_label=label_of(Outcome),
+        subject_label=label_of(Subject),
         chinese_date=chinese_date,
         beijing_time=beijing_time,
         event_label=event_label,
@@ -148,6 +88,8 @@ def environment() -> Environment:
         announcement_types=list(AnnouncementType),
         methods=list(Method),
         categories=list(Category),
+        shown=shown,
+        shown_list=shown_list,
     )
     return env
 

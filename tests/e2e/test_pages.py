@@ -32,6 +32,7 @@ from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.sealed import Disclosure
 from ledger.store.url import DatabaseURL, parse_database_url
+from projections.web.shown import FORMATS, lookup
 
 XSS_TITLE = '<script>alert("x")</script> 办公桌椅 & 书柜采购'
 FILLERS = 10  # open tenders besides p1–p3, two notices each
@@ -218,13 +219,15 @@ def site(
 
 
 def text_of(page: str) -> str:
-    """The page's text without tags, for checking what a reader sees."""
-    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    """The page's text without tags, for checking what a reader sees (spans are inline)."""
+    inline = re.sub(r"</?span[^>]*>", "", page)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inline)))
 
 
-def leaf_fields(page: str) -> dict[str, str]:
-    """Every data-leaf element's key and exact text (none of these contain markup)."""
-    return dict(re.findall(r'data-leaf="([a-z_]+)"[^>]*>([^<]*)<', page))
+def leaf_fields(page: str) -> list[tuple[str, str, str]]:
+    """Every data-leaf element's path, format and text (but lists: their items hold markup)."""
+    found = re.findall(r'data-leaf="([a-z_.]+)" data-format="([a-z]+)"[^>]*>([^<]*)<', page)
+    return [(path, format, unescape(text)) for path, format, text in found if format != "list"]
 
 
 def leaf_data(site: Site, index: int) -> dict[str, Any]:
@@ -263,13 +266,15 @@ def test_each_notice_shows_the_fields_of_its_type(
     shown = text_of(response.text)
     for expected in fields:
         assert expected in shown, (notice, expected)
-    # The verify panel sees this leaf, and every data-leaf text is the leaf's own string.
+    # The verify panel sees this leaf, and every data-leaf text is the leaf's own value as
+    # its format writes it.
     assert f'data-verify="index">{index}<' in response.text
     data = leaf_data(site, index)
-    keys = leaf_fields(response.text)
-    assert {"title", "procurement", "purchaser", "region"} <= keys.keys()
-    for key, value in keys.items():
-        assert unescape(value) == data[key], key
+    fields_shown = leaf_fields(response.text)
+    paths = {path for path, _, _ in fields_shown}
+    assert {"title", "procurement", "purchaser", "region", "budget", "date"} <= paths
+    for path, format, text in fields_shown:
+        assert text == FORMATS[format](lookup(data, path)), path
     assert 'href="/procurements/' in response.text
 
 
