@@ -160,7 +160,7 @@ def test_verify_js_formats_values_as_the_server_does(page: Any, demo: Demo) -> N
         "announcement": ["intention", "tender", "correction", "result", "contract",
                          "termination", "failure", "single_source", "acceptance", "nothing"],
         "passed": [True, False],
-        "text": ["清河县", " 有空格 ", "<b>&amp;</b>", ""],
+        "text": ["澄溪县", " 有空格 ", "<b>&amp;</b>", ""],
     }  # fmt: skip
     page.goto(f"{demo.url}/announcements/{demo.notices['tender']}")
     page.wait_for_selector('[data-verify="button"]:not([hidden])')

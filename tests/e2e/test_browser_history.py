@@ -61,18 +61,18 @@ def ledgers(tmp_path_factory: pytest.TempPathFactory) -> Ledgers:
     root = tmp_path_factory.mktemp("histories")
     grown, prefix, fork = root / "grown", root / "prefix", root / "fork"
     grown.mkdir()
-    world, tender = _announce(grown, "清河县人民医院彩色多普勒超声诊断仪采购项目")
+    world, tender = _announce(grown, "澄溪县人民医院彩色多普勒超声诊断仪采购项目")
     world.ledger.close()  # the file alone is the whole ledger
     shutil.copytree(grown, prefix)
     ledger = Ledger(make_config(_db(grown), grown, inline_integration=True))
     try:
         more = World(ledger, world.admin)
-        more.add("hengyuan", "supplier", "hengyuan-op", "清河县恒远科技有限公司")
+        more.add("hengyuan", "supplier", "hengyuan-op", "澄溪县恒远科技有限公司")
     finally:
         ledger.close()
     fork.mkdir()
     shutil.copy(grown / "log-key.pem", fork / "log-key.pem")  # the operator's own key
-    world, forked = _announce(fork, "清河县人民医院彩色多普勒超声诊断仪采购项目（另一版本）")
+    world, forked = _announce(fork, "澄溪县人民医院彩色多普勒超声诊断仪采购项目（另一版本）")
     world.ledger.close()
     assert forked == tender
     return Ledgers(prefix, grown, fork, tender)
@@ -265,7 +265,7 @@ SJJ = Witness("witness.qhx-sjj.localhost", Ed25519PrivateKey.generate())
 JW = Witness("witness.qhx-jw.localhost", Ed25519PrivateKey.generate())
 THIRD = Witness("witness.example.localhost", Ed25519PrivateKey.generate())
 
-BOTH = f"""# 清河县: the audit bureau and the discipline commission must both cosign
+BOTH = f"""# 澄溪县: the audit bureau and the discipline commission must both cosign
 witness 审计局 {SJJ.vkey} http://127.0.0.1:8102
 witness 纪委监委 {JW.vkey}
 group 审计局和纪委监委 all 审计局 纪委监委

@@ -44,7 +44,7 @@ def witnessed(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Witnessed]:
     ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
     try:
         world = hospital_world(ledger)
-        County(world).to_announced(title="清河县人民医院彩色多普勒超声诊断仪采购项目")
+        County(world).to_announced(title="澄溪县人民医院彩色多普勒超声诊断仪采购项目")
         tender = ledger.reader.size() - 1
         log_key = ledger.signer.verifier_key
     finally:
@@ -98,7 +98,7 @@ def test_green_with_both_witnesses_amber_without_one(browser: Any, witnessed: Wi
     # 审计局's cosignature alone.
     witnessed.jw.kill()
     actor = witnessed.world.actors["rmyy-op"]
-    body = actor.body("AmendOrganisation", {"code": "rmyy", "address": "清河县长江路12号"})
+    body = actor.body("AmendOrganisation", {"code": "rmyy", "address": "澄溪县长江路12号"})
     assert httpx.post(witnessed.server.url + "/commands", content=body, timeout=60).is_success
     eventually(lambda: witnessed.cosigned_by(1), witnessed.server.process)
     state, message = verify(browser, page)

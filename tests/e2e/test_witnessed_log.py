@@ -122,7 +122,7 @@ def test_checkpoints_are_cosigned_by_both_and_verify_under_the_policy(
     policy_file.write_text(policy_text, encoding="utf-8")
 
     # A new command: its checkpoint gets cosigned too.
-    assert witnessed.command("清河县城关镇") == 201
+    assert witnessed.command("澄溪县城关镇") == 201
     served = eventually_cosigned(witnessed, 2)
     size = int(served.text.split("\n")[1])
     assert served.headers["sunshine-log-size"] == str(size)
@@ -161,7 +161,7 @@ def test_a_witness_that_is_down_stops_no_command_and_the_lag_shows(
                            encoding="utf-8")
     witnessed.jw.kill()
     for n in range(3):
-        assert witnessed.command(f"清河县第{n}镇") == 201
+        assert witnessed.command(f"澄溪县第{n}镇") == 201
     # The 审计局 keeps cosigning; the 纪委监委's cosignature is missing and a reader is told.
     served = eventually_cosigned(witnessed, 1)
     assert "witness.qhx-jw.localhost" not in served.text
@@ -170,7 +170,7 @@ def test_a_witness_that_is_down_stops_no_command_and_the_lag_shows(
     assert "missing 纪委监委 (cosigned by 审计局)" in out
     # Back up: it is brought forward with a consistency proof from where it stopped.
     witnessed.jw.start()
-    assert witnessed.command("清河县复原镇") == 201
+    assert witnessed.command("澄溪县复原镇") == 201
     eventually_cosigned(witnessed, 2)
     code, out = witnessed.verify("--url", witnessed.server.url, "--policy", str(policy_file))
     assert code == 0, out
@@ -180,7 +180,7 @@ def test_the_served_checkpoint_lags_while_no_witness_answers(witnessed: Witnesse
     before = eventually_cosigned(witnessed, 2)
     witnessed.sjj.kill()
     witnessed.jw.kill()
-    assert witnessed.command("清河县无人镇") == 201
+    assert witnessed.command("澄溪县无人镇") == 201
     served = witnessed.checkpoint()
     # Still the last cosigned checkpoint (it never goes back to an uncosigned one), and it
     # says how far behind the latest it is.
