@@ -43,13 +43,16 @@ class Twist(StrEnum):
     ANSWERED = "answered"  # partly upheld in time, no suspension
     WITHDRAWN = "withdrawn"
     COMPLAINT = "complaint"  # answered, complained, decided in time by the finance office
+    # answered on the 1st working day; complained on the 14th after the answer period's end
+    # (the 20th after the answer): in time, for the clock starts at the period's end
+    EARLY_ANSWER = "early_answer"
 
 
 T = Twist
 #: Twists whose challenge is against the result notice.
 RESULT_DISPUTES: Final = (
     T.CHALLENGE, T.ANSWERED, T.WITHDRAWN, T.COMPLAINT, T.LATE_CHALLENGE, T.LATE_ANSWER,
-    T.LATE_COMPLAINT, T.LATE_DECISION, T.UNANSWERED,
+    T.LATE_COMPLAINT, T.LATE_DECISION, T.UNANSWERED, T.EARLY_ANSWER,
 )  # fmt: skip
 
 #: The procurements that do not run the plain honest course: item, plan filed on, twists,
@@ -72,7 +75,7 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("ny-mz", "2026-05-06", {T.LATE_CONTRACT_NOTICE}, "合同签订后第6个工作日才公告"),
     ("jyj-ycs", "2026-02-24", {T.LATE_CHALLENGE}, "供应商在结果公告后第11个工作日才质疑"),
     ("cg-hw", "2026-01-19", {T.LATE_ANSWER}, "质疑第10个工作日才答复"),
-    ("zjj-lj", "2026-01-26", {T.LATE_COMPLAINT}, "答复后第19个工作日才投诉，不予受理"),
+    ("zjj-lj", "2026-01-26", {T.LATE_COMPLAINT}, "答复期满后第19个工作日才投诉，不予受理"),
     ("jt-gd", "2026-01-07", {T.LATE_DECISION}, "投诉受理后第36个工作日才作出处理决定"),
     ("rmyy-hc", "2026-02-09", {T.FEW_BIDDERS}, "公开招标有效投标人仅两家仍确定中标"),
     ("yz-jxl", "2026-04-20", {T.UNANSWERED}, "质疑未答复，供应商转而投诉"),
@@ -91,6 +94,7 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("zjj-gr", "2026-04-08", {T.CORRECTED}, "更正公告延期开标"),
     ("wjw-xz", "2026-03-18", {T.CHALLENGE}, "质疑期间暂停采购，答复后恢复"),
     ("cdc-jc", "2026-02-16", {T.COMPLAINT}, "质疑、投诉，财政部门按期驳回"),
+    ("yj-pt", "2026-03-10", {T.EARLY_ANSWER}, "质疑次日即答复，投诉期自答复期满起算，按期投诉"),
     ("zr-dj", "2026-04-09", {T.ANSWERED}, "质疑部分成立，更正评分后结果不变"),
     ("ga-wy", "2026-05-06", {T.WITHDRAWN}, "供应商撤回质疑"),
 ))

@@ -403,23 +403,32 @@ class Run:
             if twist is T.CHALLENGE:
                 cause = {"reason": cat.TEXTS["suspend"], "cause": number}
                 self.act(filed, "Suspend", self.runner, cause)
-            end = y.wd(filed, 7)  # the answer period, from whose end a complaint is counted
+            # The answer period, from whose END a complaint is counted however early the
+            # answer came (政府采购法 第五十五条; 财政部令第94号 第十七条).
+            period_end = end = y.wd(filed, 7)
             if twist is not T.UNANSWERED:
-                gap = 10 if twist is T.LATE_ANSWER else self.rng.randint(3, 6)
+                gap = {T.LATE_ANSWER: 10, T.EARLY_ANSWER: 1}.get(twist, self.rng.randint(3, 6))
                 outcome = "partly_upheld" if twist is T.ANSWERED else "rejected"
                 end = self.answer(twist, number, y.wd(filed, gap), outcome)
             if twist is T.CHALLENGE:
                 self.act(end, "Resume", self.runner, {"reason": cat.TEXTS["resume"]})
             if "complaint" not in text:
                 return
-            gap = {T.LATE_COMPLAINT: 19, T.UNANSWERED: 2}.get(twist, self.rng.randint(3, 8))
+            gaps = {T.LATE_COMPLAINT: 19, T.UNANSWERED: 2, T.EARLY_ANSWER: 14}
+            gap = gaps.get(twist, self.rng.randint(3, 8))
+            # On the 14th working day after the period's end, 20 after an early answer: lawful.
+            start = period_end if twist is T.EARLY_ANSWER else max(end, period_end)
             complaint = {"challenge": number, "grounds": text["complaint"]}
-            complained = self.side(y.wd(end, gap), "FileComplaint", op(by), complaint)
+            complained = self.side(y.wd(start, gap), "FileComplaint", op(by), complaint)
             if complained is None:
                 return
             self.complaints += 1
             gap = {T.LATE_DECISION: 36, T.LATE_COMPLAINT: 4}.get(twist, self.rng.randint(12, 25))
-            outcomes = {T.LATE_COMPLAINT: "dismissed", T.COMPLAINT: "rejected"}
+            outcomes = {
+                T.LATE_COMPLAINT: "dismissed",
+                T.COMPLAINT: "rejected",
+                T.EARLY_ANSWER: "rejected",
+            }
             decision = {
                 "complaint": f"{self.code}-TS{self.complaints}",
                 "outcome": outcomes.get(twist, "partly_upheld"),

@@ -307,8 +307,7 @@ class LifecycleReplay:
                 )
             case E.ComplaintFiled():
                 challenge = procurement.challenges[data.challenge]
-                answered = challenge.closed_on if challenge.status == "answered" else None
-                self.timing.complaint(name, answered, challenge.filed_on, data.date, data.findings)
+                self.timing.complaint(name, challenge.filed_on, data.date, data.findings)
             case E.ChallengeWithdrawn() | E.ComplaintWithdrawn():
                 pass
             case _:

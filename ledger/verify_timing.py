@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Final
 
-from ledger.domain.challenges import complaint_period_end, statutory_deadline
+from ledger.domain.challenges import complaint_period_start, statutory_deadline
 from ledger.domain.context import Statutes
 from ledger.domain.deliveries import RULE as WEBSITE_RULE
 from ledger.domain.deliveries import website_findings
@@ -81,20 +81,17 @@ class TimingCheck:
         self, kind: str, rule: str, start: date, on: date, recorded: Sequence[Finding]
     ) -> None:
         """One time limit measured from ``start``: filing a challenge after the supplier knew,
-        or a complaint after the challenge's answer (or its answer period) ended."""
+        or a complaint after the challenge's answer period ended."""
         s = self.statutes
         found = limit_finding(rule, start, on, s.calendar, s.limits)
         self._compare(kind, [] if found is None else [found], recorded, {rule})
 
-    def complaint(
-        self, kind: str, answered: date | None, filed: date, on: date,
-        recorded: Sequence[Finding],
-    ) -> None:  # fmt: skip
-        """A complaint's filing, measured from its challenge's answer or answer period."""
+    def complaint(self, kind: str, filed: date, on: date, recorded: Sequence[Finding]) -> None:
+        """A complaint's filing, measured from the end of its challenge's answer period."""
         due = statutory_deadline(self.statutes, "challenge_answered", filed)
-        if answered is None and due is not None and due.provisional:
+        if due is not None and due.provisional:
             return  # measured from a provisional deadline: today's calendar may differ
-        start = complaint_period_end(answered, due, filed)
+        start = complaint_period_start(due, filed)
         self.limit(kind, "complaint_filed_after_answer_period", start, on, recorded)
 
     def delivery(

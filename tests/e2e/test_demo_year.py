@@ -152,6 +152,26 @@ def test_a_challenge_is_left_unanswered_past_its_deadline(demo: Demo) -> None:
     assert complaint["data"]["supplier"] == challenge["supplier"]
 
 
+def test_a_complaint_after_an_early_answer_is_counted_from_the_answer_periods_end(
+    demo: Demo, year: DemoYear
+) -> None:
+    # 政府采购法 第五十五条; 财政部令第94号 第十七条: 15 working days after the answer period.
+    (code,) = [code for code, twists in year.twists.items() if T.EARLY_ANSWER in twists]
+    calendar = build_calendar()
+    (challenge,), (answer,), (complaint,) = (
+        [leaf["data"] for leaf in demo.of(kind) if leaf["data"]["procurement"] == code]
+        for kind in ("ChallengeFiled", "ChallengeAnswered", "ComplaintFiled")
+    )
+    filed, answered, complained = (
+        date.fromisoformat(d["date"]) for d in (challenge, answer, complaint)
+    )
+    period_end = calendar.add_working_days(filed, 7).due
+    assert answered < period_end
+    assert calendar.working_days_between(answered, complained) > 15  # the old, wrong clock
+    assert calendar.working_days_between(period_end, complained) <= 15
+    assert complaint["findings"] == []
+
+
 def test_the_red_flags_inspectors_look_for_are_there(demo: Demo) -> None:
     plans = demo.plans
     # A split purchase: one purchaser's inquiries for the same goods within a quarter, each

@@ -346,7 +346,7 @@ def test_packaged_time_limits() -> None:
             15,
             "working_days",
             "at_most",
-            "财政部令第94号 第十七条",
+            "政府采购法 第五十五条；财政部令第94号 第十七条",
         ),
         "complaint_decided": (30, "working_days", "at_most", "财政部令第94号 第二十六条"),
         "minimum_valid_bidders_open_tender": (3, "bidders", "at_least", "政府采购法 第三十六条"),
