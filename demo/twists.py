@@ -15,7 +15,8 @@ class Twist(StrEnum):
     """What happens to a procurement besides the honest course (see TWISTS)."""
 
     FILE_LATER = "file_later"  # acts before its plan is approved 先采购后备案
-    SUSPENDED_CONTRACT = "suspended_contract"  # contract signed while suspended by a challenge
+    # contract signed while the finance office, handling a complaint, had it suspended
+    SUSPENDED_CONTRACT = "suspended_contract"
     CONTRACT_BEFORE_RESULT = "contract_before_result"
     SKIP_INTENTION = "skip_intention"
     SHORT_INTENTION = "short_intention"  # intention < 30 days before the notice
@@ -39,13 +40,17 @@ class Twist(StrEnum):
     TERMINATED = "terminated"
     CORRECTED = "corrected"
     REJECTED = "rejected"
-    CHALLENGE = "challenge"  # answered in time; the procurement suspended meanwhile
+    CHALLENGE = "challenge"  # answered in time; a challenge alone suspends nothing
     ANSWERED = "answered"  # partly upheld in time, no suspension
     WITHDRAWN = "withdrawn"
-    COMPLAINT = "complaint"  # answered, complained, decided in time by the finance office
+    # answered, complained, suspended by the finance office and lifted with its decision
+    COMPLAINT = "complaint"
     # answered on the 1st working day; complained on the 14th after the answer period's end
     # (the 20th after the answer): in time, for the clock starts at the period's end
     EARLY_ANSWER = "early_answer"
+    # suspended on a complaint and never lifted: the bids are opened after the suspension's
+    # lawful end (30 days), which is not acting while suspended
+    SUSPENSION_LAPSED = "suspension_lapsed"
 
 
 T = Twist
@@ -55,6 +60,9 @@ RESULT_DISPUTES: Final = (
     T.LATE_COMPLAINT, T.LATE_DECISION, T.UNANSWERED, T.EARLY_ANSWER,
 )  # fmt: skip
 
+#: Twists whose complaint the finance office suspends the procurement for (94号令 第二十八条).
+SUSPENDING: Final = (T.COMPLAINT, T.SUSPENSION_LAPSED)
+
 #: The procurements that do not run the plain honest course: item, plan filed on, twists,
 #: and why. Each irregular one raises the finding (or red flag) it is named after.
 # fmt: off
@@ -62,7 +70,7 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     (key, day, frozenset(twists), why) for key, day, twists, why in (
     # -- irregular ---------------------------------------------------------------------
     ("cg-ld", "2026-03-02", {T.FILE_LATER}, "赶工期，计划未批复即采购，合同签订后补办审批"),
-    ("rmyy-wy", "2026-02-02", {T.SUSPENDED_CONTRACT}, "质疑暂停期间仍签订物业合同"),
+    ("rmyy-wy", "2026-02-02", {T.SUSPENDED_CONTRACT}, "投诉处理暂停期间仍签订物业合同"),
     ("zyy-wlm", "2026-03-09", {T.CONTRACT_BEFORE_RESULT}, "成交结果未公告即签订合同"),
     ("cdc-xs", "2026-04-13", {T.SKIP_INTENTION}, "汛期病媒防制应急采购，未公开采购意向"),
     ("ny-fl", "2026-07-06", {T.SHORT_INTENTION}, "赶秋播农时，意向公开不足30日即发公告"),
@@ -92,8 +100,10 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("ga-xl", "2026-03-04", {T.CORRECTED}, "更正公告延期开标"),
     ("ny-gbz", "2026-02-10", {T.CORRECTED}, "更正公告延期开标"),
     ("zjj-gr", "2026-04-08", {T.CORRECTED}, "更正公告延期开标"),
-    ("wjw-xz", "2026-03-18", {T.CHALLENGE}, "质疑期间暂停采购，答复后恢复"),
-    ("cdc-jc", "2026-02-16", {T.COMPLAINT}, "质疑、投诉，财政部门按期驳回"),
+    ("wjw-xz", "2026-03-18", {T.CHALLENGE}, "质疑按期答复，质疑本身不暂停采购"),
+    ("cdc-jc", "2026-02-16", {T.COMPLAINT}, "质疑、投诉，财政部门暂停采购并按期驳回后恢复"),
+    ("yj-gb", "2026-03-23", {T.SUSPENSION_LAPSED},
+     "投诉处理期间财政部门暂停采购，暂停满30日后依法开标，不属暂停期间采购"),
     ("yj-pt", "2026-03-10", {T.EARLY_ANSWER}, "质疑次日即答复，投诉期自答复期满起算，按期投诉"),
     ("zr-dj", "2026-04-09", {T.ANSWERED}, "质疑部分成立，更正评分后结果不变"),
     ("ga-wy", "2026-05-06", {T.WITHDRAWN}, "供应商撤回质疑"),

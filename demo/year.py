@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from demo import catalogue as cat
 from demo.catalogue import CONSULTATION, FRAMEWORK, INQUIRY, INVITED, OPEN, SINGLE, Item
-from demo.twists import RESULT_DISPUTES, TWISTS, T, Twist
+from demo.twists import RESULT_DISPUTES, SUSPENDING, TWISTS, T, Twist
 from ledger import signing
 from ledger.calendar_files import build_calendar, load_time_limits
 from ledger.domain.sealed import Disclosure
@@ -232,6 +232,8 @@ class Run:
         if method in (OPEN, INVITED):
             if T.SHORT_TENDER in t:
                 return y.working(on + timedelta(days=13))
+            if T.SUSPENSION_LAPSED in t:  # a long bid period, outlasting the suspension
+                return y.working(on + timedelta(days=60))
             return y.working(y.due("tender_documents_to_bid_deadline", on) + jitter)
         if method == CONSULTATION:
             if T.SHORT_CONSULTATION in t:
@@ -286,6 +288,8 @@ class Run:
         days = sorted(y.wd(first, self.rng.randint(0, span)) for _ in suppliers)
         if T.DESIGNATED_BRAND in t:
             days[0] = first  # the supplier that objects to the brand bids at once
+        if T.SUSPENSION_LAPSED in t:
+            days = [first] * len(days)  # all bid at once, before the suspension
         for supplier, on in zip(suppliers, days, strict=True):
             sealed: Sealed = {}
             bid: Payload = {"price": signing.sealed_value(yuan(prices[supplier]), sealed)}
@@ -295,6 +299,8 @@ class Run:
             self.act(on, "SubmitBid", op(supplier), bid, sealed=sealed)
             if T.DESIGNATED_BRAND in t and supplier == suppliers[0]:
                 self.dispute(T.DESIGNATED_BRAND, supplier, "documents", announced, y.wd(on, 1))
+        if T.SUSPENSION_LAPSED in t:  # the bids are opened after the suspension's lawful end
+            self.dispute(T.SUSPENSION_LAPSED, suppliers[0], "documents", announced, y.wd(first, 1))
         return prices
 
     def evaluate(self, on: date, prices: dict[str, int]) -> date:
@@ -353,14 +359,29 @@ class Run:
         return signed
 
     def sign_while_suspended(self, result: date, terms: Payload) -> date:
-        """A challenge suspends the procurement; the purchaser signs the contract anyway."""
+        """A complaint: the finance office handling it suspends the procurement; the
+        purchaser signs the contract anyway, inside the 30 days."""
         y, twist = self.y, T.SUSPENDED_CONTRACT
         filed = y.wd(result, 1)
         number = self.challenge(twist, self.rival, "result", result, filed)
-        self.act(filed, "Suspend", self.runner, {"reason": cat.TEXTS["suspend"], "cause": number})
-        signed = self.act(y.wd(filed, 2), "SignContract", self.purchaser, terms)
-        answered = self.answer(twist, number, y.wd(filed, 3), "rejected")
-        self.act(answered, "Resume", self.runner, {"reason": cat.TEXTS["resume"]})
+        answered = self.answer(twist, number, y.wd(filed, 1), "rejected")
+        complaint = {"challenge": number, "grounds": cat.DISPUTES[twist.value]["complaint"]}
+        complained = self.side(y.wd(answered, 1), "FileComplaint", op(self.rival), complaint)
+        if complained is None:
+            raise _Pending
+        self.complaints += 1
+        cause = {"reason": cat.TEXTS["suspend"], "cause": f"{self.code}-TS{self.complaints}"}
+        self.act(complained, "Suspend", y.finance, cause)
+        signed = self.act(y.wd(complained, 2), "SignContract", self.purchaser, terms)
+        decision = {
+            "complaint": cause["cause"],
+            "outcome": "rejected",
+            "decision": cat.DISPUTES[twist.value]["decision"],
+        }
+        decided = self.side(y.wd(complained, 3), "DecideComplaint", y.finance, decision)
+        if decided is None:
+            raise _Pending
+        self.act(decided, "Resume", y.finance, {"reason": cat.TEXTS["resume"]})
         return signed
 
     def delivery_days(self) -> int:
@@ -400,41 +421,50 @@ class Run:
                 withdrawal = {"challenge": number, "reason": text["withdraw"]}
                 self.side(y.wd(filed, 3), "WithdrawChallenge", op(by), withdrawal)
                 return
-            if twist is T.CHALLENGE:
-                cause = {"reason": cat.TEXTS["suspend"], "cause": number}
-                self.act(filed, "Suspend", self.runner, cause)
             # The answer period, from whose END a complaint is counted however early the
             # answer came (政府采购法 第五十五条; 财政部令第94号 第十七条).
             period_end = end = y.wd(filed, 7)
+            quick = twist in SUSPENDING  # answered at once, complained at once
             if twist is not T.UNANSWERED:
-                gap = {T.LATE_ANSWER: 10, T.EARLY_ANSWER: 1}.get(twist, self.rng.randint(3, 6))
+                gaps = {T.LATE_ANSWER: 10, T.EARLY_ANSWER: 1}
+                gap = 1 if quick else gaps.get(twist, self.rng.randint(3, 6))
                 outcome = "partly_upheld" if twist is T.ANSWERED else "rejected"
                 end = self.answer(twist, number, y.wd(filed, gap), outcome)
-            if twist is T.CHALLENGE:
-                self.act(end, "Resume", self.runner, {"reason": cat.TEXTS["resume"]})
             if "complaint" not in text:
                 return
             gaps = {T.LATE_COMPLAINT: 19, T.UNANSWERED: 2, T.EARLY_ANSWER: 14}
-            gap = gaps.get(twist, self.rng.randint(3, 8))
+            gap = 1 if quick else gaps.get(twist, self.rng.randint(3, 8))
             # On the 14th working day after the period's end, 20 after an early answer: lawful.
             start = period_end if twist is T.EARLY_ANSWER else max(end, period_end)
+            start = end if quick else start  # a complaint may follow the answer at once
             complaint = {"challenge": number, "grounds": text["complaint"]}
             complained = self.side(y.wd(start, gap), "FileComplaint", op(by), complaint)
             if complained is None:
-                return
+                raise _Pending
             self.complaints += 1
-            gap = {T.LATE_DECISION: 36, T.LATE_COMPLAINT: 4}.get(twist, self.rng.randint(12, 25))
+            number = f"{self.code}-TS{self.complaints}"
+            if quick:  # the finance office handling it suspends the procurement (94号令 第二十八条)
+                cause = {"reason": cat.TEXTS["suspend"], "cause": number}
+                self.act(complained, "Suspend", y.finance, cause)
+            gaps = {T.LATE_DECISION: 36, T.LATE_COMPLAINT: 4, T.SUSPENSION_LAPSED: 25}
+            gap = {T.COMPLAINT: 6}.get(twist) or gaps.get(twist, self.rng.randint(12, 25))
             outcomes = {
                 T.LATE_COMPLAINT: "dismissed",
                 T.COMPLAINT: "rejected",
                 T.EARLY_ANSWER: "rejected",
+                T.SUSPENSION_LAPSED: "rejected",
             }
             decision = {
-                "complaint": f"{self.code}-TS{self.complaints}",
+                "complaint": number,
                 "outcome": outcomes.get(twist, "partly_upheld"),
                 "decision": text["decision"],
             }
-            self.side(y.wd(complained, gap), "DecideComplaint", y.finance, decision)
+            decided = self.side(y.wd(complained, gap), "DecideComplaint", y.finance, decision)
+            if decided is None:
+                raise _Pending
+            if twist is T.COMPLAINT:  # lifted with the decision, within 30 days
+                self.act(decided, "Resume", y.finance, {"reason": cat.TEXTS["resume"]})
+            # T.SUSPENSION_LAPSED: never lifted; it ends by law 30 days on (法 第五十七条)
         except _Pending:
-            if twist is T.CHALLENGE:
-                raise  # still suspended at END: the procurement waits too
+            if twist in SUSPENDING:
+                raise  # suspended at END: the procurement waits too

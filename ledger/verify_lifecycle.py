@@ -25,12 +25,13 @@ procurements, not with the log.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any, Final, assert_never
 
 from ledger.domain.deliveries import delivery_stream
-from ledger.domain.errors import Invalid, LedgerError
-from ledger.domain.lifecycle import Action, State, decide
+from ledger.domain.errors import Conflict, Invalid, LedgerError
+from ledger.domain.lifecycle import Action, State, Transition, decide
 from ledger.domain.money import Money
 from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
@@ -150,7 +151,7 @@ class LifecycleReplay:
         action = kind_of(data).action
         assert action is not None
         authorise(signer, action, _participants(procurement))
-        transition = decide(procurement.state, action, procurement.method)
+        transition = self._transition(procurement, action, data)
         if data.state != transition.state:
             raise LifecycleViolation(f"{name} records a state the lifecycle does not give")
         notice = transition.announcement
@@ -158,6 +159,10 @@ class LifecycleReplay:
             shown = notice.value if notice else None
             recorded = data.announcement.value if data.announcement else None
             raise LifecycleViolation(f"{name} publishes {recorded}, not {shown}")
+        if isinstance(data, E.ProcurementSuspended):
+            complaint = procurement.complaints.get(data.cause)
+            if complaint is None or complaint.status != "open":
+                raise LifecycleViolation(f"{name} is not caused by a complaint being handled")
         recorded_rules = {finding.rule for finding in data.findings}
         for irregularity in transition.irregularities:
             if irregularity.rule not in recorded_rules:
@@ -171,6 +176,24 @@ class LifecycleReplay:
         if notice is not None:
             self.notices[entry["index"]] = procurement.code
             self.notice_dates[entry["index"]] = data.date
+
+    def _transition(
+        self, procurement: ProcurementRecord, action: Action, data: E.LifecycleData
+    ) -> Transition:
+        """What the lifecycle gives for the leaf. Whether a suspension had lapsed (30 days,
+        政府采购法 第五十七条) depends on the calendar and the time-limit table: with them
+        (--check-timing) it is computed; without, the leaf's own state says which reading it
+        took, as time-limit findings are taken as recorded."""
+        state, method = procurement.state, procurement.method
+        if self.timing is not None:
+            lapsed = self.timing.suspension_lapsed(state.suspended, data.date, procurement.dates)
+            return decide(state, action, method, suspension_lapsed=lapsed)
+        if state.suspended and action is not Action.RESUME:
+            with suppress(Conflict):
+                lapsed_reading = decide(state, action, method, suspension_lapsed=True)
+                if lapsed_reading.state == data.state:
+                    return lapsed_reading
+        return decide(state, action, method)
 
     def _delivery(self, entry: dict[str, Any], data: E.DeliveryData, signer: Signer) -> None:
         name = entry["type"]

@@ -29,6 +29,7 @@ from ledger.domain.findings import (
     TIMED_STEPS,
     limit_finding,
     stream_timing_findings,
+    suspension_lapsed,
     timing_findings,
 )
 from ledger.domain.lifecycle import Action
@@ -76,6 +77,11 @@ class TimingCheck:
         history: dict[type[StreamData], date] = {start: started}
         found = stream_timing_findings(kind, on, history, s.calendar, s.limits)
         self._compare(kind.__name__, found, recorded, STREAM_RULES)
+
+    def suspension_lapsed(self, suspended: bool, on: date, history: Mapping[Action, date]) -> bool:
+        """Whether an act ``on`` comes after the lawful end of the procurement's suspension."""
+        s = self.statutes
+        return suspension_lapsed(suspended, on, history, s.calendar, s.limits)
 
     def limit(
         self, kind: str, rule: str, start: date, on: date, recorded: Sequence[Finding]

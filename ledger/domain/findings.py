@@ -89,6 +89,26 @@ class StreamStep:
 _A = Action
 _M = Method
 
+#: The longest a suspension lasts (政府采购法 第五十七条): acts after its end are lawful.
+SUSPENSION_RULE: Final = "suspension_longest"
+
+
+def suspension_lapsed(
+    suspended: bool,
+    on: date,
+    history: Mapping[Action, date],
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> bool:
+    """True when an act ``on`` comes after the lawful end of the procurement's suspension,
+    counted from its latest ``Suspend`` in ``history``; False without such a rule."""
+    start = history.get(Action.SUSPEND)
+    limit = limits.get(SUSPENSION_RULE)
+    if not suspended or start is None or limit is None or not limit.is_time_limit:
+        return False
+    return on > calendar.deadline_for(limit, start).due
+
+
 #: Which earlier action starts which time limit, per action (rule ids of time_limits.toml).
 #: The response deadline of a method is taken as the day bids or responses are opened, and
 #: documents as issued with the procurement announcement.
@@ -129,6 +149,8 @@ TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
     TimedStep(_A.SIGN_CONTRACT, _A.ANNOUNCE_RESULT, "contract_signed_after_award_notice"),
     # Contract announced ≤ 2 working days after signing (实施条例 art. 50).
     TimedStep(_A.ANNOUNCE_CONTRACT, _A.SIGN_CONTRACT, "contract_announced_after_signing"),
+    # A suspension lifted ≤ 30 days after it began (政府采购法 第五十七条).
+    TimedStep(_A.RESUME, _A.SUSPEND, SUSPENSION_RULE),
 )
 
 #: The same for the challenge (质疑) and complaint (投诉) streams, by entry kind.

@@ -219,7 +219,8 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
     Action.TERMINATE: Rule(
         E.ProcurementTerminated, "终止", after=ANY_STAGE, suspends=False,
         closes="terminated", announcement=_A.TERMINATION),
-    # -- suspension by a challenge or complaint 质疑投诉暂停 --------------------------------
+    # -- suspension by the finance office handling a complaint 投诉处理期间暂停 --------------
+    # At most 30 days (政府采购法 第五十七条; 财政部令第94号 第二十八条).
     Action.SUSPEND: Rule(
         E.ProcurementSuspended, "暂停采购活动", after=ANY_STAGE, suspended=False,
         suspends=True),
@@ -230,12 +231,22 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
 # fmt: on
 
 
-def decide(state: State, action: Action, method: Method) -> Transition:
+def decide(
+    state: State, action: Action, method: Method, *, suspension_lapsed: bool = False
+) -> Transition:
     """What recording ``action`` on a procurement in ``state`` under ``method`` does.
+
+    ``suspension_lapsed``: the action comes after the lawful end of the procurement's
+    suspension (at most 30 days, 政府采购法 第五十七条; ``findings.suspension_lapsed``). The
+    suspension has then ended by law: the action is not "acted while suspended", and the
+    state it leads to is no longer suspended. Only the finance office's lifting (``Resume``)
+    still finds it suspended, so that it can be recorded, late.
 
     Raises ``Conflict`` (code ``lifecycle``) when the action cannot follow ``state``. Pure:
     ``state`` is never changed.
     """
+    if suspension_lapsed and state.suspended and action is not Action.RESUME:
+        state = replace(state, suspended=False)
     rule = RULES[action]
     if state.closed == "archived":
         _refuse(action, state, "采购项目已归档，不能再记录任何行为")
@@ -271,12 +282,12 @@ def decide(state: State, action: Action, method: Method) -> Transition:
     )
 
 
-def allowed(state: State, method: Method) -> tuple[Action, ...]:
+def allowed(state: State, method: Method, *, suspension_lapsed: bool = False) -> tuple[Action, ...]:
     """Every action that may be recorded next, in declaration order."""
     result = []
     for action in Action:
         try:
-            decide(state, action, method)
+            decide(state, action, method, suspension_lapsed=suspension_lapsed)
         except Conflict:
             continue
         result.append(action)

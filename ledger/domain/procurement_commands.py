@@ -28,7 +28,7 @@ from eventsourcing.domain import Aggregate
 from ledger.domain import fields, text
 from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
-from ledger.domain.findings import irregularity_finding, timing_findings
+from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
 from ledger.domain.lifecycle import Action, Stage, State, decide
 from ledger.domain.money import Money, money
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
@@ -217,9 +217,7 @@ def _approve_method(ctx: Context, p: ProcurementRecord, d: Decided) -> E.MethodA
     return E.MethodApproved(**d, method=p.method, rationale=rationale)
 
 
-def _disclose_intention(
-    ctx: Context, p: ProcurementRecord, d: Decided
-) -> E.IntentionDisclosed:
+def _disclose_intention(ctx: Context, p: ProcurementRecord, d: Decided) -> E.IntentionDisclosed:
     fields.only(ctx.payload, ("date", "expected_start"))
     expected = text.day(ctx.payload, "expected_start")
     text.ensure_order(text.day(ctx.payload, "date"), expected, ("payload.date", "expected_start"))
@@ -287,9 +285,7 @@ def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:
     return E.BidsOpened(**d, bids=bids)
 
 
-def _complete_evaluation(
-    ctx: Context, p: ProcurementRecord, d: Decided
-) -> E.EvaluationCompleted:
+def _complete_evaluation(ctx: Context, p: ProcurementRecord, d: Decided) -> E.EvaluationCompleted:
     fields.only(ctx.payload, ("date", "committee", "results"))
     committee = sealed_field(ctx, "committee", _committee)
     assert committee is not None  # required
@@ -420,17 +416,25 @@ def _terminate(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementT
 
 
 def _suspend(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementSuspended:
+    """Only while handling a complaint does the finance office suspend (财政部令第94号
+    第二十八条): a challenge alone suspends nothing."""
     fields.only(ctx.payload, ("date", "reason", "cause"))
     cause = ctx.payload.get("cause")
-    stream = None
-    if isinstance(cause, str):
-        stream = ctx.view.challenge(cause) or ctx.view.complaint(cause)
-    if stream is None or stream.procurement != p.code:
+    complaint = ctx.view.complaint(cause) if isinstance(cause, str) else None
+    if complaint is None or complaint.procurement != p.code:
         raise Invalid(
-            "payload.cause must be the number of a challenge or complaint on this procurement"
+            "rule lifecycle.suspend_for_complaint: payload.cause must be the number of a "
+            "complaint on this procurement; only the finance office handling a complaint "
+            "suspends a procurement (财政部令第94号 第二十八条)",
+            code="unknown_complaint",
         )
-    assert isinstance(cause, str)
-    return E.ProcurementSuspended(**d, cause=cause, reason=reason(ctx))
+    if complaint.status != "open":
+        raise Conflict(
+            f"rule lifecycle.suspend_for_complaint: complaint {complaint.number} is already "
+            f"{complaint.status}; a procurement is suspended only while a complaint is handled",
+            code="lifecycle",
+        )
+    return E.ProcurementSuspended(**d, cause=complaint.number, reason=reason(ctx))
 
 
 def _resume(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementResumed:
@@ -523,7 +527,10 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         p = procurement.record
         authorise(ctx.signer, action, participants(p))
         on = action_date(ctx, p)
-        transition = decide(p.state, action, p.method)
+        lapsed = suspension_lapsed(
+            p.state.suspended, on, p.dates, ctx.statutes.calendar, ctx.statutes.limits
+        )
+        transition = decide(p.state, action, p.method, suspension_lapsed=lapsed)
         found = [irregularity_finding(i) for i in transition.irregularities]
         found += timing_findings(
             action, on, p.dates, p.method, ctx.statutes.calendar, ctx.statutes.limits

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -131,10 +131,26 @@ def test_challenges_are_answered_and_complaints_decided_by_the_finance_office(
     assert len(decided) >= 3 and all(leaf["actor"] == ADMIN for leaf in decided)
     assert {leaf["data"]["outcome"] for leaf in decided} >= {"rejected", "dismissed"}
     assert demo.of("ChallengeWithdrawn")
-    # Suspended by a challenge, resumed once it was answered.
+    # Suspended only by the finance office handling a complaint (财政部令第94号 第二十八条);
+    # lifted with its decision, but for the one left to end by law after 30 days.
     suspended = demo.of("ProcurementSuspended")
-    assert suspended and all("-ZY" in leaf["data"]["cause"] for leaf in suspended)
-    assert len(demo.of("ProcurementResumed")) == len(suspended)
+    assert suspended and all("-TS" in leaf["data"]["cause"] for leaf in suspended)
+    assert {leaf["actor"] for leaf in suspended + demo.of("ProcurementResumed")} == {ADMIN}
+    assert len(demo.of("ProcurementResumed")) == len(suspended) - 1
+
+
+def test_acts_after_a_suspensions_lawful_end_are_not_acting_while_suspended(
+    demo: Demo, year: DemoYear
+) -> None:
+    # 政府采购法 第五十七条: a suspension lasts at most 30 days.
+    (code,) = [code for code, twists in year.twists.items() if T.SUSPENSION_LAPSED in twists]
+    mine = [leaf for leaf in demo.leaves if leaf["data"].get("procurement") == code]
+    (suspension,) = [leaf for leaf in mine if leaf["type"] == "ProcurementSuspended"]
+    (opened,) = [leaf for leaf in mine if leaf["type"] == "BidsOpened"]
+    assert not [leaf for leaf in mine if leaf["type"] == "ProcurementResumed"]
+    lawful_end = date.fromisoformat(suspension["data"]["date"]) + timedelta(days=30)
+    assert date.fromisoformat(opened["data"]["date"]) > lawful_end
+    assert opened["data"]["findings"] == [] and opened["data"]["state"]["suspended"] is False
 
 
 def test_a_challenge_is_left_unanswered_past_its_deadline(demo: Demo) -> None:

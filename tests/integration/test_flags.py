@@ -616,8 +616,13 @@ def test_acting_while_suspended_is_an_irregular_procedure(scene: Scene) -> None:
     s.bid("p1", 0, "1790000.00")
     s.c.act(s.c.suppliers[0], "FileChallenge", {"date": "2026-04-15", "subject": "documents",
             "known_on": "2026-04-10", "grounds": "技术参数有倾向性"}, "p1")
-    s.act("suspend", "p1", s.c.agency, "Suspend",
-          {"date": "2026-04-15", "reason": "质疑处理期间暂停", "cause": "p1-ZY1"})
+    s.c.act(s.c.agency, "AnswerChallenge", {"challenge": "p1-ZY1", "date": "2026-04-16",
+            "outcome": "rejected", "answer": "不成立"}, "p1")
+    s.c.act(s.c.suppliers[0], "FileComplaint", {"challenge": "p1-ZY1", "date": "2026-04-17",
+            "grounds": "不服答复"}, "p1")
+    # Only the finance office handling the complaint suspends (财政部令第94号 第二十八条).
+    s.act("suspend", "p1", s.c.finance, "Suspend",
+          {"date": "2026-04-17", "reason": "投诉处理期间暂停", "cause": "p1-TS1"})
     s.act("opened", "p1", s.c.agency, "OpenBids", {"date": "2026-05-06"})
     flag = s.the(K.IRREGULAR_PROCEDURE, "p1")
     assert s.evidence(flag.id) == s.at("p1:opened")

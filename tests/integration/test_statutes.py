@@ -7,8 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import rfc8785
 from conftest import World
 from procurement_world import County
+from test_procurement_ledger import refused
+from test_verifier_registry import entries
+
+from ledger.domain.errors import Forbidden, Invalid
+from ledger.log.merkle import CompactRange, leaf_hash
+from ledger.log.note import Checkpoint
+from ledger.verify import verify_stream
+from ledger.verify_timing import TimingCheck
 
 
 @pytest.fixture
@@ -18,6 +27,21 @@ def county(world: World) -> County:
 
 def rules(county: County, receipt: Any) -> dict[str, dict[str, Any]]:
     return {f["rule"]: f for f in county.leaf(receipt)["data"]["findings"]}
+
+
+def verified(county: County) -> None:
+    """The log verifies, its time-limit findings recomputed with the ledger's calendar and
+    table (`sunshine verify --check-timing`) and without them."""
+    log = entries(county.world)
+    tree = CompactRange()
+    leaves = []
+    for index, entry in enumerate(log):
+        leaf = rfc8785.dumps({**entry, "index": index})
+        leaves.append((index, leaf))
+        tree.append(leaf_hash(leaf))
+    checkpoint = Checkpoint("county.example/log", tree.size, tree.root())
+    verify_stream([leaves], checkpoint)
+    verify_stream([leaves], checkpoint, timing=TimingCheck(county.ledger.statutes))
 
 
 def awarded_and_challenged(c: County) -> None:
@@ -57,3 +81,55 @@ def test_a_complaint_is_counted_from_the_end_of_the_answer_period_not_the_answer
     finding = late["complaint_filed_after_answer_period"]
     assert (finding["deadline"], finding["actual"]) == ("2026-06-10", "2026-06-11")
     assert "第五十五条" in finding["citation"] and "第十七条" in finding["citation"]
+
+
+# -- 5. suspension: the finance office handling a complaint, at most 30 days --------------
+
+
+def complained(c: County) -> None:
+    """Both challenges of p1 answered on 12 May; kangtai complains on 21 May (p1-TS1),
+    huamei on 22 June (p1-TS2)."""
+    awarded_and_challenged(c)
+    for number in ("p1-ZY1", "p1-ZY2"):
+        answer = {
+            "challenge": number, "date": "2026-05-12", "outcome": "rejected", "answer": "不成立"
+        }  # fmt: skip
+        c.act(c.agency, "AnswerChallenge", answer)
+    complaint = {"challenge": "p1-ZY1", "date": "2026-05-21", "grounds": "对答复不满意"}
+    c.act(c.suppliers[0], "FileComplaint", complaint)
+
+
+def test_only_the_finance_office_handling_a_complaint_suspends_for_at_most_30_days(
+    county: County,
+) -> None:
+    c = county
+    complained(c)
+    suspension = {"date": "2026-05-21", "reason": "投诉处理期间暂停", "cause": "p1-TS1"}
+    # The purchaser and its agency do not suspend, not even for a challenge.
+    for actor in (c.agency, c.purchaser):
+        error = refused(Forbidden, c.act, actor, "Suspend", suspension)
+        assert "rule roles.suspend" in error.message
+    by_challenge = suspension | {"cause": "p1-ZY1"}
+    error = refused(Invalid, c.act, c.finance, "Suspend", by_challenge)
+    assert "suspend_for_complaint" in error.message
+    suspended = c.act(c.finance, "Suspend", suspension)
+    assert c.leaf(suspended)["data"]["state"]["suspended"] is True
+    # The lawful end: 30 days after 21 May is Saturday 20 June, moved to Monday 22 June.
+    # Signed the day after: the suspension had ended by law, so no "acted while suspended".
+    contract = {"date": "2026-06-23", "contract_number": "QHX-1", "amount": "1720000.00"}
+    signed = c.act(c.purchaser, "SignContract", contract)
+    assert "acted_while_suspended" not in rules(c, signed)
+    assert c.leaf(signed)["data"]["state"]["suspended"] is False
+    # A second complaint, a second suspension: an act inside it is still irregular, and
+    # lifting it on the 31st day is late.
+    complaint = {"challenge": "p1-ZY2", "date": "2026-06-23", "grounds": "对答复不满意"}
+    c.act(c.suppliers[2], "FileComplaint", complaint)
+    c.act(c.finance, "Suspend", suspension | {"date": "2026-06-23", "cause": "p1-TS2"})
+    announced = c.act(c.agency, "AnnounceContract", {"date": "2026-06-24"})
+    assert "acted_while_suspended" in rules(c, announced)
+    lifted = {"date": "2026-07-24", "reason": "投诉处理完毕"}
+    assert "rule roles.resume" in refused(Forbidden, c.act, c.agency, "Resume", lifted).message
+    late = rules(c, c.act(c.finance, "Resume", lifted))["suspension_longest"]
+    assert (late["deadline"], late["actual"]) == ("2026-07-23", "2026-07-24")
+    assert "第五十七条" in late["citation"]
+    verified(c)

@@ -16,12 +16,14 @@ from ledger.domain.findings import (
     breach_finding,
     irregularity_finding,
     stream_timing_findings,
+    suspension_lapsed,
     timing_findings,
 )
 from ledger.domain.lifecycle import (
     PROCURE_FIRST_FILE_LATER,
     SKIPPED_INTENTION,
     Action,
+    Stage,
     State,
     decide,
 )
@@ -93,6 +95,10 @@ SCENARIOS = [
     Scenario("contract_announced_after_signing", Action.ANNOUNCE_CONTRACT,
              Action.SIGN_CONTRACT, Method.FRAMEWORK_AGREEMENT,
              D("2025-06-06"), D("2025-06-10"), D("2025-06-11"), D("2025-06-10")),
+    # Suspended Fri 12 September: +30 days = Sun 12 October, moved to Mon 13 October.
+    Scenario("suspension_longest", Action.RESUME,
+             Action.SUSPEND, Method.OPEN_TENDER,
+             D("2025-09-12"), D("2025-10-13"), D("2025-10-14"), D("2025-10-13")),
 ]  # fmt: skip
 
 
@@ -334,3 +340,19 @@ def test_from_breach_refuses_a_mismatched_limit() -> None:
     )
     with pytest.raises(ValueError, match="contract_announced_after_signing"):
         breach_finding(breach, LIMITS["contract_announced_after_signing"])
+
+
+def test_a_suspension_lapses_at_its_lawful_end() -> None:
+    # 政府采购法 第五十七条: at most 30 days; Fri 12 September ends Mon 13 October on CAL.
+    history = {Action.SUSPEND: D("2025-09-12")}
+    assert not suspension_lapsed(True, D("2025-10-13"), history, CAL, LIMITS)
+    assert suspension_lapsed(True, D("2025-10-14"), history, CAL, LIMITS)
+    assert not suspension_lapsed(False, D("2025-10-14"), history, CAL, LIMITS)
+    state = State(plan="approved", method_approved=True, progress=Stage.ANNOUNCED, suspended=True)
+    inside = decide(state, Action.OPEN_BIDS, Method.OPEN_TENDER)
+    assert [i.rule for i in inside.irregularities] == ["acted_while_suspended"]
+    after = decide(state, Action.OPEN_BIDS, Method.OPEN_TENDER, suspension_lapsed=True)
+    assert after.irregularities == () and after.state.suspended is False
+    # The finance office's late lifting is still recorded as such.
+    lifted = decide(state, Action.RESUME, Method.OPEN_TENDER, suspension_lapsed=True)
+    assert lifted.state.suspended is False
