@@ -282,7 +282,8 @@ class Run:
         sector = cat.SECTORS[self.item.sector]
         suppliers = self.rng.sample(sector, min(count, len(sector)))
         low = {"goods": 0.90, "works": 0.94, "services": 0.92}[self.item.category]
-        prices = {supplier: self.price(low, 0.995) for supplier in suppliers}
+        high = (1.01, 1.04) if T.OVER_BUDGET in t else (low, 0.995)
+        prices = {supplier: self.price(*high) for supplier in suppliers}
         first = y.wd(self.last, 1)  # after the notice and any correction
         span = max(0, y.calendar.working_days_between(first, self.deadline))
         days = sorted(y.wd(first, self.rng.randint(0, span)) for _ in suppliers)
@@ -335,7 +336,10 @@ class Run:
 
     def contract(self, awarded: date) -> date:
         y, t = self.y, self.t
-        terms = {"contract_number": "QHXHT" + self.code[3:].upper(), "amount": yuan(self.amount)}
+        amount = self.amount
+        if T.CONTRACT_DIFFERS in t:  # more than the award, within the budget
+            amount = min(self.budget, self.amount * 103 // 100 // 10_000 * 10_000)
+        terms = {"contract_number": "QHXHT" + self.code[3:].upper(), "amount": yuan(amount)}
         if T.CONTRACT_BEFORE_RESULT in t:
             signed = self.act(y.wd(awarded, 3), "SignContract", self.purchaser, terms)
         else:

@@ -29,9 +29,10 @@ from contextlib import suppress
 from datetime import date
 from typing import Any, Final, assert_never
 
+from ledger.domain.amounts import award_irregularities, contract_irregularities
 from ledger.domain.deliveries import delivery_stream
 from ledger.domain.errors import Conflict, Invalid, LedgerError
-from ledger.domain.lifecycle import Action, State, Transition, decide
+from ledger.domain.lifecycle import Action, Irregularity, State, Transition, decide
 from ledger.domain.money import Money
 from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
@@ -164,7 +165,7 @@ class LifecycleReplay:
             if complaint is None or complaint.status != "open":
                 raise LifecycleViolation(f"{name} is not caused by a complaint being handled")
         recorded_rules = {finding.rule for finding in data.findings}
-        for irregularity in transition.irregularities:
+        for irregularity in (*transition.irregularities, *_amounts(procurement, data)):
             if irregularity.rule not in recorded_rules:
                 raise LifecycleViolation(f"{name} leaves out the finding {irregularity.rule}")
         self._disclosures(procurement, data)
@@ -356,6 +357,19 @@ class LifecycleReplay:
                 pass
             case _:
                 assert_never(data)
+
+
+def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irregularity, ...]:
+    """An award or contract above the budget, a contract for another sum than the award."""
+    match data:
+        case E.AwardDecided():
+            return award_irregularities(data.amount, procurement.budget)
+        case E.ContractSigned():
+            return contract_irregularities(
+                data.amount, procurement.budget, procurement.award_amount
+            )
+        case _:
+            return ()
 
 
 def _repeats_payload(kind: str, payload: dict[str, Any], data: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from typing import Any, Final, TypedDict
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
+from ledger.domain.amounts import award_irregularities, contract_irregularities
 from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
@@ -182,6 +183,13 @@ class Summary(Decided):
     region: str
 
 
+def _with(d: Decided, found: list[Finding]) -> Decided:
+    """``d`` with the findings of the action's own fields added."""
+    with_found = d.copy()
+    with_found["findings"] = [*d["findings"], *found]
+    return with_found
+
+
 def _summary(d: Decided, p: ProcurementRecord) -> Summary:
     return Summary(
         **d,
@@ -328,10 +336,6 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
     fields.only(ctx.payload, ("date", "supplier", "amount"))
     supplier = supplier_field(ctx, "supplier")
     amount = money(ctx.payload, "amount")
-    if amount.fen > p.budget.fen:
-        raise Invalid(
-            f"rule lifecycle.award_within_budget: the award {amount} exceeds the budget {p.budget}"
-        )
     if p.method is Method.SINGLE_SOURCE and supplier != p.proposed_supplier:
         raise Invalid(
             f"rule lifecycle.single_source_supplier: the award must go to the supplier named "
@@ -342,7 +346,8 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
             f"rule lifecycle.award_to_valid_bidder: {supplier} is not a valid bidder "
             f"of this procurement ({', '.join(p.valid_bidders or ()) or 'none'})"
         )
-    return E.AwardDecided(**d, supplier=supplier, amount=amount)
+    found = [irregularity_finding(i) for i in award_irregularities(amount, p.budget)]
+    return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount)
 
 
 def _awarded(p: ProcurementRecord) -> tuple[str, Money]:
@@ -363,13 +368,9 @@ def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Result
 def _sign_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractSigned:
     fields.only(ctx.payload, ("date", "contract_number", "amount"))
     amount = money(ctx.payload, "amount")
-    if amount.fen > p.budget.fen:
-        raise Invalid(
-            f"rule lifecycle.contract_within_budget: the contract amount {amount} exceeds "
-            f"the budget {p.budget}"
-        )
+    irregular = contract_irregularities(amount, p.budget, p.award_amount)
     return E.ContractSigned(
-        **d,
+        **_with(d, [irregularity_finding(i) for i in irregular]),
         contract_number=fields.text(ctx.payload, "contract_number", limit=64),
         supplier=_awarded(p)[0],
         amount=amount,

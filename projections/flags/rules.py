@@ -49,6 +49,10 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,
     "complaint_decided": K.COMPLAINT_OVERDUE,
     "acted_while_suspended": K.IRREGULAR_PROCEDURE,
+    "suspension_longest": K.IRREGULAR_PROCEDURE,
+    "award_over_budget": K.IRREGULAR_PROCEDURE,
+    "contract_over_budget": K.IRREGULAR_PROCEDURE,
+    "contract_amount_differs_from_award": K.IRREGULAR_PROCEDURE,
 }
 
 

@@ -133,3 +133,32 @@ def test_only_the_finance_office_handling_a_complaint_suspends_for_at_most_30_da
     assert (late["deadline"], late["actual"]) == ("2026-07-23", "2026-07-24")
     assert "第五十七条" in late["citation"]
     verified(c)
+
+
+# -- 8. over budget: recorded with a finding, not refused ---------------------------------
+
+
+def test_an_award_or_contract_over_budget_or_off_the_award_is_recorded_with_a_finding(
+    county: County,
+) -> None:
+    c = county
+    c.to_evaluated()  # budget 1,850,000.00
+    over = {"date": "2026-05-07", "supplier": "xinda", "amount": "1860000.00"}
+    award = rules(c, c.act(c.purchaser, "DecideAward", over))
+    assert award["award_over_budget"]["citation"] == "政府采购法 第六条；财政部令第87号 第六十三条"
+    c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
+    contract = {"date": "2026-05-12", "contract_number": "QHX-1", "amount": "1870000.00"}
+    signed = rules(c, c.act(c.purchaser, "SignContract", contract))
+    assert set(signed) == {"contract_over_budget", "contract_amount_differs_from_award"}
+    assert "第七十一条" in signed["contract_amount_differs_from_award"]["citation"]
+    verified(c)
+
+
+def test_a_contract_for_the_award_within_budget_has_no_amount_finding(county: County) -> None:
+    c = county
+    c.to_evaluated()
+    award = {"date": "2026-05-07", "supplier": "xinda", "amount": "1720000.00"}
+    assert rules(c, c.act(c.purchaser, "DecideAward", award)) == {}
+    c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
+    contract = {"date": "2026-05-12", "contract_number": "QHX-1", "amount": "1720000.00"}
+    assert rules(c, c.act(c.purchaser, "SignContract", contract)) == {}
