@@ -38,7 +38,7 @@ class Twist(StrEnum):
     DESIGNATED_BRAND = "designated_brand"  # brand and model in the requirement, challenged
     SINGLE_BID = "single_bid"
     SPLIT = "split"  # one of three inquiries for the same goods within a quarter
-    FAILED = "failed"  # open tender with two bids
+    FAILED = "failed"  # a tender with two bids at the deadline: not opened, failed
     TERMINATED = "terminated"
     CORRECTED = "corrected"
     REJECTED = "rejected"
@@ -97,7 +97,8 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("jyj-jsj2", "2026-04-22", {T.SPLIT}, "同上（第二批）"),
     ("jyj-jsj3", "2026-05-13", {T.SPLIT}, "同上（第三批）"),
     # -- honest but notable: the other notices and procedures of the year ---------------
-    ("jt-fh", "2026-03-09", {T.FAILED}, "投标人不足三家，废标"),
+    ("jt-fh", "2026-03-09", {T.FAILED}, "投标截止时投标人不足三家，不予开标，废标"),
+    ("zj-qx", "2026-04-13", {T.FAILED}, "邀请招标投标截止时仅两家投标，不予开标，废标"),
     ("jt-fh2", "2026-05-25", set(), "废标后改为竞争性谈判重新采购"),
     ("wg-js", "2026-06-08", {T.TERMINATED}, "专项资金调整，终止采购"),
     ("cg-bgl", "2026-04-14", {T.REJECTED}, "未列入预算，采购计划被退回"),

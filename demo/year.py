@@ -255,10 +255,10 @@ class Run:
             self.amount = self.price(0.95, 0.99)
             return self.decide(y.wd(self.deadline, self.rng.randint(1, 3)))
         prices = self.bids(announced)
-        opened = self.act(self.deadline, "OpenBids", self.runner, {})
-        if T.FAILED in t:
-            self.act(opened, "DeclareFailure", self.runner, {"reason": cat.TEXTS["failure"]})
+        if T.FAILED in t:  # two bids at the deadline: a 招标 is not opened (法 第三十六条)
+            self.act(self.deadline, "DeclareFailure", self.runner, {"reason": cat.TEXTS["failure"]})
             return None
+        opened = self.act(self.deadline, "OpenBids", self.runner, {})
         evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
         return self.decide(y.wd(evaluated, self.rng.randint(1, 3)))
 

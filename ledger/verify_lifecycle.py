@@ -173,6 +173,10 @@ class LifecycleReplay:
             self.timing.procurement(
                 name, action, data.date, procurement.dates, procurement.method, data.findings
             )
+            valid = len(procurement.valid_bidders or ())
+            self.timing.bidders(
+                name, action, procurement.method, len(procurement.bids), valid, data.findings
+            )
         self.procurements[procurement.code] = fold(procurement, data)
         if notice is not None:
             self.notices[entry["index"]] = procurement.code

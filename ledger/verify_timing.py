@@ -8,8 +8,9 @@ does, and compares them with what the leaf records: a late result recorded witho
 finding, or a finding the table does not give, is named.
 
 Compared: the procurement's timed steps (``findings.TIMED_STEPS``), challenge answers and
-complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, and
-publication on a required website (``notice_published_on_website``). A finding recorded as
+complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, a
+suspension's lawful end, the bidder minimums of a tender (a table row too), and publication
+on a required website (``notice_published_on_website``). A finding recorded as
 provisional (its deadline crossed a year the calendar did not know then) may rightly differ
 from today's calendar: such a difference is counted, not failed.
 """
@@ -21,6 +22,7 @@ from datetime import date
 from typing import Final
 
 from ledger.domain.challenges import complaint_period_start, statutory_deadline
+from ledger.domain.competition import BIDS_AT_OPENING, VALID_AT_AWARD, bidder_findings
 from ledger.domain.context import Statutes
 from ledger.domain.deliveries import RULE as WEBSITE_RULE
 from ledger.domain.deliveries import website_findings
@@ -77,6 +79,14 @@ class TimingCheck:
         history: dict[type[StreamData], date] = {start: started}
         found = stream_timing_findings(kind, on, history, s.calendar, s.limits)
         self._compare(kind.__name__, found, recorded, STREAM_RULES)
+
+    def bidders(
+        self, kind: str, action: Action, method: Method, bids: int, valid: int,
+        recorded: Sequence[Finding],
+    ) -> None:  # fmt: skip
+        """A tender opened or awarded with fewer bidders than the table's minimum."""
+        found = bidder_findings(action, method, bids, valid, self.statutes.limits)
+        self._compare(kind, found, recorded, {BIDS_AT_OPENING, VALID_AT_AWARD})
 
     def suspension_lapsed(self, suspended: bool, on: date, history: Mapping[Action, date]) -> bool:
         """Whether an act ``on`` comes after the lawful end of the procurement's suspension."""

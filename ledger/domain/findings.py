@@ -115,12 +115,13 @@ def suspension_lapsed(
 TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
     # Intention disclosed ≥ 30 days before procurement starts (财库〔2020〕10号).
     TimedStep(_A.ANNOUNCE_TENDER, _A.DISCLOSE_INTENTION, "intention_disclosed_before_procurement"),
-    # Open tender: documents issued → bid deadline ≥ 20 days (政府采购法 art. 35).
+    # Every 招标, open and invited: documents issued → bid deadline ≥ 20 days (政府采购法
+    # 第三十五条; 财政部令第87号 第十九条).
     TimedStep(
         _A.OPEN_BIDS,
         _A.ANNOUNCE_TENDER,
         "tender_documents_to_bid_deadline",
-        frozenset({_M.OPEN_TENDER}),
+        frozenset({_M.OPEN_TENDER, _M.INVITED_TENDER}),
     ),
     # Negotiation / inquiry documents → first response ≥ 3 working days (财政部令第74号).
     TimedStep(

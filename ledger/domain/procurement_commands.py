@@ -27,6 +27,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
 from ledger.domain.amounts import award_irregularities, contract_irregularities
+from ledger.domain.competition import bidder_findings
 from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
@@ -43,7 +44,6 @@ from ledger.domain.vocabulary import AnnouncementType, Category, Method, Role
 
 MIN_COMMITTEE: Final = 3
 MAX_COMMITTEE: Final = 25
-BIDDER_MINIMUM_RULE: Final = "minimum_valid_bidders_open_tender"
 #: Methods whose suppliers answer with sealed bids (all but single source and framework).
 BIDDING: Final = frozenset(Method) - {Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT}
 
@@ -536,7 +536,9 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         found += timing_findings(
             action, on, p.dates, p.method, ctx.statutes.calendar, ctx.statutes.limits
         )
-        found += _bidder_minimum(ctx, p, action)
+        found += bidder_findings(
+            action, p.method, len(p.bids), len(p.valid_bidders or ()), ctx.statutes.limits
+        )
         decided = Decided(
             procurement=p.code,
             date=on,
@@ -550,27 +552,6 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         return [procurement]
 
     return handle
-
-
-def _bidder_minimum(ctx: Context, p: ProcurementRecord, action: Action) -> list[Finding]:
-    """An open tender awarded with fewer than three valid bidders should have failed."""
-    limit = ctx.statutes.limits.get(BIDDER_MINIMUM_RULE)
-    if action is not Action.DECIDE_AWARD or p.method is not Method.OPEN_TENDER or limit is None:
-        return []
-    valid = len(p.valid_bidders or ())
-    if valid >= limit.limit:
-        return []
-    return [
-        Finding(
-            rule=limit.id,
-            citation=limit.citation,
-            description_zh=f"{limit.description_zh}（有效供应商{valid}家仍确定中标）",
-            deadline=None,
-            actual=None,
-            provisional=False,
-            reason="",
-        )
-    ]
 
 
 def submit_bid(ctx: Context) -> list[Aggregate]:

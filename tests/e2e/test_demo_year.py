@@ -218,13 +218,36 @@ def test_the_red_flags_inspectors_look_for_are_there(demo: Demo) -> None:
         and plans[o["data"]["procurement"]]["method"] == "competitive_negotiation"
     ]
     assert single and set(single) <= awarded
-    # An open tender with fewer than three bids fails; another procurement is terminated.
-    (failed,) = demo.of("ProcurementFailed")
-    assert plans[failed["data"]["procurement"]]["method"] == "open_tender"
+    # An open and an invited tender with fewer than three bids at the deadline are not
+    # opened: they fail (政府采购法 第三十六条); another procurement is terminated.
+    failed = [leaf["data"]["procurement"] for leaf in demo.of("ProcurementFailed")]
+    assert sorted(plans[code]["method"] for code in failed) == ["invited_tender", "open_tender"]
     opened = {o["data"]["procurement"]: o["data"]["bids"] for o in demo.of("BidsOpened")}
-    assert len(opened[failed["data"]["procurement"]]) < 3
+    bids: dict[str, int] = defaultdict(int)
+    for bid in demo.of("BidSubmitted"):
+        bids[bid["data"]["procurement"]] += 1
+    assert all(code not in opened and bids[code] == 2 for code in failed)
     assert demo.of("ProcurementTerminated") and demo.of("PlanRejected")
     assert demo.of("AnnouncementCorrected")
+
+
+def test_every_tender_open_or_invited_keeps_20_days_and_opens_with_three_bids(
+    demo: Demo,
+) -> None:
+    # 政府采购法 第三十五、三十六条; 财政部令第87号 第十九条: every 招标, invited too.
+    plans, calendar = demo.plans, build_calendar()
+    announced = {t["data"]["procurement"]: t["data"]["date"] for t in demo.of("TenderAnnounced")}
+    invited = 0
+    for leaf in demo.of("BidsOpened"):
+        code = leaf["data"]["procurement"]
+        if plans[code]["method"] not in ("open_tender", "invited_tender"):
+            continue
+        invited += plans[code]["method"] == "invited_tender"
+        due = calendar.add_days(date.fromisoformat(announced[code]), 20).due
+        short = "tender_documents_to_bid_deadline" in {f["rule"] for f in leaf["data"]["findings"]}
+        assert (date.fromisoformat(leaf["data"]["date"]) < due) == short, code
+        assert len(leaf["data"]["bids"]) >= 3, code
+    assert invited >= 3
 
 
 def test_some_procurements_are_still_under_way_on_the_last_day(demo: Demo) -> None:

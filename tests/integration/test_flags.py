@@ -315,8 +315,12 @@ def test_an_open_tender_awarded_on_two_valid_bids_has_fewer_than_three(scene: Sc
     s.tender_run("p1", ("1790000.00", "1720000.00"), 1, "1720000.00")
     flag = s.the(K.FEWER_THAN_THREE_BIDDERS, "p1")
     assert s.evidence(flag.id) == s.at("p1:opened", "p1:evaluated", "p1:award")
-    # The ledger's own finding (政府采购法 第三十六条) is on the same flag.
-    assert [f["rule"] for f in flag.details["findings"]] == ["minimum_valid_bidders_open_tender"]
+    # The ledger's own findings (政府采购法 第三十六条), at the opening with two bids and at
+    # the award, are on the same flag.
+    assert [f["rule"] for f in flag.details["findings"]] == [
+        "minimum_bids_at_opening",
+        "minimum_valid_bidders_open_tender",
+    ]
     assert s.kinds("p1") == {K.FEWER_THAN_THREE_BIDDERS}
 
 

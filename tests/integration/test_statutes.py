@@ -162,3 +162,33 @@ def test_a_contract_for_the_award_within_budget_has_no_amount_finding(county: Co
     c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
     contract = {"date": "2026-05-12", "contract_number": "QHX-1", "amount": "1720000.00"}
     assert rules(c, c.act(c.purchaser, "SignContract", contract)) == {}
+
+
+# -- 6. every 招标, open and invited: 20 days for the documents, three bids ---------------
+
+
+def test_an_invited_tender_keeps_the_20_days_and_three_bids_of_every_tender(
+    county: County,
+) -> None:
+    c = county
+    c.to_announced(method="invited_tender", rationale="只能从有限范围的供应商处采购")
+    for supplier, price in zip(c.suppliers[:2], ("1790000.00", "1720000.00"), strict=True):
+        c.bid(supplier, price)
+    # Announced 10 April: 20 days end on 30 April; opened on the 29th with two bids.
+    opened = rules(c, c.act(c.agency, "OpenBids", {"date": "2026-04-29"}))
+    short = opened["tender_documents_to_bid_deadline"]
+    assert (short["deadline"], short["actual"]) == ("2026-04-30", "2026-04-29")
+    assert "第十九条" in short["citation"]
+    few = opened["minimum_bids_at_opening"]
+    assert "第三十六条" in few["citation"] and "投标人2家" in few["description_zh"]
+    verified(c)
+
+
+def test_an_open_tender_opened_with_three_bids_on_the_20th_day_has_no_finding(
+    county: County,
+) -> None:
+    c = county
+    c.to_announced()
+    for supplier in c.suppliers:
+        c.bid(supplier, "1790000.00")
+    assert rules(c, c.act(c.agency, "OpenBids", {"date": "2026-04-30"})) == {}

@@ -68,6 +68,9 @@ SCENARIOS = [
     Scenario("tender_documents_to_bid_deadline", Action.OPEN_BIDS,
              Action.ANNOUNCE_TENDER, Method.OPEN_TENDER,
              D("2025-06-02"), D("2025-06-23"), D("2025-06-20"), D("2025-06-23")),
+    Scenario("tender_documents_to_bid_deadline", Action.OPEN_BIDS,
+             Action.ANNOUNCE_TENDER, Method.INVITED_TENDER,
+             D("2025-06-02"), D("2025-06-23"), D("2025-06-20"), D("2025-06-23")),
     # Thu 25 Sep + 3 working days: Fri 26, Sun 28 (worked), Mon 29.
     Scenario("negotiation_documents_to_first_response", Action.OPEN_BIDS,
              Action.ANNOUNCE_TENDER, Method.COMPETITIVE_NEGOTIATION,
@@ -159,16 +162,23 @@ def test_no_start_in_history_gives_no_finding(s: Scenario) -> None:
 def test_method_specific_rows_do_not_apply_to_other_methods() -> None:
     history = {Action.ANNOUNCE_TENDER: D("2025-06-02")}
     # Opened after 1 day: early for every method with a response rule, but single source
-    # and framework agreement have none, and invited tender is not in the open-tender row.
+    # and framework agreement have none. Invited tender keeps the 20 days of every 招标
+    # (政府采购法 第三十五条; 财政部令第87号 第十九条).
     early = D("2025-06-03")
-    for method in (Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT, Method.INVITED_TENDER):
+    for method in (Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT):
         assert timing_findings(Action.OPEN_BIDS, early, history, method, CAL, LIMITS) == ()
     rules = {
         m: [f.rule for f in timing_findings(Action.OPEN_BIDS, early, history, m, CAL, LIMITS)]
-        for m in (Method.OPEN_TENDER, Method.COMPETITIVE_CONSULTATION, Method.INQUIRY)
+        for m in (
+            Method.OPEN_TENDER,
+            Method.INVITED_TENDER,
+            Method.COMPETITIVE_CONSULTATION,
+            Method.INQUIRY,
+        )
     }
     assert rules == {
         Method.OPEN_TENDER: ["tender_documents_to_bid_deadline"],
+        Method.INVITED_TENDER: ["tender_documents_to_bid_deadline"],
         Method.COMPETITIVE_CONSULTATION: ["consultation_documents_to_first_response"],
         Method.INQUIRY: ["negotiation_documents_to_first_response"],
     }
