@@ -34,6 +34,8 @@ class Twist(StrEnum):
     FEW_BIDDERS = "few_bidders"  # open tender awarded with two valid bidders
     OVER_BUDGET = "over_budget"  # every offer above the budget: awarded and signed anyway
     CONTRACT_DIFFERS = "contract_differs"  # contract signed for more than the award
+    # below the open-tender threshold: the plan approved, the method never (none needed)
+    NO_METHOD_APPROVAL = "no_method_approval"
     UNANSWERED = "unanswered"  # a challenge never answered: the supplier complains
     DESIGNATED_BRAND = "designated_brand"  # brand and model in the requirement, challenged
     SINGLE_BID = "single_bid"
@@ -90,6 +92,8 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("rmyy-hc", "2026-02-09", {T.FEW_BIDDERS}, "公开招标有效投标人仅两家仍确定中标"),
     ("ny-dd", "2026-04-15", {T.OVER_BUDGET}, "种子涨价，询价报价均超预算，仍按最低报价成交签约"),
     ("zf-jj", "2026-04-20", {T.CONTRACT_DIFFERS}, "签约时增加配套家具，合同金额高于成交金额"),
+    ("jyj-wj", "2026-03-16", {T.NO_METHOD_APPROVAL},
+     "预算64万元，未达公开招标数额标准，询价方式无须审批"),
     ("yz-jxl", "2026-04-20", {T.UNANSWERED}, "质疑未答复，供应商转而投诉"),
     ("rmyy-shfx", "2026-03-23", {T.DESIGNATED_BRAND}, "需求写明西门子品牌及型号，质疑被驳回"),
     ("sl-fx", "2026-04-27", {T.SINGLE_BID}, "竞争性谈判只有一家供应商响应即成交"),

@@ -192,6 +192,8 @@ class Run:
 
     def approve(self, on: date, note: str) -> None:
         self.act(on, "ApprovePlan", self.y.finance, {"note": note})
+        if T.NO_METHOD_APPROVAL in self.t:
+            return  # below the threshold: no approval is needed (政府采购法 第二十七条)
         self.act(on, "ApproveMethod", self.y.finance, {})  # the plan states the rationale
 
     def announce(self) -> date:

@@ -192,13 +192,24 @@ class LifecycleReplay:
         state, method = procurement.state, procurement.method
         if self.timing is not None:
             lapsed = self.timing.suspension_lapsed(state.suspended, data.date, procurement.dates)
-            return decide(state, action, method, suspension_lapsed=lapsed)
+            required = self.timing.method_approval_required(procurement)
+            return decide(
+                state,
+                action,
+                method,
+                suspension_lapsed=lapsed,
+                method_approval_required=required,
+            )
+        # Whether the method needed approval depends on the table's thresholds: without
+        # them, a missing method approval is not required to be found.
         if state.suspended and action is not Action.RESUME:
             with suppress(Conflict):
-                lapsed_reading = decide(state, action, method, suspension_lapsed=True)
+                lapsed_reading = decide(
+                    state, action, method, suspension_lapsed=True, method_approval_required=False
+                )
                 if lapsed_reading.state == data.state:
                     return lapsed_reading
-        return decide(state, action, method)
+        return decide(state, action, method, method_approval_required=False)
 
     def _delivery(self, entry: dict[str, Any], data: E.DeliveryData, signer: Signer) -> None:
         name = entry["type"]

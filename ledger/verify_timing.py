@@ -35,6 +35,8 @@ from ledger.domain.findings import (
     timing_findings,
 )
 from ledger.domain.lifecycle import Action
+from ledger.domain.methods import method_approval_required
+from ledger.domain.record import ProcurementRecord
 from ledger.domain.schema.entries import StreamData
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method
@@ -87,6 +89,11 @@ class TimingCheck:
         """A tender opened or awarded with fewer bidders than the table's minimum."""
         found = bidder_findings(action, method, bids, valid, self.statutes.limits)
         self._compare(kind, found, recorded, {BIDS_AT_OPENING, VALID_AT_AWARD})
+
+    def method_approval_required(self, procurement: ProcurementRecord) -> bool:
+        """Whether the procurement's method needed approval (at or above the threshold)."""
+        p = procurement
+        return method_approval_required(p.method, p.category, p.budget, self.statutes.limits)
 
     def suspension_lapsed(self, suspended: bool, on: date, history: Mapping[Action, date]) -> bool:
         """Whether an act ``on`` comes after the lawful end of the procurement's suspension."""

@@ -232,7 +232,12 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
 
 
 def decide(
-    state: State, action: Action, method: Method, *, suspension_lapsed: bool = False
+    state: State,
+    action: Action,
+    method: Method,
+    *,
+    suspension_lapsed: bool = False,
+    method_approval_required: bool = True,
 ) -> Transition:
     """What recording ``action`` on a procurement in ``state`` under ``method`` does.
 
@@ -241,6 +246,9 @@ def decide(
     suspension has then ended by law: the action is not "acted while suspended", and the
     state it leads to is no longer suspended. Only the finance office's lifting (``Resume``)
     still finds it suspended, so that it can be recorded, late.
+
+    ``method_approval_required``: the method needs approval (``methods``); when it does not
+    (open tender, or below the open-tender threshold), acting without it is regular.
 
     Raises ``Conflict`` (code ``lifecycle``) when the action cannot follow ``state``. Pure:
     ``state`` is never changed.
@@ -278,7 +286,7 @@ def decide(
         state=new,
         kind=rule.kind,
         announcement=rule.announcement_by_method.get(method, rule.announcement),
-        irregularities=_irregularities(state, action, rule),
+        irregularities=_irregularities(state, action, rule, method_approval_required),
     )
 
 
@@ -294,9 +302,12 @@ def allowed(state: State, method: Method, *, suspension_lapsed: bool = False) ->
     return tuple(result)
 
 
-def _irregularities(state: State, action: Action, rule: Rule) -> tuple[Irregularity, ...]:
+def _irregularities(
+    state: State, action: Action, rule: Rule, method_approval_required: bool
+) -> tuple[Irregularity, ...]:
     found: list[Irregularity] = []
-    if rule.needs_approval and (state.plan != "approved" or not state.method_approved):
+    unapproved = method_approval_required and not state.method_approved
+    if rule.needs_approval and (state.plan != "approved" or unapproved):
         missing = "采购计划未批复" if state.plan != "approved" else "采购方式未批准"
         found.append(
             Irregularity(PROCURE_FIRST_FILE_LATER, f"先采购后备案：{missing}即{action.label}")

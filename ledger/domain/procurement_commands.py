@@ -32,6 +32,7 @@ from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
 from ledger.domain.lifecycle import Action, Stage, State, decide
+from ledger.domain.methods import method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
@@ -531,7 +532,14 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         lapsed = suspension_lapsed(
             p.state.suspended, on, p.dates, ctx.statutes.calendar, ctx.statutes.limits
         )
-        transition = decide(p.state, action, p.method, suspension_lapsed=lapsed)
+        required = method_approval_required(p.method, p.category, p.budget, ctx.statutes.limits)
+        transition = decide(
+            p.state,
+            action,
+            p.method,
+            suspension_lapsed=lapsed,
+            method_approval_required=required,
+        )
         found = [irregularity_finding(i) for i in transition.irregularities]
         found += timing_findings(
             action, on, p.dates, p.method, ctx.statutes.calendar, ctx.statutes.limits

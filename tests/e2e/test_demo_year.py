@@ -195,6 +195,17 @@ def test_a_complaint_after_an_early_answer_is_counted_from_the_answer_periods_en
     assert complaint["findings"] == []
 
 
+def test_below_the_threshold_a_method_needs_no_approval(demo: Demo, year: DemoYear) -> None:
+    # 政府采购法 第二十七条: only at or above the open-tender threshold.
+    (code,) = [code for code, twists in year.twists.items() if T.NO_METHOD_APPROVAL in twists]
+    assert demo.plans[code]["method"] != "open_tender"
+    assert Decimal(demo.plans[code]["budget"]) < OPEN_TENDER_THRESHOLD
+    mine = [leaf for leaf in demo.leaves if leaf["data"].get("procurement") == code]
+    assert "MethodApproved" not in {leaf["type"] for leaf in mine}
+    assert "ContractSigned" in {leaf["type"] for leaf in mine}
+    assert not [f for leaf in mine for f in leaf["data"].get("findings") or ()]
+
+
 def test_the_red_flags_inspectors_look_for_are_there(demo: Demo) -> None:
     plans = demo.plans
     # A split purchase: one purchaser's inquiries for the same goods within a quarter, each

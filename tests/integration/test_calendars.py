@@ -334,7 +334,7 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 def test_packaged_time_limits() -> None:
     assert resources.files("ledger.domain").joinpath("time_limits.toml").is_file()
     rules = load_time_limits()
-    assert len(rules) == 20
+    assert len(rules) == 22
     expected = {
         "intention_disclosed_before_procurement": (30, "days", "at_least", "财库〔2020〕10号"),
         "tender_announcement_period": (5, "working_days", "at_least", "财政部令第87号 第十六条"),
@@ -373,6 +373,13 @@ def test_packaged_time_limits() -> None:
             "政府采购法 第五十七条；财政部令第94号 第二十八条",
         ),
         "files_retained": (15, "years", "at_least", "政府采购法 第四十二条"),
+        "open_tender_threshold_goods_services": (
+            200,
+            "wan_yuan",
+            "at_least",
+            "政府采购法 第二十七条；政府采购法实施条例 第二十三条；"
+            "国办发〔2019〕55号 政府集中采购目录及标准（2020年版）",
+        ),
     }
     for rule_id, (limit, unit, direction, citation) in expected.items():
         rule = rules[rule_id]
@@ -409,7 +416,7 @@ def test_operator_time_limit_override(tmp_path: Path) -> None:
         """,
     )
     rules = load_time_limits(path)
-    assert len(rules) == 21  # the packaged 20 and one of the operator's own
+    assert len(rules) == 22 + 1  # the packaged 22 and one of the operator's own
     assert rules["challenge_answered"].limit == 10
     assert rules["challenge_answered"].citation.endswith("（运营方更正）")
     assert rules["acceptance_after_delivery"].unit == "days"

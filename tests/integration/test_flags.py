@@ -454,7 +454,8 @@ def test_the_operators_thresholds_reach_the_service(
 
 def test_a_non_open_method_awarded_without_approval(scene: Scene) -> None:
     s = scene
-    s.plan("p1", "competitive_negotiation", "860000.00", rationale=RATIONALE)
+    # At or above the open-tender threshold (200万元), where approval is needed.
+    s.plan("p1", "competitive_negotiation", "2500000.00", rationale=RATIONALE)
     s.act("approve_plan", "p1", s.c.finance, "ApprovePlan", {"date": "2026-03-03"})
     s.announce("p1")  # the method never approved
     s.evaluate("p1", ("800000.00", "790000.00", "810000.00"))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import rfc8785
 from conftest import World
-from procurement_world import County
+from procurement_world import PLAN, County
 from test_procurement_ledger import refused
 from test_verifier_registry import entries
 
@@ -192,3 +192,29 @@ def test_an_open_tender_opened_with_three_bids_on_the_20th_day_has_no_finding(
     for supplier in c.suppliers:
         c.bid(supplier, "1790000.00")
     assert rules(c, c.act(c.agency, "OpenBids", {"date": "2026-04-30"})) == {}
+
+
+# -- 4. method approval: only at or above the open-tender threshold -----------------------
+
+
+def announced_without_method_approval(c: County, code: str, budget: str) -> dict[str, Any]:
+    """An inquiry of ``budget`` whose plan is approved and whose method never is: the rules
+    its tender announcement is found to break."""
+    plan = PLAN | {"method": "inquiry", "budget": budget, "rationale": "规格统一，现货充足"}
+    c.act(c.purchaser, "FilePlan", plan, code)
+    c.act(c.finance, "ApprovePlan", {"date": "2026-03-03"}, code)
+    intention = {"date": "2026-03-04", "expected_start": "2026-04-10"}
+    c.act(c.purchaser, "DiscloseIntention", intention, code)
+    notice = {
+        "date": "2026-04-10", "requirement": "技术参数见采购文件。", "qualifications": "无",
+        "contact": "刘洋 0319-8123456", "bid_deadline": "2026-04-16", "place": "开标一室",
+    }  # fmt: skip
+    return rules(c, c.act(c.agency, "AnnounceTender", notice, code))
+
+
+def test_below_the_open_tender_threshold_no_method_approval_is_needed(county: County) -> None:
+    # 政府采购法 第二十七条: 200万元 for goods; 185万元 needs none, 250万元 does.
+    assert announced_without_method_approval(county, "p1", "1850000.00") == {}
+    above = announced_without_method_approval(county, "p2", "2500000.00")
+    assert "采购方式未批准" in above["procure_first_file_later"]["description_zh"]
+    verified(county)
