@@ -23,7 +23,7 @@ class Twist(StrEnum):
     SHORT_TENDER = "short_tender"  # open tender: < 20 days to the bid deadline
     SHORT_NEGOTIATION = "short_negotiation"  # < 3 working days to the first response
     SHORT_CONSULTATION = "short_consultation"  # < 10 days to the first response
-    SHORT_SINGLE_SOURCE = "short_single_source"  # notice < 5 working days
+    SHORT_SINGLE_SOURCE = "short_single_source"  # approved < 5 working days into its 公示
     LATE_RESULT = "late_result"
     LATE_CONTRACT = "late_contract"
     LATE_CONTRACT_NOTICE = "late_contract_notice"
@@ -81,7 +81,7 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("zjj-ps", "2026-03-16", {T.SHORT_TENDER}, "汛前开工，招标文件发出至投标截止不足20日"),
     ("wjw-cws", "2026-04-07", {T.SHORT_NEGOTIATION}, "谈判文件发出次日即截止响应"),
     ("fy-bf", "2026-05-11", {T.SHORT_CONSULTATION}, "磋商文件发出至首次响应不足10日"),
-    ("ga-bm", "2026-05-18", {T.SHORT_SINGLE_SOURCE}, "单一来源公示不足5个工作日即成交"),
+    ("ga-bm", "2026-05-18", {T.SHORT_SINGLE_SOURCE}, "单一来源公示第2个工作日即批准采购方式"),
     ("jyj-kzy", "2026-03-03", {T.LATE_RESULT}, "确定中标人后第5个工作日才公告结果"),
     ("sl-qy", "2026-01-12", {T.LATE_CONTRACT}, "中标通知书发出42日后才签订合同"),
     ("ny-mz", "2026-05-06", {T.LATE_CONTRACT_NOTICE}, "合同签订后第6个工作日才公告"),

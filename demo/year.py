@@ -194,6 +194,8 @@ class Run:
         self.act(on, "ApprovePlan", self.y.finance, {"note": note})
         if T.NO_METHOD_APPROVAL in self.t:
             return  # below the threshold: no approval is needed (政府采购法 第二十七条)
+        if self.item.method == SINGLE:
+            return  # approved after its 公示 (实施条例 第三十八条): see award()
         self.act(on, "ApproveMethod", self.y.finance, {})  # the plan states the rationale
 
     def announce(self) -> date:
@@ -250,8 +252,12 @@ class Run:
         y, t, item = self.y, self.t, self.item
         if item.method == SINGLE:
             self.winner, self.amount = cat.SOLE_SOURCES[item.key][0], self.price(0.97, 0.995)
+            # The 公示 runs ≥ 5 working days before the approval is asked for (实施条例
+            # 第三十八条); the ga-bm approval comes on its 2nd day.
             gap = 2 if T.SHORT_SINGLE_SOURCE in t else 5 + self.rng.randint(0, 3)
-            return self.decide(y.wd(announced, gap))
+            if T.FILE_LATER not in t:
+                self.act(y.wd(announced, gap), "ApproveMethod", y.finance, {})
+            return self.decide(y.wd(self.last, self.rng.randint(0, 2)))
         if item.method == FRAMEWORK:
             self.winner = self.rng.choice(cat.SECTORS[item.sector])
             self.amount = self.price(0.95, 0.99)

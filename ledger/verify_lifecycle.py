@@ -171,8 +171,9 @@ class LifecycleReplay:
         self._disclosures(procurement, data)
         if self.timing is not None:
             self.timing.procurement(
-                name, action, data.date, procurement.dates, procurement.method, data.findings
-            )
+                name, action, data.date, procurement.dates, procurement.method, data.findings,
+                self.timing.at_threshold(procurement),
+            )  # fmt: skip
             valid = len(procurement.valid_bidders or ())
             self.timing.bidders(
                 name, action, procurement.method, len(procurement.bids), valid, data.findings

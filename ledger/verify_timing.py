@@ -35,7 +35,7 @@ from ledger.domain.findings import (
     timing_findings,
 )
 from ledger.domain.lifecycle import Action
-from ledger.domain.methods import method_approval_required
+from ledger.domain.methods import at_threshold, method_approval_required
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.schema.entries import StreamData
 from ledger.domain.schema.values import Finding
@@ -63,9 +63,11 @@ class TimingCheck:
         history: Mapping[Action, date],
         method: Method,
         recorded: Sequence[Finding],
+        above: bool = True,
     ) -> None:
+        """``above``: the procurement is at or above the open-tender threshold."""
         s = self.statutes
-        found = timing_findings(action, on, history, method, s.calendar, s.limits)
+        found = timing_findings(action, on, history, method, s.calendar, s.limits, above)
         self._compare(kind, found, recorded, PROCUREMENT_RULES)
 
     def stream(
@@ -89,6 +91,11 @@ class TimingCheck:
         """A tender opened or awarded with fewer bidders than the table's minimum."""
         found = bidder_findings(action, method, bids, valid, self.statutes.limits)
         self._compare(kind, found, recorded, {BIDS_AT_OPENING, VALID_AT_AWARD})
+
+    def at_threshold(self, procurement: ProcurementRecord) -> bool:
+        """Whether the procurement is at or above its open-tender threshold."""
+        p = procurement
+        return at_threshold(p.category, p.budget, self.statutes.limits)
 
     def method_approval_required(self, procurement: ProcurementRecord) -> bool:
         """Whether the procurement's method needed approval (at or above the threshold)."""

@@ -72,8 +72,11 @@ class TimedStep:
     start: Action
     rule: str
     methods: frozenset[Method] = frozenset()
+    at_threshold_only: bool = False  # only at or above the open-tender threshold
 
-    def applies(self, method: Method) -> bool:
+    def applies(self, method: Method, at_threshold: bool = True) -> bool:
+        if self.at_threshold_only and not at_threshold:
+            return False
         return not self.methods or method in self.methods
 
 
@@ -137,12 +140,14 @@ TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
         "consultation_documents_to_first_response",
         frozenset({_M.COMPETITIVE_CONSULTATION}),
     ),
-    # Single source: the public notice runs ≥ 5 working days before the award (实施条例 art. 38).
+    # Single source at or above the open-tender threshold: the 公示 runs ≥ 5 working days
+    # BEFORE the request for approval (实施条例 第三十八条), so the approval comes no earlier.
     TimedStep(
-        _A.DECIDE_AWARD,
+        _A.APPROVE_METHOD,
         _A.ANNOUNCE_TENDER,
         "single_source_notice_period",
         frozenset({_M.SINGLE_SOURCE}),
+        at_threshold_only=True,
     ),
     # Result announced ≤ 2 working days after the award (财政部令第87号 art. 69).
     TimedStep(_A.ANNOUNCE_RESULT, _A.DECIDE_AWARD, "result_announced_after_award"),
@@ -198,13 +203,19 @@ def timing_findings(
     method: Method,
     calendar: WorkingCalendar,
     limits: Mapping[str, TimeLimit],
+    at_threshold: bool = True,
 ) -> tuple[Finding, ...]:
     """The time limits ``action``, done ``on``, broke, measured from the dates in ``history``.
 
     ``history`` maps each earlier action of the procurement to its date. A row whose start
     action is not in ``history`` is not measured (its absence is a matter for the lifecycle).
+    ``at_threshold``: the procurement's budget is at or above the open-tender threshold.
     """
-    rows = [(s.start, s.rule) for s in TIMED_STEPS if s.action is action and s.applies(method)]
+    rows = [
+        (s.start, s.rule)
+        for s in TIMED_STEPS
+        if s.action is action and s.applies(method, at_threshold)
+    ]
     return _measured(rows, on, history, calendar, limits)
 
 

@@ -134,6 +134,8 @@ class Rule:
     after_closure: bool = False  # may follow a failure or a termination
     activity: bool = False  # a procurement activity: irregular while suspended
     needs_approval: bool = False  # irregular before plan and method are approved
+    # methods for which the action lawfully comes before the method approval
+    before_method_approval: frozenset[Method] = frozenset()
     irregular_after: Mapping[Stage, str] = field(default_factory=dict)  # stage -> rule id
     announcement: AnnouncementType | None = None
     announcement_by_method: Mapping[Method, AnnouncementType] = field(default_factory=dict)
@@ -171,6 +173,8 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
         E.TenderAnnounced, "发布采购公告", after=frozenset({_S.NONE, _S.INTENTION_DISCLOSED}),
         then=_S.ANNOUNCED, activity=True, needs_approval=True,
         irregular_after={_S.NONE: SKIPPED_INTENTION}, announcement=_A.TENDER,
+        # The single-source 公示 comes BEFORE the request for approval (实施条例 第三十八条).
+        before_method_approval=frozenset({Method.SINGLE_SOURCE}),
         announcement_by_method={Method.SINGLE_SOURCE: _A.SINGLE_SOURCE}),
     # Repeatable; a substantive change needs ≥ 15 days to the bid deadline (实施条例 art. 31).
     Action.CORRECT_ANNOUNCEMENT: Rule(
@@ -286,7 +290,12 @@ def decide(
         state=new,
         kind=rule.kind,
         announcement=rule.announcement_by_method.get(method, rule.announcement),
-        irregularities=_irregularities(state, action, rule, method_approval_required),
+        irregularities=_irregularities(
+            state,
+            action,
+            rule,
+            method_approval_required and method not in rule.before_method_approval,
+        ),
     )
 
 

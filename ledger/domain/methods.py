@@ -30,9 +30,11 @@ def method_approval_required(
 ) -> bool:
     """True when ``method`` on a procurement of ``budget`` needs its method approved. Without
     the category's threshold in the table, every method other than open tender does."""
-    if method is Method.OPEN_TENDER:
-        return False
+    return method is not Method.OPEN_TENDER and at_threshold(category, budget, limits)
+
+
+def at_threshold(category: Category, budget: Money, limits: Mapping[str, TimeLimit]) -> bool:
+    """True when ``budget`` is at or above its category's open-tender threshold (or the table
+    has none)."""
     threshold = limits.get(THRESHOLDS[category])
-    if threshold is None:
-        return True
-    return budget.fen >= threshold.limit * _FEN_PER_WAN
+    return threshold is None or budget.fen >= threshold.limit * _FEN_PER_WAN

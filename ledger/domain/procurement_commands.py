@@ -32,7 +32,7 @@ from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
 from ledger.domain.lifecycle import Action, Stage, State, decide
-from ledger.domain.methods import method_approval_required
+from ledger.domain.methods import at_threshold, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
@@ -541,8 +541,10 @@ def lifecycle_handler(action: Action) -> ContextHandler:
             method_approval_required=required,
         )
         found = [irregularity_finding(i) for i in transition.irregularities]
+        limits = ctx.statutes.limits
+        above = at_threshold(p.category, p.budget, limits)
         found += timing_findings(
-            action, on, p.dates, p.method, ctx.statutes.calendar, ctx.statutes.limits
+            action, on, p.dates, p.method, ctx.statutes.calendar, limits, above
         )
         found += bidder_findings(
             action, p.method, len(p.bids), len(p.valid_bidders or ()), ctx.statutes.limits

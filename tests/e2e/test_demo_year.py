@@ -206,6 +206,29 @@ def test_below_the_threshold_a_method_needs_no_approval(demo: Demo, year: DemoYe
     assert not [f for leaf in mine for f in leaf["data"].get("findings") or ()]
 
 
+def test_a_single_source_at_the_threshold_is_approved_after_its_notice(
+    demo: Demo, year: DemoYear
+) -> None:
+    # 实施条例 第三十八条: the 公示 runs ≥ 5 working days before the approval is asked for.
+    calendar, short = build_calendar(), year.codes["ga-bm"]
+    plans = demo.plans
+    big = [
+        code
+        for code, plan in plans.items()
+        if plan["method"] == "single_source"
+        and Decimal(plan["budget"]) >= OPEN_TENDER_THRESHOLD
+        and code != short
+    ]
+    assert big
+    for code in big:
+        mine = {leaf["type"]: leaf["data"] for leaf in demo.leaves
+                if leaf["data"].get("procurement") == code}  # fmt: skip
+        notice, approved = mine["TenderAnnounced"], mine["MethodApproved"]
+        start = date.fromisoformat(notice["date"])
+        assert date.fromisoformat(approved["date"]) >= calendar.add_working_days(start, 5).due
+        assert notice["findings"] == approved["findings"] == []
+
+
 def test_the_red_flags_inspectors_look_for_are_there(demo: Demo) -> None:
     plans = demo.plans
     # A split purchase: one purchaser's inquiries for the same goods within a quarter, each

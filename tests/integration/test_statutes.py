@@ -218,3 +218,44 @@ def test_below_the_open_tender_threshold_no_method_approval_is_needed(county: Co
     above = announced_without_method_approval(county, "p2", "2500000.00")
     assert "采购方式未批准" in above["procure_first_file_later"]["description_zh"]
     verified(county)
+
+
+# -- 3. single source: the 公示 comes before the approval, at or above the threshold -------
+
+
+def single_source_notice(c: County, code: str, budget: str) -> dict[str, Any]:
+    """A single source of ``budget``, its plan approved, its 公示 published on 10 April
+    before any method approval: the rules the notice is found to break."""
+    plan = PLAN | {"method": "single_source", "budget": budget, "rationale": "原厂专有技术"}
+    c.act(c.purchaser, "FilePlan", plan, code)
+    c.act(c.finance, "ApprovePlan", {"date": "2026-03-03"}, code)
+    intention = {"date": "2026-03-04", "expected_start": "2026-04-10"}
+    c.act(c.purchaser, "DiscloseIntention", intention, code)
+    notice = {
+        "date": "2026-04-10", "requirement": "原系统升级。", "qualifications": "原厂授权",
+        "contact": "刘洋 0319-8123456", "supplier": "xinda", "reason": "只能从唯一供应商处采购",
+    }  # fmt: skip
+    return rules(c, c.act(c.agency, "AnnounceTender", notice, code))
+
+
+def test_a_single_source_notice_runs_five_working_days_before_its_approval(
+    county: County,
+) -> None:
+    c = county
+    # 实施条例 第三十八条: the 公示 (10 April) comes first; approved on 17 April, the 5th
+    # working day after it, and awarded: the lawful order, no finding.
+    assert single_source_notice(c, "p1", "2500000.00") == {}
+    approval = {"date": "2026-04-17", "rationale": "原厂专有技术"}
+    assert rules(c, c.act(c.finance, "ApproveMethod", approval, "p1")) == {}
+    award = {"date": "2026-04-20", "supplier": "xinda", "amount": "2400000.00"}
+    assert rules(c, c.act(c.purchaser, "DecideAward", award, "p1")) == {}
+    # Approved on the 2nd working day of the 公示: too early.
+    assert single_source_notice(c, "p2", "2500000.00") == {}
+    early = c.act(c.finance, "ApproveMethod", approval | {"date": "2026-04-14"}, "p2")
+    short = rules(c, early)["single_source_notice_period"]
+    assert (short["deadline"], short["actual"]) == ("2026-04-17", "2026-04-14")
+    # Below the threshold no 公示 period and no approval bind it.
+    assert single_source_notice(c, "p3", "1850000.00") == {}
+    award = {"date": "2026-04-13", "supplier": "xinda", "amount": "1800000.00"}
+    assert rules(c, c.act(c.purchaser, "DecideAward", award, "p3")) == {}
+    verified(c)

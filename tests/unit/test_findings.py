@@ -82,8 +82,9 @@ SCENARIOS = [
     Scenario("consultation_documents_to_first_response", Action.OPEN_BIDS,
              Action.ANNOUNCE_TENDER, Method.COMPETITIVE_CONSULTATION,
              D("2025-09-22"), D("2025-10-09"), D("2025-10-08"), D("2025-10-09")),
-    # Mon 2 June + 5 working days = Mon 9 June.
-    Scenario("single_source_notice_period", Action.DECIDE_AWARD,
+    # Mon 2 June + 5 working days = Mon 9 June: the approval comes no earlier (实施条例
+    # 第三十八条: the 公示 precedes the request for approval).
+    Scenario("single_source_notice_period", Action.APPROVE_METHOD,
              Action.ANNOUNCE_TENDER, Method.SINGLE_SOURCE,
              D("2025-06-02"), D("2025-06-09"), D("2025-06-06"), D("2025-06-09")),
     # Tue 30 Sep + 2 working days across National Day: Thu 9, Fri 10 October.
@@ -182,17 +183,16 @@ def test_method_specific_rows_do_not_apply_to_other_methods() -> None:
         Method.COMPETITIVE_CONSULTATION: ["consultation_documents_to_first_response"],
         Method.INQUIRY: ["negotiation_documents_to_first_response"],
     }
-    # Awarding the day after the notice is early only for single source.
-    award = D("2025-06-03")
-    assert (
-        timing_findings(Action.DECIDE_AWARD, award, history, Method.OPEN_TENDER, CAL, LIMITS) == ()
-    )
-    assert [
-        f.rule
-        for f in timing_findings(
-            Action.DECIDE_AWARD, award, history, Method.SINGLE_SOURCE, CAL, LIMITS
-        )
-    ] == ["single_source_notice_period"]
+    # Approving the method the day after the notice is early only for single source, and
+    # only at or above the open-tender threshold (实施条例 第三十八条).
+    day = D("2025-06-03")
+    approve, single = Action.APPROVE_METHOD, Method.SINGLE_SOURCE
+    assert timing_findings(approve, day, history, Method.OPEN_TENDER, CAL, LIMITS) == ()
+    found = timing_findings(approve, day, history, single, CAL, LIMITS)
+    assert [f.rule for f in found] == ["single_source_notice_period"]
+    assert timing_findings(approve, day, history, single, CAL, LIMITS, at_threshold=False) == ()
+    # The award is no longer measured: the approval in between is.
+    assert timing_findings(Action.DECIDE_AWARD, day, history, single, CAL, LIMITS) == ()
 
 
 def test_untimed_actions_give_no_finding() -> None:
