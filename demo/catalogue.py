@@ -130,7 +130,7 @@ ITEMS: Final[tuple[Item, ...]] = tuple(Item(*row) for row in (
     ("ga-jly", "qhx-gaj", "执法记录仪采购项目", G, INQUIRY, "42.00", "it"),
     ("ga-cl", "qhx-gaj", "业务用车定点维修服务", S, FRAMEWORK, "58.00", "vehicle"),
     ("ga-wy", "qhx-gaj", "办公楼物业管理服务", S, CONSULTATION, "96.00", "property"),
-    ("ga-bm", "qhx-gaj", "视频专网设备扩容项目", G, SINGLE, "64.00", "it"),
+    ("ga-bm", "qhx-gaj", "视频专网设备扩容项目", G, SINGLE, "260.00", "it"),
     ("ga-ba", "qhx-gaj", "执法办案中心智能化改造项目", G, INVITED, "188.00", "it"),
     ("ga-xh", "qhx-gaj", "交通信号灯智能化改造项目", G, CONSULTATION, "168.00", "it"),
     ("ga-wrj", "qhx-gaj", "警用无人机采购项目", G, NEGOTIATION, "76.00", "it"),
@@ -153,7 +153,7 @@ ITEMS: Final[tuple[Item, ...]] = tuple(Item(*row) for row in (
     ("cg-cc", "qhx-cgj", "餐厨垃圾收运处置服务", S, CONSULTATION, "168.00", "property"),
     ("cg-wx", "qhx-cgj", "环卫车辆定点维修服务", S, FRAMEWORK, "42.00", "vehicle"),
     ("zr-gh", "qhx-zrzyj", "国土空间总体规划编制服务", S, CONSULTATION, "185.00", "consulting"),
-    ("zr-bdc", "qhx-zrzyj", "不动产登记信息系统数据整合服务", S, SINGLE, "78.00", "it"),
+    ("zr-bdc", "qhx-zrzyj", "不动产登记信息系统数据整合服务", S, SINGLE, "230.00", "it"),
     ("zr-dj", "qhx-zrzyj", "农村地籍调查测绘服务", S, OPEN, "236.00", "consulting"),
     ("zr-wp", "qhx-zrzyj", "卫片图斑核查服务", S, CONSULTATION, "32.00", "consulting"),
     ("zr-wrj", "qhx-zrzyj", "耕地保护监测无人机采购项目", G, INQUIRY, "45.00", "it"),
@@ -300,8 +300,9 @@ TEXTS: Final[dict[str, str]] = {
     "failure": "投标截止时提交投标文件的供应商不足三家，依据政府采购法第三十六条予以废标。",
     "terminate": "因上级专项资金安排调整，采购需求发生重大变化，终止本次采购活动。",
     "correct": "因部分技术参数调整，投标截止及开标时间相应延期，其他内容不变。",
-    "suspend": "供应商提出质疑，依据财政部令第94号第十五条暂停采购活动。",
-    "resume": "质疑已依法答复，恢复采购活动。",
+    "suspend": "处理投诉期间，依据政府采购法第五十七条及财政部令第94号第二十八条书面通知暂停"
+    "采购活动，暂停时间最长不超过三十日。",
+    "resume": "投诉已依法处理，通知恢复采购活动。",
 }
 
 #: Challenges 质疑 and complaints 投诉 of the year, by the twist that raises them: the
@@ -328,6 +329,13 @@ DISPUTES: Final[dict[str, dict[str, str]]] = {
         "complaint": "质疑答复未对报价合理性作出充分说明，请求财政部门依法处理。",
         "decision": "经调取评审资料并组织专家论证，评审程序合法，投诉事项缺乏事实依据，"
         "依据财政部令第94号第二十九条驳回投诉。",
+    },
+    "early_answer": {
+        "grounds": "中标供应商所投平台软件未提供原厂授权，不满足采购文件实质性要求。",
+        "answer": "经核查，中标供应商已在投标文件中提供原厂授权书，质疑事项不成立。",
+        "complaint": "质疑答复未附授权书核查材料，请求财政部门依法调查。",
+        "decision": "投诉人在质疑答复期满后十五个工作日内提起投诉，依法受理；经调取投标文件核实，"
+        "原厂授权书真实有效，依据财政部令第94号第二十九条驳回投诉。",
     },
     "late_challenge": {
         "grounds": "中标供应商拟派项目负责人有在建项目，不满足采购文件要求。",
@@ -367,6 +375,16 @@ DISPUTES: Final[dict[str, dict[str, str]]] = {
     "suspended_contract": {
         "grounds": "中标供应商拟派项目经理不具备物业管理相关职业资格。",
         "answer": "经核查，中标供应商拟派项目经理资格证书真实有效，质疑事项不成立。",
+        "complaint": "对质疑答复不服，请求财政部门核查中标供应商项目经理资格。",
+        "decision": "经核查，中标供应商拟派项目经理资格证书真实有效，投诉事项缺乏事实依据，"
+        "依据财政部令第94号第二十九条驳回投诉。采购人在暂停期间签订合同，已责令整改。",
+    },
+    "suspension_lapsed": {
+        "grounds": "采购文件设定的业绩条件与项目规模不相适应，排斥潜在供应商。",
+        "answer": "业绩条件系根据项目技术复杂程度设定，未指向特定供应商，质疑事项不成立。",
+        "complaint": "对质疑答复不服，请求财政部门审查采购文件资格条件设置。",
+        "decision": "经审查，采购文件资格条件设置合法，投诉事项不成立，依据财政部令第94号"
+        "第二十九条驳回投诉。",
     },
 }
 

@@ -15,14 +15,15 @@ class Twist(StrEnum):
     """What happens to a procurement besides the honest course (see TWISTS)."""
 
     FILE_LATER = "file_later"  # acts before its plan is approved 先采购后备案
-    SUSPENDED_CONTRACT = "suspended_contract"  # contract signed while suspended by a challenge
+    # contract signed while the finance office, handling a complaint, had it suspended
+    SUSPENDED_CONTRACT = "suspended_contract"
     CONTRACT_BEFORE_RESULT = "contract_before_result"
     SKIP_INTENTION = "skip_intention"
     SHORT_INTENTION = "short_intention"  # intention < 30 days before the notice
     SHORT_TENDER = "short_tender"  # open tender: < 20 days to the bid deadline
     SHORT_NEGOTIATION = "short_negotiation"  # < 3 working days to the first response
     SHORT_CONSULTATION = "short_consultation"  # < 10 days to the first response
-    SHORT_SINGLE_SOURCE = "short_single_source"  # notice < 5 working days
+    SHORT_SINGLE_SOURCE = "short_single_source"  # approved < 5 working days into its 公示
     LATE_RESULT = "late_result"
     LATE_CONTRACT = "late_contract"
     LATE_CONTRACT_NOTICE = "late_contract_notice"
@@ -31,26 +32,40 @@ class Twist(StrEnum):
     LATE_COMPLAINT = "late_complaint"
     LATE_DECISION = "late_decision"
     FEW_BIDDERS = "few_bidders"  # open tender awarded with two valid bidders
+    OVER_BUDGET = "over_budget"  # every offer above the budget: awarded and signed anyway
+    CONTRACT_DIFFERS = "contract_differs"  # contract signed for more than the award
+    # below the open-tender threshold: the plan approved, the method never (none needed)
+    NO_METHOD_APPROVAL = "no_method_approval"
     UNANSWERED = "unanswered"  # a challenge never answered: the supplier complains
     DESIGNATED_BRAND = "designated_brand"  # brand and model in the requirement, challenged
     SINGLE_BID = "single_bid"
     SPLIT = "split"  # one of three inquiries for the same goods within a quarter
-    FAILED = "failed"  # open tender with two bids
+    FAILED = "failed"  # a tender with two bids at the deadline: not opened, failed
     TERMINATED = "terminated"
     CORRECTED = "corrected"
     REJECTED = "rejected"
-    CHALLENGE = "challenge"  # answered in time; the procurement suspended meanwhile
+    CHALLENGE = "challenge"  # answered in time; a challenge alone suspends nothing
     ANSWERED = "answered"  # partly upheld in time, no suspension
     WITHDRAWN = "withdrawn"
-    COMPLAINT = "complaint"  # answered, complained, decided in time by the finance office
+    # answered, complained, suspended by the finance office and lifted with its decision
+    COMPLAINT = "complaint"
+    # answered on the 1st working day; complained on the 14th after the answer period's end
+    # (the 20th after the answer): in time, for the clock starts at the period's end
+    EARLY_ANSWER = "early_answer"
+    # suspended on a complaint and never lifted: the bids are opened after the suspension's
+    # lawful end (30 days), which is not acting while suspended
+    SUSPENSION_LAPSED = "suspension_lapsed"
 
 
 T = Twist
 #: Twists whose challenge is against the result notice.
 RESULT_DISPUTES: Final = (
     T.CHALLENGE, T.ANSWERED, T.WITHDRAWN, T.COMPLAINT, T.LATE_CHALLENGE, T.LATE_ANSWER,
-    T.LATE_COMPLAINT, T.LATE_DECISION, T.UNANSWERED,
+    T.LATE_COMPLAINT, T.LATE_DECISION, T.UNANSWERED, T.EARLY_ANSWER,
 )  # fmt: skip
+
+#: Twists whose complaint the finance office suspends the procurement for (94号令 第二十八条).
+SUSPENDING: Final = (T.COMPLAINT, T.SUSPENSION_LAPSED)
 
 #: The procurements that do not run the plain honest course: item, plan filed on, twists,
 #: and why. Each irregular one raises the finding (or red flag) it is named after.
@@ -59,22 +74,26 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     (key, day, frozenset(twists), why) for key, day, twists, why in (
     # -- irregular ---------------------------------------------------------------------
     ("cg-ld", "2026-03-02", {T.FILE_LATER}, "赶工期，计划未批复即采购，合同签订后补办审批"),
-    ("rmyy-wy", "2026-02-02", {T.SUSPENDED_CONTRACT}, "质疑暂停期间仍签订物业合同"),
+    ("rmyy-wy", "2026-02-02", {T.SUSPENDED_CONTRACT}, "投诉处理暂停期间仍签订物业合同"),
     ("zyy-wlm", "2026-03-09", {T.CONTRACT_BEFORE_RESULT}, "成交结果未公告即签订合同"),
     ("cdc-xs", "2026-04-13", {T.SKIP_INTENTION}, "汛期病媒防制应急采购，未公开采购意向"),
     ("ny-fl", "2026-07-06", {T.SHORT_INTENTION}, "赶秋播农时，意向公开不足30日即发公告"),
     ("zjj-ps", "2026-03-16", {T.SHORT_TENDER}, "汛前开工，招标文件发出至投标截止不足20日"),
     ("wjw-cws", "2026-04-07", {T.SHORT_NEGOTIATION}, "谈判文件发出次日即截止响应"),
     ("fy-bf", "2026-05-11", {T.SHORT_CONSULTATION}, "磋商文件发出至首次响应不足10日"),
-    ("ga-bm", "2026-05-18", {T.SHORT_SINGLE_SOURCE}, "单一来源公示不足5个工作日即成交"),
+    ("ga-bm", "2026-05-18", {T.SHORT_SINGLE_SOURCE}, "单一来源公示第2个工作日即批准采购方式"),
     ("jyj-kzy", "2026-03-03", {T.LATE_RESULT}, "确定中标人后第5个工作日才公告结果"),
     ("sl-qy", "2026-01-12", {T.LATE_CONTRACT}, "中标通知书发出42日后才签订合同"),
     ("ny-mz", "2026-05-06", {T.LATE_CONTRACT_NOTICE}, "合同签订后第6个工作日才公告"),
     ("jyj-ycs", "2026-02-24", {T.LATE_CHALLENGE}, "供应商在结果公告后第11个工作日才质疑"),
     ("cg-hw", "2026-01-19", {T.LATE_ANSWER}, "质疑第10个工作日才答复"),
-    ("zjj-lj", "2026-01-26", {T.LATE_COMPLAINT}, "答复后第19个工作日才投诉，不予受理"),
+    ("zjj-lj", "2026-01-26", {T.LATE_COMPLAINT}, "答复期满后第19个工作日才投诉，不予受理"),
     ("jt-gd", "2026-01-07", {T.LATE_DECISION}, "投诉受理后第36个工作日才作出处理决定"),
     ("rmyy-hc", "2026-02-09", {T.FEW_BIDDERS}, "公开招标有效投标人仅两家仍确定中标"),
+    ("ny-dd", "2026-04-15", {T.OVER_BUDGET}, "种子涨价，询价报价均超预算，仍按最低报价成交签约"),
+    ("zf-jj", "2026-04-20", {T.CONTRACT_DIFFERS}, "签约时增加配套家具，合同金额高于成交金额"),
+    ("jyj-wj", "2026-03-16", {T.NO_METHOD_APPROVAL},
+     "预算64万元，未达公开招标数额标准，询价方式无须审批"),
     ("yz-jxl", "2026-04-20", {T.UNANSWERED}, "质疑未答复，供应商转而投诉"),
     ("rmyy-shfx", "2026-03-23", {T.DESIGNATED_BRAND}, "需求写明西门子品牌及型号，质疑被驳回"),
     ("sl-fx", "2026-04-27", {T.SINGLE_BID}, "竞争性谈判只有一家供应商响应即成交"),
@@ -82,15 +101,19 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("jyj-jsj2", "2026-04-22", {T.SPLIT}, "同上（第二批）"),
     ("jyj-jsj3", "2026-05-13", {T.SPLIT}, "同上（第三批）"),
     # -- honest but notable: the other notices and procedures of the year ---------------
-    ("jt-fh", "2026-03-09", {T.FAILED}, "投标人不足三家，废标"),
+    ("jt-fh", "2026-03-09", {T.FAILED}, "投标截止时投标人不足三家，不予开标，废标"),
+    ("zj-qx", "2026-04-13", {T.FAILED}, "邀请招标投标截止时仅两家投标，不予开标，废标"),
     ("jt-fh2", "2026-05-25", set(), "废标后改为竞争性谈判重新采购"),
     ("wg-js", "2026-06-08", {T.TERMINATED}, "专项资金调整，终止采购"),
     ("cg-bgl", "2026-04-14", {T.REJECTED}, "未列入预算，采购计划被退回"),
     ("ga-xl", "2026-03-04", {T.CORRECTED}, "更正公告延期开标"),
     ("ny-gbz", "2026-02-10", {T.CORRECTED}, "更正公告延期开标"),
     ("zjj-gr", "2026-04-08", {T.CORRECTED}, "更正公告延期开标"),
-    ("wjw-xz", "2026-03-18", {T.CHALLENGE}, "质疑期间暂停采购，答复后恢复"),
-    ("cdc-jc", "2026-02-16", {T.COMPLAINT}, "质疑、投诉，财政部门按期驳回"),
+    ("wjw-xz", "2026-03-18", {T.CHALLENGE}, "质疑按期答复，质疑本身不暂停采购"),
+    ("cdc-jc", "2026-02-16", {T.COMPLAINT}, "质疑、投诉，财政部门暂停采购并按期驳回后恢复"),
+    ("yj-gb", "2026-03-23", {T.SUSPENSION_LAPSED},
+     "投诉处理期间财政部门暂停采购，暂停满30日后依法开标，不属暂停期间采购"),
+    ("yj-pt", "2026-03-10", {T.EARLY_ANSWER}, "质疑次日即答复，投诉期自答复期满起算，按期投诉"),
     ("zr-dj", "2026-04-09", {T.ANSWERED}, "质疑部分成立，更正评分后结果不变"),
     ("ga-wy", "2026-05-06", {T.WITHDRAWN}, "供应商撤回质疑"),
 ))

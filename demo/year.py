@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from demo import catalogue as cat
 from demo.catalogue import CONSULTATION, FRAMEWORK, INQUIRY, INVITED, OPEN, SINGLE, Item
-from demo.twists import RESULT_DISPUTES, TWISTS, T, Twist
+from demo.twists import RESULT_DISPUTES, SUSPENDING, TWISTS, T, Twist
 from ledger import signing
 from ledger.calendar_files import build_calendar, load_time_limits
 from ledger.domain.sealed import Disclosure
@@ -194,6 +194,10 @@ class Run:
 
     def approve(self, on: date, note: str) -> None:
         self.act(on, "ApprovePlan", self.y.finance, {"note": note})
+        if T.NO_METHOD_APPROVAL in self.t:
+            return  # below the threshold: no approval is needed (政府采购法 第二十七条)
+        if self.item.method == SINGLE:
+            return  # approved after its 公示 (实施条例 第三十八条): see award()
         self.act(on, "ApproveMethod", self.y.finance, {})  # the plan states the rationale
 
     def announce(self) -> date:
@@ -234,6 +238,8 @@ class Run:
         if method in (OPEN, INVITED):
             if T.SHORT_TENDER in t:
                 return y.working(on + timedelta(days=13))
+            if T.SUSPENSION_LAPSED in t:  # a long bid period, outlasting the suspension
+                return y.working(on + timedelta(days=60))
             return y.working(y.due("tender_documents_to_bid_deadline", on) + jitter)
         if method == CONSULTATION:
             if T.SHORT_CONSULTATION in t:
@@ -248,17 +254,21 @@ class Run:
         y, t, item = self.y, self.t, self.item
         if item.method == SINGLE:
             self.winner, self.amount = cat.SOLE_SOURCES[item.key][0], self.price(0.97, 0.995)
+            # The 公示 runs ≥ 5 working days before the approval is asked for (实施条例
+            # 第三十八条); the ga-bm approval comes on its 2nd day.
             gap = 2 if T.SHORT_SINGLE_SOURCE in t else 5 + self.rng.randint(0, 3)
-            return self.decide(y.wd(announced, gap))
+            if T.FILE_LATER not in t:
+                self.act(y.wd(announced, gap), "ApproveMethod", y.finance, {})
+            return self.decide(y.wd(self.last, self.rng.randint(0, 2)))
         if item.method == FRAMEWORK:
             self.winner = self.rng.choice(cat.SECTORS[item.sector])
             self.amount = self.price(0.95, 0.99)
             return self.decide(y.wd(self.deadline, self.rng.randint(1, 3)))
         prices = self.bids(announced)
-        opened = self.act(self.deadline, "OpenBids", self.runner, {})
-        if T.FAILED in t:
-            self.act(opened, "DeclareFailure", self.runner, {"reason": cat.TEXTS["failure"]})
+        if T.FAILED in t:  # two bids at the deadline: a 招标 is not opened (法 第三十六条)
+            self.act(self.deadline, "DeclareFailure", self.runner, {"reason": cat.TEXTS["failure"]})
             return None
+        opened = self.act(self.deadline, "OpenBids", self.runner, {})
         evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
         return self.decide(y.wd(evaluated, self.rng.randint(1, 3)))
 
@@ -282,12 +292,15 @@ class Run:
         sector = cat.SECTORS[self.item.sector]
         suppliers = self.rng.sample(sector, min(count, len(sector)))
         low = {"goods": 0.90, "works": 0.94, "services": 0.92}[self.item.category]
-        prices = {supplier: self.price(low, 0.995) for supplier in suppliers}
+        high = (1.01, 1.04) if T.OVER_BUDGET in t else (low, 0.995)
+        prices = {supplier: self.price(*high) for supplier in suppliers}
         first = y.wd(self.last, 1)  # after the notice and any correction
         span = max(0, y.calendar.working_days_between(first, self.deadline))
         days = sorted(y.wd(first, self.rng.randint(0, span)) for _ in suppliers)
         if T.DESIGNATED_BRAND in t:
             days[0] = first  # the supplier that objects to the brand bids at once
+        if T.SUSPENSION_LAPSED in t:
+            days = [first] * len(days)  # all bid at once, before the suspension
         for supplier, on in zip(suppliers, days, strict=True):
             sealed: Sealed = {}
             bid: Payload = {"price": signing.sealed_value(yuan(prices[supplier]), sealed)}
@@ -297,6 +310,8 @@ class Run:
             self.act(on, "SubmitBid", op(supplier), bid, sealed=sealed)
             if T.DESIGNATED_BRAND in t and supplier == suppliers[0]:
                 self.dispute(T.DESIGNATED_BRAND, supplier, "documents", announced, y.wd(on, 1))
+        if T.SUSPENSION_LAPSED in t:  # the bids are opened after the suspension's lawful end
+            self.dispute(T.SUSPENSION_LAPSED, suppliers[0], "documents", announced, y.wd(first, 1))
         return prices
 
     def evaluate(self, on: date, prices: dict[str, int]) -> date:
@@ -331,7 +346,10 @@ class Run:
 
     def contract(self, awarded: date) -> date:
         y, t = self.y, self.t
-        terms = {"contract_number": "QHXHT" + self.code[3:].upper(), "amount": yuan(self.amount)}
+        amount = self.amount
+        if T.CONTRACT_DIFFERS in t:  # more than the award, within the budget
+            amount = min(self.budget, self.amount * 103 // 100 // 10_000 * 10_000)
+        terms = {"contract_number": "QHXHT" + self.code[3:].upper(), "amount": yuan(amount)}
         if T.CONTRACT_BEFORE_RESULT in t:
             signed = self.act(y.wd(awarded, 3), "SignContract", self.purchaser, terms)
         else:
@@ -355,14 +373,29 @@ class Run:
         return signed
 
     def sign_while_suspended(self, result: date, terms: Payload) -> date:
-        """A challenge suspends the procurement; the purchaser signs the contract anyway."""
+        """A complaint: the finance office handling it suspends the procurement; the
+        purchaser signs the contract anyway, inside the 30 days."""
         y, twist = self.y, T.SUSPENDED_CONTRACT
         filed = y.wd(result, 1)
         number = self.challenge(twist, self.rival, "result", result, filed)
-        self.act(filed, "Suspend", self.runner, {"reason": cat.TEXTS["suspend"], "cause": number})
-        signed = self.act(y.wd(filed, 2), "SignContract", self.purchaser, terms)
-        answered = self.answer(twist, number, y.wd(filed, 3), "rejected")
-        self.act(answered, "Resume", self.runner, {"reason": cat.TEXTS["resume"]})
+        answered = self.answer(twist, number, y.wd(filed, 1), "rejected")
+        complaint = {"challenge": number, "grounds": cat.DISPUTES[twist.value]["complaint"]}
+        complained = self.side(y.wd(answered, 1), "FileComplaint", op(self.rival), complaint)
+        if complained is None:
+            raise _Pending
+        self.complaints += 1
+        cause = {"reason": cat.TEXTS["suspend"], "cause": f"{self.code}-TS{self.complaints}"}
+        self.act(complained, "Suspend", y.finance, cause)
+        signed = self.act(y.wd(complained, 2), "SignContract", self.purchaser, terms)
+        decision = {
+            "complaint": cause["cause"],
+            "outcome": "rejected",
+            "decision": cat.DISPUTES[twist.value]["decision"],
+        }
+        decided = self.side(y.wd(complained, 3), "DecideComplaint", y.finance, decision)
+        if decided is None:
+            raise _Pending
+        self.act(decided, "Resume", y.finance, {"reason": cat.TEXTS["resume"]})
         return signed
 
     def delivery_days(self) -> int:
@@ -402,32 +435,50 @@ class Run:
                 withdrawal = {"challenge": number, "reason": text["withdraw"]}
                 self.side(y.wd(filed, 3), "WithdrawChallenge", op(by), withdrawal)
                 return
-            if twist is T.CHALLENGE:
-                cause = {"reason": cat.TEXTS["suspend"], "cause": number}
-                self.act(filed, "Suspend", self.runner, cause)
-            end = y.wd(filed, 7)  # the answer period, from whose end a complaint is counted
+            # The answer period, from whose END a complaint is counted however early the
+            # answer came (政府采购法 第五十五条; 财政部令第94号 第十七条).
+            period_end = end = y.wd(filed, 7)
+            quick = twist in SUSPENDING  # answered at once, complained at once
             if twist is not T.UNANSWERED:
-                gap = 10 if twist is T.LATE_ANSWER else self.rng.randint(3, 6)
+                gaps = {T.LATE_ANSWER: 10, T.EARLY_ANSWER: 1}
+                gap = 1 if quick else gaps.get(twist, self.rng.randint(3, 6))
                 outcome = "partly_upheld" if twist is T.ANSWERED else "rejected"
                 end = self.answer(twist, number, y.wd(filed, gap), outcome)
-            if twist is T.CHALLENGE:
-                self.act(end, "Resume", self.runner, {"reason": cat.TEXTS["resume"]})
             if "complaint" not in text:
                 return
-            gap = {T.LATE_COMPLAINT: 19, T.UNANSWERED: 2}.get(twist, self.rng.randint(3, 8))
+            gaps = {T.LATE_COMPLAINT: 19, T.UNANSWERED: 2, T.EARLY_ANSWER: 14}
+            gap = 1 if quick else gaps.get(twist, self.rng.randint(3, 8))
+            # On the 14th working day after the period's end, 20 after an early answer: lawful.
+            start = period_end if twist is T.EARLY_ANSWER else max(end, period_end)
+            start = end if quick else start  # a complaint may follow the answer at once
             complaint = {"challenge": number, "grounds": text["complaint"]}
-            complained = self.side(y.wd(end, gap), "FileComplaint", op(by), complaint)
+            complained = self.side(y.wd(start, gap), "FileComplaint", op(by), complaint)
             if complained is None:
-                return
+                raise _Pending
             self.complaints += 1
-            gap = {T.LATE_DECISION: 36, T.LATE_COMPLAINT: 4}.get(twist, self.rng.randint(12, 25))
-            outcomes = {T.LATE_COMPLAINT: "dismissed", T.COMPLAINT: "rejected"}
+            number = f"{self.code}-TS{self.complaints}"
+            if quick:  # the finance office handling it suspends the procurement (94号令 第二十八条)
+                cause = {"reason": cat.TEXTS["suspend"], "cause": number}
+                self.act(complained, "Suspend", y.finance, cause)
+            gaps = {T.LATE_DECISION: 36, T.LATE_COMPLAINT: 4, T.SUSPENSION_LAPSED: 25}
+            gap = {T.COMPLAINT: 6}.get(twist) or gaps.get(twist, self.rng.randint(12, 25))
+            outcomes = {
+                T.LATE_COMPLAINT: "dismissed",
+                T.COMPLAINT: "rejected",
+                T.EARLY_ANSWER: "rejected",
+                T.SUSPENSION_LAPSED: "rejected",
+            }
             decision = {
-                "complaint": f"{self.code}-TS{self.complaints}",
+                "complaint": number,
                 "outcome": outcomes.get(twist, "partly_upheld"),
                 "decision": text["decision"],
             }
-            self.side(y.wd(complained, gap), "DecideComplaint", y.finance, decision)
+            decided = self.side(y.wd(complained, gap), "DecideComplaint", y.finance, decision)
+            if decided is None:
+                raise _Pending
+            if twist is T.COMPLAINT:  # lifted with the decision, within 30 days
+                self.act(decided, "Resume", y.finance, {"reason": cat.TEXTS["resume"]})
+            # T.SUSPENSION_LAPSED: never lifted; it ends by law 30 days on (法 第五十七条)
         except _Pending:
-            if twist is T.CHALLENGE:
-                raise  # still suspended at END: the procurement waits too
+            if twist in SUSPENDING:
+                raise  # suspended at END: the procurement waits too

@@ -25,12 +25,14 @@ procurements, not with the log.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any, Final, assert_never
 
+from ledger.domain.amounts import award_irregularities, contract_irregularities
 from ledger.domain.deliveries import delivery_stream
-from ledger.domain.errors import Invalid, LedgerError
-from ledger.domain.lifecycle import Action, State, decide
+from ledger.domain.errors import Conflict, Invalid, LedgerError
+from ledger.domain.lifecycle import Action, Irregularity, State, Transition, decide
 from ledger.domain.money import Money
 from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
@@ -150,7 +152,7 @@ class LifecycleReplay:
         action = kind_of(data).action
         assert action is not None
         authorise(signer, action, _participants(procurement))
-        transition = decide(procurement.state, action, procurement.method)
+        transition = self._transition(procurement, action, data)
         if data.state != transition.state:
             raise LifecycleViolation(f"{name} records a state the lifecycle does not give")
         notice = transition.announcement
@@ -158,19 +160,57 @@ class LifecycleReplay:
             shown = notice.value if notice else None
             recorded = data.announcement.value if data.announcement else None
             raise LifecycleViolation(f"{name} publishes {recorded}, not {shown}")
+        if isinstance(data, E.ProcurementSuspended):
+            complaint = procurement.complaints.get(data.cause)
+            if complaint is None or complaint.status != "open":
+                raise LifecycleViolation(f"{name} is not caused by a complaint being handled")
         recorded_rules = {finding.rule for finding in data.findings}
-        for irregularity in transition.irregularities:
+        for irregularity in (*transition.irregularities, *_amounts(procurement, data)):
             if irregularity.rule not in recorded_rules:
                 raise LifecycleViolation(f"{name} leaves out the finding {irregularity.rule}")
         self._disclosures(procurement, data)
         if self.timing is not None:
             self.timing.procurement(
-                name, action, data.date, procurement.dates, procurement.method, data.findings
+                name, action, data.date, procurement.dates, procurement.method, data.findings,
+                self.timing.at_threshold(procurement),
+            )  # fmt: skip
+            valid = len(procurement.valid_bidders or ())
+            self.timing.bidders(
+                name, action, procurement.method, len(procurement.bids), valid, data.findings
             )
         self.procurements[procurement.code] = fold(procurement, data)
         if notice is not None:
             self.notices[entry["index"]] = procurement.code
             self.notice_dates[entry["index"]] = data.date
+
+    def _transition(
+        self, procurement: ProcurementRecord, action: Action, data: E.LifecycleData
+    ) -> Transition:
+        """What the lifecycle gives for the leaf. Whether a suspension had lapsed (30 days,
+        政府采购法 第五十七条) depends on the calendar and the time-limit table: with them
+        (--check-timing) it is computed; without, the leaf's own state says which reading it
+        took, as time-limit findings are taken as recorded."""
+        state, method = procurement.state, procurement.method
+        if self.timing is not None:
+            lapsed = self.timing.suspension_lapsed(state.suspended, data.date, procurement.dates)
+            required = self.timing.method_approval_required(procurement)
+            return decide(
+                state,
+                action,
+                method,
+                suspension_lapsed=lapsed,
+                method_approval_required=required,
+            )
+        # Whether the method needed approval depends on the table's thresholds: without
+        # them, a missing method approval is not required to be found.
+        if state.suspended and action is not Action.RESUME:
+            with suppress(Conflict):
+                lapsed_reading = decide(
+                    state, action, method, suspension_lapsed=True, method_approval_required=False
+                )
+                if lapsed_reading.state == data.state:
+                    return lapsed_reading
+        return decide(state, action, method, method_approval_required=False)
 
     def _delivery(self, entry: dict[str, Any], data: E.DeliveryData, signer: Signer) -> None:
         name = entry["type"]
@@ -307,8 +347,7 @@ class LifecycleReplay:
                 )
             case E.ComplaintFiled():
                 challenge = procurement.challenges[data.challenge]
-                answered = challenge.closed_on if challenge.status == "answered" else None
-                self.timing.complaint(name, answered, challenge.filed_on, data.date, data.findings)
+                self.timing.complaint(name, challenge.filed_on, data.date, data.findings)
             case E.ChallengeWithdrawn() | E.ComplaintWithdrawn():
                 pass
             case _:
@@ -334,6 +373,19 @@ class LifecycleReplay:
                 pass
             case _:
                 assert_never(data)
+
+
+def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irregularity, ...]:
+    """An award or contract above the budget, a contract for another sum than the award."""
+    match data:
+        case E.AwardDecided():
+            return award_irregularities(data.amount, procurement.budget)
+        case E.ContractSigned():
+            return contract_irregularities(
+                data.amount, procurement.budget, procurement.award_amount
+            )
+        case _:
+            return ()
 
 
 def _repeats_payload(kind: str, payload: dict[str, Any], data: dict[str, Any]) -> None:

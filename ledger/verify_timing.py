@@ -8,8 +8,9 @@ does, and compares them with what the leaf records: a late result recorded witho
 finding, or a finding the table does not give, is named.
 
 Compared: the procurement's timed steps (``findings.TIMED_STEPS``), challenge answers and
-complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, and
-publication on a required website (``notice_published_on_website``). A finding recorded as
+complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, a
+suspension's lawful end, the bidder minimums of a tender (a table row too), and publication
+on a required website (``notice_published_on_website``). A finding recorded as
 provisional (its deadline crossed a year the calendar did not know then) may rightly differ
 from today's calendar: such a difference is counted, not failed.
 """
@@ -20,7 +21,8 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Final
 
-from ledger.domain.challenges import complaint_period_end, statutory_deadline
+from ledger.domain.challenges import complaint_period_start, statutory_deadline
+from ledger.domain.competition import BIDS_AT_OPENING, VALID_AT_AWARD, bidder_findings
 from ledger.domain.context import Statutes
 from ledger.domain.deliveries import RULE as WEBSITE_RULE
 from ledger.domain.deliveries import website_findings
@@ -29,9 +31,12 @@ from ledger.domain.findings import (
     TIMED_STEPS,
     limit_finding,
     stream_timing_findings,
+    suspension_lapsed,
     timing_findings,
 )
 from ledger.domain.lifecycle import Action
+from ledger.domain.methods import at_threshold, method_approval_required
+from ledger.domain.record import ProcurementRecord
 from ledger.domain.schema.entries import StreamData
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method
@@ -58,9 +63,11 @@ class TimingCheck:
         history: Mapping[Action, date],
         method: Method,
         recorded: Sequence[Finding],
+        above: bool = True,
     ) -> None:
+        """``above``: the procurement is at or above the open-tender threshold."""
         s = self.statutes
-        found = timing_findings(action, on, history, method, s.calendar, s.limits)
+        found = timing_findings(action, on, history, method, s.calendar, s.limits, above)
         self._compare(kind, found, recorded, PROCUREMENT_RULES)
 
     def stream(
@@ -77,24 +84,44 @@ class TimingCheck:
         found = stream_timing_findings(kind, on, history, s.calendar, s.limits)
         self._compare(kind.__name__, found, recorded, STREAM_RULES)
 
+    def bidders(
+        self, kind: str, action: Action, method: Method, bids: int, valid: int,
+        recorded: Sequence[Finding],
+    ) -> None:  # fmt: skip
+        """A tender opened or awarded with fewer bidders than the table's minimum."""
+        found = bidder_findings(action, method, bids, valid, self.statutes.limits)
+        self._compare(kind, found, recorded, {BIDS_AT_OPENING, VALID_AT_AWARD})
+
+    def at_threshold(self, procurement: ProcurementRecord) -> bool:
+        """Whether the procurement is at or above its open-tender threshold."""
+        p = procurement
+        return at_threshold(p.category, p.budget, self.statutes.limits)
+
+    def method_approval_required(self, procurement: ProcurementRecord) -> bool:
+        """Whether the procurement's method needed approval (at or above the threshold)."""
+        p = procurement
+        return method_approval_required(p.method, p.category, p.budget, self.statutes.limits)
+
+    def suspension_lapsed(self, suspended: bool, on: date, history: Mapping[Action, date]) -> bool:
+        """Whether an act ``on`` comes after the lawful end of the procurement's suspension."""
+        s = self.statutes
+        return suspension_lapsed(suspended, on, history, s.calendar, s.limits)
+
     def limit(
         self, kind: str, rule: str, start: date, on: date, recorded: Sequence[Finding]
     ) -> None:
         """One time limit measured from ``start``: filing a challenge after the supplier knew,
-        or a complaint after the challenge's answer (or its answer period) ended."""
+        or a complaint after the challenge's answer period ended."""
         s = self.statutes
         found = limit_finding(rule, start, on, s.calendar, s.limits)
         self._compare(kind, [] if found is None else [found], recorded, {rule})
 
-    def complaint(
-        self, kind: str, answered: date | None, filed: date, on: date,
-        recorded: Sequence[Finding],
-    ) -> None:  # fmt: skip
-        """A complaint's filing, measured from its challenge's answer or answer period."""
+    def complaint(self, kind: str, filed: date, on: date, recorded: Sequence[Finding]) -> None:
+        """A complaint's filing, measured from the end of its challenge's answer period."""
         due = statutory_deadline(self.statutes, "challenge_answered", filed)
-        if answered is None and due is not None and due.provisional:
+        if due is not None and due.provisional:
             return  # measured from a provisional deadline: today's calendar may differ
-        start = complaint_period_end(answered, due, filed)
+        start = complaint_period_start(due, filed)
         self.limit(kind, "complaint_filed_after_answer_period", start, on, recorded)
 
     def delivery(

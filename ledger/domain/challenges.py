@@ -150,10 +150,11 @@ def answer_deadline(ctx: Context, challenge: Challenge) -> Deadline | None:
     return deadline(ctx, "challenge_answered", challenge.filed_on)
 
 
-def complaint_period_end(closed_on: date | None, answer_due: Deadline | None, filed: date) -> date:
-    """Whence the complaint period of a challenge runs: its answer, else the end of its
-    answer period (else, with no such rule in the table, its filing)."""
-    return closed_on or (answer_due.due if answer_due else filed)
+def complaint_period_start(answer_due: Deadline | None, filed: date) -> date:
+    """Whence the complaint period of a challenge runs: the END of its 7-working-day answer
+    period (答复期满后, 政府采购法 第五十五条; 财政部令第94号 第十七条), however early, late or
+    never the answer came; with no answer rule in the table, the challenge's filing."""
+    return answer_due.due if answer_due else filed
 
 
 def due_value(due: Deadline | None) -> Due | None:
@@ -313,7 +314,7 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
             f"the end of its answer period ({answer_due.due.isoformat()})",
             code="lifecycle",
         )
-    period_end = complaint_period_end(challenge.closed_on, answer_due, challenge.filed_on)
+    period_end = complaint_period_start(answer_due, challenge.filed_on)
     complaint_number = _next_number(ctx, "complaint", procurement.code, "TS")
     data = E.ComplaintFiled(
         number=complaint_number,

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final, Literal, cast, get_args
 
-Unit = Literal["working_days", "days", "years", "bidders"]
+Unit = Literal["working_days", "days", "years", "bidders", "wan_yuan"]
 Direction = Literal["at_most", "at_least"]
 
 UNITS: Final[tuple[str, ...]] = get_args(Unit)
 DIRECTIONS: Final[tuple[str, ...]] = get_args(Direction)
-#: Units the clock can compute a deadline for; "bidders" is a count, not a time.
+#: Units the clock can compute a deadline for; "bidders" is a count and "wan_yuan" (万元)
+#: an amount, not a time.
 TIME_UNITS: Final[frozenset[str]] = frozenset({"working_days", "days", "years"})
 
 #: Upper bound on a single count, to refuse absurd inputs instead of looping for ages.

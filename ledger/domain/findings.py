@@ -72,8 +72,11 @@ class TimedStep:
     start: Action
     rule: str
     methods: frozenset[Method] = frozenset()
+    at_threshold_only: bool = False  # only at or above the open-tender threshold
 
-    def applies(self, method: Method) -> bool:
+    def applies(self, method: Method, at_threshold: bool = True) -> bool:
+        if self.at_threshold_only and not at_threshold:
+            return False
         return not self.methods or method in self.methods
 
 
@@ -89,18 +92,39 @@ class StreamStep:
 _A = Action
 _M = Method
 
+#: The longest a suspension lasts (政府采购法 第五十七条): acts after its end are lawful.
+SUSPENSION_RULE: Final = "suspension_longest"
+
+
+def suspension_lapsed(
+    suspended: bool,
+    on: date,
+    history: Mapping[Action, date],
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> bool:
+    """True when an act ``on`` comes after the lawful end of the procurement's suspension,
+    counted from its latest ``Suspend`` in ``history``; False without such a rule."""
+    start = history.get(Action.SUSPEND)
+    limit = limits.get(SUSPENSION_RULE)
+    if not suspended or start is None or limit is None or not limit.is_time_limit:
+        return False
+    return on > calendar.deadline_for(limit, start).due
+
+
 #: Which earlier action starts which time limit, per action (rule ids of time_limits.toml).
 #: The response deadline of a method is taken as the day bids or responses are opened, and
 #: documents as issued with the procurement announcement.
 TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
     # Intention disclosed ≥ 30 days before procurement starts (财库〔2020〕10号).
     TimedStep(_A.ANNOUNCE_TENDER, _A.DISCLOSE_INTENTION, "intention_disclosed_before_procurement"),
-    # Open tender: documents issued → bid deadline ≥ 20 days (政府采购法 art. 35).
+    # Every 招标, open and invited: documents issued → bid deadline ≥ 20 days (政府采购法
+    # 第三十五条; 财政部令第87号 第十九条).
     TimedStep(
         _A.OPEN_BIDS,
         _A.ANNOUNCE_TENDER,
         "tender_documents_to_bid_deadline",
-        frozenset({_M.OPEN_TENDER}),
+        frozenset({_M.OPEN_TENDER, _M.INVITED_TENDER}),
     ),
     # Negotiation / inquiry documents → first response ≥ 3 working days (财政部令第74号).
     TimedStep(
@@ -116,12 +140,14 @@ TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
         "consultation_documents_to_first_response",
         frozenset({_M.COMPETITIVE_CONSULTATION}),
     ),
-    # Single source: the public notice runs ≥ 5 working days before the award (实施条例 art. 38).
+    # Single source at or above the open-tender threshold: the 公示 runs ≥ 5 working days
+    # BEFORE the request for approval (实施条例 第三十八条), so the approval comes no earlier.
     TimedStep(
-        _A.DECIDE_AWARD,
+        _A.APPROVE_METHOD,
         _A.ANNOUNCE_TENDER,
         "single_source_notice_period",
         frozenset({_M.SINGLE_SOURCE}),
+        at_threshold_only=True,
     ),
     # Result announced ≤ 2 working days after the award (财政部令第87号 art. 69).
     TimedStep(_A.ANNOUNCE_RESULT, _A.DECIDE_AWARD, "result_announced_after_award"),
@@ -129,6 +155,8 @@ TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
     TimedStep(_A.SIGN_CONTRACT, _A.ANNOUNCE_RESULT, "contract_signed_after_award_notice"),
     # Contract announced ≤ 2 working days after signing (实施条例 art. 50).
     TimedStep(_A.ANNOUNCE_CONTRACT, _A.SIGN_CONTRACT, "contract_announced_after_signing"),
+    # A suspension lifted ≤ 30 days after it began (政府采购法 第五十七条).
+    TimedStep(_A.RESUME, _A.SUSPEND, SUSPENSION_RULE),
 )
 
 #: The same for the challenge (质疑) and complaint (投诉) streams, by entry kind.
@@ -175,13 +203,19 @@ def timing_findings(
     method: Method,
     calendar: WorkingCalendar,
     limits: Mapping[str, TimeLimit],
+    at_threshold: bool = True,
 ) -> tuple[Finding, ...]:
     """The time limits ``action``, done ``on``, broke, measured from the dates in ``history``.
 
     ``history`` maps each earlier action of the procurement to its date. A row whose start
     action is not in ``history`` is not measured (its absence is a matter for the lifecycle).
+    ``at_threshold``: the procurement's budget is at or above the open-tender threshold.
     """
-    rows = [(s.start, s.rule) for s in TIMED_STEPS if s.action is action and s.applies(method)]
+    rows = [
+        (s.start, s.rule)
+        for s in TIMED_STEPS
+        if s.action is action and s.applies(method, at_threshold)
+    ]
     return _measured(rows, on, history, calendar, limits)
 
 

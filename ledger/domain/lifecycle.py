@@ -134,6 +134,8 @@ class Rule:
     after_closure: bool = False  # may follow a failure or a termination
     activity: bool = False  # a procurement activity: irregular while suspended
     needs_approval: bool = False  # irregular before plan and method are approved
+    # methods for which the action lawfully comes before the method approval
+    before_method_approval: frozenset[Method] = frozenset()
     irregular_after: Mapping[Stage, str] = field(default_factory=dict)  # stage -> rule id
     announcement: AnnouncementType | None = None
     announcement_by_method: Mapping[Method, AnnouncementType] = field(default_factory=dict)
@@ -171,6 +173,8 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
         E.TenderAnnounced, "发布采购公告", after=frozenset({_S.NONE, _S.INTENTION_DISCLOSED}),
         then=_S.ANNOUNCED, activity=True, needs_approval=True,
         irregular_after={_S.NONE: SKIPPED_INTENTION}, announcement=_A.TENDER,
+        # The single-source 公示 comes BEFORE the request for approval (实施条例 第三十八条).
+        before_method_approval=frozenset({Method.SINGLE_SOURCE}),
         announcement_by_method={Method.SINGLE_SOURCE: _A.SINGLE_SOURCE}),
     # Repeatable; a substantive change needs ≥ 15 days to the bid deadline (实施条例 art. 31).
     Action.CORRECT_ANNOUNCEMENT: Rule(
@@ -219,7 +223,8 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
     Action.TERMINATE: Rule(
         E.ProcurementTerminated, "终止", after=ANY_STAGE, suspends=False,
         closes="terminated", announcement=_A.TERMINATION),
-    # -- suspension by a challenge or complaint 质疑投诉暂停 --------------------------------
+    # -- suspension by the finance office handling a complaint 投诉处理期间暂停 --------------
+    # At most 30 days (政府采购法 第五十七条; 财政部令第94号 第二十八条).
     Action.SUSPEND: Rule(
         E.ProcurementSuspended, "暂停采购活动", after=ANY_STAGE, suspended=False,
         suspends=True),
@@ -230,12 +235,30 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
 # fmt: on
 
 
-def decide(state: State, action: Action, method: Method) -> Transition:
+def decide(
+    state: State,
+    action: Action,
+    method: Method,
+    *,
+    suspension_lapsed: bool = False,
+    method_approval_required: bool = True,
+) -> Transition:
     """What recording ``action`` on a procurement in ``state`` under ``method`` does.
+
+    ``suspension_lapsed``: the action comes after the lawful end of the procurement's
+    suspension (at most 30 days, 政府采购法 第五十七条; ``findings.suspension_lapsed``). The
+    suspension has then ended by law: the action is not "acted while suspended", and the
+    state it leads to is no longer suspended. Only the finance office's lifting (``Resume``)
+    still finds it suspended, so that it can be recorded, late.
+
+    ``method_approval_required``: the method needs approval (``methods``); when it does not
+    (open tender, or below the open-tender threshold), acting without it is regular.
 
     Raises ``Conflict`` (code ``lifecycle``) when the action cannot follow ``state``. Pure:
     ``state`` is never changed.
     """
+    if suspension_lapsed and state.suspended and action is not Action.RESUME:
+        state = replace(state, suspended=False)
     rule = RULES[action]
     if state.closed == "archived":
         _refuse(action, state, "采购项目已归档，不能再记录任何行为")
@@ -267,25 +290,33 @@ def decide(state: State, action: Action, method: Method) -> Transition:
         state=new,
         kind=rule.kind,
         announcement=rule.announcement_by_method.get(method, rule.announcement),
-        irregularities=_irregularities(state, action, rule),
+        irregularities=_irregularities(
+            state,
+            action,
+            rule,
+            method_approval_required and method not in rule.before_method_approval,
+        ),
     )
 
 
-def allowed(state: State, method: Method) -> tuple[Action, ...]:
+def allowed(state: State, method: Method, *, suspension_lapsed: bool = False) -> tuple[Action, ...]:
     """Every action that may be recorded next, in declaration order."""
     result = []
     for action in Action:
         try:
-            decide(state, action, method)
+            decide(state, action, method, suspension_lapsed=suspension_lapsed)
         except Conflict:
             continue
         result.append(action)
     return tuple(result)
 
 
-def _irregularities(state: State, action: Action, rule: Rule) -> tuple[Irregularity, ...]:
+def _irregularities(
+    state: State, action: Action, rule: Rule, method_approval_required: bool
+) -> tuple[Irregularity, ...]:
     found: list[Irregularity] = []
-    if rule.needs_approval and (state.plan != "approved" or not state.method_approved):
+    unapproved = method_approval_required and not state.method_approved
+    if rule.needs_approval and (state.plan != "approved" or unapproved):
         missing = "采购计划未批复" if state.plan != "approved" else "采购方式未批准"
         found.append(
             Irregularity(PROCURE_FIRST_FILE_LATER, f"先采购后备案：{missing}即{action.label}")

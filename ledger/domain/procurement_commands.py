@@ -26,10 +26,13 @@ from typing import Any, Final, TypedDict
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
+from ledger.domain.amounts import award_irregularities, contract_irregularities
+from ledger.domain.competition import bidder_findings
 from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
-from ledger.domain.findings import irregularity_finding, timing_findings
+from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
 from ledger.domain.lifecycle import Action, Stage, State, decide
+from ledger.domain.methods import at_threshold, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
@@ -42,7 +45,6 @@ from ledger.domain.vocabulary import AnnouncementType, Category, Method, Role
 
 MIN_COMMITTEE: Final = 3
 MAX_COMMITTEE: Final = 25
-BIDDER_MINIMUM_RULE: Final = "minimum_valid_bidders_open_tender"
 #: Methods whose suppliers answer with sealed bids (all but single source and framework).
 BIDDING: Final = frozenset(Method) - {Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT}
 
@@ -182,6 +184,13 @@ class Summary(Decided):
     region: str
 
 
+def _with(d: Decided, found: list[Finding]) -> Decided:
+    """``d`` with the findings of the action's own fields added."""
+    with_found = d.copy()
+    with_found["findings"] = [*d["findings"], *found]
+    return with_found
+
+
 def _summary(d: Decided, p: ProcurementRecord) -> Summary:
     return Summary(
         **d,
@@ -217,9 +226,7 @@ def _approve_method(ctx: Context, p: ProcurementRecord, d: Decided) -> E.MethodA
     return E.MethodApproved(**d, method=p.method, rationale=rationale)
 
 
-def _disclose_intention(
-    ctx: Context, p: ProcurementRecord, d: Decided
-) -> E.IntentionDisclosed:
+def _disclose_intention(ctx: Context, p: ProcurementRecord, d: Decided) -> E.IntentionDisclosed:
     fields.only(ctx.payload, ("date", "expected_start"))
     expected = text.day(ctx.payload, "expected_start")
     text.ensure_order(text.day(ctx.payload, "date"), expected, ("payload.date", "expected_start"))
@@ -287,9 +294,7 @@ def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:
     return E.BidsOpened(**d, bids=bids)
 
 
-def _complete_evaluation(
-    ctx: Context, p: ProcurementRecord, d: Decided
-) -> E.EvaluationCompleted:
+def _complete_evaluation(ctx: Context, p: ProcurementRecord, d: Decided) -> E.EvaluationCompleted:
     fields.only(ctx.payload, ("date", "committee", "results"))
     committee = sealed_field(ctx, "committee", _committee)
     assert committee is not None  # required
@@ -332,10 +337,6 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
     fields.only(ctx.payload, ("date", "supplier", "amount"))
     supplier = supplier_field(ctx, "supplier")
     amount = money(ctx.payload, "amount")
-    if amount.fen > p.budget.fen:
-        raise Invalid(
-            f"rule lifecycle.award_within_budget: the award {amount} exceeds the budget {p.budget}"
-        )
     if p.method is Method.SINGLE_SOURCE and supplier != p.proposed_supplier:
         raise Invalid(
             f"rule lifecycle.single_source_supplier: the award must go to the supplier named "
@@ -346,7 +347,8 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
             f"rule lifecycle.award_to_valid_bidder: {supplier} is not a valid bidder "
             f"of this procurement ({', '.join(p.valid_bidders or ()) or 'none'})"
         )
-    return E.AwardDecided(**d, supplier=supplier, amount=amount)
+    found = [irregularity_finding(i) for i in award_irregularities(amount, p.budget)]
+    return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount)
 
 
 def _awarded(p: ProcurementRecord) -> tuple[str, Money]:
@@ -367,13 +369,9 @@ def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Result
 def _sign_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractSigned:
     fields.only(ctx.payload, ("date", "contract_number", "amount"))
     amount = money(ctx.payload, "amount")
-    if amount.fen > p.budget.fen:
-        raise Invalid(
-            f"rule lifecycle.contract_within_budget: the contract amount {amount} exceeds "
-            f"the budget {p.budget}"
-        )
+    irregular = contract_irregularities(amount, p.budget, p.award_amount)
     return E.ContractSigned(
-        **d,
+        **_with(d, [irregularity_finding(i) for i in irregular]),
         contract_number=fields.text(ctx.payload, "contract_number", limit=64),
         supplier=_awarded(p)[0],
         amount=amount,
@@ -420,17 +418,25 @@ def _terminate(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementT
 
 
 def _suspend(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementSuspended:
+    """Only while handling a complaint does the finance office suspend (财政部令第94号
+    第二十八条): a challenge alone suspends nothing."""
     fields.only(ctx.payload, ("date", "reason", "cause"))
     cause = ctx.payload.get("cause")
-    stream = None
-    if isinstance(cause, str):
-        stream = ctx.view.challenge(cause) or ctx.view.complaint(cause)
-    if stream is None or stream.procurement != p.code:
+    complaint = ctx.view.complaint(cause) if isinstance(cause, str) else None
+    if complaint is None or complaint.procurement != p.code:
         raise Invalid(
-            "payload.cause must be the number of a challenge or complaint on this procurement"
+            "rule lifecycle.suspend_for_complaint: payload.cause must be the number of a "
+            "complaint on this procurement; only the finance office handling a complaint "
+            "suspends a procurement (财政部令第94号 第二十八条)",
+            code="unknown_complaint",
         )
-    assert isinstance(cause, str)
-    return E.ProcurementSuspended(**d, cause=cause, reason=reason(ctx))
+    if complaint.status != "open":
+        raise Conflict(
+            f"rule lifecycle.suspend_for_complaint: complaint {complaint.number} is already "
+            f"{complaint.status}; a procurement is suspended only while a complaint is handled",
+            code="lifecycle",
+        )
+    return E.ProcurementSuspended(**d, cause=complaint.number, reason=reason(ctx))
 
 
 def _resume(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementResumed:
@@ -523,12 +529,26 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         p = procurement.record
         authorise(ctx.signer, action, participants(p))
         on = action_date(ctx, p)
-        transition = decide(p.state, action, p.method)
-        found = [irregularity_finding(i) for i in transition.irregularities]
-        found += timing_findings(
-            action, on, p.dates, p.method, ctx.statutes.calendar, ctx.statutes.limits
+        lapsed = suspension_lapsed(
+            p.state.suspended, on, p.dates, ctx.statutes.calendar, ctx.statutes.limits
         )
-        found += _bidder_minimum(ctx, p, action)
+        required = method_approval_required(p.method, p.category, p.budget, ctx.statutes.limits)
+        transition = decide(
+            p.state,
+            action,
+            p.method,
+            suspension_lapsed=lapsed,
+            method_approval_required=required,
+        )
+        found = [irregularity_finding(i) for i in transition.irregularities]
+        limits = ctx.statutes.limits
+        above = at_threshold(p.category, p.budget, limits)
+        found += timing_findings(
+            action, on, p.dates, p.method, ctx.statutes.calendar, limits, above
+        )
+        found += bidder_findings(
+            action, p.method, len(p.bids), len(p.valid_bidders or ()), ctx.statutes.limits
+        )
         decided = Decided(
             procurement=p.code,
             date=on,
@@ -542,27 +562,6 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         return [procurement]
 
     return handle
-
-
-def _bidder_minimum(ctx: Context, p: ProcurementRecord, action: Action) -> list[Finding]:
-    """An open tender awarded with fewer than three valid bidders should have failed."""
-    limit = ctx.statutes.limits.get(BIDDER_MINIMUM_RULE)
-    if action is not Action.DECIDE_AWARD or p.method is not Method.OPEN_TENDER or limit is None:
-        return []
-    valid = len(p.valid_bidders or ())
-    if valid >= limit.limit:
-        return []
-    return [
-        Finding(
-            rule=limit.id,
-            citation=limit.citation,
-            description_zh=f"{limit.description_zh}（有效供应商{valid}家仍确定中标）",
-            deadline=None,
-            actual=None,
-            provisional=False,
-            reason="",
-        )
-    ]
 
 
 def submit_bid(ctx: Context) -> list[Aggregate]:

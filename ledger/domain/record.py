@@ -192,6 +192,8 @@ def _acted(record: ProcurementRecord, data: E.Lifecycle) -> ProcurementRecord:
     return replace(
         record,
         state=data.state,
+        # A suspension lifted, or lapsed at its lawful end, has no cause any more.
+        suspended_by=record.suspended_by if data.state.suspended else None,
         dates=_frozen({**record.dates, action: data.date}),
         last_date=_later(record, data.date),
     )

@@ -84,9 +84,10 @@ _FINANCE: Final = Grant(Role.FINANCE_OFFICE, "any")
 _PURCHASER_ONLY: Final = Permission((_PURCHASER,))
 _PURCHASER_OR_AGENCY: Final = Permission((_PURCHASER, _AGENCY))
 _FINANCE_ONLY: Final = Permission((_FINANCE,))
-# Suspension: the finance office during a complaint, the purchaser or its agency during a
-# challenge. Which stream suspends is not checked here.
-_SUPERVISION: Final = Permission((_FINANCE, _PURCHASER, _AGENCY))
+# Suspension: only the finance office handling a complaint suspends and lifts (财政部令第94号
+# 第二十八条; 政府采购法 第五十七条). That the cause is a pending complaint is checked with the
+# payload (procurement_commands).
+_SUPERVISION: Final = _FINANCE_ONLY
 
 #: The table: every lifecycle action and who may issue it.
 # fmt: off

@@ -198,7 +198,11 @@ def award_rules(run: Run, winner: str, amount: int) -> None:
                 {"ratio": str(ratio), "amount_fen": amount, "budget_fen": row["budget_fen"]},
                 [*run.leaf("plan_leaf", "采购计划：预算"), award],
             )  # fmt: skip
-    if method != "open_tender" and row["method_leaf"] is None:
+    # Only at or above the open-tender threshold does a non-open method need approval
+    # (政府采购法 第二十七条): below it, none is missing.
+    threshold = config.threshold_fen(row["category"])
+    needs = threshold is None or int(row["budget_fen"]) >= threshold
+    if method != "open_tender" and needs and row["method_leaf"] is None:
         run.flag(
             K.NON_OPEN_WITHOUT_RATIONALE, "非公开招标方式未经财政部门批准即确定成交",
             {"method": method}, [*run.leaf("plan_leaf", "采购计划：采购方式及理由"), award],

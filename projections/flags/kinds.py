@@ -85,5 +85,8 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "多家投标，除中标人外其余投标均被认定无效",
     ),
     K.LOWEST_BID_DISQUALIFIED: ("最低报价被认定无效", "报价最低的投标被评审认定无效"),
-    K.IRREGULAR_PROCEDURE: ("程序违规", "采购活动暂停期间继续采购等账本记录的程序违规"),
+    K.IRREGULAR_PROCEDURE: (
+        "程序违规",
+        "采购活动暂停期间继续采购、超预算中标或签约、合同金额与中标金额不一致等账本记录的程序违规",
+    ),
 }

@@ -46,9 +46,14 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "consultation_documents_to_first_response": K.SHORT_SUBMISSION_PERIOD,
     "substantive_correction_to_bid_deadline": K.SHORT_SUBMISSION_PERIOD,
     "minimum_valid_bidders_open_tender": K.FEWER_THAN_THREE_BIDDERS,
+    "minimum_bids_at_opening": K.FEWER_THAN_THREE_BIDDERS,
     "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,
     "complaint_decided": K.COMPLAINT_OVERDUE,
     "acted_while_suspended": K.IRREGULAR_PROCEDURE,
+    "suspension_longest": K.IRREGULAR_PROCEDURE,
+    "award_over_budget": K.IRREGULAR_PROCEDURE,
+    "contract_over_budget": K.IRREGULAR_PROCEDURE,
+    "contract_amount_differs_from_award": K.IRREGULAR_PROCEDURE,
 }
 
 

@@ -135,13 +135,12 @@ class Run:
             "complaint_filed_after_answer_period": getattr(d, "challenge", None),
         }.get(rule)
         if stream is not None:
+            # A complaint is counted from the end of the challenge's answer period, which
+            # the challenge's filing fixes, however early the answer came (94号令 第十七条).
             found = self.cur.execute(
-                "SELECT filed_leaf, closed_leaf FROM flag_streams WHERE number = ?", (stream,)
+                "SELECT filed_leaf FROM flag_streams WHERE number = ?", (stream,)
             ).fetchone()
-            if found is None:
-                return []
-            answered = rule == "complaint_filed_after_answer_period" and found[1] is not None
-            return [(int(found[1] if answered else found[0]), "期限起算的账本条目")]
+            return [] if found is None else [(int(found[0]), "期限起算的账本条目")]
         column = STARTS.get(rule)
         return [] if column is None else self.leaf(column, "期限起算的账本条目")
 

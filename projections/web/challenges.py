@@ -137,21 +137,16 @@ def deadline_view(
 
 
 def _complaint_period(
-    statutes: Statutes, status: str, answered_on: str | None, due: str | None, today: date
+    statutes: Statutes, status: str, due: str | None, today: date
 ) -> dict[str, Any] | None:
-    """Until when a complaint may be filed: 15 working days after the answer, or after the
-    answer period ran out unanswered (财政部令第94号 art. 17). Computed on today's calendar."""
+    """Until when a complaint may be filed: 15 working days after the END of the answer
+    period, however early the answer came, or after it ran out unanswered (政府采购法
+    第五十五条; 财政部令第94号 第十七条). Computed on today's calendar."""
     limit = statutes.limits.get("complaint_filed_after_answer_period")
-    due_day = _day(due)
-    if limit is None or not limit.is_time_limit:
+    start = _day(due)
+    if limit is None or not limit.is_time_limit or start is None:
         return None
-    if status == "answered":
-        start = _day(answered_on)
-    elif status == "open" and due_day is not None and today > due_day:
-        start = due_day
-    else:
-        return None
-    if start is None:
+    if not (status == "answered" or (status == "open" and today > start)):
         return None
     deadline = statutes.calendar.deadline_for(limit, start)
     return {
@@ -218,7 +213,7 @@ def challenge_view(
         },
         "withdrawn_on": closed_on if status == "withdrawn" else None,
         "complaint_period": None if complaints else _complaint_period(
-            statutes, status, closed_on, answer_due, today
+            statutes, status, answer_due, today
         ),
         "complaints": [_complaint_view(statutes, c, today) for c in complaints],
     }  # fmt: skip

@@ -71,10 +71,10 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
 
         def arrived_all() -> dict[str, Any] | None:
             arrived: dict[str, Any] = httpx.get(site + "/notices.json", timeout=60).json()
-            return arrived if arrived["count"] >= 725 else None
+            return arrived if arrived["count"] >= 728 else None
 
         arrived = eventually(arrived_all, process, every=0.2)
-        assert arrived["count"] == 725 and arrived["duplicates"] == 0 and arrived["refused"] == {}
+        assert arrived["count"] == 728 and arrived["duplicates"] == 0 and arrived["refused"] == {}
         assert arrived["by_announcement"]["tender"] == 142
         page = httpx.get(site + "/")
         assert "签名已验证" in page.text and "签名未验证" not in page.text
@@ -87,9 +87,9 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
             shown = httpx.get(base + path, headers={"Accept": "text/html"})
             assert '<p class="banner" role="note">演示数据，纯属虚构</p>' in shown.text, path
         # The last receipts are being appended.
-        eventually(lambda: log_size() >= built + 725, process, every=0.2)
+        eventually(lambda: log_size() >= built + 728, process, every=0.2)
         size = log_size()
-        assert size == built + 725
+        assert size == built + 728
         # An actor's demo key signs a command the served ledger accepts.
         command = tmp_path / "amend.json"
         command.write_text(

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,12 @@ EXPECTED: dict[Twist, str] = {
     T.LATE_COMPLAINT: "complaint_filed_after_answer_period",
     T.LATE_DECISION: "complaint_decided",
     T.FEW_BIDDERS: "minimum_valid_bidders_open_tender",
+    T.OVER_BUDGET: "award_over_budget",
+    T.CONTRACT_DIFFERS: "contract_amount_differs_from_award",
 }
-FINDING_KINDS = set(EXPECTED.values())
+#: The further findings a twist raises besides its own.
+ALSO: dict[Twist, set[str]] = {T.OVER_BUDGET: {"contract_over_budget"}}
+FINDING_KINDS = set(EXPECTED.values()).union(*ALSO.values())
 OPEN_TENDER_THRESHOLD = Decimal("2000000.00")
 
 
@@ -119,7 +123,10 @@ def test_each_finding_kind_is_raised_where_intended_and_nowhere_else(
             found[leaf["data"]["procurement"]].add(finding["rule"])
     assert set().union(*found.values()) == FINDING_KINDS
     for code, twists in year.twists.items():
-        assert found.get(code, set()) == {EXPECTED[t] for t in twists if t in EXPECTED}, code
+        expected = {EXPECTED[t] for t in twists if t in EXPECTED}.union(
+            *(ALSO.get(t, set()) for t in twists)
+        )
+        assert found.get(code, set()) == expected, code
 
 
 def test_challenges_are_answered_and_complaints_decided_by_the_finance_office(
@@ -131,10 +138,26 @@ def test_challenges_are_answered_and_complaints_decided_by_the_finance_office(
     assert len(decided) >= 3 and all(leaf["actor"] == ADMIN for leaf in decided)
     assert {leaf["data"]["outcome"] for leaf in decided} >= {"rejected", "dismissed"}
     assert demo.of("ChallengeWithdrawn")
-    # Suspended by a challenge, resumed once it was answered.
+    # Suspended only by the finance office handling a complaint (财政部令第94号 第二十八条);
+    # lifted with its decision, but for the one left to end by law after 30 days.
     suspended = demo.of("ProcurementSuspended")
-    assert suspended and all("-ZY" in leaf["data"]["cause"] for leaf in suspended)
-    assert len(demo.of("ProcurementResumed")) == len(suspended)
+    assert suspended and all("-TS" in leaf["data"]["cause"] for leaf in suspended)
+    assert {leaf["actor"] for leaf in suspended + demo.of("ProcurementResumed")} == {ADMIN}
+    assert len(demo.of("ProcurementResumed")) == len(suspended) - 1
+
+
+def test_acts_after_a_suspensions_lawful_end_are_not_acting_while_suspended(
+    demo: Demo, year: DemoYear
+) -> None:
+    # 政府采购法 第五十七条: a suspension lasts at most 30 days.
+    (code,) = [code for code, twists in year.twists.items() if T.SUSPENSION_LAPSED in twists]
+    mine = [leaf for leaf in demo.leaves if leaf["data"].get("procurement") == code]
+    (suspension,) = [leaf for leaf in mine if leaf["type"] == "ProcurementSuspended"]
+    (opened,) = [leaf for leaf in mine if leaf["type"] == "BidsOpened"]
+    assert not [leaf for leaf in mine if leaf["type"] == "ProcurementResumed"]
+    lawful_end = date.fromisoformat(suspension["data"]["date"]) + timedelta(days=30)
+    assert date.fromisoformat(opened["data"]["date"]) > lawful_end
+    assert opened["data"]["findings"] == [] and opened["data"]["state"]["suspended"] is False
 
 
 def test_a_challenge_is_left_unanswered_past_its_deadline(demo: Demo) -> None:
@@ -150,6 +173,60 @@ def test_a_challenge_is_left_unanswered_past_its_deadline(demo: Demo) -> None:
         c for c in demo.of("ComplaintFiled") if c["data"]["challenge"] == challenge["number"]
     ]
     assert complaint["data"]["supplier"] == challenge["supplier"]
+
+
+def test_a_complaint_after_an_early_answer_is_counted_from_the_answer_periods_end(
+    demo: Demo, year: DemoYear
+) -> None:
+    # 政府采购法 第五十五条; 财政部令第94号 第十七条: 15 working days after the answer period.
+    (code,) = [code for code, twists in year.twists.items() if T.EARLY_ANSWER in twists]
+    calendar = build_calendar()
+    (challenge,), (answer,), (complaint,) = (
+        [leaf["data"] for leaf in demo.of(kind) if leaf["data"]["procurement"] == code]
+        for kind in ("ChallengeFiled", "ChallengeAnswered", "ComplaintFiled")
+    )
+    filed, answered, complained = (
+        date.fromisoformat(d["date"]) for d in (challenge, answer, complaint)
+    )
+    period_end = calendar.add_working_days(filed, 7).due
+    assert answered < period_end
+    assert calendar.working_days_between(answered, complained) > 15  # the old, wrong clock
+    assert calendar.working_days_between(period_end, complained) <= 15
+    assert complaint["findings"] == []
+
+
+def test_below_the_threshold_a_method_needs_no_approval(demo: Demo, year: DemoYear) -> None:
+    # 政府采购法 第二十七条: only at or above the open-tender threshold.
+    (code,) = [code for code, twists in year.twists.items() if T.NO_METHOD_APPROVAL in twists]
+    assert demo.plans[code]["method"] != "open_tender"
+    assert Decimal(demo.plans[code]["budget"]) < OPEN_TENDER_THRESHOLD
+    mine = [leaf for leaf in demo.leaves if leaf["data"].get("procurement") == code]
+    assert "MethodApproved" not in {leaf["type"] for leaf in mine}
+    assert "ContractSigned" in {leaf["type"] for leaf in mine}
+    assert not [f for leaf in mine for f in leaf["data"].get("findings") or ()]
+
+
+def test_a_single_source_at_the_threshold_is_approved_after_its_notice(
+    demo: Demo, year: DemoYear
+) -> None:
+    # 实施条例 第三十八条: the 公示 runs ≥ 5 working days before the approval is asked for.
+    calendar, short = build_calendar(), year.codes["ga-bm"]
+    plans = demo.plans
+    big = [
+        code
+        for code, plan in plans.items()
+        if plan["method"] == "single_source"
+        and Decimal(plan["budget"]) >= OPEN_TENDER_THRESHOLD
+        and code != short
+    ]
+    assert big
+    for code in big:
+        mine = {leaf["type"]: leaf["data"] for leaf in demo.leaves
+                if leaf["data"].get("procurement") == code}  # fmt: skip
+        notice, approved = mine["TenderAnnounced"], mine["MethodApproved"]
+        start = date.fromisoformat(notice["date"])
+        assert date.fromisoformat(approved["date"]) >= calendar.add_working_days(start, 5).due
+        assert notice["findings"] == approved["findings"] == []
 
 
 def test_the_red_flags_inspectors_look_for_are_there(demo: Demo) -> None:
@@ -175,13 +252,36 @@ def test_the_red_flags_inspectors_look_for_are_there(demo: Demo) -> None:
         and plans[o["data"]["procurement"]]["method"] == "competitive_negotiation"
     ]
     assert single and set(single) <= awarded
-    # An open tender with fewer than three bids fails; another procurement is terminated.
-    (failed,) = demo.of("ProcurementFailed")
-    assert plans[failed["data"]["procurement"]]["method"] == "open_tender"
+    # An open and an invited tender with fewer than three bids at the deadline are not
+    # opened: they fail (政府采购法 第三十六条); another procurement is terminated.
+    failed = [leaf["data"]["procurement"] for leaf in demo.of("ProcurementFailed")]
+    assert sorted(plans[code]["method"] for code in failed) == ["invited_tender", "open_tender"]
     opened = {o["data"]["procurement"]: o["data"]["bids"] for o in demo.of("BidsOpened")}
-    assert len(opened[failed["data"]["procurement"]]) < 3
+    bids: dict[str, int] = defaultdict(int)
+    for bid in demo.of("BidSubmitted"):
+        bids[bid["data"]["procurement"]] += 1
+    assert all(code not in opened and bids[code] == 2 for code in failed)
     assert demo.of("ProcurementTerminated") and demo.of("PlanRejected")
     assert demo.of("AnnouncementCorrected")
+
+
+def test_every_tender_open_or_invited_keeps_20_days_and_opens_with_three_bids(
+    demo: Demo,
+) -> None:
+    # 政府采购法 第三十五、三十六条; 财政部令第87号 第十九条: every 招标, invited too.
+    plans, calendar = demo.plans, build_calendar()
+    announced = {t["data"]["procurement"]: t["data"]["date"] for t in demo.of("TenderAnnounced")}
+    invited = 0
+    for leaf in demo.of("BidsOpened"):
+        code = leaf["data"]["procurement"]
+        if plans[code]["method"] not in ("open_tender", "invited_tender"):
+            continue
+        invited += plans[code]["method"] == "invited_tender"
+        due = calendar.add_days(date.fromisoformat(announced[code]), 20).due
+        short = "tender_documents_to_bid_deadline" in {f["rule"] for f in leaf["data"]["findings"]}
+        assert (date.fromisoformat(leaf["data"]["date"]) < due) == short, code
+        assert len(leaf["data"]["bids"]) >= 3, code
+    assert invited >= 3
 
 
 def test_some_procurements_are_still_under_way_on_the_last_day(demo: Demo) -> None:
@@ -197,10 +297,12 @@ def test_some_procurements_are_still_under_way_on_the_last_day(demo: Demo) -> No
     assert days == sorted(days) and days[-1] <= END.isoformat()
 
 
-def test_money_is_realistic(demo: Demo) -> None:
+def test_money_is_realistic(demo: Demo, year: DemoYear) -> None:
     plans = demo.plans
     budget = spent = Decimal(0)
     for leaf in demo.of("AwardDecided"):
+        if T.OVER_BUDGET in year.twists[leaf["data"]["procurement"]]:
+            continue  # recorded with its finding (财政部令第87号 第六十三条)
         assert Decimal(leaf["data"]["amount"]) <= Decimal(
             plans[leaf["data"]["procurement"]]["budget"]
         )

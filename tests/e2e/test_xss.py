@@ -209,12 +209,6 @@ def record(ledger: Ledger) -> County:
     first = challenge(suppliers[0], "p1", "G1", "2026-04-21")
     act(
         agency,
-        "Suspend",
-        {"date": "2026-04-21", "cause": first, "reason": p.text("SU", 20_000, lines=True)},
-        "p1",
-    )
-    act(
-        agency,
         "AnswerChallenge",
         {
             "challenge": first,
@@ -224,13 +218,20 @@ def record(ledger: Ledger) -> County:
         },
         "p1",
     )
-    act(agency, "Resume", {"date": "2026-04-22", "reason": p.text("RE", 20_000, lines=True)}, "p1")
     act(
         suppliers[0],
         "FileComplaint",
         {"challenge": first, "date": "2026-04-23", "grounds": p.text("G2", 20_000, lines=True)},
         "p1",
     )
+    # Only the finance office handling a complaint suspends and lifts (财政部令第94号 第二十八条).
+    act(
+        admin,
+        "Suspend",
+        {"date": "2026-04-23", "cause": "p1-TS1", "reason": p.text("SU", 20_000, lines=True)},
+        "p1",
+    )
+    act(admin, "Resume", {"date": "2026-04-24", "reason": p.text("RE", 20_000, lines=True)}, "p1")
     act(
         admin,
         "DecideComplaint",

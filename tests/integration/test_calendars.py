@@ -334,11 +334,16 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 def test_packaged_time_limits() -> None:
     assert resources.files("ledger.domain").joinpath("time_limits.toml").is_file()
     rules = load_time_limits()
-    assert len(rules) == 18
+    assert len(rules) == 22
     expected = {
         "intention_disclosed_before_procurement": (30, "days", "at_least", "财库〔2020〕10号"),
         "tender_announcement_period": (5, "working_days", "at_least", "财政部令第87号 第十六条"),
-        "tender_documents_to_bid_deadline": (20, "days", "at_least", "政府采购法 第三十五条"),
+        "tender_documents_to_bid_deadline": (
+            20,
+            "days",
+            "at_least",
+            "政府采购法 第三十五条；财政部令第87号 第十九条",
+        ),
         "result_announced_after_award": (2, "working_days", "at_most", "财政部令第87号 第六十九条"),
         "challenge_filed_after_known": (7, "working_days", "at_most", "财政部令第94号 第十条"),
         "challenge_answered": (7, "working_days", "at_most", "财政部令第94号 第十三条"),
@@ -346,11 +351,35 @@ def test_packaged_time_limits() -> None:
             15,
             "working_days",
             "at_most",
-            "财政部令第94号 第十七条",
+            "政府采购法 第五十五条；财政部令第94号 第十七条",
         ),
         "complaint_decided": (30, "working_days", "at_most", "财政部令第94号 第二十六条"),
-        "minimum_valid_bidders_open_tender": (3, "bidders", "at_least", "政府采购法 第三十六条"),
+        "minimum_valid_bidders_open_tender": (
+            3,
+            "bidders",
+            "at_least",
+            "政府采购法 第三十六条；财政部令第87号 第四十四条",
+        ),
+        "minimum_bids_at_opening": (
+            3,
+            "bidders",
+            "at_least",
+            "政府采购法 第三十六条；财政部令第87号 第四十一条",
+        ),
+        "suspension_longest": (
+            30,
+            "days",
+            "at_most",
+            "政府采购法 第五十七条；财政部令第94号 第二十八条",
+        ),
         "files_retained": (15, "years", "at_least", "政府采购法 第四十二条"),
+        "open_tender_threshold_goods_services": (
+            200,
+            "wan_yuan",
+            "at_least",
+            "政府采购法 第二十七条；政府采购法实施条例 第二十三条；"
+            "国办发〔2019〕55号 政府集中采购目录及标准（2020年版）",
+        ),
     }
     for rule_id, (limit, unit, direction, citation) in expected.items():
         rule = rules[rule_id]
@@ -387,7 +416,7 @@ def test_operator_time_limit_override(tmp_path: Path) -> None:
         """,
     )
     rules = load_time_limits(path)
-    assert len(rules) == 19  # the packaged 18 and one of the operator's own
+    assert len(rules) == 22 + 1  # the packaged 22 and one of the operator's own
     assert rules["challenge_answered"].limit == 10
     assert rules["challenge_answered"].citation.endswith("（运营方更正）")
     assert rules["acceptance_after_delivery"].unit == "days"

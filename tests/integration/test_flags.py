@@ -315,8 +315,12 @@ def test_an_open_tender_awarded_on_two_valid_bids_has_fewer_than_three(scene: Sc
     s.tender_run("p1", ("1790000.00", "1720000.00"), 1, "1720000.00")
     flag = s.the(K.FEWER_THAN_THREE_BIDDERS, "p1")
     assert s.evidence(flag.id) == s.at("p1:opened", "p1:evaluated", "p1:award")
-    # The ledger's own finding (政府采购法 第三十六条) is on the same flag.
-    assert [f["rule"] for f in flag.details["findings"]] == ["minimum_valid_bidders_open_tender"]
+    # The ledger's own findings (政府采购法 第三十六条), at the opening with two bids and at
+    # the award, are on the same flag.
+    assert [f["rule"] for f in flag.details["findings"]] == [
+        "minimum_bids_at_opening",
+        "minimum_valid_bidders_open_tender",
+    ]
     assert s.kinds("p1") == {K.FEWER_THAN_THREE_BIDDERS}
 
 
@@ -450,7 +454,8 @@ def test_the_operators_thresholds_reach_the_service(
 
 def test_a_non_open_method_awarded_without_approval(scene: Scene) -> None:
     s = scene
-    s.plan("p1", "competitive_negotiation", "860000.00", rationale=RATIONALE)
+    # At or above the open-tender threshold (200万元), where approval is needed.
+    s.plan("p1", "competitive_negotiation", "2500000.00", rationale=RATIONALE)
     s.act("approve_plan", "p1", s.c.finance, "ApprovePlan", {"date": "2026-03-03"})
     s.announce("p1")  # the method never approved
     s.evaluate("p1", ("800000.00", "790000.00", "810000.00"))
@@ -616,8 +621,13 @@ def test_acting_while_suspended_is_an_irregular_procedure(scene: Scene) -> None:
     s.bid("p1", 0, "1790000.00")
     s.c.act(s.c.suppliers[0], "FileChallenge", {"date": "2026-04-15", "subject": "documents",
             "known_on": "2026-04-10", "grounds": "技术参数有倾向性"}, "p1")
-    s.act("suspend", "p1", s.c.agency, "Suspend",
-          {"date": "2026-04-15", "reason": "质疑处理期间暂停", "cause": "p1-ZY1"})
+    s.c.act(s.c.agency, "AnswerChallenge", {"challenge": "p1-ZY1", "date": "2026-04-16",
+            "outcome": "rejected", "answer": "不成立"}, "p1")
+    s.c.act(s.c.suppliers[0], "FileComplaint", {"challenge": "p1-ZY1", "date": "2026-04-17",
+            "grounds": "不服答复"}, "p1")
+    # Only the finance office handling the complaint suspends (财政部令第94号 第二十八条).
+    s.act("suspend", "p1", s.c.finance, "Suspend",
+          {"date": "2026-04-17", "reason": "投诉处理期间暂停", "cause": "p1-TS1"})
     s.act("opened", "p1", s.c.agency, "OpenBids", {"date": "2026-05-06"})
     flag = s.the(K.IRREGULAR_PROCEDURE, "p1")
     assert s.evidence(flag.id) == s.at("p1:opened")

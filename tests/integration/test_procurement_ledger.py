@@ -311,10 +311,6 @@ def test_challenge_suspension_answer_and_complaint(county: County) -> None:
     error = refused(Forbidden, c.act, c.other_purchaser, "FileChallenge", challenge)
     assert "rule roles.challenge" in error.message
 
-    suspended = c.act(
-        c.agency, "Suspend", {"date": "2026-05-11", "reason": "质疑处理期间暂停", "cause": "p1-ZY1"}
-    )
-    assert c.leaf(suspended)["data"]["state"]["suspended"] is True
     error = refused(
         Conflict,
         c.act,
@@ -336,21 +332,24 @@ def test_challenge_suspension_answer_and_complaint(county: County) -> None:
     )
     (finding,) = c.leaf(answered)["data"]["findings"]
     assert (finding["rule"], finding["deadline"]) == ("challenge_answered", "2026-05-20")
-    # A contract signed while suspended is recorded and flagged.
-    signed = c.act(
-        c.purchaser,
-        "SignContract",
-        {"date": "2026-05-25", "contract_number": "QHX-1", "amount": "1720000.00"},
-    )
-    assert "acted_while_suspended" in {f["rule"] for f in c.leaf(signed)["data"]["findings"]}
-    c.act(c.agency, "Resume", {"date": "2026-05-25", "reason": "质疑已答复"})
-
     complaint = c.act(
         kangtai,
         "FileComplaint",
         {"challenge": "p1-ZY1", "date": "2026-05-26", "grounds": "对答复不满意"},
     )
     assert c.leaf(complaint)["data"]["number"] == "p1-TS1"
+    # The finance office handling the complaint suspends the procurement (94号令 第二十八条).
+    suspension = {"date": "2026-05-26", "reason": "投诉处理期间暂停", "cause": "p1-TS1"}
+    suspended = c.act(c.finance, "Suspend", suspension)
+    assert c.leaf(suspended)["data"]["state"]["suspended"] is True
+    # A contract signed while suspended is recorded and flagged.
+    signed = c.act(
+        c.purchaser,
+        "SignContract",
+        {"date": "2026-05-27", "contract_number": "QHX-1", "amount": "1720000.00"},
+    )
+    assert "acted_while_suspended" in {f["rule"] for f in c.leaf(signed)["data"]["findings"]}
+    c.act(c.finance, "Resume", {"date": "2026-06-10", "reason": "投诉已处理"})
     error = refused(
         Forbidden,
         c.act,

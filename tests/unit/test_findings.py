@@ -16,12 +16,14 @@ from ledger.domain.findings import (
     breach_finding,
     irregularity_finding,
     stream_timing_findings,
+    suspension_lapsed,
     timing_findings,
 )
 from ledger.domain.lifecycle import (
     PROCURE_FIRST_FILE_LATER,
     SKIPPED_INTENTION,
     Action,
+    Stage,
     State,
     decide,
 )
@@ -66,6 +68,9 @@ SCENARIOS = [
     Scenario("tender_documents_to_bid_deadline", Action.OPEN_BIDS,
              Action.ANNOUNCE_TENDER, Method.OPEN_TENDER,
              D("2025-06-02"), D("2025-06-23"), D("2025-06-20"), D("2025-06-23")),
+    Scenario("tender_documents_to_bid_deadline", Action.OPEN_BIDS,
+             Action.ANNOUNCE_TENDER, Method.INVITED_TENDER,
+             D("2025-06-02"), D("2025-06-23"), D("2025-06-20"), D("2025-06-23")),
     # Thu 25 Sep + 3 working days: Fri 26, Sun 28 (worked), Mon 29.
     Scenario("negotiation_documents_to_first_response", Action.OPEN_BIDS,
              Action.ANNOUNCE_TENDER, Method.COMPETITIVE_NEGOTIATION,
@@ -77,8 +82,9 @@ SCENARIOS = [
     Scenario("consultation_documents_to_first_response", Action.OPEN_BIDS,
              Action.ANNOUNCE_TENDER, Method.COMPETITIVE_CONSULTATION,
              D("2025-09-22"), D("2025-10-09"), D("2025-10-08"), D("2025-10-09")),
-    # Mon 2 June + 5 working days = Mon 9 June.
-    Scenario("single_source_notice_period", Action.DECIDE_AWARD,
+    # Mon 2 June + 5 working days = Mon 9 June: the approval comes no earlier (实施条例
+    # 第三十八条: the 公示 precedes the request for approval).
+    Scenario("single_source_notice_period", Action.APPROVE_METHOD,
              Action.ANNOUNCE_TENDER, Method.SINGLE_SOURCE,
              D("2025-06-02"), D("2025-06-09"), D("2025-06-06"), D("2025-06-09")),
     # Tue 30 Sep + 2 working days across National Day: Thu 9, Fri 10 October.
@@ -93,6 +99,10 @@ SCENARIOS = [
     Scenario("contract_announced_after_signing", Action.ANNOUNCE_CONTRACT,
              Action.SIGN_CONTRACT, Method.FRAMEWORK_AGREEMENT,
              D("2025-06-06"), D("2025-06-10"), D("2025-06-11"), D("2025-06-10")),
+    # Suspended Fri 12 September: +30 days = Sun 12 October, moved to Mon 13 October.
+    Scenario("suspension_longest", Action.RESUME,
+             Action.SUSPEND, Method.OPEN_TENDER,
+             D("2025-09-12"), D("2025-10-13"), D("2025-10-14"), D("2025-10-13")),
 ]  # fmt: skip
 
 
@@ -153,30 +163,36 @@ def test_no_start_in_history_gives_no_finding(s: Scenario) -> None:
 def test_method_specific_rows_do_not_apply_to_other_methods() -> None:
     history = {Action.ANNOUNCE_TENDER: D("2025-06-02")}
     # Opened after 1 day: early for every method with a response rule, but single source
-    # and framework agreement have none, and invited tender is not in the open-tender row.
+    # and framework agreement have none. Invited tender keeps the 20 days of every 招标
+    # (政府采购法 第三十五条; 财政部令第87号 第十九条).
     early = D("2025-06-03")
-    for method in (Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT, Method.INVITED_TENDER):
+    for method in (Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT):
         assert timing_findings(Action.OPEN_BIDS, early, history, method, CAL, LIMITS) == ()
     rules = {
         m: [f.rule for f in timing_findings(Action.OPEN_BIDS, early, history, m, CAL, LIMITS)]
-        for m in (Method.OPEN_TENDER, Method.COMPETITIVE_CONSULTATION, Method.INQUIRY)
+        for m in (
+            Method.OPEN_TENDER,
+            Method.INVITED_TENDER,
+            Method.COMPETITIVE_CONSULTATION,
+            Method.INQUIRY,
+        )
     }
     assert rules == {
         Method.OPEN_TENDER: ["tender_documents_to_bid_deadline"],
+        Method.INVITED_TENDER: ["tender_documents_to_bid_deadline"],
         Method.COMPETITIVE_CONSULTATION: ["consultation_documents_to_first_response"],
         Method.INQUIRY: ["negotiation_documents_to_first_response"],
     }
-    # Awarding the day after the notice is early only for single source.
-    award = D("2025-06-03")
-    assert (
-        timing_findings(Action.DECIDE_AWARD, award, history, Method.OPEN_TENDER, CAL, LIMITS) == ()
-    )
-    assert [
-        f.rule
-        for f in timing_findings(
-            Action.DECIDE_AWARD, award, history, Method.SINGLE_SOURCE, CAL, LIMITS
-        )
-    ] == ["single_source_notice_period"]
+    # Approving the method the day after the notice is early only for single source, and
+    # only at or above the open-tender threshold (实施条例 第三十八条).
+    day = D("2025-06-03")
+    approve, single = Action.APPROVE_METHOD, Method.SINGLE_SOURCE
+    assert timing_findings(approve, day, history, Method.OPEN_TENDER, CAL, LIMITS) == ()
+    found = timing_findings(approve, day, history, single, CAL, LIMITS)
+    assert [f.rule for f in found] == ["single_source_notice_period"]
+    assert timing_findings(approve, day, history, single, CAL, LIMITS, at_threshold=False) == ()
+    # The award is no longer measured: the approval in between is.
+    assert timing_findings(Action.DECIDE_AWARD, day, history, single, CAL, LIMITS) == ()
 
 
 def test_untimed_actions_give_no_finding() -> None:
@@ -334,3 +350,19 @@ def test_from_breach_refuses_a_mismatched_limit() -> None:
     )
     with pytest.raises(ValueError, match="contract_announced_after_signing"):
         breach_finding(breach, LIMITS["contract_announced_after_signing"])
+
+
+def test_a_suspension_lapses_at_its_lawful_end() -> None:
+    # 政府采购法 第五十七条: at most 30 days; Fri 12 September ends Mon 13 October on CAL.
+    history = {Action.SUSPEND: D("2025-09-12")}
+    assert not suspension_lapsed(True, D("2025-10-13"), history, CAL, LIMITS)
+    assert suspension_lapsed(True, D("2025-10-14"), history, CAL, LIMITS)
+    assert not suspension_lapsed(False, D("2025-10-14"), history, CAL, LIMITS)
+    state = State(plan="approved", method_approved=True, progress=Stage.ANNOUNCED, suspended=True)
+    inside = decide(state, Action.OPEN_BIDS, Method.OPEN_TENDER)
+    assert [i.rule for i in inside.irregularities] == ["acted_while_suspended"]
+    after = decide(state, Action.OPEN_BIDS, Method.OPEN_TENDER, suspension_lapsed=True)
+    assert after.irregularities == () and after.state.suspended is False
+    # The finance office's late lifting is still recorded as such.
+    lifted = decide(state, Action.RESUME, Method.OPEN_TENDER, suspension_lapsed=True)
+    assert lifted.state.suspended is False
