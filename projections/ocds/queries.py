@@ -8,7 +8,7 @@ from typing import Any, Final
 import orjson
 
 from ledger.ocds.packages import record_package, release_package
-from ledger.ocds.release import ocid
+from ledger.ocds.teller import with_ocid
 from ledger.ports import Database
 
 #: A year's files, as the API and the export name them under ``/ocds/<year>/``.
@@ -38,7 +38,7 @@ def releases(
         sql, params = f"{sql} WHERE procurement = ?", (procurement,)
     with db.read() as cur:
         rows = cur.execute(f"{sql} ORDER BY leaf_index", params).fetchall()
-    return [{"ocid": ocid(prefix, str(code)), **orjson.loads(body)} for code, body in rows]
+    return [with_ocid(prefix, str(code), body) for code, body in rows]
 
 
 def records_of_year(db: Database, prefix: str, year: int) -> list[dict[str, Any]]:
@@ -49,7 +49,7 @@ def records_of_year(db: Database, prefix: str, year: int) -> list[dict[str, Any]
             "(SELECT procurement FROM ocds_releases WHERE year = ?) ORDER BY leaf_index",
             (year,),
         ).fetchall()
-    return [{"ocid": ocid(prefix, str(code)), **orjson.loads(body)} for code, body in rows]
+    return [with_ocid(prefix, str(code), body) for code, body in rows]
 
 
 def published(found: list[dict[str, Any]]) -> str:
