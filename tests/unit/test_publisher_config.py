@@ -94,7 +94,8 @@ def test_a_good_file() -> None:
         (
             ('poll_interval = "500ms"', 'poll_interval = "500ms"\nlease_margn = "1s"'),
             4,
-            "[publisher] lease_margn: unknown key (expected one of ocid_prefix, marker, poll_interval,",
+            "[publisher] lease_margn: unknown key (expected one of ocid_prefix, marker, "
+            "poll_interval,",
         ),
         (('timeout = "5s"', 'name = "x"'), 6, "[defaults] name: unknown key"),
         (('give_up_after = "3d"', "give_up_after = nan"), 7, "[defaults] give_up_after: must be"),
@@ -148,7 +149,8 @@ def test_a_destination_without_url_and_an_empty_file() -> None:
         (
             'publisher.ocid_prefix = "a b"\n\n[[destination]]\nname = "abc"\n'
             'url = "https://93.184.216.34/"\n',
-            "dest.toml:1: [publisher] ocid_prefix: 'ocds-' and six lower-case letters or digits, like ocds-a1b2c3",
+            "dest.toml:1: [publisher] ocid_prefix: 'ocds-' and six lower-case letters or digits, "
+            "like ocds-a1b2c3",
         ),
         ("publisher = 3\n", "dest.toml:1: [publisher]: must be a table"),
         (
