@@ -143,7 +143,9 @@ def test_a_leaf_folded_twice_changes_nothing() -> None:
 
 
 def test_a_termination_says_why() -> None:
-    story = told(None, 1, parse_data("PlanFiled", ENTRIES[0][2]))
+    plan = parse_data("PlanFiled", ENTRIES[0][2])
+    assert isinstance(plan, E.PlanFiled)
+    story = told(None, 1, plan)
     data = parse_data("ProcurementTerminated", {**SUMMARY, "announcement": "termination",
                       "date": "2026-03-01", "reason": "资金调整"})  # fmt: skip
     assert story is not None and isinstance(data, E.ProcurementTerminated)
