@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -86,6 +87,15 @@ def test_signatures_verify_with_the_public_key_and_with_standardwebhooks() -> No
         base64.b64decode(v1a[4:]), f"{msg_id}.{headers['webhook-timestamp']}.".encode() + body
     )
     assert "v1," not in webhooks.headers(msg_id, body, key)["webhook-signature"]
+    # The public key in Standard Webhooks' whpk_ form checks the same v1a signature.
+    whpk = webhooks.public_key(key.public_key())
+    assert re.fullmatch(r"whpk_[A-Za-z0-9+/]{43}=", whpk)
+    webhooks.from_public_key(whpk).verify(
+        base64.b64decode(v1a[4:]), f"{msg_id}.{headers['webhook-timestamp']}.".encode() + body
+    )
+    for bad in ("whsk_" + whpk[5:], "whpk_AAAA", whpk[5:]):
+        with pytest.raises(ValueError):
+            webhooks.from_public_key(bad)
 
 
 def test_backoff_is_exponential_with_full_jitter() -> None:
