@@ -5,6 +5,7 @@
     ocds/<year>/releases.jsonl.gz                one release per line, gzip
     ocds/<year>/records.json                     the year's record package
     ocds/<year>/releases.xlsx                    the spreadsheet
+    ocds/<year>/releases.csv.zip                 its sheets as CSV files
     ocds/procurements/<code>/releases.json       one procurement's release package
     ocds/procurements/<code>/record.json         and its record package
 

@@ -12,13 +12,27 @@ from ledger.ocds.teller import with_ocid
 from ledger.ports import Database
 
 #: A year's files, as the API and the export name them under ``/ocds/<year>/``.
-YEAR_FILES: Final = ("releases.json", "releases.jsonl.gz", "records.json", "releases.xlsx")
+YEAR_FILES: Final = (
+    "releases.json",
+    "releases.jsonl.gz",
+    "records.json",
+    "releases.xlsx",
+    "releases.csv.zip",
+)
 
 
 def years(db: Database) -> list[int]:
     with db.read() as cur:
         rows = cur.execute("SELECT DISTINCT year FROM ocds_releases ORDER BY year").fetchall()
     return [int(y) for (y,) in rows]
+
+
+def last_leaf(db: Database, year: int) -> int:
+    """The leaf of the year's latest release: a year's files change only when it does."""
+    with db.read() as cur:
+        row = cur.execute("SELECT MAX(leaf_index) FROM ocds_releases WHERE year = ?",
+                          (year,)).fetchone()  # fmt: skip
+    return -1 if row is None or row[0] is None else int(row[0])
 
 
 def codes(db: Database) -> list[str]:

@@ -6,6 +6,7 @@
     GET /ocds/<year>/records.json               record package: the year's procurements,
                                                 each with every release and its compilation
     GET /ocds/<year>/releases.xlsx              the year's releases as a spreadsheet
+    GET /ocds/<year>/releases.csv.zip           the same sheets as CSV files in a ZIP
     GET /ocds/procurements/<code>/releases.json one procurement's release package
     GET /ocds/procurements/<code>/record.json   its record package
 
@@ -15,7 +16,8 @@ A release's year is its notice's day's year.
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import orjson
 from fastapi import APIRouter, Request
@@ -24,7 +26,9 @@ from fastapi.responses import Response
 from ledger.domain.errors import NotFound
 from projections.deps import Db, OcidPrefixDep
 from projections.ocds import queries
-from projections.ocds.spreadsheet import workbook
+from projections.ocds.spreadsheet import cached, csv_zip, workbook
+
+Releases = list[dict[str, Any]]
 
 ocds = APIRouter(prefix="/ocds", tags=["OCDS open data"])
 
@@ -76,14 +80,27 @@ def year_records(request: Request, db: Db, prefix: OcidPrefixDep, year: str) -> 
     return Response(queries.dump(package), media_type=JSON)
 
 
+XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @ocds.get("/{year}/releases.xlsx")
 def year_sheet(db: Db, prefix: OcidPrefixDep, year: str) -> Response:
-    body = workbook(queries.releases(db, prefix, year=_year(db, year)))
-    return Response(
-        body,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="ocds-{year}-releases.xlsx"'},
-    )
+    return _sheet(db, prefix, _year(db, year), "xlsx", workbook, XLSX)
+
+
+@ocds.get("/{year}/releases.csv.zip")
+def year_csv(db: Db, prefix: OcidPrefixDep, year: str) -> Response:
+    return _sheet(db, prefix, _year(db, year), "csv.zip", csv_zip, "application/zip")
+
+
+def _sheet(
+    db: Db, prefix: str, year: int, kind: str, make: Callable[[Releases], bytes], media: str
+) -> Response:
+    key = (kind, prefix, str(year), str(queries.last_leaf(db, year)))
+    body = cached(key, lambda: make(queries.releases(db, prefix, year=year)))
+    name = f"ocds-{year}-releases.{kind}"
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
 @ocds.get("/procurements/{code}/releases.json")

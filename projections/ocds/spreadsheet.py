@@ -1,4 +1,5 @@
-"""The releases as a spreadsheet (XLSX), in the layout of OCP's flatten-tool.
+"""The releases as a spreadsheet (XLSX, or CSV files in a ZIP), in the layout of OCP's
+flatten-tool.
 
 One sheet ``releases`` with a row per release and a column per field (``tender/title``);
 every array of objects gets a sheet of its own (``parties``, ``bids_details``, ``awards``,
@@ -10,8 +11,12 @@ The workbook's dates are fixed, so the same releases give the same bytes.
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Sequence
+import threading
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,27 +26,74 @@ _FIXED = datetime(2000, 1, 1)  # the workbook's created/modified: no wall clock 
 Row = dict[str, Any]
 
 
-def workbook(releases: Sequence[dict[str, Any]]) -> bytes:
+Table = tuple[list[str], list[list[Any]]]  # a sheet's header and rows
+
+
+def tables(releases: Sequence[dict[str, Any]]) -> dict[str, Table]:
+    """Each sheet's columns and rows, ``releases`` first."""
     sheets: dict[str, list[Row]] = {"releases": []}
     for one in releases:
         keys = {"ocid": one["ocid"], "id": one["id"]}
         row: Row = {}
         _flatten(one, "", row, sheets, keys)
         sheets["releases"].append(row)
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    found: dict[str, Table] = {}
     for name, rows in sheets.items():
-        sheet = book.create_sheet(name[:31])
         columns: list[str] = []
         for row in rows:
             columns += [c for c in row if c not in columns]
+        found[name[:31]] = (columns, [[row.get(c) for c in columns] for row in rows])
+    return found
+
+
+def workbook(releases: Sequence[dict[str, Any]]) -> bytes:
+    """The sheets as one XLSX workbook (openpyxl: about ten seconds for the demo year on a
+    busy machine, so the API keeps the last few, ``cached``)."""
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for name, (columns, rows) in tables(releases).items():
+        sheet = book.create_sheet(name)
         sheet.append(columns)
         for row in rows:
-            sheet.append([row.get(c) for c in columns])
+            sheet.append(row)
     book.properties.created = book.properties.modified = _FIXED
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def csv_zip(releases: Sequence[dict[str, Any]]) -> bytes:
+    """The sheets as CSV files (UTF-8 with a BOM, for Excel) in one ZIP, ``<sheet>.csv``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, (columns, rows) in tables(releases).items():
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(columns)
+            writer.writerows(["" if v is None else v for v in row] for row in rows)
+            info = zipfile.ZipInfo(f"{name}.csv", date_time=_FIXED.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, "\ufeff" + text.getvalue())
+    return out.getvalue()
+
+
+_CACHE: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def cached(key: tuple[str, ...], make: Callable[[], bytes], keep: int = 4) -> bytes:
+    """``make()``'s bytes, kept for the last ``keep`` keys (a key names the data's state,
+    e.g. the year and its last leaf, so a kept file is never stale)."""
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    made = make()
+    with _CACHE_LOCK:
+        _CACHE[key] = made
+        while len(_CACHE) > keep:
+            _CACHE.popitem(last=False)
+    return made
 
 
 def _flatten(

@@ -453,6 +453,7 @@ def test_the_export_holds_the_ocds_files_the_service_serves(
     lines = gzip.decompress((site_dir / "ocds/2026/releases.jsonl.gz").read_bytes())
     assert [orjson.loads(line) for line in lines.splitlines()] == releases
     assert (site_dir / "ocds/2026/releases.xlsx").read_bytes().startswith(b"PK")
+    assert (site_dir / "ocds/2026/releases.csv.zip").read_bytes().startswith(b"PK")
     # Each release's leaf and proof bundle are in the export, where its links say.
     for release in releases:
         for link in release["links"]:

@@ -6,6 +6,7 @@ fetch and hash."""
 
 from __future__ import annotations
 
+import csv
 import functools
 import gzip
 import http.server
@@ -141,6 +142,11 @@ def test_bulk_files_hold_the_same_releases(year: Year) -> None:
     assert rows[0][:2] == ("ocid", "id")
     assert [r[1] for r in rows[1:]] == [r["id"] for r in package["releases"]]
     assert {"parties", "awards", "contracts", "bids_details"} <= set(book.sheetnames)
+    with zipfile.ZipFile(io.BytesIO(get(year, "/ocds/2026/releases.csv.zip").content)) as csvs:
+        assert {f"{name}.csv" for name in book.sheetnames} == set(csvs.namelist())
+        text = csvs.read("releases.csv").decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert [r[1] for r in table[1:]] == [r["id"] for r in package["releases"]]
     index = get(year, "/ocds").json()
     assert index["ocidPrefix"] == PREFIX and index["years"][0]["year"] == 2026
     for path in ("/ocds/2025/releases.json", "/ocds/20x6/releases.json",
