@@ -75,9 +75,8 @@ def document_errors_as_answered(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         schema = generate()  # FastAPI's, cached: the edits below happen once
-        if "webhooks" not in schema:
-            _answered(schema)
-            add_webhooks(schema)  # what the publisher sends websites
+        _answered(schema)
+        add_webhooks(schema)  # what the publisher sends websites
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point
