@@ -92,20 +92,26 @@ class Story(BaseModel):
 
 # Over 60 lines by design: the fold: one arm per kind of a procurement's entry.
 def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | None:
-    """The story after leaf ``index`` (``None`` while no plan was filed)."""
+    """The story after leaf ``index`` (``None`` while nothing told the procurement's summary)."""
     if before is not None and index <= before.last:
         return before  # folded already
-    if isinstance(data, E.PlanFiled):
-        return Story(
+    if before is None:
+        if not isinstance(data, E.Summary):
+            return None  # nothing to tell of yet: no summary of the procurement
+        # Usually the plan; a notice recorded before its plan (procured first, filed later)
+        # starts the story with the summary every notice repeats.
+        before = Story(
             code=data.procurement, title=data.title, purchaser=data.purchaser,
             agency=data.agency, category=data.category, method=data.method,
-            budget=str(data.budget), requirement=data.requirement, rationale=data.rationale,
-            last=index,
+            budget=str(data.budget),
         )  # fmt: skip
-    if before is None:
-        return None
     s = before.model_copy(update={"last": index})
     match data:
+        case E.PlanFiled():
+            return _summary(s, data).model_copy(
+                update={"requirement": s.requirement or data.requirement,
+                        "rationale": s.rationale or data.rationale}
+            )  # fmt: skip
         case E.MethodApproved():
             return s.model_copy(
                 update={"method": data.method, "rationale": data.rationale or s.rationale}
@@ -156,8 +162,6 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
             | E.ProcurementSuspended() | E.ProcurementResumed()
         ):  # fmt: skip
             return s  # nothing a release tells (a bid is public only once opened)
-        case E.PlanFiled():
-            raise AssertionError("handled above")
         case _:
             assert_never(data)
 

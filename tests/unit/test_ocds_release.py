@@ -161,3 +161,20 @@ def test_the_ocid_prefix_must_be_registered_form(prefix: str) -> None:
     with pytest.raises(ValidationError, match="ocid_prefix"):
         Settings(ocid_prefix=prefix)
     assert Settings(ocid_prefix="ocds-a1b2c3").ocid_prefix == "ocds-a1b2c3"
+
+
+def test_a_notice_recorded_before_its_plan_still_has_its_release() -> None:
+    """Procured first, filed later: the tender notice's summary starts the story."""
+    tender = parse_data(*ENTRIES[1][1:])
+    assert isinstance(tender, E.TenderAnnounced)
+    story = told(None, 5, tender)
+    assert story is not None
+    made = release(story, 5, tender, "h", NAMES, "ocds-qhx000")
+    assert made["tender"]["title"] == SUMMARY["title"] and made["tag"] == ["tender"]
+    plan = parse_data(*ENTRIES[0][1:])
+    assert isinstance(plan, E.PlanFiled)
+    later = told(story, 9, plan)
+    assert later is not None and later.requirement == "无人机一批"  # the notice's, kept
+    approval = parse_data("PlanApproved", lifecycle(date="2026-01-06", note=""))
+    assert isinstance(approval, E.PlanApproved)
+    assert told(None, 1, approval) is None  # nothing says what the procurement is yet
