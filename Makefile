@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff check ledger projections publisher sunshine demo tests bench
+	$(BIN)/ruff check ledger projections publisher sunshine demo witness tests bench
 	$(BIN)/mypy
 # bench and tests too, with the same [tool.mypy] settings (strict): naming them on the
 # command line replaces the configured packages, hence a second run. The test directories

@@ -20,6 +20,7 @@ from bench.common import RESULTS, ROOT
 
 BENCHMARKS = (
     "append", "integrator", "proofs", "verify", "demo", "statistics", "flags", "pages", "publish",
+    "tiles", "witness",
 )  # fmt: skip
 
 

@@ -90,6 +90,7 @@ class CheckedBundle:
     checkpoint: Checkpoint
     verifier: Verifier
     pinned: bool
+    note: str = ""  # the checkpoint note as the bundle carries it, cosignatures included
 
 
 def filename(index: int) -> str:
@@ -222,7 +223,8 @@ def check_bundle(
         ) from None
     entry = _entry(bundle.leaf, bundle.index)
     return CheckedBundle(
-        bundle.index, entry, hashed, checkpoint, verifier, pinned=pinned_key is not None
+        bundle.index, entry, hashed, checkpoint, verifier, pinned=pinned_key is not None,
+        note=bundle.checkpoint,
     )
 
 

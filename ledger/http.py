@@ -16,7 +16,9 @@ from ledger.canonical import b64encode
 from ledger.commands import COMMAND_FIELDS, MAX_BODY_BYTES
 from ledger.deps import CommandsDep, LogDep
 from ledger.domain.errors import NotFound, TooLarge
+from ledger.log.cosigned import cosigned_checkpoint, with_cosignatures
 from ledger.log.reader import MAX_ENTRIES_PER_PAGE
+from ledger.ports import LogView
 
 # Log positions beyond this are refused before they reach the database (SQLite
 # integers are 64-bit; no log here will hold 2**53 entries).
@@ -170,13 +172,45 @@ async def read_sealed(request: Request, service: CommandsDep) -> JSONResponse:
     return JSONResponse(value, headers={"Cache-Control": "no-store"})
 
 
-@log.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")
+@log.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    summary="The signed checkpoint with the witnesses' cosignatures",
+    description=(
+        "The newest checkpoint that carries a witness's cosignature (C2SP tlog-cosignature "
+        "lines after the log's own signature line), or the latest one while none does. "
+        "Headers: `Sunshine-Log-Size` (the latest signed size), `Sunshine-Cosigned-Lag` "
+        "(how many entries the served one is behind it), `Sunshine-Cosignatures`."
+    ),
+)
 def checkpoint(log_view: LogDep) -> Response:
-    note = log_view.reader.checkpoint()
-    if note is None:
+    served = cosigned_checkpoint(log_view.reader.db)
+    if served is None:
         raise NotFound("the log is empty: no checkpoint has been signed yet")
     return Response(
-        note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"}
+        served.note,
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "no-cache", **served.headers()},
+    )
+
+
+@log.get(
+    "/witness-policy",
+    response_class=PlainTextResponse,
+    summary="The witness policy readers should apply to /log/checkpoint",
+    description=(
+        "Sigsum/transparency-dev policy text: `witness NAME VKEY [URL]`, "
+        "`group NAME all|any|K MEMBER...`, `quorum NAME`."
+    ),
+    responses={404: {"description": "the log has no witnesses configured"}},
+)
+def witness_policy(log_view: LogDep) -> Response:
+    if log_view.witness_policy is None:
+        raise NotFound("this log has no witnesses configured")
+    return Response(
+        log_view.witness_policy,
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
     )
 
 
@@ -263,10 +297,7 @@ def health(log_view: LogDep) -> JSONResponse:
     ),
 )
 def bundle(index: Index, log_view: LogDep) -> Response:
-    note = log_view.reader.checkpoint()
-    if note is None:
-        raise NotFound("the log is empty: no checkpoint has been signed yet")
-    size = signed_size(note, log_view.verifier)
+    note, size = _bundle_checkpoint(index, log_view)
     if index >= size:
         raise NotFound(
             f"entry {index} is not yet in a signed checkpoint (size {size}); try again shortly"
@@ -283,3 +314,17 @@ def bundle(index: Index, log_view: LogDep) -> Response:
             "Cache-Control": "no-cache",
         },
     )
+
+
+def _bundle_checkpoint(index: int, log_view: LogView) -> tuple[str, int]:
+    """The cosigned checkpoint when it holds the entry (the bundle then carries the
+    witnesses' lines), else the latest one."""
+    served = cosigned_checkpoint(log_view.reader.db)
+    if served is None:
+        raise NotFound("the log is empty: no checkpoint has been signed yet")
+    if index < served.size:
+        return served.note, signed_size(served.note, log_view.verifier)
+    note = log_view.reader.checkpoint()
+    assert note is not None  # a checkpoint was served, so a latest one exists
+    size = signed_size(note, log_view.verifier)
+    return with_cosignatures(log_view.reader.db, size, note), size

@@ -63,6 +63,7 @@ class LogView:
     origin: str
     verifier_key: str  # <origin>+<key id>+<base64 key>, as GET /log/key serves it
     verifier: Verifier
+    witness_policy: str | None = None  # served at GET /log/witness-policy
 
 
 @dataclass(frozen=True)

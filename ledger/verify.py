@@ -73,6 +73,9 @@ class Report:
     timing: TimingCheck | None = None  # with --check-timing: what was compared
     nodes: int = 0  # stored tree nodes compared with the ones recomputed from the leaves
     pending: Pending | None = None  # a local database: stored events not yet in the log
+    tiles: int = 0  # verify --tiles: hash tiles compared with the nodes the entries give
+    tile_hashes: int = 0
+    witnesses: str | None = None  # with a witness policy: whose cosignatures met it
 
 
 # (index, public key, signature, message) — checked in a worker

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ledger.application import Ledger
 from ledger.http import commands, log
+from ledger.http_tiles import tiles
 from ledger.log.loop import FollowLoop
 from projections.ocds.routes import ocds
 from projections.supervision.flags_routes import flags_routes
@@ -46,6 +47,15 @@ def background_integrator(ledger: Ledger, idle_seconds: float = 0.02) -> FollowL
     return FollowLoop("integrator", integrate, idle_seconds, logger)
 
 
+def witness_loop(services: Services, idle_seconds: float = 0.05) -> FollowLoop | None:
+    """With witnesses configured: each new checkpoint sent to them, in the background."""
+    if services.cosigner is None:
+        return None
+    loop = FollowLoop("cosigner", services.cosigner.step, idle_seconds, logger)
+    loop.start()
+    return loop
+
+
 def integrate_pending(ledger: Ledger) -> None:
     """Events committed before a process died between commit and integration get their
     leaves before the service answers, not at the next command (SQLite integrates after
@@ -73,9 +83,12 @@ def _lifespan(settings: Settings | None, services: Services | None) -> Lifespan:
             background = background_integrator(running.ledger)
             background.start()
         running.projector.start()
+        cosigning = witness_loop(running)
         try:
             yield
         finally:
+            if cosigning is not None:
+                cosigning.stop()
             running.projector.stop()
             if background is not None:
                 background.stop()
@@ -102,6 +115,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.provide(app)
     app.include_router(commands)
     app.include_router(log)
+    app.include_router(tiles)
     app.include_router(pages)
     app.include_router(challenges)
     app.include_router(publisher_admin)

@@ -24,6 +24,8 @@ from starlette.applications import Starlette
 
 from ledger import deps as ledger_deps
 from ledger.application import Ledger
+from ledger.log.cosigner import Cosigner
+from ledger.log.witness_config import Witnesses, load_witnesses
 from ledger.ocds.release import DEFAULT_OCID_PREFIX
 from ledger.ports import LedgerPorts, LogView
 from ledger.store.secret_file import read_or_create
@@ -65,6 +67,7 @@ class Services:
     publisher: PublisherResources
     projector: Projector  # set up, not started: the application's lifespan runs it
     owns_ledger: bool  # close() closes the ledger (bootstrap opened it)
+    cosigner: Cosigner | None = None  # with witnesses: the lifespan runs its loop
 
     def provide(self, app: Starlette) -> None:
         ledger_deps.provide(app, self.ports)
@@ -72,6 +75,8 @@ class Services:
         publisher_deps.provide(app, self.publisher)
 
     def close(self) -> None:
+        if self.cosigner is not None:
+            self.cosigner.close()
         if self.owns_ledger:
             self.ledger.close()
 
@@ -91,6 +96,9 @@ def bootstrap(settings: Settings) -> Services:
     """Everything the service runs on, from ``settings`` alone (never the environment)."""
     # The operator's files first: a bad one refuses before anything is opened or made.
     token, flags = read_operator_files(settings)
+    witnesses = (
+        load_witnesses(settings.witnesses, settings.witness_policy) if settings.witnesses else None
+    )
     ledger = open_ledger(settings)
     try:
         return services_for(
@@ -100,6 +108,7 @@ def bootstrap(settings: Settings) -> Services:
             owns=True,
             banner=settings.banner,
             ocid_prefix=settings.ocid_prefix,
+            witnesses=witnesses,
         )
     except BaseException:
         ledger.close()
@@ -113,6 +122,7 @@ def services_for(
     owns: bool = False,
     banner: str = "",
     ocid_prefix: str = DEFAULT_OCID_PREFIX,
+    witnesses: Witnesses | None = None,
 ) -> Services:
     """The service's parts around a ledger opened already (by ``bootstrap``, or by a test),
     with the operator's red-flag thresholds (default: the packaged ones) and metrics token;
@@ -127,6 +137,7 @@ def services_for(
             origin=config.origin,
             verifier_key=ledger.signer.verifier_key,
             verifier=ledger.signer.verifier,
+            witness_policy=witnesses.policy.text if witnesses else None,
         ),
         sealed=ledger.sealed,
         registry=ledger.registry,
@@ -161,6 +172,7 @@ def services_for(
         ),
         projector=projector,
         owns_ledger=owns,
+        cosigner=Cosigner(db, ledger.reader, witnesses.endpoints) if witnesses else None,
     )
 
 

@@ -7,12 +7,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from ledger.domain.errors import LedgerError
+from ledger.log.note import Verifier
+from ledger.log.policy import Policy
 from ledger.verify import VerificationFailed
 from sunshine.settings import Settings
+from sunshine.witness_cli import add_witness_commands, witness_options
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -29,6 +34,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.time_limits = Path(args.time_limits)
     if getattr(args, "forwarded_allow_ips", None):
         settings.forwarded_allow_ips = args.forwarded_allow_ips
+    if getattr(args, "witnesses", None):
+        settings.witnesses = Path(args.witnesses)
+    if getattr(args, "witness_policy", None):
+        settings.witness_policy = Path(args.witness_policy)
     return settings
 
 
@@ -46,12 +55,18 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         from sunshine.bootstrap import read_operator_files
 
         read_operator_files(settings)  # refused here, not once per worker with a traceback
+        if settings.witnesses:
+            from ledger.log.witness_config import load_witnesses
+
+            load_witnesses(settings.witnesses, settings.witness_policy)
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
         for name, path in (
             ("SEALED_KEY", settings.sealed_key),
             ("HOLIDAYS", settings.holidays),
             ("TIME_LIMITS", settings.time_limits),
+            ("WITNESSES", settings.witnesses),
+            ("WITNESS_POLICY", settings.witness_policy),
         ):
             if path is not None:
                 os.environ[f"SUNSHINE_{name}"] = str(path)
@@ -170,16 +185,26 @@ def cmd_verify(args: argparse.Namespace) -> int:
         verify_local,
         verify_remote,
         verify_sealed_local,
+        verify_tiles,
     )
 
+    policy = None
+    if args.policy:
+        from sunshine.witness_cli import read_policy
+
+        policy = read_policy(Path(args.policy))
+        if policy is None:
+            return 2
+        if args.log_key is None and policy.log is not None:
+            args.log_key = verifier_text(policy.log)
     if args.bundle:
-        if args.url or args.checkpoint:
+        if args.url or args.tiles or args.checkpoint:
             print(
-                "sunshine: --bundle is checked offline, without --url or --checkpoint",
+                "sunshine: --bundle is checked offline, without --url, --tiles or --checkpoint",
                 file=sys.stderr,
             )
             return 2
-        return verify_bundle(Path(args.bundle), args.log_key)
+        return verify_bundle(Path(args.bundle), args.log_key, policy)
     jobs = args.jobs or default_jobs()
     old = Path(args.checkpoint) if args.checkpoint else None
     timing = None
@@ -192,12 +217,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
         timing = TimingCheck(
             Statutes(build_calendar(settings.holidays), load_time_limits(settings.time_limits))
         )
+    if args.url and args.tiles:
+        print("sunshine: verify reads either --url or --tiles, not both", file=sys.stderr)
+        return 2
     try:
-        if args.url:
-            report = verify_remote(args.url, old, args.log_key, jobs, timing=timing)
+        if args.tiles:
+            report = verify_tiles(
+                args.tiles, old, args.log_key, jobs, timing=timing, policy=policy
+            )
+            sealed = None
+        elif args.url:
+            report = verify_remote(
+                args.url, old, args.log_key, jobs, timing=timing, policy=policy
+            )
             sealed = None
         else:
-            report = verify_local(_settings(args), old, args.log_key, jobs, timing=timing)
+            report = verify_local(
+                _settings(args), old, args.log_key, jobs, timing=timing, policy=policy
+            )
             sealed_key = Path(args.sealed_key) if args.sealed_key else None
             sealed = verify_sealed_local(_settings(args), sealed_key)
     except VerificationFailed as exc:
@@ -209,21 +246,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def verify_bundle(path: Path, log_key: str | None) -> int:
-    """Offline: one entry's proof bundle against its signed checkpoint (exit 0 or 1)."""
+def verify_bundle(path: Path, log_key: str | None, policy: Policy | None = None) -> int:
+    """Offline: one entry's proof bundle against its signed checkpoint (exit 0 or 1), and
+    the checkpoint's cosignatures against the witness policy."""
     from ledger.bundle import BundleError, check_bundle
     from ledger.bundle import describe as describe_bundle
+    from sunshine.verifying import apply_policy
 
     try:
         checked = check_bundle(path.read_bytes(), log_key)
+        quorum = apply_policy(policy, checked.note)
     except OSError as exc:
         print(f"FAILED: cannot read {path}: {exc.strerror}")
         return 1
-    except BundleError as exc:
+    except (BundleError, VerificationFailed) as exc:
         print(f"FAILED: {path}: {exc}")
         return 1
     print(describe_bundle(checked))
+    if quorum:
+        print(f"  {quorum}")
     return 0
+
+
+def verifier_text(verifier: Verifier) -> str:
+    from ledger.log.note import verifier_key
+
+    return verifier_key(verifier.name, verifier.public_key)
 
 
 def cmd_integrate(args: argparse.Namespace) -> int:
@@ -437,9 +485,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    if args.no_publish:
-        return serve(settings, args.host, args.port)
-    return serve_demo_publishing(settings, args.host, args.port, args.site_port)
+    # SIGTERM, which uvicorn raises again once it has shut down, unwinds this stack like
+    # Ctrl-C does: the witnesses' processes end with the demo.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    with ExitStack() as stack:
+        if not args.no_witnesses:
+            from sunshine.demo_witnesses import running_demo_witnesses
+
+            for witness in stack.enter_context(running_demo_witnesses(settings, args.host)):
+                print(f"witness {witness.name} on {witness.url}: {witness.vkey}", flush=True)
+        if args.no_publish:
+            return serve(settings, args.host, args.port)
+        return serve_demo_publishing(settings, args.host, args.port, args.site_port)
+    return 0  # unreachable: mypy cannot see that ExitStack re-raises
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def serve_demo_publishing(settings: Settings, host: str, port: int, site_port: int) -> int:
@@ -572,6 +634,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated addresses of reverse proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed (default: $SUNSHINE_FORWARDED_ALLOW_IPS, or none)",
     )
+    witness_options(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="build the demo ledger and serve it")
@@ -601,7 +664,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-publish", action="store_true", help="serve without pushing notices to a local site"
     )
+    p.add_argument(
+        "--no-witnesses",
+        action="store_true",
+        help="serve without the two witnesses (审计局, 纪委监委) that cosign its checkpoints",
+    )
     p.set_defaults(func=cmd_demo)
+
+    add_witness_commands(sub)
 
     p = sub.add_parser("init", help="genesis: record the finance office and its administrator")
     ledger_options(p)
@@ -622,8 +692,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="verify every entry, signature and the checkpoint")
     db_options(p)
     p.add_argument("--url", help="verify a remote server instead of a local database")
+    p.add_argument(
+        "--tiles",
+        metavar="URL_OR_DIR",
+        help="verify from the log's C2SP tiles alone: a server or mirror (its /log prefix or "
+        "the site), or an export-site directory",
+    )
     p.add_argument("--checkpoint", help="an older checkpoint file the log must be consistent with")
     p.add_argument("--log-key", help="pin the log's verifier key (name+id+base64)")
+    p.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="a witness policy (witness/group/quorum lines): the checkpoint must carry the "
+        "cosignatures it requires; a `log` line in it pins the log's key",
+    )
     p.add_argument(
         "--bundle",
         metavar="FILE",

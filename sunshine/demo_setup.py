@@ -36,6 +36,7 @@ EARLIER_FILES = (
     "sealed-key",
     "lookup-key",
     "session-key",
+    "witnesses.toml",
 )
 
 
@@ -77,6 +78,7 @@ def prepare_demo(data_dir: Path | None, database_url: str | None) -> Settings:
     for name in EARLIER_FILES:
         (directory / name).unlink(missing_ok=True)
     shutil.rmtree(directory / "demo-keys", ignore_errors=True)
+    shutil.rmtree(directory / "witnesses", ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)
     marker.write_text("made by `sunshine demo`; rebuilt on every run\n", encoding="utf-8")
     return demo_settings(directory, database_url or "")

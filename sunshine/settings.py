@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Partnership, "ocds-" and six lower-case letters or digits
     ocid_prefix: Annotated[str, Field(pattern=OCID_PREFIX)] = DEFAULT_OCID_PREFIX
     banner: str = ""  # shown atop every page, e.g. 测试环境 on a training copy; the demo's is fixed
+    witnesses: Path | None = None  # TOML: the witnesses each new checkpoint is sent to
+    witness_policy: Path | None = None  # served at /log/witness-policy (default: all witnesses)
 
     def secret_files(self) -> list[Path]:
         """Where the service's secret files are (the defaults of ``ledger.application.Ledger``

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ledger.log.merkle import ProofError, verify_consistency
-from ledger.log.note import Checkpoint, Verifier, parse_verifier_key
+from ledger.log.note import Checkpoint, NoteError, Verifier, parse_verifier_key
+from ledger.log.policy import Policy, PolicyError
 from ledger.sources import RemoteLog, local_batches, pending_events, stored_node_check
 from ledger.verify import Report, VerificationFailed, open_checkpoint, verify_stream
 from ledger.verify_sealed import SealedCheck, check_sealed_store, read_sealed_key
@@ -49,8 +50,10 @@ def verify_local(
     jobs: int,
     err: TextIO = sys.stderr,
     timing: TimingCheck | None = None,
+    policy: Policy | None = None,
 ) -> Report:
     from ledger.application import LedgerEvents, event_store_env
+    from ledger.log.cosigned import cosigned_checkpoint
     from ledger.log.reader import LogReader
     from ledger.log.signer import public_verifier_key
     from ledger.store.sql import open_database
@@ -94,6 +97,11 @@ def verify_local(
             nodes=stored_node_check(db),
         )
         report.pending = pending_events(db, events.recorder)
+        if policy is not None:
+            served = cosigned_checkpoint(db)
+            assert served is not None  # the log has a checkpoint
+            open_checkpoint(served.note, verifier, "the cosigned checkpoint")
+            report.witnesses = apply_policy(policy, served.note)
         return report
     finally:
         events.close()
@@ -122,6 +130,7 @@ def verify_remote(
     jobs: int,
     err: TextIO = sys.stderr,
     timing: TimingCheck | None = None,
+    policy: Policy | None = None,
 ) -> Report:
     remote = RemoteLog(url)
     try:
@@ -136,7 +145,9 @@ def verify_remote(
                 "pin it with --log-key",
                 file=err,
             )
-        checkpoint = open_checkpoint(remote.checkpoint(), verifier, "the server's checkpoint")
+        note = remote.checkpoint()
+        checkpoint = open_checkpoint(note, verifier, "the server's checkpoint")
+        quorum = apply_policy(policy, note)
         old = _old(old_path, verifier)
         if old is not None and 0 < old.size <= checkpoint.size:
             try:
@@ -150,9 +161,73 @@ def verify_remote(
         # The server's stored nodes are not visible here; every proof it serves is checked
         # against a signed checkpoint by whoever uses it, and the leaves give the root.
         batches = remote.batches(checkpoint.size)
-        return verify_stream(batches, checkpoint, old, jobs, _progress(err), timing)  # type: ignore[arg-type]
+        report = verify_stream(batches, checkpoint, old, jobs, _progress(err), timing)  # type: ignore[arg-type]
+        report.witnesses = quorum
+        return report
     finally:
         remote.close()
+
+
+def verify_tiles(
+    location: str,
+    old_path: Path | None,
+    log_key: str | None,
+    jobs: int,
+    err: TextIO = sys.stderr,
+    timing: TimingCheck | None = None,
+    policy: Policy | None = None,
+) -> Report:
+    """The log from its C2SP tiles alone, on a server, a static host or in a directory."""
+    from ledger.sources_tiles import TileCheck, TileLog
+
+    tiles = TileLog(location)
+    try:
+        if log_key is None:
+            served = tiles.key()
+            if served is None:
+                raise VerificationFailed(
+                    f"no log key beside the tiles at {location}: pass --log-key"
+                )
+            print(
+                f"  trusting the log key beside the tiles {served}: pin it with --log-key", file=err
+            )
+            log_key = served
+        try:
+            verifier = parse_verifier_key(log_key)
+        except ValueError as problem:
+            raise VerificationFailed(f"the log key is malformed: {problem}") from None
+        note = tiles.checkpoint()
+        checkpoint = open_checkpoint(note, verifier, "the tiles' checkpoint")
+        quorum = apply_policy(policy, note.decode("utf-8", "replace"))
+        old = _old(old_path, verifier)
+        check = TileCheck(tiles, checkpoint.size)
+        report = verify_stream(
+            tiles.batches(checkpoint.size),
+            checkpoint,
+            old,
+            jobs,
+            _progress(err),  # type: ignore[arg-type]
+            timing,
+            nodes=check,
+        )
+        check.finish()
+        report.nodes = 0  # what was compared is the tiles, not a database's nodes
+        report.tiles, report.tile_hashes = check.tiles, check.hashes
+        report.witnesses = quorum
+        return report
+    finally:
+        tiles.close()
+
+
+def apply_policy(policy: Policy | None, note: str) -> str | None:
+    """Whose cosignatures of ``note`` meet the witness policy; VerificationFailed naming the
+    missing witnesses when they do not."""
+    if policy is None:
+        return None
+    try:
+        return policy.require(note).describe()
+    except (PolicyError, NoteError) as exc:
+        raise VerificationFailed(f"the checkpoint: {exc}") from None
 
 
 def describe(report: Report) -> str:
@@ -163,8 +238,15 @@ def describe(report: Report) -> str:
         f"root {base64.b64encode(report.root).decode()} matches the checkpoint signed by "
         f"{report.checkpoint.origin}",
     ]
+    if report.witnesses:
+        lines.append(report.witnesses)
     if report.nodes:
         lines.append(f"{report.nodes} stored tree nodes match the ones the leaves give")
+    if report.tiles:
+        lines.append(
+            f"{report.tiles} hash tiles ({report.tile_hashes} hashes) and the entry bundles "
+            "match the ones the leaves give"
+        )
     if report.consistent_with is not None:
         lines.append(f"consistent with the older checkpoint of size {report.consistent_with.size}")
     if report.timing is not None:

@@ -47,6 +47,9 @@ class ExportState:
     #: Digest of every organisation's name: a rename changes the pages that show it.
     organisations: str = ""
     notices: int = 0
+    #: The size of the tree the export's tiles are complete for (0 in exports made before
+    #: tiles were: the next run writes them all).
+    tiles_size: int = 0
     format: int = FORMAT
 
     def to_bytes(self) -> bytes:

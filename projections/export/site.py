@@ -24,6 +24,8 @@ duplicated here) and ``export_links`` moves their links to the export's paths. L
     log/entries/<i>                           the exact leaf of every public timeline step
     log/bundle/<i>                            each notice's proof bundle (`verify --bundle`)
     log/key, log/checkpoint                   the log's key and the latest exported checkpoint
+    log/tile/<L>/<N>[.p/<W>], log/tile/entries/…  the log as C2SP tlog-tiles at that checkpoint
+                                              (``projections.export.tiles``)
     static/                                   the stylesheet and verify.js
     .sunshine-export.json                     the state file (see ``export_files``)
 
@@ -49,8 +51,9 @@ What a static export cannot do, since no program answers behind it:
   would answer the unfiltered list, which would look like a result);
 * the challenge lookup and the API docs: linked on the live service with ``--ledger-url``,
   left out of the navigation without it; ``/log/entries?start=…``, proofs for other sizes
-  and ``/log/proof/consistency`` are not exported (``sunshine verify --url`` needs the
-  service);
+  and ``/log/proof/consistency`` are not exported: the tiles are, from which a client
+  computes any of them, and ``sunshine verify --tiles DIR`` (or the URL of a mirror of the
+  directory) checks the whole log;
 * freshness: pages are as of the last run. A notice's verify panel checks it against the
   checkpoint of the run that exported it (still a signed checkpoint of the same log: every
   run proves the log extends the previous run's checkpoint); ``log/checkpoint`` is the
@@ -82,11 +85,13 @@ from ledger.log.follower import Follower
 from ledger.log.merkle import ProofError, leaf_hash, verify_consistency
 from ledger.log.note import Checkpoint, NoteError, open_note, parse_checkpoint
 from ledger.log.reader import MAX_ENTRIES_PER_PAGE
+from ledger.log.tile_store import LogTiles
 from ledger.ports import Database, LogView
 from ledger.store.sql import SQLiteDatabase
 from projections.export.files import ExportError, ExportState, SiteDir
 from projections.export.links import TYPES, Rewriter, file_for, static_url
 from projections.export.ocds_files import write_ocds
+from projections.export.tiles import write_tiles
 from projections.ocds.projection import OcdsProjection
 from projections.public import PublicProjection
 from projections.web.render import HERE as WEB
@@ -311,6 +316,9 @@ class Exporter:
             self._lists()
             write_ocds(self._get, self.site, self.db, touched)
         self.site.write("log/key", self.log_key.encode())
+        self.state.tiles_size = write_tiles(
+            self.site, LogTiles(self.db), self.state.tiles_size, note, self.progress
+        )
         self.site.write("log/checkpoint", note.encode())
 
     # -- the log ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 import zipfile
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from typing import Any
 from openpyxl import Workbook
 
 _FIXED = datetime(2000, 1, 1)  # the workbook's created/modified: no wall clock in the file
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 Row = dict[str, Any]
 
 
@@ -59,6 +61,21 @@ def workbook(releases: Sequence[dict[str, Any]]) -> bytes:
     book.properties.created = book.properties.modified = _FIXED
     out = io.BytesIO()
     book.save(out)
+    return _stamped(out.getvalue())
+
+
+def _stamped(xlsx: bytes) -> bytes:
+    """The workbook with every part, and its ``modified`` property, dated ``_FIXED``
+    (openpyxl dates both at saving)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as made, zipfile.ZipFile(out, "w") as fixed:
+        for part in made.infolist():
+            info = zipfile.ZipInfo(part.filename, date_time=_FIXED.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            body = made.read(part)
+            if part.filename == "docProps/core.xml":
+                body = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+            fixed.writestr(info, body)
     return out.getvalue()
 
 

@@ -107,9 +107,18 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
             data_dir=tmp_path,
         )
         assert submitted.returncode == 0, submitted.stdout + submitted.stderr
-        verified = sunshine("verify", "--url", base, "--check-timing", data_dir=tmp_path)
+        # The demo's two witnesses, 审计局 and 纪委监委, each its own process, cosign every
+        # checkpoint; /log/checkpoint serves the newest cosigned one, so wait for it.
+        assert "witness 审计局 on http://" in said and "witness 纪委监委 on http://" in said
+        eventually(lambda: log_size() == size + 1, process, every=0.2)
+        policy = tmp_path / "witness-policy.txt"
+        policy.write_bytes(httpx.get(base + "/log/witness-policy").content)
+        assert (data / "witnesses" / "qhx-sjj" / "witness-key.pem").is_file()
+        verified = sunshine("verify", "--url", base, "--check-timing", "--policy", str(policy),
+                            data_dir=tmp_path)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert f"OK: {size + 1} entries" in verified.stdout
+        assert "witness quorum met (cosigned by 审计局, 纪委监委)" in verified.stdout
         # A newcomer looks up a demo challenge with the code its supplier received.
         codes = (data / "challenge-lookup-codes.txt").read_text(encoding="utf-8").splitlines()
         number, code, _supplier = next(line for line in codes if "-ZY" in line).split("\t")
@@ -132,6 +141,17 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
     finally:
         process.terminate()
         process.wait(timeout=60)
+    # Its witnesses' processes ended with it.
+    assert not [p for p in Path("/proc").glob("[0-9]*/cmdline")
+                if _reads(p).startswith(sys.executable) and "witness\0serve" in _reads(p)
+                and str(tmp_path) in str(Path(f"/proc/{p.parent.name}/cwd").resolve())]
+
+
+def _reads(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:  # the process ended meanwhile
+        return ""
 
 
 def test_demo_never_touches_a_directory_it_did_not_make(tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Actor, Server, World, genesis, make_config, start_server
+from conftest import Actor, Server, World, eventually, genesis, make_config, start_server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from witnesses import new_witness
 
 from ledger import signing
 from ledger.application import Ledger
@@ -185,3 +186,42 @@ def test_go_reference_verifier_accepts_the_log_and_catches_tampering(
         assert result.stdout.startswith("FAIL entry 4: Ed25519 signature"), result.stdout
     finally:
         restarted.stop()
+
+
+def test_go_reference_verifier_reads_a_cosigned_checkpoint(
+    verifylog: Path, sqlite_url: DatabaseURL, tmp_path: Path
+) -> None:
+    """The witnesses' cosignature lines are signatures of keys x/mod's note does not know:
+    it ignores them, and checks the log's own line as before."""
+    ledger = Ledger(make_config(sqlite_url, tmp_path))
+    try:
+        world = World(ledger, genesis(ledger))
+        world.add("org00", "supplier", "org00-op", "供应商0")
+        log_key = ledger.signer.verifier_key
+    finally:
+        ledger.close()
+    witnesses = [
+        new_witness(tmp_path / name, f"witness.{name}.localhost", log_key).start()
+        for name in ("qhx-sjj", "qhx-jw")
+    ]
+    listed = tmp_path / "witnesses.toml"
+    listed.write_text("".join(
+        f'[[witness]]\nname = "w{n}"\nurl = "{w.url}"\nkey = "{w.vkey}"\n\n'
+        for n, w in enumerate(witnesses)), encoding="utf-8")
+    server = start_server(sqlite_url, tmp_path, env={"SUNSHINE_WITNESSES": str(listed)})
+    try:
+        def cosigned_by_both() -> str | None:
+            served = httpx.get(server.url + "/log/checkpoint")
+            return served.text if served.headers["sunshine-cosignatures"] == "2" else None
+
+        note = eventually(cosigned_by_both, server.process)
+        assert note.count("\n— witness.") == 2
+        old = tmp_path / "cosigned-checkpoint.txt"
+        old.write_text(note, encoding="utf-8")
+        result = run_verifier(verifylog, server.url, old)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip() == f"OK {checkpoint_size(note)} entries"
+    finally:
+        server.stop()
+        for witness in witnesses:
+            witness.stop()

@@ -14,7 +14,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("ledger", "projections", "publisher", "sunshine", "demo")
+PACKAGES = ("ledger", "projections", "publisher", "sunshine", "demo", "witness")
 
 
 def imported_modules(package: str) -> dict[str, str]:
