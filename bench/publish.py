@@ -454,7 +454,7 @@ def wire_floor(url: Any, key_file: Path, logs: Path) -> dict[str, Any]:
     bodies = [
         (
             webhooks.webhook_id(i, leaf_hash_b64(leaves[i]), DESTINATION),
-            notice_body(i, entry, leaves[i], "notice", "ocds-sunshine"),
+            notice_body(i, entry, leaves[i], "notice"),
         )
         for i, entry in sorted(notices.items())
     ]

@@ -26,6 +26,7 @@ from ledger.deps import (
     SignedRequestsDep,
     StatutesDep,
 )
+from ledger.ocds.release import DEFAULT_OCID_PREFIX
 from projections.supervision.auth import Inspector, Sessions, require_inspector
 from projections.web.form_tokens import FormTokens
 from projections.web.lookup_failures import LookupFailures
@@ -38,6 +39,7 @@ __all__ = [
     "LogDep",
     "LookupCodesDep",
     "LookupFailuresDep",
+    "OcidPrefixDep",
     "ReadSideResources",
     "RegistryDep",
     "SealedDep",
@@ -56,6 +58,7 @@ class ReadSideResources:
     lookup_failures: LookupFailures  # the challenge lookup's failed attempts
     form_tokens: FormTokens  # the challenge lookup form's tokens against cross-site posts
     banner: str = ""  # shown atop every page when set: the demo's 演示数据，纯属虚构
+    ocid_prefix: str = DEFAULT_OCID_PREFIX  # OCDS: ocid = "<prefix>-<procurement>"
 
 
 def provide(app: Starlette, resources: ReadSideResources) -> None:
@@ -87,7 +90,12 @@ def _form_tokens(resources: _Resources) -> FormTokens:
     return resources.form_tokens
 
 
+def _ocid_prefix(resources: _Resources) -> str:
+    return resources.ocid_prefix
+
+
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
+OcidPrefixDep = Annotated[str, Depends(_ocid_prefix)]
 LookupFailuresDep = Annotated[LookupFailures, Depends(_lookup_failures)]
 FormTokensDep = Annotated[FormTokens, Depends(_form_tokens)]
 

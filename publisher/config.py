@@ -51,10 +51,10 @@ from pydantic_core import PydanticCustomError
 from ledger.config_files import ConfigModel, TomlFile, checked, refuse
 from ledger.domain.toml_text import ConfigFileError, TomlLocator
 from ledger.domain.vocabulary import AnnouncementType
+from ledger.ocds.release import DEFAULT_OCID_PREFIX, OCID_PREFIX
 from publisher.guard import AddressRefused, check_host
 
 NAME: Final = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
-OCID_PREFIX: Final = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 FORMATS: Final = ("notice", "ocds")
 _DURATION: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\Z")
 _UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -106,7 +106,7 @@ class Destination:
 @dataclass(frozen=True)
 class PublisherConfig:
     destinations: tuple[Destination, ...]
-    ocid_prefix: str = "ocds-sunshine"
+    ocid_prefix: str = DEFAULT_OCID_PREFIX
     #: A text every pushed notice carries, for a ledger that is not the record of a real
     #: body: the demo's 演示数据，纯属虚构.
     marker: str | None = None
@@ -277,10 +277,15 @@ class DestinationTable(TuningTable):
 
 class PublisherTable(ConfigModel):
     ocid_prefix: str | None = Field(
-        default=None, pattern=OCID_PREFIX, description="letters, digits and '-', like ocds-a1b2c3"
+        default=None,
+        pattern=OCID_PREFIX,
+        description="'ocds-' and six lower-case letters or digits, like ocds-a1b2c3",
     )
     marker: str | None = Field(
-        default=None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
         description="a short text every notice carries, e.g. 演示数据，纯属虚构",
     )
     poll_interval: Seconds | None = None

@@ -23,7 +23,7 @@ from ledger.log.merkle import leaf_hash_b64
 from ledger.log.reader import LogReader
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
 from publisher.config import PublisherConfig
-from publisher.schema import SCHEMA, mark_done_by_receipt, notify, plan_job
+from publisher.schema import OCDS, SCHEMA, mark_done_by_receipt, notify, plan_job
 from publisher.webhooks import webhook_id
 
 BACKFILL_BATCH = 1000
@@ -45,24 +45,29 @@ class Planner:
     """The Consumer that plans delivery jobs (its position is kept as ``publisher``)."""
 
     name = "publisher"
-    version = 1
+    # 2: each notice's OCDS release, made as it is planned (``OCDS``'s tables)
+    version = 2
 
-    def __init__(self, config: PublisherConfig, sqlite: bool):
+    def __init__(self, config: PublisherConfig, sqlite: bool, ocds: bool = True):
         self.config = config
         self.sqlite = sqlite
+        self.ocds = ocds  # False: a backfill, which plans notices whose releases exist
 
     def create(self, sqlite: bool) -> Sequence[str]:
-        return SCHEMA
+        return [*SCHEMA, *OCDS.schema()]
 
     def drop(self) -> Sequence[str]:
         # Jobs hold what was sent and what the ledger was told: a new planner version
-        # replans from the log (idempotently) but never forgets them.
-        return []
+        # replans from the log (idempotently) but never forgets them. The OCDS releases
+        # are made again from the log.
+        return OCDS.drop()
 
     def tables(self) -> Sequence[str]:
         return ("publisher_jobs",)
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
+        if self.ocds:
+            OCDS.apply(cur, index, entry, leaf)  # before its jobs: a job's release exists
         notice = notice_of(entry)
         if notice is not None:
             assert notice.announcement is not None
@@ -87,7 +92,7 @@ def backfill(db: SQLiteDatabase | PostgresDatabase, planner: Planner, names: Seq
     wanted = tuple(d for d in planner.config.destinations if d.name in names)
     if not wanted:
         return 0
-    only = Planner(replace(planner.config, destinations=wanted), planner.sqlite)
+    only = Planner(replace(planner.config, destinations=wanted), planner.sqlite, ocds=False)
     with db.write(_lock(planner.name)) as cur:
         row = cur.execute(
             "SELECT position FROM projection_positions WHERE name = ?", (planner.name,)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from ledger.ocds.teller import Teller
 from ledger.store.sql import Cursor
 
 STATES: Final = ("pending", "leased", "delivered", "failed", "done", "dead")
@@ -51,13 +52,16 @@ SCHEMA: Final = [
     "open_until DOUBLE PRECISION NOT NULL DEFAULT 0, "
     "next_slot DOUBLE PRECISION NOT NULL DEFAULT 0)",
 ]
-TABLES: Final = ("publisher_jobs", "publisher_destinations")
+#: Each notice's OCDS release, made by the planner as it plans the notice.
+OCDS: Final = Teller("publisher_ocds")
+TABLES: Final = ("publisher_jobs", "publisher_destinations", *OCDS.tables())
 
 
 def rfc3339(moment: float | None = None) -> str:
     """A Unix time (now by default) as the receipts write it: UTC, milliseconds, ``Z``."""
     when = datetime.fromtimestamp(time.time() if moment is None else moment, UTC)
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
 
 COLUMNS: Final = (
     "notice, destination, procurement, announcement, webhook_id, state, due_at, lease, worker, "

@@ -12,8 +12,29 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from standardwebhooks import Webhook
+
+#: The Standard Webhooks prefix of an Ed25519 public key (its secret key's is ``whsk_``).
+PUBLIC_KEY_PREFIX = "whpk_"
+
+
+def public_key(key: Ed25519PublicKey) -> str:
+    """The key in Standard Webhooks' form, ``whpk_<base64 of the 32 raw bytes>``, as a
+    site's webhook library takes it to check ``v1a`` signatures."""
+    raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return PUBLIC_KEY_PREFIX + base64.b64encode(raw).decode()
+
+
+def from_public_key(text: str) -> Ed25519PublicKey:
+    """A ``whpk_`` key back (a ValueError on anything else)."""
+    if not text.startswith(PUBLIC_KEY_PREFIX):
+        raise ValueError(f"a Standard Webhooks public key starts with {PUBLIC_KEY_PREFIX}")
+    raw = base64.b64decode(text[len(PUBLIC_KEY_PREFIX) :], validate=True)
+    if len(raw) != 32:
+        raise ValueError("a whpk_ key holds 32 bytes")
+    return Ed25519PublicKey.from_public_bytes(raw)
 
 
 def webhook_id(notice: int, leaf_hash_b64: str, destination: str) -> str:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import orjson
 import psycopg
@@ -42,7 +43,7 @@ from publisher.metrics import WorkerMetrics
 from publisher.payloads import notice_body
 from publisher.planner import Planner, backfill
 from publisher.receipts import ReceiptWriter
-from publisher.schema import CHANNEL, Job, rfc3339
+from publisher.schema import CHANNEL, OCDS, Job, rfc3339
 from publisher.sending import Outcome, Sender, clean
 from publisher.store import JobStore
 
@@ -303,8 +304,9 @@ class Publisher:
                 raise LookupError(f"no log entry at index {job.notice}")
             entry = orjson.loads(leaf)
             self.ledger.registry.learn_notice(job.notice, entry)  # the receipt names it
-            body = notice_body(job.notice, entry, leaf, d.tuning.format,
-                               self.config.ocid_prefix, self.config.marker)  # fmt: skip
+            release = self._release(job.notice) if d.tuning.format == "ocds" else None
+            body = notice_body(job.notice, entry, leaf, d.tuning.format, self.config.marker,
+                               release)  # fmt: skip
         except Exception as exc:  # a notice we cannot render: retried, then a dead letter
             logger.exception("notice %s: no %s body", job.notice, d.tuning.format)
             outcome = Outcome("payload", error=clean(f"cannot build the body: {exc!r}", 400))
@@ -327,6 +329,11 @@ class Publisher:
         else:
             self._failed_attempt(job, d, outcome, now)
         return None
+
+    def _release(self, notice: int) -> dict[str, Any] | None:
+        """The notice's OCDS release, as the planner made it (``ledger.ocds``)."""
+        with self.ledger.db.read() as cur:
+            return OCDS.release_at(cur, notice, self.config.ocid_prefix)
 
     def _failed_attempt(self, job: Job, d: Destination, outcome: Outcome, now: float) -> None:
         breaker = d if outcome.against_site else None

@@ -18,6 +18,8 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from publisher.payload_schema import add_webhooks
+
 ASSETS: Final = "/docs/assets"
 
 ERROR_SCHEMA: Final = {
@@ -74,6 +76,7 @@ def document_errors_as_answered(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         schema = generate()  # FastAPI's, cached: the edits below happen once
         _answered(schema)
+        add_webhooks(schema)  # what the publisher sends websites
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented extension point

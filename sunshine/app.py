@@ -15,6 +15,7 @@ from ledger.application import Ledger
 from ledger.http import commands, log
 from ledger.http_tiles import tiles
 from ledger.log.loop import FollowLoop
+from projections.ocds.routes import ocds
 from projections.supervision.flags_routes import flags_routes
 from projections.supervision.routes import supervision
 from projections.supervision.statistics_routes import statistics_routes
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(supervision)
     app.include_router(statistics_routes)
     app.include_router(flags_routes)
+    app.include_router(ocds)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     serve_docs(app)
     document_errors_as_answered(app)

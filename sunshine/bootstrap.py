@@ -26,11 +26,13 @@ from ledger import deps as ledger_deps
 from ledger.application import Ledger
 from ledger.log.cosigner import Cosigner
 from ledger.log.witness_config import Witnesses, load_witnesses
+from ledger.ocds.release import DEFAULT_OCID_PREFIX
 from ledger.ports import LedgerPorts, LogView
 from ledger.store.secret_file import read_or_create
 from projections import deps as read_side_deps
 from projections.deps import ReadSideResources
 from projections.flags import FlagConfig, FlagsProjection, load_flag_config
+from projections.ocds.projection import OcdsProjection
 from projections.public import PublicProjection
 from projections.runner import Projector
 from projections.statistics import StatisticsProjection
@@ -105,6 +107,7 @@ def bootstrap(settings: Settings) -> Services:
             metrics_token=token,
             owns=True,
             banner=settings.banner,
+            ocid_prefix=settings.ocid_prefix,
             witnesses=witnesses,
         )
     except BaseException:
@@ -118,6 +121,7 @@ def services_for(
     metrics_token: str | None = None,
     owns: bool = False,
     banner: str = "",
+    ocid_prefix: str = DEFAULT_OCID_PREFIX,
     witnesses: Witnesses | None = None,
 ) -> Services:
     """The service's parts around a ledger opened already (by ``bootstrap``, or by a test),
@@ -161,6 +165,7 @@ def services_for(
             lookup_failures=failures,
             form_tokens=FormTokens(codes.derived_key("lookup form token v1")),
             banner=banner,
+            ocid_prefix=ocid_prefix,
         ),
         publisher=PublisherResources(
             jobs=jobs, metrics=registry_for(jobs), metrics_token=metrics_token
@@ -182,6 +187,7 @@ def _projector(ledger: Ledger, flags: FlagConfig) -> Projector:
         ledger.db,
         [
             PublicProjection(ledger.config.database.is_sqlite),
+            OcdsProjection(),
             StatisticsProjection(),
             FlagsProjection(ledger.statutes, flags),
         ],

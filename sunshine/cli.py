@@ -121,6 +121,7 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from ledger import signing
+    from publisher import webhooks
 
     key = Ed25519PrivateKey.generate()
     out = Path(args.out)
@@ -134,6 +135,8 @@ def cmd_keys_new(args: argparse.Namespace) -> int:
                 "file": str(out),
                 "key_id": signing.key_id(key),
                 "public_key": signing.public_b64(key),
+                # The same key as a publishing service's sites take it (Standard Webhooks).
+                "webhook_public_key": webhooks.public_key(key.public_key()),
             },
             indent=2,
         )

@@ -24,6 +24,8 @@ DEMO_DIR = Path("data/demo")
 #: What every page and every pushed notice of the demo says of itself: its county, bodies
 #: and companies are invented, and so is what they did.
 DEMO_MARKER = "演示数据，纯属虚构"
+#: The demo's OCDS prefix (not registered: the county is fictional), as its publisher's.
+DEMO_OCID_PREFIX = "ocds-qhx000"
 MARKER = ".sunshine-demo"
 #: What an earlier demo left in its directory and a fresh demo makes anew.
 EARLIER_FILES = (
@@ -45,7 +47,12 @@ class DemoRefused(Exception):
 def demo_settings(data_dir: Path, database_url: str = "") -> Settings:
     """The demo's settings: its directory and database, and every default besides (the
     log key and the other secret files under ``data_dir``), whatever the environment says."""
-    return IsolatedSettings(data_dir=data_dir, database_url=database_url, banner=DEMO_MARKER)
+    return IsolatedSettings(
+        data_dir=data_dir,
+        database_url=database_url,
+        banner=DEMO_MARKER,
+        ocid_prefix=DEMO_OCID_PREFIX,
+    )
 
 
 def prepare_demo(data_dir: Path | None, database_url: str | None) -> Settings:

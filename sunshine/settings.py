@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ledger.application import LedgerConfig
+from ledger.ocds.release import DEFAULT_OCID_PREFIX, OCID_PREFIX
 from ledger.store.secret_file import read_secret
 from ledger.store.url import parse_database_url
 
@@ -31,6 +34,9 @@ class Settings(BaseSettings):
     publisher_destinations: Path | None = None  # `sunshine publish`: the destinations TOML
     publisher_key: Path | None = None  # `sunshine publish`: the publishing service's key
     metrics_token_file: Path | None = None  # GET /metrics on the API: its bearer token (0600)
+    # OCDS: ocid = "<prefix>-<procurement>"; the prefix registered with the Open Contracting
+    # Partnership, "ocds-" and six lower-case letters or digits
+    ocid_prefix: Annotated[str, Field(pattern=OCID_PREFIX)] = DEFAULT_OCID_PREFIX
     banner: str = ""  # shown atop every page, e.g. 测试环境 on a training copy; the demo's is fixed
     witnesses: Path | None = None  # TOML: the witnesses each new checkpoint is sent to
     witness_policy: Path | None = None  # served at /log/witness-policy (default: all witnesses)

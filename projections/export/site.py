@@ -19,6 +19,8 @@ duplicated here) and ``export_links`` moves their links to the export's paths. L
     complaints/index.html                     complaint decisions (and page/N/index.html)
     feeds/announcements.atom                  every notice (and announcements/page/N.atom)
     feeds/<type>.atom                         one type (and <type>/page/N.atom)
+    ocds/…                                    OCDS open data, as /ocds/… serves it
+                                              (``export.ocds_files``)
     log/entries/<i>                           the exact leaf of every public timeline step
     log/bundle/<i>                            each notice's proof bundle (`verify --bundle`)
     log/key, log/checkpoint                   the log's key and the latest exported checkpoint
@@ -88,7 +90,9 @@ from ledger.ports import Database, LogView
 from ledger.store.sql import SQLiteDatabase
 from projections.export.files import ExportError, ExportState, SiteDir
 from projections.export.links import TYPES, Rewriter, file_for, static_url
+from projections.export.ocds_files import write_ocds
 from projections.export.tiles import write_tiles
+from projections.ocds.projection import OcdsProjection
 from projections.public import PublicProjection
 from projections.web.render import HERE as WEB
 
@@ -211,6 +215,7 @@ class Exporter:
         self.verifier = source.log.verifier
         sqlite = isinstance(source.db, SQLiteDatabase)
         self.follower = Follower(source.db, PublicProjection(sqlite))
+        self.ocds = Follower(source.db, OcdsProjection())  # what ocds/… is rendered from
         self._loop = asyncio.Runner()
         self._client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=source.app), base_url=self.origin
@@ -224,11 +229,13 @@ class Exporter:
 
     def run(self) -> ExportSummary:
         self.follower.setup()
+        self.ocds.setup()
         start, passes = self.state.position, 0
         while passes < MAX_PASSES:
             self.follower.catch_up(progress=lambda done, size: self.progress("log", done, size))
+            self.ocds.catch_up()
             note, size = self._checkpoint()
-            end = min(self.follower.position(), size)
+            end = min(self.follower.position(), self.ocds.position(), size)
             organisations = self._organisations()
             full = (
                 self.state.position == 0
@@ -307,6 +314,7 @@ class Exporter:
             self._page(f"/announcements/{index}", log_base=f"/announcements/{index}/log")
         if steps or full:
             self._lists()
+            write_ocds(self._get, self.site, self.db, touched)
         self.site.write("log/key", self.log_key.encode())
         self.state.tiles_size = write_tiles(
             self.site, LogTiles(self.db), self.state.tiles_size, note, self.progress
@@ -366,9 +374,7 @@ class Exporter:
         bundle = self._existing_bundle(index)
         if bundle is None:
             _, proof = self.log.inclusion(index, size)
-            bundle = make_bundle(
-                index, self.log.entry(index), size, proof, note, self.log_key
-            )
+            bundle = make_bundle(index, self.log.entry(index), size, proof, note, self.log_key)
         base = f"announcements/{index}/log"
         self.site.write(f"{base}/key", bundle.log_key.encode())
         self.site.write(f"{base}/checkpoint", bundle.checkpoint.encode())

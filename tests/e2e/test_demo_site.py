@@ -46,7 +46,7 @@ def body_of(
         "data": {"announcement": announcement, "procurement": procurement, **content},
     }
     leaf = orjson.dumps(entry)
-    return notice_body(notice, entry, leaf, "notice", "ocds-qhx000")
+    return notice_body(notice, entry, leaf, "notice")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import functools
+import gzip
 import html
 import http.server
 import os
@@ -406,9 +407,15 @@ def test_a_second_run_writes_only_new_notices_and_changed_pages(
     assert {"index.html", "announcements/index.html", "feeds/announcements.atom",
             "feeds/result.atom", "log/checkpoint", STATE} <= rewritten  # fmt: skip
     assert "complaints/index.html" not in rewritten
+    # OCDS: the year's files and p1's record hold the result; a filler's record is untouched.
+    assert {"ocds/2026/releases.json", "ocds/2026/records.json",
+            "ocds/procurements/p1/record.json"} <= rewritten  # fmt: skip
+    assert "ocds/procurements/f0/record.json" in after
+    assert "ocds/procurements/f0/record.json" not in rewritten
     allowed = re.compile(
         r"(announcements/(\d+)/index\.html|procurements/(p1|n1)/index\.html|index\.html"
         r"|announcements/(index\.html|page/.*|type/.*)|feeds/.*|log/(checkpoint|entries/\d+)"
+        r"|ocds/(index\.json|2026/.*|procurements/(p1|n1)/.*)"
         r"|log/tile/(\d+|entries)/\d{3}\.p/\d+"  # the tiles that grew: partial ones only
         rf"|{re.escape(STATE)})\Z"
     )
@@ -425,6 +432,35 @@ def test_a_second_run_writes_only_new_notices_and_changed_pages(
     again = export(tmp_path, db, site_dir)
     assert "(0 new)" in again.stdout and ": 0 files written" in again.stdout
     assert files(site_dir) == after
+
+
+def test_the_export_holds_the_ocds_files_the_service_serves(
+    sqlite_built: Built, tmp_path: Path
+) -> None:
+    c = sqlite_built.county
+    site_dir = tmp_path / "site"
+    export(tmp_path, c.ledger.config.database, site_dir, "--base-url", "https://cg.example.org")
+    p1 = "/ocds/procurements/p1"
+    paths = ["/ocds", "/ocds/2026/releases.json", "/ocds/2026/records.json",
+             f"{p1}/releases.json", f"{p1}/record.json"]  # fmt: skip
+    served = rendered(c.ledger, paths)
+    for path in paths:
+        file = site_dir / ("ocds/index.json" if path == "/ocds" else path.lstrip("/"))
+        mine = orjson.loads(file.read_bytes())
+        theirs = orjson.loads(served[path])
+        if "uri" in mine:  # the export's own address, where the service names its own
+            assert mine.pop("uri") == f"https://cg.example.org{path}"
+            theirs.pop("uri")
+        assert mine == theirs
+    releases = orjson.loads((site_dir / "ocds/2026/releases.json").read_bytes())["releases"]
+    lines = gzip.decompress((site_dir / "ocds/2026/releases.jsonl.gz").read_bytes())
+    assert [orjson.loads(line) for line in lines.splitlines()] == releases
+    assert (site_dir / "ocds/2026/releases.xlsx").read_bytes().startswith(b"PK")
+    assert (site_dir / "ocds/2026/releases.csv.zip").read_bytes().startswith(b"PK")
+    # Each release's leaf and proof bundle are in the export, where its links say.
+    for release in releases:
+        for link in release["links"]:
+            assert (site_dir / link["href"].lstrip("/")).is_file()
 
 
 def test_refuses_a_directory_that_is_not_an_export(sqlite_built: Built, tmp_path: Path) -> None:

@@ -17,6 +17,9 @@ from test_publish_site import (
     receipts_of,
 )
 
+from ledger.log.follower import Follower
+from projections.ocds import queries as ocds_queries
+from projections.ocds.projection import OcdsProjection
 from publisher.store import JobStore
 from publisher.worker import Publisher
 
@@ -52,6 +55,14 @@ def test_every_notice_arrives_signed_and_once_with_one_receipt(world: Any) -> No
         assert (
             sorted(int(s.json["releases"][0]["id"].split("-")[-1]) for s in portal.seen) == tenders
         )
+        # The pushed release is the one /ocds serves: one mapping (ledger.ocds).
+        follower = Follower(world.ledger.db, OcdsProjection())
+        follower.setup()
+        follower.catch_up()
+        served = {r["id"]: r for r in ocds_queries.releases(world.ledger.db, cfg.ocid_prefix)}
+        for s in portal.seen:
+            (pushed,) = s.json["releases"]
+            assert pushed == served[pushed["id"]] and pushed["parties"][0]["name"]
         assert all(s.v1a and s.v1 for s in hebei.seen)
         assert all(s.v1a and s.v1 is None for s in portal.seen)
         assert len(set(hebei.ids())) == len(hebei.seen) == len(notices)

@@ -89,7 +89,7 @@ def test_a_good_file() -> None:
         (
             ('ocid_prefix = "ocds-qhx000"', 'ocid_prefix = "ocds qhx"'),
             2,
-            "[publisher] ocid_prefix: letters, digits and '-'",
+            "[publisher] ocid_prefix: 'ocds-' and six lower-case letters or digits",
         ),
         (
             ('poll_interval = "500ms"', 'poll_interval = "500ms"\nlease_margn = "1s"'),
@@ -148,7 +148,8 @@ def test_a_destination_without_url_and_an_empty_file() -> None:
         (
             'publisher.ocid_prefix = "a b"\n\n[[destination]]\nname = "abc"\n'
             'url = "https://93.184.216.34/"\n',
-            "dest.toml:1: [publisher] ocid_prefix: letters, digits and '-', like ocds-a1b2c3",
+            "dest.toml:1: [publisher] ocid_prefix: 'ocds-' and six lower-case letters or digits, "
+            "like ocds-a1b2c3",
         ),
         ("publisher = 3\n", "dest.toml:1: [publisher]: must be a table"),
         (

@@ -1,0 +1,1 @@
+"""OCDS 1.1 from the log: one mapping for every OCDS output (see ``release``)."""

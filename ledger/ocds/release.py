@@ -1,0 +1,288 @@
+# Over 60 lines by design: one mapping: a notice and its procurement's story to an OCDS release.
+"""An OCDS 1.1 release for each notice of the log, the one mapping every OCDS output uses.
+
+The API's and the export's release packages (``projections.ocds``) and the publisher's
+pushes (``publisher.payloads``) all call ``release``: the same notice gives the same release
+wherever it is read.
+
+What a reader can count on:
+
+* the release ``id`` is ``<procurement>-<leaf index>``, and its ``date`` the notice's day
+  (00:00 China time): the day the notice was published, not when the ledger recorded it;
+* ``awards`` appear only in the result release, dated the result notice's day; ``contracts``
+  only in the releases that speak of the contract (contract and acceptance notices), keyed by
+  the contract number, with the day it was signed;
+* ``bids`` (the bids extension) and ``tender.numberOfTenderers`` appear once the bids were
+  opened, from the opening's entry;
+* every release's ``links`` names its log entry: ``{"rel": "log-entry", "href":
+  "/log/entries/<i>", "index": i, "leafHash": <base64 SHA-256 leaf hash>}``, and the entry's
+  proof bundle (``rel`` ``log-proof``); ``sunshine verify --bundle`` checks the latter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from ledger.domain.schema import entries as E
+from ledger.domain.vocabulary import AnnouncementType, Method
+from ledger.ocds.story import Organisation, Story
+
+OCDS_VERSION: Final = "1.1"
+#: The bids extension, at the version whose schema the releases follow.
+BIDS_EXTENSION: Final = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
+    "v1.1.5/extension.json"
+)
+EXTENSIONS: Final = (BIDS_EXTENSION,)
+#: A registered OCDS prefix: ``ocds-`` and six letters or digits (lower case).
+OCID_PREFIX: Final = r"^ocds-[a-z0-9]{6}$"
+#: Until the operator registers one with the Open Contracting Partnership.
+DEFAULT_OCID_PREFIX: Final = "ocds-000000"
+CHINA_OFFSET: Final = "+08:00"
+A = AnnouncementType
+
+#: The release tag of each notice (OCDS 1.1 releaseTag codelist).
+TAGS: Final = {
+    A.INTENTION: "planning",
+    A.TENDER: "tender",
+    A.SINGLE_SOURCE: "tender",
+    A.CORRECTION: "tenderAmendment",
+    A.RESULT: "award",
+    A.CONTRACT: "contract",
+    A.ACCEPTANCE: "implementation",
+    A.TERMINATION: "tenderCancellation",
+    A.FAILURE: "tenderUpdate",
+}
+#: OCDS procurementMethod of each method; its Chinese name goes in procurementMethodDetails.
+METHODS: Final = {
+    Method.OPEN_TENDER: "open",
+    Method.FRAMEWORK_AGREEMENT: "open",
+    Method.INVITED_TENDER: "selective",
+    Method.COMPETITIVE_NEGOTIATION: "limited",
+    Method.COMPETITIVE_CONSULTATION: "limited",
+    Method.INQUIRY: "limited",
+    Method.SINGLE_SOURCE: "direct",
+}
+#: tender.status after each notice (OCDS 1.1 tenderStatus codelist).
+TENDER_STATUS: Final = {
+    A.INTENTION: "planned",
+    A.TENDER: "active",
+    A.SINGLE_SOURCE: "active",
+    A.CORRECTION: "active",
+    A.RESULT: "complete",
+    A.CONTRACT: "complete",
+    A.ACCEPTANCE: "complete",
+    A.TERMINATION: "cancelled",
+    A.FAILURE: "unsuccessful",
+}
+
+
+def ocid(prefix: str, procurement: str) -> str:
+    return f"{prefix}-{procurement}"
+
+
+def release_id(procurement: str, index: int) -> str:
+    return f"{procurement}-{index}"
+
+
+def award_id(procurement: str) -> str:
+    return f"{procurement}-award"
+
+
+def release(
+    story: Story,
+    index: int,
+    notice: E.Summary,
+    leaf_hash: str,
+    organisations: Mapping[str, Organisation],
+    prefix: str,
+) -> dict[str, Any]:
+    """The release of notice ``index`` (``story``: its procurement after the notice)."""
+    kind = notice.announcement
+    assert kind is not None, "a release is made of a notice"
+    code = story.code
+    out: dict[str, Any] = {
+        "ocid": ocid(prefix, code),
+        "id": release_id(code, index),
+        "date": _at(notice.date),
+        "tag": [TAGS[kind]],
+        "initiationType": "tender",
+        "language": "zh",
+        "parties": _parties(story, kind, organisations),
+        "buyer": _ref(story.purchaser, organisations),
+        "tender": _tender(story, index, notice, organisations),
+    }
+    if story.opened:
+        out["bids"] = {"details": [_bid(story, n, organisations) for n in range(len(story.bids))]}
+    if kind is A.INTENTION:
+        out["planning"] = {"budget": {"amount": _value(story.budget)}}
+    if kind is A.RESULT and story.winner is not None and story.award_amount is not None:
+        out["awards"] = [{
+            "id": award_id(code), "status": "active", "date": _at(notice.date),
+            "value": _value(story.award_amount),
+            "suppliers": [_ref(story.winner, organisations)],
+        }]  # fmt: skip
+    if kind in (A.CONTRACT, A.ACCEPTANCE) and story.contract_number is not None:
+        out["contracts"] = [_contract(story, notice, kind)]
+    out["links"] = [
+        {"rel": "log-entry", "href": f"/log/entries/{index}", "index": index,
+         "leafHash": leaf_hash},
+        {"rel": "log-proof", "href": f"/log/bundle/{index}", "index": index},
+    ]  # fmt: skip
+    return out
+
+
+def _tender(
+    story: Story, index: int, notice: E.Summary, organisations: Mapping[str, Organisation]
+) -> dict[str, Any]:
+    kind = notice.announcement
+    assert kind is not None
+    tender: dict[str, Any] = {
+        "id": story.code,
+        "title": story.title,
+        "status": TENDER_STATUS[kind],
+        "procuringEntity": _ref(story.agency or story.purchaser, organisations),
+        "value": _value(story.budget),
+        "procurementMethod": METHODS[story.method],
+        "procurementMethodDetails": story.method.label,
+        "mainProcurementCategory": story.category.value,
+    }
+    if story.requirement:
+        tender["description"] = story.requirement
+    if story.rationale and story.method is not Method.OPEN_TENDER:
+        tender["procurementMethodRationale"] = story.rationale
+    if story.qualifications:
+        tender["eligibilityCriteria"] = story.qualifications
+    period: dict[str, str] = {}
+    if isinstance(notice, E.IntentionDisclosed):
+        period["startDate"] = _at(notice.expected_start)  # the expected start, planned
+    elif story.tender_start is not None:
+        period["startDate"] = _at(story.tender_start)
+    if story.bid_deadline is not None:
+        period["endDate"] = _at(story.bid_deadline, end=True)
+    if period:
+        tender["tenderPeriod"] = period
+    if story.opened:
+        tender["numberOfTenderers"] = len(story.bids)
+        tender["tenderers"] = [_ref(b.supplier, organisations) for b in story.bids]
+    amendment = _amendment(story.code, index, notice)
+    if amendment is not None:
+        tender["amendments"] = [amendment]
+    return tender
+
+
+def _amendment(code: str, index: int, notice: E.Summary) -> dict[str, Any] | None:
+    """A correction's changes, or why the procurement was terminated or failed."""
+    if isinstance(notice, E.AnnouncementCorrected):
+        why = notice.changes
+    elif isinstance(notice, E.ProcurementTerminated | E.ProcurementFailed):
+        why = notice.reason
+    else:
+        return None
+    assert notice.announcement is not None
+    return {"id": release_id(code, index), "date": _at(notice.date), "rationale": why,
+            "description": notice.announcement.label}  # fmt: skip
+
+
+def _bid(story: Story, n: int, organisations: Mapping[str, Organisation]) -> dict[str, Any]:
+    bid = story.bids[n]
+    assert story.opened_on is not None
+    status = "pending" if bid.valid is None else "valid" if bid.valid else "disqualified"
+    return {
+        "id": f"{story.code}-bid-{n + 1}",
+        "date": _at(story.opened_on),  # as the opening disclosed it
+        "status": status,
+        "tenderers": [_ref(bid.supplier, organisations)],
+        "value": _value(bid.price),
+    }
+
+
+def _contract(story: Story, notice: E.Summary, kind: AnnouncementType) -> dict[str, Any]:
+    assert story.contract_number is not None
+    contract: dict[str, Any] = {"id": story.contract_number, "awardID": award_id(story.code),
+                                "status": "active"}  # fmt: skip
+    if story.contract_amount is not None:
+        contract["value"] = _value(story.contract_amount)
+    if story.signed_on is not None:
+        contract["dateSigned"] = _at(story.signed_on)
+    if isinstance(notice, E.AcceptanceRecorded) and kind is A.ACCEPTANCE:
+        milestone: dict[str, Any] = {
+            "id": f"{story.contract_number}-acceptance", "title": "履约验收",
+            "type": "delivery", "status": "met" if notice.passed else "notMet",
+            "description": notice.report,
+        }  # fmt: skip
+        if notice.passed:
+            milestone["dateMet"] = _at(notice.date)
+        contract["implementation"] = {"milestones": [milestone]}
+    return contract
+
+
+def _parties(
+    story: Story, kind: AnnouncementType, organisations: Mapping[str, Organisation]
+) -> list[dict[str, Any]]:
+    """Everyone the release names, each once, with every role known by then."""
+    roles: dict[str, list[str]] = {story.purchaser: ["buyer"]}
+
+    def add(code: str | None, role: str) -> None:
+        if code is not None and role not in roles.setdefault(code, []):
+            roles[code].append(role)
+
+    add(story.agency or story.purchaser, "procuringEntity")
+    contact = _contact(story.contact)
+    for bid in story.bids:
+        add(bid.supplier, "tenderer")
+    if story.proposed_supplier is not None and not story.opened:
+        add(story.proposed_supplier, "interestedParty")  # a single source's, before it bids
+    if story.result_on is not None:
+        add(story.winner, "supplier")
+    parties = [_party(code, r, organisations) for code, r in roles.items()]
+    if contact:
+        entity = story.agency or story.purchaser
+        for party in parties:
+            if party["id"] == entity:
+                party["contactPoint"] = contact
+    return parties
+
+
+def _contact(text: str | None) -> dict[str, str]:
+    """The tender notice's contact (``袁玉兰 0319-8580689``) as an OCDS ContactPoint."""
+    if not text:
+        return {}
+    name, _, rest = text.strip().partition(" ")
+    if rest and all(c.isdigit() or c in "-+() " for c in rest):
+        return {"name": name, "telephone": rest.strip()}
+    return {"name": text.strip()}
+
+
+def _party(
+    code: str, roles: list[str], organisations: Mapping[str, Organisation]
+) -> dict[str, Any]:
+    party: dict[str, Any] = _ref(code, organisations)
+    found = organisations.get(code)
+    if found is not None:
+        address = {"streetAddress": found.address, "region": found.region}
+        party["address"] = {**{k: v for k, v in address.items() if v}, "countryName": "中国"}
+    party["roles"] = roles
+    return party
+
+
+def _ref(code: str, organisations: Mapping[str, Organisation]) -> dict[str, Any]:
+    """An OrganizationReference: the code, and the registry's name when known."""
+    found = organisations.get(code)
+    return {"id": code, "name": found.name} if found is not None else {"id": code}
+
+
+def _value(amount: str) -> dict[str, Any]:
+    """An OCDS Value. The schema wants a JSON number: yuan with two decimals stay below
+    10^13, so a float's shortest representation gives back the exact decimal."""
+    exact = Decimal(amount)
+    number: int | float = int(exact) if exact == exact.to_integral_value() else float(exact)
+    return {"amount": number, "currency": "CNY"}
+
+
+def _at(day: date, end: bool = False) -> str:
+    """A day in China as an OCDS date-time: its start, or with ``end`` its last minute."""
+    return f"{day.isoformat()}T{'23:59:59' if end else '00:00:00'}{CHINA_OFFSET}"

@@ -1,0 +1,33 @@
+"""The OCDS projection: one release per notice, built as the log arrives (``ocds_*``).
+
+The work is ``ledger.ocds.teller.Teller``'s, which the publisher's planner runs over tables
+of its own: both make the same release of a notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from ledger.ocds.teller import Teller
+from ledger.store.sql import Cursor
+from projections.projection import Entry
+
+TELLER: Final = Teller("ocds")
+
+
+class OcdsProjection:
+    name = "ocds"
+    version = 1
+
+    def create(self, sqlite: bool) -> Sequence[str]:
+        return TELLER.schema()
+
+    def drop(self) -> Sequence[str]:
+        return TELLER.drop()
+
+    def tables(self) -> Sequence[str]:
+        return TELLER.tables()
+
+    def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
+        TELLER.apply(cur, index, entry, leaf)

@@ -1,0 +1,216 @@
+"""OCDS open data over `sunshine serve`, on the demo year of 澄溪县: what an analyst downloads
+from ``/ocds/…`` passes libcoveocds without an error, compiles with ocdskit into one record
+per procurement with exactly one contract per signed contract and each award dated by its
+result notice, and every release names the log entry it was made from, which the reader can
+fetch and hash."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import gzip
+import http.server
+import io
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from conftest import DemoLedger, Server, copy_demo, eventually, make_config, start_server
+from openpyxl import load_workbook
+
+from ledger.application import Ledger
+from ledger.log.merkle import leaf_hash_b64
+
+VECTORS = Path(__file__).parents[1] / "vectors" / "ocds"
+PREFIX = "ocds-qhx000"
+
+
+@dataclass
+class Year:
+    server: Server
+    leaves: list[dict[str, Any]]
+
+    def notices(self) -> dict[int, dict[str, Any]]:
+        return {leaf["index"]: leaf for leaf in self.leaves
+                if leaf["data"].get("announcement")}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger) -> Iterator[Year]:
+    copy = copy_demo(demo_template, tmp_path_factory.mktemp("ocds"))
+    size = copy.summary.size
+    ledger = Ledger(make_config(copy.url, copy.data, inline_integration=True))
+    try:
+        leaves = [orjson.loads(leaf) for start in range(0, size, 1000)
+                  for leaf in ledger.reader.entries(start, min(1000, size - start))]  # fmt: skip
+    finally:
+        ledger.close()
+    server = start_server(copy.url, copy.data, env={"SUNSHINE_OCID_PREFIX": PREFIX})
+    try:
+        year = Year(server, leaves)
+        expected = len(year.notices())
+
+        def caught_up() -> bool:
+            answer = httpx.get(f"{server.url}/ocds/2026/releases.json", timeout=60)
+            return answer.status_code == 200 and len(answer.json()["releases"]) == expected
+
+        eventually(caught_up, server.process, every=0.2)
+        yield year
+    finally:
+        server.stop()
+
+
+def get(year: Year, path: str) -> httpx.Response:
+    answer = httpx.get(f"{year.server.url}{path}", timeout=60)
+    assert answer.status_code == 200, (path, answer.text[:300])
+    return answer
+
+
+def test_every_release_is_a_notice_dated_by_it_and_linked_to_its_leaf(year: Year) -> None:
+    package = get(year, "/ocds/2026/releases.json").json()
+    notices = year.notices()
+    assert package["version"] == "1.1" and len(package["releases"]) == len(notices)
+    for release in package["releases"]:
+        entry_link = next(link for link in release["links"] if link["rel"] == "log-entry")
+        leaf = get(year, entry_link["href"]).content
+        assert leaf_hash_b64(leaf) == entry_link["leafHash"]
+        entry = orjson.loads(leaf)
+        data = entry["data"]
+        assert entry["index"] == entry_link["index"] in notices
+        # Stable id and the notice's own day, not the ledger's recording time.
+        assert release["id"] == f"{data['procurement']}-{entry['index']}"
+        assert release["ocid"] == f"{PREFIX}-{data['procurement']}"
+        assert release["date"] == f"{data['date']}T00:00:00+08:00"
+        for party in release["parties"]:
+            assert party["name"] and party["roles"]  # the registry's names, never a bare code
+        assert ("awards" in release) == (data["announcement"] == "result")
+        if "awards" in release:
+            assert release["awards"][0]["date"] == release["date"]
+        for contract in release.get("contracts", []):
+            assert not contract["id"].endswith("-contract")
+            assert "dateSigned" in contract
+
+
+def test_bids_come_from_the_opening_only(year: Year) -> None:
+    opened = {leaf["data"]["procurement"]: leaf for leaf in year.leaves
+              if leaf["type"] == "BidsOpened"}  # fmt: skip
+    package = get(year, "/ocds/2026/releases.json").json()
+    for release in package["releases"]:
+        index = release["links"][0]["index"]
+        opening = opened.get(release["tender"]["id"])
+        if opening is None or opening["index"] > index:
+            assert "bids" not in release and "numberOfTenderers" not in release["tender"]
+            continue
+        bids = opening["data"]["bids"]
+        assert release["tender"]["numberOfTenderers"] == len(bids)
+        got = [(d["tenderers"][0]["id"], d["value"]["amount"]) for d in release["bids"]["details"]]
+        assert got == [(b["supplier"], float(b["price"]["value"])) for b in bids]
+
+
+def test_the_record_package_compiles_one_contract_per_contract_signed(year: Year) -> None:
+    records = get(year, "/ocds/2026/records.json").json()["records"]
+    signed = {leaf["data"]["procurement"]: leaf["data"]["contract_number"]
+              for leaf in year.leaves if leaf["type"] == "ContractSigned"}  # fmt: skip
+    contract_notices = {leaf["data"]["procurement"] for leaf in year.leaves
+                        if leaf["data"].get("announcement") == "contract"}  # fmt: skip
+    for record in records:
+        code = record["compiledRelease"]["tender"]["id"]
+        contracts = record["compiledRelease"].get("contracts", [])
+        if code in contract_notices:
+            assert [c["id"] for c in contracts] == [signed[code]]
+        else:
+            assert contracts == []
+    one = get(year, f"/ocds/procurements/{records[0]['compiledRelease']['tender']['id']}"
+                    "/record.json").json()  # fmt: skip
+    assert one["records"] == [records[0]]
+
+
+def test_bulk_files_hold_the_same_releases(year: Year) -> None:
+    package = get(year, "/ocds/2026/releases.json").json()
+    lines = gzip.decompress(get(year, "/ocds/2026/releases.jsonl.gz").content).splitlines()
+    assert [orjson.loads(line) for line in lines] == package["releases"]
+    book = load_workbook(io.BytesIO(get(year, "/ocds/2026/releases.xlsx").content))
+    rows = list(book["releases"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("ocid", "id")
+    assert [r[1] for r in rows[1:]] == [r["id"] for r in package["releases"]]
+    assert {"parties", "awards", "contracts", "bids_details"} <= set(book.sheetnames)
+    with zipfile.ZipFile(io.BytesIO(get(year, "/ocds/2026/releases.csv.zip").content)) as csvs:
+        assert {f"{name}.csv" for name in book.sheetnames} == set(csvs.namelist())
+        text = csvs.read("releases.csv").decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert [r[1] for r in table[1:]] == [r["id"] for r in package["releases"]]
+    index = get(year, "/ocds").json()
+    assert index["ocidPrefix"] == PREFIX and index["years"][0]["year"] == 2026
+    for path in ("/ocds/2025/releases.json", "/ocds/20x6/releases.json",
+                 "/ocds/procurements/nope/record.json"):  # fmt: skip
+        assert httpx.get(f"{year.server.url}{path}").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def served_vectors() -> Iterator[str]:
+    """The bids extension, served as its real home would serve it (no network here)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(VECTORS))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def test_libcoveocds_finds_no_error_and_ocdskit_compiles_it(
+    year: Year, served_vectors: str, tmp_path: Path
+) -> None:
+    from libcoveocds.api import ocds_json_output
+    from libcoveocds.config import LibCoveOCDSConfig
+
+    standard = tmp_path / "standard.zip"
+    with zipfile.ZipFile(standard, "w") as out:
+        out.writestr("standard-1__1__5/", "")
+        for path in sorted((VECTORS / "standard-1__1__5").rglob("*")):
+            if path.is_file():
+                name = path.relative_to(VECTORS / "standard-1__1__5")
+                out.write(path, f"standard-1__1__5/{name}")
+    package = get(year, "/ocds/2026/releases.json").json()
+    assert package["extensions"][0].endswith("ocds_bid_extension/v1.1.5/extension.json")
+    package["extensions"] = [f"{served_vectors}/ocds_bid_extension-v1.1.5/extension.json"]
+    config = LibCoveOCDSConfig({"standard_zip": f"file://{standard}", "context": "api"})
+    report = ocds_json_output(str(tmp_path), json_data=package, lib_cove_ocds_config=config)
+    assert report["validation_errors"] == []
+    assert report["extensions"]["invalid_extensions"] == []
+    assert report["additional_closed_codelist_values"] == {}
+    assert report["additional_open_codelist_values"] == {}
+    assert "empty_field" not in report.get("additional_checks", {})
+    # The only field outside the schema: the documented link to the log entry.
+    assert [f["field"] for f in report["additional_fields"]] == ["links"]
+
+    # ocdskit compile, with the schema libcoveocds extended by the bids extension.
+    compiled = subprocess.run(
+        [str(Path(sys.executable).parent / "ocdskit"), "compile", "--schema",
+         str(tmp_path / "extended_schema.json")],
+        input=orjson.dumps(package), capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    by_code = {r["tender"]["id"]: r for r in map(orjson.loads, compiled.splitlines())}
+    signed = {leaf["data"]["procurement"]: leaf["data"]["contract_number"]
+              for leaf in year.leaves if leaf["type"] == "ContractSigned"}  # fmt: skip
+    results = {leaf["data"]["procurement"]: leaf["data"]["date"]
+               for leaf in year.leaves if leaf["data"].get("announcement") == "result"}  # fmt: skip
+    contract_notices = {leaf["data"]["procurement"] for leaf in year.leaves
+                        if leaf["data"].get("announcement") == "contract"}  # fmt: skip
+    assert len(by_code) == len({r["ocid"] for r in package["releases"]})
+    for code, release in by_code.items():
+        contracts = [c["id"] for c in release.get("contracts", [])]
+        assert contracts == ([signed[code]] if code in contract_notices else [])
+        awards = release.get("awards", [])
+        assert [a["date"] for a in awards] == (
+            [f"{results[code]}T00:00:00+08:00"] if code in results else []
+        )
