@@ -35,6 +35,13 @@ ocds = APIRouter(prefix="/ocds", tags=["OCDS open data"])
 _YEAR: Final = re.compile(r"[0-9]{4}\Z")
 _CODE: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
 JSON: Final = "application/json"
+#: Documented in the OpenAPI document (the app answers these with its JSON error body).
+NO_YEAR: Final[dict[int | str, dict[str, Any]]] = {
+    404: {"description": "no releases for that year (or not a year)"}
+}
+NO_PROCUREMENT: Final[dict[int | str, dict[str, Any]]] = {
+    404: {"description": "no releases for that procurement (or not a procurement number)"}
+}
 
 
 def _year(db: Db, text: str) -> int:
@@ -62,19 +69,19 @@ def index(db: Db, prefix: OcidPrefixDep) -> Response:
     return Response(orjson.dumps(body), media_type=JSON)
 
 
-@ocds.get("/{year}/releases.json")
+@ocds.get("/{year}/releases.json", responses=NO_YEAR)
 def year_releases(request: Request, db: Db, prefix: OcidPrefixDep, year: str) -> Response:
     package = queries.year_package(db, prefix, _year(db, year), str(request.url))
     return Response(queries.dump(package), media_type=JSON)
 
 
-@ocds.get("/{year}/releases.jsonl.gz")
+@ocds.get("/{year}/releases.jsonl.gz", responses=NO_YEAR)
 def year_lines(db: Db, prefix: OcidPrefixDep, year: str) -> Response:
     found = queries.releases(db, prefix, year=_year(db, year))
     return Response(queries.json_lines_gz(found), media_type="application/gzip")
 
 
-@ocds.get("/{year}/records.json")
+@ocds.get("/{year}/records.json", responses=NO_YEAR)
 def year_records(request: Request, db: Db, prefix: OcidPrefixDep, year: str) -> Response:
     package = queries.year_records(db, prefix, _year(db, year), str(request.url))
     return Response(queries.dump(package), media_type=JSON)
@@ -83,12 +90,12 @@ def year_records(request: Request, db: Db, prefix: OcidPrefixDep, year: str) -> 
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@ocds.get("/{year}/releases.xlsx")
+@ocds.get("/{year}/releases.xlsx", responses=NO_YEAR)
 def year_sheet(db: Db, prefix: OcidPrefixDep, year: str) -> Response:
     return _sheet(db, prefix, _year(db, year), "xlsx", workbook, XLSX)
 
 
-@ocds.get("/{year}/releases.csv.zip")
+@ocds.get("/{year}/releases.csv.zip", responses=NO_YEAR)
 def year_csv(db: Db, prefix: OcidPrefixDep, year: str) -> Response:
     return _sheet(db, prefix, _year(db, year), "csv.zip", csv_zip, "application/zip")
 
@@ -103,13 +110,13 @@ def _sheet(
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
-@ocds.get("/procurements/{code}/releases.json")
+@ocds.get("/procurements/{code}/releases.json", responses=NO_PROCUREMENT)
 def procurement_releases(request: Request, db: Db, prefix: OcidPrefixDep, code: str) -> Response:
     package = queries.procurement_package(db, prefix, _code(db, code), str(request.url))
     return Response(queries.dump(package), media_type=JSON)
 
 
-@ocds.get("/procurements/{code}/record.json")
+@ocds.get("/procurements/{code}/record.json", responses=NO_PROCUREMENT)
 def procurement_record(request: Request, db: Db, prefix: OcidPrefixDep, code: str) -> Response:
     package = queries.procurement_record(db, prefix, _code(db, code), str(request.url))
     return Response(queries.dump(package), media_type=JSON)

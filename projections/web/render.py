@@ -53,9 +53,11 @@ def event_label(event: str) -> str:
     return EVENT_LABELS.get(event, event)
 
 
-def banner(request: Request) -> str:
+def banner(request: Request | None) -> str:
     """The text the operator has every page show atop (``Settings.banner``; the demo's
-    演示数据，纯属虚构), or ''."""
+    演示数据，纯属虚构), or '' (also for a page rendered outside a request)."""
+    if request is None:
+        return ""
     resources = getattr(request.app.state, "read_side", None)
     text = getattr(resources, "banner", "")
     return text if isinstance(text, str) else ""
