@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -116,6 +116,10 @@ ORGANISATIONS: list[tuple[str, str, str]] = [
 ]
 
 
+#: The bid box's organisation and actor (its key is the ledger server's own).
+BID_BOX: Final = ("qhx-tbx", "qhx-tbx-svc")
+
+
 def demo_key(name: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(
         hashlib.sha256(f"sunshine-demo:{name}".encode()).digest()
@@ -156,6 +160,21 @@ class DemoBuilder:
         receipt = self.ledger.submit(json.dumps(body, ensure_ascii=False).encode())
         if receipt.lookup is not None:  # a filed challenge: keep its lookup code for the reader
             self.lookup_codes.append((actor, receipt.lookup["challenge"], receipt.lookup["code"]))
+
+    def _register_bid_box(self) -> None:
+        """The ledger's own bid-box service: its key is the server's, not a demo key."""
+        code, actor = BID_BOX
+        self._submit(
+            "RegisterOrganisation",
+            {"code": code, "name": "澄溪县电子投标箱", "kind": "bid_box", "region": REGION},
+        )
+        self._submit(
+            "RegisterActor",
+            {"code": actor, "organisation": code, "role": "bid_box", "name": "投标箱服务"},
+        )
+        self._submit("RegisterKey", {"actor": actor, "public_key": self.ledger.bid_box.public_b64})
+        for count in ("organisations", "actors", "keys"):
+            self.counts[count] += 1
 
     def _save_key(self, name: str, key: Ed25519PrivateKey) -> None:
         path = self.keys_dir / f"{name}.pem"
@@ -213,6 +232,7 @@ class DemoBuilder:
             self.counts["organisations"] += 1
             self.counts["actors"] += 1
             self.counts["keys"] += 1
+        self._register_bid_box()
         # An organisation keeps its own details current.
         self._submit(
             "AmendOrganisation",

@@ -33,6 +33,7 @@ Sealed = dict[str, Disclosure]  # commitment -> the value and salt sent beside t
 
 END: Final = date(2026, 11, 20)  # nothing later is recorded: what is left is in progress
 SEED: Final = 2026
+OPENING: Final = "09:30"  # the bid deadline and opening time, China time (87号令 第三十九条)
 #: When plans are filed: weighted towards spring, when budgets are released.
 MONTHS: Final = (1, 1, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 8, 9, 10)
 
@@ -222,13 +223,15 @@ class Run:
             notice |= {"supplier": supplier, "reason": reason}
         else:
             self.deadline = self.bid_deadline(on)
-            notice |= {"bid_deadline": self.deadline.isoformat(), "place": cat.PLACES[self.agency]}
+            notice |= {"bid_deadline": self.deadline.isoformat(), "bid_deadline_time": OPENING,
+                       "place": cat.PLACES[self.agency]}  # fmt: skip
         self.act(on, "AnnounceTender", self.runner, notice)
         if T.CORRECTED in t:  # the deadline moves: at least 15 days after the correction
             corrected = y.wd(on, self.rng.randint(3, 5))
             later = max(self.deadline + timedelta(days=7), corrected + timedelta(days=15))
             self.deadline = y.working(later)
-            change = {"changes": cat.TEXTS["correct"], "bid_deadline": self.deadline.isoformat()}
+            change = {"changes": cat.TEXTS["correct"], "bid_deadline": self.deadline.isoformat(),
+                      "bid_deadline_time": OPENING}  # fmt: skip
             self.act(corrected, "CorrectAnnouncement", self.runner, change)
         return on
 
@@ -265,6 +268,8 @@ class Run:
             self.amount = self.price(0.95, 0.99)
             return self.decide(y.wd(self.deadline, self.rng.randint(1, 3)))
         prices = self.bids(announced)
+        # At the deadline the box closes: its set is fixed before anything is opened.
+        self.act(self.deadline, "CloseBidBox", self.runner, {"time": OPENING})
         if T.FAILED in t:  # two bids at the deadline: a 招标 is not opened (法 第三十六条)
             self.act(self.deadline, "DeclareFailure", self.runner, {"reason": cat.TEXTS["failure"]})
             return None

@@ -26,6 +26,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
+from ledger.bid_box_service import BidBoxService, BoxSession
 from ledger.calendar_files import build_calendar, load_time_limits
 from ledger.canonical import b64encode
 from ledger.commands import (
@@ -38,6 +39,7 @@ from ledger.commands import (
 )
 from ledger.committer import GroupCommitter
 from ledger.domain import fields
+from ledger.domain.bid_commands import BID_HANDLERS
 from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge
 from ledger.domain.context import Context, ContextHandler, Statutes, china_day
 from ledger.domain.deliveries import DELIVERY_HANDLERS
@@ -51,8 +53,9 @@ from ledger.domain.errors import (
     UnknownKey,
 )
 from ledger.domain.events import Signed
-from ledger.domain.procurement_commands import LIFECYCLE_HANDLERS
-from ledger.domain.registry import Key, stream_id
+from ledger.domain.lifecycle import Action
+from ledger.domain.procurement_commands import BIDDING, LIFECYCLE_HANDLERS
+from ledger.domain.registry import Key, Role, stream_id
 from ledger.domain.registry_commands import HANDLERS, Signer, genesis
 from ledger.domain.sealed import commitments_in, is_commitment
 from ledger.domain.sealed_reads import READ_SEALED, record_read
@@ -63,6 +66,7 @@ from ledger.log.signer import LogSigner, load_or_create_key
 from ledger.lookup import LookupCodes, load_or_create_lookup_key
 from ledger.records import RepositoryRegistry
 from ledger.signed_requests import SignedRequests
+from ledger.store.bid_box_store import BidBoxIndex
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sealed_store import SealedStore, load_or_create_sealed_key
 from ledger.store.sql import create_sqlite_file, open_database
@@ -72,6 +76,7 @@ from ledger.store.url import DatabaseURL, postgres_env
 #: Lifecycle, bid, challenge and complaint commands: decided with a ``Context``.
 CONTEXT_HANDLERS: dict[str, ContextHandler] = {
     **LIFECYCLE_HANDLERS,
+    **BID_HANDLERS,
     **CHALLENGE_HANDLERS,
     **DELIVERY_HANDLERS,
 }
@@ -103,6 +108,7 @@ class LedgerConfig:
     holiday_file: Path | None = None  # the operator's holidays for years chinese-calendar lacks
     time_limits_file: Path | None = None  # the operator's corrected time-limit table
     lookup_key_path: Path | None = None  # default: <data_dir>/lookup-key, made on first start
+    bid_box_key_path: Path | None = None  # default: <data_dir>/bid-box-key.pem, made on first start
 
 
 def event_store_env(config: LedgerConfig) -> dict[str, str]:
@@ -140,6 +146,7 @@ class Receipt:
     size: int | None = None
     proofs: list[dict[str, Any]] = field(default_factory=list)
     lookup: dict[str, str] | None = None  # a filed challenge: its number and lookup code
+    bid_receipt: dict[str, Any] | None = None  # a sealed bid: the box's private receipt
 
     def as_json(self) -> dict[str, Any]:
         answer: dict[str, Any] = {
@@ -151,6 +158,8 @@ class Receipt:
         }
         if self.lookup is not None:
             answer["lookup"] = self.lookup
+        if self.bid_receipt is not None:
+            answer["bid_receipt"] = self.bid_receipt
         return answer
 
 
@@ -185,9 +194,11 @@ class Ledger:
             self.events = LedgerEvents(env=event_store_env(config))
             self.db = open_database(config.database)
             self.sealed = SealedStore(self.db, load_or_create_sealed_key(sealed_key))
+            self.box_index = BidBoxIndex(self.db)
             if config.create_tables:
                 self.db.execute_script(SQLITE if config.database.is_sqlite else POSTGRES)
                 self.sealed.create_tables()
+                self.box_index.create_tables()
         key_path = config.log_key_path or config.data_dir / "log-key.pem"
         self.signer = LogSigner(config.origin, load_or_create_key(key_path))
         self.integrator = Integrator(self.db, self.events.recorder, self.signer)
@@ -195,7 +206,10 @@ class Ledger:
         self.statutes = Statutes(
             build_calendar(config.holiday_file), load_time_limits(config.time_limits_file)
         )
-        self.registry = RepositoryRegistry(self.events, self.sealed, self.reader)
+        self.registry = RepositoryRegistry(self.events, self.sealed, self.reader, self.box_index)
+        self.bid_box = BidBoxService(
+            config.bid_box_key_path or config.data_dir / "bid-box-key.pem", self.sealed
+        )
         self.requests = SignedRequests(self.db, self.registry, config.max_clock_skew)
         self.lookup_codes = LookupCodes(
             load_or_create_lookup_key(config.lookup_key_path or config.data_dir / "lookup-key")
@@ -248,7 +262,7 @@ class Ledger:
         and stored together: one transaction where they can share one. Each gets its own
         outcome; one whose records moved meanwhile is decided again on its own."""
         outcomes: list[Receipt | LedgerError | None] = [None] * len(bodies)
-        decided: list[tuple[int, list[Aggregate], CommandGuard]] = []
+        decided: list[tuple[int, list[Aggregate], CommandGuard, BoxSession | None]] = []
         for n, body in enumerate(bodies):
             try:
                 envelope = parse_envelope(body)
@@ -260,12 +274,12 @@ class Ledger:
                 outcomes[n] = exc
             except (KeyChanged, StaleRecord):
                 outcomes[n] = self._outcome(body)
-        futures = self.committer.store_many([(a, g) for _, a, g in decided])
-        for (n, aggregates, _), future in zip(decided, futures, strict=True):
+        futures = self.committer.store_many([(a, g) for _, a, g, _ in decided])
+        for (n, aggregates, _, box), future in zip(decided, futures, strict=True):
             error = future.exception()
             if error is None:
                 self.registry.remember(aggregates)
-                outcomes[n] = self._receipt(self._events(future.result()))
+                outcomes[n] = self._receipt(self._events(future.result()), box)
             else:  # nothing of it was stored: decide it again, alone
                 self.registry.forget(*(a.id for a in aggregates))
                 outcomes[n] = self._outcome(bodies[n])
@@ -278,8 +292,8 @@ class Ledger:
             return exc
 
     def _decide(self, envelope: Envelope, optimistic: bool) -> Receipt:
-        aggregates, guard = self._prepare(envelope, optimistic)
-        receipt = self._store(aggregates, guard)
+        aggregates, guard, box = self._prepare(envelope, optimistic)
+        receipt = self._store(aggregates, guard, box)
         for aggregate in aggregates:
             if isinstance(aggregate, Challenge) and aggregate.version == 1:
                 number = aggregate.number
@@ -288,8 +302,9 @@ class Ledger:
 
     def _prepare(
         self, envelope: Envelope, optimistic: bool
-    ) -> tuple[list[Aggregate], CommandGuard]:
-        """The command checked and decided: the aggregates it changes, and its guard."""
+    ) -> tuple[list[Aggregate], CommandGuard, BoxSession | None]:
+        """The command checked and decided: the aggregates it changes, its guard, and the
+        bid box's session when the box took part."""
         command = envelope.command
         key, public_key = self._valid_key(command.key, command.actor)
         envelope.verify_with_key(public_key)
@@ -299,6 +314,7 @@ class Ledger:
         signer = Signer(command.actor, key.role, key.organisation, key.key_id)
         registry = self.registry.with_optimism(optimistic)
         handler = HANDLERS.get(command.type)
+        box: BoxSession | None = None
         if reading:
             aggregates = self._decide_read(envelope, signer, registry)
         elif handler is not None:
@@ -306,7 +322,8 @@ class Ledger:
                 raise Invalid("registry commands carry no sealed values", code="unexpected_sealed")
             aggregates = handler(signer, command.payload, _signed(envelope), registry)
         else:
-            aggregates = self._decide_in_context(envelope, signer, registry)
+            box = self.bid_box.session(envelope, registry)
+            aggregates = self._decide_in_context(envelope, signer, registry, box)
         # Kept with the event, in its transaction: an event whose sealed value was lost
         # could never be disclosed, and a refused command keeps nothing at all.
         sealed = tuple(
@@ -318,11 +335,25 @@ class Ledger:
             )
             for commitment, disclosure in envelope.sealed.items()
         )
-        guard = CommandGuard(command.actor, command.nonce, key.id, key.version, sealed=sealed)
-        return aggregates, guard
+        if box is not None:
+            sealed += tuple(box.rows)
+        guard = CommandGuard(
+            command.actor,
+            command.nonce,
+            key.id,
+            key.version,
+            sealed=sealed,
+            box=tuple(box.box) if box else (),
+            closing=box.closing if box else None,
+        )
+        return aggregates, guard, box
 
     def _decide_in_context(
-        self, envelope: Envelope, signer: Signer, registry: RepositoryRegistry
+        self,
+        envelope: Envelope,
+        signer: Signer,
+        registry: RepositoryRegistry,
+        box: BoxSession | None,
     ) -> list[Aggregate]:
         command = envelope.command
         handler = CONTEXT_HANDLERS.get(command.type)
@@ -344,6 +375,8 @@ class Ledger:
             sealed=envelope.sealed,
             view=registry,
             statutes=self.statutes,
+            box=box,
+            issued_at=command.issued_at,
         )
         return handler(context)
 
@@ -360,6 +393,14 @@ class Ledger:
         entry = self.sealed.entry(commitment)  # a damaged row: refused, 409 sealed_damaged
         if entry is None:
             raise NotFound(f"no sealed value is kept under {commitment}")
+        if self._in_closed_box(entry.procurement, entry.owner, registry):
+            # A recorded read would name the procurement beside the reader: who bids, or
+            # that someone looked, would leak before the opening (87号令 第二十八条).
+            raise Conflict(
+                f"rule sealed.in_bid_box: {commitment} is in the sealed bid box of "
+                f"{entry.procurement}, read by nobody until the opening",
+                code="sealed_in_bid_box",
+            )
         return record_read(
             signer,
             _signed(envelope),
@@ -369,6 +410,19 @@ class Ledger:
             entry.owner,
             registry.sealed_reads(command.actor),
         )
+
+    @staticmethod
+    def _in_closed_box(procurement: str, owner: str, registry: RepositoryRegistry) -> bool:
+        """Whether a kept value is a bid's (an envelope, what it seals, or a dummy) still
+        in a box that has not been opened."""
+        found = registry.procurement(procurement) if procurement else None
+        if found is None:
+            return False
+        record = found.record
+        if record.method not in BIDDING or Action.OPEN_BIDS in record.dates:
+            return False
+        sealer = registry.organisation(owner) if owner else None
+        return owner == "" or (sealer is not None and sealer.kind is Role.SUPPLIER)
 
     def read_sealed(self, body: bytes) -> dict[str, Any]:
         """A sealed value for a signed ``ReadSealed`` request of an entitled reader.
@@ -432,7 +486,9 @@ class Ledger:
             )
         return cached
 
-    def _store(self, aggregates: list[Aggregate], guard: CommandGuard) -> Receipt:
+    def _store(
+        self, aggregates: list[Aggregate], guard: CommandGuard, box: BoxSession | None = None
+    ) -> Receipt:
         try:
             recordings = self.committer.store(aggregates, guard)
         except IntegrityError:
@@ -442,7 +498,7 @@ class Ledger:
         for aggregate in aggregates:
             if isinstance(aggregate, Key):
                 self._keys.pop(aggregate.key_id, None)
-        return self._receipt(self._events(recordings))
+        return self._receipt(self._events(recordings), box)
 
     @staticmethod
     def _events(recordings: Sequence[Any]) -> list[dict[str, Any]]:
@@ -458,7 +514,15 @@ class Ledger:
 
     # -- the log --------------------------------------------------------------------
 
-    def _receipt(self, events: list[dict[str, Any]]) -> Receipt:
+    def _receipt(self, events: list[dict[str, Any]], box: BoxSession | None = None) -> Receipt:
+        receipt = self._placed(events)
+        if box is not None:  # pending or integrated, the supplier gets its salt
+            proof = receipt.proofs[0] if receipt.proofs else {}
+            receipt.bid_receipt = box.receipt(proof, receipt.checkpoint)
+        return receipt
+
+    def _placed(self, events: list[dict[str, Any]]) -> Receipt:
+        """Where the events sit in the log, with proofs, once integrated (or soon after)."""
         ids = [e.pop("notification_id") for e in events]
         if not self.inline_integration and self.config.leaf_wait_seconds <= 0:
             return Receipt(events)  # fire and forget: the client asked not to wait

@@ -19,6 +19,7 @@ import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
+from ledger.domain.bid_box import BoxEntry
 from ledger.domain.challenges import Challenge, Complaint
 from ledger.domain.deliveries import Delivery, Notice, delivery_stream
 from ledger.domain.errors import NotFound
@@ -28,6 +29,7 @@ from ledger.domain.schema.kinds import NOTICE_KINDS
 from ledger.domain.sealed import Disclosure
 from ledger.domain.sealed_reads import SealedReads, sealed_reads_stream
 from ledger.log.reader import LogReader
+from ledger.store.bid_box_store import BidBoxIndex
 from ledger.store.sealed_store import SealedStore
 
 A = TypeVar("A", bound=Aggregate)
@@ -73,18 +75,22 @@ class RepositoryRegistry:
         app: Application,  # type: ignore[type-arg]
         sealed: SealedStore,
         reader: LogReader,
+        box_index: BidBoxIndex,
         optimistic: bool = False,
         notices: NoticeCache | None = None,
     ):
         self.app = app
         self.sealed = sealed
         self.reader = reader
+        self.box_index = box_index
         self.cache = app.repository.cache
         self.optimistic = optimistic
         self.notices = notices if notices is not None else NoticeCache()
 
     def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
-        return RepositoryRegistry(self.app, self.sealed, self.reader, optimistic, self.notices)
+        return RepositoryRegistry(
+            self.app, self.sealed, self.reader, self.box_index, optimistic, self.notices
+        )
 
     def taken(self, kind: str, code: str) -> bool:
         aggregate_id = stream_id(kind, code)
@@ -158,6 +164,9 @@ class RepositoryRegistry:
 
     def disclosure(self, commitment: str) -> Disclosure | None:
         return self.sealed.get(commitment)
+
+    def bid_box(self, procurement: str) -> list[BoxEntry]:
+        return self.box_index.entries(procurement)
 
     def notice(self, index: int) -> Notice | None:
         known, notice = self.notices.get(index)

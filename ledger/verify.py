@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ledger.canonical import canonical
 from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
-from ledger.verify_lifecycle import LifecycleReplay, LifecycleViolation
+from ledger.verify_lifecycle import BoxOutcome, LifecycleReplay, LifecycleViolation
 from ledger.verify_registry import KeyState, RegistryReplay, RegistryViolation
 from ledger.verify_timing import TimingCheck
 
@@ -76,6 +76,8 @@ class Report:
     tiles: int = 0  # verify --tiles: hash tiles compared with the nodes the entries give
     tile_hashes: int = 0
     witnesses: str | None = None  # with a witness policy: whose cosignatures met it
+    sealed_bids: tuple[int, int] = (0, 0)  # envelopes in the bid box: opened, still sealed
+    bid_box: BoxOutcome = field(default_factory=BoxOutcome)
 
 
 # (index, public key, signature, message) — checked in a worker
@@ -129,7 +131,7 @@ class LogVerifier:
         self.completed: list[bytes] | None = [] if keep_nodes else None
         self.completed_from = 0
         self.registry = RegistryReplay()
-        self.lifecycle = LifecycleReplay(timing)
+        self.lifecycle = LifecycleReplay(timing, self.registry)
         self.report.keys = self.registry.keys
         self.report.timing = timing
 
@@ -201,8 +203,17 @@ class LogVerifier:
             raise VerificationFailed(
                 f"the leaves do not hash to the checkpoint's root at size {self.tree.size}"
             )
+        dropped = self.lifecycle.dropped_bids()
+        if dropped:
+            raise VerificationFailed(
+                f"the sealed bid committed at entry {dropped[0]} is in no opening, though every "
+                "bid box open when it came in has been opened since: a bid was dropped",
+                dropped[0],
+            )
         self.report.size = self.tree.size
         self.report.root = self.tree.root()
+        self.report.sealed_bids = self.lifecycle.sealed_counts()
+        self.report.bid_box = self.lifecycle.box
         return self.report
 
 

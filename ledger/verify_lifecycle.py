@@ -13,6 +13,12 @@ only:
 * what the leaf's data repeats from the signed payload is what was signed;
 * every disclosure opens the commitment recorded earlier: bid prices at the opening, the
   evaluation committee with the result;
+* the sealed bid box: each ``BidCommitted`` is the bid-box service's; a closing sums up its
+  set; the opening discloses exactly that set (the root over it is the closing's), every
+  member opens its commitment, every envelope is a ``SubmitBid`` on this procurement signed
+  by a supplier's key valid when the box took it in, committed before the closing, and the
+  bids opened are the effective ones; a commitment that no opening ever disclosed, though
+  every box open when it came in has been opened, is a dropped bid (``dropped_bids``);
 * challenge and complaint numbers run 1, 2, 3… per procurement;
 * a sealed value is read only by a reader entitled to it (``verify_reads``).
 
@@ -25,15 +31,22 @@ procurements, not with the log.
 
 from __future__ import annotations
 
+import base64
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, assert_never
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from ledger.domain.amounts import award_irregularities, contract_irregularities
+from ledger.domain.bid_box import BoxEntry, box_root, bucket_size, envelope_command, statuses
 from ledger.domain.deliveries import delivery_stream
 from ledger.domain.errors import Conflict, Invalid, LedgerError
-from ledger.domain.lifecycle import Action, Irregularity, State, Transition, decide
+from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transition, decide
 from ledger.domain.money import Money
+from ledger.domain.procurement_commands import BIDDING
 from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
 from ledger.domain.roles import Participants, authorise, may_challenge, may_decide_complaint
@@ -41,8 +54,9 @@ from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import MalformedEntry, parse_data
 from ledger.domain.schema.kinds import BY_COMMAND, REGISTRY_KINDS, kind_of
 from ledger.domain.schema.values import Opened
-from ledger.domain.sealed import check_disclosure
+from ledger.domain.sealed import check_disclosure, commitments_in
 from ledger.verify_reads import ReadViolation, SealedReadReplay
+from ledger.verify_registry import RegistryReplay
 from ledger.verify_timing import TimingCheck, TimingMismatch
 
 MONEY_FIELDS: Final = frozenset({"budget", "amount"})
@@ -52,18 +66,39 @@ class LifecycleViolation(ValueError):
     pass
 
 
+@dataclass
+class BoxOutcome:
+    """What the log shows of the bid box, for checking a supplier's receipt against it."""
+
+    committed: dict[str, int] = field(default_factory=dict)  # commitment → its leaf
+    opened_in: dict[str, str] = field(default_factory=dict)  # commitment → its procurement
+    opened: set[str] = field(default_factory=set)  # procurements whose box was opened
+
+
 def _participants(p: ProcurementRecord) -> Participants:
     return Participants(p.purchaser, p.agency, p.bidders)
 
 
 class LifecycleReplay:
-    def __init__(self, timing: TimingCheck | None = None) -> None:
+    def __init__(
+        self, timing: TimingCheck | None = None, registry: RegistryReplay | None = None
+    ) -> None:
         self.procurements: dict[str, ProcurementRecord] = {}
         self.notices: dict[int, str] = {}  # leaf index of each notice → its procurement
         self.notice_dates: dict[int, date] = {}
         self.delivered: set[tuple[int, str]] = set()  # (notice, destination)
         self.timing = timing
         self.reads = SealedReadReplay()  # sealed values, and the reads of them
+        self.registry = registry if registry is not None else RegistryReplay()
+        # The bid box: each sealed envelope's leaf, and the boxes open when it came in.
+        self.committed: dict[str, tuple[int, frozenset[str]]] = {}
+        self.box = BoxOutcome()  # every commitment's leaf, and the opening that disclosed it
+        self.open_boxes: set[str] = set()
+        self.closings: dict[str, int] = {}  # procurement → its closing's leaf
+        self.opened_boxes: set[str] = set()
+        self.opened_bids = 0
+        # Challengers before an opening, whose standing (a bid in the box) it proves.
+        self.standing: dict[str, set[tuple[str, str]]] = {}
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
         """Check one leaf against the lifecycle so far and apply it."""
@@ -115,9 +150,11 @@ class LifecycleReplay:
             case E.PlanFiled():
                 self._on_stream(entry, code)
                 self._plan(code, data, signer)
-            case E.BidSubmitted():
+            case E.BidCommitted():
+                self._committed(entry, data, signer)
+            case E.BidBoxClosed():
                 self._on_stream(entry, code)
-                self._bid(self._procurement(code), data, signer)
+                self._close(entry, data, signer, self._procurement(code))
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved()
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
@@ -175,10 +212,9 @@ class LifecycleReplay:
                 self.timing.at_threshold(procurement),
             )  # fmt: skip
             valid = len(procurement.valid_bidders or ())
-            self.timing.bidders(
-                name, action, procurement.method, len(procurement.bids), valid, data.findings
-            )
-        self.procurements[procurement.code] = fold(procurement, data)
+            bids = len(data.bids) if isinstance(data, E.BidsOpened) else len(procurement.bids)
+            self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
+        self._fold(procurement, data)
         if notice is not None:
             self.notices[entry["index"]] = procurement.code
             self.notice_dates[entry["index"]] = data.date
@@ -246,23 +282,172 @@ class LifecycleReplay:
         if data.state != decide(State.initial(), Action.FILE_PLAN, data.method).state:
             raise LifecycleViolation("PlanFiled records a state the lifecycle does not give")
         self.procurements[code] = fold(None, data)
+        self._track(self.procurements[code])
 
-    def _bid(self, procurement: ProcurementRecord, data: E.BidSubmitted, signer: Signer) -> None:
-        if signer.role is not Role.SUPPLIER or data.supplier != signer.organisation:
-            raise LifecycleViolation(f"a bid for {data.supplier} signed by {signer.actor}")
-        if procurement.bid_of(data.supplier) is not None:
-            raise LifecycleViolation(f"{data.supplier} bid twice")
-        self.procurements[procurement.code] = fold(procurement, data)
+    def _track(self, p: ProcurementRecord) -> None:
+        """Whether ``p``'s bid box is open now: announced, taking bids, not closed."""
+        taking = p.method in BIDDING and p.state.progress is Stage.ANNOUNCED
+        if taking and p.state.closed is None and p.box is None:
+            self.open_boxes.add(p.code)
+        else:
+            self.open_boxes.discard(p.code)
+
+    def _committed(self, entry: dict[str, Any], data: E.BidCommitted, signer: Signer) -> None:
+        if signer.role is not Role.BID_BOX:
+            raise LifecycleViolation(f"a sealed bid committed by {signer.actor}, not the bid box")
+        if entry["version"] != 1:
+            raise LifecycleViolation("a sealed bid is not the first entry of a stream of its own")
+        if data.commitment in self.committed:
+            raise LifecycleViolation(f"the bid commitment {data.commitment} is committed twice")
+        self.committed[data.commitment] = (entry["index"], frozenset(self.open_boxes))
+        self.box.committed[data.commitment] = entry["index"]
+
+    def _close(
+        self,
+        entry: dict[str, Any],
+        data: E.BidBoxClosed,
+        signer: Signer,
+        procurement: ProcurementRecord,
+    ) -> None:
+        authorise(signer, Action.OPEN_BIDS, _participants(procurement))
+        if procurement.code not in self.open_boxes:
+            raise LifecycleViolation(f"the bid box of {procurement.code} was not open to close")
+        if data.size != bucket_size(data.size):
+            raise LifecycleViolation(f"a closed box of {data.size}, not a power of two")
+        self.closings[procurement.code] = entry["index"]
+        self._fold(procurement, data)
+
+    def _fold(
+        self, procurement: ProcurementRecord, data: E.ProcurementData | E.StreamData
+    ) -> None:
+        after = fold(procurement, data)
+        self.procurements[procurement.code] = after
+        self._track(after)
+
+    def _opening(self, p: ProcurementRecord, data: E.BidsOpened) -> None:
+        """The opening discloses exactly the closed set, and its bids are the effective ones."""
+        closing = self.closings.get(p.code)
+        if p.box is None or closing is None or data.box is None:
+            raise LifecycleViolation(f"the bids of {p.code} opened without a closed bid box")
+        members = data.box
+        commitments = [m.commitment for m in members]
+        if commitments != sorted(set(commitments)) or len(members) != p.box.size:
+            raise LifecycleViolation("the opening does not list the closed set once each, sorted")
+        if box_root(commitments) != p.box.root:
+            raise LifecycleViolation("the set opened is not the set the bid box closed with")
+        envelopes: list[tuple[int, BoxEntry, str | None]] = []
+        for member in members:
+            try:
+                check_disclosure(member.commitment, member.envelope, member.salt)
+            except Invalid:
+                raise LifecycleViolation(
+                    f"bid box member {member.commitment} does not open its commitment"
+                ) from None
+            if member.envelope is None:
+                if member.status != "dummy":
+                    raise LifecycleViolation(f"a dummy of the bid box shown as {member.status}")
+                self.reads.sealed[member.commitment] = (p.code, "")  # kept, owned by nobody
+                continue
+            envelopes.append(self._envelope(p, member, closing))
+        envelopes.sort(key=lambda found: found[0])
+        entries = [entry for _, entry, _ in envelopes]
+        status = statuses(entries)
+        for member in members:
+            if member.envelope is not None and status[member.commitment] != member.status:
+                shown = f"{member.status}, not {status[member.commitment]}"
+                raise LifecycleViolation(f"bid box member {member.commitment} shown as {shown}")
+        expected = [(e.supplier, p) for _, e, p in envelopes if status[e.commitment] == "bid"]
+        if [(bid.supplier, bid.price.commitment) for bid in data.bids] != expected:
+            raise LifecycleViolation("the bids opened are not the effective bids of the box")
+        suppliers = {e.supplier for e in entries}
+        for challenger, number in sorted(self.standing.pop(p.code, set())):
+            if challenger not in suppliers:
+                raise LifecycleViolation(f"{challenger} filed challenge {number} on {p.code} "
+                                         "before the opening without a bid in its box")  # fmt: skip
+        in_order = _members_in_order(members, envelopes)
+        for (_, entry, _), member in zip(envelopes, in_order, strict=True):
+            self.committed.pop(entry.commitment)
+            # Kept for the supplier from now on: readable as the ledger keeps it.
+            assert entry.supplier is not None and member.envelope is not None
+            owned = (p.code, entry.supplier)
+            self.reads.sealed[entry.commitment] = owned
+            for commitment in commitments_in(envelope_command(member.envelope)["payload"]):
+                self.reads.sealed.setdefault(commitment, owned)
+        self.opened_boxes.add(p.code)
+        self.box.opened.add(p.code)
+        self.box.opened_in.update((entry.commitment, p.code) for entry in entries)
+        self.opened_bids += len(entries)
+
+    def _envelope(
+        self, p: ProcurementRecord, member: E.BoxMember, closing: int
+    ) -> tuple[int, BoxEntry, str | None]:
+        """A disclosed envelope checked: the leaf that committed it, and what it says."""
+        where = f"bid box member {member.commitment}"
+        committed = self.committed.get(member.commitment)
+        if committed is None:
+            raise LifecycleViolation(f"{where} was never committed in the log, or opened twice")
+        index = committed[0]
+        if index > closing:
+            raise LifecycleViolation(f"{where} was committed after the box closed")
+        envelope = member.envelope
+        assert envelope is not None
+        try:
+            text, signature = envelope["command"], base64.b64decode(envelope["signature"])
+            command = envelope_command(envelope)
+            payload = command["payload"]
+            state = self.registry.keys[command["key"]]
+            actor = self.registry.actors[state.actor]
+        except (KeyError, TypeError, ValueError):
+            raise LifecycleViolation(f"{where} is not a supplier's signed envelope") from None
+        if command.get("type") != "SubmitBid" or command.get("procurement") != p.code:
+            raise LifecycleViolation(f"{where} is not a bid on {p.code}")
+        valid = state.registered_at < index and (state.revoked_at or index + 1) > index
+        if state.actor != command.get("actor") or actor.role != Role.SUPPLIER.value or not valid:
+            raise LifecycleViolation(f"{where} is not signed with a supplier's key valid when "
+                                     "the box took it in")  # fmt: skip
+        try:
+            Ed25519PublicKey.from_public_bytes(state.public_key).verify(signature, text.encode())
+        except InvalidSignature:
+            raise LifecycleViolation(f"{where}: the supplier's signature does not verify") from None
+        day = date.fromisoformat(str(payload.get("date")))
+        if p.bid_deadline is not None and day > p.bid_deadline:
+            raise LifecycleViolation(f"{where} is dated {day}, after the deadline {p.bid_deadline}")
+        price = payload.get("price")
+        entry = BoxEntry(
+            member.commitment,
+            actor.organisation,
+            payload.get("supersedes"),
+            payload.get("withdraw") is True,
+        )
+        return index, entry, price.get("commitment") if isinstance(price, dict) else None
+
+    def dropped_bids(self) -> list[int]:
+        """Leaves of sealed bids no opening disclosed, though every box open then was opened."""
+        return sorted(
+            index
+            for index, boxes in self.committed.values()
+            if boxes <= self.opened_boxes
+        )
+
+    def sealed_counts(self) -> tuple[int, int]:
+        """Envelopes disclosed by an opening, and envelopes still sealed."""
+        return self.opened_bids, len(self.committed)
+
+    def _sealed_bidder(self, signer: Signer, p: ProcurementRecord) -> bool:
+        """A supplier challenging before the opening: its bid, if any, is still sealed."""
+        return (
+            signer.role is Role.SUPPLIER
+            and p.method in BIDDING
+            and p.code not in self.opened_boxes
+            and signer.organisation not in p.bidders
+        )
 
     def _disclosures(self, procurement: ProcurementRecord, data: E.LifecycleData) -> None:
         if isinstance(data, E.BidsOpened):
-            opened = [bid.supplier for bid in data.bids]
-            if opened != [bid.supplier for bid in procurement.bids]:
-                raise LifecycleViolation("the bids opened are not the bids submitted")
+            if procurement.method in BIDDING:
+                self._opening(procurement, data)
             for bid in data.bids:
-                submitted = procurement.bid_of(bid.supplier)
-                assert submitted is not None
-                self._opens(submitted.price, bid.price, "a bid price")
+                self._opens(bid.price.commitment, bid.price, "a bid price")
         if isinstance(data, E.ResultAnnounced) and procurement.committee is not None:
             if data.committee is None:
                 raise LifecycleViolation("the disclosure of the committee is missing")
@@ -308,7 +493,10 @@ class LifecycleReplay:
             raise LifecycleViolation(f"{name} is not on the stream of {stream} {number}")
         match data:
             case E.ChallengeFiled():
-                may_challenge(signer, _participants(procurement))
+                if self._sealed_bidder(signer, procurement):  # proved at the opening
+                    self.standing.setdefault(code, set()).add((signer.organisation, number))
+                else:
+                    may_challenge(signer, _participants(procurement))
                 expected = f"{code}-ZY{len(procurement.challenges) + 1}"
                 if number != expected:
                     raise LifecycleViolation(f"challenge numbered {number}, expected {expected}")
@@ -324,7 +512,7 @@ class LifecycleReplay:
         self._roles(data, signer, procurement)
         if self.timing is not None:
             self._timing(data, procurement)
-        self.procurements[procurement.code] = fold(procurement, data)
+        self._fold(procurement, data)
 
     def _timing(self, data: E.StreamData, procurement: ProcurementRecord) -> None:
         """A challenge or complaint leaf's time-limit findings, as ``TimingCheck`` gives them."""
@@ -373,6 +561,14 @@ class LifecycleReplay:
                 pass
             case _:
                 assert_never(data)
+
+
+def _members_in_order(
+    members: list[E.BoxMember], envelopes: list[tuple[int, BoxEntry, str | None]]
+) -> list[E.BoxMember]:
+    """The members that are envelopes, in the order of ``envelopes``."""
+    by_commitment = {m.commitment: m for m in members}
+    return [by_commitment[entry.commitment] for _, entry, _ in envelopes]
 
 
 def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irregularity, ...]:

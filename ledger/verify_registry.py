@@ -40,6 +40,7 @@ class KeyState:
     public_key: bytes
     actor: str
     revoked_at: int | None = None
+    registered_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,9 @@ class RegistryReplay:
             case E.KeyRegistered():
                 if data.key_id in self.keys:
                     raise RegistryViolation(f"key {data.key_id} registered twice")
-                self.keys[data.key_id] = KeyState(base64.b64decode(data.public_key), data.actor)
+                self.keys[data.key_id] = KeyState(
+                    base64.b64decode(data.public_key), data.actor, registered_at=index
+                )
             case E.KeyRevoked():
                 state = self.keys.get(data.key_id)
                 if state is None or state.revoked_at is not None:

@@ -129,14 +129,17 @@ class PublicProjection:
         match data:
             case E.OrganisationRegistered() | E.OrganisationAmended():
                 _organisation(cur, data)
-            case E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead():
-                pass  # nothing a public page shows
+            case (
+                E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
+                | E.BidCommitted()
+            ):  # fmt: skip
+                pass  # nothing a public page shows (a sealed bid names no procurement)
             case E.PlanFiled():
                 self._record(cur, index, None, data)
                 _timeline(cur, index, entry, data)
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-                | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidSubmitted()
+                | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
                 | E.AcceptanceRecorded() | E.Archived() | E.ProcurementFailed()

@@ -162,11 +162,12 @@ class StatisticsProjection:
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.PlanApproved()
                 | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-                | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidSubmitted()
+                | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.AcceptanceRecorded()
                 | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
                 | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.SealedValueRead()
+                | E.BidCommitted()
             ):  # fmt: skip
                 pass  # nothing the yearly statistics count
             case _:

@@ -15,7 +15,7 @@ from pathlib import Path
 from ledger.domain.errors import LedgerError
 from ledger.log.note import Verifier
 from ledger.log.policy import Policy
-from ledger.verify import VerificationFailed
+from ledger.verify import Report, VerificationFailed
 from sunshine.settings import Settings
 from sunshine.witness_cli import add_witness_commands, witness_options
 
@@ -243,6 +243,36 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(describe(report))
     if sealed is not None:
         print(sealed.describe())
+    return check_receipts(args.bid_receipt or [], report)
+
+
+def check_receipts(paths: list[str], report: Report) -> int:
+    """Each supplier's receipt 签收回执 against the verified log (exit 1 on a dropped bid)."""
+    from ledger.verify_receipt import check_bid_receipt
+
+    for path in paths:
+        try:
+            receipt = json.loads(Path(path).read_text(encoding="utf-8"))
+            print(f"receipt {path}: {check_bid_receipt(receipt, report)}")
+        except (OSError, ValueError) as exc:
+            problem = exc.strerror if isinstance(exc, OSError) else str(exc)
+            print(f"FAILED: receipt {path}: {problem}")
+            return 1
+    return 0
+
+
+def cmd_bid_box_key(args: argparse.Namespace) -> int:
+    """The bid box's public key, for the finance office to register (made on first use)."""
+    from ledger import signing
+    from ledger.log.signer import load_or_create_key
+
+    settings = _settings(args)
+    key = load_or_create_key(settings.data_dir / "bid-box-key.pem")
+    print(f"bid-box key {signing.key_id(key)}: {signing.public_b64(key)}")
+    print(
+        "register it as the finance office: RegisterOrganisation (kind bid_box), "
+        "RegisterActor (role bid_box), then RegisterKey with this public_key"
+    )
     return 0
 
 
@@ -724,7 +754,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--sealed-key",
         help="with --db: check the sealed store with this key (default: the ledger's own)",
     )
+    p.add_argument(
+        "--bid-receipt",
+        action="append",
+        metavar="FILE",
+        help="a supplier's bid receipt (签收回执, the bid_receipt of its answer): check that the "
+        "log holds the bid and that its box's opening disclosed it; repeatable",
+    )
     p.set_defaults(func=cmd_verify)
+
+    box = sub.add_parser("bid-box", help="the sealed bid box 投标箱服务")
+    box_commands = box.add_subparsers(dest="bid_box", required=True)
+    p = box_commands.add_parser("key", help="print the bid box's public key, to register it")
+    p.add_argument("--data-dir", help="where bid-box-key.pem is kept (default: data)")
+    p.set_defaults(func=cmd_bid_box_key)
 
     keys = sub.add_parser("keys", help="key files").add_subparsers(dest="keys", required=True)
     p = keys.add_parser("new", help="generate an Ed25519 key file")

@@ -249,6 +249,12 @@ def describe(report: Report) -> str:
         )
     if report.consistent_with is not None:
         lines.append(f"consistent with the older checkpoint of size {report.consistent_with.size}")
+    opened, sealed = report.sealed_bids
+    if opened or sealed:
+        lines.append(
+            f"bid box: {opened} sealed envelopes disclosed by complete openings, each signed by "
+            f"its supplier before the closing; {sealed} still sealed in boxes not opened yet"
+        )
     if report.timing is not None:
         checked = report.timing.checked
         line = f"time-limit findings of {checked} entries match the calendar and table"

@@ -136,6 +136,24 @@ class World:
         self.actors[code] = actor
         return actor
 
+    def register_bid_box(self) -> None:
+        """The ledger's own bid-box service, registered as the finance office does it."""
+        self.submit(self.admin, "RegisterOrganisation",
+                    {"code": "tbx", "name": "澄溪县电子投标箱", "kind": "bid_box",
+                     "region": "澄溪县"})  # fmt: skip
+        self.submit(self.admin, "RegisterActor",
+                    {"code": "tbx-svc", "organisation": "tbx", "role": "bid_box",
+                     "name": "投标箱服务"})  # fmt: skip
+        self.submit(self.admin, "RegisterKey",
+                    {"actor": "tbx-svc", "public_key": self.ledger.bid_box.public_b64})
+
+    def close_and_open(
+        self, actor: Actor, on: str, procurement: str = "p1", time: str = "09:30"
+    ) -> tuple[Any, Any]:
+        """The bid box closed at the deadline, then the bids opened, the same day."""
+        closed = self.submit(actor, "CloseBidBox", {"date": on, "time": time}, procurement)
+        return closed, self.submit(actor, "OpenBids", {"date": on}, procurement)
+
 
 def genesis(ledger: Ledger) -> Actor:
     admin = Actor("czj-admin", "czj", "finance_office", Ed25519PrivateKey.generate())

@@ -36,6 +36,7 @@ class County:
             self.suppliers.append(world.add(org, "supplier", f"{org}-op", name))
         self.inspector = world.add("qhx-jw", "inspector", "jw-op", "澄溪县纪委监委")
         self.other_purchaser = world.add("jyj", "purchaser", "jyj-op", "澄溪县教育局")
+        world.register_bid_box()
 
     def act(
         self,
@@ -56,6 +57,12 @@ class County:
         sealed: dict[str, Disclosure] = {}
         payload = {"date": on, "price": signing.sealed_value(price, sealed)}
         return self.act(supplier, "SubmitBid", payload, sealed=sealed, **kw)
+
+    @staticmethod
+    def sealed_price(receipt: Any) -> str:
+        """The commitment to the price inside a sealed bid, from the supplier's receipt."""
+        command = orjson.loads(receipt.bid_receipt["envelope"]["command"])
+        return str(command["payload"]["price"]["commitment"])
 
     def to_announced(self, code: str = "p1", **plan: Any) -> None:
         self.act(self.purchaser, "FilePlan", PLAN | plan, code)
@@ -89,7 +96,7 @@ class County:
         self.to_announced()
         for supplier, price in zip(self.suppliers, prices, strict=False):
             self.bid(supplier, price)
-        opened = self.act(self.agency, "OpenBids", {"date": "2026-05-06"})
+        _, opened = self.world.close_and_open(self.agency, "2026-05-06")
         committee: dict[str, Disclosure] = {}
         evaluated = self.act(
             self.agency,

@@ -13,6 +13,7 @@ decisions are recorded with findings, never refused: they happened.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Final, TypeVar
 
@@ -170,7 +171,10 @@ def due_value(due: Deadline | None) -> Due | None:
 def file_challenge(ctx: Context) -> list[Aggregate]:
     """FileChallenge: a supplier that took part objects to documents, process or result."""
     procurement = load(ctx).record
-    may_challenge(ctx.signer, participants(procurement))
+    # Before the opening the public record knows no bidder: the sealed box does.
+    boxed = {e.supplier for e in ctx.view.bid_box(procurement.code) if e.supplier is not None}
+    taken = participants(procurement)
+    may_challenge(ctx.signer, replace(taken, bidders=taken.bidders | boxed))
     fields.only(ctx.payload, ("date", "subject", "grounds", "known_on"))
     on = action_date(ctx, None)
     known = text.day(ctx.payload, "known_on")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from eventsourcing.domain import Aggregate
 
+from ledger.domain.bid_box import BoxEntry
 from ledger.domain.clock import TimeLimit, WorkingCalendar
 from ledger.domain.events import Signed
 from ledger.domain.registry_commands import RegistryView, Signer
@@ -60,6 +61,28 @@ class LedgerView(RegistryView, Protocol):
 
     def delivery(self, notice: int, destination: str) -> Delivery | None: ...
 
+    def bid_box(self, procurement: str) -> list[BoxEntry]:
+        """The commitments the bid box keeps for ``procurement``, in the order they came."""
+        ...
+
+
+class BidBox(Protocol):
+    """The ledger's bid-box service 投标箱服务, for the one command being decided."""
+
+    def seal(
+        self, procurement: str, supplier: str, supersedes: str | None, withdrawn: bool
+    ) -> tuple[str, Signed]:
+        """Commit to the command's envelope with a fresh salt and keep it sealed; the
+        commitment, and the box's signed ``CommitBid`` that records it."""
+        ...
+
+    def close(
+        self, procurement: str, envelopes: int, dummies: list[tuple[str, Disclosure]]
+    ) -> None:
+        """Keep the closing's dummies, and refuse the closing if the box then holds another
+        number of envelopes than ``envelopes``."""
+        ...
+
 
 @dataclass(frozen=True)
 class Context:
@@ -73,6 +96,8 @@ class Context:
     sealed: Mapping[str, Disclosure]  # commitment → value and salt sent beside the command
     view: LedgerView
     statutes: Statutes
+    box: BidBox | None = None  # None: no bid box is registered
+    issued_at: datetime | None = None  # when the command was signed (``today`` is its day)
 
 
 ContextHandler = Callable[[Context], list[Aggregate]]

@@ -19,35 +19,38 @@ not before the procurement's last recorded action.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any, Final, TypedDict
+from typing import Any, Final, TypedDict, TypeVar
 
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
 from ledger.domain.amounts import award_irregularities, contract_irregularities
+from ledger.domain.bid_box import box_root, opening, statuses
 from ledger.domain.competition import bidder_findings
 from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
-from ledger.domain.lifecycle import Action, Stage, State, decide
+from ledger.domain.lifecycle import Action, State, decide
 from ledger.domain.methods import at_threshold, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise
 from ledger.domain.schema import entries as E
-from ledger.domain.schema.kinds import BY_DATA
 from ledger.domain.schema.values import Commitment, Finding, Opened
 from ledger.domain.sealed import Disclosure, is_commitment
 from ledger.domain.vocabulary import AnnouncementType, Category, Method, Role
 
+MINUTE: Final = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d\Z")
 MIN_COMMITTEE: Final = 3
 MAX_COMMITTEE: Final = 25
 #: Methods whose suppliers answer with sealed bids (all but single source and framework).
 BIDDING: Final = frozenset(Method) - {Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT}
 
+Deadlined = TypeVar("Deadlined", E.TenderAnnounced, E.AnnouncementCorrected)
 Parser = Callable[[Context, ProcurementRecord, "Decided"], E.LifecycleData]
 
 
@@ -112,11 +115,11 @@ def sealed_field(
     return Commitment(commitment=value["commitment"])
 
 
-def _price(value: Any, where: str) -> None:
+def price(value: Any, where: str) -> None:
     Money.parse(value, where)
 
 
-def _identity_number(value: Any, where: str) -> None:
+def identity_number(value: Any, where: str) -> None:
     if not isinstance(value, str) or not 6 <= len(value) <= 32 or not value.isalnum():
         raise Invalid(f"{where} must be an identity number of 6–32 letters and digits")
 
@@ -252,11 +255,13 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
             reason=reason(ctx),
         )
     fields.only(
-        ctx.payload, ("date", "requirement", "qualifications", "contact", "bid_deadline", "place")
-    )
+        ctx.payload,
+        ("date", "requirement", "qualifications", "contact", "bid_deadline",
+         "bid_deadline_time", "place"),
+    )  # fmt: skip
     deadline = text.day(ctx.payload, "bid_deadline")
     text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
-    return E.TenderAnnounced(
+    announced = E.TenderAnnounced(
         **_summary(d, p),
         requirement=requirement,
         qualifications=qualifications,
@@ -264,34 +269,56 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
         bid_deadline=deadline,
         place=fields.text(ctx.payload, "place", limit=200),
     )
+    return _with_minute(ctx, announced)
+
+
+def _with_minute(ctx: Context, data: Deadlined) -> Deadlined:
+    """``data`` with the deadline's minute, when the payload gives one (HH:MM, China time)."""
+    minute = ctx.payload.get("bid_deadline_time")
+    if minute is None:
+        return data
+    if not (isinstance(minute, str) and MINUTE.match(minute)):
+        raise Invalid("payload.bid_deadline_time must be the minute of the deadline, HH:MM")
+    return type(data).model_validate({**data.dump(), "bid_deadline_time": minute})
 
 
 def _correct(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AnnouncementCorrected:
-    fields.only(ctx.payload, ("date", "changes", "bid_deadline"))
+    fields.only(ctx.payload, ("date", "changes", "bid_deadline", "bid_deadline_time"))
     changes = text.requirement(ctx.payload, "changes")
     if ctx.payload.get("bid_deadline") is None:
+        if ctx.payload.get("bid_deadline_time") is not None:
+            raise Invalid("payload.bid_deadline_time moves only with payload.bid_deadline")
         return E.AnnouncementCorrected(**_summary(d, p), changes=changes)
     deadline = text.day(ctx.payload, "bid_deadline")
     text.ensure_order(
         text.day(ctx.payload, "date"), deadline, ("payload.date", "payload.bid_deadline")
     )
-    return E.AnnouncementCorrected(**_summary(d, p), changes=changes, bid_deadline=deadline)
+    corrected = E.AnnouncementCorrected(**_summary(d, p), changes=changes, bid_deadline=deadline)
+    return _with_minute(ctx, corrected)
 
 
 def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:
+    """Every member of the closed box disclosed; the effective bids' prices opened."""
     fields.only(ctx.payload, ("date",))
     if p.method not in BIDDING:
         raise Invalid(
             f"rule lifecycle.open_bids: {p.method.label} has no sealed bids to open",
             code="lifecycle",
         )
-    bids = [
-        E.OpenedBid(
-            supplier=bid.supplier, price=disclose(ctx, bid.price, f"{bid.supplier}'s price")
+    if p.box is None:
+        raise Conflict(
+            "rule lifecycle.open_bids: the bid box must be closed at the deadline before the "
+            "opening (CloseBidBox), so the set opened is the set that closed",
+            code="box_not_closed",
         )
-        for bid in p.bids
-    ]
-    return E.BidsOpened(**d, bids=bids)
+    bids, members = opening(ctx.view.bid_box(p.code), ctx.view.disclosure)
+    if len(members) != p.box.size or box_root(m.commitment for m in members) != p.box.root:
+        raise Conflict(
+            f"the bid box of {p.code} no longer holds the set it closed with; the operator "
+            "must restore the sealed store before the bids can be opened",
+            code="box_damaged",
+        )
+    return E.BidsOpened(**d, bids=bids, box=members)
 
 
 def _complete_evaluation(ctx: Context, p: ProcurementRecord, d: Decided) -> E.EvaluationCompleted:
@@ -547,7 +574,7 @@ def lifecycle_handler(action: Action) -> ContextHandler:
             action, on, p.dates, p.method, ctx.statutes.calendar, limits, above
         )
         found += bidder_findings(
-            action, p.method, len(p.bids), len(p.valid_bidders or ()), ctx.statutes.limits
+            action, p.method, _bids(ctx, p, action), len(p.valid_bidders or ()), limits
         )
         decided = Decided(
             procurement=p.code,
@@ -564,51 +591,14 @@ def lifecycle_handler(action: Action) -> ContextHandler:
     return handle
 
 
-def submit_bid(ctx: Context) -> list[Aggregate]:
-    """SubmitBid: a supplier's sealed bid 投标（响应）文件, its price committed, not shown."""
-    procurement = load(ctx)
-    p = procurement.record
-    if ctx.signer.role is not Role.SUPPLIER:
-        raise Forbidden(
-            "rule roles.submit_bid: only a supplier 供应商 submits a bid; "
-            f"{ctx.signer.actor} acts as {ctx.signer.role.value}"
-        )
-    fields.only(ctx.payload, ("date", "price", "representative_id"))
-    on = action_date(ctx, p)
-    state = p.state
-    if p.method not in BIDDING:
-        raise Invalid(
-            f"rule lifecycle.submit_bid: {p.method.label} takes no sealed bids",
-            code="lifecycle",
-        )
-    if state.closed is not None or state.progress is not Stage.ANNOUNCED:
-        raise Conflict(
-            "rule lifecycle.submit_bid: bids are taken only between the procurement "
-            f"announcement and the bid opening (current: {state.label})",
-            code="lifecycle",
-        )
-    if p.bid_deadline is not None and on > p.bid_deadline:
-        raise Conflict(
-            f"rule lifecycle.bid_deadline: the bid deadline was {p.bid_deadline}",
-            code="lifecycle",
-        )
-    if p.bid_of(ctx.signer.organisation) is not None:
-        raise Conflict(
-            f"{ctx.signer.organisation} has already submitted a bid on {p.code}",
-            code="exists",
-        )
-    price = sealed_field(ctx, "price", _price)
-    assert price is not None  # required
-    identity = sealed_field(ctx, "representative_id", _identity_number, required=False)
-    bid = E.BidSubmitted(procurement=p.code, date=on, supplier=ctx.signer.organisation, price=price)
-    if identity is not None:
-        bid = E.BidSubmitted(**bid.dump(), representative_id=identity)
-    procurement.trigger_event(EVENTS[E.BidSubmitted], **ctx.signed.fields(bid))
-    return [procurement]
+def _bids(ctx: Context, p: ProcurementRecord, action: Action) -> int:
+    """How many bids the procurement has: at the opening, the effective bids in its box."""
+    if action is not Action.OPEN_BIDS or p.method not in BIDDING:
+        return len(p.bids)
+    return sum(1 for s in statuses(ctx.view.bid_box(p.code)).values() if s == "bid")
 
 
 LIFECYCLE_HANDLERS: Final[Mapping[str, ContextHandler]] = {
     Action.FILE_PLAN.command: file_plan,
     **{action.command: lifecycle_handler(action) for action in PARSERS},
-    BY_DATA[E.BidSubmitted].command: submit_bid,
 }

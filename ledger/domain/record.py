@@ -26,11 +26,19 @@ Status = Literal["open", "answered", "decided", "withdrawn"]
 
 @dataclass(frozen=True)
 class Bid:
-    """A sealed bid: the supplier and the commitment to its price."""
+    """An opened bid: the supplier and the commitment to its price."""
 
     supplier: str
     price: str  # commitment, standard base64
-    submitted_on: date
+
+
+@dataclass(frozen=True)
+class ClosedBox:
+    """A bid box closed at the deadline: the root over its padded set, and its size."""
+
+    root: str
+    size: int
+    closed_on: date
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,10 @@ class ProcurementRecord:
     dates: Mapping[Action, date]  # the latest day of each action
     last_date: date  # the latest day of any action or bid on its own stream
     bid_deadline: date | None = None
+    bid_deadline_time: str | None = None  # HH:MM China time; None: the end of the day
     proposed_supplier: str | None = None  # a single source's supplier
-    bids: tuple[Bid, ...] = ()
+    box: ClosedBox | None = None  # the bid box, once closed
+    bids: tuple[Bid, ...] = ()  # the bids, once opened
     valid_bidders: tuple[str, ...] | None = None  # after the evaluation
     committee: str | None = None  # commitment to the evaluation committee
     winner: str | None = None
@@ -129,17 +139,25 @@ def fold(
     if isinstance(data, E.Lifecycle):
         record = _acted(record, data)
     match data:
-        case E.BidSubmitted():
-            bid = Bid(data.supplier, data.price.commitment, data.date)
-            return replace(record, bids=(*record.bids, bid), last_date=_later(record, data.date))
+        case E.BidBoxClosed():
+            box = ClosedBox(data.root, data.size, data.date)
+            return replace(record, box=box, last_date=_later(record, data.date))
+        case E.BidsOpened():
+            bids = tuple(Bid(bid.supplier, bid.price.commitment) for bid in data.bids)
+            return replace(record, bids=bids)
         case E.TenderAnnounced():
             return replace(
                 record,
                 bid_deadline=data.bid_deadline or record.bid_deadline,
+                bid_deadline_time=data.bid_deadline_time,
                 proposed_supplier=data.supplier or record.proposed_supplier,
             )
         case E.AnnouncementCorrected():
-            return replace(record, bid_deadline=data.bid_deadline or record.bid_deadline)
+            if data.bid_deadline is None:
+                return record
+            return replace(
+                record, bid_deadline=data.bid_deadline, bid_deadline_time=data.bid_deadline_time
+            )
         case E.EvaluationCompleted():
             valid = tuple(result.supplier for result in data.results if result.valid)
             return replace(record, valid_bidders=valid, committee=data.committee.commitment)
@@ -157,7 +175,7 @@ def fold(
             return replace(record, suspended_by=None)
         case (
             E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-            | E.BidsOpened() | E.ResultAnnounced() | E.ContractAnnounced() | E.Archived()
+            | E.ResultAnnounced() | E.ContractAnnounced() | E.Archived()
             | E.ProcurementFailed() | E.ProcurementTerminated()
         ):  # fmt: skip
             return record  # the state, the day and the action's date are all they change

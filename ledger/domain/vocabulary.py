@@ -87,6 +87,7 @@ class Role(StrEnum):
     SUPPLIER = "supplier"  # 供应商
     INSPECTOR = "inspector"  # 纪检监察 / 审计 / 检察院
     PUBLISHER = "publisher"  # 发布服务
+    BID_BOX = "bid_box"  # 投标箱服务: the ledger's sealed bid box
 
 
 class Subject(Term):

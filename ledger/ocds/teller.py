@@ -64,7 +64,7 @@ class Teller:
             case (
                 E.PlanFiled() | E.PlanApproved() | E.PlanRejected() | E.MethodApproved()
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
-                | E.BidSubmitted() | E.BidsOpened() | E.EvaluationCompleted()
+                | E.BidBoxClosed() | E.BidsOpened() | E.EvaluationCompleted()
                 | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
                 | E.ContractAnnounced() | E.AcceptanceRecorded() | E.Archived()
                 | E.ProcurementFailed() | E.ProcurementTerminated()
@@ -75,7 +75,7 @@ class Teller:
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
                 | E.ChallengeFiled() | E.ChallengeAnswered() | E.ChallengeWithdrawn()
                 | E.ComplaintFiled() | E.ComplaintDecided() | E.ComplaintWithdrawn()
-                | E.NoticeDelivered() | E.NoticeDeliveryFailed()
+                | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.BidCommitted()
             ):  # fmt: skip
                 pass  # nothing an OCDS 1.1 release tells
             case _:

@@ -56,6 +56,44 @@ class SealedRow:
         return (self.commitment, self.procurement, self.owner, self.nonce, self.ciphertext)
 
 
+BOX_TABLE = "bid_box"
+BOX_CLOSINGS = "bid_box_closings"
+BOX_COLUMNS = "commitment, procurement, supplier, supersedes, withdrawn"
+
+
+@dataclass(frozen=True)
+class BoxRow:
+    """One row of the bid box's private index (``bid_box_store``), as a command queues it."""
+
+    commitment: str
+    procurement: str
+    supplier: str | None  # None: a dummy added at the closing
+    supersedes: str | None = None
+    withdrawn: bool = False
+
+    def values(self, postgres: bool) -> tuple[str, str, str | None, str, bool | int]:
+        withdrawn: bool | int = self.withdrawn if postgres else int(self.withdrawn)
+        replaces = self.supersedes or ""  # one chain per supplier: see bid_box_store
+        return (self.commitment, self.procurement, self.supplier, replaces, withdrawn)
+
+
+@dataclass(frozen=True)
+class BoxClosing:
+    """A box's closing as a command queues it: the envelopes it summed up."""
+
+    procurement: str
+    envelopes: int
+
+
+SQLITE_INSERT_BOX = f"INSERT INTO {BOX_TABLE} ({BOX_COLUMNS}) VALUES (?, ?, ?, ?, ?)"  # noqa: S608
+POSTGRES_INSERT_BOX = (
+    f"INSERT INTO {BOX_TABLE} ({BOX_COLUMNS}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
+)
+SQLITE_CLOSE_BOX = f"INSERT INTO {BOX_CLOSINGS} (procurement, envelopes) VALUES (?, ?)"  # noqa: S608
+POSTGRES_CLOSE_BOX = (
+    f"INSERT INTO {BOX_CLOSINGS} (procurement, envelopes) VALUES (%s, %s)"  # noqa: S608
+)
+
 # A commitment kept already (the same value sealed by an earlier command) keeps its first
 # row: inserting nothing fires no append-only trigger.
 SQLITE_INSERT_SEALED = (
@@ -79,6 +117,8 @@ class CommandGuard:
     key_version: int | None  # None: the key's stream must not exist yet (genesis)
     first: bool = False  # genesis: the event store must still be empty
     sealed: tuple[SealedRow, ...] = ()
+    box: tuple[BoxRow, ...] = ()  # the bid box's index rows (after the closing, if any)
+    closing: BoxClosing | None = None
 
 
 class KeyChanged(Conflict):
@@ -174,6 +214,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     raise _second_genesis()
             for row in guard.sealed:
                 c.execute(SQLITE_INSERT_SEALED, (*row.values, row.commitment))
+            try:
+                if guard.closing is not None:
+                    closing = guard.closing
+                    c.execute(SQLITE_CLOSE_BOX, (closing.procurement, closing.envelopes))
+                for box in guard.box:
+                    c.execute(SQLITE_INSERT_BOX, box.values(postgres=False))
+            except sqlite3.IntegrityError as changed:  # the box closed, or changed: decide again
+                raise IntegrityError(str(changed)) from None
         return super()._insert_events(c, stored_events, **kwargs)
 
     @property
@@ -288,3 +336,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             )
             for row in guard.sealed:  # queued after the nonce: a replay aborts them too
                 curs.execute(POSTGRES_INSERT_SEALED, row.values, prepare=False)
+            if guard.closing is not None:
+                closing = (guard.closing.procurement, guard.closing.envelopes)
+                curs.execute(POSTGRES_CLOSE_BOX, closing, prepare=False)
+            for box in guard.box:
+                curs.execute(POSTGRES_INSERT_BOX, box.values(postgres=True), prepare=False)

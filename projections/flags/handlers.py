@@ -113,12 +113,6 @@ def _brand(run: Run, text: str, where: str) -> None:
     run.flag(K.DESIGNATED_BRAND, summary, {"matches": matches}, evidence)
 
 
-def _bid(run: Run, d: E.BidSubmitted) -> None:
-    bids = dict(run.row()["bids"])
-    bids[d.supplier] = {"leaf": run.index}
-    run.set(bids=bids)
-
-
 def _opened(run: Run, d: E.BidsOpened) -> None:
     row, config = run.row(), run.config
     bids = dict(row["bids"])
@@ -145,13 +139,11 @@ def _opened(run: Run, d: E.BidsOpened) -> None:
             )  # fmt: skip
     groups = rules.identical_prices(_bids(bids), config.number("identical_bid_prices", "min_equal"))
     if groups:
-        leaves = [(int(bids[s]["leaf"]), f"{s}的投标（密封报价）")
-                  for g in groups for s in g if "leaf" in bids[s]]  # fmt: skip
         price = next(b.fen for b in _bids(bids) if b.supplier == groups[0][0])
         run.flag(
             K.IDENTICAL_BID_PRICES,
             f"{'、'.join(run.name(s) for s in groups[0])}报价均为{rules.wan(price or 0)}",
-            {"groups": groups}, [opened, *leaves],
+            {"groups": groups}, [opened],  # the opening discloses every sealed bid
         )  # fmt: skip
 
 
@@ -268,8 +260,6 @@ def handle(run: Run) -> None:
             _tender(run, d)
         case E.AnnouncementCorrected():
             _correction(run, d)
-        case E.BidSubmitted():
-            _bid(run, d)
         case E.BidsOpened():
             _opened(run, d)
         case E.EvaluationCompleted():
@@ -295,7 +285,7 @@ def handle(run: Run) -> None:
         case (
             E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.AcceptanceRecorded()
             | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
-            | E.NoticeDeliveryFailed() | E.SealedValueRead()
+            | E.NoticeDeliveryFailed() | E.SealedValueRead() | E.BidBoxClosed() | E.BidCommitted()
         ):  # fmt: skip
             return  # nothing these change; their findings are turned into flags all the same
         case _:

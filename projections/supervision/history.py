@@ -190,9 +190,7 @@ def timeline(
         for commitment, value in _disclosures(entry.get("data")):
             public.setdefault(commitment, (i, value))
     viewed = [(i, entry, _command(entry)) for i, entry in parsed if i < size]
-    kept = sealed.kept(
-        {c for _, _, command in viewed for _, c in _commitments(command.get("payload"))}
-    )
+    kept = sealed.kept({c for _, entry, command in viewed for _, c in _signed(entry, command)})
     steps = []
     for i, entry, command in viewed:
         leaf_hash, proof = log.inclusion(i, proof_size)
@@ -214,11 +212,22 @@ def timeline(
                 typed=parse_data(entry["type"], data),
                 sealed=[
                     _sealed(path, commitment, commitment in kept, public.get(commitment), size)
-                    for path, commitment in _commitments(command.get("payload"))
+                    for path, commitment in _signed(entry, command)
                 ],
             )
         )
     return steps
+
+
+def _signed(entry: dict[str, Any], command: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(path, commitment) of the sealed values an entry's signed commands hold: its own, and
+    at an opening those of every bid envelope the bid box discloses (``box[n].price``)."""
+    yield from _commitments(command.get("payload"))
+    if entry["type"] == "BidsOpened":
+        for n, member in enumerate((entry.get("data") or {}).get("box") or []):
+            if member.get("envelope"):
+                payload = orjson.loads(member["envelope"]["command"]).get("payload")
+                yield from _commitments(payload, f"box[{n}]")
 
 
 def _command(entry: dict[str, Any]) -> dict[str, Any]:

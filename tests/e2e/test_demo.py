@@ -77,7 +77,8 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
         # Every notice the ledger holds, 727 this year: counted in the built ledger first, so
         # a changed demo fails here, not after waiting for notices that never come.
         with sqlite3.connect(data / "ledger.db") as conn:
-            kinds = [k for (k,) in conn.execute("SELECT json_extract(leaf, '$.type') FROM log_leaves")]
+            query = "SELECT json_extract(leaf, '$.type') FROM log_leaves"
+            kinds = [k for (k,) in conn.execute(query)]
         notices = sum(kind in NOTICE_KINDS for kind in kinds)
         assert notices == 727
 
@@ -86,7 +87,8 @@ def test_demo_serves_the_ledger_it_built_and_publishes_it(tmp_path: Path) -> Non
             return arrived if arrived["count"] >= notices else None
 
         arrived = eventually(arrived_all, process, every=0.2)
-        assert arrived["count"] == notices and arrived["duplicates"] == 0 and arrived["refused"] == {}
+        assert arrived["count"] == notices and arrived["duplicates"] == 0
+        assert arrived["refused"] == {}
         assert arrived["by_announcement"]["tender"] == TENDERS
         page = httpx.get(site + "/")
         assert "签名已验证" in page.text and "签名未验证" not in page.text

@@ -257,10 +257,8 @@ def test_the_red_flags_inspectors_look_for_are_there(demo: Demo) -> None:
     failed = [leaf["data"]["procurement"] for leaf in demo.of("ProcurementFailed")]
     assert sorted(plans[code]["method"] for code in failed) == ["invited_tender", "open_tender"]
     opened = {o["data"]["procurement"]: o["data"]["bids"] for o in demo.of("BidsOpened")}
-    bids: dict[str, int] = defaultdict(int)
-    for bid in demo.of("BidSubmitted"):
-        bids[bid["data"]["procurement"]] += 1
-    assert all(code not in opened and bids[code] == 2 for code in failed)
+    closed = {c["data"]["procurement"] for c in demo.of("BidBoxClosed")}
+    assert all(code not in opened and code in closed for code in failed)  # closed, never opened
     assert demo.of("ProcurementTerminated") and demo.of("PlanRejected")
     assert demo.of("AnnouncementCorrected")
 
@@ -317,7 +315,9 @@ def test_money_is_realistic(demo: Demo, year: DemoYear) -> None:
         if "committee" in r["data"]
     ]
     assert {len(c) for c in committees} == {3, 5}
-    assert any("representative_id" in b["data"] for b in demo.of("BidSubmitted"))
+    envelopes = [orjson.loads(m["envelope"]["command"]) for o in demo.of("BidsOpened")
+                 for m in o["data"]["box"] if m["envelope"]]  # fmt: skip
+    assert any("representative_id" in e["payload"] for e in envelopes)
 
 
 def test_every_event_is_signed_by_its_actor_and_the_log_verifies(demo: Demo) -> None:
@@ -377,3 +377,52 @@ def test_the_catalogue_names_registered_organisations() -> None:
     assert len(set(keys)) == len(keys) and {key for key, *_ in TWISTS} <= set(keys)
     singles = {item.key for item in cat.ITEMS if item.method == "single_source"}
     assert singles == set(cat.SOLE_SOURCES)
+
+
+# -- the sealed bid box 电子投标箱 -----------------------------------------------------------
+
+
+STREAMS = ("ChallengeFiled", "ChallengeAnswered", "ChallengeWithdrawn", "ComplaintFiled",
+           "ComplaintDecided", "ComplaintWithdrawn")  # fmt: skip
+
+
+def test_no_leaf_before_an_opening_ties_a_bidder_to_its_procurement(demo: Demo) -> None:
+    """Every leaf of the year before each opening: none names a bidder with its procurement,
+    and no bid leaf names any supplier or procurement at all (87号令 第二十八条). A supplier's
+    own challenge still names it (issue 11, point 7, is open)."""
+    names = {code: name for code, name, _ in ORGANISATIONS}
+    procurements = set(demo.plans)
+    for leaf in demo.of("BidCommitted"):
+        text = orjson.dumps(leaf).decode()
+        assert leaf["actor"] == "qhx-tbx-svc" and leaf["command"]["procurement"] is None
+        for code in procurements:
+            assert f'"{code}"' not in text
+        for code, name in names.items():
+            assert f'"{code}' not in text and name not in text
+    about: dict[str, list[tuple[int, str]]] = defaultdict(list)  # procurement → its leaves
+    for leaf in demo.leaves:
+        code = leaf["command"].get("procurement") or leaf["data"].get("procurement")
+        if code is not None and leaf["type"] not in STREAMS:
+            about[code].append((leaf["index"], orjson.dumps(leaf).decode()))
+    openings = demo.of("BidsOpened")
+    assert len(openings) > 100
+    for opening in openings:
+        code = opening["data"]["procurement"]
+        bidders = {b["supplier"] for b in opening["data"]["bids"]}
+        for index, text in about[code]:
+            if index >= opening["index"]:
+                break
+            for bidder in bidders:
+                assert f'"{bidder}"' not in text and names[bidder] not in text, (code, index)
+
+
+def test_one_bid_and_many_close_alike(demo: Demo) -> None:
+    """Closing a box shows its root and the bucket, never the count: all the year's boxes
+    close at eight, whether one bid came or six."""
+    counts = {o["data"]["procurement"]: len(o["data"]["bids"]) for o in demo.of("BidsOpened")}
+    assert min(counts.values()) == 1 and max(counts.values()) >= 5
+    closings = demo.of("BidBoxClosed")
+    assert {c["data"]["size"] for c in closings} == {8}
+    assert {tuple(sorted(c["data"])) for c in closings} == {
+        ("closed_at", "date", "procurement", "root", "size")
+    }

@@ -145,7 +145,7 @@ def build(world: World) -> Built:
         "date": "2026-04-13", "changes": "开标地点变更为开标二室。"}))  # fmt: skip
     for supplier, price in zip(c.suppliers, ("1790000.00", "1720000.00"), strict=False):
         c.bid(supplier, price)
-    c.act(c.agency, "OpenBids", {"date": "2026-05-06"})
+    c.world.close_and_open(c.agency, "2026-05-06")
     committee: dict[str, Disclosure] = {}
     c.act(c.agency, "CompleteEvaluation", {
         "date": "2026-05-06",

@@ -70,6 +70,7 @@ def office(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Office]:
         world = hospital_world(ledger)
         world.add("xinda", "supplier", "xinda-op", "云岭信达信息技术有限公司")
         world.add("qhx-jw", "inspector", "jw-op", "澄溪县纪委监委")
+        world.register_bid_box()
     finally:
         ledger.close()
     server = start_server(db_url, tmp_path)
@@ -119,29 +120,40 @@ def test_an_official_records_a_tender_with_sealed_bids_over_http(office: Office)
         seal={"price": "3150000.00", "representative_id": "13052119800101123X"},
     )
     assert code == 0, bid
-    sealed = o.leaf(bid)["data"]
-    assert "3150000.00" not in json.dumps(sealed) and "13052119800101123X" not in json.dumps(sealed)
-    price = sealed["price"]["commitment"]
-    # The inspector and the supplier itself may read the sealed price; another supplier not.
-    inspector = o.read_sealed(actors["jw-op"], price)
-    assert inspector.status_code == 200 and inspector.json()["value"] == "3150000.00"
-    assert inspector.headers["cache-control"] == "no-store"
-    assert o.read_sealed(supplier, price).json()["value"] == "3150000.00"
-    refused = o.read_sealed(actors["xinda-op"], price)
-    assert refused.status_code == 403 and "rule sealed.read" in refused.json()["message"]
+    public = json.dumps(o.leaf(bid), ensure_ascii=False)
+    for secret in ("3150000.00", "13052119800101123X", "kangtai", '"p1"'):
+        assert secret not in public  # the box's commitment alone
+    receipt = bid["bid_receipt"]  # private to the supplier: its envelope, salt and proof
+    assert receipt["supplier"] == "kangtai" and receipt["leaf_index"] == bid["events"][0][
+        "leaf_index"]
+    price = json.loads(receipt["envelope"]["command"])["payload"]["price"]["commitment"]
+    # Nobody reads into the box before the opening: the read would name the procurement.
+    early = o.read_sealed(actors["jw-op"], price)
+    assert early.status_code == 409 and early.json()["code"] == "sealed_in_bid_box"
 
     code, refusal = o.submit(actors["xinda-op"], "OpenBids", {"date": "2026-03-30"})
     assert code == 1 and refusal["code"] == "forbidden"
     assert "rule roles.open_bids" in refusal["message"]
+    code, refusal = o.submit(purchaser, "OpenBids", {"date": "2026-03-30"})
+    assert code == 1 and refusal["code"] == "box_not_closed"
     code, refusal = o.submit(purchaser, "AnnounceResult", {"date": "2026-03-30"})
     assert code == 1 and refusal["code"] == "lifecycle"
-
+    code, closed = o.submit(purchaser, "CloseBidBox", {"date": "2026-03-30", "time": "09:30"})
+    assert code == 0 and o.leaf(closed)["data"]["size"] == 8, closed
     code, opened = o.submit(purchaser, "OpenBids", {"date": "2026-03-30"})
     assert code == 0, opened
     (disclosed,) = o.leaf(opened)["data"]["bids"]
     check_disclosure(price, disclosed["price"]["value"], disclosed["price"]["salt"])
     # The identity number stays sealed for good: the opening discloses prices only.
     assert "13052119800101123X" not in json.dumps(o.leaf(opened))
+
+    # Opened, the inspector and the supplier itself may read the price; another supplier not.
+    inspector = o.read_sealed(actors["jw-op"], price)
+    assert inspector.status_code == 200 and inspector.json()["value"] == "3150000.00"
+    assert inspector.headers["cache-control"] == "no-store"
+    assert o.read_sealed(supplier, price).json()["value"] == "3150000.00"
+    refused = o.read_sealed(actors["xinda-op"], price)
+    assert refused.status_code == 403 and "rule sealed.read" in refused.json()["message"]
 
     verified = sunshine("verify", "--url", o.server.url, data_dir=o.data_dir)
     assert verified.returncode == 0, verified.stdout + verified.stderr

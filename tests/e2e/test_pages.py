@@ -77,7 +77,7 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
             c.suppliers, ("1790000.00", "1720000.00", "1805000.00"), strict=True
         ):
             c.bid(supplier, price)
-        c.act(c.agency, "OpenBids", {"date": "2026-05-11"})
+        c.world.close_and_open(c.agency, "2026-05-11")
         committee: dict[str, Disclosure] = {}
         c.act(c.agency, "CompleteEvaluation", {
             "date": "2026-05-11",
@@ -299,7 +299,7 @@ def test_the_procurement_page_tells_its_public_story(site: Site) -> None:
     assert response.status_code == 200
     shown = text_of(response.text)
     steps = ["采购计划备案", "批复采购计划", "批准采购方式", "公开采购意向", "发布采购公告",
-             "发布更正公告", "递交投标（响应）文件", "开标", "完成评审", "确定中标（成交）供应商",
+             "发布更正公告", "投标截止，投标箱封存", "开标", "完成评审", "确定中标（成交）供应商",
              "发布结果公告", "提出质疑", "质疑答复", "提起投诉", "投诉处理决定", "签订合同",
              "发布合同公告", "履约验收"]  # fmt: skip
     timeline = shown[shown.index("采购过程") :]
@@ -316,6 +316,7 @@ def test_the_procurement_page_tells_its_public_story(site: Site) -> None:
     ):
         assert fact in shown, fact
     assert "评分不公" not in shown  # a challenge shows its outcome, not the supplier's text
+    assert "一家供应商" not in shown  # no bid of the sealed box has a line of its own
     for notice in ("tender", "correction", "result", "contract", "acceptance"):
         assert f'href="/announcements/{site.notices[notice]}"' in response.text
     failed = text_of(site.get("/procurements/p2").text)

@@ -41,6 +41,8 @@ from ledger.store.url import DatabaseURL, parse_database_url
 
 SEALED_PRICE = "888888.00"
 IDENTITY = "13052119800101123X"
+#: The other two bidders' representatives, as sealed as the first's.
+IDENTITIES = (IDENTITY, "13052119850202234X", "130521199003033456")
 #: Challenges on p2 filed on these days; a complaint follows the first, unanswered one.
 FILED = {"ZY1": "2026-11-03", "ZY2": "2026-11-19", "ZY3": "2026-11-24", "ZY4": "2026-11-20"}
 
@@ -58,8 +60,8 @@ class Site:
 
 
 def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
-    """p1: announced, bid, opened, evaluated, awarded. p2: announced, sealed bids not yet
-    opened, four challenges (one answered) and a complaint."""
+    """p1: announced, bid, opened, evaluated, awarded. p2: announced, sealed bids, four
+    challenges (one answered) and a complaint, then its box closed and opened."""
     ledger = Ledger(make_config(url, data_dir, inline_integration=True))
     try:
         world = hospital_world(ledger)
@@ -70,15 +72,16 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
         county.act(county.agency, "AnnounceResult", {"date": "2026-05-11"})
 
         county.to_announced("p2", title="澄溪县人民医院病房护理床采购项目")
-        sealed: dict[str, Disclosure] = {}
-        payload = {
-            "date": "2026-04-20",
-            "price": signing.sealed_value(SEALED_PRICE, sealed),
-            "representative_id": signing.sealed_value(IDENTITY, sealed),
-        }
-        county.act(county.suppliers[0], "SubmitBid", payload, "p2", sealed=sealed)
-        for supplier in county.suppliers[1:]:
-            county.bid(supplier, "900000.00", procurement="p2")
+        for supplier, price, identity in zip(
+            county.suppliers, (SEALED_PRICE, "900000.00", "900000.00"), IDENTITIES, strict=True
+        ):
+            sealed: dict[str, Disclosure] = {}
+            payload = {
+                "date": "2026-04-20",
+                "price": signing.sealed_value(price, sealed),
+                "representative_id": signing.sealed_value(identity, sealed),
+            }
+            county.act(supplier, "SubmitBid", payload, "p2", sealed=sealed)
         for (number, filed), supplier in zip(
             FILED.items(), [*county.suppliers, county.suppliers[0]], strict=True
         ):
@@ -95,6 +98,7 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
         county.act(county.agency, "AnswerChallenge", answer, "p2")
         complaint = {"challenge": "p2-ZY1", "date": "2026-11-20", "grounds": "质疑逾期未答复。"}
         county.act(county.suppliers[0], "FileComplaint", complaint, "p2")
+        world.close_and_open(county.agency, "2026-11-25", "p2")
         return {"admin": world.admin, **world.actors}
     finally:
         ledger.close()
@@ -148,7 +152,7 @@ def index_of(body: dict[str, Any], event: str) -> int:
     return index
 
 
-#: The sealed values of p2's first bid as any text could hold them.
+#: The sealed values of p2's first bid as any text could hold them before its opening.
 UNDISCLOSED = (SEALED_PRICE, "888,888", "888888", IDENTITY)
 
 
@@ -160,41 +164,45 @@ def test_the_timeline_names_sealed_values_by_commitment_without_their_values(
     events = [e["event"] for e in body["entries"]]
     assert events[:5] == ["PlanFiled", "PlanApproved", "MethodApproved", "IntentionDisclosed",
                           "TenderAnnounced"]  # fmt: skip
-    assert events.count("BidSubmitted") == 3 and "ComplaintFiled" in events
-    bid = next(e for e in body["entries"] if e["event"] == "BidSubmitted")
-    sealed = {s["path"]: s for s in bid["sealed"]}
-    payload = bid["command"]["payload"]
-    for path, label in (("price", "投标报价"), ("representative_id", "授权代表身份证号码")):
-        assert sealed[path]["commitment"] == payload[path]["commitment"]
-        assert sealed[path]["label"] == label and sealed[path]["kept"]
-        assert sealed[path]["value"] is None and not sealed[path]["public"]
-        assert sealed[path]["public_at"] is None
-    assert (
-        bid["actor"] == "kangtai-op" and bid["signature"] and bid["command"]["type"] == "SubmitBid"
-    )
-    # Neither the export nor the page holds a value not yet disclosed, nor does the diff.
+    # The bids were in the sealed box until the opening: no entry of p2 held one.
+    assert "ComplaintFiled" in events and events[-2:] == ["BidBoxClosed", "BidsOpened"]
+    opening = body["entries"][-1]
+    before = inspector.get("/supervision/procurements/p2",
+                           params={"format": "json", "as_of": opening["index"]})  # fmt: skip
+    early = inspector.get("/supervision/procurements/p2", params={"as_of": opening["index"]},
+                          headers={"Accept": "text/html"})  # fmt: skip
     diff = inspector.get("/supervision/procurements/p2/diff",
-                         params={"from": 1, "to": body["computed_at"]["log_size"]})  # fmt: skip
-    page = inspector.get("/supervision/procurements/p2", headers={"Accept": "text/html"})
-    assert page.status_code == 200 and diff.status_code == 200
+                         params={"from": 1, "to": opening["index"]})  # fmt: skip
+    assert before.status_code == early.status_code == diff.status_code == 200
     for text in UNDISCLOSED:
-        assert text not in got.text and text not in page.text and text not in diff.text, text
+        assert text not in before.text and text not in early.text and text not in diff.text
+    # The opening discloses each envelope: its prices public, its identity numbers sealed.
+    sealed = {s["path"]: s for s in opening["sealed"]}
+    prices = [s for path, s in sealed.items() if path.endswith(".price")]
+    identities = [s for path, s in sealed.items() if path.endswith(".representative_id")]
+    assert len(prices) == len(identities) == 3
+    assert all(s["public"] and s["disclosed_at"] == opening["index"] for s in prices)
+    assert SEALED_PRICE in {s["value"] for s in prices}
+    for s in identities:
+        assert s["label"] == "授权代表身份证号码" and s["kept"]
+        assert s["value"] is None and not s["public"] and s["public_at"] is None
+    page = inspector.get("/supervision/procurements/p2", headers={"Accept": "text/html"})
+    for identity in IDENTITIES:
+        assert identity not in got.text and identity not in page.text
     # The page names each by its commitment, and offers the recorded read.
-    assert "开标时公开；截至本页位置尚未公开" in page.text and "永不公开" in page.text
-    assert f'data-sealed="{sealed["price"]["commitment"]}"' in page.text
+    assert "永不公开" in page.text
+    assert f'data-sealed="{identities[0]["commitment"]}"' in page.text
     button = '<button type="button" data-read-sealed>读取密封值（将记入日志）</button>'
-    assert page.text.count(button) == 4  # three prices, one identity number
+    assert page.text.count(button) == 3  # the three identity numbers
     assert "每读取一次，日志即增加一条“查阅密封信息”记录" in page.text
     assert '<script src="/static/sealed-read.js" type="module">' in page.text
-    assert f'href="/log/entries/{bid["index"]}"' in page.text
+    assert f'href="/log/entries/{opening["index"]}"' in page.text
 
-    # The public sees neither, on the page or in the log.
+    # The public sees no identity number, on the page or in the log.
     public = httpx.get(site.url + "/procurements/p2")
-    assert (
-        public.status_code == 200 and "888,888" not in public.text and IDENTITY not in public.text
-    )
-    leaf = httpx.get(f"{site.url}/log/entries/{bid['index']}").text
-    assert SEALED_PRICE not in leaf and IDENTITY not in leaf
+    assert public.status_code == 200 and IDENTITY not in public.text
+    leaf = httpx.get(f"{site.url}/log/entries/{opening['index']}").text
+    assert IDENTITY not in leaf and "888888.00" in leaf  # the price is disclosed
 
     # Every entry's inclusion proof checks against the signed checkpoint the view names.
     stamp = body["computed_at"]
@@ -222,10 +230,11 @@ def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it
     jw, kangtai = site.actors["jw-op"], site.actors["kangtai-op"]
     signing.write_key(tmp_path / "jw-op.pem", jw.key)
     signing.write_key(tmp_path / "kangtai-op.pem", kangtai.key)
-    bids = [e for e in entries(inspector, "p2")["entries"] if e["event"] == "BidSubmitted"]
-    sealed = {s["path"]: s["commitment"] for s in bids[0]["sealed"]}
-    price, identity = (f'[data-sealed="{sealed[p]}"]' for p in ("price", "representative_id"))
-    other = f'[data-sealed="{bids[1]["sealed"][0]["commitment"]}"]'
+    opening = entries(inspector, "p2")["entries"][-1]
+    commitments = [s["commitment"] for s in opening["sealed"]
+                   if s["path"].endswith(".representative_id")]  # fmt: skip
+    # Each bidder's identity number, sealed for good; the order of the box is the commitments'.
+    first, identity, other = (f'[data-sealed="{c}"]' for c in commitments)
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -235,38 +244,39 @@ def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it
         sign_in_in_browser(page, site.url, "jw-op", tmp_path / "jw-op.pem")
         seen = violations(page)
         page.goto(site.url + "/supervision/procurements/p2")
-        assert all(text not in page.content() for text in UNDISCLOSED)
+        assert all(text not in page.content() for text in IDENTITIES)
         assert "jw-op" in page.inner_text("#sealed-reader")
         size = log_size(site)
 
         # No key chosen yet, then another actor's key: refused in Chinese, nothing read.
-        page.click(f"{price} [data-read-sealed]")
-        assert "请先在上方选择您的签名密钥文件" in read_refusal(page, price)
+        page.click(f"{first} [data-read-sealed]")
+        assert "请先在上方选择您的签名密钥文件" in read_refusal(page, first)
         page.set_input_files("#read-key-file", str(tmp_path / "kangtai-op.pem"))
-        page.click(f"{price} [data-read-sealed]")
-        assert "所选密钥不是 jw-op 的登记密钥" in read_refusal(page, price)
-        assert log_size(site) == size and all(t not in page.content() for t in UNDISCLOSED)
+        page.click(f"{first} [data-read-sealed]")
+        assert "所选密钥不是 jw-op 的登记密钥" in read_refusal(page, first)
+        assert log_size(site) == size and all(t not in page.content() for t in IDENTITIES)
 
-        # The inspector's own key: the read is recorded, then the price shown.
+        # The inspector's own key: the read is recorded, then the identity number shown.
         page.set_input_files("#read-key-file", str(tmp_path / "jw-op.pem"))
-        page.click(f"{price} [data-read-sealed]")
-        assert page.wait_for_selector(f"{price} [data-read-value]").inner_text() == "¥888,888.00"
-        assert log_size(site) == size + 1
+        page.click(f"{first} [data-read-sealed]")
+        shown = page.wait_for_selector(f"{first} [data-read-value]").inner_text()
+        assert shown in IDENTITIES and log_size(site) == size + 1
         leaf = httpx.get(f"{site.url}/log/entries/{size}").content
         entry = orjson.loads(leaf)
         assert (entry["type"], entry["actor"]) == ("SealedValueRead", "jw-op")
-        assert entry["data"] == {"commitment": sealed["price"], "procurement": "p2",
+        assert entry["data"] == {"commitment": commitments[0], "procurement": "p2",
                                  "reader": "jw-op", "organisation": "qhx-jw"}  # fmt: skip
-        assert SEALED_PRICE.encode() not in leaf
-        recorded = page.inner_text(f"{price} [data-read-entry]")
+        assert shown.encode() not in leaf
+        recorded = page.inner_text(f"{first} [data-read-entry]")
         assert f"本次读取已记入日志第 {size} 条" in recorded
-        assert page.query_selector(f"{price} [data-read-sealed]") is None  # read once
+        assert page.query_selector(f"{first} [data-read-sealed]") is None  # read once
 
-        # The key stays in the page's memory: the identity number needs no second choice.
+        # The key stays in the page's memory: the next value needs no second choice.
         page.click(f"{identity} [data-read-sealed]")
-        assert page.wait_for_selector(f"{identity} [data-read-value]").inner_text() == IDENTITY
+        second = page.wait_for_selector(f"{identity} [data-read-value]").inner_text()
+        assert second in IDENTITIES and second != shown
         read = orjson.loads(httpx.get(f"{site.url}/log/entries/{size + 1}").content)
-        assert read["data"]["commitment"] == sealed["representative_id"]
+        assert read["data"]["commitment"] == commitments[1]
         assert log_size(site) == size + 2
 
         # A request signed on a clock ten minutes slow is refused as expired, not read.
@@ -283,22 +293,19 @@ def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_price_opened_later_says_where_it_was_disclosed(inspector: httpx.Client) -> None:
+def test_prices_appear_at_the_opening_that_discloses_them(inspector: httpx.Client) -> None:
     body = entries(inspector, "p1")
     opened = index_of(body, "BidsOpened")
-    prices = [s for e in body["entries"] for s in e["sealed"] if s["path"] == "price"]
+    prices = [s for e in body["entries"] for s in e["sealed"] if s["path"].endswith("price")]
     assert len(prices) == 3 and all(s["disclosed_at"] == opened for s in prices)
-    # As of before the opening, the same price is not yet public then, but is shown (it is
-    # public now) with where the log disclosed it.
+    assert {s["value"] for s in prices} == {"1790000.00", "1720000.00", "1805000.00"}
+    # As of before the opening the bids were in the sealed box: no entry holds one.
     before = entries(inspector, "p1", as_of=opened)
-    early = [s for e in before["entries"] for s in e["sealed"] if s["path"] == "price"]
-    assert {s["value"] for s in early} == {"1790000.00", "1720000.00", "1805000.00"}
-    assert all(s["disclosed_at"] is None and s["public_at"] == opened for s in early)
+    assert not [s for e in before["entries"] for s in e["sealed"] if "price" in s["path"]]
     page = inspector.get(
         f"/supervision/procurements/p1?as_of={opened}", headers={"Accept": "text/html"}
     )
-    disclosed = f'其后已于日志第 <a href="/supervision/procurements/p1#entry-{opened}">{opened}</a>'
-    assert "¥1,790,000.00" in page.text and disclosed in page.text
+    assert "¥1,790,000.00" not in page.text
     assert "读取密封值" not in page.text  # nothing of p1 is still sealed
 
 
@@ -338,8 +345,7 @@ def test_the_diff_names_what_changed_between_the_announcement_and_the_award(
     assert got.status_code == 200, got.text
     diff = got.json()
     assert [e["event"] for e in diff["entries"]] == [
-        "BidSubmitted", "BidSubmitted", "BidSubmitted", "BidsOpened", "EvaluationCompleted",
-        "AwardDecided",
+        "BidBoxClosed", "BidsOpened", "EvaluationCompleted", "AwardDecided",
     ]  # fmt: skip
     changed = {c["field"]: (c["before"], c["after"]) for c in diff["changes"]}
     assert changed["采购进度"] == ("已发布采购公告", "已确定中标（成交）供应商")
@@ -352,7 +358,7 @@ def test_the_diff_names_what_changed_between_the_announcement_and_the_award(
         headers={"Accept": "text/html"},
     )
     assert page.status_code == 200
-    for text in ("递交投标（响应）文件", "开标", "完成评审", "确定中标（成交）供应商", "采购进度"):
+    for text in ("投标截止，投标箱封存", "开标", "完成评审", "确定中标（成交）供应商", "采购进度"):
         assert text in page.text
 
 

@@ -22,7 +22,7 @@ from supervision_client import read_refusal, sign_in_in_browser
 
 from ledger import signing
 from ledger.application import Ledger
-from ledger.domain.sealed import seal
+from ledger.domain.sealed import Disclosure, seal
 from ledger.store.sql import open_database
 from ledger.store.url import DatabaseURL
 from sunshine.bootstrap import projector_for
@@ -30,11 +30,12 @@ from sunshine.bootstrap import projector_for
 
 @dataclass
 class Sealed:
-    """A ledger with one sealed bid price and one sealed committee, closed again."""
+    """A ledger with two bids opened, one with its representative's identity number (sealed
+    for good), closed again."""
 
     url: DatabaseURL
     data: Path
-    price: str  # the bid price's commitment
+    commitment: str  # the identity number's: still sealed after the opening
     procurement: str
     owner: str
     county: County
@@ -46,12 +47,18 @@ def sealed(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Sealed]:
     try:
         county = County(hospital_world(ledger))
         county.to_announced()
-        receipt = county.bid(county.suppliers[0], "1790000.00")
-        price = county.leaf(receipt)["data"]["price"]["commitment"]
+        values: dict[str, Disclosure] = {}
+        identity = signing.sealed_value("13052119800101123X", values)
+        price = signing.sealed_value("1790000.00", values)
+        county.act(county.suppliers[0], "SubmitBid",
+                   {"date": "2026-04-20", "price": price, "representative_id": identity},
+                   sealed=values)  # fmt: skip
         county.bid(county.suppliers[1], "1720000.00")
+        county.world.close_and_open(county.agency, "2026-05-06")
     finally:
         ledger.close()
-    yield Sealed(db_url, tmp_path, price, "p1", county.suppliers[0].organisation, county)
+    yield Sealed(db_url, tmp_path, identity["commitment"], "p1",
+                 county.suppliers[0].organisation, county)  # fmt: skip
 
 
 def _tamper(url: DatabaseURL, statement: str, params: tuple[object, ...]) -> None:
@@ -73,7 +80,7 @@ def _flip_ciphertext(s: Sealed) -> None:
     try:
         with db.read() as cur:
             row = cur.execute(
-                "SELECT ciphertext FROM sealed_values WHERE commitment = ?", (s.price,)
+                "SELECT ciphertext FROM sealed_values WHERE commitment = ?", (s.commitment,)
             ).fetchone()
     finally:
         db.close()
@@ -81,7 +88,7 @@ def _flip_ciphertext(s: Sealed) -> None:
     altered = bytearray(bytes(row[0]))
     altered[3] ^= 0x40
     _tamper(s.url, "UPDATE sealed_values SET ciphertext = ? WHERE commitment = ?",
-            (bytes(altered), s.price))  # fmt: skip
+            (bytes(altered), s.commitment))  # fmt: skip
 
 
 def _verify(s: Sealed, *extra: str, data: Path | None = None) -> tuple[int, str]:
@@ -93,14 +100,15 @@ def _verify(s: Sealed, *extra: str, data: Path | None = None) -> tuple[int, str]
 def test_verify_opens_every_kept_value(sealed: Sealed) -> None:
     code, out = _verify(sealed)
     assert code == 0, out
-    assert "sealed store: 2 kept values open their commitments" in out
+    # Two prices, two envelopes, an identity number and six dummies padding the box.
+    assert "sealed store: 11 kept values open their commitments" in out
 
 
 def test_verify_names_a_row_whose_ciphertext_was_altered(sealed: Sealed) -> None:
     _flip_ciphertext(sealed)
     code, out = _verify(sealed)
     assert code == 1, out
-    assert f"FAILED: 1 of 2 kept sealed values are damaged: sealed value {sealed.price} " \
+    assert f"FAILED: 1 of 11 kept sealed values are damaged: sealed value {sealed.commitment} " \
         "cannot be decrypted" in out
 
 
@@ -113,13 +121,13 @@ def test_verify_names_a_value_re_encrypted_that_no_longer_opens_its_commitment(
     _, other = seal("1.00")
     plaintext = json.dumps({"value": "1.00", "salt": other.salt_b64}).encode()
     nonce = base64.b64decode("AAECAwQFBgcICQoL")
-    bound = "\n".join((sealed.price, sealed.procurement, sealed.owner)).encode()
+    bound = "\n".join((sealed.commitment, sealed.procurement, sealed.owner)).encode()
     ciphertext = AESGCM(key).encrypt(nonce, plaintext, bound)
     _tamper(sealed.url, "UPDATE sealed_values SET nonce = ?, ciphertext = ? WHERE commitment = ?",
-            (nonce, ciphertext, sealed.price))  # fmt: skip
+            (nonce, ciphertext, sealed.commitment))  # fmt: skip
     code, out = _verify(sealed)
     assert code == 1, out
-    assert f"sealed value {sealed.price} does not open its commitment" in out
+    assert f"sealed value {sealed.commitment} does not open its commitment" in out
 
 
 def test_verify_without_the_sealed_key_says_the_store_was_not_checked(
@@ -134,7 +142,7 @@ def test_verify_without_the_sealed_key_says_the_store_was_not_checked(
     assert f"sealed store not checked: no sealed-value key at {auditor / 'sealed-key'}" in out
     # Given the key, it checks the store and finds the damage.
     code, out = _verify(sealed, "--sealed-key", str(sealed.data / "sealed-key"), data=auditor)
-    assert code == 1 and f"sealed value {sealed.price} cannot be decrypted" in out
+    assert code == 1 and f"sealed value {sealed.commitment} cannot be decrypted" in out
     assert sorted(p.name for p in auditor.iterdir()) == ["log-key.pem"]  # nothing created
 
 
@@ -144,12 +152,12 @@ def test_reading_a_damaged_value_answers_a_refusal_naming_it(sealed: Sealed) -> 
     try:
         inspector = sealed.county.inspector
         size = httpx.get(server.url + "/log/checkpoint").text.split("\n")[1]
-        body = inspector.body("ReadSealed", {"commitment": sealed.price})
+        body = inspector.body("ReadSealed", {"commitment": sealed.commitment})
         answer = httpx.post(server.url + "/sealed/read", content=body, timeout=30)
         assert answer.status_code == 409, answer.text
         assert answer.json()["code"] == "sealed_damaged"
-        assert answer.json()["commitment"] == sealed.price
-        assert sealed.price in answer.json()["message"]
+        assert answer.json()["commitment"] == sealed.commitment
+        assert sealed.commitment in answer.json()["message"]
         # Nothing was read, so nothing was recorded.
         assert httpx.get(server.url + "/log/checkpoint").text.split("\n")[1] == size
     finally:
@@ -178,7 +186,7 @@ def test_the_history_page_says_a_damaged_value_cannot_be_read(
         sign_in_in_browser(page, server.url, "jw-op", key_file)
         page.goto(server.url + "/supervision/procurements/p1")
         size = httpx.get(server.url + "/log/checkpoint").text.split("\n")[1]
-        box = f'[data-sealed="{sealed.price}"]'
+        box = f'[data-sealed="{sealed.commitment}"]'
         page.set_input_files("#read-key-file", str(key_file))
         page.click(f"{box} [data-read-sealed]")
         assert "密封库中的该值已损坏或无法解密" in read_refusal(page, box)

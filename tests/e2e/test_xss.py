@@ -122,6 +122,7 @@ def record(ledger: Ledger) -> County:
     suppliers = [add(org, "supplier", str(n)) for n, org in
                  ((3, "kangtai"), (4, "xinda"), (5, "huamei"))]  # fmt: skip
     add("qhx-jw", "inspector", "6")
+    world.register_bid_box()
     world.submit(admin, "AmendOrganisation", {"code": "ggzy", "address": p.text("AM", 200)})
     spare = Ed25519PrivateKey.generate()
     world.submit(
@@ -274,6 +275,7 @@ def record(ledger: Ledger) -> County:
         {"complaint": "p1-TS2", "date": "2026-04-29", "reason": p.text("WP", 20_000, lines=True)},
         "p1",
     )
+    act(agency, "CloseBidBox", {"date": "2026-05-11", "time": "09:30"}, "p1")
     act(agency, "OpenBids", {"date": "2026-05-11"}, "p1")
     committee: dict[str, Disclosure] = {}
     names = [p.text(f"C{n}", 50) for n in (1, 2, 3)]

@@ -88,6 +88,7 @@ class Scene:
                  day: str = "2026-05-06") -> None:
         for n, price in enumerate(prices):
             self.bid(code, n, price)
+        self.act("closed", code, self.c.agency, "CloseBidBox", {"date": day, "time": "09:30"})
         self.act("opened", code, self.c.agency, "OpenBids", {"date": day})
         committee: dict[str, Disclosure] = {}
         results = []
@@ -348,7 +349,7 @@ def test_identical_bid_prices(scene: Scene) -> None:
     s.tender_run("p1", ("1790000.00", "1790000.00", "1805000.00"), 0, "1790000.00")
     flag = s.the(K.IDENTICAL_BID_PRICES, "p1")
     assert flag.details["groups"] == [["kangtai", "xinda"]]
-    assert s.evidence(flag.id) == s.at("p1:opened", "p1:bid0", "p1:bid1")
+    assert s.evidence(flag.id) == s.at("p1:opened")  # the opening discloses the sealed bids
     s.tender_run("p2", ("1790000.00", "1790000.01", "1805000.00"), 0, "1790000.00")
     assert s.kinds("p2") == set()
 
@@ -389,6 +390,7 @@ def test_a_short_submission_period(scene: Scene) -> None:
     s.announce("p1", deadline="2026-04-20")  # 10 days; an open tender needs 20
     for n, price in enumerate(("1790000.00", "1720000.00", "1805000.00")):
         s.bid("p1", n, price)
+    s.act("closed", "p1", s.c.agency, "CloseBidBox", {"date": "2026-04-20", "time": "09:30"})
     s.act("opened", "p1", s.c.agency, "OpenBids", {"date": "2026-04-20"})
     flag = s.the(K.SHORT_SUBMISSION_PERIOD, "p1")
     assert flag.details["period"].items() >= {"length": 10, "limit": 20, "unit": "days"}.items()
@@ -628,6 +630,7 @@ def test_acting_while_suspended_is_an_irregular_procedure(scene: Scene) -> None:
     # Only the finance office handling the complaint suspends (财政部令第94号 第二十八条).
     s.act("suspend", "p1", s.c.finance, "Suspend",
           {"date": "2026-04-17", "reason": "投诉处理期间暂停", "cause": "p1-TS1"})
+    s.act("closed", "p1", s.c.agency, "CloseBidBox", {"date": "2026-05-06", "time": "09:30"})
     s.act("opened", "p1", s.c.agency, "OpenBids", {"date": "2026-05-06"})
     flag = s.the(K.IRREGULAR_PROCEDURE, "p1")
     assert s.evidence(flag.id) == s.at("p1:opened")

@@ -21,7 +21,7 @@ from ledger.store.url import DatabaseURL
 pytestmark = pytest.mark.postgres
 
 GUARDED = ("ledger_events", "ledger_nonces", "log_leaves", "log_nodes", "log_checkpoints",
-           "sealed_values")
+           "sealed_values", "bid_box", "bid_box_closings")
 
 
 def test_application_role_appends_but_cannot_rewrite(
@@ -39,6 +39,7 @@ def test_application_role_appends_but_cannot_rewrite(
         assert receipt.size == 7  # genesis 3 + organisation, actor, key + the amendment
         # A sealed bid: its price is kept in the sealed store, as the application role.
         supplier = world.add("kangtai", "supplier", "kangtai-op")
+        world.register_bid_box()
         purchaser = world.actors["rmyy-op"]
         world.submit(purchaser, "FilePlan", {"title": "彩超采购", "category": "goods",
                      "method": "open_tender", "budget": "100000.00", "date": "2026-03-02"}, "p1")
@@ -48,9 +49,11 @@ def test_application_role_appends_but_cannot_rewrite(
         sealed: dict[str, Disclosure] = {}
         receipt = world.submit(supplier, "SubmitBid", {
             "date": "2026-03-04", "price": signing.sealed_value("99000.00", sealed)}, "p1", sealed)
-        size = receipt.size
-        assert size == 13
+        assert receipt.size == 16  # … + the box's organisation, actor, key, plan, tender, bid
         assert ledger.sealed.get(next(iter(sealed))) == next(iter(sealed.values()))
+        closing = {"date": "2026-03-30", "time": "09:30"}
+        closed = world.submit(purchaser, "CloseBidBox", closing, "p1")
+        size = closed.size
     finally:
         ledger.close()
 
@@ -73,6 +76,9 @@ def test_application_role_appends_but_cannot_rewrite(
             "TRUNCATE log_leaves, log_nodes, log_checkpoints",
             "UPDATE sealed_values SET owner = 'x'",
             "DELETE FROM sealed_values",
+            "UPDATE bid_box SET supplier = 'x'",
+            "DELETE FROM bid_box",
+            "DELETE FROM bid_box_closings",
         ]
         for statement in attempts:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
@@ -104,8 +110,9 @@ def test_application_role_appends_but_cannot_rewrite(
         counts = {t: _count(conn, t) for t in GUARDED}
     assert counts["ledger_events"] == size
     assert counts["log_leaves"] == size
-    assert counts["ledger_nonces"] == 11  # one per command
-    assert counts["sealed_values"] == 1
+    assert counts["ledger_nonces"] == 15  # one per command
+    assert counts["sealed_values"] == 9  # the price, the envelope, the closing's 7 dummies
+    assert counts["bid_box"] == 8 and counts["bid_box_closings"] == 1
 
     # And the untouched ledger verifies.
     result = sunshine("verify", "--db", _url(pg_url), data_dir=tmp_path)
@@ -137,6 +144,7 @@ def test_the_application_role_reads_sealed_values_and_spends_request_nonces(
                                  inline_integration=True))
     try:
         world = hospital_world(ledger)
+        world.register_bid_box()
         purchaser, supplier = world.actors["rmyy-op"], world.actors["kangtai-op"]
         world.submit(purchaser, "FilePlan", {"title": "彩超采购", "category": "goods",
                      "method": "open_tender", "budget": "100000.00", "date": "2026-03-02"}, "p1")
@@ -146,6 +154,7 @@ def test_the_application_role_reads_sealed_values_and_spends_request_nonces(
         sealed: dict[str, Disclosure] = {}
         price = signing.sealed_value("99000.00", sealed)
         world.submit(supplier, "SubmitBid", {"date": "2026-03-04", "price": price}, "p1", sealed)
+        world.close_and_open(purchaser, "2026-03-30")  # nobody reads into a closed box
         read = ledger.read_sealed(supplier.body("ReadSealed", price))
         assert read["value"] == "99000.00" and read["recorded"]["checkpoint"] is not None
         ledger.requests.accept(world.admin.body("ListDeliveries", {}), "ListDeliveries")
@@ -159,12 +168,14 @@ def test_the_application_role_reads_sealed_values_and_spends_request_nonces(
         assert _count(conn, "request_nonces") == 0
     result = sunshine("verify", "--db", _url(as_app), data_dir=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "sealed store: 1 kept values open their commitments" in result.stdout
+    # The price, the envelope and the seven dummies padding the box to eight.
+    assert "sealed store: 9 kept values open their commitments" in result.stdout
 
 
 def _column(table: str) -> str:
     return {"ledger_events": "state", "ledger_nonces": "nonce", "log_leaves": "leaf",
-            "log_nodes": "hash", "log_checkpoints": "note", "sealed_values": "owner"}[table]
+            "log_nodes": "hash", "log_checkpoints": "note", "sealed_values": "owner",
+            "bid_box": "supplier", "bid_box_closings": "envelopes"}[table]
 
 
 def _count(conn: psycopg.Connection[tuple[object, ...]], table: str) -> int:

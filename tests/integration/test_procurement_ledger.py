@@ -90,14 +90,15 @@ def test_an_open_tender_runs_from_plan_to_archive(county: County) -> None:
     )
 
 
-def test_a_bid_leaf_holds_only_the_commitment_to_its_price(county: County) -> None:
+def test_a_bid_leaf_holds_only_the_box_commitment(county: County) -> None:
     county.to_announced()
     receipt = county.bid(county.suppliers[0], "1790000.00")
     leaf_bytes = county.ledger.reader.entry(receipt.events[0]["leaf_index"])
-    assert b"1790000.00" not in leaf_bytes
+    for secret in (b"1790000.00", b"kangtai", b"p1"):
+        assert secret not in leaf_bytes
     leaf = orjson.loads(leaf_bytes)
-    assert leaf["type"] == "BidSubmitted"
-    assert set(leaf["data"]["price"]) == {"commitment"}
+    assert leaf["type"] == "BidCommitted" and leaf["actor"] == "tbx-svc"
+    assert set(leaf["data"]) == {"commitment"} and leaf["command"]["procurement"] is None
 
 
 def test_each_notice_event_names_its_announcement_type(county: County) -> None:
@@ -275,11 +276,14 @@ def test_sealed_values_are_read_only_by_entitled_readers(county: County) -> None
     c = county
     c.to_announced()
     receipt = c.bid(c.suppliers[0], "1790000.00")
-    commitment = c.leaf(receipt)["data"]["price"]["commitment"]
+    commitment = c.sealed_price(receipt)
 
     def read(actor: Actor) -> dict[str, Any]:
         return c.ledger.read_sealed(actor.body("ReadSealed", {"commitment": commitment}))
 
+    # In the box nobody reads it, not even an inspector: the read would name the procurement.
+    assert refused(Conflict, read, c.inspector).code == "sealed_in_bid_box"
+    c.world.close_and_open(c.agency, "2026-05-06")
     for reader in (c.inspector, c.finance, c.suppliers[0]):
         assert read(reader)["value"] == "1790000.00"
     for reader in (c.suppliers[1], c.purchaser, c.agency):
@@ -470,7 +474,8 @@ def test_a_key_revoked_in_another_process_reads_no_sealed_value(
     c.to_announced()
     supplier = c.suppliers[0]
     receipt = c.bid(supplier, "1790000.00")
-    commitment = c.leaf(receipt)["data"]["price"]["commitment"]
+    commitment = c.sealed_price(receipt)
+    c.world.close_and_open(c.agency, "2026-05-06")
     other = Ledger(make_config(c.ledger.config.database, tmp_path, inline_integration=True))
     try:
         def read() -> dict[str, Any]:

@@ -20,11 +20,26 @@ TENDER = {
 
 
 def _kept(world: World) -> set[str]:
+    """The sealed values kept besides the bid box's envelopes (which ``_envelopes`` counts)."""
     with world.ledger.db.read() as cur:
-        return {str(r[0]) for r in cur.execute("SELECT commitment FROM sealed_values").fetchall()}
+        rows = cur.execute(
+            "SELECT commitment FROM sealed_values WHERE commitment NOT IN "
+            "(SELECT commitment FROM bid_box)"
+        ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _envelopes(world: World) -> int:
+    with world.ledger.db.read() as cur:
+        row = cur.execute(
+            "SELECT count(*) FROM bid_box JOIN sealed_values USING (commitment)"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _announced(world: World, *codes: str) -> None:
+    world.register_bid_box()
     purchaser = world.actors["rmyy-op"]
     for code in codes:
         world.submit(purchaser, "FilePlan", {
@@ -56,7 +71,7 @@ def test_an_accepted_command_keeps_its_sealed_values(world: World) -> None:
     _announced(world, "p1")
     body, commitment, disclosure = _bid(world.actors["kangtai-op"], "p1", "99000.00")
     world.ledger.submit(body)
-    assert _kept(world) == {commitment}
+    assert _kept(world) == {commitment} and _envelopes(world) == 1
     assert world.ledger.sealed.get(commitment) == disclosure
 
 
@@ -100,3 +115,4 @@ def test_a_command_refused_at_insert_keeps_nothing(world: World) -> None:
     assert not isinstance(outcomes[2], LedgerError)  # batched with them, stored with its value
     assert _kept(world) == {first, third}
     assert world.ledger.sealed.get(second) is None
+    assert _envelopes(world) == 2  # each stored bid's envelope, kept with its price

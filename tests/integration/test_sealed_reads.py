@@ -47,8 +47,12 @@ def county(db_url: DatabaseURL, tmp_path: Path) -> Iterator[County]:
         ledger.close()
 
 
-def _price(c: County, supplier: Actor, price: str = "1790000.00") -> str:
-    commitment: str = c.leaf(c.bid(supplier, price))["data"]["price"]["commitment"]
+def _price(c: County, supplier: Actor, price: str = "1790000.00", opened: bool = True) -> str:
+    """A supplier's sealed price, and (``opened``) the box closed and opened: nobody reads
+    what is in a box before its opening."""
+    commitment: str = c.sealed_price(c.bid(supplier, price))
+    if opened:
+        c.world.close_and_open(c.agency, "2026-05-06")
     return commitment
 
 
@@ -166,7 +170,7 @@ def test_projections_and_the_planner_pass_over_sealed_reads(county: County) -> N
 @pytest.fixture
 def read_log(county: County) -> tuple[County, list[Entry], int]:
     c = county
-    price = _price(c, c.suppliers[0])
+    price = _price(c, c.suppliers[0], opened=False)
     _price(c, c.suppliers[1], "1720000.00")
     _read(c, c.inspector, price)
     log = entries(c.world)
@@ -227,6 +231,6 @@ def test_a_read_relabelled_as_another_event_and_back_is_named(
     relabelled = [dict(e) for e in log]
     relabelled[index]["type"] = "OrganisationAmended"
     rejected(relabelled, index, "cannot record")
-    bid = next(i for i, e in enumerate(log) if e["type"] == "BidSubmitted")
+    bid = next(i for i, e in enumerate(log) if e["type"] == "BidCommitted")
     log[bid] = {**log[bid], "type": "SealedValueRead"}
     rejected(log, bid, "cannot record")

@@ -175,7 +175,7 @@ def test_an_invited_tender_keeps_the_20_days_and_three_bids_of_every_tender(
     for supplier, price in zip(c.suppliers[:2], ("1790000.00", "1720000.00"), strict=True):
         c.bid(supplier, price)
     # Announced 10 April: 20 days end on 30 April; opened on the 29th with two bids.
-    opened = rules(c, c.act(c.agency, "OpenBids", {"date": "2026-04-29"}))
+    opened = rules(c, c.world.close_and_open(c.agency, "2026-04-29")[1])
     short = opened["tender_documents_to_bid_deadline"]
     assert (short["deadline"], short["actual"]) == ("2026-04-30", "2026-04-29")
     assert "第十九条" in short["citation"]
@@ -191,7 +191,7 @@ def test_an_open_tender_opened_with_three_bids_on_the_20th_day_has_no_finding(
     c.to_announced()
     for supplier in c.suppliers:
         c.bid(supplier, "1790000.00")
-    assert rules(c, c.act(c.agency, "OpenBids", {"date": "2026-04-30"})) == {}
+    assert rules(c, c.world.close_and_open(c.agency, "2026-04-30")[1]) == {}
 
 
 # -- 4. method approval: only at or above the open-tender threshold -----------------------

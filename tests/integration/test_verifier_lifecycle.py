@@ -145,6 +145,7 @@ def test_a_challenge_by_a_supplier_that_did_not_bid_is_named(county: County) -> 
         "FileChallenge",
         {"date": "2026-04-21", "subject": "documents", "known_on": "2026-04-20", "grounds": "x"},
     )
+    c.world.close_and_open(c.agency, "2026-05-06")
     log = entries(c.world)
     index = at(log, "ChallengeFiled")
     outsider = c.suppliers[2]
@@ -158,7 +159,8 @@ def test_a_challenge_by_a_supplier_that_did_not_bid_is_named(county: County) -> 
         "signature": signature,
         "data": {**log[index]["data"], "supplier": outsider.organisation},
     }
-    rejected(log, index, "rule roles.challenge")
+    # Before the opening the bidders are sealed: the opening proves who had standing.
+    rejected(log, at(log, "BidsOpened"), "without a bid in its box")
 
 
 def test_a_second_answer_to_one_challenge_is_named(awarded: County) -> None:

@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.calendar_files import build_calendar, load_time_limits
 from ledger.domain import sealed as sealing
+from ledger.domain.bid_box import BoxEntry
 from ledger.domain.calendars import parse_holiday_file
 from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge, Complaint
 from ledger.domain.clock import WorkingCalendar
@@ -39,6 +40,7 @@ class Memory:
 
     def __init__(self) -> None:
         self.records: dict[UUID, Aggregate] = {}
+        self.box: dict[str, list[BoxEntry]] = {}  # what the sealed bid box holds
 
     def keep(self, aggregates: list[Aggregate]) -> None:
         for aggregate in aggregates:
@@ -78,6 +80,9 @@ class Memory:
 
     def delivery(self, notice: int, destination: str) -> Delivery | None:
         return None
+
+    def bid_box(self, procurement: str) -> list[BoxEntry]:
+        return self.box.get(procurement, [])
 
 
 SIGNED = Signed(actor="someone", key="0" * 16, command="{}", signature="")
@@ -125,9 +130,9 @@ def challenge_in_late_december(calendar: WorkingCalendar) -> dict[str, Any]:
     run(memory, calendar, purchaser, "AnnounceTender", {
         "date": "2026-12-02", "requirement": "见文件", "qualifications": "无", "contact": "王",
         "bid_deadline": "2026-12-31", "place": "开标室"}, today)
-    commitment, disclosure = sealing.seal("480000.00")
-    run(memory, calendar, supplier, "SubmitBid", {"date": "2026-12-20", "price": commitment},
-        today, {commitment["commitment"]: disclosure})
+    # The supplier's bid, taken in by the box on 2026-12-20: sealed, it gives standing.
+    envelope, _ = sealing.seal({"command": "{}", "signature": ""})
+    memory.box["p1"] = [BoxEntry(envelope["commitment"], "kangtai")]
     return run(memory, calendar, supplier, "FileChallenge", {
         "date": "2026-12-28", "subject": "documents", "known_on": "2026-12-25",
         "grounds": "资格条件排斥潜在供应商"}, today)

@@ -43,8 +43,8 @@ ENTRIES: list[tuple[int, str, dict[str, Any]]] = [
                              "requirement": "无人机一批", "qualifications": "独立法人",
                              "contact": "袁玉兰 0319-8580689", "bid_deadline": "2026-02-14",
                              "place": "开标一室"}),
-    (13, "BidSubmitted", {"procurement": CODE, "date": "2026-02-11", "supplier": "qhx-chuangxin",
-                          "price": {"commitment": "A" * 43 + "="}}),
+    (14, "BidBoxClosed", {"procurement": CODE, "date": "2026-02-14",
+                          "closed_at": "2026-02-14 09:30", "root": "D" * 43 + "=", "size": 8}),
     (15, "BidsOpened", lifecycle(date="2026-02-14", bids=[
         {"supplier": "qhx-chuangxin", "price": {**OPENED, "value": "416800.00"}},
         {"supplier": "bj-hengtong", "price": {**OPENED, "value": "420000.50"}}])),
@@ -73,7 +73,7 @@ def releases() -> dict[str, dict[str, Any]]:
     for index, kind, data in ENTRIES:
         typed = parse_data(kind, data)
         assert not isinstance(typed, E.RegistryData | E.StreamData | E.DeliveryData)
-        assert not isinstance(typed, E.SealedValueRead)
+        assert not isinstance(typed, E.SealedValueRead | E.BidCommitted)
         story = told(story, index, typed)
         assert story is not None
         if isinstance(typed, E.Summary) and typed.announcement is not None:
@@ -136,7 +136,7 @@ def test_a_leaf_folded_twice_changes_nothing() -> None:
     story: Story | None = None
     for index, kind, data in ENTRIES[:4]:
         typed = parse_data(kind, data)
-        assert isinstance(typed, E.PlanFiled | E.TenderAnnounced | E.BidSubmitted | E.BidsOpened)
+        assert isinstance(typed, E.PlanFiled | E.TenderAnnounced | E.BidBoxClosed | E.BidsOpened)
         story = told(story, index, typed)
         assert told(story, index, typed) is story
     assert story is not None and len(story.bids) == 2

@@ -13,12 +13,13 @@ demo year back through these classes and writes the same bytes.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from ledger.domain.progress import State
 from ledger.domain.schema.values import (
+    BASE64_32,
     Amount,
     Commitment,
     Day,
@@ -30,6 +31,7 @@ from ledger.domain.schema.values import (
 from ledger.domain.vocabulary import AnnouncementType, Category, Method, Outcome, Role, Subject
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
+Minute = Annotated[str, Field(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$")]
 Text = str
 
 # -- the registry 登记: organisations, actors, keys ------------------------------------------
@@ -148,6 +150,7 @@ class TenderAnnounced(Summary):
     supplier: Code | None = None
     reason: Text | None = None
     bid_deadline: Day | None = None
+    bid_deadline_time: Minute | None = None  # HH:MM China time; None: the end of the day
     place: Text | None = None
 
 
@@ -156,16 +159,38 @@ class AnnouncementCorrected(Summary):
 
     changes: Text
     bid_deadline: Day | None = None
+    bid_deadline_time: Minute | None = None
 
 
-class BidSubmitted(Value):
-    """递交投标（响应）文件: a supplier's bid, its price sealed until the opening."""
+class BidCommitted(Value):
+    """投标箱收件: the bid box took in one sealed envelope (a bid, a change or a withdrawal).
+
+    Its own stream, signed by the bid-box service: it names neither the supplier nor the
+    procurement, only the salted commitment to the supplier's signed envelope."""
+
+    commitment: Annotated[str, Field(pattern=BASE64_32)]
+
+
+class BidBoxClosed(Value):
+    """投标截止: the box of a procurement closed at its deadline, summed up by the Merkle
+    root over its commitments padded with dummies to ``size`` (a power of two, at least 8),
+    so the number of bids stays hidden until the opening."""
 
     procurement: Code
     date: Day
-    supplier: Code
-    price: Commitment
-    representative_id: Commitment | None = None
+    closed_at: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")]  # China time
+    root: Annotated[str, Field(pattern=BASE64_32)]
+    size: Annotated[int, Field(ge=8)]
+
+
+class BoxMember(Value):
+    """One member of a closed box as the opening discloses it: the supplier's signed
+    envelope ``{command, signature}`` (``None`` for a dummy) and the salt of its commitment."""
+
+    commitment: Annotated[str, Field(pattern=BASE64_32)]
+    salt: Annotated[str, Field(pattern=BASE64_32)]
+    status: Literal["bid", "superseded", "withdrawn", "dummy"]
+    envelope: dict[str, str] | None = None
 
 
 class OpenedBid(Value):
@@ -176,9 +201,11 @@ class OpenedBid(Value):
 
 
 class BidsOpened(Lifecycle):
-    """开标: every bid's price disclosed, in the order the bids came."""
+    """开标: every member of the closed box disclosed; ``bids`` are the effective bids, each
+    supplier's price opened, in the order the bids came."""
 
     bids: list[OpenedBid]
+    box: list[BoxMember] | None = None  # None: a method without a box (none today)
 
 
 class Evaluation(Value):
@@ -408,7 +435,7 @@ LifecycleData = (
     | ProcurementSuspended
     | ProcurementResumed
 )
-ProcurementData = LifecycleData | BidSubmitted
+ProcurementData = LifecycleData | BidBoxClosed
 StreamData = (
     ChallengeFiled
     | ChallengeAnswered
@@ -418,5 +445,8 @@ StreamData = (
     | ComplaintWithdrawn
 )
 DeliveryData = NoticeDelivered | NoticeDeliveryFailed
+BoxData = BidCommitted
 #: The data of any entry of the log.
-EntryData = RegistryData | ProcurementData | StreamData | DeliveryData | SealedValueRead
+EntryData = (
+    RegistryData | ProcurementData | StreamData | DeliveryData | BoxData | SealedValueRead
+)

@@ -24,7 +24,7 @@ from ledger.domain.vocabulary import AnnouncementType, Role
 
 Stream = Literal[
     "organisation", "actor", "key", "procurement", "challenge", "complaint", "delivery",
-    "reader",
+    "reader", "bid",
 ]
 #: The command that creates the registry's first records (the finance office, its
 #: administrator and the administrator's key) in one signed act.
@@ -68,6 +68,9 @@ _ANY: Final = frozenset(Role)
 _SUPPLIER: Final = frozenset({Role.SUPPLIER})
 _ANSWERING: Final = frozenset({Role.PURCHASER, Role.AGENCY})
 _PUBLISHER: Final = frozenset({Role.PUBLISHER})
+_BOX: Final = frozenset({Role.BID_BOX})
+#: Who runs a procurement's box: its purchaser, or the agency it appointed.
+_RUNNING: Final = frozenset({Role.PURCHASER, Role.AGENCY})
 
 #: Every kind: the registry's, a procurement's, its challenges' and complaints', receipts.
 # fmt: off
@@ -80,7 +83,9 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind(E.KeyRevoked, "RevokeKey", "key", _ANY, "作废签名密钥"),
     # Every lifecycle action records its own kind, in the order of the lifecycle table.
     *(_lifecycle(action) for action in Action),
-    Kind(E.BidSubmitted, "SubmitBid", "procurement", _SUPPLIER, "递交投标（响应）文件"),
+    # A supplier's SubmitBid is sealed: the public entry is the box's, on a stream of its own.
+    Kind(E.BidCommitted, "CommitBid", "bid", _BOX, "投标箱收到一份密封文件"),
+    Kind(E.BidBoxClosed, "CloseBidBox", "procurement", _RUNNING, "投标截止，投标箱封存"),
     Kind(E.ChallengeFiled, "FileChallenge", "challenge", _SUPPLIER, "提出质疑"),
     Kind(E.ChallengeAnswered, "AnswerChallenge", "challenge", _ANSWERING, "质疑答复"),
     Kind(E.ChallengeWithdrawn, "WithdrawChallenge", "challenge", _SUPPLIER, "撤回质疑"),

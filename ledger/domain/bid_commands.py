@@ -1,0 +1,197 @@
+"""Bids through the sealed box: a supplier's ``SubmitBid`` and the agency's ``CloseBidBox``.
+
+``SubmitBid`` is decided like any command (the supplier's key, signature, nonce; the
+procurement takes bids, before its deadline), but what it records is the box's: one
+``BidCommitted`` leaf on a fresh random stream holding only the salted commitment to the
+supplier's signed envelope (``bid_box``). A change or withdrawal before the deadline
+(财政部令第87号 第三十四条) is a new envelope naming the commitment it ``supersedes``.
+
+``CloseBidBox`` at the deadline records, on the procurement, the root over its box's
+commitments padded with dummies, so the opening can be checked complete and the count stays
+hidden until then (第二十八条).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Final
+from uuid import uuid4
+
+from eventsourcing.domain import Aggregate
+
+from ledger.domain import fields
+from ledger.domain.bid_box import box_root, dummies, live_envelope
+from ledger.domain.context import CHINA, Context, ContextHandler
+from ledger.domain.errors import Conflict, Forbidden, Invalid
+from ledger.domain.events import SignedCreated, ValueAggregate
+from ledger.domain.lifecycle import Action, Stage
+from ledger.domain.procurement import EVENTS
+from ledger.domain.procurement_commands import (
+    BIDDING,
+    MINUTE,
+    action_date,
+    identity_number,
+    load,
+    participants,
+    price,
+    sealed_field,
+)
+from ledger.domain.record import ProcurementRecord
+from ledger.domain.roles import authorise
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA
+from ledger.domain.vocabulary import Role
+
+DIGEST: Final = re.compile(r"[0-9a-f]{64}\Z")
+
+
+class SealedBid(ValueAggregate):
+    """One envelope taken in by the box: a stream of its own, never derived from the
+    procurement, so the public cannot tell which procurement it belongs to."""
+
+    class Committed(SignedCreated):
+        event_type = E.BidCommitted.__name__
+
+    def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
+        self.commitment = E.BidCommitted.model_validate_json(data).commitment
+
+
+def _no_box() -> Conflict:
+    return Conflict(
+        "rule bid_box.registered: the ledger's bid box 投标箱服务 has no registered key, so "
+        "no bid can be taken in sealed; the finance office registers it (an organisation "
+        "of kind bid_box, its actor, and the key `sunshine bid-box key` prints)",
+        code="no_bid_box",
+    )
+
+
+def _taking_bids(p: ProcurementRecord, what: str) -> None:
+    if p.method not in BIDDING:
+        raise Invalid(f"rule lifecycle.{what}: {p.method.label} takes no sealed bids",
+                      code="lifecycle")  # fmt: skip
+    if p.state.closed is not None or p.state.progress is not Stage.ANNOUNCED or p.box:
+        raise Conflict(
+            f"rule lifecycle.{what}: the bid box is open only between the procurement "
+            f"announcement and the bid deadline (current: {p.state.label}"
+            + (", 投标箱已封存)" if p.box else ")"),
+            code="lifecycle",
+        )
+
+
+def _before_deadline(ctx: Context, p: ProcurementRecord, on: Any) -> None:
+    """By the deadline day, and, for a bid sent on the deadline day itself, by its minute
+    (the signing time, which the ledger accepts only fresh)."""
+    deadline = p.bid_deadline
+    if deadline is None:
+        return
+    late = on > deadline
+    if not late and on == deadline == ctx.today and p.bid_deadline_time is not None:
+        signed = china_minute(ctx)
+        late = signed[11:] > p.bid_deadline_time
+    if late:
+        at = f"{deadline} {p.bid_deadline_time or ''}".strip()
+        raise Conflict(f"rule lifecycle.bid_deadline: the bid deadline was {at}",
+                       code="lifecycle")  # fmt: skip
+
+
+def china_minute(ctx: Context) -> str:
+    """When the command was signed, in China time to the minute: ``YYYY-MM-DD HH:MM``."""
+    issued = ctx.issued_at or datetime.combine(ctx.today, datetime.min.time(), CHINA)
+    return issued.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def submit_bid(ctx: Context) -> list[Aggregate]:
+    """SubmitBid: a supplier's bid 投标（响应）文件, a change to it or its withdrawal."""
+    procurement = load(ctx)
+    p = procurement.record
+    supplier = ctx.signer.organisation
+    if ctx.signer.role is not Role.SUPPLIER:
+        raise Forbidden(
+            "rule roles.submit_bid: only a supplier 供应商 submits a bid; "
+            f"{ctx.signer.actor} acts as {ctx.signer.role.value}"
+        )
+    fields.only(
+        ctx.payload,
+        ("date", "price", "representative_id", "documents", "supersedes", "withdraw"),
+    )
+    on = action_date(ctx, p)
+    _taking_bids(p, "submit_bid")
+    _before_deadline(ctx, p, on)
+    withdraw = ctx.payload.get("withdraw", False)
+    if not isinstance(withdraw, bool):
+        raise Invalid("payload.withdraw must be true or false")
+    supersedes = ctx.payload.get("supersedes")
+    live = live_envelope(ctx.view.bid_box(p.code), supplier)
+    if supersedes is not None:
+        if live is None or supersedes != live.commitment:
+            raise Conflict(
+                "rule bid_box.supersedes: payload.supersedes must be the commitment of your "
+                "latest envelope on this procurement (from its receipt)",
+                code="not_superseded",
+            )
+    elif live is not None:
+        raise Conflict(
+            f"{supplier} has already submitted a bid on {p.code}; a change, a withdrawal or "
+            "a new bid after a withdrawal names the latest commitment in payload.supersedes "
+            "(87号令 第三十四条)",
+            code="exists",
+        )
+    if withdraw:
+        if supersedes is None:
+            raise Invalid("a withdrawal names the bid it takes back in payload.supersedes")
+        if any(ctx.payload.get(f) is not None for f in ("price", "representative_id")):
+            raise Invalid("a withdrawal carries no price and no representative")
+    else:
+        sealed_field(ctx, "price", price)
+        sealed_field(ctx, "representative_id", identity_number, required=False)
+    documents = ctx.payload.get("documents")
+    if documents is not None and not (isinstance(documents, str) and DIGEST.match(documents)):
+        raise Invalid("payload.documents must be the SHA-256 of the bid documents, in hex")
+    if ctx.box is None:
+        raise _no_box()
+    commitment, signed = ctx.box.seal(p.code, supplier, supersedes, withdraw)
+    data = E.BidCommitted(commitment=commitment)
+    return [SealedBid._create(SealedBid.Committed, id=uuid4(), **signed.fields(data))]
+
+
+def close_bid_box(ctx: Context) -> list[Aggregate]:
+    """CloseBidBox: at the deadline, the box's commitments summed up, padded and closed."""
+    procurement = load(ctx)
+    p = procurement.record
+    authorise(ctx.signer, Action.OPEN_BIDS, participants(p))
+    fields.only(ctx.payload, ("date", "time"))
+    on = action_date(ctx, p)
+    # Closing before the deadline is recorded, not refused: the opening that follows is
+    # measured against the deadline and raises its finding, as an early opening always has.
+    _taking_bids(p, "close_bid_box")
+    time = ctx.payload.get("time")
+    if time is None:
+        if on != ctx.today:
+            raise Invalid("payload.time (HH:MM, China time) is required for a past closing")
+        closed_at = china_minute(ctx)
+    elif isinstance(time, str) and MINUTE.match(time):
+        closed_at = f"{on.isoformat()} {time}"
+    else:
+        raise Invalid("payload.time must be the time of the closing, HH:MM in China time")
+    if ctx.box is None:
+        raise _no_box()
+    envelopes = [e.commitment for e in ctx.view.bid_box(p.code) if e.supplier is not None]
+    padding = dummies(len(envelopes))
+    ctx.box.close(p.code, len(envelopes), padding)
+    members = [*envelopes, *(commitment for commitment, _ in padding)]
+    data = E.BidBoxClosed(
+        procurement=p.code,
+        date=on,
+        closed_at=closed_at,
+        root=box_root(members),
+        size=len(members),
+    )
+    procurement.trigger_event(EVENTS[E.BidBoxClosed], **ctx.signed.fields(data))
+    return [procurement]
+
+
+BID_HANDLERS: Final[dict[str, ContextHandler]] = {
+    "SubmitBid": submit_bid,
+    BY_DATA[E.BidBoxClosed].command: close_bid_box,
+}
