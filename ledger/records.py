@@ -165,8 +165,8 @@ class RepositoryRegistry:
     def disclosure(self, commitment: str) -> Disclosure | None:
         return self.sealed.get(commitment)
 
-    def bid_box(self, procurement: str) -> list[BoxEntry]:
-        return self.box_index.entries(procurement)
+    def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
+        return self.box_index.entries(procurement, supplier)
 
     def notice(self, index: int) -> Notice | None:
         known, notice = self.notices.get(index)

@@ -20,6 +20,15 @@ from sunshine.settings import Settings
 from sunshine.witness_cli import add_witness_commands, witness_options
 
 
+DATA_DIR_HELP = (
+    "the directory of every key file: the log key (log-key.pem, unless $SUNSHINE_LOG_KEY "
+    "names another), the sealed-value key (sealed-key, unless --sealed-key or "
+    "$SUNSHINE_SEALED_KEY names another), the lookup key (lookup-key), the bid box's key "
+    "(bid-box-key.pem) and the session key, each made on first start; and of the SQLite "
+    "ledger when --db is not given (default: $SUNSHINE_DATA_DIR, else data)"
+)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings()
     if getattr(args, "data_dir", None):
@@ -626,14 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="the ledger's database: sqlite:///path or postgresql://user@host/db "
             "(default: $SUNSHINE_DATABASE_URL, else ledger.db in the data directory)",
         )
-        p.add_argument(
-            "--data-dir",
-            help="the directory of every key file: the log key (log-key.pem, unless "
-            "$SUNSHINE_LOG_KEY names another), the sealed-value key (sealed-key, unless "
-            "--sealed-key or $SUNSHINE_SEALED_KEY names another), the lookup key (lookup-key) "
-            "and the session key, each made on first start; and of the SQLite ledger when "
-            "--db is not given (default: $SUNSHINE_DATA_DIR, else data)",
-        )
+        p.add_argument("--data-dir", help=DATA_DIR_HELP)
 
     def ledger_options(p: argparse.ArgumentParser) -> None:
         db_options(p)
@@ -766,7 +768,7 @@ def build_parser() -> argparse.ArgumentParser:
     box = sub.add_parser("bid-box", help="the sealed bid box 投标箱服务")
     box_commands = box.add_subparsers(dest="bid_box", required=True)
     p = box_commands.add_parser("key", help="print the bid box's public key, to register it")
-    p.add_argument("--data-dir", help="where bid-box-key.pem is kept (default: data)")
+    p.add_argument("--data-dir", help=DATA_DIR_HELP)
     p.set_defaults(func=cmd_bid_box_key)
 
     keys = sub.add_parser("keys", help="key files").add_subparsers(dest="keys", required=True)

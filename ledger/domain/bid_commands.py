@@ -122,7 +122,7 @@ def submit_bid(ctx: Context) -> list[Aggregate]:
     if not isinstance(withdraw, bool):
         raise Invalid("payload.withdraw must be true or false")
     supersedes = ctx.payload.get("supersedes")
-    live = live_envelope(ctx.view.bid_box(p.code), supplier)
+    live = live_envelope(ctx.view.bid_box(p.code, supplier), supplier)
     if supersedes is not None:
         if live is None or supersedes != live.commitment:
             raise Conflict(

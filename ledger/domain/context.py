@@ -61,8 +61,9 @@ class LedgerView(RegistryView, Protocol):
 
     def delivery(self, notice: int, destination: str) -> Delivery | None: ...
 
-    def bid_box(self, procurement: str) -> list[BoxEntry]:
-        """The commitments the bid box keeps for ``procurement``, in the order they came."""
+    def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
+        """The commitments the bid box keeps for ``procurement`` (only ``supplier``'s, if
+        given), in the order they came."""
         ...
 
 

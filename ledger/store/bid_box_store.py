@@ -39,14 +39,16 @@ CLOSINGS: Final = BOX_CLOSINGS
 COLUMNS: Final = BOX_COLUMNS
 
 SQLITE: Final = [
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (position INTEGER PRIMARY KEY AUTOINCREMENT, "
-    "commitment TEXT NOT NULL UNIQUE, procurement TEXT NOT NULL, supplier TEXT, "
+    # Rows are never deleted, so the rowid never goes back: no AUTOINCREMENT bookkeeping.
+    # The chain's unique key also finds a procurement's rows; the sealed store's key already
+    # makes each commitment unique.
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (position INTEGER PRIMARY KEY, "
+    "commitment TEXT NOT NULL, procurement TEXT NOT NULL, supplier TEXT, "
     "supersedes TEXT NOT NULL DEFAULT '', withdrawn INTEGER NOT NULL DEFAULT 0, "
     "UNIQUE (procurement, supplier, supersedes))",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_procurement ON {TABLE} (procurement, position)",
     f"CREATE TABLE IF NOT EXISTS {CLOSINGS} (procurement TEXT PRIMARY KEY, "
     "envelopes INTEGER NOT NULL)",
-    *sqlite_append_only(TABLE, ("commitment",), ("position",)),
+    *sqlite_append_only(TABLE, ("position",), ("procurement", "supplier", "supersedes")),
     *sqlite_append_only(CLOSINGS, ("procurement",)),
     f"CREATE TRIGGER IF NOT EXISTS {TABLE}_closed BEFORE INSERT ON {TABLE} "
     f"WHEN NEW.supplier IS NOT NULL AND EXISTS (SELECT 1 FROM {CLOSINGS} "
@@ -63,10 +65,9 @@ SQLITE: Final = [
 # unique_violation: the library reports it as the conflict it is.
 POSTGRES: Final = [
     f"CREATE TABLE IF NOT EXISTS {TABLE} (position bigserial PRIMARY KEY, "
-    "commitment text NOT NULL UNIQUE, procurement text NOT NULL, supplier text, "
+    "commitment text NOT NULL, procurement text NOT NULL, supplier text, "
     "supersedes text NOT NULL DEFAULT '', withdrawn boolean NOT NULL DEFAULT false, "
     "UNIQUE (procurement, supplier, supersedes))",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_procurement ON {TABLE} (procurement, position)",
     f"CREATE TABLE IF NOT EXISTS {CLOSINGS} (procurement text PRIMARY KEY, "
     "envelopes integer NOT NULL)",
     *pg_append_only(TABLE),
@@ -96,13 +97,14 @@ class BidBoxIndex:
     def create_tables(self) -> None:
         self.db.execute_script(SQLITE if self.db.url.is_sqlite else POSTGRES)
 
-    def entries(self, procurement: str) -> list[BoxEntry]:
-        """The commitments kept for ``procurement``, in the order they came."""
+    def entries(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
+        """The commitments kept for ``procurement`` (only ``supplier``'s, if given), in the
+        order they came."""
+        mine = "" if supplier is None else " AND supplier = ?"
         with self.db.read() as cur:
             rows = cur.execute(
-                f"SELECT {COLUMNS} FROM {TABLE} WHERE procurement = ? "
-                "ORDER BY position",
-                (procurement,),
+                f"SELECT {COLUMNS} FROM {TABLE} WHERE procurement = ?{mine} ORDER BY position",
+                (procurement,) if supplier is None else (procurement, supplier),
             ).fetchall()
         return [BoxEntry(str(r[0]), r[2], r[3] or None, bool(r[4])) for r in rows]
 

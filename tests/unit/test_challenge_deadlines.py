@@ -81,8 +81,9 @@ class Memory:
     def delivery(self, notice: int, destination: str) -> Delivery | None:
         return None
 
-    def bid_box(self, procurement: str) -> list[BoxEntry]:
-        return self.box.get(procurement, [])
+    def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
+        kept = self.box.get(procurement, [])
+        return [e for e in kept if supplier is None or e.supplier == supplier]
 
 
 SIGNED = Signed(actor="someone", key="0" * 16, command="{}", signature="")
