@@ -19,7 +19,6 @@ from ledger.verify import Report, VerificationFailed
 from sunshine.settings import Settings
 from sunshine.witness_cli import add_witness_commands, witness_options
 
-
 DATA_DIR_HELP = (
     "the directory of every key file: the log key (log-key.pem, unless $SUNSHINE_LOG_KEY "
     "names another), the sealed-value key (sealed-key, unless --sealed-key or "
