@@ -32,6 +32,7 @@ procurements, not with the log.
 from __future__ import annotations
 
 import base64
+import bisect
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
@@ -91,9 +92,12 @@ class LifecycleReplay:
         self.reads = SealedReadReplay()  # sealed values, and the reads of them
         self.registry = registry if registry is not None else RegistryReplay()
         # The bid box: each sealed envelope's leaf, and the boxes open when it came in.
-        self.committed: dict[str, tuple[int, frozenset[str]]] = {}
+        self.committed: dict[str, int] = {}  # a sealed envelope not opened yet → its leaf
         self.box = BoxOutcome()  # every commitment's leaf, and the opening that disclosed it
         self.open_boxes: set[str] = set()
+        # Each box's window: the leaves from its opening for bids to its end (None: still open).
+        self.windows: dict[str, tuple[int, int | None]] = {}
+        self._at = 0  # the leaf being checked
         self.closings: dict[str, int] = {}  # procurement → its closing's leaf
         self.opened_boxes: set[str] = set()
         self.opened_bids = 0
@@ -108,6 +112,7 @@ class LifecycleReplay:
         except ReadViolation as problem:
             raise LifecycleViolation(str(problem)) from None
         command, name = entry["command"], entry["type"]
+        self._at = entry["index"]
         produces = BY_COMMAND.get(command["type"])
         if produces is None or produces.name in REGISTRY_KINDS:
             if name not in REGISTRY_KINDS:
@@ -285,12 +290,16 @@ class LifecycleReplay:
         self._track(self.procurements[code])
 
     def _track(self, p: ProcurementRecord) -> None:
-        """Whether ``p``'s bid box is open now: announced, taking bids, not closed."""
+        """Whether ``p``'s bid box is open now (announced, taking bids, not closed), and the
+        window of leaves it was open for."""
         taking = p.method in BIDDING and p.state.progress is Stage.ANNOUNCED
-        if taking and p.state.closed is None and p.box is None:
+        open_now = taking and p.state.closed is None and p.box is None
+        if open_now and p.code not in self.open_boxes:
             self.open_boxes.add(p.code)
-        else:
+            self.windows[p.code] = (self._at, None)
+        elif not open_now and p.code in self.open_boxes:
             self.open_boxes.discard(p.code)
+            self.windows[p.code] = (self.windows[p.code][0], self._at)
 
     def _committed(self, entry: dict[str, Any], data: E.BidCommitted, signer: Signer) -> None:
         if signer.role is not Role.BID_BOX:
@@ -299,7 +308,7 @@ class LifecycleReplay:
             raise LifecycleViolation("a sealed bid is not the first entry of a stream of its own")
         if data.commitment in self.committed:
             raise LifecycleViolation(f"the bid commitment {data.commitment} is committed twice")
-        self.committed[data.commitment] = (entry["index"], frozenset(self.open_boxes))
+        self.committed[data.commitment] = entry["index"]
         self.box.committed[data.commitment] = entry["index"]
 
     def _close(
@@ -383,10 +392,9 @@ class LifecycleReplay:
     ) -> tuple[int, BoxEntry, str | None]:
         """A disclosed envelope checked: the leaf that committed it, and what it says."""
         where = f"bid box member {member.commitment}"
-        committed = self.committed.get(member.commitment)
-        if committed is None:
+        index = self.committed.get(member.commitment)
+        if index is None:
             raise LifecycleViolation(f"{where} was never committed in the log, or opened twice")
-        index = committed[0]
         if index > closing:
             raise LifecycleViolation(f"{where} was committed after the box closed")
         envelope = member.envelope
@@ -422,12 +430,27 @@ class LifecycleReplay:
         return index, entry, price.get("commitment") if isinstance(price, dict) else None
 
     def dropped_bids(self) -> list[int]:
-        """Leaves of sealed bids no opening disclosed, though every box open then was opened."""
-        return sorted(
-            index
-            for index, boxes in self.committed.values()
-            if boxes <= self.opened_boxes
+        """Leaves of sealed bids no opening disclosed, though every box open then was opened:
+        those no window of a box never opened holds."""
+        unopened = sorted(
+            (start, self._at + 1 if end is None else end)
+            for code, (start, end) in self.windows.items()
+            if code not in self.opened_boxes
         )
+        starts: list[int] = []  # the union of those windows, as disjoint sorted intervals
+        ends: list[int] = []
+        for start, end in unopened:
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        dropped = []
+        for index in sorted(self.committed.values()):
+            n = bisect.bisect_right(starts, index) - 1
+            if n < 0 or index >= ends[n]:
+                dropped.append(index)
+        return dropped
 
     def sealed_counts(self) -> tuple[int, int]:
         """Envelopes disclosed by an opening, and envelopes still sealed."""
