@@ -162,7 +162,7 @@ def _tender(
     elif story.tender_start is not None:
         period["startDate"] = _at(story.tender_start)
     if story.bid_deadline is not None:
-        period["endDate"] = _at(story.bid_deadline, end=True)
+        period["endDate"] = _at(story.bid_deadline, end=True, minute=story.bid_deadline_time)
     if period:
         tender["tenderPeriod"] = period
     if story.opened:
@@ -283,6 +283,8 @@ def _value(amount: str) -> dict[str, Any]:
     return {"amount": number, "currency": "CNY"}
 
 
-def _at(day: date, end: bool = False) -> str:
-    """A day in China as an OCDS date-time: its start, or with ``end`` its last minute."""
-    return f"{day.isoformat()}T{'23:59:59' if end else '00:00:00'}{CHINA_OFFSET}"
+def _at(day: date, end: bool = False, minute: str | None = None) -> str:
+    """A day in China as an OCDS date-time: its start, or with ``end`` its last second, or
+    the ``minute`` (HH:MM) the notice gives."""
+    clock = f"{minute}:00" if minute else "23:59:59" if end else "00:00:00"
+    return f"{day.isoformat()}T{clock}{CHINA_OFFSET}"

@@ -73,6 +73,7 @@ class Story(BaseModel):
     contact: str | None = None
     tender_start: date | None = None  # the day the tender notice was published
     bid_deadline: date | None = None
+    bid_deadline_time: str | None = None  # HH:MM China time; None: the end of the day
     proposed_supplier: str | None = None  # a single source's
     opened_on: date | None = None
     bids: tuple[OpenedBid, ...] = ()
@@ -123,12 +124,13 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
                 "requirement": data.requirement, "qualifications": data.qualifications,
                 "contact": data.contact, "tender_start": data.date,
                 "bid_deadline": data.bid_deadline or s.bid_deadline,
+                "bid_deadline_time": data.bid_deadline_time,
                 "proposed_supplier": data.supplier, "rationale": data.reason or s.rationale,
             })  # fmt: skip
         case E.AnnouncementCorrected():
-            return _summary(s, data).model_copy(
-                update={"bid_deadline": data.bid_deadline or s.bid_deadline}
-            )
+            moved = {"bid_deadline": data.bid_deadline,
+                     "bid_deadline_time": data.bid_deadline_time} if data.bid_deadline else {}
+            return _summary(s, data).model_copy(update=moved)
         case E.BidsOpened():
             bids = tuple(OpenedBid(supplier=b.supplier, price=_price(b.price.value))
                          for b in data.bids)  # fmt: skip

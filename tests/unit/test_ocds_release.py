@@ -42,6 +42,7 @@ ENTRIES: list[tuple[int, str, dict[str, Any]]] = [
     (12, "TenderAnnounced", {**SUMMARY, "announcement": "tender", "date": "2026-02-09",
                              "requirement": "无人机一批", "qualifications": "独立法人",
                              "contact": "袁玉兰 0319-8580689", "bid_deadline": "2026-02-14",
+                             "bid_deadline_time": "09:30",
                              "place": "开标一室"}),
     (14, "BidBoxClosed", {"procurement": CODE, "date": "2026-02-14",
                           "closed_at": "2026-02-14 09:30", "root": "D" * 43 + "=", "size": 8}),
@@ -115,7 +116,7 @@ def test_a_release_names_its_parties_tender_period_and_leaf() -> None:
     assert tender["tag"] == ["tender"] and tender["tender"]["procurementMethodDetails"] == "询价"
     assert tender["tender"]["tenderPeriod"] == {
         "startDate": "2026-02-09T00:00:00+08:00",
-        "endDate": "2026-02-14T23:59:59+08:00",
+        "endDate": "2026-02-14T09:30:00+08:00",  # the deadline's minute, as the notice gives it
     }
     parties = {p["id"]: p for p in made["result"]["parties"]}
     assert parties["qhx-zrzyj"]["name"] == "澄溪县自然资源和规划局"
