@@ -288,6 +288,12 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 raise ReplayedNonce(str(cause.diag.message_primary)) from None
             if isinstance(cause, psycopg.Error) and cause.sqlstate == KEY_CHANGED_STATE:
                 raise _key_changed() from None
+            if isinstance(cause, psycopg.errors.PipelineAborted):
+                # A statement of the pipeline failed and psycopg reported only that the rest
+                # was skipped (it happens under load): every statement we queue fails only on
+                # a conflict (a nonce, a key, the bid box), and nothing was stored, so the
+                # command is decided again on fresh reads, where the conflict shows by name.
+                raise IntegrityError("the insert's pipeline was aborted") from None
             raise
         return ids
 
