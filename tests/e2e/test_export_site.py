@@ -11,6 +11,8 @@ refused and left alone."""
 from __future__ import annotations
 
 import asyncio
+import copy
+import dataclasses
 import fcntl
 import functools
 import gzip
@@ -18,6 +20,7 @@ import html
 import http.server
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -25,8 +28,9 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +38,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
+import psycopg
 import pytest
 from conftest import (
+    PG_URL,
     ROOT,
     DemoLedger,
     World,
@@ -46,10 +52,12 @@ from conftest import (
     genesis,
     hospital_world,
     make_config,
+    require_postgres,
     sunshine,
 )
 from csp_watch import planted_handler_is_blocked, violations, watch_policy
 from procurement_world import County
+from psycopg import sql
 
 from ledger import signing
 from ledger.application import Ledger
@@ -74,9 +82,12 @@ OWN_FILES = {STATE, LOCK}
 class Static:
     url: str
     process: subprocess.Popen[bytes]
+    # One client for the hundreds of requests of a crawl: a new one per request (httpx.get)
+    # sets up its TLS context each time, which took most of a crawl's time.
+    client: httpx.Client
 
     def get(self, path: str) -> httpx.Response:
-        return httpx.get(urljoin(self.url, path), timeout=30)
+        return self.client.get(urljoin(self.url, path))
 
 
 @pytest.fixture
@@ -90,13 +101,14 @@ def static_server() -> Iterator[Any]:
              "--directory", str(directory)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        server = Static(f"http://127.0.0.1:{port}", process)
+        server = Static(f"http://127.0.0.1:{port}", process, httpx.Client(timeout=30))
         started.append(server)
         eventually(lambda: answers(server.url + "/"), process, every=0.05)
         return server
 
     yield start
     for server in started:
+        server.client.close()
         server.process.terminate()
         server.process.wait(timeout=10)
 
@@ -104,10 +116,40 @@ def static_server() -> Iterator[Any]:
 # -- the county --------------------------------------------------------------------------
 
 
+@contextmanager
+def postgres_database(template: str | None = None) -> Iterator[DatabaseURL]:
+    """A new PostgreSQL database, a copy of the database ``template`` if named; dropped after."""
+    require_postgres()
+    admin = parse_database_url(PG_URL)
+    name = "sunshine_test_" + secrets.token_hex(6)
+    source = sql.SQL(" TEMPLATE {}").format(sql.Identifier(template)) if template else sql.SQL("")
+    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}{}").format(sql.Identifier(name), source))
+    try:
+        yield admin.with_database(name)
+    finally:
+        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@dataclass(frozen=True)
+class Template:
+    """The county as built, its ledger closed: each ledger of the tests is a copy of it."""
+
+    data: Path  # the ledger's keys (and, on SQLite, its ledger.db)
+    url: DatabaseURL
+    county: County  # the actors and their keys; its own ledger is closed
+    notices: dict[str, int]
+
+
 @dataclass
 class Built:
     county: County
     notices: dict[str, int]
+    data: Path  # the ledger's data directory: its log key, as `sunshine` is to find it
+    template: Template  # what this ledger is a copy of: ``fork`` makes another
 
     @property
     def ledger(self) -> Ledger:
@@ -118,24 +160,102 @@ def leaf_of(receipt: Any) -> int:
     return int(receipt.events[0]["leaf_index"])
 
 
-@pytest.fixture
-def built(world: World) -> Built:
+@contextmanager
+def county_template(backend: str, data: Path) -> Iterator[Template]:
+    """The county built on ``backend`` with ``data`` as the ledger's data directory."""
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
+        else:
+            url = stack.enter_context(postgres_database())
+        ledger = Ledger(make_config(url, data, inline_integration=True))
+        try:
+            county, notices = build(hospital_world(ledger))
+        finally:
+            ledger.close()  # checkpoints SQLite's WAL; no session is left on PostgreSQL's copy
+        yield Template(data, url, county, notices)
+
+
+@contextmanager
+def opened(template: Template, data: Path) -> Iterator[Built]:
+    """A copy of the template's ledger, open: its data directory copied to ``data`` and, on
+    PostgreSQL, its database copied (CREATE DATABASE … TEMPLATE) to a new one."""
+    shutil.copytree(template.data, data)
+    with ExitStack() as stack:
+        if template.url.is_sqlite:
+            url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
+        else:
+            url = stack.enter_context(postgres_database(template.url.dbname))
+        ledger = Ledger(make_config(url, data, inline_integration=True))
+        stack.callback(ledger.close)
+        # The same actors and keys, acting on this copy.
+        county = copy.copy(template.county)
+        county.world = dataclasses.replace(
+            county.world, ledger=ledger, actors=dict(county.world.actors)
+        )
+        county.ledger = ledger
+        yield Built(county, dict(template.notices), data, template)
+
+
+def shared(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """The county on ``backend``, as the tests share it: an open copy of its template."""
+    with ExitStack() as stack:
+        template = county_template(backend, tmp_path_factory.mktemp(f"county-{backend}"))
+        data = tmp_path_factory.mktemp(f"shared-{backend}") / "data"
+        yield stack.enter_context(opened(stack.enter_context(template), data))
+
+
+# Module-scoped: the tests read the county and never change it (one that appends to the
+# ledger appends to its own ``fork``), so it is built once per backend, not once per test.
+
+
+@pytest.fixture(scope="module")
+def sqlite_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """The county on SQLite only, for what does not depend on the database."""
+    yield from shared("sqlite", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def postgres_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    yield from shared("postgres", tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def built(request: pytest.FixtureRequest) -> Built:
     """On each backend: p1 announced, corrected and evaluated; ten more tenders."""
-    return build(world)
+    county: Built = request.getfixturevalue(f"{request.param}_built")
+    return county
 
 
 @pytest.fixture
-def sqlite_built(sqlite_url: DatabaseURL, tmp_path: Path) -> Iterator[Built]:
-    """The same county on SQLite only, for what does not depend on the database."""
-    ledger = Ledger(make_config(sqlite_url, tmp_path, inline_integration=True))
-    try:
-        world = hospital_world(ledger)
-        yield build(world)
-    finally:
-        ledger.close()
+def fork(tmp_path: Path) -> Iterator[Callable[[Built], Built]]:
+    """A private copy of a shared county's ledger as built, for a test that appends to it."""
+    with ExitStack() as stack:
+
+        def make(built: Built) -> Built:
+            return stack.enter_context(opened(built.template, tmp_path / "fork"))
+
+        yield make
 
 
-def build(world: World) -> Built:
+@pytest.fixture(scope="module")
+def plain_export(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Built], Path]:
+    """`sunshine export-site` of a shared county with no options, run once per county on first
+    use (module-scoped: the runs are the slow part here). Tests that only read the export
+    serve it as is; those that change it, or run the export on it again, take a copy."""
+    sites: dict[Path, Path] = {}
+
+    def site_of(built: Built) -> Path:
+        if built.data not in sites:
+            site = tmp_path_factory.mktemp("export") / "site"
+            export(built.data, built.ledger.config.database, site)
+            sites[built.data] = site
+        return sites[built.data]
+
+    return site_of
+
+
+def build(world: World) -> tuple[County, dict[str, int]]:
     """p1 announced, corrected and evaluated; ten more tenders, each with its intention."""
     c = County(world)
     notices: dict[str, int] = {}
@@ -154,7 +274,7 @@ def build(world: World) -> Built:
                     for n, s in enumerate(c.suppliers[:2])]}, sealed=committee)  # fmt: skip
     for n in range(FILLERS):
         c.to_announced(f"f{n}", title=f"澄溪县第{n + 1}中学教学设备采购项目")
-    return Built(c, notices)
+    return c, notices
 
 
 def notices_in(ledger: Ledger, code: str | None = None) -> list[int]:
@@ -203,7 +323,7 @@ def crawl(site: Static, start: str = "/") -> dict[str, str]:
         if url in checked:
             continue
         checked.add(url)
-        response = httpx.get(url, timeout=30)
+        response = site.client.get(url)
         assert response.status_code == 200, f"{url} answers {response.status_code}"
         if not response.headers.get("content-type", "").startswith("text/html"):
             continue
@@ -310,7 +430,7 @@ def test_the_export_serves_every_page_json_and_feed_with_working_links(
     site_dir = tmp_path / "site"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    done = export(tmp_path, ledger.config.database, site_dir, "--base-url", base)
+    done = export(built.data, ledger.config.database, site_dir, "--base-url", base)
     total = 3 + 2 * FILLERS
     assert f"exported {total} notices ({total} new)" in done.stdout
     assert "pages: " in done.stderr  # progress on the terminal
@@ -361,11 +481,17 @@ def test_the_export_serves_every_page_json_and_feed_with_working_links(
 
 
 def test_a_second_run_writes_only_new_notices_and_changed_pages(
-    built: Built, tmp_path: Path
+    built: Built,
+    fork: Callable[[Built], Built],
+    plain_export: Callable[[Built], Path],
+    tmp_path: Path,
 ) -> None:
-    c, notices = built.county, built.notices
+    # The ledger grows and the export is run again: both are private copies (copy2 keeps
+    # the mtimes; a file the next run writes gets a new inode).
+    mine = fork(built)
+    c, notices = mine.county, mine.notices
     db, site_dir = c.ledger.config.database, tmp_path / "site"
-    export(tmp_path, db, site_dir)
+    shutil.copytree(plain_export(built), site_dir)
     before = files(site_dir)
     old_notices = notices_in(c.ledger)
 
@@ -378,7 +504,7 @@ def test_a_second_run_writes_only_new_notices_and_changed_pages(
     assert result in new and len(new) == 3
 
     started = time.monotonic()
-    done = export(tmp_path, db, site_dir)
+    done = export(mine.data, db, site_dir)
     took = time.monotonic() - started
     assert "(3 new)" in done.stdout
     after = files(site_dir)
@@ -429,7 +555,7 @@ def test_a_second_run_writes_only_new_notices_and_changed_pages(
     print(f"second run: {len(rewritten)} files rewritten of {len(after)} in {took:.1f} s")
 
     # A third run with nothing new writes nothing.
-    again = export(tmp_path, db, site_dir)
+    again = export(mine.data, db, site_dir)
     assert "(0 new)" in again.stdout and ": 0 files written" in again.stdout
     assert files(site_dir) == after
 
@@ -439,7 +565,8 @@ def test_the_export_holds_the_ocds_files_the_service_serves(
 ) -> None:
     c = sqlite_built.county
     site_dir = tmp_path / "site"
-    export(tmp_path, c.ledger.config.database, site_dir, "--base-url", "https://cg.example.org")
+    export(sqlite_built.data, c.ledger.config.database, site_dir,
+           "--base-url", "https://cg.example.org")  # fmt: skip
     p1 = "/ocds/procurements/p1"
     paths = ["/ocds", "/ocds/2026/releases.json", "/ocds/2026/records.json",
              f"{p1}/releases.json", f"{p1}/record.json"]  # fmt: skip
@@ -463,24 +590,27 @@ def test_the_export_holds_the_ocds_files_the_service_serves(
             assert (site_dir / link["href"].lstrip("/")).is_file()
 
 
-def test_refuses_a_directory_that_is_not_an_export(sqlite_built: Built, tmp_path: Path) -> None:
-    db = sqlite_built.ledger.config.database
+def test_refuses_a_directory_that_is_not_an_export(
+    sqlite_built: Built, plain_export: Callable[[Built], Path], tmp_path: Path
+) -> None:
+    db, data = sqlite_built.ledger.config.database, sqlite_built.data
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me", encoding="utf-8")
-    refused = sunshine("export-site", str(mine), data_dir=tmp_path, db=db)
+    refused = sunshine("export-site", str(mine), data_dir=data, db=db)
     assert refused.returncode == 2
     assert "is not empty and holds no export" in refused.stderr and "notes.txt" in refused.stderr
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
 
     a_file = tmp_path / "a-file"
     a_file.write_text("x", encoding="utf-8")
-    refused = sunshine("export-site", str(a_file), data_dir=tmp_path, db=db)
+    refused = sunshine("export-site", str(a_file), data_dir=data, db=db)
     assert refused.returncode == 2 and "is not a directory" in refused.stderr
 
-    # An export of another log (another log key) is not overwritten.
+    # An export of another log (another log key) is not overwritten. (A copy of the shared
+    # export: were a run to go ahead, it would change it.)
     site = tmp_path / "site"
-    export(tmp_path, db, site)
+    shutil.copytree(plain_export(sqlite_built), site)
     other_data = tmp_path / "other"
     other = Ledger(make_config(parse_database_url(f"sqlite:///{other_data / 'l.db'}"), other_data))
     try:
@@ -494,7 +624,7 @@ def test_refuses_a_directory_that_is_not_an_export(sqlite_built: Built, tmp_path
     # Nor by another log signed with the same key: its checkpoint does not extend the last.
     forked = tmp_path / "forked"
     forked.mkdir()
-    shutil.copy2(tmp_path / "log-key.pem", forked / "log-key.pem")  # with its mode, 0600
+    shutil.copy2(data / "log-key.pem", forked / "log-key.pem")  # with its mode, 0600
     forked_url = parse_database_url(f"sqlite:///{forked / 'l.db'}")
     fork = Ledger(make_config(forked_url, forked, inline_integration=True))
     try:
@@ -509,7 +639,7 @@ def test_refuses_a_directory_that_is_not_an_export(sqlite_built: Built, tmp_path
     # One run at a time.
     with (site / LOCK).open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        busy = sunshine("export-site", str(site), data_dir=tmp_path, db=db)
+        busy = sunshine("export-site", str(site), data_dir=data, db=db)
     assert busy.returncode == 2 and "another `sunshine export-site`" in busy.stderr
 
     # Without the ledger's own log key nothing is made up.
@@ -523,7 +653,7 @@ def test_with_a_ledger_url_search_and_lookup_go_to_the_live_service(
 ) -> None:
     db = sqlite_built.ledger.config.database
     site = tmp_path / "site"
-    export(tmp_path, db, site, "--ledger-url", "https://ledger.example.org/")
+    export(sqlite_built.data, db, site, "--ledger-url", "https://ledger.example.org/")
     home = (site / "index.html").read_text(encoding="utf-8")
     assert 'action="https://ledger.example.org/announcements"' in home
     assert " hidden" not in home
@@ -614,15 +744,18 @@ def test_a_killed_export_is_completed_by_the_next_run(
 
 
 def test_the_verify_panel_works_on_the_static_site(
-    sqlite_built: Built, tmp_path: Path, static_server: Any, browser: Any
+    sqlite_built: Built,
+    plain_export: Callable[[Built], Path],
+    fork: Callable[[Built], Built],
+    tmp_path: Path,
+    static_server: Any,
+    browser: Any,
 ) -> None:
     ledger, tender = sqlite_built.ledger, sqlite_built.notices["tender"]
-    site_dir = tmp_path / "site"
-    port = free_port()
-    export(tmp_path, ledger.config.database, site_dir)
-    site = static_server(site_dir, port)
-    # The log grows after the export: the notice still verifies against its own checkpoint.
-    sqlite_built.county.to_announced("later")
+    site = static_server(plain_export(sqlite_built), free_port())
+    # The log grows after the export (a copy of it: the county is shared): the notice still
+    # verifies against its own checkpoint.
+    fork(sqlite_built).county.to_announced("later")
     context = browser.new_context(accept_downloads=True)
     try:
         page = context.new_page()
@@ -661,11 +794,10 @@ class PolicyHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def test_the_exported_pages_keep_to_the_policy(
-    sqlite_built: Built, tmp_path: Path, browser: Any
+    sqlite_built: Built, plain_export: Callable[[Built], Path], browser: Any
 ) -> None:
-    ledger, notices = sqlite_built.ledger, sqlite_built.notices
-    site_dir = tmp_path / "site"
-    export(tmp_path, ledger.config.database, site_dir)
+    notices = sqlite_built.notices
+    site_dir = plain_export(sqlite_built)
     handler = functools.partial(PolicyHandler, directory=str(site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
