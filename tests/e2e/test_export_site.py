@@ -172,7 +172,9 @@ def county_template(backend: str, data: Path) -> Iterator[Template]:
         try:
             county, notices = build(hospital_world(ledger))
         finally:
-            ledger.close()  # checkpoints SQLite's WAL; no session is left on PostgreSQL's copy
+            # SQLite: the WAL checkpointed, the file is the whole ledger. PostgreSQL: no session
+            # is left, as copying the database (CREATE DATABASE … TEMPLATE) requires.
+            ledger.close()
         yield Template(data, url, county, notices)
 
 
