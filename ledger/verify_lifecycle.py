@@ -99,7 +99,6 @@ class LifecycleReplay:
         self.windows: dict[str, tuple[int, int | None]] = {}
         self._at = 0  # the leaf being checked
         self.closings: dict[str, int] = {}  # procurement → its closing's leaf
-        self.opened_boxes: set[str] = set()
         self.opened_bids = 0
         # Challengers before an opening, whose standing (a bid in the box) it proves.
         self.standing: dict[str, set[tuple[str, str]]] = {}
@@ -382,7 +381,6 @@ class LifecycleReplay:
             self.reads.sealed[entry.commitment] = owned
             for commitment in commitments_in(envelope_command(member.envelope)["payload"]):
                 self.reads.sealed.setdefault(commitment, owned)
-        self.opened_boxes.add(p.code)
         self.box.opened.add(p.code)
         self.box.opened_in.update((entry.commitment, p.code) for entry in entries)
         self.opened_bids += len(entries)
@@ -435,7 +433,7 @@ class LifecycleReplay:
         unopened = sorted(
             (start, self._at + 1 if end is None else end)
             for code, (start, end) in self.windows.items()
-            if code not in self.opened_boxes
+            if code not in self.box.opened
         )
         starts: list[int] = []  # the union of those windows, as disjoint sorted intervals
         ends: list[int] = []
@@ -461,7 +459,7 @@ class LifecycleReplay:
         return (
             signer.role is Role.SUPPLIER
             and p.method in BIDDING
-            and p.code not in self.opened_boxes
+            and p.code not in self.box.opened
             and signer.organisation not in p.bidders
         )
 

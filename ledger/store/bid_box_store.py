@@ -107,11 +107,3 @@ class BidBoxIndex:
                 (procurement,) if supplier is None else (procurement, supplier),
             ).fetchall()
         return [BoxEntry(str(r[0]), r[2], r[3] or None, bool(r[4])) for r in rows]
-
-    def closed(self, procurement: str) -> bool:
-        with self.db.read() as cur:
-            row = cur.execute(
-                f"SELECT 1 FROM {CLOSINGS} WHERE procurement = ?",
-                (procurement,),
-            ).fetchone()
-        return row is not None

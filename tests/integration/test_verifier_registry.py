@@ -18,7 +18,7 @@ from conftest import Actor, World
 from ledger import signing
 from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint
-from ledger.verify import VerificationFailed, verify_stream
+from ledger.verify import Report, VerificationFailed, verify_stream
 
 Entry = dict[str, Any]
 
@@ -28,14 +28,15 @@ def entries(world: World) -> list[Entry]:
     return [json.loads(leaf) for leaf in world.ledger.reader.entries(0, size)]
 
 
-def verify(log: list[Entry]) -> None:
+def verify(log: list[Entry]) -> Report:
+    """The verifier's report of ``log``, as an operator may have written it."""
     tree = CompactRange()
     leaves = []
     for index, entry in enumerate(log):
         leaf = rfc8785.dumps({**entry, "index": index})
         leaves.append((index, leaf))
         tree.append(leaf_hash(leaf))
-    verify_stream([leaves], Checkpoint("forger.example/log", tree.size, tree.root()))
+    return verify_stream([leaves], Checkpoint("forger.example/log", tree.size, tree.root()))
 
 
 def forged(after: Entry, actor: Actor, kind: str, payload: dict[str, Any], event: str,
