@@ -40,7 +40,12 @@ from ledger.commands import (
 from ledger.committer import GroupCommitter
 from ledger.domain import fields
 from ledger.domain.bid_commands import BID_HANDLERS
-from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge
+from ledger.domain.challenges import (
+    CHALLENGE_HANDLERS,
+    SEALED_CHALLENGE_COMMANDS,
+    Challenge,
+    is_sealed_challenge,
+)
 from ledger.domain.context import Context, ContextHandler, Statutes, china_day
 from ledger.domain.deliveries import DELIVERY_HANDLERS
 from ledger.domain.errors import (
@@ -82,8 +87,8 @@ CONTEXT_HANDLERS: dict[str, ContextHandler] = {
 }
 
 
-#: The commands the bid box takes part in.
-BOX_COMMANDS: Final = frozenset(BID_HANDLERS)
+#: The commands the bid box takes part in: bids, and a challenge's filing and withdrawal.
+BOX_COMMANDS: Final = frozenset(BID_HANDLERS) | SEALED_CHALLENGE_COMMANDS
 
 
 class LedgerEvents(Application):  # type: ignore[type-arg]
@@ -302,6 +307,10 @@ class Ledger:
             if isinstance(aggregate, Challenge) and aggregate.version == 1:
                 number = aggregate.number
                 receipt.lookup = {"challenge": number, "code": self.lookup_codes.code(number)}
+                if box is not None and box.envelope_sealed is not None:
+                    # The supplier's own proof that its sealed challenge is in the log.
+                    commitment, salt = box.envelope_sealed
+                    receipt.lookup |= {"commitment": commitment, "salt": salt}
         return receipt
 
     def _prepare(
@@ -398,7 +407,15 @@ class Ledger:
         entry = self.sealed.entry(commitment)  # a damaged row: refused, 409 sealed_damaged
         if entry is None:
             raise NotFound(f"no sealed value is kept under {commitment}")
-        if self._in_closed_box(entry.procurement, entry.owner, registry):
+        answering = None
+        if is_sealed_challenge(entry.disclosure.value):
+            # Read by those who answer it, never recorded as read by its challenger.
+            found = registry.procurement(entry.procurement)
+            record = found.record if found is not None else None
+            answering = frozenset(
+                () if record is None else (o for o in (record.purchaser, record.agency) if o)
+            )
+        elif self._in_closed_box(entry.procurement, entry.owner, registry):
             # A recorded read would name the procurement beside the reader: who bids, or
             # that someone looked, would leak before the opening (87号令 第二十八条).
             raise Conflict(
@@ -414,6 +431,7 @@ class Ledger:
             entry.procurement,
             entry.owner,
             registry.sealed_reads(command.actor),
+            answering,
         )
 
     @staticmethod

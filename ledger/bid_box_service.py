@@ -6,9 +6,10 @@ The box's key is the server's own (``<data dir>/bid-box-key.pem``, made on first
 registered and valid, no bid is taken (``no_bid_box``).
 
 For each command decided, a ``BoxSession`` is the domain's ``BidBox``: it seals the
-supplier's envelope under a fresh salt, signs the box's ``CommitBid``, keeps the dummies of a
-closing, and queues every row for the command's transaction. After the insert it writes the
-supplier's private receipt 签收回执 (财政部令第87号 第三十三条), signed by the box.
+supplier's envelope under a fresh salt, signs the box's ``CommitBid`` (or, for a challenge,
+its ``RecordChallenge``), keeps the dummies of a closing, and queues every row for the
+command's transaction. After the insert it writes the supplier's private receipt 签收回执
+(财政部令第87号 第三十三条), signed by the box.
 """
 
 from __future__ import annotations
@@ -50,10 +51,10 @@ class BoxSession:
     box: list[BoxRow] = field(default_factory=list)
     closing: BoxClosing | None = None
     committed: tuple[str, str, str, str] | None = None  # commitment, salt, procurement, supplier
+    envelope_sealed: tuple[str, str] | None = None  # a challenge's: commitment, salt
 
-    def seal(
-        self, procurement: str, supplier: str, supersedes: str | None, withdrawn: bool
-    ) -> tuple[str, Signed]:
+    def _seal_envelope(self, procurement: str, owner: str) -> tuple[str, str]:
+        """The command's envelope kept sealed under a fresh salt: its commitment and salt."""
         value = {"command": self.envelope.text, "signature": self.envelope.signature_b64}
         salt = secrets.token_bytes(SALT_BYTES)
         # Two strings: orjson's sorted output is RFC 8785 here (see ledger.canonical), and the
@@ -63,15 +64,17 @@ class BoxSession:
         disclosure = Disclosure(value, salt_b64)
         self.rows.append(
             self.sealed.row(
-                commitment, disclosure, procurement=procurement, owner=supplier, checked=True
+                commitment, disclosure, procurement=procurement, owner=owner, checked=True
             )
         )
-        self.box.append(BoxRow(commitment, procurement, supplier, supersedes, withdrawn))
-        self.committed = (commitment, salt_b64, procurement, supplier)
+        return commitment, salt_b64
+
+    def _sign(self, kind: str, procurement: str | None, payload: dict[str, Any]) -> Signed:
+        """The box's own signed command recording what it sealed."""
         command = {
-            "type": "CommitBid",
-            "procurement": None,
-            "payload": {"commitment": commitment},
+            "type": kind,
+            "procurement": procurement,
+            "payload": payload,
             "actor": self.actor,
             "key": self.key_id,
             "issued_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
@@ -79,7 +82,26 @@ class BoxSession:
         }
         text = canonical_text(command)
         signature = base64.b64encode(self.key.sign(text.encode())).decode()
-        return commitment, Signed(self.actor, self.key_id, text, signature)
+        return Signed(self.actor, self.key_id, text, signature)
+
+    def seal(
+        self, procurement: str, supplier: str, supersedes: str | None, withdrawn: bool
+    ) -> tuple[str, Signed]:
+        commitment, salt_b64 = self._seal_envelope(procurement, supplier)
+        self.box.append(BoxRow(commitment, procurement, supplier, supersedes, withdrawn))
+        self.committed = (commitment, salt_b64, procurement, supplier)
+        # No procurement, no supplier: the leaf cannot be linked to either before the opening.
+        return commitment, self._sign("CommitBid", None, {"commitment": commitment})
+
+    def seal_for(
+        self, kind: str, procurement: str, supplier: str, public: dict[str, Any]
+    ) -> tuple[str, str, Signed]:
+        """The envelope sealed, and the box's ``kind`` command recording ``public`` with
+        the envelope's commitment: the commitment, its salt and the box's signed command."""
+        commitment, salt_b64 = self._seal_envelope(procurement, supplier)
+        self.envelope_sealed = (commitment, salt_b64)
+        payload = {**public, "envelope": {"commitment": commitment}}
+        return commitment, salt_b64, self._sign(kind, procurement, payload)
 
     def close(
         self, procurement: str, envelopes: int, dummies: list[tuple[str, Disclosure]]

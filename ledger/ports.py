@@ -46,6 +46,10 @@ class RegistryView(Protocol):
 
     def challenge(self, number: str) -> Challenge | None: ...
 
+    def challenger(self, number: str) -> str | None:
+        """The organisation that filed challenge ``number`` (sealed: from the sealed store)."""
+        ...
+
 
 class SealedValues(Protocol):
     """Which sealed values are kept, without their cleartext: a value itself is read only

@@ -20,7 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
 from ledger.domain.bid_box import BoxEntry
-from ledger.domain.challenges import Challenge, Complaint
+from ledger.domain.challenges import Challenge, Complaint, challenger
 from ledger.domain.deliveries import Delivery, Notice, delivery_stream
 from ledger.domain.errors import NotFound
 from ledger.domain.procurement import Procurement
@@ -158,6 +158,10 @@ class RepositoryRegistry:
 
     def challenge(self, number: str) -> Challenge | None:
         return self._current("challenge", number, Challenge)
+
+    def challenger(self, number: str) -> str | None:
+        found = self.challenge(number)
+        return None if found is None else challenger(self, found)
 
     def complaint(self, number: str) -> Complaint | None:
         return self._current("complaint", number, Complaint)

@@ -19,7 +19,10 @@ only:
   by a supplier's key valid when the box took it in, committed before the closing, and the
   bids opened are the effective ones; a commitment that no opening ever disclosed, though
   every box open when it came in has been opened, is a dropped bid (``dropped_bids``);
-* challenge and complaint numbers run 1, 2, 3… per procurement;
+* challenge and complaint numbers run 1, 2, 3… per procurement; a challenge and its
+  withdrawal are the box service's entries (the challenger is sealed), and a complaint
+  discloses its challenge's envelope: a ``FileChallenge`` on this procurement, of the day
+  recorded, signed with a key of the complainant's valid when the box took it in;
 * a sealed value is read only by a reader entitled to it (``verify_reads``).
 
 Each procurement is the ``ProcurementRecord`` the ledger decides on, folded from the same
@@ -48,9 +51,9 @@ from ledger.domain.errors import Conflict, Invalid, LedgerError
 from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transition, decide
 from ledger.domain.money import Money
 from ledger.domain.procurement_commands import BIDDING
-from ledger.domain.record import ProcurementRecord, fold
+from ledger.domain.record import Objection, ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
-from ledger.domain.roles import Participants, authorise, may_challenge, may_decide_complaint
+from ledger.domain.roles import Participants, authorise, may_decide_complaint
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import MalformedEntry, parse_data
 from ledger.domain.schema.kinds import BY_COMMAND, REGISTRY_KINDS, kind_of
@@ -89,7 +92,7 @@ class LifecycleReplay:
         self.notice_dates: dict[int, date] = {}
         self.delivered: set[tuple[int, str]] = set()  # (notice, destination)
         self.timing = timing
-        self.reads = SealedReadReplay()  # sealed values, and the reads of them
+        self.reads = SealedReadReplay(self._answering)  # sealed values, and reads of them
         self.registry = registry if registry is not None else RegistryReplay()
         # The bid box: each sealed envelope's leaf, and the boxes open when it came in.
         self.committed: dict[str, int] = {}  # a sealed envelope not opened yet → its leaf
@@ -100,8 +103,7 @@ class LifecycleReplay:
         self._at = 0  # the leaf being checked
         self.closings: dict[str, int] = {}  # procurement → its closing's leaf
         self.opened_bids = 0
-        # Challengers before an opening, whose standing (a bid in the box) it proves.
-        self.standing: dict[str, set[tuple[str, str]]] = {}
+        self.challenge_leaves: dict[str, int] = {}  # challenge number → its filing's leaf
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
         """Check one leaf against the lifecycle so far and apply it."""
@@ -367,11 +369,6 @@ class LifecycleReplay:
         expected = [(e.supplier, p) for _, e, p in envelopes if status[e.commitment] == "bid"]
         if [(bid.supplier, bid.price.commitment) for bid in data.bids] != expected:
             raise LifecycleViolation("the bids opened are not the effective bids of the box")
-        suppliers = {e.supplier for e in entries}
-        for challenger, number in sorted(self.standing.pop(p.code, set())):
-            if challenger not in suppliers:
-                raise LifecycleViolation(f"{challenger} filed challenge {number} on {p.code} "
-                                         "before the opening without a bid in its box")  # fmt: skip
         in_order = _members_in_order(members, envelopes)
         for (_, entry, _), member in zip(envelopes, in_order, strict=True):
             self.committed.pop(entry.commitment)
@@ -395,18 +392,37 @@ class LifecycleReplay:
             raise LifecycleViolation(f"{where} was never committed in the log, or opened twice")
         if index > closing:
             raise LifecycleViolation(f"{where} was committed after the box closed")
-        envelope = member.envelope
-        assert envelope is not None
+        assert member.envelope is not None
+        command, organisation = self._supplier_signed(
+            where, member.envelope, index, "SubmitBid", p.code, "a bid"
+        )
+        payload = command["payload"]
+        day = date.fromisoformat(str(payload.get("date")))
+        if p.bid_deadline is not None and day > p.bid_deadline:
+            raise LifecycleViolation(f"{where} is dated {day}, after the deadline {p.bid_deadline}")
+        price = payload.get("price")
+        entry = BoxEntry(
+            member.commitment,
+            organisation,
+            payload.get("supersedes"),
+            payload.get("withdraw") is True,
+        )
+        return index, entry, price.get("commitment") if isinstance(price, dict) else None
+
+    def _supplier_signed(
+        self, where: str, envelope: Any, index: int, kind: str, code: str, what: str
+    ) -> tuple[dict[str, Any], str]:
+        """A supplier's sealed envelope checked: a ``kind`` command on ``code``, signed with
+        a supplier's key valid at leaf ``index``; the command, and the supplier."""
         try:
             text, signature = envelope["command"], base64.b64decode(envelope["signature"])
             command = envelope_command(envelope)
-            payload = command["payload"]
             state = self.registry.keys[command["key"]]
             actor = self.registry.actors[state.actor]
         except (KeyError, TypeError, ValueError):
             raise LifecycleViolation(f"{where} is not a supplier's signed envelope") from None
-        if command.get("type") != "SubmitBid" or command.get("procurement") != p.code:
-            raise LifecycleViolation(f"{where} is not a bid on {p.code}")
+        if command.get("type") != kind or command.get("procurement") != code:
+            raise LifecycleViolation(f"{where} is not {what} on {code}")
         valid = state.registered_at < index and (state.revoked_at or index + 1) > index
         if state.actor != command.get("actor") or actor.role != Role.SUPPLIER.value or not valid:
             raise LifecycleViolation(f"{where} is not signed with a supplier's key valid when "
@@ -415,17 +431,34 @@ class LifecycleReplay:
             Ed25519PublicKey.from_public_bytes(state.public_key).verify(signature, text.encode())
         except InvalidSignature:
             raise LifecycleViolation(f"{where}: the supplier's signature does not verify") from None
-        day = date.fromisoformat(str(payload.get("date")))
-        if p.bid_deadline is not None and day > p.bid_deadline:
-            raise LifecycleViolation(f"{where} is dated {day}, after the deadline {p.bid_deadline}")
-        price = payload.get("price")
-        entry = BoxEntry(
-            member.commitment,
-            actor.organisation,
-            payload.get("supersedes"),
-            payload.get("withdraw") is True,
-        )
-        return index, entry, price.get("commitment") if isinstance(price, dict) else None
+        return command, actor.organisation
+
+    def _answering(self, code: str) -> frozenset[str]:
+        """Who answers the challenges of procurement ``code``: its purchaser and agency."""
+        p = self.procurements.get(code)
+        return frozenset(() if p is None else (o for o in (p.purchaser, p.agency) if o))
+
+    def _complainant(self, data: E.ComplaintFiled, filed: Objection, signer: Signer) -> None:
+        """A complaint's disclosure of its challenge's envelope shows the complainant filed
+        it: it opens the challenge's commitment to a ``FileChallenge`` on this procurement,
+        of the day recorded, signed by the complainant's organisation."""
+        where = f"the challenge {filed.number} the complaint discloses"
+        opened = data.challenger
+        if opened.commitment != filed.envelope:
+            raise LifecycleViolation(f"{where} is not the challenge's sealed envelope")
+        try:
+            check_disclosure(opened.commitment, opened.value, opened.salt)
+        except Invalid:
+            raise LifecycleViolation(f"{where} does not open its commitment") from None
+        command, organisation = self._supplier_signed(
+            where, opened.value, self.challenge_leaves[filed.number], "FileChallenge",
+            data.procurement, "a challenge",
+        )  # fmt: skip
+        if organisation != signer.organisation:
+            raise LifecycleViolation(f"complaint on {data.challenge} by {signer.actor}, "
+                                     "not by the supplier that challenged")  # fmt: skip
+        if command["payload"].get("date") != filed.filed_on.isoformat():
+            raise LifecycleViolation(f"{where} is not of the day the challenge was recorded")
 
     def dropped_bids(self) -> list[int]:
         """Leaves of sealed bids no opening disclosed, though every box open then was opened:
@@ -453,15 +486,6 @@ class LifecycleReplay:
     def sealed_counts(self) -> tuple[int, int]:
         """Envelopes disclosed by an opening, and envelopes still sealed."""
         return self.opened_bids, len(self.committed)
-
-    def _sealed_bidder(self, signer: Signer, p: ProcurementRecord) -> bool:
-        """A supplier challenging before the opening: its bid, if any, is still sealed."""
-        return (
-            signer.role is Role.SUPPLIER
-            and p.method in BIDDING
-            and p.code not in self.box.opened
-            and signer.organisation not in p.bidders
-        )
 
     def _disclosures(self, procurement: ProcurementRecord, data: E.LifecycleData) -> None:
         if isinstance(data, E.BidsOpened):
@@ -514,17 +538,17 @@ class LifecycleReplay:
             raise LifecycleViolation(f"{name} is not on the stream of {stream} {number}")
         match data:
             case E.ChallengeFiled():
-                if self._sealed_bidder(signer, procurement):  # proved at the opening
-                    self.standing.setdefault(code, set()).add((signer.organisation, number))
-                else:
-                    may_challenge(signer, _participants(procurement))
+                # The challenger is sealed: its standing was the ledger's to check, and is
+                # shown to anyone by a complaint (below), to supervisors by a sealed read.
                 expected = f"{code}-ZY{len(procurement.challenges) + 1}"
                 if number != expected:
                     raise LifecycleViolation(f"challenge numbered {number}, expected {expected}")
+                self.challenge_leaves[number] = entry["index"]
             case E.ComplaintFiled():
                 filed = procurement.challenges.get(data.challenge)
-                if filed is None or filed.supplier != signer.organisation:
+                if filed is None:
                     raise LifecycleViolation(f"complaint on {data.challenge} by {signer.actor}")
+                self._complainant(data, filed, signer)
                 expected = f"{code}-TS{len(procurement.complaints) + 1}"
                 if number != expected:
                     raise LifecycleViolation(f"complaint numbered {number}, expected {expected}")
@@ -572,13 +596,14 @@ class LifecycleReplay:
                 answers = (Role.PURCHASER, procurement.purchaser), (Role.AGENCY, procurement.agency)
                 if (signer.role, signer.organisation) not in answers:
                     raise LifecycleViolation(f"challenge {data.number} answered by {signer.actor}")
-            case E.ChallengeWithdrawn():  # by the supplier that filed it
-                if procurement.challenges[data.number].supplier != signer.organisation:
-                    raise LifecycleViolation(f"challenge {data.number} withdrawn by {signer.actor}")
+            case E.ChallengeFiled() | E.ChallengeWithdrawn():  # sealed: the box records them
+                if signer.role is not Role.BID_BOX:
+                    raise LifecycleViolation(f"challenge {data.number} recorded by "
+                                             f"{signer.actor}, not the box service")  # fmt: skip
             case E.ComplaintWithdrawn():
                 if procurement.complaints[data.number].supplier != signer.organisation:
                     raise LifecycleViolation(f"complaint {data.number} withdrawn by {signer.actor}")
-            case E.ChallengeFiled() | E.ComplaintFiled():
+            case E.ComplaintFiled():
                 pass
             case _:
                 assert_never(data)

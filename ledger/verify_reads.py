@@ -8,7 +8,8 @@ and by which organisation (the signer's, as the ledger keeps it). It checks that
 * the read is on its reader's stream, and its data names exactly the commitment signed for,
   the procurement that sealed it, the reader and the reader's organisation (and no value);
 * the commitment was sealed by an earlier entry, and the reader was entitled to it
-  (``sealed_reads.may_read``: supervisors any, others their own organisation's);
+  (``sealed_reads.may_read``: supervisors any, others their own organisation's, and a
+  sealed challenge its procurement's purchaser and agency);
 * it was recorded within ``REQUEST_MAX_AGE`` of being signed, as the ledger requires.
 
 Memory grows with the number of sealed values, as the lifecycle replay's with the bids.
@@ -16,13 +17,16 @@ Memory grows with the number of sealed values, as the lifecycle replay's with th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from ledger.commands import REQUEST_MAX_AGE
 from ledger.domain.errors import Forbidden
 from ledger.domain.registry import Role
 from ledger.domain.registry_commands import Signer
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA
 from ledger.domain.sealed import commitments_in
 from ledger.domain.sealed_reads import (
     READ_SEALED,
@@ -41,9 +45,18 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+#: The box's commands that seal a challenge's envelope (RecordChallenge, …).
+SEALED_CHALLENGES: Final = frozenset(
+    BY_DATA[kind].command for kind in (E.ChallengeFiled, E.ChallengeWithdrawn)
+)
+
+
 class SealedReadReplay:
-    def __init__(self) -> None:
+    def __init__(self, answering: Callable[[str], frozenset[str]] | None = None) -> None:
         self.sealed: dict[str, tuple[str, str]] = {}  # commitment → (procurement, organisation)
+        self.challenges: set[str] = set()  # the sealed challenges' envelopes
+        # A procurement's purchaser and agency, who read its sealed challenges.
+        self.answering = answering or (lambda _: frozenset())
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> bool:
         """Check one leaf; True if it is a sealed read (nothing more to check of it)."""
@@ -54,6 +67,8 @@ class SealedReadReplay:
         if not reading:
             for commitment in commitments_in(command["payload"]):
                 self.sealed.setdefault(commitment, (command["procurement"] or "", organisation))
+                if command["type"] in SEALED_CHALLENGES:
+                    self.challenges.add(commitment)
             return False
         self._read(entry, Signer(entry["actor"], Role(role), organisation, entry["key"]))
         return True
@@ -72,7 +87,8 @@ class SealedReadReplay:
             raise ReadViolation(f"a read names procurement {command['procurement']}, "
                                 f"but the value belongs to {procurement}")  # fmt: skip
         try:
-            may_read(signer.role, signer.organisation, owner, signer.actor)
+            answering = self.answering(procurement) if commitment in self.challenges else None
+            may_read(signer.role, signer.organisation, owner, signer.actor, answering)
         except Forbidden as refusal:
             raise ReadViolation(
                 f"SealedValueRead should have been refused: {refusal.message}"
@@ -80,6 +96,4 @@ class SealedReadReplay:
         if data != read_data(commitment, procurement, signer).dump():
             raise ReadViolation("SealedValueRead data is not what the signed request reads")
         if _time(entry["recorded_at"]) - _time(command["issued_at"]) > REQUEST_MAX_AGE:
-            raise ReadViolation(
-                f"a read recorded more than {REQUEST_MAX_AGE} after it was signed"
-            )
+            raise ReadViolation(f"a read recorded more than {REQUEST_MAX_AGE} after it was signed")

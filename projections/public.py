@@ -15,6 +15,7 @@ from typing import Final, assert_never
 import orjson
 from pydantic import TypeAdapter
 
+from ledger.domain.bid_box import envelope_command
 from ledger.domain.money import Money
 from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.schema import entries as E
@@ -279,8 +280,9 @@ def _stream(cur: Cursor, index: int, data: E.StreamData) -> None:
                 "INSERT INTO pub_challenges (number, procurement, supplier, subject, filed_on, "
                 "known_on, grounds, answer_due, answer_due_provisional, answer_due_reason, "
                 "status, filed_leaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
-                (data.number, data.procurement, data.supplier, data.subject.value,
-                 data.date.isoformat(), data.known_on.isoformat(), data.grounds,
+                # Sealed: who challenged and why are not public until a complaint shows them.
+                (data.number, data.procurement, "", data.subject.value,
+                 data.date.isoformat(), data.known_on.isoformat(), "",
                  *_due(data.answer_due), index),
             )  # fmt: skip
         case E.ComplaintFiled():
@@ -291,10 +293,18 @@ def _stream(cur: Cursor, index: int, data: E.StreamData) -> None:
                 (data.number, data.challenge, data.procurement, data.supplier,
                  data.date.isoformat(), data.grounds, *_due(data.decision_due), index),
             )  # fmt: skip
+            # A complaint is public, and discloses the challenge it follows.
+            value = data.challenger.value
+            assert isinstance(value, dict)  # verified: the complainant's signed FileChallenge
+            filed = envelope_command(value)
+            cur.execute(
+                "UPDATE pub_challenges SET supplier = ?, grounds = ? WHERE number = ?",
+                (data.supplier, str(filed["payload"]["grounds"]), data.challenge),
+            )
         case E.ChallengeAnswered():
             _closed(cur, index, "pub_challenges", "answered", data, data.outcome, data.answer)
         case E.ChallengeWithdrawn():
-            _closed(cur, index, "pub_challenges", "withdrawn", data, None, data.reason)
+            _closed(cur, index, "pub_challenges", "withdrawn", data, None, "")  # reason sealed
         case E.ComplaintDecided():
             _closed(cur, index, "pub_complaints", "decided", data, data.outcome, data.decision)
         case E.ComplaintWithdrawn():

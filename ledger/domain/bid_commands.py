@@ -57,11 +57,11 @@ class SealedBid(ValueAggregate):
         self.commitment = E.BidCommitted.model_validate_json(data).commitment
 
 
-def _no_box() -> Conflict:
+def no_box() -> Conflict:
     return Conflict(
         "rule bid_box.registered: the ledger's bid box 投标箱服务 has no registered key, so "
-        "no bid can be taken in sealed; the finance office registers it (an organisation "
-        "of kind bid_box, its actor, and the key `sunshine bid-box key` prints)",
+        "no bid or challenge can be taken in sealed; the finance office registers it (an "
+        "organisation of kind bid_box, its actor, and the key `sunshine bid-box key` prints)",
         code="no_bid_box",
     )
 
@@ -149,7 +149,7 @@ def submit_bid(ctx: Context) -> list[Aggregate]:
     if documents is not None and not (isinstance(documents, str) and DIGEST.match(documents)):
         raise Invalid("payload.documents must be the SHA-256 of the bid documents, in hex")
     if ctx.box is None:
-        raise _no_box()
+        raise no_box()
     commitment, signed = ctx.box.seal(p.code, supplier, supersedes, withdraw)
     data = E.BidCommitted(commitment=commitment)
     return [SealedBid._create(SealedBid.Committed, id=uuid4(), **signed.fields(data))]
@@ -175,7 +175,7 @@ def close_bid_box(ctx: Context) -> list[Aggregate]:
     else:
         raise Invalid("payload.time must be the time of the closing, HH:MM in China time")
     if ctx.box is None:
-        raise _no_box()
+        raise no_box()
     envelopes = [e.commitment for e in ctx.view.bid_box(p.code) if e.supplier is not None]
     padding = dummies(len(envelopes))
     ctx.box.close(p.code, len(envelopes), padding)

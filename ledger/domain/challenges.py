@@ -8,6 +8,13 @@ procurement (``Suspend`` on the procurement names the challenge or complaint as 
 Numbers are given by the ledger: ``<procurement>-ZY<n>`` for the n-th challenge of a
 procurement and ``<procurement>-TS<n>`` for the n-th complaint. Late filings, answers and
 decisions are recorded with findings, never refused: they happened.
+
+A challenge is sealed like a bid: the supplier's signed ``FileChallenge`` or
+``WithdrawChallenge`` is its envelope, kept in the sealed store, and the public entry is
+the box service's, carrying the number, dates, subject and deadline with a commitment to
+the envelope. Who challenged, and why, is read by the purchaser, its agency, the finance
+office and inspectors (``sealed_reads``). A complaint is public (94号令 第三十七条): it
+discloses its challenge's envelope, which shows anyone that the complainant challenged.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from typing import Final, TypeVar
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
+from ledger.domain.bid_box import envelope_command
+from ledger.domain.bid_commands import no_box
 from ledger.domain.clock import Deadline
-from ledger.domain.context import Context, ContextHandler, Statutes
+from ledger.domain.context import Context, ContextHandler, LedgerView, Statutes
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
 from ledger.domain.findings import limit_finding, stream_timing_findings
@@ -36,21 +45,24 @@ from ledger.domain.registry import Role, stream_id
 from ledger.domain.roles import may_challenge, may_decide_complaint
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.kinds import BY_DATA
-from ledger.domain.schema.values import Due, Finding
+from ledger.domain.schema.values import Commitment, Due, Finding, Opened
 from ledger.domain.vocabulary import Outcome as Outcome
 from ledger.domain.vocabulary import Subject as Subject
 
 MAX_PER_PROCUREMENT: Final = 999
+FILE_CHALLENGE: Final = "FileChallenge"
+WITHDRAW_CHALLENGE: Final = "WithdrawChallenge"
+#: The supplier's commands the box seals, recording its own entry in their place.
+SEALED_CHALLENGE_COMMANDS: Final = frozenset({FILE_CHALLENGE, WITHDRAW_CHALLENGE})
 
 
 class _Stream(ValueAggregate):
-    """What challenges and complaints share: a number, a procurement, a supplier, a status."""
+    """What challenges and complaints share: a number, a procurement, a status."""
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
         filed = self.filed(data)
         self.number = filed.number
         self.procurement = filed.procurement
-        self.supplier = filed.supplier
         self.filed_on = filed.date
         self.status: Status = "open"
         self.closed_on: date | None = None
@@ -85,6 +97,10 @@ class Challenge(_Stream):
         def apply(self, aggregate: Challenge) -> None:
             aggregate.close(E.ChallengeWithdrawn.model_validate_json(self.data), "withdrawn")
 
+    def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
+        super().__init__(actor, key, command, signature, data)
+        self.envelope = self.filed(data).envelope.commitment  # the sealed FileChallenge
+
     @staticmethod
     def filed(data: str) -> E.ChallengeFiled:
         return E.ChallengeFiled.model_validate_json(data)
@@ -110,7 +126,9 @@ class Complaint(_Stream):
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
         super().__init__(actor, key, command, signature, data)
-        self.challenge = self.filed(data).challenge
+        filed = self.filed(data)
+        self.challenge = filed.challenge
+        self.supplier = filed.supplier
 
     @staticmethod
     def filed(data: str) -> E.ComplaintFiled:
@@ -165,6 +183,27 @@ def due_value(due: Deadline | None) -> Due | None:
     return Due(date=due.due, provisional=due.provisional, reason=due.reason)
 
 
+def challenger(view: LedgerView, challenge: Challenge) -> str | None:
+    """The organisation that filed ``challenge``, from its envelope in the sealed store;
+    None if the store does not hold it."""
+    disclosure = view.disclosure(challenge.envelope)
+    if disclosure is None or not isinstance(disclosure.value, dict):
+        return None
+    actor = view.actor(str(envelope_command(disclosure.value)["actor"]))
+    return None if actor is None else actor.organisation
+
+
+def is_sealed_challenge(value: object) -> bool:
+    """Whether a kept sealed value is a challenge's envelope (its filing or withdrawal)."""
+    if not isinstance(value, dict) or set(value) != {"command", "signature"}:
+        return False
+    try:
+        command = envelope_command(value)
+    except (TypeError, ValueError):
+        return False
+    return command.get("type") in SEALED_CHALLENGE_COMMANDS
+
+
 # -- challenges -------------------------------------------------------------------------
 
 
@@ -185,23 +224,28 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
             f"announced and is not archived (current: {procurement.state.label})",
             code="lifecycle",
         )
+    subject = Subject.from_payload(ctx.payload, "subject")
+    text.requirement(ctx.payload, "grounds")  # sealed in the envelope, but required
     number = _next_number(ctx, "challenge", procurement.code, "ZY")
+    if ctx.box is None:
+        raise no_box()
+    public = {"date": on.isoformat(), "known_on": known.isoformat(), "subject": subject.value}
+    commitment, _, signed = ctx.box.seal_for(
+        BY_DATA[E.ChallengeFiled].command, procurement.code, ctx.signer.organisation, public
+    )
     data = E.ChallengeFiled(
         number=number,
         procurement=procurement.code,
-        supplier=ctx.signer.organisation,
         date=on,
         known_on=known,
-        subject=Subject.from_payload(ctx.payload, "subject"),
-        grounds=text.requirement(ctx.payload, "grounds"),
+        subject=subject,
         findings=_limit_finding(ctx, "challenge_filed_after_known", known, on),
         # The answer is due 7 working days on; provisional in a year without holidays known.
         answer_due=due_value(deadline(ctx, "challenge_answered", on)),
+        envelope=Commitment(commitment=commitment),
     )
     return [
-        Challenge._create(
-            Challenge.Filed, id=stream_id("challenge", number), **ctx.signed.fields(data)
-        )
+        Challenge._create(Challenge.Filed, id=stream_id("challenge", number), **signed.fields(data))
     ]
 
 
@@ -266,24 +310,32 @@ def withdraw_challenge(ctx: Context) -> list[Aggregate]:
     procurement = load(ctx).record
     fields.only(ctx.payload, ("challenge", "date", "reason"))
     challenge = _open_challenge(ctx, procurement)
-    _own(ctx, challenge.supplier, "challenge")
+    _own(ctx, challenger(ctx.view, challenge), "challenge")
     on = action_date(ctx, None)
     text.ensure_order(challenge.filed_on, on, ("the challenge's filing", "payload.date"))
+    text.requirement(ctx.payload, "reason")  # sealed in the envelope, but required
+    if ctx.box is None:
+        raise no_box()
+    public = {"challenge": challenge.number, "date": on.isoformat()}
+    commitment, _, signed = ctx.box.seal_for(
+        BY_DATA[E.ChallengeWithdrawn].command, procurement.code, ctx.signer.organisation, public
+    )
     data = E.ChallengeWithdrawn(
         number=challenge.number,
         procurement=procurement.code,
         date=on,
-        reason=text.requirement(ctx.payload, "reason"),
+        envelope=Commitment(commitment=commitment),
     )
-    challenge.trigger_event(Challenge.Withdrawn, **ctx.signed.fields(data))
+    challenge.trigger_event(Challenge.Withdrawn, **signed.fields(data))
     return [challenge]
 
 
-def _own(ctx: Context, supplier: str, kind: str) -> None:
+def _own(ctx: Context, supplier: str | None, kind: str) -> None:
+    # A challenger is sealed: the refusal does not name it to whoever asks.
     if ctx.signer.role is not Role.SUPPLIER or ctx.signer.organisation != supplier:
         raise Forbidden(
-            f"rule roles.withdraw_{kind}: only the supplier that filed it ({supplier}) may "
-            f"withdraw it; {ctx.signer.actor} is of {ctx.signer.organisation}"
+            f"rule roles.withdraw_{kind}: only the supplier that filed it may withdraw it; "
+            f"{ctx.signer.actor} of {ctx.signer.organisation} did not"
         )
 
 
@@ -302,12 +354,14 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
             f"(payload.challenge), a challenge on {procurement.code}",
             code="unknown_challenge",
         )
-    if ctx.signer.role is not Role.SUPPLIER or ctx.signer.organisation != challenge.supplier:
+    filer = challenger(ctx.view, challenge)
+    if ctx.signer.role is not Role.SUPPLIER or ctx.signer.organisation != filer:
         raise Forbidden(
             "rule roles.file_complaint: a complaint is filed by the supplier that filed the "
-            f"challenge ({challenge.supplier}); {ctx.signer.actor} is of "
-            f"{ctx.signer.organisation}"
+            f"challenge; {ctx.signer.actor} of {ctx.signer.organisation} did not"
         )
+    envelope = ctx.view.disclosure(challenge.envelope)
+    assert envelope is not None  # the filer was read from it
     on = action_date(ctx, None)
     answer_due = answer_deadline(ctx, challenge)
     if challenge.status == "withdrawn":
@@ -329,6 +383,9 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
         grounds=text.requirement(ctx.payload, "grounds"),
         findings=_limit_finding(ctx, "complaint_filed_after_answer_period", period_end, on),
         decision_due=due_value(deadline(ctx, "complaint_decided", on)),
+        challenger=Opened(
+            commitment=challenge.envelope, value=envelope.value, salt=envelope.salt_b64
+        ),
     )
     return [
         Complaint._create(
@@ -380,9 +437,9 @@ def withdraw_complaint(ctx: Context) -> list[Aggregate]:
 
 
 CHALLENGE_HANDLERS: Final[dict[str, ContextHandler]] = {
-    BY_DATA[E.ChallengeFiled].command: file_challenge,
+    FILE_CHALLENGE: file_challenge,
     BY_DATA[E.ChallengeAnswered].command: answer_challenge,
-    BY_DATA[E.ChallengeWithdrawn].command: withdraw_challenge,
+    WITHDRAW_CHALLENGE: withdraw_challenge,
     BY_DATA[E.ComplaintFiled].command: file_complaint,
     BY_DATA[E.ComplaintDecided].command: decide_complaint,
     BY_DATA[E.ComplaintWithdrawn].command: withdraw_complaint,

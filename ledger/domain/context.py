@@ -68,13 +68,22 @@ class LedgerView(RegistryView, Protocol):
 
 
 class BidBox(Protocol):
-    """The ledger's bid-box service 投标箱服务, for the one command being decided."""
+    """The ledger's bid-box service 投标箱服务, for the one command being decided: it seals
+    bids, and the challenger and grounds of a challenge 质疑."""
 
     def seal(
         self, procurement: str, supplier: str, supersedes: str | None, withdrawn: bool
     ) -> tuple[str, Signed]:
         """Commit to the command's envelope with a fresh salt and keep it sealed; the
         commitment, and the box's signed ``CommitBid`` that records it."""
+        ...
+
+    def seal_for(
+        self, kind: str, procurement: str, supplier: str, public: dict[str, Any]
+    ) -> tuple[str, str, Signed]:
+        """Seal the command's envelope (a challenge, its withdrawal) with a fresh salt; the
+        commitment, its salt, and the box's signed ``kind`` command recording ``public``
+        with the commitment as ``payload.envelope``."""
         ...
 
     def close(

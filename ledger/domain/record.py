@@ -46,12 +46,13 @@ class Objection:
     """A challenge 质疑 or complaint 投诉, as its procurement's record keeps it."""
 
     number: str
-    supplier: str
+    supplier: str | None  # None for a challenge: its challenger is sealed in ``envelope``
     filed_on: date
     status: Status = "open"
     closed_on: date | None = None
     outcome: Outcome | None = None
     challenge: str | None = None  # a complaint's challenge
+    envelope: str | None = None  # a challenge's sealed FileChallenge, its commitment
 
 
 K = TypeVar("K")
@@ -180,7 +181,7 @@ def fold(
         ):  # fmt: skip
             return record  # the state, the day and the action's date are all they change
         case E.ChallengeFiled():
-            filed = Objection(data.number, data.supplier, data.date)
+            filed = Objection(data.number, None, data.date, envelope=data.envelope.commitment)
             return replace(record, challenges=_frozen({**record.challenges, data.number: filed}))
         case E.ComplaintFiled():
             filed = Objection(data.number, data.supplier, data.date, challenge=data.challenge)

@@ -2,7 +2,9 @@
 
 Inspectors and the finance office read every sealed value before it is disclosed (a bid
 price before the opening, the evaluation committee before the result, an identity number
-ever); any other actor only the values its own organisation sealed. Each read is a signed
+ever); any other actor only the values its own organisation sealed, except a sealed
+challenge 质疑, which the purchaser and agency that answer it read and its challenger does
+not (it has its envelope; a recorded read would name it). Each read is a signed
 ``ReadSealed`` request that becomes a ``SealedValueRead`` event: who read which sealed value,
 of which procurement, when. Its data names the commitment, never the value.
 
@@ -52,10 +54,23 @@ class SealedReads(ValueAggregate):
         self.reads = 1
 
 
-def may_read(role: Role, organisation: str, owner: str, actor: str) -> None:
+def may_read(
+    role: Role, organisation: str, owner: str, actor: str, answering: frozenset[str] | None = None
+) -> None:
     """Refuse (Forbidden, ``rule sealed.read``) a reader not entitled to a value ``owner``
-    sealed."""
-    if role not in SUPERVISORS and organisation != owner:
+    sealed. ``answering``: for a sealed challenge, the procurement's purchaser and agency,
+    who read it in place of its sealer (the challenger's own read would name it)."""
+    if role in SUPERVISORS:
+        return
+    if answering is not None:
+        if organisation not in answering or role not in (Role.PURCHASER, Role.AGENCY):
+            raise Forbidden(
+                "rule sealed.read_challenge: a sealed challenge is read by inspectors, the "
+                "finance office, and the purchaser and agency that answer it; "
+                f"{actor} is {role.value} of {organisation}"
+            )
+        return
+    if organisation != owner:
         raise Forbidden(
             "rule sealed.read: a sealed value is read by inspectors, the finance office "
             f"and the organisation that sealed it ({owner}); {actor} is "
@@ -81,11 +96,12 @@ def record_read(
     procurement: str,
     owner: str,
     reads: SealedReads | None,
+    answering: frozenset[str] | None = None,
 ) -> list[Aggregate]:
     """A read of the value kept under ``commitment`` (for ``procurement``, sealed by
     ``owner``): the reader's next ``SealedValueRead``. ``named``: the procurement the request
-    itself names, if any, which must be the value's."""
-    may_read(signer.role, signer.organisation, owner, signer.actor)
+    itself names, if any, which must be the value's; ``answering`` as for ``may_read``."""
+    may_read(signer.role, signer.organisation, owner, signer.actor, answering)
     if named is not None and named != procurement:
         raise Invalid(
             f"command.procurement is {named}, but the sealed value belongs to {procurement}"

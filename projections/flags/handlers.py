@@ -217,7 +217,7 @@ def _challenge_filed(run: Run, d: E.ChallengeFiled | E.ComplaintFiled) -> None:
     run.w.start_clock(
         kind, d.number, procurement=run.code, purchaser=run.row()["purchaser"],
         leaf=run.index, due=clock.date, summary=f"{d.number}逾期未作出{what}",
-        details={"number": d.number, "supplier": d.supplier, "provisional": clock.provisional},
+        details={"number": d.number, "provisional": clock.provisional},  # challenger sealed
         evidence=[run.me(f"{'提出质疑' if challenge else '提起投诉'}：{what}期限起算")],
     )  # fmt: skip
     if isinstance(d, E.ComplaintFiled):  # a complaint about an unanswered challenge is more

@@ -41,6 +41,8 @@ SEALED_LABELS: Final = {
     "price": ("投标报价", "开标时公开"),
     "committee": ("评审委员会名单", "结果公告时公开"),
     "representative_id": ("授权代表身份证号码", "永不公开"),
+    # A challenge's sealed envelope: who challenged, and why (or why it was withdrawn).
+    "envelope": ("质疑供应商及理由（密封）", "提起投诉时公开"),
 }
 PLAN_LABELS: Final = {
     "none": "未备案",

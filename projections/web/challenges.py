@@ -384,10 +384,7 @@ def signed_lookup(
             raise Invalid("payload.challenge must be a challenge number like <procurement>-ZY1")
         number = named
         # The event store, not the projection, says who filed it: it is current at once.
-        challenge = registry.challenge(number)
-        if challenge is None or key.role is not Role.SUPPLIER or (
-            key.organisation != challenge.supplier
-        ):
+        if key.role is not Role.SUPPLIER or key.organisation != registry.challenger(number):
             # One answer whether or not the number exists: a supplier learns only its own.
             raise Forbidden(
                 "rule challenges.lookup: a challenge is looked up by the supplier that filed "

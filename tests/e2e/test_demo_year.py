@@ -172,7 +172,8 @@ def test_a_challenge_is_left_unanswered_past_its_deadline(demo: Demo) -> None:
     (complaint,) = [
         c for c in demo.of("ComplaintFiled") if c["data"]["challenge"] == challenge["number"]
     ]
-    assert complaint["data"]["supplier"] == challenge["supplier"]
+    # The complaint is public, and discloses the sealed challenge it follows.
+    assert complaint["data"]["challenger"]["commitment"] == challenge["envelope"]["commitment"]
 
 
 def test_a_complaint_after_an_early_answer_is_counted_from_the_answer_periods_end(
@@ -382,14 +383,14 @@ def test_the_catalogue_names_registered_organisations() -> None:
 # -- the sealed bid box 电子投标箱 -----------------------------------------------------------
 
 
-STREAMS = ("ChallengeFiled", "ChallengeAnswered", "ChallengeWithdrawn", "ComplaintFiled",
-           "ComplaintDecided", "ComplaintWithdrawn")  # fmt: skip
+#: A complaint is public with its complainant (94号令 第三十七条); a challenge is not.
+COMPLAINTS = ("ComplaintFiled", "ComplaintDecided", "ComplaintWithdrawn")
 
 
 def test_no_leaf_before_an_opening_ties_a_bidder_to_its_procurement(demo: Demo) -> None:
     """Every leaf of the year before each opening: none names a bidder with its procurement,
-    and no bid leaf names any supplier or procurement at all (87号令 第二十八条). A supplier's
-    own challenge still names it (issue 11, point 7, is open)."""
+    and no bid leaf names any supplier or procurement at all (87号令 第二十八条); nor does a
+    challenge before the opening tell who challenged."""
     names = {code: name for code, name, _ in ORGANISATIONS}
     procurements = set(demo.plans)
     for leaf in demo.of("BidCommitted"):
@@ -402,7 +403,7 @@ def test_no_leaf_before_an_opening_ties_a_bidder_to_its_procurement(demo: Demo) 
     about: dict[str, list[tuple[int, str]]] = defaultdict(list)  # procurement → its leaves
     for leaf in demo.leaves:
         code = leaf["command"].get("procurement") or leaf["data"].get("procurement")
-        if code is not None and leaf["type"] not in STREAMS:
+        if code is not None and leaf["type"] not in COMPLAINTS:
             about[code].append((leaf["index"], orjson.dumps(leaf).decode()))
     openings = demo.of("BidsOpened")
     assert len(openings) > 100
@@ -414,6 +415,22 @@ def test_no_leaf_before_an_opening_ties_a_bidder_to_its_procurement(demo: Demo) 
                 break
             for bidder in bidders:
                 assert f'"{bidder}"' not in text and names[bidder] not in text, (code, index)
+
+
+def test_no_challenge_leaf_names_its_challenger_or_its_grounds(demo: Demo) -> None:
+    """质疑: the number, dates, subject and deadline are public; who challenged and why are
+    sealed in the envelope, recorded by the box service, at any time of the year."""
+    suppliers = {code: name for code, name, kind in ORGANISATIONS if kind == "supplier"}
+    challenges = demo.of("ChallengeFiled", "ChallengeWithdrawn")
+    assert len(challenges) >= 5
+    for leaf in challenges:
+        text = orjson.dumps(leaf).decode()
+        assert leaf["actor"] == "qhx-tbx-svc"
+        assert not {"supplier", "grounds", "reason"} & set(leaf["data"])
+        assert set(leaf["command"]["payload"]) <= {"date", "known_on", "subject", "envelope",
+                                                   "challenge"}  # fmt: skip
+        for code, name in suppliers.items():
+            assert f'"{code}' not in text and name not in text, leaf["index"]
 
 
 def test_one_bid_and_many_close_alike(demo: Demo) -> None:

@@ -193,7 +193,12 @@ def test_the_timeline_names_sealed_values_by_commitment_without_their_values(
     assert "永不公开" in page.text
     assert f'data-sealed="{identities[0]["commitment"]}"' in page.text
     button = '<button type="button" data-read-sealed>读取密封值（将记入日志）</button>'
-    assert page.text.count(button) == 3  # the three identity numbers
+    # The three identity numbers, and each challenge of p2 no complaint has disclosed.
+    envelopes = [s for e in body["entries"] for s in e["sealed"] if s["path"] == "envelope"]
+    assert {s["label"] for s in envelopes} == {"质疑供应商及理由（密封）"}
+    assert any(s["public"] for s in envelopes) and not all(s["public"] for s in envelopes)
+    still = [s for s in envelopes if not s["public"]]
+    assert page.text.count(button) == 3 + len(still)
     assert "每读取一次，日志即增加一条“查阅密封信息”记录" in page.text
     assert '<script src="/static/sealed-read.js" type="module">' in page.text
     assert f'href="/log/entries/{opening["index"]}"' in page.text

@@ -6,6 +6,7 @@ signatures and the lifecycle rules stand in the way.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -136,8 +137,7 @@ def test_a_result_before_the_award_is_named(county: County) -> None:
     rejected(log, len(log) - 1, "should have been refused: rule lifecycle.announce_result")
 
 
-def test_a_challenge_by_a_supplier_that_did_not_bid_is_named(county: County) -> None:
-    c = county
+def _challenged_and_complained(c: County) -> list[Entry]:
     c.to_announced()
     c.bid(c.suppliers[0], "1700000.00")
     c.act(
@@ -145,22 +145,63 @@ def test_a_challenge_by_a_supplier_that_did_not_bid_is_named(county: County) -> 
         "FileChallenge",
         {"date": "2026-04-21", "subject": "documents", "known_on": "2026-04-20", "grounds": "x"},
     )
-    c.world.close_and_open(c.agency, "2026-05-06")
-    log = entries(c.world)
+    answer = {"challenge": "p1-ZY1", "date": "2026-04-22", "outcome": "rejected", "answer": "否"}
+    c.act(c.agency, "AnswerChallenge", answer)
+    c.act(c.suppliers[0], "FileComplaint",
+          {"challenge": "p1-ZY1", "date": "2026-04-23", "grounds": "不服"})  # fmt: skip
+    return entries(c.world)
+
+
+def test_a_challenge_recorded_in_the_challengers_own_name_is_named(county: County) -> None:
+    log = _challenged_and_complained(county)
+    verify(log)  # the honest log
     index = at(log, "ChallengeFiled")
-    outsider = c.suppliers[2]
+    # The operator records the supplier's own signed command as the public entry: it would
+    # name the challenger to everyone. Only the box service records a challenge.
+    supplier = county.suppliers[0]
+    command = {**log[index]["command"], "actor": supplier.code, "key": supplier.key_id}
+    log[index] = {
+        **log[index],
+        "command": command,
+        "actor": supplier.code,
+        "key": supplier.key_id,
+        "signature": signing.sign(command, supplier.key)["signature"],
+    }
+    rejected(log, index, "not the box service")
+
+
+def test_a_complaint_by_a_supplier_that_did_not_challenge_is_named(county: County) -> None:
+    log = _challenged_and_complained(county)
+    index = at(log, "ComplaintFiled")
+    # The complaint discloses the challenge's envelope: the public sees who challenged.
+    disclosed = log[index]["data"]["challenger"]
+    assert json.loads(disclosed["value"]["command"])["actor"] == county.suppliers[0].code
+    # Another supplier, which never challenged, complains; the operator slips it in.
+    outsider = county.suppliers[2]
     command = {**log[index]["command"], "actor": outsider.code, "key": outsider.key_id}
-    signature = signing.sign(command, outsider.key)["signature"]
     log[index] = {
         **log[index],
         "command": command,
         "actor": outsider.code,
         "key": outsider.key_id,
-        "signature": signature,
+        "signature": signing.sign(command, outsider.key)["signature"],
         "data": {**log[index]["data"], "supplier": outsider.organisation},
     }
-    # Before the opening the bidders are sealed: the opening proves who had standing.
-    rejected(log, at(log, "BidsOpened"), "without a bid in its box")
+    rejected(log, index, "not by the supplier that challenged")
+
+
+def test_a_complaint_disclosing_a_forged_challenge_is_named(county: County) -> None:
+    log = _challenged_and_complained(county)
+    index = at(log, "ComplaintFiled")
+    disclosed = log[index]["data"]["challenger"]
+    envelope = dict(disclosed["value"])
+    command = json.loads(envelope["command"])
+    envelope["command"] = json.dumps({**command, "payload": {**command["payload"], "grounds": "y"}})
+    log[index] = {
+        **log[index],
+        "data": {**log[index]["data"], "challenger": {**disclosed, "value": envelope}},
+    }
+    rejected(log, index, "does not open its commitment")
 
 
 def test_a_second_answer_to_one_challenge_is_named(awarded: County) -> None:

@@ -89,6 +89,27 @@ class Memory:
 SIGNED = Signed(actor="someone", key="0" * 16, command="{}", signature="")
 
 
+class Box:
+    """The box service's part in a challenge, in memory: the envelope sealed with the
+    domain's own ``seal``, recorded as ``SIGNED`` (no key; nothing here is verified)."""
+
+    def seal(
+        self, procurement: str, supplier: str, supersedes: str | None, withdrawn: bool
+    ) -> tuple[str, Signed]:
+        raise AssertionError("no bid in these tests")
+
+    def seal_for(
+        self, kind: str, procurement: str, supplier: str, public: dict[str, Any]
+    ) -> tuple[str, str, Signed]:
+        sealed, disclosure = sealing.seal({"command": "{}", "signature": ""})
+        return sealed["commitment"], disclosure.salt_b64, SIGNED
+
+    def close(
+        self, procurement: str, envelopes: int, dummies: list[tuple[str, Disclosure]]
+    ) -> None:
+        raise AssertionError("no closing in these tests")
+
+
 def run(
     memory: Memory,
     calendar: WorkingCalendar,
@@ -108,6 +129,7 @@ def run(
         sealed=sealed or {},
         view=memory,
         statutes=Statutes(calendar, load_time_limits()),
+        box=Box(),
     )
     aggregates = handler(context)
     event = aggregates[0].pending_events[-1]

@@ -89,11 +89,13 @@ FILLED: dict[str, dict[str, Any]] = {
     "ContractSigned": {"contract_number": "HT-1", "supplier": "kangtai"},
     "ProcurementFailed": {"announcement": "failure", "reason": "不足三家"},
     "ProcurementTerminated": {"announcement": "termination", "reason": "需求变化"},
-    "ChallengeFiled": {"supplier": "kangtai", "known_on": "2026-01-01", "subject": "result",
-                       "grounds": "理由", "findings": [], "answer_due": None},
+    "ChallengeFiled": {"known_on": "2026-01-01", "subject": "result", "findings": [],
+                       "answer_due": None, "envelope": {"commitment": "A" * 43 + "="}},
     "ChallengeAnswered": {"outcome": "rejected", "answer": "答复", "findings": []},
     "ComplaintFiled": {"supplier": "kangtai", "challenge": "c", "grounds": "理由",
-                       "findings": [], "decision_due": None},
+                       "findings": [], "decision_due": None,
+                       "challenger": {"commitment": "A" * 43 + "=", "value": None,
+                                      "salt": "A" * 43 + "="}},
     "ComplaintDecided": {"outcome": "rejected", "decision": "决定", "findings": []},
 }  # fmt: skip
 

@@ -297,17 +297,21 @@ class ProcurementResumed(Lifecycle):
 
 
 class ChallengeFiled(Value):
-    """A supplier's challenge 质疑, numbered ``<procurement>-ZY<n>`` by the ledger."""
+    """A supplier's challenge 质疑, numbered ``<procurement>-ZY<n>`` by the ledger.
+
+    Recorded by the ledger's box service: who challenged and on what grounds are sealed in
+    ``envelope`` (the supplier's signed ``FileChallenge``), read by the purchaser, its
+    agency, the finance office and inspectors; the number, dates, subject, deadline and
+    outcome are public."""
 
     number: Code
     procurement: Code
-    supplier: Code
     date: Day
     known_on: Day
     subject: Subject
-    grounds: Text
     findings: list[Finding]
     answer_due: Due | None
+    envelope: Commitment
 
 
 class ChallengeAnswered(Value):
@@ -322,12 +326,13 @@ class ChallengeAnswered(Value):
 
 
 class ChallengeWithdrawn(Value):
-    """The supplier withdraws its challenge."""
+    """The supplier withdraws its challenge: recorded by the box service, the supplier's
+    signed ``WithdrawChallenge`` (and its reason) sealed in ``envelope``."""
 
     number: Code
     procurement: Code
     date: Day
-    reason: Text
+    envelope: Commitment
 
 
 class ComplaintFiled(Value):
@@ -341,6 +346,9 @@ class ComplaintFiled(Value):
     grounds: Text
     findings: list[Finding]
     decision_due: Due | None
+    # The challenge's envelope disclosed: a complaint is public (94号令 第三十七条), and this
+    # is how anyone sees that the complainant is the supplier that challenged.
+    challenger: Opened
 
 
 class ComplaintDecided(Value):

@@ -86,9 +86,11 @@ KINDS: Final[tuple[Kind, ...]] = (
     # A supplier's SubmitBid is sealed: the public entry is the box's, on a stream of its own.
     Kind(E.BidCommitted, "CommitBid", "bid", _BOX, "投标箱收到一份密封文件"),
     Kind(E.BidBoxClosed, "CloseBidBox", "procurement", _RUNNING, "投标截止，投标箱封存"),
-    Kind(E.ChallengeFiled, "FileChallenge", "challenge", _SUPPLIER, "提出质疑"),
+    # A supplier's FileChallenge and WithdrawChallenge are sealed likewise: the box records
+    # them, so the leaf names neither the challenger nor its grounds.
+    Kind(E.ChallengeFiled, "RecordChallenge", "challenge", _BOX, "提出质疑"),
     Kind(E.ChallengeAnswered, "AnswerChallenge", "challenge", _ANSWERING, "质疑答复"),
-    Kind(E.ChallengeWithdrawn, "WithdrawChallenge", "challenge", _SUPPLIER, "撤回质疑"),
+    Kind(E.ChallengeWithdrawn, "RecordChallengeWithdrawal", "challenge", _BOX, "撤回质疑"),
     Kind(E.ComplaintFiled, "FileComplaint", "complaint", _SUPPLIER, "提起投诉"),
     Kind(E.ComplaintDecided, "DecideComplaint", "complaint", _FINANCE, "投诉处理决定"),
     Kind(E.ComplaintWithdrawn, "WithdrawComplaint", "complaint", _SUPPLIER, "撤回投诉"),
