@@ -306,6 +306,14 @@ class Run:
             days[0] = first  # the supplier that objects to the brand bids at once
         if T.SUSPENSION_LAPSED in t:
             days = [first] * len(days)  # all bid at once, before the suspension
+        # Each bidder obtained the documents first, and now and then a supplier that does not
+        # bid: sealed in the box like the bids (87号令 第二十八条). Drawn from a generator of
+        # its own, so the rest of the year's story stays as it was.
+        others = [s for s in sector if s not in suppliers]
+        extra = random.Random(f"obtain-{self.code}")  # noqa: S311 -- a story, not a secret
+        lookers = others[:1] if others and extra.random() < 0.4 else []
+        for supplier in [*suppliers, *lookers]:
+            self.act(first, "ObtainDocuments", op(supplier), {})
         for supplier, on in zip(suppliers, days, strict=True):
             sealed: Sealed = {}
             bid: Payload = {"price": signing.sealed_value(yuan(prices[supplier]), sealed)}

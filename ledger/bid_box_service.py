@@ -85,10 +85,16 @@ class BoxSession:
         return Signed(self.actor, self.key_id, text, signature)
 
     def seal(
-        self, procurement: str, supplier: str, supersedes: str | None, withdrawn: bool
+        self,
+        procurement: str,
+        supplier: str,
+        supersedes: str | None,
+        withdrawn: bool,
+        obtained: bool = False,
     ) -> tuple[str, Signed]:
         commitment, salt_b64 = self._seal_envelope(procurement, supplier)
-        self.box.append(BoxRow(commitment, procurement, supplier, supersedes, withdrawn))
+        row = BoxRow(commitment, procurement, supplier, supersedes, withdrawn, obtained)
+        self.box.append(row)
         self.committed = (commitment, salt_b64, procurement, supplier)
         # No procurement, no supplier: the leaf cannot be linked to either before the opening.
         return commitment, self._sign("CommitBid", None, {"commitment": commitment})

@@ -15,7 +15,8 @@ only:
   evaluation committee with the result;
 * the sealed bid box: each ``BidCommitted`` is the bid-box service's; a closing sums up its
   set; the opening discloses exactly that set (the root over it is the closing's), every
-  member opens its commitment, every envelope is a ``SubmitBid`` on this procurement signed
+  member opens its commitment, every envelope is a ``SubmitBid`` (or an ``ObtainDocuments``,
+  disclosed as ``obtained``) on this procurement signed
   by a supplier's key valid when the box took it in, committed before the closing, and the
   bids opened are the effective ones; a commitment that no opening ever disclosed, though
   every box open when it came in has been opened, is a dropped bid (``dropped_bids``);
@@ -64,6 +65,11 @@ from ledger.verify_registry import RegistryReplay
 from ledger.verify_timing import TimingCheck, TimingMismatch
 
 MONEY_FIELDS: Final = frozenset({"budget", "amount"})
+
+
+#: The supplier's commands a member of a closed box may be.
+OBTAIN_DOCUMENTS: Final = "ObtainDocuments"
+BOX_ENVELOPES: Final = frozenset({"SubmitBid", OBTAIN_DOCUMENTS})
 
 
 class LifecycleViolation(ValueError):
@@ -394,13 +400,15 @@ class LifecycleReplay:
             raise LifecycleViolation(f"{where} was committed after the box closed")
         assert member.envelope is not None
         command, organisation = self._supplier_signed(
-            where, member.envelope, index, "SubmitBid", p.code, "a bid"
+            where, member.envelope, index, BOX_ENVELOPES, p.code, "a bid or an obtaining"
         )
         payload = command["payload"]
         day = date.fromisoformat(str(payload.get("date")))
         if p.bid_deadline is not None and day > p.bid_deadline:
             raise LifecycleViolation(f"{where} is dated {day}, after the deadline {p.bid_deadline}")
         price = payload.get("price")
+        if command["type"] == OBTAIN_DOCUMENTS:
+            return index, BoxEntry(member.commitment, organisation, obtained=True), None
         entry = BoxEntry(
             member.commitment,
             organisation,
@@ -410,10 +418,10 @@ class LifecycleReplay:
         return index, entry, price.get("commitment") if isinstance(price, dict) else None
 
     def _supplier_signed(
-        self, where: str, envelope: Any, index: int, kind: str, code: str, what: str
+        self, where: str, envelope: Any, index: int, kinds: frozenset[str], code: str, what: str
     ) -> tuple[dict[str, Any], str]:
-        """A supplier's sealed envelope checked: a ``kind`` command on ``code``, signed with
-        a supplier's key valid at leaf ``index``; the command, and the supplier."""
+        """A supplier's sealed envelope checked: a command of one of ``kinds`` on ``code``,
+        signed with a supplier's key valid at leaf ``index``; the command, and the supplier."""
         try:
             text, signature = envelope["command"], base64.b64decode(envelope["signature"])
             command = envelope_command(envelope)
@@ -421,7 +429,7 @@ class LifecycleReplay:
             actor = self.registry.actors[state.actor]
         except (KeyError, TypeError, ValueError):
             raise LifecycleViolation(f"{where} is not a supplier's signed envelope") from None
-        if command.get("type") != kind or command.get("procurement") != code:
+        if command.get("type") not in kinds or command.get("procurement") != code:
             raise LifecycleViolation(f"{where} is not {what} on {code}")
         valid = state.registered_at < index and (state.revoked_at or index + 1) > index
         if state.actor != command.get("actor") or actor.role != Role.SUPPLIER.value or not valid:
@@ -451,8 +459,8 @@ class LifecycleReplay:
         except Invalid:
             raise LifecycleViolation(f"{where} does not open its commitment") from None
         command, organisation = self._supplier_signed(
-            where, opened.value, self.challenge_leaves[filed.number], "FileChallenge",
-            data.procurement, "a challenge",
+            where, opened.value, self.challenge_leaves[filed.number],
+            frozenset({"FileChallenge"}), data.procurement, "a challenge",
         )  # fmt: skip
         if organisation != signer.organisation:
             raise LifecycleViolation(f"complaint on {data.challenge} by {signer.actor}, "

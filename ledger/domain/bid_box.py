@@ -8,7 +8,7 @@ commits to it with a fresh salt (``sealed.commitment_of``), keeps it in the seal
 and logs only the commitment, signed by the box, on a stream of its own.
 
 At the deadline the box is *closed*: the commitments kept for the procurement, padded with
-dummy commitments to a bucket of ``max(8, next power of two)``, sorted, and summed up by
+dummy commitments to a bucket of ``max(16, next power of two)``, sorted, and summed up by
 their RFC 6962 Merkle root. A procurement with one bid and one with five close alike.
 The *opening* discloses every member of that set (each envelope or dummy with its salt), so
 anyone can check that nothing committed was dropped and nothing was added after closing.
@@ -31,11 +31,13 @@ from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Opened
 from ledger.domain.sealed import Disclosure, seal
 
-MIN_BUCKET: Final = 8
+#: Sixteen: a box holds a bidder's obtaining of the documents beside its bid, and a county's
+#: tender rarely has more than eight bidders, so nearly every box closes alike.
+MIN_BUCKET: Final = 16
 #: What the box's signature on a supplier's receipt 签收回执 starts with.
 RECEIPT_CONTEXT: Final = "sunshine-ledger bid receipt v1"
 #: What a member of a closed box turned out to be at its opening.
-Status = Literal["bid", "superseded", "withdrawn", "dummy"]
+Status = Literal["bid", "superseded", "withdrawn", "obtained", "dummy"]
 #: What a dummy commits to (with its own fresh salt).
 DUMMY: Final = None
 
@@ -48,6 +50,7 @@ class BoxEntry:
     supplier: str | None  # None: a dummy added at closing
     supersedes: str | None = None  # the supplier's earlier commitment this one replaces
     withdrawn: bool = False  # a withdrawal 撤回: the supplier takes its bid back
+    obtained: bool = False  # the supplier obtained the documents 获取采购文件 (no bid)
 
 
 def bucket_size(count: int) -> int:
@@ -86,12 +89,15 @@ def box_root(commitments: Iterable[str]) -> str:
 
 def statuses(entries: Sequence[BoxEntry]) -> dict[str, Status]:
     """Each commitment's status at the opening: a supplier's latest envelope is its bid
-    unless it withdrew; every envelope it replaced is superseded; padding is a dummy."""
+    unless it withdrew; every envelope it replaced is superseded; its obtaining of the
+    documents is obtained; padding is a dummy."""
     replaced = {e.supersedes for e in entries if e.supersedes is not None}
     found: dict[str, Status] = {}
     for entry in entries:
         if entry.supplier is None:
             found[entry.commitment] = "dummy"
+        elif entry.obtained:
+            found[entry.commitment] = "obtained"
         elif entry.commitment in replaced:
             found[entry.commitment] = "superseded"
         elif entry.withdrawn:
@@ -104,7 +110,11 @@ def statuses(entries: Sequence[BoxEntry]) -> dict[str, Status]:
 def live_envelope(entries: Sequence[BoxEntry], supplier: str) -> BoxEntry | None:
     """The supplier's envelope that nothing replaced yet (its bid or its withdrawal)."""
     replaced = {e.supersedes for e in entries if e.supersedes is not None}
-    live = [e for e in entries if e.supplier == supplier and e.commitment not in replaced]
+    live = [
+        e
+        for e in entries
+        if e.supplier == supplier and not e.obtained and e.commitment not in replaced
+    ]
     return live[-1] if live else None
 
 

@@ -1,4 +1,5 @@
-"""Bids through the sealed box: a supplier's ``SubmitBid`` and the agency's ``CloseBidBox``.
+"""Bids through the sealed box: a supplier's ``SubmitBid`` and ``ObtainDocuments``, and the
+agency's ``CloseBidBox``.
 
 ``SubmitBid`` is decided like any command (the supplier's key, signature, nonce; the
 procurement takes bids, before its deadline), but what it records is the box's: one
@@ -155,6 +156,34 @@ def submit_bid(ctx: Context) -> list[Aggregate]:
     return [SealedBid._create(SealedBid.Committed, id=uuid4(), **signed.fields(data))]
 
 
+def obtain_documents(ctx: Context) -> list[Aggregate]:
+    """ObtainDocuments: a supplier obtained the procurement documents 获取采购文件.
+
+    Who obtained them is as secret as who bids (财政部令第87号 第二十八条): the envelope goes
+    into the box like a bid, and the opening discloses it as ``obtained``. It gives the
+    supplier standing to challenge the documents (财政部令第94号 第十一条)."""
+    procurement = load(ctx)
+    p = procurement.record
+    supplier = ctx.signer.organisation
+    if ctx.signer.role is not Role.SUPPLIER:
+        raise Forbidden(
+            "rule roles.obtain_documents: only a supplier 供应商 obtains the documents; "
+            f"{ctx.signer.actor} acts as {ctx.signer.role.value}"
+        )
+    fields.only(ctx.payload, ("date",))
+    on = action_date(ctx, p)
+    _taking_bids(p, "obtain_documents")
+    _before_deadline(ctx, p, on)
+    if any(e.obtained for e in ctx.view.bid_box(p.code, supplier)):
+        raise Conflict(f"{supplier} has already obtained the documents of {p.code}",
+                       code="exists")  # fmt: skip
+    if ctx.box is None:
+        raise no_box()
+    commitment, signed = ctx.box.seal(p.code, supplier, None, False, obtained=True)
+    data = E.BidCommitted(commitment=commitment)
+    return [SealedBid._create(SealedBid.Committed, id=uuid4(), **signed.fields(data))]
+
+
 def close_bid_box(ctx: Context) -> list[Aggregate]:
     """CloseBidBox: at the deadline, the box's commitments summed up, padded and closed."""
     procurement = load(ctx)
@@ -193,5 +222,6 @@ def close_bid_box(ctx: Context) -> list[Aggregate]:
 
 BID_HANDLERS: Final[dict[str, ContextHandler]] = {
     "SubmitBid": submit_bid,
+    "ObtainDocuments": obtain_documents,
     BY_DATA[E.BidBoxClosed].command: close_bid_box,
 }

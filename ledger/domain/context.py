@@ -72,10 +72,16 @@ class BidBox(Protocol):
     bids, and the challenger and grounds of a challenge 质疑."""
 
     def seal(
-        self, procurement: str, supplier: str, supersedes: str | None, withdrawn: bool
+        self,
+        procurement: str,
+        supplier: str,
+        supersedes: str | None,
+        withdrawn: bool,
+        obtained: bool = False,
     ) -> tuple[str, Signed]:
-        """Commit to the command's envelope with a fresh salt and keep it sealed; the
-        commitment, and the box's signed ``CommitBid`` that records it."""
+        """Commit to the command's envelope (a bid, or ``obtained``, an obtaining of the
+        documents) with a fresh salt and keep it sealed in the box; the commitment, and the
+        box's signed ``CommitBid`` that records it."""
         ...
 
     def seal_for(

@@ -5,7 +5,9 @@ The envelopes themselves are sealed values (``sealed_store``, encrypted at rest)
 says, for the operator's database only, which commitments a procurement's box holds, in the
 order they came, and which supersede or withdraw an earlier one. A supplier's envelopes form
 one chain: each replaces the one before (``supersedes``, empty for the first), and no two
-replace the same one, so two first bids sent at once cannot both be kept. The public log
+replace the same one, so two first bids sent at once cannot both be kept. Its obtaining of
+the documents (87号令 第二十八条 keeps that list as secret as the bids) is one row apart,
+``supersedes`` being ``documents``: a supplier obtains them once. The public log
 holds none of it before the opening. Like the sealed store its rows go in with the command's
 events, in one transaction (``CommandGuard.box``), and are append-only in the database itself.
 
@@ -29,6 +31,7 @@ from ledger.store.recorders import (
     BOX_CLOSINGS,
     BOX_COLUMNS,
     BOX_TABLE,
+    OBTAINED,
     pg_append_only,
     sqlite_append_only,
 )
@@ -106,4 +109,9 @@ class BidBoxIndex:
                 f"SELECT {COLUMNS} FROM {TABLE} WHERE procurement = ?{mine} ORDER BY position",
                 (procurement,) if supplier is None else (procurement, supplier),
             ).fetchall()
-        return [BoxEntry(str(r[0]), r[2], r[3] or None, bool(r[4])) for r in rows]
+        return [
+            BoxEntry(str(r[0]), r[2], None, bool(r[4]), obtained=True)
+            if r[3] == OBTAINED
+            else BoxEntry(str(r[0]), r[2], r[3] or None, bool(r[4]))
+            for r in rows
+        ]

@@ -59,6 +59,8 @@ class SealedRow:
 BOX_TABLE = "bid_box"
 BOX_CLOSINGS = "bid_box_closings"
 BOX_COLUMNS = "commitment, procurement, supplier, supersedes, withdrawn"
+#: ``supersedes`` of a supplier's obtaining of the documents: never a commitment (base64).
+OBTAINED = "documents"
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,12 @@ class BoxRow:
     supplier: str | None  # None: a dummy added at the closing
     supersedes: str | None = None
     withdrawn: bool = False
+    obtained: bool = False  # the supplier obtained the documents
 
     def values(self, postgres: bool) -> tuple[str, str, str | None, str, bool | int]:
         withdrawn: bool | int = self.withdrawn if postgres else int(self.withdrawn)
-        replaces = self.supersedes or ""  # one chain per supplier: see bid_box_store
+        # One chain per supplier, and one obtaining of the documents: see bid_box_store.
+        replaces = OBTAINED if self.obtained else self.supersedes or ""
         return (self.commitment, self.procurement, self.supplier, replaces, withdrawn)
 
 

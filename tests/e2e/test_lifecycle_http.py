@@ -139,7 +139,7 @@ def test_an_official_records_a_tender_with_sealed_bids_over_http(office: Office)
     code, refusal = o.submit(purchaser, "AnnounceResult", {"date": "2026-03-30"})
     assert code == 1 and refusal["code"] == "lifecycle"
     code, closed = o.submit(purchaser, "CloseBidBox", {"date": "2026-03-30", "time": "09:30"})
-    assert code == 0 and o.leaf(closed)["data"]["size"] == 8, closed
+    assert code == 0 and o.leaf(closed)["data"]["size"] == 16, closed
     code, opened = o.submit(purchaser, "OpenBids", {"date": "2026-03-30"})
     assert code == 0, opened
     (disclosed,) = o.leaf(opened)["data"]["bids"]

@@ -17,7 +17,7 @@ from procurement_world import County
 from test_verifier_registry import Entry, entries, verify
 
 from ledger import signing
-from ledger.domain.bid_box import box_root
+from ledger.domain.bid_box import MIN_BUCKET, box_root
 from ledger.domain.context import CHINA
 from ledger.domain.errors import Conflict, Invalid, LedgerError
 from ledger.domain.sealed import Disclosure, commitment_of, seal
@@ -80,7 +80,7 @@ def test_one_bid_and_five_bids_look_alike_until_the_opening(county: County) -> N
     assert set(five[:-1]) == {("BidCommitted", ("commitment",), 1)} == set(one[:-1])
     assert one[-1] == five[-1]
     closings = [orjson.loads(c.ledger.reader.entry(c.ledger.reader.size() - n)) for n in (1, 7)]
-    assert [e["data"]["size"] for e in closings] == [8, 8]
+    assert [e["data"]["size"] for e in closings] == [16, 16]
     leaves = b"".join(c.ledger.reader.entries(0, c.ledger.reader.size()))
     for bid in c.ledger.reader.entries(0, c.ledger.reader.size()):
         entry = orjson.loads(bid)
@@ -93,7 +93,7 @@ def test_one_bid_and_five_bids_look_alike_until_the_opening(county: County) -> N
     opened = c.act(c.agency, "OpenBids", {"date": "2026-05-06"}, "p2")
     data = c.leaf(opened)["data"]
     assert [b["supplier"] for b in data["bids"]] == [s.organisation for s in c.suppliers]
-    assert [m["status"] for m in data["box"]].count("dummy") == 3
+    assert [m["status"] for m in data["box"]].count("dummy") == 11
     verify(entries(c.world))
 
 
@@ -237,7 +237,8 @@ def test_an_opening_that_drops_a_bid_fails_verification(county: County) -> None:
     log = entries(c.world)
     honest = log[at(log, "BidsOpened")]["data"]["box"]
     keep = {r.bid_receipt["commitment"] for r in kept}
-    rewritten = rebox(c, log, [m for m in honest if m["commitment"] in keep] + padding(6))
+    members = [m for m in honest if m["commitment"] in keep] + padding(MIN_BUCKET - 2)
+    rewritten = rebox(c, log, members)
     with pytest.raises(VerificationFailed, match="a bid was dropped") as failure:
         verify(rewritten)
     assert failure.value.index == dropped.events[0]["leaf_index"]
@@ -254,7 +255,7 @@ def test_a_receipt_proves_a_drop_the_log_alone_cannot_attribute(county: County) 
     honest = log[at(log, "BidsOpened")]["data"]["box"]
     keep = {r.bid_receipt["commitment"] for r in kept}
     report = verify_report(c, rebox(c, log, [m for m in honest if m["commitment"] in keep]
-                                    + padding(6)))  # fmt: skip
+                                    + padding(MIN_BUCKET - 2)))  # fmt: skip
     assert report.sealed_bids == (2, 1)
     with pytest.raises(ReceiptProblem, match="missing from the opening"):
         check_bid_receipt(dropped.bid_receipt, report)

@@ -111,8 +111,8 @@ def test_application_role_appends_but_cannot_rewrite(
     assert counts["ledger_events"] == size
     assert counts["log_leaves"] == size
     assert counts["ledger_nonces"] == 15  # one per command
-    assert counts["sealed_values"] == 9  # the price, the envelope, the closing's 7 dummies
-    assert counts["bid_box"] == 8 and counts["bid_box_closings"] == 1
+    assert counts["sealed_values"] == 17  # the price, the envelope, the closing's 15 dummies
+    assert counts["bid_box"] == 16 and counts["bid_box_closings"] == 1
 
     # And the untouched ledger verifies.
     result = sunshine("verify", "--db", _url(pg_url), data_dir=tmp_path)

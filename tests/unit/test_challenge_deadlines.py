@@ -94,7 +94,12 @@ class Box:
     domain's own ``seal``, recorded as ``SIGNED`` (no key; nothing here is verified)."""
 
     def seal(
-        self, procurement: str, supplier: str, supersedes: str | None, withdrawn: bool
+        self,
+        procurement: str,
+        supplier: str,
+        supersedes: str | None,
+        withdrawn: bool,
+        obtained: bool = False,
     ) -> tuple[str, Signed]:
         raise AssertionError("no bid in these tests")
 

@@ -173,14 +173,14 @@ class BidCommitted(Value):
 
 class BidBoxClosed(Value):
     """投标截止: the box of a procurement closed at its deadline, summed up by the Merkle
-    root over its commitments padded with dummies to ``size`` (a power of two, at least 8),
+    root over its commitments padded with dummies to ``size`` (a power of two, at least 16),
     so the number of bids stays hidden until the opening."""
 
     procurement: Code
     date: Day
     closed_at: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")]  # China time
     root: Annotated[str, Field(pattern=BASE64_32)]
-    size: Annotated[int, Field(ge=8)]
+    size: Annotated[int, Field(ge=16)]
 
 
 class BoxMember(Value):
@@ -189,7 +189,7 @@ class BoxMember(Value):
 
     commitment: Annotated[str, Field(pattern=BASE64_32)]
     salt: Annotated[str, Field(pattern=BASE64_32)]
-    status: Literal["bid", "superseded", "withdrawn", "dummy"]
+    status: Literal["bid", "superseded", "withdrawn", "obtained", "dummy"]
     envelope: dict[str, str] | None = None
 
 
