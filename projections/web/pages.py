@@ -12,8 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledger.commands import PROCUREMENT_PATTERN
+from ledger.domain.procurement_commands import BIDDING
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Opened
+from ledger.domain.vocabulary import Method
 from ledger.http import parse_position
 from projections.deps import Db
 from projections.web import queries
@@ -150,10 +152,30 @@ def procurement(request: Request, db: Db, code: str) -> Response:
         p=found,
         steps=steps,
         opened=any(isinstance(step.typed, E.BidsOpened) for step in steps),
+        box=bid_box_state(steps) if Method(found.method) in BIDDING else None,
         notices=queries.notices_of(db, code),
         names=queries.names(db, {c for c in codes if isinstance(c, str)}),
         committee_names=committee_names,
     )
+
+
+def bid_box_state(steps: list[Any]) -> dict[str, str] | None:
+    """What the public may know of the bid box before the opening (87号令 第二十八条): whether
+    it takes bids, is sealed or was opened, and the deadline; never who bid or how many.
+    None for a procurement that announced no bid deadline."""
+    deadline: tuple[str, str] | None = None
+    state = "open"
+    for step in steps:
+        data = step.typed
+        if isinstance(data, E.TenderAnnounced | E.AnnouncementCorrected) and data.bid_deadline:
+            deadline = (data.bid_deadline.isoformat(), data.bid_deadline_time or "")
+        elif isinstance(data, E.BidBoxClosed):
+            state = "closed"
+        elif isinstance(data, E.BidsOpened):
+            state = "opened"
+    if deadline is None:
+        return None
+    return {"state": state, "deadline": deadline[0], "time": deadline[1]}
 
 
 def suppliers_named(data: E.ProcurementData | E.StreamData) -> set[str]:
