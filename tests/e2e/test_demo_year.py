@@ -6,6 +6,7 @@ and a log `sunshine verify` accepts."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
@@ -15,9 +16,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
-from conftest import ROOT, DemoLedger, copy_demo, make_config, sunshine
+from conftest import (
+    ROOT,
+    DemoLedger,
+    copy_demo,
+    eventually,
+    make_config,
+    start_server,
+    sunshine,
+)
 
 from demo import catalogue as cat
 from demo.builder import ADMIN, ORGANISATIONS, DemoSummary
@@ -410,11 +420,45 @@ def test_no_leaf_before_an_opening_ties_a_bidder_to_its_procurement(demo: Demo) 
     for opening in openings:
         code = opening["data"]["procurement"]
         bidders = {b["supplier"] for b in opening["data"]["bids"]}
+        bidders |= {  # and those who only obtained the documents
+            orjson.loads(m["envelope"]["command"])["actor"].removesuffix("-op")
+            for m in opening["data"]["box"]
+            if m["status"] == "obtained"
+        }
         for index, text in about[code]:
             if index >= opening["index"]:
                 break
             for bidder in bidders:
                 assert f'"{bidder}"' not in text and names[bidder] not in text, (code, index)
+
+
+def test_no_page_names_who_is_in_a_box_not_opened(demo: Demo) -> None:
+    """The public pages of the procurements whose box is still sealed at the year's end
+    name none of the suppliers the operator's index puts in it (bidders and obtainers)."""
+    opened = {leaf["data"]["procurement"] for leaf in demo.of("BidsOpened")}
+    names = {code: name for code, name, _ in ORGANISATIONS}
+    inside: dict[str, set[str]] = defaultdict(set)
+    with sqlite3.connect(demo.data / "ledger.db") as conn:
+        for code, supplier in conn.execute(
+            "SELECT procurement, supplier FROM bid_box WHERE supplier IS NOT NULL"
+        ):
+            if code not in opened:
+                inside[code].add(supplier)
+    assert len(inside) >= 3  # the year ends with boxes still taking bids, or sealed
+    last = max(leaf["index"] for leaf in demo.leaves if leaf["data"].get("announcement"))
+    server = start_server(demo.url, demo.data)
+    try:
+        eventually(
+            lambda: httpx.get(f"{server.url}/announcements/{last}").status_code == 200,
+            server.process,
+        )
+        for code, suppliers in inside.items():
+            page = httpx.get(f"{server.url}/procurements/{code}").text
+            assert "投标箱" in page, code
+            for supplier in suppliers:
+                assert names[supplier] not in page and f"{supplier}" not in page, (code, supplier)
+    finally:
+        server.stop()
 
 
 def test_no_challenge_leaf_names_its_challenger_or_its_grounds(demo: Demo) -> None:
