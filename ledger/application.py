@@ -418,9 +418,11 @@ class Ledger:
         elif self._in_closed_box(entry.procurement, entry.owner, registry):
             # A recorded read would name the procurement beside the reader: who bids, or
             # that someone looked, would leak before the opening (87号令 第二十八条).
+            # Nor may the refusal name it: every box commitment is public, and knowing
+            # each one's procurement would count the bids.
             raise Conflict(
-                f"rule sealed.in_bid_box: {commitment} is in the sealed bid box of "
-                f"{entry.procurement}, read by nobody until the opening",
+                f"rule sealed.in_bid_box: {commitment} is in a sealed bid box, read by "
+                "nobody until its opening",
                 code="sealed_in_bid_box",
             )
         return record_read(

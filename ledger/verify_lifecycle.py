@@ -60,6 +60,7 @@ from ledger.domain.schema.entry import MalformedEntry, parse_data
 from ledger.domain.schema.kinds import BY_COMMAND, REGISTRY_KINDS, kind_of
 from ledger.domain.schema.values import Opened
 from ledger.domain.sealed import check_disclosure, commitments_in
+from ledger.domain.vocabulary import Subject
 from ledger.verify_reads import ReadViolation, SealedReadReplay
 from ledger.verify_registry import RegistryReplay
 from ledger.verify_timing import TimingCheck, TimingMismatch
@@ -109,7 +110,11 @@ class LifecycleReplay:
         self._at = 0  # the leaf being checked
         self.closings: dict[str, int] = {}  # procurement → its closing's leaf
         self.opened_bids = 0
-        self.challenge_leaves: dict[str, int] = {}  # challenge number → its filing's leaf
+        # Each challenge's filing: its leaf, its data, and whether its box was sealed then.
+        self.challenges: dict[str, tuple[int, E.ChallengeFiled, bool]] = {}
+        self.box_suppliers: dict[str, set[str]] = {}  # an opened box → who had envelopes in it
+        # Complainants whose challenge came before the opening: the opening proves standing.
+        self.standing: dict[str, set[tuple[str, str]]] = {}
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
         """Check one leaf against the lifecycle so far and apply it."""
@@ -375,6 +380,14 @@ class LifecycleReplay:
         expected = [(e.supplier, p) for _, e, p in envelopes if status[e.commitment] == "bid"]
         if [(bid.supplier, bid.price.commitment) for bid in data.bids] != expected:
             raise LifecycleViolation("the bids opened are not the effective bids of the box")
+        suppliers = {e.supplier for e in entries if e.supplier is not None}
+        self.box_suppliers[p.code] = suppliers
+        for challenger, number in sorted(self.standing.pop(p.code, set())):
+            if challenger not in suppliers:
+                raise LifecycleViolation(
+                    f"{challenger} filed challenge {number} on {p.code} before the opening "
+                    "without an envelope in its box"
+                )
         in_order = _members_in_order(members, envelopes)
         for (_, entry, _), member in zip(envelopes, in_order, strict=True):
             self.committed.pop(entry.commitment)
@@ -446,11 +459,15 @@ class LifecycleReplay:
         p = self.procurements.get(code)
         return frozenset(() if p is None else (o for o in (p.purchaser, p.agency) if o))
 
-    def _complainant(self, data: E.ComplaintFiled, filed: Objection, signer: Signer) -> None:
+    def _complainant(
+        self, data: E.ComplaintFiled, filed: Objection, signer: Signer, p: ProcurementRecord
+    ) -> None:
         """A complaint's disclosure of its challenge's envelope shows the complainant filed
         it: it opens the challenge's commitment to a ``FileChallenge`` on this procurement,
-        of the day recorded, signed by the complainant's organisation."""
+        of the day, subject and 应知之日 recorded, signed by the complainant's organisation,
+        which had standing (the opening proves it for a challenge filed before it)."""
         where = f"the challenge {filed.number} the complaint discloses"
+        index, challenge, sealed = self.challenges[filed.number]
         opened = data.challenger
         if opened.commitment != filed.envelope:
             raise LifecycleViolation(f"{where} is not the challenge's sealed envelope")
@@ -459,14 +476,27 @@ class LifecycleReplay:
         except Invalid:
             raise LifecycleViolation(f"{where} does not open its commitment") from None
         command, organisation = self._supplier_signed(
-            where, opened.value, self.challenge_leaves[filed.number],
-            frozenset({"FileChallenge"}), data.procurement, "a challenge",
+            where, opened.value, index, frozenset({"FileChallenge"}), data.procurement,
+            "a challenge",
         )  # fmt: skip
         if organisation != signer.organisation:
             raise LifecycleViolation(f"complaint on {data.challenge} by {signer.actor}, "
                                      "not by the supplier that challenged")  # fmt: skip
-        if command["payload"].get("date") != filed.filed_on.isoformat():
-            raise LifecycleViolation(f"{where} is not of the day the challenge was recorded")
+        payload = command["payload"]
+        recorded = (challenge.date.isoformat(), challenge.known_on.isoformat(),
+                    challenge.subject.value)  # fmt: skip
+        if (payload.get("date"), payload.get("known_on"), payload.get("subject")) != recorded:
+            raise LifecycleViolation(f"{where} is not the challenge recorded (its day, "
+                                     "应知之日 or subject differ)")  # fmt: skip
+        documents = challenge.subject is Subject.DOCUMENTS
+        if sealed and p.code not in self.box.opened:
+            self.standing.setdefault(p.code, set()).add((organisation, filed.number))
+            return
+        allowed = set(p.bidders) | (self.box_suppliers.get(p.code, set()) if documents or sealed
+                                    else set())  # fmt: skip
+        if organisation not in allowed:
+            raise LifecycleViolation(f"{organisation} filed challenge {filed.number} on {p.code} "
+                                     "without standing: it took no part")  # fmt: skip
 
     def dropped_bids(self) -> list[int]:
         """Leaves of sealed bids no opening disclosed, though every box open then was opened:
@@ -551,12 +581,13 @@ class LifecycleReplay:
                 expected = f"{code}-ZY{len(procurement.challenges) + 1}"
                 if number != expected:
                     raise LifecycleViolation(f"challenge numbered {number}, expected {expected}")
-                self.challenge_leaves[number] = entry["index"]
+                sealed = procurement.method in BIDDING and code not in self.box.opened
+                self.challenges[number] = (entry["index"], data, sealed)
             case E.ComplaintFiled():
                 filed = procurement.challenges.get(data.challenge)
                 if filed is None:
                     raise LifecycleViolation(f"complaint on {data.challenge} by {signer.actor}")
-                self._complainant(data, filed, signer)
+                self._complainant(data, filed, signer, procurement)
                 expected = f"{code}-TS{len(procurement.complaints) + 1}"
                 if number != expected:
                     raise LifecycleViolation(f"complaint numbered {number}, expected {expected}")

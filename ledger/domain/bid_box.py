@@ -107,6 +107,18 @@ def statuses(entries: Sequence[BoxEntry]) -> dict[str, Status]:
     return found
 
 
+def with_standing(entries: Sequence[BoxEntry], documents: bool) -> set[str]:
+    """The suppliers the box gives standing to challenge: those with a bid in it, and, for a
+    challenge to the documents, every supplier that obtained them or sent an envelope
+    (财政部令第94号 第十一条: 参与所质疑项目采购活动的供应商, 含已依法获取采购文件的潜在供应商)."""
+    status = statuses(entries)
+    return {
+        e.supplier
+        for e in entries
+        if e.supplier is not None and (documents or status[e.commitment] == "bid")
+    }
+
+
 def live_envelope(entries: Sequence[BoxEntry], supplier: str) -> BoxEntry | None:
     """The supplier's envelope that nothing replaced yet (its bid or its withdrawal)."""
     replaced = {e.supersedes for e in entries if e.supersedes is not None}

@@ -27,7 +27,7 @@ from typing import Final, TypeVar
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
-from ledger.domain.bid_box import envelope_command
+from ledger.domain.bid_box import envelope_command, with_standing
 from ledger.domain.bid_commands import no_box
 from ledger.domain.clock import Deadline
 from ledger.domain.context import Context, ContextHandler, LedgerView, Statutes
@@ -210,11 +210,13 @@ def is_sealed_challenge(value: object) -> bool:
 def file_challenge(ctx: Context) -> list[Aggregate]:
     """FileChallenge: a supplier that took part objects to documents, process or result."""
     procurement = load(ctx).record
+    fields.only(ctx.payload, ("date", "subject", "grounds", "known_on"))
+    subject = Subject.from_payload(ctx.payload, "subject")
     # Before the opening the public record knows no bidder: the sealed box does.
-    boxed = {e.supplier for e in ctx.view.bid_box(procurement.code) if e.supplier is not None}
+    documents = subject is Subject.DOCUMENTS
+    boxed = with_standing(ctx.view.bid_box(procurement.code), documents)
     taken = participants(procurement)
     may_challenge(ctx.signer, replace(taken, bidders=taken.bidders | boxed))
-    fields.only(ctx.payload, ("date", "subject", "grounds", "known_on"))
     on = action_date(ctx, None)
     known = text.day(ctx.payload, "known_on")
     text.ensure_order(known, on, ("payload.known_on", "payload.date"))
@@ -224,7 +226,6 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
             f"announced and is not archived (current: {procurement.state.label})",
             code="lifecycle",
         )
-    subject = Subject.from_payload(ctx.payload, "subject")
     text.requirement(ctx.payload, "grounds")  # sealed in the envelope, but required
     number = _next_number(ctx, "challenge", procurement.code, "ZY")
     if ctx.box is None:

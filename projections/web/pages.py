@@ -6,12 +6,14 @@ answers a page in Chinese with a 4xx status rather than the API's JSON validatio
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledger.commands import PROCUREMENT_PATTERN
+from ledger.domain.context import CHINA
 from ledger.domain.procurement_commands import BIDDING
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Opened
@@ -175,6 +177,9 @@ def bid_box_state(steps: list[Any]) -> dict[str, str] | None:
             state = "opened"
     if deadline is None:
         return None
+    now = datetime.now(CHINA).strftime("%Y-%m-%d %H:%M")
+    if state == "open" and now > f"{deadline[0]} {deadline[1] or '23:59'}":
+        state = "due"  # the ledger takes no more bids; the closing is not recorded yet
     return {"state": state, "deadline": deadline[0], "time": deadline[1]}
 
 

@@ -100,15 +100,15 @@ def _verify(s: Sealed, *extra: str, data: Path | None = None) -> tuple[int, str]
 def test_verify_opens_every_kept_value(sealed: Sealed) -> None:
     code, out = _verify(sealed)
     assert code == 0, out
-    # Two prices, two envelopes, an identity number and six dummies padding the box.
-    assert "sealed store: 11 kept values open their commitments" in out
+    # Two prices, two envelopes, an identity number and fourteen dummies padding the box.
+    assert "sealed store: 19 kept values open their commitments" in out
 
 
 def test_verify_names_a_row_whose_ciphertext_was_altered(sealed: Sealed) -> None:
     _flip_ciphertext(sealed)
     code, out = _verify(sealed)
     assert code == 1, out
-    assert f"FAILED: 1 of 11 kept sealed values are damaged: sealed value {sealed.commitment} " \
+    assert f"FAILED: 1 of 19 kept sealed values are damaged: sealed value {sealed.commitment} " \
         "cannot be decrypted" in out
 
 

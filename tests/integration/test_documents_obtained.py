@@ -71,6 +71,12 @@ def test_an_obtainer_may_challenge_the_documents_and_others_may_not(county: Coun
     obtain(c, c.suppliers[2])
     filed = c.act(c.suppliers[2], "FileChallenge", CHALLENGE)
     assert c.leaf(filed)["data"]["number"] == "p1-ZY1"
+    # Obtaining the documents gives standing to challenge them, not the process.
+    process = refused(Forbidden, c.act, c.suppliers[2], "FileChallenge",
+                      CHALLENGE | {"subject": "process"})  # fmt: skip
+    assert "rule roles.challenge" in process.message
+    c.bid(c.suppliers[2], "1790000.00")
+    c.act(c.suppliers[2], "FileChallenge", CHALLENGE | {"subject": "process"})
 
 
 def test_the_opening_discloses_the_obtainers_and_verify_holds_it_to_the_box(
@@ -105,3 +111,17 @@ def test_the_opening_discloses_the_obtainers_and_verify_holds_it_to_the_box(
     log[index] = {**log[index], "data": {**log[index]["data"], "box": box}}
     with pytest.raises(VerificationFailed, match="shown as bid, not obtained"):
         verify(log)
+
+
+def test_a_read_into_a_sealed_box_tells_nobody_whose_box_it_is(county: County) -> None:
+    """Every box commitment is public: a refusal naming its procurement would let anyone
+    count each procurement's envelopes before the deadline."""
+    c = county
+    c.to_announced()
+    c.to_announced("p2")
+    commitment = obtain(c, c.suppliers[0]).bid_receipt["commitment"]
+    for reader in (c.suppliers[1], c.inspector, c.suppliers[0]):
+        body = reader.body("ReadSealed", {"commitment": commitment})
+        error = refused(Conflict, c.ledger.read_sealed, body)
+        assert error.code == "sealed_in_bid_box"
+        assert "p1" not in error.message and "kangtai" not in error.message

@@ -168,8 +168,8 @@ def test_the_application_role_reads_sealed_values_and_spends_request_nonces(
         assert _count(conn, "request_nonces") == 0
     result = sunshine("verify", "--db", _url(as_app), data_dir=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    # The price, the envelope and the seven dummies padding the box to eight.
-    assert "sealed store: 9 kept values open their commitments" in result.stdout
+    # The price, the envelope and the fifteen dummies padding the box to sixteen.
+    assert "sealed store: 17 kept values open their commitments" in result.stdout
 
 
 def _column(table: str) -> str:

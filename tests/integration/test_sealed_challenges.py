@@ -11,11 +11,14 @@ from typing import Any
 import orjson
 import pytest
 from procurement_world import County
-from test_verifier_registry import entries, verify
+from test_verifier_registry import entries, forged, verify
 
+from ledger import signing
 from ledger.canonical import canonical_text
 from ledger.domain.errors import Conflict, Forbidden, LedgerError
-from ledger.domain.sealed import check_disclosure
+from ledger.domain.sealed import check_disclosure, seal
+from ledger.domain.sealed_reads import sealed_reads_stream
+from ledger.verify import VerificationFailed
 
 GROUNDS = "资格条件设置排斥潜在供应商，要求提供本地业绩"
 BOX = "tbx-svc"  # the box service's actor (``World.register_bid_box``)
@@ -121,3 +124,66 @@ def test_a_complaint_discloses_the_challenge_and_only_its_challenger_complains(
     assert orjson.loads(disclosed["value"]["command"])["payload"]["grounds"] == GROUNDS
     assert leaf["data"]["supplier"] == "kangtai"
     verify(entries(c.world))
+
+
+def test_a_read_of_a_sealed_challenge_by_another_supplier_is_named(county: County) -> None:
+    c = county
+    filed, _ = _challenged(c)
+    commitment = c.leaf(filed)["data"]["envelope"]["commitment"]
+    read = _read(c, c.agency, commitment)["recorded"]["events"][0]
+    log = entries(c.world)
+    honest = log[read["leaf_index"]]
+    verify(log)
+    # The operator slips in a read by a rival supplier, which really signed the request.
+    rival = c.suppliers[1]
+    forgery = forged(honest, rival, "ReadSealed", {"commitment": commitment}, "SealedValueRead",
+                     {**honest["data"], "reader": rival.code,
+                      "organisation": rival.organisation})  # fmt: skip
+    forgery["stream"], forgery["version"] = str(sealed_reads_stream(rival.code)), 1
+    with pytest.raises(VerificationFailed, match=r"rule sealed\.read_challenge") as failure:
+        verify([*log, forgery])
+    assert failure.value.index == len(log)
+
+
+def test_a_challenge_the_operator_records_for_a_supplier_without_standing_is_named(
+    county: County,
+) -> None:
+    """The operator runs the box: it could sign a challenge for a supplier that never took
+    part. The complaint discloses the envelope, and the opening shows the box held none of
+    that supplier's."""
+    c = county
+    _challenged(c)
+    answer = {"challenge": "p1-ZY1", "date": "2026-04-22", "outcome": "rejected", "answer": "否"}
+    c.act(c.agency, "AnswerChallenge", answer)
+    complaint = {"challenge": "p1-ZY1", "date": "2026-04-23", "grounds": "对答复不满意"}
+    c.act(c.suppliers[0], "FileComplaint", complaint)
+    c.world.close_and_open(c.agency, "2026-05-06")
+    log = entries(c.world)
+    verify(log)
+    outsider, box = c.suppliers[2], c.ledger.bid_box
+    body = json.loads(outsider.body("FileChallenge", CHALLENGE, procurement="p1"))
+    envelope = {"command": canonical_text(body["command"]), "signature": body["signature"]}
+    sealed, disclosure = seal(envelope)
+    at = {e["type"]: i for i, e in enumerate(log)}
+    challenge, complained = log[at["ChallengeFiled"]], log[at["ComplaintFiled"]]
+    command = {**challenge["command"],
+               "payload": {**challenge["command"]["payload"], "envelope": sealed}}  # fmt: skip
+    log[at["ChallengeFiled"]] = {
+        **challenge,
+        "command": command,
+        "signature": signing.sign(command, box.key)["signature"],
+        "data": {**challenge["data"], "envelope": sealed},
+    }
+    command = {**complained["command"], "actor": outsider.code, "key": outsider.key_id}
+    log[at["ComplaintFiled"]] = {
+        **complained,
+        "command": command,
+        "actor": outsider.code,
+        "key": outsider.key_id,
+        "signature": signing.sign(command, outsider.key)["signature"],
+        "data": {**complained["data"], "supplier": outsider.organisation,
+                 "challenger": {**sealed, "value": envelope, "salt": disclosure.salt_b64}},
+    }  # fmt: skip
+    with pytest.raises(VerificationFailed, match="without an envelope in its box") as failure:
+        verify(log)
+    assert failure.value.index == at["BidsOpened"]

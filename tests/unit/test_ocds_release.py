@@ -45,7 +45,7 @@ ENTRIES: list[tuple[int, str, dict[str, Any]]] = [
                              "bid_deadline_time": "09:30",
                              "place": "开标一室"}),
     (14, "BidBoxClosed", {"procurement": CODE, "date": "2026-02-14",
-                          "closed_at": "2026-02-14 09:30", "root": "D" * 43 + "=", "size": 8}),
+                          "closed_at": "2026-02-14 09:30", "root": "D" * 43 + "=", "size": 16}),
     (15, "BidsOpened", lifecycle(date="2026-02-14", bids=[
         {"supplier": "qhx-chuangxin", "price": {**OPENED, "value": "416800.00"}},
         {"supplier": "bj-hengtong", "price": {**OPENED, "value": "420000.50"}}])),
