@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from conftest import ROOT, eventually, free_port
+from conftest import ROOT, TLS, eventually, free_port
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger.log.merkle import CompactRange, NodeId, consistency_proof, leaf_hash
@@ -86,7 +86,7 @@ class WitnessProcess:
         return self
 
     def add(self, body: bytes) -> httpx.Response:
-        return httpx.post(self.url + "/add-checkpoint", content=body, timeout=30)
+        return httpx.post(self.url + "/add-checkpoint", content=body, timeout=30, verify=TLS)
 
     def kill(self) -> None:
         """kill -9: no chance to flush or close anything."""
@@ -107,7 +107,7 @@ class WitnessProcess:
 
 def _vkey(url: str) -> str | None:
     try:
-        return httpx.get(url + "/", timeout=10).text.strip()
+        return httpx.get(url + "/", timeout=10, verify=TLS).text.strip()
     except httpx.HTTPError:
         return None
 

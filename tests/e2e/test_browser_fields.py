@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import DemoLedger, copy_demo, eventually, make_config, start_server
+from conftest import TLS, DemoLedger, copy_demo, eventually, make_config, start_server
 
 from ledger.application import Ledger
 from ledger.domain.vocabulary import AnnouncementType
@@ -58,7 +58,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger) ->
         last = max(notices.values())
         # The projector follows the log a moment after the server starts.
         eventually(
-            lambda: httpx.get(f"{server.url}/announcements/{last}").status_code == 200,
+            lambda: httpx.get(f"{server.url}/announcements/{last}", verify=TLS).status_code == 200,
             server.process,
         )
         yield Demo(server.url, notices)

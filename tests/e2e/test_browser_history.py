@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import World, eventually, free_port, hospital_world, make_config, start_server
+from conftest import TLS, World, eventually, free_port, hospital_world, make_config, start_server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from procurement_world import County
 
@@ -91,7 +91,7 @@ class Address:
         server = start_server(_db(data), data, port=self.port)
         try:
             page = f"{self.url}/announcements/{tender}"
-            eventually(lambda: httpx.get(page).status_code == 200, server.process)
+            eventually(lambda: httpx.get(page, verify=TLS).status_code == 200, server.process)
             yield page
         finally:
             server.stop()
@@ -130,7 +130,7 @@ def verify(context: Any, url: str) -> tuple[str, str]:
 
 
 def size_of(url: str) -> int:
-    return int(httpx.get(f"{url}/log/checkpoint").text.split("\n")[1])
+    return int(httpx.get(f"{url}/log/checkpoint", verify=TLS).text.split("\n")[1])
 
 
 def test_a_log_that_grows_stays_green_and_a_rollback_turns_red(

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import eventually, hospital_world, make_config, start_server
+from conftest import TLS, eventually, hospital_world, make_config, start_server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from procurement_world import County
 
@@ -36,7 +36,7 @@ class Site:
     log_key: str
 
     def checkpoint_size(self) -> int:
-        note = httpx.get(f"{self.url}/log/checkpoint").text
+        note = httpx.get(f"{self.url}/log/checkpoint", verify=TLS).text
         return parse_checkpoint(note.partition("\n\n")[0] + "\n").size
 
 
@@ -57,7 +57,7 @@ def serve(url: DatabaseURL, data_dir: Path) -> Iterator[Site]:
         site = Site(server.url, tender, log_key)
         # The projector follows the log a moment after the server starts.
         page = f"{site.url}/announcements/{tender}"
-        eventually(lambda: httpx.get(page).status_code == 200, server.process)
+        eventually(lambda: httpx.get(page, verify=TLS).status_code == 200, server.process)
         yield site
     finally:
         server.stop()
@@ -109,7 +109,7 @@ def test_a_genuine_announcement_verifies_green(page: Any, site: Site) -> None:
     open_notice(page, site)
     panel = page.locator(PANEL)
     assert panel.locator('[data-verify="index"]').text_content() == str(site.tender)
-    leaf = httpx.get(f"{site.url}/log/entries/{site.tender}").content
+    leaf = httpx.get(f"{site.url}/log/entries/{site.tender}", verify=TLS).content
     shown_hash = panel.locator('[data-verify="leaf-hash"]').text_content()
     assert shown_hash == base64.b64encode(hashlib.sha256(b"\0" + leaf).digest()).decode()
     assert page.get_attribute('[data-verify="result"]', "aria-live") == "polite"
@@ -245,7 +245,7 @@ def test_forged_answers_from_the_log_turn_red(page: Any, sqlite_site: Site) -> N
     page.unroute("**/log/key")
 
     size = site.checkpoint_size()
-    note = httpx.get(f"{site.url}/log/checkpoint").text
+    note = httpx.get(f"{site.url}/log/checkpoint", verify=TLS).text
     body = note.partition("\n\n")[0] + "\n"
     resigned = sign_note(body, name, key)
     _forge(page, "**/log/key", lambda _: forged_key.encode())

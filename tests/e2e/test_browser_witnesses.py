@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server, World, eventually, hospital_world, make_config, start_server
+from conftest import TLS, Server, World, eventually, hospital_world, make_config, start_server
 from procurement_world import County
 from witnesses import WitnessProcess, new_witness
 
@@ -33,7 +33,7 @@ class Witnessed:
 
     def cosigned_by(self, count: int) -> bool:
         """The served checkpoint is the latest and carries ``count`` cosignatures."""
-        headers = httpx.get(self.server.url + "/log/checkpoint", timeout=30).headers
+        headers = httpx.get(self.server.url + "/log/checkpoint", timeout=30, verify=TLS).headers
         return (headers["sunshine-cosignatures"], headers["sunshine-cosigned-lag"]) == (
             str(count), "0",
         )  # fmt: skip
@@ -62,7 +62,7 @@ def witnessed(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Witnessed]:
     server = start_server(db_url, tmp_path, env={"SUNSHINE_WITNESSES": str(listed)})
     try:
         page = f"{server.url}/announcements/{tender}"
-        eventually(lambda: httpx.get(page).status_code == 200, server.process)
+        eventually(lambda: httpx.get(page, verify=TLS).status_code == 200, server.process)
         yield Witnessed(server, world, sjj, jw, tender)
     finally:
         server.stop()
@@ -99,7 +99,8 @@ def test_green_with_both_witnesses_amber_without_one(browser: Any, witnessed: Wi
     witnessed.jw.kill()
     actor = witnessed.world.actors["rmyy-op"]
     body = actor.body("AmendOrganisation", {"code": "rmyy", "address": "澄溪县长江路12号"})
-    assert httpx.post(witnessed.server.url + "/commands", content=body, timeout=60).is_success
+    url = witnessed.server.url + "/commands"
+    assert httpx.post(url, content=body, timeout=60, verify=TLS).is_success
     eventually(lambda: witnessed.cosigned_by(1), witnessed.server.process)
     state, message = verify(browser, page)
     assert state == "amber", message

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Server, hospital_world, make_config, start_server, sunshine
+from conftest import TLS, Server, hospital_world, make_config, start_server, sunshine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from procurement_world import County
 
@@ -33,7 +33,7 @@ class Served:
     tender: int  # leaf index of the tender announcement
 
     def bundle(self, index: int) -> httpx.Response:
-        return httpx.get(f"{self.server.url}/log/bundle/{index}", timeout=30)
+        return httpx.get(f"{self.server.url}/log/bundle/{index}", timeout=30, verify=TLS)
 
     def save(self, value: Any, name: str = "bundle.json") -> Path:
         path = self.data_dir / name
@@ -73,9 +73,9 @@ def test_a_downloaded_bundle_verifies_offline_and_names_what_it_proves(served: S
     )
     bundle = response.json()
     assert set(bundle) == {"index", "leaf", "size", "proof", "checkpoint", "log_key"}
-    leaf = httpx.get(f"{served.server.url}/log/entries/{served.tender}").content
+    leaf = httpx.get(f"{served.server.url}/log/entries/{served.tender}", verify=TLS).content
     assert base64.b64decode(bundle["leaf"]) == leaf  # the exact served bytes
-    assert bundle["checkpoint"] == httpx.get(f"{served.server.url}/log/checkpoint").text
+    assert bundle["checkpoint"] == httpx.get(f"{served.server.url}/log/checkpoint", verify=TLS).text
     assert bundle["log_key"] == served.log_key
 
     path = served.save(response.content, f"sunshine-proof-{served.tender}.json")
@@ -140,6 +140,6 @@ def test_bundles_the_log_cannot_give_are_clear_4xx(served: Served) -> None:
     beyond = served.bundle(served.tender + 1000)
     assert beyond.status_code == 404 and beyond.json()["code"] == "not_found"
     for bad in ("abc", "-1", "99999999999999999999999"):
-        response = httpx.get(f"{served.server.url}/log/bundle/{bad}")
+        response = httpx.get(f"{served.server.url}/log/bundle/{bad}", verify=TLS)
         assert response.status_code in (400, 404), (bad, response.status_code)
         assert "code" in response.json()

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import orjson
-from conftest import Server, eventually, start_server, sunshine
+from conftest import TLS, Server, eventually, start_server, sunshine
 from supervision_client import sign_in
 from test_publish_site import Answer, FakeSite, config, county_with_notices
 
@@ -41,7 +41,7 @@ def publish(world: Any, actor: Any) -> None:
 
 def wait_for_page(server: Server, path: str, text: str) -> str:
     def shown() -> str | None:  # the server projects the log in the background
-        page = httpx.get(server.url + path, timeout=30)
+        page = httpx.get(server.url + path, timeout=30, verify=TLS)
         return page.text if page.status_code == 200 and text in page.text else None
 
     return eventually(shown, server.process, every=0.2)
@@ -70,7 +70,7 @@ def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
                                 (failed, "NoticeDeliveryFailed", "county-portal")):  # fmt: skip
             entry = re.search(r'href="(/log/entries/(\d+))"', row)
             assert entry is not None, row
-            leaf = orjson.loads(httpx.get(server.url + entry.group(1)).content)
+            leaf = orjson.loads(httpx.get(server.url + entry.group(1), verify=TLS).content)
             assert leaf["type"] == kind and leaf["actor"] == "fbfw-svc"
             assert leaf["data"]["notice"] == tender and leaf["data"]["destination"] == site
         # Another notice of the procurement lists its own receipts, not the tender's.

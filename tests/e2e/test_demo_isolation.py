@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from conftest import _url, free_port
+from conftest import TLS, _url, free_port
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
@@ -103,7 +103,7 @@ def test_a_demo_never_uses_the_operators_keys_or_data_directory(tmp_path: Path) 
         while True:
             assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
             try:
-                served = httpx.get(base + "/log/key", timeout=1).text.strip()
+                served = httpx.get(base + "/log/key", timeout=1, verify=TLS).text.strip()
                 break
             except httpx.HTTPError:
                 pass

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, DemoLedger, Server, copy_demo, eventually, start_server
+from conftest import TLS, Actor, DemoLedger, Server, copy_demo, eventually, start_server
 from supervision_client import sign_in
 
 from demo.builder import ADMIN, ORGANISATIONS
@@ -200,7 +200,7 @@ def test_the_list_page_is_in_chinese_and_states_its_checkpoint(inspector: httpx.
 def test_evidence_entries_resolve_and_their_proofs_verify(
     site: Site, inspector: httpx.Client
 ) -> None:
-    verifier = parse_verifier_key(httpx.get(site.url + "/log/key").text.strip())
+    verifier = parse_verifier_key(httpx.get(site.url + "/log/key", verify=TLS).text.strip())
     flags = every_flag(inspector)
     one_per_kind = {f["kind"]: f for f in flags}
     assert len(one_per_kind) >= 14
@@ -211,10 +211,10 @@ def test_evidence_entries_resolve_and_their_proofs_verify(
         assert checkpoint.size == stamp["size"]
         assert body["evidence"], flag["id"]
         for entry in body["evidence"]:
-            leaf = httpx.get(site.url + entry["entry_url"]).content
+            leaf = httpx.get(site.url + entry["entry_url"], verify=TLS).content
             leaf_hash = hashlib.sha256(b"\x00" + leaf).digest()
             assert base64.b64encode(leaf_hash).decode() == entry["leaf_hash"]
-            served = httpx.get(site.url + entry["proof_url"]).json()
+            served = httpx.get(site.url + entry["proof_url"], verify=TLS).json()
             proof = [base64.b64decode(h) for h in served["proof"]]
             assert served["proof"] == entry["inclusion_proof"]
             verify_inclusion(

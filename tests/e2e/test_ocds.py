@@ -37,6 +37,9 @@ PREFIX = "ocds-qhx000"
 class Year:
     server: Server
     leaves: list[dict[str, Any]]
+    # One client for the module's requests (a thousand or so): a new one per request
+    # (httpx.get) sets up its TLS context each time, which took most of the module's time.
+    client: httpx.Client
 
     def notices(self) -> dict[int, dict[str, Any]]:
         return {leaf["index"]: leaf for leaf in self.leaves
@@ -54,22 +57,24 @@ def year(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger) ->
     finally:
         ledger.close()
     server = start_server(copy.url, copy.data, env={"SUNSHINE_OCID_PREFIX": PREFIX})
+    client = httpx.Client(base_url=server.url, timeout=60)
     try:
-        year = Year(server, leaves)
+        year = Year(server, leaves, client)
         expected = len(year.notices())
 
         def caught_up() -> bool:
-            answer = httpx.get(f"{server.url}/ocds/2026/releases.json", timeout=60)
+            answer = client.get("/ocds/2026/releases.json")
             return answer.status_code == 200 and len(answer.json()["releases"]) == expected
 
         eventually(caught_up, server.process, every=0.2)
         yield year
     finally:
+        client.close()
         server.stop()
 
 
 def get(year: Year, path: str) -> httpx.Response:
-    answer = httpx.get(f"{year.server.url}{path}", timeout=60)
+    answer = year.client.get(path)
     assert answer.status_code == 200, (path, answer.text[:300])
     return answer
 
@@ -151,7 +156,7 @@ def test_bulk_files_hold_the_same_releases(year: Year) -> None:
     assert index["ocidPrefix"] == PREFIX and index["years"][0]["year"] == 2026
     for path in ("/ocds/2025/releases.json", "/ocds/20x6/releases.json",
                  "/ocds/procurements/nope/record.json"):  # fmt: skip
-        assert httpx.get(f"{year.server.url}{path}").status_code == 404
+        assert year.client.get(path).status_code == 404
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from conftest import ROOT, _url, eventually, hospital_world, start_server
+from conftest import ROOT, TLS, _url, eventually, hospital_world, start_server
 from lookup_client import look_up
 from supervision_client import sign_in
 from test_publish_site import FakeSite, config, county_with_notices, receipts_of
@@ -50,7 +50,7 @@ def test_the_service_and_the_publisher_run_as_the_application_role(
     server = start_server(as_app, tmp_path, env=NO_DDL)
     try:
         def published() -> httpx.Response | None:  # the projections, by the app role, catch up
-            page = httpx.get(f"{server.url}/announcements/{notices[-1]}", timeout=30)
+            page = httpx.get(f"{server.url}/announcements/{notices[-1]}", timeout=30, verify=TLS)
             return page if page.status_code == 200 and "发布记录" in page.text else None
 
         page = eventually(published, server.process, every=0.2)

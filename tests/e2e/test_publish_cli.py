@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import eventually, free_port, sunshine
+from conftest import TLS, eventually, free_port, sunshine
 from test_publish_crash import files, finish, publish
 from test_publish_site import Answer, FakeSite, county_with_notices, receipts_of
 
@@ -110,7 +110,7 @@ def test_a_running_publisher_serves_metrics_and_stops_on_sigterm(
 
         def metrics_when_done() -> str | None:
             with contextlib.suppress(httpx.HTTPError):  # not listening yet
-                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30, verify=TLS).text
                 return text if f'state="done"}} {len(notices)}.0' in text else None
             return None
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Actor, Server, _url, hospital_world, make_config, start_server, sunshine
+from conftest import TLS, Actor, Server, _url, hospital_world, make_config, start_server, sunshine
 from procurement_world import County
 
 from ledger.application import Ledger
@@ -36,7 +36,7 @@ class Two:
     county: County
 
     def size(self) -> int:
-        return int(httpx.get(self.first.url + "/log/checkpoint").text.split("\n")[1])
+        return int(httpx.get(self.first.url + "/log/checkpoint", verify=TLS).text.split("\n")[1])
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def two(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Two]:
 
 
 def _post(server: Server, path: str, body: bytes) -> httpx.Response:
-    return httpx.post(server.url + path, content=body, timeout=30)
+    return httpx.post(server.url + path, content=body, timeout=30, verify=TLS)
 
 
 def _requests(t: Two) -> list[tuple[str, Actor, str, dict[str, Any]]]:
@@ -125,14 +125,14 @@ def test_a_sealed_read_is_in_the_log_and_the_log_verifies(two: Two) -> None:
                    inspector.body("ReadSealed", {"commitment": two.price}))  # fmt: skip
     assert answer.status_code == 200 and answer.json()["value"] == "1790000.00"
     index = answer.json()["recorded"]["events"][0]["leaf_index"]
-    leaf = httpx.get(f"{two.first.url}/log/entries/{index}").content
+    leaf = httpx.get(f"{two.first.url}/log/entries/{index}", verify=TLS).content
     entry = orjson.loads(leaf)
     assert entry["type"] == "SealedValueRead" and b"1790000" not in leaf
     assert entry["data"] == {"commitment": two.price, "procurement": "p1",
                              "reader": inspector.code, "organisation": inspector.organisation}
     # The pages still serve, past the read.
     for page in ("/", "/announcements", "/procurements/p1"):
-        assert httpx.get(two.first.url + page).status_code == 200, page
+        assert httpx.get(two.first.url + page, verify=TLS).status_code == 200, page
     result = sunshine("verify", "--db", _url(two.url), "--jobs", "1", data_dir=two.data)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "sealed store: " in result.stdout

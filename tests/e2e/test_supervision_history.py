@@ -17,6 +17,7 @@ import httpx
 import orjson
 import pytest
 from conftest import (
+    TLS,
     Actor,
     Server,
     _url,
@@ -109,7 +110,7 @@ def serve(url: DatabaseURL, data_dir: Path) -> Site:
     server = start_server(url, data_dir)
 
     def has_the_complaint() -> bool:
-        if httpx.get(server.url + "/challenges/lookup").status_code >= 500:
+        if httpx.get(server.url + "/challenges/lookup", verify=TLS).status_code >= 500:
             return False
         with sign_in(server.url, actors["jw-op"]) as client:
             items = client.get("/supervision/deadlines?format=json").json().get("items", [])
@@ -204,9 +205,9 @@ def test_the_timeline_names_sealed_values_by_commitment_without_their_values(
     assert f'href="/log/entries/{opening["index"]}"' in page.text
 
     # The public sees no identity number, on the page or in the log.
-    public = httpx.get(site.url + "/procurements/p2")
+    public = httpx.get(site.url + "/procurements/p2", verify=TLS)
     assert public.status_code == 200 and IDENTITY not in public.text
-    leaf = httpx.get(f"{site.url}/log/entries/{opening['index']}").text
+    leaf = httpx.get(f"{site.url}/log/entries/{opening['index']}", verify=TLS).text
     assert IDENTITY not in leaf and "888888.00" in leaf  # the price is disclosed
 
     # Every entry's inclusion proof checks against the signed checkpoint the view names.
@@ -224,7 +225,7 @@ def test_the_timeline_names_sealed_values_by_commitment_without_their_values(
 
 
 def log_size(site: Site) -> int:
-    return int(httpx.get(site.url + "/log/checkpoint").text.split("\n")[1])
+    return int(httpx.get(site.url + "/log/checkpoint", verify=TLS).text.split("\n")[1])
 
 
 def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it(
@@ -266,7 +267,7 @@ def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it
         page.click(f"{first} [data-read-sealed]")
         shown = page.wait_for_selector(f"{first} [data-read-value]").inner_text()
         assert shown in IDENTITIES and log_size(site) == size + 1
-        leaf = httpx.get(f"{site.url}/log/entries/{size}").content
+        leaf = httpx.get(f"{site.url}/log/entries/{size}", verify=TLS).content
         entry = orjson.loads(leaf)
         assert (entry["type"], entry["actor"]) == ("SealedValueRead", "jw-op")
         assert entry["data"] == {"commitment": commitments[0], "procurement": "p2",
@@ -280,7 +281,7 @@ def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it
         page.click(f"{identity} [data-read-sealed]")
         second = page.wait_for_selector(f"{identity} [data-read-value]").inner_text()
         assert second in IDENTITIES and second != shown
-        read = orjson.loads(httpx.get(f"{site.url}/log/entries/{size + 1}").content)
+        read = orjson.loads(httpx.get(f"{site.url}/log/entries/{size + 1}", verify=TLS).content)
         assert read["data"]["commitment"] == commitments[1]
         assert log_size(site) == size + 2
 

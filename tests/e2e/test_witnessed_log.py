@@ -15,6 +15,7 @@ import httpx
 import psycopg
 import pytest
 from conftest import (
+    TLS,
     Server,
     World,
     eventually,
@@ -43,7 +44,7 @@ class WitnessedLog:
     db: DatabaseURL
 
     def checkpoint(self) -> httpx.Response:
-        return httpx.get(self.server.url + "/log/checkpoint", timeout=30)
+        return httpx.get(self.server.url + "/log/checkpoint", timeout=30, verify=TLS)
 
     def cosigned(self, count: int) -> httpx.Response | None:
         """The served checkpoint once it is the latest one and carries ``count`` lines."""
@@ -55,7 +56,7 @@ class WitnessedLog:
     def command(self, region: str) -> int:
         actor = self.world.actors["rmyy-op"]
         body = actor.body("AmendOrganisation", {"code": "rmyy", "region": region})
-        response = httpx.post(self.server.url + "/commands", content=body, timeout=60)
+        response = httpx.post(self.server.url + "/commands", content=body, timeout=60, verify=TLS)
         return response.status_code
 
     def execute(self, statement: str) -> None:
@@ -114,7 +115,7 @@ def test_checkpoints_are_cosigned_by_both_and_verify_under_the_policy(
     assert sorted(line.split()[1] for line in cosignature_lines) == [
         "witness.qhx-jw.localhost", "witness.qhx-sjj.localhost"]
 
-    policy_text = httpx.get(witnessed.server.url + "/log/witness-policy").text
+    policy_text = httpx.get(witnessed.server.url + "/log/witness-policy", verify=TLS).text
     policy = parse_policy(policy_text)
     assert set(policy.witnesses) == {"审计局", "纪委监委"}
     assert policy.evaluate(text).met
@@ -137,7 +138,7 @@ def test_checkpoints_are_cosigned_by_both_and_verify_under_the_policy(
         with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
             witnessed.execute(statement)
 
-    bundle = httpx.get(f"{witnessed.server.url}/log/bundle/{size - 1}").json()
+    bundle = httpx.get(f"{witnessed.server.url}/log/bundle/{size - 1}", verify=TLS).json()
     assert bundle["checkpoint"].count("\n— ") == 3  # the log's line and both cosignatures
     saved = tmp_path / "bundle.json"
     saved.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
@@ -157,7 +158,7 @@ def test_a_witness_that_is_down_stops_no_command_and_the_lag_shows(
 ) -> None:
     eventually_cosigned(witnessed, 2)
     policy_file = tmp_path / "policy.txt"
-    policy_file.write_text(httpx.get(witnessed.server.url + "/log/witness-policy").text,
+    policy_file.write_text(httpx.get(witnessed.server.url + "/log/witness-policy", verify=TLS).text,
                            encoding="utf-8")
     witnessed.jw.kill()
     for n in range(3):
@@ -216,7 +217,7 @@ def test_a_split_view_is_caught_by_a_client_that_saw_the_other_one_cosigned(
     for witness in (witnessed.sjj, witnessed.jw):
         refused = witness.add(AddCheckpoint(size, (), forged).to_body())
         assert (refused.status_code, refused.text) == (409, f"{size}\n")
-    policy = parse_policy(httpx.get(witnessed.server.url + "/log/witness-policy").text)
+    policy = parse_policy(httpx.get(witnessed.server.url + "/log/witness-policy", verify=TLS).text)
     assert policy.evaluate(other_view).missing == ("审计局", "纪委监委")
     # A client holding the other view checks the served log against it: caught.
     held = tmp_path / "other-view.txt"

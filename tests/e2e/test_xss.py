@@ -27,7 +27,7 @@ from urllib.parse import quote, urldefrag, urlencode, urljoin, urlparse
 
 import httpx
 import pytest
-from conftest import Actor, World, eventually, make_config, start_server
+from conftest import TLS, Actor, World, eventually, make_config, start_server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
@@ -365,7 +365,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         # The last leaf is a notice: once its page is there, the projection has every leaf.
         assert county.notices[-1] == county.last
         last = f"{server.url}/announcements/{county.last}"
-        eventually(lambda: httpx.get(last).status_code == 200, server.process, every=0.2)
+        eventually(
+            lambda: httpx.get(last, verify=TLS).status_code == 200, server.process, every=0.2
+        )
         yield Site(server.url, county)
     finally:
         server.stop()
@@ -573,7 +575,7 @@ def test_the_atom_feed_escapes_every_planted_text(site: Site, page: tuple[Any, V
     planted = site.county.planted
     for query in ({}, {"region": planted["RG"]}, {"purchaser": "rmyy"}):
         url = f"{site.url}/feeds/announcements.atom" + (f"?{urlencode(query)}" if query else "")
-        response = httpx.get(url, timeout=30)
+        response = httpx.get(url, timeout=30, verify=TLS)
         assert response.status_code == 200, (url, response.text[:200])
         root = ET.fromstring(response.content)  # well-formed XML, whatever the texts
         entries = root.findall(f"{ATOM}entry")

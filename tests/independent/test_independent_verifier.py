@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Actor, Server, World, eventually, genesis, make_config, start_server
+from conftest import TLS, Actor, Server, World, eventually, genesis, make_config, start_server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from witnesses import new_witness
 
@@ -141,7 +141,7 @@ def test_go_reference_verifier_accepts_the_log_and_catches_tampering(
     verifylog: Path, served: tuple[Server, Actor], sqlite_url: DatabaseURL, tmp_path: Path
 ) -> None:
     server, admin = served
-    old_note = httpx.get(server.url + "/log/checkpoint").text
+    old_note = httpx.get(server.url + "/log/checkpoint", verify=TLS).text
     old = tmp_path / "old-checkpoint.txt"
     old.write_text(old_note, encoding="utf-8")
     for body in register(admin, "late", "late-op"):
@@ -149,10 +149,10 @@ def test_go_reference_verifier_accepts_the_log_and_catches_tampering(
             server.url + "/commands",
             content=body,
             headers={"content-type": "application/json"},
-            timeout=30,
+            timeout=30, verify=TLS
         )
         assert response.status_code == 201, response.text
-    size = checkpoint_size(httpx.get(server.url + "/log/checkpoint").text)
+    size = checkpoint_size(httpx.get(server.url + "/log/checkpoint", verify=TLS).text)
     assert size == checkpoint_size(old_note) + 3
 
     result = run_verifier(verifylog, server.url, old)
@@ -211,7 +211,7 @@ def test_go_reference_verifier_reads_a_cosigned_checkpoint(
     server = start_server(sqlite_url, tmp_path, env={"SUNSHINE_WITNESSES": str(listed)})
     try:
         def cosigned_by_both() -> str | None:
-            served = httpx.get(server.url + "/log/checkpoint")
+            served = httpx.get(server.url + "/log/checkpoint", verify=TLS)
             return served.text if served.headers["sunshine-cosignatures"] == "2" else None
 
         note = eventually(cosigned_by_both, server.process)

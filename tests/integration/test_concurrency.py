@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from conftest import Actor, Server, World, _url, eventually, genesis, start_server, sunshine
+from conftest import TLS, Actor, Server, World, _url, eventually, genesis, start_server, sunshine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
@@ -113,7 +113,7 @@ def test_four_writers_two_thousand_commands(pg_url: DatabaseURL, tmp_path: Path)
         expected = setup_size + total
 
         def checkpoint_size() -> int:
-            note = httpx.get(servers[0].url + "/log/checkpoint", timeout=60).text
+            note = httpx.get(servers[0].url + "/log/checkpoint", timeout=60, verify=TLS).text
             return int(note.split("\n")[1])
 
         eventually(lambda: checkpoint_size() >= expected, *(s.process for s in servers))

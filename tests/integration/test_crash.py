@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import psycopg
-from conftest import ROOT, World, _url, genesis, start_server, sunshine
+from conftest import ROOT, TLS, World, _url, genesis, start_server, sunshine
 
 from ledger import signing
 from ledger.application import Ledger, LedgerConfig
@@ -231,9 +231,9 @@ def test_pending_events_get_their_leaves_when_the_service_starts(db_url: Databas
     server = start_server(db_url, tmp_path)
     try:
         # Answering is the signal: the service integrates before it serves.
-        checkpoint = httpx.get(server.url + "/log/checkpoint", timeout=10).text
+        checkpoint = httpx.get(server.url + "/log/checkpoint", timeout=10, verify=TLS).text
         assert checkpoint.split("\n")[1] == "7"
-        last = httpx.get(server.url + "/log/entries/6", timeout=10)
+        last = httpx.get(server.url + "/log/entries/6", timeout=10, verify=TLS)
         assert last.status_code == 200 and "未入账第3单位" in last.text
     finally:
         server.stop()
