@@ -411,10 +411,7 @@ class Ledger:
         if is_sealed_challenge(entry.disclosure.value):
             # Read by those who answer it, never recorded as read by its challenger.
             found = registry.procurement(entry.procurement)
-            record = found.record if found is not None else None
-            answering = frozenset(
-                () if record is None else (o for o in (record.purchaser, record.agency) if o)
-            )
+            answering = frozenset() if found is None else found.record.answerers
         elif self._in_closed_box(entry.procurement, entry.owner, registry):
             # A recorded read would name the procurement beside the reader: who bids, or
             # that someone looked, would leak before the opening (87号令 第二十八条).

@@ -46,7 +46,16 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.domain.amounts import award_irregularities, contract_irregularities
-from ledger.domain.bid_box import BoxEntry, box_root, bucket_size, envelope_command, statuses
+from ledger.domain.bid_box import (
+    OBTAIN_DOCUMENTS,
+    SUBMIT_BID,
+    BoxEntry,
+    box_root,
+    bucket_size,
+    envelope_command,
+    statuses,
+)
+from ledger.domain.challenges import FILE_CHALLENGE
 from ledger.domain.deliveries import delivery_stream
 from ledger.domain.errors import Conflict, Invalid, LedgerError
 from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transition, decide
@@ -69,8 +78,7 @@ MONEY_FIELDS: Final = frozenset({"budget", "amount"})
 
 
 #: The supplier's commands a member of a closed box may be.
-OBTAIN_DOCUMENTS: Final = "ObtainDocuments"
-BOX_ENVELOPES: Final = frozenset({"SubmitBid", OBTAIN_DOCUMENTS})
+BOX_ENVELOPES: Final = frozenset({SUBMIT_BID, OBTAIN_DOCUMENTS})
 
 
 class LifecycleViolation(ValueError):
@@ -457,7 +465,7 @@ class LifecycleReplay:
     def _answering(self, code: str) -> frozenset[str]:
         """Who answers the challenges of procurement ``code``: its purchaser and agency."""
         p = self.procurements.get(code)
-        return frozenset(() if p is None else (o for o in (p.purchaser, p.agency) if o))
+        return frozenset() if p is None else p.answerers
 
     def _complainant(
         self, data: E.ComplaintFiled, filed: Objection, signer: Signer, p: ProcurementRecord
@@ -476,7 +484,7 @@ class LifecycleReplay:
         except Invalid:
             raise LifecycleViolation(f"{where} does not open its commitment") from None
         command, organisation = self._supplier_signed(
-            where, opened.value, index, frozenset({"FileChallenge"}), data.procurement,
+            where, opened.value, index, frozenset({FILE_CHALLENGE}), data.procurement,
             "a challenge",
         )  # fmt: skip
         if organisation != signer.organisation:

@@ -34,6 +34,9 @@ from ledger.domain.sealed import Disclosure, seal
 #: Sixteen: a box holds a bidder's obtaining of the documents beside its bid, and a county's
 #: tender rarely has more than eight bidders, so nearly every box closes alike.
 MIN_BUCKET: Final = 16
+#: The supplier's commands whose envelopes the box keeps.
+SUBMIT_BID: Final = "SubmitBid"
+OBTAIN_DOCUMENTS: Final = "ObtainDocuments"
 #: What the box's signature on a supplier's receipt 签收回执 starts with.
 RECEIPT_CONTEXT: Final = "sunshine-ledger bid receipt v1"
 #: What a member of a closed box turned out to be at its opening.

@@ -22,7 +22,13 @@ from uuid import uuid4
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields
-from ledger.domain.bid_box import box_root, dummies, live_envelope
+from ledger.domain.bid_box import (
+    OBTAIN_DOCUMENTS,
+    SUBMIT_BID,
+    box_root,
+    dummies,
+    live_envelope,
+)
 from ledger.domain.context import CHINA, Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, ValueAggregate
@@ -102,16 +108,34 @@ def china_minute(ctx: Context) -> str:
     return issued.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def _supplier(ctx: Context, rule: str, what: str) -> str:
+    """The signer's organisation, refusing (``rule roles.<rule>``) a signer not a supplier."""
+    if ctx.signer.role is not Role.SUPPLIER:
+        raise Forbidden(
+            f"rule roles.{rule}: only a supplier 供应商 {what}; "
+            f"{ctx.signer.actor} acts as {ctx.signer.role.value}"
+        )
+    return ctx.signer.organisation
+
+
+def _sealed(
+    ctx: Context, code: str, supplier: str, supersedes: str | None = None,
+    withdrawn: bool = False, obtained: bool = False,
+) -> list[Aggregate]:  # fmt: skip
+    """The command's envelope taken into the box: the box's ``BidCommitted`` on a fresh
+    random stream."""
+    if ctx.box is None:
+        raise no_box()
+    commitment, signed = ctx.box.seal(code, supplier, supersedes, withdrawn, obtained)
+    data = E.BidCommitted(commitment=commitment)
+    return [SealedBid._create(SealedBid.Committed, id=uuid4(), **signed.fields(data))]
+
+
 def submit_bid(ctx: Context) -> list[Aggregate]:
     """SubmitBid: a supplier's bid 投标（响应）文件, a change to it or its withdrawal."""
     procurement = load(ctx)
     p = procurement.record
-    supplier = ctx.signer.organisation
-    if ctx.signer.role is not Role.SUPPLIER:
-        raise Forbidden(
-            "rule roles.submit_bid: only a supplier 供应商 submits a bid; "
-            f"{ctx.signer.actor} acts as {ctx.signer.role.value}"
-        )
+    supplier = _supplier(ctx, "submit_bid", "submits a bid")
     fields.only(
         ctx.payload,
         ("date", "price", "representative_id", "documents", "supersedes", "withdraw"),
@@ -149,11 +173,7 @@ def submit_bid(ctx: Context) -> list[Aggregate]:
     documents = ctx.payload.get("documents")
     if documents is not None and not (isinstance(documents, str) and DIGEST.match(documents)):
         raise Invalid("payload.documents must be the SHA-256 of the bid documents, in hex")
-    if ctx.box is None:
-        raise no_box()
-    commitment, signed = ctx.box.seal(p.code, supplier, supersedes, withdraw)
-    data = E.BidCommitted(commitment=commitment)
-    return [SealedBid._create(SealedBid.Committed, id=uuid4(), **signed.fields(data))]
+    return _sealed(ctx, p.code, supplier, supersedes, withdraw)
 
 
 def obtain_documents(ctx: Context) -> list[Aggregate]:
@@ -162,14 +182,8 @@ def obtain_documents(ctx: Context) -> list[Aggregate]:
     Who obtained them is as secret as who bids (财政部令第87号 第二十八条): the envelope goes
     into the box like a bid, and the opening discloses it as ``obtained``. It gives the
     supplier standing to challenge the documents (财政部令第94号 第十一条)."""
-    procurement = load(ctx)
-    p = procurement.record
-    supplier = ctx.signer.organisation
-    if ctx.signer.role is not Role.SUPPLIER:
-        raise Forbidden(
-            "rule roles.obtain_documents: only a supplier 供应商 obtains the documents; "
-            f"{ctx.signer.actor} acts as {ctx.signer.role.value}"
-        )
+    p = load(ctx).record
+    supplier = _supplier(ctx, "obtain_documents", "obtains the documents")
     fields.only(ctx.payload, ("date",))
     on = action_date(ctx, p)
     _taking_bids(p, "obtain_documents")
@@ -177,11 +191,7 @@ def obtain_documents(ctx: Context) -> list[Aggregate]:
     if any(e.obtained for e in ctx.view.bid_box(p.code, supplier)):
         raise Conflict(f"{supplier} has already obtained the documents of {p.code}",
                        code="exists")  # fmt: skip
-    if ctx.box is None:
-        raise no_box()
-    commitment, signed = ctx.box.seal(p.code, supplier, None, False, obtained=True)
-    data = E.BidCommitted(commitment=commitment)
-    return [SealedBid._create(SealedBid.Committed, id=uuid4(), **signed.fields(data))]
+    return _sealed(ctx, p.code, supplier, obtained=True)
 
 
 def close_bid_box(ctx: Context) -> list[Aggregate]:
@@ -221,7 +231,7 @@ def close_bid_box(ctx: Context) -> list[Aggregate]:
 
 
 BID_HANDLERS: Final[dict[str, ContextHandler]] = {
-    "SubmitBid": submit_bid,
-    "ObtainDocuments": obtain_documents,
+    SUBMIT_BID: submit_bid,
+    OBTAIN_DOCUMENTS: obtain_documents,
     BY_DATA[E.BidBoxClosed].command: close_bid_box,
 }

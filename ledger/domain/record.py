@@ -98,6 +98,11 @@ class ProcurementRecord:
     complaints: Mapping[str, Objection] = field(default_factory=dict)
 
     @property
+    def answerers(self) -> frozenset[str]:
+        """Who answers its challenges 质疑: its purchaser, and its agency if it appointed one."""
+        return frozenset(o for o in (self.purchaser, self.agency) if o)
+
+    @property
     def bidders(self) -> frozenset[str]:
         """Suppliers that took part: every bidder, and a single source's proposed supplier."""
         taken = {bid.supplier for bid in self.bids}

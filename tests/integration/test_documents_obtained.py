@@ -10,9 +10,10 @@ from typing import Any
 import orjson
 import pytest
 from procurement_world import County
+from test_bid_box import refused
 from test_verifier_registry import entries, verify
 
-from ledger.domain.errors import Conflict, Forbidden, LedgerError
+from ledger.domain.errors import Conflict, Forbidden
 from ledger.verify import VerificationFailed
 from ledger.verify_receipt import check_bid_receipt
 
@@ -23,12 +24,6 @@ CHALLENGE = {"date": "2026-04-21", "subject": "documents", "known_on": "2026-04-
 @pytest.fixture
 def county(world: Any) -> County:
     return County(world)
-
-
-def refused(kind: type[LedgerError], call: Any, *args: Any) -> LedgerError:
-    with pytest.raises(kind) as caught:
-        call(*args)
-    return caught.value
 
 
 def obtain(c: County, supplier: Any, on: str = "2026-04-15") -> Any:

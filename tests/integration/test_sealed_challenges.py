@@ -11,11 +11,13 @@ from typing import Any
 import orjson
 import pytest
 from procurement_world import County
+from test_bid_box import refused
+from test_verifier_lifecycle import signed_as
 from test_verifier_registry import entries, forged, verify
 
 from ledger import signing
 from ledger.canonical import canonical_text
-from ledger.domain.errors import Conflict, Forbidden, LedgerError
+from ledger.domain.errors import Conflict, Forbidden
 from ledger.domain.sealed import check_disclosure, seal
 from ledger.domain.sealed_reads import sealed_reads_stream
 from ledger.verify import VerificationFailed
@@ -29,12 +31,6 @@ CHALLENGE = {"date": "2026-04-21", "subject": "documents", "known_on": "2026-04-
 @pytest.fixture
 def county(world: Any) -> County:
     return County(world)
-
-
-def refused(kind: type[LedgerError], call: Any, *args: Any) -> LedgerError:
-    with pytest.raises(kind) as caught:
-        call(*args)
-    return caught.value
 
 
 def _challenged(c: County) -> tuple[Any, dict[str, str]]:
@@ -174,16 +170,10 @@ def test_a_challenge_the_operator_records_for_a_supplier_without_standing_is_nam
         "signature": signing.sign(command, box.key)["signature"],
         "data": {**challenge["data"], "envelope": sealed},
     }
-    command = {**complained["command"], "actor": outsider.code, "key": outsider.key_id}
-    log[at["ComplaintFiled"]] = {
-        **complained,
-        "command": command,
-        "actor": outsider.code,
-        "key": outsider.key_id,
-        "signature": signing.sign(command, outsider.key)["signature"],
-        "data": {**complained["data"], "supplier": outsider.organisation,
-                 "challenger": {**sealed, "value": envelope, "salt": disclosure.salt_b64}},
-    }  # fmt: skip
+    log[at["ComplaintFiled"]] = signed_as(
+        complained, outsider, supplier=outsider.organisation,
+        challenger={**sealed, "value": envelope, "salt": disclosure.salt_b64},
+    )  # fmt: skip
     with pytest.raises(VerificationFailed, match="without an envelope in its box") as failure:
         verify(log)
     assert failure.value.index == at["BidsOpened"]

@@ -152,21 +152,27 @@ def _challenged_and_complained(c: County) -> list[Entry]:
     return entries(c.world)
 
 
+def signed_as(entry: Entry, actor: Any, **data: Any) -> Entry:
+    """``entry`` with its command re-signed by ``actor`` (which really signs it), as an
+    operator would slip it in, and ``data`` over its data."""
+    command = {**entry["command"], "actor": actor.code, "key": actor.key_id}
+    return {
+        **entry,
+        "command": command,
+        "actor": actor.code,
+        "key": actor.key_id,
+        "signature": signing.sign(command, actor.key)["signature"],
+        "data": {**entry["data"], **data},
+    }
+
+
 def test_a_challenge_recorded_in_the_challengers_own_name_is_named(county: County) -> None:
     log = _challenged_and_complained(county)
     verify(log)  # the honest log
     index = at(log, "ChallengeFiled")
     # The operator records the supplier's own signed command as the public entry: it would
     # name the challenger to everyone. Only the box service records a challenge.
-    supplier = county.suppliers[0]
-    command = {**log[index]["command"], "actor": supplier.code, "key": supplier.key_id}
-    log[index] = {
-        **log[index],
-        "command": command,
-        "actor": supplier.code,
-        "key": supplier.key_id,
-        "signature": signing.sign(command, supplier.key)["signature"],
-    }
+    log[index] = signed_as(log[index], county.suppliers[0])
     rejected(log, index, "not the box service")
 
 
@@ -178,15 +184,7 @@ def test_a_complaint_by_a_supplier_that_did_not_challenge_is_named(county: Count
     assert json.loads(disclosed["value"]["command"])["actor"] == county.suppliers[0].code
     # Another supplier, which never challenged, complains; the operator slips it in.
     outsider = county.suppliers[2]
-    command = {**log[index]["command"], "actor": outsider.code, "key": outsider.key_id}
-    log[index] = {
-        **log[index],
-        "command": command,
-        "actor": outsider.code,
-        "key": outsider.key_id,
-        "signature": signing.sign(command, outsider.key)["signature"],
-        "data": {**log[index]["data"], "supplier": outsider.organisation},
-    }
+    log[index] = signed_as(log[index], outsider, supplier=outsider.organisation)
     rejected(log, index, "not by the supplier that challenged")
 
 
