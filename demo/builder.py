@@ -19,7 +19,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from demo.catalogue import person
-from demo.year import END, DemoYear
+from demo.year import CITY_FINANCE, END, DemoYear
 from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.context import china_day
@@ -203,6 +203,7 @@ class DemoBuilder:
                     "name": FINANCE[1],
                     "region": REGION,
                     "address": "澄溪县武松路88号",
+                    "level": "county",
                 },
                 "administrator": {"code": ADMIN, "name": "赵志刚"},
                 "public_key": signing.public_b64(self.admin),
@@ -212,10 +213,16 @@ class DemoBuilder:
         )
         self.ledger.genesis(json.dumps(signing.sign(genesis, self.admin)).encode())
         self.counts = {"organisations": 1, "actors": 1, "keys": 1}
-        for n, (code, name, kind) in enumerate(ORGANISATIONS):
-            self._submit(
-                "RegisterOrganisation", {"code": code, "name": name, "kind": kind, "region": REGION}
-            )
+        city, city_name, city_region = CITY_FINANCE
+        offices = [(city, city_name, "finance_office", city_region)]
+        organisations = [(code, name, kind, REGION) for code, name, kind in ORGANISATIONS]
+        for n, (code, name, kind, region) in enumerate(organisations + offices):
+            registration: dict[str, Any] = {
+                "code": code, "name": name, "kind": kind, "region": region,
+            }  # fmt: skip
+            if code == city:  # over the county: it approves methods above the threshold
+                registration |= {"level": "city", "oversees": [REGION]}
+            self._submit("RegisterOrganisation", registration)
             actor = f"{code}-{'svc' if kind == 'publisher' else 'op'}"
             self._submit(
                 "RegisterActor",

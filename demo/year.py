@@ -58,6 +58,11 @@ def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
+#: The city finance office 市财政局 over the county: above the open-tender threshold only a
+#: finance office at 设区的市级 or above approves another method (政府采购法 第二十七条).
+CITY_FINANCE: Final = ("czs-czj", "澄州市财政局政府采购监督管理处", "澄州市")
+
+
 def op(organisation: str) -> str:
     """The demo's one actor of an organisation."""
     return f"{organisation}-op"
@@ -68,6 +73,7 @@ class DemoYear:
 
     def __init__(self, names: Mapping[str, str], finance: str) -> None:
         self.names, self.finance = names, finance
+        self.approver = op(CITY_FINANCE[0])  # approves methods 采购方式审批
         self.rng = random.Random(SEED)  # noqa: S311 -- a reproducible story, not a secret
         self.calendar, self.limits = build_calendar(), load_time_limits()
         self.experts = [cat.person(120 + n) for n in range(40)]
@@ -199,7 +205,7 @@ class Run:
             return  # below the threshold: no approval is needed (政府采购法 第二十七条)
         if self.item.method == SINGLE:
             return  # approved after its 公示 (实施条例 第三十八条): see award()
-        self.act(on, "ApproveMethod", self.y.finance, {})  # the plan states the rationale
+        self.act(on, "ApproveMethod", self.y.approver, {})  # the plan states the rationale
 
     def announce(self) -> date:
         y, t, item = self.y, self.t, self.item
@@ -261,7 +267,7 @@ class Run:
             # 第三十八条); the ga-bm approval comes on its 2nd day.
             gap = 2 if T.SHORT_SINGLE_SOURCE in t else 5 + self.rng.randint(0, 3)
             if T.FILE_LATER not in t:
-                self.act(y.wd(announced, gap), "ApproveMethod", y.finance, {})
+                self.act(y.wd(announced, gap), "ApproveMethod", y.approver, {})
             return self.decide(y.wd(self.last, self.rng.randint(0, 2)))
         if item.method == FRAMEWORK:
             self.winner = self.rng.choice(cat.SECTORS[item.sector])
@@ -322,9 +328,9 @@ class Run:
                 bid["representative_id"] = signing.sealed_value(identity, sealed)
             self.act(on, "SubmitBid", op(supplier), bid, sealed=sealed)
             if T.DESIGNATED_BRAND in t and supplier == suppliers[0]:
-                self.dispute(T.DESIGNATED_BRAND, supplier, "documents", announced, y.wd(on, 1))
+                self.dispute(T.DESIGNATED_BRAND, supplier, "documents", y.wd(on, 1))
         if T.SUSPENSION_LAPSED in t:  # the bids are opened after the suspension's lawful end
-            self.dispute(T.SUSPENSION_LAPSED, suppliers[0], "documents", announced, y.wd(first, 1))
+            self.dispute(T.SUSPENSION_LAPSED, suppliers[0], "documents", y.wd(first, 1))
         return prices
 
     def evaluate(self, on: date, prices: dict[str, int]) -> date:
@@ -373,7 +379,7 @@ class Run:
             else:
                 for twist in (d for d in RESULT_DISPUTES if d in t):  # in a fixed order
                     filed = y.wd(result, 11 if twist is T.LATE_CHALLENGE else 2)
-                    self.dispute(twist, self.rival, "result", result, filed)
+                    self.dispute(twist, self.rival, "result", filed)
                 drawn = y.working(result + timedelta(days=self.rng.randint(5, 20)))
                 on = min(max(drawn, self.last), y.due("contract_signed_after_award_notice", result))
                 if T.LATE_CONTRACT in t:
@@ -390,7 +396,7 @@ class Run:
         purchaser signs the contract anyway, inside the 30 days."""
         y, twist = self.y, T.SUSPENDED_CONTRACT
         filed = y.wd(result, 1)
-        number = self.challenge(twist, self.rival, "result", result, filed)
+        number = self.challenge(twist, self.rival, "result", filed)
         answered = self.answer(twist, number, y.wd(filed, 1), "rejected")
         complaint = {"challenge": number, "grounds": cat.DISPUTES[twist.value]["complaint"]}
         complained = self.side(y.wd(answered, 1), "FileComplaint", op(self.rival), complaint)
@@ -421,10 +427,11 @@ class Run:
 
     # -- challenges 质疑 and complaints 投诉 ------------------------------------------------
 
-    def challenge(self, twist: Twist, by: str, subject: str, known: date, filed: date) -> str:
-        """File a challenge (raise _Pending past END); its number, as the ledger gives it."""
+    def challenge(self, twist: Twist, by: str, subject: str, filed: date) -> str:
+        """File a challenge (raise _Pending past END); its number, as the ledger gives it.
+        The ledger computes its 应知之日 from the documents' or the result's notice."""
         grounds = cat.DISPUTES[twist.value]["grounds"]
-        payload = {"subject": subject, "known_on": known.isoformat(), "grounds": grounds}
+        payload = {"subject": subject, "grounds": grounds}
         if self.side(filed, "FileChallenge", op(by), payload) is None:
             raise _Pending
         self.challenges += 1
@@ -438,12 +445,12 @@ class Run:
             raise _Pending
         return answered
 
-    def dispute(self, twist: Twist, by: str, subject: str, known: date, filed: date) -> None:
+    def dispute(self, twist: Twist, by: str, subject: str, filed: date) -> None:
         """A challenge and what follows it, as ``twist`` has it; nothing past END."""
         y, text = self.y, cat.DISPUTES[twist.value]
         assert by, f"{self.code}: only a supplier that took part may challenge"
         try:
-            number = self.challenge(twist, by, subject, known, filed)
+            number = self.challenge(twist, by, subject, filed)
             if twist is T.WITHDRAWN:
                 withdrawal = {"challenge": number, "reason": text["withdraw"]}
                 self.side(y.wd(filed, 3), "WithdrawChallenge", op(by), withdrawal)

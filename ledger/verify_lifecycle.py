@@ -57,8 +57,10 @@ from ledger.domain.bid_box import (
 )
 from ledger.domain.challenges import FILE_CHALLENGE
 from ledger.domain.deliveries import delivery_stream
-from ledger.domain.errors import Conflict, Invalid, LedgerError
+from ledger.domain.errors import Conflict, Forbidden, Invalid, LedgerError
+from ledger.domain.known_dates import is_declared
 from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transition, decide
+from ledger.domain.methods import Jurisdiction, may_approve_method
 from ledger.domain.money import Money
 from ledger.domain.procurement_commands import BIDDING
 from ledger.domain.record import Objection, ProcurementRecord, fold
@@ -214,6 +216,8 @@ class LifecycleReplay:
         action = kind_of(data).action
         assert action is not None
         authorise(signer, action, _participants(procurement))
+        if isinstance(data, E.MethodApproved) and self.timing is not None:
+            self._approver(signer, procurement)
         transition = self._transition(procurement, action, data)
         if data.state != transition.state:
             raise LifecycleViolation(f"{name} records a state the lifecycle does not give")
@@ -243,6 +247,19 @@ class LifecycleReplay:
         if notice is not None:
             self.notices[entry["index"]] = procurement.code
             self.notice_dates[entry["index"]] = data.date
+
+    def _approver(self, signer: Signer, procurement: ProcurementRecord) -> None:
+        """Above the threshold (a row of the table, hence with --check-timing) a method is
+        approved only by a finance office at 设区的市级 or above over the procurement's region."""
+        assert self.timing is not None
+        held = self.registry.jurisdictions.get(signer.organisation)
+        required = self.timing.method_approval_required(procurement)
+        try:
+            may_approve_method(
+                signer.organisation, held or Jurisdiction(""), procurement.region, required
+            )
+        except Forbidden as refused:
+            raise LifecycleViolation(refused.message) from None
 
     def _transition(
         self, procurement: ProcurementRecord, action: Action, data: E.LifecycleData
@@ -491,8 +508,9 @@ class LifecycleReplay:
             raise LifecycleViolation(f"complaint on {data.challenge} by {signer.actor}, "
                                      "not by the supplier that challenged")  # fmt: skip
         payload = command["payload"]
-        recorded = (challenge.date.isoformat(), challenge.known_on.isoformat(),
-                    challenge.subject.value)  # fmt: skip
+        # The supplier declares the 应知之日 of a process challenge only (known_dates).
+        declared = challenge.known_on.isoformat() if is_declared(challenge.subject) else None
+        recorded = (challenge.date.isoformat(), declared, challenge.subject.value)
         if (payload.get("date"), payload.get("known_on"), payload.get("subject")) != recorded:
             raise LifecycleViolation(f"{where} is not the challenge recorded (its day, "
                                      "应知之日 or subject differ)")  # fmt: skip
@@ -622,6 +640,7 @@ class LifecycleReplay:
                     E.ComplaintDecided, data.date, E.ComplaintFiled, filed, data.findings
                 )
             case E.ChallengeFiled():
+                self.timing.known_on(name, data, procurement)
                 self.timing.limit(
                     name, "challenge_filed_after_known", data.known_on, data.date, data.findings
                 )

@@ -12,12 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, assert_never
 
 from ledger.commands import DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW
 from ledger.domain.keys import WeakKey, decode_public_key
+from ledger.domain.methods import Jurisdiction
 from ledger.domain.registry import Role, key_id_of
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import MalformedEntry, parse_data
@@ -58,6 +59,7 @@ class RegistryReplay:
         self.keys: dict[str, KeyState] = {}
         self.actors: dict[str, ActorState] = {}
         self.organisations: dict[str, str] = {}  # code → kind
+        self.jurisdictions: dict[str, Jurisdiction] = {}  # code → region, level, oversees
         self.max_age, self.skew = max_age, skew
         self._genesis: str | None = None  # the genesis command's signature
         self._past_genesis = False
@@ -169,6 +171,9 @@ class RegistryReplay:
         match data:
             case E.OrganisationRegistered():
                 self.organisations[data.code] = data.kind.value
+                self.jurisdictions[data.code] = Jurisdiction(
+                    data.region, data.level, tuple(data.oversees or ())
+                )
             case E.ActorRegistered():
                 if self.organisations.get(data.organisation) != data.role.value:
                     raise RegistryViolation(
@@ -188,7 +193,9 @@ class RegistryReplay:
                     raise RegistryViolation("revocation of an unknown or revoked key")
                 state.revoked_at = index
             case E.OrganisationAmended():
-                pass
+                if data.region is not None and data.code in self.jurisdictions:
+                    held = self.jurisdictions[data.code]
+                    self.jurisdictions[data.code] = replace(held, region=data.region)
             case _:
                 assert_never(data)
 
@@ -219,6 +226,8 @@ class RegistryReplay:
                     "kind": FINANCE if genesis else source["kind"],
                     "region": source["region"],
                     "address": source.get("address", ""),
+                    # a finance office's level and the regions it oversees, when given
+                    **{k: source[k] for k in ("level", "oversees") if k in source},
                 }
             case E.OrganisationAmended():
                 return {

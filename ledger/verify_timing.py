@@ -34,12 +34,14 @@ from ledger.domain.findings import (
     suspension_lapsed,
     timing_findings,
 )
+from ledger.domain.known_dates import NotYetKnown, is_declared, should_have_known
 from ledger.domain.lifecycle import Action
 from ledger.domain.methods import at_threshold, method_approval_required
 from ledger.domain.record import ProcurementRecord
+from ledger.domain.schema import entries as E
 from ledger.domain.schema.entries import StreamData
 from ledger.domain.schema.values import Finding
-from ledger.domain.vocabulary import Method
+from ledger.domain.vocabulary import Method, Subject
 
 PROCUREMENT_RULES: Final = frozenset(step.rule for step in TIMED_STEPS)
 STREAM_RULES: Final = frozenset(step.rule for step in CHALLENGE_STEPS)
@@ -115,6 +117,32 @@ class TimingCheck:
         s = self.statutes
         found = limit_finding(rule, start, on, s.calendar, s.limits)
         self._compare(kind, [] if found is None else [found], recorded, {rule})
+
+    def known_on(self, kind: str, data: E.ChallengeFiled, procurement: ProcurementRecord) -> None:
+        """A challenge's 应知之日 is the one the ledger computes (``known_dates``): the end of
+        the result notice's period; for the documents, the end of their notice period or the
+        later receipt, which the log does not show before the box opens; a declared one (the
+        process) no later than the challenge."""
+        if is_declared(data.subject):
+            wrong = data.known_on > data.date
+        else:
+            s = self.statutes
+            try:
+                computed = should_have_known(
+                    data.subject, procurement.dates, s.calendar, s.limits
+                )  # fmt: skip
+            except NotYetKnown as e:
+                raise TimingMismatch(f"{kind} {data.number}: {e}") from None
+            if computed.provisional:
+                self.provisional_differences += data.known_on != computed.day
+                return
+            documents = data.subject is Subject.DOCUMENTS
+            wrong = data.known_on < computed.day if documents else data.known_on != computed.day
+        if wrong:
+            raise TimingMismatch(
+                f"{kind} {data.number} records 应知之日 {data.known_on}, which its "
+                f"{data.subject.value} and the calendar do not give"
+            )
 
     def complaint(self, kind: str, filed: date, on: date, recorded: Sequence[Finding]) -> None:
         """A complaint's filing, measured from the end of its challenge's answer period."""

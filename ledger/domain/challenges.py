@@ -34,6 +34,7 @@ from ledger.domain.context import Context, ContextHandler, LedgerView, Statutes
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
 from ledger.domain.findings import limit_finding, stream_timing_findings
+from ledger.domain.known_dates import NotYetKnown, is_declared, should_have_known
 from ledger.domain.lifecycle import Stage
 from ledger.domain.procurement_commands import (
     action_date,
@@ -210,22 +211,22 @@ def is_sealed_challenge(value: object) -> bool:
 def file_challenge(ctx: Context) -> list[Aggregate]:
     """FileChallenge: a supplier that took part objects to documents, process or result."""
     procurement = load(ctx).record
-    fields.only(ctx.payload, ("date", "subject", "grounds", "known_on"))
     subject = Subject.from_payload(ctx.payload, "subject")
+    declared = ("known_on",) if is_declared(subject) else ()
+    fields.only(ctx.payload, ("date", "subject", "grounds", *declared))
     # Before the opening the public record knows no bidder: the sealed box does.
     documents = subject is Subject.DOCUMENTS
     boxed = with_standing(ctx.view.bid_box(procurement.code), documents)
     taken = participants(procurement)
     may_challenge(ctx.signer, replace(taken, bidders=taken.bidders | boxed))
     on = action_date(ctx, None)
-    known = text.day(ctx.payload, "known_on")
-    text.ensure_order(known, on, ("payload.known_on", "payload.date"))
     if procurement.state.closed == "archived" or procurement.state.progress is Stage.NONE:
         raise Conflict(
             "rule challenges.open_procurement: a challenge is filed on a procurement that was "
             f"announced and is not archived (current: {procurement.state.label})",
             code="lifecycle",
         )
+    known = _known_on(ctx, procurement, subject, on)
     text.requirement(ctx.payload, "grounds")  # sealed in the envelope, but required
     number = _next_number(ctx, "challenge", procurement.code, "ZY")
     if ctx.box is None:
@@ -248,6 +249,42 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
     return [
         Challenge._create(Challenge.Filed, id=stream_id("challenge", number), **signed.fields(data))
     ]
+
+
+def _known_on(ctx: Context, procurement: ProcurementRecord, subject: Subject, on: date) -> date:
+    """The challenge's 应知之日 (``known_dates``): computed from the documents' or the
+    result's notice, declared by the supplier for the process."""
+    if is_declared(subject):
+        known = text.day(ctx.payload, "known_on")
+        text.ensure_order(known, on, ("payload.known_on", "payload.date"))
+        return known
+    received = _received(ctx, procurement.code) if subject is Subject.DOCUMENTS else None
+    try:
+        computed = should_have_known(
+            subject, procurement.dates, ctx.statutes.calendar, ctx.statutes.limits,
+            received=received,
+        )  # fmt: skip
+    except NotYetKnown as e:
+        raise Conflict(
+            f"rule challenges.known_on: {subject.label}的质疑自应知之日起算，{e}"
+            "（政府采购法实施条例 第五十三条；财政部令第94号 第十条）",
+            code="lifecycle",
+        ) from None
+    return computed.day
+
+
+def _received(ctx: Context, procurement: str) -> date | None:
+    """The day the signer's organisation first put an envelope in the procurement's box
+    (obtained the documents or bid): its receipt of the documents."""
+    days = []
+    for entry in ctx.view.bid_box(procurement, ctx.signer.organisation):
+        disclosure = ctx.view.disclosure(entry.commitment)
+        if disclosure is None or not isinstance(disclosure.value, dict):
+            continue
+        day = envelope_command(disclosure.value).get("payload", {}).get("date")
+        if isinstance(day, str):
+            days.append(date.fromisoformat(day))
+    return min(days, default=None)
 
 
 _S = TypeVar("_S", bound=_Stream)

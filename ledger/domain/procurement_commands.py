@@ -34,7 +34,7 @@ from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
 from ledger.domain.lifecycle import Action, State, decide
-from ledger.domain.methods import at_threshold, method_approval_required
+from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
@@ -219,6 +219,10 @@ def _reject_plan(ctx: Context, p: ProcurementRecord, d: Decided) -> E.PlanReject
 
 def _approve_method(ctx: Context, p: ProcurementRecord, d: Decided) -> E.MethodApproved:
     fields.only(ctx.payload, ("date", "rationale"))
+    office = ctx.view.organisation(ctx.signer.organisation)
+    if office is not None:  # the signer's key is valid: its organisation is registered
+        required = method_approval_required(p.method, p.category, p.budget, ctx.statutes.limits)
+        may_approve_method(office.code, office.jurisdiction, p.region, required)
     rationale = text.requirement(ctx.payload, "rationale", required=False) or p.rationale
     if p.method.needs_rationale and not rationale.strip():
         raise Invalid(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid5
 
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
+from ledger.domain.methods import Jurisdiction
 from ledger.domain.schema import entries as E
 from ledger.domain.vocabulary import Role as Role  # re-exported: the registry's roles
 
@@ -56,6 +57,12 @@ class Organisation(ValueAggregate):
         self.name = registered.name
         self.region = registered.region
         self.address = registered.address
+        self.level = registered.level  # a finance office's 层级
+        self.oversees = tuple(registered.oversees or ())
+
+    @property
+    def jurisdiction(self) -> Jurisdiction:
+        return Jurisdiction(self.region, self.level, self.oversees)
 
     def amend(self, amended: E.OrganisationAmended) -> None:
         self.name = amended.name or self.name

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from eventsourcing.domain import Aggregate
 
@@ -21,6 +21,7 @@ from ledger.domain.registry import Actor, Key, Organisation, Role, key_id_of, st
 from ledger.domain.registry import Signer as Signer  # re-exported: handlers take one
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.kinds import BY_DATA
+from ledger.domain.vocabulary import Level
 
 
 class RegistryView(Protocol):
@@ -59,17 +60,40 @@ def register_organisation(
     signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
 ) -> list[Aggregate]:
     require_role("registry.register_organisation", signer, Role.FINANCE_OFFICE)
-    fields.only(payload, ("code", "name", "kind", "region", "address"))
+    fields.only(payload, ("code", "name", "kind", "region", "address", "level", "oversees"))
+    kind = fields.choice(payload, "kind", Role)
     data = E.OrganisationRegistered(
         code=fields.code(payload, "code"),
         name=fields.text(payload, "name"),
-        kind=fields.choice(payload, "kind", Role),
+        kind=kind,
         region=fields.text(payload, "region", limit=100),
         address=fields.text(payload, "address", required=False),
+        **_jurisdiction(payload, kind),
     )
     if registry.taken("organisation", data.code):
         raise Conflict(f"organisation {data.code} is already registered", code="exists")
     return [new_organisation(signed, data)]
+
+
+MAX_OVERSEEN: Final = 200
+
+
+def _jurisdiction(payload: dict[str, Any], kind: Role) -> dict[str, Any]:
+    """A finance office's level and the regions it oversees, when the payload gives them."""
+    given: dict[str, Any] = {n: payload[n] for n in ("level", "oversees") if n in payload}
+    if given and kind is not Role.FINANCE_OFFICE:
+        raise Invalid("payload.level and payload.oversees are a finance office's only")
+    if "level" in given:
+        given["level"] = fields.choice(payload, "level", Level)
+    if "oversees" in given:
+        regions = given["oversees"]
+        if not isinstance(regions, list) or len(regions) > MAX_OVERSEEN:
+            raise Invalid(f"payload.oversees must be a list of at most {MAX_OVERSEEN} regions")
+        given["oversees"] = [
+            fields.text({f"oversees[{i}]": r}, f"oversees[{i}]", limit=100)
+            for i, r in enumerate(regions)
+        ]
+    return given
 
 
 def new_organisation(signed: Signed, data: E.OrganisationRegistered) -> Organisation:
@@ -199,7 +223,9 @@ def genesis(payload: dict[str, Any], signed: Signed) -> tuple[list[Aggregate], b
     org, admin = payload.get("organisation"), payload.get("administrator")
     if not isinstance(org, dict) or not isinstance(admin, dict):
         raise Invalid("payload.organisation and payload.administrator must be objects")
-    fields.only(org, ("code", "name", "region", "address"), "payload.organisation")
+    fields.only(
+        org, ("code", "name", "region", "address", "level", "oversees"), "payload.organisation"
+    )
     fields.only(admin, ("code", "name"), "payload.administrator")
     public_key = public_key_field(payload)
     org_data = E.OrganisationRegistered(
@@ -208,6 +234,7 @@ def genesis(payload: dict[str, Any], signed: Signed) -> tuple[list[Aggregate], b
         kind=Role.FINANCE_OFFICE,
         region=fields.text(org, "region", limit=100),
         address=fields.text(org, "address", required=False),
+        **_jurisdiction(org, Role.FINANCE_OFFICE),
     )
     admin_data = E.ActorRegistered(
         code=fields.code(admin, "code"),

@@ -90,6 +90,19 @@ class Role(StrEnum):
     BID_BOX = "bid_box"  # 投标箱服务: the ledger's sealed bid box
 
 
+class Level(Term):
+    """The administrative level of a finance office 财政部门层级, lowest first."""
+
+    COUNTY = "county"
+    CITY = "city"
+    PROVINCE = "province"
+    CENTRAL = "central"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
 class Subject(Term):
     """What a challenge objects to 质疑事项 (财政部令第94号 art. 10)."""
 
@@ -134,6 +147,12 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         AnnouncementType.FAILURE: "废标公告",
         AnnouncementType.SINGLE_SOURCE: "单一来源公示",
         AnnouncementType.ACCEPTANCE: "验收结果公告",
+    },
+    Level: {
+        Level.COUNTY: "县级",
+        Level.CITY: "设区的市级",
+        Level.PROVINCE: "省级",
+        Level.CENTRAL: "中央",
     },
     Subject: {
         Subject.DOCUMENTS: "采购文件",

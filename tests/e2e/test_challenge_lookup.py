@@ -72,9 +72,10 @@ def record(c: County) -> dict[str, str]:
         (xinda, "process", "评审专家未按评分标准打分。"),
         (huamei, "documents", "采购文件设置歧视性条款。"),
     ):
+        # Only a challenge to the process declares its 应知之日; the ledger computes the rest.
+        known = {"known_on": "2026-05-08"} if subject == "process" else {}
         filed = c.act(supplier, "FileChallenge", {
-            "date": "2026-05-11", "subject": subject, "known_on": "2026-05-08",
-            "grounds": grounds})  # fmt: skip
+            "date": "2026-05-11", "subject": subject, "grounds": grounds, **known})  # fmt: skip
         lookup = filed.as_json()["lookup"]
         codes[lookup["challenge"]] = lookup["code"]
     c.act(c.agency, "AnswerChallenge", {"challenge": "p1-ZY1", "date": "2026-05-22",

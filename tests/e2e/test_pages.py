@@ -96,7 +96,6 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
             {
                 "date": "2026-05-14",
                 "subject": "result",
-                "known_on": "2026-05-13",
                 "grounds": "评分不公",
             },
         )

@@ -51,7 +51,7 @@ def two(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Two]:
                                            "amount": "1720000.00"})  # fmt: skip
         c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
         c.act(c.suppliers[0], "FileChallenge", {"date": "2026-05-11", "subject": "result",
-                                                "known_on": "2026-05-08", "grounds": GROUNDS})
+                                                "grounds": GROUNDS})
     finally:
         ledger.close()
     first = start_server(db_url, tmp_path)

@@ -91,7 +91,6 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
                 "date": filed,
                 "subject": "documents",
                 "grounds": grounds,
-                "known_on": filed,
             }
             county.act(supplier, "FileChallenge", challenge, "p2")
         answer = {"challenge": "p2-ZY4", "date": "2026-11-24", "outcome": "rejected",

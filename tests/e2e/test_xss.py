@@ -146,7 +146,7 @@ def record(ledger: Ledger) -> County:
 
     def challenge(supplier: Actor, code: str, tag: str, on: str) -> str:
         receipt = act(supplier, "FileChallenge", {
-            "date": on, "subject": "documents", "known_on": on,
+            "date": on, "subject": "documents",
             "grounds": p.text(tag, 20_000, lines=True)}, code)  # fmt: skip
         number: str = receipt.lookup["challenge"]
         county.challenges[number] = receipt.lookup["code"]

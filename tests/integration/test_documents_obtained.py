@@ -17,7 +17,7 @@ from ledger.domain.errors import Conflict, Forbidden
 from ledger.verify import VerificationFailed
 from ledger.verify_receipt import check_bid_receipt
 
-CHALLENGE = {"date": "2026-04-21", "subject": "documents", "known_on": "2026-04-20",
+CHALLENGE = {"date": "2026-04-21", "subject": "documents",
              "grounds": "技术参数指向特定品牌"}  # fmt: skip
 
 
@@ -68,10 +68,11 @@ def test_an_obtainer_may_challenge_the_documents_and_others_may_not(county: Coun
     assert c.leaf(filed)["data"]["number"] == "p1-ZY1"
     # Obtaining the documents gives standing to challenge them, not the process.
     process = refused(Forbidden, c.act, c.suppliers[2], "FileChallenge",
-                      CHALLENGE | {"subject": "process"})  # fmt: skip
+                      CHALLENGE | {"subject": "process", "known_on": "2026-04-20"})  # fmt: skip
     assert "rule roles.challenge" in process.message
     c.bid(c.suppliers[2], "1790000.00")
-    c.act(c.suppliers[2], "FileChallenge", CHALLENGE | {"subject": "process"})
+    declared = CHALLENGE | {"subject": "process", "known_on": "2026-04-20"}
+    c.act(c.suppliers[2], "FileChallenge", declared)
 
 
 def test_the_opening_discloses_the_obtainers_and_verify_holds_it_to_the_box(

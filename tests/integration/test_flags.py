@@ -565,7 +565,7 @@ def test_a_notice_the_publisher_could_not_deliver(scene: Scene) -> None:
 def _challenged(s: Scene) -> None:
     s.tender_run("p1", ("1790000.00", "1720000.00", "1805000.00"), 1, "1720000.00")
     s.act("challenge", "p1", s.c.suppliers[0], "FileChallenge",
-          {"date": "2026-05-11", "subject": "result", "known_on": "2026-05-08",
+          {"date": "2026-05-11", "subject": "result",
            "grounds": "评分不公"})  # answer due 2026-05-20
 
 
@@ -592,7 +592,7 @@ def test_a_challenge_answered_late_and_one_answered_in_time(scene: Scene) -> Non
     assert not flag.overdue and flag.raised_leaf == s.leaves["p1:answer"]
     assert s.evidence(flag.id) == s.at("p1:challenge", "p1:answer")
     s.act("challenge2", "p1", s.c.suppliers[2], "FileChallenge",
-          {"date": "2026-05-12", "subject": "result", "known_on": "2026-05-08",
+          {"date": "2026-05-12", "subject": "result",
            "grounds": "评分不公"})
     s.act("answer2", "p1", s.c.agency, "AnswerChallenge",
           {"challenge": "p1-ZY2", "date": "2026-05-21", "outcome": "rejected", "answer": "不成立"})
@@ -622,7 +622,7 @@ def test_acting_while_suspended_is_an_irregular_procedure(scene: Scene) -> None:
     s.announce("p1")
     s.bid("p1", 0, "1790000.00")
     s.c.act(s.c.suppliers[0], "FileChallenge", {"date": "2026-04-15", "subject": "documents",
-            "known_on": "2026-04-10", "grounds": "技术参数有倾向性"}, "p1")
+            "grounds": "技术参数有倾向性"}, "p1")
     s.c.act(s.c.agency, "AnswerChallenge", {"challenge": "p1-ZY1", "date": "2026-04-16",
             "outcome": "rejected", "answer": "不成立"}, "p1")
     s.c.act(s.c.suppliers[0], "FileComplaint", {"challenge": "p1-ZY1", "date": "2026-04-17",
@@ -648,7 +648,7 @@ def _busy_year(s: Scene) -> None:
     s.tender_run("b2", prices, 1, "1720000.00", finish=False)
     s.tender_run("b3", prices, 0, "1790000.00", invalid=(1,))
     s.act("challenge", "b3", s.c.suppliers[1], "FileChallenge",
-          {"date": "2026-05-11", "subject": "result", "known_on": "2026-05-08", "grounds": "不公"})
+          {"date": "2026-05-11", "subject": "result", "grounds": "不公"})
 
 
 def test_following_leaf_by_leaf_gives_what_a_rebuild_gives(scene: Scene) -> None:

@@ -304,7 +304,6 @@ def test_challenge_suspension_answer_and_complaint(county: County) -> None:
     challenge = {
         "date": "2026-05-11",
         "subject": "result",
-        "known_on": "2026-05-08",
         "grounds": "中标人报价明显低于成本。",
     }
     filed = c.act(kangtai, "FileChallenge", challenge)
@@ -454,7 +453,7 @@ def test_a_filed_challenge_answers_with_its_lookup_code(county: County) -> None:
     c.to_announced()
     c.bid(c.suppliers[0], "1700000.00")
     receipt = c.act(c.suppliers[0], "FileChallenge", {
-        "date": "2026-04-21", "subject": "documents", "known_on": "2026-04-20", "grounds": "x"})
+        "date": "2026-04-21", "subject": "documents", "grounds": "x"})
     lookup = receipt.as_json()["lookup"]
     assert lookup["challenge"] == "p1-ZY1"
     codes = c.ledger.lookup_codes

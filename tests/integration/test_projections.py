@@ -24,7 +24,7 @@ def county(world: Any) -> County:
           {"date": "2026-05-07", "supplier": "kangtai", "amount": "1790000.00"})
     c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
     c.act(c.suppliers[1], "FileChallenge", {"date": "2026-05-11", "subject": "result",
-                                            "known_on": "2026-05-08", "grounds": "评分不公"})
+                                            "grounds": "评分不公"})
     c.act(c.agency, "AnswerChallenge", {"challenge": "p1-ZY1", "date": "2026-05-13",
                                         "outcome": "rejected", "answer": "评分符合采购文件"})
     c.act(c.suppliers[1], "FileComplaint",

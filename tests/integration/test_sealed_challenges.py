@@ -24,7 +24,7 @@ from ledger.verify import VerificationFailed
 
 GROUNDS = "资格条件设置排斥潜在供应商，要求提供本地业绩"
 BOX = "tbx-svc"  # the box service's actor (``World.register_bid_box``)
-CHALLENGE = {"date": "2026-04-21", "subject": "documents", "known_on": "2026-04-20",
+CHALLENGE = {"date": "2026-04-21", "subject": "documents",
              "grounds": GROUNDS}  # fmt: skip
 
 

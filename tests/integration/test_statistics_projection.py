@@ -33,7 +33,6 @@ def county(world: Any) -> County:
         {
             "date": "2026-05-11",
             "subject": "result",
-            "known_on": "2026-05-08",
             "grounds": "评分不公",
         },
     )

@@ -11,12 +11,13 @@ import rfc8785
 from conftest import World
 from procurement_world import PLAN, County
 from test_procurement_ledger import refused
+from test_verifier_lifecycle import signed_as
 from test_verifier_registry import entries
 
-from ledger.domain.errors import Forbidden, Invalid
+from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint
-from ledger.verify import verify_stream
+from ledger.verify import VerificationFailed, verify_stream
 from ledger.verify_timing import TimingCheck
 
 
@@ -32,7 +33,11 @@ def rules(county: County, receipt: Any) -> dict[str, dict[str, Any]]:
 def verified(county: County) -> None:
     """The log verifies, its time-limit findings recomputed with the ledger's calendar and
     table (`sunshine verify --check-timing`) and without them."""
-    log = entries(county.world)
+    timed(entries(county.world), county, untimed=True)
+
+
+def timed(log: list[dict[str, Any]], county: County, untimed: bool = False) -> None:
+    """Verify ``log`` with the ledger's calendar and table (and first without, if asked)."""
     tree = CompactRange()
     leaves = []
     for index, entry in enumerate(log):
@@ -40,7 +45,8 @@ def verified(county: County) -> None:
         leaves.append((index, leaf))
         tree.append(leaf_hash(leaf))
     checkpoint = Checkpoint("county.example/log", tree.size, tree.root())
-    verify_stream([leaves], checkpoint)
+    if untimed:
+        verify_stream([leaves], checkpoint)
     verify_stream([leaves], checkpoint, timing=TimingCheck(county.ledger.statutes))
 
 
@@ -53,7 +59,7 @@ def awarded_and_challenged(c: County) -> None:
     c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
     for supplier in (c.suppliers[0], c.suppliers[2]):
         challenge = {
-            "date": "2026-05-11", "subject": "result", "known_on": "2026-05-08",
+            "date": "2026-05-11", "subject": "result",
             "grounds": "中标人报价明显低于成本。",
         }  # fmt: skip
         c.act(supplier, "FileChallenge", challenge)
@@ -244,14 +250,15 @@ def test_a_single_source_notice_runs_five_working_days_before_its_approval(
     c = county
     # 实施条例 第三十八条: the 公示 (10 April) comes first; approved on 17 April, the 5th
     # working day after it, and awarded: the lawful order, no finding.
+    city = finance_office(c, "czs-czj", "city", "澄州市", ["澄溪县"])
     assert single_source_notice(c, "p1", "2500000.00") == {}
     approval = {"date": "2026-04-17", "rationale": "原厂专有技术"}
-    assert rules(c, c.act(c.finance, "ApproveMethod", approval, "p1")) == {}
+    assert rules(c, c.act(city, "ApproveMethod", approval, "p1")) == {}
     award = {"date": "2026-04-20", "supplier": "xinda", "amount": "2400000.00"}
     assert rules(c, c.act(c.purchaser, "DecideAward", award, "p1")) == {}
     # Approved on the 2nd working day of the 公示: too early.
     assert single_source_notice(c, "p2", "2500000.00") == {}
-    early = c.act(c.finance, "ApproveMethod", approval | {"date": "2026-04-14"}, "p2")
+    early = c.act(city, "ApproveMethod", approval | {"date": "2026-04-14"}, "p2")
     short = rules(c, early)["single_source_notice_period"]
     assert (short["deadline"], short["actual"]) == ("2026-04-17", "2026-04-14")
     # Below the threshold no 公示 period and no approval bind it.
@@ -259,3 +266,143 @@ def test_a_single_source_notice_runs_five_working_days_before_its_approval(
     award = {"date": "2026-04-13", "supplier": "xinda", "amount": "1800000.00"}
     assert rules(c, c.act(c.purchaser, "DecideAward", award, "p3")) == {}
     verified(c)
+
+
+# -- 2. the 应知之日 of a challenge is computed from what it challenges -------------------
+
+
+def known_and_findings(c: County, receipt: Any) -> tuple[str, dict[str, dict[str, Any]]]:
+    return c.leaf(receipt)["data"]["known_on"], rules(c, receipt)
+
+
+def test_a_result_challenge_runs_from_the_end_of_the_result_notice_period(
+    county: County,
+) -> None:
+    c = county
+    c.to_evaluated()
+    award = {"date": "2026-05-07", "supplier": "xinda", "amount": "1720000.00"}
+    c.act(c.purchaser, "DecideAward", award)
+    challenge = {"subject": "result", "grounds": "中标人报价明显低于成本。"}
+    # No result announced yet: nothing to know of, the challenge cannot be counted.
+    early = refused(Conflict, c.act, c.suppliers[0], "FileChallenge",
+                    challenge | {"date": "2026-05-07"})  # fmt: skip
+    assert "rule challenges.known_on" in early.message and "尚未公告" in early.message
+    c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
+    # The supplier does not declare when it knew of the result: the ledger computes it.
+    declared = refused(Invalid, c.act, c.suppliers[0], "FileChallenge",
+                       challenge | {"date": "2026-05-11", "known_on": "2026-05-08"})  # fmt: skip
+    assert "known_on" in declared.message
+    # Announced on Friday 8 May, the 1-working-day notice period ends on Saturday 9 May, a
+    # working day of 2026's 调休; 19 May is the 7th working day after it: in time (counted
+    # from the announcement, as a declared "8 May" would have it, it was due on 18 May).
+    kangtai = c.act(c.suppliers[0], "FileChallenge", challenge | {"date": "2026-05-19"})
+    assert known_and_findings(c, kangtai) == ("2026-05-09", {})
+    huamei = c.act(c.suppliers[2], "FileChallenge", challenge | {"date": "2026-05-20"})
+    known, late = known_and_findings(c, huamei)
+    finding = late["challenge_filed_after_known"]
+    assert (known, finding["deadline"], finding["actual"]) == (
+        "2026-05-09", "2026-05-19", "2026-05-20")
+    verified(c)
+
+
+def test_a_documents_challenge_runs_from_the_notice_periods_end_or_a_later_receipt(
+    county: County,
+) -> None:
+    c = county
+    c.to_announced()  # announced on 10 April: its 5-working-day notice period ends 17 April
+    challenge = {"subject": "documents", "grounds": "技术参数指向特定品牌。"}
+    c.act(c.suppliers[2], "ObtainDocuments", {"date": "2026-04-13"})
+    # Obtained within the notice period: counted from its end, 28 April the 7th working day.
+    huamei = c.act(c.suppliers[2], "FileChallenge", challenge | {"date": "2026-04-28"})
+    assert known_and_findings(c, huamei) == ("2026-04-17", {})
+    # Obtained on 24 April, after the period: counted from receipt. 8 May is the 7th working
+    # day after it (the May Day holiday between): in time, though late from the period's end.
+    c.act(c.suppliers[1], "ObtainDocuments", {"date": "2026-04-24"})
+    xinda = c.act(c.suppliers[1], "FileChallenge", challenge | {"date": "2026-05-08"})
+    assert known_and_findings(c, xinda) == ("2026-04-24", {})
+    # A challenge filed during the period is early, never late.
+    c.act(c.suppliers[0], "ObtainDocuments", {"date": "2026-04-13"})
+    kangtai = c.act(c.suppliers[0], "FileChallenge", challenge | {"date": "2026-04-14"})
+    assert known_and_findings(c, kangtai) == ("2026-04-17", {})
+    verified(c)
+
+
+def test_a_process_challenge_declares_its_known_day_no_later_than_the_challenge(
+    county: County,
+) -> None:
+    c = county
+    c.to_evaluated()
+    challenge = {"subject": "process", "grounds": "评审专家未按评分标准打分。"}
+    missing = refused(Invalid, c.act, c.suppliers[0], "FileChallenge",
+                      challenge | {"date": "2026-05-08"})  # fmt: skip
+    assert "payload.known_on" in missing.message
+    after = refused(Invalid, c.act, c.suppliers[0], "FileChallenge",
+                    challenge | {"date": "2026-05-08", "known_on": "2026-05-11"})  # fmt: skip
+    assert "known_on" in after.message
+    filed = c.act(c.suppliers[0], "FileChallenge",
+                  challenge | {"date": "2026-05-08", "known_on": "2026-05-06"})  # fmt: skip
+    assert known_and_findings(c, filed) == ("2026-05-06", {})
+    verified(c)
+
+
+# -- 4. above the threshold only a finance office at 设区的市级 or above approves a method ---
+
+
+def finance_office(c: County, code: str, level: str, region: str, oversees: list[str]) -> Any:
+    office = {"code": code, "name": f"{region}财政局", "kind": "finance_office",
+              "region": region, "level": level, "oversees": oversees}  # fmt: skip
+    c.world.submit(c.finance, "RegisterOrganisation", office)
+    return c.world.add(code, "finance_office", f"{code}-op")
+
+
+def test_above_the_threshold_only_a_city_finance_office_over_the_county_approves(
+    county: County,
+) -> None:
+    c = county
+    county_office = finance_office(c, "qhx-czj2", "county", "澄溪县", [])
+    elsewhere = finance_office(c, "lsh-czj", "city", "岚山市", ["岚山县"])
+    city = finance_office(c, "czs-czj", "city", "澄州市", ["澄溪县"])
+    negotiation = PLAN | {"method": "competitive_negotiation", "budget": "2500000.00",
+                          "rationale": "技术复杂，不能确定详细规格"}  # fmt: skip
+    c.act(c.purchaser, "FilePlan", negotiation, "p1")
+    c.act(c.finance, "ApprovePlan", {"date": "2026-03-03"}, "p1")
+    approval = {"date": "2026-03-04"}
+    # The county's own finance office, registered without a level or as 县级: not its power.
+    for office, held in ((c.finance, "未登记层级"), (county_office, "县级")):
+        error = refused(Forbidden, c.act, office, "ApproveMethod", approval, "p1")
+        assert "rule roles.approve_method" in error.message and held in error.message
+        assert "设区的市级" in error.message and "第二十七条" in error.message
+    # A city's office, but not over this county.
+    error = refused(Forbidden, c.act, elsewhere, "ApproveMethod", approval, "p1")
+    assert "不管辖澄溪县" in error.message
+    # The city office over the county approves: lawful, no finding.
+    assert rules(c, c.act(city, "ApproveMethod", approval, "p1")) == {}
+    # Below the threshold no approval is needed; the county office recording one is harmless.
+    small = negotiation | {"budget": "1850000.00"}
+    c.act(c.purchaser, "FilePlan", small, "p2")
+    c.act(c.finance, "ApprovePlan", {"date": "2026-03-03"}, "p2")
+    assert rules(c, c.act(county_office, "ApproveMethod", approval, "p2")) == {}
+    verified(c)
+    # The operator slips in the county office's approval of p1: the verifier, with the
+    # table that says p1 is above the threshold, names the power it lacks.
+    log = entries(c.world)
+    index = next(i for i, e in enumerate(log) if e["type"] == "MethodApproved")
+    log[index] = signed_as(log[index], county_office)
+    with pytest.raises(VerificationFailed, match=r"rule roles\.approve_method") as failure:
+        timed(log, c)
+    assert failure.value.index == index
+
+
+def test_only_a_finance_office_states_a_level_and_regions(county: County) -> None:
+    c = county
+    supplier = {"code": "lvl-sup", "name": "某供应商", "kind": "supplier", "region": "澄溪县",
+                "level": "city"}  # fmt: skip
+    error = refused(Invalid, c.world.submit, c.finance, "RegisterOrganisation", supplier)
+    assert "finance office" in error.message
+    bad = {"code": "bad-czj", "name": "某财政局", "kind": "finance_office", "region": "澄州市",
+           "level": "town"}  # fmt: skip
+    assert "payload.level" in refused(
+        Invalid, c.world.submit, c.finance, "RegisterOrganisation", bad).message
+    many = bad | {"level": "city", "oversees": "澄溪县"}
+    assert "payload.oversees" in refused(
+        Invalid, c.world.submit, c.finance, "RegisterOrganisation", many).message

@@ -52,7 +52,7 @@ def test_an_honest_procurement_with_challenges_verifies(awarded: County) -> None
     c.act(
         c.suppliers[1],
         "FileChallenge",
-        {"date": "2026-05-11", "subject": "result", "known_on": "2026-05-08", "grounds": "异议"},
+        {"date": "2026-05-11", "subject": "result", "grounds": "异议"},
     )
     c.act(
         c.agency,
@@ -143,7 +143,7 @@ def _challenged_and_complained(c: County) -> list[Entry]:
     c.act(
         c.suppliers[0],
         "FileChallenge",
-        {"date": "2026-04-21", "subject": "documents", "known_on": "2026-04-20", "grounds": "x"},
+        {"date": "2026-04-21", "subject": "documents", "grounds": "x"},
     )
     answer = {"challenge": "p1-ZY1", "date": "2026-04-22", "outcome": "rejected", "answer": "否"}
     c.act(c.agency, "AnswerChallenge", answer)
@@ -207,7 +207,7 @@ def test_a_second_answer_to_one_challenge_is_named(awarded: County) -> None:
     c.act(
         c.suppliers[1],
         "FileChallenge",
-        {"date": "2026-05-11", "subject": "result", "known_on": "2026-05-08", "grounds": "异议"},
+        {"date": "2026-05-11", "subject": "result", "grounds": "异议"},
     )
     answer = {"challenge": "p1-ZY1", "date": "2026-05-12", "outcome": "rejected", "answer": "否"}
     c.act(c.agency, "AnswerChallenge", answer)

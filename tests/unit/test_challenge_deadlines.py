@@ -162,7 +162,7 @@ def challenge_in_late_december(calendar: WorkingCalendar) -> dict[str, Any]:
     envelope, _ = sealing.seal({"command": "{}", "signature": ""})
     memory.box["p1"] = [BoxEntry(envelope["commitment"], "kangtai")]
     return run(memory, calendar, supplier, "FileChallenge", {
-        "date": "2026-12-28", "subject": "documents", "known_on": "2026-12-25",
+        "date": "2026-12-28", "subject": "documents",
         "grounds": "资格条件排斥潜在供应商"}, today)
 
 

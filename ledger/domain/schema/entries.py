@@ -28,7 +28,15 @@ from ledger.domain.schema.values import (
     Opened,
     Value,
 )
-from ledger.domain.vocabulary import AnnouncementType, Category, Method, Outcome, Role, Subject
+from ledger.domain.vocabulary import (
+    AnnouncementType,
+    Category,
+    Level,
+    Method,
+    Outcome,
+    Role,
+    Subject,
+)
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Minute = Annotated[str, Field(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$")]
@@ -38,13 +46,19 @@ Text = str
 
 
 class OrganisationRegistered(Value):
-    """An organisation 单位 is registered: its code, name, kind (its actors' role) and region."""
+    """An organisation 单位 is registered: its code, name, kind (its actors' role) and region.
+
+    A finance office also states its level and the regions below it that it oversees: above
+    the open-tender threshold only one at 设区的市级 or above, over the procurement's region,
+    approves another method (政府采购法 第二十七条; 实施条例 第二十三条)."""
 
     code: Code
     name: Text
     kind: Role
     region: Text
     address: Text
+    level: Level | None = None
+    oversees: list[Text] | None = None
 
 
 class OrganisationAmended(Value):
