@@ -9,7 +9,6 @@ with them. Demo keys are public knowledge: never use them for a real ledger.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +18,8 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from demo.catalogue import person
-from demo.year import CITY_FINANCE, END, DemoYear
+from demo.keys import demo_key as demo_key  # where the CLI and tests find it
+from demo.year import CITY_FINANCE, END, EXPERT_POOL, EXPERTS, DemoYear
 from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.context import china_day
@@ -120,12 +120,6 @@ ORGANISATIONS: list[tuple[str, str, str]] = [
 BID_BOX: Final = ("qhx-tbx", "qhx-tbx-svc")
 
 
-def demo_key(name: str) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(
-        hashlib.sha256(f"sunshine-demo:{name}".encode()).digest()
-    )
-
-
 @dataclass
 class DemoSummary:
     organisations: int
@@ -160,6 +154,22 @@ class DemoBuilder:
         receipt = self.ledger.submit(json.dumps(body, ensure_ascii=False).encode())
         if receipt.lookup is not None:  # a filed challenge: keep its lookup code for the reader
             self.lookup_codes.append((actor, receipt.lookup["challenge"], receipt.lookup["code"]))
+
+    def _register_experts(self) -> None:
+        """The city's expert pool 评审专家库 and its experts, each with a key to sign the
+        evaluation reports with."""
+        code, name, region = EXPERT_POOL
+        pool = {"code": code, "name": name, "kind": "evaluation_expert", "region": region}
+        self._submit("RegisterOrganisation", pool)
+        self.counts["organisations"] += 1
+        for actor, person_name in EXPERTS:
+            expert = {"code": actor, "organisation": code, "role": "evaluation_expert",
+                      "name": person_name}  # fmt: skip
+            self._submit("RegisterActor", expert)
+            key = demo_key(actor)
+            self._submit("RegisterKey", {"actor": actor, "public_key": signing.public_b64(key)})
+            self.counts["actors"] += 1
+            self.counts["keys"] += 1
 
     def _register_bid_box(self) -> None:
         """The ledger's own bid-box service: its key is the server's, not a demo key."""
@@ -240,6 +250,7 @@ class DemoBuilder:
             self.counts["actors"] += 1
             self.counts["keys"] += 1
         self._register_bid_box()
+        self._register_experts()
         # An organisation keeps its own details current.
         self._submit(
             "AmendOrganisation",

@@ -55,6 +55,9 @@ class Twist(StrEnum):
     # suspended on a complaint and never lifted: the bids are opened after the suspension's
     # lawful end (30 days), which is not acting while suspended
     SUSPENSION_LAPSED = "suspension_lapsed"
+    # the committee's first-ranked candidate declines; the purchaser awards the second in
+    # order and records why (实施条例 第四十九条): lawful, no finding
+    NEXT_RANKED = "next_ranked"
 
 
 T = Twist
@@ -116,5 +119,7 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("yj-pt", "2026-03-10", {T.EARLY_ANSWER}, "质疑次日即答复，投诉期自答复期满起算，按期投诉"),
     ("zr-dj", "2026-04-09", {T.ANSWERED}, "质疑部分成立，更正评分后结果不变"),
     ("ga-wy", "2026-05-06", {T.WITHDRAWN}, "供应商撤回质疑"),
+    ("rmyy-dr", "2026-03-16", {T.NEXT_RANKED},
+     "排名第一的中标候选人放弃中标，采购人按评审报告排序确定第二名并记录理由"),
 ))
 # fmt: on

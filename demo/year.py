@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from demo import catalogue as cat
 from demo.catalogue import CONSULTATION, FRAMEWORK, INQUIRY, INVITED, OPEN, SINGLE, Item
+from demo.keys import demo_key
 from demo.twists import RESULT_DISPUTES, SUSPENDING, TWISTS, T, Twist
 from ledger import signing
 from ledger.calendar_files import build_calendar, load_time_limits
@@ -63,6 +64,12 @@ def yuan(fen: int) -> str:
 CITY_FINANCE: Final = ("czs-czj", "澄州市财政局政府采购监督管理处", "澄州市")
 
 
+#: The expert pool 评审专家库 the committees are drawn from (实施条例 第三十九条): each expert
+#: a registered actor who signs the evaluation reports with their own key.
+EXPERT_POOL: Final = ("czs-zjk", "澄州市政府采购评审专家库", "澄州市")
+EXPERTS: Final = tuple((f"czs-zj{n:02d}", cat.person(120 + n)) for n in range(16))
+
+
 def op(organisation: str) -> str:
     """The demo's one actor of an organisation."""
     return f"{organisation}-op"
@@ -76,7 +83,6 @@ class DemoYear:
         self.approver = op(CITY_FINANCE[0])  # approves methods 采购方式审批
         self.rng = random.Random(SEED)  # noqa: S311 -- a reproducible story, not a secret
         self.calendar, self.limits = build_calendar(), load_time_limits()
-        self.experts = [cat.person(120 + n) for n in range(40)]
         self.codes: dict[str, str] = {}  # item key -> procurement code
         self.twists: dict[str, frozenset[Twist]] = {}  # procurement code -> its twists
 
@@ -284,7 +290,9 @@ class Run:
         return self.decide(y.wd(evaluated, self.rng.randint(1, 3)))
 
     def decide(self, on: date) -> date:
-        award = {"supplier": self.winner, "amount": yuan(self.amount)}
+        award: Payload = {"supplier": self.winner, "amount": yuan(self.amount)}
+        if T.NEXT_RANKED in self.t:  # 实施条例 第四十九条
+            award["reason"] = cat.TEXTS["next_ranked"]
         return self.act(on, "DecideAward", self.purchaser, award)
 
     def price(self, low: float, high: float) -> int:
@@ -296,7 +304,7 @@ class Run:
         y, t = self.y, self.t
         if T.SINGLE_BID in t or T.FAILED in t:
             count = 1 if T.SINGLE_BID in t else 2
-        elif T.FEW_BIDDERS in t:
+        elif T.FEW_BIDDERS in t or T.NEXT_RANKED in t:
             count = 3
         else:
             count = self.rng.randint(3, 6 if self.item.method == OPEN else 4)
@@ -352,15 +360,26 @@ class Run:
             ranked = sorted(valid, key=lambda s: prices[s])
         self.winner, self.amount = ranked[0], prices[ranked[0]]
         self.rival = ranked[1] if len(ranked) > 1 else ""
+        if T.NEXT_RANKED in self.t:  # the first declines: the next in order is awarded
+            self.winner, self.amount = ranked[1], prices[ranked[1]]
+            self.rival = ranked[0]
         results = []
         for s in bidders:
             row: Payload = {"supplier": s, "valid": s not in invalid}
             row |= {"score": scores[s]} if s in scores else {}
             row |= {"reason": invalid[s]} if s in invalid else {}
+            row |= {"rank": ranked.index(s) + 1} if s in ranked else {}
             results.append(row)
-        members = self.rng.sample(self.y.experts, 5 if method in (OPEN, INVITED) else 3)
+        # 87号令 第四十七条: a tender's committee 5, four of them experts; 74号令 第七条 and
+        # 214号 第十四条: the other methods' 3, two of them experts; one purchaser's representative.
+        chosen = self.rng.sample(EXPERTS, 4 if method in (OPEN, INVITED) else 2)
+        experts = [(name, actor, demo_key(actor)) for actor, name in chosen]
+        representative = [cat.person(self.rng.randint(140, 199))]  # no expert's name
         sealed: Sealed = {}
-        evaluation = {"committee": signing.sealed_value(members, sealed), "results": results}
+        evaluation = signing.evaluation(
+            self.code, on.isoformat(), results, experts, representative, sealed
+        )
+        del evaluation["date"]  # the act dates it, as every step
         return self.act(on, "CompleteEvaluation", self.runner, evaluation, sealed=sealed)
 
     def contract(self, awarded: date) -> date:

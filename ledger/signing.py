@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import rfc8785
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ledger.domain.committee import report_message
 from ledger.domain.registry import key_id_of
 from ledger.domain.sealed import Disclosure, seal
 from ledger.store.secret_file import read_secret, write_secret
@@ -75,6 +77,32 @@ def sealed_value(value: Any, into: dict[str, Disclosure]) -> dict[str, str]:
     commitment, disclosure = seal(value)
     into[commitment["commitment"]] = disclosure
     return commitment
+
+
+def evaluation(
+    procurement: str,
+    date: str,
+    results: list[dict[str, Any]],
+    experts: Sequence[tuple[str, str, Ed25519PrivateKey]],
+    representatives: Sequence[str],
+    into: dict[str, Disclosure],
+) -> dict[str, Any]:
+    """A ``CompleteEvaluation`` payload: each expert ``(name, actor, key)`` signs the report,
+    and the committee, experts and representatives, is sealed (its opening added to
+    ``into``) until the result notice."""
+    report = report_message(procurement, date, results)
+    members: list[dict[str, str]] = [
+        {
+            "name": name,
+            "role": "expert",
+            "actor": actor,
+            "key": key_id(key),
+            "signature": base64.b64encode(key.sign(report)).decode("ascii"),
+        }
+        for name, actor, key in experts
+    ]
+    members += [{"name": name, "role": "representative"} for name in representatives]
+    return {"date": date, "committee": sealed_value(members, into), "results": results}
 
 
 def write_key(path: Path, key: Ed25519PrivateKey) -> None:

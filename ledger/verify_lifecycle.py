@@ -56,6 +56,13 @@ from ledger.domain.bid_box import (
     statuses,
 )
 from ledger.domain.challenges import FILE_CHALLENGE
+from ledger.domain.committee import (
+    check_signatures,
+    committee_irregularities,
+    parse_members,
+    ranking_irregularities,
+    report_message,
+)
 from ledger.domain.deliveries import delivery_stream
 from ledger.domain.errors import Conflict, Forbidden, Invalid, LedgerError
 from ledger.domain.known_dates import is_declared
@@ -118,6 +125,8 @@ class LifecycleReplay:
         # Each box's window: the leaves from its opening for bids to its end (None: still open).
         self.windows: dict[str, tuple[int, int | None]] = {}
         self._at = 0  # the leaf being checked
+        # Each evaluation's leaf and the report its experts signed, checked at disclosure.
+        self.reports: dict[str, tuple[int, bytes]] = {}
         self.closings: dict[str, int] = {}  # procurement → its closing's leaf
         self.opened_bids = 0
         # Each challenge's filing: its leaf, its data, and whether its box was sealed then.
@@ -231,7 +240,13 @@ class LifecycleReplay:
             if complaint is None or complaint.status != "open":
                 raise LifecycleViolation(f"{name} is not caused by a complaint being handled")
         recorded_rules = {finding.rule for finding in data.findings}
-        for irregularity in (*transition.irregularities, *_amounts(procurement, data)):
+        if isinstance(data, E.EvaluationCompleted):
+            payload = entry["command"]["payload"]
+            report = report_message(procurement.code, payload["date"], payload["results"])
+            self.reports[procurement.code] = (entry["index"], report)
+        committee = self._committee(procurement, data)
+        irregular = (*transition.irregularities, *_amounts(procurement, data), *committee)
+        for irregularity in irregular:
             if irregularity.rule not in recorded_rules:
                 raise LifecycleViolation(f"{name} leaves out the finding {irregularity.rule}")
         self._disclosures(procurement, data)
@@ -247,6 +262,36 @@ class LifecycleReplay:
         if notice is not None:
             self.notices[entry["index"]] = procurement.code
             self.notice_dates[entry["index"]] = data.date
+
+    def _committee(
+        self, procurement: ProcurementRecord, data: E.LifecycleData
+    ) -> tuple[Irregularity, ...]:
+        """An award out of the committee's order; once the committee is disclosed, its
+        make-up, and each expert's signature over the report with a key valid then."""
+        if isinstance(data, E.AwardDecided):
+            return ranking_irregularities(data.supplier, procurement.ranking, data.reason)
+        if not isinstance(data, E.ResultAnnounced) or data.committee is None:
+            return ()
+        evaluated, report = self.reports[procurement.code]
+
+        def expert_key(actor: str, key_id: str) -> bytes | None:
+            state = self.registry.keys.get(key_id)
+            held = self.registry.actors.get(actor)
+            if state is None or held is None or held.role != Role.EVALUATION_EXPERT.value:
+                return None
+            valid = state.registered_at < evaluated and (
+                state.revoked_at is None or state.revoked_at > evaluated
+            )
+            return state.public_key if valid and state.actor == actor else None
+
+        try:
+            members = parse_members(data.committee.value, "the disclosed committee")
+            check_signatures(members, report, expert_key)
+        except Invalid as problem:
+            raise LifecycleViolation(
+                f"the evaluation report of {procurement.code}: {problem}"
+            ) from None
+        return committee_irregularities(procurement.method, members)
 
     def _approver(self, signer: Signer, procurement: ProcurementRecord) -> None:
         """Above the threshold (a row of the table, hence with --check-timing) a method is

@@ -23,9 +23,12 @@ from psycopg import sql
 
 from ledger import signing
 from ledger.application import Ledger, LedgerConfig
+from ledger.domain.sealed import Disclosure
 from ledger.store.url import DatabaseURL, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The experts of the tests' pool 评审专家库, by number.
+EXPERT_NAMES = ("王建国", "李秀英", "张伟", "刘芳", "陈静", "杨磊", "周强")
 PG_URL = os.environ.get(
     "SUNSHINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -135,6 +138,27 @@ class World:
                     {"actor": code, "public_key": signing.public_b64(actor.key)})
         self.actors[code] = actor
         return actor
+
+    def expert(self, n: int) -> tuple[str, str, Ed25519PrivateKey]:
+        """Expert ``n`` of the pool 评审专家库 (registered on first use): name, actor, key."""
+        code = f"zj{n}"
+        if code not in self.actors:
+            self.add("zjk", "evaluation_expert", code, "政府采购评审专家库")
+        return EXPERT_NAMES[n], code, self.actors[code].key
+
+    def evaluation(
+        self,
+        procurement: str,
+        on: str,
+        results: list[dict[str, Any]],
+        sealed: dict[str, Disclosure],
+        experts: int = 4,
+        representatives: tuple[str, ...] = ("赵敏",),
+    ) -> dict[str, Any]:
+        """A CompleteEvaluation payload whose report ``experts`` experts sign, the committee
+        (with the purchaser's ``representatives``) sealed into ``sealed``."""
+        signers = [self.expert(n) for n in range(experts)]
+        return signing.evaluation(procurement, on, results, signers, representatives, sealed)
 
     def register_bid_box(self) -> None:
         """The ledger's own bid-box service, registered as the finance office does it."""

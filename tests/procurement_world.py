@@ -3,6 +3,7 @@ of an open tender, for tests that run procurements through the ledger."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -98,17 +99,12 @@ class County:
             self.bid(supplier, price)
         _, opened = self.world.close_and_open(self.agency, "2026-05-06")
         committee: dict[str, Disclosure] = {}
-        evaluated = self.act(
-            self.agency,
-            "CompleteEvaluation",
-            {
-                "date": "2026-05-06",
-                "committee": signing.sealed_value(["王建国", "李秀英", "张伟"], committee),
-                "results": [
-                    {"supplier": s.organisation, "valid": True, "score": f"{90 - n}.50"}
-                    for n, s in enumerate(self.suppliers[: len(prices)])
-                ],
-            },
-            sealed=committee,
-        )
+        # 最低评标价法: the committee ranks the bids by price, the lowest first.
+        order = sorted(range(len(prices)), key=lambda n: Decimal(prices[n]))
+        results = [
+            {"supplier": s.organisation, "valid": True, "rank": order.index(n) + 1}
+            for n, s in enumerate(self.suppliers[: len(prices)])
+        ]
+        payload = self.world.evaluation("p1", "2026-05-06", results, committee)
+        evaluated = self.act(self.agency, "CompleteEvaluation", payload, sealed=committee)
         return opened, evaluated

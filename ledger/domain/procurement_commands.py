@@ -19,6 +19,7 @@ not before the procurement's last recorded action.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -29,6 +30,15 @@ from eventsourcing.domain import Aggregate
 from ledger.domain import fields, text
 from ledger.domain.amounts import award_irregularities, contract_irregularities
 from ledger.domain.bid_box import box_root, opening, statuses
+from ledger.domain.committee import (
+    COMMITTEE_RULES,
+    ExpertKey,
+    check_signatures,
+    committee_irregularities,
+    parse_members,
+    ranking_irregularities,
+    report_message,
+)
 from ledger.domain.competition import bidder_findings
 from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
@@ -45,8 +55,6 @@ from ledger.domain.sealed import Disclosure, is_commitment
 from ledger.domain.vocabulary import AnnouncementType, Category, Method, Role
 
 MINUTE: Final = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d\Z")
-MIN_COMMITTEE: Final = 3
-MAX_COMMITTEE: Final = 25
 #: Methods whose suppliers answer with sealed bids (all but single source and framework).
 BIDDING: Final = frozenset(Method) - {Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT}
 
@@ -122,20 +130,6 @@ def price(value: Any, where: str) -> None:
 def identity_number(value: Any, where: str) -> None:
     if not isinstance(value, str) or not 6 <= len(value) <= 32 or not value.isalnum():
         raise Invalid(f"{where} must be an identity number of 6–32 letters and digits")
-
-
-def _committee(value: Any, where: str) -> None:
-    if (
-        not isinstance(value, list)
-        or not MIN_COMMITTEE <= len(value) <= MAX_COMMITTEE
-        or not all(isinstance(name, str) and 0 < len(name.strip()) <= 50 for name in value)
-    ):
-        raise Invalid(
-            f"{where} must list the {MIN_COMMITTEE}–{MAX_COMMITTEE} members' names "
-            "of the evaluation committee"
-        )
-    if len(set(value)) != len(value):
-        raise Invalid(f"{where} names a member twice")
 
 
 def disclose(ctx: Context, commitment: str, what: str) -> Opened:
@@ -327,34 +321,76 @@ def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:
 
 def _complete_evaluation(ctx: Context, p: ProcurementRecord, d: Decided) -> E.EvaluationCompleted:
     fields.only(ctx.payload, ("date", "committee", "results"))
-    committee = sealed_field(ctx, "committee", _committee)
-    assert committee is not None  # required
     results = ctx.payload.get("results")
     bidders = sorted(bid.supplier for bid in p.bids)
     if not isinstance(results, list) or not results:
         raise Invalid("payload.results must list every bidder's evaluation")
-    parsed = []
-    for n, row in enumerate(results):
-        where = f"payload.results[{n}]"
-        if not isinstance(row, dict):
-            raise Invalid(f"{where} must be an object")
-        fields.only(row, ("supplier", "valid", "score", "reason"), where)
-        if not isinstance(row.get("valid"), bool):
-            raise Invalid(f"{where}.valid must be true or false")
-        supplier = fields.code(row, "supplier")
-        extra: dict[str, str] = {}
-        if row.get("score") is not None:
-            extra["score"] = _score(row["score"], f"{where}.score")
-        if not row["valid"]:
-            extra["reason"] = text.requirement(row, "reason")
-        parsed.append(E.Evaluation(supplier=supplier, valid=row["valid"], **extra))
+    parsed = [_evaluation(row, f"payload.results[{n}]") for n, row in enumerate(results)]
     named = sorted(entry.supplier for entry in parsed)
     if named != bidders:
         raise Invalid(
             "payload.results must evaluate each bidder exactly once; bidders: "
             + (", ".join(bidders) or "none")
         )
+    _ranked(parsed, ranks_required=p.method in COMMITTEE_RULES)
+    report = report_message(p.code, str(ctx.payload["date"]), results)
+
+    def signed(value: Any, where: str) -> None:
+        check_signatures(parse_members(value, where), report, _expert_key(ctx))
+
+    committee = sealed_field(ctx, "committee", signed)
+    assert committee is not None  # required
     return E.EvaluationCompleted(**d, committee=committee, results=parsed)
+
+
+def _evaluation(row: Any, where: str) -> E.Evaluation:
+    if not isinstance(row, dict):
+        raise Invalid(f"{where} must be an object")
+    fields.only(row, ("supplier", "valid", "score", "reason", "rank"), where)
+    if not isinstance(row.get("valid"), bool):
+        raise Invalid(f"{where}.valid must be true or false")
+    supplier = fields.code(row, "supplier")
+    extra: dict[str, Any] = {}
+    if row.get("score") is not None:
+        extra["score"] = _score(row["score"], f"{where}.score")
+    if not row["valid"]:
+        extra["reason"] = text.requirement(row, "reason")
+    rank = row.get("rank")
+    if rank is not None:
+        if not row["valid"]:
+            raise Invalid(f"{where}.rank: an invalid bid is not ranked")
+        if not isinstance(rank, int) or isinstance(rank, bool) or not 1 <= rank <= 1000:
+            raise Invalid(f"{where}.rank must be the candidate's place, 1 for the first")
+        extra["rank"] = rank
+    return E.Evaluation(supplier=supplier, valid=row["valid"], **extra)
+
+
+def _ranked(results: list[E.Evaluation], *, ranks_required: bool) -> None:
+    """The valid bidders' ranks are 1, 2, … in some order (实施条例 第四十三条: the report
+    recommends the candidates in order); required where a committee evaluates."""
+    ranks = sorted(r.rank for r in results if r.rank is not None)
+    valid = sum(1 for r in results if r.valid)
+    if not ranks and not ranks_required:
+        return
+    if ranks != list(range(1, valid + 1)):
+        raise Invalid(
+            "payload.results: rank each valid bidder 1, 2, … in the committee's recommended "
+            f"order (中标（成交）候选人排序); {valid} valid, ranks given: "
+            + (", ".join(map(str, ranks)) or "none")
+        )
+
+
+def _expert_key(ctx: Context) -> ExpertKey:
+    def found(actor: str, key_id: str) -> bytes | None:
+        expert = ctx.view.actor(actor)
+        key = ctx.view.key(key_id)
+        if expert is None or expert.role is not Role.EVALUATION_EXPERT:
+            return None
+        if key is None or key.owner != actor or key.revoked:
+            return None
+        return base64.b64decode(key.public_key)
+
+    return found
 
 
 def _score(value: Any, where: str) -> str:
@@ -365,9 +401,10 @@ def _score(value: Any, where: str) -> str:
 
 
 def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
-    fields.only(ctx.payload, ("date", "supplier", "amount"))
+    fields.only(ctx.payload, ("date", "supplier", "amount", "reason"))
     supplier = supplier_field(ctx, "supplier")
     amount = money(ctx.payload, "amount")
+    reason = text.requirement(ctx.payload, "reason") if "reason" in ctx.payload else None
     if p.method is Method.SINGLE_SOURCE and supplier != p.proposed_supplier:
         raise Invalid(
             f"rule lifecycle.single_source_supplier: the award must go to the supplier named "
@@ -378,8 +415,13 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
             f"rule lifecycle.award_to_valid_bidder: {supplier} is not a valid bidder "
             f"of this procurement ({', '.join(p.valid_bidders or ()) or 'none'})"
         )
-    found = [irregularity_finding(i) for i in award_irregularities(amount, p.budget)]
-    return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount)
+    irregular = (
+        *award_irregularities(amount, p.budget),
+        *ranking_irregularities(supplier, p.ranking, reason),
+    )
+    found = [irregularity_finding(i) for i in irregular]
+    extra = {} if reason is None else {"reason": reason}
+    return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount, **extra)
 
 
 def _awarded(p: ProcurementRecord) -> tuple[str, Money]:
@@ -394,7 +436,11 @@ def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Result
     if p.committee is None:
         return E.ResultAnnounced(**_summary(d, p), supplier=winner, amount=amount)
     committee = disclose(ctx, p.committee, "the evaluation committee")
-    return E.ResultAnnounced(**_summary(d, p), supplier=winner, amount=amount, committee=committee)
+    members = parse_members(committee.value, "the disclosed committee")
+    found = [irregularity_finding(i) for i in committee_irregularities(p.method, members)]
+    return E.ResultAnnounced(
+        **_summary(_with(d, found), p), supplier=winner, amount=amount, committee=committee
+    )
 
 
 def _sign_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractSigned:

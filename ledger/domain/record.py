@@ -87,6 +87,7 @@ class ProcurementRecord:
     box: ClosedBox | None = None  # the bid box, once closed
     bids: tuple[Bid, ...] = ()  # the bids, once opened
     valid_bidders: tuple[str, ...] | None = None  # after the evaluation
+    ranking: tuple[str, ...] = ()  # the committee's candidates in order, when ranked
     committee: str | None = None  # commitment to the evaluation committee
     winner: str | None = None
     award_amount: Money | None = None
@@ -166,7 +167,13 @@ def fold(
             )
         case E.EvaluationCompleted():
             valid = tuple(result.supplier for result in data.results if result.valid)
-            return replace(record, valid_bidders=valid, committee=data.committee.commitment)
+            ranked = sorted((r.rank, r.supplier) for r in data.results if r.rank is not None)
+            return replace(
+                record,
+                valid_bidders=valid,
+                ranking=tuple(supplier for _, supplier in ranked),
+                committee=data.committee.commitment,
+            )
         case E.AwardDecided():
             return replace(record, winner=data.supplier, award_amount=data.amount)
         case E.ContractSigned():

@@ -39,6 +39,7 @@ ROLE_LABELS: Final[Mapping[Role, str]] = MappingProxyType(
         Role.INSPECTOR: "纪检监察 / 审计 / 检察院",
         Role.PUBLISHER: "发布服务",
         Role.BID_BOX: "投标箱服务",
+        Role.EVALUATION_EXPERT: "评审专家",
     }
 )
 

@@ -88,6 +88,8 @@ class Role(StrEnum):
     INSPECTOR = "inspector"  # 纪检监察 / 审计 / 检察院
     PUBLISHER = "publisher"  # 发布服务
     BID_BOX = "bid_box"  # 投标箱服务: the ledger's sealed bid box
+    # 评审专家: signs evaluation reports only; its organisation is the expert pool 评审专家库
+    EVALUATION_EXPERT = "evaluation_expert"
 
 
 class Level(Term):

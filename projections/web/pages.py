@@ -129,14 +129,19 @@ def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
 
 
 def committee_names(value: object) -> list[str] | None:
-    """The evaluation committee once disclosed; a bare commitment shows nothing."""
+    """The names of the evaluation committee once disclosed, each member an object
+    ``{"name", "role", …}`` (a ledger before the expert role listed bare names); a bare
+    commitment shows nothing."""
     if isinstance(value, Opened):
         value = value.value
     elif isinstance(value, dict):
         value = value.get("value")
-    if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
+    if not isinstance(value, list):
         return None
-    return [str(n) for n in value]
+    names = [m.get("name") if isinstance(m, dict) else m for m in value]
+    if not all(isinstance(n, str) for n in names):
+        return None
+    return [str(n) for n in names]
 
 
 @pages.get("/procurements/{code}")

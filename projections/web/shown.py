@@ -14,12 +14,14 @@ else by choosing another format, only fail the check.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from markupsafe import Markup
 
+from ledger.domain.committee import MEMBER_ROLES
 from ledger.domain.vocabulary import AnnouncementType, Category, Method
 from projections.web.formats import (
     announcement_label,
@@ -65,6 +67,7 @@ FORMATS: Final[Mapping[str, Callable[[object], str]]] = {
     "category": _label(category_label),
     "method": _label(method_label),
     "announcement": _label(announcement_label),
+    "member_role": _label(lambda role: MEMBER_ROLES.get(role or "", role or "")),
 }
 
 #: The labels the label formats use, as verify.js reads them.
@@ -72,19 +75,25 @@ VOCABULARY: Final = {
     "category": Category.labels(),
     "method": Method.labels(),
     "announcement": AnnouncementType.labels(),
+    "member_role": dict(MEMBER_ROLES),
 }
 
 _MISSING: Final = object()
+_INDEX: Final = re.compile(r"0|[1-9][0-9]{0,5}")
 _TAGS: Final = frozenset({"span", "h1", "p", "dd", "code"})
 
 
 def lookup(data: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted ``path`` of ``data`` (KeyError when it is not there)."""
+    """The value at a dotted ``path`` of ``data``, a decimal step indexing a list
+    (``committee.value.0.name``); KeyError when it is not there."""
     value: Any = data
     for key in path.split("."):
-        if not isinstance(value, Mapping) or value.get(key, _MISSING) is _MISSING:
+        if isinstance(value, list) and _INDEX.fullmatch(key) and int(key) < len(value):
+            value = value[int(key)]
+        elif not isinstance(value, Mapping) or value.get(key, _MISSING) is _MISSING:
             raise KeyError(path)
-        value = value[key]
+        else:
+            value = value[key]
     return value
 
 

@@ -140,8 +140,10 @@ def test_the_committee_amounts_and_acceptance_are_among_the_values_checked(
     page.goto(f"{demo.url}/announcements/{demo.notices['result']}")
     assert page.locator('[data-leaf="amount"][data-format="amount"]').count() == 1
     assert page.locator('[data-leaf="budget"][data-format="amount"]').count() == 1
-    names = page.locator('[data-leaf="committee.value"] li')
-    assert names.count() >= 3
+    names = page.locator('[data-leaf^="committee.value."][data-leaf$=".name"]')
+    roles = page.locator('[data-leaf^="committee.value."][data-format="member_role"]')
+    assert names.count() >= 3 and roles.count() == names.count()
+    assert "评审专家" in roles.all_inner_texts() and "采购人代表" in roles.all_inner_texts()
     page.goto(f"{demo.url}/announcements/{demo.notices['acceptance']}")
     assert page.locator('[data-leaf="passed"][data-format="passed"]').count() == 1
 
@@ -160,6 +162,7 @@ def test_verify_js_formats_values_as_the_server_does(page: Any, demo: Demo) -> N
         "announcement": ["intention", "tender", "correction", "result", "contract",
                          "termination", "failure", "single_source", "acceptance", "nothing"],
         "passed": [True, False],
+        "member_role": ["expert", "representative", "x", ""],
         "text": ["澄溪县", " 有空格 ", "<b>&amp;</b>", ""],
     }  # fmt: skip
     page.goto(f"{demo.url}/announcements/{demo.notices['tender']}")

@@ -59,7 +59,6 @@ from csp_watch import planted_handler_is_blocked, violations, watch_policy
 from procurement_world import County
 from psycopg import sql
 
-from ledger import signing
 from ledger.application import Ledger
 from ledger.bundle import check_bundle, parse_bundle
 from ledger.domain.sealed import Disclosure
@@ -269,11 +268,10 @@ def build(world: World) -> tuple[County, dict[str, int]]:
         c.bid(supplier, price)
     c.world.close_and_open(c.agency, "2026-05-06")
     committee: dict[str, Disclosure] = {}
-    c.act(c.agency, "CompleteEvaluation", {
-        "date": "2026-05-06",
-        "committee": signing.sealed_value(["王建国", "李秀英", "张伟"], committee),
-        "results": [{"supplier": s.organisation, "valid": True, "score": f"{90 - n}.50"}
-                    for n, s in enumerate(c.suppliers[:2])]}, sealed=committee)  # fmt: skip
+    results = [{"supplier": s.organisation, "valid": True, "score": f"{90 - n}.50",
+                "rank": n + 1} for n, s in enumerate(c.suppliers[:2])]  # fmt: skip
+    evaluation = c.world.evaluation("p1", "2026-05-06", results, committee)
+    c.act(c.agency, "CompleteEvaluation", evaluation, sealed=committee)
     for n in range(FILLERS):
         c.to_announced(f"f{n}", title=f"澄溪县第{n + 1}中学教学设备采购项目")
     return c, notices

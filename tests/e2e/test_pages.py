@@ -28,7 +28,6 @@ from conftest import (
 )
 from procurement_world import PLAN, County
 
-from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.sealed import Disclosure
 from ledger.store.url import DatabaseURL, parse_database_url
@@ -79,11 +78,10 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
             c.bid(supplier, price)
         c.world.close_and_open(c.agency, "2026-05-11")
         committee: dict[str, Disclosure] = {}
-        c.act(c.agency, "CompleteEvaluation", {
-            "date": "2026-05-11",
-            "committee": signing.sealed_value(["王建国", "李秀英", "张伟"], committee),
-            "results": [{"supplier": s.organisation, "valid": True, "score": f"{90 - n}.50"}
-                        for n, s in enumerate(c.suppliers)]}, sealed=committee)  # fmt: skip
+        results = [{"supplier": s.organisation, "valid": True, "score": f"{90 - n}.50",
+                    "rank": n + 1} for n, s in enumerate(c.suppliers)]  # fmt: skip
+        evaluation = c.world.evaluation("p1", "2026-05-11", results, committee)
+        c.act(c.agency, "CompleteEvaluation", evaluation, sealed=committee)
         c.act(
             c.purchaser,
             "DecideAward",

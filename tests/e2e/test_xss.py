@@ -278,15 +278,16 @@ def record(ledger: Ledger) -> County:
     act(agency, "CloseBidBox", {"date": "2026-05-11", "time": "09:30"}, "p1")
     act(agency, "OpenBids", {"date": "2026-05-11"}, "p1")
     committee: dict[str, Disclosure] = {}
-    names = [p.text(f"C{n}", 50) for n in (1, 2, 3)]
-    act(agency, "CompleteEvaluation", {
-        "date": "2026-05-11", "committee": signing.sealed_value(names, committee),
-        "results": [
-            {"supplier": "kangtai", "valid": True, "score": "90.50"},
-            {"supplier": "xinda", "valid": True, "score": "88.00"},
-            {"supplier": "huamei", "valid": False,
-             "reason": p.text("ER", 20_000, lines=True)},
-        ]}, "p1", committee)  # fmt: skip
+    # Two experts named with markup sign the report; the representative is named so too.
+    experts = [(p.text(f"C{n + 1}", 50), *world.expert(n)[1:]) for n in range(2)]
+    results = [
+        {"supplier": "kangtai", "valid": True, "score": "90.50", "rank": 1},
+        {"supplier": "xinda", "valid": True, "score": "88.00", "rank": 2},
+        {"supplier": "huamei", "valid": False, "reason": p.text("ER", 20_000, lines=True)},
+    ]
+    evaluation = signing.evaluation("p1", "2026-05-11", results, experts,
+                                    [p.text("C3", 50)], committee)  # fmt: skip
+    act(agency, "CompleteEvaluation", evaluation, "p1", committee)
     act(
         purchaser,
         "DecideAward",

@@ -92,15 +92,19 @@ class Scene:
         self.act("opened", code, self.c.agency, "OpenBids", {"date": day})
         committee: dict[str, Disclosure] = {}
         results = []
+        # 最低评标价法: the committee ranks the valid bids by price, the lowest first.
+        ranked = sorted((Decimal(p), n) for n, p in enumerate(prices) if n not in invalid)
         for n in range(len(prices)):
             row: dict[str, Any] = {"supplier": self.c.suppliers[n].organisation,
                                    "valid": n not in invalid}
             if n in invalid:
                 row["reason"] = "未按要求提供有效的资格证明文件"
+            else:
+                row["rank"] = 1 + [m for _, m in ranked].index(n)
             results.append(row)
-        self.act("evaluated", code, self.c.agency, "CompleteEvaluation", {
-            "date": day, "committee": signing.sealed_value(["王建国", "李秀英", "张伟"], committee),
-            "results": results}, sealed=committee)
+        evaluation = self.c.world.evaluation(code, day, results, committee)
+        self.act("evaluated", code, self.c.agency, "CompleteEvaluation", evaluation,
+                 sealed=committee)
 
     def award(self, code: str, supplier: str, amount: str, day: str = "2026-05-07") -> int:
         return self.act("award", code, self.c.purchaser, "DecideAward",
@@ -510,8 +514,8 @@ def test_repeated_winner_at_one_purchaser(scene: Scene) -> None:
 
 def test_winners_spread_over_suppliers_raise_nothing(scene: Scene) -> None:
     s = scene
-    prices = ("1790000.00", "1720000.00", "1805000.00")
-    for n in (0, 1, 2):
+    for n in (0, 1, 2):  # each the lowest price of its tender, so each first-ranked
+        prices = tuple("1720000.00" if m == n else f"17{9 + m}0000.00" for m in range(3))
         s.tender_run(f"p{n}", prices, n, prices[n], title=f"医疗设备采购项目{n}")
     assert not s.flags()
 

@@ -40,9 +40,16 @@ NOT_SHOWN_BY_TYPE = {
 }
 
 
+#: An expert's actor, key and signature over the evaluation report: for checking the
+#: signature offline (`sunshine verify` does); the page names the member and their role.
+MEMBER_SIGNATURE = re.compile(r"committee\.value\.[0-9]+\.(actor|key|signature)")
+
+
 def _hidden(kind: str, path: str) -> bool:
-    return any(path == p or path.startswith(p + ".") for p in NOT_SHOWN) or path in (
-        NOT_SHOWN_BY_TYPE.get(kind, set())
+    return (
+        any(path == p or path.startswith(p + ".") for p in NOT_SHOWN)
+        or path in NOT_SHOWN_BY_TYPE.get(kind, set())
+        or MEMBER_SIGNATURE.fullmatch(path) is not None
     )
 
 

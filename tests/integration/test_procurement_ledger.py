@@ -32,7 +32,8 @@ def refused(error: type[LedgerError], call: Any, *args: Any, **kw: Any) -> Ledge
 
 
 def test_an_open_tender_runs_from_plan_to_archive(county: County) -> None:
-    opened, evaluated = county.to_evaluated()
+    # kangtai's is the lowest price: the committee ranks it first, and it is awarded.
+    opened, evaluated = county.to_evaluated(("1790000.00", "1820000.00", "1805000.00"))
     c = county
     award = c.act(
         c.purchaser,
@@ -79,7 +80,12 @@ def test_an_open_tender_runs_from_plan_to_archive(county: County) -> None:
     # The committee is disclosed with the result notice, not before.
     committee = c.leaf(result)["data"]["committee"]
     check_disclosure(committee["commitment"], committee["value"], committee["salt"])
-    assert committee["value"] == ["王建国", "李秀英", "张伟"]
+    members = committee["value"]
+    assert [(m["name"], m["role"]) for m in members] == [
+        ("王建国", "expert"), ("李秀英", "expert"), ("张伟", "expert"), ("刘芳", "expert"),
+        ("赵敏", "representative"),
+    ]  # fmt: skip
+    assert [m["actor"] for m in members[:4]] == ["zj0", "zj1", "zj2", "zj3"]
     assert "value" not in c.leaf(evaluated)["data"]["committee"]
     notice = c.leaf(result)["data"]
     assert notice["announcement"] == "result"

@@ -223,12 +223,14 @@ class BidsOpened(Lifecycle):
 
 
 class Evaluation(Value):
-    """One bidder's evaluation: valid or not (and why not), and its score if scored."""
+    """One bidder's evaluation: valid or not (and why not), its score if scored, and, if
+    valid, its place in the committee's ranking of candidates 中标（成交）候选人排序 (1 first)."""
 
     supplier: Code
     valid: bool
     score: str | None = None
     reason: Text | None = None
+    rank: Annotated[int, Field(ge=1, le=1000)] | None = None
 
 
 class EvaluationCompleted(Lifecycle):
@@ -239,10 +241,12 @@ class EvaluationCompleted(Lifecycle):
 
 
 class AwardDecided(Lifecycle):
-    """确定中标（成交）供应商 by the purchaser."""
+    """确定中标（成交）供应商 by the purchaser; ``reason`` why, when not the committee's
+    first-ranked candidate (政府采购法实施条例 第四十三条、第四十九条)."""
 
     supplier: Code
     amount: Amount
+    reason: Text | None = None
 
 
 class ResultAnnounced(Summary):

@@ -51,6 +51,7 @@
     category: label("category"),
     method: label("method"),
     announcement: label("announcement"),
+    member_role: label("member_role"),
   };
 
   function format(name, value, vocabulary) {

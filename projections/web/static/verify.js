@@ -230,7 +230,13 @@
   function lookup(data, path) {
     let value = data;
     for (const key of path.split(".")) {
-      if (value === null || typeof value !== "object" || Array.isArray(value) ||
+      if (Array.isArray(value)) {
+        // A decimal step indexes a list (committee.value.0.name), as shown.py's lookup.
+        if (!/^(0|[1-9][0-9]{0,5})$/.test(key) || Number(key) >= value.length) return missing;
+        value = value[Number(key)];
+        continue;
+      }
+      if (value === null || typeof value !== "object" ||
           !Object.prototype.hasOwnProperty.call(value, key)) return missing;
       value = value[key];
     }
