@@ -370,9 +370,13 @@ class Run:
             row |= {"reason": invalid[s]} if s in invalid else {}
             row |= {"rank": ranked.index(s) + 1} if s in ranked else {}
             results.append(row)
-        # 87号令 第四十七条: a tender's committee 5, four of them experts; 74号令 第七条 and
-        # 214号 第十四条: the other methods' 3, two of them experts; one purchaser's representative.
-        chosen = self.rng.sample(EXPERTS, 4 if method in (OPEN, INVITED) else 2)
+        # 87号令 第四十七条: a tender's committee 5, four of them experts, 7 from 1000万元;
+        # 74号令 第七条 and 214号 第十四条: the other methods' 3, two of them experts; one
+        # purchaser's representative.
+        count = 2
+        if method in (OPEN, INVITED):
+            count = 6 if self.budget >= 1000 * 1_000_000 else 4
+        chosen = self.rng.sample(EXPERTS, count)
         experts = [(name, actor, demo_key(actor)) for actor, name in chosen]
         representative = [cat.person(self.rng.randint(140, 199))]  # no expert's name
         sealed: Sealed = {}

@@ -291,7 +291,7 @@ class LifecycleReplay:
             raise LifecycleViolation(
                 f"the evaluation report of {procurement.code}: {problem}"
             ) from None
-        return committee_irregularities(procurement.method, members)
+        return committee_irregularities(procurement.method, procurement.budget, members)
 
     def _approver(self, signer: Signer, procurement: ProcurementRecord) -> None:
         """Above the threshold (a row of the table, hence with --check-timing) a method is

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger.domain.errors import Invalid
 from ledger.domain.lifecycle import Irregularity
+from ledger.domain.money import Money
 from ledger.domain.vocabulary import Method
 
 MemberRole = Literal["expert", "representative"]
@@ -47,9 +48,20 @@ class CommitteeRule:
     odd: bool  # an odd number of members 单数
     expert_share: Fraction  # experts, at least this share of the members
     citation: str
+    large_budget: Money | None = None  # at or above it, at least ``large_least`` members
+    large_least: int = 0
+
+    def least_for(self, budget: Money) -> int:
+        if self.large_budget is not None and budget >= self.large_budget:
+            return max(self.least, self.large_least)
+        return self.least
 
 
-_TENDER: Final = CommitteeRule(5, True, Fraction(2, 3), "财政部令第87号 第四十七条")
+# 87号令 第四十七条 also asks 7 or more for technically complex projects or those of wide
+# social impact: a judgement the ledger cannot make, so only the budget is counted.
+_TENDER: Final = CommitteeRule(
+    5, True, Fraction(2, 3), "财政部令第87号 第四十七条", Money.from_fen(10_000_000_00), 7
+)
 _NEGOTIATION: Final = CommitteeRule(3, True, Fraction(2, 3), "财政部令第74号 第七条")
 _CONSULTATION: Final = CommitteeRule(3, True, Fraction(2, 3), "财库〔2014〕214号 第十四条")
 
@@ -123,19 +135,20 @@ def report_message(procurement: str, date: str, results: Any) -> bytes:
 
 
 def committee_irregularities(
-    method: Method, members: Sequence[Member]
+    method: Method, budget: Money, members: Sequence[Member]
 ) -> tuple[Irregularity, ...]:
-    """What a committee of ``members`` evaluating by ``method`` is found to break."""
+    """What a committee of ``members`` evaluating by ``method`` a procurement of ``budget``
+    is found to break."""
     rule = COMMITTEE_RULES.get(method)
     if rule is None:
         return ()
     found = []
-    size = len(members)
-    if size < rule.least or (rule.odd and size % 2 == 0):
+    size, least = len(members), rule.least_for(budget)
+    if size < least or (rule.odd and size % 2 == 0):
         found.append(
             Irregularity(
                 COMMITTEE_SIZE,
-                f"评审委员会（小组）应当由{rule.least}人以上单数组成；实有{size}人",
+                f"评审委员会（小组）应当由{least}人以上单数组成；实有{size}人",
                 rule.citation,
             )
         )

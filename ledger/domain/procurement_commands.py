@@ -437,7 +437,7 @@ def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Result
         return E.ResultAnnounced(**_summary(d, p), supplier=winner, amount=amount)
     committee = disclose(ctx, p.committee, "the evaluation committee")
     members = parse_members(committee.value, "the disclosed committee")
-    found = [irregularity_finding(i) for i in committee_irregularities(p.method, members)]
+    found = [irregularity_finding(i) for i in committee_irregularities(p.method, p.budget, members)]
     return E.ResultAnnounced(
         **_summary(_with(d, found), p), supplier=winner, amount=amount, committee=committee
     )

@@ -190,3 +190,20 @@ def test_the_verifier_checks_the_signatures_once_the_committee_is_disclosed(
                       "data": {**log[announced]["data"], "committee": disclosed}}  # fmt: skip
     with pytest.raises(VerificationFailed, match="not zj0's over this evaluation report"):
         timed(log, c)
+
+
+def test_a_tender_of_ten_million_yuan_or_more_has_seven_members(county: County) -> None:
+    c = county
+    # 87号令 第四十七条: from 1000万元 a tender's committee has 7 or more members.
+    for code, experts in (("p1", 4), ("p2", 6)):
+        c.to_announced(code, budget="12000000.00")
+        for supplier in c.suppliers:
+            c.bid(supplier, PRICES[supplier.organisation], procurement=code)
+        c.world.close_and_open(c.agency, "2026-05-06", procurement=code)
+        sealed: dict[str, Disclosure] = {}
+        payload = c.world.evaluation(code, "2026-05-06", results(), sealed, experts)
+        evaluate(c, code, payload, sealed)
+    size = awarded_and_announced(c, "p1", "xinda")[1]["committee_size"]
+    assert "应当由7人以上单数组成；实有5人" in size["description_zh"]
+    assert awarded_and_announced(c, "p2", "xinda")[1] == {}
+    verified(c)
