@@ -68,7 +68,8 @@ class County:
                 "budget": "1850000.00", "date": "2026-03-02"}, code))
             self.ledger.submit(_body(self.purchaser, "AnnounceTender", {
                 "date": "2026-03-03", "requirement": "彩超一台", "qualifications": "无",
-                "contact": "王 0319-8123456", "bid_deadline": "2026-12-31", "place": "开标室"},
+                "contact": "王 0319-8123456",
+                "bid_deadline": "2026-12-31", "bid_deadline_time": "09:30", "place": "开标室"},
                 code))  # fmt: skip
         return codes
 

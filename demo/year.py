@@ -285,7 +285,7 @@ class Run:
         if T.FAILED in t:  # two bids at the deadline: a 招标 is not opened (法 第三十六条)
             self.act(self.deadline, "DeclareFailure", self.runner, {"reason": cat.TEXTS["failure"]})
             return None
-        opened = self.act(self.deadline, "OpenBids", self.runner, {})
+        opened = self.act(self.deadline, "OpenBids", self.runner, {"time": OPENING})
         evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
         return self.decide(y.wd(evaluated, self.rng.randint(1, 3)))
 
@@ -327,13 +327,17 @@ class Run:
         extra = random.Random(f"obtain-{self.code}")  # noqa: S311 -- a story, not a secret
         lookers = others[:1] if others and extra.random() < 0.4 else []
         for supplier in [*suppliers, *lookers]:
-            self.act(first, "ObtainDocuments", op(supplier), {})
+            # on the deadline day itself, before its minute
+            obtained = {"time": "08:15"} if first == self.deadline else {}
+            self.act(first, "ObtainDocuments", op(supplier), obtained)
         for supplier, on in zip(suppliers, days, strict=True):
             sealed: Sealed = {}
             bid: Payload = {"price": signing.sealed_value(yuan(prices[supplier]), sealed)}
             if self.rng.random() < 0.35:
                 identity = cat.identity_number(self.rng, supplier)
                 bid["representative_id"] = signing.sealed_value(identity, sealed)
+            if on == self.deadline:  # on the deadline day, before its minute
+                bid["time"] = f"08:{self.rng.randint(30, 59)}"
             self.act(on, "SubmitBid", op(supplier), bid, sealed=sealed)
             if T.DESIGNATED_BRAND in t and supplier == suppliers[0]:
                 self.dispute(T.DESIGNATED_BRAND, supplier, "documents", y.wd(on, 1))

@@ -39,7 +39,7 @@ import base64
 import bisect
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final, assert_never
 
 from cryptography.exceptions import InvalidSignature
@@ -63,12 +63,14 @@ from ledger.domain.committee import (
     ranking_irregularities,
     report_message,
 )
+from ledger.domain.context import CHINA
 from ledger.domain.deliveries import delivery_stream
 from ledger.domain.errors import Conflict, Forbidden, Invalid, LedgerError
 from ledger.domain.known_dates import is_declared
 from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transition, decide
 from ledger.domain.methods import Jurisdiction, may_approve_method
 from ledger.domain.money import Money
+from ledger.domain.opening import moment, opening_irregularities
 from ledger.domain.procurement_commands import BIDDING
 from ledger.domain.record import Objection, ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
@@ -245,7 +247,10 @@ class LifecycleReplay:
             report = report_message(procurement.code, payload["date"], payload["results"])
             self.reports[procurement.code] = (entry["index"], report)
         committee = self._committee(procurement, data)
-        irregular = (*transition.irregularities, *_amounts(procurement, data), *committee)
+        opening = _opening(entry, procurement, data)
+        irregular = (
+            *transition.irregularities, *_amounts(procurement, data), *committee, *opening
+        )
         for irregularity in irregular:
             if irregularity.rule not in recorded_rules:
                 raise LifecycleViolation(f"{name} leaves out the finding {irregularity.rule}")
@@ -739,6 +744,28 @@ def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irr
             )
         case _:
             return ()
+
+
+def _opening(
+    entry: dict[str, Any], procurement: ProcurementRecord, data: E.LifecycleData
+) -> tuple[Irregularity, ...]:
+    """An opening's minute is the one its command states (or was signed at), and a 招标
+    opened at another minute than its deadline's carries the finding."""
+    if not isinstance(data, E.BidsOpened) or data.opened_at is None:
+        return ()
+    command = entry["command"]
+    stated = command["payload"].get("time")
+    if stated is not None:
+        signed = moment(data.date, stated)
+    else:
+        issued = datetime.fromisoformat(command["issued_at"].replace("Z", "+00:00"))
+        signed = issued.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    if data.opened_at != signed:
+        raise LifecycleViolation(f"BidsOpened records the opening at {data.opened_at}, not "
+                                 f"the minute its command gives ({signed})")  # fmt: skip
+    return opening_irregularities(
+        procurement.method, data.opened_at, procurement.bid_deadline, procurement.bid_deadline_time
+    )
 
 
 def _repeats_payload(kind: str, payload: dict[str, Any], data: dict[str, Any]) -> None:

@@ -176,7 +176,7 @@ class World:
     ) -> tuple[Any, Any]:
         """The bid box closed at the deadline, then the bids opened, the same day."""
         closed = self.submit(actor, "CloseBidBox", {"date": on, "time": time}, procurement)
-        return closed, self.submit(actor, "OpenBids", {"date": on}, procurement)
+        return closed, self.submit(actor, "OpenBids", {"date": on, "time": time}, procurement)
 
 
 def genesis(ledger: Ledger) -> Actor:

@@ -54,9 +54,13 @@ class County:
         leaf: dict[str, Any] = orjson.loads(self.ledger.reader.entry(index))
         return leaf
 
-    def bid(self, supplier: Actor, price: str, on: str = "2026-04-20", **kw: Any) -> Any:
+    def bid(
+        self, supplier: Actor, price: str, on: str = "2026-04-20", time: str | None = None,
+        **kw: Any,
+    ) -> Any:
         sealed: dict[str, Disclosure] = {}
         payload = {"date": on, "price": signing.sealed_value(price, sealed)}
+        payload |= {"time": time} if time else {}
         return self.act(supplier, "SubmitBid", payload, sealed=sealed, **kw)
 
     @staticmethod
@@ -85,7 +89,7 @@ class County:
                 "requirement": "技术参数见采购文件第三章。",
                 "qualifications": "具有医疗器械经营许可证。",
                 "contact": "刘洋 0319-8123456",
-                "bid_deadline": "2026-05-06",
+                "bid_deadline": "2026-05-06", "bid_deadline_time": "09:30",
                 "place": "澄溪县公共资源交易中心开标一室",
             },
             code,

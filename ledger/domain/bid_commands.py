@@ -37,6 +37,7 @@ from ledger.domain.procurement import EVENTS
 from ledger.domain.procurement_commands import (
     BIDDING,
     MINUTE,
+    act_minute,
     action_date,
     identity_number,
     load,
@@ -87,15 +88,28 @@ def _taking_bids(p: ProcurementRecord, what: str) -> None:
 
 
 def _before_deadline(ctx: Context, p: ProcurementRecord, on: Any) -> None:
-    """By the deadline day, and, for a bid sent on the deadline day itself, by its minute
-    (the signing time, which the ledger accepts only fresh)."""
+    """By the deadline day, and, on the deadline day itself, by its minute: the signing
+    time for an envelope sent today (the ledger accepts it only fresh), the ``time`` it
+    states for one recorded later (HH:MM, Beijing time), which the day of the deadline needs.
+    A bid at 09:31 against a 09:30 deadline is late (财政部令第87号 第三十三条)."""
     deadline = p.bid_deadline
+    stated = ctx.payload.get("time")
+    if stated is not None and not (isinstance(stated, str) and MINUTE.match(stated)):
+        raise Invalid("payload.time must be the minute the envelope was sent, HH:MM")
     if deadline is None:
         return
     late = on > deadline
-    if not late and on == deadline == ctx.today and p.bid_deadline_time is not None:
-        signed = china_minute(ctx)
-        late = signed[11:] > p.bid_deadline_time
+    if not late and on == deadline and p.bid_deadline_time is not None:
+        if on == ctx.today:
+            minute = china_minute(ctx)[11:]
+        elif stated is None:
+            raise Invalid(
+                f"payload.time (HH:MM, Beijing time) is required for an envelope dated on "
+                f"the deadline day {deadline}: the deadline is {p.bid_deadline_time}"
+            )
+        else:
+            minute = stated
+        late = minute > p.bid_deadline_time
     if late:
         at = f"{deadline} {p.bid_deadline_time or ''}".strip()
         raise Conflict(f"rule lifecycle.bid_deadline: the bid deadline was {at}",
@@ -138,7 +152,7 @@ def submit_bid(ctx: Context) -> list[Aggregate]:
     supplier = _supplier(ctx, "submit_bid", "submits a bid")
     fields.only(
         ctx.payload,
-        ("date", "price", "representative_id", "documents", "supersedes", "withdraw"),
+        ("date", "time", "price", "representative_id", "documents", "supersedes", "withdraw"),
     )
     on = action_date(ctx, p)
     _taking_bids(p, "submit_bid")
@@ -184,7 +198,7 @@ def obtain_documents(ctx: Context) -> list[Aggregate]:
     supplier standing to challenge the documents (财政部令第94号 第十一条)."""
     p = load(ctx).record
     supplier = _supplier(ctx, "obtain_documents", "obtains the documents")
-    fields.only(ctx.payload, ("date",))
+    fields.only(ctx.payload, ("date", "time"))
     on = action_date(ctx, p)
     _taking_bids(p, "obtain_documents")
     _before_deadline(ctx, p, on)
@@ -204,15 +218,7 @@ def close_bid_box(ctx: Context) -> list[Aggregate]:
     # Closing before the deadline is recorded, not refused: the opening that follows is
     # measured against the deadline and raises its finding, as an early opening always has.
     _taking_bids(p, "close_bid_box")
-    time = ctx.payload.get("time")
-    if time is None:
-        if on != ctx.today:
-            raise Invalid("payload.time (HH:MM, China time) is required for a past closing")
-        closed_at = china_minute(ctx)
-    elif isinstance(time, str) and MINUTE.match(time):
-        closed_at = f"{on.isoformat()} {time}"
-    else:
-        raise Invalid("payload.time must be the time of the closing, HH:MM in China time")
+    closed_at = act_minute(ctx, on, "the closing")
     if ctx.box is None:
         raise no_box()
     envelopes = [e.commitment for e in ctx.view.bid_box(p.code) if e.supplier is not None]

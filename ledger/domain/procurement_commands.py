@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final, TypedDict, TypeVar
 
 from eventsourcing.domain import Aggregate
@@ -40,12 +40,13 @@ from ledger.domain.committee import (
     report_message,
 )
 from ledger.domain.competition import bidder_findings
-from ledger.domain.context import Context, ContextHandler
+from ledger.domain.context import CHINA, Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
 from ledger.domain.lifecycle import Action, State, decide
 from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
+from ledger.domain.opening import moment, opening_irregularities
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise
@@ -271,10 +272,14 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
 
 
 def _with_minute(ctx: Context, data: Deadlined) -> Deadlined:
-    """``data`` with the deadline's minute, when the payload gives one (HH:MM, China time)."""
+    """``data`` with the deadline's minute (HH:MM, Beijing time): a deadline is a moment, a
+    bid at 09:31 against 09:30 is late, and the opening is held at that same minute."""
     minute = ctx.payload.get("bid_deadline_time")
     if minute is None:
-        return data
+        raise Invalid(
+            "payload.bid_deadline_time (HH:MM, Beijing time) is required with the deadline: "
+            "bids are taken to the minute and opened at it (财政部令第87号 第三十九条)"
+        )
     if not (isinstance(minute, str) and MINUTE.match(minute)):
         raise Invalid("payload.bid_deadline_time must be the minute of the deadline, HH:MM")
     return type(data).model_validate({**data.dump(), "bid_deadline_time": minute})
@@ -296,8 +301,10 @@ def _correct(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AnnouncementCo
 
 
 def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:
-    """Every member of the closed box disclosed; the effective bids' prices opened."""
-    fields.only(ctx.payload, ("date",))
+    """Every member of the closed box disclosed; the effective bids' prices opened, at the
+    minute the payload states (HH:MM, Beijing time), or, opened today, the signing minute."""
+    fields.only(ctx.payload, ("date", "time"))
+    opened_at = act_minute(ctx, d["date"], "the opening")
     if p.method not in BIDDING:
         raise Invalid(
             f"rule lifecycle.open_bids: {p.method.label} has no sealed bids to open",
@@ -316,7 +323,28 @@ def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:
             "must restore the sealed store before the bids can be opened",
             code="box_damaged",
         )
-    return E.BidsOpened(**d, bids=bids, box=members)
+    found = opening_irregularities(p.method, opened_at, p.bid_deadline, p.bid_deadline_time)
+    return E.BidsOpened(
+        **_with(d, [irregularity_finding(i) for i in found]),
+        bids=bids,
+        box=members,
+        opened_at=opened_at,
+    )
+
+
+def act_minute(ctx: Context, on: date, what: str) -> str:
+    """``YYYY-MM-DD HH:MM`` (Beijing time) of an act on ``on``: the payload's ``time``, which
+    an act recorded after its day needs, else the minute the command was signed."""
+    stated = ctx.payload.get("time")
+    if stated is None:
+        if on != ctx.today:
+            raise Invalid(f"payload.time (HH:MM, Beijing time) of {what} is required for a "
+                          "past day")  # fmt: skip
+        issued = ctx.issued_at or datetime.combine(ctx.today, datetime.min.time(), CHINA)
+        return issued.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    if not (isinstance(stated, str) and MINUTE.match(stated)):
+        raise Invalid(f"payload.time must be the minute of {what}, HH:MM in Beijing time")
+    return moment(on, stated)
 
 
 def _complete_evaluation(ctx: Context, p: ProcurementRecord, d: Decided) -> E.EvaluationCompleted:

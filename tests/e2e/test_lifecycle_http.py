@@ -106,7 +106,7 @@ def test_an_official_records_a_tender_with_sealed_bids_over_http(office: Office)
             "requirement": "64排CT一台",
             "qualifications": "医疗器械经营许可",
             "contact": "王建国 0319-1234567",
-            "bid_deadline": "2026-03-30",
+            "bid_deadline": "2026-03-30", "bid_deadline_time": "09:30",
             "place": "开标室",
         },
     )
@@ -131,16 +131,17 @@ def test_an_official_records_a_tender_with_sealed_bids_over_http(office: Office)
     early = o.read_sealed(actors["jw-op"], price)
     assert early.status_code == 409 and early.json()["code"] == "sealed_in_bid_box"
 
-    code, refusal = o.submit(actors["xinda-op"], "OpenBids", {"date": "2026-03-30"})
+    opening = {"date": "2026-03-30", "time": "09:30"}
+    code, refusal = o.submit(actors["xinda-op"], "OpenBids", opening)
     assert code == 1 and refusal["code"] == "forbidden"
     assert "rule roles.open_bids" in refusal["message"]
-    code, refusal = o.submit(purchaser, "OpenBids", {"date": "2026-03-30"})
+    code, refusal = o.submit(purchaser, "OpenBids", {"date": "2026-03-30", "time": "09:30"})
     assert code == 1 and refusal["code"] == "box_not_closed"
     code, refusal = o.submit(purchaser, "AnnounceResult", {"date": "2026-03-30"})
     assert code == 1 and refusal["code"] == "lifecycle"
     code, closed = o.submit(purchaser, "CloseBidBox", {"date": "2026-03-30", "time": "09:30"})
     assert code == 0 and o.leaf(closed)["data"]["size"] == 16, closed
-    code, opened = o.submit(purchaser, "OpenBids", {"date": "2026-03-30"})
+    code, opened = o.submit(purchaser, "OpenBids", {"date": "2026-03-30", "time": "09:30"})
     assert code == 0, opened
     (disclosed,) = o.leaf(opened)["data"]["bids"]
     check_disclosure(price, disclosed["price"]["value"], disclosed["price"]["salt"])

@@ -71,7 +71,7 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
         notices["tender"] = ledger.reader.size() - 1  # the last two steps announce
         notices["correction"] = leaf(c.act(c.agency, "CorrectAnnouncement", {
             "date": "2026-04-13", "changes": "投标截止时间顺延。\n开标地点不变。",
-            "bid_deadline": "2026-05-11"}))  # fmt: skip
+            "bid_deadline": "2026-05-11", "bid_deadline_time": "09:30"}))  # fmt: skip
         for supplier, price in zip(
             c.suppliers, ("1790000.00", "1720000.00", "1805000.00"), strict=True
         ):
@@ -140,7 +140,8 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
         c.act(c.finance, "ApproveMethod", {"date": "2026-03-03"}, "p2")
         notices["xss"] = leaf(c.act(jyj, "AnnounceTender", {
             "date": "2026-04-01", "requirement": "<img src=x onerror=alert(1)> 桌椅 50 套",
-            "qualifications": "无", "contact": "李老师", "bid_deadline": "2026-04-25",
+            "qualifications": "无", "contact": "李老师",
+            "bid_deadline": "2026-04-25", "bid_deadline_time": "09:30",
             "place": "教育局"}, "p2"))  # fmt: skip
         notices["failure"] = leaf(c.act(jyj, "DeclareFailure", {
             "date": "2026-04-26", "reason": "递交投标文件的供应商不足三家。"}, "p2"))  # fmt: skip

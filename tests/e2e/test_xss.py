@@ -193,7 +193,7 @@ def record(ledger: Ledger) -> County:
         "CorrectAnnouncement",
         {
             "date": "2026-04-13",
-            "bid_deadline": "2026-05-11",
+            "bid_deadline": "2026-05-11", "bid_deadline_time": "09:30",
             "changes": p.text("CH", 20_000, lines=True),
         },
         "p1",
@@ -276,7 +276,7 @@ def record(ledger: Ledger) -> County:
         "p1",
     )
     act(agency, "CloseBidBox", {"date": "2026-05-11", "time": "09:30"}, "p1")
-    act(agency, "OpenBids", {"date": "2026-05-11"}, "p1")
+    act(agency, "OpenBids", {"date": "2026-05-11", "time": "09:30"}, "p1")
     committee: dict[str, Disclosure] = {}
     # Two experts named with markup sign the report; the representative is named so too.
     experts = [(p.text(f"C{n + 1}", 50), *world.expert(n)[1:]) for n in range(2)]

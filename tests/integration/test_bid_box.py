@@ -90,7 +90,7 @@ def test_one_bid_and_five_bids_look_alike_until_the_opening(county: County) -> N
             for secret in names:
                 assert secret.encode() not in bid
     assert b"17" + b"00000.00" not in leaves  # no price either
-    opened = c.act(c.agency, "OpenBids", {"date": "2026-05-06"}, "p2")
+    opened = c.act(c.agency, "OpenBids", {"date": "2026-05-06", "time": "09:30"}, "p2")
     data = c.leaf(opened)["data"]
     assert [b["supplier"] for b in data["bids"]] == [s.organisation for s in c.suppliers]
     assert [m["status"] for m in data["box"]].count("dummy") == 11
@@ -153,7 +153,8 @@ def test_no_bid_is_taken_before_the_box_is_registered(world: World) -> None:
                  "method": "open_tender", "budget": "100000.00", "date": "2026-03-02"}, "p1")
     world.submit(purchaser, "AnnounceTender", {
         "date": "2026-03-03", "requirement": "彩超一台", "qualifications": "无",
-        "contact": "王", "bid_deadline": "2026-03-30", "place": "开标室"}, "p1")  # fmt: skip
+        "contact": "王", "bid_deadline": "2026-03-30", "bid_deadline_time": "09:30",
+        "place": "开标室"}, "p1")  # fmt: skip
     sealed: dict[str, Disclosure] = {}
     payload = {"date": "2026-03-04", "price": signing.sealed_value("99000.00", sealed)}
     error = refused(Conflict, world.submit, world.actors["kangtai-op"], "SubmitBid", payload,

@@ -75,7 +75,7 @@ class Scene:
                      {"date": "2026-03-04", "expected_start": day})
         self.act("tender", code, self.c.agency, "AnnounceTender", {
             "date": day, "requirement": requirement, "qualifications": "具有医疗器械经营许可证。",
-            "contact": "刘洋 0319-8123456", "bid_deadline": deadline,
+            "contact": "刘洋 0319-8123456", "bid_deadline": deadline, "bid_deadline_time": "09:30",
             "place": "澄溪县公共资源交易中心开标一室"})
 
     def bid(self, code: str, n: int, price: str, day: str = "2026-04-14") -> int:
@@ -89,7 +89,7 @@ class Scene:
         for n, price in enumerate(prices):
             self.bid(code, n, price)
         self.act("closed", code, self.c.agency, "CloseBidBox", {"date": day, "time": "09:30"})
-        self.act("opened", code, self.c.agency, "OpenBids", {"date": day})
+        self.act("opened", code, self.c.agency, "OpenBids", {"date": day, "time": "09:30"})
         committee: dict[str, Disclosure] = {}
         results = []
         # 最低评标价法: the committee ranks the valid bids by price, the lowest first.
@@ -395,7 +395,7 @@ def test_a_short_submission_period(scene: Scene) -> None:
     for n, price in enumerate(("1790000.00", "1720000.00", "1805000.00")):
         s.bid("p1", n, price)
     s.act("closed", "p1", s.c.agency, "CloseBidBox", {"date": "2026-04-20", "time": "09:30"})
-    s.act("opened", "p1", s.c.agency, "OpenBids", {"date": "2026-04-20"})
+    s.act("opened", "p1", s.c.agency, "OpenBids", {"date": "2026-04-20", "time": "09:30"})
     flag = s.the(K.SHORT_SUBMISSION_PERIOD, "p1")
     assert flag.details["period"].items() >= {"length": 10, "limit": 20, "unit": "days"}.items()
     assert s.evidence(flag.id) == s.at("p1:tender", "p1:opened")
@@ -635,7 +635,7 @@ def test_acting_while_suspended_is_an_irregular_procedure(scene: Scene) -> None:
     s.act("suspend", "p1", s.c.finance, "Suspend",
           {"date": "2026-04-17", "reason": "投诉处理期间暂停", "cause": "p1-TS1"})
     s.act("closed", "p1", s.c.agency, "CloseBidBox", {"date": "2026-05-06", "time": "09:30"})
-    s.act("opened", "p1", s.c.agency, "OpenBids", {"date": "2026-05-06"})
+    s.act("opened", "p1", s.c.agency, "OpenBids", {"date": "2026-05-06", "time": "09:30"})
     flag = s.the(K.IRREGULAR_PROCEDURE, "p1")
     assert s.evidence(flag.id) == s.at("p1:opened")
 

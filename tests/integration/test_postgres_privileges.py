@@ -45,7 +45,8 @@ def test_application_role_appends_but_cannot_rewrite(
                      "method": "open_tender", "budget": "100000.00", "date": "2026-03-02"}, "p1")
         world.submit(purchaser, "AnnounceTender", {
             "date": "2026-03-03", "requirement": "彩超一台", "qualifications": "无",
-            "contact": "王", "bid_deadline": "2026-03-30", "place": "开标室"}, "p1")
+            "contact": "王",
+            "bid_deadline": "2026-03-30", "bid_deadline_time": "09:30", "place": "开标室"}, "p1")
         sealed: dict[str, Disclosure] = {}
         receipt = world.submit(supplier, "SubmitBid", {
             "date": "2026-03-04", "price": signing.sealed_value("99000.00", sealed)}, "p1", sealed)
@@ -150,7 +151,8 @@ def test_the_application_role_reads_sealed_values_and_spends_request_nonces(
                      "method": "open_tender", "budget": "100000.00", "date": "2026-03-02"}, "p1")
         world.submit(purchaser, "AnnounceTender", {
             "date": "2026-03-03", "requirement": "彩超一台", "qualifications": "无",
-            "contact": "王", "bid_deadline": "2026-03-30", "place": "开标室"}, "p1")
+            "contact": "王",
+            "bid_deadline": "2026-03-30", "bid_deadline_time": "09:30", "place": "开标室"}, "p1")
         sealed: dict[str, Disclosure] = {}
         price = signing.sealed_value("99000.00", sealed)
         world.submit(supplier, "SubmitBid", {"date": "2026-03-04", "price": price}, "p1", sealed)

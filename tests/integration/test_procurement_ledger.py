@@ -173,7 +173,7 @@ def test_procure_first_file_later_is_recorded_with_findings(county: County) -> N
             "requirement": "见采购文件",
             "qualifications": "见采购文件",
             "contact": "刘洋",
-            "bid_deadline": "2026-03-30",
+            "bid_deadline": "2026-03-30", "bid_deadline_time": "09:30",
             "place": "开标一室",
         },
     )
@@ -210,11 +210,12 @@ def test_impossible_actions_are_refused_and_nothing_is_recorded(county: County) 
     assert error.code == "lifecycle" and "rule lifecycle.announce_result" in error.message
     error = refused(Conflict, c.act, c.purchaser, "FilePlan", PLAN)
     assert error.code == "exists"
-    error = refused(Invalid, c.act, c.agency, "OpenBids", {"date": "2026-04-09"})
+    error = refused(Invalid, c.act, c.agency, "OpenBids", {"date": "2026-04-09", "time": "09:30"})
     assert "before the last action" in error.message
-    error = refused(Invalid, c.act, c.agency, "OpenBids", {"date": "2099-01-01"})
+    error = refused(Invalid, c.act, c.agency, "OpenBids", {"date": "2099-01-01", "time": "09:30"})
     assert "after the day the command was signed" in error.message
-    error = refused(Invalid, c.act, c.agency, "OpenBids", {"date": "2026-05-06", "extra": 1})
+    extra = {"date": "2026-05-06", "extra": 1, "time": "09:30"}
+    error = refused(Invalid, c.act, c.agency, "OpenBids", extra)
     assert "unknown field 'extra'" in error.message
     assert c.ledger.integrator.integrate() == size
 

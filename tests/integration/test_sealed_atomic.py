@@ -15,7 +15,7 @@ from ledger.domain.sealed import Disclosure
 
 TENDER = {
     "requirement": "彩超一台", "qualifications": "无", "contact": "王",
-    "bid_deadline": "2026-03-30", "place": "开标室",
+    "bid_deadline": "2026-03-30", "bid_deadline_time": "09:30", "place": "开标室",
 }  # fmt: skip
 
 

@@ -213,7 +213,8 @@ def announced_without_method_approval(c: County, code: str, budget: str) -> dict
     c.act(c.purchaser, "DiscloseIntention", intention, code)
     notice = {
         "date": "2026-04-10", "requirement": "技术参数见采购文件。", "qualifications": "无",
-        "contact": "刘洋 0319-8123456", "bid_deadline": "2026-04-16", "place": "开标一室",
+        "contact": "刘洋 0319-8123456",
+        "bid_deadline": "2026-04-16", "bid_deadline_time": "09:30", "place": "开标一室",
     }  # fmt: skip
     return rules(c, c.act(c.agency, "AnnounceTender", notice, code))
 

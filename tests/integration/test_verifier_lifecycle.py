@@ -80,7 +80,7 @@ def test_a_dropped_finding_is_named(county: County) -> None:
             "requirement": "见采购文件",
             "qualifications": "见采购文件",
             "contact": "刘洋",
-            "bid_deadline": "2026-03-30",
+            "bid_deadline": "2026-03-30", "bid_deadline_time": "09:30",
             "place": "开标一室",
         },
     )

@@ -157,7 +157,7 @@ def challenge_in_late_december(calendar: WorkingCalendar) -> dict[str, Any]:
         "budget": "500000.00", "date": "2026-12-01"}, today)
     run(memory, calendar, purchaser, "AnnounceTender", {
         "date": "2026-12-02", "requirement": "见文件", "qualifications": "无", "contact": "王",
-        "bid_deadline": "2026-12-31", "place": "开标室"}, today)
+        "bid_deadline": "2026-12-31", "bid_deadline_time": "09:30", "place": "开标室"}, today)
     # The supplier's bid, taken in by the box on 2026-12-20: sealed, it gives standing.
     envelope, _ = sealing.seal({"command": "{}", "signature": ""})
     memory.box["p1"] = [BoxEntry(envelope["commitment"], "kangtai")]

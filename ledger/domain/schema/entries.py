@@ -216,10 +216,12 @@ class OpenedBid(Value):
 
 class BidsOpened(Lifecycle):
     """开标: every member of the closed box disclosed; ``bids`` are the effective bids, each
-    supplier's price opened, in the order the bids came."""
+    supplier's price opened, in the order the bids came; ``opened_at`` the minute, Beijing
+    time (YYYY-MM-DD HH:MM)."""
 
     bids: list[OpenedBid]
     box: list[BoxMember] | None = None  # None: a method without a box (none today)
+    opened_at: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")] | None = None
 
 
 class Evaluation(Value):
