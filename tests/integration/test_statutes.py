@@ -194,7 +194,10 @@ def test_an_open_tender_opened_with_three_bids_on_the_20th_day_has_no_finding(
     county: County,
 ) -> None:
     c = county
-    c.to_announced()
+    c.to_announced()  # the documents from 10 April
+    earlier = {"date": "2026-04-13", "changes": "投标截止时间提前至4月30日。",
+               "bid_deadline": "2026-04-30", "bid_deadline_time": "09:30"}  # fmt: skip
+    c.act(c.agency, "CorrectAnnouncement", earlier)
     for supplier in c.suppliers:
         c.bid(supplier, "1790000.00")
     assert rules(c, c.world.close_and_open(c.agency, "2026-04-30")[1]) == {}
