@@ -242,8 +242,9 @@ class Run:
             corrected = y.wd(on, self.rng.randint(3, 5))
             later = max(self.deadline + timedelta(days=7), corrected + timedelta(days=15))
             self.deadline = y.working(later)
+            # It may affect the bids: lawful, the deadline now far enough (实施条例 第三十一条).
             change = {"changes": cat.TEXTS["correct"], "bid_deadline": self.deadline.isoformat(),
-                      "bid_deadline_time": OPENING}  # fmt: skip
+                      "bid_deadline_time": OPENING, "affects_preparation": True}  # fmt: skip
             self.act(corrected, "CorrectAnnouncement", self.runner, change)
         return on
 

@@ -263,6 +263,9 @@ class LifecycleReplay:
             valid = len(procurement.valid_bidders or ())
             bids = len(data.bids) if isinstance(data, E.BidsOpened) else len(procurement.bids)
             self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
+            if isinstance(data, E.AnnouncementCorrected):
+                deadline = data.bid_deadline or procurement.bid_deadline
+                self.timing.correction(name, procurement.method, data, deadline)
         self._fold(procurement, data)
         if notice is not None:
             self.notices[entry["index"]] = procurement.code

@@ -47,6 +47,7 @@ from ledger.domain.lifecycle import Action, State, decide
 from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.opening import moment, opening_irregularities
+from ledger.domain.periods import correction_findings
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise
@@ -286,18 +287,36 @@ def _with_minute(ctx: Context, data: Deadlined) -> Deadlined:
 
 
 def _correct(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AnnouncementCorrected:
-    fields.only(ctx.payload, ("date", "changes", "bid_deadline", "bid_deadline_time"))
+    fields.only(
+        ctx.payload,
+        ("date", "changes", "bid_deadline", "bid_deadline_time", "affects_preparation"),
+    )
     changes = text.requirement(ctx.payload, "changes")
+    on = text.day(ctx.payload, "date")
+    extra: dict[str, Any] = {}
+    affects = ctx.payload.get("affects_preparation")
+    if affects is not None:
+        if not isinstance(affects, bool):
+            raise Invalid(
+                "payload.affects_preparation must be true or false: whether the correction "
+                "may affect the preparation of bids or responses (可能影响投标（响应）文件编制)"
+            )
+        extra["affects_preparation"] = affects
+    deadline = p.bid_deadline
     if ctx.payload.get("bid_deadline") is None:
         if ctx.payload.get("bid_deadline_time") is not None:
             raise Invalid("payload.bid_deadline_time moves only with payload.bid_deadline")
-        return E.AnnouncementCorrected(**_summary(d, p), changes=changes)
-    deadline = text.day(ctx.payload, "bid_deadline")
-    text.ensure_order(
-        text.day(ctx.payload, "date"), deadline, ("payload.date", "payload.bid_deadline")
+    else:
+        deadline = text.day(ctx.payload, "bid_deadline")
+        text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
+        extra["bid_deadline"] = deadline
+    # Measured against the deadline in force after the correction (periods).
+    statutes = ctx.statutes
+    found = correction_findings(
+        p.method, affects is True, on, deadline, statutes.calendar, statutes.limits
     )
-    corrected = E.AnnouncementCorrected(**_summary(d, p), changes=changes, bid_deadline=deadline)
-    return _with_minute(ctx, corrected)
+    corrected = E.AnnouncementCorrected(**_summary(_with(d, found), p), changes=changes, **extra)
+    return corrected if "bid_deadline" not in extra else _with_minute(ctx, corrected)
 
 
 def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:

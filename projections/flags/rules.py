@@ -45,6 +45,8 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "negotiation_documents_to_first_response": K.SHORT_SUBMISSION_PERIOD,
     "consultation_documents_to_first_response": K.SHORT_SUBMISSION_PERIOD,
     "substantive_correction_to_bid_deadline": K.SHORT_SUBMISSION_PERIOD,
+    "consultation_correction_to_deadline": K.SHORT_SUBMISSION_PERIOD,
+    "negotiation_correction_to_deadline": K.SHORT_SUBMISSION_PERIOD,
     "minimum_valid_bidders_open_tender": K.FEWER_THAN_THREE_BIDDERS,
     "minimum_bids_at_opening": K.FEWER_THAN_THREE_BIDDERS,
     "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,

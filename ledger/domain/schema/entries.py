@@ -169,11 +169,14 @@ class TenderAnnounced(Summary):
 
 
 class AnnouncementCorrected(Summary):
-    """发布更正公告: what changes, and a new bid deadline if it moves."""
+    """发布更正公告: what changes, and a new bid deadline if it moves; ``affects_preparation``
+    when the change may affect the preparation of bids or responses
+    (可能影响投标（响应）文件编制), which binds it to come long enough before the deadline."""
 
     changes: Text
     bid_deadline: Day | None = None
     bid_deadline_time: Minute | None = None
+    affects_preparation: bool | None = None
 
 
 class BidCommitted(Value):

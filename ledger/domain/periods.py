@@ -1,0 +1,66 @@
+"""Periods a notice states or a correction leaves, measured on the notice itself.
+
+Pure: no I/O. Unlike ``findings.TIMED_STEPS``, which measures one act from an earlier one,
+these rules measure a span the act itself gives: a correction that may affect the bids
+(更正可能影响投标（响应）文件编制) against the deadline in force after it. Each rule is a row
+of ``time_limits.toml`` with its citation; which methods it binds is said here, beside the
+article. A span too short is recorded with its finding, never refused: the notice was
+published (DOMAIN.md, "Two kinds of rule").
+
+The ledger measures them when it records the act, and `sunshine verify --check-timing`
+measures them again from the entry's data (``verify_timing``), so a finding forged or left
+out is named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Final
+
+from ledger.domain.clock import TimeLimit, WorkingCalendar
+from ledger.domain.findings import limit_finding
+from ledger.domain.schema.values import Finding
+from ledger.domain.vocabulary import Method
+
+_M = Method
+
+#: A correction that may affect the preparation of bids or responses comes at least so long
+#: before the deadline in force after it: 招标 15 days (实施条例 第三十一条; 87号令 第二十七条),
+#: 磋商 5 days (财库〔2014〕214号 第十条), 谈判 and 询价 3 working days (74号令 第二十九、
+#: 四十五条). Single source and framework agreements have no such rule here.
+CORRECTION_RULES: Final[Mapping[Method, str]] = {
+    _M.OPEN_TENDER: "substantive_correction_to_bid_deadline",
+    _M.INVITED_TENDER: "substantive_correction_to_bid_deadline",
+    _M.COMPETITIVE_CONSULTATION: "consultation_correction_to_deadline",
+    _M.COMPETITIVE_NEGOTIATION: "negotiation_correction_to_deadline",
+    _M.INQUIRY: "negotiation_correction_to_deadline",
+}
+
+
+def _found(
+    rule: str | None,
+    start: date,
+    end: date,
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> list[Finding]:
+    if rule is None:
+        return []
+    found = limit_finding(rule, start, end, calendar, limits)
+    return [] if found is None else [found]
+
+
+def correction_findings(
+    method: Method,
+    affects_preparation: bool,
+    corrected_on: date,
+    deadline: date | None,
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> list[Finding]:
+    """A correction of ``corrected_on`` that may affect the bids, measured against the bid
+    (or first response) ``deadline`` in force after it: too close, its finding."""
+    if not affects_preparation or deadline is None:
+        return []
+    return _found(CORRECTION_RULES.get(method), corrected_on, deadline, calendar, limits)

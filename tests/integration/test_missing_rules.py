@@ -1,0 +1,94 @@
+"""The missing rules (DOMAIN.md, "Corrections (turn 2)", "Missing rules"), each on a
+procurement run through the ledger on SQLite and PostgreSQL: recorded with its finding when
+broken, without one when kept, and recomputed by `sunshine verify --check-timing`, which
+names a finding dropped or forged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from procurement_world import County
+from test_procurement_ledger import refused
+from test_statutes import county, rules, timed, verified
+from test_verifier_registry import entries
+
+from ledger.domain.errors import Invalid
+from ledger.verify import VerificationFailed
+
+__all__ = ["county"]  # the fixture, on both databases
+
+
+def edited(c: County, kind: str, n: int = 0, **data: Any) -> tuple[list[dict[str, Any]], int]:
+    """The log with ``data`` over the data of the ``n``-th leaf of ``kind``, and its index."""
+    log = entries(c.world)
+    index = [i for i, e in enumerate(log) if e["type"] == kind][n]
+    log[index] = {**log[index], "data": {**log[index]["data"], **data}}
+    return log, index
+
+
+def named(c: County, log: list[dict[str, Any]], index: int, rule: str) -> None:
+    """`verify --check-timing` fails at leaf ``index``, naming ``rule``."""
+    with pytest.raises(VerificationFailed, match=rule) as failure:
+        timed(log, c)
+    assert failure.value.index == index
+
+
+# -- 1. a correction that may affect the bids comes long enough before the deadline --------
+
+
+def correct(c: County, on: str, code: str = "p1", **extra: Any) -> dict[str, dict[str, Any]]:
+    payload = {"date": on, "changes": "技术参数第3项修改为不低于64排。", **extra}
+    return rules(c, c.act(c.agency, "CorrectAnnouncement", payload, code))
+
+
+def test_a_tender_correction_affecting_the_bids_comes_15_days_before_the_deadline(
+    county: County,
+) -> None:
+    c = county
+    c.to_announced()  # open tender, bid deadline 6 May
+    # A correction that does not affect the bids is bound by nothing.
+    assert correct(c, "2026-04-24") == {}
+    # One that does, on 24 April: 15 days on is 9 May (a working day of 2026's 调休), after
+    # the deadline of 6 May: recorded, with its finding.
+    short = correct(c, "2026-04-24", affects_preparation=True)
+    finding = short["substantive_correction_to_bid_deadline"]
+    assert (finding["deadline"], finding["actual"]) == ("2026-05-09", "2026-05-06")
+    assert "第三十一条" in finding["citation"] and "第二十七条" in finding["citation"]
+    # The same correction moving the deadline to 11 May: measured against the deadline in
+    # force after it, lawful.
+    moved = correct(c, "2026-04-24", affects_preparation=True, bid_deadline="2026-05-11",
+                    bid_deadline_time="09:30")
+    assert moved == {}
+    wrong = {"date": "2026-04-24", "changes": "改", "affects_preparation": "是"}
+    error = refused(Invalid, c.act, c.agency, "CorrectAnnouncement", wrong)
+    assert "payload.affects_preparation" in error.message
+    verified(c)
+    # The operator drops the finding, or forges one on the lawful correction: named.
+    log, index = edited(c, "AnnouncementCorrected", 1, findings=[])
+    named(c, log, index, "substantive_correction_to_bid_deadline")
+    log, index = edited(c, "AnnouncementCorrected", 2, findings=[finding])
+    named(c, log, index, "substantive_correction_to_bid_deadline")
+
+
+def test_a_consultation_correction_comes_5_days_and_a_negotiation_3_working_days_before(
+    county: County,
+) -> None:
+    c = county
+    c.to_announced("p1", method="competitive_consultation", rationale="技术复杂")
+    c.to_announced("p2", method="competitive_negotiation", rationale="技术复杂")
+    c.to_announced("p3", method="inquiry", rationale="规格统一")
+    # 磋商, deadline 6 May: from 30 April, 5 days end on 5 May, a holiday, moved to 6 May.
+    assert correct(c, "2026-04-30", "p1", affects_preparation=True) == {}
+    late = correct(c, "2026-05-02", "p1", affects_preparation=True)
+    consultation = late["consultation_correction_to_deadline"]
+    assert (consultation["deadline"], consultation["actual"]) == ("2026-05-07", "2026-05-06")
+    assert consultation["citation"] == "财库〔2014〕214号 第十条"
+    # 谈判 and 询价: 3 working days; from 28 April they are 29, 30 April and 6 May.
+    assert correct(c, "2026-04-28", "p2", affects_preparation=True) == {}
+    for code in ("p2", "p3"):
+        short = correct(c, "2026-04-29", code, affects_preparation=True)
+        negotiation = short["negotiation_correction_to_deadline"]
+        assert (negotiation["deadline"], negotiation["actual"]) == ("2026-05-07", "2026-05-06")
+        assert "第二十九条" in negotiation["citation"] and "第四十五条" in negotiation["citation"]
+    verified(c)
