@@ -237,6 +237,7 @@ class Run:
             self.deadline = self.bid_deadline(on)
             notice |= {"bid_deadline": self.deadline.isoformat(), "bid_deadline_time": OPENING,
                        "place": cat.PLACES[self.agency]}  # fmt: skip
+            notice |= self.periods(on)
         self.act(on, "AnnounceTender", self.runner, notice)
         if T.CORRECTED in t:  # the deadline moves: at least 15 days after the correction
             corrected = y.wd(on, self.rng.randint(3, 5))
@@ -247,6 +248,23 @@ class Run:
                       "bid_deadline_time": OPENING, "affects_preparation": True}  # fmt: skip
             self.act(corrected, "CorrectAnnouncement", self.runner, change)
         return on
+
+    def periods(self, on: date) -> Payload:
+        """The notice's 公告期限 and the documents' sale, each as long as its rule asks
+        (``ledger.domain.periods``), the documents on sale no later than the deadline; a
+        supplier obtains them the working day after the notice (and its correction)."""
+        y, method, stated = self.y, self.item.method, {}
+        period = {OPEN: "tender_announcement_period", INVITED: "tender_announcement_period"}
+        rule = period.get(method, "negotiation_announcement_period")
+        if method != FRAMEWORK:
+            stated["period_end"] = y.due(rule, on).isoformat()
+        sale = {OPEN: "tender_documents_on_sale", INVITED: "tender_documents_on_sale",
+                CONSULTATION: "consultation_documents_on_sale"}  # fmt: skip
+        if method in sale:  # a corrected notice's documents are on sale to the deadline
+            until = min(y.due(sale[method], on), self.deadline)
+            stated["documents_until"] = (self.deadline if T.CORRECTED in self.t else until
+                                         ).isoformat()  # fmt: skip
+        return stated
 
     def bid_deadline(self, on: date) -> date:
         y, t, method = self.y, self.t, self.item.method

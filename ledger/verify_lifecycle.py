@@ -263,6 +263,8 @@ class LifecycleReplay:
             valid = len(procurement.valid_bidders or ())
             bids = len(data.bids) if isinstance(data, E.BidsOpened) else len(procurement.bids)
             self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
+            if isinstance(data, E.TenderAnnounced):
+                self.timing.announcement(name, procurement.method, data)
             if isinstance(data, E.AnnouncementCorrected):
                 deadline = data.bid_deadline or procurement.bid_deadline
                 self.timing.correction(name, procurement.method, data, deadline)

@@ -9,11 +9,12 @@ finding, or a finding the table does not give, is named.
 
 Compared: the procurement's timed steps (``findings.TIMED_STEPS``), challenge answers and
 complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, a
-suspension's lawful end, a correction that may affect the bids against the deadline in
-force after it (``periods``), the bidder minimums of a tender (a table row too), and publication
-on a required website (``notice_published_on_website``). A finding recorded as
-provisional (its deadline crossed a year the calendar did not know then) may rightly differ
-from today's calendar: such a difference is counted, not failed.
+suspension's lawful end, the periods an announcement states and a correction that may
+affect the bids against the deadline in force after it (``periods``), the bidder minimums
+of a tender (a table row too), and publication on a required website
+(``notice_published_on_website``). A finding recorded as provisional (its deadline crossed a
+year the calendar did not know then) may rightly differ from today's calendar: such a
+difference is counted, not failed.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ from ledger.domain.findings import (
 from ledger.domain.known_dates import NotYetKnown, is_declared, should_have_known
 from ledger.domain.lifecycle import Action
 from ledger.domain.methods import at_threshold, method_approval_required
-from ledger.domain.periods import CORRECTION_RULES, correction_findings
+from ledger.domain.periods import (
+    ANNOUNCEMENT_PERIOD_RULES,
+    CORRECTION_RULES,
+    DOCUMENTS_ON_SALE_RULES,
+    announcement_findings,
+    correction_findings,
+)
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entries import StreamData
@@ -48,6 +55,9 @@ from ledger.domain.vocabulary import Method, Subject
 PROCUREMENT_RULES: Final = frozenset(step.rule for step in TIMED_STEPS)
 STREAM_RULES: Final = frozenset(step.rule for step in CHALLENGE_STEPS)
 CORRECTION_RULE_IDS: Final = frozenset(CORRECTION_RULES.values())
+ANNOUNCEMENT_RULE_IDS: Final = frozenset(
+    {*ANNOUNCEMENT_PERIOD_RULES.values(), *DOCUMENTS_ON_SALE_RULES.values()}
+)
 
 
 class TimingMismatch(ValueError):
@@ -163,6 +173,14 @@ class TimingCheck:
         affects = data.affects_preparation is True
         found = correction_findings(method, affects, data.date, deadline, s.calendar, s.limits)
         self._compare(kind, found, data.findings, CORRECTION_RULE_IDS)
+
+    def announcement(self, kind: str, method: Method, data: E.TenderAnnounced) -> None:
+        """The periods an announcement states: its 公告期限 and the documents' sale."""
+        s = self.statutes
+        found = announcement_findings(
+            method, data.date, data.period_end, data.documents_until, s.calendar, s.limits
+        )
+        self._compare(kind, found, data.findings, ANNOUNCEMENT_RULE_IDS)
 
     def delivery(
         self,

@@ -1,8 +1,10 @@
 """Periods a notice states or a correction leaves, measured on the notice itself.
 
 Pure: no I/O. Unlike ``findings.TIMED_STEPS``, which measures one act from an earlier one,
-these rules measure a span the act itself gives: a correction that may affect the bids
-(更正可能影响投标（响应）文件编制) against the deadline in force after it. Each rule is a row
+these rules measure a span the act itself gives: the announcement's own period 公告期限 and
+the days its documents are on sale 采购文件提供期限, from the day it was published; a
+correction that may affect the bids (更正可能影响投标（响应）文件编制) against the deadline in
+force after it. Each rule is a row
 of ``time_limits.toml`` with its citation; which methods it binds is said here, beside the
 article. A span too short is recorded with its finding, never refused: the notice was
 published (DOMAIN.md, "Two kinds of rule").
@@ -37,6 +39,24 @@ CORRECTION_RULES: Final[Mapping[Method, str]] = {
     _M.INQUIRY: "negotiation_correction_to_deadline",
 }
 
+#: The announcement's period 公告期限: 招标 (and 资格预审) 5 working days (87号令 第十六条);
+#: 谈判, 磋商 and 询价 3 working days (财库〔2015〕135号, to be checked).
+ANNOUNCEMENT_PERIOD_RULES: Final[Mapping[Method, str]] = {
+    _M.OPEN_TENDER: "tender_announcement_period",
+    _M.INVITED_TENDER: "tender_announcement_period",
+    _M.COMPETITIVE_NEGOTIATION: "negotiation_announcement_period",
+    _M.COMPETITIVE_CONSULTATION: "negotiation_announcement_period",
+    _M.INQUIRY: "negotiation_announcement_period",
+}
+
+#: The documents on sale 提供（发售）期限 at least 5 working days: 招标 (实施条例 第三十一条;
+#: 87号令 第十八条) and 磋商 (214号 第十条). 74号令 sets none for 谈判 and 询价.
+DOCUMENTS_ON_SALE_RULES: Final[Mapping[Method, str]] = {
+    _M.OPEN_TENDER: "tender_documents_on_sale",
+    _M.INVITED_TENDER: "tender_documents_on_sale",
+    _M.COMPETITIVE_CONSULTATION: "consultation_documents_on_sale",
+}
+
 
 def _found(
     rule: str | None,
@@ -64,3 +84,23 @@ def correction_findings(
     if not affects_preparation or deadline is None:
         return []
     return _found(CORRECTION_RULES.get(method), corrected_on, deadline, calendar, limits)
+
+
+def announcement_findings(
+    method: Method,
+    announced_on: date,
+    period_end: date | None,
+    documents_until: date | None,
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> list[Finding]:
+    """The periods an announcement of ``announced_on`` states, each too short: its finding.
+    A period it does not state is not measured."""
+    found = []
+    if period_end is not None:
+        rule = ANNOUNCEMENT_PERIOD_RULES.get(method)
+        found += _found(rule, announced_on, period_end, calendar, limits)
+    if documents_until is not None:
+        rule = DOCUMENTS_ON_SALE_RULES.get(method)
+        found += _found(rule, announced_on, documents_until, calendar, limits)
+    return found

@@ -47,7 +47,7 @@ from ledger.domain.lifecycle import Action, State, decide
 from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.opening import moment, opening_irregularities
-from ledger.domain.periods import correction_findings
+from ledger.domain.periods import announcement_findings, correction_findings
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise
@@ -257,19 +257,40 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
     fields.only(
         ctx.payload,
         ("date", "requirement", "qualifications", "contact", "bid_deadline",
-         "bid_deadline_time", "place"),
+         "bid_deadline_time", "place", "period_end", "documents_until"),
     )  # fmt: skip
     deadline = text.day(ctx.payload, "bid_deadline")
     text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
+    periods = _periods(ctx, on, deadline)
+    statutes = ctx.statutes
+    found = announcement_findings(
+        p.method, on, periods.get("period_end"), periods.get("documents_until"),
+        statutes.calendar, statutes.limits,
+    )  # fmt: skip
     announced = E.TenderAnnounced(
-        **_summary(d, p),
+        **_summary(_with(d, found), p),
         requirement=requirement,
         qualifications=qualifications,
         contact=contact,
         bid_deadline=deadline,
         place=fields.text(ctx.payload, "place", limit=200),
+        **periods,
     )
     return _with_minute(ctx, announced)
+
+
+def _periods(ctx: Context, on: date, deadline: date) -> dict[str, Any]:
+    """The notice's stated ``period_end`` (公告期限届满日) and ``documents_until`` (获取采购
+    文件截止日), those given: neither before the notice, the documents not after the deadline."""
+    given: dict[str, Any] = {}
+    for name in ("period_end", "documents_until"):
+        if ctx.payload.get(name) is not None:
+            given[name] = text.day(ctx.payload, name)
+            text.ensure_order(on, given[name], ("payload.date", f"payload.{name}"))
+    if "documents_until" in given:
+        names = ("payload.documents_until", "payload.bid_deadline")
+        text.ensure_order(given["documents_until"], deadline, names)
+    return given
 
 
 def _with_minute(ctx: Context, data: Deadlined) -> Deadlined:

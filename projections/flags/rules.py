@@ -47,6 +47,8 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "substantive_correction_to_bid_deadline": K.SHORT_SUBMISSION_PERIOD,
     "consultation_correction_to_deadline": K.SHORT_SUBMISSION_PERIOD,
     "negotiation_correction_to_deadline": K.SHORT_SUBMISSION_PERIOD,
+    "tender_documents_on_sale": K.SHORT_SUBMISSION_PERIOD,
+    "consultation_documents_on_sale": K.SHORT_SUBMISSION_PERIOD,
     "minimum_valid_bidders_open_tender": K.FEWER_THAN_THREE_BIDDERS,
     "minimum_bids_at_opening": K.FEWER_THAN_THREE_BIDDERS,
     "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,

@@ -332,7 +332,7 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 
 
 #: How many rules the packaged table holds.
-PACKAGED_RULES = 24
+PACKAGED_RULES = 27
 
 
 def test_packaged_time_limits() -> None:
@@ -343,6 +343,13 @@ def test_packaged_time_limits() -> None:
         "substantive_correction_to_bid_deadline": (
             15, "days", "at_least", "政府采购法实施条例 第三十一条；财政部令第87号 第二十七条"),
         "consultation_correction_to_deadline": (5, "days", "at_least", "财库〔2014〕214号 第十条"),
+        "negotiation_announcement_period": (
+            3, "working_days", "at_least", "财库〔2015〕135号（待核）"),
+        "tender_documents_on_sale": (
+            5, "working_days", "at_least",
+            "政府采购法实施条例 第三十一条；财政部令第87号 第十八条"),
+        "consultation_documents_on_sale": (
+            5, "working_days", "at_least", "财库〔2014〕214号 第十条"),
         "negotiation_correction_to_deadline": (
             3, "working_days", "at_least", "财政部令第74号 第二十九条、第四十五条"),
         "intention_disclosed_before_procurement": (30, "days", "at_least", "财库〔2020〕10号"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from procurement_world import County
+from procurement_world import PLAN, County
 from test_procurement_ledger import refused
 from test_statutes import county, rules, timed, verified
 from test_verifier_registry import entries
@@ -92,3 +92,68 @@ def test_a_consultation_correction_comes_5_days_and_a_negotiation_3_working_days
         assert (negotiation["deadline"], negotiation["actual"]) == ("2026-05-07", "2026-05-06")
         assert "第二十九条" in negotiation["citation"] and "第四十五条" in negotiation["citation"]
     verified(c)
+
+
+# -- 2. the announcement's period and the documents' sale --------------------------------
+
+
+def announce(c: County, code: str, method: str, **periods: str) -> dict[str, dict[str, Any]]:
+    """A procurement by ``method`` announced on Friday 10 April, stating ``periods``; the
+    rules its notice is found to break."""
+    plan = PLAN | {"method": method, "rationale": "技术复杂，不能确定详细规格"}
+    c.act(c.purchaser, "FilePlan", plan, code)
+    c.act(c.finance, "ApprovePlan", {"date": "2026-03-03"}, code)
+    c.act(c.finance, "ApproveMethod", {"date": "2026-03-03"}, code)
+    intention = {"date": "2026-03-04", "expected_start": "2026-04-10"}
+    c.act(c.purchaser, "DiscloseIntention", intention, code)
+    notice = NOTICE | periods
+    return rules(c, c.act(c.agency, "AnnounceTender", notice, code))
+
+
+NOTICE = {
+    "date": "2026-04-10", "requirement": "技术参数见采购文件。", "qualifications": "无",
+    "contact": "刘洋 0319-8123456", "bid_deadline": "2026-05-06", "bid_deadline_time": "09:30",
+    "place": "开标一室",
+}  # fmt: skip
+
+
+def test_a_notice_states_its_period_and_the_documents_sale_each_as_long_as_the_law_asks(
+    county: County,
+) -> None:
+    c = county
+    # 招标: 5 working days from Friday 10 April end on 17 April, for both.
+    lawful = {"period_end": "2026-04-17", "documents_until": "2026-04-17"}
+    assert announce(c, "p1", "open_tender", **lawful) == {}
+    short = announce(c, "p2", "invited_tender", period_end="2026-04-16",
+                     documents_until="2026-04-16")  # fmt: skip
+    period, sale = short["tender_announcement_period"], short["tender_documents_on_sale"]
+    assert (period["deadline"], period["actual"]) == ("2026-04-17", "2026-04-16")
+    assert period["citation"] == "财政部令第87号 第十六条"
+    assert (sale["deadline"], sale["actual"]) == ("2026-04-17", "2026-04-16")
+    assert "第十八条" in sale["citation"] and "第三十一条" in sale["citation"]
+    # 谈判, 磋商, 询价: a 3-working-day period (〔2015〕135号, to be checked), ending 15 April.
+    assert announce(c, "p3", "competitive_negotiation", period_end="2026-04-15") == {}
+    brief = announce(c, "p4", "inquiry", period_end="2026-04-14")["negotiation_announcement_period"]
+    assert (brief["deadline"], brief["citation"]) == ("2026-04-15", "财库〔2015〕135号（待核）")
+    # 磋商: documents on sale 5 working days (214号 第十条).
+    sold = announce(c, "p5", "competitive_consultation", period_end="2026-04-15",
+                    documents_until="2026-04-16")  # fmt: skip
+    assert set(sold) == {"consultation_documents_on_sale"}
+    # A notice that states no period is measured by nothing here.
+    assert announce(c, "p6", "open_tender") == {}
+    verified(c)
+    log, index = edited(c, "TenderAnnounced", 1, findings=[])
+    named(c, log, index, "tender_announcement_period")
+
+
+def test_a_period_before_the_notice_or_documents_sold_past_the_deadline_are_refused(
+    county: County,
+) -> None:
+    c = county
+    for n, (periods, field) in enumerate((
+        ({"period_end": "2026-04-09"}, "payload.period_end"),
+        ({"documents_until": "2026-05-07"}, "payload.documents_until"),
+        ({"documents_until": "17 April"}, "payload.documents_until"),
+    )):  # fmt: skip
+        error = refused(Invalid, announce, c, f"p{n}", "open_tender", **periods)
+        assert field in error.message

@@ -156,7 +156,8 @@ class IntentionDisclosed(Summary):
 
 class TenderAnnounced(Summary):
     """发布采购公告 (or 单一来源公示): a single source names its supplier and reason; the
-    other methods the bid deadline and the place of opening."""
+    other methods the bid deadline and the place of opening, and may state the end of the
+    notice's period 公告期限 and of the documents' sale 获取采购文件期限 (``periods``)."""
 
     requirement: Text
     qualifications: Text
@@ -166,6 +167,8 @@ class TenderAnnounced(Summary):
     bid_deadline: Day | None = None
     bid_deadline_time: Minute | None = None  # HH:MM China time; None: the end of the day
     place: Text | None = None
+    period_end: Day | None = None  # the last day of its 公告期限
+    documents_until: Day | None = None  # the last day its documents are on sale
 
 
 class AnnouncementCorrected(Summary):
