@@ -306,10 +306,14 @@ class Run:
             return None
         opened = self.act(self.deadline, "OpenBids", self.runner, {"time": OPENING})
         evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
-        return self.decide(y.wd(evaluated, self.rng.randint(1, 3)))
+        # The report reaches the purchaser the next working day, within the 2 of 实施条例
+        # 第四十三条, and the award follows within 5 of its receipt.
+        return self.decide(y.wd(evaluated, self.rng.randint(1, 3)), y.wd(evaluated, 1))
 
-    def decide(self, on: date) -> date:
+    def decide(self, on: date, report: date | None = None) -> date:
         award: Payload = {"supplier": self.winner, "amount": yuan(self.amount)}
+        if report is not None:
+            award["report_received"] = report.isoformat()
         if T.NEXT_RANKED in self.t:  # 实施条例 第四十九条
             award["reason"] = cat.TEXTS["next_ranked"]
         return self.act(on, "DecideAward", self.purchaser, award)

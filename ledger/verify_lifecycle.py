@@ -263,6 +263,9 @@ class LifecycleReplay:
             valid = len(procurement.valid_bidders or ())
             bids = len(data.bids) if isinstance(data, E.BidsOpened) else len(procurement.bids)
             self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
+            if isinstance(data, E.AwardDecided):
+                evaluated = procurement.dates.get(Action.COMPLETE_EVALUATION)
+                self.timing.award(name, evaluated, data)
             if isinstance(data, E.TenderAnnounced):
                 self.timing.announcement(name, procurement.method, data)
             if isinstance(data, E.AnnouncementCorrected):

@@ -9,12 +9,12 @@ finding, or a finding the table does not give, is named.
 
 Compared: the procurement's timed steps (``findings.TIMED_STEPS``), challenge answers and
 complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, a
-suspension's lawful end, the periods an announcement states and a correction that may
-affect the bids against the deadline in force after it (``periods``), the bidder minimums
-of a tender (a table row too), and publication on a required website
-(``notice_published_on_website``). A finding recorded as provisional (its deadline crossed a
-year the calendar did not know then) may rightly differ from today's calendar: such a
-difference is counted, not failed.
+suspension's lawful end, the periods an announcement states, an award from the evaluation
+report's receipt, and a correction that may affect the bids against the deadline in force
+after it (``periods``), the bidder minimums of a tender (a table row too), and publication on
+a required website (``notice_published_on_website``). A finding recorded as provisional (its
+deadline crossed a year the calendar did not know then) may rightly differ from today's
+calendar: such a difference is counted, not failed.
 """
 
 from __future__ import annotations
@@ -41,9 +41,12 @@ from ledger.domain.lifecycle import Action
 from ledger.domain.methods import at_threshold, method_approval_required
 from ledger.domain.periods import (
     ANNOUNCEMENT_PERIOD_RULES,
+    AWARD_RULE,
     CORRECTION_RULES,
     DOCUMENTS_ON_SALE_RULES,
+    REPORT_RULE,
     announcement_findings,
+    award_findings,
     correction_findings,
 )
 from ledger.domain.record import ProcurementRecord
@@ -181,6 +184,12 @@ class TimingCheck:
             method, data.date, data.period_end, data.documents_until, s.calendar, s.limits
         )
         self._compare(kind, found, data.findings, ANNOUNCEMENT_RULE_IDS)
+
+    def award(self, kind: str, evaluated: date | None, data: E.AwardDecided) -> None:
+        """An award measured from the evaluation report's receipt (or its latest lawful day)."""
+        s = self.statutes
+        found = award_findings(evaluated, data.report_received, data.date, s.calendar, s.limits)
+        self._compare(kind, found, data.findings, {REPORT_RULE, AWARD_RULE})
 
     def delivery(
         self,

@@ -4,7 +4,8 @@ Pure: no I/O. Unlike ``findings.TIMED_STEPS``, which measures one act from an ea
 these rules measure a span the act itself gives: the announcement's own period 公告期限 and
 the days its documents are on sale 采购文件提供期限, from the day it was published; a
 correction that may affect the bids (更正可能影响投标（响应）文件编制) against the deadline in
-force after it. Each rule is a row
+force after it; the evaluation report's delivery and the award from the day the purchaser
+received it. Each rule is a row
 of ``time_limits.toml`` with its citation; which methods it binds is said here, beside the
 article. A span too short is recorded with its finding, never refused: the notice was
 published (DOMAIN.md, "Two kinds of rule").
@@ -57,6 +58,12 @@ DOCUMENTS_ON_SALE_RULES: Final[Mapping[Method, str]] = {
     _M.COMPETITIVE_CONSULTATION: "consultation_documents_on_sale",
 }
 
+#: The evaluation report reaches the purchaser within 2 working days of the evaluation, and
+#: the purchaser confirms the winner within 5 working days of receiving it (实施条例 第四十三条;
+#: 87号令 第六十八条).
+REPORT_RULE: Final = "evaluation_report_delivered"
+AWARD_RULE: Final = "award_after_report"
+
 
 def _found(
     rule: str | None,
@@ -104,3 +111,26 @@ def announcement_findings(
         rule = DOCUMENTS_ON_SALE_RULES.get(method)
         found += _found(rule, announced_on, documents_until, calendar, limits)
     return found
+
+
+def award_findings(
+    evaluated_on: date | None,
+    report_received: date | None,
+    awarded_on: date,
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
+) -> list[Finding]:
+    """An award after an evaluation of ``evaluated_on`` (None: no evaluation, nothing to
+    measure): the report's delivery, and the award from its receipt. An award that does not
+    say when the report came is measured from the last day it could lawfully have come, so
+    only an award late however the report came is found."""
+    if evaluated_on is None:
+        return []
+    if report_received is not None:
+        found = _found(REPORT_RULE, evaluated_on, report_received, calendar, limits)
+        return found + _found(AWARD_RULE, report_received, awarded_on, calendar, limits)
+    delivery = limits.get(REPORT_RULE)
+    if delivery is None:
+        return []
+    latest = calendar.deadline_for(delivery, evaluated_on).due
+    return _found(AWARD_RULE, latest, awarded_on, calendar, limits)

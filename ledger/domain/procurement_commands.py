@@ -47,7 +47,7 @@ from ledger.domain.lifecycle import Action, State, decide
 from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.opening import moment, opening_irregularities
-from ledger.domain.periods import announcement_findings, correction_findings
+from ledger.domain.periods import announcement_findings, award_findings, correction_findings
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise
@@ -469,7 +469,7 @@ def _score(value: Any, where: str) -> str:
 
 
 def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
-    fields.only(ctx.payload, ("date", "supplier", "amount", "reason"))
+    fields.only(ctx.payload, ("date", "supplier", "amount", "reason", "report_received"))
     supplier = supplier_field(ctx, "supplier")
     amount = money(ctx.payload, "amount")
     reason = text.requirement(ctx.payload, "reason") if "reason" in ctx.payload else None
@@ -488,8 +488,30 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
         *ranking_irregularities(supplier, p.ranking, reason),
     )
     found = [irregularity_finding(i) for i in irregular]
-    extra = {} if reason is None else {"reason": reason}
+    extra: dict[str, Any] = {} if reason is None else {"reason": reason}
+    evaluated = p.dates.get(Action.COMPLETE_EVALUATION)
+    received = _report_received(ctx, evaluated, d["date"])
+    if received is not None:
+        extra["report_received"] = received
+    statutes = ctx.statutes
+    found += award_findings(evaluated, received, d["date"], statutes.calendar, statutes.limits)
     return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount, **extra)
+
+
+def _report_received(ctx: Context, evaluated: date | None, on: date) -> date | None:
+    """``payload.report_received``: the day the purchaser received the evaluation report,
+    after the evaluation and no later than the award."""
+    if ctx.payload.get("report_received") is None:
+        return None
+    if evaluated is None:
+        raise Invalid(
+            "payload.report_received: this procurement was not evaluated, so there is no "
+            "evaluation report 评审报告 to have received"
+        )
+    received = text.day(ctx.payload, "report_received")
+    text.ensure_order(evaluated, received, ("the evaluation", "payload.report_received"))
+    text.ensure_order(received, on, ("payload.report_received", "payload.date"))
+    return received
 
 
 def _awarded(p: ProcurementRecord) -> tuple[str, Money]:

@@ -59,6 +59,8 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "contract_over_budget": K.IRREGULAR_PROCEDURE,
     "contract_amount_differs_from_award": K.IRREGULAR_PROCEDURE,
     "award_follows_ranking": K.IRREGULAR_PROCEDURE,
+    "evaluation_report_delivered": K.IRREGULAR_PROCEDURE,
+    "award_after_report": K.IRREGULAR_PROCEDURE,
     "committee_size": K.IRREGULAR_PROCEDURE,
     "committee_expert_share": K.IRREGULAR_PROCEDURE,
 }

@@ -331,8 +331,9 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 # -- the time-limit table -------------------------------------------------------------------
 
 
+REPORT_ARTICLES = "政府采购法实施条例 第四十三条；财政部令第87号 第六十八条"
 #: How many rules the packaged table holds.
-PACKAGED_RULES = 27
+PACKAGED_RULES = 29
 
 
 def test_packaged_time_limits() -> None:
@@ -343,6 +344,8 @@ def test_packaged_time_limits() -> None:
         "substantive_correction_to_bid_deadline": (
             15, "days", "at_least", "政府采购法实施条例 第三十一条；财政部令第87号 第二十七条"),
         "consultation_correction_to_deadline": (5, "days", "at_least", "财库〔2014〕214号 第十条"),
+        "evaluation_report_delivered": (2, "working_days", "at_most", REPORT_ARTICLES),
+        "award_after_report": (5, "working_days", "at_most", REPORT_ARTICLES),
         "negotiation_announcement_period": (
             3, "working_days", "at_least", "财库〔2015〕135号（待核）"),
         "tender_documents_on_sale": (

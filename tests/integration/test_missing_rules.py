@@ -157,3 +157,63 @@ def test_a_period_before_the_notice_or_documents_sold_past_the_deadline_are_refu
     )):  # fmt: skip
         error = refused(Invalid, announce, c, f"p{n}", "open_tender", **periods)
         assert field in error.message
+
+
+# -- 3. the evaluation report within 2 working days, the award within 5 of its receipt ----
+
+
+def award(c: County, on: str, **extra: str) -> dict[str, dict[str, Any]]:
+    payload = {"date": on, "supplier": "xinda", "amount": "1720000.00", **extra}
+    return rules(c, c.act(c.purchaser, "DecideAward", payload))
+
+
+def test_the_report_comes_within_2_working_days_and_the_award_within_5_of_it(
+    county: County,
+) -> None:
+    c = county
+    c.to_evaluated()  # evaluated on Wednesday 6 May
+    for wrong in ("2026-05-05", "2026-05-19", "soon"):
+        error = refused(Invalid, c.act, c.purchaser, "DecideAward",
+                        {"date": "2026-05-18", "supplier": "xinda", "amount": "1720000.00",
+                         "report_received": wrong})  # fmt: skip
+        assert "payload.report_received" in error.message
+    # Received on 11 May, the 4th working day after it (7, 8, 9 and 11 May; 9 May is a
+    # working day of 2026's 调休): late, due 8 May; awarded on 18 May, the 5th working day
+    # after the receipt (12–15, 18 May): in time.
+    late = award(c, "2026-05-18", report_received="2026-05-11")
+    report = late["evaluation_report_delivered"]
+    assert (report["deadline"], report["actual"]) == ("2026-05-08", "2026-05-11")
+    assert "第四十三条" in report["citation"] and "第六十八条" in report["citation"]
+    assert "award_after_report" not in late
+    verified(c)
+
+
+def test_an_award_late_after_the_report_or_after_its_latest_day_is_found(
+    county: County,
+) -> None:
+    c = county
+    c.to_evaluated()
+    # Received the day after the evaluation (7 May); 5 working days end on 13 May.
+    late = award(c, "2026-05-14", report_received="2026-05-07")["award_after_report"]
+    assert (late["deadline"], late["actual"]) == ("2026-05-13", "2026-05-14")
+    verified(c)
+    log, index = edited(c, "AwardDecided", findings=[])
+    named(c, log, index, "award_after_report")
+
+
+def test_an_award_that_does_not_say_when_the_report_came_is_measured_from_its_latest_day(
+    county: County,
+) -> None:
+    c = county
+    c.to_evaluated()
+    # The report was due by 8 May at the latest; 5 working days on: 14 May. On the 15th the
+    # award is late however the report came.
+    late = award(c, "2026-05-15")["award_after_report"]
+    assert (late["deadline"], late["actual"]) == ("2026-05-14", "2026-05-15")
+    verified(c)
+
+
+def test_an_award_on_the_last_day_without_the_receipt_has_no_finding(county: County) -> None:
+    c = county
+    c.to_evaluated()
+    assert award(c, "2026-05-14") == {}

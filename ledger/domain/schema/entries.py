@@ -250,11 +250,13 @@ class EvaluationCompleted(Lifecycle):
 
 class AwardDecided(Lifecycle):
     """确定中标（成交）供应商 by the purchaser; ``reason`` why, when not the committee's
-    first-ranked candidate (政府采购法实施条例 第四十三条、第四十九条)."""
+    first-ranked candidate (政府采购法实施条例 第四十三条、第四十九条); ``report_received``
+    the day it received the evaluation report, from which the award is measured."""
 
     supplier: Code
     amount: Amount
     reason: Text | None = None
+    report_received: Day | None = None  # when the purchaser received the evaluation report
 
 
 class ResultAnnounced(Summary):
