@@ -454,6 +454,7 @@ class Run:
             raise _Pending
         self.complaints += 1
         cause = {"reason": cat.TEXTS["suspend"], "cause": f"{self.code}-TS{self.complaints}"}
+        self.screen(cause["cause"], complained)
         self.act(complained, "Suspend", y.finance, cause)
         signed = self.act(y.wd(complained, 2), "SignContract", self.purchaser, terms)
         decision = {
@@ -495,6 +496,14 @@ class Run:
             raise _Pending
         return answered
 
+    def screen(self, number: str, on: date, refusal: str = "") -> None:
+        """The finance office screens a complaint 投诉审查 within 5 working days (财政部令第94号
+        第二十一条): accepted 受理, or, with ``refusal``, not 不予受理 (raise _Pending past END)."""
+        payload: Payload = {"complaint": number, "accepted": not refusal}
+        payload |= {"reason": refusal} if refusal else {}
+        if self.side(on, "ScreenComplaint", self.y.finance, payload) is None:
+            raise _Pending
+
     def dispute(self, twist: Twist, by: str, subject: str, filed: date) -> None:
         """A challenge and what follows it, as ``twist`` has it; nothing past END."""
         y, text = self.y, cat.DISPUTES[twist.value]
@@ -527,13 +536,17 @@ class Run:
                 raise _Pending
             self.complaints += 1
             number = f"{self.code}-TS{self.complaints}"
+            if twist is T.LATE_COMPLAINT:  # filed too late: not accepted, which ends it
+                self.rng.randint(12, 25)  # the draw its decision took: the year stays as it was
+                self.screen(number, y.wd(complained, 4), text["decision"])
+                return
+            self.screen(number, complained if quick else y.wd(complained, 1))
             if quick:  # the finance office handling it suspends the procurement (94号令 第二十八条)
                 cause = {"reason": cat.TEXTS["suspend"], "cause": number}
                 self.act(complained, "Suspend", y.finance, cause)
-            gaps = {T.LATE_DECISION: 36, T.LATE_COMPLAINT: 4, T.SUSPENSION_LAPSED: 25}
+            gaps = {T.LATE_DECISION: 36, T.SUSPENSION_LAPSED: 25}
             gap = {T.COMPLAINT: 6}.get(twist) or gaps.get(twist, self.rng.randint(12, 25))
             outcomes = {
-                T.LATE_COMPLAINT: "dismissed",
                 T.COMPLAINT: "rejected",
                 T.EARLY_ANSWER: "rejected",
                 T.SUSPENSION_LAPSED: "rejected",

@@ -53,6 +53,7 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "minimum_bids_at_opening": K.FEWER_THAN_THREE_BIDDERS,
     "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,
     "complaint_decided": K.COMPLAINT_OVERDUE,
+    "complaint_screened": K.COMPLAINT_OVERDUE,
     "acted_while_suspended": K.IRREGULAR_PROCEDURE,
     "suspension_longest": K.IRREGULAR_PROCEDURE,
     "award_over_budget": K.IRREGULAR_PROCEDURE,

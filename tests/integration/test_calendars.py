@@ -333,7 +333,7 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 
 REPORT_ARTICLES = "政府采购法实施条例 第四十三条；财政部令第87号 第六十八条"
 #: How many rules the packaged table holds.
-PACKAGED_RULES = 29
+PACKAGED_RULES = 30
 
 
 def test_packaged_time_limits() -> None:
@@ -373,6 +373,7 @@ def test_packaged_time_limits() -> None:
             "政府采购法 第五十五条；财政部令第94号 第十七条",
         ),
         "complaint_decided": (30, "working_days", "at_most", "财政部令第94号 第二十六条"),
+        "complaint_screened": (5, "working_days", "at_most", "财政部令第94号 第二十一条"),
         "minimum_valid_bidders_open_tender": (
             3,
             "bidders",

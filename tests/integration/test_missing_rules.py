@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from procurement_world import PLAN, County
 from test_procurement_ledger import refused
-from test_statutes import county, rules, timed, verified
+from test_statutes import complained, county, rules, timed, verified
 from test_verifier_registry import entries
 
-from ledger.domain.errors import Invalid
+from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.verify import VerificationFailed
 
 __all__ = ["county"]  # the fixture, on both databases
@@ -217,3 +217,44 @@ def test_an_award_on_the_last_day_without_the_receipt_has_no_finding(county: Cou
     c = county
     c.to_evaluated()
     assert award(c, "2026-05-14") == {}
+
+
+# -- 4. a complaint screened within 5 working days: accepted, or not with the reason -----
+
+
+def screen(c: County, actor: Any, on: str, number: str, **extra: Any) -> Any:
+    payload = {"complaint": number, "date": on, **extra}
+    return c.act(actor, "ScreenComplaint", payload)
+
+
+def test_a_complaint_is_screened_within_5_working_days_of_its_filing(county: County) -> None:
+    c = county
+    complained(c)  # p1-TS1 filed on Thursday 21 May
+    huamei = {"challenge": "p1-ZY2", "date": "2026-05-21", "grounds": "对答复不满意"}
+    c.act(c.suppliers[2], "FileComplaint", huamei)  # p1-TS2
+    error = refused(Forbidden, screen, c, c.agency, "2026-05-22", "p1-TS1", accepted=True)
+    assert "rule roles.decide_complaint" in error.message
+    for wrong, field in (({"accepted": "受理"}, "payload.accepted"),
+                         ({"accepted": False}, "payload.reason")):  # fmt: skip
+        error = refused(Invalid, screen, c, c.finance, "2026-05-22", "p1-TS1", **wrong)
+        assert field in error.message
+    # Accepted on the 5th working day (22, 25, 26, 27, 28 May): in time.
+    accepted = screen(c, c.finance, "2026-05-28", "p1-TS1", accepted=True)
+    assert rules(c, accepted) == {}
+    twice = refused(Conflict, screen, c, c.finance, "2026-05-28", "p1-TS1", accepted=True)
+    assert "already screened" in twice.message
+    # Not accepted on the 6th: late, and it ends the complaint, dismissed (不予受理).
+    late = screen(c, c.finance, "2026-05-29", "p1-TS2", accepted=False,
+                  reason="投诉事项未经质疑")  # fmt: skip
+    finding = rules(c, late)["complaint_screened"]
+    assert (finding["deadline"], finding["actual"]) == ("2026-05-28", "2026-05-29")
+    assert finding["citation"] == "财政部令第94号 第二十一条"
+    decision = {"complaint": "p1-TS2", "date": "2026-06-01", "outcome": "rejected",
+                "decision": "不成立"}  # fmt: skip
+    assert "already decided" in refused(Conflict, c.act, c.finance, "DecideComplaint",
+                                        decision).message  # fmt: skip
+    decision |= {"complaint": "p1-TS1"}
+    assert rules(c, c.act(c.finance, "DecideComplaint", decision)) == {}
+    verified(c)
+    log, index = edited(c, "ComplaintScreened", 1, findings=[])
+    named(c, log, index, "complaint_screened")

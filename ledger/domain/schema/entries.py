@@ -379,6 +379,18 @@ class ComplaintFiled(Value):
     challenger: Opened
 
 
+class ComplaintScreened(Value):
+    """The finance office's screening 投诉审查: the complaint accepted 受理, or not accepted
+    不予受理 with the reason, which ends it (财政部令第94号 第二十一条)."""
+
+    number: Code
+    procurement: Code
+    date: Day
+    accepted: bool
+    reason: Text | None = None
+    findings: list[Finding]
+
+
 class ComplaintDecided(Value):
     """The finance office's decision 投诉处理决定."""
 
@@ -477,6 +489,7 @@ StreamData = (
     | ChallengeAnswered
     | ChallengeWithdrawn
     | ComplaintFiled
+    | ComplaintScreened
     | ComplaintDecided
     | ComplaintWithdrawn
 )
