@@ -237,15 +237,34 @@ class Run:
             self.deadline = self.bid_deadline(on)
             notice |= {"bid_deadline": self.deadline.isoformat(), "bid_deadline_time": OPENING,
                        "place": cat.PLACES[self.agency]}  # fmt: skip
+            notice |= self.periods(on)
         self.act(on, "AnnounceTender", self.runner, notice)
         if T.CORRECTED in t:  # the deadline moves: at least 15 days after the correction
             corrected = y.wd(on, self.rng.randint(3, 5))
             later = max(self.deadline + timedelta(days=7), corrected + timedelta(days=15))
             self.deadline = y.working(later)
+            # It may affect the bids: lawful, the deadline now far enough (实施条例 第三十一条).
             change = {"changes": cat.TEXTS["correct"], "bid_deadline": self.deadline.isoformat(),
-                      "bid_deadline_time": OPENING}  # fmt: skip
+                      "bid_deadline_time": OPENING, "affects_preparation": True}  # fmt: skip
             self.act(corrected, "CorrectAnnouncement", self.runner, change)
         return on
+
+    def periods(self, on: date) -> Payload:
+        """The notice's 公告期限 and the documents' sale, each as long as its rule asks
+        (``ledger.domain.periods``), the documents on sale no later than the deadline; a
+        supplier obtains them the working day after the notice (and its correction)."""
+        y, method, stated = self.y, self.item.method, {}
+        period = {OPEN: "tender_announcement_period", INVITED: "tender_announcement_period"}
+        rule = period.get(method, "negotiation_announcement_period")
+        if method != FRAMEWORK:
+            stated["period_end"] = y.due(rule, on).isoformat()
+        sale = {OPEN: "tender_documents_on_sale", INVITED: "tender_documents_on_sale",
+                CONSULTATION: "consultation_documents_on_sale"}  # fmt: skip
+        if method in sale:  # a corrected notice's documents are on sale to the deadline
+            until = min(y.due(sale[method], on), self.deadline)
+            stated["documents_until"] = (self.deadline if T.CORRECTED in self.t else until
+                                         ).isoformat()  # fmt: skip
+        return stated
 
     def bid_deadline(self, on: date) -> date:
         y, t, method = self.y, self.t, self.item.method
@@ -287,10 +306,14 @@ class Run:
             return None
         opened = self.act(self.deadline, "OpenBids", self.runner, {"time": OPENING})
         evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
-        return self.decide(y.wd(evaluated, self.rng.randint(1, 3)))
+        # The report reaches the purchaser the next working day, within the 2 of 实施条例
+        # 第四十三条, and the award follows within 5 of its receipt.
+        return self.decide(y.wd(evaluated, self.rng.randint(1, 3)), y.wd(evaluated, 1))
 
-    def decide(self, on: date) -> date:
+    def decide(self, on: date, report: date | None = None) -> date:
         award: Payload = {"supplier": self.winner, "amount": yuan(self.amount)}
+        if report is not None:
+            award["report_received"] = report.isoformat()
         if T.NEXT_RANKED in self.t:  # 实施条例 第四十九条
             award["reason"] = cat.TEXTS["next_ranked"]
         return self.act(on, "DecideAward", self.purchaser, award)
@@ -431,6 +454,7 @@ class Run:
             raise _Pending
         self.complaints += 1
         cause = {"reason": cat.TEXTS["suspend"], "cause": f"{self.code}-TS{self.complaints}"}
+        self.screen(cause["cause"], complained)
         self.act(complained, "Suspend", y.finance, cause)
         signed = self.act(y.wd(complained, 2), "SignContract", self.purchaser, terms)
         decision = {
@@ -472,6 +496,14 @@ class Run:
             raise _Pending
         return answered
 
+    def screen(self, number: str, on: date, refusal: str = "") -> None:
+        """The finance office screens a complaint 投诉审查 within 5 working days (财政部令第94号
+        第二十一条): accepted 受理, or, with ``refusal``, not 不予受理 (raise _Pending past END)."""
+        payload: Payload = {"complaint": number, "accepted": not refusal}
+        payload |= {"reason": refusal} if refusal else {}
+        if self.side(on, "ScreenComplaint", self.y.finance, payload) is None:
+            raise _Pending
+
     def dispute(self, twist: Twist, by: str, subject: str, filed: date) -> None:
         """A challenge and what follows it, as ``twist`` has it; nothing past END."""
         y, text = self.y, cat.DISPUTES[twist.value]
@@ -504,13 +536,17 @@ class Run:
                 raise _Pending
             self.complaints += 1
             number = f"{self.code}-TS{self.complaints}"
+            if twist is T.LATE_COMPLAINT:  # filed too late: not accepted, which ends it
+                self.rng.randint(12, 25)  # the draw its decision took: the year stays as it was
+                self.screen(number, y.wd(complained, 4), text["decision"])
+                return
+            self.screen(number, complained if quick else y.wd(complained, 1))
             if quick:  # the finance office handling it suspends the procurement (94号令 第二十八条)
                 cause = {"reason": cat.TEXTS["suspend"], "cause": number}
                 self.act(complained, "Suspend", y.finance, cause)
-            gaps = {T.LATE_DECISION: 36, T.LATE_COMPLAINT: 4, T.SUSPENSION_LAPSED: 25}
+            gaps = {T.LATE_DECISION: 36, T.SUSPENSION_LAPSED: 25}
             gap = {T.COMPLAINT: 6}.get(twist) or gaps.get(twist, self.rng.randint(12, 25))
             outcomes = {
-                T.LATE_COMPLAINT: "dismissed",
                 T.COMPLAINT: "rejected",
                 T.EARLY_ANSWER: "rejected",
                 T.SUSPENSION_LAPSED: "rejected",

@@ -182,7 +182,8 @@ class LifecycleReplay:
                 self._delivery(entry, data, signer)
             case (
                 E.ChallengeFiled() | E.ChallengeAnswered() | E.ChallengeWithdrawn()
-                | E.ComplaintFiled() | E.ComplaintDecided() | E.ComplaintWithdrawn()
+                | E.ComplaintFiled() | E.ComplaintScreened() | E.ComplaintDecided()
+                | E.ComplaintWithdrawn()
             ):  # fmt: skip
                 self._stream(entry, data, signer, self._procurement(code))
             case E.PlanFiled():
@@ -263,6 +264,14 @@ class LifecycleReplay:
             valid = len(procurement.valid_bidders or ())
             bids = len(data.bids) if isinstance(data, E.BidsOpened) else len(procurement.bids)
             self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
+            if isinstance(data, E.AwardDecided):
+                evaluated = procurement.dates.get(Action.COMPLETE_EVALUATION)
+                self.timing.award(name, evaluated, data)
+            if isinstance(data, E.TenderAnnounced):
+                self.timing.announcement(name, procurement.method, data)
+            if isinstance(data, E.AnnouncementCorrected):
+                deadline = data.bid_deadline or procurement.bid_deadline
+                self.timing.correction(name, procurement.method, data, deadline)
         self._fold(procurement, data)
         if notice is not None:
             self.notices[entry["index"]] = procurement.code
@@ -667,6 +676,10 @@ class LifecycleReplay:
                 expected = f"{code}-TS{len(procurement.complaints) + 1}"
                 if number != expected:
                     raise LifecycleViolation(f"complaint numbered {number}, expected {expected}")
+            case E.ComplaintScreened():
+                self._closing(entry, data, procurement)
+                if procurement.complaints[number].screened:
+                    raise LifecycleViolation(f"complaint {number} was already screened")
             case _:
                 self._closing(entry, data, procurement)
         self._roles(data, signer, procurement)
@@ -689,6 +702,11 @@ class LifecycleReplay:
                 self.timing.stream(
                     E.ComplaintDecided, data.date, E.ComplaintFiled, filed, data.findings
                 )
+            case E.ComplaintScreened():
+                filed = procurement.complaints[data.number].filed_on
+                self.timing.stream(
+                    E.ComplaintScreened, data.date, E.ComplaintFiled, filed, data.findings
+                )
             case E.ChallengeFiled():
                 self.timing.known_on(name, data, procurement)
                 self.timing.limit(
@@ -706,7 +724,7 @@ class LifecycleReplay:
     def _roles(data: E.StreamData, signer: Signer, procurement: ProcurementRecord) -> None:
         """Who may answer, decide or withdraw."""
         match data:
-            case E.ComplaintDecided():
+            case E.ComplaintDecided() | E.ComplaintScreened():
                 may_decide_complaint(signer)
             case E.ChallengeAnswered():
                 answers = (Role.PURCHASER, procurement.purchaser), (Role.AGENCY, procurement.agency)

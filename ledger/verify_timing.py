@@ -9,10 +9,12 @@ finding, or a finding the table does not give, is named.
 
 Compared: the procurement's timed steps (``findings.TIMED_STEPS``), challenge answers and
 complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, a
-suspension's lawful end, the bidder minimums of a tender (a table row too), and publication
-on a required website (``notice_published_on_website``). A finding recorded as
-provisional (its deadline crossed a year the calendar did not know then) may rightly differ
-from today's calendar: such a difference is counted, not failed.
+suspension's lawful end, the periods an announcement states, an award from the evaluation
+report's receipt, and a correction that may affect the bids against the deadline in force
+after it (``periods``), the bidder minimums of a tender (a table row too), and publication on
+a required website (``notice_published_on_website``). A finding recorded as provisional (its
+deadline crossed a year the calendar did not know then) may rightly differ from today's
+calendar: such a difference is counted, not failed.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ from ledger.domain.findings import (
 from ledger.domain.known_dates import NotYetKnown, is_declared, should_have_known
 from ledger.domain.lifecycle import Action
 from ledger.domain.methods import at_threshold, method_approval_required
+from ledger.domain.periods import (
+    ANNOUNCEMENT_PERIOD_RULES,
+    AWARD_RULE,
+    CORRECTION_RULES,
+    DOCUMENTS_ON_SALE_RULES,
+    REPORT_RULE,
+    announcement_findings,
+    award_findings,
+    correction_findings,
+)
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entries import StreamData
@@ -45,6 +57,10 @@ from ledger.domain.vocabulary import Method, Subject
 
 PROCUREMENT_RULES: Final = frozenset(step.rule for step in TIMED_STEPS)
 STREAM_RULES: Final = frozenset(step.rule for step in CHALLENGE_STEPS)
+CORRECTION_RULE_IDS: Final = frozenset(CORRECTION_RULES.values())
+ANNOUNCEMENT_RULE_IDS: Final = frozenset(
+    {*ANNOUNCEMENT_PERIOD_RULES.values(), *DOCUMENTS_ON_SALE_RULES.values()}
+)
 
 
 class TimingMismatch(ValueError):
@@ -151,6 +167,29 @@ class TimingCheck:
             return  # measured from a provisional deadline: today's calendar may differ
         start = complaint_period_start(due, filed)
         self.limit(kind, "complaint_filed_after_answer_period", start, on, recorded)
+
+    def correction(
+        self, kind: str, method: Method, data: E.AnnouncementCorrected, deadline: date | None,
+    ) -> None:  # fmt: skip
+        """A correction that may affect the bids, against the deadline in force after it."""
+        s = self.statutes
+        affects = data.affects_preparation is True
+        found = correction_findings(method, affects, data.date, deadline, s.calendar, s.limits)
+        self._compare(kind, found, data.findings, CORRECTION_RULE_IDS)
+
+    def announcement(self, kind: str, method: Method, data: E.TenderAnnounced) -> None:
+        """The periods an announcement states: its 公告期限 and the documents' sale."""
+        s = self.statutes
+        found = announcement_findings(
+            method, data.date, data.period_end, data.documents_until, s.calendar, s.limits
+        )
+        self._compare(kind, found, data.findings, ANNOUNCEMENT_RULE_IDS)
+
+    def award(self, kind: str, evaluated: date | None, data: E.AwardDecided) -> None:
+        """An award measured from the evaluation report's receipt (or its latest lawful day)."""
+        s = self.statutes
+        found = award_findings(evaluated, data.report_received, data.date, s.calendar, s.limits)
+        self._compare(kind, found, data.findings, {REPORT_RULE, AWARD_RULE})
 
     def delivery(
         self,

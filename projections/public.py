@@ -152,7 +152,8 @@ class PublicProjection:
                     _announcement(cur, index, data, leaf, self.sqlite)
             case (
                 E.ChallengeFiled() | E.ChallengeAnswered() | E.ChallengeWithdrawn()
-                | E.ComplaintFiled() | E.ComplaintDecided() | E.ComplaintWithdrawn()
+                | E.ComplaintFiled() | E.ComplaintScreened() | E.ComplaintDecided()
+                | E.ComplaintWithdrawn()
             ):  # fmt: skip
                 _stream(cur, index, data)
                 _timeline(cur, index, entry, data)
@@ -305,6 +306,10 @@ def _stream(cur: Cursor, index: int, data: E.StreamData) -> None:
             _closed(cur, index, "pub_challenges", "answered", data, data.outcome, data.answer)
         case E.ChallengeWithdrawn():
             _closed(cur, index, "pub_challenges", "withdrawn", data, None, "")  # reason sealed
+        case E.ComplaintScreened():
+            if not data.accepted:  # 不予受理: it ends, dismissed, with the reason
+                dismissed = Outcome.DISMISSED
+                _closed(cur, index, "pub_complaints", "decided", data, dismissed, data.reason or "")
         case E.ComplaintDecided():
             _closed(cur, index, "pub_complaints", "decided", data, data.outcome, data.decision)
         case E.ComplaintWithdrawn():

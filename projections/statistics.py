@@ -147,6 +147,9 @@ class StatisticsProjection:
                 _count(cur, data, "complaints_received")
             case E.ComplaintDecided() | E.ComplaintWithdrawn():
                 _count(cur, data, "complaints_resolved")
+            case E.ComplaintScreened():
+                if not data.accepted:  # 不予受理 ends it
+                    _count(cur, data, "complaints_resolved")
             case E.OrganisationRegistered():
                 cur.execute(
                     "INSERT INTO stat_organisations (code, name, kind, region) "

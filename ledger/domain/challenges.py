@@ -2,7 +2,8 @@
 
 A supplier that took part challenges the purchaser or its agency, who must answer within 7
 working days; a supplier not satisfied, or not answered in time, complains to the finance
-office, which must decide within 30 working days (财政部令第94号). Either may suspend the
+office, which must screen it within 5 working days, accepting it 受理 or not 不予受理, and
+decide within 30 working days (财政部令第94号 第二十一、二十六条). Either may suspend the
 procurement (``Suspend`` on the procurement names the challenge or complaint as its cause).
 
 Numbers are given by the ledger: ``<procurement>-ZY<n>`` for the n-th challenge of a
@@ -113,6 +114,16 @@ class Complaint(_Stream):
     class Filed(SignedCreated):
         event_type = E.ComplaintFiled.__name__
 
+    class Screened(SignedEvent):
+        event_type = E.ComplaintScreened.__name__
+
+        def apply(self, aggregate: Complaint) -> None:
+            screened = E.ComplaintScreened.model_validate_json(self.data)
+            aggregate.screened = True
+            if not screened.accepted:  # 不予受理: it ends, dismissed
+                aggregate.close(screened, "decided")
+                aggregate.outcome = Outcome.DISMISSED
+
     class Decided(SignedEvent):
         event_type = E.ComplaintDecided.__name__
 
@@ -130,6 +141,7 @@ class Complaint(_Stream):
         filed = self.filed(data)
         self.challenge = filed.challenge
         self.supplier = filed.supplier
+        self.screened = False
 
     @staticmethod
     def filed(data: str) -> E.ComplaintFiled:
@@ -436,6 +448,38 @@ def _open_complaint(ctx: Context, procurement: ProcurementRecord) -> Complaint:
     return _open(ctx, procurement, "complaint", ctx.view.complaint)
 
 
+def screen_complaint(ctx: Context) -> list[Aggregate]:
+    """ScreenComplaint: the finance office's screening 投诉审查, within 5 working days of the
+    complaint (财政部令第94号 第二十一条): accepted 受理, or not 不予受理 with the reason."""
+    may_decide_complaint(ctx.signer)
+    procurement = load(ctx).record
+    fields.only(ctx.payload, ("complaint", "date", "accepted", "reason"))
+    complaint = _open_complaint(ctx, procurement)
+    if complaint.screened:
+        raise Conflict(f"complaint {complaint.number} was already screened", code="lifecycle")
+    on = action_date(ctx, None)
+    text.ensure_order(complaint.filed_on, on, ("the complaint's filing", "payload.date"))
+    accepted = ctx.payload.get("accepted")
+    if not isinstance(accepted, bool):
+        raise Invalid(
+            "payload.accepted must be true (受理) or false (不予受理, with payload.reason)"
+        )
+    extra = {}
+    if not accepted or ctx.payload.get("reason") is not None:
+        extra["reason"] = text.requirement(ctx.payload, "reason")
+    filed: dict[type[E.StreamData], date] = {E.ComplaintFiled: complaint.filed_on}
+    data = E.ComplaintScreened(
+        number=complaint.number,
+        procurement=procurement.code,
+        date=on,
+        accepted=accepted,
+        findings=_findings(ctx, E.ComplaintScreened, on, filed),
+        **extra,
+    )
+    complaint.trigger_event(Complaint.Screened, **ctx.signed.fields(data))
+    return [complaint]
+
+
 def decide_complaint(ctx: Context) -> list[Aggregate]:
     """DecideComplaint: the finance office's decision 投诉处理决定."""
     may_decide_complaint(ctx.signer)
@@ -479,6 +523,7 @@ CHALLENGE_HANDLERS: Final[dict[str, ContextHandler]] = {
     BY_DATA[E.ChallengeAnswered].command: answer_challenge,
     WITHDRAW_CHALLENGE: withdraw_challenge,
     BY_DATA[E.ComplaintFiled].command: file_complaint,
+    BY_DATA[E.ComplaintScreened].command: screen_complaint,
     BY_DATA[E.ComplaintDecided].command: decide_complaint,
     BY_DATA[E.ComplaintWithdrawn].command: withdraw_complaint,
 }

@@ -163,6 +163,9 @@ TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
 CHALLENGE_STEPS: Final[tuple[StreamStep, ...]] = (
     # Challenge answered ≤ 7 working days after it was received (财政部令第94号 art. 13).
     StreamStep(E.ChallengeAnswered, E.ChallengeFiled, "challenge_answered"),
+    # Complaint screened (受理 or 不予受理) ≤ 5 working days after it was received (财政部令
+    # 第94号 第二十一条).
+    StreamStep(E.ComplaintScreened, E.ComplaintFiled, "complaint_screened"),
     # Complaint decided ≤ 30 working days after it was received (财政部令第94号 art. 26).
     StreamStep(E.ComplaintDecided, E.ComplaintFiled, "complaint_decided"),
 )

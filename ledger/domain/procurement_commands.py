@@ -47,6 +47,7 @@ from ledger.domain.lifecycle import Action, State, decide
 from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.opening import moment, opening_irregularities
+from ledger.domain.periods import announcement_findings, award_findings, correction_findings
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise
@@ -256,19 +257,40 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
     fields.only(
         ctx.payload,
         ("date", "requirement", "qualifications", "contact", "bid_deadline",
-         "bid_deadline_time", "place"),
+         "bid_deadline_time", "place", "period_end", "documents_until"),
     )  # fmt: skip
     deadline = text.day(ctx.payload, "bid_deadline")
     text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
+    periods = _periods(ctx, on, deadline)
+    statutes = ctx.statutes
+    found = announcement_findings(
+        p.method, on, periods.get("period_end"), periods.get("documents_until"),
+        statutes.calendar, statutes.limits,
+    )  # fmt: skip
     announced = E.TenderAnnounced(
-        **_summary(d, p),
+        **_summary(_with(d, found), p),
         requirement=requirement,
         qualifications=qualifications,
         contact=contact,
         bid_deadline=deadline,
         place=fields.text(ctx.payload, "place", limit=200),
+        **periods,
     )
     return _with_minute(ctx, announced)
+
+
+def _periods(ctx: Context, on: date, deadline: date) -> dict[str, Any]:
+    """The notice's stated ``period_end`` (公告期限届满日) and ``documents_until`` (获取采购
+    文件截止日), those given: neither before the notice, the documents not after the deadline."""
+    given: dict[str, Any] = {}
+    for name in ("period_end", "documents_until"):
+        if ctx.payload.get(name) is not None:
+            given[name] = text.day(ctx.payload, name)
+            text.ensure_order(on, given[name], ("payload.date", f"payload.{name}"))
+    if "documents_until" in given:
+        names = ("payload.documents_until", "payload.bid_deadline")
+        text.ensure_order(given["documents_until"], deadline, names)
+    return given
 
 
 def _with_minute(ctx: Context, data: Deadlined) -> Deadlined:
@@ -286,18 +308,36 @@ def _with_minute(ctx: Context, data: Deadlined) -> Deadlined:
 
 
 def _correct(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AnnouncementCorrected:
-    fields.only(ctx.payload, ("date", "changes", "bid_deadline", "bid_deadline_time"))
+    fields.only(
+        ctx.payload,
+        ("date", "changes", "bid_deadline", "bid_deadline_time", "affects_preparation"),
+    )
     changes = text.requirement(ctx.payload, "changes")
+    on = text.day(ctx.payload, "date")
+    extra: dict[str, Any] = {}
+    affects = ctx.payload.get("affects_preparation")
+    if affects is not None:
+        if not isinstance(affects, bool):
+            raise Invalid(
+                "payload.affects_preparation must be true or false: whether the correction "
+                "may affect the preparation of bids or responses (可能影响投标（响应）文件编制)"
+            )
+        extra["affects_preparation"] = affects
+    deadline = p.bid_deadline
     if ctx.payload.get("bid_deadline") is None:
         if ctx.payload.get("bid_deadline_time") is not None:
             raise Invalid("payload.bid_deadline_time moves only with payload.bid_deadline")
-        return E.AnnouncementCorrected(**_summary(d, p), changes=changes)
-    deadline = text.day(ctx.payload, "bid_deadline")
-    text.ensure_order(
-        text.day(ctx.payload, "date"), deadline, ("payload.date", "payload.bid_deadline")
+    else:
+        deadline = text.day(ctx.payload, "bid_deadline")
+        text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
+        extra["bid_deadline"] = deadline
+    # Measured against the deadline in force after the correction (periods).
+    statutes = ctx.statutes
+    found = correction_findings(
+        p.method, affects is True, on, deadline, statutes.calendar, statutes.limits
     )
-    corrected = E.AnnouncementCorrected(**_summary(d, p), changes=changes, bid_deadline=deadline)
-    return _with_minute(ctx, corrected)
+    corrected = E.AnnouncementCorrected(**_summary(_with(d, found), p), changes=changes, **extra)
+    return corrected if "bid_deadline" not in extra else _with_minute(ctx, corrected)
 
 
 def _open_bids(ctx: Context, p: ProcurementRecord, d: Decided) -> E.BidsOpened:
@@ -429,7 +469,7 @@ def _score(value: Any, where: str) -> str:
 
 
 def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
-    fields.only(ctx.payload, ("date", "supplier", "amount", "reason"))
+    fields.only(ctx.payload, ("date", "supplier", "amount", "reason", "report_received"))
     supplier = supplier_field(ctx, "supplier")
     amount = money(ctx.payload, "amount")
     reason = text.requirement(ctx.payload, "reason") if "reason" in ctx.payload else None
@@ -448,8 +488,30 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
         *ranking_irregularities(supplier, p.ranking, reason),
     )
     found = [irregularity_finding(i) for i in irregular]
-    extra = {} if reason is None else {"reason": reason}
+    extra: dict[str, Any] = {} if reason is None else {"reason": reason}
+    evaluated = p.dates.get(Action.COMPLETE_EVALUATION)
+    received = _report_received(ctx, evaluated, d["date"])
+    if received is not None:
+        extra["report_received"] = received
+    statutes = ctx.statutes
+    found += award_findings(evaluated, received, d["date"], statutes.calendar, statutes.limits)
     return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount, **extra)
+
+
+def _report_received(ctx: Context, evaluated: date | None, on: date) -> date | None:
+    """``payload.report_received``: the day the purchaser received the evaluation report,
+    after the evaluation and no later than the award."""
+    if ctx.payload.get("report_received") is None:
+        return None
+    if evaluated is None:
+        raise Invalid(
+            "payload.report_received: this procurement was not evaluated, so there is no "
+            "evaluation report 评审报告 to have received"
+        )
+    received = text.day(ctx.payload, "report_received")
+    text.ensure_order(evaluated, received, ("the evaluation", "payload.report_received"))
+    text.ensure_order(received, on, ("payload.report_received", "payload.date"))
+    return received
 
 
 def _awarded(p: ProcurementRecord) -> tuple[str, Money]:

@@ -52,6 +52,7 @@ class Objection:
     closed_on: date | None = None
     outcome: Outcome | None = None
     challenge: str | None = None  # a complaint's challenge
+    screened: bool = False  # a complaint the finance office screened 审查 (accepted or not)
     envelope: str | None = None  # a challenge's sealed FileChallenge, its commitment
 
 
@@ -202,6 +203,8 @@ def fold(
             return _closed(record, "challenges", data.number, "answered", data.date, data.outcome)
         case E.ChallengeWithdrawn():
             return _closed(record, "challenges", data.number, "withdrawn", data.date, None)
+        case E.ComplaintScreened():
+            return _screened(record, data)
         case E.ComplaintDecided():
             return _closed(record, "complaints", data.number, "decided", data.date, data.outcome)
         case E.ComplaintWithdrawn():
@@ -228,6 +231,18 @@ def _acted(record: ProcurementRecord, data: E.Lifecycle) -> ProcurementRecord:
         dates=_frozen({**record.dates, action: data.date}),
         last_date=_later(record, data.date),
     )
+
+
+def _screened(record: ProcurementRecord, data: E.ComplaintScreened) -> ProcurementRecord:
+    """A complaint screened: accepted, it runs on; not accepted 不予受理, it ends dismissed."""
+    before = record.complaints.get(data.number)
+    if before is None:
+        raise ValueError(f"{data.number} screened before it was filed")
+    complaints = _frozen({**record.complaints, data.number: replace(before, screened=True)})
+    record = replace(record, complaints=complaints)
+    if data.accepted:
+        return record
+    return _closed(record, "complaints", data.number, "decided", data.date, Outcome.DISMISSED)
 
 
 def _closed(

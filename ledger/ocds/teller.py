@@ -74,7 +74,8 @@ class Teller:
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
                 | E.ChallengeFiled() | E.ChallengeAnswered() | E.ChallengeWithdrawn()
-                | E.ComplaintFiled() | E.ComplaintDecided() | E.ComplaintWithdrawn()
+                | E.ComplaintFiled() | E.ComplaintScreened() | E.ComplaintDecided()
+                | E.ComplaintWithdrawn()
                 | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.BidCommitted()
             ):  # fmt: skip
                 pass  # nothing an OCDS 1.1 release tells

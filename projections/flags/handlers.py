@@ -280,6 +280,9 @@ def handle(run: Run) -> None:
             _stream_closed(run, d, challenge=True)
         case E.ComplaintDecided() | E.ComplaintWithdrawn():
             _stream_closed(run, d, challenge=False)
+        case E.ComplaintScreened():
+            if not d.accepted:  # 不予受理 ends it
+                _stream_closed(run, d, challenge=False)
         case E.NoticeDelivered():
             _delivered(run, d)
         case (

@@ -54,6 +54,12 @@ def _passed(value: object) -> str:
     return "合格" if value else "不合格"
 
 
+def _yes_no(value: object) -> str:
+    if not isinstance(value, bool):
+        raise TypeError(f"a yes-or-no field holds {type(value).__name__}")
+    return "是" if value else "否"
+
+
 def _label(label: Callable[[str | None], str]) -> Callable[[object], str]:
     return lambda value: label(_text(value))
 
@@ -64,6 +70,7 @@ FORMATS: Final[Mapping[str, Callable[[object], str]]] = {
     "date": lambda value: chinese_date(_text(value)),
     "amount": _amount,
     "passed": _passed,
+    "yes_no": _yes_no,
     "category": _label(category_label),
     "method": _label(method_label),
     "announcement": _label(announcement_label),

@@ -162,6 +162,7 @@ def test_verify_js_formats_values_as_the_server_does(page: Any, demo: Demo) -> N
         "announcement": ["intention", "tender", "correction", "result", "contract",
                          "termination", "failure", "single_source", "acceptance", "nothing"],
         "passed": [True, False],
+        "yes_no": [True, False],
         "member_role": ["expert", "representative", "x", ""],
         "text": ["澄溪县", " 有空格 ", "<b>&amp;</b>", ""],
     }  # fmt: skip

@@ -63,7 +63,11 @@ EXPECTED: dict[Twist, str] = {
     T.CONTRACT_DIFFERS: "contract_amount_differs_from_award",
 }
 #: The further findings a twist raises besides its own.
-ALSO: dict[Twist, set[str]] = {T.OVER_BUDGET: {"contract_over_budget"}}
+ALSO: dict[Twist, set[str]] = {
+    T.OVER_BUDGET: {"contract_over_budget"},
+    # its documents were on sale only until its deadline, 4 working days (214号 第十条)
+    T.SHORT_CONSULTATION: {"consultation_documents_on_sale"},
+}
 FINDING_KINDS = set(EXPECTED.values()).union(*ALSO.values())
 OPEN_TENDER_THRESHOLD = Decimal("2000000.00")
 
@@ -147,7 +151,11 @@ def test_challenges_are_answered_and_complaints_decided_by_the_finance_office(
     assert {leaf["data"]["outcome"] for leaf in answered} >= {"rejected", "partly_upheld"}
     decided = demo.of("ComplaintDecided")
     assert len(decided) >= 3 and all(leaf["actor"] == ADMIN for leaf in decided)
-    assert {leaf["data"]["outcome"] for leaf in decided} >= {"rejected", "dismissed"}
+    assert {leaf["data"]["outcome"] for leaf in decided} >= {"rejected", "partly_upheld"}
+    # Each complaint screened first (财政部令第94号 第二十一条); the late one not accepted.
+    screened = demo.of("ComplaintScreened")
+    assert all(leaf["actor"] == ADMIN for leaf in screened)
+    assert [leaf["data"]["accepted"] for leaf in screened].count(False) == 1
     assert demo.of("ChallengeWithdrawn")
     # Suspended only by the finance office handling a complaint (财政部令第94号 第二十八条);
     # lifted with its decision, but for the one left to end by law after 30 days.

@@ -331,11 +331,30 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 # -- the time-limit table -------------------------------------------------------------------
 
 
+REPORT_ARTICLES = "政府采购法实施条例 第四十三条；财政部令第87号 第六十八条"
+#: How many rules the packaged table holds.
+PACKAGED_RULES = 30
+
+
 def test_packaged_time_limits() -> None:
     assert resources.files("ledger.domain").joinpath("time_limits.toml").is_file()
     rules = load_time_limits()
-    assert len(rules) == 22
+    assert len(rules) == PACKAGED_RULES
     expected = {
+        "substantive_correction_to_bid_deadline": (
+            15, "days", "at_least", "政府采购法实施条例 第三十一条；财政部令第87号 第二十七条"),
+        "consultation_correction_to_deadline": (5, "days", "at_least", "财库〔2014〕214号 第十条"),
+        "evaluation_report_delivered": (2, "working_days", "at_most", REPORT_ARTICLES),
+        "award_after_report": (5, "working_days", "at_most", REPORT_ARTICLES),
+        "negotiation_announcement_period": (
+            3, "working_days", "at_least", "财库〔2015〕135号（待核）"),
+        "tender_documents_on_sale": (
+            5, "working_days", "at_least",
+            "政府采购法实施条例 第三十一条；财政部令第87号 第十八条"),
+        "consultation_documents_on_sale": (
+            5, "working_days", "at_least", "财库〔2014〕214号 第十条"),
+        "negotiation_correction_to_deadline": (
+            3, "working_days", "at_least", "财政部令第74号 第二十九条、第四十五条"),
         "intention_disclosed_before_procurement": (30, "days", "at_least", "财库〔2020〕10号"),
         "tender_announcement_period": (5, "working_days", "at_least", "财政部令第87号 第十六条"),
         "tender_documents_to_bid_deadline": (
@@ -354,6 +373,7 @@ def test_packaged_time_limits() -> None:
             "政府采购法 第五十五条；财政部令第94号 第十七条",
         ),
         "complaint_decided": (30, "working_days", "at_most", "财政部令第94号 第二十六条"),
+        "complaint_screened": (5, "working_days", "at_most", "财政部令第94号 第二十一条"),
         "minimum_valid_bidders_open_tender": (
             3,
             "bidders",
@@ -416,7 +436,7 @@ def test_operator_time_limit_override(tmp_path: Path) -> None:
         """,
     )
     rules = load_time_limits(path)
-    assert len(rules) == 22 + 1  # the packaged 22 and one of the operator's own
+    assert len(rules) == PACKAGED_RULES + 1  # the packaged rules and one of the operator's own
     assert rules["challenge_answered"].limit == 10
     assert rules["challenge_answered"].citation.endswith("（运营方更正）")
     assert rules["acceptance_after_delivery"].unit == "days"

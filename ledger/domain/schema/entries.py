@@ -156,7 +156,8 @@ class IntentionDisclosed(Summary):
 
 class TenderAnnounced(Summary):
     """发布采购公告 (or 单一来源公示): a single source names its supplier and reason; the
-    other methods the bid deadline and the place of opening."""
+    other methods the bid deadline and the place of opening, and may state the end of the
+    notice's period 公告期限 and of the documents' sale 获取采购文件期限 (``periods``)."""
 
     requirement: Text
     qualifications: Text
@@ -166,14 +167,19 @@ class TenderAnnounced(Summary):
     bid_deadline: Day | None = None
     bid_deadline_time: Minute | None = None  # HH:MM China time; None: the end of the day
     place: Text | None = None
+    period_end: Day | None = None  # the last day of its 公告期限
+    documents_until: Day | None = None  # the last day its documents are on sale
 
 
 class AnnouncementCorrected(Summary):
-    """发布更正公告: what changes, and a new bid deadline if it moves."""
+    """发布更正公告: what changes, and a new bid deadline if it moves; ``affects_preparation``
+    when the change may affect the preparation of bids or responses
+    (可能影响投标（响应）文件编制), which binds it to come long enough before the deadline."""
 
     changes: Text
     bid_deadline: Day | None = None
     bid_deadline_time: Minute | None = None
+    affects_preparation: bool | None = None
 
 
 class BidCommitted(Value):
@@ -244,11 +250,13 @@ class EvaluationCompleted(Lifecycle):
 
 class AwardDecided(Lifecycle):
     """确定中标（成交）供应商 by the purchaser; ``reason`` why, when not the committee's
-    first-ranked candidate (政府采购法实施条例 第四十三条、第四十九条)."""
+    first-ranked candidate (政府采购法实施条例 第四十三条、第四十九条); ``report_received``
+    the day it received the evaluation report, from which the award is measured."""
 
     supplier: Code
     amount: Amount
     reason: Text | None = None
+    report_received: Day | None = None  # when the purchaser received the evaluation report
 
 
 class ResultAnnounced(Summary):
@@ -371,6 +379,18 @@ class ComplaintFiled(Value):
     challenger: Opened
 
 
+class ComplaintScreened(Value):
+    """The finance office's screening 投诉审查: the complaint accepted 受理, or not accepted
+    不予受理 with the reason, which ends it (财政部令第94号 第二十一条)."""
+
+    number: Code
+    procurement: Code
+    date: Day
+    accepted: bool
+    reason: Text | None = None
+    findings: list[Finding]
+
+
 class ComplaintDecided(Value):
     """The finance office's decision 投诉处理决定."""
 
@@ -469,6 +489,7 @@ StreamData = (
     | ChallengeAnswered
     | ChallengeWithdrawn
     | ComplaintFiled
+    | ComplaintScreened
     | ComplaintDecided
     | ComplaintWithdrawn
 )

@@ -92,6 +92,7 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind(E.ChallengeAnswered, "AnswerChallenge", "challenge", _ANSWERING, "质疑答复"),
     Kind(E.ChallengeWithdrawn, "RecordChallengeWithdrawal", "challenge", _BOX, "撤回质疑"),
     Kind(E.ComplaintFiled, "FileComplaint", "complaint", _SUPPLIER, "提起投诉"),
+    Kind(E.ComplaintScreened, "ScreenComplaint", "complaint", _FINANCE, "投诉审查"),
     Kind(E.ComplaintDecided, "DecideComplaint", "complaint", _FINANCE, "投诉处理决定"),
     Kind(E.ComplaintWithdrawn, "WithdrawComplaint", "complaint", _SUPPLIER, "撤回投诉"),
     Kind(E.NoticeDelivered, "RecordDelivery", "delivery", _PUBLISHER, "公告已送达发布网站"),

@@ -48,6 +48,7 @@
     date: chineseDate,
     amount,
     passed: (value) => (typeof value === "boolean" ? (value ? "合格" : "不合格") : refuse("不是真假值")),
+    yes_no: (value) => (typeof value === "boolean" ? (value ? "是" : "否") : refuse("不是真假值")),
     category: label("category"),
     method: label("method"),
     announcement: label("announcement"),
