@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledger.commands import PROCUREMENT_PATTERN
+from ledger.domain.committee import MEMBER_ROLES
 from ledger.domain.context import CHINA
 from ledger.domain.procurement_commands import BIDDING
 from ledger.domain.schema import entries as E
@@ -144,6 +145,25 @@ def committee_names(value: object) -> list[str] | None:
     return [str(n) for n in names]
 
 
+def committee_by_role(value: object) -> list[tuple[str, list[str]]]:
+    """The disclosed committee's names under 评审专家 and 采购人代表 (a ledger before the
+    expert role listed bare names, all under 评审专家); nothing while it is sealed."""
+    if isinstance(value, Opened):
+        value = value.value
+    elif isinstance(value, dict):
+        value = value.get("value")
+    names = committee_names({"value": value})
+    if names is None or not isinstance(value, list):
+        return []
+    roles = [m.get("role") if isinstance(m, dict) else "expert" for m in value]
+    grouped = []
+    for role, label in MEMBER_ROLES.items():
+        held = [name for name, r in zip(names, roles, strict=False) if r == role]
+        if held:
+            grouped.append((label, held))
+    return grouped
+
+
 @pages.get("/procurements/{code}")
 def procurement(request: Request, db: Db, code: str) -> Response:
     found = queries.procurement(db, code) if PROCUREMENT_PATTERN.match(code) else None
@@ -163,6 +183,7 @@ def procurement(request: Request, db: Db, code: str) -> Response:
         notices=queries.notices_of(db, code),
         names=queries.names(db, {c for c in codes if isinstance(c, str)}),
         committee_names=committee_names,
+        committee_by_role=committee_by_role,
     )
 
 

@@ -310,7 +310,7 @@ def test_the_procurement_page_tells_its_public_story(site: Site) -> None:
         "投诉缺乏事实依据，予以驳回。",
         "投标截止时间顺延。",
         "已履约验收",
-        "评审专家：王建国、李秀英、张伟",
+        "评审专家：王建国、李秀英、张伟、刘芳", "采购人代表：赵敏",
     ):
         assert fact in shown, fact
     assert "评分不公" not in shown  # a challenge shows its outcome, not the supplier's text
