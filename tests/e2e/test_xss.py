@@ -187,7 +187,8 @@ def record(ledger: Ledger) -> County:
     act(
         purchaser, "DiscloseIntention", {"date": "2026-03-04", "expected_start": "2026-04-10"}, "p1"
     )
-    tender(agency, "p1", "1", bid_deadline="2026-05-06", bid_deadline_time="09:30", place=p.text("PL", 200))
+    tender(agency, "p1", "1", bid_deadline="2026-05-06", bid_deadline_time="09:30",
+           place=p.text("PL", 200))
     act(
         agency,
         "CorrectAnnouncement",
@@ -335,7 +336,8 @@ def record(ledger: Ledger) -> County:
     plan("p4", "4", agency_code=None, rationale=False)
     act(admin, "ApprovePlan", {"date": "2026-03-03"}, "p4")
     act(admin, "ApproveMethod", {"date": "2026-03-03"}, "p4")
-    tender(purchaser, "p4", "4", bid_deadline="2026-05-06", bid_deadline_time="09:30", place=p.text("PL4", 200))
+    tender(purchaser, "p4", "4", bid_deadline="2026-05-06", bid_deadline_time="09:30",
+           place=p.text("PL4", 200))
     act(
         purchaser,
         "DeclareFailure",
