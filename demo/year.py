@@ -439,6 +439,11 @@ class Run:
             self.approve(y.wd(signed, 1), cat.TEXTS["approve_late"])
         gap = 6 if T.LATE_CONTRACT_NOTICE in t else self.rng.randint(0, 2)
         self.act(max(y.wd(signed, gap), self.last), "AnnounceContract", self.purchaser, {})
+        # Every contract filed 备案 with the finance office within its 7 working days (政府采购法
+        # 第四十七条), on the 3rd or after the contract notice: no draw, so the year stays.
+        on = max(y.wd(signed, 3), self.last)
+        assert on <= y.due("contract_filed_after_signing", signed), (self.code, on)
+        self.act(on, "FileContract", self.purchaser, {})
         return signed
 
     def sign_while_suspended(self, result: date, terms: Payload) -> date:

@@ -199,8 +199,9 @@ class LifecycleReplay:
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
-                | E.AcceptanceRecorded() | E.Archived() | E.ProcurementFailed()
-                | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
+                | E.ContractFiled() | E.AcceptanceRecorded() | E.Archived()
+                | E.ProcurementFailed() | E.ProcurementTerminated() | E.ProcurementSuspended()
+                | E.ProcurementResumed()
             ):  # fmt: skip
                 self._on_stream(entry, code)
                 self._action(entry, data, signer, self._procurement(code))
@@ -238,6 +239,8 @@ class LifecycleReplay:
             shown = notice.value if notice else None
             recorded = data.announcement.value if data.announcement else None
             raise LifecycleViolation(f"{name} publishes {recorded}, not {shown}")
+        if isinstance(data, E.ContractFiled):
+            _filed(name, procurement, data)
         if isinstance(data, E.ProcurementSuspended):
             complaint = procurement.complaints.get(data.cause)
             if complaint is None or complaint.status != "open":
@@ -749,6 +752,17 @@ def _members_in_order(
     """The members that are envelopes, in the order of ``envelopes``."""
     by_commitment = {m.commitment: m for m in members}
     return [by_commitment[entry.commitment] for _, entry, _ in envelopes]
+
+
+def _filed(name: str, procurement: ProcurementRecord, data: E.ContractFiled) -> None:
+    """A contract is filed once (政府采购法 第四十七条), under its own number."""
+    if Action.FILE_CONTRACT in procurement.dates:
+        raise LifecycleViolation(f"{name}: the contract of {procurement.code} was already filed")
+    if data.contract_number != procurement.contract_number:
+        raise LifecycleViolation(
+            f"{name} files contract {data.contract_number}, not the one signed "
+            f"({procurement.contract_number})"
+        )
 
 
 def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irregularity, ...]:

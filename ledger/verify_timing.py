@@ -7,7 +7,8 @@ computes each timed step's findings from the dates in earlier leaves, exactly as
 does, and compares them with what the leaf records: a late result recorded without its
 finding, or a finding the table does not give, is named.
 
-Compared: the procurement's timed steps (``findings.TIMED_STEPS``), challenge answers and
+Compared: the procurement's timed steps (``findings.TIMED_STEPS``) and a contract never filed
+when the procurement is archived (``contracts``), challenge answers and
 complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, a
 suspension's lawful end, the periods an announcement states, an award from the evaluation
 report's receipt, and a correction that may affect the bids against the deadline in force
@@ -26,6 +27,7 @@ from typing import Final
 from ledger.domain.challenges import complaint_period_start, statutory_deadline
 from ledger.domain.competition import BIDS_AT_OPENING, VALID_AT_AWARD, bidder_findings
 from ledger.domain.context import Statutes
+from ledger.domain.contracts import missing_filing_findings
 from ledger.domain.deliveries import RULE as WEBSITE_RULE
 from ledger.domain.deliveries import website_findings
 from ledger.domain.findings import (
@@ -86,6 +88,7 @@ class TimingCheck:
         """``above``: the procurement is at or above the open-tender threshold."""
         s = self.statutes
         found = timing_findings(action, on, history, method, s.calendar, s.limits, above)
+        found += tuple(missing_filing_findings(action, history, s.calendar, s.limits))
         self._compare(kind, found, recorded, PROCUREMENT_RULES)
 
     def stream(

@@ -155,6 +155,9 @@ TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
     TimedStep(_A.SIGN_CONTRACT, _A.ANNOUNCE_RESULT, "contract_signed_after_award_notice"),
     # Contract announced ≤ 2 working days after signing (实施条例 art. 50).
     TimedStep(_A.ANNOUNCE_CONTRACT, _A.SIGN_CONTRACT, "contract_announced_after_signing"),
+    # Contract filed 备案 ≤ 7 working days after signing (政府采购法 第四十七条); one never
+    # filed is found at the archive (``contracts``).
+    TimedStep(_A.FILE_CONTRACT, _A.SIGN_CONTRACT, "contract_filed_after_signing"),
     # A suspension lifted ≤ 30 days after it began (政府采购法 第五十七条).
     TimedStep(_A.RESUME, _A.SUSPEND, SUSPENSION_RULE),
 )

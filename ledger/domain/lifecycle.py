@@ -48,6 +48,7 @@ class Action(Term):
     ANNOUNCE_RESULT = "announce_result"
     SIGN_CONTRACT = "sign_contract"
     ANNOUNCE_CONTRACT = "announce_contract"
+    FILE_CONTRACT = "file_contract"
     RECORD_ACCEPTANCE = "record_acceptance"
     ARCHIVE = "archive"
     DECLARE_FAILURE = "declare_failure"
@@ -206,6 +207,14 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
         E.ContractAnnounced, "发布合同公告", after=frozenset({_S.CONTRACT_SIGNED}),
         then=_S.CONTRACT_ANNOUNCED, activity=True, needs_approval=True,
         announcement=_A.CONTRACT),
+    # Filed with the finance office within 7 working days of signing (政府采购法 第四十七条):
+    # measured, not ordered. It may come at any stage after signing, changes none, and is no
+    # procurement activity (a suspension does not bar it); a second filing is refused by
+    # the command (``procurement_commands``), a missing one found at the archive
+    # (``contracts``).
+    Action.FILE_CONTRACT: Rule(
+        E.ContractFiled, "合同备案",
+        after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED})),
     Action.RECORD_ACCEPTANCE: Rule(
         E.AcceptanceRecorded, "履约验收",
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED}), then=_S.ACCEPTED,

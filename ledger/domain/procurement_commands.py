@@ -41,6 +41,7 @@ from ledger.domain.committee import (
 )
 from ledger.domain.competition import bidder_findings
 from ledger.domain.context import CHINA, Context, ContextHandler
+from ledger.domain.contracts import missing_filing_findings
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
 from ledger.domain.lifecycle import Action, State, decide
@@ -556,6 +557,21 @@ def _announce_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Cont
     )
 
 
+def _file_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractFiled:
+    """The contract's copy filed with the finance office (政府采购法 第四十七条): once; a
+    late filing carries its finding (``findings.TIMED_STEPS``)."""
+    fields.only(ctx.payload, ("date",))
+    assert p.contract_number is not None  # signed: the lifecycle says so
+    if Action.FILE_CONTRACT in p.dates:
+        raise Conflict(
+            f"rule lifecycle.file_contract: the contract {p.contract_number} of procurement "
+            f"{p.code} was already filed (合同已备案) on "
+            f"{p.dates[Action.FILE_CONTRACT].isoformat()}",
+            code="lifecycle",
+        )
+    return E.ContractFiled(**d, contract_number=p.contract_number)
+
+
 def _record_acceptance(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AcceptanceRecorded:
     fields.only(ctx.payload, ("date", "passed", "report"))
     passed = ctx.payload.get("passed")
@@ -625,6 +641,7 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.ANNOUNCE_RESULT: _announce_result,
     Action.SIGN_CONTRACT: _sign_contract,
     Action.ANNOUNCE_CONTRACT: _announce_contract,
+    Action.FILE_CONTRACT: _file_contract,
     Action.RECORD_ACCEPTANCE: _record_acceptance,
     Action.ARCHIVE: _archive,
     Action.DECLARE_FAILURE: _fail,
@@ -713,6 +730,7 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         found += timing_findings(
             action, on, p.dates, p.method, ctx.statutes.calendar, limits, above
         )
+        found += missing_filing_findings(action, p.dates, ctx.statutes.calendar, limits)
         found += bidder_findings(
             action, p.method, _bids(ctx, p, action), len(p.valid_bidders or ()), limits
         )

@@ -189,7 +189,7 @@ def fold(
             return replace(record, suspended_by=None)
         case (
             E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-            | E.ResultAnnounced() | E.ContractAnnounced() | E.Archived()
+            | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled() | E.Archived()
             | E.ProcurementFailed() | E.ProcurementTerminated()
         ):  # fmt: skip
             return record  # the state, the day and the action's date are all they change

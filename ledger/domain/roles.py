@@ -107,6 +107,7 @@ PERMISSIONS: Final[Mapping[Action, Permission]] = MappingProxyType({
     Action.ANNOUNCE_RESULT: _PURCHASER_OR_AGENCY,
     Action.SIGN_CONTRACT: _PURCHASER_ONLY,
     Action.ANNOUNCE_CONTRACT: _PURCHASER_OR_AGENCY,
+    Action.FILE_CONTRACT: _PURCHASER_ONLY,  # 采购人 files the copy (政府采购法 第四十七条)
     Action.RECORD_ACCEPTANCE: _PURCHASER_ONLY,
     Action.ARCHIVE: _PURCHASER_ONLY,
     Action.DECLARE_FAILURE: _PURCHASER_OR_AGENCY,

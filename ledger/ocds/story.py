@@ -160,7 +160,8 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
         case E.ProcurementFailed() | E.ProcurementTerminated():
             return _summary(s, data)
         case (
-            E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.Archived()
+            E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.ContractFiled()
+            | E.Archived()
             | E.ProcurementSuspended() | E.ProcurementResumed()
         ):  # fmt: skip
             return s  # nothing a release tells (a bid is public only once opened)

@@ -10,6 +10,7 @@ CLOCKS: Final = {
     "result_announced_after_award": "award_leaf",
     "contract_signed_after_award_notice": "result_leaf",
     "contract_announced_after_signing": "contract_leaf",
+    "contract_filed_after_signing": "contract_leaf",
 }
 #: For a finding of a time limit, the procurement column of the leaf its clock started at.
 STARTS: Final = {

@@ -191,6 +191,8 @@ def _contract(run: Run, d: E.ContractSigned) -> None:
     run.stop("contract_signed_after_award_notice")
     run.clock("contract_announced_after_signing", "合同签订后未按期发布合同公告",
               [run.me("签订合同：合同公告期限起算")])  # fmt: skip
+    run.clock("contract_filed_after_signing", "合同签订后未按期备案",
+              [run.me("签订合同：合同备案期限起算")])  # fmt: skip
 
 
 def _contract_notice(run: Run, d: E.ContractAnnounced) -> None:
@@ -272,6 +274,8 @@ def handle(run: Run) -> None:
             _contract(run, d)
         case E.ContractAnnounced():
             _contract_notice(run, d)
+        case E.ContractFiled():
+            run.stop("contract_filed_after_signing")
         case E.ProcurementFailed() | E.ProcurementTerminated():
             _closed(run, d)
         case E.ChallengeFiled() | E.ComplaintFiled():

@@ -54,6 +54,7 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,
     "complaint_decided": K.COMPLAINT_OVERDUE,
     "complaint_screened": K.COMPLAINT_OVERDUE,
+    "contract_filed_after_signing": K.LATE_OR_MISSING_NOTICE,  # its clock's kind
     "acted_while_suspended": K.IRREGULAR_PROCEDURE,
     "suspension_longest": K.IRREGULAR_PROCEDURE,
     "award_over_budget": K.IRREGULAR_PROCEDURE,

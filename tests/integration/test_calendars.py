@@ -333,7 +333,7 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 
 REPORT_ARTICLES = "政府采购法实施条例 第四十三条；财政部令第87号 第六十八条"
 #: How many rules the packaged table holds.
-PACKAGED_RULES = 30
+PACKAGED_RULES = 31
 
 
 def test_packaged_time_limits() -> None:
@@ -374,6 +374,7 @@ def test_packaged_time_limits() -> None:
         ),
         "complaint_decided": (30, "working_days", "at_most", "财政部令第94号 第二十六条"),
         "complaint_screened": (5, "working_days", "at_most", "财政部令第94号 第二十一条"),
+        "contract_filed_after_signing": (7, "working_days", "at_most", "政府采购法 第四十七条"),
         "minimum_valid_bidders_open_tender": (
             3,
             "bidders",

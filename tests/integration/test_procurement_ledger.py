@@ -47,6 +47,7 @@ def test_an_open_tender_runs_from_plan_to_archive(county: County) -> None:
         {"date": "2026-05-20", "contract_number": "QHX-2026-017", "amount": "1790000.00"},
     )
     c.act(c.agency, "AnnounceContract", {"date": "2026-05-21"})
+    c.act(c.purchaser, "FileContract", {"date": "2026-05-22"})  # 备案 (政府采购法 第四十七条)
     c.act(
         c.purchaser,
         "RecordAcceptance",

@@ -99,6 +99,11 @@ SCENARIOS = [
     Scenario("contract_announced_after_signing", Action.ANNOUNCE_CONTRACT,
              Action.SIGN_CONTRACT, Method.FRAMEWORK_AGREEMENT,
              D("2025-06-06"), D("2025-06-10"), D("2025-06-11"), D("2025-06-10")),
+    # Tue 30 Sep + 7 working days across National Day: Thu 9, Fri 10, Sat 11 (worked),
+    # Mon 13 … Thu 16 October.
+    Scenario("contract_filed_after_signing", Action.FILE_CONTRACT,
+             Action.SIGN_CONTRACT, Method.INQUIRY,
+             D("2025-09-30"), D("2025-10-16"), D("2025-10-17"), D("2025-10-16")),
     # Suspended Fri 12 September: +30 days = Sun 12 October, moved to Mon 13 October.
     Scenario("suspension_longest", Action.RESUME,
              Action.SUSPEND, Method.OPEN_TENDER,

@@ -48,6 +48,7 @@ EVENTS_AND_LABELS: dict[str, tuple[str, str]] = {
     "announce_result": ("ResultAnnounced", "发布结果公告"),
     "sign_contract": ("ContractSigned", "签订合同"),
     "announce_contract": ("ContractAnnounced", "发布合同公告"),
+    "file_contract": ("ContractFiled", "合同备案"),
     "record_acceptance": ("AcceptanceRecorded", "履约验收"),
     "archive": ("Archived", "归档"),
     "declare_failure": ("ProcurementFailed", "废标"),
@@ -133,6 +134,8 @@ ALLOWED: list[tuple[Action, State, Method]] = [
     (A.SIGN_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN),
     (A.SIGN_CONTRACT, ready(S.AWARDED), OPEN),
     (A.ANNOUNCE_CONTRACT, ready(S.CONTRACT_SIGNED), OPEN),
+    (A.FILE_CONTRACT, ready(S.CONTRACT_SIGNED), OPEN),
+    (A.FILE_CONTRACT, ready(S.ACCEPTED, suspended=True), OPEN),
     (A.RECORD_ACCEPTANCE, ready(S.CONTRACT_ANNOUNCED), OPEN),
     (A.RECORD_ACCEPTANCE, ready(S.CONTRACT_SIGNED), OPEN),
     (A.ARCHIVE, ready(S.ACCEPTED), OPEN),
@@ -169,6 +172,8 @@ REFUSED: list[tuple[Action, State, Method, str]] = [
     (A.ANNOUNCE_RESULT, ready(S.EVALUATED), OPEN, "已确定中标（成交）供应商"),
     (A.SIGN_CONTRACT, ready(S.EVALUATED), OPEN, "已确定中标（成交）供应商、已发布结果公告"),
     (A.ANNOUNCE_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN, "已签订合同"),
+    (A.FILE_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN, "已签订合同、已发布合同公告、已履约验收"),
+    (A.FILE_CONTRACT, ready(S.ACCEPTED, closed="archived"), OPEN, "已归档"),
     (A.RECORD_ACCEPTANCE, ready(S.AWARDED), OPEN, "已签订合同、已发布合同公告"),
     (A.ARCHIVE, ready(S.CONTRACT_ANNOUNCED), OPEN, "已履约验收，或已废标、已终止"),
     (A.ARCHIVE, ready(S.ACCEPTED, suspended=True), OPEN, "须先恢复"),
@@ -194,7 +199,8 @@ def test_every_action_is_tested_allowed_and_refused() -> None:
 def test_allowed(action: Action, state: State, method: Method) -> None:
     transition = decide(state, action, method)
     assert transition.kind is action.kind
-    assert transition.state != state or action is A.CORRECT_ANNOUNCEMENT
+    # Corrections and the contract's filing change no state: they are repeated or measured.
+    assert transition.state != state or action in (A.CORRECT_ANNOUNCEMENT, A.FILE_CONTRACT)
     assert action in allowed(state, method)
 
 

@@ -29,6 +29,7 @@ PURCHASER_ONLY = frozenset(
         A.DISCLOSE_INTENTION,
         A.DECIDE_AWARD,
         A.SIGN_CONTRACT,
+        A.FILE_CONTRACT,
         A.RECORD_ACCEPTANCE,
         A.ARCHIVE,
         A.TERMINATE,

@@ -283,6 +283,13 @@ class ContractAnnounced(Summary):
     contract_number: Text
 
 
+class ContractFiled(Lifecycle):
+    """合同备案: the purchaser files a copy of the contract with the finance office
+    (政府采购法 第四十七条); ``contract_number`` repeats the contract's."""
+
+    contract_number: Text
+
+
 class AcceptanceRecorded(Summary):
     """履约验收, passed or not, with the acceptance report."""
 
@@ -476,6 +483,7 @@ LifecycleData = (
     | ResultAnnounced
     | ContractSigned
     | ContractAnnounced
+    | ContractFiled
     | AcceptanceRecorded
     | Archived
     | ProcurementFailed
