@@ -58,6 +58,9 @@ class Twist(StrEnum):
     # the committee's first-ranked candidate declines; the purchaser awards the second in
     # order and records why (实施条例 第四十九条): lawful, no finding
     NEXT_RANKED = "next_ranked"
+    # while the contract is performed, more of the same is bought with a supplementary
+    # contract 补充合同, within 10% of the contract (政府采购法 第四十九条): lawful, no finding
+    SUPPLEMENTED = "supplemented"
 
 
 T = Twist
@@ -109,7 +112,8 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("jt-fh2", "2026-05-25", set(), "废标后改为竞争性谈判重新采购"),
     ("wg-js", "2026-06-08", {T.TERMINATED}, "专项资金调整，终止采购"),
     ("cg-bgl", "2026-04-14", {T.REJECTED}, "未列入预算，采购计划被退回"),
-    ("ga-xl", "2026-03-04", {T.CORRECTED}, "更正公告延期开标"),
+    ("ga-xl", "2026-03-04", {T.CORRECTED, T.SUPPLEMENTED},
+     "更正公告延期开标；履约中追加同型号摄像机，补充合同金额未超过原合同的10%"),
     ("ny-gbz", "2026-02-10", {T.CORRECTED}, "更正公告延期开标"),
     ("zjj-gr", "2026-04-08", {T.CORRECTED}, "更正公告延期开标"),
     ("wjw-xz", "2026-03-18", {T.CHALLENGE}, "质疑按期答复，质疑本身不暂停采购"),

@@ -136,6 +136,7 @@ class Run:
         self.runner = op(self.agency or item.purchaser)  # who runs the procedure
         self.last = self.deadline = start  # last: the procurement's latest act
         self.winner, self.rival, self.amount = "", "", 0
+        self.contracted = 0  # the contract's amount, in fen
         self.challenges = self.complaints = 0
         self._steps: list[Step] = []
 
@@ -202,6 +203,8 @@ class Run:
         signed = self.contract(awarded)
         delivered = y.working(signed + timedelta(days=self.delivery_days()))
         report = {"passed": True, "report": cat.ACCEPTANCE[item.category]}
+        if T.SUPPLEMENTED in t:
+            self.supplement(signed, delivered)
         accepted = self.act(delivered, "RecordAcceptance", self.purchaser, report)
         self.act(y.wd(accepted, self.rng.randint(3, 10)), "Archive", self.purchaser, {})
 
@@ -234,6 +237,11 @@ class Run:
             supplier, reason = cat.SOLE_SOURCES[item.key]
             notice |= {"supplier": supplier, "reason": reason}
         else:
+            # Half the notices ask a bid deposit 投标（响应）保证金 of 1% of the budget, within
+            # the 2% of 实施条例 第三十三条; drawn apart, so the rest of the year stays.
+            deposit = random.Random(f"deposit-{self.code}")  # noqa: S311 -- a story
+            if item.method != FRAMEWORK and deposit.random() < 0.5:
+                notice["bid_deposit"] = yuan(self.budget // 100 // 100 * 100)
             self.deadline = self.bid_deadline(on)
             notice |= {"bid_deadline": self.deadline.isoformat(), "bid_deadline_time": OPENING,
                        "place": cat.PLACES[self.agency]}  # fmt: skip
@@ -419,6 +427,11 @@ class Run:
         if T.CONTRACT_DIFFERS in t:  # more than the award, within the budget
             amount = min(self.budget, self.amount * 103 // 100 // 10_000 * 10_000)
         terms = {"contract_number": "QHXHT" + self.code[3:].upper(), "amount": yuan(amount)}
+        self.contracted = amount
+        # Now and then a performance deposit 履约保证金 of 5%, within the 10% of 实施条例
+        # 第四十八条; drawn from a generator of its own, so the rest of the year stays.
+        if random.Random(f"performance-{self.code}").random() < 0.4:  # noqa: S311 -- a story
+            terms["performance_deposit"] = yuan(amount * 5 // 100 // 100 * 100)
         if T.CONTRACT_BEFORE_RESULT in t:
             signed = self.act(y.wd(awarded, 3), "SignContract", self.purchaser, terms)
         else:
@@ -445,6 +458,19 @@ class Run:
         assert on <= y.due("contract_filed_after_signing", signed), (self.code, on)
         self.act(on, "FileContract", self.purchaser, {})
         return signed
+
+    def supplement(self, signed: date, delivered: date) -> None:
+        """追加: while the contract is performed, more of the same bought from the winner with
+        a supplementary contract of 8% of the contract, within the 10% of 政府采购法 第四十九条."""
+        on = max(self.last, self.y.wd(signed, 10))
+        if on >= delivered:
+            return
+        terms = {
+            "contract_number": "QHXBC" + self.code[3:].upper() + "-1",
+            "amount": yuan(self.contracted * 8 // 100 // 100 * 100),
+            "content": cat.TEXTS["supplement"],
+        }
+        self.act(on, "SignSupplementaryContract", self.purchaser, terms)
 
     def sign_while_suspended(self, result: date, terms: Payload) -> date:
         """A complaint: the finance office handling it suspends the procurement; the

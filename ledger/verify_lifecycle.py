@@ -45,7 +45,14 @@ from typing import Any, Final, assert_never
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.domain.amounts import award_irregularities, contract_irregularities
+from ledger.domain.amounts import (
+    AMOUNT_RULES,
+    award_irregularities,
+    bid_deposit_irregularities,
+    contract_irregularities,
+    performance_deposit_irregularities,
+    supplementary_irregularities,
+)
 from ledger.domain.bid_box import (
     OBTAIN_DOCUMENTS,
     SUBMIT_BID,
@@ -85,7 +92,7 @@ from ledger.verify_reads import ReadViolation, SealedReadReplay
 from ledger.verify_registry import RegistryReplay
 from ledger.verify_timing import TimingCheck, TimingMismatch
 
-MONEY_FIELDS: Final = frozenset({"budget", "amount"})
+MONEY_FIELDS: Final = frozenset({"budget", "amount", "bid_deposit", "performance_deposit"})
 
 
 #: The supplier's commands a member of a closed box may be.
@@ -199,9 +206,9 @@ class LifecycleReplay:
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
-                | E.ContractFiled() | E.AcceptanceRecorded() | E.Archived()
-                | E.ProcurementFailed() | E.ProcurementTerminated() | E.ProcurementSuspended()
-                | E.ProcurementResumed()
+                | E.ContractFiled() | E.SupplementaryContractSigned() | E.AcceptanceRecorded()
+                | E.Archived() | E.ProcurementFailed() | E.ProcurementTerminated()
+                | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip
                 self._on_stream(entry, code)
                 self._action(entry, data, signer, self._procurement(code))
@@ -241,6 +248,8 @@ class LifecycleReplay:
             raise LifecycleViolation(f"{name} publishes {recorded}, not {shown}")
         if isinstance(data, E.ContractFiled):
             _filed(name, procurement, data)
+        if isinstance(data, E.SupplementaryContractSigned):
+            _supplement(name, procurement, data)
         if isinstance(data, E.ProcurementSuspended):
             complaint = procurement.complaints.get(data.cause)
             if complaint is None or complaint.status != "open":
@@ -252,12 +261,18 @@ class LifecycleReplay:
             self.reports[procurement.code] = (entry["index"], report)
         committee = self._committee(procurement, data)
         opening = _opening(entry, procurement, data)
-        irregular = (
-            *transition.irregularities, *_amounts(procurement, data), *committee, *opening
-        )
+        amounts = _amounts(procurement, data)
+        irregular = (*transition.irregularities, *amounts, *committee, *opening)
         for irregularity in irregular:
             if irregularity.rule not in recorded_rules:
                 raise LifecycleViolation(f"{name} leaves out the finding {irregularity.rule}")
+        # An amount's finding is computed from the entry alone: one it does not give is forged.
+        forged = (recorded_rules & AMOUNT_RULES) - {i.rule for i in amounts}
+        if forged:
+            raise LifecycleViolation(
+                f"{name} records the finding {', '.join(sorted(forged))}, which its amounts "
+                "do not give"
+            )
         self._disclosures(procurement, data)
         if self.timing is not None:
             self.timing.procurement(
@@ -765,15 +780,41 @@ def _filed(name: str, procurement: ProcurementRecord, data: E.ContractFiled) -> 
         )
 
 
+def _supplement(
+    name: str, procurement: ProcurementRecord, data: E.SupplementaryContractSigned
+) -> None:
+    """A supplementary contract is the winner's, under a number of its own, and its total is
+    every supplement of the procurement so far."""
+    p = procurement
+    if data.supplier != p.winner:
+        raise LifecycleViolation(f"{name} names {data.supplier}, not the winner {p.winner}")
+    if data.contract_number == p.contract_number or data.contract_number in p.supplements:
+        raise LifecycleViolation(f"{name} reuses the contract number {data.contract_number}")
+    if data.amount.fen == 0 or data.total != p.supplementary_total + data.amount:
+        raise LifecycleViolation(
+            f"{name} records a total of {data.total}, not the supplements so far and its "
+            f"{data.amount} ({p.supplementary_total + data.amount})"
+        )
+
+
 def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irregularity, ...]:
-    """An award or contract above the budget, a contract for another sum than the award."""
+    """An award or contract above the budget, a contract for another sum than the award; a
+    deposit or the supplementary contracts above their share (``amounts``)."""
     match data:
         case E.AwardDecided():
             return award_irregularities(data.amount, procurement.budget)
+        case E.TenderAnnounced():
+            return bid_deposit_irregularities(data.bid_deposit, procurement.budget)
         case E.ContractSigned():
-            return contract_irregularities(
-                data.amount, procurement.budget, procurement.award_amount
+            return (
+                *contract_irregularities(
+                    data.amount, procurement.budget, procurement.award_amount
+                ),
+                *performance_deposit_irregularities(data.performance_deposit, data.amount),
             )
+        case E.SupplementaryContractSigned():
+            assert procurement.contract_amount is not None  # the lifecycle says so
+            return supplementary_irregularities(data.total, procurement.contract_amount)
         case _:
             return ()
 

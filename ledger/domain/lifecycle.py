@@ -49,6 +49,7 @@ class Action(Term):
     SIGN_CONTRACT = "sign_contract"
     ANNOUNCE_CONTRACT = "announce_contract"
     FILE_CONTRACT = "file_contract"
+    SIGN_SUPPLEMENTARY_CONTRACT = "sign_supplementary_contract"
     RECORD_ACCEPTANCE = "record_acceptance"
     ARCHIVE = "archive"
     DECLARE_FAILURE = "declare_failure"
@@ -95,6 +96,7 @@ PROCURE_FIRST_FILE_LATER: Final = "procure_first_file_later"  # 先采购后备�
 ACTED_WHILE_SUSPENDED: Final = "acted_while_suspended"  # 暂停期间继续采购活动
 CONTRACT_BEFORE_RESULT_ANNOUNCED: Final = "contract_before_result_announced"
 SKIPPED_INTENTION: Final = "skipped_intention"  # 未公开采购意向
+SUPPLEMENT_AFTER_ACCEPTANCE: Final = "supplement_after_acceptance"  # 验收后签订补充合同
 
 #: What each fixed irregularity says, and its source where DOMAIN.md gives one.
 _FIXED: Final[Mapping[str, Irregularity]] = MappingProxyType(
@@ -104,6 +106,11 @@ _FIXED: Final[Mapping[str, Irregularity]] = MappingProxyType(
         ),
         CONTRACT_BEFORE_RESULT_ANNOUNCED: Irregularity(
             CONTRACT_BEFORE_RESULT_ANNOUNCED, "中标（成交）结果未公告即签订合同"
+        ),
+        SUPPLEMENT_AFTER_ACCEPTANCE: Irregularity(
+            SUPPLEMENT_AFTER_ACCEPTANCE,
+            "履约验收后签订补充合同：追加采购的补充合同应在政府采购合同履行中签订",
+            "政府采购法 第四十九条",
         ),
     }
 )
@@ -215,6 +222,14 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
     Action.FILE_CONTRACT: Rule(
         E.ContractFiled, "合同备案",
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED})),
+    # 追加: a supplementary contract 补充合同 while the contract is performed, all of them
+    # together ≤ 10% of it (政府采购法 第四十九条; the sum is checked by ``amounts``).
+    # Repeatable; after the acceptance the contract has been performed: irregular.
+    Action.SIGN_SUPPLEMENTARY_CONTRACT: Rule(
+        E.SupplementaryContractSigned, "签订补充合同",
+        after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED}),
+        activity=True, needs_approval=True,
+        irregular_after={_S.ACCEPTED: SUPPLEMENT_AFTER_ACCEPTANCE}),
     Action.RECORD_ACCEPTANCE: Rule(
         E.AcceptanceRecorded, "履约验收",
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED}), then=_S.ACCEPTED,

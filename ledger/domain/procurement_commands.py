@@ -28,7 +28,13 @@ from typing import Any, Final, TypedDict, TypeVar
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields, text
-from ledger.domain.amounts import award_irregularities, contract_irregularities
+from ledger.domain.amounts import (
+    award_irregularities,
+    bid_deposit_irregularities,
+    contract_irregularities,
+    performance_deposit_irregularities,
+    supplementary_irregularities,
+)
 from ledger.domain.bid_box import box_root, opening, statuses
 from ledger.domain.committee import (
     COMMITTEE_RULES,
@@ -124,6 +130,11 @@ def sealed_field(
         )
     check(disclosure.value, f"sealed value of payload.{name}")
     return Commitment(commitment=value["commitment"])
+
+
+def optional_money(ctx: Context, name: str) -> Money | None:
+    """``payload[name]``, an amount that may be left out (a deposit not asked)."""
+    return None if ctx.payload.get(name) is None else money(ctx.payload, name)
 
 
 def price(value: Any, where: str) -> None:
@@ -258,7 +269,7 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
     fields.only(
         ctx.payload,
         ("date", "requirement", "qualifications", "contact", "bid_deadline",
-         "bid_deadline_time", "place", "period_end", "documents_until"),
+         "bid_deadline_time", "place", "period_end", "documents_until", "bid_deposit"),
     )  # fmt: skip
     deadline = text.day(ctx.payload, "bid_deadline")
     text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
@@ -268,6 +279,10 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
         p.method, on, periods.get("period_end"), periods.get("documents_until"),
         statutes.calendar, statutes.limits,
     )  # fmt: skip
+    # The bid deposit 投标（响应）保证金 asked, if any: at most 2% of the budget (amounts).
+    deposit = optional_money(ctx, "bid_deposit")
+    found += [irregularity_finding(i) for i in bid_deposit_irregularities(deposit, p.budget)]
+    asked: dict[str, Any] = {} if deposit is None else {"bid_deposit": deposit}
     announced = E.TenderAnnounced(
         **_summary(_with(d, found), p),
         requirement=requirement,
@@ -276,6 +291,7 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
         bid_deadline=deadline,
         place=fields.text(ctx.payload, "place", limit=200),
         **periods,
+        **asked,
     )
     return _with_minute(ctx, announced)
 
@@ -535,14 +551,49 @@ def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Result
 
 
 def _sign_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractSigned:
-    fields.only(ctx.payload, ("date", "contract_number", "amount"))
+    fields.only(ctx.payload, ("date", "contract_number", "amount", "performance_deposit"))
     amount = money(ctx.payload, "amount")
-    irregular = contract_irregularities(amount, p.budget, p.award_amount)
+    deposit = optional_money(ctx, "performance_deposit")
+    irregular = (
+        *contract_irregularities(amount, p.budget, p.award_amount),
+        *performance_deposit_irregularities(deposit, amount),
+    )
+    extra: dict[str, Any] = {} if deposit is None else {"performance_deposit": deposit}
     return E.ContractSigned(
         **_with(d, [irregularity_finding(i) for i in irregular]),
         contract_number=fields.text(ctx.payload, "contract_number", limit=64),
         supplier=_awarded(p)[0],
         amount=amount,
+        **extra,
+    )
+
+
+def _sign_supplementary(
+    ctx: Context, p: ProcurementRecord, d: Decided
+) -> E.SupplementaryContractSigned:
+    """追加: a supplementary contract with the winner (政府采购法 第四十九条), under a number
+    of its own; all of them together above 10% of the contract is recorded with its finding."""
+    fields.only(ctx.payload, ("date", "contract_number", "content", "amount"))
+    assert p.contract_amount is not None  # signed: the lifecycle says so
+    number = fields.text(ctx.payload, "contract_number", limit=64)
+    if number == p.contract_number or number in p.supplements:
+        raise Invalid(
+            f"payload.contract_number: {number} is already the number of this procurement's "
+            "contract or of one of its supplementary contracts; a supplementary contract "
+            "补充合同 has a number of its own"
+        )
+    amount = money(ctx.payload, "amount")
+    if amount.fen == 0:
+        raise Invalid("payload.amount must be more than zero: what the supplement adds")
+    total = p.supplementary_total + amount
+    irregular = supplementary_irregularities(total, p.contract_amount)
+    return E.SupplementaryContractSigned(
+        **_with(d, [irregularity_finding(i) for i in irregular]),
+        contract_number=number,
+        supplier=_awarded(p)[0],
+        content=text.requirement(ctx.payload, "content"),
+        amount=amount,
+        total=total,
     )
 
 
@@ -642,6 +693,7 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.SIGN_CONTRACT: _sign_contract,
     Action.ANNOUNCE_CONTRACT: _announce_contract,
     Action.FILE_CONTRACT: _file_contract,
+    Action.SIGN_SUPPLEMENTARY_CONTRACT: _sign_supplementary,
     Action.RECORD_ACCEPTANCE: _record_acceptance,
     Action.ARCHIVE: _archive,
     Action.DECLARE_FAILURE: _fail,

@@ -94,6 +94,8 @@ class ProcurementRecord:
     award_amount: Money | None = None
     contract_number: str | None = None
     contract_amount: Money | None = None
+    supplements: tuple[str, ...] = ()  # the supplementary contracts' numbers 补充合同
+    supplementary_total: Money = field(default_factory=Money.zero)  # all of them together
     accepted: bool | None = None
     suspended_by: str | None = None  # the challenge or complaint that suspended it
     challenges: Mapping[str, Objection] = field(default_factory=dict)
@@ -180,6 +182,12 @@ def fold(
         case E.ContractSigned():
             return replace(
                 record, contract_number=data.contract_number, contract_amount=data.amount
+            )
+        case E.SupplementaryContractSigned():
+            return replace(
+                record,
+                supplements=(*record.supplements, data.contract_number),
+                supplementary_total=data.total,
             )
         case E.AcceptanceRecorded():
             return replace(record, accepted=data.passed)

@@ -66,7 +66,8 @@ class Teller:
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
                 | E.BidBoxClosed() | E.BidsOpened() | E.EvaluationCompleted()
                 | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
-                | E.ContractAnnounced() | E.ContractFiled() | E.AcceptanceRecorded() | E.Archived()
+                | E.ContractAnnounced() | E.ContractFiled() | E.SupplementaryContractSigned()
+                | E.AcceptanceRecorded() | E.Archived()
                 | E.ProcurementFailed() | E.ProcurementTerminated()
                 | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from procurement_world import County
-from test_missing_rules import edited, named
+from test_missing_rules import announce, edited, named
 from test_procurement_ledger import refused
 from test_statutes import county, rules, verified
 
@@ -110,3 +110,100 @@ def _missing() -> dict[str, Any]:
         "provisional": False,
         "reason": "",
     }
+
+
+# -- 6. amounts: deposits and supplementary contracts within their share -----------------
+
+
+def test_a_bid_deposit_is_at_most_2_percent_of_the_budget(county: County) -> None:
+    c = county
+    # Budget 1,850,000.00: 2% is 37,000.00.
+    assert announce(c, "p1", "open_tender", bid_deposit="37000.00") == {}
+    over = announce(c, "p2", "competitive_consultation", bid_deposit="37000.01")
+    finding = over["bid_deposit_over_limit"]
+    assert "第三十三条" in finding["citation"]
+    assert (finding["deadline"], finding["actual"]) == (None, None)
+    assert "投标保证金37000.01元" in finding["description_zh"]
+    assert "上限37000.00元" in finding["description_zh"]
+    for n, wrong in enumerate(("2%", "-1.00")):
+        error = refused(Invalid, announce, c, f"p{n + 3}", "open_tender", bid_deposit=wrong)
+        assert "payload.bid_deposit" in error.message
+    leaf = c.leaf(c.act(c.agency, "CorrectAnnouncement",
+                        {"date": "2026-04-13", "changes": "联系人改为王强。"}))  # fmt: skip
+    assert "bid_deposit" not in leaf["data"]  # only the notice asks it
+    verified(c)
+    log, index = edited(c, "TenderAnnounced", 1, findings=[])
+    named(c, log, index, "bid_deposit_over_limit")
+    log, index = edited(c, "TenderAnnounced", 0, findings=[finding])
+    named(c, log, index, "bid_deposit_over_limit")
+
+
+def test_a_performance_deposit_is_at_most_10_percent_of_the_contract(county: County) -> None:
+    c = county
+    c.to_evaluated()
+    c.act(c.purchaser, "DecideAward", AWARD)
+    c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
+    wrong = CONTRACT | {"performance_deposit": "百分之五"}
+    error = refused(Invalid, c.act, c.purchaser, "SignContract", wrong)
+    assert "payload.performance_deposit" in error.message
+    # 1,720,000.00: 10% is 172,000.00; a fen more is found, and the contract recorded.
+    over = CONTRACT | {"performance_deposit": "172000.01"}
+    receipt = c.act(c.purchaser, "SignContract", over)
+    finding = rules(c, receipt)["performance_deposit_over_limit"]
+    assert finding["citation"] == "政府采购法实施条例 第四十八条"
+    assert c.leaf(receipt)["data"]["performance_deposit"] == "172000.01"
+    verified(c)
+    log, index = edited(c, "ContractSigned", findings=[])
+    named(c, log, index, "performance_deposit_over_limit")
+
+
+def test_a_performance_deposit_at_10_percent_is_lawful(county: County) -> None:
+    c = county
+    assert signed(c, performance_deposit="172000.00") == {}
+    verified(c)
+
+
+def supplement(c: County, on: str, number: str, amount: str, actor: Any = None) -> Any:
+    payload = {"date": on, "contract_number": number, "amount": amount,
+               "content": "追加同型号超声探头2个。"}  # fmt: skip
+    return c.act(actor or c.purchaser, "SignSupplementaryContract", payload)
+
+
+def test_supplementary_contracts_together_are_at_most_10_percent_of_the_contract(
+    county: County,
+) -> None:
+    c = county
+    c.to_evaluated()
+    c.act(c.purchaser, "DecideAward", AWARD)
+    early = refused(Conflict, supplement, c, "2026-05-07", "QHX-BC1", "100000.00")
+    assert "rule lifecycle.sign_supplementary_contract" in early.message
+    c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
+    c.act(c.purchaser, "SignContract", CONTRACT)
+    error = refused(Forbidden, supplement, c, "2026-06-01", "QHX-BC1", "1.00", c.agency)
+    assert "rule roles.sign_supplementary_contract" in error.message
+    for number, amount, field in (("QHX-2026-001", "1.00", "payload.contract_number"),
+                                  ("QHX-BC1", "0.00", "payload.amount")):  # fmt: skip
+        error = refused(Invalid, supplement, c, "2026-06-01", number, amount)
+        assert field in error.message
+    # 10% of 1,720,000.00 is 172,000.00: the first supplement within it, the second
+    # bringing them together a fen over, found; both recorded.
+    first = c.leaf(supplement(c, "2026-06-01", "QHX-BC1", "100000.00"))["data"]
+    assert (first["findings"], first["total"], first["supplier"]) == ([], "100000.00", "xinda")
+    assert first["state"]["progress"] == "contract_signed"
+    second = supplement(c, "2026-06-15", "QHX-BC2", "72000.01")
+    finding = rules(c, second)["supplementary_contracts_over_limit"]
+    assert finding["citation"] == "政府采购法 第四十九条"
+    assert "补充合同累计金额172000.01元" in finding["description_zh"]
+    assert c.leaf(second)["data"]["total"] == "172000.01"
+    error = refused(Invalid, supplement, c, "2026-06-16", "QHX-BC2", "1.00")
+    assert "payload.contract_number" in error.message
+    # After the acceptance the contract has been performed: a supplement is irregular.
+    report = {"date": "2026-07-01", "passed": True, "report": "验收合格。"}
+    c.act(c.purchaser, "RecordAcceptance", report)
+    late = rules(c, supplement(c, "2026-07-02", "QHX-BC3", "1.00"))
+    assert set(late) == {"supplement_after_acceptance", "supplementary_contracts_over_limit"}
+    verified(c)
+    log, index = edited(c, "SupplementaryContractSigned", 1, findings=[])
+    named(c, log, index, "supplementary_contracts_over_limit")
+    log, index = edited(c, "SupplementaryContractSigned", 0, total="1.00")
+    named(c, log, index, "total")

@@ -19,6 +19,7 @@ from ledger.domain.lifecycle import (
     PROCURE_FIRST_FILE_LATER,
     RULES,
     SKIPPED_INTENTION,
+    SUPPLEMENT_AFTER_ACCEPTANCE,
     Action,
     Stage,
     State,
@@ -49,6 +50,7 @@ EVENTS_AND_LABELS: dict[str, tuple[str, str]] = {
     "sign_contract": ("ContractSigned", "签订合同"),
     "announce_contract": ("ContractAnnounced", "发布合同公告"),
     "file_contract": ("ContractFiled", "合同备案"),
+    "sign_supplementary_contract": ("SupplementaryContractSigned", "签订补充合同"),
     "record_acceptance": ("AcceptanceRecorded", "履约验收"),
     "archive": ("Archived", "归档"),
     "declare_failure": ("ProcurementFailed", "废标"),
@@ -136,6 +138,7 @@ ALLOWED: list[tuple[Action, State, Method]] = [
     (A.ANNOUNCE_CONTRACT, ready(S.CONTRACT_SIGNED), OPEN),
     (A.FILE_CONTRACT, ready(S.CONTRACT_SIGNED), OPEN),
     (A.FILE_CONTRACT, ready(S.ACCEPTED, suspended=True), OPEN),
+    (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.CONTRACT_ANNOUNCED), OPEN),
     (A.RECORD_ACCEPTANCE, ready(S.CONTRACT_ANNOUNCED), OPEN),
     (A.RECORD_ACCEPTANCE, ready(S.CONTRACT_SIGNED), OPEN),
     (A.ARCHIVE, ready(S.ACCEPTED), OPEN),
@@ -174,6 +177,8 @@ REFUSED: list[tuple[Action, State, Method, str]] = [
     (A.ANNOUNCE_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN, "已签订合同"),
     (A.FILE_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN, "已签订合同、已发布合同公告、已履约验收"),
     (A.FILE_CONTRACT, ready(S.ACCEPTED, closed="archived"), OPEN, "已归档"),
+    (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.AWARDED), OPEN, "已发布合同公告、已履约验收"),
+    (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.CONTRACT_SIGNED, closed="terminated"), OPEN, "归档"),
     (A.RECORD_ACCEPTANCE, ready(S.AWARDED), OPEN, "已签订合同、已发布合同公告"),
     (A.ARCHIVE, ready(S.CONTRACT_ANNOUNCED), OPEN, "已履约验收，或已废标、已终止"),
     (A.ARCHIVE, ready(S.ACCEPTED, suspended=True), OPEN, "须先恢复"),
@@ -199,8 +204,10 @@ def test_every_action_is_tested_allowed_and_refused() -> None:
 def test_allowed(action: Action, state: State, method: Method) -> None:
     transition = decide(state, action, method)
     assert transition.kind is action.kind
-    # Corrections and the contract's filing change no state: they are repeated or measured.
-    assert transition.state != state or action in (A.CORRECT_ANNOUNCEMENT, A.FILE_CONTRACT)
+    # Corrections, the contract's filing and its supplements change no state: they are
+    # repeated or measured.
+    unchanging = (A.CORRECT_ANNOUNCEMENT, A.FILE_CONTRACT, A.SIGN_SUPPLEMENTARY_CONTRACT)
+    assert transition.state != state or action in unchanging
     assert action in allowed(state, method)
 
 
@@ -382,6 +389,15 @@ def test_contract_before_result_announced() -> None:
     assert rules_of(early) == [CONTRACT_BEFORE_RESULT_ANNOUNCED]
     assert early.state.progress is S.CONTRACT_SIGNED
     assert rules_of(decide(ready(S.RESULT_ANNOUNCED), A.SIGN_CONTRACT, OPEN)) == []
+
+
+def test_a_supplementary_contract_after_the_acceptance_is_irregular() -> None:
+    late = decide(ready(S.ACCEPTED), A.SIGN_SUPPLEMENTARY_CONTRACT, OPEN)
+    assert rules_of(late) == [SUPPLEMENT_AFTER_ACCEPTANCE]
+    assert late.irregularities[0].citation == "政府采购法 第四十九条"
+    assert late.state == ready(S.ACCEPTED)
+    for stage in (S.CONTRACT_SIGNED, S.CONTRACT_ANNOUNCED):
+        assert rules_of(decide(ready(stage), A.SIGN_SUPPLEMENTARY_CONTRACT, OPEN)) == []
 
 
 def test_skipped_intention_cites_its_source() -> None:

@@ -169,6 +169,7 @@ class TenderAnnounced(Summary):
     place: Text | None = None
     period_end: Day | None = None  # the last day of its 公告期限
     documents_until: Day | None = None  # the last day its documents are on sale
+    bid_deposit: Amount | None = None  # 投标（响应）保证金 asked, if any (≤ 2% of the budget)
 
 
 class AnnouncementCorrected(Summary):
@@ -268,11 +269,13 @@ class ResultAnnounced(Summary):
 
 
 class ContractSigned(Lifecycle):
-    """签订合同."""
+    """签订合同, with the performance deposit 履约保证金 it asks, if any (≤ 10% of the
+    amount, 实施条例 第四十八条)."""
 
     contract_number: Text
     supplier: Code
     amount: Amount
+    performance_deposit: Amount | None = None
 
 
 class ContractAnnounced(Summary):
@@ -288,6 +291,18 @@ class ContractFiled(Lifecycle):
     (政府采购法 第四十七条); ``contract_number`` repeats the contract's."""
 
     contract_number: Text
+
+
+class SupplementaryContractSigned(Lifecycle):
+    """签订补充合同: 追加 of goods, works or services like the contract's, with the winner
+    (政府采购法 第四十九条): its own number, what it adds, its amount, and ``total``, all the
+    procurement's supplementary contracts together so far (≤ 10% of the contract)."""
+
+    contract_number: Text
+    supplier: Code
+    content: Text
+    amount: Amount
+    total: Amount
 
 
 class AcceptanceRecorded(Summary):
@@ -484,6 +499,7 @@ LifecycleData = (
     | ContractSigned
     | ContractAnnounced
     | ContractFiled
+    | SupplementaryContractSigned
     | AcceptanceRecorded
     | Archived
     | ProcurementFailed
