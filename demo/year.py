@@ -137,6 +137,8 @@ class Run:
         self.last = self.deadline = start  # last: the procurement's latest act
         self.winner, self.rival, self.amount = "", "", 0
         self.contracted = 0  # the contract's amount, in fen
+        self.deposits: list[str] = []  # the bidders whose bid deposits are to be refunded
+        self.deposit_asked = False
         self.challenges = self.complaints = 0
         self._steps: list[Step] = []
 
@@ -242,6 +244,7 @@ class Run:
             deposit = random.Random(f"deposit-{self.code}")  # noqa: S311 -- a story
             if item.method != FRAMEWORK and deposit.random() < 0.5:
                 notice["bid_deposit"] = yuan(self.budget // 100 // 100 * 100)
+                self.deposit_asked = True
             self.deadline = self.bid_deadline(on)
             notice |= {"bid_deadline": self.deadline.isoformat(), "bid_deadline_time": OPENING,
                        "place": cat.PLACES[self.agency]}  # fmt: skip
@@ -307,6 +310,7 @@ class Run:
             self.amount = self.price(0.95, 0.99)
             return self.decide(y.wd(self.deadline, self.rng.randint(1, 3)))
         prices = self.bids(announced)
+        self.deposits = list(prices) if self.deposit_asked else []
         # At the deadline the box closes: its set is fixed before anything is opened.
         self.act(self.deadline, "CloseBidBox", self.runner, {"time": OPENING})
         if T.FAILED in t:  # two bids at the deadline: a 招标 is not opened (法 第三十六条)
@@ -437,6 +441,9 @@ class Run:
         else:
             gap = 5 if T.LATE_RESULT in t else self.rng.randint(0, 2)
             result = self.act(y.wd(awarded, gap), "AnnounceResult", self.runner, {})
+            # The others' bid deposits refunded with the award notice, well within the 5
+            # working days of 财政部令第87号 第三十八条.
+            self.refund(result, [s for s in self.deposits if s != self.winner])
             if T.SUSPENDED_CONTRACT in t:
                 signed = self.sign_while_suspended(result, terms)
             else:
@@ -448,6 +455,9 @@ class Run:
                 if T.LATE_CONTRACT in t:
                     on = y.working(result + timedelta(days=42))
                 signed = self.act(on, "SignContract", self.purchaser, terms)
+        # The winner's (and any still held) refunded once the contract is signed: within 5
+        # working days of it (87号令 第三十八条).
+        self.refund(max(signed, self.last), self.deposits)
         if T.FILE_LATER in t:
             self.approve(y.wd(signed, 1), cat.TEXTS["approve_late"])
         gap = 6 if T.LATE_CONTRACT_NOTICE in t else self.rng.randint(0, 2)
@@ -458,6 +468,12 @@ class Run:
         assert on <= y.due("contract_filed_after_signing", signed), (self.code, on)
         self.act(on, "FileContract", self.purchaser, {})
         return signed
+
+    def refund(self, on: date, suppliers: list[str]) -> None:
+        """The bid deposits of ``suppliers`` refunded on ``on``, if there are any."""
+        if suppliers:
+            self.act(on, "RefundBidDeposits", self.runner, {"suppliers": suppliers})
+            self.deposits = [s for s in self.deposits if s not in suppliers]
 
     def supplement(self, signed: date, delivered: date) -> None:
         """追加: while the contract is performed, more of the same bought from the winner with

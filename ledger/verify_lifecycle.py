@@ -72,6 +72,7 @@ from ledger.domain.committee import (
 )
 from ledger.domain.context import CHINA
 from ledger.domain.deliveries import delivery_stream
+from ledger.domain.deposits import bidders
 from ledger.domain.errors import Conflict, Forbidden, Invalid, LedgerError
 from ledger.domain.known_dates import is_declared
 from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transition, decide
@@ -206,9 +207,9 @@ class LifecycleReplay:
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
-                | E.ContractFiled() | E.SupplementaryContractSigned() | E.AcceptanceRecorded()
-                | E.Archived() | E.ProcurementFailed() | E.ProcurementTerminated()
-                | E.ProcurementSuspended() | E.ProcurementResumed()
+                | E.ContractFiled() | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
+                | E.AcceptanceRecorded() | E.Archived() | E.ProcurementFailed()
+                | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip
                 self._on_stream(entry, code)
                 self._action(entry, data, signer, self._procurement(code))
@@ -250,6 +251,8 @@ class LifecycleReplay:
             _filed(name, procurement, data)
         if isinstance(data, E.SupplementaryContractSigned):
             _supplement(name, procurement, data)
+        if isinstance(data, E.BidDepositsRefunded):
+            _refunds(name, procurement, data)
         if isinstance(data, E.ProcurementSuspended):
             complaint = procurement.complaints.get(data.cause)
             if complaint is None or complaint.status != "open":
@@ -282,6 +285,7 @@ class LifecycleReplay:
             valid = len(procurement.valid_bidders or ())
             bids = len(data.bids) if isinstance(data, E.BidsOpened) else len(procurement.bids)
             self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
+            self.timing.deposits(name, action, procurement, data)
             if isinstance(data, E.AwardDecided):
                 evaluated = procurement.dates.get(Action.COMPLETE_EVALUATION)
                 self.timing.award(name, evaluated, data)
@@ -795,6 +799,18 @@ def _supplement(
             f"{name} records a total of {data.total}, not the supplements so far and its "
             f"{data.amount} ({p.supplementary_total + data.amount})"
         )
+
+
+def _refunds(name: str, procurement: ProcurementRecord, data: E.BidDepositsRefunded) -> None:
+    """Deposits are refunded to bidders of a notice that asked them, each once."""
+    owed = bidders(procurement)
+    refunded = list(procurement.refunded)
+    if not data.suppliers:
+        raise LifecycleViolation(f"{name} refunds nobody")
+    for supplier in data.suppliers:
+        if supplier not in owed or supplier in refunded:
+            raise LifecycleViolation(f"{name} refunds {supplier}, who has no deposit owed")
+        refunded.append(supplier)
 
 
 def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irregularity, ...]:

@@ -10,7 +10,8 @@ finding, or a finding the table does not give, is named.
 Compared: the procurement's timed steps (``findings.TIMED_STEPS``) and a contract never filed
 when the procurement is archived (``contracts``), challenge answers and
 complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complaints, a
-suspension's lawful end, the periods an announcement states, an award from the evaluation
+suspension's lawful end, bid deposits refunded late or never (``deposits``), the periods an
+announcement states, an award from the evaluation
 report's receipt, and a correction that may affect the bids against the deadline in force
 after it (``periods``), the bidder minimums of a tender (a table row too), and publication on
 a required website (``notice_published_on_website``). A finding recorded as provisional (its
@@ -30,6 +31,7 @@ from ledger.domain.context import Statutes
 from ledger.domain.contracts import missing_filing_findings
 from ledger.domain.deliveries import RULE as WEBSITE_RULE
 from ledger.domain.deliveries import website_findings
+from ledger.domain.deposits import REFUND_RULES, refund_findings, unrefunded_findings
 from ledger.domain.findings import (
     CHALLENGE_STEPS,
     TIMED_STEPS,
@@ -193,6 +195,16 @@ class TimingCheck:
         s = self.statutes
         found = award_findings(evaluated, data.report_received, data.date, s.calendar, s.limits)
         self._compare(kind, found, data.findings, {REPORT_RULE, AWARD_RULE})
+
+    def deposits(
+        self, kind: str, action: Action, procurement: ProcurementRecord, data: E.LifecycleData
+    ) -> None:
+        """Bid deposits refunded late, and, at the archive, never (``deposits``)."""
+        s, p = self.statutes, procurement
+        found = unrefunded_findings(action, p, s.calendar, s.limits)
+        if isinstance(data, E.BidDepositsRefunded):
+            found += refund_findings(data.suppliers, data.date, p, s.calendar, s.limits)
+        self._compare(kind, found, data.findings, REFUND_RULES)
 
     def delivery(
         self,

@@ -143,7 +143,8 @@ class PublicProjection:
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
-                | E.ContractFiled() | E.SupplementaryContractSigned() | E.AcceptanceRecorded()
+                | E.ContractFiled() | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
+                | E.AcceptanceRecorded()
                 | E.Archived() | E.ProcurementFailed()
                 | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip

@@ -168,7 +168,7 @@ class StatisticsProjection:
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
-                | E.SupplementaryContractSigned() | E.AcceptanceRecorded()
+                | E.SupplementaryContractSigned() | E.BidDepositsRefunded() | E.AcceptanceRecorded()
                 | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
                 | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.SealedValueRead()
                 | E.BidCommitted()

@@ -69,7 +69,10 @@ class County:
         command = orjson.loads(receipt.bid_receipt["envelope"]["command"])
         return str(command["payload"]["price"]["commitment"])
 
-    def to_announced(self, code: str = "p1", **plan: Any) -> None:
+    def to_announced(
+        self, code: str = "p1", notice: dict[str, Any] | None = None, **plan: Any
+    ) -> None:
+        """``code`` planned, approved and announced; ``notice`` adds to the notice."""
         self.act(self.purchaser, "FilePlan", PLAN | plan, code)
         self.act(self.finance, "ApprovePlan", {"date": "2026-03-03"}, code)
         self.act(
@@ -91,14 +94,17 @@ class County:
                 "contact": "刘洋 0319-8123456",
                 "bid_deadline": "2026-05-06", "bid_deadline_time": "09:30",
                 "place": "澄溪县公共资源交易中心开标一室",
-            },
+            }
+            | (notice or {}),
             code,
         )
 
     def to_evaluated(
-        self, prices: tuple[str, ...] = ("1790000.00", "1720000.00", "1805000.00")
+        self,
+        prices: tuple[str, ...] = ("1790000.00", "1720000.00", "1805000.00"),
+        notice: dict[str, Any] | None = None,
     ) -> tuple[Any, Any]:
-        self.to_announced()
+        self.to_announced(notice=notice)
         for supplier, price in zip(self.suppliers, prices, strict=False):
             self.bid(supplier, price)
         _, opened = self.world.close_and_open(self.agency, "2026-05-06")

@@ -50,6 +50,7 @@ class Action(Term):
     ANNOUNCE_CONTRACT = "announce_contract"
     FILE_CONTRACT = "file_contract"
     SIGN_SUPPLEMENTARY_CONTRACT = "sign_supplementary_contract"
+    REFUND_BID_DEPOSITS = "refund_bid_deposits"
     RECORD_ACCEPTANCE = "record_acceptance"
     ARCHIVE = "archive"
     DECLARE_FAILURE = "declare_failure"
@@ -230,6 +231,13 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED}),
         activity=True, needs_approval=True,
         irregular_after={_S.ACCEPTED: SUPPLEMENT_AFTER_ACCEPTANCE}),
+    # Bid deposits refunded (or the winner's turned into its performance deposit) within 5
+    # working days of the award notice, the winner's of the contract (财政部令第87号 第三十八条):
+    # measured, not ordered (``deposits``); no procurement activity, no change of state.
+    Action.REFUND_BID_DEPOSITS: Rule(
+        E.BidDepositsRefunded, "退还投标保证金",
+        after=frozenset({_S.BIDS_OPENED, _S.EVALUATED, _S.AWARDED, _S.RESULT_ANNOUNCED,
+                         _S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED})),
     Action.RECORD_ACCEPTANCE: Rule(
         E.AcceptanceRecorded, "履约验收",
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED}), then=_S.ACCEPTED,

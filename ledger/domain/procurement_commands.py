@@ -48,6 +48,7 @@ from ledger.domain.committee import (
 from ledger.domain.competition import bidder_findings
 from ledger.domain.context import CHINA, Context, ContextHandler
 from ledger.domain.contracts import missing_filing_findings
+from ledger.domain.deposits import bidders, refund_findings, unrefunded_findings
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
 from ledger.domain.lifecycle import Action, State, decide
@@ -623,6 +624,35 @@ def _file_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Contract
     return E.ContractFiled(**d, contract_number=p.contract_number)
 
 
+def _refund_bid_deposits(
+    ctx: Context, p: ProcurementRecord, d: Decided
+) -> E.BidDepositsRefunded:
+    """Bidders' deposits refunded (87号令 第三十八条): each a bidder of a notice that asked a
+    deposit, refunded once; a late refund carries its finding (``deposits``)."""
+    fields.only(ctx.payload, ("date", "suppliers"))
+    owed = bidders(p)
+    if not owed:
+        raise Invalid(
+            "payload.suppliers: this procurement's notice asked no bid deposit 投标保证金, "
+            "or nobody bid, so there is none to refund"
+        )
+    named = ctx.payload.get("suppliers")
+    if not isinstance(named, list) or not named:
+        raise Invalid("payload.suppliers must list the bidders whose deposits were refunded")
+    listed = {f"suppliers[{n}]": s for n, s in enumerate(named)}
+    suppliers = [fields.code(listed, where) for where in listed]
+    for n, supplier in enumerate(suppliers):
+        where = f"payload.suppliers[{n}]"
+        if supplier not in owed:
+            raise Invalid(f"{where}: {supplier} did not bid on this procurement; bidders: "
+                          + ", ".join(owed))  # fmt: skip
+        if supplier in p.refunded or supplier in suppliers[:n]:
+            raise Invalid(f"{where}: the deposit of {supplier} is already refunded")
+    statutes = ctx.statutes
+    found = refund_findings(suppliers, d["date"], p, statutes.calendar, statutes.limits)
+    return E.BidDepositsRefunded(**_with(d, found), suppliers=suppliers)
+
+
 def _record_acceptance(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AcceptanceRecorded:
     fields.only(ctx.payload, ("date", "passed", "report"))
     passed = ctx.payload.get("passed")
@@ -694,6 +724,7 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.ANNOUNCE_CONTRACT: _announce_contract,
     Action.FILE_CONTRACT: _file_contract,
     Action.SIGN_SUPPLEMENTARY_CONTRACT: _sign_supplementary,
+    Action.REFUND_BID_DEPOSITS: _refund_bid_deposits,
     Action.RECORD_ACCEPTANCE: _record_acceptance,
     Action.ARCHIVE: _archive,
     Action.DECLARE_FAILURE: _fail,
@@ -783,6 +814,7 @@ def lifecycle_handler(action: Action) -> ContextHandler:
             action, on, p.dates, p.method, ctx.statutes.calendar, limits, above
         )
         found += missing_filing_findings(action, p.dates, ctx.statutes.calendar, limits)
+        found += unrefunded_findings(action, p, ctx.statutes.calendar, limits)
         found += bidder_findings(
             action, p.method, _bids(ctx, p, action), len(p.valid_bidders or ()), limits
         )

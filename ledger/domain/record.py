@@ -96,6 +96,8 @@ class ProcurementRecord:
     contract_amount: Money | None = None
     supplements: tuple[str, ...] = ()  # the supplementary contracts' numbers 补充合同
     supplementary_total: Money = field(default_factory=Money.zero)  # all of them together
+    bid_deposit: Money | None = None  # the bid deposit its notice asked 投标保证金
+    refunded: tuple[str, ...] = ()  # the bidders whose deposits were refunded
     accepted: bool | None = None
     suspended_by: str | None = None  # the challenge or complaint that suspended it
     challenges: Mapping[str, Objection] = field(default_factory=dict)
@@ -161,6 +163,7 @@ def fold(
                 bid_deadline=data.bid_deadline or record.bid_deadline,
                 bid_deadline_time=data.bid_deadline_time,
                 proposed_supplier=data.supplier or record.proposed_supplier,
+                bid_deposit=data.bid_deposit,
             )
         case E.AnnouncementCorrected():
             if data.bid_deadline is None:
@@ -189,6 +192,8 @@ def fold(
                 supplements=(*record.supplements, data.contract_number),
                 supplementary_total=data.total,
             )
+        case E.BidDepositsRefunded():
+            return replace(record, refunded=(*record.refunded, *data.suppliers))
         case E.AcceptanceRecorded():
             return replace(record, accepted=data.passed)
         case E.ProcurementSuspended():

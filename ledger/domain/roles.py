@@ -109,6 +109,7 @@ PERMISSIONS: Final[Mapping[Action, Permission]] = MappingProxyType({
     Action.ANNOUNCE_CONTRACT: _PURCHASER_OR_AGENCY,
     Action.FILE_CONTRACT: _PURCHASER_ONLY,  # 采购人 files the copy (政府采购法 第四十七条)
     Action.SIGN_SUPPLEMENTARY_CONTRACT: _PURCHASER_ONLY,  # 采购人 signs it (法 第四十九条)
+    Action.REFUND_BID_DEPOSITS: _PURCHASER_OR_AGENCY,  # 87号令 第三十八条
     Action.RECORD_ACCEPTANCE: _PURCHASER_ONLY,
     Action.ARCHIVE: _PURCHASER_ONLY,
     Action.DECLARE_FAILURE: _PURCHASER_OR_AGENCY,

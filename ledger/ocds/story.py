@@ -161,7 +161,7 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
             return _summary(s, data)
         case (
             E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.ContractFiled()
-            | E.SupplementaryContractSigned() | E.Archived()
+            | E.SupplementaryContractSigned() | E.BidDepositsRefunded() | E.Archived()
             | E.ProcurementSuspended() | E.ProcurementResumed()
         ):  # fmt: skip
             return s  # nothing a release tells (a bid is public only once opened)

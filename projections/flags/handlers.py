@@ -291,7 +291,7 @@ def handle(run: Run) -> None:
             _delivered(run, d)
         case (
             E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.AcceptanceRecorded()
-            | E.SupplementaryContractSigned()
+            | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
             | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
             | E.NoticeDeliveryFailed() | E.SealedValueRead() | E.BidBoxClosed() | E.BidCommitted()
         ):  # fmt: skip

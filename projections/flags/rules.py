@@ -64,6 +64,8 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "performance_deposit_over_limit": K.IRREGULAR_PROCEDURE,
     "supplementary_contracts_over_limit": K.IRREGULAR_PROCEDURE,
     "supplement_after_acceptance": K.IRREGULAR_PROCEDURE,
+    "bid_deposit_refunded_to_others": K.LATE_OR_MISSING_NOTICE,  # a time limit kept late
+    "bid_deposit_refunded_to_winner": K.LATE_OR_MISSING_NOTICE,
     "award_follows_ranking": K.IRREGULAR_PROCEDURE,
     "evaluation_report_delivered": K.IRREGULAR_PROCEDURE,
     "award_after_report": K.IRREGULAR_PROCEDURE,

@@ -332,8 +332,9 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 
 
 REPORT_ARTICLES = "政府采购法实施条例 第四十三条；财政部令第87号 第六十八条"
+REFUND_ARTICLE = "财政部令第87号 第三十八条"
 #: How many rules the packaged table holds.
-PACKAGED_RULES = 31
+PACKAGED_RULES = 33
 
 
 def test_packaged_time_limits() -> None:
@@ -375,6 +376,8 @@ def test_packaged_time_limits() -> None:
         "complaint_decided": (30, "working_days", "at_most", "财政部令第94号 第二十六条"),
         "complaint_screened": (5, "working_days", "at_most", "财政部令第94号 第二十一条"),
         "contract_filed_after_signing": (7, "working_days", "at_most", "政府采购法 第四十七条"),
+        "bid_deposit_refunded_to_others": (5, "working_days", "at_most", REFUND_ARTICLE),
+        "bid_deposit_refunded_to_winner": (5, "working_days", "at_most", REFUND_ARTICLE),
         "minimum_valid_bidders_open_tender": (
             3,
             "bidders",

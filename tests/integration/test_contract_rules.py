@@ -207,3 +207,73 @@ def test_supplementary_contracts_together_are_at_most_10_percent_of_the_contract
     named(c, log, index, "supplementary_contracts_over_limit")
     log, index = edited(c, "SupplementaryContractSigned", 0, total="1.00")
     named(c, log, index, "total")
+
+
+# -- 6. bid deposits refunded within 5 working days (财政部令第87号 第三十八条) -------------
+
+DEPOSIT = {"bid_deposit": "18500.00"}  # 1% of the budget
+
+
+def refund(c: County, on: str, *suppliers: str, actor: Any = None) -> Any:
+    payload = {"date": on, "suppliers": list(suppliers)}
+    return c.act(actor or c.agency, "RefundBidDeposits", payload)
+
+
+def contracted_with_deposits(c: County) -> None:
+    """p1's notice asks a bid deposit; awarded to xinda on 7 May, its result (and award
+    notice) on Friday 8 May, its contract signed on Monday 11 May."""
+    c.to_evaluated(notice=DEPOSIT)
+    c.act(c.purchaser, "DecideAward", AWARD)
+    c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"})
+    c.act(c.purchaser, "SignContract", CONTRACT)
+
+
+def test_deposits_are_refunded_5_working_days_after_the_award_notice_or_the_contract(
+    county: County,
+) -> None:
+    c = county
+    contracted_with_deposits(c)
+    for wrong, field in ((["nobody"], "payload.suppliers[0]"), ([], "payload.suppliers"),
+                         (["kangtai", "kangtai"], "payload.suppliers[1]")):  # fmt: skip
+        error = refused(Invalid, refund, c, "2026-05-12", *wrong)
+        assert field in error.message
+    # The others' within 5 working days of the award notice (Friday 8 May): 9 May (a working
+    # Saturday of 2026's 调休), 11–14 May; on the 14th, in time.
+    assert rules(c, refund(c, "2026-05-14", "kangtai", "huamei", actor=c.purchaser)) == {}
+    again = refused(Invalid, refund, c, "2026-05-14", "huamei")
+    assert "already refunded" in again.message
+    # The winner's within 5 working days of the contract (11 May): due 18 May; on the 19th,
+    # late.
+    late = rules(c, refund(c, "2026-05-19", "xinda"))["bid_deposit_refunded_to_winner"]
+    assert (late["deadline"], late["actual"]) == ("2026-05-18", "2026-05-19")
+    assert late["citation"] == "财政部令第87号 第三十八条"
+    assert accepted_and_archived(c).keys() == {"contract_filed_after_signing"}
+    verified(c)
+    log, index = edited(c, "BidDepositsRefunded", 1, findings=[])
+    named(c, log, index, "bid_deposit_refunded_to_winner")
+    log, index = edited(c, "BidDepositsRefunded", 0, findings=[late])
+    named(c, log, index, "bid_deposit_refunded_to_winner")
+
+
+def test_a_deposit_never_refunded_is_found_at_the_archive(county: County) -> None:
+    c = county
+    contracted_with_deposits(c)
+    c.act(c.purchaser, "FileContract", {"date": "2026-05-12"})
+    assert rules(c, refund(c, "2026-05-12", "kangtai")) == {}
+    found = accepted_and_archived(c)
+    others = found["bid_deposit_refunded_to_others"]
+    winner = found["bid_deposit_refunded_to_winner"]
+    assert (others["deadline"], others["actual"]) == ("2026-05-14", None)
+    assert "huamei" in others["description_zh"] and "kangtai" not in others["description_zh"]
+    assert (winner["deadline"], winner["actual"]) == ("2026-05-18", None)
+    verified(c)
+    log, index = edited(c, "Archived", findings=[others])
+    named(c, log, index, "bid_deposit_refunded_to_winner")
+
+
+def test_without_a_deposit_asked_there_is_none_to_refund(county: County) -> None:
+    c = county
+    signed(c)
+    error = refused(Invalid, refund, c, "2026-05-12", "kangtai")
+    assert "payload.suppliers" in error.message and "投标保证金" in error.message
+    assert accepted_and_archived(c).keys() == {"contract_filed_after_signing"}

@@ -51,6 +51,7 @@ EVENTS_AND_LABELS: dict[str, tuple[str, str]] = {
     "announce_contract": ("ContractAnnounced", "发布合同公告"),
     "file_contract": ("ContractFiled", "合同备案"),
     "sign_supplementary_contract": ("SupplementaryContractSigned", "签订补充合同"),
+    "refund_bid_deposits": ("BidDepositsRefunded", "退还投标保证金"),
     "record_acceptance": ("AcceptanceRecorded", "履约验收"),
     "archive": ("Archived", "归档"),
     "declare_failure": ("ProcurementFailed", "废标"),
@@ -139,6 +140,8 @@ ALLOWED: list[tuple[Action, State, Method]] = [
     (A.FILE_CONTRACT, ready(S.CONTRACT_SIGNED), OPEN),
     (A.FILE_CONTRACT, ready(S.ACCEPTED, suspended=True), OPEN),
     (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.CONTRACT_ANNOUNCED), OPEN),
+    (A.REFUND_BID_DEPOSITS, ready(S.BIDS_OPENED), OPEN),
+    (A.REFUND_BID_DEPOSITS, ready(S.ACCEPTED, suspended=True), OPEN),
     (A.RECORD_ACCEPTANCE, ready(S.CONTRACT_ANNOUNCED), OPEN),
     (A.RECORD_ACCEPTANCE, ready(S.CONTRACT_SIGNED), OPEN),
     (A.ARCHIVE, ready(S.ACCEPTED), OPEN),
@@ -179,6 +182,7 @@ REFUSED: list[tuple[Action, State, Method, str]] = [
     (A.FILE_CONTRACT, ready(S.ACCEPTED, closed="archived"), OPEN, "已归档"),
     (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.AWARDED), OPEN, "已发布合同公告、已履约验收"),
     (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.CONTRACT_SIGNED, closed="terminated"), OPEN, "归档"),
+    (A.REFUND_BID_DEPOSITS, ready(S.ANNOUNCED), OPEN, "已开标、已完成评审"),
     (A.RECORD_ACCEPTANCE, ready(S.AWARDED), OPEN, "已签订合同、已发布合同公告"),
     (A.ARCHIVE, ready(S.CONTRACT_ANNOUNCED), OPEN, "已履约验收，或已废标、已终止"),
     (A.ARCHIVE, ready(S.ACCEPTED, suspended=True), OPEN, "须先恢复"),
@@ -206,7 +210,10 @@ def test_allowed(action: Action, state: State, method: Method) -> None:
     assert transition.kind is action.kind
     # Corrections, the contract's filing and its supplements change no state: they are
     # repeated or measured.
-    unchanging = (A.CORRECT_ANNOUNCEMENT, A.FILE_CONTRACT, A.SIGN_SUPPLEMENTARY_CONTRACT)
+    unchanging = (
+        A.CORRECT_ANNOUNCEMENT, A.FILE_CONTRACT, A.SIGN_SUPPLEMENTARY_CONTRACT,
+        A.REFUND_BID_DEPOSITS,
+    )  # fmt: skip
     assert transition.state != state or action in unchanging
     assert action in allowed(state, method)
 

@@ -305,6 +305,13 @@ class SupplementaryContractSigned(Lifecycle):
     total: Amount
 
 
+class BidDepositsRefunded(Lifecycle):
+    """退还投标保证金: the bidders whose bid deposits were refunded that day, the winner's
+    refunded or turned into its performance deposit (财政部令第87号 第三十八条)."""
+
+    suppliers: list[Code]
+
+
 class AcceptanceRecorded(Summary):
     """履约验收, passed or not, with the acceptance report."""
 
@@ -500,6 +507,7 @@ LifecycleData = (
     | ContractAnnounced
     | ContractFiled
     | SupplementaryContractSigned
+    | BidDepositsRefunded
     | AcceptanceRecorded
     | Archived
     | ProcurementFailed
