@@ -24,6 +24,7 @@ from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.context import china_day
 from ledger.domain.sealed import Disclosure
+from ledger.statute_payloads import package_calendar_payload, packaged_time_limits_payload
 
 REGION = "澄溪县"
 FINANCE = ("qhx-czj", "澄溪县财政局政府采购监督管理办公室", "finance_office")
@@ -222,6 +223,9 @@ class DemoBuilder:
             key=self.admin,
         )
         self.ledger.genesis(json.dumps(signing.sign(genesis, self.admin)).encode())
+        # The finance office adopts the statutes every deadline is counted with.
+        self._submit("AdoptTimeLimits", packaged_time_limits_payload())
+        self._submit("AdoptCalendar", package_calendar_payload())
         self.counts = {"organisations": 1, "actors": 1, "keys": 1}
         city, city_name, city_region = CITY_FINANCE
         offices = [(city, city_name, "finance_office", city_region)]

@@ -27,7 +27,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from ledger.bid_box_service import BidBoxService, BoxSession
-from ledger.calendar_files import build_calendar, load_time_limits
+from ledger.calendar_files import load_time_limits
 from ledger.canonical import b64encode
 from ledger.commands import (
     DEFAULT_MAX_AGE,
@@ -64,6 +64,7 @@ from ledger.domain.registry import Key, Role, stream_id
 from ledger.domain.registry_commands import HANDLERS, Signer, genesis
 from ledger.domain.sealed import commitments_in, is_commitment
 from ledger.domain.sealed_reads import READ_SEALED, record_read
+from ledger.domain.statute_commands import HANDLERS as STATUTE_HANDLERS
 from ledger.log.integrator import Integrator
 from ledger.log.reader import LogReader
 from ledger.log.schema import POSTGRES, SQLITE
@@ -71,6 +72,7 @@ from ledger.log.signer import LogSigner, load_or_create_key
 from ledger.lookup import LookupCodes, load_or_create_lookup_key
 from ledger.records import RepositoryRegistry
 from ledger.signed_requests import SignedRequests
+from ledger.statute_reads import StatuteCache
 from ledger.store.bid_box_store import BidBoxIndex
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sealed_store import SealedStore, load_or_create_sealed_key
@@ -79,6 +81,7 @@ from ledger.store.transcoder import OrjsonTranscoder
 from ledger.store.url import DatabaseURL, postgres_env
 
 #: Lifecycle, bid, challenge and complaint commands: decided with a ``Context``.
+REGISTRY_HANDLERS: Final = {**HANDLERS, **STATUTE_HANDLERS}
 CONTEXT_HANDLERS: dict[str, ContextHandler] = {
     **LIFECYCLE_HANDLERS,
     **BID_HANDLERS,
@@ -114,8 +117,6 @@ class LedgerConfig:
     create_tables: bool = True
     inline_integration: bool | None = None  # default: on for SQLite, off for PostgreSQL
     sealed_key_path: Path | None = None  # default: <data_dir>/sealed-key, made on first start
-    holiday_file: Path | None = None  # the operator's holidays for years chinese-calendar lacks
-    time_limits_file: Path | None = None  # the operator's corrected time-limit table
     lookup_key_path: Path | None = None  # default: <data_dir>/lookup-key, made on first start
     bid_box_key_path: Path | None = None  # default: <data_dir>/bid-box-key.pem, made on first start
 
@@ -212,10 +213,13 @@ class Ledger:
         self.signer = LogSigner(config.origin, load_or_create_key(key_path))
         self.integrator = Integrator(self.db, self.events.recorder, self.signer)
         self.reader = LogReader(self.db)
-        self.statutes = Statutes(
-            build_calendar(config.holiday_file), load_time_limits(config.time_limits_file)
+        self.registry = RepositoryRegistry(
+            self.events,
+            self.sealed,
+            self.reader,
+            self.box_index,
+            StatuteCache(load_time_limits()),
         )
-        self.registry = RepositoryRegistry(self.events, self.sealed, self.reader, self.box_index)
         self.bid_box = BidBoxService(
             config.bid_box_key_path or config.data_dir / "bid-box-key.pem", self.sealed
         )
@@ -326,7 +330,7 @@ class Ledger:
         check_fresh(command, datetime.now(UTC), max_age, self.config.max_clock_skew)
         signer = Signer(command.actor, key.role, key.organisation, key.key_id)
         registry = self.registry.with_optimism(optimistic)
-        handler = HANDLERS.get(command.type)
+        handler = REGISTRY_HANDLERS.get(command.type)
         box: BoxSession | None = None
         if reading:
             aggregates = self._decide_read(envelope, signer, registry)
@@ -388,11 +392,25 @@ class Ledger:
             today=china_day(command.issued_at),
             sealed=envelope.sealed,
             view=registry,
-            statutes=self.statutes,
+            statutes=self._statutes(registry, recording=True),
             box=box,
             issued_at=command.issued_at,
         )
         return handler(context)
+
+    @property
+    def statutes(self) -> Statutes:
+        """What the ledger measures with now: the calendar and the time-limit table its
+        finance office adopted (``domain.statute_book``)."""
+        return self.registry.statutes()
+
+    @staticmethod
+    def _statutes(registry: RepositoryRegistry, recording: bool = False) -> Statutes:
+        statutes = registry.statutes()
+        if not recording:
+            return statutes
+        # A fresh record, per command, of the limits it finds kept only provisionally.
+        return Statutes(statutes.calendar.recording(), statutes.limits)
 
     def _decide_read(
         self, envelope: Envelope, signer: Signer, registry: RepositoryRegistry

@@ -11,6 +11,7 @@ import collections
 import contextlib
 import copy
 import threading
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -21,6 +22,8 @@ from eventsourcing.domain import Aggregate
 
 from ledger.domain.bid_box import BoxEntry
 from ledger.domain.challenges import Challenge, Complaint, challenger
+from ledger.domain.clock import TimeLimit
+from ledger.domain.context import Statutes
 from ledger.domain.deliveries import Delivery, Notice, delivery_stream
 from ledger.domain.errors import NotFound
 from ledger.domain.procurement import Procurement
@@ -28,7 +31,9 @@ from ledger.domain.registry import Actor, Key, Organisation, stream_id
 from ledger.domain.schema.kinds import NOTICE_KINDS
 from ledger.domain.sealed import Disclosure
 from ledger.domain.sealed_reads import SealedReads, sealed_reads_stream
+from ledger.domain.statute_book import CalendarBook, Provisional, TableBook
 from ledger.log.reader import LogReader
+from ledger.statute_reads import StatuteCache, provisional_results
 from ledger.store.bid_box_store import BidBoxIndex
 from ledger.store.sealed_store import SealedStore
 
@@ -76,10 +81,12 @@ class RepositoryRegistry:
         sealed: SealedStore,
         reader: LogReader,
         box_index: BidBoxIndex,
+        statute_cache: StatuteCache,
         optimistic: bool = False,
         notices: NoticeCache | None = None,
     ):
         self.app = app
+        self.statute_cache = statute_cache
         self.sealed = sealed
         self.reader = reader
         self.box_index = box_index
@@ -89,7 +96,13 @@ class RepositoryRegistry:
 
     def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
         return RepositoryRegistry(
-            self.app, self.sealed, self.reader, self.box_index, optimistic, self.notices
+            self.app,
+            self.sealed,
+            self.reader,
+            self.box_index,
+            self.statute_cache,
+            optimistic,
+            self.notices,
         )
 
     def taken(self, kind: str, code: str) -> bool:
@@ -196,6 +209,23 @@ class RepositoryRegistry:
 
     def delivery(self, notice: int, destination: str) -> Delivery | None:
         return self._appended(delivery_stream(notice, destination), Delivery)
+
+    # The statute book: read current (one small read when nothing was adopted since).
+
+    def calendar_book(self) -> CalendarBook | None:
+        return self._current("statutes", "calendar", CalendarBook)
+
+    def table_book(self) -> TableBook | None:
+        return self._current("statutes", "time-limits", TableBook)
+
+    def statutes(self) -> Statutes:
+        return self.statute_cache.statutes(self.calendar_book(), self.table_book())
+
+    def unadopted_limits(self) -> Mapping[str, TimeLimit]:
+        return self.statute_cache.unadopted
+
+    def provisional(self, years: frozenset[int]) -> list[Provisional]:
+        return provisional_results(self.reader, years)
 
     def sealed_reads(self, actor: str) -> SealedReads | None:
         return self._appended(sealed_reads_stream(actor), SealedReads)

@@ -26,6 +26,7 @@ from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint, NoteError, Verifier, open_note, parse_checkpoint
 from ledger.verify_lifecycle import BoxOutcome, LifecycleReplay, LifecycleViolation
 from ledger.verify_registry import KeyState, RegistryReplay, RegistryViolation
+from ledger.verify_statutes import StatuteViolation
 from ledger.verify_timing import TimingCheck
 
 LEAF_FIELDS = {
@@ -203,6 +204,10 @@ class LogVerifier:
             raise VerificationFailed(
                 f"the leaves do not hash to the checkpoint's root at size {self.tree.size}"
             )
+        try:
+            self.lifecycle.statutes.finish()
+        except StatuteViolation as problem:
+            raise VerificationFailed(str(problem), self.tree.size - 1) from None
         dropped = self.lifecycle.dropped_bids()
         if dropped:
             raise VerificationFailed(

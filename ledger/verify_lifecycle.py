@@ -45,6 +45,7 @@ from typing import Any, Final, assert_never
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ledger.calendar_files import load_time_limits
 from ledger.domain.amounts import (
     AMOUNT_RULES,
     award_irregularities,
@@ -85,12 +86,13 @@ from ledger.domain.registry import Role, Signer, stream_id
 from ledger.domain.roles import Participants, authorise, may_decide_complaint
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import MalformedEntry, parse_data
-from ledger.domain.schema.kinds import BY_COMMAND, REGISTRY_KINDS, kind_of
+from ledger.domain.schema.kinds import BY_COMMAND, REGISTRY_KINDS, STATUTE_KINDS, kind_of
 from ledger.domain.schema.values import Opened
 from ledger.domain.sealed import check_disclosure, commitments_in
 from ledger.domain.vocabulary import Subject
 from ledger.verify_reads import ReadViolation, SealedReadReplay
 from ledger.verify_registry import RegistryReplay
+from ledger.verify_statutes import StatuteReplay, StatuteViolation
 from ledger.verify_timing import TimingCheck, TimingMismatch
 
 MONEY_FIELDS: Final = frozenset({"budget", "amount", "bid_deposit", "performance_deposit"})
@@ -126,6 +128,10 @@ class LifecycleReplay:
         self.notice_dates: dict[int, date] = {}
         self.delivered: set[tuple[int, str]] = set()  # (notice, destination)
         self.timing = timing
+        # The statute book: what every timed finding is measured with, and re-evaluated by.
+        self.statutes = StatuteReplay(load_time_limits())
+        if timing is not None and timing.book is None:
+            timing.book = self.statutes
         self.reads = SealedReadReplay(self._answering)  # sealed values, and reads of them
         self.registry = registry if registry is not None else RegistryReplay()
         # The bid box: each sealed envelope's leaf, and the boxes open when it came in.
@@ -154,6 +160,15 @@ class LifecycleReplay:
             raise LifecycleViolation(str(problem)) from None
         command, name = entry["command"], entry["type"]
         self._at = entry["index"]
+        try:
+            if name in STATUTE_KINDS:
+                self.statutes.check(entry, role)
+                return
+            self.statutes.record(entry["index"], entry)
+        except StatuteViolation as problem:
+            raise LifecycleViolation(str(problem)) from None
+        except (KeyError, TypeError, ValueError) as problem:
+            raise LifecycleViolation(f"{name} data is malformed ({problem!r})") from None
         produces = BY_COMMAND.get(command["type"])
         if produces is None or produces.name in REGISTRY_KINDS:
             if name not in REGISTRY_KINDS:
@@ -216,8 +231,9 @@ class LifecycleReplay:
             case (
                 E.OrganisationRegistered() | E.OrganisationAmended() | E.ActorRegistered()
                 | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
+                | E.CalendarAdopted() | E.TimeLimitsAdopted() | E.TimingReevaluated()
             ):  # fmt: skip
-                raise AssertionError("registry entries and reads have replays of their own")
+                raise AssertionError("registry, statute and read entries have replays of their own")
             case _:
                 assert_never(data)
 

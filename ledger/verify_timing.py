@@ -58,6 +58,7 @@ from ledger.domain.schema import entries as E
 from ledger.domain.schema.entries import StreamData
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method, Subject
+from ledger.verify_statutes import StatuteReplay
 
 PROCUREMENT_RULES: Final = frozenset(step.rule for step in TIMED_STEPS)
 STREAM_RULES: Final = frozenset(step.rule for step in CHALLENGE_STEPS)
@@ -72,10 +73,21 @@ class TimingMismatch(ValueError):
 
 
 class TimingCheck:
-    def __init__(self, statutes: Statutes):
-        self.statutes = statutes
+    """``statutes``: measure with these; None (``sunshine verify --check-timing``): with the
+    calendar and table the log's statute book had adopted at each entry (``book``)."""
+
+    def __init__(self, statutes: Statutes | None = None):
+        self.given = statutes
+        self.book: StatuteReplay | None = None  # bound by the lifecycle replay
         self.checked = 0  # leaves whose timed findings were compared
         self.provisional_differences = 0
+
+    @property
+    def statutes(self) -> Statutes:
+        if self.given is not None:
+            return self.given
+        assert self.book is not None, "a TimingCheck reads the log's statutes once bound"
+        return self.book.statutes
 
     def procurement(
         self,

@@ -161,6 +161,8 @@ class PublicProjection:
                 _timeline(cur, index, entry, data)
             case E.NoticeDelivered() | E.NoticeDeliveryFailed():
                 _delivery(cur, index, entry, data)
+            case E.CalendarAdopted() | E.TimeLimitsAdopted() | E.TimingReevaluated():
+                pass  # the statute book: shown by the timeline of the entry re-evaluated
             case _:
                 assert_never(data)
 

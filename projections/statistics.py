@@ -172,6 +172,7 @@ class StatisticsProjection:
                 | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
                 | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.SealedValueRead()
                 | E.BidCommitted()
+                | E.CalendarAdopted() | E.TimeLimitsAdopted() | E.TimingReevaluated()
             ):  # fmt: skip
                 pass  # nothing the yearly statistics count
             case _:

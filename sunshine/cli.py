@@ -71,8 +71,6 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
         for name, path in (
             ("SEALED_KEY", settings.sealed_key),
-            ("HOLIDAYS", settings.holidays),
-            ("TIME_LIMITS", settings.time_limits),
             ("WITNESSES", settings.witnesses),
             ("WITNESS_POLICY", settings.witness_policy),
         ):
@@ -116,13 +114,70 @@ def cmd_init(args: argparse.Namespace) -> int:
         actor=args.admin_code,
         key=key,
     )
+    from ledger.statute_payloads import (
+        holiday_file_payload,
+        package_calendar_payload,
+        packaged_time_limits_payload,
+    )
+
+    # The statutes the finance office adopts with the genesis: the packaged time-limit
+    # table (with the operator's corrections) and the calendar package's years (with the
+    # operator's holiday file for the years it lacks).
+    adoptions = [
+        ("AdoptTimeLimits", packaged_time_limits_payload(settings.time_limits)),
+        ("AdoptCalendar", package_calendar_payload()),
+    ]
+    if settings.holidays is not None:
+        adoptions.append(("AdoptCalendar", holiday_file_payload(settings.holidays)))
     ledger = open_ledger(settings)
     try:
         receipt = ledger.genesis(json.dumps(signing.sign(command, key)).encode())
+        for kind, payload in adoptions:
+            adopted = signing.new_command(kind, payload, actor=args.admin_code, key=key)
+            ledger.submit(json.dumps(signing.sign(adopted, key), ensure_ascii=False).encode())
     finally:
         ledger.close()
     print(json.dumps(receipt.as_json(), ensure_ascii=False, indent=2))
     return 0
+
+
+def cmd_statutes(args: argparse.Namespace) -> int:
+    """Sign and post an adoption of a year's calendar or of the time-limit table."""
+    import httpx
+
+    from ledger import signing
+    from ledger.domain.calendars import CalendarFileError, TimeLimitFileError
+    from ledger.statute_payloads import (
+        holiday_file_payload,
+        package_calendar_payload,
+        packaged_time_limits_payload,
+    )
+
+    key = signing.read_key(Path(args.key))
+    try:
+        if args.statutes == "calendar":
+            kind = "AdoptCalendar"
+            if args.holidays:
+                payload = holiday_file_payload(Path(args.holidays))
+            else:
+                payload = package_calendar_payload(args.year or None)
+                if not payload["years"]:
+                    print("sunshine: the calendar package knows none of those years; "
+                          "give the State Council's arrangement with --holidays FILE",
+                          file=sys.stderr)  # fmt: skip
+                    return 2
+        else:
+            kind = "AdoptTimeLimits"
+            path = Path(args.time_limits) if args.time_limits else None
+            payload = packaged_time_limits_payload(path)
+    except (CalendarFileError, TimeLimitFileError) as problem:
+        print(f"sunshine: {problem}", file=sys.stderr)
+        return 2
+    command = signing.new_command(kind, payload, actor=args.actor, key=key)
+    body = signing.sign(command, key)
+    response = httpx.post(args.url.rstrip("/") + "/commands", json=body, timeout=600)
+    print(json.dumps(response.json(), ensure_ascii=False, indent=2))
+    return 0 if response.status_code in (201, 202) else 1
 
 
 def cmd_keys_new(args: argparse.Namespace) -> int:
@@ -217,14 +272,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     old = Path(args.checkpoint) if args.checkpoint else None
     timing = None
     if args.check_timing:
-        from ledger.calendar_files import build_calendar, load_time_limits
-        from ledger.domain.context import Statutes
         from ledger.verify_timing import TimingCheck
 
-        settings = _settings(args)  # --holidays and --time-limits: the operator's files
-        timing = TimingCheck(
-            Statutes(build_calendar(settings.holidays), load_time_limits(settings.time_limits))
-        )
+        timing = TimingCheck()  # with the calendar and table the log's statute book adopted
     if args.url and args.tiles:
         print("sunshine: verify reads either --url or --tiles, not both", file=sys.stderr)
         return 2
@@ -657,10 +707,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="API processes (default 1); several share one PostgreSQL database",
     )
     p.add_argument(
-        "--holidays", help="TOML holiday file for years the chinese-calendar package lacks"
-    )
-    p.add_argument("--time-limits", help="TOML time-limit table replacing the packaged one")
-    p.add_argument(
         "--forwarded-allow-ips",
         help="comma-separated addresses of reverse proxies whose X-Forwarded-For and "
         "X-Forwarded-Proto are believed (default: $SUNSHINE_FORWARDED_ALLOW_IPS, or none)",
@@ -718,7 +764,44 @@ def build_parser() -> argparse.ArgumentParser:
         "--admin-code", required=True, help="the administrator's actor code, e.g. qhx-czj-admin"
     )
     p.add_argument("--admin-name", required=True, help="the administrator's name")
+    p.add_argument(
+        "--holidays",
+        help="TOML holiday file: the State Council's arrangement of years the chinese-calendar "
+        "package lacks, adopted with the genesis",
+    )
+    p.add_argument(
+        "--time-limits", help="TOML corrections laid over the packaged time-limit table"
+    )
     p.set_defaults(func=cmd_init)
+
+    statutes = sub.add_parser(
+        "statutes", help="adopt a year's working calendar or the time-limit table (signed)"
+    ).add_subparsers(dest="statutes", required=True)
+    for name, what in (("calendar", "working calendar"), ("time-limits", "time-limit table")):
+        p = statutes.add_parser(name, help=f"adopt the {what} (a finance office's command)")
+        p.add_argument("--actor", required=True, help="the finance-office actor who signs")
+        p.add_argument("--key", required=True, help="the actor's Ed25519 key file")
+        p.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="the ledger's address (default http://127.0.0.1:8000)",
+        )
+        if name == "calendar":
+            p.add_argument(
+                "--holidays", help="TOML holiday file of the years to adopt ([2027] holidays=…)"
+            )
+            p.add_argument(
+                "--year",
+                type=int,
+                action="append",
+                help="adopt the calendar package's arrangement of this year (repeatable; "
+                "default: every year it knows)",
+            )
+        else:
+            p.add_argument(
+                "--time-limits", help="TOML corrections laid over the packaged table"
+            )
+        p.set_defaults(func=cmd_statutes)
 
     p = sub.add_parser("verify", help="verify every entry, signature and the checkpoint")
     db_options(p)
@@ -747,10 +830,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--check-timing",
         action="store_true",
         help="recompute time-limit findings with the working calendar and time-limit table "
-        "(the packaged ones, or the operator's --holidays and --time-limits files)",
+        "the log's own statute book adopted (AdoptCalendar, AdoptTimeLimits) at each entry",
     )
-    p.add_argument("--holidays", help="the operator's TOML holiday file (with --check-timing)")
-    p.add_argument("--time-limits", help="the operator's time-limit table (with --check-timing)")
     p.add_argument(
         "--sealed-key",
         help="with --db: check the sealed store with this key (default: the ledger's own)",

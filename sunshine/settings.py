@@ -71,8 +71,6 @@ class Settings(BaseSettings):
             leaf_wait_seconds=self.leaf_wait_seconds,
             create_tables=self.create_tables if create_tables is None else create_tables,
             sealed_key_path=self.sealed_key,
-            holiday_file=self.holidays,
-            time_limits_file=self.time_limits,
         )
 
 

@@ -24,6 +24,7 @@ from psycopg import sql
 from ledger import signing
 from ledger.application import Ledger, LedgerConfig
 from ledger.domain.sealed import Disclosure
+from ledger.statute_payloads import package_calendar_payload, packaged_time_limits_payload
 from ledger.store.url import DatabaseURL, parse_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,7 +180,12 @@ class World:
         return closed, self.submit(actor, "OpenBids", {"date": on, "time": time}, procurement)
 
 
-def genesis(ledger: Ledger) -> Actor:
+#: The leaves ``genesis`` leaves: the genesis's three and the two adoptions of the statutes.
+GENESIS_LEAVES = 5
+
+
+def genesis(ledger: Ledger, adopt: bool = True) -> Actor:
+    """The genesis; then, unless ``adopt`` is False, the statutes adopted."""
     admin = Actor("czj-admin", "czj", "finance_office", Ed25519PrivateKey.generate())
     command = admin.command("Genesis", {
         "organisation": {"code": "czj", "name": "澄溪县财政局", "region": "澄溪县"},
@@ -187,7 +193,16 @@ def genesis(ledger: Ledger) -> Actor:
         "public_key": signing.public_b64(admin.key),
     })
     ledger.genesis(json.dumps(signing.sign(command, admin.key)).encode())
+    if adopt:
+        adopt_statutes(ledger, admin)
     return admin
+
+
+def adopt_statutes(ledger: Ledger, admin: Actor) -> None:
+    """The finance office adopts the packaged time-limit table and the calendar package's
+    years, as `sunshine init` does after the genesis."""
+    ledger.submit(admin.body("AdoptTimeLimits", packaged_time_limits_payload()))
+    ledger.submit(admin.body("AdoptCalendar", package_calendar_payload()))
 
 
 def hospital_world(ledger: Ledger) -> World:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from eventsourcing.domain import Aggregate
 
@@ -34,7 +34,7 @@ from ledger.domain.clock import Deadline
 from ledger.domain.context import Context, ContextHandler, LedgerView, Statutes
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
-from ledger.domain.findings import limit_finding, stream_timing_findings
+from ledger.domain.findings import limit_finding, recorded_passes, stream_timing_findings
 from ledger.domain.known_dates import NotYetKnown, is_declared, should_have_known
 from ledger.domain.lifecycle import Stage
 from ledger.domain.procurement_commands import (
@@ -254,6 +254,7 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
         known_on=known,
         subject=subject,
         findings=_limit_finding(ctx, "challenge_filed_after_known", known, on),
+        **recorded_passes(ctx.statutes.calendar),
         # The answer is due 7 working days on; provisional in a year without holidays known.
         answer_due=due_value(deadline(ctx, "challenge_answered", on)),
         envelope=Commitment(commitment=commitment),
@@ -350,6 +351,7 @@ def answer_challenge(ctx: Context) -> list[Aggregate]:
         outcome=outcome,
         answer=text.requirement(ctx.payload, "answer"),
         findings=_findings(ctx, E.ChallengeAnswered, on, filed),
+        **recorded_passes(ctx.statutes.calendar),
     )
     challenge.trigger_event(Challenge.Answered, **ctx.signed.fields(data))
     return [challenge]
@@ -432,6 +434,7 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
         date=on,
         grounds=text.requirement(ctx.payload, "grounds"),
         findings=_limit_finding(ctx, "complaint_filed_after_answer_period", period_end, on),
+        **recorded_passes(ctx.statutes.calendar),
         decision_due=due_value(deadline(ctx, "complaint_decided", on)),
         challenger=Opened(
             commitment=challenge.envelope, value=envelope.value, salt=envelope.salt_b64
@@ -464,7 +467,7 @@ def screen_complaint(ctx: Context) -> list[Aggregate]:
         raise Invalid(
             "payload.accepted must be true (受理) or false (不予受理, with payload.reason)"
         )
-    extra = {}
+    extra: dict[str, Any] = {}
     if not accepted or ctx.payload.get("reason") is not None:
         extra["reason"] = text.requirement(ctx.payload, "reason")
     filed: dict[type[E.StreamData], date] = {E.ComplaintFiled: complaint.filed_on}
@@ -474,7 +477,7 @@ def screen_complaint(ctx: Context) -> list[Aggregate]:
         date=on,
         accepted=accepted,
         findings=_findings(ctx, E.ComplaintScreened, on, filed),
-        **extra,
+        **(extra | recorded_passes(ctx.statutes.calendar)),
     )
     complaint.trigger_event(Complaint.Screened, **ctx.signed.fields(data))
     return [complaint]
@@ -496,6 +499,7 @@ def decide_complaint(ctx: Context) -> list[Aggregate]:
         outcome=Outcome.from_payload(ctx.payload, "outcome"),
         decision=text.requirement(ctx.payload, "decision"),
         findings=_findings(ctx, E.ComplaintDecided, on, filed),
+        **recorded_passes(ctx.statutes.calendar),
     )
     complaint.trigger_event(Complaint.Decided, **ctx.signed.fields(data))
     return [complaint]

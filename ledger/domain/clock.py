@@ -19,8 +19,8 @@ Counting rules (DOMAIN.md, "Statutory time limits"):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Final, Literal, cast, get_args
 
@@ -64,6 +64,9 @@ class TimeLimit:
     unit: Unit
     direction: Direction
     citation: str
+    #: The statute-book entry (its version) that adopted the table this rule came from; None
+    #: for a table no entry adopted (the packaged one, before any adoption).
+    adopted: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
@@ -130,6 +133,41 @@ class Deadline:
     due: date
     provisional: bool
     reason: str
+    # the years whose calendar the count went through (what it was computed with, not what
+    # it is: two equal deadlines may come from different counts)
+    years: tuple[int, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a deadline was computed with: the statute-book entries (their versions) that
+    adopted the time-limit table and each year's calendar the count went through; None for
+    one no entry adopted (a year counted on weekends alone is provisional)."""
+
+    table: int | None
+    calendars: tuple[tuple[int, int | None], ...]
+
+    @property
+    def unknown_years(self) -> tuple[int, ...]:
+        return tuple(year for year, entry in self.calendars if entry is None)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One time limit measured: the act ``actual`` against the deadline counted from
+    ``start``; ``kept`` when the limit was kept."""
+
+    limit: TimeLimit
+    start: date
+    actual: date
+    deadline: Deadline
+    basis: Basis
+
+    @property
+    def kept(self) -> bool:
+        if self.limit.direction == "at_most":
+            return self.actual <= self.deadline.due
+        return self.actual >= self.deadline.due
 
 
 @dataclass(frozen=True)
@@ -143,6 +181,8 @@ class Breach:
     actual: date
     provisional: bool
     reason: str
+    start: date | None = field(default=None, compare=False)  # the clock's start (not counted)
+    basis: Basis | None = field(default=None, compare=False)  # what it was computed with
 
     def describe(self) -> str:
         """A bilingual one-line account."""
@@ -205,7 +245,7 @@ class WorkingCalendar:
     Immutable; ``overlay`` makes a new calendar.
     """
 
-    __slots__ = ("_holidays", "_workdays", "_years")
+    __slots__ = ("_holidays", "_passes", "_sources", "_workdays", "_years")
 
     def __init__(
         self,
@@ -213,6 +253,7 @@ class WorkingCalendar:
         known_years: Iterable[int],
         holidays: Iterable[date] = (),
         workdays: Iterable[date] = (),
+        sources: Mapping[int, int] | None = None,
     ) -> None:
         years = frozenset(known_years)
         for y in years:
@@ -233,6 +274,11 @@ class WorkingCalendar:
         self._years = years
         self._holidays = hols
         self._workdays = works
+        # year -> the statute-book entry (its version) that adopted that year's arrangement
+        self._sources: Mapping[int, int] = {
+            y: v for y, v in (sources or {}).items() if y in years
+        }
+        self._passes: list[Check] | None = None
 
     # -- construction -------------------------------------------------------------------
 
@@ -267,7 +313,40 @@ class WorkingCalendar:
             known_years=self._years | replaced,
             holidays=[d for d in self._holidays if d.year not in replaced] + list(other._holidays),
             workdays=[d for d in self._workdays if d.year not in replaced] + list(other._workdays),
+            sources={
+                **{y: v for y, v in self._sources.items() if y not in replaced},
+                **other._sources,
+            },
         )
+
+    def recording(self) -> WorkingCalendar:
+        """The same calendar, keeping every limit it finds kept only provisionally (a year
+        it does not know in the count): one command's record of its provisional passes."""
+        copy = WorkingCalendar.__new__(WorkingCalendar)
+        copy._years, copy._holidays, copy._workdays = self._years, self._holidays, self._workdays
+        copy._sources = self._sources
+        copy._passes = []
+        return copy
+
+    @property
+    def provisional_passes(self) -> tuple[Check, ...]:
+        """The limits found kept only provisionally since ``recording()``."""
+        return tuple(self._passes or ())
+
+    def arrangement(self, year: int) -> tuple[list[date], list[date]]:
+        """A known year's non-working weekdays and worked weekend days, in order."""
+        return (
+            sorted(d for d in self._holidays if d.year == year),
+            sorted(d for d in self._workdays if d.year == year),
+        )
+
+    def source_of(self, year: int) -> int | None:
+        """The statute-book entry that adopted ``year``'s arrangement; None if none did."""
+        return self._sources.get(year)
+
+    def basis(self, limit: TimeLimit, deadline: Deadline) -> Basis:
+        years = deadline.years or (deadline.due.year,)
+        return Basis(limit.adopted, tuple((y, self._sources.get(y)) for y in sorted(years)))
 
     # -- queries ------------------------------------------------------------------------
 
@@ -359,10 +438,11 @@ class WorkingCalendar:
         when ``actual`` is before it. None when the limit was kept.
         """
         actual = _as_date(actual, "actual")
-        deadline = self.deadline_for(limit, start)
-        late = limit.direction == "at_most" and actual > deadline.due
-        early = limit.direction == "at_least" and actual < deadline.due
-        if not (late or early):
+        measured = self.measure(limit, start, actual)
+        deadline = measured.deadline
+        if measured.kept:
+            if deadline.provisional and self._passes is not None:
+                self._passes.append(measured)
             return None
         return Breach(
             rule_id=limit.id,
@@ -372,7 +452,15 @@ class WorkingCalendar:
             actual=actual,
             provisional=deadline.provisional,
             reason=deadline.reason,
+            start=start,
+            basis=measured.basis,
         )
+
+    def measure(self, limit: TimeLimit, start: date, actual: date) -> Check:
+        """``limit`` counted from ``start`` against the act on ``actual``, kept or not."""
+        deadline = self.deadline_for(limit, start)
+        basis = self.basis(limit, deadline)
+        return Check(limit, start, _as_date(actual, "actual"), deadline, basis)
 
     # -- internals ----------------------------------------------------------------------
 
@@ -393,7 +481,12 @@ class WorkingCalendar:
                 f"ends on non-working day {moved_from.isoformat()}: "
                 f"moved to next working day {due.isoformat()}"
             )
-        return Deadline(due=due, provisional=bool(unknown), reason="；".join(notes))
+        return Deadline(
+            due=due,
+            provisional=bool(unknown),
+            reason="；".join(notes),
+            years=tuple(sorted(set(touched))),
+        )
 
     def __repr__(self) -> str:
         years = sorted(self._years)

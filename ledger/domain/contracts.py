@@ -18,6 +18,7 @@ from datetime import date
 from typing import Final
 
 from ledger.domain.clock import TimeLimit, WorkingCalendar
+from ledger.domain.findings import basis_value
 from ledger.domain.lifecycle import Action
 from ledger.domain.schema.values import Finding
 
@@ -49,5 +50,7 @@ def missing_filing_findings(
             actual=None,
             provisional=due.provisional,
             reason=due.reason,
+            start=signed,
+            basis=basis_value(calendar.basis(limit, due)),
         )
     ]

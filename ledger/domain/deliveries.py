@@ -26,7 +26,7 @@ from ledger.domain import fields, text
 from ledger.domain.context import Context, ContextHandler, Statutes, china_day
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
-from ledger.domain.findings import limit_finding
+from ledger.domain.findings import basis_value, limit_finding, recorded_passes
 from ledger.domain.registry import Role, stream_id
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.kinds import BY_DATA
@@ -153,6 +153,8 @@ def website_findings(
         actual=None,
         provisional=due.provisional,
         reason=due.reason,
+        start=published,
+        basis=basis_value(statutes.calendar.basis(limit, due)),
     )
     return [missing]
 
@@ -219,6 +221,7 @@ def record_delivery(ctx: Context) -> list[Aggregate]:
         delivered_at=ctx.payload["delivered_at"],
         date=on,
         findings=_findings(ctx, notice, on, required, delivered=True),
+        **recorded_passes(ctx.statutes.calendar),
     )
     delivery = _load(ctx, notice, destination)
     if delivery is not None and delivery.delivered:
@@ -256,6 +259,7 @@ def record_delivery_failure(ctx: Context) -> list[Aggregate]:
         failed_at=ctx.payload["failed_at"],
         date=on,
         findings=_findings(ctx, notice, on, required, delivered=False),
+        **recorded_passes(ctx.statutes.calendar),
     )
     delivery = _load(ctx, notice, destination)
     if delivery is not None and delivery.delivered:

@@ -23,7 +23,7 @@ from datetime import date
 from typing import Final
 
 from ledger.domain.clock import TimeLimit, WorkingCalendar
-from ledger.domain.findings import limit_finding
+from ledger.domain.findings import basis_value, limit_finding
 from ledger.domain.lifecycle import Action
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.schema.values import Finding
@@ -95,6 +95,8 @@ def unrefunded_findings(
                 actual=None,
                 provisional=due.provisional,
                 reason=due.reason,
+                start=start,
+                basis=basis_value(calendar.basis(limit, due)),
             )
         )
     return found

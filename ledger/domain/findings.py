@@ -21,12 +21,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
-from ledger.domain.clock import Breach, TimeLimit, WorkingCalendar
+from ledger.domain.clock import Basis, Breach, Check, TimeLimit, WorkingCalendar
 from ledger.domain.lifecycle import Action, Irregularity
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entries import StreamData
+from ledger.domain.schema.values import Basis as BasisValue
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method
 
@@ -45,6 +46,45 @@ def breach_finding(breach: Breach, limit: TimeLimit) -> Finding:
         actual=breach.actual,
         provisional=breach.provisional,
         reason=breach.reason,
+        **_timed(breach.start, breach.basis),
+    )
+
+
+def pass_record(check: Check) -> Finding:
+    """A limit found kept on a provisional deadline: recorded so that the year's calendar,
+    once adopted, re-evaluates it (DOMAIN.md, "Corrections (turn 2)", calendar)."""
+    limit, deadline = check.limit, check.deadline
+    return Finding(
+        rule=limit.id,
+        citation=limit.citation,
+        description_zh=limit.description_zh,
+        deadline=deadline.due,
+        actual=check.actual,
+        provisional=deadline.provisional,
+        reason=deadline.reason,
+        **_timed(check.start, check.basis),
+    )
+
+
+def recorded_passes(calendar: WorkingCalendar) -> dict[str, list[Finding]]:
+    """The ``provisional_passes`` field of an entry decided on a ``recording()`` calendar:
+    left out when there are none, so an entry without them is written as before."""
+    kept: dict[tuple[str, date], Finding] = {}
+    for check in calendar.provisional_passes:
+        kept.setdefault((check.limit.id, check.start), pass_record(check))
+    return {"provisional_passes": list(kept.values())} if kept else {}
+
+
+def _timed(start: date | None, basis: Basis | None) -> dict[str, Any]:
+    if start is None or basis is None:
+        return {}
+    return {"start": start, "basis": basis_value(basis)}
+
+
+def basis_value(basis: Basis) -> BasisValue:
+    """The log's form of what a deadline was computed with."""
+    return BasisValue(
+        table=basis.table, calendars={str(year): entry for year, entry in basis.calendars}
     )
 
 

@@ -50,7 +50,12 @@ from ledger.domain.context import CHINA, Context, ContextHandler
 from ledger.domain.contracts import missing_filing_findings
 from ledger.domain.deposits import bidders, refund_findings, unrefunded_findings
 from ledger.domain.errors import Conflict, Forbidden, Invalid
-from ledger.domain.findings import irregularity_finding, suspension_lapsed, timing_findings
+from ledger.domain.findings import (
+    irregularity_finding,
+    recorded_passes,
+    suspension_lapsed,
+    timing_findings,
+)
 from ledger.domain.lifecycle import Action, State, decide
 from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
@@ -826,6 +831,9 @@ def lifecycle_handler(action: Action) -> ContextHandler:
             findings=found,
         )
         data = parse(ctx, p, decided)
+        passes = recorded_passes(ctx.statutes.calendar)
+        if passes:
+            data = data.model_copy(update=passes)
         assert type(data) is transition.kind
         procurement.trigger_event(EVENTS[transition.kind], **ctx.signed.fields(data))
         return [procurement]

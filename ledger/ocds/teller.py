@@ -79,6 +79,7 @@ class Teller:
                 | E.ComplaintFiled() | E.ComplaintScreened() | E.ComplaintDecided()
                 | E.ComplaintWithdrawn()
                 | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.BidCommitted()
+                | E.CalendarAdopted() | E.TimeLimitsAdopted() | E.TimingReevaluated()
             ):  # fmt: skip
                 pass  # nothing an OCDS 1.1 release tells
             case _:

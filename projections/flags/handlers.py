@@ -242,6 +242,28 @@ def _delivered(run: Run, d: E.NoticeDelivered) -> None:
         run.w.withdraw(K.LATE_OR_MISSING_NOTICE, subject)
 
 
+def _reevaluated(run: Run, d: E.TimingReevaluated) -> None:
+    """A provisional result the adopted calendar changed: a limit found broken after all is
+    flagged, one found kept after all loses the entry's evidence (and the flag, if that was
+    all it had)."""
+    if d.procurement is None or d.change == "confirmed":
+        return
+    kind = rules.finding_kind(d.after.rule)
+    if d.change == "withdrawn":
+        fid = flag_id(kind, d.procurement)
+        run.w.remove_evidence(fid, d.entry)
+        left = run.cur.execute("SELECT 1 FROM flag_evidence WHERE flag_id = ?", (fid,))
+        if left.fetchone() is None:
+            run.w.withdraw(kind, d.procurement)
+        return
+    said = d.after.model_dump(mode="json")
+    detail = {k: said[k] for k in ("rule", "citation", "deadline", "actual")}
+    text = d.after.description_zh
+    text += f"（日历采纳后重新核算：期限{said['deadline']}，实际{said['actual']}）"
+    evidence = [run.me("暂定结果的重新核算"), (d.entry, "原记录（暂定通过）")]
+    run.flag(kind, text, {"findings": [detail | {"leaf": d.entry}]}, evidence, d.procurement)
+
+
 def handle(run: Run) -> None:
     """What this leaf does to the red flags, by its kind."""
     d = run.typed
@@ -296,5 +318,9 @@ def handle(run: Run) -> None:
             | E.NoticeDeliveryFailed() | E.SealedValueRead() | E.BidBoxClosed() | E.BidCommitted()
         ):  # fmt: skip
             return  # nothing these change; their findings are turned into flags all the same
+        case E.TimingReevaluated():
+            _reevaluated(run, d)
+        case E.CalendarAdopted() | E.TimeLimitsAdopted():
+            return
         case _:
             assert_never(d)

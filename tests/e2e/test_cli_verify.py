@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, World, hospital_world, make_config, sunshine
+from conftest import World, hospital_world, make_config, sunshine
 from procurement_world import County
 
 from ledger.application import Ledger
+from ledger.statute_payloads import packaged_time_limits_payload
 from ledger.store.url import parse_database_url
 
 
@@ -35,22 +36,20 @@ def test_verifying_with_a_pinned_key_creates_no_key(world: World, tmp_path: Path
     assert list(elsewhere.iterdir()) == []
 
 
-def test_check_timing_recomputes_time_limit_findings_with_the_operators_table(
-    tmp_path: Path,
-) -> None:
-    """A ledger run with a time-limit table that lets results wait 20 working days records a
-    late result without its finding; `verify --check-timing` with the packaged table names
-    it, and with the operator's table (the one the ledger ran with) agrees."""
-    table = (ROOT / "ledger" / "domain" / "time_limits.toml").read_text(encoding="utf-8")
-    rule = '\nid = "result_announced_after_award"\n'
-    start = table.index(rule)
-    relaxed_table = table[:start] + table[start:].replace("limit = 2\n", "limit = 20\n", 1)
-    relaxed = tmp_path / "relaxed-time-limits.toml"
-    relaxed.write_text(relaxed_table, encoding="utf-8")
+def test_check_timing_measures_with_the_table_the_log_adopted(tmp_path: Path) -> None:
+    """A finance office that adopted a table letting results wait 20 working days records a
+    late result without its finding; `verify --check-timing` measures with that adopted
+    table (an entry of the log), not with the packaged one the verifier has installed."""
     url = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
-    ledger = Ledger(make_config(url, tmp_path, inline_integration=True, time_limits_file=relaxed))
+    ledger = Ledger(make_config(url, tmp_path, inline_integration=True))
     try:
         world = hospital_world(ledger)
+        table = packaged_time_limits_payload()
+        relaxed = [
+            dict(r, limit=20) if r["id"] == "result_announced_after_award" else r
+            for r in table["limits"]
+        ]
+        world.submit(world.admin, "AdoptTimeLimits", {**table, "limits": relaxed})
         county = County(world)
         county.to_evaluated()
         award = {"date": "2026-05-07", "supplier": "kangtai", "amount": "1790000.00"}
@@ -61,13 +60,6 @@ def test_check_timing_recomputes_time_limit_findings_with_the_operators_table(
         ledger.close()
     plain = sunshine("verify", data_dir=tmp_path, db=url)
     assert plain.returncode == 0, plain.stdout + plain.stderr
-    packaged = sunshine("verify", "--check-timing", data_dir=tmp_path, db=url)
-    assert packaged.returncode == 1, packaged.stdout
-    assert "ResultAnnounced records the time-limit findings none" in packaged.stdout
-    # Two working days after 7 May: the 9th, a Saturday worked in exchange for the May Day days.
-    assert "result_announced_after_award (due 2026-05-09, on 2026-05-20)" in packaged.stdout
-    operators = sunshine(
-        "verify", "--check-timing", "--time-limits", str(relaxed), data_dir=tmp_path, db=url
-    )
-    assert operators.returncode == 0, operators.stdout + operators.stderr
-    assert "time-limit findings of" in operators.stdout
+    timed = sunshine("verify", "--check-timing", data_dir=tmp_path, db=url)
+    assert timed.returncode == 0, timed.stdout + timed.stderr
+    assert "time-limit findings of" in timed.stdout

@@ -118,7 +118,7 @@ def test_genesis_creates_three_leaves(db_url: DatabaseURL, tmp_path: Path) -> No
     try:
         assert ledger.reader.size() == 0
         assert ledger.reader.checkpoint() is None
-        admin = genesis(ledger)
+        admin = genesis(ledger, adopt=False)
         assert ledger.reader.size() == 3
         types = [json.loads(ledger.reader.entry(i))["type"] for i in range(3)]
         assert types == ["OrganisationRegistered", "ActorRegistered", "KeyRegistered"]
@@ -144,9 +144,11 @@ def test_genesis_creates_three_leaves(db_url: DatabaseURL, tmp_path: Path) -> No
 
 
 def test_world_starts_with_dense_leaves(world: World) -> None:
-    # genesis (3) + two organisations with an actor and a key each (2 × 3)
-    assert world.ledger.reader.size() == 9
-    assert [json.loads(world.ledger.reader.entry(i))["index"] for i in range(9)] == list(range(9))
+    # genesis (3) + the statutes adopted (2) + two organisations with an actor and a key each
+    assert world.ledger.reader.size() == 11
+    assert [json.loads(world.ledger.reader.entry(i))["index"] for i in range(11)] == list(
+        range(11)
+    )
 
 
 # -- who may do what --------------------------------------------------------------------
@@ -353,7 +355,7 @@ def test_receipts_and_successive_checkpoints_verify(world: World) -> None:
     checkpoints.append(assert_receipt_verifies(
         ledger, world.submit(world.admin, "RegisterOrganisation", org("sfj", "inspector"))))
     sizes = [cp.size for cp in checkpoints]
-    assert sizes == list(range(10, 17))
+    assert sizes == list(range(12, 19))
     for old, new in itertools.pairwise(checkpoints):
         proof = ledger.reader.consistency(old.size, new.size)
         verify_consistency(old.size, new.size, proof, old.root, new.root)

@@ -109,6 +109,9 @@ def _missing() -> dict[str, Any]:
         "actual": None,
         "provisional": False,
         "reason": "",
+        # counted from the signing on the table and 2026 calendar the genesis adopted
+        "start": "2026-05-11",
+        "basis": {"table": 1, "calendars": {"2026": 1}},
     }
 
 

@@ -48,7 +48,7 @@ while True:
 
 def setup_ledger(url: DatabaseURL, data_dir: Path) -> tuple[Ledger, World, Path]:
     ledger = Ledger(LedgerConfig(database=url, data_dir=data_dir, inline_integration=True))
-    world = World(ledger, genesis(ledger))
+    world = World(ledger, genesis(ledger, adopt=False))  # the genesis alone: three leaves
     key_file = data_dir / "admin-key.pem"
     signing.write_key(key_file, world.admin.key)
     return ledger, world, key_file

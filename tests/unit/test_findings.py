@@ -28,6 +28,7 @@ from ledger.domain.lifecycle import (
     decide,
 )
 from ledger.domain.schema import entries as E
+from ledger.domain.schema.values import Basis as BasisValue
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method
 
@@ -145,8 +146,11 @@ def test_breach_raises_exactly_that_finding(s: Scenario) -> None:
             actual=s.bad,
             provisional=False,
             reason=found[0].reason if found else "",
+            start=s.began,
+            basis=found[0].basis if found else None,
         ),
     )
+    assert found[0].basis is not None and found[0].basis.table is None  # no entry adopted LIMITS
     if limit.direction == "at_most":
         assert s.bad > s.deadline
     else:
@@ -279,6 +283,8 @@ def test_challenge_answered_late_and_on_time() -> None:
             actual=D("2025-10-14"),
             provisional=False,
             reason="",
+            start=D("2025-09-26"),  # the clock's start and what it was counted with
+            basis=BasisValue(table=None, calendars={"2025": None}),
         ),
     )
     assert stream_timing_findings(E.ChallengeAnswered, D("2025-10-13"), history, CAL, LIMITS) == ()

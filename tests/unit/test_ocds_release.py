@@ -74,7 +74,7 @@ def releases() -> dict[str, dict[str, Any]]:
     for index, kind, data in ENTRIES:
         typed = parse_data(kind, data)
         assert not isinstance(typed, E.RegistryData | E.StreamData | E.DeliveryData)
-        assert not isinstance(typed, E.SealedValueRead | E.BidCommitted)
+        assert not isinstance(typed, E.SealedValueRead | E.BidCommitted | E.StatuteData)
         story = told(story, index, typed)
         assert story is not None
         if isinstance(typed, E.Summary) and typed.announcement is not None:

@@ -108,6 +108,8 @@ class Lifecycle(Value):
     state: State
     announcement: AnnouncementType | None
     findings: list[Finding]
+    # limits kept on a provisional deadline (left out when none)
+    provisional_passes: list[Finding] = Field(default_factory=list)
 
 
 class Summary(Lifecycle):
@@ -367,6 +369,8 @@ class ChallengeFiled(Value):
     known_on: Day
     subject: Subject
     findings: list[Finding]
+    # limits kept on a provisional deadline (left out when none)
+    provisional_passes: list[Finding] = Field(default_factory=list)
     answer_due: Due | None
     envelope: Commitment
 
@@ -380,6 +384,8 @@ class ChallengeAnswered(Value):
     outcome: Outcome
     answer: Text
     findings: list[Finding]
+    # limits kept on a provisional deadline (left out when none)
+    provisional_passes: list[Finding] = Field(default_factory=list)
 
 
 class ChallengeWithdrawn(Value):
@@ -402,6 +408,8 @@ class ComplaintFiled(Value):
     date: Day
     grounds: Text
     findings: list[Finding]
+    # limits kept on a provisional deadline (left out when none)
+    provisional_passes: list[Finding] = Field(default_factory=list)
     decision_due: Due | None
     # The challenge's envelope disclosed: a complaint is public (94号令 第三十七条), and this
     # is how anyone sees that the complainant is the supplier that challenged.
@@ -418,6 +426,8 @@ class ComplaintScreened(Value):
     accepted: bool
     reason: Text | None = None
     findings: list[Finding]
+    # limits kept on a provisional deadline (left out when none)
+    provisional_passes: list[Finding] = Field(default_factory=list)
 
 
 class ComplaintDecided(Value):
@@ -429,6 +439,8 @@ class ComplaintDecided(Value):
     outcome: Outcome
     decision: Text
     findings: list[Finding]
+    # limits kept on a provisional deadline (left out when none)
+    provisional_passes: list[Finding] = Field(default_factory=list)
 
 
 class ComplaintWithdrawn(Value):
@@ -457,6 +469,8 @@ class NoticeDelivered(Value):
     delivered_at: str  # RFC 3339, as the publisher saw it
     date: Day
     findings: list[Finding]
+    # limits kept on a provisional deadline (left out when none)
+    provisional_passes: list[Finding] = Field(default_factory=list)
 
 
 class NoticeDeliveryFailed(Value):
@@ -473,6 +487,8 @@ class NoticeDeliveryFailed(Value):
     failed_at: str  # RFC 3339
     date: Day
     findings: list[Finding]
+    # limits kept on a provisional deadline (left out when none)
+    provisional_passes: list[Finding] = Field(default_factory=list)
 
 
 # -- reads of sealed values 查阅密封信息 ------------------------------------------------------
@@ -487,6 +503,68 @@ class SealedValueRead(Value):
     reader: Code
     organisation: Code
 
+
+# -- the statute book 法定时限依据: the working calendar and the time-limit table ----------
+
+
+class AdoptedYear(Value):
+    """One year's working calendar: its non-working weekdays (``holidays``; weekend days of
+    a holiday span may be listed too) and the weekend days worked (``workdays``, 调休), as
+    the State Council's notice of that year's arrangement (``notice``) sets them."""
+
+    year: Annotated[int, Field(ge=1900, le=9999)]
+    holidays: list[Day]
+    workdays: list[Day]
+    notice: Text
+
+
+class CalendarAdopted(Value):
+    """A finance office adopts the working calendar of one or more years: every deadline
+    counted through those years from now on counts on it, and names this entry. ``source``
+    says where the arrangement was taken from (a package and its version, an operator's
+    file)."""
+
+    years: list[AdoptedYear]
+    source: Text
+
+
+class TimeLimitRow(Value):
+    """One statutory time limit (or count, or amount) with its legal source."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")]
+    description_zh: Text
+    limit: Annotated[int, Field(ge=1, le=36600)]
+    unit: Literal["working_days", "days", "years", "bidders", "wan_yuan"]
+    direction: Literal["at_most", "at_least"]
+    citation: Text
+
+
+class TimeLimitsAdopted(Value):
+    """A finance office adopts the time-limit table, whole: every finding from now on is
+    measured by it, and names this entry."""
+
+    limits: list[TimeLimitRow]
+    source: Text
+
+
+class TimingReevaluated(Value):
+    """A provisional result re-evaluated when a year's calendar is adopted: the finding or
+    provisional pass ``before`` recorded by the entry at log index ``entry`` (a ``kind``),
+    recomputed as ``after`` on the calendar the same command adopted. ``change``: a finding
+    ``added`` (the limit was in fact broken), ``withdrawn`` (it was in fact kept), or the
+    result ``confirmed`` (the same outcome, its deadline now exact or still provisional for
+    another year). Appended, never edited: the entry keeps what it recorded."""
+
+    entry: Annotated[int, Field(ge=0)]
+    kind: Text
+    procurement: Code | None  # the procurement the entry is of, if any
+    change: Literal["added", "withdrawn", "confirmed"]
+    kept: bool  # whether, recomputed, the limit was kept (``after`` is then a pass)
+    before: Finding
+    after: Finding
+
+
+StatuteData = CalendarAdopted | TimeLimitsAdopted | TimingReevaluated
 
 RegistryData = (
     OrganisationRegistered | OrganisationAmended | ActorRegistered | KeyRegistered | KeyRevoked
@@ -529,5 +607,11 @@ DeliveryData = NoticeDelivered | NoticeDeliveryFailed
 BoxData = BidCommitted
 #: The data of any entry of the log.
 EntryData = (
-    RegistryData | ProcurementData | StreamData | DeliveryData | BoxData | SealedValueRead
+    RegistryData
+    | ProcurementData
+    | StreamData
+    | DeliveryData
+    | BoxData
+    | SealedValueRead
+    | StatuteData
 )

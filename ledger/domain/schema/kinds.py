@@ -24,7 +24,7 @@ from ledger.domain.vocabulary import AnnouncementType, Role
 
 Stream = Literal[
     "organisation", "actor", "key", "procurement", "challenge", "complaint", "delivery",
-    "reader", "bid",
+    "reader", "bid", "statutes",
 ]
 #: The command that creates the registry's first records (the finance office, its
 #: administrator and the administrator's key) in one signed act.
@@ -100,6 +100,11 @@ KINDS: Final[tuple[Kind, ...]] = (
          "公告未能送达发布网站"),
     # Supervisors read any sealed value; others those their own organisation sealed.
     Kind(E.SealedValueRead, "ReadSealed", "reader", _ANY, "查阅密封信息"),
+    # The finance office adopts the calendar and the time-limit table; adopting a year
+    # re-evaluates the provisional results counted through it, in the same command.
+    Kind(E.CalendarAdopted, "AdoptCalendar", "statutes", _FINANCE, "采纳工作日历"),
+    Kind(E.TimeLimitsAdopted, "AdoptTimeLimits", "statutes", _FINANCE, "采纳法定时限表"),
+    Kind(E.TimingReevaluated, "AdoptCalendar", "statutes", _FINANCE, "暂定结果重新核算"),
 )
 # fmt: on
 
@@ -107,8 +112,12 @@ KINDS: Final[tuple[Kind, ...]] = (
 BY_NAME: Final[Mapping[str, Kind]] = MappingProxyType({k.name: k for k in KINDS})
 #: Each kind by its data class.
 BY_DATA: Final[Mapping[type[EntryData], Kind]] = MappingProxyType({k.data: k for k in KINDS})
+#: Kinds a command records after the one it is named for: an adoption's re-evaluations.
+FOLLOWING_KINDS: Final = frozenset({E.TimingReevaluated})
 #: The kind each command type records (Genesis records three: see ``GENESIS_KINDS``).
-BY_COMMAND: Final[Mapping[str, Kind]] = MappingProxyType({k.command: k for k in KINDS})
+BY_COMMAND: Final[Mapping[str, Kind]] = MappingProxyType(
+    {k.command: k for k in KINDS if k.data not in FOLLOWING_KINDS}
+)
 GENESIS_KINDS: Final = (E.OrganisationRegistered, E.ActorRegistered, E.KeyRegistered)
 
 
@@ -122,6 +131,7 @@ PROCUREMENT_KINDS: Final = kinds_on("procurement")
 STREAM_KINDS: Final = kinds_on("challenge", "complaint")
 DELIVERY_KINDS: Final = kinds_on("delivery")
 REGISTRY_KINDS: Final = kinds_on("organisation", "actor", "key")
+STATUTE_KINDS: Final = kinds_on("statutes")
 #: Kinds that may publish a notice.
 NOTICE_KINDS: Final = frozenset(k.name for k in KINDS if k.notices)
 

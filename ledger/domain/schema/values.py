@@ -101,13 +101,27 @@ class Due(Value):
     reason: str
 
 
+class Basis(Value):
+    """What a deadline was computed with: the statute-book entries (their versions on the
+    statute book's stream) that adopted the time-limit table (``table``) and each year's
+    working calendar the count went through (``calendars``, by year; null for a year no
+    entry had adopted, counted on weekends alone: the deadline is then provisional)."""
+
+    table: int | None
+    calendars: dict[Annotated[str, Field(pattern=r"^\d{4}$")], int | None]
+
+
 class Finding(Value):
     """A rule broken by the act an entry records: its source and, for a time limit, the
     deadline and the actual day.
 
     ``deadline`` and ``actual`` are None for an irregularity of order (it has no deadline).
     ``provisional`` is True when the deadline was computed across a year whose holidays the
-    calendar does not know; ``reason`` then says so in Chinese and English.
+    calendar does not know; ``reason`` then says so in Chinese and English. A time limit's
+    finding also names the day its clock started (``start``, not counted) and the
+    statute-book entries it was computed with (``basis``): what a re-evaluation recomputes.
+    The same shape lists an entry's ``provisional_passes``: limits found kept, but only on a
+    provisional deadline.
     """
 
     rule: str
@@ -117,3 +131,5 @@ class Finding(Value):
     actual: Day | None
     provisional: bool
     reason: str
+    start: Day | None = None
+    basis: Basis | None = None
