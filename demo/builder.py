@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -121,6 +121,10 @@ ORGANISATIONS: list[tuple[str, str, str]] = [
 BID_BOX: Final = ("qhx-tbx", "qhx-tbx-svc")
 
 
+#: The day before whose acts the county finance bureau adopts 2026's working calendar.
+ADOPT_2026: Final = date(2026, 3, 2)
+
+
 @dataclass
 class DemoSummary:
     organisations: int
@@ -223,9 +227,12 @@ class DemoBuilder:
             key=self.admin,
         )
         self.ledger.genesis(json.dumps(signing.sign(genesis, self.admin)).encode())
-        # The finance office adopts the statutes every deadline is counted with.
+        # The finance office adopts the statutes every deadline is counted with: the table,
+        # and the calendar of the years before the demo's. 2026's arrangement is adopted only
+        # in January (ADOPT_2026): what was counted through 2026 before is provisional, and is
+        # re-evaluated then, in entries of their own.
         self._submit("AdoptTimeLimits", packaged_time_limits_payload())
-        self._submit("AdoptCalendar", package_calendar_payload())
+        self._submit("AdoptCalendar", package_calendar_payload(range(2004, 2026)))
         self.counts = {"organisations": 1, "actors": 1, "keys": 1}
         city, city_name, city_region = CITY_FINANCE
         offices = [(city, city_name, "finance_office", city_region)]
@@ -277,7 +284,11 @@ class DemoBuilder:
         self.counts["keys"] += 1
         year = DemoYear({code: name for code, name, _ in ORGANISATIONS}, ADMIN)
         steps = year.plan(self.copies)
+        adopted = False
         for step in steps:
+            if not adopted and step.on >= ADOPT_2026:
+                self._submit("AdoptCalendar", package_calendar_payload([2026]))
+                adopted = True
             self._submit(step.kind, step.payload, step.actor, step.procurement, step.sealed)
         self._save_lookup_codes()
         return DemoSummary(
