@@ -62,6 +62,8 @@ from ledger.domain.lifecycle import Action
 from ledger.domain.procurement_commands import BIDDING, LIFECYCLE_HANDLERS
 from ledger.domain.registry import Key, Role, stream_id
 from ledger.domain.registry_commands import HANDLERS, Signer, genesis
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.kinds import BY_DATA
 from ledger.domain.sealed import commitments_in, is_commitment
 from ledger.domain.sealed_reads import READ_SEALED, record_read
 from ledger.domain.statute_commands import HANDLERS as STATUTE_HANDLERS
@@ -82,6 +84,7 @@ from ledger.store.url import DatabaseURL, postgres_env
 
 #: Lifecycle, bid, challenge and complaint commands: decided with a ``Context``.
 REGISTRY_HANDLERS: Final = {**HANDLERS, **STATUTE_HANDLERS}
+ADOPT_CALENDAR: Final = BY_DATA[E.CalendarAdopted].command
 CONTEXT_HANDLERS: dict[str, ContextHandler] = {
     **LIFECYCLE_HANDLERS,
     **BID_HANDLERS,
@@ -337,6 +340,10 @@ class Ledger:
         elif handler is not None:
             if envelope.sealed:
                 raise Invalid("registry commands carry no sealed values", code="unexpected_sealed")
+            if command.type == ADOPT_CALENDAR:
+                # Its re-evaluations read the log: every stored event must have its leaf
+                # (a PostgreSQL ledger integrates in a worker of its own).
+                self.integrator.integrate()
             aggregates = handler(signer, command.payload, _signed(envelope), registry)
         else:
             if command.type in BOX_COMMANDS:

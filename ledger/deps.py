@@ -89,7 +89,7 @@ def _db(ports: _Ports) -> Database:
 
 
 def _statutes(ports: _Ports) -> Statutes:
-    return ports.statutes
+    return ports.statutes()
 
 
 CommandsDep = Annotated[CommandService, Depends(_commands)]

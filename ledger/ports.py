@@ -10,7 +10,7 @@ there.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -81,4 +81,5 @@ class LedgerPorts:
     lookup_codes: LookupCodes  # challenge lookup codes (and keys derived from their secret)
     requests: SignedRequests  # signed requests that record nothing: sign-in, lookups, admin
     db: Database
-    statutes: Statutes  # the calendar and the statutory time limits in force
+    # the calendar and the statutory time limits in force: read anew, as the log adopts them
+    statutes: Callable[[], Statutes]

@@ -161,8 +161,11 @@ class PublicProjection:
                 _timeline(cur, index, entry, data)
             case E.NoticeDelivered() | E.NoticeDeliveryFailed():
                 _delivery(cur, index, entry, data)
-            case E.CalendarAdopted() | E.TimeLimitsAdopted() | E.TimingReevaluated():
-                pass  # the statute book: shown by the timeline of the entry re-evaluated
+            case E.TimingReevaluated():
+                if data.procurement is not None:  # on the timeline of the entry's procurement
+                    _reevaluated(cur, index, entry, data)
+            case E.CalendarAdopted() | E.TimeLimitsAdopted():
+                pass  # the statute book itself: each finding names the entries it used
             case _:
                 assert_never(data)
 
@@ -268,6 +271,17 @@ def _timeline(
         "INSERT INTO pub_timeline (leaf_index, procurement, event, date, actor, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (index, data.procurement, entry.type, data.date.isoformat(), entry.actor, _json(data)),
+    )  # fmt: skip
+
+
+def _reevaluated(cur: Cursor, index: int, entry: Entry, data: E.TimingReevaluated) -> None:
+    """A provisional result re-evaluated, dated by the act it measured (or its deadline)."""
+    day = data.before.actual or data.after.deadline
+    assert day is not None  # a time limit's result has a deadline
+    cur.execute(
+        "INSERT INTO pub_timeline (leaf_index, procurement, event, date, actor, data) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (index, data.procurement, entry.type, day.isoformat(), entry.actor, _json(data)),
     )  # fmt: skip
 
 

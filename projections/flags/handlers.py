@@ -12,11 +12,13 @@ from datetime import date
 from typing import Any, assert_never
 
 from ledger.domain.schema import entries as E
+from ledger.domain.schema.entry import parse_entry
+from ledger.log.reader import LogReader
 from projections.flags import groups as flag_groups
 from projections.flags import rules
 from projections.flags.clocks import CLOCKS
 from projections.flags.kinds import FlagKind
-from projections.flags.run import Run
+from projections.flags.run import Run, finding_subject
 from projections.flags.store import flag_id
 
 K = FlagKind
@@ -245,23 +247,29 @@ def _delivered(run: Run, d: E.NoticeDelivered) -> None:
 def _reevaluated(run: Run, d: E.TimingReevaluated) -> None:
     """A provisional result the adopted calendar changed: a limit found broken after all is
     flagged, one found kept after all loses the entry's evidence (and the flag, if that was
-    all it had)."""
+    all it had). The flag is the one the entry's own finding raised: its subject comes from
+    the entry's data, read back from the log."""
     if d.procurement is None or d.change == "confirmed":
         return
+    leaves = LogReader.entries_in(run.cur, d.entry, 1)
+    if not leaves:
+        return
+    entry = parse_entry(leaves[0])
     kind = rules.finding_kind(d.after.rule)
+    subject = finding_subject(entry.data, d.procurement, d.after.rule)
     if d.change == "withdrawn":
-        fid = flag_id(kind, d.procurement)
+        fid = flag_id(kind, subject)
         run.w.remove_evidence(fid, d.entry)
         left = run.cur.execute("SELECT 1 FROM flag_evidence WHERE flag_id = ?", (fid,))
         if left.fetchone() is None:
-            run.w.withdraw(kind, d.procurement)
+            run.w.withdraw(kind, subject)
         return
     said = d.after.model_dump(mode="json")
     detail = {k: said[k] for k in ("rule", "citation", "deadline", "actual")}
     text = d.after.description_zh
     text += f"（日历采纳后重新核算：期限{said['deadline']}，实际{said['actual']}）"
     evidence = [run.me("暂定结果的重新核算"), (d.entry, "原记录（暂定通过）")]
-    run.flag(kind, text, {"findings": [detail | {"leaf": d.entry}]}, evidence, d.procurement)
+    run.flag(kind, text, {"findings": [detail | {"leaf": d.entry}]}, evidence, subject)
 
 
 def handle(run: Run) -> None:

@@ -102,18 +102,10 @@ class Run:
 
     def findings(self) -> None:
         d = self.typed
-        number: str | None = getattr(d, "number", None)
         for finding in getattr(d, "findings", ()):
             rule = finding.rule
             kind = rules.finding_kind(rule)
-            if kind in (K.CHALLENGE_UNANSWERED_IN_TIME, K.COMPLAINT_OVERDUE) and number:
-                subject = number
-            elif kind is not K.LATE_OR_MISSING_NOTICE:
-                subject = self.code
-            elif isinstance(d, E.DeliveryData):
-                subject = f"{self.code}:{rule}:{d.notice}:{d.destination}"
-            else:
-                subject = f"{number}:{rule}" if number else f"{self.code}:{rule}"
+            subject = finding_subject(d, self.code, rule)
             text = finding.description_zh
             evidence = [self.me(text), *self.start_of(rule)]
             said = finding.model_dump(mode="json")
@@ -171,3 +163,17 @@ _COLUMNS: Final = (
     "award_leaf", "award_date", "award_period", "winner", "award_fen", "result_leaf",
     "contract_leaf",
 )  # fmt: skip
+
+
+def finding_subject(d: object, code: str, rule: str) -> str:
+    """What the flag of a finding of ``rule`` recorded by ``d`` (an entry's data, of
+    procurement ``code``) is about: its procurement, stream or notice."""
+    kind = rules.finding_kind(rule)
+    number: str | None = getattr(d, "number", None)
+    if kind in (K.CHALLENGE_UNANSWERED_IN_TIME, K.COMPLAINT_OVERDUE) and number:
+        return number
+    if kind is not K.LATE_OR_MISSING_NOTICE:
+        return code
+    if isinstance(d, E.DeliveryData):
+        return f"{code}:{rule}:{d.notice}:{d.destination}"
+    return f"{number}:{rule}" if number else f"{code}:{rule}"

@@ -209,7 +209,7 @@ def bid_box_state(steps: list[Any]) -> dict[str, str] | None:
     return {"state": state, "deadline": deadline[0], "time": deadline[1]}
 
 
-def suppliers_named(data: E.ProcurementData | E.StreamData) -> set[str]:
+def suppliers_named(data: E.ProcurementData | E.StreamData | E.TimingReevaluated) -> set[str]:
     """The suppliers an entry names: its own, its bids' and its evaluations'."""
     named = {getattr(data, "supplier", None)}
     if isinstance(data, E.BidsOpened):

@@ -389,7 +389,7 @@ class Step:
     event: str  # the entry's kind
     date: str
     actor: str
-    typed: E.ProcurementData | E.StreamData
+    typed: E.ProcurementData | E.StreamData | E.TimingReevaluated
 
     @property
     def findings(self) -> list[Finding]:
@@ -411,9 +411,10 @@ def timeline(db: Database, code: str) -> list[Step]:
     return [Step(int(i), e, d, a, _typed(e, data)) for i, e, d, a, data in rows]
 
 
-def _typed(kind: str, data: str) -> E.ProcurementData | E.StreamData:
+def _typed(kind: str, data: str) -> E.ProcurementData | E.StreamData | E.TimingReevaluated:
     typed = parse_data(kind, data)
-    assert isinstance(typed, E.ProcurementData | E.StreamData)  # the timeline holds no other
+    # the timeline holds no other
+    assert isinstance(typed, E.ProcurementData | E.StreamData | E.TimingReevaluated)
     return typed
 
 

@@ -35,7 +35,7 @@ from demo.twists import TWISTS, Twist
 from demo.year import END, DemoYear
 from ledger.application import Ledger
 from ledger.calendar_files import build_calendar
-from ledger.domain.schema.kinds import PROCUREMENT_KINDS
+from ledger.domain.schema.kinds import PROCUREMENT_KINDS, STATUTE_KINDS
 from ledger.domain.vocabulary import Category, Method
 from ledger.store.url import DatabaseURL
 
@@ -117,7 +117,11 @@ def test_the_summary_counts_the_year(demo: Demo) -> None:
     print(f"demo built in {demo.seconds:.1f} s: {demo.summary}")
     assert 140 <= demo.summary.procurements == len(demo.plans) <= 160
     registry = ("Organisation", "Actor", "Key")  # …Registered, …Amended, …Revoked
-    year = [leaf for leaf in demo.leaves if not leaf["type"].startswith(registry)]
+    year = [
+        leaf
+        for leaf in demo.leaves
+        if not leaf["type"].startswith(registry) and leaf["type"] not in STATUTE_KINDS
+    ]
     assert demo.summary.events == len(year)
     assert demo.summary.size == len(demo.leaves)
 
@@ -133,9 +137,16 @@ def test_each_finding_kind_is_raised_where_intended_and_nowhere_else(
     demo: Demo, year: DemoYear
 ) -> None:
     found: dict[str, set[str]] = defaultdict(set)
+    # A provisional finding the adopted calendar withdrew is not the year's.
+    withdrawn = {
+        (leaf["data"]["entry"], leaf["data"]["before"]["rule"])
+        for leaf in demo.of("TimingReevaluated")
+        if leaf["data"]["change"] == "withdrawn"
+    }
     for leaf in demo.leaves:
         for finding in leaf["data"].get("findings") or ():
-            found[leaf["data"]["procurement"]].add(finding["rule"])
+            if (leaf["index"], finding["rule"]) not in withdrawn:
+                found[leaf["data"]["procurement"]].add(finding["rule"])
     assert set().union(*found.values()) == FINDING_KINDS
     for code, twists in year.twists.items():
         expected = {EXPECTED[t] for t in twists if t in EXPECTED}.union(
@@ -440,6 +451,47 @@ def test_no_leaf_before_an_opening_ties_a_bidder_to_its_procurement(demo: Demo) 
                 break
             for bidder in bidders:  # its code, or an actor of it ("<code>-op")
                 assert f'"{bidder}' not in text and names[bidder] not in text, (code, index)
+
+
+def test_the_calendar_adopted_in_march_re_evaluates_februarys_provisional_results(
+    demo: Demo,
+) -> None:
+    """2026's working calendar is adopted on 2 March: what was counted through 2026 before
+    is provisional, each result re-evaluated then in an entry of its own — the findings of
+    the Spring Festival weeks withdrawn — and the procurement's page says so."""
+    adoptions = demo.of("CalendarAdopted")
+    assert [[y["year"] for y in a["data"]["years"]][-1] for a in adoptions] == [2025, 2026]
+    late = adoptions[1]
+    reevaluated = demo.of("TimingReevaluated")
+    assert reevaluated and all(r["index"] > late["index"] for r in reevaluated)
+    by_index = {leaf["index"]: leaf for leaf in demo.leaves}
+    for r in reevaluated:
+        d = r["data"]
+        entry = by_index[d["entry"]]
+        assert entry["index"] < late["index"] and entry["type"] == d["kind"]
+        recorded = entry["data"].get("findings", []) + entry["data"].get("provisional_passes", [])
+        assert d["before"] in recorded  # what the entry recorded, provisionally
+        assert d["before"]["basis"]["calendars"]["2026"] is None
+        assert d["after"]["basis"]["calendars"]["2026"] == late["version"]
+        assert not d["after"]["provisional"]
+    withdrawn = [r["data"] for r in reevaluated if r["data"]["change"] == "withdrawn"]
+    assert len(withdrawn) >= 3
+    # Measured after the adoption, nothing in 2026 is provisional any more.
+    after = [leaf for leaf in demo.leaves if leaf["index"] > reevaluated[-1]["index"]]
+    assert not any(
+        f["provisional"] for leaf in after for f in leaf["data"].get("findings") or ()
+    )
+    shown = withdrawn[0]["procurement"]
+    server = start_server(demo.url, demo.data)
+    try:
+        def withdrawal() -> str | None:
+            text = httpx.get(f"{server.url}/procurements/{shown}").text
+            return text if "撤回原记录提示" in text else None
+
+        page = eventually(withdrawal, server.process)
+        assert f"重新核算第 {withdrawn[0]['entry']} 号账本条目的暂定结果" in page
+    finally:
+        server.stop()
 
 
 def test_no_page_names_who_is_in_a_box_not_opened(demo: Demo) -> None:

@@ -161,7 +161,8 @@ def test_commands_over_http_on_each_backend(backend_site: Site) -> None:
     site = backend_site
     rmyy, kangtai = site.actors["rmyy-op"], site.actors["kangtai-op"]
     start = site.size()
-    assert start == 11  # genesis 3, two organisations 2 × 3, a second supplier actor 2
+    # genesis 3, the statutes adopted 2, two organisations 2 × 3, a second supplier actor 2
+    assert start == 13
 
     receipt = assert_accepted(site, site.post(rmyy, "AmendOrganisation",
                                               {"code": "rmyy", "address": "澄溪县建设路1号"}))
@@ -514,7 +515,7 @@ def test_cli_keys_submit_and_verify(site: Site, tmp_path: Path) -> None:
     consistent = sunshine("verify", "--url", site.url, "--checkpoint",
                           str(site.first_checkpoint), data_dir=tmp_path)
     assert consistent.returncode == 0, consistent.stdout + consistent.stderr
-    assert "consistent with the older checkpoint of size 11" in consistent.stdout
+    assert "consistent with the older checkpoint of size 13" in consistent.stdout
 
     pinned = sunshine("verify", "--url", site.url, "--log-key", site.verifier_key_text(),
                       data_dir=tmp_path)
@@ -543,5 +544,8 @@ def test_cli_init_with_a_generated_key(tmp_path: Path) -> None:
     assert "genesis" in second.stderr
     verified = sunshine("verify", "--db", db, data_dir=tmp_path)
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "OK: 3 entries" in verified.stdout
+    # The genesis, then the administrator's adoption of the time-limit table and calendar.
+    assert "OK: 5 entries" in verified.stdout
+    timed = sunshine("verify", "--db", db, "--check-timing", data_dir=tmp_path)
+    assert timed.returncode == 0, timed.stdout + timed.stderr
     assert os.path.exists(tmp_path / "log-key.pem")

@@ -30,6 +30,7 @@ from projections.web.render import ENV
 NOT_SHOWN = {
     "state": "the lifecycle's state after the entry: the procurement page's summary shows it",
     "findings": "findings are shown on the procurement's timeline, with their evidence",
+    "provisional_passes": "limits kept only provisionally: shown on the procurement's timeline",
     "committee.commitment": "the commitment and salt are for checking the disclosure offline",
     "committee.salt": "the commitment and salt are for checking the disclosure offline",
 }

@@ -36,7 +36,7 @@ def test_application_role_appends_but_cannot_rewrite(
         receipt = world.submit(world.actors["rmyy-op"], "AmendOrganisation",
                                {"code": "rmyy", "name": "澄溪县人民医院（新院区）"})
         assert receipt.checkpoint is not None
-        assert receipt.size == 7  # genesis 3 + organisation, actor, key + the amendment
+        assert receipt.size == 9  # genesis 3, statutes 2, organisation, actor, key, amendment
         # A sealed bid: its price is kept in the sealed store, as the application role.
         supplier = world.add("kangtai", "supplier", "kangtai-op")
         world.register_bid_box()
@@ -50,7 +50,7 @@ def test_application_role_appends_but_cannot_rewrite(
         sealed: dict[str, Disclosure] = {}
         receipt = world.submit(supplier, "SubmitBid", {
             "date": "2026-03-04", "price": signing.sealed_value("99000.00", sealed)}, "p1", sealed)
-        assert receipt.size == 16  # … + the box's organisation, actor, key, plan, tender, bid
+        assert receipt.size == 18  # … + the box's organisation, actor, key, plan, tender, bid
         assert ledger.sealed.get(next(iter(sealed))) == next(iter(sealed.values()))
         closing = {"date": "2026-03-30", "time": "09:30"}
         closed = world.submit(purchaser, "CloseBidBox", closing, "p1")
@@ -111,7 +111,7 @@ def test_application_role_appends_but_cannot_rewrite(
         counts = {t: _count(conn, t) for t in GUARDED}
     assert counts["ledger_events"] == size
     assert counts["log_leaves"] == size
-    assert counts["ledger_nonces"] == 15  # one per command
+    assert counts["ledger_nonces"] == 17  # one per command
     assert counts["sealed_values"] == 17  # the price, the envelope, the closing's 15 dummies
     assert counts["bid_box"] == 16 and counts["bid_box_closings"] == 1
 
@@ -132,7 +132,7 @@ def test_verify_runs_as_the_application_role(pg_url: DatabaseURL, app_role: str,
         ledger.close()
     result = sunshine("verify", "--db", _url(as_app), data_dir=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "OK: 3 entries" in result.stdout
+    assert "OK: 5 entries" in result.stdout  # the genesis and the statutes adopted
 
 
 def test_the_application_role_reads_sealed_values_and_spends_request_nonces(
