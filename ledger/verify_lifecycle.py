@@ -85,15 +85,18 @@ from ledger.domain.record import Objection, ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
 from ledger.domain.roles import Participants, authorise, may_decide_complaint
 from ledger.domain.schema import entries as E
+from ledger.domain.schema.entries import StreamData
 from ledger.domain.schema.entry import MalformedEntry, parse_data
 from ledger.domain.schema.kinds import BY_COMMAND, REGISTRY_KINDS, STATUTE_KINDS, kind_of
 from ledger.domain.schema.values import Opened
 from ledger.domain.sealed import check_disclosure, commitments_in
 from ledger.domain.vocabulary import Subject
+from ledger.domain.works import is_works_tender
 from ledger.verify_reads import ReadViolation, SealedReadReplay
 from ledger.verify_registry import RegistryReplay
 from ledger.verify_statutes import StatuteReplay, StatuteViolation
 from ledger.verify_timing import TimingCheck, TimingMismatch
+from ledger.verify_works import works_award, works_steps
 
 MONEY_FIELDS: Final = frozenset({"budget", "amount", "bid_deposit", "performance_deposit"})
 
@@ -220,9 +223,10 @@ class LifecycleReplay:
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved()
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
-                | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
-                | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
-                | E.ContractFiled() | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
+                | E.BidsOpened() | E.EvaluationCompleted() | E.CandidatesPublished()
+                | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
+                | E.ContractAnnounced() | E.ContractFiled() | E.TenderReportFiled()
+                | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
                 | E.AcceptanceRecorded() | E.Archived() | E.ProcurementFailed()
                 | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip
@@ -269,6 +273,7 @@ class LifecycleReplay:
             _supplement(name, procurement, data)
         if isinstance(data, E.BidDepositsRefunded):
             _refunds(name, procurement, data)
+        _works(works_steps(name, procurement, data))
         if isinstance(data, E.ProcurementSuspended):
             complaint = procurement.complaints.get(data.cause)
             if complaint is None or complaint.status != "open":
@@ -285,6 +290,7 @@ class LifecycleReplay:
         for irregularity in irregular:
             if irregularity.rule not in recorded_rules:
                 raise LifecycleViolation(f"{name} leaves out the finding {irregularity.rule}")
+        _works(works_award(name, procurement, data))
         # An amount's finding is computed from the entry alone: one it does not give is forged.
         forged = (recorded_rules & AMOUNT_RULES) - {i.rule for i in amounts}
         if forged:
@@ -302,6 +308,7 @@ class LifecycleReplay:
             bids = len(data.bids) if isinstance(data, E.BidsOpened) else len(procurement.bids)
             self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
             self.timing.deposits(name, action, procurement, data)
+            self.timing.works(name, action, procurement, data)
             if isinstance(data, E.AwardDecided):
                 evaluated = procurement.dates.get(Action.COMPLETE_EVALUATION)
                 self.timing.award(name, evaluated, data)
@@ -729,30 +736,34 @@ class LifecycleReplay:
         """A challenge or complaint leaf's time-limit findings, as ``TimingCheck`` gives them."""
         assert self.timing is not None
         name = type(data).__name__
+        works = is_works_tender(procurement.category, procurement.method)
         match data:
             case E.ChallengeAnswered():
-                filed = procurement.challenges[data.number].filed_on
-                self.timing.stream(
-                    E.ChallengeAnswered, data.date, E.ChallengeFiled, filed, data.findings
-                )
-            case E.ComplaintDecided():
-                filed = procurement.complaints[data.number].filed_on
-                self.timing.stream(
-                    E.ComplaintDecided, data.date, E.ComplaintFiled, filed, data.findings
-                )
-            case E.ComplaintScreened():
-                filed = procurement.complaints[data.number].filed_on
-                self.timing.stream(
-                    E.ComplaintScreened, data.date, E.ComplaintFiled, filed, data.findings
-                )
+                filed: dict[type[StreamData], date] = {
+                    E.ChallengeFiled: procurement.challenges[data.number].filed_on
+                }
+                self.timing.stream(E.ChallengeAnswered, data.date, filed, data.findings, works)
+            case E.ComplaintDecided() | E.ComplaintScreened():
+                complaint = procurement.complaints[data.number]
+                dates: dict[type[StreamData], date] = {E.ComplaintFiled: complaint.filed_on}
+                if complaint.screened_on is not None:
+                    dates[E.ComplaintScreened] = complaint.screened_on
+                self.timing.stream(type(data), data.date, dates, data.findings, works)
             case E.ChallengeFiled():
                 self.timing.known_on(name, data, procurement)
-                self.timing.limit(
-                    name, "challenge_filed_after_known", data.known_on, data.date, data.findings
-                )
+                if works:
+                    self.timing.objection(name, data, procurement)
+                else:
+                    self.timing.limit(
+                        name, "challenge_filed_after_known", data.known_on, data.date,
+                        data.findings,
+                    )  # fmt: skip
             case E.ComplaintFiled():
                 challenge = procurement.challenges[data.challenge]
-                self.timing.complaint(name, challenge.filed_on, data.date, data.findings)
+                if works:
+                    self.timing.works_complaint(name, challenge, data.date, data.findings)
+                else:
+                    self.timing.complaint(name, challenge.filed_on, data.date, data.findings)
             case E.ChallengeWithdrawn() | E.ComplaintWithdrawn():
                 pass
             case _:
@@ -763,7 +774,8 @@ class LifecycleReplay:
         """Who may answer, decide or withdraw."""
         match data:
             case E.ComplaintDecided() | E.ComplaintScreened():
-                may_decide_complaint(signer)
+                works = is_works_tender(procurement.category, procurement.method)
+                may_decide_complaint(signer, procurement.supervisor if works else None)
             case E.ChallengeAnswered():
                 answers = (Role.PURCHASER, procurement.purchaser), (Role.AGENCY, procurement.agency)
                 if (signer.role, signer.organisation) not in answers:
@@ -787,6 +799,11 @@ def _members_in_order(
     """The members that are envelopes, in the order of ``envelopes``."""
     by_commitment = {m.commitment: m for m in members}
     return [by_commitment[entry.commitment] for _, entry, _ in envelopes]
+
+
+def _works(wrong: str | None) -> None:
+    if wrong is not None:
+        raise LifecycleViolation(wrong)
 
 
 def _filed(name: str, procurement: ProcurementRecord, data: E.ContractFiled) -> None:

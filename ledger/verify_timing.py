@@ -49,22 +49,39 @@ from ledger.domain.periods import (
     CORRECTION_RULES,
     DOCUMENTS_ON_SALE_RULES,
     REPORT_RULE,
+    WORKS_DOCUMENTS_ON_SALE_RULE,
     announcement_findings,
     award_findings,
     correction_findings,
 )
-from ledger.domain.record import ProcurementRecord
+from ledger.domain.record import Objection, ProcurementRecord
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entries import StreamData
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method, Subject
+from ledger.domain.works import (
+    CANDIDATES_PUBLISHED,
+    COMPLAINT_FILED,
+    DOCUMENT_OBJECTION,
+    RESULT_OBJECTION,
+    WRITTEN_REPORT,
+    candidates_findings,
+    complaint_filed_findings,
+    complaint_start,
+    filed_report_findings,
+    is_works_tender,
+    missing_report_findings,
+    objection_findings,
+    result_known_on,
+)
 from ledger.verify_statutes import StatuteReplay
 
 PROCUREMENT_RULES: Final = frozenset(step.rule for step in TIMED_STEPS)
 STREAM_RULES: Final = frozenset(step.rule for step in CHALLENGE_STEPS)
 CORRECTION_RULE_IDS: Final = frozenset(CORRECTION_RULES.values())
 ANNOUNCEMENT_RULE_IDS: Final = frozenset(
-    {*ANNOUNCEMENT_PERIOD_RULES.values(), *DOCUMENTS_ON_SALE_RULES.values()}
+    {*ANNOUNCEMENT_PERIOD_RULES.values(), *DOCUMENTS_ON_SALE_RULES.values(),
+     WORKS_DOCUMENTS_ON_SALE_RULE}
 )
 
 
@@ -109,15 +126,35 @@ class TimingCheck:
         self,
         kind: type[StreamData],
         on: date,
-        start: type[StreamData],
-        started: date,
+        history: Mapping[type[StreamData], date],
         recorded: Sequence[Finding],
+        works: bool = False,
     ) -> None:
-        """An answer or decision, measured from the filing (``start``) of its stream."""
+        """An answer, screening or decision, measured from the earlier events of its stream
+        in ``history`` (the filing; for a works decision, the acceptance)."""
         s = self.statutes
-        history: dict[type[StreamData], date] = {start: started}
-        found = stream_timing_findings(kind, on, history, s.calendar, s.limits)
+        found = stream_timing_findings(kind, on, history, s.calendar, s.limits, works)
         self._compare(kind.__name__, found, recorded, STREAM_RULES)
+
+    def objection(self, kind: str, data: E.ChallengeFiled, p: ProcurementRecord) -> None:
+        """A works objection 异议: to the documents ≥ 10 days before the bid deadline, to the
+        result during the candidates' 公示 (``works``)."""
+        s = self.statutes
+        found = objection_findings(
+            data.subject, data.date, p.bid_deadline, p.candidates_until, s.calendar, s.limits
+        )
+        self._compare(kind, found, data.findings, {DOCUMENT_OBJECTION, RESULT_OBJECTION})
+
+    def works_complaint(
+        self, kind: str, challenge: Objection, on: date, recorded: Sequence[Finding]
+    ) -> None:
+        """A works complaint, within 10 days of the objection's answer or its answer period's
+        end (``works``)."""
+        s = self.statutes
+        answered = challenge.closed_on if challenge.status == "answered" else None
+        start = complaint_start(answered, challenge.filed_on, s.calendar, s.limits)
+        found = complaint_filed_findings(start, on, s.calendar, s.limits)
+        self._compare(kind, found, recorded, {COMPLAINT_FILED})
 
     def bidders(
         self, kind: str, action: Action, method: Method, bids: int, valid: int,
@@ -158,6 +195,10 @@ class TimingCheck:
         process) no later than the challenge."""
         if is_declared(data.subject):
             wrong = data.known_on > data.date
+        elif data.subject is Subject.RESULT and is_works_tender(
+            procurement.category, procurement.method
+        ):  # a works result is known when the candidates are published (``works``)
+            wrong = data.known_on != result_known_on(procurement.dates)
         else:
             s = self.statutes
             try:
@@ -197,8 +238,10 @@ class TimingCheck:
     def announcement(self, kind: str, method: Method, data: E.TenderAnnounced) -> None:
         """The periods an announcement states: its 公告期限 and the documents' sale."""
         s = self.statutes
+        works = is_works_tender(data.category, method)
         found = announcement_findings(
-            method, data.date, data.period_end, data.documents_until, s.calendar, s.limits
+            method, data.date, data.period_end, data.documents_until, s.calendar, s.limits,
+            works=works,
         )
         self._compare(kind, found, data.findings, ANNOUNCEMENT_RULE_IDS)
 
@@ -217,6 +260,21 @@ class TimingCheck:
         if isinstance(data, E.BidDepositsRefunded):
             found += refund_findings(data.suppliers, data.date, p, s.calendar, s.limits)
         self._compare(kind, found, data.findings, REFUND_RULES)
+
+    def works(
+        self, kind: str, action: Action, procurement: ProcurementRecord, data: E.LifecycleData
+    ) -> None:
+        """A works tender's 公示 shorter than 3 days, its written report late, and, at the
+        archive, never filed (``works``)."""
+        s, p = self.statutes, procurement
+        works = is_works_tender(p.category, p.method)
+        found = missing_report_findings(works, action, p.dates, s.calendar, s.limits)
+        if isinstance(data, E.TenderReportFiled):
+            awarded = p.dates.get(Action.DECIDE_AWARD)
+            found += filed_report_findings(awarded, data.date, s.calendar, s.limits)
+        if isinstance(data, E.CandidatesPublished):
+            found += candidates_findings(data.date, data.period_end, s.calendar, s.limits)
+        self._compare(kind, found, data.findings, {WRITTEN_REPORT, CANDIDATES_PUBLISHED})
 
     def delivery(
         self,

@@ -144,7 +144,7 @@ class PublicProjection:
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
                 | E.ContractFiled() | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
-                | E.AcceptanceRecorded()
+                | E.AcceptanceRecorded() | E.CandidatesPublished() | E.TenderReportFiled()
                 | E.Archived() | E.ProcurementFailed()
                 | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip

@@ -169,6 +169,7 @@ class StatisticsProjection:
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
                 | E.SupplementaryContractSigned() | E.BidDepositsRefunded() | E.AcceptanceRecorded()
+                | E.CandidatesPublished() | E.TenderReportFiled()
                 | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
                 | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.SealedValueRead()
                 | E.BidCommitted()

@@ -103,8 +103,9 @@ class County:
         self,
         prices: tuple[str, ...] = ("1790000.00", "1720000.00", "1805000.00"),
         notice: dict[str, Any] | None = None,
+        **plan: Any,
     ) -> tuple[Any, Any]:
-        self.to_announced(notice=notice)
+        self.to_announced(notice=notice, **plan)
         for supplier, price in zip(self.suppliers, prices, strict=False):
             self.bid(supplier, price)
         _, opened = self.world.close_and_open(self.agency, "2026-05-06")

@@ -50,6 +50,16 @@ from ledger.domain.schema.kinds import BY_DATA
 from ledger.domain.schema.values import Commitment, Due, Finding, Opened
 from ledger.domain.vocabulary import Outcome as Outcome
 from ledger.domain.vocabulary import Subject as Subject
+from ledger.domain.works import (
+    COMPLAINT_DECIDED,
+    COMPLAINT_SCREENED,
+    answer_rule,
+    complaint_filed_findings,
+    complaint_start,
+    is_works_tender,
+    objection_findings,
+    result_known_on,
+)
 
 MAX_PER_PROCUREMENT: Final = 999
 FILE_CHALLENGE: Final = "FileChallenge"
@@ -120,6 +130,7 @@ class Complaint(_Stream):
         def apply(self, aggregate: Complaint) -> None:
             screened = E.ComplaintScreened.model_validate_json(self.data)
             aggregate.screened = True
+            aggregate.screened_on = screened.date
             if not screened.accepted:  # 不予受理: it ends, dismissed
                 aggregate.close(screened, "decided")
                 aggregate.outcome = Outcome.DISMISSED
@@ -142,6 +153,7 @@ class Complaint(_Stream):
         self.challenge = filed.challenge
         self.supplier = filed.supplier
         self.screened = False
+        self.screened_on: date | None = None
 
     @staticmethod
     def filed(data: str) -> E.ComplaintFiled:
@@ -149,10 +161,19 @@ class Complaint(_Stream):
 
 
 def _findings(
-    ctx: Context, event: type[E.StreamData], on: date, history: dict[type[E.StreamData], date]
+    ctx: Context,
+    event: type[E.StreamData],
+    on: date,
+    history: dict[type[E.StreamData], date],
+    works: bool = False,
 ) -> list[Finding]:
-    found = stream_timing_findings(event, on, history, ctx.statutes.calendar, ctx.statutes.limits)
-    return list(found)
+    s = ctx.statutes
+    return list(stream_timing_findings(event, on, history, s.calendar, s.limits, works))
+
+
+def _works(procurement: ProcurementRecord) -> bool:
+    """A works tender: its objections and complaints follow 招标投标法 (``works``)."""
+    return is_works_tender(procurement.category, procurement.method)
 
 
 def _limit_finding(ctx: Context, rule: str, start: date, on: date) -> list[Finding]:
@@ -178,8 +199,8 @@ def deadline(ctx: Context, rule: str, start: date) -> Deadline | None:
     return statutory_deadline(ctx.statutes, rule, start)
 
 
-def answer_deadline(ctx: Context, challenge: Challenge) -> Deadline | None:
-    return deadline(ctx, "challenge_answered", challenge.filed_on)
+def answer_deadline(ctx: Context, challenge: Challenge, works: bool = False) -> Deadline | None:
+    return deadline(ctx, answer_rule(works), challenge.filed_on)
 
 
 def complaint_period_start(answer_due: Deadline | None, filed: date) -> date:
@@ -238,7 +259,16 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
             f"announced and is not archived (current: {procurement.state.label})",
             code="lifecycle",
         )
+    works = _works(procurement)
     known = _known_on(ctx, procurement, subject, on)
+    if works:
+        s = ctx.statutes
+        found = objection_findings(
+            subject, on, procurement.bid_deadline, procurement.candidates_until,
+            s.calendar, s.limits,
+        )  # fmt: skip
+    else:
+        found = _limit_finding(ctx, "challenge_filed_after_known", known, on)
     text.requirement(ctx.payload, "grounds")  # sealed in the envelope, but required
     number = _next_number(ctx, "challenge", procurement.code, "ZY")
     if ctx.box is None:
@@ -253,10 +283,11 @@ def file_challenge(ctx: Context) -> list[Aggregate]:
         date=on,
         known_on=known,
         subject=subject,
-        findings=_limit_finding(ctx, "challenge_filed_after_known", known, on),
+        findings=found,
         **recorded_passes(ctx.statutes.calendar),
-        # The answer is due 7 working days on; provisional in a year without holidays known.
-        answer_due=due_value(deadline(ctx, "challenge_answered", on)),
+        # The answer is due 7 working days on (a works objection: 3 days); provisional in a
+        # year without holidays known.
+        answer_due=due_value(deadline(ctx, answer_rule(works), on)),
         envelope=Commitment(commitment=commitment),
     )
     return [
@@ -271,6 +302,15 @@ def _known_on(ctx: Context, procurement: ProcurementRecord, subject: Subject, on
         known = text.day(ctx.payload, "known_on")
         text.ensure_order(known, on, ("payload.known_on", "payload.date"))
         return known
+    if subject is Subject.RESULT and _works(procurement):
+        published = result_known_on(procurement.dates)
+        if published is None:
+            raise Conflict(
+                "rule challenges.known_on: 工程招标的评标结果异议在中标候选人公示期间提出，"
+                "中标候选人尚未公示（招标投标法实施条例 第五十四条）",
+                code="lifecycle",
+            )
+        return published
     received = _received(ctx, procurement.code) if subject is Subject.DOCUMENTS else None
     try:
         computed = should_have_known(
@@ -350,7 +390,7 @@ def answer_challenge(ctx: Context) -> list[Aggregate]:
         date=on,
         outcome=outcome,
         answer=text.requirement(ctx.payload, "answer"),
-        findings=_findings(ctx, E.ChallengeAnswered, on, filed),
+        findings=_findings(ctx, E.ChallengeAnswered, on, filed, _works(procurement)),
         **recorded_passes(ctx.statutes.calendar),
     )
     challenge.trigger_event(Challenge.Answered, **ctx.signed.fields(data))
@@ -415,7 +455,8 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
     envelope = ctx.view.disclosure(challenge.envelope)
     assert envelope is not None  # the filer was read from it
     on = action_date(ctx, None)
-    answer_due = answer_deadline(ctx, challenge)
+    works = _works(procurement)
+    answer_due = answer_deadline(ctx, challenge, works)
     if challenge.status == "withdrawn":
         raise Conflict(f"challenge {challenge.number} was withdrawn", code="lifecycle")
     if challenge.status == "open" and answer_due is not None and on <= answer_due.due:
@@ -424,7 +465,18 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
             f"the end of its answer period ({answer_due.due.isoformat()})",
             code="lifecycle",
         )
-    period_end = complaint_period_start(answer_due, challenge.filed_on)
+    s = ctx.statutes
+    if works:  # 10 days from when it knew, to the 行政监督部门 (实施条例 第六十条)
+        answered = challenge.closed_on if challenge.status == "answered" else None
+        start = complaint_start(answered, challenge.filed_on, s.calendar, s.limits)
+        found = complaint_filed_findings(start, on, s.calendar, s.limits)
+        screened_due = deadline(ctx, COMPLAINT_SCREENED, on)
+        decided_start = on if screened_due is None else screened_due.due
+        decision_due = deadline(ctx, COMPLAINT_DECIDED, decided_start)
+    else:
+        period_end = complaint_period_start(answer_due, challenge.filed_on)
+        found = _limit_finding(ctx, "complaint_filed_after_answer_period", period_end, on)
+        decision_due = deadline(ctx, "complaint_decided", on)
     complaint_number = _next_number(ctx, "complaint", procurement.code, "TS")
     data = E.ComplaintFiled(
         number=complaint_number,
@@ -433,9 +485,11 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
         supplier=ctx.signer.organisation,
         date=on,
         grounds=text.requirement(ctx.payload, "grounds"),
-        findings=_limit_finding(ctx, "complaint_filed_after_answer_period", period_end, on),
+        findings=found,
         **recorded_passes(ctx.statutes.calendar),
-        decision_due=due_value(deadline(ctx, "complaint_decided", on)),
+        # A works complaint is decided within 30 working days of its acceptance, which comes
+        # within 3 working days: the latest lawful day of the decision.
+        decision_due=due_value(decision_due),
         challenger=Opened(
             commitment=challenge.envelope, value=envelope.value, salt=envelope.salt_b64
         ),
@@ -447,6 +501,12 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
     ]
 
 
+def _handler(procurement: ProcurementRecord) -> str | None:
+    """Who handles the procurement's complaints: a works tender's 行政监督部门 (招标投标法实施
+    条例 第六十条), named on its notice; None: the finance office."""
+    return procurement.supervisor if _works(procurement) else None
+
+
 def _open_complaint(ctx: Context, procurement: ProcurementRecord) -> Complaint:
     return _open(ctx, procurement, "complaint", ctx.view.complaint)
 
@@ -454,8 +514,8 @@ def _open_complaint(ctx: Context, procurement: ProcurementRecord) -> Complaint:
 def screen_complaint(ctx: Context) -> list[Aggregate]:
     """ScreenComplaint: the finance office's screening 投诉审查, within 5 working days of the
     complaint (财政部令第94号 第二十一条): accepted 受理, or not 不予受理 with the reason."""
-    may_decide_complaint(ctx.signer)
     procurement = load(ctx).record
+    may_decide_complaint(ctx.signer, _handler(procurement))
     fields.only(ctx.payload, ("complaint", "date", "accepted", "reason"))
     complaint = _open_complaint(ctx, procurement)
     if complaint.screened:
@@ -476,7 +536,7 @@ def screen_complaint(ctx: Context) -> list[Aggregate]:
         procurement=procurement.code,
         date=on,
         accepted=accepted,
-        findings=_findings(ctx, E.ComplaintScreened, on, filed),
+        findings=_findings(ctx, E.ComplaintScreened, on, filed, _works(procurement)),
         **(extra | recorded_passes(ctx.statutes.calendar)),
     )
     complaint.trigger_event(Complaint.Screened, **ctx.signed.fields(data))
@@ -485,20 +545,22 @@ def screen_complaint(ctx: Context) -> list[Aggregate]:
 
 def decide_complaint(ctx: Context) -> list[Aggregate]:
     """DecideComplaint: the finance office's decision 投诉处理决定."""
-    may_decide_complaint(ctx.signer)
     procurement = load(ctx).record
+    may_decide_complaint(ctx.signer, _handler(procurement))
     fields.only(ctx.payload, ("complaint", "date", "outcome", "decision"))
     complaint = _open_complaint(ctx, procurement)
     on = action_date(ctx, None)
     text.ensure_order(complaint.filed_on, on, ("the complaint's filing", "payload.date"))
     filed: dict[type[E.StreamData], date] = {E.ComplaintFiled: complaint.filed_on}
+    if complaint.screened_on is not None:
+        filed[E.ComplaintScreened] = complaint.screened_on
     data = E.ComplaintDecided(
         number=complaint.number,
         procurement=procurement.code,
         date=on,
         outcome=Outcome.from_payload(ctx.payload, "outcome"),
         decision=text.requirement(ctx.payload, "decision"),
-        findings=_findings(ctx, E.ComplaintDecided, on, filed),
+        findings=_findings(ctx, E.ComplaintDecided, on, filed, _works(procurement)),
         **recorded_passes(ctx.statutes.calendar),
     )
     complaint.trigger_event(Complaint.Decided, **ctx.signed.fields(data))

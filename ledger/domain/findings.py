@@ -122,11 +122,13 @@ class TimedStep:
 
 @dataclass(frozen=True)
 class StreamStep:
-    """Event ``event`` of a challenge or complaint stream is measured from event ``start``."""
+    """Event ``event`` of a challenge or complaint stream is measured from event ``start``;
+    ``works``: the row binds works tenders (``works``), which follow 招标投标法, not the rest."""
 
     event: type[StreamData]
     start: type[StreamData]
     rule: str
+    works: bool = False
 
 
 _A = Action
@@ -211,6 +213,13 @@ CHALLENGE_STEPS: Final[tuple[StreamStep, ...]] = (
     StreamStep(E.ComplaintScreened, E.ComplaintFiled, "complaint_screened"),
     # Complaint decided ≤ 30 working days after it was received (财政部令第94号 art. 26).
     StreamStep(E.ComplaintDecided, E.ComplaintFiled, "complaint_decided"),
+    # Works tenders (招标投标法实施条例): an objection 异议 answered ≤ 3 days after it was
+    # received (第二十二条、第五十四条); a complaint screened by the 行政监督部门 ≤ 3 working
+    # days after it was received, and decided ≤ 30 working days after it was accepted 受理
+    # (第六十一条).
+    StreamStep(E.ChallengeAnswered, E.ChallengeFiled, "works_objection_answered", works=True),
+    StreamStep(E.ComplaintScreened, E.ComplaintFiled, "works_complaint_screened", works=True),
+    StreamStep(E.ComplaintDecided, E.ComplaintScreened, "works_complaint_decided", works=True),
 )
 
 
@@ -271,9 +280,11 @@ def stream_timing_findings(
     history: Mapping[type[StreamData], date],
     calendar: WorkingCalendar,
     limits: Mapping[str, TimeLimit],
+    works: bool = False,
 ) -> tuple[Finding, ...]:
-    """As ``timing_findings``, for an event of a challenge or complaint stream."""
-    rows = [(s.start, s.rule) for s in CHALLENGE_STEPS if s.event == event]
+    """As ``timing_findings``, for an event of a challenge or complaint stream; ``works``:
+    of a works tender."""
+    rows = [(s.start, s.rule) for s in CHALLENGE_STEPS if s.event == event and s.works == works]
     return _measured(rows, on, history, calendar, limits)
 
 

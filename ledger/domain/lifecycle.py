@@ -44,11 +44,13 @@ class Action(Term):
     CORRECT_ANNOUNCEMENT = "correct_announcement"
     OPEN_BIDS = "open_bids"
     COMPLETE_EVALUATION = "complete_evaluation"
+    PUBLISH_CANDIDATES = "publish_candidates"
     DECIDE_AWARD = "decide_award"
     ANNOUNCE_RESULT = "announce_result"
     SIGN_CONTRACT = "sign_contract"
     ANNOUNCE_CONTRACT = "announce_contract"
     FILE_CONTRACT = "file_contract"
+    FILE_TENDER_REPORT = "file_tender_report"
     SIGN_SUPPLEMENTARY_CONTRACT = "sign_supplementary_contract"
     REFUND_BID_DEPOSITS = "refund_bid_deposits"
     RECORD_ACCEPTANCE = "record_acceptance"
@@ -195,6 +197,12 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
     Action.COMPLETE_EVALUATION: Rule(
         E.EvaluationCompleted, "完成评审", after=frozenset({_S.BIDS_OPENED}),
         then=_S.EVALUATED, activity=True, needs_approval=True),
+    # Works tenders: the candidates 中标候选人 published ≥ 3 days before the award (招标投标法
+    # 实施条例 第五十四条; ``works``); once, changing no stage. Only a works tender publishes
+    # them (the command says so).
+    Action.PUBLISH_CANDIDATES: Rule(
+        E.CandidatesPublished, "公示中标候选人", after=frozenset({_S.EVALUATED}),
+        activity=True, needs_approval=True, announcement=_A.CANDIDATES),
     # Single source and framework agreements award without opening bids.
     Action.DECIDE_AWARD: Rule(
         E.AwardDecided, "确定中标（成交）供应商", after=frozenset({_S.EVALUATED}),
@@ -223,6 +231,13 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
     Action.FILE_CONTRACT: Rule(
         E.ContractFiled, "合同备案",
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED})),
+    # Works tenders: the written report 书面报告 to the 行政监督部门 within 15 days of the
+    # winner (招标投标法 第四十七条): measured, not ordered, like the contract's filing; a
+    # missing one is found at the archive (``works``).
+    Action.FILE_TENDER_REPORT: Rule(
+        E.TenderReportFiled, "提交招标投标情况书面报告",
+        after=frozenset({_S.AWARDED, _S.RESULT_ANNOUNCED, _S.CONTRACT_SIGNED,
+                         _S.CONTRACT_ANNOUNCED, _S.ACCEPTED})),
     # 追加: a supplementary contract 补充合同 while the contract is performed, all of them
     # together ≤ 10% of it (政府采购法 第四十九条; the sum is checked by ``amounts``).
     # Repeatable; after the acceptance the contract has been performed: irregular.

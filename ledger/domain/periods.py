@@ -61,6 +61,10 @@ DOCUMENTS_ON_SALE_RULES: Final[Mapping[Method, str]] = {
 #: The evaluation report reaches the purchaser within 2 working days of the evaluation, and
 #: the purchaser confirms the winner within 5 working days of receiving it (实施条例 第四十三条;
 #: 87号令 第六十八条).
+#: A works tender (``works``): documents on sale ≥ 5 days, calendar days (招标投标法实施条例
+#: 第十六条); 招标投标法 and its 实施条例 set no 公告期限, so none is measured.
+WORKS_DOCUMENTS_ON_SALE_RULE: Final = "works_documents_on_sale"
+
 REPORT_RULE: Final = "evaluation_report_delivered"
 AWARD_RULE: Final = "award_after_report"
 
@@ -100,15 +104,17 @@ def announcement_findings(
     documents_until: date | None,
     calendar: WorkingCalendar,
     limits: Mapping[str, TimeLimit],
+    *,
+    works: bool = False,
 ) -> list[Finding]:
     """The periods an announcement of ``announced_on`` states, each too short: its finding.
-    A period it does not state is not measured."""
+    A period it does not state is not measured. ``works``: a works tender (``works``)."""
     found = []
-    if period_end is not None:
+    if period_end is not None and not works:
         rule = ANNOUNCEMENT_PERIOD_RULES.get(method)
         found += _found(rule, announced_on, period_end, calendar, limits)
     if documents_until is not None:
-        rule = DOCUMENTS_ON_SALE_RULES.get(method)
+        rule = WORKS_DOCUMENTS_ON_SALE_RULE if works else DOCUMENTS_ON_SALE_RULES.get(method)
         found += _found(rule, announced_on, documents_until, calendar, limits)
     return found
 

@@ -68,6 +68,15 @@ from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Commitment, Finding, Opened
 from ledger.domain.sealed import Disclosure, is_commitment
 from ledger.domain.vocabulary import AnnouncementType, Category, Method, Role
+from ledger.domain.works import (
+    award_findings as works_award_findings,
+)
+from ledger.domain.works import (
+    candidates_findings,
+    filed_report_findings,
+    is_works_tender,
+    missing_report_findings,
+)
 
 MINUTE: Final = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d\Z")
 #: Methods whose suppliers answer with sealed bids (all but single source and framework).
@@ -275,20 +284,29 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
     fields.only(
         ctx.payload,
         ("date", "requirement", "qualifications", "contact", "bid_deadline",
-         "bid_deadline_time", "place", "period_end", "documents_until", "bid_deposit"),
+         "bid_deadline_time", "place", "period_end", "documents_until", "bid_deposit",
+         "supervisor"),
     )  # fmt: skip
     deadline = text.day(ctx.payload, "bid_deadline")
     text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
     periods = _periods(ctx, on, deadline)
     statutes = ctx.statutes
+    works = is_works_tender(p.category, p.method)
     found = announcement_findings(
         p.method, on, periods.get("period_end"), periods.get("documents_until"),
-        statutes.calendar, statutes.limits,
+        statutes.calendar, statutes.limits, works=works,
     )  # fmt: skip
     # The bid deposit 投标（响应）保证金 asked, if any: at most 2% of the budget (amounts).
     deposit = optional_money(ctx, "bid_deposit")
     found += [irregularity_finding(i) for i in bid_deposit_irregularities(deposit, p.budget)]
     asked: dict[str, Any] = {} if deposit is None else {"bid_deposit": deposit}
+    if works:
+        asked["supervisor"] = _supervisor(ctx)
+    elif ctx.payload.get("supervisor") is not None:
+        raise Invalid(
+            "payload.supervisor: only a works tender 工程招标 names a 行政监督部门 (招标投标法 "
+            "第七条); this procurement follows the government-procurement rules"
+        )
     announced = E.TenderAnnounced(
         **_summary(_with(d, found), p),
         requirement=requirement,
@@ -300,6 +318,21 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
         **asked,
     )
     return _with_minute(ctx, announced)
+
+
+def _supervisor(ctx: Context) -> str:
+    """``payload.supervisor``: the registered 行政监督部门 a works tender answers to."""
+    if ctx.payload.get("supervisor") is None:
+        raise Invalid(
+            "payload.supervisor is required: a works tender 工程招标 names its 行政监督部门 "
+            "(e.g. 住房和城乡建设局), which takes its complaints and written report (招标投标法 "
+            "第七条、第四十七条；实施条例 第六十条)"
+        )
+    code = fields.code(ctx.payload, "supervisor")
+    organisation = ctx.view.organisation(code)
+    if organisation is None or organisation.kind is not Role.SUPERVISION_DEPARTMENT:
+        raise Invalid(f"payload.supervisor: {code} is not a registered 行政监督部门")
+    return code
 
 
 def _periods(ctx: Context, on: date, deadline: date) -> dict[str, Any]:
@@ -491,6 +524,63 @@ def _score(value: Any, where: str) -> str:
     return str(value)
 
 
+def _works_only(p: ProcurementRecord, action: Action) -> None:
+    if not is_works_tender(p.category, p.method):
+        raise Invalid(
+            f"rule works.{action.value}: {action.label} belongs to a works tender 工程招标 "
+            f"(招标投标法); {p.code} is {p.category.label}{p.method.label}",
+            code="not_works_tender",
+        )
+
+
+def _publish_candidates(
+    ctx: Context, p: ProcurementRecord, d: Decided
+) -> E.CandidatesPublished:
+    """中标候选人公示 (实施条例 第五十四条): the committee's first-ranked candidates, at most
+    three, in its order, until ``period_end``; once."""
+    _works_only(p, Action.PUBLISH_CANDIDATES)
+    fields.only(ctx.payload, ("date", "period_end"))
+    if Action.PUBLISH_CANDIDATES in p.dates:
+        raise Conflict(
+            f"rule lifecycle.publish_candidates: the candidates of {p.code} were already "
+            f"published on {p.dates[Action.PUBLISH_CANDIDATES].isoformat()}",
+            code="lifecycle",
+        )
+    ranked = [s for s in p.ranking if s in (p.valid_bidders or ())][:3]
+    if not ranked:
+        raise Invalid(
+            "rule works.publish_candidates: the evaluation ranked no valid bidder, so there "
+            "is no candidate 中标候选人 to publish"
+        )
+    until = text.day(ctx.payload, "period_end")
+    text.ensure_order(d["date"], until, ("payload.date", "payload.period_end"))
+    statutes = ctx.statutes
+    found = candidates_findings(d["date"], until, statutes.calendar, statutes.limits)
+    return E.CandidatesPublished(
+        **_summary(_with(d, found), p), candidates=ranked, period_end=until
+    )
+
+
+def _file_tender_report(ctx: Context, p: ProcurementRecord, d: Decided) -> E.TenderReportFiled:
+    """书面报告 to the tender's 行政监督部门 (招标投标法 第四十七条): once; a late one carries
+    its finding (``works``)."""
+    _works_only(p, Action.FILE_TENDER_REPORT)
+    fields.only(ctx.payload, ("date",))
+    if Action.FILE_TENDER_REPORT in p.dates:
+        raise Conflict(
+            f"rule lifecycle.file_tender_report: the written report on {p.code} was already "
+            f"filed on {p.dates[Action.FILE_TENDER_REPORT].isoformat()}",
+            code="lifecycle",
+        )
+    assert p.supervisor is not None  # a works tender's notice names it
+    statutes = ctx.statutes
+    awarded = p.dates.get(Action.DECIDE_AWARD)
+    found = filed_report_findings(awarded, d["date"], statutes.calendar, statutes.limits)
+    return E.TenderReportFiled(
+        **_with(d, found), supervisor=p.supervisor, supplier=_awarded(p)[0]
+    )
+
+
 def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
     fields.only(ctx.payload, ("date", "supplier", "amount", "reason", "report_received"))
     supplier = supplier_field(ctx, "supplier")
@@ -518,6 +608,8 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
         extra["report_received"] = received
     statutes = ctx.statutes
     found += award_findings(evaluated, received, d["date"], statutes.calendar, statutes.limits)
+    works = is_works_tender(p.category, p.method)
+    found += works_award_findings(works, p.candidates_until, d["date"])
     return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount, **extra)
 
 
@@ -723,11 +815,13 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.CORRECT_ANNOUNCEMENT: _correct,
     Action.OPEN_BIDS: _open_bids,
     Action.COMPLETE_EVALUATION: _complete_evaluation,
+    Action.PUBLISH_CANDIDATES: _publish_candidates,
     Action.DECIDE_AWARD: _decide_award,
     Action.ANNOUNCE_RESULT: _announce_result,
     Action.SIGN_CONTRACT: _sign_contract,
     Action.ANNOUNCE_CONTRACT: _announce_contract,
     Action.FILE_CONTRACT: _file_contract,
+    Action.FILE_TENDER_REPORT: _file_tender_report,
     Action.SIGN_SUPPLEMENTARY_CONTRACT: _sign_supplementary,
     Action.REFUND_BID_DEPOSITS: _refund_bid_deposits,
     Action.RECORD_ACCEPTANCE: _record_acceptance,
@@ -820,6 +914,8 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         )
         found += missing_filing_findings(action, p.dates, ctx.statutes.calendar, limits)
         found += unrefunded_findings(action, p, ctx.statutes.calendar, limits)
+        works = is_works_tender(p.category, p.method)
+        found += missing_report_findings(works, action, p.dates, ctx.statutes.calendar, limits)
         found += bidder_findings(
             action, p.method, _bids(ctx, p, action), len(p.valid_bidders or ()), limits
         )

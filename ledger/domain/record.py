@@ -53,6 +53,7 @@ class Objection:
     outcome: Outcome | None = None
     challenge: str | None = None  # a complaint's challenge
     screened: bool = False  # a complaint the finance office screened 审查 (accepted or not)
+    screened_on: date | None = None  # …on that day
     envelope: str | None = None  # a challenge's sealed FileChallenge, its commitment
 
 
@@ -97,6 +98,8 @@ class ProcurementRecord:
     supplements: tuple[str, ...] = ()  # the supplementary contracts' numbers 补充合同
     supplementary_total: Money = field(default_factory=Money.zero)  # all of them together
     bid_deposit: Money | None = None  # the bid deposit its notice asked 投标保证金
+    supervisor: str | None = None  # a works tender's 行政监督部门, named on its notice
+    candidates_until: date | None = None  # the end of a works tender's candidates' 公示
     refunded: tuple[str, ...] = ()  # the bidders whose deposits were refunded
     accepted: bool | None = None
     suspended_by: str | None = None  # the challenge or complaint that suspended it
@@ -164,6 +167,7 @@ def fold(
                 bid_deadline_time=data.bid_deadline_time,
                 proposed_supplier=data.supplier or record.proposed_supplier,
                 bid_deposit=data.bid_deposit,
+                supervisor=data.supervisor,
             )
         case E.AnnouncementCorrected():
             if data.bid_deadline is None:
@@ -180,6 +184,8 @@ def fold(
                 ranking=tuple(supplier for _, supplier in ranked),
                 committee=data.committee.commitment,
             )
+        case E.CandidatesPublished():
+            return replace(record, candidates_until=data.period_end)
         case E.AwardDecided():
             return replace(record, winner=data.supplier, award_amount=data.amount)
         case E.ContractSigned():
@@ -202,7 +208,8 @@ def fold(
             return replace(record, suspended_by=None)
         case (
             E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-            | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled() | E.Archived()
+            | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
+            | E.TenderReportFiled() | E.Archived()
             | E.ProcurementFailed() | E.ProcurementTerminated()
         ):  # fmt: skip
             return record  # the state, the day and the action's date are all they change
@@ -251,7 +258,8 @@ def _screened(record: ProcurementRecord, data: E.ComplaintScreened) -> Procureme
     before = record.complaints.get(data.number)
     if before is None:
         raise ValueError(f"{data.number} screened before it was filed")
-    complaints = _frozen({**record.complaints, data.number: replace(before, screened=True)})
+    screened = replace(before, screened=True, screened_on=data.date)
+    complaints = _frozen({**record.complaints, data.number: screened})
     record = replace(record, complaints=complaints)
     if data.accepted:
         return record

@@ -13,7 +13,8 @@ who may act, and what the signer is. DOMAIN.md, "Glossary":
   procurements they took part in; inspectors 纪检监察 / 审计 / 检察院 and the publisher
   service issue none (inspectors read only).
 
-Complaint decisions 投诉处理决定 belong to the finance office (``may_decide_complaint``).
+Complaint decisions 投诉处理决定 belong to the finance office, and a works tender's to the
+行政监督部门 its notice names (``may_decide_complaint``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ ROLE_LABELS: Final[Mapping[Role, str]] = MappingProxyType(
         Role.PUBLISHER: "发布服务",
         Role.BID_BOX: "投标箱服务",
         Role.EVALUATION_EXPERT: "评审专家",
+        Role.SUPERVISION_DEPARTMENT: "行政监督部门",
     }
 )
 
@@ -103,11 +105,13 @@ PERMISSIONS: Final[Mapping[Action, Permission]] = MappingProxyType({
     Action.CORRECT_ANNOUNCEMENT: _PURCHASER_OR_AGENCY,
     Action.OPEN_BIDS: _PURCHASER_OR_AGENCY,
     Action.COMPLETE_EVALUATION: _PURCHASER_OR_AGENCY,
+    Action.PUBLISH_CANDIDATES: _PURCHASER_OR_AGENCY,  # 招标人 publishes (实施条例 第五十四条)
     Action.DECIDE_AWARD: _PURCHASER_ONLY,  # the purchaser confirms the winner
     Action.ANNOUNCE_RESULT: _PURCHASER_OR_AGENCY,
     Action.SIGN_CONTRACT: _PURCHASER_ONLY,
     Action.ANNOUNCE_CONTRACT: _PURCHASER_OR_AGENCY,
     Action.FILE_CONTRACT: _PURCHASER_ONLY,  # 采购人 files the copy (政府采购法 第四十七条)
+    Action.FILE_TENDER_REPORT: _PURCHASER_OR_AGENCY,  # 招标人 reports (招标投标法 第四十七条)
     Action.SIGN_SUPPLEMENTARY_CONTRACT: _PURCHASER_ONLY,  # 采购人 signs it (法 第四十九条)
     Action.REFUND_BID_DEPOSITS: _PURCHASER_OR_AGENCY,  # 87号令 第三十八条
     Action.RECORD_ACCEPTANCE: _PURCHASER_ONLY,
@@ -169,8 +173,18 @@ def may_challenge(signer: Signer, participants: Participants) -> None:
     )
 
 
-def may_decide_complaint(signer: Signer) -> None:
-    """Return if ``signer`` may decide a complaint 投诉, else ``Forbidden``: finance office only."""
+def may_decide_complaint(signer: Signer, supervisor: str | None = None) -> None:
+    """Return if ``signer`` may screen or decide a complaint 投诉, else ``Forbidden``: the
+    finance office; for a works tender, only the 行政监督部门 ``supervisor`` its notice named
+    (招标投标法实施条例 第六十条、第六十一条), and the finance office may not."""
+    if supervisor is not None:
+        if signer.role is Role.SUPERVISION_DEPARTMENT and signer.organisation == supervisor:
+            return
+        raise Forbidden(
+            "rule roles.decide_complaint: a works tender's complaint 投诉 is handled only by "
+            f"the 行政监督部门 its notice names ({supervisor}) (招标投标法实施条例 第六十条、"
+            f"第六十一条); {_describe(signer)}"
+        )
     if signer.role is not Role.FINANCE_OFFICE:
         raise Forbidden(
             "rule roles.decide_complaint: a complaint 投诉 is decided only by the finance "

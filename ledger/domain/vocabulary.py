@@ -76,6 +76,7 @@ class AnnouncementType(Term):
     FAILURE = "failure"
     SINGLE_SOURCE = "single_source"
     ACCEPTANCE = "acceptance"
+    CANDIDATES = "candidates"  # 中标候选人公示 of a works tender
 
 
 class Role(StrEnum):
@@ -90,6 +91,9 @@ class Role(StrEnum):
     BID_BOX = "bid_box"  # 投标箱服务: the ledger's sealed bid box
     # 评审专家: signs evaluation reports only; its organisation is the expert pool 评审专家库
     EVALUATION_EXPERT = "evaluation_expert"
+    # 行政监督部门 of works tenders (e.g. 住房和城乡建设局): receives their complaints and
+    # written reports (招标投标法 第七条、第四十七条; 实施条例 第六十条)
+    SUPERVISION_DEPARTMENT = "supervision_department"
 
 
 class Level(Term):
@@ -149,6 +153,7 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         AnnouncementType.FAILURE: "废标公告",
         AnnouncementType.SINGLE_SOURCE: "单一来源公示",
         AnnouncementType.ACCEPTANCE: "验收结果公告",
+        AnnouncementType.CANDIDATES: "中标候选人公示",
     },
     Level: {
         Level.COUNTY: "县级",

@@ -55,6 +55,7 @@ TAGS: Final = {
     A.ACCEPTANCE: "implementation",
     A.TERMINATION: "tenderCancellation",
     A.FAILURE: "tenderUpdate",
+    A.CANDIDATES: "tenderUpdate",  # 中标候选人公示: the tender is evaluated, not yet awarded
 }
 #: OCDS procurementMethod of each method; its Chinese name goes in procurementMethodDetails.
 METHODS: Final = {
@@ -77,6 +78,7 @@ TENDER_STATUS: Final = {
     A.ACCEPTANCE: "complete",
     A.TERMINATION: "cancelled",
     A.FAILURE: "unsuccessful",
+    A.CANDIDATES: "active",
 }
 
 

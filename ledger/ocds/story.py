@@ -157,10 +157,11 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
             })  # fmt: skip
         case E.AcceptanceRecorded():
             return _summary(s, data).model_copy(update={"accepted": data.passed})
-        case E.ProcurementFailed() | E.ProcurementTerminated():
+        case E.ProcurementFailed() | E.ProcurementTerminated() | E.CandidatesPublished():
             return _summary(s, data)
         case (
             E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.ContractFiled()
+            | E.TenderReportFiled()
             | E.SupplementaryContractSigned() | E.BidDepositsRefunded() | E.Archived()
             | E.ProcurementSuspended() | E.ProcurementResumed()
         ):  # fmt: skip

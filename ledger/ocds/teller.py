@@ -67,6 +67,7 @@ class Teller:
                 | E.BidBoxClosed() | E.BidsOpened() | E.EvaluationCompleted()
                 | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
                 | E.ContractAnnounced() | E.ContractFiled() | E.SupplementaryContractSigned()
+                | E.CandidatesPublished() | E.TenderReportFiled()
                 | E.BidDepositsRefunded()
                 | E.AcceptanceRecorded() | E.Archived()
                 | E.ProcurementFailed() | E.ProcurementTerminated()

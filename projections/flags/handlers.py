@@ -322,6 +322,7 @@ def handle(run: Run) -> None:
         case (
             E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.AcceptanceRecorded()
             | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
+            | E.CandidatesPublished() | E.TenderReportFiled()
             | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
             | E.NoticeDeliveryFailed() | E.SealedValueRead() | E.BidBoxClosed() | E.BidCommitted()
         ):  # fmt: skip

@@ -104,7 +104,8 @@ def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
     notices = queries.notices_of(db, found.procurement)
     steps = queries.timeline(db, found.procurement)
     before = [s for s in steps if s.leaf_index < found.leaf_index]
-    codes = {data.get("purchaser"), data.get("agency"), data.get("supplier")}
+    codes = {data.get("purchaser"), data.get("agency"), data.get("supplier"),
+             data.get("supervisor"), *(data.get("candidates") or ())}
     return {
         "names": queries.names(db, {c for c in codes if isinstance(c, str)}),
         "notices": notices,
@@ -210,8 +211,11 @@ def bid_box_state(steps: list[Any]) -> dict[str, str] | None:
 
 
 def suppliers_named(data: E.ProcurementData | E.StreamData | E.TimingReevaluated) -> set[str]:
-    """The suppliers an entry names: its own, its bids' and its evaluations'."""
-    named = {getattr(data, "supplier", None)}
+    """The organisations an entry names: its supplier, its bids' and its evaluations', a
+    works tender's candidates and 行政监督部门."""
+    named = {getattr(data, "supplier", None), getattr(data, "supervisor", None)}
+    if isinstance(data, E.CandidatesPublished):
+        named.update(data.candidates)
     if isinstance(data, E.BidsOpened):
         named.update(bid.supplier for bid in data.bids)
     if isinstance(data, E.EvaluationCompleted):

@@ -45,11 +45,13 @@ EVENTS_AND_LABELS: dict[str, tuple[str, str]] = {
     "correct_announcement": ("AnnouncementCorrected", "发布更正公告"),
     "open_bids": ("BidsOpened", "开标"),
     "complete_evaluation": ("EvaluationCompleted", "完成评审"),
+    "publish_candidates": ("CandidatesPublished", "公示中标候选人"),
     "decide_award": ("AwardDecided", "确定中标（成交）供应商"),
     "announce_result": ("ResultAnnounced", "发布结果公告"),
     "sign_contract": ("ContractSigned", "签订合同"),
     "announce_contract": ("ContractAnnounced", "发布合同公告"),
     "file_contract": ("ContractFiled", "合同备案"),
+    "file_tender_report": ("TenderReportFiled", "提交招标投标情况书面报告"),
     "sign_supplementary_contract": ("SupplementaryContractSigned", "签订补充合同"),
     "refund_bid_deposits": ("BidDepositsRefunded", "退还投标保证金"),
     "record_acceptance": ("AcceptanceRecorded", "履约验收"),
@@ -130,6 +132,7 @@ ALLOWED: list[tuple[Action, State, Method]] = [
     (A.CORRECT_ANNOUNCEMENT, ready(S.ANNOUNCED), OPEN),
     (A.OPEN_BIDS, ready(S.ANNOUNCED), OPEN),
     (A.COMPLETE_EVALUATION, ready(S.BIDS_OPENED), OPEN),
+    (A.PUBLISH_CANDIDATES, ready(S.EVALUATED), OPEN),
     (A.DECIDE_AWARD, ready(S.EVALUATED), OPEN),
     (A.DECIDE_AWARD, ready(S.ANNOUNCED), Method.SINGLE_SOURCE),
     (A.DECIDE_AWARD, ready(S.ANNOUNCED), Method.FRAMEWORK_AGREEMENT),
@@ -138,6 +141,8 @@ ALLOWED: list[tuple[Action, State, Method]] = [
     (A.SIGN_CONTRACT, ready(S.AWARDED), OPEN),
     (A.ANNOUNCE_CONTRACT, ready(S.CONTRACT_SIGNED), OPEN),
     (A.FILE_CONTRACT, ready(S.CONTRACT_SIGNED), OPEN),
+    (A.FILE_TENDER_REPORT, ready(S.AWARDED), OPEN),
+    (A.FILE_TENDER_REPORT, ready(S.ACCEPTED, suspended=True), OPEN),
     (A.FILE_CONTRACT, ready(S.ACCEPTED, suspended=True), OPEN),
     (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.CONTRACT_ANNOUNCED), OPEN),
     (A.REFUND_BID_DEPOSITS, ready(S.BIDS_OPENED), OPEN),
@@ -172,6 +177,7 @@ REFUSED: list[tuple[Action, State, Method, str]] = [
     (A.CORRECT_ANNOUNCEMENT, ready(), OPEN, "已发布采购公告"),
     (A.OPEN_BIDS, ready(S.INTENTION_DISCLOSED), OPEN, "已发布采购公告"),
     (A.COMPLETE_EVALUATION, ready(S.ANNOUNCED), OPEN, "已开标"),
+    (A.PUBLISH_CANDIDATES, ready(S.AWARDED), OPEN, "当前阶段须为：已完成评审"),
     (A.DECIDE_AWARD, ready(S.ANNOUNCED), OPEN, "当前阶段须为：已完成评审"),
     (A.DECIDE_AWARD, ready(S.ANNOUNCED), Method.INQUIRY, "已完成评审"),
     (A.DECIDE_AWARD, ready(S.INTENTION_DISCLOSED), Method.SINGLE_SOURCE, "已发布采购公告"),
@@ -180,6 +186,7 @@ REFUSED: list[tuple[Action, State, Method, str]] = [
     (A.ANNOUNCE_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN, "已签订合同"),
     (A.FILE_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN, "已签订合同、已发布合同公告、已履约验收"),
     (A.FILE_CONTRACT, ready(S.ACCEPTED, closed="archived"), OPEN, "已归档"),
+    (A.FILE_TENDER_REPORT, ready(S.EVALUATED), OPEN, "已确定中标（成交）供应商"),
     (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.AWARDED), OPEN, "已发布合同公告、已履约验收"),
     (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.CONTRACT_SIGNED, closed="terminated"), OPEN, "归档"),
     (A.REFUND_BID_DEPOSITS, ready(S.ANNOUNCED), OPEN, "已开标、已完成评审"),
@@ -212,7 +219,7 @@ def test_allowed(action: Action, state: State, method: Method) -> None:
     # repeated or measured.
     unchanging = (
         A.CORRECT_ANNOUNCEMENT, A.FILE_CONTRACT, A.SIGN_SUPPLEMENTARY_CONTRACT,
-        A.REFUND_BID_DEPOSITS,
+        A.REFUND_BID_DEPOSITS, A.PUBLISH_CANDIDATES, A.FILE_TENDER_REPORT,
     )  # fmt: skip
     assert transition.state != state or action in unchanging
     assert action in allowed(state, method)

@@ -32,6 +32,7 @@ EXPECTED: dict[type[Term], dict[str, str]] = {
         "failure": "废标公告",
         "single_source": "单一来源公示",
         "acceptance": "验收结果公告",
+        "candidates": "中标候选人公示",
     },
 }
 

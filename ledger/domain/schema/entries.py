@@ -172,6 +172,8 @@ class TenderAnnounced(Summary):
     period_end: Day | None = None  # the last day of its 公告期限
     documents_until: Day | None = None  # the last day its documents are on sale
     bid_deposit: Amount | None = None  # 投标（响应）保证金 asked, if any (≤ 2% of the budget)
+    # A works tender's 行政监督部门 (ledger.domain.works): it takes the complaints and the report
+    supervisor: Code | None = None
 
 
 class AnnouncementCorrected(Summary):
@@ -251,6 +253,14 @@ class EvaluationCompleted(Lifecycle):
     results: list[Evaluation]
 
 
+class CandidatesPublished(Summary):
+    """公示中标候选人 of a works tender (招标投标法实施条例 第五十四条): the committee's ranked
+    candidates, published until ``period_end``, at least 3 days; the award comes after it."""
+
+    candidates: Annotated[list[Code], Field(min_length=1, max_length=3)]
+    period_end: Day
+
+
 class AwardDecided(Lifecycle):
     """确定中标（成交）供应商 by the purchaser; ``reason`` why, when not the committee's
     first-ranked candidate (政府采购法实施条例 第四十三条、第四十九条); ``report_received``
@@ -293,6 +303,14 @@ class ContractFiled(Lifecycle):
     (政府采购法 第四十七条); ``contract_number`` repeats the contract's."""
 
     contract_number: Text
+
+
+class TenderReportFiled(Lifecycle):
+    """提交招标投标情况书面报告: the purchaser (or its agency) reports on a works tender to
+    its 行政监督部门 ``supervisor`` within 15 days of the winner (招标投标法 第四十七条)."""
+
+    supervisor: Code
+    supplier: Code  # the winner it reports
 
 
 class SupplementaryContractSigned(Lifecycle):
@@ -579,11 +597,13 @@ LifecycleData = (
     | AnnouncementCorrected
     | BidsOpened
     | EvaluationCompleted
+    | CandidatesPublished
     | AwardDecided
     | ResultAnnounced
     | ContractSigned
     | ContractAnnounced
     | ContractFiled
+    | TenderReportFiled
     | SupplementaryContractSigned
     | BidDepositsRefunded
     | AcceptanceRecorded

@@ -66,6 +66,7 @@ def _lifecycle(action: Action) -> Kind:
 _FINANCE: Final = frozenset({Role.FINANCE_OFFICE})
 _ANY: Final = frozenset(Role)
 _SUPPLIER: Final = frozenset({Role.SUPPLIER})
+_HANDLING: Final = frozenset({Role.FINANCE_OFFICE, Role.SUPERVISION_DEPARTMENT})
 _ANSWERING: Final = frozenset({Role.PURCHASER, Role.AGENCY})
 _PUBLISHER: Final = frozenset({Role.PUBLISHER})
 _BOX: Final = frozenset({Role.BID_BOX})
@@ -92,8 +93,9 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind(E.ChallengeAnswered, "AnswerChallenge", "challenge", _ANSWERING, "质疑答复"),
     Kind(E.ChallengeWithdrawn, "RecordChallengeWithdrawal", "challenge", _BOX, "撤回质疑"),
     Kind(E.ComplaintFiled, "FileComplaint", "complaint", _SUPPLIER, "提起投诉"),
-    Kind(E.ComplaintScreened, "ScreenComplaint", "complaint", _FINANCE, "投诉审查"),
-    Kind(E.ComplaintDecided, "DecideComplaint", "complaint", _FINANCE, "投诉处理决定"),
+    # A works tender's complaints: its 行政监督部门 (招标投标法实施条例 第六十、六十一条).
+    Kind(E.ComplaintScreened, "ScreenComplaint", "complaint", _HANDLING, "投诉审查"),
+    Kind(E.ComplaintDecided, "DecideComplaint", "complaint", _HANDLING, "投诉处理决定"),
     Kind(E.ComplaintWithdrawn, "WithdrawComplaint", "complaint", _SUPPLIER, "撤回投诉"),
     Kind(E.NoticeDelivered, "RecordDelivery", "delivery", _PUBLISHER, "公告已送达发布网站"),
     Kind(E.NoticeDeliveryFailed, "RecordDeliveryFailure", "delivery", _PUBLISHER,
