@@ -311,7 +311,8 @@ class LifecycleReplay:
             self.timing.works(name, action, procurement, data)
             if isinstance(data, E.AwardDecided):
                 evaluated = procurement.dates.get(Action.COMPLETE_EVALUATION)
-                self.timing.award(name, evaluated, data)
+                works = is_works_tender(procurement.category, procurement.method)
+                self.timing.award(name, evaluated, data, works)
             if isinstance(data, E.TenderAnnounced):
                 self.timing.announcement(name, procurement.method, data)
             if isinstance(data, E.AnnouncementCorrected):

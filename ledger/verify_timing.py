@@ -245,10 +245,15 @@ class TimingCheck:
         )
         self._compare(kind, found, data.findings, ANNOUNCEMENT_RULE_IDS)
 
-    def award(self, kind: str, evaluated: date | None, data: E.AwardDecided) -> None:
-        """An award measured from the evaluation report's receipt (or its latest lawful day)."""
+    def award(
+        self, kind: str, evaluated: date | None, data: E.AwardDecided, works: bool = False
+    ) -> None:
+        """An award measured from the evaluation report's receipt (or its latest lawful day);
+        a works tender's is not (87号令 第六十八条 does not bind it)."""
         s = self.statutes
-        found = award_findings(evaluated, data.report_received, data.date, s.calendar, s.limits)
+        found = [] if works else award_findings(
+            evaluated, data.report_received, data.date, s.calendar, s.limits
+        )
         self._compare(kind, found, data.findings, {REPORT_RULE, AWARD_RULE})
 
     def deposits(

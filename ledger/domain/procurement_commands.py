@@ -607,8 +607,11 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
     if received is not None:
         extra["report_received"] = received
     statutes = ctx.statutes
-    found += award_findings(evaluated, received, d["date"], statutes.calendar, statutes.limits)
     works = is_works_tender(p.category, p.method)
+    if not works:  # 87号令 第六十八条 binds government procurement, not works tenders
+        found += award_findings(
+            evaluated, received, d["date"], statutes.calendar, statutes.limits
+        )
     found += works_award_findings(works, p.candidates_until, d["date"])
     return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount, **extra)
 

@@ -71,6 +71,16 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "award_after_report": K.IRREGULAR_PROCEDURE,
     "committee_size": K.IRREGULAR_PROCEDURE,
     "committee_expert_share": K.IRREGULAR_PROCEDURE,
+    # Works tenders (ledger.domain.works): the same kinds as their government-procurement peers.
+    "works_documents_on_sale": K.SHORT_SUBMISSION_PERIOD,
+    "works_documents_objection_before_deadline": K.IRREGULAR_PROCEDURE,
+    "works_result_objection_during_publicity": K.IRREGULAR_PROCEDURE,
+    "works_objection_answered": K.CHALLENGE_UNANSWERED_IN_TIME,
+    "works_complaint_screened": K.COMPLAINT_OVERDUE,
+    "works_complaint_decided": K.COMPLAINT_OVERDUE,
+    "works_candidates_published": K.IRREGULAR_PROCEDURE,
+    "works_award_without_candidates": K.IRREGULAR_PROCEDURE,
+    "works_award_before_publicity_end": K.IRREGULAR_PROCEDURE,
 }
 
 

@@ -124,6 +124,8 @@ class Run:
         stream = {
             "challenge_answered": getattr(d, "number", None),
             "complaint_decided": getattr(d, "number", None),
+            "works_objection_answered": getattr(d, "number", None),
+            "works_complaint_screened": getattr(d, "number", None),
             "complaint_filed_after_answer_period": getattr(d, "challenge", None),
         }.get(rule)
         if stream is not None:

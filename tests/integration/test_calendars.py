@@ -334,7 +334,7 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 REPORT_ARTICLES = "政府采购法实施条例 第四十三条；财政部令第87号 第六十八条"
 REFUND_ARTICLE = "财政部令第87号 第三十八条"
 #: How many rules the packaged table holds.
-PACKAGED_RULES = 33
+PACKAGED_RULES = 41
 
 
 def test_packaged_time_limits() -> None:
@@ -378,6 +378,17 @@ def test_packaged_time_limits() -> None:
         "contract_filed_after_signing": (7, "working_days", "at_most", "政府采购法 第四十七条"),
         "bid_deposit_refunded_to_others": (5, "working_days", "at_most", REFUND_ARTICLE),
         "bid_deposit_refunded_to_winner": (5, "working_days", "at_most", REFUND_ARTICLE),
+        # Works tenders: 招标投标法 and its 实施条例 (政府采购法实施条例 第七条).
+        "works_documents_on_sale": (5, "days", "at_least", "招标投标法实施条例 第十六条"),
+        "works_documents_objection_before_deadline": (
+            10, "days", "at_least", "招标投标法实施条例 第二十二条"),
+        "works_objection_answered": (
+            3, "days", "at_most", "招标投标法实施条例 第二十二条、第五十四条"),
+        "works_candidates_published": (3, "days", "at_least", "招标投标法实施条例 第五十四条"),
+        "works_complaint_filed": (10, "days", "at_most", "招标投标法实施条例 第六十条"),
+        "works_complaint_screened": (3, "working_days", "at_most", "招标投标法实施条例 第六十一条"),
+        "works_complaint_decided": (30, "working_days", "at_most", "招标投标法实施条例 第六十一条"),
+        "works_written_report": (15, "days", "at_most", "招标投标法 第四十七条"),
         "minimum_valid_bidders_open_tender": (
             3,
             "bidders",
