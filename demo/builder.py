@@ -111,6 +111,9 @@ ORGANISATIONS: list[tuple[str, str, str]] = [
     ("xt-shunan", "青峦顺安汽车销售服务有限公司", "supplier"),
     ("hb-hongtai", "云岭宏泰专用汽车有限公司", "supplier"),
     ("xt-shuntong", "青峦顺通石化销售有限公司", "supplier"),
+    # The 行政监督部门 of the county's works tenders (招标投标法 第七条): it takes their
+    # complaints and written reports.
+    ("qhx-zjj-jd", "澄溪县住房和城乡建设局（建设工程招标投标监督）", "supervision_department"),
     ("qhx-jw", "澄溪县纪委监委", "inspector"),
     ("qhx-sjj", "澄溪县审计局", "inspector"),
     ("qhx-fbfw", "澄溪县政府采购信息发布服务", "publisher"),

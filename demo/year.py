@@ -70,6 +70,11 @@ EXPERT_POOL: Final = ("czs-zjk", "澄州市政府采购评审专家库", "澄州
 EXPERTS: Final = tuple((f"czs-zj{n:02d}", cat.person(120 + n)) for n in range(16))
 
 
+#: The 行政监督部门 every works tender names (``ledger.domain.works``): the 住建局's office
+#: for works tenders, which takes their complaints and written reports.
+SUPERVISOR: Final = "qhx-zjj-jd"
+
+
 def op(organisation: str) -> str:
     """The demo's one actor of an organisation."""
     return f"{organisation}-op"
@@ -140,6 +145,10 @@ class Run:
         self.deposits: list[str] = []  # the bidders whose bid deposits are to be refunded
         self.deposit_asked = False
         self.challenges = self.complaints = 0
+        # A works tender follows 招标投标法 (政府采购法实施条例 第七条; ``works``).
+        self.works = item.category == "works" and item.method in (OPEN, INVITED)
+        self.published = date.min  # the day a works tender's candidates were published
+        self.handler = op(SUPERVISOR) if self.works else year.finance  # who handles complaints
         self._steps: list[Step] = []
 
     def steps(self) -> list[Step]:
@@ -249,6 +258,7 @@ class Run:
             notice |= {"bid_deadline": self.deadline.isoformat(), "bid_deadline_time": OPENING,
                        "place": cat.PLACES[self.agency]}  # fmt: skip
             notice |= self.periods(on)
+            notice |= {"supervisor": SUPERVISOR} if self.works else {}
         self.act(on, "AnnounceTender", self.runner, notice)
         if T.CORRECTED in t:  # the deadline moves: at least 15 days after the correction
             corrected = y.wd(on, self.rng.randint(3, 5))
@@ -271,6 +281,8 @@ class Run:
             stated["period_end"] = y.due(rule, on).isoformat()
         sale = {OPEN: "tender_documents_on_sale", INVITED: "tender_documents_on_sale",
                 CONSULTATION: "consultation_documents_on_sale"}  # fmt: skip
+        if self.works:  # 5 days, not 5 working days (招标投标法实施条例 第十六条)
+            sale = {method: "works_documents_on_sale"}
         if method in sale:  # a corrected notice's documents are on sale to the deadline
             until = min(y.due(sale[method], on), self.deadline)
             stated["documents_until"] = (self.deadline if T.CORRECTED in self.t else until
@@ -320,7 +332,20 @@ class Run:
         evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
         # The report reaches the purchaser the next working day, within the 2 of 实施条例
         # 第四十三条, and the award follows within 5 of its receipt.
-        return self.decide(y.wd(evaluated, self.rng.randint(1, 3)), y.wd(evaluated, 1))
+        drawn = y.wd(evaluated, self.rng.randint(1, 3))
+        if self.works:  # the award after the candidates' 公示 (招标投标法实施条例 第五十四条)
+            return self.decide(y.wd(self.candidates(evaluated), 1))
+        return self.decide(drawn, y.wd(evaluated, 1))
+
+    def candidates(self, evaluated: date) -> date:
+        """A works tender's candidates 中标候选人 published the working day after the
+        evaluation, within the 3 days of 实施条例 第五十四条, for the 3 days it asks; the
+        公示's last day."""
+        self.published = self.y.wd(evaluated, 1)
+        until = self.y.due("works_candidates_published", self.published)
+        period = {"period_end": until.isoformat()}
+        self.act(self.published, "PublishCandidates", self.runner, period)
+        return until
 
     def decide(self, on: date, report: date | None = None) -> date:
         award: Payload = {"supplier": self.winner, "amount": yuan(self.amount)}
@@ -444,11 +469,17 @@ class Run:
             # The others' bid deposits refunded with the award notice, well within the 5
             # working days of 财政部令第87号 第三十八条.
             self.refund(result, [s for s in self.deposits if s != self.winner])
+            if self.works:  # the written report to the 行政监督部门 (招标投标法 第四十七条)
+                on = max(y.wd(result, 1), self.last)
+                assert on <= y.due("works_written_report", awarded), (self.code, on)
+                self.act(on, "FileTenderReport", self.runner, {})
             if T.SUSPENDED_CONTRACT in t:
                 signed = self.sign_while_suspended(result, terms)
             else:
                 for twist in (d for d in RESULT_DISPUTES if d in t):  # in a fixed order
                     filed = y.wd(result, 11 if twist is T.LATE_CHALLENGE else 2)
+                    if self.works:  # an objection 异议 during the candidates' 公示
+                        filed = self.published + timedelta(days=1)
                     self.dispute(twist, self.rival, "result", filed)
                 drawn = y.working(result + timedelta(days=self.rng.randint(5, 20)))
                 on = min(max(drawn, self.last), y.due("contract_signed_after_award_notice", result))
@@ -548,7 +579,7 @@ class Run:
         第二十一条): accepted 受理, or, with ``refusal``, not 不予受理 (raise _Pending past END)."""
         payload: Payload = {"complaint": number, "accepted": not refusal}
         payload |= {"reason": refusal} if refusal else {}
-        if self.side(on, "ScreenComplaint", self.y.finance, payload) is None:
+        if self.side(on, "ScreenComplaint", self.handler, payload) is None:
             raise _Pending
 
     def dispute(self, twist: Twist, by: str, subject: str, filed: date) -> None:
@@ -568,6 +599,7 @@ class Run:
             if twist is not T.UNANSWERED:
                 gaps = {T.LATE_ANSWER: 10, T.EARLY_ANSWER: 1}
                 gap = 1 if quick else gaps.get(twist, self.rng.randint(3, 6))
+                gap = 1 if self.works else gap  # a works objection: answered within 3 days
                 outcome = "partly_upheld" if twist is T.ANSWERED else "rejected"
                 end = self.answer(twist, number, y.wd(filed, gap), outcome)
             if "complaint" not in text:
@@ -577,15 +609,21 @@ class Run:
             # On the 14th working day after the period's end, 20 after an early answer: lawful.
             start = period_end if twist is T.EARLY_ANSWER else max(end, period_end)
             start = end if quick else start  # a complaint may follow the answer at once
+            on = y.wd(start, gap)
+            if self.works:  # within 10 days of the answer (招标投标法实施条例 第六十条)
+                on = y.wd(end, gap)
+                if twist is not T.LATE_COMPLAINT:
+                    on = min(on, y.due("works_complaint_filed", end))
             complaint = {"challenge": number, "grounds": text["complaint"]}
-            complained = self.side(y.wd(start, gap), "FileComplaint", op(by), complaint)
+            complained = self.side(on, "FileComplaint", op(by), complaint)
             if complained is None:
                 raise _Pending
             self.complaints += 1
             number = f"{self.code}-TS{self.complaints}"
             if twist is T.LATE_COMPLAINT:  # filed too late: not accepted, which ends it
                 self.rng.randint(12, 25)  # the draw its decision took: the year stays as it was
-                self.screen(number, y.wd(complained, 4), text["decision"])
+                # not accepted within the handler's time: 5 working days, a works tender's 3
+                self.screen(number, y.wd(complained, 2 if self.works else 4), text["decision"])
                 return
             self.screen(number, complained if quick else y.wd(complained, 1))
             if quick:  # the finance office handling it suspends the procurement (94号令 第二十八条)
@@ -603,7 +641,7 @@ class Run:
                 "outcome": outcomes.get(twist, "partly_upheld"),
                 "decision": text["decision"],
             }
-            decided = self.side(y.wd(complained, gap), "DecideComplaint", y.finance, decision)
+            decided = self.side(y.wd(complained, gap), "DecideComplaint", self.handler, decision)
             if decided is None:
                 raise _Pending
             if twist is T.COMPLAINT:  # lifted with the decision, within 30 days
