@@ -93,8 +93,10 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("ny-mz", "2026-05-06", {T.LATE_CONTRACT_NOTICE}, "合同签订后第6个工作日才公告"),
     ("jyj-ycs", "2026-02-24", {T.LATE_CHALLENGE}, "供应商在结果公告后第11个工作日才质疑"),
     ("cg-hw", "2026-01-19", {T.LATE_ANSWER}, "质疑第10个工作日才答复"),
-    ("zj-sk", "2026-01-26", {T.LATE_COMPLAINT}, "答复期满后第19个工作日才投诉，审查后不予受理"),
-    ("wjw-pt", "2026-01-07", {T.LATE_DECISION}, "投诉受理后第36个工作日才作出处理决定"),
+    # Two works tenders (招标投标法实施条例 第六十、六十一条; the 行政监督部门 handles them).
+    ("zjj-lj", "2026-01-26", {T.LATE_COMPLAINT},
+     "异议答复后第19个工作日才向行政监督部门投诉，审查后不予受理"),
+    ("jt-gd", "2026-01-07", {T.LATE_DECISION}, "行政监督部门受理投诉后第35个工作日才作出处理决定"),
     ("rmyy-hc", "2026-02-09", {T.FEW_BIDDERS}, "公开招标有效投标人仅两家仍确定中标"),
     ("ny-dd", "2026-04-15", {T.OVER_BUDGET}, "种子涨价，询价报价均超预算，仍按最低报价成交签约"),
     ("zf-jj", "2026-04-20", {T.CONTRACT_DIFFERS}, "签约时增加配套家具，合同金额高于成交金额"),

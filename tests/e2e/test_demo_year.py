@@ -32,7 +32,7 @@ from conftest import (
 from demo import catalogue as cat
 from demo.builder import ADMIN, ORGANISATIONS, DemoSummary
 from demo.twists import TWISTS, Twist
-from demo.year import END, DemoYear
+from demo.year import END, SUPERVISOR, DemoYear, op
 from ledger.application import Ledger
 from ledger.calendar_files import build_calendar
 from ledger.domain.schema.kinds import PROCUREMENT_KINDS, STATUTE_KINDS
@@ -40,6 +40,7 @@ from ledger.domain.vocabulary import Category, Method
 from ledger.store.url import DatabaseURL
 
 T = Twist
+SUPERVISOR_ACTOR = op(SUPERVISOR)  # the 住建局's office for works tenders
 #: The finding each irregular twist must raise, and the only ones the year may hold.
 EXPECTED: dict[Twist, str] = {
     T.FILE_LATER: "procure_first_file_later",
@@ -56,8 +57,9 @@ EXPECTED: dict[Twist, str] = {
     T.LATE_CONTRACT_NOTICE: "contract_announced_after_signing",
     T.LATE_CHALLENGE: "challenge_filed_after_known",
     T.LATE_ANSWER: "challenge_answered",
-    T.LATE_COMPLAINT: "complaint_filed_after_answer_period",
-    T.LATE_DECISION: "complaint_decided",
+    # both on works tenders: 招标投标法实施条例 第六十、六十一条
+    T.LATE_COMPLAINT: "works_complaint_filed",
+    T.LATE_DECISION: "works_complaint_decided",
     T.FEW_BIDDERS: "minimum_valid_bidders_open_tender",
     T.OVER_BUDGET: "award_over_budget",
     T.CONTRACT_DIFFERS: "contract_amount_differs_from_award",
@@ -160,12 +162,21 @@ def test_challenges_are_answered_and_complaints_decided_by_the_finance_office(
 ) -> None:
     answered = demo.of("ChallengeAnswered")
     assert {leaf["data"]["outcome"] for leaf in answered} >= {"rejected", "partly_upheld"}
+    # A works tender's complaints go to the 行政监督部门 its notice names (招标投标法实施条例
+    # 第六十、六十一条), every other to the finance office.
+    works = {leaf["data"]["procurement"] for leaf in demo.of("TenderAnnounced")
+             if leaf["data"].get("supervisor")}  # fmt: skip
+
+    def handler(leaf: dict[str, Any]) -> str:
+        return SUPERVISOR_ACTOR if leaf["data"]["procurement"] in works else ADMIN
+
     decided = demo.of("ComplaintDecided")
-    assert len(decided) >= 3 and all(leaf["actor"] == ADMIN for leaf in decided)
+    assert len(decided) >= 3 and all(leaf["actor"] == handler(leaf) for leaf in decided)
+    assert {leaf["actor"] for leaf in decided} == {ADMIN, SUPERVISOR_ACTOR}
     assert {leaf["data"]["outcome"] for leaf in decided} >= {"rejected", "partly_upheld"}
     # Each complaint screened first (财政部令第94号 第二十一条); the late one not accepted.
     screened = demo.of("ComplaintScreened")
-    assert all(leaf["actor"] == ADMIN for leaf in screened)
+    assert all(leaf["actor"] == handler(leaf) for leaf in screened)
     assert [leaf["data"]["accepted"] for leaf in screened].count(False) == 1
     assert demo.of("ChallengeWithdrawn")
     # Suspended only by the finance office handling a complaint (财政部令第94号 第二十八条);

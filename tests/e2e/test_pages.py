@@ -35,7 +35,8 @@ from projections.web.shown import FORMATS, lookup
 
 XSS_TITLE = '<script>alert("x")</script> 办公桌椅 & 书柜采购'
 FILLERS = 10  # open tenders besides p1–p3, two notices each
-NOTICES = 6 + 2 + 1 + 2 * FILLERS  # p1 to acceptance, p2 tender and failure, p3 intention
+# p1 to acceptance, p2 tender and failure, p3 intention, w1 to its candidates' 公示
+NOTICES = 6 + 2 + 1 + 3 + 2 * FILLERS
 
 
 @dataclass
@@ -165,9 +166,27 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
             )
         )
 
+        # w1: a works tender under 招标投标法, its 行政监督部门 on the notice, its candidates
+        # published (中标候选人公示).
+        c.world.add("qhx-zjj", "supervision_department", "zjj-op", "澄溪县住房和城乡建设局")
+        works = {"supervisor": "qhx-zjj"}
+        c.to_announced("w1", works, title="澄溪县人民医院门诊楼改扩建工程", category="works")
+        notices["works_tender"] = ledger.reader.size() - 1
+        for supplier, price in zip(
+            c.suppliers, ("1790000.00", "1720000.00", "1805000.00"), strict=True
+        ):
+            c.bid(supplier, price, procurement="w1")
+        c.world.close_and_open(c.agency, "2026-05-06", "w1")
+        committee = {}
+        evaluation = c.world.evaluation("w1", "2026-05-06", results, committee)
+        c.act(c.agency, "CompleteEvaluation", evaluation, "w1", sealed=committee)
+        notices["candidates"] = leaf(c.act(c.agency, "PublishCandidates", {
+            "date": "2026-05-07", "period_end": "2026-05-11"}, "w1"))  # fmt: skip
+
         for n in range(FILLERS):
             c.to_announced(
                 f"f{n}",
+                works if n % 2 else None,
                 title=f"澄溪县第{n + 1}中学教学设备采购项目",
                 category=("goods", "works")[n % 2],
             )
@@ -250,6 +269,11 @@ def leaf_data(site: Site, index: int) -> dict[str, Any]:
                       "合同金额", "¥1,790,000.00"]),
         ("acceptance", ["验收结果公告", "验收结论", "合格", "验收报告",
                         "设备运行正常，验收合格。"]),
+        ("works_tender", ["采购公告", "工程", "行政监督部门", "澄溪县住房和城乡建设局",
+                          "招标投标法"]),
+        ("candidates", ["中标候选人公示", "中标候选人", "云岭康泰医疗器械有限公司",
+                        "云岭信达信息技术有限公司", "公示期至", "2026年5月11日",
+                        "招标投标法实施条例 第五十四条"]),
         ("failure", ["废标公告", "废标理由", "递交投标文件的供应商不足三家。", "澄溪县教育局"]),
         ("south", ["采购意向公开", "预计采购时间", "2026年4月10日", "南湖区", "服务"]),
     ],
