@@ -351,6 +351,15 @@ def test_the_procurement_page_tells_its_public_story(site: Site) -> None:
     assert "投标截止时间 2026年5月6日" in due
 
 
+def test_a_works_tender_page_names_its_supervisor_and_its_candidates(site: Site) -> None:
+    shown = text_of(site.get("/procurements/w1").text)
+    timeline = shown[shown.index("采购过程") :]
+    for fact in ("行政监督部门：澄溪县住房和城乡建设局", "公示中标候选人",
+                 "1. 云岭康泰医疗器械有限公司", "2. 云岭信达信息技术有限公司",
+                 "公示期至：2026年5月11日"):  # fmt: skip
+        assert fact in timeline, fact
+
+
 def test_the_home_page_shows_the_latest_notices_by_type(site: Site) -> None:
     response = site.get("/")
     assert response.status_code == 200

@@ -178,7 +178,7 @@ def test_works_candidates_are_published_3_days_before_the_award(county: County) 
     named(c, log, index, "works_award_before_publicity_end")
 
 
-def test_a_short_publicity_and_an_award_without_one_are_found(county: County) -> None:
+def test_a_publicity_shorter_than_3_days_is_found(county: County) -> None:
     c = county
     evaluated(c)
     short = rules(c, published(c, "2026-05-07", "2026-05-09"))["works_candidates_published"]
