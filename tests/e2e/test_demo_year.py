@@ -486,7 +486,10 @@ def test_the_calendar_adopted_in_march_re_evaluates_februarys_provisional_result
         assert d["after"]["basis"]["calendars"]["2026"] == late["version"]
         assert not d["after"]["provisional"]
     withdrawn = [r["data"] for r in reevaluated if r["data"]["change"] == "withdrawn"]
-    assert len(withdrawn) >= 3
+    # The inquiry's report of the Spring Festival weeks: the works tenders of February follow
+    # 招标投标法, which sets no 公告期限 and counts the documents' sale in calendar days.
+    assert len(withdrawn) >= 1
+    assert {r["data"]["change"] for r in reevaluated} >= {"withdrawn", "confirmed"}
     # Measured after the adoption, nothing in 2026 is provisional any more.
     after = [leaf for leaf in demo.leaves if leaf["index"] > reevaluated[-1]["index"]]
     assert not any(
