@@ -273,7 +273,7 @@ class LifecycleReplay:
             _supplement(name, procurement, data)
         if isinstance(data, E.BidDepositsRefunded):
             _refunds(name, procurement, data)
-        _works(works_steps(name, procurement, data))
+        _works(works_steps(name, procurement, data, self.registry.organisations))
         if isinstance(data, E.ProcurementSuspended):
             complaint = procurement.complaints.get(data.cause)
             if complaint is None or complaint.status != "open":

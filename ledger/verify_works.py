@@ -11,11 +11,13 @@ limits (the 公示's length, the report's 15 days, a report never filed) are rec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from ledger.domain.lifecycle import Action
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.schema import entries as E
+from ledger.domain.vocabulary import Role
 from ledger.domain.works import (
     AWARD_DURING_PUBLICITY,
     AWARD_WITHOUT_CANDIDATES,
@@ -26,12 +28,18 @@ from ledger.domain.works import (
 AWARD_RULES: Final = frozenset({AWARD_WITHOUT_CANDIDATES, AWARD_DURING_PUBLICITY})
 
 
-def works_steps(name: str, procurement: ProcurementRecord, data: E.LifecycleData) -> str | None:
-    """What is wrong with the structure of a works tender's own steps, from the entry and
-    the record; None when nothing is."""
+def works_steps(
+    name: str, procurement: ProcurementRecord, data: E.LifecycleData, kinds: Mapping[str, str]
+) -> str | None:
+    """What is wrong with the structure of a works tender's own steps, from the entry, the
+    record and the registry's organisation ``kinds`` (code → kind); None when nothing is."""
     p = procurement
     works = is_works_tender(p.category, p.method)
     match data:
+        case E.TenderAnnounced() if data.supervisor is not None and kinds.get(
+            data.supervisor
+        ) != Role.SUPERVISION_DEPARTMENT.value:
+            return f"{name} of {p.code} names {data.supervisor}, not a registered 行政监督部门"
         case E.TenderAnnounced() if (data.supervisor is None) == works:
             said = "names no" if works else "names a"
             return f"{name} of {p.code} {said} 行政监督部门 (supervisor)"
