@@ -75,6 +75,13 @@ from ledger.domain.context import CHINA
 from ledger.domain.deliveries import delivery_stream
 from ledger.domain.deposits import bidders
 from ledger.domain.errors import Conflict, Forbidden, Invalid, LedgerError
+from ledger.domain.framework import CALL_OFFS_OVER_AGREEMENT as _OVER_AGREEMENT
+from ledger.domain.framework import (
+    ELIMINATION,
+    admission_irregularities,
+    call_off_refusal,
+    total_irregularities,
+)
 from ledger.domain.known_dates import is_declared
 from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transition, decide
 from ledger.domain.methods import Jurisdiction, may_approve_method
@@ -90,7 +97,7 @@ from ledger.domain.schema.entry import MalformedEntry, parse_data
 from ledger.domain.schema.kinds import BY_COMMAND, REGISTRY_KINDS, STATUTE_KINDS, kind_of
 from ledger.domain.schema.values import Opened
 from ledger.domain.sealed import check_disclosure, commitments_in
-from ledger.domain.vocabulary import Subject
+from ledger.domain.vocabulary import Method, Subject
 from ledger.domain.works import is_works_tender
 from ledger.verify_reads import ReadViolation, SealedReadReplay
 from ledger.verify_registry import RegistryReplay
@@ -227,6 +234,7 @@ class LifecycleReplay:
                 | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
                 | E.ContractAnnounced() | E.ContractFiled() | E.TenderReportFiled()
                 | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
+                | E.CallOffSigned() | E.CallOffAnnounced()
                 | E.AcceptanceRecorded() | E.Archived() | E.ProcurementFailed()
                 | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip
@@ -274,6 +282,7 @@ class LifecycleReplay:
         if isinstance(data, E.BidDepositsRefunded):
             _refunds(name, procurement, data)
         _works(works_steps(name, procurement, data, self.registry.organisations))
+        _framework(name, procurement, data)
         if isinstance(data, E.ProcurementSuspended):
             complaint = procurement.complaints.get(data.cause)
             if complaint is None or complaint.status != "open":
@@ -292,7 +301,9 @@ class LifecycleReplay:
                 raise LifecycleViolation(f"{name} leaves out the finding {irregularity.rule}")
         _works(works_award(name, procurement, data))
         # An amount's finding is computed from the entry alone: one it does not give is forged.
-        forged = (recorded_rules & AMOUNT_RULES) - {i.rule for i in amounts}
+        forged = (recorded_rules & (AMOUNT_RULES | FRAMEWORK_AMOUNT_RULES)) - {
+            i.rule for i in amounts
+        }
         if forged:
             raise LifecycleViolation(
                 f"{name} records the finding {', '.join(sorted(forged))}, which its amounts "
@@ -309,6 +320,7 @@ class LifecycleReplay:
             self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
             self.timing.deposits(name, action, procurement, data)
             self.timing.works(name, action, procurement, data)
+            self.timing.framework(name, action, procurement, data)
             if isinstance(data, E.AwardDecided):
                 evaluated = procurement.dates.get(Action.COMPLETE_EVALUATION)
                 works = is_works_tender(procurement.category, procurement.method)
@@ -835,6 +847,61 @@ def _supplement(
         )
 
 
+#: Findings of a framework agreement's amounts and counts, computed from the entry alone.
+FRAMEWORK_AMOUNT_RULES: Final = frozenset(
+    {ELIMINATION.irregularity.rule, _OVER_AGREEMENT.rule}
+)
+
+
+def _framework(name: str, procurement: ProcurementRecord, data: E.LifecycleData) -> None:
+    """A framework agreement's admission, term and call-offs are as the command allows
+    (财政部令第110号; ``framework``); no other procurement has them."""
+    p = procurement
+    framework = p.method is Method.FRAMEWORK_AGREEMENT
+    match data:
+        case E.AwardDecided():
+            if framework != (data.admitted is not None):
+                raise LifecycleViolation(f"{name}: only a framework agreement admits suppliers")
+            if data.admitted is not None:
+                valid = p.valid_bidders or ()
+                if len(set(data.admitted)) != len(data.admitted) or any(
+                    s not in valid for s in data.admitted
+                ):
+                    raise LifecycleViolation(f"{name} admits a supplier that is no valid responder")
+                if data.supplier != data.admitted[0]:
+                    raise LifecycleViolation(f"{name}: its supplier is not the first admitted")
+        case E.ResultAnnounced():
+            if (data.admitted or []) != list(p.admitted):
+                raise LifecycleViolation(f"{name} names other admitted suppliers than the award")
+        case E.ContractSigned():
+            if framework != (data.term_ends is not None):
+                raise LifecycleViolation(f"{name}: only a framework agreement has a term")
+            if data.term_ends is not None and data.term_ends < data.date:
+                raise LifecycleViolation(f"{name}: its term ends before it was signed")
+        case E.CallOffSigned():
+            refusal = call_off_refusal(p, data.supplier, data.date)
+            if refusal is not None:
+                raise LifecycleViolation(f"{name}: {refusal}")
+            if data.contract_number == p.contract_number or data.contract_number in p.call_offs:
+                raise LifecycleViolation(f"{name} reuses the number {data.contract_number}")
+            if data.amount.fen == 0 or data.total != p.call_off_total + data.amount:
+                raise LifecycleViolation(
+                    f"{name} records a total of {data.total}, not the call-offs so far and its "
+                    f"{data.amount} ({p.call_off_total + data.amount})"
+                )
+        case E.CallOffAnnounced():
+            call_off = p.call_offs.get(data.contract_number)
+            if call_off is None or call_off.announced_on is not None:
+                raise LifecycleViolation(
+                    f"{name} announces {data.contract_number}, no call-off awaiting its notice"
+                )
+            told = (data.supplier, data.amount, data.selection)
+            if told != (call_off.supplier, call_off.amount, call_off.selection):
+                raise LifecycleViolation(f"{name} tells another call-off than the one signed")
+        case _:
+            return
+
+
 def _refunds(name: str, procurement: ProcurementRecord, data: E.BidDepositsRefunded) -> None:
     """Deposits are refunded to bidders of a notice that asked them, each once."""
     owed = bidders(procurement)
@@ -852,7 +919,14 @@ def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irr
     deposit or the supplementary contracts above their share (``amounts``)."""
     match data:
         case E.AwardDecided():
-            return award_irregularities(data.amount, procurement.budget)
+            admitted = (
+                admission_irregularities(
+                    len(data.admitted), len(procurement.valid_bidders or ())
+                )
+                if data.admitted
+                else ()
+            )
+            return (*award_irregularities(data.amount, procurement.budget), *admitted)
         case E.TenderAnnounced():
             return bid_deposit_irregularities(data.bid_deposit, procurement.budget)
         case E.ContractSigned():
@@ -865,6 +939,8 @@ def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irr
         case E.SupplementaryContractSigned():
             assert procurement.contract_amount is not None  # the lifecycle says so
             return supplementary_irregularities(data.total, procurement.contract_amount)
+        case E.CallOffSigned():
+            return total_irregularities(data.total, procurement.contract_amount)
         case _:
             return ()
 

@@ -14,9 +14,10 @@ suspension's lawful end, bid deposits refunded late or never (``deposits``), the
 announcement states, an award from the evaluation
 report's receipt, and a correction that may affect the bids against the deadline in force
 after it (``periods``), the bidder minimums of a tender (a table row too), and publication on
-a required website (``notice_published_on_website``). A finding recorded as provisional (its
-deadline crossed a year the calendar did not know then) may rightly differ from today's
-calendar: such a difference is counted, not failed.
+a required website (``notice_published_on_website``), and a framework agreement's admission
+minimum, term and call-off notices late or never given (``framework``). A finding recorded
+as provisional (its deadline crossed a year the calendar did not know then) may rightly
+differ from today's calendar: such a difference is counted, not failed.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ from ledger.domain.findings import (
     stream_timing_findings,
     suspension_lapsed,
     timing_findings,
+)
+from ledger.domain.framework import (
+    CALL_OFF_NOTICE_RULE,
+    TERM_RULE,
+    admission_refusal,
+    call_off_notice_findings,
+    term_findings,
+    unannounced_findings,
 )
 from ledger.domain.known_dates import NotYetKnown, is_declared, should_have_known
 from ledger.domain.lifecycle import Action
@@ -280,6 +289,24 @@ class TimingCheck:
         if isinstance(data, E.CandidatesPublished):
             found += candidates_findings(data.date, data.period_end, s.calendar, s.limits)
         self._compare(kind, found, data.findings, {WRITTEN_REPORT, CANDIDATES_PUBLISHED})
+
+    def framework(
+        self, kind: str, action: Action, procurement: ProcurementRecord, data: E.LifecycleData
+    ) -> None:
+        """A framework agreement (``framework``): its admission below the table's minimum, a
+        term longer than the table's, a call-off announced late or, at the archive, never."""
+        s, p = self.statutes, procurement
+        if isinstance(data, E.AwardDecided) and data.admitted is not None:
+            refusal = admission_refusal(data.admitted, p.valid_bidders or (), s.limits)
+            if refusal is not None:
+                raise TimingMismatch(f"{kind}: {refusal}")
+        found = unannounced_findings(action, p, s.calendar, s.limits)
+        if isinstance(data, E.ContractSigned) and data.term_ends is not None:
+            found += term_findings(data.date, data.term_ends, s.calendar, s.limits)
+        if isinstance(data, E.CallOffAnnounced):
+            call_off = p.call_offs[data.contract_number]  # the replay checked it exists
+            found += call_off_notice_findings(call_off.signed_on, data.date, s.calendar, s.limits)
+        self._compare(kind, found, data.findings, {TERM_RULE, CALL_OFF_NOTICE_RULE})
 
     def delivery(
         self,

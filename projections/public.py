@@ -145,6 +145,7 @@ class PublicProjection:
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()
                 | E.ContractFiled() | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
                 | E.AcceptanceRecorded() | E.CandidatesPublished() | E.TenderReportFiled()
+                | E.CallOffSigned() | E.CallOffAnnounced() | E.AcceptanceRecorded()
                 | E.Archived() | E.ProcurementFailed()
                 | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip

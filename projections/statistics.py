@@ -170,6 +170,7 @@ class StatisticsProjection:
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
                 | E.SupplementaryContractSigned() | E.BidDepositsRefunded() | E.AcceptanceRecorded()
                 | E.CandidatesPublished() | E.TenderReportFiled()
+                | E.CallOffSigned() | E.CallOffAnnounced()
                 | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
                 | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.SealedValueRead()
                 | E.BidCommitted()

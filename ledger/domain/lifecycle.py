@@ -52,6 +52,8 @@ class Action(Term):
     FILE_CONTRACT = "file_contract"
     FILE_TENDER_REPORT = "file_tender_report"
     SIGN_SUPPLEMENTARY_CONTRACT = "sign_supplementary_contract"
+    SIGN_CALL_OFF = "sign_call_off"
+    ANNOUNCE_CALL_OFF = "announce_call_off"
     REFUND_BID_DEPOSITS = "refund_bid_deposits"
     RECORD_ACCEPTANCE = "record_acceptance"
     ARCHIVE = "archive"
@@ -203,12 +205,13 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
     Action.PUBLISH_CANDIDATES: Rule(
         E.CandidatesPublished, "公示中标候选人", after=frozenset({_S.EVALUATED}),
         activity=True, needs_approval=True, announcement=_A.CANDIDATES),
-    # Single source and framework agreements award without opening bids.
+    # Single source awards without opening bids. A framework agreement's stage one opens
+    # and evaluates its sealed responses like a tender, and its award admits several
+    # suppliers 入围 (财政部令第110号; ``framework``).
     Action.DECIDE_AWARD: Rule(
         E.AwardDecided, "确定中标（成交）供应商", after=frozenset({_S.EVALUATED}),
         then=_S.AWARDED, activity=True, needs_approval=True,
-        also_after={Method.SINGLE_SOURCE: frozenset({_S.ANNOUNCED}),
-                    Method.FRAMEWORK_AGREEMENT: frozenset({_S.ANNOUNCED})}),
+        also_after={Method.SINGLE_SOURCE: frozenset({_S.ANNOUNCED})}),
     # Within 2 working days of the award (财政部令第87号 art. 69).
     Action.ANNOUNCE_RESULT: Rule(
         E.ResultAnnounced, "发布结果公告", after=frozenset({_S.AWARDED}),
@@ -246,6 +249,18 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED}),
         activity=True, needs_approval=True,
         irregular_after={_S.ACCEPTED: SUPPLEMENT_AFTER_ACCEPTANCE}),
+    # Stage two of a framework agreement (财政部令第110号): call-off contracts under the
+    # agreement once it is signed, each with an admitted supplier, within its term, each
+    # announced; repeatable, no change of stage. Framework agreements only, an admitted
+    # supplier and the term are checked by the command (``framework``).
+    Action.SIGN_CALL_OFF: Rule(
+        E.CallOffSigned, "签订框架协议采购合同（第二阶段）",
+        after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED}),
+        activity=True, needs_approval=True),
+    Action.ANNOUNCE_CALL_OFF: Rule(
+        E.CallOffAnnounced, "发布框架协议采购成交结果公告",
+        after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED}),
+        activity=True, needs_approval=True, announcement=_A.CALL_OFF),
     # Bid deposits refunded (or the winner's turned into its performance deposit) within 5
     # working days of the award notice, the winner's of the contract (财政部令第87号 第三十八条):
     # measured, not ordered (``deposits``); no procurement activity, no change of state.

@@ -56,6 +56,15 @@ from ledger.domain.findings import (
     suspension_lapsed,
     timing_findings,
 )
+from ledger.domain.framework import (
+    admission_irregularities,
+    admission_refusal,
+    call_off_notice_findings,
+    call_off_refusal,
+    term_findings,
+    total_irregularities,
+    unannounced_findings,
+)
 from ledger.domain.lifecycle import Action, State, decide
 from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
@@ -67,7 +76,7 @@ from ledger.domain.roles import Participants, authorise
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Commitment, Finding, Opened
 from ledger.domain.sealed import Disclosure, is_commitment
-from ledger.domain.vocabulary import AnnouncementType, Category, Method, Role
+from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Category, Method, Role
 from ledger.domain.works import (
     award_findings as works_award_findings,
 )
@@ -79,8 +88,9 @@ from ledger.domain.works import (
 )
 
 MINUTE: Final = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d\Z")
-#: Methods whose suppliers answer with sealed bids (all but single source and framework).
-BIDDING: Final = frozenset(Method) - {Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT}
+#: Methods whose suppliers answer with sealed bids: all but single source. A framework
+#: agreement's responses 响应文件 are sealed too (``framework``).
+BIDDING: Final = frozenset(Method) - {Method.SINGLE_SOURCE}
 
 Deadlined = TypeVar("Deadlined", E.TenderAnnounced, E.AnnouncementCorrected)
 Parser = Callable[[Context, ProcurementRecord, "Decided"], E.LifecycleData]
@@ -582,6 +592,8 @@ def _file_tender_report(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Ten
 
 
 def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
+    if p.method is Method.FRAMEWORK_AGREEMENT:
+        return _admit(ctx, p, d)
     fields.only(ctx.payload, ("date", "supplier", "amount", "reason", "report_received"))
     supplier = supplier_field(ctx, "supplier")
     amount = money(ctx.payload, "amount")
@@ -616,6 +628,42 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
     return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount, **extra)
 
 
+def _admit(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
+    """Stage one's 入围 decision (财政部令第110号): the admitted suppliers in the committee's
+    order, the first of them the award's ``supplier``; ``amount`` the agreement's estimated
+    total. Fewer than the minimum is refused; too few eliminated is recorded, found."""
+    fields.only(ctx.payload, ("date", "admitted", "amount", "reason", "report_received"))
+    rows = ctx.payload.get("admitted")
+    if not isinstance(rows, list) or not rows:
+        raise Invalid(
+            "payload.admitted must list the suppliers admitted to the framework agreement "
+            "(入围供应商), in the committee's order"
+        )
+    admitted = [fields.code({"supplier": row}, "supplier") for row in rows]
+    valid = p.valid_bidders or ()
+    refusal = admission_refusal(admitted, valid, ctx.statutes.limits)
+    if refusal is not None:
+        raise Invalid(refusal)
+    amount = money(ctx.payload, "amount")
+    reason = text.requirement(ctx.payload, "reason") if "reason" in ctx.payload else None
+    irregular = (
+        *award_irregularities(amount, p.budget),
+        *ranking_irregularities(admitted[0], p.ranking, reason),
+        *admission_irregularities(len(admitted), len(valid)),
+    )
+    found = [irregularity_finding(i) for i in irregular]
+    extra: dict[str, Any] = {} if reason is None else {"reason": reason}
+    evaluated = p.dates.get(Action.COMPLETE_EVALUATION)
+    received = _report_received(ctx, evaluated, d["date"])
+    if received is not None:
+        extra["report_received"] = received
+    statutes = ctx.statutes
+    found += award_findings(evaluated, received, d["date"], statutes.calendar, statutes.limits)
+    return E.AwardDecided(
+        **_with(d, found), supplier=admitted[0], amount=amount, admitted=admitted, **extra
+    )
+
+
 def _report_received(ctx: Context, evaluated: date | None, on: date) -> date | None:
     """``payload.report_received``: the day the purchaser received the evaluation report,
     after the evaluation and no later than the award."""
@@ -641,27 +689,43 @@ def _awarded(p: ProcurementRecord) -> tuple[str, Money]:
 def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ResultAnnounced:
     fields.only(ctx.payload, ("date",))
     winner, amount = _awarded(p)
+    admitted: dict[str, Any] = {"admitted": list(p.admitted)} if p.admitted else {}
     if p.committee is None:
-        return E.ResultAnnounced(**_summary(d, p), supplier=winner, amount=amount)
+        return E.ResultAnnounced(**_summary(d, p), supplier=winner, amount=amount, **admitted)
     committee = disclose(ctx, p.committee, "the evaluation committee")
     members = parse_members(committee.value, "the disclosed committee")
     found = [irregularity_finding(i) for i in committee_irregularities(p.method, p.budget, members)]
     return E.ResultAnnounced(
-        **_summary(_with(d, found), p), supplier=winner, amount=amount, committee=committee
+        **_summary(_with(d, found), p),
+        supplier=winner,
+        amount=amount,
+        committee=committee,
+        **admitted,
     )
 
 
 def _sign_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractSigned:
-    fields.only(ctx.payload, ("date", "contract_number", "amount", "performance_deposit"))
+    fields.only(
+        ctx.payload, ("date", "contract_number", "amount", "performance_deposit", "term_ends")
+    )
     amount = money(ctx.payload, "amount")
     deposit = optional_money(ctx, "performance_deposit")
     irregular = (
         *contract_irregularities(amount, p.budget, p.award_amount),
         *performance_deposit_irregularities(deposit, amount),
     )
+    found = [irregularity_finding(i) for i in irregular]
     extra: dict[str, Any] = {} if deposit is None else {"performance_deposit": deposit}
+    if p.method is Method.FRAMEWORK_AGREEMENT:
+        ends = text.day(ctx.payload, "term_ends")
+        text.ensure_order(d["date"], ends, ("payload.date", "payload.term_ends"))
+        statutes = ctx.statutes
+        found += term_findings(d["date"], ends, statutes.calendar, statutes.limits)
+        extra["term_ends"] = ends
+    elif "term_ends" in ctx.payload:
+        raise Invalid("payload.term_ends: only a framework agreement 框架协议 has a term")
     return E.ContractSigned(
-        **_with(d, [irregularity_finding(i) for i in irregular]),
+        **_with(d, found),
         contract_number=fields.text(ctx.payload, "contract_number", limit=64),
         supplier=_awarded(p)[0],
         amount=amount,
@@ -695,6 +759,64 @@ def _sign_supplementary(
         content=text.requirement(ctx.payload, "content"),
         amount=amount,
         total=total,
+    )
+
+
+def _sign_call_off(ctx: Context, p: ProcurementRecord, d: Decided) -> E.CallOffSigned:
+    """Stage two (财政部令第110号): a call-off contract with an admitted supplier, within the
+    agreement's term, under a number of its own; the call-offs together above the
+    agreement's amount are recorded with their finding."""
+    fields.only(ctx.payload, ("date", "contract_number", "supplier", "selection", "amount"))
+    supplier = supplier_field(ctx, "supplier")
+    refusal = call_off_refusal(p, supplier, d["date"])
+    if refusal is not None:
+        raise Conflict(refusal, code="lifecycle")
+    number = fields.text(ctx.payload, "contract_number", limit=64)
+    if number == p.contract_number or number in p.call_offs:
+        raise Invalid(
+            f"payload.contract_number: {number} is already the number of this framework "
+            "agreement or of one of its call-off contracts; a call-off has a number of its own"
+        )
+    amount = money(ctx.payload, "amount")
+    if amount.fen == 0:
+        raise Invalid("payload.amount must be more than zero")
+    total = p.call_off_total + amount
+    irregular = total_irregularities(total, p.contract_amount)
+    return E.CallOffSigned(
+        **_with(d, [irregularity_finding(i) for i in irregular]),
+        contract_number=number,
+        supplier=supplier,
+        selection=CallOffSelection.from_payload(ctx.payload, "selection"),
+        amount=amount,
+        total=total,
+    )
+
+
+def _announce_call_off(ctx: Context, p: ProcurementRecord, d: Decided) -> E.CallOffAnnounced:
+    """A call-off's 成交结果公告, once, measured from its signing."""
+    fields.only(ctx.payload, ("date", "contract_number"))
+    number = fields.text(ctx.payload, "contract_number", limit=64)
+    call_off = p.call_offs.get(number)
+    if call_off is None:
+        raise Invalid(
+            f"payload.contract_number: {number} is no call-off contract of procurement {p.code}"
+        )
+    if call_off.announced_on is not None:
+        raise Conflict(
+            f"rule lifecycle.announce_call_off: call-off {number} was already announced on "
+            f"{call_off.announced_on.isoformat()}",
+            code="lifecycle",
+        )
+    statutes = ctx.statutes
+    late = call_off_notice_findings(
+        call_off.signed_on, d["date"], statutes.calendar, statutes.limits
+    )
+    return E.CallOffAnnounced(
+        **_summary(_with(d, late), p),
+        contract_number=number,
+        supplier=call_off.supplier,
+        selection=call_off.selection,
+        amount=call_off.amount,
     )
 
 
@@ -826,6 +948,8 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.FILE_CONTRACT: _file_contract,
     Action.FILE_TENDER_REPORT: _file_tender_report,
     Action.SIGN_SUPPLEMENTARY_CONTRACT: _sign_supplementary,
+    Action.SIGN_CALL_OFF: _sign_call_off,
+    Action.ANNOUNCE_CALL_OFF: _announce_call_off,
     Action.REFUND_BID_DEPOSITS: _refund_bid_deposits,
     Action.RECORD_ACCEPTANCE: _record_acceptance,
     Action.ARCHIVE: _archive,
@@ -919,6 +1043,7 @@ def lifecycle_handler(action: Action) -> ContextHandler:
         found += unrefunded_findings(action, p, ctx.statutes.calendar, limits)
         works = is_works_tender(p.category, p.method)
         found += missing_report_findings(works, action, p.dates, ctx.statutes.calendar, limits)
+        found += unannounced_findings(action, p, ctx.statutes.calendar, limits)
         found += bidder_findings(
             action, p.method, _bids(ctx, p, action), len(p.valid_bidders or ()), limits
         )

@@ -19,7 +19,7 @@ from ledger.domain.money import Money
 from ledger.domain.progress import State
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.kinds import BY_DATA
-from ledger.domain.vocabulary import Category, Method, Outcome
+from ledger.domain.vocabulary import CallOffSelection, Category, Method, Outcome
 
 Status = Literal["open", "answered", "decided", "withdrawn"]
 
@@ -55,6 +55,18 @@ class Objection:
     screened: bool = False  # a complaint the finance office screened 审查 (accepted or not)
     screened_on: date | None = None  # …on that day
     envelope: str | None = None  # a challenge's sealed FileChallenge, its commitment
+
+
+@dataclass(frozen=True)
+class CallOff:
+    """A framework agreement's call-off contract 采购合同 (stage two, 财政部令第110号)."""
+
+    number: str
+    supplier: str
+    selection: CallOffSelection
+    amount: Money
+    signed_on: date
+    announced_on: date | None = None
 
 
 K = TypeVar("K")
@@ -97,6 +109,10 @@ class ProcurementRecord:
     contract_amount: Money | None = None
     supplements: tuple[str, ...] = ()  # the supplementary contracts' numbers 补充合同
     supplementary_total: Money = field(default_factory=Money.zero)  # all of them together
+    admitted: tuple[str, ...] = ()  # a framework agreement's admitted suppliers 入围供应商
+    term_ends: date | None = None  # the last day of a framework agreement's term 有效期
+    call_offs: Mapping[str, CallOff] = field(default_factory=dict)  # by contract number
+    call_off_total: Money = field(default_factory=Money.zero)  # all call-offs together
     bid_deposit: Money | None = None  # the bid deposit its notice asked 投标保证金
     supervisor: str | None = None  # a works tender's 行政监督部门, named on its notice
     candidates_until: date | None = None  # the end of a works tender's candidates' 公示
@@ -187,11 +203,30 @@ def fold(
         case E.CandidatesPublished():
             return replace(record, candidates_until=data.period_end)
         case E.AwardDecided():
-            return replace(record, winner=data.supplier, award_amount=data.amount)
+            admitted = tuple(data.admitted or ())
+            return replace(
+                record, winner=data.supplier, award_amount=data.amount, admitted=admitted
+            )
         case E.ContractSigned():
             return replace(
-                record, contract_number=data.contract_number, contract_amount=data.amount
+                record,
+                contract_number=data.contract_number,
+                contract_amount=data.amount,
+                term_ends=data.term_ends,
             )
+        case E.CallOffSigned():
+            call_off = CallOff(
+                data.contract_number, data.supplier, data.selection, data.amount, data.date
+            )
+            call_offs = _frozen({**record.call_offs, data.contract_number: call_off})
+            return replace(record, call_offs=call_offs, call_off_total=data.total)
+        case E.CallOffAnnounced():
+            before = record.call_offs.get(data.contract_number)
+            if before is None:
+                raise ValueError(f"call-off {data.contract_number} announced before it was signed")
+            announced = replace(before, announced_on=data.date)
+            call_offs = _frozen({**record.call_offs, data.contract_number: announced})
+            return replace(record, call_offs=call_offs)
         case E.SupplementaryContractSigned():
             return replace(
                 record,

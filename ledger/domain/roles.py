@@ -112,6 +112,10 @@ PERMISSIONS: Final[Mapping[Action, Permission]] = MappingProxyType({
     Action.ANNOUNCE_CONTRACT: _PURCHASER_OR_AGENCY,
     Action.FILE_CONTRACT: _PURCHASER_ONLY,  # 采购人 files the copy (政府采购法 第四十七条)
     Action.FILE_TENDER_REPORT: _PURCHASER_OR_AGENCY,  # 招标人 reports (招标投标法 第四十七条)
+    # Stage two: the purchaser signs the call-off with the supplier it chose (财政部令第110号);
+    # it or the agency running the agreement publishes the result.
+    Action.SIGN_CALL_OFF: _PURCHASER_ONLY,
+    Action.ANNOUNCE_CALL_OFF: _PURCHASER_OR_AGENCY,
     Action.SIGN_SUPPLEMENTARY_CONTRACT: _PURCHASER_ONLY,  # 采购人 signs it (法 第四十九条)
     Action.REFUND_BID_DEPOSITS: _PURCHASER_OR_AGENCY,  # 87号令 第三十八条
     Action.RECORD_ACCEPTANCE: _PURCHASER_ONLY,

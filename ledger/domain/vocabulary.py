@@ -77,6 +77,16 @@ class AnnouncementType(Term):
     SINGLE_SOURCE = "single_source"
     ACCEPTANCE = "acceptance"
     CANDIDATES = "candidates"  # 中标候选人公示 of a works tender
+    CALL_OFF = "call_off"  # a framework agreement's call-off 第二阶段成交结果 (财政部令第110号)
+
+
+class CallOffSelection(Term):
+    """How stage two of a framework agreement chooses the admitted supplier 确定成交供应商的方式
+    (财政部令第110号)."""
+
+    DIRECT = "direct"  # 直接选定
+    SECOND_BIDDING = "second_bidding"  # 二次竞价
+    ROTATION = "rotation"  # 顺序轮候
 
 
 class Role(StrEnum):
@@ -154,6 +164,12 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         AnnouncementType.SINGLE_SOURCE: "单一来源公示",
         AnnouncementType.ACCEPTANCE: "验收结果公告",
         AnnouncementType.CANDIDATES: "中标候选人公示",
+        AnnouncementType.CALL_OFF: "框架协议采购成交结果公告",
+    },
+    CallOffSelection: {
+        CallOffSelection.DIRECT: "直接选定",
+        CallOffSelection.SECOND_BIDDING: "二次竞价",
+        CallOffSelection.ROTATION: "顺序轮候",
     },
     Level: {
         Level.COUNTY: "县级",

@@ -157,12 +157,16 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
             })  # fmt: skip
         case E.AcceptanceRecorded():
             return _summary(s, data).model_copy(update={"accepted": data.passed})
-        case E.ProcurementFailed() | E.ProcurementTerminated() | E.CandidatesPublished():
-            return _summary(s, data)
+        case (
+            E.ProcurementFailed() | E.ProcurementTerminated() | E.CandidatesPublished()
+            | E.CallOffAnnounced()
+        ):  # fmt: skip
+            return _summary(s, data)  # a call-off is told within its agreement, not apart
         case (
             E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.ContractFiled()
             | E.TenderReportFiled()
             | E.SupplementaryContractSigned() | E.BidDepositsRefunded() | E.Archived()
+            | E.CallOffSigned()
             | E.ProcurementSuspended() | E.ProcurementResumed()
         ):  # fmt: skip
             return s  # nothing a release tells (a bid is public only once opened)

@@ -68,7 +68,7 @@ class Teller:
                 | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
                 | E.ContractAnnounced() | E.ContractFiled() | E.SupplementaryContractSigned()
                 | E.CandidatesPublished() | E.TenderReportFiled()
-                | E.BidDepositsRefunded()
+                | E.BidDepositsRefunded() | E.CallOffSigned() | E.CallOffAnnounced()
                 | E.AcceptanceRecorded() | E.Archived()
                 | E.ProcurementFailed() | E.ProcurementTerminated()
                 | E.ProcurementSuspended() | E.ProcurementResumed()

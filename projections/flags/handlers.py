@@ -323,6 +323,7 @@ def handle(run: Run) -> None:
             E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.AcceptanceRecorded()
             | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
             | E.CandidatesPublished() | E.TenderReportFiled()
+            | E.CallOffSigned() | E.CallOffAnnounced()
             | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
             | E.NoticeDeliveryFailed() | E.SealedValueRead() | E.BidBoxClosed() | E.BidCommitted()
         ):  # fmt: skip

@@ -81,6 +81,10 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "works_candidates_published": K.IRREGULAR_PROCEDURE,
     "works_award_without_candidates": K.IRREGULAR_PROCEDURE,
     "works_award_before_publicity_end": K.IRREGULAR_PROCEDURE,
+    "framework_elimination_too_low": K.IRREGULAR_PROCEDURE,
+    "framework_agreement_term": K.IRREGULAR_PROCEDURE,
+    "call_offs_over_agreement": K.IRREGULAR_PROCEDURE,
+    "call_off_announced_after_signing": K.LATE_OR_MISSING_NOTICE,
 }
 
 

@@ -30,6 +30,7 @@ from ledger.domain.schema.values import (
 )
 from ledger.domain.vocabulary import (
     AnnouncementType,
+    CallOffSelection,
     Category,
     Level,
     Method,
@@ -270,6 +271,9 @@ class AwardDecided(Lifecycle):
     amount: Amount
     reason: Text | None = None
     report_received: Day | None = None  # when the purchaser received the evaluation report
+    # A framework agreement's stage one: every supplier admitted 入围, in the committee's
+    # order (``supplier`` is the first); ``amount`` the agreement's estimated total.
+    admitted: list[Code] | None = None
 
 
 class ResultAnnounced(Summary):
@@ -278,6 +282,7 @@ class ResultAnnounced(Summary):
     supplier: Code
     amount: Amount
     committee: Opened | None = None
+    admitted: list[Code] | None = None  # a framework agreement's 入围结果公告 names them all
 
 
 class ContractSigned(Lifecycle):
@@ -288,6 +293,8 @@ class ContractSigned(Lifecycle):
     supplier: Code
     amount: Amount
     performance_deposit: Amount | None = None
+    # A framework agreement 框架协议: the last day of its term 有效期 (财政部令第110号).
+    term_ends: Day | None = None
 
 
 class ContractAnnounced(Summary):
@@ -323,6 +330,27 @@ class SupplementaryContractSigned(Lifecycle):
     content: Text
     amount: Amount
     total: Amount
+
+
+class CallOffSigned(Lifecycle):
+    """Stage two of a framework agreement: a call-off contract 采购合同 with one admitted
+    supplier, chosen as ``selection`` says, within the agreement's term (财政部令第110号);
+    ``total`` is every call-off of the agreement together so far."""
+
+    contract_number: Text
+    supplier: Code
+    selection: CallOffSelection
+    amount: Amount
+    total: Amount
+
+
+class CallOffAnnounced(Summary):
+    """A call-off's 成交结果公告 (财政部令第110号), naming its contract."""
+
+    contract_number: Text
+    supplier: Code
+    selection: CallOffSelection
+    amount: Amount
 
 
 class BidDepositsRefunded(Lifecycle):
@@ -604,6 +632,8 @@ LifecycleData = (
     | ContractAnnounced
     | ContractFiled
     | TenderReportFiled
+    | CallOffSigned
+    | CallOffAnnounced
     | SupplementaryContractSigned
     | BidDepositsRefunded
     | AcceptanceRecorded
