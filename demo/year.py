@@ -141,6 +141,7 @@ class Run:
         self.runner = op(self.agency or item.purchaser)  # who runs the procedure
         self.last = self.deadline = start  # last: the procurement's latest act
         self.winner, self.rival, self.amount = "", "", 0
+        self.admitted: list[str] = []  # a framework agreement's admitted suppliers 入围
         self.contracted = 0  # the contract's amount, in fen
         self.deposits: list[str] = []  # the bidders whose bid deposits are to be refunded
         self.deposit_asked = False
@@ -213,6 +214,8 @@ class Run:
             return
         signed = self.contract(awarded)
         delivered = y.working(signed + timedelta(days=self.delivery_days()))
+        if item.method == FRAMEWORK:
+            delivered = max(self.call_offs(signed), delivered)
         report = {"passed": True, "report": cat.ACCEPTANCE[item.category]}
         if T.SUPPLEMENTED in t:
             self.supplement(signed, delivered)
@@ -317,10 +320,6 @@ class Run:
             if T.FILE_LATER not in t:
                 self.act(y.wd(announced, gap), "ApproveMethod", y.approver, {})
             return self.decide(y.wd(self.last, self.rng.randint(0, 2)))
-        if item.method == FRAMEWORK:
-            self.winner = self.rng.choice(cat.SECTORS[item.sector])
-            self.amount = self.price(0.95, 0.99)
-            return self.decide(y.wd(self.deadline, self.rng.randint(1, 3)))
         prices = self.bids(announced)
         self.deposits = list(prices) if self.deposit_asked else []
         # At the deadline the box closes: its set is fixed before anything is opened.
@@ -349,6 +348,12 @@ class Run:
 
     def decide(self, on: date, report: date | None = None) -> date:
         award: Payload = {"supplier": self.winner, "amount": yuan(self.amount)}
+        if self.item.method == FRAMEWORK:
+            # Stage one admits several 入围 and eliminates at least a fifth, and at least one
+            # (财政部令第110号); the agreement's estimated amount is its budget.
+            del award["supplier"]
+            self.amount = self.budget
+            award |= {"admitted": self.admitted, "amount": yuan(self.amount)}
         if report is not None:
             award["report_received"] = report.isoformat()
         if T.NEXT_RANKED in self.t:  # 实施条例 第四十九条
@@ -424,6 +429,9 @@ class Run:
             ranked = sorted(valid, key=lambda s: prices[s])
         self.winner, self.amount = ranked[0], prices[ranked[0]]
         self.rival = ranked[1] if len(ranked) > 1 else ""
+        if method == FRAMEWORK:
+            self.admitted = ranked[: len(ranked) - max(1, -(-len(ranked) // 5))]
+            self.rival = ranked[len(self.admitted)]  # eliminated: the one who may object
         if T.NEXT_RANKED in self.t:  # the first declines: the next in order is awarded
             self.winner, self.amount = ranked[1], prices[ranked[1]]
             self.rival = ranked[0]
@@ -456,6 +464,8 @@ class Run:
         if T.CONTRACT_DIFFERS in t:  # more than the award, within the budget
             amount = min(self.budget, self.amount * 103 // 100 // 10_000 * 10_000)
         terms = {"contract_number": "QHXHT" + self.code[3:].upper(), "amount": yuan(amount)}
+        if self.item.method == FRAMEWORK:  # a year's term (财政部令第110号), from the award
+            terms["term_ends"] = (awarded.replace(year=awarded.year + 1) - timedelta(1)).isoformat()
         self.contracted = amount
         # Now and then a performance deposit 履约保证金 of 5%, within the 10% of 实施条例
         # 第四十八条; drawn from a generator of its own, so the rest of the year stays.
@@ -499,6 +509,28 @@ class Run:
         assert on <= y.due("contract_filed_after_signing", signed), (self.code, on)
         self.act(on, "FileContract", self.purchaser, {})
         return signed
+
+    def call_offs(self, signed: date) -> date:
+        """Stage two (财政部令第110号): three call-off contracts 采购合同 with admitted
+        suppliers, the first chosen directly, then by second bidding and by rotation, each
+        announced within its 2 working days; together within the agreement. Drawn from a
+        generator of its own, so the rest of the year stays."""
+        y, draw = self.y, random.Random(f"call-off-{self.code}")  # noqa: S311 -- a story
+        ways = ("direct", "second_bidding", "rotation")
+        for n, way in enumerate(ways, 1):
+            on = y.wd(max(signed, self.last), draw.randint(8, 20))
+            terms = {
+                "contract_number": f"QHXDD{self.code[3:].upper()}-{n}",
+                "supplier": self.admitted[(n - 1) % len(self.admitted)],
+                "selection": way,
+                "amount": yuan(self.contracted * draw.randint(15, 30) // 100 // 100 * 100),
+            }
+            self.act(on, "SignCallOff", self.purchaser, terms)
+            notice = y.wd(on, draw.randint(0, 2))
+            assert notice <= y.due("call_off_announced_after_signing", on), (self.code, notice)
+            self.act(notice, "AnnounceCallOff", self.runner,
+                     {"contract_number": terms["contract_number"]})  # fmt: skip
+        return self.last
 
     def refund(self, on: date, suppliers: list[str]) -> None:
         """The bid deposits of ``suppliers`` refunded on ``on``, if there are any."""

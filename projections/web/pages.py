@@ -104,8 +104,11 @@ def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
     notices = queries.notices_of(db, found.procurement)
     steps = queries.timeline(db, found.procurement)
     before = [s for s in steps if s.leaf_index < found.leaf_index]
+    # A framework agreement's call-offs 采购合同, all of them, whichever of its notices is shown.
+    call_offs = [s.typed for s in steps if isinstance(s.typed, E.CallOffSigned)]
     codes = {data.get("purchaser"), data.get("agency"), data.get("supplier"),
              data.get("supervisor"), *(data.get("candidates") or ())}
+    codes |= set(data.get("admitted") or ()) | {c.supplier for c in call_offs}
     return {
         "names": queries.names(db, {c for c in codes if isinstance(c, str)}),
         "notices": notices,
@@ -127,6 +130,7 @@ def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
             n for n in notices if n.type == "correction" and n.leaf_index > found.leaf_index
         ],
         "deliveries": queries.deliveries_of(db, found.leaf_index),
+        "call_offs": call_offs,
     }  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ledger.domain.challenges import Outcome, Subject
 from ledger.domain.schema.kinds import KINDS
-from ledger.domain.vocabulary import AnnouncementType, Category, Method
+from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Category, Method
 from projections.web.formats import (
     announcement_label,
     beijing_time,
@@ -80,6 +80,7 @@ def environment() -> Environment:
         stage_label=stage_label,
         outcome_label=label_of(Outcome),
         subject_label=label_of(Subject),
+        selection_label=label_of(CallOffSelection),
         chinese_date=chinese_date,
         beijing_time=beijing_time,
         event_label=event_label,

@@ -22,7 +22,7 @@ from typing import Any, Final
 from markupsafe import Markup
 
 from ledger.domain.committee import MEMBER_ROLES
-from ledger.domain.vocabulary import AnnouncementType, Category, Method
+from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Category, Method
 from projections.web.formats import (
     announcement_label,
     category_label,
@@ -75,6 +75,7 @@ FORMATS: Final[Mapping[str, Callable[[object], str]]] = {
     "method": _label(method_label),
     "announcement": _label(announcement_label),
     "member_role": _label(lambda role: MEMBER_ROLES.get(role or "", role or "")),
+    "selection": _label(lambda way: CallOffSelection.labels().get(way or "", way or "")),
 }
 
 #: The labels the label formats use, as verify.js reads them.
@@ -83,6 +84,7 @@ VOCABULARY: Final = {
     "method": Method.labels(),
     "announcement": AnnouncementType.labels(),
     "member_role": dict(MEMBER_ROLES),
+    "selection": CallOffSelection.labels(),
 }
 
 _MISSING: Final = object()

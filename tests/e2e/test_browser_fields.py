@@ -160,10 +160,12 @@ def test_verify_js_formats_values_as_the_server_does(page: Any, demo: Demo) -> N
                    "competitive_consultation", "inquiry", "single_source",
                    "framework_agreement", "x"],
         "announcement": ["intention", "tender", "correction", "result", "contract",
-                         "termination", "failure", "single_source", "acceptance", "nothing"],
+                         "termination", "failure", "single_source", "acceptance", "call_off",
+                         "nothing"],
         "passed": [True, False],
         "yes_no": [True, False],
         "member_role": ["expert", "representative", "x", ""],
+        "selection": ["direct", "second_bidding", "rotation", "x", ""],
         "text": ["澄溪县", " 有空格 ", "<b>&amp;</b>", ""],
     }  # fmt: skip
     page.goto(f"{demo.url}/announcements/{demo.notices['tender']}")

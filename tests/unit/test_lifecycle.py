@@ -53,6 +53,8 @@ EVENTS_AND_LABELS: dict[str, tuple[str, str]] = {
     "file_contract": ("ContractFiled", "合同备案"),
     "file_tender_report": ("TenderReportFiled", "提交招标投标情况书面报告"),
     "sign_supplementary_contract": ("SupplementaryContractSigned", "签订补充合同"),
+    "sign_call_off": ("CallOffSigned", "签订框架协议采购合同（第二阶段）"),
+    "announce_call_off": ("CallOffAnnounced", "发布框架协议采购成交结果公告"),
     "refund_bid_deposits": ("BidDepositsRefunded", "退还投标保证金"),
     "record_acceptance": ("AcceptanceRecorded", "履约验收"),
     "archive": ("Archived", "归档"),
@@ -135,7 +137,7 @@ ALLOWED: list[tuple[Action, State, Method]] = [
     (A.PUBLISH_CANDIDATES, ready(S.EVALUATED), OPEN),
     (A.DECIDE_AWARD, ready(S.EVALUATED), OPEN),
     (A.DECIDE_AWARD, ready(S.ANNOUNCED), Method.SINGLE_SOURCE),
-    (A.DECIDE_AWARD, ready(S.ANNOUNCED), Method.FRAMEWORK_AGREEMENT),
+    (A.DECIDE_AWARD, ready(S.EVALUATED), Method.FRAMEWORK_AGREEMENT),
     (A.ANNOUNCE_RESULT, ready(S.AWARDED), OPEN),
     (A.SIGN_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN),
     (A.SIGN_CONTRACT, ready(S.AWARDED), OPEN),
@@ -145,6 +147,8 @@ ALLOWED: list[tuple[Action, State, Method]] = [
     (A.FILE_TENDER_REPORT, ready(S.ACCEPTED, suspended=True), OPEN),
     (A.FILE_CONTRACT, ready(S.ACCEPTED, suspended=True), OPEN),
     (A.SIGN_SUPPLEMENTARY_CONTRACT, ready(S.CONTRACT_ANNOUNCED), OPEN),
+    (A.SIGN_CALL_OFF, ready(S.CONTRACT_SIGNED), Method.FRAMEWORK_AGREEMENT),
+    (A.ANNOUNCE_CALL_OFF, ready(S.ACCEPTED), Method.FRAMEWORK_AGREEMENT),
     (A.REFUND_BID_DEPOSITS, ready(S.BIDS_OPENED), OPEN),
     (A.REFUND_BID_DEPOSITS, ready(S.ACCEPTED, suspended=True), OPEN),
     (A.RECORD_ACCEPTANCE, ready(S.CONTRACT_ANNOUNCED), OPEN),
@@ -181,6 +185,11 @@ REFUSED: list[tuple[Action, State, Method, str]] = [
     (A.DECIDE_AWARD, ready(S.ANNOUNCED), OPEN, "当前阶段须为：已完成评审"),
     (A.DECIDE_AWARD, ready(S.ANNOUNCED), Method.INQUIRY, "已完成评审"),
     (A.DECIDE_AWARD, ready(S.INTENTION_DISCLOSED), Method.SINGLE_SOURCE, "已发布采购公告"),
+    # A framework agreement's stage one opens and evaluates its responses (财政部令第110号).
+    (A.DECIDE_AWARD, ready(S.ANNOUNCED), Method.FRAMEWORK_AGREEMENT, "已完成评审"),
+    (A.SIGN_CALL_OFF, ready(S.RESULT_ANNOUNCED), Method.FRAMEWORK_AGREEMENT, "已签订合同"),
+    (A.SIGN_CALL_OFF, ready(S.ACCEPTED), Method.FRAMEWORK_AGREEMENT, "已发布合同公告"),
+    (A.ANNOUNCE_CALL_OFF, ready(S.AWARDED), Method.FRAMEWORK_AGREEMENT, "已签订合同"),
     (A.ANNOUNCE_RESULT, ready(S.EVALUATED), OPEN, "已确定中标（成交）供应商"),
     (A.SIGN_CONTRACT, ready(S.EVALUATED), OPEN, "已确定中标（成交）供应商、已发布结果公告"),
     (A.ANNOUNCE_CONTRACT, ready(S.RESULT_ANNOUNCED), OPEN, "已签订合同"),
@@ -220,6 +229,7 @@ def test_allowed(action: Action, state: State, method: Method) -> None:
     unchanging = (
         A.CORRECT_ANNOUNCEMENT, A.FILE_CONTRACT, A.SIGN_SUPPLEMENTARY_CONTRACT,
         A.REFUND_BID_DEPOSITS, A.PUBLISH_CANDIDATES, A.FILE_TENDER_REPORT,
+        A.SIGN_CALL_OFF, A.ANNOUNCE_CALL_OFF,
     )  # fmt: skip
     assert transition.state != state or action in unchanging
     assert action in allowed(state, method)
@@ -289,8 +299,8 @@ def test_open_tender_from_plan_to_archive_with_its_notices() -> None:
             decide(state, action, OPEN)
 
 
-@pytest.mark.parametrize("method", [Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT])
-def test_single_source_and_framework_award_without_opening_bids(method: Method) -> None:
+@pytest.mark.parametrize("method", [Method.SINGLE_SOURCE])
+def test_single_source_awards_without_opening_bids(method: Method) -> None:
     state = run([A.FILE_PLAN, A.APPROVE_PLAN, A.APPROVE_METHOD, A.DISCLOSE_INTENTION], method)
     announced = decide(state, A.ANNOUNCE_TENDER, method)
     expected = N.SINGLE_SOURCE if method is Method.SINGLE_SOURCE else N.TENDER

@@ -33,6 +33,7 @@ EXPECTED: dict[type[Term], dict[str, str]] = {
         "single_source": "单一来源公示",
         "acceptance": "验收结果公告",
         "candidates": "中标候选人公示",
+        "call_off": "框架协议采购成交结果公告",
     },
 }
 

@@ -53,6 +53,7 @@
     method: label("method"),
     announcement: label("announcement"),
     member_role: label("member_role"),
+    selection: label("selection"),
   };
 
   function format(name, value, vocabulary) {
