@@ -304,7 +304,10 @@ class Run:
         if method == CONSULTATION:
             if T.SHORT_CONSULTATION in t:
                 return y.wd(on, 4)
-            return y.working(y.due("consultation_documents_to_first_response", on) + jitter)
+            # Over a holiday 10 days may hold fewer than the 5 working days of the documents'
+            # sale (214号 第十条): the deadline waits for both.
+            first = y.due("consultation_documents_to_first_response", on)
+            return y.working(max(first, y.due("consultation_documents_on_sale", on)) + jitter)
         if method == FRAMEWORK:
             return y.working(on + timedelta(days=12) + jitter)
         # competitive negotiation and inquiry: at least 3 working days

@@ -324,6 +324,46 @@ def test_every_tender_open_or_invited_keeps_20_days_and_opens_with_three_bids(
     assert invited >= 3
 
 
+def test_framework_agreements_run_both_stages_the_lawful_way(demo: Demo) -> None:
+    """财政部令第110号: stage one opens sealed responses and admits several suppliers, named in
+    the 入围结果公告; stage two's call-offs go to admitted suppliers, each announced; the
+    agreement's notice page lists the admitted suppliers and the call-offs under it."""
+    plans = demo.plans
+    framework = {code for code, plan in plans.items() if plan["method"] == "framework_agreement"}
+    admitted = {leaf["data"]["procurement"]: leaf["data"]["admitted"]
+                for leaf in demo.of("AwardDecided") if leaf["data"]["procurement"] in framework}
+    assert len(admitted) >= 4 and all(len(names) >= 2 for names in admitted.values())
+    opened = {leaf["data"]["procurement"] for leaf in demo.of("BidsOpened")}
+    assert set(admitted) <= opened  # no admission without opening the responses
+    calls = demo.of("CallOffSigned")
+    assert len(calls) >= 6
+    for leaf in calls:
+        code = leaf["data"]["procurement"]
+        assert leaf["data"]["supplier"] in admitted[code] and not leaf["data"]["findings"]
+    told = {(leaf["data"]["procurement"], leaf["data"]["contract_number"])
+            for leaf in demo.of("CallOffAnnounced") if not leaf["data"]["findings"]}  # fmt: skip
+    signed = {(leaf["data"]["procurement"], leaf["data"]["contract_number"]) for leaf in calls}
+    assert signed <= told
+    code = calls[0]["data"]["procurement"]
+    result = next(r for r in demo.of("ResultAnnounced") if r["data"]["procurement"] == code)
+    names = {org: name for org, name, _ in ORGANISATIONS}
+    server = start_server(demo.url, demo.data)
+
+    def projected() -> str | None:  # the server projects the log in the background
+        text = httpx.get(f"{server.url}/announcements/{result['index']}").text
+        return text if calls[0]["data"]["contract_number"] in text else None
+
+    try:
+        page = eventually(projected, server.process)
+        assert "框架协议下的采购合同" in page
+        assert "入围信息（框架协议第一阶段）" in page
+        for supplier in admitted[code]:
+            assert names[supplier] in page
+        assert calls[0]["data"]["contract_number"] in page
+    finally:
+        server.stop()
+
+
 def test_some_procurements_are_still_under_way_on_the_last_day(demo: Demo) -> None:
     state: dict[str, dict[str, Any]] = {}
     for leaf in demo.leaves:

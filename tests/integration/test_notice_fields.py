@@ -99,7 +99,7 @@ class Registry:
 def render(found: Announcement) -> str:
     others: dict[str, Any] = {
         "names": Registry(), "notices": [], "original": None, "contract": None,
-        "tender_contact": None, "corrections": [], "deliveries": [],
+        "tender_contact": None, "corrections": [], "deliveries": [], "call_offs": [],
     }  # fmt: skip
     return ENV.get_template("announcement.html").render(
         request=None, **entry_context(found), **others
