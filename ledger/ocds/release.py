@@ -56,6 +56,8 @@ TAGS: Final = {
     A.TERMINATION: "tenderCancellation",
     A.FAILURE: "tenderUpdate",
     A.CANDIDATES: "tenderUpdate",  # 中标候选人公示: the tender is evaluated, not yet awarded
+    # 框架协议采购成交结果公告: a call-off under the agreement the award and contract told
+    A.CALL_OFF: "contractUpdate",
 }
 #: OCDS procurementMethod of each method; its Chinese name goes in procurementMethodDetails.
 METHODS: Final = {
@@ -79,6 +81,7 @@ TENDER_STATUS: Final = {
     A.TERMINATION: "cancelled",
     A.FAILURE: "unsuccessful",
     A.CANDIDATES: "active",
+    A.CALL_OFF: "complete",
 }
 
 

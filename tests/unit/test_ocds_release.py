@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_data
-from ledger.ocds.release import release
+from ledger.domain.vocabulary import AnnouncementType
+from ledger.ocds.release import TAGS, TENDER_STATUS, release
 from ledger.ocds.story import Organisation, Story, told
 from sunshine.settings import Settings
 
@@ -179,3 +180,8 @@ def test_a_notice_recorded_before_its_plan_still_has_its_release() -> None:
     approval = parse_data("PlanApproved", lifecycle(date="2026-01-06", note=""))
     assert isinstance(approval, E.PlanApproved)
     assert told(None, 1, approval) is None  # nothing says what the procurement is yet
+
+
+def test_every_notice_type_has_its_release_tag_and_tender_status() -> None:
+    # A notice type without them would stop the OCDS projection at its first such notice.
+    assert set(TAGS) == set(AnnouncementType) == set(TENDER_STATUS)
