@@ -68,9 +68,11 @@ def site(
         notice = r"/announcements/[0-9]+"
         tender = links(f"{base}/announcements?type=tender", notice)[0]
         # A result that discloses its evaluation committee (inquiries and single sources
-        # have none to show).
+        # have none to show) and one winner's amount (a framework agreement's 入围 result
+        # names its admitted suppliers instead).
         result = next(r for r in links(f"{base}/announcements?type=result", notice)
-                      if 'id="experts"' in httpx.get(base + r, timeout=30).text)
+                      if all(part in httpx.get(base + r, timeout=30).text
+                             for part in ('id="experts"', "中标（成交）金额")))
         # The procurement of a decided complaint: its timeline has a challenge and complaint.
         procurement = links(f"{base}/complaints", r"/procurements/[^\"]+")[0]
         pages = {
