@@ -189,8 +189,6 @@ def _projector(ledger: Ledger, flags: FlagConfig) -> Projector:
             PublicProjection(ledger.config.database.is_sqlite),
             OcdsProjection(),
             StatisticsProjection(),
-            # The flags' clocks count on the packaged calendar and table: a projection's
-            # version may not change as the log adopts (README, "Not yet corrected").
-            FlagsProjection(None, flags),
+            FlagsProjection(flags),
         ],
     )

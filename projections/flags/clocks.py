@@ -19,6 +19,7 @@ STARTS: Final = {
     "tender_documents_to_bid_deadline": "tender_leaf",
     "negotiation_documents_to_first_response": "tender_leaf",
     "consultation_documents_to_first_response": "tender_leaf",
+    "framework_documents_to_response_deadline": "tender_leaf",
     "single_source_notice_period": "tender_leaf",
     "minimum_valid_bidders_open_tender": "eval_leaf",
     "contract_before_result_announced": "award_leaf",

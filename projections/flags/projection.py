@@ -14,22 +14,24 @@ result or contract to announce) are kept with their due date and become flags on
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
-from ledger.calendar_files import build_calendar, load_time_limits
-from ledger.domain.clock import TimeLimit, WorkingCalendar
-from ledger.domain.context import Statutes
+from ledger.calendar_files import load_time_limits
+from ledger.domain.clock import TimeLimit
 from ledger.domain.schema import entries as E
 from ledger.store.sql import Cursor
 from projections.flags.clocks import CLOCKS
 from projections.flags.config import FlagConfig, load_flag_config
 from projections.flags.handlers import handle
 from projections.flags.run import Run
+from projections.flags.statutes import CREATE as STATUTE_TABLES
+from projections.flags.statutes import TABLES as STATUTES
+from projections.flags.statutes import StatuteBook
 from projections.flags.store import CREATE, TABLES, dumps
 from projections.projection import Entry
 
-BASE_VERSION: Final = 1
+BASE_VERSION: Final = 2
 
 
 class FlagsProjection:
@@ -37,32 +39,45 @@ class FlagsProjection:
 
     name = "flags"
 
-    def __init__(self, statutes: Statutes | None = None, config: FlagConfig | None = None):
+    def __init__(
+        self, config: FlagConfig | None = None, unadopted: Mapping[str, TimeLimit] | None = None
+    ) -> None:
         self.config = config or load_flag_config()
-        self.calendar: WorkingCalendar = statutes.calendar if statutes else build_calendar()
-        self.limits: dict[str, TimeLimit] = dict(
-            statutes.limits if statutes else load_time_limits()
+        # Clocks count with the log's own statute book as each leaf arrives; the packaged
+        # table stands only where the log adopted none, as in the ledger itself.
+        self.unadopted: Mapping[str, TimeLimit] = (
+            load_time_limits() if unadopted is None else unadopted
         )
-        # Other thresholds or clocks give other flags: the version carries a fingerprint of
-        # them, so a changed configuration rebuilds the projection on the next start.
-        clocks = {rule: repr(self.limits.get(rule)) for rule in CLOCKS}
-        basis = f"{self.config.fingerprint()}|{dumps(clocks)}|{self.calendar!r}"
+        self.book = StatuteBook(self.unadopted)
+        self._last = -1  # the last leaf applied: one again or earlier is a retry's replay
+        # Other thresholds give other flags: the version carries a fingerprint of them, so a
+        # changed configuration rebuilds the projection on the next start.
+        clocks = {rule: repr(self.unadopted.get(rule)) for rule in CLOCKS}
+        basis = f"{self.config.fingerprint()}|{dumps(clocks)}"
         self.version = BASE_VERSION * 1_000_000 + zlib.crc32(basis.encode()) % 1_000_000
 
     def create(self, sqlite: bool) -> Sequence[str]:
-        return CREATE
+        return [*CREATE, *STATUTE_TABLES]
 
     def drop(self) -> Sequence[str]:
-        return [f"DROP TABLE IF EXISTS {t}" for t in TABLES]
+        self.book.forget()
+        return [f"DROP TABLE IF EXISTS {t}" for t in self.tables()]
 
     def tables(self) -> Sequence[str]:
-        return TABLES
+        return (*TABLES, *STATUTES)
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
         if isinstance(
             entry.data, E.ActorRegistered | E.KeyRegistered | E.KeyRevoked | E.SealedValueRead
         ):
             return  # no procurement, no organisation's name: nothing for the flags
-        run = Run(self.config, self.calendar, self.limits, cur, index, entry)
+        if index <= self._last:
+            self.book.forget()  # a batch rolled back may have adopted: read what stands
+        self._last = index
+        if isinstance(entry.data, E.CalendarAdopted | E.TimeLimitsAdopted):
+            self.book.adopt(cur, entry.version, entry.data)
+            return
+        statutes = self.book.current(cur)
+        run = Run(self.config, statutes.calendar, statutes.limits, cur, index, entry)
         handle(run)
         run.findings()

@@ -44,6 +44,7 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "tender_documents_to_bid_deadline": K.SHORT_SUBMISSION_PERIOD,
     "negotiation_documents_to_first_response": K.SHORT_SUBMISSION_PERIOD,
     "consultation_documents_to_first_response": K.SHORT_SUBMISSION_PERIOD,
+    "framework_documents_to_response_deadline": K.SHORT_SUBMISSION_PERIOD,
     "substantive_correction_to_bid_deadline": K.SHORT_SUBMISSION_PERIOD,
     "consultation_correction_to_deadline": K.SHORT_SUBMISSION_PERIOD,
     "negotiation_correction_to_deadline": K.SHORT_SUBMISSION_PERIOD,
@@ -66,6 +67,7 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "supplement_after_acceptance": K.IRREGULAR_PROCEDURE,
     "bid_deposit_refunded_to_others": K.LATE_OR_MISSING_NOTICE,  # a time limit kept late
     "bid_deposit_refunded_to_winner": K.LATE_OR_MISSING_NOTICE,
+    "bid_deposit_refunded_after_termination": K.LATE_OR_MISSING_NOTICE,
     "award_follows_ranking": K.IRREGULAR_PROCEDURE,
     "evaluation_report_delivered": K.IRREGULAR_PROCEDURE,
     "award_after_report": K.IRREGULAR_PROCEDURE,

@@ -150,7 +150,8 @@ class Run:
             K.LATE_OR_MISSING_NOTICE, f"{self.code}:{rule}", procurement=self.code,
             purchaser=row["purchaser"], leaf=self.index, due=due.due, summary=summary,
             details={"rule": rule, "citation": limit.citation,
-                     "description_zh": limit.description_zh, "provisional": due.provisional},
+                     "description_zh": limit.description_zh, "provisional": due.provisional,
+                     "start": self.on},
             evidence=evidence,
         )  # fmt: skip
 

@@ -163,7 +163,7 @@ class Scene:
 def make_scene(world: World) -> Scene:
     county = County(world)
     county.suppliers.append(world.add("tongda", "supplier", "tongda-op", "云岭通达科技有限公司"))
-    projection = FlagsProjection(world.ledger.statutes)
+    projection = FlagsProjection()
     follower = Follower(world.ledger.db, projection)
     follower.setup()
     return Scene(county, projection, follower)
@@ -414,7 +414,7 @@ def test_a_submission_period_threshold_is_configuration(
     override.write_text('[short_submission_period]\nopen_tender = { limit = 30, unit = "days" }\n',
                         encoding="utf-8")
     s = scene
-    strict = FlagsProjection(s.c.ledger.statutes, load_flag_config(override))
+    strict = FlagsProjection(load_flag_config(override))
     assert strict.version != s.projection.version  # the runner rebuilds under new thresholds
     s.tender_run("p1", ("1790000.00", "1720000.00", "1805000.00"), 1, "1720000.00")
     assert s.kinds("p1") == set()

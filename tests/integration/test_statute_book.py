@@ -7,6 +7,7 @@ measures with the log's own entries."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,12 @@ from test_verifier_registry import entries
 from ledger.application import Ledger
 from ledger.domain.errors import Forbidden, Invalid
 from ledger.domain.sealed import Disclosure
+from ledger.log.follower import Follower
 from ledger.statute_payloads import package_calendar_payload, packaged_time_limits_payload
 from ledger.store.url import DatabaseURL
 from ledger.verify import VerificationFailed
+from projections.flags import FlagsProjection
+from projections.flags import queries as q
 
 
 @pytest.fixture
@@ -181,3 +185,32 @@ def test_a_corrected_table_is_what_later_findings_are_measured_by(county: County
     announced = c.leaf(c.act(c.agency, "AnnounceResult", {"date": "2026-05-08"}))
     assert announced["data"]["findings"] == []  # 5 working days: on time
     timed(entries(c.world), c)
+
+
+def overdue(c: County, follower: Follower, today: date) -> dict[str, q.Flag]:
+    follower.catch_up()
+    with c.ledger.db.read() as cur:
+        chosen, _ = q.parse_filters(cur, {})
+        return {f.id: f for f in q.list_flags(cur, chosen, today, 1) if f.procurement == "p1"}
+
+
+def test_the_flags_clocks_count_on_the_calendar_the_log_adopted(county_of_2025: County) -> None:
+    c = county_of_2025
+    follower = Follower(c.ledger.db, FlagsProjection())
+    follower.setup()
+    award_before_labour_day(c)
+    # No result announced. 2026 not adopted: the flags count as the ledger does, on weekends
+    # alone, so on Tuesday 5 May the result is overdue — provisionally.
+    clock = "late_or_missing_notice:p1:result_announced_after_award"
+    guessed = overdue(c, follower, date(2026, 5, 5))[clock]
+    assert (guessed.details["due"], guessed.details["provisional"]) == ("2026-05-04", True)
+    # The county adopts 2026: 1–5 May are the Labour Day holiday, the result is due on
+    # 7 May, and on 5 May nothing is overdue any more.
+    c.act(c.finance, "AdoptCalendar", package_calendar_payload([2026]))
+    assert clock not in overdue(c, follower, date(2026, 5, 5))
+    due = overdue(c, follower, date(2026, 5, 8))[clock]
+    assert (due.details["due"], due.details["provisional"]) == ("2026-05-07", False)
+    # A rebuild from the log, and a projection resumed after a restart, agree.
+    again = Follower(c.ledger.db, FlagsProjection())
+    again.setup()
+    assert overdue(c, again, date(2026, 5, 8))[clock].details == due.details
