@@ -262,12 +262,14 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED}),
         activity=True, needs_approval=True, announcement=_A.CALL_OFF),
     # Bid deposits refunded (or the winner's turned into its performance deposit) within 5
-    # working days of the award notice, the winner's of the contract (财政部令第87号 第三十八条):
-    # measured, not ordered (``deposits``); no procurement activity, no change of state.
+    # working days of the award notice, the winner's of the contract (财政部令第87号 第三十八条),
+    # every bidder's of a failure or termination after the opening (第二十九条): measured, not
+    # ordered (``deposits``); no procurement activity, no change of state.
     Action.REFUND_BID_DEPOSITS: Rule(
         E.BidDepositsRefunded, "退还投标保证金",
         after=frozenset({_S.BIDS_OPENED, _S.EVALUATED, _S.AWARDED, _S.RESULT_ANNOUNCED,
-                         _S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED})),
+                         _S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED}),
+        after_closure=True),
     Action.RECORD_ACCEPTANCE: Rule(
         E.AcceptanceRecorded, "履约验收",
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED}), then=_S.ACCEPTED,
@@ -325,7 +327,8 @@ def decide(
     if state.closed == "archived":
         _refuse(action, state, "采购项目已归档，不能再记录任何行为")
     if state.closed is not None and not rule.after_closure:
-        _refuse(action, state, f"采购项目{_CLOSURE_LABELS[state.closed]}，只能归档")
+        allowed = "或".join(r.label for r in RULES.values() if r.after_closure)
+        _refuse(action, state, f"采购项目{_CLOSURE_LABELS[state.closed]}，只能{allowed}")
     if state.plan not in rule.plan:
         wanted = "或".join(_PLAN_LABELS[p] for p in PLANS if p in rule.plan)
         _refuse(action, state, f"须{wanted}")

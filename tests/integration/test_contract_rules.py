@@ -280,3 +280,32 @@ def test_without_a_deposit_asked_there_is_none_to_refund(county: County) -> None
     error = refused(Invalid, refund, c, "2026-05-12", "kangtai")
     assert "payload.suppliers" in error.message and "投标保证金" in error.message
     assert accepted_and_archived(c).keys() == {"contract_filed_after_signing"}
+
+
+def test_after_a_termination_every_deposit_is_refunded_5_working_days_after_it(
+    county: County,
+) -> None:
+    c = county
+    c.to_evaluated(notice=DEPOSIT)
+    # Terminated on Friday 8 May after the opening (专项资金调整): no award notice will come, so
+    # every bidder's deposit is due within 5 working days of the termination (87号令 第二十九条):
+    # 9 May (a working Saturday of 2026's 调休), 11–14 May.
+    c.act(c.purchaser, "Terminate", {"date": "2026-05-08", "reason": "专项资金调整，终止采购"})
+    assert rules(c, refund(c, "2026-05-14", "kangtai")) == {}
+    late = rules(c, refund(c, "2026-05-15", "huamei"))["bid_deposit_refunded_after_termination"]
+    assert (late["deadline"], late["actual"], late["start"]) == (
+        "2026-05-14", "2026-05-15", "2026-05-08",
+    )  # fmt: skip
+    assert late["citation"] == "财政部令第87号 第二十九条"
+    # Nothing else may follow a termination but the refunds and the archive.
+    award = AWARD | {"date": "2026-05-15"}
+    error = refused(Conflict, c.act, c.purchaser, "DecideAward", award)
+    assert "只能退还投标保证金或归档" in error.message
+    # Archived with xinda's deposit never refunded: found, with the deadline it had.
+    archived = rules(c, c.act(c.purchaser, "Archive", {"date": "2026-05-20"}))
+    never = archived["bid_deposit_refunded_after_termination"]
+    assert (never["deadline"], never["actual"]) == ("2026-05-14", None)
+    assert "xinda" in never["description_zh"] and "huamei" not in never["description_zh"]
+    verified(c)
+    log, index = edited(c, "BidDepositsRefunded", 1, findings=[])
+    named(c, log, index, "bid_deposit_refunded_after_termination")

@@ -64,6 +64,9 @@ EVENTS_AND_LABELS: dict[str, tuple[str, str]] = {
     "resume": ("ProcurementResumed", "恢复采购活动"),
 }
 
+# A procurement failed or terminated still refunds its bidders' deposits (财政部令第87号
+# 第二十九条) and is archived; nothing else.
+CLOSED_ALLOWS = (A.REFUND_BID_DEPOSITS, A.ARCHIVE)
 
 def ready(progress: Stage = S.NONE, **changes: Any) -> State:
     """A procurement whose plan and method are approved, at ``progress``."""
@@ -205,13 +208,13 @@ REFUSED: list[tuple[Action, State, Method, str]] = [
     (A.ARCHIVE, ready(S.ACCEPTED, closed="archived"), OPEN, "已归档，不能再记录任何行为"),
     (A.DECLARE_FAILURE, ready(), OPEN, "已发布采购公告、已开标、已完成评审"),
     (A.DECLARE_FAILURE, ready(S.AWARDED), OPEN, "已发布采购公告、已开标、已完成评审"),
-    (A.TERMINATE, ready(S.ANNOUNCED, closed="failed"), OPEN, "已废标，只能归档"),
+    (A.TERMINATE, ready(S.ANNOUNCED, closed="failed"), OPEN, "已废标，只能退还投标保证金或归档"),
     (A.TERMINATE, ready(S.ACCEPTED, closed="archived"), OPEN, "已归档"),
     (A.SUSPEND, ready(S.ANNOUNCED, suspended=True), OPEN, "须先恢复"),
-    (A.SUSPEND, ready(S.ANNOUNCED, closed="terminated"), OPEN, "已终止，只能归档"),
+    (A.SUSPEND, ready(S.ANNOUNCED, closed="terminated"), OPEN, "已终止，只能退还投标保证金或归档"),
     (A.RESUME, ready(S.ANNOUNCED), OPEN, "采购活动未暂停"),
-    (A.OPEN_BIDS, ready(S.ANNOUNCED, closed="terminated"), OPEN, "只能归档"),
-    (A.APPROVE_PLAN, State(plan="filed", closed="failed"), OPEN, "只能归档"),
+    (A.OPEN_BIDS, ready(S.ANNOUNCED, closed="terminated"), OPEN, "或归档"),
+    (A.APPROVE_PLAN, State(plan="filed", closed="failed"), OPEN, "或归档"),
 ]
 
 
@@ -259,7 +262,7 @@ def test_what_may_follow_the_initial_state_and_an_archive() -> None:
         A.SUSPEND,
     )
     assert allowed(ready(S.ACCEPTED, closed="archived"), OPEN) == ()
-    assert allowed(ready(S.EVALUATED, closed="failed"), OPEN) == (A.ARCHIVE,)
+    assert allowed(ready(S.EVALUATED, closed="failed"), OPEN) == CLOSED_ALLOWS
 
 
 # -- whole paths ------------------------------------------------------------------------
@@ -328,7 +331,7 @@ def test_failure_publishes_its_notice_then_only_archive(stage: Stage) -> None:
     assert failed.announcement is N.FAILURE
     assert failed.state.closed == "failed"
     assert failed.state.progress is stage
-    assert allowed(failed.state, OPEN) == (A.ARCHIVE,)
+    assert allowed(failed.state, OPEN) == CLOSED_ALLOWS
     archived = decide(failed.state, A.ARCHIVE, OPEN)
     assert archived.state.closed == "archived"
     assert archived.announcement is None
@@ -341,7 +344,7 @@ def test_termination_from_any_open_stage_then_archive(stage: Stage, suspended: b
     assert terminated.announcement is N.TERMINATION
     assert terminated.state.closed == "terminated"
     assert terminated.state.suspended is False
-    assert allowed(terminated.state, OPEN) == (A.ARCHIVE,)
+    assert allowed(terminated.state, OPEN) == CLOSED_ALLOWS
     assert decide(terminated.state, A.ARCHIVE, OPEN).state.closed == "archived"
 
 
