@@ -205,10 +205,6 @@ class Run:
         if T.FILE_LATER not in t:
             self.approve(y.wd(filed, self.rng.randint(1, 3)), cat.TEXTS["approve"])
         announced = self.announce()
-        if T.TERMINATED in t:
-            reason = {"reason": cat.TEXTS["terminate"]}
-            self.act(y.wd(announced, 6), "Terminate", self.purchaser, reason)
-            return
         awarded = self.award(announced)
         if awarded is None:
             return
@@ -254,7 +250,8 @@ class Run:
             # Half the notices ask a bid deposit 投标（响应）保证金 of 1% of the budget, within
             # the 2% of 实施条例 第三十三条; drawn apart, so the rest of the year stays.
             deposit = random.Random(f"deposit-{self.code}")  # noqa: S311 -- a story
-            if item.method != FRAMEWORK and deposit.random() < 0.5:
+            asked = deposit.random() < 0.5 or T.TERMINATED in self.t  # shows its refund
+            if item.method != FRAMEWORK and asked:
                 notice["bid_deposit"] = yuan(self.budget // 100 // 100 * 100)
                 self.deposit_asked = True
             self.deadline = self.bid_deadline(on)
@@ -308,8 +305,8 @@ class Run:
             # sale (214号 第十条): the deadline waits for both.
             first = y.due("consultation_documents_to_first_response", on)
             return y.working(max(first, y.due("consultation_documents_on_sale", on)) + jitter)
-        if method == FRAMEWORK:
-            return y.working(on + timedelta(days=12) + jitter)
+        if method == FRAMEWORK:  # stage one's 征集: at least 20 days (财政部令第110号)
+            return y.working(y.due("framework_documents_to_response_deadline", on) + jitter)
         # competitive negotiation and inquiry: at least 3 working days
         return y.wd(on, 1 if T.SHORT_NEGOTIATION in t else self.rng.randint(3, 5))
 
@@ -331,6 +328,13 @@ class Run:
             self.act(self.deadline, "DeclareFailure", self.runner, {"reason": cat.TEXTS["failure"]})
             return None
         opened = self.act(self.deadline, "OpenBids", self.runner, {"time": OPENING})
+        if T.TERMINATED in t:
+            # Terminated the working day after the opening; every bidder's deposit refunded
+            # within the 5 working days of 财政部令第87号 第二十九条.
+            ended = y.wd(opened, 1)
+            self.act(ended, "Terminate", self.purchaser, {"reason": cat.TEXTS["terminate"]})
+            self.refund(y.wd(ended, self.rng.randint(2, 5)), self.deposits)
+            return None
         evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
         # The report reaches the purchaser the next working day, within the 2 of 实施条例
         # 第四十三条, and the award follows within 5 of its receipt.

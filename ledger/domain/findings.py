@@ -182,6 +182,14 @@ TIMED_STEPS: Final[tuple[TimedStep, ...]] = (
         "consultation_documents_to_first_response",
         frozenset({_M.COMPETITIVE_CONSULTATION}),
     ),
+    # Framework agreement, stage one: the 征集公告 → response deadline ≥ 20 days (财政部令第
+    # 110号, article and period to be checked).
+    TimedStep(
+        _A.OPEN_BIDS,
+        _A.ANNOUNCE_TENDER,
+        "framework_documents_to_response_deadline",
+        frozenset({_M.FRAMEWORK_AGREEMENT}),
+    ),
     # Single source at or above the open-tender threshold: the 公示 runs ≥ 5 working days
     # BEFORE the request for approval (实施条例 第三十八条), so the approval comes no earlier.
     TimedStep(

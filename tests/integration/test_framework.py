@@ -87,6 +87,23 @@ def test_stage_one_admits_several_suppliers_from_sealed_responses(county: County
     assert receipt.bid_receipt["envelope"]  # sealed in the box like a tender's bid
 
 
+def test_the_solicitation_gives_20_days_to_respond(county: County) -> None:
+    c = county
+    # The 征集公告 of Friday 10 April with its responses due on Tuesday 28 April: 18 days,
+    # fewer than 20 (财政部令第110号, article to be checked); opened, and found.
+    c.to_announced(notice={"bid_deadline": "2026-04-28"}, **FRAMEWORK)
+    for supplier, price in zip(c.suppliers, ("1790000.00", "1720000.00"), strict=False):
+        c.bid(supplier, price, on="2026-04-20")
+    _, opened = c.world.close_and_open(c.agency, "2026-04-28")
+    short = rules(c, opened)["framework_documents_to_response_deadline"]
+    assert (short["deadline"], short["actual"], short["start"]) == (
+        "2026-04-30", "2026-04-28", "2026-04-10",
+    )  # fmt: skip
+    verified(c)
+    log, index = edited(c, "BidsOpened", findings=[])
+    named(c, log, index, "framework_documents_to_response_deadline")
+
+
 def test_the_admission_names_every_admitted_supplier_in_the_result_notice(
     county: County,
 ) -> None:

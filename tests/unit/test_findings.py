@@ -83,6 +83,10 @@ SCENARIOS = [
     Scenario("consultation_documents_to_first_response", Action.OPEN_BIDS,
              Action.ANNOUNCE_TENDER, Method.COMPETITIVE_CONSULTATION,
              D("2025-09-22"), D("2025-10-09"), D("2025-10-08"), D("2025-10-09")),
+    # A framework agreement's 征集: +20 days = Sun 22 June, moved to Mon 23 June.
+    Scenario("framework_documents_to_response_deadline", Action.OPEN_BIDS,
+             Action.ANNOUNCE_TENDER, Method.FRAMEWORK_AGREEMENT,
+             D("2025-06-02"), D("2025-06-23"), D("2025-06-20"), D("2025-06-23")),
     # Mon 2 June + 5 working days = Mon 9 June: the approval comes no earlier (实施条例
     # 第三十八条: the 公示 precedes the request for approval).
     Scenario("single_source_notice_period", Action.APPROVE_METHOD,
@@ -172,10 +176,10 @@ def test_no_start_in_history_gives_no_finding(s: Scenario) -> None:
 def test_method_specific_rows_do_not_apply_to_other_methods() -> None:
     history = {Action.ANNOUNCE_TENDER: D("2025-06-02")}
     # Opened after 1 day: early for every method with a response rule, but single source
-    # and framework agreement have none. Invited tender keeps the 20 days of every 招标
-    # (政府采购法 第三十五条; 财政部令第87号 第十九条).
+    # has none. Invited tender keeps the 20 days of every 招标 (政府采购法 第三十五条;
+    # 财政部令第87号 第十九条); a framework agreement's 征集 has its own 20 days (110号令).
     early = D("2025-06-03")
-    for method in (Method.SINGLE_SOURCE, Method.FRAMEWORK_AGREEMENT):
+    for method in (Method.SINGLE_SOURCE,):
         assert timing_findings(Action.OPEN_BIDS, early, history, method, CAL, LIMITS) == ()
     rules = {
         m: [f.rule for f in timing_findings(Action.OPEN_BIDS, early, history, m, CAL, LIMITS)]
@@ -184,6 +188,7 @@ def test_method_specific_rows_do_not_apply_to_other_methods() -> None:
             Method.INVITED_TENDER,
             Method.COMPETITIVE_CONSULTATION,
             Method.INQUIRY,
+            Method.FRAMEWORK_AGREEMENT,
         )
     }
     assert rules == {
@@ -191,6 +196,7 @@ def test_method_specific_rows_do_not_apply_to_other_methods() -> None:
         Method.INVITED_TENDER: ["tender_documents_to_bid_deadline"],
         Method.COMPETITIVE_CONSULTATION: ["consultation_documents_to_first_response"],
         Method.INQUIRY: ["negotiation_documents_to_first_response"],
+        Method.FRAMEWORK_AGREEMENT: ["framework_documents_to_response_deadline"],
     }
     # Approving the method the day after the notice is early only for single source, and
     # only at or above the open-tender threshold (实施条例 第三十八条).
