@@ -69,7 +69,7 @@ from ledger.domain.schema.entries import StreamData
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import Method, Subject
 from ledger.domain.works import (
-    CANDIDATES_PUBLISHED,
+    CANDIDATES_RULES,
     COMPLAINT_FILED,
     DOCUMENT_OBJECTION,
     RESULT_OBJECTION,
@@ -287,8 +287,11 @@ class TimingCheck:
             awarded = p.dates.get(Action.DECIDE_AWARD)
             found += filed_report_findings(awarded, data.date, s.calendar, s.limits)
         if isinstance(data, E.CandidatesPublished):
-            found += candidates_findings(data.date, data.period_end, s.calendar, s.limits)
-        self._compare(kind, found, data.findings, {WRITTEN_REPORT, CANDIDATES_PUBLISHED})
+            evaluated = p.dates.get(Action.COMPLETE_EVALUATION)
+            found += candidates_findings(
+                evaluated, data.date, data.period_end, s.calendar, s.limits
+            )
+        self._compare(kind, found, data.findings, {WRITTEN_REPORT, *CANDIDATES_RULES})
 
     def framework(
         self, kind: str, action: Action, procurement: ProcurementRecord, data: E.LifecycleData

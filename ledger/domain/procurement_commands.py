@@ -565,7 +565,8 @@ def _publish_candidates(
     until = text.day(ctx.payload, "period_end")
     text.ensure_order(d["date"], until, ("payload.date", "payload.period_end"))
     statutes = ctx.statutes
-    found = candidates_findings(d["date"], until, statutes.calendar, statutes.limits)
+    evaluated = p.dates.get(Action.COMPLETE_EVALUATION)
+    found = candidates_findings(evaluated, d["date"], until, statutes.calendar, statutes.limits)
     return E.CandidatesPublished(
         **_summary(_with(d, found), p), candidates=ranked, period_end=until
     )

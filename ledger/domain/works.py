@@ -9,7 +9,8 @@ the objection 异议, the complaint 投诉) stay the ledger's one model:
 * an objection 异议 to the documents ≥ 10 days before the bid deadline, answered within 3
   days (第二十二条); an objection to the result during the candidates' 公示, answered within 3
   days (第五十四条);
-* the candidates 中标候选人 published ≥ 3 days before the award (第五十四条);
+* the candidates 中标候选人 published within 3 days of the evaluation report, for ≥ 3 days,
+  before the award (第五十四条);
 * a complaint within 10 days of when the supplier knew, to the 行政监督部门, which decides
   whether to accept it within 3 working days and decides it within 30 working days of
   accepting it (第六十、六十一条);
@@ -38,6 +39,9 @@ DOCUMENTS_ON_SALE: Final = "works_documents_on_sale"  # ≥ 5 days (实施条例
 DOCUMENT_OBJECTION: Final = "works_documents_objection_before_deadline"  # ≥ 10 days (第二十二条)
 OBJECTION_ANSWERED: Final = "works_objection_answered"  # ≤ 3 days (第二十二条、第五十四条)
 CANDIDATES_PUBLISHED: Final = "works_candidates_published"  # ≥ 3 days (第五十四条)
+#: ≤ 3 days from the evaluation report (第五十四条)
+CANDIDATES_AFTER_REPORT: Final = "works_candidates_published_after_report"
+CANDIDATES_RULES: Final = frozenset({CANDIDATES_PUBLISHED, CANDIDATES_AFTER_REPORT})
 RESULT_OBJECTION: Final = "works_result_objection_during_publicity"  # in the 公示 (第五十四条)
 COMPLAINT_FILED: Final = "works_complaint_filed"  # ≤ 10 days of knowing (第六十条)
 COMPLAINT_SCREENED: Final = "works_complaint_screened"  # ≤ 3 working days (第六十一条)
@@ -63,10 +67,18 @@ def _found(
 
 
 def candidates_findings(
-    published: date, until: date, calendar: WorkingCalendar, limits: Mapping[str, TimeLimit]
+    evaluated: date | None,
+    published: date,
+    until: date,
+    calendar: WorkingCalendar,
+    limits: Mapping[str, TimeLimit],
 ) -> list[Finding]:
-    """A candidates' 公示 from ``published`` to ``until``: shorter than 3 days, its finding."""
-    return _found(CANDIDATES_PUBLISHED, published, until, calendar, limits)
+    """A candidates' 公示 from ``published`` to ``until``, of a report completed on
+    ``evaluated``: later than 3 days after the report, or shorter than 3 days, its finding."""
+    late = [] if evaluated is None else _found(
+        CANDIDATES_AFTER_REPORT, evaluated, published, calendar, limits
+    )
+    return late + _found(CANDIDATES_PUBLISHED, published, until, calendar, limits)
 
 
 def award_findings(works: bool, candidates_until: date | None, awarded_on: date) -> list[Finding]:

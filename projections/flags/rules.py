@@ -81,6 +81,7 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "works_complaint_screened": K.COMPLAINT_OVERDUE,
     "works_complaint_decided": K.COMPLAINT_OVERDUE,
     "works_candidates_published": K.IRREGULAR_PROCEDURE,
+    "works_candidates_published_after_report": K.LATE_OR_MISSING_NOTICE,
     "works_award_without_candidates": K.IRREGULAR_PROCEDURE,
     "works_award_before_publicity_end": K.IRREGULAR_PROCEDURE,
     "framework_elimination_too_low": K.IRREGULAR_PROCEDURE,

@@ -190,6 +190,22 @@ def test_a_publicity_shorter_than_3_days_is_found(county: County) -> None:
     named(c, log, index, "works_candidates_published")
 
 
+def test_the_candidates_are_published_within_3_days_of_the_report(county: County) -> None:
+    c = county
+    evaluated(c)  # the report completed on Wednesday 6 May
+    # 3 days from 6 May end on Saturday 9 May, a worked 调休 day of 2026: published on
+    # Monday 11 May, late (招标投标法实施条例 第五十四条).
+    late = rules(c, published(c, "2026-05-11", "2026-05-14"))
+    found = late["works_candidates_published_after_report"]
+    assert (found["deadline"], found["actual"], found["start"]) == (
+        "2026-05-09", "2026-05-11", "2026-05-06",
+    )  # fmt: skip
+    assert "works_candidates_published" not in late  # its own 公示 ran the 3 days
+    verified(c)
+    log, index = edited(c, "CandidatesPublished", findings=[])
+    named(c, log, index, "works_candidates_published_after_report")
+
+
 def test_a_works_award_without_any_publicity_is_found(county: County) -> None:
     c = county
     evaluated(c)
