@@ -87,7 +87,7 @@ from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transiti
 from ledger.domain.methods import Jurisdiction, may_approve_method
 from ledger.domain.money import Money
 from ledger.domain.opening import moment, opening_irregularities
-from ledger.domain.procurement_commands import BIDDING
+from ledger.domain.procurement_commands import BIDDING, complaint_handler
 from ledger.domain.record import Objection, ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
 from ledger.domain.roles import Participants, authorise, may_decide_complaint
@@ -283,6 +283,8 @@ class LifecycleReplay:
             _refunds(name, procurement, data)
         _works(works_steps(name, procurement, data, self.registry.organisations))
         _framework(name, procurement, data)
+        if isinstance(data, E.ProcurementSuspended | E.ProcurementResumed):
+            may_decide_complaint(signer, complaint_handler(procurement))
         if isinstance(data, E.ProcurementSuspended):
             complaint = procurement.complaints.get(data.cause)
             if complaint is None or complaint.status != "open":

@@ -72,7 +72,7 @@ from ledger.domain.opening import moment, opening_irregularities
 from ledger.domain.periods import announcement_findings, award_findings, correction_findings
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
-from ledger.domain.roles import Participants, authorise
+from ledger.domain.roles import Participants, authorise, may_decide_complaint
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Commitment, Finding, Opened
 from ledger.domain.sealed import Disclosure, is_commitment
@@ -904,9 +904,16 @@ def _terminate(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementT
     return E.ProcurementTerminated(**_summary(d, p), reason=reason(ctx))
 
 
+def complaint_handler(p: ProcurementRecord) -> str | None:
+    """Who handles ``p``'s complaints, and so suspends it: a works tender's 行政监督部门
+    (招标投标法实施条例 第六十、六十二条); None: the finance office (财政部令第94号 第二十八条)."""
+    return p.supervisor if is_works_tender(p.category, p.method) else None
+
+
 def _suspend(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementSuspended:
-    """Only while handling a complaint does the finance office suspend (财政部令第94号
-    第二十八条): a challenge alone suspends nothing."""
+    """Only while handling a complaint does its handler suspend (财政部令第94号 第二十八条;
+    招标投标法实施条例 第六十二条): a challenge alone suspends nothing."""
+    may_decide_complaint(ctx.signer, complaint_handler(p))
     fields.only(ctx.payload, ("date", "reason", "cause"))
     cause = ctx.payload.get("cause")
     complaint = ctx.view.complaint(cause) if isinstance(cause, str) else None
@@ -927,6 +934,7 @@ def _suspend(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementSus
 
 
 def _resume(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ProcurementResumed:
+    may_decide_complaint(ctx.signer, complaint_handler(p))
     fields.only(ctx.payload, ("date", "reason"))
     return E.ProcurementResumed(**d, cause=p.suspended_by, reason=reason(ctx))
 

@@ -88,10 +88,11 @@ _FINANCE: Final = Grant(Role.FINANCE_OFFICE, "any")
 _PURCHASER_ONLY: Final = Permission((_PURCHASER,))
 _PURCHASER_OR_AGENCY: Final = Permission((_PURCHASER, _AGENCY))
 _FINANCE_ONLY: Final = Permission((_FINANCE,))
-# Suspension: only the finance office handling a complaint suspends and lifts (财政部令第94号
-# 第二十八条; 政府采购法 第五十七条). That the cause is a pending complaint is checked with the
-# payload (procurement_commands).
-_SUPERVISION: Final = _FINANCE_ONLY
+# Suspension: only the body handling a complaint suspends and lifts: the finance office
+# (财政部令第94号 第二十八条; 政府采购法 第五十七条), or for a works tender the 行政监督部门 its
+# notice names (招标投标法实施条例 第六十二条). That the cause is a complaint being handled, and
+# the signer its handler, is checked with the payload (procurement_commands).
+_SUPERVISION: Final = Permission((_FINANCE, Grant(Role.SUPERVISION_DEPARTMENT, "any")))
 
 #: The table: every lifecycle action and who may issue it.
 # fmt: off

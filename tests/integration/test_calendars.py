@@ -334,7 +334,8 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 REPORT_ARTICLES = "政府采购法实施条例 第四十三条；财政部令第87号 第六十八条"
 REFUND_ARTICLE = "财政部令第87号 第三十八条"
 #: How many rules the packaged table holds.
-PACKAGED_RULES = 44  # with the three of framework agreements (财政部令第110号)
+PACKAGED_RULES = 47  # with the four of framework agreements (财政部令第110号), the refund
+# after a termination and the works candidates' 3 days from the report
 
 
 def test_packaged_time_limits() -> None:

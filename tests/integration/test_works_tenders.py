@@ -256,6 +256,16 @@ def test_result_objections_come_during_the_publicity_and_complaints_go_to_the_su
     other = c.world.add("qhx-slj", "supervision_department", "slj-op", "澄溪县水利局")
     assert "qhx-zjj" in refused(Forbidden, c.act, other, "ScreenComplaint", screen).message
     assert rules(c, c.act(zjj, "ScreenComplaint", screen)) == {}
+    # Handling it, the 住建局 — and not the finance office — may suspend the tender and lift
+    # the suspension (招标投标法实施条例 第六十二条).
+    suspend = {"date": "2026-05-27", "cause": "p1-TS1", "reason": "投诉处理期间暂停招标投标活动"}
+    held = refused(Forbidden, c.act, c.finance, "Suspend", suspend)
+    assert "行政监督部门" in held.message and "qhx-zjj" in held.message
+    assert "qhx-zjj" in refused(Forbidden, c.act, other, "Suspend", suspend).message
+    assert rules(c, c.act(zjj, "Suspend", suspend)) == {}
+    lift = {"date": "2026-06-10", "reason": "投诉处理完毕前恢复"}
+    assert "qhx-zjj" in refused(Forbidden, c.act, c.finance, "Resume", lift).message
+    assert rules(c, c.act(zjj, "Resume", lift)) == {}
     decision = {"complaint": "p1-TS1", "date": "2026-07-08", "outcome": "rejected",
                 "decision": "投诉事项缺乏事实依据，驳回投诉。"}  # fmt: skip
     assert "行政监督部门" in refused(Forbidden, c.act, c.finance, "DecideComplaint",

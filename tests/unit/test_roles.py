@@ -194,7 +194,8 @@ def test_messages_are_english_with_chinese_role_names() -> None:
     message = refused.value.message
     assert message == (
         "rule roles.suspend: suspend (暂停采购活动) may be issued only by the finance office "
-        "财政部门（采购办）; i-audit-clerk acts as inspector "
+        "财政部门（采购办） or the supervision department 行政监督部门; i-audit-clerk acts as "
+        "inspector "
         "纪检监察 / 审计 / 检察院 of I-AUDIT, and an inspector issues no lifecycle action"
     )
     assert CJK.search(message)
