@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Final, TypedDict, TypeVar
 
@@ -65,7 +65,7 @@ from ledger.domain.framework import (
     total_irregularities,
     unannounced_findings,
 )
-from ledger.domain.lifecycle import Action, State, decide
+from ledger.domain.lifecycle import Action, Irregularity, State, decide
 from ledger.domain.methods import at_threshold, may_approve_method, method_approval_required
 from ledger.domain.money import Money, money
 from ledger.domain.opening import moment, opening_irregularities
@@ -613,6 +613,16 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
         *award_irregularities(amount, p.budget),
         *ranking_irregularities(supplier, p.ranking, reason),
     )
+    found, extra = _award_timing(ctx, p, d, irregular, reason)
+    return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount, **extra)
+
+
+def _award_timing(
+    ctx: Context, p: ProcurementRecord, d: Decided, irregular: Iterable[Irregularity],
+    reason: str | None,
+) -> tuple[list[Finding], dict[str, Any]]:  # fmt: skip
+    """An award's findings (its irregularities, the report's and the award's clocks, a works
+    tender's 公示) and the optional fields it records (its reason, the report's receipt)."""
     found = [irregularity_finding(i) for i in irregular]
     extra: dict[str, Any] = {} if reason is None else {"reason": reason}
     evaluated = p.dates.get(Action.COMPLETE_EVALUATION)
@@ -626,7 +636,7 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
             evaluated, received, d["date"], statutes.calendar, statutes.limits
         )
     found += works_award_findings(works, p.candidates_until, d["date"])
-    return E.AwardDecided(**_with(d, found), supplier=supplier, amount=amount, **extra)
+    return found, extra
 
 
 def _admit(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
@@ -652,14 +662,7 @@ def _admit(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
         *ranking_irregularities(admitted[0], p.ranking, reason),
         *admission_irregularities(len(admitted), len(valid)),
     )
-    found = [irregularity_finding(i) for i in irregular]
-    extra: dict[str, Any] = {} if reason is None else {"reason": reason}
-    evaluated = p.dates.get(Action.COMPLETE_EVALUATION)
-    received = _report_received(ctx, evaluated, d["date"])
-    if received is not None:
-        extra["report_received"] = received
-    statutes = ctx.statutes
-    found += award_findings(evaluated, received, d["date"], statutes.calendar, statutes.limits)
+    found, extra = _award_timing(ctx, p, d, irregular, reason)
     return E.AwardDecided(
         **_with(d, found), supplier=admitted[0], amount=amount, admitted=admitted, **extra
     )
