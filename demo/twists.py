@@ -61,6 +61,9 @@ class Twist(StrEnum):
     # while the contract is performed, more of the same is bought with a supplementary
     # contract 补充合同, within 10% of the contract (政府采购法 第四十九条): lawful, no finding
     SUPPLEMENTED = "supplemented"
+    # one supplier quotes about two thirds of the others and wins the inquiry on price:
+    # recorded as lawful (the committee had it explain, 87号令 第六十条), flagged for a look
+    LOW_BID = "low_bid"
 
 
 T = Twist
@@ -105,6 +108,7 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("yz-jxl", "2026-04-20", {T.UNANSWERED}, "质疑未答复，供应商转而投诉"),
     ("rmyy-shfx", "2026-03-23", {T.DESIGNATED_BRAND}, "需求写明西门子品牌及型号，质疑被驳回"),
     ("sl-fx", "2026-04-27", {T.SINGLE_BID}, "竞争性谈判只有一家供应商响应即成交"),
+    ("yz-kt", "2026-05-11", {T.LOW_BID}, "询价中一家报价约为其他报价的三分之二，以最低价成交"),
     ("jyj-jsj1", "2026-04-01", {T.SPLIT}, "同类计算机一季度内分三次询价，合计超限额"),
     ("jyj-jsj2", "2026-04-22", {T.SPLIT}, "同上（第二批）"),
     ("jyj-jsj3", "2026-05-13", {T.SPLIT}, "同上（第三批）"),

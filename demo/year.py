@@ -385,6 +385,9 @@ class Run:
         low = {"goods": 0.90, "works": 0.94, "services": 0.92}[self.item.category]
         high = (1.01, 1.04) if T.OVER_BUDGET in t else (low, 0.995)
         prices = {supplier: self.price(*high) for supplier in suppliers}
+        if T.LOW_BID in t:  # drawn apart, so the rest of the year's story stays as it was
+            low_bid = random.Random(f"low-{self.code}")  # noqa: S311 -- a story
+            prices[suppliers[0]] = int(self.budget * low_bid.uniform(0.6, 0.64)) // 10_000 * 10_000
         first = y.wd(self.last, 1)  # after the notice and any correction
         span = max(0, y.calendar.working_days_between(first, self.deadline))
         days = sorted(y.wd(first, self.rng.randint(0, span)) for _ in suppliers)

@@ -218,6 +218,12 @@ class ByBids(ConfigModel):
     min_bids: Count
 
 
+class AbnormallyLowWinner(ConfigModel):
+    max_ratio: Ratio
+    min_others: Count
+    methods: Methods
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -236,4 +242,5 @@ class Thresholds(ConfigModel):
     identical_bid_prices: IdenticalBidPrices
     all_but_winner_disqualified: ByBids
     lowest_bid_disqualified: ByBids
+    abnormally_low_winner: AbnormallyLowWinner
     severity: dict[KindKey, Annotated[Severity, Field(description="high, medium or low")]]

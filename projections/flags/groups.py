@@ -186,6 +186,19 @@ def award_rules(run: Run, winner: str, amount: int) -> None:
     if bids >= config.number("all_but_winner_disqualified", "min_bids") and valid == [winner]:
         run.flag(K.ALL_BUT_WINNER_DISQUALIFIED, f"{bids}家投标，除中标人外均被认定无效",
                  {"bids": bids, "valid": valid}, [*opened, *evaluated, award])  # fmt: skip
+    if method in config.methods("abnormally_low_winner"):
+        low = rules.abnormally_low(
+            winner, [rules.Bid(s, b.get("fen")) for s, b in sorted(row["bids"].items())], results,
+            config.number("abnormally_low_winner", "min_others"),
+            config.ratio("abnormally_low_winner", "max_ratio"),
+        )  # fmt: skip
+        if low is not None:
+            run.flag(
+                K.ABNORMALLY_LOW_WINNER,
+                f"中标（成交）报价为其他有效报价中位数{rules.wan(low[1])}的{_percent(low[0])}",
+                {"ratio": str(low[0]), "median_fen": low[1], "amount_fen": amount},
+                [*opened, *evaluated, award],
+            )  # fmt: skip
     if method in config.methods("award_close_to_budget"):
         ratio = rules.close_to_budget(
             amount, int(row["budget_fen"]), config.ratio("award_close_to_budget", "min_ratio")

@@ -30,6 +30,7 @@ class FlagKind(StrEnum):
     IDENTICAL_BID_PRICES = "identical_bid_prices"
     ALL_BUT_WINNER_DISQUALIFIED = "all_but_winner_disqualified"
     LOWEST_BID_DISQUALIFIED = "lowest_bid_disqualified"
+    ABNORMALLY_LOW_WINNER = "abnormally_low_winner"
     IRREGULAR_PROCEDURE = "irregular_procedure"
 
     @property
@@ -85,6 +86,10 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "多家投标，除中标人外其余投标均被认定无效",
     ),
     K.LOWEST_BID_DISQUALIFIED: ("最低报价被认定无效", "报价最低的投标被评审认定无效"),
+    K.ABNORMALLY_LOW_WINNER: (
+        "异常低价中标",
+        "中标（成交）报价明显低于其他有效投标报价的中位数（财政部令第87号 第六十条）",
+    ),
     K.IRREGULAR_PROCEDURE: (
         "程序违规",
         "采购活动暂停期间继续采购、超预算中标或签约、合同金额与中标金额不一致等账本记录的程序违规",

@@ -265,6 +265,26 @@ def lowest_disqualified(bids: Sequence[Bid], valid: Mapping[str, bool]) -> list[
     return sorted(b.supplier for b in priced if b.fen == lowest and valid.get(b.supplier) is False)
 
 
+def abnormally_low(
+    winner: str, bids: Sequence[Bid], valid: Mapping[str, bool], min_others: int,
+    max_ratio: Decimal,
+) -> tuple[Decimal, int] | None:  # fmt: skip
+    """The winner's price over the median of the other valid bids' prices (to four places)
+    and that median, when it is at most ``max_ratio`` and there are ``min_others`` of them."""
+    mine = next((b.fen for b in bids if b.supplier == winner), None)
+    others = sorted(
+        b.fen for b in bids if b.supplier != winner and b.fen is not None and valid.get(b.supplier)
+    )
+    if mine is None or len(others) < max(min_others, 1):
+        return None
+    middle = len(others) // 2
+    median = others[middle] if len(others) % 2 else (others[middle - 1] + others[middle]) // 2
+    if median <= 0:
+        return None
+    ratio = (Decimal(mine) / Decimal(median)).quantize(Decimal("0.0001"))
+    return (ratio, median) if ratio <= max_ratio else None
+
+
 def close_to_budget(award_fen: int, budget_fen: int, min_ratio: Decimal) -> Decimal | None:
     """award / budget when it reaches ``min_ratio`` (to four places), else None."""
     if budget_fen <= 0:

@@ -389,6 +389,21 @@ def test_the_lowest_bid_disqualified(scene: Scene) -> None:
     assert s.kinds("p2") == set()
 
 
+def test_an_abnormally_low_winning_bid(scene: Scene) -> None:
+    s = scene
+    # xinda wins at 1,300,000.00 against the others' 1,790,000.00 and 1,805,000.00: 72.32% of
+    # their median (1,797,500.00), under the 80% the configuration sets (87号令 第六十条).
+    s.tender_run("p1", ("1790000.00", "1300000.00", "1805000.00"), 1, "1300000.00")
+    flag = s.the(K.ABNORMALLY_LOW_WINNER, "p1")
+    assert (flag.details["ratio"], flag.details["median_fen"]) == ("0.7232", 179_750_000)
+    assert "179.75万元" in flag.summary and "72.3%" in flag.summary
+    assert s.evidence(flag.id) == s.at("p1:opened", "p1:evaluated", "p1:award")
+    assert s.kinds("p1") == {K.ABNORMALLY_LOW_WINNER}
+    # Its honest twin: the lowest bid at 96% of the others' median is competition.
+    s.tender_run("p2", ("1790000.00", "1720000.00", "1805000.00"), 1, "1720000.00")
+    assert s.kinds("p2") == set()
+
+
 def test_a_short_submission_period(scene: Scene) -> None:
     s = scene
     s.plan("p1")
@@ -517,7 +532,7 @@ def test_repeated_winner_at_one_purchaser(scene: Scene) -> None:
 def test_winners_spread_over_suppliers_raise_nothing(scene: Scene) -> None:
     s = scene
     for n in (0, 1, 2):  # each the lowest price of its tender, so each first-ranked
-        prices = tuple("1720000.00" if m == n else f"17{9 + m}0000.00" for m in range(3))
+        prices = tuple("1720000.00" if m == n else f"{1790000 + 10000 * m}.00" for m in range(3))
         s.tender_run(f"p{n}", prices, n, prices[n], title=f"医疗设备采购项目{n}")
     assert not s.flags()
 
