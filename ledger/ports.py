@@ -18,7 +18,7 @@ from ledger.application import Receipt
 from ledger.domain.challenges import Challenge
 from ledger.domain.context import Statutes
 from ledger.domain.errors import LedgerError
-from ledger.domain.registry import Key
+from ledger.domain.registry import Actor, Key, Organisation
 from ledger.log.note import Verifier
 from ledger.log.reader import LogReader
 from ledger.lookup import LookupCodes
@@ -43,6 +43,12 @@ class RegistryView(Protocol):
     """Records as the event store has them now, for reading only."""
 
     def current_key(self, key_id: str) -> Key | None: ...
+
+    def actor(self, code: str) -> Actor | None:
+        """A registered actor (its name, to greet an inspector by it)."""
+        ...
+
+    def organisation(self, code: str) -> Organisation | None: ...
 
     def challenge(self, number: str) -> Challenge | None: ...
 

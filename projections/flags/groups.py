@@ -147,9 +147,10 @@ def _judge_winner(run: Run, purchaser: str, period: str, supplier: str, awards: 
             f"award_period = ? AND winner = ? AND method IN ({marks}) ORDER BY award_leaf",
             (purchaser, period, supplier, *methods),
         ).fetchall()
-        evidence = [(int(leaf), f"{code}：确定{supplier}中标（成交）") for code, leaf in found]
+        named = run.name(supplier)
+        evidence = [(int(leaf), f"{code}：确定{named}中标（成交）") for code, leaf in found]
     elif supplier == run.row()["winner"]:
-        evidence = [run.me(f"{run.code}：确定{supplier}中标（成交）")]
+        evidence = [run.me(f"{run.code}：确定{run.name(supplier)}中标（成交）")]
     run.w.raise_flag(
         K.REPEATED_WINNER, subject, procurement=None, purchaser=purchaser, leaf=run.index,
         on=run.on,

@@ -22,6 +22,7 @@ from projections.flags.config import FlagConfig
 from projections.flags.kinds import FlagKind
 from projections.flags.store import Evidence, FlagWriter, dumps, flag_id
 from projections.projection import Entry
+from projections.web.formats import chinese_date
 
 K = FlagKind
 Row = dict[str, Any]
@@ -112,7 +113,8 @@ class Run:
             detail = {k: said[k] for k in ("rule", "citation", "deadline", "actual")}
             detail |= {"description_zh": text, "leaf": self.index}
             if finding.deadline and finding.actual:
-                text += f"（期限{said['deadline']}，实际{said['actual']}）"
+                due, actual = chinese_date(said["deadline"]), chinese_date(said["actual"])
+                text += f"（期限{due}，实际{actual}）"
             # A flag the leaf's own data raised already keeps its summary, which says more.
             self.flag(kind, text, {"findings": [detail]}, evidence, subject, keep_summary=True)
 

@@ -34,7 +34,7 @@ import secrets
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import jwt
 from fastapi import Request
@@ -43,7 +43,7 @@ from fastapi.routing import APIRoute
 
 from ledger.domain import fields
 from ledger.domain.errors import LedgerError, RevokedKey, UnknownKey
-from ledger.domain.registry import Role
+from ledger.domain.registry import Actor, Organisation, Role
 from ledger.signed_requests import CurrentKeys, SignedRequest, SignedRequests, current_key
 from projections.supervision.spent import Spent, SpentInMemory
 from projections.web.render import ENV, wants_html
@@ -71,6 +71,23 @@ class Inspector:
     key: str = ""  # the Ed25519 key id it signed in with
     session: str = ""  # the token's jti
     expires_at: int = 0  # Unix seconds
+    name: str = ""  # the actor's registered name, as the pages greet it
+    organisation_name: str = ""  # its organisation's registered name
+
+    @property
+    def greeting(self) -> str:
+        """Who the pages say is signed in: 王某某（澄溪县纪委监委）, never the codes (a
+        registry without the names falls back to 监督人员)."""
+        who = self.name or "监督人员"
+        return f"{who}（{self.organisation_name}）" if self.organisation_name else who
+
+
+class InspectorRegistry(CurrentKeys, Protocol):
+    """The registry as the sign-in check reads it: keys afresh, and the names to greet by."""
+
+    def actor(self, code: str) -> Actor | None: ...
+
+    def organisation(self, code: str) -> Organisation | None: ...
 
 
 class Refused(LedgerError):
@@ -265,7 +282,9 @@ def token_of(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def require_inspector(request: Request, sessions: Sessions, keys: CurrentKeys) -> Inspector:
+def require_inspector(
+    request: Request, sessions: Sessions, keys: InspectorRegistry
+) -> Inspector:
     """The signed-in inspector (``projections.deps.InspectorDep``), or ``Refused`` (401
     without a valid session, 403 for anyone but an inspector)."""
     token = token_of(request)
@@ -284,12 +303,15 @@ def require_inspector(request: Request, sessions: Sessions, keys: CurrentKeys) -
         ) from None
     if key.role is not Role.INSPECTOR or key.organisation != claims["org"]:
         raise not_an_inspector()
+    actor, organisation = keys.actor(claims["sub"]), keys.organisation(claims["org"])
     return Inspector(
         actor=claims["sub"],
         organisation=claims["org"],
         key=claims["key"],
         session=claims["jti"],
         expires_at=int(claims["exp"]),
+        name=actor.name if actor is not None else "",
+        organisation_name=organisation.name if organisation is not None else "",
     )
 
 

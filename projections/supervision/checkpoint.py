@@ -23,13 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final
 
-from ledger.domain.context import CHINA
 from ledger.domain.errors import LedgerError
 from ledger.log.note import NoteError, parse_checkpoint
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
+from projections.web.formats import beijing_time
 
 Database = SQLiteDatabase | PostgresDatabase
 
@@ -52,14 +51,8 @@ class Stamp:
 
     @property
     def signed_at_china(self) -> str:
-        """When it was signed, in China time (2026-11-25 14:03:07)."""
-        try:
-            moment = datetime.fromisoformat(str(self.signed_at).replace("Z", "+00:00"))
-        except ValueError:
-            return str(self.signed_at)
-        if moment.tzinfo is None:
-            return moment.strftime("%Y-%m-%d %H:%M:%S")
-        return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        """When it was signed, in Beijing time and in Chinese (2026年11月25日 14:03)."""
+        return beijing_time(str(self.signed_at))
 
     def as_json(self) -> dict[str, Any]:
         """What an export carries: enough to fetch the same entries and check them."""

@@ -23,12 +23,13 @@ from fastapi.responses import JSONResponse, Response
 
 from ledger.domain.context import china_day
 from ledger.log.reader import LogReader
-from projections.deps import Db, InspectorDep, LogDep
+from projections.deps import Db, InspectorDep, LogDep, RegistryDep
 from projections.flags import SEVERITIES, FlagKind
 from projections.flags import queries as q
 from projections.supervision.auth import PRIVATE, Refused, SupervisionRoute
 from projections.supervision.checkpoint import NoCheckpoint, Stamp, consistent_read, position_in
 from projections.supervision.checkpoint import stamp_at as _stamp_at
+from projections.supervision.people import actor_names
 from projections.web.queries import BadRequest, Database, last_page
 from projections.web.render import ENV, EVENT_LABELS, link
 
@@ -131,7 +132,8 @@ def flag_list(request: Request, inspector: InspectorDep, db: Db) -> Response:
 
 @flags_routes.get("/flags/{flag_id}")
 def flag_page(
-    request: Request, flag_id: str, inspector: InspectorDep, db: Db, log_view: LogDep
+    request: Request, flag_id: str, inspector: InspectorDep, db: Db, log_view: LogDep,
+    registry: RegistryDep,
 ) -> Response:
     wanted = _format(request)
     if set(request.query_params) - {"format"}:
@@ -152,7 +154,8 @@ def flag_page(
         return _export(stamp, {"flag": _flag_json(flag), "evidence": entries,
                                "evidence_total": total})  # fmt: skip
     return _page(request, "supervision/flags_detail.html", stamp, inspector=inspector,
-                 flag=flag, entries=entries, evidence_total=total)  # fmt: skip
+                 flag=flag, entries=entries, evidence_total=total,
+                 actors=actor_names(registry, (e["actor"] for e in entries)))  # fmt: skip
 
 
 def _entry(log: LogReader, index: int, note: str, size: int) -> dict[str, Any]:

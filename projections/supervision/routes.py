@@ -25,6 +25,7 @@ from projections.deps import (
     Db,
     InspectorDep,
     LogDep,
+    RegistryDep,
     SealedDep,
     SessionsDep,
     SignedRequestsDep,
@@ -52,6 +53,7 @@ from projections.supervision.checkpoint import (
     stamp_at,
 )
 from projections.supervision.deadlines import KINDS, STATUSES, open_items
+from projections.supervision.people import actor_names
 from projections.web import queries
 from projections.web.render import ENV, wants_html
 
@@ -265,7 +267,7 @@ def _known(db: queries.Database, code: str) -> None:
 )
 def procurement_history(
     request: Request, code: str, inspector: InspectorDep, db: Db, log_view: LogDep,
-    sealed: SealedDep,
+    sealed: SealedDep, registry: RegistryDep,
 ) -> Response:  # fmt: skip
     given = params(request, ("as_of", "checkpoint", "format"))
     as_json = wants_json(given, request)
@@ -294,7 +296,8 @@ def procurement_history(
     return private_page(
         request, "supervision/procurement.html", stamp, inspector=inspector, code=code,
         steps=steps, state=history.described(snapshot, names), snapshot=snapshot, names=names,
-        as_of=as_of or at, sealed_text=history.sealed_text, pretty=history.pretty,
+        actors=actor_names(registry, (s.actor for s in steps)), as_of=as_of or at,
+        sealed_text=history.sealed_text, pretty=history.pretty,
         compare=history.default_comparison(steps),
     )  # fmt: skip
 
@@ -304,7 +307,7 @@ def procurement_history(
 )
 def procurement_diff(
     request: Request, code: str, inspector: InspectorDep, db: Db, log_view: LogDep,
-    sealed: SealedDep,
+    sealed: SealedDep, registry: RegistryDep,
 ) -> Response:  # fmt: skip
     given = params(request, ("from", "to", "format"))
     as_json = wants_json(given, request)
@@ -334,6 +337,7 @@ def procurement_diff(
     return private_page(
         request, "supervision/diff.html", stamp, inspector=inspector, code=code, start=start,
         end=end, between=between, changes=changed, names=names,
+        actors=actor_names(registry, (s.actor for s in between)),
     )  # fmt: skip
 
 

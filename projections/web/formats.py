@@ -74,15 +74,17 @@ def chinese_date(value: str | date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 def beijing_time(value: str | None) -> str:
-    """2026-11-26T01:32:56.728Z → 2026年11月26日 09:32:56 (Beijing time; anything else as is)."""
+    """A moment as a page shows it: Beijing time, in Chinese, to the minute.
+
+    An RFC 3339 instant (the log's ``recorded_at``, ``2026-03-02T01:30:56.728Z``) is turned
+    into Beijing time; a moment written without an offset (``2026-03-02 09:30``, as the bid
+    box records its closing) is Beijing time already. Both read ``2026年3月2日 09:30``;
+    anything else is shown as it is."""
     if not value:
         return ""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return str(value)
-    if moment.tzinfo is None:
-        return str(value)
-    local = moment.astimezone(CHINA)
-    return f"{chinese_date(local.date())} {local:%H:%M:%S}"
-
+    local = moment if moment.tzinfo is None else moment.astimezone(CHINA)
+    return f"{chinese_date(local.date())} {local:%H:%M}"

@@ -30,7 +30,7 @@ from projections.web.formats import (
     wan,
     yuan,
 )
-from projections.web.shown import shown, shown_list
+from projections.web.shown import shown, shown_list, shown_organisation
 
 HERE: Final = Path(__file__).parent
 TEMPLATES: Final = HERE / "templates"
@@ -93,6 +93,7 @@ def environment() -> Environment:
         categories=list(Category),
         shown=shown,
         shown_list=shown_list,
+        shown_organisation=shown_organisation,
     )
     return env
 

@@ -22,6 +22,7 @@ from typing import Any, Final
 from markupsafe import Markup
 
 from ledger.domain.committee import MEMBER_ROLES
+from ledger.domain.schema.kinds import KINDS
 from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Category, Method
 from projections.web.formats import (
     announcement_label,
@@ -32,7 +33,10 @@ from projections.web.formats import (
     yuan,
 )
 
-__all__ = ["FORMATS", "VOCABULARY", "lookup", "shown", "shown_list", "vocabulary_json"]
+__all__ = [
+    "FORMATS", "VOCABULARY", "lookup", "shown", "shown_list", "shown_organisation",
+    "vocabulary_json",
+]  # fmt: skip
 
 
 def _text(value: object) -> str:
@@ -85,6 +89,8 @@ VOCABULARY: Final = {
     "announcement": AnnouncementType.labels(),
     "member_role": dict(MEMBER_ROLES),
     "selection": CallOffSelection.labels(),
+    # what the 验证 message calls the verified entry (its timeline label, never its type)
+    "entry": {kind.name: kind.label_zh for kind in KINDS},
 }
 
 _MISSING: Final = object()
@@ -142,6 +148,22 @@ def shown_list(data: Mapping[str, Any], path: str, label: str | None = None) -> 
     return Markup('<ul class="inline-list"{}>{}</ul>').format(
         _attributes(path, "list", label), items
     )
+
+
+def shown_organisation(
+    data: Mapping[str, Any], path: str, name: str, label: str | None = None
+) -> Markup:
+    """An organisation the entry names (by its registry code) as the page shows it: by its
+    registered ``name``, never the code. The name is the registry's, not the entry's, so
+    the 验证 button checks the element's ``data-organisation`` (the code the page means)
+    against the entry's value at ``path``: the page cannot point at another organisation
+    than the entry recorded."""
+    code = lookup(data, path)
+    if not isinstance(code, str):
+        raise TypeError(f"{path} is not an organisation's code")
+    said = Markup(' data-leaf-organisation="{}" data-organisation="{}"').format(path, code)
+    said += Markup(' data-leaf-label="{}"').format(label) if label else ""
+    return Markup("<span{}>{}</span>").format(said, name)
 
 
 def vocabulary_json() -> str:

@@ -143,21 +143,21 @@ def test_a_log_that_grows_stays_green_and_a_rollback_turns_red(
         assert "此前未验证过此日志" in message and "已记住此检查点" in message
 
         state, message = verify(context, page)  # the same checkpoint again
-        assert state == "ok" and f"与此浏览器上次验证的检查点相同，树大小 {before}" in message
+        assert state == "ok" and f"与此浏览器上次验证的检查点相同，含 {before} 条日志条目" in message
 
     with address.serving(ledgers.grown, ledgers.tender) as page:
         after = size_of(address.url)
         assert after > before
         state, message = verify(context, page)
         assert state == "ok", message
-        assert f"经一致性证明，是此浏览器上次验证的树大小 {before} 的检查点的延续" in message
+        assert f"经一致性证明，是此浏览器上次验证的含 {before} 条日志条目的检查点的延续" in message
 
     # The operator puts back the older database, signed with the same key: a smaller tree.
     with address.serving(ledgers.prefix, ledgers.tender) as page:
         state, message = verify(context, page)
         assert state == "bad", message
         assert "日志被回滚" in message
-        assert f"树大小 {before}" in message and f"树大小 {after}" in message
+        assert f"只含 {before} 条日志条目" in message and f"含 {after} 条日志条目" in message
 
         # A browser that never saw the larger tree has nothing to compare: green.
         fresh = context.browser.new_context()
@@ -183,7 +183,7 @@ def test_another_history_under_the_same_key_turns_red(
         state, message = verify(context, page)
         assert state == "bad", message
         if forked == grown:
-            assert "日志出现分叉" in message and "根哈希不同" in message
+            assert "日志出现分叉" in message and "所含日志条目数相同，内容却不同" in message
         elif forked < grown:
             assert "日志被回滚" in message
         else:
@@ -201,7 +201,7 @@ def test_the_same_size_with_another_root_is_a_fork(
     with address.serving(ledgers.fork, ledgers.tender) as page:
         assert size_of(address.url) == size  # the same commands, other keys and texts
         state, message = verify(context, page)
-        assert state == "bad" and "日志出现分叉" in message and "根哈希不同" in message, message
+        assert state == "bad" and "日志出现分叉" in message and "所含日志条目数相同，内容却不同" in message, message
 
 
 def test_a_forged_consistency_proof_turns_red(
@@ -371,9 +371,9 @@ def test_amber_does_not_move_what_the_browser_remembers(
         undo = witnessed(context, BOTH, lambda body: SJJ.cosign(body))
         state, message = verify(context, page)
         undo()
-        assert state == "amber" and f"树大小 {before} 的检查点的延续" in message, message
+        assert state == "amber" and f"含 {before} 条日志条目的检查点的延续" in message, message
         undo = witnessed(context, BOTH, lambda body: SJJ.cosign(body) + JW.cosign(body))
         state, message = verify(context, page)
         undo()
         # Still compared with the last quorum-cosigned one, not the amber one.
-        assert state == "ok" and f"树大小 {before} 的检查点的延续" in message, message
+        assert state == "ok" and f"含 {before} 条日志条目的检查点的延续" in message, message

@@ -120,8 +120,12 @@ def test_a_genuine_announcement_verifies_green(page: Any, site: Site) -> None:
     assert state == "ok", message
     size = site.checkpoint_size()
     assert message.startswith("验证通过："), message
-    assert f"第 {site.tender} 条（TenderAnnounced）" in message
-    assert f"树大小 {size}" in message
+    # In words a reader knows: the entry by its Chinese name, the checkpoint by how many log
+    # entries it holds; never the entry's English type or the tree's vocabulary.
+    assert f"日志第 {site.tender} 条条目（发布采购公告）" in message
+    assert f"该检查点含 {size} 条日志条目" in message
+    for word in ("TenderAnnounced", "树大小", "根哈希"):
+        assert word not in message
     assert key_name_and_id(site.log_key) in message  # to compare with a key got elsewhere
     assert f"页面上 {fields} 处文字与条目原文一致" in message
     assert "ok" in (page.get_attribute('[data-verify="result"]', "class") or "")
@@ -218,7 +222,7 @@ def test_forged_answers_from_the_log_turn_red(page: Any, sqlite_site: Site) -> N
     _forge(page, "**/log/proof/inclusion**", flipped)
     open_notice(page, site)
     state, message = verify(page)
-    assert state == "bad" and "根哈希" in message, message
+    assert state == "bad" and "不在检查点所确认的日志中" in message, message
     page.unroute("**/log/proof/inclusion**")
 
     # A checkpoint whose root was changed after signing.
@@ -254,5 +258,5 @@ def test_forged_answers_from_the_log_turn_red(page: Any, sqlite_site: Site) -> N
     state, message = verify(page)
     # Consistent forgery of key and checkpoint (same tree): green, naming the forged key id,
     # which is why the message shows it — compare it with a key obtained elsewhere.
-    assert state == "ok" and key_name_and_id(forged_key) in message and f"树大小 {size}" in message
+    assert state == "ok" and key_name_and_id(forged_key) in message and f"含 {size} 条日志条目" in message
     assert page.errors == []

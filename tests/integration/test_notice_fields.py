@@ -2,7 +2,8 @@
 
 For notices of every type from the demo year, each value of the entry's data is changed in
 turn and the page rendered again: every text that changes must lie inside an element marked
-with that value's path (``data-leaf``), and every value either shows so or is one the page
+with that value's path (``data-leaf``, or ``data-leaf-organisation`` for an organisation
+shown by its name), and every value either shows so or is one the page
 does not show by design (``NOT_SHOWN``). A template that prints an entry value without
 ``shown()``, or a new field nobody placed, fails here."""
 
@@ -68,7 +69,8 @@ class Texts(HTMLParser):
             self.body = True
         if tag in ("meta", "link", "br", "input", "img"):
             return
-        path = dict(attrs).get("data-leaf")
+        # An organisation is shown by its name, marked with the entry's path to its code.
+        path = dict(attrs).get("data-leaf") or dict(attrs).get("data-leaf-organisation")
         inherited = self.stack[-1][1] if self.stack else None
         self.stack.append((tag, path or inherited))
 
@@ -89,11 +91,12 @@ def texts(page: str) -> list[tuple[str | None, str]]:
 
 
 class Registry:
-    """Organisations' names come from the registry's entries, not the notice's: one name
-    for any code, so changing a code changes only the code shown."""
+    """Organisations' names come from the registry's entries, not the notice's: a name for
+    each code, so changing a code changes the organisation the page names (and nothing
+    else)."""
 
     def get(self, code: str, default: str) -> str:
-        return "某单位"
+        return f"某单位（{code}）"
 
 
 def render(found: Announcement) -> str:

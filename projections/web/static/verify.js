@@ -44,6 +44,13 @@
     return out;
   };
   const equal = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  // What the reader is told: log entries (日志条目) and checkpoints (检查点), never the
+  // tree's vocabulary or the entry's English type.
+  const entries = (n) => `${n} 条日志条目`;
+  const entryLabel = (type, vocabulary) => {
+    const table = vocabulary.entry || {};
+    return Object.prototype.hasOwnProperty.call(table, type) ? table[type] : "日志记录";
+  };
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
   const b64encode = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
@@ -134,15 +141,15 @@
   // C2SP tlog-checkpoint body: origin, decimal size, base64 root, optional extension lines.
   function parseCheckpoint(text, origin) {
     const lines = text.slice(0, -1).split("\n");
-    if (lines.length < 3) fail("检查点格式错误：缺少来源、树大小或根哈希");
+    if (lines.length < 3) fail("检查点格式错误：缺少日志名称、所含日志条目数或其摘要");
     const [name, sizeText, rootText] = lines;
     if (name !== origin) fail(`检查点属于日志“${name}”，而不是“${origin}”`);
     const size = Number(sizeText);
     if (!/^(0|[1-9][0-9]*)$/.test(sizeText) || !Number.isSafeInteger(size)) {
-      fail("检查点的树大小格式错误");
+      fail("检查点所含日志条目数的格式错误");
     }
-    const root = b64decode(rootText, "检查点根哈希");
-    if (root.length !== 32) fail("检查点根哈希不是 32 字节");
+    const root = b64decode(rootText, "检查点摘要");
+    if (root.length !== 32) fail("检查点摘要不是 32 字节");
     return { origin: name, size, root };
   }
 
@@ -272,7 +279,20 @@
       }
       if (!same) fail(`页面上的${field}与日志条目中的原文不一致`);
     }
-    return shown.length;
+    // Organisations are shown by their registered names (not in the entry): the page must
+    // mean the organisation the entry records, its code in data-organisation.
+    const named = scope.querySelectorAll("[data-leaf-organisation]");
+    for (const element of named) {
+      const path = element.dataset.leafOrganisation;
+      const name = element.dataset.leafLabel;
+      const field = name && name !== path ? `“${name}”（${path}）` : `“${path}”`;
+      const value = lookup(data, path);
+      if (value === missing) fail(`页面上的单位${field}在日志条目中不存在`);
+      if (typeof value !== "string" || value !== element.dataset.organisation) {
+        fail(`页面上的单位${field}不是日志条目所记的单位`);
+      }
+    }
+    return { texts: shown.length, organisations: named.length };
   }
 
   function shownIndex(panel) {
@@ -456,7 +476,7 @@
     if (raw === null) return null;
     try {
       const seen = JSON.parse(raw);
-      const root = b64decode(seen.root, "记住的根哈希");
+      const root = b64decode(seen.root, "记住的检查点");
       if (Number.isSafeInteger(seen.size) && seen.size >= 0 && root.length === 32) {
         return { size: seen.size, root };
       }
@@ -479,15 +499,15 @@
   async function compareWithLastSeen(base, checkpoint, seen) {
     if (seen === undefined) return "（此浏览器不允许保存检查点，未与上次所见比对）";
     if (seen === null) return "（此浏览器此前未验证过此日志的检查点）";
-    const was = `此浏览器上次验证的检查点（树大小 ${seen.size}，根哈希 ${b64encode(seen.root)}）`;
+    const was = `此浏览器上次验证的检查点（含 ${entries(seen.size)}）`;
     if (checkpoint.size < seen.size) {
-      fail(`日志被回滚：服务器出示的检查点（树大小 ${checkpoint.size}）小于${was}`);
+      fail(`日志被回滚：服务器出示的检查点只含 ${entries(checkpoint.size)}，少于${was}`);
     }
     if (checkpoint.size === seen.size) {
       if (!equal(checkpoint.root, seen.root)) {
-        fail(`日志出现分叉：服务器出示的检查点与${was}大小相同而根哈希不同`);
+        fail(`日志出现分叉：服务器出示的检查点与${was}所含日志条目数相同，内容却不同`);
       }
-      return `（与此浏览器上次验证的检查点相同，树大小 ${seen.size}）`;
+      return `（与此浏览器上次验证的检查点相同，含 ${entries(seen.size)}）`;
     }
     const bytes = await get(
       `${base}/proof/consistency?old=${seen.size}&size=${checkpoint.size}`, "一致性证明");
@@ -508,10 +528,10 @@
       return h;
     });
     if (!(await consistent(seen.size, checkpoint.size, seen.root, checkpoint.root, proof))) {
-      fail(`日志出现分叉或被改写：服务器出示的检查点（树大小 ${checkpoint.size}）` +
+      fail(`日志出现分叉或被改写：服务器出示的检查点（含 ${entries(checkpoint.size)}）` +
         `不是${was}的延续（一致性证明不成立）`);
     }
-    return `（经一致性证明，是此浏览器上次验证的树大小 ${seen.size} 的检查点的延续）`;
+    return `（经一致性证明，是此浏览器上次验证的含 ${entries(seen.size)}的检查点的延续）`;
   }
 
   // -- the whole check --------------------------------------------------------------------
@@ -548,7 +568,7 @@
 
     if (index >= checkpoint.size) {
       const which = policy === null ? "最新的签名检查点" : "经见证联署的最新检查点";
-      fail(`第 ${index} 条尚未纳入${which}（树大小 ${checkpoint.size}），请稍后再试`);
+      fail(`第 ${index} 条日志条目尚未纳入${which}（含 ${entries(checkpoint.size)}），请稍后再试`);
     }
     const hash = await leafHash(leaf);
     if (b64encode(hash) !== shownHash) {
@@ -559,14 +579,15 @@
       index, checkpoint.size);
     const root = await rootFromInclusion(hash, index, checkpoint.size, proof);
     if (!equal(root, checkpoint.root)) {
-      fail("条目经包含证明算出的根哈希与签名检查点的根哈希不符");
+      fail("日志条目经包含证明推算的摘要与签名检查点不符：该条目不在检查点所确认的日志中");
     }
     const entry = parseLeaf(leaf, index);
-    const texts = compareShown(panel, entry.data, vocabulary);
+    const { texts, organisations } = compareShown(panel, entry.data, vocabulary);
+    const named = organisations > 0 ? `，${organisations} 个单位与条目所记单位相符` : "";
     const found =
-      `第 ${index} 条（${entry.type}）包含在日志 ${checkpoint.origin} ` +
-      `经签名的检查点中（树大小 ${checkpoint.size}，根哈希 ${b64encode(checkpoint.root)}，` +
-      `签名密钥 ${verifier.text}）；页面上 ${texts} 处文字与条目原文一致${history}`;
+      `日志第 ${index} 条条目（${entryLabel(entry.type, vocabulary)}）包含在日志 ` +
+      `${checkpoint.origin} 经签名的检查点中（该检查点含 ${entries(checkpoint.size)}，` +
+      `签名密钥 ${verifier.text}）；页面上 ${texts} 处文字与条目原文一致${named}${history}`;
     if (missingWitnesses.length > 0) {
       return { state: "amber", message:
         `未达见证法定数：缺少见证：${missingWitnesses.join("、")}。${found}。` +
