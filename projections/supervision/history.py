@@ -25,6 +25,7 @@ from typing import Any, Final
 import orjson
 
 from ledger.canonical import b64encode
+from ledger.domain.committee import MEMBER_ROLES
 from ledger.domain.lifecycle import Stage
 from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.schema import entries as E
@@ -436,9 +437,18 @@ def sealed_text(sealed: Sealed) -> str:
     """A sealed value as the page shows it: a price in yuan, a list of names joined."""
     value = sealed.value
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return "、".join(_member(v) for v in value)
     if sealed.path.split(".")[-1] == "price" and isinstance(value, str):
         return yuan(value) or value
+    return str(value)
+
+
+def _member(value: Any) -> str:
+    """One item of a sealed list: a committee member by name and role (评审专家 or 采购人代表),
+    never the record's field names; anything else as its text."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        role = MEMBER_ROLES.get(str(value.get("role", "")), "")
+        return f"{value['name']}（{role}）" if role else str(value["name"])
     return str(value)
 
 

@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 from ledger.domain.money import Money
 from ledger.domain.vocabulary import Category, Method
 from projections.supervision.statistics import BREAKDOWNS, PARAMETERS, Report, Totals
+from projections.web.formats import chinese_date
 
 HEADER: Final = (
     "分组", "键", "名称",
@@ -71,7 +72,7 @@ def rows(report: Report) -> Iterator[list[Any]]:
 def filter_lines(report: Report) -> list[tuple[str, str]]:
     """What the figures were computed for, as (名称, 值) pairs in Chinese."""
     f = report.filters
-    lines = [("统计期间", f"{f.date_from} 至 {f.date_to}")]
+    lines = [("统计期间", f"{chinese_date(f.date_from)} 至 {chinese_date(f.date_to)}")]
     shown = {
         "region": f.region,
         "purchaser": f.purchaser

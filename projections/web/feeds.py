@@ -82,8 +82,7 @@ def feed_title(filters: Filters, names: dict[str, str]) -> str:
     return " · ".join(parts)
 
 
-def summary(notice: Notice) -> str:
-    """The entry's summary as HTML: every value escaped, the markup ours."""
+def _rows(notice: Notice) -> list[tuple[str, str]]:
     rows = [
         ("公告类型", announcement_label(notice.type)),
         ("项目编号", notice.procurement),
@@ -93,11 +92,27 @@ def summary(notice: Notice) -> str:
         ("采购方式", method_label(notice.method)),
         ("预算金额", yuan(notice.budget_fen)),
     ]
+    if notice.winner_name:
+        rows.append(("中标（成交）供应商", notice.winner_name))
     if notice.amount_fen is not None:
         rows.append(("中标（成交）金额", yuan(notice.amount_fen)))
     rows.append(("公告日期", chinese_date(notice.published_on)))
+    return rows
+
+
+def summary(notice: Notice) -> str:
+    """The entry's summary as HTML: every value escaped, the markup ours."""
+    rows = _rows(notice)
     items = Markup("").join(Markup("<li>{}：{}</li>").format(label, value) for label, value in rows)
     return str(Markup("<ul>{}</ul>").format(items))
+
+
+def title(notice: Notice) -> str:
+    """【type】title, and for a result its winner and amount, as a feed reader lists it."""
+    text = f"【{announcement_label(notice.type)}】{notice.title}"
+    if notice.winner_name and notice.amount_fen is not None:
+        text += f"（中标（成交）供应商：{notice.winner_name}，金额{yuan(notice.amount_fen)}）"
+    return text
 
 
 # Over 60 lines by design: one document: an Atom feed, element by element.
@@ -149,7 +164,7 @@ def announcements_feed(request: Request, db: Db, log_view: LogDep) -> Response:
     for notice in notices:
         entry = _el(root, "entry")
         _el(entry, "id", f"tag:{authority},{TAG_YEAR}:announcement/{notice.leaf_index}")
-        _el(entry, "title", f"【{announcement_label(notice.type)}】{notice.title}")
+        _el(entry, "title", title(notice))
         _el(entry, "updated", _timestamp(notice.published_on))
         _el(entry, "published", _timestamp(notice.published_on))
         _el(_el(entry, "author"), "name", notice.purchaser_name)

@@ -94,21 +94,25 @@ class Notice:
     published_on: str
     budget_fen: int
     amount_fen: int | None
+    winner_name: str | None = None  # a result's winner by its registered name
 
 
 _NOTICE_COLUMNS: Final = (
     "a.leaf_index, a.type, a.title, a.procurement, a.purchaser, "
     "COALESCE(o.name, a.purchaser), a.region, a.category, a.method, a.published_on, "
-    "a.budget_fen, a.amount_fen"
+    "a.budget_fen, a.amount_fen, COALESCE(w.name, a.supplier)"
 )
-_NOTICE_FROM: Final = "pub_announcements a LEFT JOIN pub_organisations o ON o.code = a.purchaser"
+_NOTICE_FROM: Final = (
+    "pub_announcements a LEFT JOIN pub_organisations o ON o.code = a.purchaser "
+    "LEFT JOIN pub_organisations w ON w.code = a.supplier"
+)
 _NEWEST_FIRST: Final = "ORDER BY a.published_on DESC, a.leaf_index DESC"
 
 
 def _notice(r: tuple[Any, ...]) -> Notice:
     return Notice(
         int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], int(r[10]),
-        None if r[11] is None else int(r[11]),
+        None if r[11] is None else int(r[11]), None if r[12] is None else str(r[12]),
     )  # fmt: skip
 
 

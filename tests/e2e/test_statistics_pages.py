@@ -133,7 +133,7 @@ def test_the_page_states_its_checkpoint_reconciles_and_draws_its_charts(
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Sunshine-Log-Size"] == str(year.size)
     text = page.text
-    assert "政府采购统计" in text and "统计期间：2026-01-01 至 2026-12-31" in text
+    assert "政府采购统计" in text and "统计期间：2026年1月1日 至 2026年12月31日" in text
     assert page.headers["Sunshine-Checkpoint-Root"] in text
     assert "各分组（类别、方式、月份、区域、采购人）各行之和与总计逐项相等，精确到分" in text
     _, _, spent = year.expected()
