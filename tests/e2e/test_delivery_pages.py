@@ -64,7 +64,7 @@ def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
         failed = next(r for r in rows if "county-portal" in r)
         assert "（指定媒体）：已送达（HTTP 200）" in delivered
         assert "county-portal</strong>：未能送达（最后一次 HTTP 503）" in failed
-        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d", delivered)
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d</time>（北京时间）", delivered)
         # Each row links the log entry that proves it: the publisher's signed receipt.
         for row, kind, site in ((delivered, "NoticeDelivered", "ccgp-hebei"),
                                 (failed, "NoticeDeliveryFailed", "county-portal")):  # fmt: skip

@@ -247,6 +247,13 @@ def leaf_fields(page: str) -> list[tuple[str, str, str]]:
     return [(path, format, unescape(text)) for path, format, text in found if format != "list"]
 
 
+def organisations_shown(page: str) -> dict[str, tuple[str, str]]:
+    """Every organisation a notice names: its path in the entry, its code and the name shown."""
+    found = re.findall(
+        r'data-leaf-organisation="([a-z_.0-9]+)" data-organisation="([^"]+)"[^>]*>([^<]*)<', page)
+    return {path: (code, unescape(name)) for path, code, name in found}
+
+
 def leaf_data(site: Site, index: int) -> dict[str, Any]:
     data: dict[str, Any] = site.get(f"/log/entries/{index}").json()["data"]
     return data
@@ -294,9 +301,14 @@ def test_each_notice_shows_the_fields_of_its_type(
     data = leaf_data(site, index)
     fields_shown = leaf_fields(response.text)
     paths = {path for path, _, _ in fields_shown}
-    assert {"title", "procurement", "purchaser", "region", "budget", "date"} <= paths
+    assert {"title", "procurement", "region", "budget", "date"} <= paths
     for path, format, text in fields_shown:
         assert text == FORMATS[format](lookup(data, path)), path
+    # Organisations are shown by name and marked with the code the entry records.
+    named = organisations_shown(response.text)
+    assert "purchaser" in named
+    for path, (code, name) in named.items():
+        assert code == lookup(data, path) and name and code not in name, path
     assert 'href="/procurements/' in response.text
 
 

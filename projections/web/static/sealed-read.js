@@ -7,7 +7,8 @@ import { readKey, signedBody, SigningError } from "./signing.js";
 
 const panel = document.getElementById("sealed-reader");
 if (panel) {
-  const reader = panel.dataset.reader;
+  const reader = panel.dataset.reader; // the actor code the request is signed as
+  const readerName = panel.dataset.readerName || "您"; // who the page says that is
   const keyFile = document.getElementById("read-key-file");
   const status = document.getElementById("read-status");
   const say = (text) => { status.textContent = text; };
@@ -20,7 +21,7 @@ if (panel) {
       case "forbidden":
         return message.includes("sealed.read")
           ? "您无权读取该密封值：只有监督人员、财政部门和密封该值的单位可以读取。"
-          : `所选密钥不是 ${reader} 的登记密钥：请选择您本人的签名密钥文件。`;
+          : `所选密钥不是 ${readerName} 的登记密钥：请选择您本人的签名密钥文件。`;
       case "unknown_key": return "所选密钥未在财政部门登记：请选择您本人的签名密钥文件。";
       case "revoked_key": return "所选密钥已被吊销，不能再签名读取；请联系财政部门登记新密钥。";
       case "bad_signature": return "签名未通过验证：请重新选择密钥文件后再读取。";
@@ -58,11 +59,11 @@ if (panel) {
     value.append("读取结果：", element("strong", shown(kind, answer.value), { "data-read-value": "" }));
     const entry = element("p", undefined, { "data-read-entry": "" });
     if (Number.isInteger(recorded.leaf_index)) {
-      entry.append(`本次读取已记入日志第 ${recorded.leaf_index} 条（查阅密封信息，读取人 ${reader}）：`,
+      entry.append(`本次读取已记入日志第 ${recorded.leaf_index} 条（查阅密封信息，读取人 ${readerName}）：`,
         element("a", "原始记录", { href: `/log/entries/${recorded.leaf_index}` }), " · ",
         element("a", "包含证明", { href: `/log/proof/inclusion?index=${recorded.leaf_index}&size=${answer.recorded.size}` }));
     } else {
-      entry.append(`本次读取已记录（查阅密封信息，读取人 ${reader}），正在写入日志。`);
+      entry.append(`本次读取已记录（查阅密封信息，读取人 ${readerName}），正在写入日志。`);
     }
     result.replaceChildren(value, entry);
     result.hidden = false;
