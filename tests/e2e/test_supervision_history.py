@@ -250,9 +250,9 @@ def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it
         seen = violations(page)
         page.goto(site.url + "/supervision/procurements/p2")
         assert all(text not in page.content() for text in IDENTITIES)
-        # The reader is named as registered (测试人员 of 某某单位), never by actor code.
+        # The reader is named as registered (测试人员 of 澄溪县纪委监委), never by actor code.
         reader = page.inner_text("#sealed-reader")
-        assert "读取人 测试人员（某某单位）" in reader and "jw-op" not in reader
+        assert "读取人 测试人员（澄溪县纪委监委）" in reader and "jw-op" not in reader
         size = log_size(site)
 
         # No key chosen yet, then another actor's key: refused in Chinese, nothing read.
@@ -260,7 +260,7 @@ def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it
         assert "请先在上方选择您的签名密钥文件" in read_refusal(page, first)
         page.set_input_files("#read-key-file", str(tmp_path / "kangtai-op.pem"))
         page.click(f"{first} [data-read-sealed]")
-        assert "所选密钥不是 测试人员（某某单位） 的登记密钥" in read_refusal(page, first)
+        assert "所选密钥不是 测试人员（澄溪县纪委监委） 的登记密钥" in read_refusal(page, first)
         assert log_size(site) == size and all(t not in page.content() for t in IDENTITIES)
 
         # The inspector's own key: the read is recorded, then the identity number shown.
