@@ -52,6 +52,7 @@ EXPECTED: dict[Twist, str] = {
     T.UNANSWERED: "challenge_unanswered_in_time",
     T.DESIGNATED_BRAND: "designated_brand",
     T.SINGLE_BID: "single_bid",
+    T.LOW_BID: "abnormally_low_winner",
     T.OVER_BUDGET: "irregular_procedure",
     T.CONTRACT_DIFFERS: "irregular_procedure",
 }
