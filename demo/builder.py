@@ -18,6 +18,7 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from demo.catalogue import person
+from demo.identities import identity
 from demo.keys import demo_key as demo_key  # where the CLI and tests find it
 from demo.year import CITY_FINANCE, END, EXPERT_POOL, EXPERTS, DemoYear
 from ledger import signing
@@ -222,6 +223,7 @@ class DemoBuilder:
                     "region": REGION,
                     "address": "澄溪县武松路88号",
                     "level": "county",
+                    **{k: v for k, v in identity(*FINANCE).items() if k != "address"},
                 },
                 "administrator": {"code": ADMIN, "name": "赵志刚"},
                 "public_key": signing.public_b64(self.admin),
@@ -243,6 +245,7 @@ class DemoBuilder:
         for n, (code, name, kind, region) in enumerate(organisations + offices):
             registration: dict[str, Any] = {
                 "code": code, "name": name, "kind": kind, "region": region,
+                **identity(code, name, kind),
             }  # fmt: skip
             if code == city:  # over the county: it approves methods above the threshold
                 registration |= {"level": "city", "oversees": [REGION]}
@@ -270,6 +273,17 @@ class DemoBuilder:
             "AmendOrganisation",
             {"code": "qhx-rmyy", "address": "澄溪县长江路12号"},
             actor="qhx-rmyy-op",
+        )
+        # A supplier moves and names a new contact (its 中小企业 status stays as declared).
+        self._submit(
+            "AmendOrganisation",
+            {
+                "code": "hb-kangtai",
+                "address": "澄溪县工业园二路6号",
+                "contact": "孙晓燕",
+                "telephone": "13812345678",
+            },
+            actor="hb-kangtai-op",
         )
         # A supplier reports a lost key: the old one is revoked, a new one registered.
         lost = self.keys["hb-xinda-op"]

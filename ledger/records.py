@@ -149,6 +149,26 @@ class RepositoryRegistry:
     def actor(self, code: str) -> Actor | None:
         return self._get("actor", code, Actor)
 
+    def credit_code_holder(self, credit_code: str) -> str | None:
+        """The organisation whose registration or latest amendment gives this
+        统一社会信用代码. Registry entries are few: this reads them all, newest last.
+
+        Two registrations of one code decided at the same instant could both pass; the
+        verifier reports such a log (README, "Organisations and their identity")."""
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        holders: dict[str, str] = {}
+        with self.reader.db.read() as cur:
+            rows = cur.execute(
+                f"SELECT state FROM {table} WHERE topic LIKE ? "  # noqa: S608
+                "ORDER BY originator_id, originator_version",
+                ("%:Organisation.%",),
+            ).fetchall()
+        for (state,) in rows:
+            data = orjson.loads(orjson.loads(bytes(state))["data"])
+            if "credit_code" in data:
+                holders[data["code"]] = data["credit_code"]
+        return next((org for org, held in holders.items() if held == credit_code), None)
+
     def key(self, key_id: str) -> Key | None:
         return self._get("key", key_id, Key)
 

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final, assert_never
 
 from ledger.commands import DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW
+from ledger.domain.credit_code import check_credit_code
+from ledger.domain.identity import FIELDS
 from ledger.domain.keys import WeakKey, decode_public_key
 from ledger.domain.methods import Jurisdiction
 from ledger.domain.registry import Role, key_id_of
@@ -59,6 +61,7 @@ class RegistryReplay:
         self.keys: dict[str, KeyState] = {}
         self.actors: dict[str, ActorState] = {}
         self.organisations: dict[str, str] = {}  # code → kind
+        self.credit_codes: dict[str, str] = {}  # 统一社会信用代码 → code
         self.jurisdictions: dict[str, Jurisdiction] = {}  # code → region, level, oversees
         self.max_age, self.skew = max_age, skew
         self._genesis: str | None = None  # the genesis command's signature
@@ -170,6 +173,7 @@ class RegistryReplay:
             )
         match data:
             case E.OrganisationRegistered():
+                self._identity(data, data.kind.value)
                 self.organisations[data.code] = data.kind.value
                 self.jurisdictions[data.code] = Jurisdiction(
                     data.region, data.level, tuple(data.oversees or ())
@@ -193,11 +197,33 @@ class RegistryReplay:
                     raise RegistryViolation("revocation of an unknown or revoked key")
                 state.revoked_at = index
             case E.OrganisationAmended():
+                self._identity(data, self.organisations.get(data.code, ""))
                 if data.region is not None and data.code in self.jurisdictions:
                     held = self.jurisdictions[data.code]
                     self.jurisdictions[data.code] = replace(held, region=data.region)
             case _:
                 assert_never(data)
+
+    def _identity(
+        self, data: E.OrganisationRegistered | E.OrganisationAmended, kind: str
+    ) -> None:
+        """An organisation's identity as the registry commands check it: a 统一社会信用代码
+        with its check digit, held by no other organisation; a 中小企业 status for a
+        supplier only."""
+        if data.sme is not None and kind != Role.SUPPLIER.value:
+            raise RegistryViolation(f"a 中小企业 status for {data.code}, which is not a supplier")
+        if data.credit_code is None:
+            return
+        problem = check_credit_code(data.credit_code)
+        if problem is not None:
+            raise RegistryViolation(f"{data.code}: {problem}")
+        holder = self.credit_codes.get(data.credit_code, data.code)
+        if holder != data.code:
+            raise RegistryViolation(
+                f"统一社会信用代码 {data.credit_code} registered to {holder} and {data.code}"
+            )
+        self.credit_codes = {c: o for c, o in self.credit_codes.items() if o != data.code}
+        self.credit_codes[data.credit_code] = data.code
 
     def _own(
         self, data: E.RegistryData, payload: dict[str, Any], entry: dict[str, Any], org: str
@@ -228,11 +254,11 @@ class RegistryReplay:
                     "address": source.get("address", ""),
                     # a finance office's level and the regions it oversees, when given
                     **{k: source[k] for k in ("level", "oversees") if k in source},
+                    **{k: source[k] for k in FIELDS if k in source},
                 }
             case E.OrganisationAmended():
-                return {
-                    k: payload[k] for k in ("code", "name", "region", "address") if k in payload
-                }
+                named = ("code", "name", "region", "address", *FIELDS)
+                return {k: payload[k] for k in named if k in payload}
             case E.ActorRegistered():
                 if genesis:
                     admin = payload["administrator"]

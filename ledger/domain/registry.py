@@ -59,6 +59,10 @@ class Organisation(ValueAggregate):
         self.address = registered.address
         self.level = registered.level  # a finance office's 层级
         self.oversees = tuple(registered.oversees or ())
+        self.credit_code = registered.credit_code
+        self.contact = registered.contact
+        self.telephone = registered.telephone
+        self.sme = registered.sme
 
     @property
     def jurisdiction(self) -> Jurisdiction:
@@ -68,6 +72,10 @@ class Organisation(ValueAggregate):
         self.name = amended.name or self.name
         self.region = amended.region or self.region
         self.address = self.address if amended.address is None else amended.address
+        self.credit_code = amended.credit_code or self.credit_code
+        self.contact = amended.contact or self.contact
+        self.telephone = amended.telephone or self.telephone
+        self.sme = amended.sme or self.sme
 
 
 class Actor(ValueAggregate):

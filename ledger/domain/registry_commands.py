@@ -13,7 +13,7 @@ from typing import Any, Final, Protocol
 
 from eventsourcing.domain import Aggregate
 
-from ledger.domain import fields
+from ledger.domain import fields, identity
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import Signed
 from ledger.domain.keys import WeakKey, decode_public_key
@@ -28,6 +28,10 @@ class RegistryView(Protocol):
     def organisation(self, code: str) -> Organisation | None: ...
     def actor(self, code: str) -> Actor | None: ...
     def key(self, key_id: str) -> Key | None: ...
+
+    def credit_code_holder(self, credit_code: str) -> str | None:
+        """The code of the organisation registered with this 统一社会信用代码, if any."""
+        ...
 
     def taken(self, kind: str, code: str) -> bool:
         """Whether a record of this kind and code exists.
@@ -60,7 +64,10 @@ def register_organisation(
     signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
 ) -> list[Aggregate]:
     require_role("registry.register_organisation", signer, Role.FINANCE_OFFICE)
-    fields.only(payload, ("code", "name", "kind", "region", "address", "level", "oversees"))
+    fields.only(
+        payload,
+        ("code", "name", "kind", "region", "address", "level", "oversees", *identity.FIELDS),
+    )
     kind = fields.choice(payload, "kind", Role)
     data = E.OrganisationRegistered(
         code=fields.code(payload, "code"),
@@ -69,10 +76,41 @@ def register_organisation(
         region=fields.text(payload, "region", limit=100),
         address=fields.text(payload, "address", required=False),
         **_jurisdiction(payload, kind),
+        **_identity(payload, kind),
     )
     if registry.taken("organisation", data.code):
         raise Conflict(f"organisation {data.code} is already registered", code="exists")
+    _unique_credit_code(registry, data.credit_code, data.code)
     return [new_organisation(signed, data)]
+
+
+def _identity(payload: dict[str, Any], kind: Role) -> dict[str, Any]:
+    """The identity fields the payload gives, each checked; the 中小企业 status is a
+    supplier's only (财库〔2020〕46号 declares it for suppliers)."""
+    given: dict[str, Any] = {}
+    if "credit_code" in payload:
+        given["credit_code"] = identity.credit_code(payload, "credit_code")
+    if "contact" in payload:
+        given["contact"] = identity.contact(payload, "contact")
+    if "telephone" in payload:
+        given["telephone"] = identity.telephone(payload, "telephone")
+    if "sme" in payload:
+        if kind is not Role.SUPPLIER:
+            raise Invalid("payload.sme (中小企业声明) is a supplier's only", code="not_supplier")
+        given["sme"] = identity.sme_status(payload, "sme")
+    return given
+
+
+def _unique_credit_code(registry: RegistryView, credit_code: str | None, code: str) -> None:
+    if credit_code is None:
+        return
+    holder = registry.credit_code_holder(credit_code)
+    if holder is not None and holder != code:
+        raise Conflict(
+            f"payload.credit_code: 统一社会信用代码{credit_code}已登记于单位{holder} / "
+            f"already registered to {holder}",
+            code="credit_code_taken",
+        )
 
 
 MAX_OVERSEEN: Final = 200
@@ -105,7 +143,7 @@ def new_organisation(signed: Signed, data: E.OrganisationRegistered) -> Organisa
 def amend_organisation(
     signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
 ) -> list[Aggregate]:
-    fields.only(payload, ("code", "name", "region", "address"))
+    fields.only(payload, ("code", "name", "region", "address", *identity.FIELDS))
     code = fields.code(payload, "code")
     if signer.role is not Role.FINANCE_OFFICE and signer.organisation != code:
         raise Forbidden(
@@ -116,13 +154,18 @@ def amend_organisation(
     organisation = registry.organisation(code)
     if organisation is None:
         raise Invalid(f"organisation {code} is not registered", code="unknown_organisation")
-    changes: dict[str, str] = {}
+    changes: dict[str, Any] = {}
     for name, limit in (("name", 200), ("region", 100), ("address", 200)):
         if name in payload:
             changes[name] = fields.text(payload, name, limit=limit, required=name != "address")
-    if not changes:
-        raise Invalid("payload names nothing to amend (name, region or address)")
-    data = E.OrganisationAmended(code=code, **changes)
+    given = _identity(payload, organisation.kind)
+    if not changes and not given:
+        raise Invalid(
+            "payload names nothing to amend (name, region, address, credit_code, contact, "
+            "telephone or sme)"
+        )
+    data = E.OrganisationAmended(code=code, **changes, **given)
+    _unique_credit_code(registry, data.credit_code, code)
     organisation.trigger_event(Organisation.Amended, **signed.fields(data))
     return [organisation]
 
@@ -224,7 +267,9 @@ def genesis(payload: dict[str, Any], signed: Signed) -> tuple[list[Aggregate], b
     if not isinstance(org, dict) or not isinstance(admin, dict):
         raise Invalid("payload.organisation and payload.administrator must be objects")
     fields.only(
-        org, ("code", "name", "region", "address", "level", "oversees"), "payload.organisation"
+        org,
+        ("code", "name", "region", "address", "level", "oversees", *identity.FIELDS),
+        "payload.organisation",
     )
     fields.only(admin, ("code", "name"), "payload.administrator")
     public_key = public_key_field(payload)
@@ -235,6 +280,7 @@ def genesis(payload: dict[str, Any], signed: Signed) -> tuple[list[Aggregate], b
         region=fields.text(org, "region", limit=100),
         address=fields.text(org, "address", required=False),
         **_jurisdiction(org, Role.FINANCE_OFFICE),
+        **_identity(org, Role.FINANCE_OFFICE),
     )
     admin_data = E.ActorRegistered(
         code=fields.code(admin, "code"),

@@ -136,6 +136,16 @@ class Outcome(Term):
     DISMISSED = "dismissed"
 
 
+class SmeStatus(Term):
+    """A supplier's 中小企业 status as it declares it (财库〔2020〕46号 第四条, by the 划型标准
+    of 工信部联企业〔2011〕300号); ``identity.SME_CITATION`` cites it."""
+
+    MEDIUM = "medium"
+    SMALL = "small"
+    MICRO = "micro"
+    NOT_SME = "not_sme"
+
+
 # Keyed by enum, then by value: members of different enums may share a value
 # ("single_source"), and StrEnum members compare and hash as their value.
 _LABELS: dict[type[Term], dict[str, str]] = {
@@ -181,6 +191,12 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         Subject.DOCUMENTS: "采购文件",
         Subject.PROCESS: "采购过程",
         Subject.RESULT: "中标（成交）结果",
+    },
+    SmeStatus: {
+        SmeStatus.MEDIUM: "中型企业",
+        SmeStatus.SMALL: "小型企业",
+        SmeStatus.MICRO: "微型企业",
+        SmeStatus.NOT_SME: "非中小企业",
     },
     Outcome: {
         Outcome.UPHELD: "成立",

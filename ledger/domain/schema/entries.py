@@ -36,12 +36,18 @@ from ledger.domain.vocabulary import (
     Method,
     Outcome,
     Role,
+    SmeStatus,
     Subject,
 )
 
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Minute = Annotated[str, Field(pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d$")]
 Text = str
+#: A 统一社会信用代码: 18 characters of GB 32100-2015's set (its check digit is the
+#: command's to check, ``ledger.domain.identity``).
+CreditCode = Annotated[str, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")]
+#: A telephone number as ``ledger.domain.identity.TELEPHONE`` accepts it.
+Telephone = Annotated[str, Field(pattern=r"^[+0-9][0-9 -]{6,24}$")]
 
 # -- the registry 登记: organisations, actors, keys ------------------------------------------
 
@@ -60,15 +66,25 @@ class OrganisationRegistered(Value):
     address: Text
     level: Level | None = None
     oversees: list[Text] | None = None
+    #: Its identity (``ledger.domain.identity``): 统一社会信用代码 (GB 32100-2015), contact
+    #: person and telephone, and a supplier's declared 中小企业 status (财库〔2020〕46号).
+    credit_code: CreditCode | None = None
+    contact: Text | None = None
+    telephone: Telephone | None = None
+    sme: SmeStatus | None = None
 
 
 class OrganisationAmended(Value):
-    """An organisation's name, region or address changed; only the changed ones are given."""
+    """An organisation's details changed; only the changed ones are given."""
 
     code: Code
     name: Text | None = None
     region: Text | None = None
     address: Text | None = None
+    credit_code: CreditCode | None = None
+    contact: Text | None = None
+    telephone: Telephone | None = None
+    sme: SmeStatus | None = None
 
 
 class ActorRegistered(Value):
