@@ -30,6 +30,7 @@ RECORD: Final = TypeAdapter(ProcurementRecord)
 
 TABLES: Final = (
     "pub_organisations",
+    "pub_organisation_changes",
     "pub_procurements",
     "pub_announcements",
     "pub_timeline",
@@ -40,7 +41,15 @@ TABLES: Final = (
 
 _COMMON = [
     "CREATE TABLE IF NOT EXISTS pub_organisations (code TEXT PRIMARY KEY, name TEXT NOT NULL, "
-    "kind TEXT NOT NULL, region TEXT NOT NULL)",
+    "kind TEXT NOT NULL, region TEXT NOT NULL, credit_code TEXT, address TEXT NOT NULL, "
+    "contact TEXT, telephone TEXT, sme TEXT, registered_on TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS pub_organisations_by_credit_code "
+    "ON pub_organisations (credit_code)",
+    # Each amendment of an organisation's details: what it changed, and when.
+    "CREATE TABLE IF NOT EXISTS pub_organisation_changes (leaf_index BIGINT PRIMARY KEY, "
+    "code TEXT NOT NULL, recorded_at TEXT NOT NULL, changes TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS pub_organisation_changes_by_code "
+    "ON pub_organisation_changes (code, leaf_index)",
     "CREATE TABLE IF NOT EXISTS pub_procurements (code TEXT PRIMARY KEY, title TEXT NOT NULL, "
     "purchaser TEXT NOT NULL, agency TEXT, region TEXT NOT NULL, category TEXT NOT NULL, "
     "method TEXT NOT NULL, budget_fen BIGINT NOT NULL, stage TEXT NOT NULL, closed TEXT, "
@@ -110,8 +119,9 @@ def fen(amount: object) -> int | None:
 class PublicProjection:
     name = "public"
     # 2: withdrawal reasons, indexes for challenges and complaint decisions;
-    # 3: delivery receipts (pub_deliveries); 4: each procurement's folded record
-    version = 4
+    # 3: delivery receipts (pub_deliveries); 4: each procurement's folded record;
+    # 5: organisations' identities and their amendments (pub_organisation_changes)
+    version = 5
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -129,7 +139,7 @@ class PublicProjection:
         data = entry.data
         match data:
             case E.OrganisationRegistered() | E.OrganisationAmended():
-                _organisation(cur, data)
+                _organisation(cur, index, entry.recorded_at, data)
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
                 | E.BidCommitted()
@@ -223,19 +233,35 @@ def _delivery(cur: Cursor, index: int, entry: Entry, data: E.DeliveryData) -> No
     )  # fmt: skip
 
 
-def _organisation(cur: Cursor, data: E.OrganisationRegistered | E.OrganisationAmended) -> None:
+#: The details an amendment may change, as pub_organisations' columns.
+_AMENDABLE: Final = ("name", "region", "address", "credit_code", "contact", "telephone", "sme")
+
+
+def _organisation(
+    cur: Cursor, index: int, at: str, data: E.OrganisationRegistered | E.OrganisationAmended
+) -> None:
     if isinstance(data, E.OrganisationRegistered):
         cur.execute(
-            "INSERT INTO pub_organisations (code, name, kind, region) VALUES (?, ?, ?, ?)",
-            (data.code, data.name, data.kind.value, data.region),
-        )
+            "INSERT INTO pub_organisations (code, name, kind, region, credit_code, address, "
+            "contact, telephone, sme, registered_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                data.code, data.name, data.kind.value, data.region, data.credit_code,
+                data.address, data.contact, data.telephone,
+                None if data.sme is None else data.sme.value, at,
+            ),
+        )  # fmt: skip
         return
-    for column, value in (("name", data.name), ("region", data.region)):
-        if value is not None:
-            cur.execute(
-                f"UPDATE pub_organisations SET {column} = ? WHERE code = ?",  # noqa: S608
-                (value, data.code),
-            )
+    changed = {c: getattr(data, c) for c in _AMENDABLE if getattr(data, c) is not None}
+    for column, value in changed.items():
+        cur.execute(
+            f"UPDATE pub_organisations SET {column} = ? WHERE code = ?",  # noqa: S608
+            (str(value), data.code),
+        )
+    cur.execute(
+        "INSERT INTO pub_organisation_changes (leaf_index, code, recorded_at, changes) "
+        "VALUES (?, ?, ?, ?)",
+        (index, data.code, at, orjson.dumps({k: str(v) for k, v in changed.items()}).decode()),
+    )
 
 
 def _json(data: Value) -> str:

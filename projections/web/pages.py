@@ -21,8 +21,9 @@ from ledger.domain.schema.values import Opened
 from ledger.domain.vocabulary import Method
 from ledger.http import parse_position
 from projections.deps import Db
-from projections.web import queries
+from projections.web import directory, queries
 from projections.web.feeds import feeds
+from projections.web.organisation_pages import directory_pages
 from projections.web.queries import BadRequest, Filters
 from projections.web.render import error_page, link, page
 
@@ -187,6 +188,7 @@ def procurement(request: Request, db: Db, code: str) -> Response:
         box=bid_box_state(steps) if Method(found.method) in BIDDING else None,
         notices=queries.notices_of(db, code),
         names=queries.names(db, {c for c in codes if isinstance(c, str)}),
+        org_keys=directory.keys(db, {c for c in codes if isinstance(c, str)}),
         committee_names=committee_names,
         committee_by_role=committee_by_role,
     )
@@ -228,3 +230,4 @@ def suppliers_named(data: E.ProcurementData | E.StreamData | E.TimingReevaluated
 
 
 pages.include_router(feeds)  # the Atom feeds are served with the pages
+pages.include_router(directory_pages)  # the organisation directory 单位名录

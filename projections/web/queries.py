@@ -355,6 +355,13 @@ def notices_of(db: Database, code: str) -> list[Notice]:
     return [_notice(r) for r in _rows(db, sql, (code,))]
 
 
+def notices_naming(db: Database, code: str, limit: int = 100) -> list[Notice]:
+    """The newest notices that name an organisation as purchaser, agency or supplier."""
+    sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM} "  # noqa: S608
+    sql += f"WHERE a.purchaser = ? OR a.agency = ? OR a.supplier = ? {_NEWEST_FIRST} LIMIT ?"
+    return [_notice(r) for r in _rows(db, sql, (code, code, code, limit))]
+
+
 @dataclass(frozen=True)
 class Procurement:
     code: str
