@@ -75,6 +75,9 @@ def site(
                              for part in ('id="experts"', "中标（成交）金额")))
         # The procurement of a decided complaint: its timeline has a challenge and complaint.
         procurement = links(f"{base}/complaints", r"/procurements/[^\"]+")[0]
+        # A supplier's directory page: its identity, its amendment and its awards.
+        supplier = links(f"{base}/organisations?kind=supplier&q=康泰",
+                         r"/organisations/[0-9A-Z]{18}")[0]
         pages = {
             "home": Page("/", ("政府采购公告", "采购意向公开", "阳光采购账本")),
             "list": Page("/announcements", ("全部公告", "公告类型", "采购方式")),
@@ -86,6 +89,9 @@ def site(
             "procurement": Page(procurement, ("项目编号", "采购过程", "质疑", "投诉")),
             "challenge-lookup": Page("/challenges/lookup", ("质疑查询",)),
             "complaints": Page("/complaints", ("投诉处理决定", "处理结论")),
+            "organisations": Page("/organisations", ("单位名录", "统一社会信用代码", "单位类别")),
+            "organisation": Page(supplier, ("统一社会信用代码", "信息变更", "中标（成交）项目",
+                                            "企业规模")),
         }  # fmt: skip
         yield Site(base, pages)
     finally:
@@ -248,7 +254,7 @@ def focus_problems(tab: Any) -> list[str]:
 # -- the screenshots --------------------------------------------------------------------------
 
 PAGES = ("home", "list", "search", "tender", "result", "procurement", "challenge-lookup",
-         "complaints")  # fmt: skip
+         "complaints", "organisations", "organisation")  # fmt: skip
 
 
 @pytest.mark.parametrize("form", list(WIDTHS))
