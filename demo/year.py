@@ -184,6 +184,13 @@ class Run:
             return None  # a small purchase the purchaser runs itself
         return self.rng.choice(("qhx-ggzy", "qhx-ggzy", "qhx-hyzb", "hb-zhongtai", "xt-zhengxin"))
 
+    def organisation_form(self) -> str:
+        """集中采购 through the county's 集中采购机构 (its 公共资源交易中心); the police's
+        own system buys 部门集中采购; the rest is 分散采购 (政府采购法 第七条)."""
+        if self.agency == "qhx-ggzy":
+            return "centralised"
+        return "departmental" if self.item.purchaser == "qhx-gaj" else "decentralised"
+
     # -- the course of a procurement ----------------------------------------------------
 
     def _run(self) -> None:
@@ -197,6 +204,7 @@ class Run:
             "agency": self.agency,
             "requirement": cat.REQUIREMENTS[item.sector] + cat.BRANDS.get(item.key, ""),
             "rationale": cat.SOLE_SOURCES[item.key][1] if item.method == SINGLE else rationale,
+            "organisation_form": self.organisation_form(),
         }
         filed = self.act(self.last, "FilePlan", self.purchaser, plan)
         if T.REJECTED in t:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, assert_never
 
+from ledger.domain.identity import SMALL_OR_MICRO, SME
 from ledger.domain.schema import entries as E
 from ledger.store.sql import Cursor
 from projections.projection import Entry
@@ -42,6 +43,10 @@ MEASURES: Final = (
     "terminated", "terminated_budget_fen",
     "challenges_received", "challenges_resolved",
     "complaints_received", "complaints_resolved",
+    # Policy figures 政策功能, of the contract amount: awarded to 中小企业 and to 小微企业 (by
+    # the winner's status as declared when awarded), and by 组织形式 as the plan states it.
+    "sme_contract_fen", "small_micro_contract_fen",
+    "centralised_contract_fen", "departmental_contract_fen", "decentralised_contract_fen",
 )  # fmt: skip
 
 #: The sum tables: name → key (its first column is the day, or its month or year prefix,
@@ -94,12 +99,13 @@ _CREATE: Final = [
     "CREATE TABLE IF NOT EXISTS stat_procurements (code TEXT PRIMARY KEY, "
     "region TEXT NOT NULL, purchaser TEXT NOT NULL, category TEXT NOT NULL, "
     "method TEXT NOT NULL, budget_fen BIGINT NOT NULL, planned_on TEXT NOT NULL, "
-    "plan_leaf BIGINT NOT NULL, contract_on TEXT, contract_fen BIGINT, contract_leaf BIGINT)",
+    "plan_leaf BIGINT NOT NULL, contract_on TEXT, contract_fen BIGINT, contract_leaf BIGINT, "
+    "form TEXT, winner_sme TEXT)",
     # The filters' choices and checks: which regions and purchasers have procurements.
     "CREATE INDEX IF NOT EXISTS stat_procurements_by_region ON stat_procurements (region)",
     "CREATE INDEX IF NOT EXISTS stat_procurements_by_purchaser ON stat_procurements (purchaser)",
     "CREATE TABLE IF NOT EXISTS stat_organisations (code TEXT PRIMARY KEY, name TEXT NOT NULL, "
-    "kind TEXT NOT NULL, region TEXT NOT NULL)",
+    "kind TEXT NOT NULL, region TEXT NOT NULL, sme TEXT)",
 ]
 
 @dataclass(frozen=True)
@@ -113,11 +119,26 @@ class Facts:
     budget_fen: int
     contract_on: str | None
     contract_fen: int | None
+    form: str | None = None  # 组织形式, where the plan states it
+    winner_sme: str | None = None  # the winner's 中小企业 status as declared at the award
+
+    def contract_values(self, amount: int) -> dict[str, int]:
+        """What one contract of ``amount`` adds: its count, budget and amount, and the
+        amount again under the policy figures it falls in."""
+        values = {"contracts": 1, "budget_fen": self.budget_fen, "contract_fen": amount}
+        if self.winner_sme in SME:
+            values["sme_contract_fen"] = amount
+        if self.winner_sme in SMALL_OR_MICRO:
+            values["small_micro_contract_fen"] = amount
+        if self.form is not None:
+            values[f"{self.form}_contract_fen"] = amount
+        return values
 
 
 class StatisticsProjection:
     name = NAME
-    version = 1
+    # 2: the policy figures (中小企业, 小微企业, 组织形式)
+    version = 2
 
     def create(self, sqlite: bool) -> Sequence[str]:
         return [*(_sum_table(t, sqlite) for t in SUMS), *_CREATE]
@@ -152,21 +173,25 @@ class StatisticsProjection:
                     _count(cur, data, "complaints_resolved")
             case E.OrganisationRegistered():
                 cur.execute(
-                    "INSERT INTO stat_organisations (code, name, kind, region) "
-                    "VALUES (?, ?, ?, ?)",
-                    (data.code, data.name, data.kind.value, data.region),
-                )
+                    "INSERT INTO stat_organisations (code, name, kind, region, sme) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (data.code, data.name, data.kind.value, data.region,
+                     None if data.sme is None else data.sme.value),
+                )  # fmt: skip
             case E.OrganisationAmended():
-                if data.name is not None:
-                    cur.execute(
-                        "UPDATE stat_organisations SET name = ? WHERE code = ?",
-                        (data.name, data.code),
-                    )
+                for column, value in (("name", data.name), ("sme", data.sme)):
+                    if value is not None:
+                        cur.execute(
+                            f"UPDATE stat_organisations SET {column} = ? WHERE code = ?",  # noqa: S608
+                            (str(value), data.code),
+                        )
+            case E.AwardDecided():
+                _award(cur, data)
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.PlanApproved()
                 | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
-                | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
+                | E.BidsOpened() | E.EvaluationCompleted()
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
                 | E.SupplementaryContractSigned() | E.BidDepositsRefunded() | E.AcceptanceRecorded()
                 | E.CandidatesPublished() | E.TenderReportFiled()
@@ -198,18 +223,30 @@ def _count(cur: Cursor, data: E.StreamData, counter: str) -> None:
 
 
 def _plan(cur: Cursor, index: int, data: E.PlanFiled) -> None:
+    form = None if data.organisation_form is None else data.organisation_form.value
     facts = Facts(
         data.region, data.purchaser, data.category.value, data.method.value,
-        data.budget.fen, None, None,
+        data.budget.fen, None, None, form,
     )  # fmt: skip
     day = data.date.isoformat()
     cur.execute(
         "INSERT INTO stat_procurements (code, region, purchaser, category, method, budget_fen, "
-        "planned_on, plan_leaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "planned_on, plan_leaf, form) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (data.procurement, facts.region, facts.purchaser, facts.category, facts.method,
-         facts.budget_fen, day, index),
+         facts.budget_fen, day, index, form),
     )  # fmt: skip
     _add(cur, day, facts, {"planned": 1, "planned_budget_fen": facts.budget_fen})
+
+
+def _award(cur: Cursor, data: E.AwardDecided) -> None:
+    """The winner's 中小企业 status as declared when the award is decided (a later amendment
+    does not change what this award counts as)."""
+    row = cur.execute("SELECT sme FROM stat_organisations WHERE code = ?", (data.supplier,))
+    found = row.fetchone()
+    cur.execute(
+        "UPDATE stat_procurements SET winner_sme = ? WHERE code = ?",
+        (None if found is None else found[0], data.procurement),
+    )
 
 
 def _contract(cur: Cursor, index: int, data: E.ContractSigned) -> None:
@@ -218,30 +255,27 @@ def _contract(cur: Cursor, index: int, data: E.ContractSigned) -> None:
         return
     if facts.contract_on is not None and facts.contract_fen is not None:
         # Replace, never double count: take the earlier contract out of its day's row.
-        _add(cur, facts.contract_on, facts,
-             {"contracts": 1, "budget_fen": facts.budget_fen, "contract_fen": facts.contract_fen},
-             sign=-1)  # fmt: skip
+        _add(cur, facts.contract_on, facts, facts.contract_values(facts.contract_fen), sign=-1)
     amount, day = data.amount.fen, data.date.isoformat()
     cur.execute(
         "UPDATE stat_procurements SET contract_on = ?, contract_fen = ?, contract_leaf = ? "
         "WHERE code = ?",
         (day, amount, index, data.procurement),
     )
-    _add(cur, day, facts,
-         {"contracts": 1, "budget_fen": facts.budget_fen, "contract_fen": amount})  # fmt: skip
+    _add(cur, day, facts, facts.contract_values(amount))
 
 
 def _facts(cur: Cursor, code: str) -> Facts | None:
     row = cur.execute(
-        "SELECT region, purchaser, category, method, budget_fen, contract_on, contract_fen "
-        "FROM stat_procurements WHERE code = ?",
+        "SELECT region, purchaser, category, method, budget_fen, contract_on, contract_fen, "
+        "form, winner_sme FROM stat_procurements WHERE code = ?",
         (code,),
     ).fetchone()
     if row is None:
         return None  # no plan in the log: nothing to attribute it to (the ledger refuses this)
     return Facts(
         row[0], row[1], row[2], row[3], int(row[4]), row[5],
-        None if row[6] is None else int(row[6]),
+        None if row[6] is None else int(row[6]), row[7], row[8],
     )  # fmt: skip
 
 

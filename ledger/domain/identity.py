@@ -20,6 +20,7 @@ from ledger.domain.vocabulary import SmeStatus
 FIELDS: Final = ("credit_code", "contact", "telephone", "sme")
 CREDIT_CODE_CITATION: Final = "GB 32100-2015《法人和其他组织统一社会信用代码编码规则》"
 SME_CITATION: Final = "财库〔2020〕46号《政府采购促进中小企业发展管理办法》第四条、第十一条"
+FORM_CITATION: Final = "《中华人民共和国政府采购法》第七条、第十八条"
 #: The statuses that count as 中小企业, and those that count as 小微企业 (财库〔2020〕46号 第二条).
 SME: Final = frozenset({SmeStatus.MEDIUM, SmeStatus.SMALL, SmeStatus.MICRO})
 SMALL_OR_MICRO: Final = frozenset({SmeStatus.SMALL, SmeStatus.MICRO})

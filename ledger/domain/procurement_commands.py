@@ -76,7 +76,14 @@ from ledger.domain.roles import Participants, authorise, may_decide_complaint
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Commitment, Finding, Opened
 from ledger.domain.sealed import Disclosure, is_commitment
-from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Category, Method, Role
+from ledger.domain.vocabulary import (
+    AnnouncementType,
+    CallOffSelection,
+    Category,
+    Method,
+    OrganisationForm,
+    Role,
+)
 from ledger.domain.works import (
     award_findings as works_award_findings,
 )
@@ -985,8 +992,9 @@ def file_plan(ctx: Context) -> list[Aggregate]:
         )
     fields.only(
         ctx.payload,
-        ("title", "category", "method", "budget", "agency", "requirement", "rationale", "date"),
-    )
+        ("title", "category", "method", "budget", "agency", "requirement", "rationale", "date",
+         "organisation_form"),
+    )  # fmt: skip
     on = action_date(ctx, None)
     agency = ctx.payload.get("agency")
     if agency is not None:
@@ -1000,6 +1008,8 @@ def file_plan(ctx: Context) -> list[Aggregate]:
     if budget.fen == 0:
         raise Invalid("payload.budget must be more than zero")
     method = Method.from_payload(ctx.payload, "method")
+    form = _organisation_form(ctx.payload, agency)
+    stated: dict[str, Any] = {} if form is None else {"organisation_form": form}
     if ctx.view.taken("procurement", code):
         raise Conflict(f"procurement {code} already has a plan filed", code="exists")
     data = E.PlanFiled(
@@ -1017,12 +1027,27 @@ def file_plan(ctx: Context) -> list[Aggregate]:
         state=decide(State.initial(), Action.FILE_PLAN, method).state,
         announcement=None,
         findings=[],
+        **stated,
     )
     return [
         Procurement._create(
             Procurement.PlanFiled, id=procurement_stream(code), **ctx.signed.fields(data)
         )
     ]
+
+
+def _organisation_form(payload: Mapping[str, Any], agency: str | None) -> OrganisationForm | None:
+    """The plan's 组织形式, when given. 集中采购 is entrusted to the 集中采购机构 (政府采购法
+    第十八条), so it names an agency; the registry does not say which agency is one."""
+    if "organisation_form" not in payload:
+        return None
+    form = OrganisationForm.from_payload(payload, "organisation_form")
+    if form is OrganisationForm.CENTRALISED and agency is None:
+        raise Invalid(
+            "payload.organisation_form: 集中采购须委托集中采购机构代理（政府采购法 第十八条）; "
+            "a centralised procurement names its agency"
+        )
+    return form
 
 
 def lifecycle_handler(action: Action) -> ContextHandler:

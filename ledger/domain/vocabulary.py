@@ -136,6 +136,15 @@ class Outcome(Term):
     DISMISSED = "dismissed"
 
 
+class OrganisationForm(Term):
+    """A procurement's 组织形式 (政府采购法 第七条、第十八条; ``identity.FORM_CITATION``):
+    集中采购 by the 集中采购机构, 部门集中采购 by a department for its system, or 分散采购."""
+
+    CENTRALISED = "centralised"
+    DEPARTMENTAL = "departmental"
+    DECENTRALISED = "decentralised"
+
+
 class SmeStatus(Term):
     """A supplier's 中小企业 status as it declares it (财库〔2020〕46号 第四条, by the 划型标准
     of 工信部联企业〔2011〕300号); ``identity.SME_CITATION`` cites it."""
@@ -191,6 +200,11 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         Subject.DOCUMENTS: "采购文件",
         Subject.PROCESS: "采购过程",
         Subject.RESULT: "中标（成交）结果",
+    },
+    OrganisationForm: {
+        OrganisationForm.CENTRALISED: "集中采购",
+        OrganisationForm.DEPARTMENTAL: "部门集中采购",
+        OrganisationForm.DECENTRALISED: "分散采购",
     },
     SmeStatus: {
         SmeStatus.MEDIUM: "中型企业",

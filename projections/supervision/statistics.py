@@ -107,6 +107,11 @@ class Totals:
     challenges_resolved: int = 0
     complaints_received: int = 0
     complaints_resolved: int = 0
+    sme_contract_fen: int = 0
+    small_micro_contract_fen: int = 0
+    centralised_contract_fen: int = 0
+    departmental_contract_fen: int = 0
+    decentralised_contract_fen: int = 0
 
     @classmethod
     def of(cls, values: Sequence[Any]) -> Totals:
@@ -129,6 +134,30 @@ class Totals:
         if self.budget_fen <= 0 or self.savings_fen < 0:
             return None
         return ratio(Money.from_fen(self.savings_fen), Money.from_fen(self.budget_fen))
+
+    def share(self, part_fen: int) -> str:
+        """``part_fen`` as a share of the contract amount, ``12.05%`` (``—`` without one)."""
+        if self.contract_fen <= 0:
+            return "—"
+        share = ratio(Money.from_fen(part_fen), Money.from_fen(self.contract_fen))
+        return f"{share * 100:.2f}%"
+
+    @property
+    def sme_share(self) -> str:
+        """授予中小企业合同金额占比 (财库〔2020〕46号)."""
+        return self.share(self.sme_contract_fen)
+
+    @property
+    def small_micro_share(self) -> str:
+        """授予小微企业合同金额占比."""
+        return self.share(self.small_micro_contract_fen)
+
+    @property
+    def unstated_form_fen(self) -> int:
+        """The contract amount of plans that state no 组织形式."""
+        stated = (self.centralised_contract_fen + self.departmental_contract_fen
+                  + self.decentralised_contract_fen)  # fmt: skip
+        return self.contract_fen - stated
 
     @property
     def rate_text(self) -> str:

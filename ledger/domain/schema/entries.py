@@ -34,6 +34,7 @@ from ledger.domain.vocabulary import (
     Category,
     Level,
     Method,
+    OrganisationForm,
     Outcome,
     Role,
     SmeStatus,
@@ -142,10 +143,12 @@ class Summary(Lifecycle):
 
 
 class PlanFiled(Summary):
-    """采购计划备案: the purchaser files the plan, which opens the procurement."""
+    """采购计划备案: the purchaser files the plan, which opens the procurement; with its
+    组织形式 where the plan states it (政府采购法 第七条、第十八条)."""
 
     requirement: Text
     rationale: Text
+    organisation_form: OrganisationForm | None = None
 
 
 class PlanApproved(Lifecycle):
