@@ -26,12 +26,16 @@ from ledger.domain.vocabulary import AnnouncementType
 ATOM: Final = "http://www.w3.org/2005/Atom"
 TYPES: Final = frozenset(t.value for t in AnnouncementType)
 #: Pages only the running service can answer; they have no file in an export.
-DYNAMIC: Final = ("/challenges/lookup", "/docs")
+DYNAMIC: Final = ("/challenges/lookup", "/docs", "/organisations")
+#: Of those, the ones a page links a name to (an organisation's directory page): without the
+#: live service the name stays, as text.
+NAMED: Final = ("/organisations/",)
 
 _ATTRIBUTE = re.compile(r'\b(href|src|action|data-log)="([^"]*)"')
 _FORM = re.compile(r"<form\b[^>]*>")
 _ACTION = re.compile(r'\baction="([^"]*)"')
 _ANCHOR = re.compile(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>[^<]*</a>\s*')
+_TAG = re.compile(r"<[^>]*>")
 _INDEX = re.compile(r"[0-9]{1,18}\Z")
 _PAGE = re.compile(r"[1-9][0-9]{0,5}\Z")
 
@@ -156,6 +160,8 @@ class Rewriter:
     def _anchor(self, match: re.Match[str]) -> str:
         """Links to pages only the service has: to the live service, or left out."""
         url = html.unescape(match.group(1))
+        if url.startswith(NAMED) and self.ledger_url is None:
+            return _TAG.sub("", match.group(0))  # the name, unlinked
         if url.startswith(DYNAMIC) and self.ledger_url is None:
             return ""
         return match.group(0)

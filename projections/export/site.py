@@ -49,8 +49,9 @@ What a static export cannot do, since no program answers behind it:
 * search and filters other than the announcement type: the search and filter forms submit
   to the live service with ``--ledger-url`` and are hidden without it (a static server
   would answer the unfiltered list, which would look like a result);
-* the challenge lookup and the API docs: linked on the live service with ``--ledger-url``,
-  left out of the navigation without it; ``/log/entries?start=…``, proofs for other sizes
+* the challenge lookup, the API docs and the organisation directory: linked on the live
+  service with ``--ledger-url``, left out of the navigation without it (a page's
+  organisation names then stay as plain text); ``/log/entries?start=…``, proofs for other sizes
   and ``/log/proof/consistency`` are not exported: the tiles are, from which a client
   computes any of them, and ``sunshine verify --tiles DIR`` (or the URL of a mirror of the
   directory) checks the whole log;

@@ -337,9 +337,11 @@ def crawl(site: Static, start: str = "/") -> dict[str, str]:
 
 
 def main_of(page: str) -> str:
-    """The page's <main>, its link targets blanked (the export moves them, nothing else)."""
+    """The page's <main>, its link targets blanked (the export moves them, nothing else), and
+    organisation names unlinked (the directory is the live service's only)."""
     start, end = page.index("<main"), page.index("</main>")
     main = page[start:end].replace("<form hidden ", "<form ")  # forms it cannot answer
+    main = re.sub(r'<a href="/organisations/[^"]*">([^<]*)</a>', r"\1", main)
     return re.sub(r'\b(href|src|action|data-log)="[^"]*"', r'\1=""', main)
 
 
@@ -444,6 +446,7 @@ def test_the_export_serves_every_page_json_and_feed_with_working_links(
             "/procurements/p1/", "/announcements/type/tender/"} <= set(pages)  # fmt: skip
     for path, page in pages.items():
         assert "/challenges/lookup" not in page and 'href="/docs"' not in page, path
+        assert 'href="/organisations' not in page, path
         for form in re.findall(r"<form\b[^>]*>", page):
             assert " hidden" in form, f"{path}: a search form a static server cannot answer"
 
