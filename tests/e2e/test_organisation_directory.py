@@ -161,7 +161,11 @@ def test_a_hostile_name_is_escaped(site: Site, browser: Any) -> None:
     try:
         tab = ctx.new_page()
         dialogs: list[str] = []
-        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        def dismissed(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        tab.on("dialog", dismissed)
         for path in (f"/organisations/{credit}", f"/organisations?q={credit}"):
             tab.goto(site.url + path)
             assert tab.evaluate("() => window.hacked") is None

@@ -255,6 +255,8 @@ def test_the_result_feed_names_the_winner_and_the_amount(site: Site) -> None:
         amount = re.search(r"中标（成交）金额：(¥[0-9,.]+)", summary)
         assert winner and amount, summary
         assert f"中标（成交）供应商：{winner.group(1)}，金额{amount.group(1)}" in title
-        page = httpx.get(entry.find(f"{ATOM}link").get("href"), timeout=30).text  # type: ignore[union-attr]
+        link = entry.find(f"{ATOM}link")
+        assert link is not None
+        page = httpx.get(str(link.get("href")), timeout=30).text
         assert winner.group(1) in page and amount.group(1) in page
     assert named >= len(entries) // 2

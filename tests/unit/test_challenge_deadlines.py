@@ -60,6 +60,9 @@ class Memory:
     def key(self, key_id: str) -> Key | None:
         return None
 
+    def credit_code_holder(self, credit_code: str) -> str | None:
+        return None  # no organisation here carries a 统一社会信用代码
+
     def taken(self, kind: str, code: str) -> bool:
         return stream_id(kind, code) in self.records
 
