@@ -789,8 +789,7 @@ class LifecycleReplay:
         """Who may answer, decide or withdraw."""
         match data:
             case E.ComplaintDecided() | E.ComplaintScreened():
-                works = is_works_tender(procurement.category, procurement.method)
-                may_decide_complaint(signer, procurement.supervisor if works else None)
+                may_decide_complaint(signer, complaint_handler(procurement))
             case E.ChallengeAnswered():
                 answers = (Role.PURCHASER, procurement.purchaser), (Role.AGENCY, procurement.agency)
                 if (signer.role, signer.organisation) not in answers:

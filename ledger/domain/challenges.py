@@ -39,6 +39,7 @@ from ledger.domain.known_dates import NotYetKnown, is_declared, should_have_know
 from ledger.domain.lifecycle import Stage
 from ledger.domain.procurement_commands import (
     action_date,
+    complaint_handler,
     load,
     participants,
 )
@@ -501,12 +502,6 @@ def file_complaint(ctx: Context) -> list[Aggregate]:
     ]
 
 
-def _handler(procurement: ProcurementRecord) -> str | None:
-    """Who handles the procurement's complaints: a works tender's 行政监督部门 (招标投标法实施
-    条例 第六十条), named on its notice; None: the finance office."""
-    return procurement.supervisor if _works(procurement) else None
-
-
 def _open_complaint(ctx: Context, procurement: ProcurementRecord) -> Complaint:
     return _open(ctx, procurement, "complaint", ctx.view.complaint)
 
@@ -515,7 +510,7 @@ def screen_complaint(ctx: Context) -> list[Aggregate]:
     """ScreenComplaint: the finance office's screening 投诉审查, within 5 working days of the
     complaint (财政部令第94号 第二十一条): accepted 受理, or not 不予受理 with the reason."""
     procurement = load(ctx).record
-    may_decide_complaint(ctx.signer, _handler(procurement))
+    may_decide_complaint(ctx.signer, complaint_handler(procurement))
     fields.only(ctx.payload, ("complaint", "date", "accepted", "reason"))
     complaint = _open_complaint(ctx, procurement)
     if complaint.screened:
@@ -546,7 +541,7 @@ def screen_complaint(ctx: Context) -> list[Aggregate]:
 def decide_complaint(ctx: Context) -> list[Aggregate]:
     """DecideComplaint: the finance office's decision 投诉处理决定."""
     procurement = load(ctx).record
-    may_decide_complaint(ctx.signer, _handler(procurement))
+    may_decide_complaint(ctx.signer, complaint_handler(procurement))
     fields.only(ctx.payload, ("complaint", "date", "outcome", "decision"))
     complaint = _open_complaint(ctx, procurement)
     on = action_date(ctx, None)
