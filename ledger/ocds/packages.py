@@ -11,9 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from ledger.ocds import log_extension
 from ledger.ocds.release import EXTENSIONS, OCDS_VERSION
 
 PUBLISHER: Final = "阳光采购账本 Sunshine Ledger"
+
+
+def extensions(uri: str) -> list[str]:
+    """The extensions a package at ``uri`` names: the OCP extensions, and our log-entry
+    extension at the service the package comes from (none for a package with no service's
+    address, such as the publisher's pushes)."""
+    root = log_extension.root_of(uri)
+    return [*EXTENSIONS, *([log_extension.url(root)] if root is not None else [])]
 
 
 def release_package(
@@ -22,7 +31,7 @@ def release_package(
     return {
         "uri": uri,
         "version": OCDS_VERSION,
-        "extensions": list(EXTENSIONS),
+        "extensions": extensions(uri),
         "publishedDate": published,
         "publisher": {"name": publisher},
         "releases": list(releases),
@@ -39,7 +48,7 @@ def record_package(
     return {
         "uri": uri,
         "version": OCDS_VERSION,
-        "extensions": list(EXTENSIONS),
+        "extensions": extensions(uri),
         "publishedDate": published,
         "publisher": {"name": publisher},
         "records": [

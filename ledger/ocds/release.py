@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from ledger.domain.schema import entries as E
-from ledger.domain.vocabulary import AnnouncementType, Method
+from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Method, SmeStatus
 from ledger.ocds.story import Organisation, Story
 
 OCDS_VERSION: Final = "1.1"
@@ -36,7 +36,35 @@ BIDS_EXTENSION: Final = (
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
     "v1.1.5/extension.json"
 )
-EXTENSIONS: Final = (BIDS_EXTENSION,)
+_EXTENSIONS_HOME: Final = "https://raw.githubusercontent.com/open-contracting-extensions"
+#: The party scale extension (``parties[].details.scale``: a supplier's declared 中小企业
+#: status) and the techniques extension (``tender.techniques``: a framework agreement), at
+#: the commits whose schemas the releases follow (neither has a release tag).
+SCALE_EXTENSION: Final = (
+    f"{_EXTENSIONS_HOME}/ocds_partyDetails_scale_extension/"
+    "152cd9fb74e021e537b17d84420615acf7dec032/extension.json"
+)
+TECHNIQUES_EXTENSION: Final = (
+    f"{_EXTENSIONS_HOME}/ocds_techniques_extension/"
+    "5568b00a8dd694a3d34441bdd9ef2bd3f9d44b11/extension.json"
+)
+EXTENSIONS: Final = (BIDS_EXTENSION, SCALE_EXTENSION, TECHNIQUES_EXTENSION)
+#: The org-id.guide scheme a 统一社会信用代码 is given under (待核: see README "Open data").
+CREDIT_CODE_SCHEME: Final = "CN-SAIC"
+#: partyScale of each declared 中小企业 status (财库〔2020〕46号).
+SCALES: Final = {
+    SmeStatus.MICRO: "micro",
+    SmeStatus.SMALL: "small",
+    SmeStatus.MEDIUM: "medium",
+    SmeStatus.NOT_SME: "large",
+}
+#: frameworkAgreementMethod of the ways call-offs chose their supplier (财政部令第110号):
+#: 二次竞价 reopens competition, 直接选定 and 顺序轮候 do not.
+REOPENS: Final = {
+    CallOffSelection.SECOND_BIDDING: True,
+    CallOffSelection.DIRECT: False,
+    CallOffSelection.ROTATION: False,
+}
 #: A registered OCDS prefix: ``ocds-`` and six letters or digits (lower case).
 OCID_PREFIX: Final = r"^ocds-[a-z0-9]{6}$"
 #: Until the operator registers one with the Open Contracting Partnership.
@@ -170,6 +198,8 @@ def _tender(
         period["endDate"] = _at(story.bid_deadline, end=True, minute=story.bid_deadline_time)
     if period:
         tender["tenderPeriod"] = period
+    if story.method is Method.FRAMEWORK_AGREEMENT:
+        tender["techniques"] = _techniques(story.selections)
     if story.opened:
         tender["numberOfTenderers"] = len(story.bids)
         tender["tenderers"] = [_ref(b.supplier, organisations) for b in story.bids]
@@ -177,6 +207,19 @@ def _tender(
     if amendment is not None:
         tender["amendments"] = [amendment]
     return tender
+
+
+def _techniques(selections: tuple[CallOffSelection, ...]) -> dict[str, Any]:
+    """A framework agreement, and once call-offs were made, whether they reopened
+    competition."""
+    techniques: dict[str, Any] = {"hasFrameworkAgreement": True}
+    reopened = {REOPENS[s] for s in selections}
+    if reopened:
+        method = ("withAndWithoutReopeningCompetition" if len(reopened) == 2
+                  else "withReopeningCompetition" if True in reopened
+                  else "withoutReopeningCompetition")  # fmt: skip
+        techniques["frameworkAgreement"] = {"method": method}
+    return techniques
 
 
 def _amendment(code: str, index: int, notice: E.Summary) -> dict[str, Any] | None:
@@ -268,8 +311,16 @@ def _party(
     party: dict[str, Any] = _ref(code, organisations)
     found = organisations.get(code)
     if found is not None:
+        if found.credit_code:
+            party["identifier"] = {"scheme": CREDIT_CODE_SCHEME, "id": found.credit_code,
+                                   "legalName": found.name}  # fmt: skip
         address = {"streetAddress": found.address, "region": found.region}
         party["address"] = {**{k: v for k, v in address.items() if v}, "countryName": "中国"}
+        contact = {"name": found.contact, "telephone": found.telephone}
+        if any(contact.values()):
+            party["contactPoint"] = {k: v for k, v in contact.items() if v}
+        if found.sme is not None and {"tenderer", "supplier"} & set(roles):
+            party["details"] = {"scale": SCALES[found.sme]}  # as the supplier declared it
     party["roles"] = roles
     return party
 

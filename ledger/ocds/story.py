@@ -17,11 +17,15 @@ from typing import assert_never
 from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.schema import entries as E
-from ledger.domain.vocabulary import Category, Method
+from ledger.domain.vocabulary import CallOffSelection, Category, Method, SmeStatus
+
+#: What an amendment may change of an organisation, as ``Organisation`` names it.
+_AMENDABLE = ("name", "address", "region", "credit_code", "contact", "telephone", "sme")
 
 
 class Organisation(BaseModel):
-    """A party as the registry names it."""
+    """A party as the registry names it: its identity (统一社会信用代码), address, contact
+    and, for a supplier, its declared 中小企业 status."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,6 +33,10 @@ class Organisation(BaseModel):
     name: str
     address: str
     region: str
+    credit_code: str | None = None
+    contact: str | None = None
+    telephone: str | None = None
+    sme: SmeStatus | None = None
 
 
 def registered(
@@ -36,12 +44,14 @@ def registered(
 ) -> Organisation | None:
     """The organisation after a registry entry (``None``: an amendment of one never seen)."""
     if isinstance(data, E.OrganisationRegistered):
-        return Organisation(code=data.code, name=data.name, address=data.address,
-                            region=data.region)  # fmt: skip
+        return Organisation(
+            code=data.code, name=data.name, address=data.address, region=data.region,
+            credit_code=data.credit_code, contact=data.contact, telephone=data.telephone,
+            sme=data.sme,
+        )  # fmt: skip
     if before is None:
         return None
-    changed = {k: v for k, v in (("name", data.name), ("address", data.address),
-                                 ("region", data.region)) if v is not None}  # fmt: skip
+    changed = {k: v for k in _AMENDABLE if (v := getattr(data, k)) is not None}
     return before.model_copy(update=changed)
 
 
@@ -84,6 +94,8 @@ class Story(BaseModel):
     contract_amount: str | None = None
     signed_on: date | None = None
     accepted: bool | None = None
+    #: How a framework agreement's call-offs chose their supplier, in order of first use.
+    selections: tuple[CallOffSelection, ...] = ()
     last: int = -1  # the last leaf folded: a replayed leaf changes nothing
 
     @property
@@ -157,11 +169,12 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
             })  # fmt: skip
         case E.AcceptanceRecorded():
             return _summary(s, data).model_copy(update={"accepted": data.passed})
-        case (
-            E.ProcurementFailed() | E.ProcurementTerminated() | E.CandidatesPublished()
-            | E.CallOffAnnounced()
-        ):  # fmt: skip
-            return _summary(s, data)  # a call-off is told within its agreement, not apart
+        case E.CallOffAnnounced():  # a call-off is told within its agreement, not apart
+            chosen = s.selections if data.selection in s.selections else (
+                *s.selections, data.selection)  # fmt: skip
+            return _summary(s, data).model_copy(update={"selections": chosen})
+        case E.ProcurementFailed() | E.ProcurementTerminated() | E.CandidatesPublished():
+            return _summary(s, data)
         case (
             E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.ContractFiled()
             | E.TenderReportFiled()

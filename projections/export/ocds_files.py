@@ -8,6 +8,7 @@
     ocds/<year>/releases.csv.zip                 its sheets as CSV files
     ocds/procurements/<code>/releases.json       one procurement's release package
     ocds/procurements/<code>/record.json         and its record package
+    ocds/extension/log-entry/*.json              the extension the packages name for ``links``
 
 Each is the service's own answer, rendered in process like the pages; only files whose
 bytes changed are written (the packages' dates are their latest release's, the gzip and
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from ledger.ocds import log_extension
 from ledger.ports import Database
 from projections.export.files import SiteDir
 from projections.ocds import queries
@@ -28,6 +30,8 @@ Get = Callable[[str], bytes | None]
 def write_ocds(get: Get, site: SiteDir, db: Database, touched: Iterable[str]) -> None:
     """The index and every year's files, and the files of the procurements ``touched``."""
     _write(get, site, "/ocds", "ocds/index.json")
+    for name in ("extension.json", "release-schema.json"):  # what the packages name
+        _write(get, site, f"{log_extension.PATH}/{name}")
     for year in queries.years(db):
         for name in queries.YEAR_FILES:
             _write(get, site, f"/ocds/{year}/{name}")

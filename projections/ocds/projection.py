@@ -18,7 +18,7 @@ TELLER: Final = Teller("ocds")
 
 class OcdsProjection:
     name = "ocds"
-    version = 1
+    version = 2  # 2: parties with identity, contact and scale; framework techniques
 
     def create(self, sqlite: bool) -> Sequence[str]:
         return TELLER.schema()

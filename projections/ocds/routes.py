@@ -9,6 +9,7 @@
     GET /ocds/<year>/releases.csv.zip           the same sheets as CSV files in a ZIP
     GET /ocds/procurements/<code>/releases.json one procurement's release package
     GET /ocds/procurements/<code>/record.json   its record package
+    GET /ocds/extension/log-entry/<file>        our extension declaring ``links`` to the log
 
 A release's year is its notice's day's year.
 """
@@ -24,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ledger.domain.errors import NotFound
+from ledger.ocds import log_extension
 from projections.deps import Db, OcidPrefixDep
 from projections.ocds import queries
 from projections.ocds.spreadsheet import cached, csv_zip, workbook
@@ -67,6 +69,15 @@ def index(db: Db, prefix: OcidPrefixDep) -> Response:
         "procurement": "/ocds/procurements/{code}/releases.json",
     }
     return Response(orjson.dumps(body), media_type=JSON)
+
+
+@ocds.get("/extension/log-entry/{name}", responses={404: {"description": "no such file"}})
+def log_entry_extension(request: Request, name: str) -> Response:
+    """The extension declaring each release's ``links`` to its log entry and proof."""
+    found = log_extension.files(str(request.base_url)).get(name)
+    if found is None:
+        raise NotFound(f"the log-entry extension has no file {name!r}")
+    return Response(queries.dump(found), media_type=JSON)
 
 
 @ocds.get("/{year}/releases.json", responses=NO_YEAR)

@@ -28,8 +28,15 @@ from openpyxl import load_workbook
 
 from ledger.application import Ledger
 from ledger.log.merkle import leaf_hash_b64
+from ledger.ocds.release import BIDS_EXTENSION, SCALE_EXTENSION, TECHNIQUES_EXTENSION
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "ocds"
+#: The extensions the packages name, and their copies in the vectors.
+OCP_EXTENSIONS = {
+    BIDS_EXTENSION: "ocds_bid_extension-v1.1.5",
+    SCALE_EXTENSION: "ocds_partyDetails_scale_extension-152cd9fb74e021e537b17d84420615acf7dec032",
+    TECHNIQUES_EXTENSION: "ocds_techniques_extension-5568b00a8dd694a3d34441bdd9ef2bd3f9d44b11",
+}
 PREFIX = "ocds-qhx000"
 
 
@@ -102,6 +109,64 @@ def test_every_release_is_a_notice_dated_by_it_and_linked_to_its_leaf(year: Year
         for contract in release.get("contracts", []):
             assert not contract["id"].endswith("-contract")
             assert "dateSigned" in contract
+
+
+def test_parties_carry_the_registry_identity_and_scale(year: Year) -> None:
+    """Each party as the registry last described it before the notice: its 统一社会信用代码
+    under the org-id scheme, contact and telephone; a supplier its declared 中小企业 status."""
+    registry: dict[str, dict[str, Any]] = {}
+    at: dict[int, dict[str, dict[str, Any]]] = {}
+    for leaf in year.leaves:
+        if leaf["type"] in ("OrganisationRegistered", "OrganisationAmended"):
+            given = {k: v for k, v in leaf["data"].items() if v is not None}
+            registry[given["code"]] = {**registry.get(given["code"], {}), **given}
+        at[leaf["index"]] = {c: dict(o) for c, o in registry.items()} if leaf["data"].get(
+            "announcement") else {}  # fmt: skip
+    scales = {"micro": "micro", "small": "small", "medium": "medium", "not_sme": "large"}
+    seen_scale = seen_identifier = 0
+    for release in get(year, "/ocds/2026/releases.json").json()["releases"]:
+        known = at[release["links"][0]["index"]]
+        for party in release["parties"]:
+            org = known[party["id"]]
+            assert party["name"] == org["name"]
+            if "credit_code" in org:
+                seen_identifier += 1
+                assert party["identifier"] == {"scheme": "CN-SAIC", "id": org["credit_code"],
+                                               "legalName": org["name"]}  # fmt: skip
+            else:
+                assert "identifier" not in party
+            bidder = {"tenderer", "supplier"} & set(party["roles"])
+            if bidder and "sme" in org:
+                seen_scale += 1
+                assert party["details"] == {"scale": scales[org["sme"]]}
+            else:
+                assert "details" not in party
+            if "procuringEntity" not in party["roles"] and "telephone" in org:
+                assert party["contactPoint"]["telephone"] == org["telephone"]
+    assert seen_identifier and seen_scale  # the demo's organisations have identities
+
+
+def test_a_framework_agreement_names_the_technique(year: Year) -> None:
+    """框架协议采购: the techniques extension, and once call-offs were made, whether they
+    reopened competition (二次竞价) or not (直接选定, 顺序轮候)."""
+    frameworks = {leaf["data"]["procurement"] for leaf in year.leaves
+                  if leaf["data"].get("method") == "framework_agreement"}  # fmt: skip
+    call_offs = [(leaf["index"], leaf["data"]["procurement"], leaf["data"]["selection"])
+                 for leaf in year.leaves if leaf["type"] == "CallOffAnnounced"]  # fmt: skip
+    assert frameworks and call_offs
+    for release in get(year, "/ocds/2026/releases.json").json()["releases"]:
+        code, index = release["tender"]["id"], release["links"][0]["index"]
+        techniques = release["tender"].get("techniques")
+        if code not in frameworks:
+            assert techniques is None
+            continue
+        assert techniques["hasFrameworkAgreement"] is True
+        reopened = {s == "second_bidding" for i, c, s in call_offs if c == code and i <= index}
+        method = {frozenset(): None, frozenset({True}): "withReopeningCompetition",
+                  frozenset({False}): "withoutReopeningCompetition",
+                  frozenset({True, False}): "withAndWithoutReopeningCompetition"}[
+                      frozenset(reopened)]  # fmt: skip
+        assert techniques.get("frameworkAgreement", {}).get("method") == method
 
 
 def test_bids_come_from_the_opening_only(year: Year) -> None:
@@ -186,17 +251,24 @@ def test_libcoveocds_finds_no_error_and_ocdskit_compiles_it(
                 name = path.relative_to(VECTORS / "standard-1__1__5")
                 out.write(path, f"standard-1__1__5/{name}")
     package = get(year, "/ocds/2026/releases.json").json()
-    assert package["extensions"][0].endswith("ocds_bid_extension/v1.1.5/extension.json")
-    package["extensions"] = [f"{served_vectors}/ocds_bid_extension-v1.1.5/extension.json"]
+    # OCP's extensions from the vectors (their home, at the pinned versions); ours, declaring
+    # the links to the log, from the service itself.
+    ours = f"{year.server.url}/ocds/extension/log-entry/extension.json"
+    assert package["extensions"] == [*map(str, OCP_EXTENSIONS), ours]
+    package["extensions"] = [f"{served_vectors}/{name}/extension.json"
+                             for name in OCP_EXTENSIONS.values()] + [ours]  # fmt: skip
     config = LibCoveOCDSConfig({"standard_zip": f"file://{standard}", "context": "api"})
     report = ocds_json_output(str(tmp_path), json_data=package, lib_cove_ocds_config=config)
     assert report["validation_errors"] == []
     assert report["extensions"]["invalid_extensions"] == []
+    assert len(report["extensions"]["extensions"]) == 4
+    # No warning of any kind: every field is declared (``links`` by our extension), every
+    # code is in its codelist, nothing is empty or deprecated.
     assert report["additional_closed_codelist_values"] == {}
     assert report["additional_open_codelist_values"] == {}
-    assert "empty_field" not in report.get("additional_checks", {})
-    # The only field outside the schema: the documented link to the log entry.
-    assert [f["field"] for f in report["additional_fields"]] == ["links"]
+    assert report.get("additional_checks", {}) == {}
+    assert report["additional_fields"] == []
+    assert report.get("deprecated_fields", []) == []
 
     # ocdskit compile, with the schema libcoveocds extended by the bids extension.
     compiled = subprocess.run(
