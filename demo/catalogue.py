@@ -436,3 +436,27 @@ def identity_number(rng: random.Random, supplier: str) -> str:
     body = f"{AREAS[supplier.split('-')[0]]}{born:%Y%m%d}{rng.randint(1, 999):03d}"
     total = sum(int(digit) * weight for digit, weight in zip(body, _ID_WEIGHTS, strict=True))
     return body + "10X98765432"[total % 11]
+
+# -- 采购标的: the 品目 and unit of each sector's items -------------------------------------
+#: The 品目 code (政府采购品目分类目录, 财库〔2022〕31号) and the unit an item of a sector is
+#: counted in, by category. Codes marked ✓ are as a province's 2022 集中采购目录 lists them;
+#: the others have the catalogue's shape but are stand-ins, 待核 (README, "What we doubt").
+ITEM_CODES: Final[dict[tuple[str, str], tuple[str, str]]] = {
+    (G, "medical"): ("A02320000", "台"),  # 医疗设备, 待核
+    (G, "education"): ("A02100000", "套"),  # 仪器仪表 ✓
+    (G, "it"): ("A02010104", "台"),  # 服务器 ✓
+    (G, "office"): ("A05010000", "批"),  # 家具 ✓
+    (G, "vehicle"): ("A02030500", "辆"),  # 乘用车 ✓
+    (G, "agri"): ("A02100000", "套"),  # 仪器仪表 ✓
+    (G, "food"): ("A07000000", "批"),  # 待核
+    (W, "building"): ("B08000000", "项"),  # 修缮工程, 待核
+    (W, "civil"): ("B02000000", "项"),  # 构筑物施工, 待核
+    (S, "it"): ("C16000000", "项"),  # 信息技术服务, 待核
+    (S, "property"): ("C21040000", "项"),  # 物业管理服务, 待核
+}
+#: Where a sector has no code of its category above.
+OTHER_CODES: Final[dict[str, tuple[str, str]]] = {
+    G: ("A02000000", "批"),  # 设备, 待核
+    W: ("B99000000", "项"),  # 其他建筑工程, 待核
+    S: ("C99000000", "项"),  # 其他服务, 待核
+}

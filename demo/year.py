@@ -141,6 +141,7 @@ class Run:
         self.runner = op(self.agency or item.purchaser)  # who runs the procedure
         self.last = self.deadline = start  # last: the procurement's latest act
         self.winner, self.rival, self.amount = "", "", 0
+        self.quantity, self.unit = 1, "项"  # the tender notice's 采购标的 (subject)
         self.admitted: list[str] = []  # a framework agreement's admitted suppliers 入围
         self.contracted = 0  # the contract's amount, in fen
         self.deposits: list[str] = []  # the bidders whose bid deposits are to be refunded
@@ -267,6 +268,8 @@ class Run:
                        "place": cat.PLACES[self.agency]}  # fmt: skip
             notice |= self.periods(on)
             notice |= {"supervisor": SUPERVISOR} if self.works else {}
+            notice["ceiling_price"] = yuan(self.budget)  # 最高限价: as most set it, the budget
+        notice |= self.subject()
         self.act(on, "AnnounceTender", self.runner, notice)
         if T.CORRECTED in t:  # the deadline moves: at least 15 days after the correction
             corrected = y.wd(on, self.rng.randint(3, 5))
@@ -277,6 +280,33 @@ class Run:
                       "bid_deadline_time": OPENING, "affects_preparation": True}  # fmt: skip
             self.act(corrected, "CorrectAnnouncement", self.runner, change)
         return on
+
+    def subject(self) -> Payload:
+        """The tender notice's 采购标的 and the minute it went out, drawn apart from the rest
+        of the year so the year's other draws stay."""
+        item, draw = self.item, random.Random(f"subject-{self.code}")  # noqa: S311 -- a story
+        code, unit = cat.ITEM_CODES.get((item.category, item.sector),
+                                        cat.OTHER_CODES[item.category])  # fmt: skip
+        self.quantity = draw.choice((1, 2, 4, 5)) if item.category == cat.G else 1
+        self.unit = unit
+        name = item.stem.removesuffix("采购项目").removesuffix("项目")
+        items = [{"name": name, "catalogue": code, "quantity": str(self.quantity), "unit": unit}]
+        minute = f"{draw.randint(8, 16):02d}:{draw.choice((0, 15, 30, 45)):02d}"
+        return {"items": items, "published_time": minute}
+
+    def awarded(self) -> Payload:
+        """The result notice's 主要标的 (财政部令第87号 第六十九条) at the awarded price, and
+        the agency's 代理服务费 where an agency ran it (1% of the amount here)."""
+        count = next(q for q in (self.quantity, 1) if self.amount % q == 0)
+        name = self.item.stem.removesuffix("采购项目").removesuffix("项目")
+        result: Payload = {"items": [{
+            "name": name, "specification": "详见中标（成交）供应商投标（响应）文件",
+            "quantity": str(count), "unit": self.unit if count == self.quantity else "批",
+            "unit_price": yuan(self.amount // count),
+        }]}  # fmt: skip
+        if self.agency is not None:
+            result["agency_fee"] = yuan(self.amount // 100)
+        return result
 
     def periods(self, on: date) -> Payload:
         """The notice's 公告期限 and the documents' sale, each as long as its rule asks
@@ -493,7 +523,7 @@ class Run:
             signed = self.act(y.wd(awarded, 3), "SignContract", self.purchaser, terms)
         else:
             gap = 5 if T.LATE_RESULT in t else self.rng.randint(0, 2)
-            result = self.act(y.wd(awarded, gap), "AnnounceResult", self.runner, {})
+            result = self.act(y.wd(awarded, gap), "AnnounceResult", self.runner, self.awarded())
             # The others' bid deposits refunded with the award notice, well within the 5
             # working days of 财政部令第87号 第三十八条.
             self.refund(result, [s for s in self.deposits if s != self.winner])

@@ -927,7 +927,10 @@ def _amounts(procurement: ProcurementRecord, data: E.LifecycleData) -> tuple[Irr
                 if data.admitted
                 else ()
             )
-            return (*award_irregularities(data.amount, procurement.budget), *admitted)
+            return (
+                *award_irregularities(data.amount, procurement.budget, procurement.ceiling),
+                *admitted,
+            )
         case E.TenderAnnounced():
             return bid_deposit_irregularities(data.bid_deposit, procurement.budget)
         case E.ContractSigned():

@@ -19,6 +19,11 @@ AWARD_OVER_BUDGET: Final = Irregularity(
     "中标（成交）金额超过采购预算：投标（响应）报价超过采购预算或者最高限价的，投标无效",
     "政府采购法 第六条；财政部令第87号 第六十三条",
 )
+AWARD_OVER_CEILING: Final = Irregularity(
+    "award_over_ceiling",
+    "中标（成交）金额超过最高限价：投标（响应）报价超过采购预算或者最高限价的，投标无效",
+    "财政部令第87号 第十二条、第六十三条",
+)
 CONTRACT_OVER_BUDGET: Final = Irregularity(
     "contract_over_budget",
     "合同金额超过采购预算：政府采购应当严格按照批准的预算执行",
@@ -32,9 +37,14 @@ CONTRACT_DIFFERS_FROM_AWARD: Final = Irregularity(
 )
 
 
-def award_irregularities(amount: Money, budget: Money) -> tuple[Irregularity, ...]:
-    """What an award of ``amount`` on a procurement of ``budget`` is found to break."""
-    return (AWARD_OVER_BUDGET,) if amount.fen > budget.fen else ()
+def award_irregularities(
+    amount: Money, budget: Money, ceiling: Money | None = None
+) -> tuple[Irregularity, ...]:
+    """What an award of ``amount`` on a procurement of ``budget`` and, where its notice set
+    one, 最高限价 ``ceiling`` is found to break."""
+    if amount.fen > budget.fen:
+        return (AWARD_OVER_BUDGET,)
+    return (AWARD_OVER_CEILING,) if ceiling is not None and amount.fen > ceiling.fen else ()
 
 
 def contract_irregularities(
@@ -101,6 +111,7 @@ SUPPLEMENTARY_CAP: Final = AmountCap(
 AMOUNT_RULES: Final = frozenset(
     {
         AWARD_OVER_BUDGET.rule,
+        AWARD_OVER_CEILING.rule,
         CONTRACT_OVER_BUDGET.rule,
         CONTRACT_DIFFERS_FROM_AWARD.rule,
         BID_DEPOSIT_CAP.rule,

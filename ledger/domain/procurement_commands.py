@@ -76,6 +76,7 @@ from ledger.domain.roles import Participants, authorise, may_decide_complaint
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Commitment, Finding, Opened
 from ledger.domain.sealed import Disclosure, is_commitment
+from ledger.domain.subject import awarded_items, ceiling_price, tender_items
 from ledger.domain.vocabulary import (
     AnnouncementType,
     CallOffSelection,
@@ -285,11 +286,13 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
     requirement = text.requirement(ctx.payload, "requirement")
     qualifications = text.requirement(ctx.payload, "qualifications")
     contact = fields.text(ctx.payload, "contact", limit=100)
+    subject = _subject(ctx)
     if p.method is Method.SINGLE_SOURCE:
         fields.only(
             ctx.payload,
-            ("date", "requirement", "qualifications", "contact", "supplier", "reason"),
-        )
+            ("date", "requirement", "qualifications", "contact", "supplier", "reason", "items",
+             "published_time"),
+        )  # fmt: skip
         return E.TenderAnnounced(
             **_summary(d, p),
             requirement=requirement,
@@ -297,13 +300,17 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
             contact=contact,
             supplier=supplier_field(ctx, "supplier"),
             reason=reason(ctx),
+            **subject,
         )
     fields.only(
         ctx.payload,
         ("date", "requirement", "qualifications", "contact", "bid_deadline",
          "bid_deadline_time", "place", "period_end", "documents_until", "bid_deposit",
-         "supervisor"),
+         "supervisor", "items", "ceiling_price", "published_time"),
     )  # fmt: skip
+    ceiling = ceiling_price(ctx.payload, p.budget)
+    if ceiling is not None:
+        subject["ceiling_price"] = ceiling
     deadline = text.day(ctx.payload, "bid_deadline")
     text.ensure_order(on, deadline, ("payload.date", "payload.bid_deadline"))
     periods = _periods(ctx, on, deadline)
@@ -333,8 +340,24 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
         place=fields.text(ctx.payload, "place", limit=200),
         **periods,
         **asked,
+        **subject,
     )
     return _with_minute(ctx, announced)
+
+
+def _subject(ctx: Context) -> dict[str, Any]:
+    """What a tender notice says it buys (``payload.items``) and the minute it was published
+    (``payload.published_time``), those given."""
+    given: dict[str, Any] = {}
+    items = tender_items(ctx.payload)
+    if items is not None:
+        given["items"] = items
+    published = ctx.payload.get("published_time")
+    if published is not None:
+        if not (isinstance(published, str) and MINUTE.match(published)):
+            raise Invalid("payload.published_time must be the minute of publication, HH:MM")
+        given["published_time"] = published
+    return given
 
 
 def _supervisor(ctx: Context) -> str:
@@ -617,7 +640,7 @@ def _decide_award(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDeci
             f"of this procurement ({', '.join(p.valid_bidders or ()) or 'none'})"
         )
     irregular = (
-        *award_irregularities(amount, p.budget),
+        *award_irregularities(amount, p.budget, p.ceiling),
         *ranking_irregularities(supplier, p.ranking, reason),
     )
     found, extra = _award_timing(ctx, p, d, irregular, reason)
@@ -665,7 +688,7 @@ def _admit(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AwardDecided:
     amount = money(ctx.payload, "amount")
     reason = text.requirement(ctx.payload, "reason") if "reason" in ctx.payload else None
     irregular = (
-        *award_irregularities(amount, p.budget),
+        *award_irregularities(amount, p.budget, p.ceiling),
         *ranking_irregularities(admitted[0], p.ranking, reason),
         *admission_irregularities(len(admitted), len(valid)),
     )
@@ -698,9 +721,20 @@ def _awarded(p: ProcurementRecord) -> tuple[str, Money]:
 
 
 def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ResultAnnounced:
-    fields.only(ctx.payload, ("date",))
+    fields.only(ctx.payload, ("date", "items", "agency_fee"))
     winner, amount = _awarded(p)
     admitted: dict[str, Any] = {"admitted": list(p.admitted)} if p.admitted else {}
+    items = awarded_items(ctx.payload)
+    if items is not None:
+        admitted["items"] = items
+    fee = optional_money(ctx, "agency_fee")
+    if fee is not None:
+        if p.agency is None:
+            raise Invalid(
+                "payload.agency_fee: no agency ran this procurement, so no 代理服务费 is "
+                "charged (财政部令第87号 第六十九条)"
+            )
+        admitted["agency_fee"] = fee
     if p.committee is None:
         return E.ResultAnnounced(**_summary(d, p), supplier=winner, amount=amount, **admitted)
     committee = disclose(ctx, p.committee, "the evaluation committee")

@@ -114,6 +114,7 @@ class ProcurementRecord:
     call_offs: Mapping[str, CallOff] = field(default_factory=dict)  # by contract number
     call_off_total: Money = field(default_factory=Money.zero)  # all call-offs together
     bid_deposit: Money | None = None  # the bid deposit its notice asked 投标保证金
+    ceiling: Money | None = None  # the 最高限价 its notice set
     supervisor: str | None = None  # a works tender's 行政监督部门, named on its notice
     candidates_until: date | None = None  # the end of a works tender's candidates' 公示
     refunded: tuple[str, ...] = ()  # the bidders whose deposits were refunded
@@ -184,6 +185,7 @@ def fold(
                 proposed_supplier=data.supplier or record.proposed_supplier,
                 bid_deposit=data.bid_deposit,
                 supervisor=data.supervisor,
+                ceiling=data.ceiling_price,
             )
         case E.AnnouncementCorrected():
             if data.bid_deadline is None:

@@ -81,6 +81,13 @@ def parse_title(value: object, field: str) -> str:
     return _checked(value, field, limit=TITLE_MAX, required=True, one_line=True)
 
 
+def parse_line(value: object, field: str, *, limit: int, required: bool = True) -> str:
+    """One line of text of at most ``limit`` characters (a name, a unit), as given."""
+    if value is None and not required:
+        return ""
+    return _checked(value, field, limit=limit, required=required, one_line=True)
+
+
 def parse_requirement(value: object, field: str, *, required: bool = True) -> str:
     """A requirement text 采购需求: lines of at most ``REQUIREMENT_MAX`` characters, as given.
 

@@ -49,6 +49,9 @@ TECHNIQUES_EXTENSION: Final = (
     "5568b00a8dd694a3d34441bdd9ef2bd3f9d44b11/extension.json"
 )
 EXTENSIONS: Final = (BIDS_EXTENSION, SCALE_EXTENSION, TECHNIQUES_EXTENSION)
+#: The itemClassificationScheme of a 品目 code: the 政府采购品目分类目录 (财库〔2022〕31号), not
+#: in OCDS's open codelist (README "Open data").
+CATALOGUE_SCHEME: Final = "CN-ZFCGPMML"
 #: The org-id.guide scheme a 统一社会信用代码 is given under (待核: see README "Open data").
 CREDIT_CODE_SCHEME: Final = "CN-SAIC"
 #: partyScale of each declared 中小企业 status (财库〔2020〕46号).
@@ -140,7 +143,7 @@ def release(
     out: dict[str, Any] = {
         "ocid": ocid(prefix, code),
         "id": release_id(code, index),
-        "date": _at(notice.date),
+        "date": _published(notice),
         "tag": [TAGS[kind]],
         "initiationType": "tender",
         "language": "zh",
@@ -150,14 +153,17 @@ def release(
     }
     if story.opened:
         out["bids"] = {"details": [_bid(story, n, organisations) for n in range(len(story.bids))]}
-    if kind is A.INTENTION:
-        out["planning"] = {"budget": {"amount": _value(story.budget)}}
+    out["planning"] = {"budget": {"amount": _value(story.budget)}}  # every notice states it
     if kind is A.RESULT and story.winner is not None and story.award_amount is not None:
         out["awards"] = [{
             "id": award_id(code), "status": "active", "date": _at(notice.date),
             "value": _value(story.award_amount),
             "suppliers": [_ref(story.winner, organisations)],
         }]  # fmt: skip
+        if story.awarded_items:
+            out["awards"][0]["items"] = [
+                _awarded_item(code, n, item) for n, item in enumerate(story.awarded_items)
+            ]
     if kind in (A.CONTRACT, A.ACCEPTANCE) and story.contract_number is not None:
         out["contracts"] = [_contract(story, notice, kind)]
     out["links"] = [
@@ -178,7 +184,8 @@ def _tender(
         "title": story.title,
         "status": TENDER_STATUS[kind],
         "procuringEntity": _ref(story.agency or story.purchaser, organisations),
-        "value": _value(story.budget),
+        # the most a bid may ask: the 最高限价 where the notice set one, else the budget
+        "value": _value(story.ceiling or story.budget),
         "procurementMethod": METHODS[story.method],
         "procurementMethodDetails": story.method.label,
         "mainProcurementCategory": story.category.value,
@@ -193,11 +200,13 @@ def _tender(
     if isinstance(notice, E.IntentionDisclosed):
         period["startDate"] = _at(notice.expected_start)  # the expected start, planned
     elif story.tender_start is not None:
-        period["startDate"] = _at(story.tender_start)
+        period["startDate"] = _at(story.tender_start, minute=story.published_time)
     if story.bid_deadline is not None:
         period["endDate"] = _at(story.bid_deadline, end=True, minute=story.bid_deadline_time)
     if period:
         tender["tenderPeriod"] = period
+    if story.items:
+        tender["items"] = [_item(story.code, n, item) for n, item in enumerate(story.items)]
     if story.method is Method.FRAMEWORK_AGREEMENT:
         tender["techniques"] = _techniques(story.selections)
     if story.opened:
@@ -207,6 +216,27 @@ def _tender(
     if amendment is not None:
         tender["amendments"] = [amendment]
     return tender
+
+
+def _item(code: str, n: int, item: E.Item) -> dict[str, Any]:
+    """A tender's 采购标的 with its 品目."""
+    return {
+        "id": f"{code}-item-{n + 1}",
+        "description": item.name,
+        "classification": {"scheme": CATALOGUE_SCHEME, "id": item.catalogue},
+        "quantity": _number(item.quantity),
+        "unit": {"name": item.unit},
+    }
+
+
+def _awarded_item(code: str, n: int, item: E.AwardedItem) -> dict[str, Any]:
+    """A result's 主要标的: name and 规格型号, quantity, unit and unit price."""
+    return {
+        "id": f"{code}-awarded-{n + 1}",
+        "description": f"{item.name}（{item.specification}）",
+        "quantity": _number(item.quantity),
+        "unit": {"name": item.unit, "value": _value(str(item.unit_price))},
+    }
 
 
 def _techniques(selections: tuple[CallOffSelection, ...]) -> dict[str, Any]:
@@ -256,6 +286,10 @@ def _contract(story: Story, notice: E.Summary, kind: AnnouncementType) -> dict[s
         contract["value"] = _value(story.contract_amount)
     if story.signed_on is not None:
         contract["dateSigned"] = _at(story.signed_on)
+    if story.awarded_items:  # the 主要标的 the contract buys (实施条例 第五十条)
+        contract["items"] = [
+            _awarded_item(story.code, n, item) for n, item in enumerate(story.awarded_items)
+        ]
     if isinstance(notice, E.AcceptanceRecorded) and kind is A.ACCEPTANCE:
         milestone: dict[str, Any] = {
             "id": f"{story.contract_number}-acceptance", "title": "履约验收",
@@ -334,9 +368,19 @@ def _ref(code: str, organisations: Mapping[str, Organisation]) -> dict[str, Any]
 def _value(amount: str) -> dict[str, Any]:
     """An OCDS Value. The schema wants a JSON number: yuan with two decimals stay below
     10^13, so a float's shortest representation gives back the exact decimal."""
-    exact = Decimal(amount)
-    number: int | float = int(exact) if exact == exact.to_integral_value() else float(exact)
-    return {"amount": number, "currency": "CNY"}
+    return {"amount": _number(amount), "currency": "CNY"}
+
+
+def _number(text: str) -> int | float:
+    """A decimal string as the JSON number OCDS wants, exact for our few decimals."""
+    exact = Decimal(text)
+    return int(exact) if exact == exact.to_integral_value() else float(exact)
+
+
+def _published(notice: E.Summary) -> str:
+    """A release's date: the notice's day, at the minute it was published where it says."""
+    minute = notice.published_time if isinstance(notice, E.TenderAnnounced) else None
+    return _at(notice.date, minute=minute)
 
 
 def _at(day: date, end: bool = False, minute: str | None = None) -> str:

@@ -94,6 +94,10 @@ class Story(BaseModel):
     contract_amount: str | None = None
     signed_on: date | None = None
     accepted: bool | None = None
+    items: tuple[E.Item, ...] = ()  # 采购标的, as the tender notice lists them
+    ceiling: str | None = None  # 最高限价, yuan
+    published_time: str | None = None  # HH:MM the tender notice was published
+    awarded_items: tuple[E.AwardedItem, ...] = ()  # 主要标的 of the result notice
     #: How a framework agreement's call-offs chose their supplier, in order of first use.
     selections: tuple[CallOffSelection, ...] = ()
     last: int = -1  # the last leaf folded: a replayed leaf changes nothing
@@ -138,6 +142,8 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
                 "bid_deadline": data.bid_deadline or s.bid_deadline,
                 "bid_deadline_time": data.bid_deadline_time,
                 "proposed_supplier": data.supplier, "rationale": data.reason or s.rationale,
+                "items": tuple(data.items or ()), "published_time": data.published_time,
+                "ceiling": None if data.ceiling_price is None else str(data.ceiling_price),
             })  # fmt: skip
         case E.AnnouncementCorrected():
             moved = {"bid_deadline": data.bid_deadline,
@@ -156,6 +162,7 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
         case E.ResultAnnounced():
             return _summary(s, data).model_copy(update={
                 "winner": data.supplier, "award_amount": str(data.amount), "result_on": data.date,
+                "awarded_items": tuple(data.items or ()),
             })  # fmt: skip
         case E.ContractSigned():
             return s.model_copy(update={

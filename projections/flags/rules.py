@@ -59,6 +59,7 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "acted_while_suspended": K.IRREGULAR_PROCEDURE,
     "suspension_longest": K.IRREGULAR_PROCEDURE,
     "award_over_budget": K.IRREGULAR_PROCEDURE,
+    "award_over_ceiling": K.IRREGULAR_PROCEDURE,
     "contract_over_budget": K.IRREGULAR_PROCEDURE,
     "contract_amount_differs_from_award": K.IRREGULAR_PROCEDURE,
     "bid_deposit_over_limit": K.IRREGULAR_PROCEDURE,

@@ -18,7 +18,7 @@ TELLER: Final = Teller("ocds")
 
 class OcdsProjection:
     name = "ocds"
-    version = 2  # 2: parties with identity, contact and scale; framework techniques
+    version = 3  # 2: parties with identity, contact, scale; techniques. 3: items, ceiling
 
     def create(self, sqlite: bool) -> Sequence[str]:
         return TELLER.schema()

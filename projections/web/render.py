@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ledger.domain.challenges import Outcome, Subject
 from ledger.domain.schema.kinds import KINDS
+from ledger.domain.subject import catalogue_section
 from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Category, Method
 from projections.web.formats import (
     announcement_label,
@@ -85,6 +86,7 @@ def environment() -> Environment:
         beijing_time=beijing_time,
         event_label=event_label,
         closure_label=lambda value: CLOSURE_LABELS.get(value, value),
+        catalogue_section=catalogue_section,
     )
     env.globals.update(
         banner=banner,

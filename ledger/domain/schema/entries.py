@@ -49,6 +49,10 @@ Text = str
 CreditCode = Annotated[str, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")]
 #: A telephone number as ``ledger.domain.identity.TELEPHONE`` accepts it.
 Telephone = Annotated[str, Field(pattern=r"^[+0-9][0-9 -]{6,24}$")]
+#: A code of the 政府采购品目分类目录 as ``ledger.domain.subject`` accepts it.
+Catalogue = Annotated[str, Field(pattern=r"^[ABC][0-9]{2}(?:[0-9]{2}){0,4}$")]
+#: A quantity: a positive number with up to three decimals, written as a string.
+Quantity = Annotated[str, Field(pattern=r"^(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,3})?$")]
 
 # -- the registry 登记: organisations, actors, keys ------------------------------------------
 
@@ -176,6 +180,27 @@ class IntentionDisclosed(Summary):
     expected_start: Day
 
 
+class Item(Value):
+    """采购标的: one thing a tender notice asks for, with its 品目 (政府采购品目分类目录)."""
+
+    name: Text
+    catalogue: Catalogue
+    quantity: Quantity
+    unit: Text
+
+
+class AwardedItem(Value):
+    """主要标的 of a result notice: name, 规格型号, quantity, unit price and 服务要求
+    (财政部令第87号 第六十九条)."""
+
+    name: Text
+    specification: Text
+    quantity: Quantity
+    unit: Text
+    unit_price: Amount
+    service: Text | None = None
+
+
 class TenderAnnounced(Summary):
     """发布采购公告 (or 单一来源公示): a single source names its supplier and reason; the
     other methods the bid deadline and the place of opening, and may state the end of the
@@ -194,6 +219,11 @@ class TenderAnnounced(Summary):
     bid_deposit: Amount | None = None  # 投标（响应）保证金 asked, if any (≤ 2% of the budget)
     # A works tender's 行政监督部门 (ledger.domain.works): it takes the complaints and the report
     supervisor: Code | None = None
+    # What it buys (ledger.domain.subject): the items, the 最高限价 within the budget, and the
+    # minute the notice was published 发布时间 (HH:MM China time)
+    items: list[Item] | None = None
+    ceiling_price: Amount | None = None
+    published_time: Minute | None = None
 
 
 class AnnouncementCorrected(Summary):
@@ -302,6 +332,8 @@ class ResultAnnounced(Summary):
     amount: Amount
     committee: Opened | None = None
     admitted: list[Code] | None = None  # a framework agreement's 入围结果公告 names them all
+    items: list[AwardedItem] | None = None  # 主要标的
+    agency_fee: Amount | None = None  # 代理服务费 charged, where an agency ran it
 
 
 class ContractSigned(Lifecycle):
