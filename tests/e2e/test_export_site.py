@@ -581,6 +581,11 @@ def test_the_export_holds_the_ocds_files_the_service_serves(
         if "uri" in mine:  # the export's own address, where the service names its own
             assert mine.pop("uri") == f"https://cg.example.org{path}"
             theirs.pop("uri")
+            # so is the log-entry extension's, which the export holds as a file
+            ours = "https://cg.example.org/ocds/extension/log-entry/extension.json"
+            assert mine["extensions"][-1] == ours
+            assert (site_dir / "ocds/extension/log-entry/extension.json").is_file()
+            assert mine.pop("extensions")[:-1] == theirs.pop("extensions")[:-1]
         assert mine == theirs
     releases = orjson.loads((site_dir / "ocds/2026/releases.json").read_bytes())["releases"]
     lines = gzip.decompress((site_dir / "ocds/2026/releases.jsonl.gz").read_bytes())
