@@ -289,18 +289,22 @@ class Run:
                                         cat.OTHER_CODES[item.category])  # fmt: skip
         self.quantity = draw.choice((1, 2, 4, 5)) if item.category == cat.G else 1
         self.unit = unit
-        name = item.stem.removesuffix("采购项目").removesuffix("项目")
-        items = [{"name": name, "catalogue": code, "quantity": str(self.quantity), "unit": unit}]
+        items = [{"name": self.item_name, "catalogue": code, "quantity": str(self.quantity),
+                  "unit": unit}]  # fmt: skip
         minute = f"{draw.randint(8, 16):02d}:{draw.choice((0, 15, 30, 45)):02d}"
         return {"items": items, "published_time": minute}
+
+    @property
+    def item_name(self) -> str:
+        """What is bought, named as its notices list it: the title's stem, less 采购项目."""
+        return self.item.stem.removesuffix("采购项目").removesuffix("项目")
 
     def awarded(self) -> Payload:
         """The result notice's 主要标的 (财政部令第87号 第六十九条) at the awarded price, and
         the agency's 代理服务费 where an agency ran it (1% of the amount here)."""
         count = next(q for q in (self.quantity, 1) if self.amount % q == 0)
-        name = self.item.stem.removesuffix("采购项目").removesuffix("项目")
         result: Payload = {"items": [{
-            "name": name, "specification": "详见中标（成交）供应商投标（响应）文件",
+            "name": self.item_name, "specification": "详见中标（成交）供应商投标（响应）文件",
             "quantity": str(count), "unit": self.unit if count == self.quantity else "批",
             "unit_price": yuan(self.amount // count),
         }]}  # fmt: skip

@@ -76,7 +76,7 @@ from ledger.domain.roles import Participants, authorise, may_decide_complaint
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Commitment, Finding, Opened
 from ledger.domain.sealed import Disclosure, is_commitment
-from ledger.domain.subject import awarded_items, ceiling_price, tender_items
+from ledger.domain.subject import RESULT_CITATION, awarded_items, ceiling_price, tender_items
 from ledger.domain.vocabulary import (
     AnnouncementType,
     CallOffSelection,
@@ -732,7 +732,7 @@ def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Result
         if p.agency is None:
             raise Invalid(
                 "payload.agency_fee: no agency ran this procurement, so no 代理服务费 is "
-                "charged (财政部令第87号 第六十九条)"
+                f"charged ({RESULT_CITATION})"
             )
         admitted["agency_fee"] = fee
     if p.committee is None:

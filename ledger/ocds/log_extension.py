@@ -14,6 +14,7 @@ from typing import Any, Final
 #: Where the service serves the extension, below its root.
 PATH: Final = "/ocds/extension/log-entry"
 
+
 def extension(root: str) -> dict[str, Any]:
     """The extension's metadata, documented by the service's API reference at ``root``."""
     return {**_EXTENSION, "documentationUrl": {"en": f"{root.rstrip('/')}/docs"}}
@@ -78,6 +79,7 @@ RELEASE_SCHEMA: Final[dict[str, Any]] = {
         }
     },
 }
+
 
 def files(root: str) -> dict[str, dict[str, Any]]:
     """The extension's files by name, as served below ``PATH``."""

@@ -8,7 +8,8 @@ wherever it is read.
 What a reader can count on:
 
 * the release ``id`` is ``<procurement>-<leaf index>``, and its ``date`` the notice's day
-  (00:00 China time): the day the notice was published, not when the ledger recorded it;
+  (00:00 China time, or the minute a tender notice gives as published): when the notice was
+  published, not when the ledger recorded it;
 * ``awards`` appear only in the result release, dated the result notice's day; ``contracts``
   only in the releases that speak of the contract (contract and acceptance notices), keyed by
   the contract number, with the day it was signed;
