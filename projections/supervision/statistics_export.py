@@ -29,6 +29,9 @@ HEADER: Final = (
     "预算金额（元）", "合同金额（元）", "节约资金（元）", "资金节约率",
     "计划项目数", "计划预算（分）", "废标数", "废标预算（分）", "终止数", "终止预算（分）",
     "收到质疑", "办结质疑", "收到投诉", "办结投诉",
+    "授予中小企业合同金额（分）", "中小企业占比", "授予小微企业合同金额（分）", "小微企业占比",
+    "集中采购合同金额（分）", "部门集中采购合同金额（分）", "分散采购合同金额（分）",
+    "组织形式未载明合同金额（分）",
 )  # fmt: skip
 TOTAL_LABEL: Final = "总计"
 DEFINITIONS: Final = (
@@ -36,6 +39,9 @@ DEFINITIONS: Final = (
     "节约资金＝预算金额－合同金额，资金节约率＝节约资金÷预算金额（由精确整数计算，四舍五入保留两位小数）。",
     "计划、废标、终止按该行为发生日期计入期间；质疑、投诉按提出日期计为收到，按答复、决定或撤回日期计为办结。",
     "各分组各行之和与总计逐项相等，精确到分。",
+    "政策功能：授予中小企业、小微企业的合同金额按中标（成交）供应商在授予时声明的企业规模计入"
+    "（财库〔2020〕46号），占比＝该金额÷合同金额；组织形式（集中采购、部门集中采购、分散采购）"
+    "按采购计划载明的组织形式计入，计划未载明的单列。",
 )
 
 
@@ -58,6 +64,9 @@ def cells(group: str, key: str, label: str, t: Totals) -> list[Any]:
         t.terminated, t.terminated_budget_fen,
         t.challenges_received, t.challenges_resolved,
         t.complaints_received, t.complaints_resolved,
+        t.sme_contract_fen, t.sme_share, t.small_micro_contract_fen, t.small_micro_share,
+        t.centralised_contract_fen, t.departmental_contract_fen,
+        t.decentralised_contract_fen, t.unstated_form_fen,
     ]  # fmt: skip
 
 

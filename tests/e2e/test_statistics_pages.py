@@ -168,6 +168,12 @@ def test_the_csv_equals_the_sums_of_the_leaves_and_carries_the_checkpoint(
         assert sum(int(r[column("计划项目数")]) for r in members) == int(
             total[column("计划项目数")]
         )
+        for policy in ("授予中小企业合同金额（分）", "授予小微企业合同金额（分）",
+                       "集中采购合同金额（分）", "组织形式未载明合同金额（分）"):
+            assert sum(int(r[column(policy)]) for r in members) == int(total[column(policy)])
+    # the demo's winners are mostly 中小企业, some of them 小微
+    assert 0 < int(total[column("授予小微企业合同金额（分）")]) < int(
+        total[column("授予中小企业合同金额（分）")]) < spent  # fmt: skip
 
 
 def test_the_workbook_has_the_checkpoint_cell_and_the_totals(

@@ -155,9 +155,31 @@ def test_the_csv_carries_the_checkpoint_and_reconciles() -> None:
     ]  # 7,234,568 / 225,000,000 = 3.2154%
     for group in {r[0] for r in rest}:
         for column in range(3, len(HEADER)):
-            if HEADER[column].endswith("（元）") or column == HEADER.index("资金节约率"):
+            if HEADER[column].endswith(("（元）", "率", "占比")):
                 continue
             assert sum(int(r[column]) for r in rest if r[0] == group) == int(total[column])
+
+
+def test_the_exports_carry_the_policy_figures() -> None:
+    found = report()
+    found.total = replace(found.total, sme_contract_fen=130_000_000,
+                          small_micro_contract_fen=38_765_432,
+                          centralised_contract_fen=179_000_000)  # fmt: skip
+    text = to_csv(found).decode("utf-8-sig")
+    rows = list(csv.reader(line for line in io.StringIO(text) if not line.startswith("#")))
+    total = dict(zip(rows[0], rows[1], strict=True))
+    assert total["授予中小企业合同金额（分）"] == "130000000"
+    assert total["中小企业占比"] == "59.70%"  # 130,000,000 / 217,765,432
+    assert total["授予小微企业合同金额（分）"] == "38765432"
+    assert total["小微企业占比"] == "17.80%"
+    assert total["集中采购合同金额（分）"] == "179000000"
+    assert total["组织形式未载明合同金额（分）"] == "38765432"
+    assert any("财库〔2020〕46号" in line for line in text.splitlines() if line.startswith("#"))
+    sheet = load_workbook(io.BytesIO(to_xlsx(found)))["统计"]
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    top = cells[cells.index(list(HEADER)) + 1]
+    assert top[HEADER.index("授予中小企业合同金额（分）")] == 130_000_000
+    assert top[HEADER.index("中小企业占比")] == "59.70%"
 
 
 def test_the_workbook_carries_the_checkpoint_cells_and_the_same_figures() -> None:
