@@ -10,13 +10,14 @@
     timeout = "10s"
 
     [[destination]]
-    name = "ccgp-hebei"              # 3–64 of a-z 0-9 '-'; the name receipts carry
-    url = "https://www.ccgp-hebei.gov.cn/api/notices"
+    name = "ccgp-yunling"            # 3–64 of a-z 0-9 '-'; the name receipts carry
+    title = "云岭省政府采购网"          # optional: the name pages show (receipts carry it too)
+    url = "https://www.ccgp-yunling.example/api/notices"
     format = "notice"                # or "ocds"
     announcements = ["tender", "result"]   # default: every announcement type
     regions = ["澄溪县"]              # default: every region
     required = true                  # a website the law requires (late delivery: a finding)
-    secret_env = "CCGP_HEBEI_SECRET" # or secret = "whsec_…": adds a v1 HMAC signature
+    secret_env = "CCGP_YUNLING_SECRET" # or secret = "whsec_…": adds a v1 HMAC signature
     rate_limit = 5                   # requests per second (0: no limit)
 
 Durations are seconds or strings like "500ms", "30s", "10m", "6h", "3d". The file's shape is
@@ -96,6 +97,7 @@ class Destination:
     secret: str | None = field(default=None, repr=False)  # whsec_…: sign v1 (HMAC) as well
     allow_private: bool = False
     line: int | None = None
+    title: str | None = None  # the website's display name 网站名称
 
     def wants(self, announcement: str, region: str) -> bool:
         return (self.announcements is None or announcement in self.announcements) and (
@@ -224,6 +226,9 @@ TUNING_KEYS: Final = tuple(TuningTable.model_fields)
 
 class DestinationTable(TuningTable):
     name: str = Field(pattern=NAME, description="must be 3–64 characters of a-z, 0-9 and '-'")
+    title: Annotated[str, Field(pattern=r"^[^\n\t]*\S[^\n\t]*$", max_length=60)] | None = (
+        Field(default=None, description="must be one line of at most 60 characters")
+    )
     url: Annotated[str, AfterValidator(_http_url)] = Field(description=_HTTP_URL)
     announcements: list[Announcement] | None = Field(
         default=None, min_length=1, description="must be a non-empty list of strings"
@@ -266,6 +271,7 @@ class DestinationTable(TuningTable):
         return Destination(
             name=self.name,
             url=self.url,
+            title=self.title,
             tuning=self.tuning(base),
             announcements=announcements,
             regions=None if self.regions is None else frozenset(self.regions),

@@ -28,6 +28,11 @@ from publisher.sending import clean
 MAX_ERROR = 500
 
 
+def _site(d: Destination) -> dict[str, str]:
+    """The website's display name for the receipt, when the destinations file gives one."""
+    return {"site": d.title} if d.title else {}
+
+
 class PublisherKeyError(ValueError):
     """The key given to the publisher cannot sign receipts."""
 
@@ -86,6 +91,7 @@ class ReceiptWriter:
             payload = {
                 "notice": job.notice,
                 "destination": job.destination,
+                **_site(d),
                 "required": d.tuning.required,
                 "attempts": max(1, job.attempts),
                 "status": job.status,
@@ -114,6 +120,7 @@ class ReceiptWriter:
         payload = {
             "notice": job.notice,
             "destination": job.destination,
+            **_site(d),
             "required": d.tuning.required,
             "attempts": job.attempts,
             "last_status": status,

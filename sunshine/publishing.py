@@ -21,7 +21,8 @@ from sunshine.settings import Settings
 DEMO_PUBLISHER = "qhx-fbfw-svc"
 #: The demo site's Standard Webhooks secret: public knowledge, like the demo keys.
 DEMO_SECRET = "whsec_c3Vuc2hpbmUgZGVtbyBzaXRlIHNlY3JldCBrZXkhISE="  # noqa: S105
-DEMO_SITE = "qinghe-demo-site"
+DEMO_SITE = "chengxi-demo-site"
+DEMO_SITE_TITLE = "澄溪县政府采购网（演示）"
 
 
 
@@ -67,6 +68,7 @@ marker = "{DEMO_MARKER}"
 
 [[destination]]
 name = "{DEMO_SITE}"
+title = "{DEMO_SITE_TITLE}"   # the name pages show; receipts carry it
 url = "{site_url}"
 # A loopback address is refused unless a destination says so.
 allow_private = true

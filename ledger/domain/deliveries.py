@@ -35,6 +35,7 @@ from ledger.domain.vocabulary import AnnouncementType
 
 RULE: Final = "notice_published_on_website"
 MAX_ATTEMPTS: Final = 100_000
+MAX_SITE: Final = 60
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,14 @@ def _count(ctx: Context, name: str, low: int, high: int, required: bool = True) 
     return value
 
 
+def _optional(ctx: Context) -> dict[str, Any]:
+    """The fields a receipt has only when given: the website's display name (网站名称, the
+    destinations file's ``title``; pages show it rather than the configured code), and the
+    limits kept on a provisional deadline."""
+    site = fields.text(ctx.payload, "site", limit=MAX_SITE, required=False)
+    return {**({"site": site} if site else {}), **recorded_passes(ctx.statutes.calendar)}
+
+
 def _required(ctx: Context) -> bool:
     value = ctx.payload.get("required")
     if not isinstance(value, bool):
@@ -195,8 +204,8 @@ def record_delivery(ctx: Context) -> list[Aggregate]:
     _publisher(ctx, "record_delivery")
     fields.only(
         ctx.payload,
-        ("notice", "destination", "required", "attempts", "status", "response_digest",
-         "delivered_at"),
+        ("notice", "destination", "site", "required", "attempts", "status",
+         "response_digest", "delivered_at"),
     )  # fmt: skip
     notice = _notice(ctx)
     destination = fields.code(ctx.payload, "destination")
@@ -221,7 +230,7 @@ def record_delivery(ctx: Context) -> list[Aggregate]:
         delivered_at=ctx.payload["delivered_at"],
         date=on,
         findings=_findings(ctx, notice, on, required, delivered=True),
-        **recorded_passes(ctx.statutes.calendar),
+        **_optional(ctx),
     )
     delivery = _load(ctx, notice, destination)
     if delivery is not None and delivery.delivered:
@@ -237,8 +246,8 @@ def record_delivery_failure(ctx: Context) -> list[Aggregate]:
     _publisher(ctx, "record_delivery_failure")
     fields.only(
         ctx.payload,
-        ("notice", "destination", "required", "attempts", "last_status", "last_error",
-         "failed_at"),
+        ("notice", "destination", "site", "required", "attempts", "last_status",
+         "last_error", "failed_at"),
     )  # fmt: skip
     notice = _notice(ctx)
     destination = fields.code(ctx.payload, "destination")
@@ -259,7 +268,7 @@ def record_delivery_failure(ctx: Context) -> list[Aggregate]:
         failed_at=ctx.payload["failed_at"],
         date=on,
         findings=_findings(ctx, notice, on, required, delivered=False),
-        **recorded_passes(ctx.statutes.calendar),
+        **_optional(ctx),
     )
     delivery = _load(ctx, notice, destination)
     if delivery is not None and delivery.delivered:

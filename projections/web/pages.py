@@ -110,8 +110,10 @@ def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
     codes = {data.get("purchaser"), data.get("agency"), data.get("supplier"),
              data.get("supervisor"), *(data.get("candidates") or ())}
     codes |= set(data.get("admitted") or ()) | {c.supplier for c in call_offs}
+    named = {c for c in codes if isinstance(c, str)}
     return {
-        "names": queries.names(db, {c for c in codes if isinstance(c, str)}),
+        "names": queries.names(db, named),
+        "org_keys": directory.keys(db, named),
         "notices": notices,
         # What the notice refers to: the tender a correction amends, the contract signed.
         "original": next(

@@ -442,6 +442,7 @@ class Delivery:
     attempts: int
     at: str  # RFC 3339, UTC
     findings: list[dict[str, Any]]
+    site: str | None = None  # the website's display name, when its receipt gives one
 
 
 def deliveries_of(db: Database, notice: int) -> list[Delivery]:
@@ -452,8 +453,9 @@ def deliveries_of(db: Database, notice: int) -> list[Delivery]:
         "FROM pub_deliveries WHERE notice = ? ORDER BY leaf_index",
         (notice,),
     )
-    return [
-        Delivery(int(i), dest, bool(ok), bool(req), None if st is None else int(st), int(n), at,
-                 list(orjson.loads(data).get("findings") or []))
-        for i, dest, ok, req, st, n, at, data in rows
-    ]  # fmt: skip
+    found = []
+    for i, dest, ok, req, st, n, at, data in rows:
+        given = orjson.loads(data)
+        found.append(Delivery(int(i), dest, bool(ok), bool(req), None if st is None else int(st),
+                              int(n), at, list(given.get("findings") or []), given.get("site")))
+    return found  # fmt: skip

@@ -151,19 +151,26 @@ def shown_list(data: Mapping[str, Any], path: str, label: str | None = None) -> 
 
 
 def shown_organisation(
-    data: Mapping[str, Any], path: str, name: str, label: str | None = None
+    data: Mapping[str, Any],
+    path: str,
+    name: str,
+    label: str | None = None,
+    key: str | None = None,
 ) -> Markup:
     """An organisation the entry names (by its registry code) as the page shows it: by its
     registered ``name``, never the code. The name is the registry's, not the entry's, so
     the 验证 button checks the element's ``data-organisation`` (the code the page means)
     against the entry's value at ``path``: the page cannot point at another organisation
-    than the entry recorded."""
+    than the entry recorded. With the organisation's directory ``key`` the name links to
+    its page in the directory (inside the element, so an export without the directory
+    unlinks it and leaves the name)."""
     code = lookup(data, path)
     if not isinstance(code, str):
         raise TypeError(f"{path} is not an organisation's code")
     said = Markup(' data-leaf-organisation="{}" data-organisation="{}"').format(path, code)
     said += Markup(' data-leaf-label="{}"').format(label) if label else ""
-    return Markup("<span{}>{}</span>").format(said, name)
+    shown = Markup('<a href="/organisations/{}">{}</a>').format(key, name) if key else name
+    return Markup("<span{}>{}</span>").format(said, shown)
 
 
 def vocabulary_json() -> str:

@@ -27,9 +27,10 @@ def publish(world: Any, actor: Any) -> None:
     """Deliver every notice to a healthy required site; give up on a dead one."""
     dead = lambda n, msg_id: Answer(503)  # noqa: E731
     key = actor.key.public_key()
-    with FakeSite(key) as hebei, FakeSite(key, script=dead) as portal:
+    with FakeSite(key) as province, FakeSite(key, script=dead) as portal:
         cfg = config(
-            {"name": "ccgp-hebei", "url": hebei.url, "required": True},
+            {"name": "ccgp-yunling", "title": "云岭省政府采购网", "url": province.url,
+             "required": True},
             {"name": "county-portal", "url": portal.url},
             defaults={"max_attempts": 2, "circuit_failures": 100},
         )
@@ -60,19 +61,24 @@ def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
         body = section[: section.index("</ul>")]
         rows = re.findall(r"<li>(.*?)</li>", body, flags=re.S)
         assert len(rows) == 2, rows
-        delivered = next(r for r in rows if "ccgp-hebei" in r)
+        # A site with a title in the destinations file is shown by it, not by its code.
+        delivered = next(r for r in rows if "云岭省政府采购网" in r)
         failed = next(r for r in rows if "county-portal" in r)
-        assert "（指定媒体）：已送达（HTTP 200）" in delivered
+        assert "ccgp-yunling" not in delivered
+        assert "<strong>云岭省政府采购网</strong>（指定媒体）：已送达（HTTP 200）" in delivered
         assert "county-portal</strong>：未能送达（最后一次 HTTP 503）" in failed
         assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d</time>（北京时间）", delivered)
         # Each row links the log entry that proves it: the publisher's signed receipt.
-        for row, kind, site in ((delivered, "NoticeDelivered", "ccgp-hebei"),
-                                (failed, "NoticeDeliveryFailed", "county-portal")):  # fmt: skip
+        for row, kind, site, title in (
+            (delivered, "NoticeDelivered", "ccgp-yunling", "云岭省政府采购网"),
+            (failed, "NoticeDeliveryFailed", "county-portal", None),
+        ):
             entry = re.search(r'href="(/log/entries/(\d+))"', row)
             assert entry is not None, row
             leaf = orjson.loads(httpx.get(server.url + entry.group(1), verify=TLS).content)
             assert leaf["type"] == kind and leaf["actor"] == "fbfw-svc"
             assert leaf["data"]["notice"] == tender and leaf["data"]["destination"] == site
+            assert leaf["data"].get("site") == title  # signed: the receipt names the site
         # Another notice of the procurement lists its own receipts, not the tender's.
         intention = min(notices)
         other = wait_for_page(server, f"/announcements/{intention}", "发布记录")
@@ -84,7 +90,8 @@ def test_the_notice_page_lists_each_site_s_receipt_with_its_entry(
         assert history.status_code == 200, history.text[:300]
         assert history.text.count("<strong>公告已送达发布网站</strong>") == len(notices)
         assert history.text.count("<strong>公告未能送达发布网站</strong>") == len(notices)
-        assert f'<a href="#entry-{tender}">日志第 {tender} 条公告</a>，HTTP 200' in history.text
+        assert (f'发布网站 云岭省政府采购网：<a href="#entry-{tender}">日志第 {tender} 条公告</a>'
+                "，HTTP 200") in history.text
     finally:
         server.stop()
 

@@ -7,6 +7,7 @@ the page at 1280 and 390 px (screenshots under ``test-artifacts/screenshots/dire
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,20 @@ def test_procurement_pages_link_the_winner_to_the_directory(site: Site) -> None:
     procurement = detail["awards"][0]["procurement"]
     page = site.html(f"/procurements/{procurement}")
     assert f'<a href="/organisations/{detail["organisation"]["credit_code"]}">' in page
+
+
+def test_notice_pages_link_purchaser_and_winner_to_the_directory(site: Site) -> None:
+    detail = site.json(f"/organisations/{kangtai(site)['credit_code']}.json")
+    procurement = detail["awards"][0]["procurement"]
+    listed = site.html(f"/procurements/{procurement}")
+    notices = re.findall(r'href="/announcements/([0-9]+)"', listed)
+    assert notices
+    named = re.compile(r'data-organisation="([^"]+)"[^>]*><a href="/organisations/([^"]+)">')
+    linked = {n: named.findall(site.html(f"/announcements/{n}")) for n in notices}
+    # every notice names its purchaser, linked; the result names the winner, linked
+    assert all(found for found in linked.values()), linked
+    winner = (detail["organisation"]["code"], detail["organisation"]["credit_code"])
+    assert any(winner in found for found in linked.values())
 
 
 def test_a_hostile_name_is_escaped(site: Site, browser: Any) -> None:

@@ -50,7 +50,11 @@ def test_a_delivery_on_time_is_recorded_without_finding(announced: tuple[County,
     assert leaf["type"] == "NoticeDelivered"
     data = leaf["data"]
     assert (data["notice"], data["announcement"], data["date"]) == (tender, "tender", "2026-04-13")
-    assert data["findings"] == []
+    assert data["findings"] == [] and "site" not in data  # no display name given
+    named = county.act(publisher, "RecordDelivery",
+                       delivered(tender, "2026-04-13T09:31:00+08:00", destination="chengxi-portal",
+                                 site="澄溪县人民政府门户网站"))  # fmt: skip
+    assert county.leaf(named)["data"]["site"] == "澄溪县人民政府门户网站"
     # Once delivered, it is delivered: the same receipt again is refused.
     error = refused(Conflict, county, publisher, "RecordDelivery",
                     delivered(tender, "2026-04-13T09:31:00+08:00"))
@@ -102,6 +106,10 @@ def test_only_the_publisher_records_and_only_for_notices(
     error = refused(Invalid, county, publisher, "RecordDelivery",
                     delivered(tender, "2026-04-13T09:30:00+08:00", response_digest="abc"))
     assert "response_digest" in error.message
+    for site in ("x" * 61, "云岭省\n政府采购网", 7):
+        error = refused(Invalid, county, publisher, "RecordDelivery",
+                        delivered(tender, "2026-04-13T09:30:00+08:00", site=site))
+        assert "payload.site" in error.message
     with pytest.raises(Invalid, match=r"command\.procurement must be p1"):
         county.act(publisher, "RecordDelivery", delivered(tender, "2026-04-13T09:30:00+08:00"),
                    procurement="p2")

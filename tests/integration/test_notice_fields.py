@@ -99,9 +99,17 @@ class Registry:
         return f"某单位（{code}）"
 
 
+class DirectoryKeys:
+    """Every organisation is in the directory, so each name shown is a link to its page."""
+
+    def get(self, code: str) -> str:
+        return f"directory-{code}"
+
+
 def render(found: Announcement) -> str:
     others: dict[str, Any] = {
-        "names": Registry(), "notices": [], "original": None, "contract": None,
+        "names": Registry(), "org_keys": DirectoryKeys(), "notices": [], "original": None,
+        "contract": None,
         "tender_contact": None, "corrections": [], "deliveries": [], "call_offs": [],
     }  # fmt: skip
     return ENV.get_template("announcement.html").render(

@@ -67,6 +67,8 @@ def test_a_good_file() -> None:
             "[[destination]] ccgp-hebei urll: unknown key",
         ),
         (("rate_limit = 5", "rate_limit = -1"), 16, "rate_limit: must be requests per second"),
+        (("rate_limit = 5", 'title = "  "'), 16, "title: must be one line of at most 60"),
+        (("rate_limit = 5", 'title = "' + "网" * 61 + '"'), 16, "title: must be one line of"),
         (("timeout = 2\n", 'timeout = "soon"\n'), 23, "timeout: must be a duration"),
         (('format = "ocds"', 'format = "xml"'), 21, "format: must be one of notice, ocds"),
         (('"tender", "result"', '"tender", "award"'), 12, "'award' is not an announcement type"),
@@ -231,7 +233,8 @@ def test_the_guard_itself() -> None:
 
 def test_the_example_file_parses(monkeypatch: pytest.MonkeyPatch) -> None:
     example = Path(__file__).parents[2] / "publisher" / "destinations.example.toml"
-    monkeypatch.setenv("CCGP_HEBEI_SECRET", SECRET)
-    config = load_destinations(example, check_addresses=False)  # real hosts, no DNS here
-    assert [d.name for d in config.destinations] == ["ccgp-hebei", "qinghe-portal"]
+    monkeypatch.setenv("CCGP_YUNLING_SECRET", SECRET)
+    config = load_destinations(example, check_addresses=False)  # example hosts, no DNS here
+    assert [d.name for d in config.destinations] == ["ccgp-yunling", "chengxi-portal"]
+    assert [d.title for d in config.destinations] == ["云岭省政府采购网", "澄溪县人民政府门户网站"]
     assert config.destinations[0].tuning.circuit_cooldown == 60

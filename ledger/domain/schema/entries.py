@@ -559,6 +559,7 @@ class NoticeDelivered(Value):
     procurement: Code
     announcement: AnnouncementType
     destination: Code
+    site: Text | None = None  # the website's display name, when the publisher gave one
     required: bool
     attempts: Annotated[int, Field(ge=1)]
     status: Annotated[int, Field(ge=200, le=299)]
@@ -577,6 +578,7 @@ class NoticeDeliveryFailed(Value):
     procurement: Code
     announcement: AnnouncementType
     destination: Code
+    site: Text | None = None  # the website's display name, when the publisher gave one
     required: bool
     attempts: Annotated[int, Field(ge=0)]  # 0: never sent
     last_status: Annotated[int, Field(ge=100, le=599)] | None
