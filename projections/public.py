@@ -61,7 +61,11 @@ _COMMON = [
     "purchaser TEXT NOT NULL, agency TEXT, region TEXT NOT NULL, category TEXT NOT NULL, "
     "method TEXT NOT NULL, published_on TEXT NOT NULL, budget_fen BIGINT NOT NULL, "
     "amount_fen BIGINT, supplier TEXT, leaf_hash TEXT NOT NULL, data TEXT NOT NULL, "
-    "search TEXT NOT NULL)",
+    "search TEXT NOT NULL, ordinal BIGINT NOT NULL, purchaser_name TEXT NOT NULL, "
+    "supplier_name TEXT)",
+    # The archived feed's pages: the n-th notice in log order, whatever its date.
+    "CREATE UNIQUE INDEX IF NOT EXISTS pub_announcements_by_ordinal "
+    "ON pub_announcements (ordinal)",
     "CREATE INDEX IF NOT EXISTS pub_announcements_by_date "
     "ON pub_announcements (published_on DESC, leaf_index DESC)",
     "CREATE INDEX IF NOT EXISTS pub_announcements_by_type "
@@ -120,8 +124,9 @@ class PublicProjection:
     name = "public"
     # 2: withdrawal reasons, indexes for challenges and complaint decisions;
     # 3: delivery receipts (pub_deliveries); 4: each procurement's folded record;
-    # 5: organisations' identities and their amendments (pub_organisation_changes)
-    version = 5
+    # 5: organisations' identities and their amendments (pub_organisation_changes);
+    # 6: each notice's ordinal and the names it was published under (the archived feed)
+    version = 6
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -276,19 +281,33 @@ def _announcement(cur: Cursor, index: int, data: E.Summary, leaf: bytes, sqlite:
     search = " ".join(t for t in [data.procurement, *text] if isinstance(t, str))
     amount = getattr(data, "amount", None)
     supplier = getattr(data, "supplier", None)
+    ((ordinal,),) = cur.execute(
+        "SELECT COALESCE(MAX(ordinal) + 1, 0) FROM pub_announcements"
+    ).fetchall()
     cur.execute(
         "INSERT INTO pub_announcements (leaf_index, procurement, type, title, purchaser, agency, "
         "region, category, method, published_on, budget_fen, amount_fen, supplier, leaf_hash, "
-        "data, search) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "data, search, ordinal, purchaser_name, supplier_name) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             index, data.procurement, data.announcement.value, data.title, data.purchaser,
             data.agency, data.region, data.category.value, data.method.value,
             data.date.isoformat(), data.budget.fen, _fen(amount), supplier,
-            leaf_hash_b64(leaf), _json(data), search,
+            leaf_hash_b64(leaf), _json(data), search, int(ordinal),
+            _name_now(cur, data.purchaser),
+            None if supplier is None else _name_now(cur, supplier),
         ),
     )  # fmt: skip
     if sqlite:
         cur.execute("INSERT INTO pub_search (rowid, body) VALUES (?, ?)", (index, search))
+
+
+def _name_now(cur: Cursor, code: str) -> str:
+    """An organisation's name as registered at this point of the log: the archived feed
+    shows a notice under the names it was published under, so a later rename never changes
+    an archive page."""
+    row = cur.execute("SELECT name FROM pub_organisations WHERE code = ?", (code,)).fetchone()
+    return code if row is None else str(row[0])
 
 
 def _timeline(

@@ -24,6 +24,7 @@ from ledger.commands import PROCUREMENT_PATTERN
 from ledger.domain.vocabulary import AnnouncementType
 
 ATOM: Final = "http://www.w3.org/2005/Atom"
+FH: Final = "http://purl.org/syndication/history/1.0"  # RFC 5005's fh:archive
 TYPES: Final = frozenset(t.value for t in AnnouncementType)
 #: Pages only the running service can answer; they have no file in an export.
 DYNAMIC: Final = ("/challenges/lookup", "/docs", "/organisations")
@@ -36,8 +37,11 @@ _FORM = re.compile(r"<form\b[^>]*>")
 _ACTION = re.compile(r'\baction="([^"]*)"')
 _ANCHOR = re.compile(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>[^<]*</a>\s*')
 _TAG = re.compile(r"<[^>]*>")
+ET.register_namespace("fh", FH)
 _INDEX = re.compile(r"[0-9]{1,18}\Z")
 _PAGE = re.compile(r"[1-9][0-9]{0,5}\Z")
+#: The archived feed (``projections.web.archive``): at the same paths in the export.
+_ARCHIVE = re.compile(r"/feeds/archive/announcements(/[1-9][0-9]{0,8})?\.atom\Z")
 
 
 def _page_suffix(query: dict[str, str], html_page: bool) -> str | None:
@@ -89,6 +93,8 @@ def _static_path(path: str, query: dict[str, str]) -> str | None:
     if head == "complaints" and not rest:
         suffix = _page_suffix(query, html_page=True)
         return None if suffix is None or query else f"/complaints/{suffix}"
+    if _ARCHIVE.match(path):
+        return None if query else path
     if path == "/feeds/announcements.atom":
         suffix = _page_suffix(query, html_page=False)
         kind = query.pop("type", None)
@@ -165,6 +171,21 @@ class Rewriter:
         if url.startswith(DYNAMIC) and self.ledger_url is None:
             return ""
         return match.group(0)
+
+    def archive(self, body: bytes, origin: str) -> bytes:
+        """A document of the archived feed, as the service wrote it: a full page is to be the
+        same bytes wherever it is served, so its links keep the service's paths (a static
+        server redirects ``/announcements/<i>`` to its directory). With ``--base-url`` they
+        are on it already; without, the placeholder ``origin`` goes, leaving them
+        root-relative."""
+        if self.base_url:
+            return body
+        root = ET.fromstring(body)  # noqa: S314 - our own app's output, not outside input
+        for link in root.iter(f"{{{ATOM}}}link"):
+            href = link.get("href", "")
+            link.set("href", href[len(origin) :] if href.startswith(origin) else href)
+        document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        return document
 
     def feed(self, body: bytes, origin: str, json_link: Callable[[str], str | None]) -> bytes:
         """An Atom page with its links moved to the export's paths.

@@ -19,6 +19,8 @@ duplicated here) and ``export_links`` moves their links to the export's paths. L
     complaints/index.html                     complaint decisions (and page/N/index.html)
     feeds/announcements.atom                  every notice (and announcements/page/N.atom)
     feeds/<type>.atom                         one type (and <type>/page/N.atom)
+    feeds/archive/announcements.atom          the archived feed (RFC 5005 §4): written every
+    feeds/archive/announcements/<n>.atom      run; each full page once, then never rewritten
     ocds/…                                    OCDS open data, as /ocds/… serves it
                                               (``export.ocds_files``)
     log/entries/<i>                           the exact leaf of every public timeline step
@@ -95,6 +97,8 @@ from projections.export.ocds_files import write_ocds
 from projections.export.tiles import write_tiles
 from projections.ocds.projection import OcdsProjection
 from projections.public import PublicProjection
+from projections.web.archive import ARCHIVE_PAGE_SIZE, page_path
+from projections.web.feeds import ARCHIVE_PATH
 from projections.web.render import HERE as WEB
 
 __all__ = ["ExportError", "ExportSource", "ExportSummary", "export_site"]
@@ -473,6 +477,24 @@ class Exporter:
                 seen.add(url)
                 url = render(url)
             self.progress("lists", n, total)
+        self._archive()
+
+    def _archive(self) -> None:
+        """The archived feed: its subscription document, and each full page not yet written.
+
+        A full page never changes, so a file already there is kept untouched (not even
+        rendered). Its next page, until full, is no file: a static server answers 404 where
+        the service redirects to the subscription document."""
+        total = self._count("SELECT COALESCE(MAX(ordinal) + 1, 0) FROM pub_announcements")
+        for number in range(1, total // ARCHIVE_PAGE_SIZE + 1):
+            url = page_path(number)
+            if not self.site.path(url.lstrip("/")).is_file():
+                body = self._get(url)
+                assert body is not None
+                self.site.write(url.lstrip("/"), self.links.archive(body, self.origin))
+        body = self._get(ARCHIVE_PATH)
+        assert body is not None
+        self.site.write(ARCHIVE_PATH.lstrip("/"), self.links.archive(body, self.origin))
 
     def _feed(self, url: str) -> str | None:
         body = self._get(url)

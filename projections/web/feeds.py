@@ -33,9 +33,11 @@ from projections.web.render import error_page, link, respond
 ATOM: Final = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE: Final = "application/atom+xml; charset=utf-8"
 PATH: Final = "/feeds/announcements.atom"
+#: The archived feed's subscription document (``projections.web.archive``).
+ARCHIVE_PATH: Final = "/feeds/archive/announcements.atom"
 #: The year in the tag URIs: fixed, as RFC 4151 asks, so ids stay the same for ever.
 TAG_YEAR: Final = "2026"
-_EPOCH: Final = "1970-01-01T00:00:00Z"  # the ``updated`` of a feed with no entry yet
+EPOCH: Final = "1970-01-01T00:00:00Z"  # the ``updated`` of a feed with no entry yet
 # Characters XML 1.0 cannot carry; event text refuses most of them already.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -47,18 +49,18 @@ def _text(value: str) -> str:
     return _NOT_XML.sub("\ufffd", value)
 
 
-def _tag_authority(origin: str) -> str:
+def tag_authority(origin: str) -> str:
     """The host part of the log's origin (``example.org/log`` → ``example.org``)."""
     host = origin.split("/", 1)[0].lower()
     return host if re.fullmatch(r"[a-z0-9.-]+", host) else "sunshine-ledger.localhost"
 
 
-def _timestamp(day: str) -> str:
+def timestamp(day: str) -> str:
     """A notice's day as an RFC 3339 instant: its start in China time."""
     return f"{day}T00:00:00+08:00"
 
 
-def _el(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
+def element(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{name}", attrs)
     if text is not None:
         element.text = _text(text)
@@ -115,6 +117,25 @@ def title(notice: Notice) -> str:
     return text
 
 
+def add_entry(root: ET.Element, notice: Notice, base: str, authority: str) -> None:
+    """The notice as an Atom entry; its id is the same in every feed that carries it."""
+    entry = element(root, "entry")
+    element(entry, "id", f"tag:{authority},{TAG_YEAR}:announcement/{notice.leaf_index}")
+    element(entry, "title", title(notice))
+    element(entry, "updated", timestamp(notice.published_on))
+    element(entry, "published", timestamp(notice.published_on))
+    element(element(entry, "author"), "name", notice.purchaser_name)
+    element(
+        entry,
+        "link",
+        rel="alternate",
+        type="text/html",
+        href=f"{base}/announcements/{notice.leaf_index}",
+    )
+    element(entry, "category", term=notice.type, label=announcement_label(notice.type))
+    element(entry, "summary", summary(notice), type="html")
+
+
 # Over 60 lines by design: one document: an Atom feed, element by element.
 @feeds.get(PATH)
 def announcements_feed(request: Request, db: Db, log_view: LogDep) -> Response:
@@ -130,52 +151,47 @@ def announcements_feed(request: Request, db: Db, log_view: LogDep) -> Response:
     notices = queries.search(db, filters, number)
     base = str(request.base_url).rstrip("/")
     params = filters.params()
-    authority = _tag_authority(log_view.origin)
+    authority = tag_authority(log_view.origin)
     names = queries.names(db, {filters.purchaser} if filters.purchaser else set())
 
     root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
     # One id for every page of the same feed: the pages are parts of one logical feed.
-    _el(root, "id", f"tag:{authority},{TAG_YEAR}:{link('feeds/announcements', params)}")
-    _el(root, "title", feed_title(filters, names))
+    element(root, "id", f"tag:{authority},{TAG_YEAR}:{link('feeds/announcements', params)}")
+    element(root, "title", feed_title(filters, names))
     newest = queries.newest_date(db, filters)
-    _el(root, "updated", _timestamp(newest) if newest else _EPOCH)
-    _el(_el(root, "author"), "name", "阳光采购账本")
-    _el(root, "generator", "Sunshine Ledger")
-    _el(
+    element(root, "updated", timestamp(newest) if newest else EPOCH)
+    element(element(root, "author"), "name", "阳光采购账本")
+    element(root, "generator", "Sunshine Ledger")
+    element(
         root,
         "link",
         rel="self",
         type="application/atom+xml",
         href=base + link(PATH, params, number),
     )
-    _el(
+    element(
         root,
         "link",
         rel="alternate",
         type="text/html",
         href=base + link("/announcements", params, number),
     )
-    _el(root, "link", rel="first", href=base + link(PATH, params))
-    _el(root, "link", rel="last", href=base + link(PATH, params, last))
+    element(root, "link", rel="first", href=base + link(PATH, params))
+    element(root, "link", rel="last", href=base + link(PATH, params, last))
     if number > 1:
-        _el(root, "link", rel="previous", href=base + link(PATH, params, number - 1))
+        element(root, "link", rel="previous", href=base + link(PATH, params, number - 1))
     if number < last:
-        _el(root, "link", rel="next", href=base + link(PATH, params, number + 1))
-    for notice in notices:
-        entry = _el(root, "entry")
-        _el(entry, "id", f"tag:{authority},{TAG_YEAR}:announcement/{notice.leaf_index}")
-        _el(entry, "title", title(notice))
-        _el(entry, "updated", _timestamp(notice.published_on))
-        _el(entry, "published", _timestamp(notice.published_on))
-        _el(_el(entry, "author"), "name", notice.purchaser_name)
-        _el(
-            entry,
+        element(root, "link", rel="next", href=base + link(PATH, params, number + 1))
+    if not params:  # the same notices, every one once in log order, for crawlers
+        element(
+            root,
             "link",
-            rel="alternate",
-            type="text/html",
-            href=f"{base}/announcements/{notice.leaf_index}",
+            rel="related",
+            type="application/atom+xml",
+            title="公告归档订阅（RFC 5005）",
+            href=base + ARCHIVE_PATH,
         )
-        _el(entry, "category", term=notice.type, label=announcement_label(notice.type))
-        _el(entry, "summary", summary(notice), type="html")
+    for notice in notices:
+        add_entry(root, notice, base, authority)
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return respond(request, body, MEDIA_TYPE)

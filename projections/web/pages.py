@@ -22,6 +22,7 @@ from ledger.domain.vocabulary import Method
 from ledger.http import parse_position
 from projections.deps import Db
 from projections.web import directory, queries
+from projections.web.archive import archive
 from projections.web.feeds import feeds
 from projections.web.organisation_pages import directory_pages
 from projections.web.queries import BadRequest, Filters
@@ -232,4 +233,5 @@ def suppliers_named(data: E.ProcurementData | E.StreamData | E.TimingReevaluated
 
 
 pages.include_router(feeds)  # the Atom feeds are served with the pages
+pages.include_router(archive)  # and the archived feed (RFC 5005 §4)
 pages.include_router(directory_pages)  # the organisation directory 单位名录

@@ -459,3 +459,29 @@ def deliveries_of(db: Database, notice: int) -> list[Delivery]:
         found.append(Delivery(int(i), dest, bool(ok), bool(req), None if st is None else int(st),
                               int(n), at, list(given.get("findings") or []), given.get("site")))
     return found  # fmt: skip
+
+
+# -- the archived feed ------------------------------------------------------------------------
+
+#: A notice under the names it was published under (frozen by the projection), not today's.
+_AS_PUBLISHED: Final = (
+    "leaf_index, type, title, procurement, purchaser, purchaser_name, region, category, "
+    "method, published_on, budget_fen, amount_fen, COALESCE(supplier_name, supplier)"
+)
+
+
+def notice_total(db: Database) -> int:
+    """How many notices the log holds (their ordinals run 0…total-1, without gaps)."""
+    ((last,),) = _rows(db, "SELECT MAX(ordinal) FROM pub_announcements")
+    return 0 if last is None else int(last) + 1
+
+
+def in_log_order(db: Database, start: int, stop: int) -> list[Notice]:
+    """The notices of ordinals ``start`` ≤ n < ``stop``, in log order, as published."""
+    rows = _rows(
+        db,
+        f"SELECT {_AS_PUBLISHED} FROM pub_announcements "  # noqa: S608
+        "WHERE ordinal >= ? AND ordinal < ? ORDER BY ordinal",
+        (start, stop),
+    )
+    return [_notice(r) for r in rows]

@@ -109,13 +109,15 @@ def respond(
     media_type: str,
     status: int = 200,
     max_age: int = 60,
+    cache: str | None = None,
 ) -> Response:
     """``body`` with its ETag; 304 when the client already holds these exact bytes.
 
+    ``cache`` replaces the Cache-Control of ``max_age`` (an archive page's ``immutable``).
     Error pages are not cached: the projection may be a moment behind the log, and a
     notice that is 404 now is there a second later."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    cache = f"public, max-age={max_age}" if status < 400 else "no-store"
+    cache = (cache or f"public, max-age={max_age}") if status < 400 else "no-store"
     headers = {"ETag": etag, "Cache-Control": cache}
     if status == 200 and _matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
