@@ -7,6 +7,8 @@ export-site` writes the same bytes the service serves, and never rewrites a full
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +17,16 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from conftest import Server, eventually, hospital_world, make_config, start_server, sunshine
+from conftest import (
+    Server,
+    answers,
+    eventually,
+    free_port,
+    hospital_world,
+    make_config,
+    start_server,
+    sunshine,
+)
 from procurement_world import County
 from test_pages import backend
 
@@ -129,7 +140,7 @@ def own_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]
 
 def feed(response: httpx.Response) -> ET.Element:
     assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert response.headers["content-type"].startswith("application/atom+xml")  # a static one too
     return ET.fromstring(response.content)
 
 
@@ -188,6 +199,7 @@ def test_pages_of_20_chain_both_ways_and_hold_every_notice_once_in_log_order(
 
 def test_full_pages_are_immutable_the_filling_one_redirects_beyond_is_404(site: Served) -> None:
     full = site.get(page(1))
+    assert full.headers["content-type"] == "application/atom+xml; charset=utf-8"
     assert full.headers["cache-control"] == IMMUTABLE
     again = site.get(page(1), **{"If-None-Match": full.headers["etag"]})
     assert again.status_code == 304
@@ -221,12 +233,44 @@ def test_the_feeds_and_pages_link_the_archive(site: Served) -> None:
     assert f'href="{CURRENT}"' in site.get("/announcements").text
 
 
-def export(served: Served, directory: Path) -> None:
+def export(served: Served, directory: Path, *options: str) -> None:
     done = sunshine(
-        "export-site", str(directory), "--base-url", served.server.url,
-        data_dir=served.data, db=served.url,
+        "export-site", str(directory), *options, data_dir=served.data, db=served.url
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def test_a_static_export_without_base_url_is_crawled_the_same_way(
+    site: Served, tmp_path: Path
+) -> None:
+    exported = tmp_path / "site"
+    export(site, exported)
+    port = free_port()
+    static = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+         "--directory", str(exported)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        eventually(lambda: answers(url + "/"), static, every=0.05)
+        with httpx.Client(base_url=url, timeout=30) as client:
+            current = feed(client.get(CURRENT))
+            assert links(current)["prev-archive"] == page(2)  # root-relative, on any host
+            assert entries(client.get(CURRENT)) == entries(site.get(CURRENT))
+            for n in (1, 2):
+                served, static_page = site.get(page(n)), client.get(page(n))
+                assert entries(static_page) == entries(served)
+                assert links(feed(static_page))["current"] == CURRENT
+                # The service's own paths: a static server takes /announcements/<i> to its page.
+                first = entries(static_page)[0]
+                answered = client.get(f"/announcements/{first}", follow_redirects=True)
+                assert answered.status_code == 200 and "<html" in answered.text
+            # The page filling up is no file: a crawler takes the subscription document.
+            assert client.get(page(3)).status_code == 404
+    finally:
+        static.terminate()
+        static.wait(timeout=10)
 
 
 def test_full_pages_keep_their_bytes_and_the_export_writes_them_once(
@@ -236,7 +280,7 @@ def test_full_pages_keep_their_bytes_and_the_export_writes_them_once(
     before = {n: site.get(page(n)).content for n in (1, 2)}
     assert OLD_NAME in before[1].decode()
     exported = tmp_path / "site"
-    export(site, exported)
+    export(site, exported, "--base-url", site.server.url)
     for n in (1, 2):
         assert (exported / page(n).lstrip("/")).read_bytes() == before[n]
     assert (exported / CURRENT.lstrip("/")).read_bytes() == site.get(CURRENT).content
@@ -259,7 +303,7 @@ def test_full_pages_keep_their_bytes_and_the_export_writes_them_once(
     assert seen + entries(site.get(CURRENT)) == site.notices()
 
     # The organisations changed, so the export renders every page again: not a full page.
-    export(site, exported)
+    export(site, exported, "--base-url", site.server.url)
     for n in (1, 2):
         stat = (exported / page(n).lstrip("/")).stat()
         assert (stat.st_ino, stat.st_mtime_ns) == (stats[n].st_ino, stats[n].st_mtime_ns)
