@@ -286,6 +286,30 @@ PLACES: Final[dict[str | None, str]] = {
     None: "采购人会议室",
 }
 
+#: How each agency (or a purchaser on its own) lets suppliers obtain the documents 获取采购文件:
+#: where, how and at what price (财政部令第87号 第十三条).
+OBTAINING: Final[dict[str | None, dict[str, str]]] = {
+    "qhx-ggzy": {"place": "澄溪县公共资源交易中心网站（电子交易系统）",
+                 "method": "网上下载：供应商登录电子交易系统免费获取", "price": "0.00"},
+    "qhx-hyzb": {"place": "云岭恒远招标代理有限公司澄溪分公司（澄溪县黄河路18号）",
+                 "method": "现场购买：携营业执照复印件及授权委托书", "price": "300.00"},
+    "hb-zhongtai": {"place": "云岭中泰项目管理有限公司（澄溪县长江路108号）",
+                    "method": "现场或邮件获取，免费", "price": "0.00"},
+    "xt-zhengxin": {"place": "青峦正信招标代理有限公司澄溪项目部（澄溪县中华路56号）",
+                    "method": "现场购买", "price": "200.00"},
+    None: {"place": "采购人办公室", "method": "现场获取，免费", "price": "0.00"},
+}  # fmt: skip
+
+#: The 专业人员 who argue for a single source (实施条例 第三十八条): invented people of invented
+#: bodies of 云岭省, as the rest of the demo.
+EXPERTS: Final = (
+    ("周明远", "云岭省信息技术应用研究院", "高级工程师"),
+    ("林晓岚", "云岭理工大学", "教授"),
+    ("郑国华", "云岭省医疗器械检验所", "主任技师"),
+    ("沈立新", "白鹭市工程咨询中心", "正高级工程师"),
+    ("顾雨晴", "云岭财经学院", "副教授"),
+)
+
 #: A brand and model written into the requirement: the red flag 指定品牌.
 BRANDS: Final[dict[str, str]] = {
     "rmyy-shfx": "★所投全自动生化分析仪须为西门子品牌，型号为Atellica CH 930，并提供原厂授权书。",

@@ -269,6 +269,7 @@ class Run:
             notice |= self.periods(on)
             notice |= {"supervisor": SUPERVISOR} if self.works else {}
             notice["ceiling_price"] = yuan(self.budget)  # 最高限价: as most set it, the budget
+        notice |= self.terms(on)
         notice |= self.subject()
         self.act(on, "AnnounceTender", self.runner, notice)
         if T.CORRECTED in t:  # the deadline moves: at least 15 days after the correction
@@ -280,6 +281,28 @@ class Run:
                       "bid_deadline_time": OPENING, "affects_preparation": True}  # fmt: skip
             self.act(corrected, "CorrectAnnouncement", self.runner, change)
         return on
+
+    def terms(self, on: date) -> Payload:
+        """What else the notice states, drawn apart from the rest of the year: a tender its
+        政府采购政策 and how its documents are obtained; a single source its 公示's last day
+        (5 working days, 实施条例 第三十八条) and three experts' 论证意见."""
+        draw = random.Random(f"terms-{self.code}")  # noqa: S311 -- a story
+        if self.item.method == SINGLE:
+            experts = draw.sample(cat.EXPERTS, 3)
+            reason = cat.SOLE_SOURCES[self.item.key][1]
+            return {
+                "period_end": self.y.wd(on, 5).isoformat(),
+                "experts": [{"name": name, "unit": unit, "title": title,
+                             "opinion": f"经论证，{reason}，同意采用单一来源方式采购。"}
+                            for name, unit, title in experts],
+            }  # fmt: skip
+        reserved = self.budget <= 2_000_000_00 and draw.random() < 0.6  # 财库〔2020〕46号 第八条
+        policies: Payload = {"sme": "reserved" if reserved else "price_deduction",
+                             "imports": False, "consortium": draw.random() < 0.3}  # fmt: skip
+        if not reserved:
+            # 财库〔2022〕19号: 10–20% for goods and services, 3–5% for works
+            policies["price_deduction"] = draw.choice((3, 5) if self.works else (10, 15, 20))
+        return {"policies": policies, "obtaining": dict(cat.OBTAINING[self.agency])}
 
     def subject(self) -> Payload:
         """The tender notice's 采购标的 and the minute it went out, drawn apart from the rest

@@ -27,7 +27,7 @@ from typing import Any, Final, TypedDict, TypeVar
 
 from eventsourcing.domain import Aggregate
 
-from ledger.domain import fields, text
+from ledger.domain import fields, tender_terms, text
 from ledger.domain.amounts import (
     award_irregularities,
     bid_deposit_irregularities,
@@ -291,8 +291,14 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
         fields.only(
             ctx.payload,
             ("date", "requirement", "qualifications", "contact", "supplier", "reason", "items",
-             "published_time"),
+             "published_time", "experts", "period_end"),
         )  # fmt: skip
+        stated: dict[str, Any] = {}
+        if (experts := tender_terms.experts(ctx.payload)) is not None:
+            stated["experts"] = experts
+        if ctx.payload.get("period_end") is not None:  # the 公示's last day
+            stated["period_end"] = text.day(ctx.payload, "period_end")
+            text.ensure_order(on, stated["period_end"], ("payload.date", "payload.period_end"))
         return E.TenderAnnounced(
             **_summary(d, p),
             requirement=requirement,
@@ -300,13 +306,14 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
             contact=contact,
             supplier=supplier_field(ctx, "supplier"),
             reason=reason(ctx),
+            **stated,
             **subject,
         )
     fields.only(
         ctx.payload,
         ("date", "requirement", "qualifications", "contact", "bid_deadline",
          "bid_deadline_time", "place", "period_end", "documents_until", "bid_deposit",
-         "supervisor", "items", "ceiling_price", "published_time"),
+         "supervisor", "items", "ceiling_price", "published_time", "policies", "obtaining"),
     )  # fmt: skip
     ceiling = ceiling_price(ctx.payload, p.budget)
     if ceiling is not None:
@@ -331,6 +338,10 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
             "payload.supervisor: only a works tender 工程招标 names a 行政监督部门 (招标投标法 "
             "第七条); this procurement follows the government-procurement rules"
         )
+    if (policies := tender_terms.policies(ctx.payload)) is not None:
+        asked["policies"] = policies
+    if (obtaining := tender_terms.obtaining(ctx.payload)) is not None:
+        asked["obtaining"] = obtaining
     announced = E.TenderAnnounced(
         **_summary(_with(d, found), p),
         requirement=requirement,

@@ -155,6 +155,16 @@ class SmeStatus(Term):
     NOT_SME = "not_sme"
 
 
+class SmePolicy(Term):
+    """How a tender applies the 中小企业 policy (财库〔2020〕46号 第八条、第九条): reserved for
+    中小企业, a 价格扣除 for small and micro enterprises, or neither (stated why in the
+    documents, e.g. no 中小企业 can supply it)."""
+
+    RESERVED = "reserved"
+    PRICE_DEDUCTION = "price_deduction"
+    NONE = "none"
+
+
 # Keyed by enum, then by value: members of different enums may share a value
 # ("single_source"), and StrEnum members compare and hash as their value.
 _LABELS: dict[type[Term], dict[str, str]] = {
@@ -205,6 +215,11 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         OrganisationForm.CENTRALISED: "集中采购",
         OrganisationForm.DEPARTMENTAL: "部门集中采购",
         OrganisationForm.DECENTRALISED: "分散采购",
+    },
+    SmePolicy: {
+        SmePolicy.RESERVED: "专门面向中小企业采购",
+        SmePolicy.PRICE_DEDUCTION: "对小微企业报价给予价格扣除",
+        SmePolicy.NONE: "不专门面向中小企业",
     },
     SmeStatus: {
         SmeStatus.MEDIUM: "中型企业",

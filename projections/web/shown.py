@@ -23,7 +23,13 @@ from markupsafe import Markup
 
 from ledger.domain.committee import MEMBER_ROLES
 from ledger.domain.schema.kinds import KINDS
-from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Category, Method
+from ledger.domain.vocabulary import (
+    AnnouncementType,
+    CallOffSelection,
+    Category,
+    Method,
+    SmePolicy,
+)
 from projections.web.formats import (
     announcement_label,
     category_label,
@@ -64,6 +70,12 @@ def _yes_no(value: object) -> str:
     return "是" if value else "否"
 
 
+def _percent(value: object) -> str:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"a percentage holds {type(value).__name__}")
+    return f"{value}%"
+
+
 def _label(label: Callable[[str | None], str]) -> Callable[[object], str]:
     return lambda value: label(_text(value))
 
@@ -80,6 +92,8 @@ FORMATS: Final[Mapping[str, Callable[[object], str]]] = {
     "announcement": _label(announcement_label),
     "member_role": _label(lambda role: MEMBER_ROLES.get(role or "", role or "")),
     "selection": _label(lambda way: CallOffSelection.labels().get(way or "", way or "")),
+    "sme_policy": _label(lambda way: SmePolicy.labels().get(way or "", way or "")),
+    "percent": _percent,
 }
 
 #: The labels the label formats use, as verify.js reads them.
@@ -89,6 +103,7 @@ VOCABULARY: Final = {
     "announcement": AnnouncementType.labels(),
     "member_role": dict(MEMBER_ROLES),
     "selection": CallOffSelection.labels(),
+    "sme_policy": SmePolicy.labels(),
     # what the 验证 message calls the verified entry (its timeline label, never its type)
     "entry": {kind.name: kind.label_zh for kind in KINDS},
 }

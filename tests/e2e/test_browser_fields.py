@@ -166,6 +166,8 @@ def test_verify_js_formats_values_as_the_server_does(page: Any, demo: Demo) -> N
         "yes_no": [True, False],
         "member_role": ["expert", "representative", "x", ""],
         "selection": ["direct", "second_bidding", "rotation", "x", ""],
+        "sme_policy": ["reserved", "price_deduction", "none", "x", ""],
+        "percent": [1, 10, 20],
         "text": ["澄溪县", " 有空格 ", "<b>&amp;</b>", ""],
     }  # fmt: skip
     page.goto(f"{demo.url}/announcements/{demo.notices['tender']}")

@@ -37,6 +37,7 @@ from ledger.domain.vocabulary import (
     OrganisationForm,
     Outcome,
     Role,
+    SmePolicy,
     SmeStatus,
     Subject,
 )
@@ -201,6 +202,33 @@ class AwardedItem(Value):
     service: Text | None = None
 
 
+class Policies(Value):
+    """落实政府采购政策 a tender states (``ledger.domain.tender_terms``): the 中小企业 policy
+    and its 价格扣除 (a whole percentage), imported products, consortia."""
+
+    sme: SmePolicy
+    price_deduction: int | None = None
+    imports: bool
+    consortium: bool
+
+
+class Obtaining(Value):
+    """获取采购文件: where, how and at what price (财政部令第87号 第十三条)."""
+
+    place: Text
+    method: Text
+    price: Amount
+
+
+class Expert(Value):
+    """A 专业人员 of a 单一来源公示: name, 工作单位, 职称 and 论证意见 (实施条例 第三十八条)."""
+
+    name: Text
+    unit: Text
+    title: Text
+    opinion: Text
+
+
 class TenderAnnounced(Summary):
     """发布采购公告 (or 单一来源公示): a single source names its supplier and reason; the
     other methods the bid deadline and the place of opening, and may state the end of the
@@ -224,6 +252,11 @@ class TenderAnnounced(Summary):
     items: list[Item] | None = None
     ceiling_price: Amount | None = None
     published_time: Minute | None = None
+    # What else it states (ledger.domain.tender_terms): the policies it applies and how its
+    # documents are obtained; a single source's experts and their 论证意见
+    policies: Policies | None = None
+    obtaining: Obtaining | None = None
+    experts: list[Expert] | None = None
 
 
 class AnnouncementCorrected(Summary):

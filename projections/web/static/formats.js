@@ -54,6 +54,8 @@
     announcement: label("announcement"),
     member_role: label("member_role"),
     selection: label("selection"),
+    sme_policy: label("sme_policy"),
+    percent: (value) => (Number.isInteger(value) ? `${value}%` : refuse("不是整数百分比")),
   };
 
   function format(name, value, vocabulary) {
