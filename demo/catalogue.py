@@ -286,6 +286,20 @@ PLACES: Final[dict[str | None, str]] = {
     None: "采购人会议室",
 }
 
+#: An intention's 采购需求概况 (财库〔2020〕10号), by category.
+SUMMARIES: Final[dict[str, str]] = {
+    G: "采购所需设备及配套服务，含供货、安装调试、培训和质保",
+    W: "工程施工，含材料、人工及竣工验收前的全部工作",
+    S: "采购所需服务，服务期一年，含人员配备、方案实施和成果交付",
+}
+
+#: A contract notice's 履约地点 and 履约期限 (实施条例 第五十条), by category.
+PERFORMANCE: Final[dict[str, tuple[str, str]]] = {
+    G: ("采购人指定地点（澄溪县内）", "合同签订后30日内交货并完成安装调试"),
+    W: ("项目所在地（澄溪县内）", "合同签订后180日历天内竣工"),
+    S: ("采购人指定地点（澄溪县内）", "自合同签订之日起12个月"),
+}
+
 #: How each agency (or a purchaser on its own) lets suppliers obtain the documents 获取采购文件:
 #: where, how and at what price (财政部令第87号 第十三条).
 OBTAINING: Final[dict[str | None, dict[str, str]]] = {

@@ -244,7 +244,8 @@ class Run:
             on = y.working(earliest + timedelta(days=self.rng.randint(0, 10)))
             if T.SHORT_INTENTION in t:
                 on = y.wd(disclosed, 8)
-            expected = {"expected_start": on.isoformat()}
+            expected = {"expected_start": on.isoformat(),
+                        "summary": f"{item.stem}：{cat.SUMMARIES[item.category]}"}  # fmt: skip
             self.act(disclosed, "DiscloseIntention", self.purchaser, expected)
         notice: Payload = {
             "requirement": f"{item.stem}，{cat.REQUIREMENTS[item.sector]}"
@@ -577,7 +578,9 @@ class Run:
         if T.FILE_LATER in t:
             self.approve(y.wd(signed, 1), cat.TEXTS["approve_late"])
         gap = 6 if T.LATE_CONTRACT_NOTICE in t else self.rng.randint(0, 2)
-        self.act(max(y.wd(signed, gap), self.last), "AnnounceContract", self.purchaser, {})
+        stated = {"items": self.awarded()["items"], "place": cat.PERFORMANCE[self.item.category][0],
+                  "term": cat.PERFORMANCE[self.item.category][1]}  # fmt: skip
+        self.act(max(y.wd(signed, gap), self.last), "AnnounceContract", self.purchaser, stated)
         # Every contract filed 备案 with the finance office within its 7 working days (政府采购法
         # 第四十七条), on the 3rd or after the contract notice: no draw, so the year stays.
         on = max(y.wd(signed, 3), self.last)

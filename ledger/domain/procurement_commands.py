@@ -275,10 +275,13 @@ def _approve_method(ctx: Context, p: ProcurementRecord, d: Decided) -> E.MethodA
 
 
 def _disclose_intention(ctx: Context, p: ProcurementRecord, d: Decided) -> E.IntentionDisclosed:
-    fields.only(ctx.payload, ("date", "expected_start"))
+    fields.only(ctx.payload, ("date", "expected_start", "summary"))
     expected = text.day(ctx.payload, "expected_start")
     text.ensure_order(text.day(ctx.payload, "date"), expected, ("payload.date", "expected_start"))
-    return E.IntentionDisclosed(**_summary(d, p), expected_start=expected)
+    stated: dict[str, Any] = {}
+    if summary := text.requirement(ctx.payload, "summary", required=False):  # 采购需求概况
+        stated["summary"] = summary
+    return E.IntentionDisclosed(**_summary(d, p), expected_start=expected, **stated)
 
 
 def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.TenderAnnounced:
@@ -877,13 +880,22 @@ def _announce_call_off(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Call
 
 
 def _announce_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractAnnounced:
-    fields.only(ctx.payload, ("date",))
+    fields.only(ctx.payload, ("date", "items", "place", "term"))
     assert p.contract_amount is not None and p.contract_number is not None  # signed
+    stated: dict[str, Any] = {}
+    if (signed := p.dates.get(Action.SIGN_CONTRACT)) is not None:
+        stated["signed_on"] = signed
+    if (items := awarded_items(ctx.payload)) is not None:  # 主要标的, as a result lists them
+        stated["items"] = items
+    for name in ("place", "term"):  # 履约地点, 履约期限
+        if ctx.payload.get(name) is not None:
+            stated[name] = fields.text(ctx.payload, name, limit=200)
     return E.ContractAnnounced(
         **_summary(d, p),
         supplier=_awarded(p)[0],
         amount=p.contract_amount,
         contract_number=p.contract_number,
+        **stated,
     )
 
 

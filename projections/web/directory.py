@@ -183,3 +183,13 @@ def keys(db: Database, codes: set[str]) -> dict[str, str]:
     marks = ", ".join("?" for _ in wanted)
     sql = f"SELECT code, COALESCE(credit_code, code) FROM pub_organisations WHERE code IN ({marks})"  # noqa: S608
     return {str(c): str(k) for c, k in _rows(db, sql, tuple(wanted))}
+
+
+def of(db: Database, codes: set[str]) -> dict[str, Organisation]:
+    """The directory's record of each organisation named (those the directory has)."""
+    wanted = sorted(codes)
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    sql = f"SELECT {_COLUMNS} FROM pub_organisations WHERE code IN ({marks})"  # noqa: S608
+    return {str(r[0]): Organisation(*r) for r in _rows(db, sql, tuple(wanted))}

@@ -12,6 +12,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ledger.calendar_files import load_time_limits
 from ledger.commands import PROCUREMENT_PATTERN
 from ledger.domain.committee import MEMBER_ROLES
 from ledger.domain.context import CHINA
@@ -36,6 +37,10 @@ LIST_FILTERS: Final = (
     "type", "category", "method", "purchaser", "region", "date_from", "date_to", "q",
 )  # fmt: skip
 
+
+
+#: The 中标（成交）结果公告's 公告期限 as the shipped time-limit table states it.
+RESULT_PERIOD: Final = load_time_limits()["result_announcement_period"]
 
 @pages.get("/")
 def home(request: Request, db: Db) -> Response:
@@ -111,10 +116,13 @@ def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
     codes = {data.get("purchaser"), data.get("agency"), data.get("supplier"),
              data.get("supervisor"), *(data.get("candidates") or ())}
     codes |= set(data.get("admitted") or ()) | {c.supplier for c in call_offs}
-    named = {c for c in codes if isinstance(c, str)}
+    orgs = directory.of(db, {c for c in codes if isinstance(c, str)})
     return {
-        "names": queries.names(db, named),
-        "org_keys": directory.keys(db, named),
+        "names": {code: o.name for code, o in orgs.items()},
+        "org_keys": {code: o.key for code, o in orgs.items()},
+        # addresses, telephones and a supplier's declared 中小企业 status, as the registry has them
+        "orgs": orgs,
+        "result_period": RESULT_PERIOD,
         "notices": notices,
         # What the notice refers to: the tender a correction amends, the contract signed.
         "original": next(

@@ -23,7 +23,7 @@ from conftest import DemoLedger, make_config
 
 from ledger.application import Ledger
 from ledger.domain.vocabulary import AnnouncementType, Category, Method
-from projections.web.pages import entry_context
+from projections.web.pages import RESULT_PERIOD, entry_context
 from projections.web.queries import Announcement
 from projections.web.render import ENV
 
@@ -108,8 +108,8 @@ class DirectoryKeys:
 
 def render(found: Announcement) -> str:
     others: dict[str, Any] = {
-        "names": Registry(), "org_keys": DirectoryKeys(), "notices": [], "original": None,
-        "contract": None,
+        "names": Registry(), "org_keys": DirectoryKeys(), "orgs": {},
+        "result_period": RESULT_PERIOD, "notices": [], "original": None, "contract": None,
         "tender_contact": None, "corrections": [], "deliveries": [], "call_offs": [],
     }  # fmt: skip
     return ENV.get_template("announcement.html").render(

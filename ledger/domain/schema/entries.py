@@ -176,9 +176,11 @@ class MethodApproved(Lifecycle):
 
 
 class IntentionDisclosed(Summary):
-    """公开采购意向: the intention notice, with the expected start."""
+    """公开采购意向: the intention notice, with the expected start and, where given, the
+    采购需求概况 (财库〔2020〕10号)."""
 
     expected_start: Day
+    summary: Text | None = None
 
 
 class Item(Value):
@@ -382,11 +384,16 @@ class ContractSigned(Lifecycle):
 
 
 class ContractAnnounced(Summary):
-    """发布合同公告."""
+    """发布合同公告 (实施条例 第五十条): the contract's signing date and, where given, its
+    主要标的 and the place and term of performance 履约地点、履约期限."""
 
     supplier: Code
     amount: Amount
     contract_number: Text
+    signed_on: Day | None = None
+    items: list[AwardedItem] | None = None
+    place: Text | None = None
+    term: Text | None = None
 
 
 class ContractFiled(Lifecycle):
