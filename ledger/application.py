@@ -61,7 +61,7 @@ from ledger.domain.events import Signed
 from ledger.domain.lifecycle import Action
 from ledger.domain.procurement_commands import BIDDING, LIFECYCLE_HANDLERS
 from ledger.domain.registry import Key, Role, stream_id
-from ledger.domain.registry_commands import HANDLERS, Signer, genesis
+from ledger.domain.registry_commands import HANDLERS, Signer, credit_code_claims, genesis
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.kinds import BY_DATA
 from ledger.domain.sealed import commitments_in, is_commitment
@@ -370,6 +370,7 @@ class Ledger:
             sealed=sealed,
             box=tuple(box.box) if box else (),
             closing=box.closing if box else None,
+            claims=credit_code_claims(command.type, command.payload),
         )
         return aggregates, guard, box
 

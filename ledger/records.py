@@ -150,11 +150,11 @@ class RepositoryRegistry:
         return self._get("actor", code, Actor)
 
     def credit_code_holder(self, credit_code: str) -> str | None:
-        """The organisation whose registration or latest amendment gives this
-        统一社会信用代码. Registry entries are few: this reads them all, newest last.
-
-        Two registrations of one code decided at the same instant could both pass; the
-        verifier reports such a log (README, "Organisations and their identity")."""
+        """The organisation the registry gave this 统一社会信用代码, by registration or
+        amendment (a code is its holder's for life). Registry entries are few: this reads
+        them all. Two registrations of one code decided at the same instant on this read
+        cannot both be stored: the store keeps each code's holder unique
+        (``recorders.CREDIT_CODES``), and the second is decided again, and refused."""
         table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
         holders: dict[str, str] = {}
         with self.reader.db.read() as cur:
@@ -166,8 +166,8 @@ class RepositoryRegistry:
         for (state,) in rows:
             data = orjson.loads(orjson.loads(bytes(state))["data"])
             if "credit_code" in data:
-                holders[data["code"]] = data["credit_code"]
-        return next((org for org, held in holders.items() if held == credit_code), None)
+                holders.setdefault(data["credit_code"], data["code"])
+        return holders.get(credit_code)
 
     def key(self, key_id: str) -> Key | None:
         return self._get("key", key_id, Key)

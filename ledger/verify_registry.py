@@ -208,7 +208,7 @@ class RegistryReplay:
         self, data: E.OrganisationRegistered | E.OrganisationAmended, kind: str
     ) -> None:
         """An organisation's identity as the registry commands check it: a 统一社会信用代码
-        with its check digit, held by no other organisation; a 中小企业 status for a
+        with its check digit, never given to another organisation; a 中小企业 status for a
         supplier only."""
         if data.sme is not None and kind != Role.SUPPLIER.value:
             raise RegistryViolation(f"a 中小企业 status for {data.code}, which is not a supplier")
@@ -222,8 +222,7 @@ class RegistryReplay:
             raise RegistryViolation(
                 f"统一社会信用代码 {data.credit_code} registered to {holder} and {data.code}"
             )
-        self.credit_codes = {c: o for c, o in self.credit_codes.items() if o != data.code}
-        self.credit_codes[data.credit_code] = data.code
+        self.credit_codes[data.credit_code] = data.code  # its holder's for life
 
     def _own(
         self, data: E.RegistryData, payload: dict[str, Any], entry: dict[str, Any], org: str

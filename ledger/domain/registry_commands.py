@@ -8,7 +8,7 @@ or raises an error naming the rule that refuses it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final, Protocol
 
 from eventsourcing.domain import Aggregate
@@ -102,6 +102,8 @@ def _identity(payload: dict[str, Any], kind: Role) -> dict[str, Any]:
 
 
 def _unique_credit_code(registry: RegistryView, credit_code: str | None, code: str) -> None:
+    """A 统一社会信用代码 is its holder's for life (GB 32100-2015): one the registry ever gave
+    another organisation is refused, even if that one has since amended its own."""
     if credit_code is None:
         return
     holder = registry.credit_code_holder(credit_code)
@@ -111,6 +113,16 @@ def _unique_credit_code(registry: RegistryView, credit_code: str | None, code: s
             f"already registered to {holder}",
             code="credit_code_taken",
         )
+
+
+def credit_code_claims(kind: str, payload: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The (统一社会信用代码, organisation) a decided registry command gives, for the store to
+    keep unique in the command's own transaction: two registrations of one code decided at
+    the same instant cannot both be stored."""
+    if kind not in ("RegisterOrganisation", "AmendOrganisation"):
+        return ()
+    code, credit = payload.get("code"), payload.get("credit_code")
+    return ((credit, code),) if isinstance(code, str) and isinstance(credit, str) else ()
 
 
 MAX_OVERSEEN: Final = 200

@@ -15,11 +15,13 @@ from psycopg import sql
 
 from ledger.log.schema import REQUEST_NONCES
 from ledger.log.schema import TABLES as LOG_TABLES
-from ledger.store.recorders import BOX_CLOSINGS, BOX_TABLE, NONCES_TABLE
+from ledger.store.recorders import BOX_CLOSINGS, BOX_TABLE, CREDIT_CODES, NONCES_TABLE
 from ledger.store.sealed_store import TABLE as SEALED_TABLE
 from ledger.store.url import DatabaseURL
 
-EVENT_TABLES = ("ledger_events", NONCES_TABLE, SEALED_TABLE, BOX_TABLE, BOX_CLOSINGS)
+EVENT_TABLES = (
+    "ledger_events", NONCES_TABLE, SEALED_TABLE, BOX_TABLE, BOX_CLOSINGS, CREDIT_CODES
+)
 ROLE_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
 
 

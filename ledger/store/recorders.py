@@ -110,6 +110,22 @@ POSTGRES_INSERT_SEALED = (
 )
 
 
+#: Each 统一社会信用代码 the registry ever gave an organisation, and to whom: a code is its
+#: holder's for life (GB 32100-2015), so the table's key keeps two registrations of one code,
+#: decided at the same instant on stale reads, from both being stored. Written with the
+#: command's events; a code its holder claims again inserts nothing.
+CREDIT_CODES = "ledger_credit_codes"
+SQLITE_CLAIM_CODE = (
+    f"INSERT INTO {CREDIT_CODES} (credit_code, organisation) SELECT ?, ? "  # noqa: S608
+    f"WHERE NOT EXISTS (SELECT 1 FROM {CREDIT_CODES} WHERE credit_code = ? AND organisation = ?)"
+)
+POSTGRES_CLAIM_CODE = (
+    f"INSERT INTO {CREDIT_CODES} (credit_code, organisation) SELECT %s, %s "  # noqa: S608
+    f"WHERE NOT EXISTS (SELECT 1 FROM {CREDIT_CODES} WHERE credit_code = %s "
+    "AND organisation = %s)"
+)
+
+
 @dataclass(frozen=True)
 class CommandGuard:
     """What must still be true when a command's events are inserted, and the sealed
@@ -123,6 +139,7 @@ class CommandGuard:
     sealed: tuple[SealedRow, ...] = ()
     box: tuple[BoxRow, ...] = ()  # the bid box's index rows (after the closing, if any)
     closing: BoxClosing | None = None
+    claims: tuple[tuple[str, str], ...] = ()  # (统一社会信用代码, organisation) it gives
 
 
 class KeyChanged(Conflict):
@@ -194,6 +211,9 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 self.events_table_name, ("originator_id", "originator_version"), ("rowid",)
             ),
             *sqlite_append_only(NONCES_TABLE, ("actor", "nonce")),
+            f"CREATE TABLE IF NOT EXISTS {CREDIT_CODES} (credit_code TEXT PRIMARY KEY, "
+            "organisation TEXT NOT NULL) WITHOUT ROWID",
+            *sqlite_append_only(CREDIT_CODES, ("credit_code",)),
         ]
 
     def _insert_events(
@@ -219,6 +239,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             for row in guard.sealed:
                 c.execute(SQLITE_INSERT_SEALED, (*row.values, row.commitment))
             try:
+                for code, holder in guard.claims:  # another holder's code: decide again
+                    c.execute(SQLITE_CLAIM_CODE, (code, holder, code, holder))
                 if guard.closing is not None:
                     closing = guard.closing
                     c.execute(SQLITE_CLOSE_BOX, (closing.procurement, closing.envelopes))
@@ -246,8 +268,11 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             for s in [
                 f"CREATE TABLE IF NOT EXISTS {NONCES_TABLE} (actor text NOT NULL, "
                 "nonce text NOT NULL, PRIMARY KEY (actor, nonce))",
+                f"CREATE TABLE IF NOT EXISTS {CREDIT_CODES} (credit_code text PRIMARY KEY, "
+                "organisation text NOT NULL)",
                 *pg_append_only(table),
                 *pg_append_only(NONCES_TABLE),
+                *pg_append_only(CREDIT_CODES),
             ]
         )
         # The nonce is recorded only while the key's stream is still at the version
@@ -351,3 +376,5 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 curs.execute(POSTGRES_CLOSE_BOX, closing, prepare=False)
             for box in guard.box:
                 curs.execute(POSTGRES_INSERT_BOX, box.values(postgres=True), prepare=False)
+            for code, holder in guard.claims:  # another holder's code aborts: decide again
+                curs.execute(POSTGRES_CLAIM_CODE, (code, holder, code, holder), prepare=False)

@@ -16,7 +16,7 @@ from conftest import World
 
 from ledger import signing
 from ledger.domain.credit_code import check_character
-from ledger.domain.errors import Conflict, Forbidden, Invalid
+from ledger.domain.errors import Conflict, Forbidden, Invalid, LedgerError
 from ledger.log.merkle import CompactRange, leaf_hash
 from ledger.log.note import Checkpoint
 from ledger.verify import Report, VerificationFailed, verify_stream
@@ -106,6 +106,34 @@ def test_one_credit_code_belongs_to_one_organisation(world: World) -> None:
         world.submit(world.admin, "AmendOrganisation", {"code": "huimin", "credit_code": KANGTAI})
     # its own code again is no conflict
     world.submit(world.admin, "AmendOrganisation", {"code": "huimin", "credit_code": HUIMIN})
+
+
+def test_a_code_once_given_stays_its_holders(world: World) -> None:
+    """A 统一社会信用代码 is its holder's for life (GB 32100-2015): after kangtai amends its
+    code, the one it held is still not another's to register, and the verifier agrees."""
+    world.submit(world.admin, "AmendOrganisation", {"code": "kangtai", "credit_code": HUIMIN})
+    world.submit(world.admin, "AmendOrganisation", {"code": "kangtai", "credit_code": KANGTAI})
+    with pytest.raises(Conflict, match="kangtai"):
+        world.submit(world.admin, "RegisterOrganisation", supplier("huimin", credit_code=HUIMIN))
+    # and kangtai may take its former code back
+    world.submit(world.admin, "AmendOrganisation", {"code": "kangtai", "credit_code": HUIMIN})
+    verify(log_of(world))
+
+
+def test_two_registrations_of_one_code_decided_together_store_one(world: World) -> None:
+    """Both decided on the same read of the registry (one group commit): the store keeps
+    each code's holder unique in the insert's own transaction, so the second is decided
+    again on its own, and refused; nothing of it is stored."""
+    admin = world.admin
+    first = admin.body("RegisterOrganisation", supplier("huimin", credit_code=HUIMIN))
+    second = admin.body("RegisterOrganisation", supplier("huimin2", credit_code=HUIMIN))
+    before = world.ledger.reader.size()
+    outcomes = world.ledger.submit_many([first, second])
+    assert not isinstance(outcomes[0], LedgerError), outcomes[0]
+    assert isinstance(outcomes[1], Conflict) and outcomes[1].code == "credit_code_taken"
+    world.ledger.integrator.integrate()
+    assert world.ledger.reader.size() == before + 1
+    assert world.ledger.registry.organisation("huimin2") is None
 
 
 def test_an_organisation_amends_only_its_own_identity(world: World) -> None:

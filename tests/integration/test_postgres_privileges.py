@@ -15,13 +15,15 @@ from conftest import World, _url, genesis, hospital_world, sunshine
 
 from ledger import signing
 from ledger.application import Ledger, LedgerConfig
+from ledger.domain.credit_code import check_character
 from ledger.domain.sealed import Disclosure
 from ledger.store.url import DatabaseURL
 
 pytestmark = pytest.mark.postgres
 
+CREDIT_CODE = "12139901MB0000001" + check_character("12139901MB0000001")
 GUARDED = ("ledger_events", "ledger_nonces", "log_leaves", "log_nodes", "log_checkpoints",
-           "sealed_values", "bid_box", "bid_box_closings")
+           "sealed_values", "bid_box", "bid_box_closings", "ledger_credit_codes")
 
 
 def test_application_role_appends_but_cannot_rewrite(
@@ -34,7 +36,8 @@ def test_application_role_appends_but_cannot_rewrite(
         world = World(ledger, genesis(ledger))
         world.add("rmyy", "purchaser", "rmyy-op", "澄溪县人民医院")
         receipt = world.submit(world.actors["rmyy-op"], "AmendOrganisation",
-                               {"code": "rmyy", "name": "澄溪县人民医院（新院区）"})
+                               {"code": "rmyy", "name": "澄溪县人民医院（新院区）",
+                                "credit_code": CREDIT_CODE})  # fmt: skip
         assert receipt.checkpoint is not None
         assert receipt.size == 9  # genesis 3, statutes 2, organisation, actor, key, amendment
         # A sealed bid: its price is kept in the sealed store, as the application role.
@@ -80,6 +83,8 @@ def test_application_role_appends_but_cannot_rewrite(
             "UPDATE bid_box SET supplier = 'x'",
             "DELETE FROM bid_box",
             "DELETE FROM bid_box_closings",
+            "UPDATE ledger_credit_codes SET organisation = 'x'",
+            "DELETE FROM ledger_credit_codes",
         ]
         for statement in attempts:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
@@ -114,6 +119,7 @@ def test_application_role_appends_but_cannot_rewrite(
     assert counts["ledger_nonces"] == 17  # one per command
     assert counts["sealed_values"] == 17  # the price, the envelope, the closing's 15 dummies
     assert counts["bid_box"] == 16 and counts["bid_box_closings"] == 1
+    assert counts["ledger_credit_codes"] == 1  # the hospital's, claimed with its amendment
 
     # And the untouched ledger verifies.
     result = sunshine("verify", "--db", _url(pg_url), data_dir=tmp_path)
@@ -177,7 +183,8 @@ def test_the_application_role_reads_sealed_values_and_spends_request_nonces(
 def _column(table: str) -> str:
     return {"ledger_events": "state", "ledger_nonces": "nonce", "log_leaves": "leaf",
             "log_nodes": "hash", "log_checkpoints": "note", "sealed_values": "owner",
-            "bid_box": "supplier", "bid_box_closings": "envelopes"}[table]
+            "bid_box": "supplier", "bid_box_closings": "envelopes",
+            "ledger_credit_codes": "organisation"}[table]
 
 
 def _count(conn: psycopg.Connection[tuple[object, ...]], table: str) -> int:
