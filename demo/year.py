@@ -89,6 +89,7 @@ class DemoYear:
         self.rng = random.Random(SEED)  # noqa: S311 -- a reproducible story, not a secret
         self.calendar, self.limits = build_calendar(), load_time_limits()
         self.codes: dict[str, str] = {}  # item key -> procurement code
+        self.decisions = 0  # complaint decisions published so far: their 文号 run on
         self.twists: dict[str, frozenset[Twist]] = {}  # procurement code -> its twists
 
     # The calendar as the ledger counts it, so on-time acts are on time by its rules.
@@ -645,16 +646,27 @@ class Run:
         self.screen(cause["cause"], complained)
         self.act(complained, "Suspend", y.finance, cause)
         signed = self.act(y.wd(complained, 2), "SignContract", self.purchaser, terms)
-        decision = {
-            "complaint": cause["cause"],
-            "outcome": "rejected",
-            "decision": cat.DISPUTES[twist.value]["decision"],
-        }
+        decision = self.decision(cause["cause"], "rejected", cat.DISPUTES[twist.value]["decision"])
         decided = self.side(y.wd(complained, 3), "DecideComplaint", y.finance, decision)
         if decided is None:
             raise _Pending
+        y.decisions += 1
         self.act(decided, "Resume", y.finance, {"reason": cat.TEXTS["resume"]})
         return signed
+
+    def decision(self, complaint: str, outcome: str, text: str) -> Payload:
+        """A complaint decision as it is published (财政部令第94号 第三十七条): its 文号, numbered
+        through the year by the body that decides, and the articles it rests on."""
+        if self.works:  # the 行政监督部门's (招标投标法实施条例 第六十一条)
+            prefix, basis = "澄住建招诉决", "《中华人民共和国招标投标法实施条例》第六十一条"
+        else:
+            prefix = "澄财采决"
+            basis = ("《政府采购质疑和投诉办法》（财政部令第94号）第二十九条"
+                     if outcome == "rejected"
+                     else "《政府采购质疑和投诉办法》（财政部令第94号）第三十一条、第三十二条")
+        return {"complaint": complaint, "outcome": outcome, "decision": text,
+                "document_number": f"{prefix}〔2026〕{self.y.decisions + 1}号",
+                "basis": basis}  # fmt: skip
 
     def delivery_days(self) -> int:
         category, wan = self.item.category, self.budget // 1_000_000
@@ -746,14 +758,12 @@ class Run:
                 T.EARLY_ANSWER: "rejected",
                 T.SUSPENSION_LAPSED: "rejected",
             }
-            decision = {
-                "complaint": number,
-                "outcome": outcomes.get(twist, "partly_upheld"),
-                "decision": text["decision"],
-            }
+            outcome = outcomes.get(twist, "partly_upheld")
+            decision = self.decision(number, outcome, text["decision"])
             decided = self.side(y.wd(complained, gap), "DecideComplaint", self.handler, decision)
             if decided is None:
                 raise _Pending
+            y.decisions += 1
             if twist is T.COMPLAINT:  # lifted with the decision, within 30 days
                 self.act(decided, "Resume", y.finance, {"reason": cat.TEXTS["resume"]})
             # T.SUSPENSION_LAPSED: never lifted; it ends by law 30 days on (法 第五十七条)

@@ -90,7 +90,8 @@ _COMMON = [
     "filed_on TEXT NOT NULL, grounds TEXT NOT NULL, decision_due TEXT, "
     "decision_due_provisional INTEGER NOT NULL, decision_due_reason TEXT NOT NULL, "
     "status TEXT NOT NULL, outcome TEXT, closed_on TEXT, decision TEXT, "
-    "withdrawal_reason TEXT, filed_leaf BIGINT NOT NULL, closed_leaf BIGINT)",
+    "withdrawal_reason TEXT, filed_leaf BIGINT NOT NULL, closed_leaf BIGINT, "
+    "document_number TEXT, basis TEXT, authority TEXT)",
     # The public list of decisions, newest first, and a challenge's complaints.
     "CREATE INDEX IF NOT EXISTS pub_complaints_by_decision ON pub_complaints "
     "(status, closed_on, closed_leaf)",
@@ -125,8 +126,10 @@ class PublicProjection:
     # 2: withdrawal reasons, indexes for challenges and complaint decisions;
     # 3: delivery receipts (pub_deliveries); 4: each procurement's folded record;
     # 5: organisations' identities and their amendments (pub_organisation_changes);
-    # 6: each notice's ordinal and the names it was published under (the archived feed)
-    version = 6
+    # 6: each notice's ordinal and the names it was published under (the archived feed);
+    # 7: supplementary contracts are notices (补充合同公告); complaint decisions' 文号,
+    # 处理依据 and 执法机关
+    version = 7
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -376,6 +379,11 @@ def _stream(cur: Cursor, index: int, data: E.StreamData) -> None:
                 _closed(cur, index, "pub_complaints", "decided", data, dismissed, data.reason or "")
         case E.ComplaintDecided():
             _closed(cur, index, "pub_complaints", "decided", data, data.outcome, data.decision)
+            cur.execute(  # as published: 文号, 处理依据, 执法机关 (财政部令第94号 第三十七条)
+                "UPDATE pub_complaints SET document_number = ?, basis = ?, authority = ? "
+                "WHERE number = ?",
+                (data.document_number, data.basis, data.authority, data.number),
+            )
         case E.ComplaintWithdrawn():
             _closed(cur, index, "pub_complaints", "withdrawn", data, None, data.reason)
         case _:

@@ -22,7 +22,7 @@ DEMO_PUBLISHER = "qhx-fbfw-svc"
 #: The demo site's Standard Webhooks secret: public knowledge, like the demo keys.
 DEMO_SECRET = "whsec_c3Vuc2hpbmUgZGVtbyBzaXRlIHNlY3JldCBrZXkhISE="  # noqa: S105
 DEMO_SITE = "chengxi-demo-site"
-DEMO_SITE_TITLE = "澄溪县政府采购网（演示）"
+DEMO_SITE_TITLE = "澄溪县政府采购网（演示接收站）"
 
 
 

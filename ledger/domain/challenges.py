@@ -542,9 +542,15 @@ def decide_complaint(ctx: Context) -> list[Aggregate]:
     """DecideComplaint: the finance office's decision 投诉处理决定."""
     procurement = load(ctx).record
     may_decide_complaint(ctx.signer, complaint_handler(procurement))
-    fields.only(ctx.payload, ("complaint", "date", "outcome", "decision"))
+    fields.only(ctx.payload, ("complaint", "date", "outcome", "decision", "document_number",
+                              "basis"))  # fmt: skip
     complaint = _open_complaint(ctx, procurement)
     on = action_date(ctx, None)
+    published: dict[str, Any] = {"authority": ctx.signer.organisation}  # the 执法机关
+    if ctx.payload.get("document_number") is not None:
+        published["document_number"] = fields.text(ctx.payload, "document_number", limit=60)
+    if ctx.payload.get("basis") is not None:
+        published["basis"] = text.requirement(ctx.payload, "basis")
     text.ensure_order(complaint.filed_on, on, ("the complaint's filing", "payload.date"))
     filed: dict[type[E.StreamData], date] = {E.ComplaintFiled: complaint.filed_on}
     if complaint.screened_on is not None:
@@ -556,7 +562,7 @@ def decide_complaint(ctx: Context) -> list[Aggregate]:
         outcome=Outcome.from_payload(ctx.payload, "outcome"),
         decision=text.requirement(ctx.payload, "decision"),
         findings=_findings(ctx, E.ComplaintDecided, on, filed, _works(procurement)),
-        **recorded_passes(ctx.statutes.calendar),
+        **(published | recorded_passes(ctx.statutes.calendar)),
     )
     complaint.trigger_event(Complaint.Decided, **ctx.signed.fields(data))
     return [complaint]

@@ -248,7 +248,7 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
         E.SupplementaryContractSigned, "签订补充合同",
         after=frozenset({_S.CONTRACT_SIGNED, _S.CONTRACT_ANNOUNCED, _S.ACCEPTED}),
         activity=True, needs_approval=True,
-        irregular_after={_S.ACCEPTED: SUPPLEMENT_AFTER_ACCEPTANCE}),
+        irregular_after={_S.ACCEPTED: SUPPLEMENT_AFTER_ACCEPTANCE}, announcement=_A.SUPPLEMENT),
     # Stage two of a framework agreement (财政部令第110号): call-off contracts under the
     # agreement once it is signed, each with an admitted supplier, within its term, each
     # announced; repeatable, no change of stage. Framework agreements only, an admitted

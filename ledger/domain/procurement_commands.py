@@ -812,7 +812,7 @@ def _sign_supplementary(
     total = p.supplementary_total + amount
     irregular = supplementary_irregularities(total, p.contract_amount)
     return E.SupplementaryContractSigned(
-        **_with(d, [irregularity_finding(i) for i in irregular]),
+        **_summary(_with(d, [irregularity_finding(i) for i in irregular]), p),
         contract_number=number,
         supplier=_awarded(p)[0],
         content=text.requirement(ctx.payload, "content"),

@@ -78,6 +78,7 @@ class AnnouncementType(Term):
     ACCEPTANCE = "acceptance"
     CANDIDATES = "candidates"  # 中标候选人公示 of a works tender
     CALL_OFF = "call_off"  # a framework agreement's call-off 第二阶段成交结果 (财政部令第110号)
+    SUPPLEMENT = "supplement"  # 补充合同公告: a supplementary contract (政府采购法 第四十九条)
 
 
 class CallOffSelection(Term):
@@ -194,6 +195,7 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         AnnouncementType.ACCEPTANCE: "验收结果公告",
         AnnouncementType.CANDIDATES: "中标候选人公示",
         AnnouncementType.CALL_OFF: "框架协议采购成交结果公告",
+        AnnouncementType.SUPPLEMENT: "补充合同公告",
     },
     CallOffSelection: {
         CallOffSelection.DIRECT: "直接选定",

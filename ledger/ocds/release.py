@@ -90,6 +90,7 @@ TAGS: Final = {
     A.CANDIDATES: "tenderUpdate",  # 中标候选人公示: the tender is evaluated, not yet awarded
     # 框架协议采购成交结果公告: a call-off under the agreement the award and contract told
     A.CALL_OFF: "contractUpdate",
+    A.SUPPLEMENT: "contractAmendment",  # 补充合同公告: the contract amended by a supplement
 }
 #: OCDS procurementMethod of each method; its Chinese name goes in procurementMethodDetails.
 METHODS: Final = {
@@ -114,6 +115,7 @@ TENDER_STATUS: Final = {
     A.FAILURE: "unsuccessful",
     A.CANDIDATES: "active",
     A.CALL_OFF: "complete",
+    A.SUPPLEMENT: "complete",
 }
 
 
@@ -165,7 +167,7 @@ def release(
             out["awards"][0]["items"] = [
                 _awarded_item(code, n, item) for n, item in enumerate(story.awarded_items)
             ]
-    if kind in (A.CONTRACT, A.ACCEPTANCE) and story.contract_number is not None:
+    if kind in (A.CONTRACT, A.ACCEPTANCE, A.SUPPLEMENT) and story.contract_number is not None:
         out["contracts"] = [_contract(story, notice, kind)]
     out["links"] = [
         {"rel": "log-entry", "href": f"/log/entries/{index}", "index": index,
@@ -287,6 +289,13 @@ def _contract(story: Story, notice: E.Summary, kind: AnnouncementType) -> dict[s
         contract["value"] = _value(story.contract_amount)
     if story.signed_on is not None:
         contract["dateSigned"] = _at(story.signed_on)
+    if story.supplements:  # 补充合同 (政府采购法 第四十九条), each an amendment of the contract
+        contract["amendments"] = [
+            {"id": s.number, "date": _at(s.date),
+             "description": f"补充合同 {s.number}：{s.content}（金额 {s.amount} 元）",
+             "rationale": "追加与合同标的相同的货物、工程或者服务（政府采购法第四十九条）"}
+            for s in story.supplements
+        ]  # fmt: skip
     if story.awarded_items:  # the 主要标的 the contract buys (实施条例 第五十条)
         contract["items"] = [
             _awarded_item(story.code, n, item) for n, item in enumerate(story.awarded_items)

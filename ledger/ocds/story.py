@@ -65,6 +65,17 @@ class OpenedBid(BaseModel):
     valid: bool | None = None  # after the evaluation
 
 
+class Supplement(BaseModel):
+    """A supplementary contract 补充合同 as its notice states it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: str
+    date: date
+    content: str
+    amount: str
+
+
 class Story(BaseModel):
     """One procurement as its releases tell it."""
 
@@ -98,6 +109,7 @@ class Story(BaseModel):
     ceiling: str | None = None  # 最高限价, yuan
     published_time: str | None = None  # HH:MM the tender notice was published
     awarded_items: tuple[E.AwardedItem, ...] = ()  # 主要标的 of the result notice
+    supplements: tuple[Supplement, ...] = ()  # 补充合同, in the order signed
     #: How a framework agreement's call-offs chose their supplier, in order of first use.
     selections: tuple[CallOffSelection, ...] = ()
     last: int = -1  # the last leaf folded: a replayed leaf changes nothing
@@ -182,10 +194,13 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
             return _summary(s, data).model_copy(update={"selections": chosen})
         case E.ProcurementFailed() | E.ProcurementTerminated() | E.CandidatesPublished():
             return _summary(s, data)
+        case E.SupplementaryContractSigned():
+            added = Supplement(number=data.contract_number, date=data.date,
+                               content=data.content, amount=str(data.amount))  # fmt: skip
+            return _summary(s, data).model_copy(update={"supplements": (*s.supplements, added)})
         case (
             E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.ContractFiled()
-            | E.TenderReportFiled()
-            | E.SupplementaryContractSigned() | E.BidDepositsRefunded() | E.Archived()
+            | E.TenderReportFiled() | E.BidDepositsRefunded() | E.Archived()
             | E.CallOffSigned()
             | E.ProcurementSuspended() | E.ProcurementResumed()
         ):  # fmt: skip

@@ -18,7 +18,8 @@ TELLER: Final = Teller("ocds")
 
 class OcdsProjection:
     name = "ocds"
-    version = 3  # 2: parties with identity, contact, scale; techniques. 3: items, ceiling
+    # 2: parties with identity, contact, scale; techniques. 3: items, ceiling. 4: 补充合同
+    version = 4
 
     def create(self, sqlite: bool) -> Sequence[str]:
         return TELLER.schema()

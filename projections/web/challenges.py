@@ -434,11 +434,15 @@ async def lookup_signed(
 
 _DECISIONS_SQL: Final = (
     "SELECT c.number, c.procurement, p.title, po.name, c.supplier, so.name, c.filed_on, "
-    "c.decision_due, c.decision_due_provisional, c.outcome, c.closed_on, c.decision "
+    "c.decision_due, c.decision_due_provisional, c.outcome, c.closed_on, c.decision, "
+    "c.grounds, c.document_number, c.basis, ao.name, so.address, po.address, go.name, "
+    "go.address "
     "FROM pub_complaints c "
     "LEFT JOIN pub_procurements p ON p.code = c.procurement "
     "LEFT JOIN pub_organisations po ON po.code = p.purchaser "
+    "LEFT JOIN pub_organisations go ON go.code = p.agency "
     "LEFT JOIN pub_organisations so ON so.code = c.supplier "
+    "LEFT JOIN pub_organisations ao ON ao.code = c.authority "
     "WHERE c.status = 'decided' ORDER BY c.closed_on DESC, c.closed_leaf DESC LIMIT ? OFFSET ?"
 )
 
@@ -453,7 +457,8 @@ def decisions(db: Database, page_number: int) -> tuple[list[dict[str, Any]], int
     items = []
     for (
         number, procurement, title, purchaser, supplier, supplier_name, filed_on, due,
-        provisional, outcome, closed_on, decision,
+        provisional, outcome, closed_on, decision, grounds, document_number, basis, authority,
+        supplier_address, purchaser_address, agency, agency_address,
     ) in rows:  # fmt: skip
         late = bool(due) and closed_on > due
         items.append({
@@ -468,6 +473,15 @@ def decisions(db: Database, page_number: int) -> tuple[list[dict[str, Any]], int
             "late": late,
             "outcome": _label(Outcome, outcome),
             "decision": decision,
+            # as 财政部令第94号 第三十七条 has it published
+            "grounds": grounds,
+            "document_number": document_number,
+            "basis": basis,
+            "authority": authority,
+            "supplier_address": supplier_address,
+            "purchaser_address": purchaser_address,
+            "agency": agency,
+            "agency_address": agency_address,
         })  # fmt: skip
     return items, int(total)
 

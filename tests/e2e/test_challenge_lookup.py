@@ -392,9 +392,10 @@ def test_complaint_decisions_are_public(served: Served) -> None:
     page = text_of(second)
     assert "投诉 p1-TS1 不成立" in page and "第 2 / 2 页" in page
     assert PLAN["title"] in page and 'href="/procurements/p1"' in second.text
-    assert "投诉人云岭康泰医疗器械有限公司" in page and "采购人澄溪县人民医院" in page
+    assert "投诉人云岭康泰医疗器械有限公司" in page and "被投诉人澄溪县人民医院" in page
     assert "处理结论不成立" in page and "决定日期2026年6月10日" in page
     assert "投诉日期2026年5月26日" in page
+    assert "执法机关澄溪县财政局" in page  # the office whose official signed the decision
     assert DECISION in page and "<img src=x" not in second.text
     for listing in (first, second):
         assert "p1-TS22" not in listing.text  # still open: not a decision yet

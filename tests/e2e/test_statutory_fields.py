@@ -65,6 +65,12 @@ STATUTORY: dict[str, list[tuple[str, str | None]]] = {
         ("供应商", "supplier"), ("供应商地址", None), ("合同金额", "amount"),
         ("主要标的信息", "items"), ("履约地点", "place"), ("履约期限", "term"),
     ],
+    # 补充合同公告 (政府采购法 第四十九条; published as a contract is, 实施条例 第五十条)
+    "supplement": [
+        ("补充合同编号", "contract_number"), ("原合同编号", None),
+        ("补充合同签订日期", "date"), ("供应商", "supplier"), ("供应商地址", None),
+        ("追加内容", "content"), ("补充合同金额", "amount"), ("补充合同累计金额", "total"),
+    ],
 }  # fmt: skip
 
 
@@ -142,3 +148,31 @@ def test_each_statutory_field_is_on_the_page_and_in_the_json(served: Served, kin
             assert value not in (None, "", []), f"{kind}: {path} is not in the entry"
             if path in ("budget", "amount", "ceiling_price", "agency_fee"):
                 assert f'data-leaf="{path}"' in main  # the 验证 button compares it
+
+
+#: 投诉处理决定公告 (财政部令第94号 第三十七条): each decision on /complaints states these.
+COMPLAINT_DECISION = ("文号", "投诉人", "被投诉人", "投诉事项", "处理结论", "处理决定", "处理依据",
+                      "执法机关", "公告日期")  # fmt: skip
+
+
+def test_each_complaint_decision_is_published_with_what_the_law_lists(served: Served) -> None:
+    page = httpx.get(f"{served.url}/complaints", verify=TLS, timeout=30,
+                     headers={"accept": "text/html"})  # fmt: skip
+    assert page.status_code == 200
+    decisions = page.text.split("<article")[1:]
+    total = re.search(r"共(\d+)件", page.text)
+    assert total is not None and len(decisions) == int(total.group(1))
+    # a complaint not accepted 不予受理 at screening is told in writing, not decided: no 文号
+    decisions = [d for d in decisions if "不予受理" not in d.split("</h2>")[0]]
+    assert decisions
+    for decision in decisions:
+        for label in COMPLAINT_DECISION:
+            assert re.search(rf"<dt>{label}</dt><dd[^>]*>\s*[^<\s]", decision), (label, decision)
+    # each 文号 once, and the body that decided named: the finance office or, for a works
+    # tender, its 行政监督部门
+    numbers = re.findall(r"<dt>文号</dt><dd>([^<]+)</dd>", page.text)
+    assert len(set(numbers)) == len(decisions)
+    authorities = set(re.findall(r"<dt>执法机关</dt><dd>([^<]+)</dd>", page.text))
+    assert authorities <= {"澄溪县财政局政府采购监督管理办公室",
+                           "澄溪县住房和城乡建设局（建设工程招标投标监督）"}  # fmt: skip
+    assert "澄溪县住房和城乡建设局（建设工程招标投标监督）" in authorities  # a works tender's

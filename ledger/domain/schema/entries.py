@@ -411,10 +411,11 @@ class TenderReportFiled(Lifecycle):
     supplier: Code  # the winner it reports
 
 
-class SupplementaryContractSigned(Lifecycle):
+class SupplementaryContractSigned(Summary):
     """签订补充合同: 追加 of goods, works or services like the contract's, with the winner
     (政府采购法 第四十九条): its own number, what it adds, its amount, and ``total``, all the
-    procurement's supplementary contracts together so far (≤ 10% of the contract)."""
+    procurement's supplementary contracts together so far (≤ 10% of the contract). Published
+    as signed, 补充合同公告, as a contract is (实施条例 第五十条)."""
 
     contract_number: Text
     supplier: Code
@@ -568,13 +569,17 @@ class ComplaintScreened(Value):
 
 
 class ComplaintDecided(Value):
-    """The finance office's decision 投诉处理决定."""
+    """The finance office's decision 投诉处理决定, published with its 文号, its legal basis
+    处理依据 and the body that made it 执法机关 (财政部令第94号 第三十七条), those given."""
 
     number: Code
     procurement: Code
     date: Day
     outcome: Outcome
     decision: Text
+    document_number: Text | None = None  # 文号, e.g. 澄财采决〔2026〕3号
+    basis: Text | None = None  # 处理依据: the articles the decision rests on
+    authority: Code | None = None  # the organisation that decided: the signer's
     findings: list[Finding]
     # limits kept on a provisional deadline (left out when none)
     provisional_passes: list[Finding] = Field(default_factory=list)
