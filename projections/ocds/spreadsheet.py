@@ -1,97 +1,92 @@
-"""The releases as a spreadsheet (XLSX, or CSV files in a ZIP), in the layout of OCP's
-flatten-tool.
+"""The releases as a spreadsheet (XLSX, or CSV files in a ZIP), flattened by OCP's
+flatten-tool (``flattentool``), as CoVE and OCP's data registry flatten OCDS.
 
 One sheet ``releases`` with a row per release and a column per field (``tender/title``);
-every array of objects gets a sheet of its own (``parties``, ``bids_details``, ``awards``,
-``contracts``, ``contracts_implementation_milestones``…) whose rows start with the
-release's ``ocid`` and ``id`` and the ids of the objects above them, so a row joins back to
-its release. Arrays of plain values (a party's roles) are one cell, joined with ``;``.
-The workbook's dates are fixed, so the same releases give the same bytes.
+every array of objects gets a sheet of its own, named by flatten-tool's abbreviation of its
+path (``parties``, ``awards``, ``awa_items``, ``bid_details``, ``con_imp_milestones``…),
+whose rows start with the release's ``ocid`` and ``id``, so a row joins back to its
+release. Arrays of plain values (a party's roles, a release's tag) are one cell, joined
+with ``;``. ``flatten-tool unflatten`` with the release schema gives the releases back.
+
+Schema-less: the service holds no copy of OCDS's release schema (only the tests do), so
+columns follow the releases' own field order, which the mapping fixes (``ledger.ocds``);
+sheets and columns are only those the data uses.
+
+flatten-tool works on files: the releases go in, and the sheets come out, in a temporary
+directory. The outputs' dates are fixed, so the same releases give the same bytes.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
+import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
-from openpyxl import Workbook
+import orjson
+from flattentool import flatten
 
-_FIXED = datetime(2000, 1, 1)  # the workbook's created/modified: no wall clock in the file
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-Row = dict[str, Any]
-
-
-Table = tuple[list[str], list[list[Any]]]  # a sheet's header and rows
-
-
-def tables(releases: Sequence[dict[str, Any]]) -> dict[str, Table]:
-    """Each sheet's columns and rows, ``releases`` first."""
-    sheets: dict[str, list[Row]] = {"releases": []}
-    for one in releases:
-        keys = {"ocid": one["ocid"], "id": one["id"]}
-        row: Row = {}
-        _flatten(one, "", row, sheets, keys)
-        sheets["releases"].append(row)
-    found: dict[str, Table] = {}
-    for name, rows in sheets.items():
-        columns: list[str] = []
-        for row in rows:
-            columns += [c for c in row if c not in columns]
-        found[name[:31]] = (columns, [[row.get(c) for c in columns] for row in rows])
-    return found
+_FIXED: Final = (2000, 1, 1, 0, 0, 0)  # every part's date: no wall clock in the files
+_STAMP: Final = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+MAIN_SHEET: Final = "releases"
 
 
 def workbook(releases: Sequence[dict[str, Any]]) -> bytes:
-    """The sheets as one XLSX workbook (openpyxl: about ten seconds for the demo year on a
-    busy machine, so the API keeps the last few, ``cached``)."""
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
-    for name, (columns, rows) in tables(releases).items():
-        sheet = book.create_sheet(name)
-        sheet.append(columns)
-        for row in rows:
-            sheet.append(row)
-    book.properties.created = book.properties.modified = _FIXED
-    out = io.BytesIO()
-    book.save(out)
-    return _stamped(out.getvalue())
-
-
-def _stamped(xlsx: bytes) -> bytes:
-    """The workbook with every part, and its ``modified`` property, dated ``_FIXED``
-    (openpyxl dates both at saving)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as made, zipfile.ZipFile(out, "w") as fixed:
-        for part in made.infolist():
-            info = zipfile.ZipInfo(part.filename, date_time=_FIXED.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            body = made.read(part)
-            if part.filename == "docProps/core.xml":
-                body = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
-            fixed.writestr(info, body)
-    return out.getvalue()
+    """The sheets as one XLSX workbook."""
+    with tempfile.TemporaryDirectory(prefix="sunshine-ocds-") as tmp:
+        out = Path(tmp) / "releases.xlsx"
+        _flattened(releases, Path(tmp), out, "xlsx")
+        return _stamped(out.read_bytes())
 
 
 def csv_zip(releases: Sequence[dict[str, Any]]) -> bytes:
     """The sheets as CSV files (UTF-8 with a BOM, for Excel) in one ZIP, ``<sheet>.csv``."""
+    with tempfile.TemporaryDirectory(prefix="sunshine-ocds-") as tmp:
+        sheets = Path(tmp) / "csv"
+        _flattened(releases, Path(tmp), sheets, "csv")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for path in sorted(sheets.glob("*.csv")):
+                _put(archive, path.name, "\ufeff".encode() + path.read_bytes())
+        return out.getvalue()
+
+
+def _flattened(releases: Sequence[dict[str, Any]], tmp: Path, out: Path, kind: str) -> None:
+    source = tmp / "releases.json"
+    source.write_bytes(orjson.dumps({"releases": list(releases)}))
+    flatten(
+        str(source),
+        output_name=str(out),
+        output_format=kind,
+        main_sheet_name=MAIN_SHEET,
+        root_list_path="releases",
+        root_id="ocid",  # every sheet's rows start with their release's ocid and id
+        id_name="id",
+    )
+
+
+def _stamped(xlsx: bytes) -> bytes:
+    """The workbook with every part, and its ``created`` and ``modified`` properties, dated
+    ``_FIXED`` (openpyxl dates them at saving)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, (columns, rows) in tables(releases).items():
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow(columns)
-            writer.writerows(["" if v is None else v for v in row] for row in rows)
-            info = zipfile.ZipInfo(f"{name}.csv", date_time=_FIXED.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, "\ufeff" + text.getvalue())
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as made, zipfile.ZipFile(out, "w") as fixed:
+        for part in made.infolist():
+            body = made.read(part)
+            if part.filename == "docProps/core.xml":
+                body = _STAMP.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+            _put(fixed, part.filename, body)
     return out.getvalue()
+
+
+def _put(archive: zipfile.ZipFile, name: str, body: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_FIXED)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, body)
 
 
 _CACHE: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
@@ -111,23 +106,3 @@ def cached(key: tuple[str, ...], make: Callable[[], bytes], keep: int = 4) -> by
         while len(_CACHE) > keep:
             _CACHE.popitem(last=False)
     return made
-
-
-def _flatten(
-    value: dict[str, Any], path: str, row: Row, sheets: dict[str, list[Row]], keys: Row
-) -> None:
-    for key, item in value.items():
-        column = f"{path}{key}"
-        if isinstance(item, dict):
-            _flatten(item, f"{column}/", row, sheets, keys)
-        elif isinstance(item, list) and item and all(isinstance(i, dict) for i in item):
-            sheet = column.replace("/0/", "/").replace("/", "_")
-            for child in item:
-                child_row: Row = dict(keys)
-                inner = {**keys, f"{sheet}/id": child.get("id")}
-                _flatten(child, f"{column}/0/", child_row, sheets, inner)
-                sheets.setdefault(sheet, []).append(child_row)
-        elif isinstance(item, list):
-            row[column] = ";".join(str(i) for i in item)
-        else:
-            row[column] = item

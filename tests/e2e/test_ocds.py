@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import json_merge_patch
 import orjson
 import pytest
 from conftest import DemoLedger, Server, copy_demo, eventually, make_config, start_server
@@ -29,6 +30,7 @@ from openpyxl import load_workbook
 from ledger.application import Ledger
 from ledger.log.merkle import leaf_hash_b64
 from ledger.ocds.release import BIDS_EXTENSION, SCALE_EXTENSION, TECHNIQUES_EXTENSION
+from projections.ocds.spreadsheet import csv_zip, workbook
 
 VECTORS = Path(__file__).parents[1] / "vectors" / "ocds"
 #: The extensions the packages name, and their copies in the vectors.
@@ -247,21 +249,108 @@ def test_bulk_files_hold_the_same_releases(year: Year) -> None:
     package = get(year, "/ocds/2026/releases.json").json()
     lines = gzip.decompress(get(year, "/ocds/2026/releases.jsonl.gz").content).splitlines()
     assert [orjson.loads(line) for line in lines] == package["releases"]
-    book = load_workbook(io.BytesIO(get(year, "/ocds/2026/releases.xlsx").content))
-    rows = list(book["releases"].iter_rows(values_only=True))
-    assert rows[0][:2] == ("ocid", "id")
-    assert [r[1] for r in rows[1:]] == [r["id"] for r in package["releases"]]
-    assert {"parties", "awards", "contracts", "bids_details"} <= set(book.sheetnames)
-    with zipfile.ZipFile(io.BytesIO(get(year, "/ocds/2026/releases.csv.zip").content)) as csvs:
-        assert {f"{name}.csv" for name in book.sheetnames} == set(csvs.namelist())
-        text = csvs.read("releases.csv").decode("utf-8-sig")
-    table = list(csv.reader(io.StringIO(text)))
-    assert [r[1] for r in table[1:]] == [r["id"] for r in package["releases"]]
     index = get(year, "/ocds").json()
     assert index["ocidPrefix"] == PREFIX and index["years"][0]["year"] == 2026
     for path in ("/ocds/2025/releases.json", "/ocds/20x6/releases.json",
                  "/ocds/procurements/nope/record.json"):  # fmt: skip
         assert year.client.get(path).status_code == 404
+
+
+#: Sheets an analyst opens: flatten-tool names a nested array's sheet by its path, each
+#: part cut to three letters (``bids/details`` → ``bid_details``).
+SHEETS = {"releases": None, "parties": ("parties",), "awards": ("awards",),
+          "awa_suppliers": ("awards", "suppliers"), "bid_details": ("bids", "details"),
+          "bid_det_tenderers": ("bids", "details", "tenderers"), "contracts": ("contracts",),
+          "ten_items": ("tender", "items"), "links": ("links",)}  # fmt: skip
+
+
+def _count(release: dict[str, Any], path: tuple[str, ...]) -> int:
+    """How many objects ``path`` holds in the release (an array under arrays: all of them)."""
+    found: list[Any] = [release]
+    for step in path:
+        inner = [one.get(step) for one in found]
+        found = [item for value in inner if value for item in
+                 (value if isinstance(value, list) else [value])]  # fmt: skip
+    return len(found)
+
+
+def test_the_spreadsheet_has_a_row_per_release_and_sheets_that_join_back(year: Year) -> None:
+    """flatten-tool's layout: the ``releases`` sheet a row per release, in the package's
+    order; a sheet per array, each row starting with its release's ocid and id; the Chinese
+    text as published; the CSV files the same sheets, row for row."""
+    releases = get(year, "/ocds/2026/releases.json").json()["releases"]
+    by_key = {(r["ocid"], r["id"]): r for r in releases}
+    xlsx = get(year, "/ocds/2026/releases.xlsx")
+    assert xlsx.headers["content-disposition"] == 'attachment; filename="ocds-2026-releases.xlsx"'
+    book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    assert book.sheetnames[0] == "releases" and set(SHEETS) <= set(book.sheetnames)
+    sheets = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+    main = sheets["releases"]
+    assert main[0][:2] == ("ocid", "id")
+    assert [r[:2] for r in main[1:]] == list(by_key)
+    title = main[0].index("tender/title")
+    assert [r[title] for r in main[1:]] == [r["tender"]["title"] for r in releases]
+    assert any("采购" in str(r[title]) for r in main[1:])  # the text itself, not escapes
+    for name, rows in sheets.items():
+        assert rows[0][:2] == ("ocid", "id"), name
+        assert all(tuple(r[:2]) in by_key for r in rows[1:]), name  # each joins its release
+    for name, path in SHEETS.items():
+        if path is not None:
+            assert len(sheets[name]) - 1 == sum(_count(r, path) for r in releases) > 0, name
+    parties = sheets["parties"]
+    named = parties[0].index("parties/0/name")
+    assert [r[named] for r in parties[1:]] == [p["name"] for r in releases for p in r["parties"]]
+    roles = parties[0].index("parties/0/roles")  # plain arrays: one cell, joined by ";"
+    assert [r[roles] for r in parties[1:]] == [";".join(p["roles"]) for r in releases
+                                               for p in r["parties"]]  # fmt: skip
+
+    csvs = get(year, "/ocds/2026/releases.csv.zip")
+    assert csvs.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(csvs.content)) as archive:
+        assert sorted(archive.namelist()) == sorted(f"{name}.csv" for name in sheets)
+        for name, rows in sheets.items():
+            raw = archive.read(f"{name}.csv")
+            assert raw.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+            table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+            assert table[0] == list(rows[0]), name
+            assert [tuple(r[:2]) for r in table[1:]] == [tuple(r[:2]) for r in rows[1:]], name
+    assert table[0][:2] == ["ocid", "id"]
+
+
+def test_the_same_releases_give_the_same_spreadsheet_bytes(year: Year) -> None:
+    """No wall clock in the files: made again from the same releases, the workbook and the
+    CSV archive are byte for byte what the service serves (an export rewrites nothing)."""
+    releases = get(year, "/ocds/2026/releases.json").json()["releases"]
+    assert workbook(releases) == get(year, "/ocds/2026/releases.xlsx").content
+    assert csv_zip(releases) == get(year, "/ocds/2026/releases.csv.zip").content
+
+
+def test_flatten_tool_unflattens_the_workbook_into_the_same_releases(
+    year: Year, tmp_path: Path
+) -> None:
+    """``flatten-tool unflatten`` of the downloaded XLSX, with the release schema extended by
+    the packages' extensions (it tells which cells are lists and numbers), gives back every
+    release exactly."""
+    schema = orjson.loads((VECTORS / "standard-1__1__5/schema/release-schema.json").read_bytes())
+    for name in OCP_EXTENSIONS.values():
+        schema = json_merge_patch.merge(
+            schema, orjson.loads((VECTORS / name / "release-schema.json").read_bytes())
+        )
+    ours = get(year, "/ocds/extension/log-entry/release-schema.json").json()
+    (tmp_path / "schema.json").write_bytes(orjson.dumps(json_merge_patch.merge(schema, ours)))
+    (tmp_path / "releases.xlsx").write_bytes(get(year, "/ocds/2026/releases.xlsx").content)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "flatten-tool"), "unflatten", "-f", "xlsx",
+         "--root-list-path", "releases", "--id-name", "id", "--root-id", "ocid",
+         "--schema", str(tmp_path / "schema.json"), "-o", str(tmp_path / "back.json"),
+         str(tmp_path / "releases.xlsx")],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    back = orjson.loads((tmp_path / "back.json").read_bytes())["releases"]
+    releases = get(year, "/ocds/2026/releases.json").json()["releases"]
+    # unflatten gathers an ocid's releases together; each comes back whole
+    assert {r["id"]: r for r in back} == {r["id"]: r for r in releases}
+    assert len(back) == len(releases)
 
 
 @pytest.fixture(scope="module")
