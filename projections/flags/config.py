@@ -224,6 +224,17 @@ class AbnormallyLowWinner(ConfigModel):
     methods: Methods
 
 
+class SharedContact(ConfigModel):
+    fields: Annotated[list[Literal["telephone", "address"]],
+                      Field(min_length=1, description='"telephone" and/or "address"')]  # fmt: skip
+    methods: Methods
+
+
+class AwardNotTopRanked(ConfigModel):
+    methods: Methods
+    reason_answers: bool = Field(description="true or false")
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -243,4 +254,6 @@ class Thresholds(ConfigModel):
     all_but_winner_disqualified: ByBids
     lowest_bid_disqualified: ByBids
     abnormally_low_winner: AbnormallyLowWinner
+    shared_contact: SharedContact
+    award_not_top_ranked: AwardNotTopRanked
     severity: dict[KindKey, Annotated[Severity, Field(description="high, medium or low")]]

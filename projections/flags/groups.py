@@ -10,6 +10,7 @@ longer meets the threshold (a plan rejected, more awards to others) the flag is 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from projections.flags import rules
 from projections.flags.kinds import FlagKind
@@ -221,3 +222,38 @@ def award_rules(run: Run, winner: str, amount: int) -> None:
             K.NON_OPEN_WITHOUT_RATIONALE, "非公开招标方式未经财政部门批准即确定成交",
             {"method": method}, [*run.leaf("plan_leaf", "采购计划：采购方式及理由"), award],
         )  # fmt: skip
+
+
+def not_top_ranked(run: Run, winner: str, amount: int, reason: str | None) -> None:
+    """The committee's first-ranked candidate not awarded, and no reason recorded (实施条例
+    第四十三条; a reason, as when the first declines under 第四十九条, answers it). The
+    ledger's own finding (award_follows_ranking) lands on the same flag; this one says who
+    was ranked where, at what price and score."""
+    row, table = run.row(), run.config.table("award_not_top_ranked")
+    if row["method"] not in table["methods"] or (reason and table["reason_answers"]):
+        return
+    ranked = sorted((b["rank"], s) for s, b in row["bids"].items() if b.get("rank") is not None)
+    if not ranked or ranked[0][1] == winner:
+        return
+    first = ranked[0][1]
+    mine, theirs = row["bids"].get(winner, {}), row["bids"][first]
+    place = f"第{mine['rank']}名" if mine.get("rank") else "未排序的供应商"
+
+    def said(bid: dict[str, Any]) -> str:
+        price = f"报价{rules.wan(bid['fen'])}" if bid.get("fen") is not None else "报价未公开"
+        return price + (f"，得分{bid['score']}" if bid.get("score") else "")
+
+    facts = [
+        {"label": "评审排序第一", "value": f"{run.name(first)}（{said(theirs)}）"},
+        {"label": "确定中标（成交）", "value": f"{run.name(winner)}，{place}（{said(mine)}），"
+                                             f"金额{rules.wan(amount)}"},
+        {"label": "理由", "value": reason or "未记录"},
+    ]  # fmt: skip
+    run.flag(
+        K.AWARD_NOT_TOP_RANKED,
+        f"评审排序第一的{run.name(first)}未被确定中标，确定了{place}{run.name(winner)}，未记录理由",
+        {"first": first, "winner": winner, "winner_rank": mine.get("rank"),
+         "reason": reason, "facts": facts},
+        [*run.leaf("eval_leaf", "评审报告：候选人排序"),
+         run.me(f"确定{run.name(winner)}中标（成交）")],
+    )  # fmt: skip

@@ -25,14 +25,27 @@ K = FlagKind
 
 
 def _organisation(run: Run, d: E.OrganisationRegistered | E.OrganisationAmended) -> None:
+    """The registry's organisation as of this leaf: the bidders of an opening are compared
+    as the registry knew them then (shared_contact)."""
     if isinstance(d, E.OrganisationRegistered):
         run.cur.execute(
-            "INSERT INTO flag_organisations (code, name, kind) VALUES (?, ?, ?) "
-            "ON CONFLICT (code) DO NOTHING",
-            (d.code, d.name, d.kind.value),
+            "INSERT INTO flag_organisations (code, name, kind, address, address_leaf, telephone, "
+            "telephone_leaf) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
+            (d.code, d.name, d.kind.value, d.address, run.index, d.telephone,
+             None if d.telephone is None else run.index),
+        )  # fmt: skip
+        return
+    changed: dict[str, Any] = {} if d.name is None else {"name": d.name}
+    for column in ("address", "telephone"):
+        value = getattr(d, column)
+        if value is not None:
+            changed |= {column: value, f"{column}_leaf": run.index}
+    if changed:
+        assignments = ", ".join(f"{k} = ?" for k in changed)
+        run.cur.execute(
+            f"UPDATE flag_organisations SET {assignments} WHERE code = ?",  # noqa: S608
+            (*changed.values(), d.code),
         )
-    elif d.name is not None:
-        run.cur.execute("UPDATE flag_organisations SET name = ? WHERE code = ?", (d.name, d.code))
 
 
 def _plan_filed(run: Run, d: E.PlanFiled) -> None:
@@ -125,6 +138,7 @@ def _opened(run: Run, d: E.BidsOpened) -> None:
         bids[bid.supplier] = entry
     run.set(bids=bids, opened_leaf=run.index)
     opened = run.me("开标：公开各投标报价")
+    _shared_contact(run, sorted({bid.supplier for bid in d.bids}))
     if row["tender_date"] and row["deadline"]:
         short = rules.submission_shortfall(
             config, run.calendar, row["method"], date.fromisoformat(row["tender_date"]),
@@ -149,14 +163,57 @@ def _opened(run: Run, d: E.BidsOpened) -> None:
         )  # fmt: skip
 
 
+def _shared_contact(run: Run, bidders: list[str]) -> None:
+    """Bidders of one opening with the same telephone or address in the registry as it stood
+    at the opening (Cardinal R044)."""
+    table = run.config.table("shared_contact")
+    if run.row()["method"] not in table["methods"] or len(bidders) < 2:
+        return
+    marks = ", ".join("?" for _ in bidders)
+    found = run.cur.execute(
+        "SELECT code, name, address, address_leaf, telephone, telephone_leaf "  # noqa: S608
+        f"FROM flag_organisations WHERE code IN ({marks}) ORDER BY code",
+        bidders,
+    ).fetchall()
+    known = {row[0]: row for row in found}
+    contacts = {code: {"address": row[2], "telephone": row[4]} for code, row in known.items()}
+    shared = rules.shared_contacts(contacts, table["fields"])
+    if not shared:
+        return
+    said = []
+    evidence = [run.me("开标：投标人名单")]
+    for field, value, suppliers in shared:
+        names = [str(known[s][1]) for s in suppliers]
+        said.append({"field": field, "label": rules.CONTACT_FIELDS[field], "value": value,
+                     "suppliers": suppliers, "names": names})  # fmt: skip
+        at, label = (3 if field == "address" else 5), rules.CONTACT_FIELDS[field]
+        evidence += [(int(known[s][at]), f"登记{label}：{known[s][1]} {value}")
+                     for s in suppliers if known[s][at] is not None]  # fmt: skip
+    first = said[0]
+    run.flag(
+        K.SHARED_CONTACT,
+        f"{'、'.join(first['names'])}登记的{first['label']}相同（{first['value']}）",
+        {"shared": said, "bidders": len(bidders),
+         "facts": [{"label": f"相同{s['label']}", "value": f"{s['value']}：{'、'.join(s['names'])}"}
+                   for s in said]},
+        evidence,
+    )  # fmt: skip
+
+
 def _bids(bids: dict[str, Any]) -> list[rules.Bid]:
     return [rules.Bid(s, b.get("fen")) for s, b in sorted(bids.items()) if "fen" in b]
 
 
 def _evaluated(run: Run, d: E.EvaluationCompleted) -> None:
     results = {r.supplier: r.valid for r in d.results}
-    run.set(results=results, eval_leaf=run.index)
-    bids = _bids(run.row()["bids"])
+    opened = dict(run.row()["bids"])
+    for r in d.results:  # what the committee said of each bid, for the award's flags
+        if r.supplier in opened:
+            said = {"rank": r.rank, "score": r.score, "reason": r.reason}
+            opened[r.supplier] = opened[r.supplier] | {
+                k: v for k, v in said.items() if v is not None}  # fmt: skip
+    run.set(results=results, bids=opened, eval_leaf=run.index)
+    bids = _bids(opened)
     if len(bids) < run.config.number("lowest_bid_disqualified", "min_bids"):
         return
     lowest = rules.lowest_disqualified(bids, results)
@@ -176,6 +233,7 @@ def _award(run: Run, d: E.AwardDecided) -> None:
     run.set(award_leaf=run.index, award_date=run.on, award_period=period, winner=winner,
             award_fen=amount)  # fmt: skip
     flag_groups.award_rules(run, winner, amount)
+    flag_groups.not_top_ranked(run, winner, amount, d.reason)
     flag_groups.repeated_winner(run, run.row()["purchaser"], period)
     run.clock("result_announced_after_award", "确定成交后未按期发布结果公告",
               [run.me("确定中标（成交）供应商：结果公告期限起算")])  # fmt: skip

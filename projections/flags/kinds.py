@@ -32,6 +32,8 @@ class FlagKind(StrEnum):
     LOWEST_BID_DISQUALIFIED = "lowest_bid_disqualified"
     ABNORMALLY_LOW_WINNER = "abnormally_low_winner"
     IRREGULAR_PROCEDURE = "irregular_procedure"
+    SHARED_CONTACT = "shared_contact"
+    AWARD_NOT_TOP_RANKED = "award_not_top_ranked"
 
     @property
     def label(self) -> str:
@@ -89,6 +91,14 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
     K.ABNORMALLY_LOW_WINNER: (
         "异常低价中标",
         "中标（成交）报价明显低于其他有效投标报价的中位数（财政部令第87号 第六十条）",
+    ),
+    K.SHARED_CONTACT: (
+        "投标人联系方式相同",
+        "同一次开标的投标人在登记信息中联系电话或地址相同（财政部令第87号 第三十七条）",
+    ),
+    K.AWARD_NOT_TOP_RANKED: (
+        "未按评审排序确定中标",
+        "评审排序第一的候选人未被确定中标（成交），且未记录理由（政府采购法实施条例 第四十三条）",
     ),
     K.IRREGULAR_PROCEDURE: (
         "程序违规",

@@ -69,7 +69,7 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "bid_deposit_refunded_to_others": K.LATE_OR_MISSING_NOTICE,  # a time limit kept late
     "bid_deposit_refunded_to_winner": K.LATE_OR_MISSING_NOTICE,
     "bid_deposit_refunded_after_termination": K.LATE_OR_MISSING_NOTICE,
-    "award_follows_ranking": K.IRREGULAR_PROCEDURE,
+    "award_follows_ranking": K.AWARD_NOT_TOP_RANKED,
     "evaluation_report_delivered": K.IRREGULAR_PROCEDURE,
     "award_after_report": K.IRREGULAR_PROCEDURE,
     "committee_size": K.IRREGULAR_PROCEDURE,
@@ -292,6 +292,41 @@ def close_to_budget(award_fen: int, budget_fen: int, min_ratio: Decimal) -> Deci
         return None
     ratio = Decimal(award_fen) / Decimal(budget_fen)
     return ratio.quantize(Decimal("0.0001")) if ratio >= min_ratio else None
+
+
+# -- bidders' contacts ----------------------------------------------------------------------
+
+#: The registry's fields bidders may share, as the page names them.
+CONTACT_FIELDS: Final[Mapping[str, str]] = {"telephone": "联系电话", "address": "地址"}
+_NOT_DIGIT: Final = re.compile(r"\D+")
+
+
+def _contact_key(field: str, value: str) -> str:
+    """What makes two entries of ``field`` the same: a telephone's digits (less the +86 of
+    China), an address with its width and spaces made uniform."""
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", value))
+    if field != "telephone":
+        return text
+    return _NOT_DIGIT.sub("", text.removeprefix("+86"))
+
+
+def shared_contacts(
+    contacts: Mapping[str, Mapping[str, str | None]], fields: Sequence[str]
+) -> list[tuple[str, str, list[str]]]:
+    """(field, value, suppliers) for each telephone or address two or more of ``contacts``
+    (supplier → field → value) share; values as the first supplier (by code) gave them."""
+    found = []
+    for field in fields:
+        groups: dict[str, list[str]] = defaultdict(list)
+        said: dict[str, str] = {}
+        for supplier in sorted(contacts):
+            value = contacts[supplier].get(field)
+            if value:
+                key = _contact_key(field, value)
+                groups[key].append(supplier)
+                said.setdefault(key, value)
+        found += [(field, said[k], group) for k, group in sorted(groups.items()) if len(group) > 1]
+    return found
 
 
 def share(part: int, whole: int) -> Decimal:

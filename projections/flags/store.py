@@ -13,7 +13,8 @@
 * ``flag_counts``: running totals of the window flags (a group's pieces and sum, a
   purchaser's plans and single-source plans, its awards and each supplier's wins);
 * ``flag_streams``: challenges and complaints (number → procurement, filed leaf);
-  ``flag_organisations``: names for the pages.
+  ``flag_organisations``: names for the pages, addresses and telephones for the bidders of
+  an opening.
 """
 
 from __future__ import annotations
@@ -73,8 +74,11 @@ CREATE: Final = [
     "ON flag_procurements (purchaser, award_period, winner)",
     "CREATE TABLE IF NOT EXISTS flag_streams (number TEXT PRIMARY KEY, "
     "procurement TEXT NOT NULL, filed_leaf BIGINT NOT NULL, closed_leaf BIGINT)",
+    # Each organisation as the registry knows it now (the leaf being applied): its name for
+    # the pages, its address and telephone (with the leaves that set them) for shared_contact.
     "CREATE TABLE IF NOT EXISTS flag_organisations (code TEXT PRIMARY KEY, name TEXT NOT NULL, "
-    "kind TEXT NOT NULL)",
+    "kind TEXT NOT NULL, address TEXT, address_leaf BIGINT, telephone TEXT, "
+    "telephone_leaf BIGINT)",
     # Running totals of the window flags: plans|<purchaser>|<period>, wins|…|<supplier> …
     "CREATE TABLE IF NOT EXISTS flag_counts (key TEXT PRIMARY KEY, n BIGINT NOT NULL)",
 ]

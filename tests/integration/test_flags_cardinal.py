@@ -1,0 +1,123 @@
+"""The Cardinal-style red flags of bidders and awards, through the real ledger: each raised
+by a procurement made to raise it, showing the values it rests on (telephones, addresses,
+prices, ranks, reasons), and silent on its honest twin. On SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flag_scene import Scene, make_scene, open_world
+
+from ledger.store.url import DatabaseURL
+from projections.flags import FlagKind, rules
+
+K = FlagKind
+
+
+@pytest.fixture
+def scene(sqlite_url: DatabaseURL, tmp_path: Path) -> Iterator[Scene]:
+    for world in open_world(sqlite_url, tmp_path):
+        yield make_scene(world)
+
+
+def amend(s: Scene, n: int, **fields: str) -> int:
+    """Amend supplier ``n``'s registration; the leaf it was recorded at."""
+    receipt = s.c.world.submit(
+        s.c.world.admin, "AmendOrganisation", {"code": s.c.suppliers[n].organisation, **fields}
+    )
+    return int(receipt.events[0]["leaf_index"])
+
+
+# -- R044 bidders sharing a telephone or an address -------------------------------------------
+
+
+def test_bidders_sharing_a_telephone_at_the_opening(scene: Scene) -> None:
+    s = scene
+    amend(s, 0, telephone="0319-8123456", address="澄溪县长江路1号")
+    second = amend(s, 1, telephone="+86 03198123456", address="澄溪县长江路2号")  # the same
+    amend(s, 2, telephone="0319-8765432", address="澄溪县长江路3号")
+    s.tender_run("p1", ("1700000.00", "1720000.00", "1750000.00"), 0, "1700000.00")
+    flag = s.the(K.SHARED_CONTACT, "p1")
+    assert flag.details["shared"] == [{
+        "field": "telephone", "label": "联系电话", "value": "0319-8123456",
+        "suppliers": ["kangtai", "xinda"], "names": [s.c.world.ledger.registry.organisation(c).name
+                                                   for c in ("kangtai", "xinda")],
+    }]  # fmt: skip
+    assert "0319-8123456" in flag.summary and "联系电话相同" in flag.summary
+    # The opening and the registration that set the shared number are its evidence.
+    assert s.at("p1:opened") | {second} <= s.evidence(flag.id)
+
+
+def test_bidders_at_one_address_written_two_ways(scene: Scene) -> None:
+    s = scene
+    amend(s, 0, address="澄溪县工业园一路 8 号")
+    amend(s, 2, address="澄溪县工业园一路8号")  # spaces aside, the same address
+    s.tender_run("p1", ("1700000.00", "1720000.00", "1750000.00"), 0, "1700000.00")
+    (shared,) = s.the(K.SHARED_CONTACT, "p1").details["shared"]
+    assert (shared["field"], shared["suppliers"]) == ("address", ["huamei", "kangtai"])
+
+
+def test_distinct_contacts_and_a_change_after_the_opening_raise_nothing(scene: Scene) -> None:
+    s = scene
+    for n in range(3):
+        amend(s, n, telephone=f"0319-812345{n}", address=f"澄溪县长江路{n + 1}号")
+    s.tender_run("p1", ("1700000.00", "1720000.00", "1750000.00"), 0, "1700000.00")
+    # Two suppliers later share a number: the bidders are judged as the registry knew them
+    # at the opening, and one who did not bid (tongda) shares nothing with the bidders.
+    amend(s, 1, telephone="0319-8123450")
+    amend(s, 3, telephone="0319-8123452")
+    assert K.SHARED_CONTACT not in s.kinds("p1")
+
+
+def test_shared_contacts_compare_digits_and_uniform_addresses() -> None:
+    contacts: dict[str, dict[str, str | None]] = {
+        "a": {"telephone": "0319-8123456", "address": "长江路1号"},
+        "b": {"telephone": "+86-03198123456", "address": "长江路１号"},
+        "c": {"telephone": "0319-8123457", "address": None},
+    }
+    assert rules.shared_contacts(contacts, ["telephone", "address"]) == [
+        ("telephone", "0319-8123456", ["a", "b"]), ("address", "长江路1号", ["a", "b"])
+    ]
+    assert rules.shared_contacts(contacts, ["address"]) == [("address", "长江路1号", ["a", "b"])]
+
+
+# -- award not to the top-ranked ----------------------------------------------------------------
+
+
+def run_to_evaluation(s: Scene, code: str, prices: tuple[str, ...]) -> None:
+    s.plan(code)
+    s.approve(code)
+    s.announce(code)
+    s.evaluate(code, prices)  # ranked by price, the lowest first
+
+
+def test_an_award_past_the_first_ranked_without_a_reason(scene: Scene) -> None:
+    s = scene
+    run_to_evaluation(s, "p1", ("1700000.00", "1650000.00", "1750000.00"))
+    s.award("p1", "kangtai", "1700000.00")  # ranked second
+    flag = s.the(K.AWARD_NOT_TOP_RANKED, "p1")
+    assert flag.details["first"] == "xinda" and flag.details["winner_rank"] == 2
+    facts = {f["label"]: f["value"] for f in flag.details["facts"]}
+    assert "报价165.00万元" in facts["评审排序第一"]
+    assert "第2名" in facts["确定中标（成交）"] and "金额170.00万元" in facts["确定中标（成交）"]
+    assert facts["理由"] == "未记录"
+    # The ledger's own finding (实施条例 第四十三条) is on the same flag, not another.
+    (finding,) = flag.details["findings"]
+    assert finding["rule"] == "award_follows_ranking"
+    assert s.evidence(flag.id) == s.at("p1:evaluated", "p1:award")
+    assert K.IRREGULAR_PROCEDURE not in s.kinds("p1")
+
+
+def test_the_second_ranked_awarded_with_a_reason_or_the_first_raise_nothing(
+    scene: Scene,
+) -> None:
+    s = scene
+    run_to_evaluation(s, "p1", ("1700000.00", "1650000.00", "1750000.00"))
+    s.act("award", "p1", s.c.purchaser, "DecideAward", {
+        "date": "2026-05-07", "supplier": "kangtai", "amount": "1700000.00",
+        "reason": "排名第一的中标候选人书面放弃中标。"})  # fmt: skip
+    run_to_evaluation(s, "p2", ("1700000.00", "1650000.00", "1750000.00"))
+    s.award("p2", "xinda", "1650000.00")
+    assert K.AWARD_NOT_TOP_RANKED not in s.kinds("p1") | s.kinds("p2")
