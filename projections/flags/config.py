@@ -235,6 +235,22 @@ class AwardNotTopRanked(ConfigModel):
     reason_answers: bool = Field(description="true or false")
 
 
+class RunnerUpClose(ConfigModel):
+    max_gap: Ratio
+    methods: Methods
+
+
+class DeepDiscount(ConfigModel):
+    max_ratio: Ratio
+    methods: Methods
+
+
+class ManyDisqualified(ConfigModel):
+    min_share: Ratio
+    min_bids: Count
+    methods: Methods
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -256,4 +272,7 @@ class Thresholds(ConfigModel):
     abnormally_low_winner: AbnormallyLowWinner
     shared_contact: SharedContact
     award_not_top_ranked: AwardNotTopRanked
+    runner_up_close: RunnerUpClose
+    deep_discount: DeepDiscount
+    many_disqualified: ManyDisqualified
     severity: dict[KindKey, Annotated[Severity, Field(description="high, medium or low")]]

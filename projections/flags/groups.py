@@ -10,12 +10,13 @@ longer meets the threshold (a plan rejected, more awards to others) the flag is 
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from typing import Any
 
 from projections.flags import rules
 from projections.flags.kinds import FlagKind
 from projections.flags.run import Run
-from projections.flags.store import add_count, count, flag_id
+from projections.flags.store import Evidence, add_count, count, flag_id
 
 K = FlagKind
 
@@ -201,6 +202,9 @@ def award_rules(run: Run, winner: str, amount: int) -> None:
                 {"ratio": str(low[0]), "median_fen": low[1], "amount_fen": amount},
                 [*opened, *evaluated, award],
             )  # fmt: skip
+    _runner_up_close(run, winner, amount, award)
+    _deep_discount(run, amount, award)
+    _many_disqualified(run, [*opened, *evaluated, award])
     if method in config.methods("award_close_to_budget"):
         ratio = rules.close_to_budget(
             amount, int(row["budget_fen"]), config.ratio("award_close_to_budget", "min_ratio")
@@ -256,4 +260,82 @@ def not_top_ranked(run: Run, winner: str, amount: int, reason: str | None) -> No
          "reason": reason, "facts": facts},
         [*run.leaf("eval_leaf", "评审报告：候选人排序"),
          run.me(f"确定{run.name(winner)}中标（成交）")],
+    )  # fmt: skip
+
+
+def _price(bid: dict[str, Any]) -> str:
+    return "报价未公开" if bid.get("fen") is None else f"报价{rules.wan(bid['fen'])}"
+
+
+def _runner_up_close(run: Run, winner: str, amount: int, award: Evidence) -> None:
+    """Cardinal R024: the runner-up's price within ``max_gap`` of the winner's, as if the
+    two knew each other's (equal prices are identical_bid_prices)."""
+    row, table = run.row(), run.config.table("runner_up_close")
+    mine = row["bids"].get(winner, {}).get("fen")
+    if row["method"] not in table["methods"] or mine is None or mine <= 0:
+        return
+    found = rules.runner_up(winner, row["bids"], row["results"])
+    if found is None:
+        return
+    runner, theirs = found
+    gap = rules.share(abs(theirs - mine), mine)
+    if not Decimal(0) < gap <= run.config.ratio("runner_up_close", "max_gap"):
+        return
+    named = run.name(runner)
+    run.flag(
+        K.RUNNER_UP_CLOSE,
+        f"第二名{named}报价{rules.wan(theirs)}与中标报价{rules.wan(mine)}仅差{_percent(gap)}",
+        {"runner_up": runner, "runner_up_fen": theirs, "winner_fen": mine, "gap": str(gap),
+         "facts": [{"label": "中标（成交）报价", "value": f"{run.name(winner)} {rules.wan(mine)}"},
+                   {"label": "第二名报价", "value": f"{named} {rules.wan(theirs)}"},
+                   {"label": "相差",
+                    "value": f"{rules.wan(abs(theirs - mine))}（{_percent(gap)}）"}]},
+        [*run.leaf("opened_leaf", "开标：各投标报价"), *run.leaf("eval_leaf", "评审结果：排序"),
+         award],
+    )  # fmt: skip
+
+
+def _deep_discount(run: Run, amount: int, award: Evidence) -> None:
+    """Cardinal R058: the award at most ``max_ratio`` of the 最高限价 (the budget where the
+    notice set none): a price so low the work may not be done as asked."""
+    row, table = run.row(), run.config.table("deep_discount")
+    if row["method"] not in table["methods"]:
+        return
+    ceiling = row["ceiling_fen"] if row["ceiling_fen"] is not None else int(row["budget_fen"])
+    what = "最高限价" if row["ceiling_fen"] is not None else "预算"
+    if ceiling <= 0:
+        return
+    ratio = rules.share(amount, ceiling)
+    if ratio > run.config.ratio("deep_discount", "max_ratio"):
+        return
+    source = (run.leaf("ceiling_leaf", "采购公告：最高限价") if what == "最高限价"
+              else run.leaf("plan_leaf", "采购计划：预算"))  # fmt: skip
+    run.flag(
+        K.DEEP_DISCOUNT,
+        f"中标（成交）金额{rules.wan(amount)}仅为{what}{rules.wan(ceiling)}的{_percent(ratio)}",
+        {"ratio": str(ratio), "amount_fen": amount, "ceiling_fen": ceiling, "measured": what,
+         "facts": [{"label": what, "value": rules.wan(ceiling)},
+                   {"label": "中标（成交）金额",
+                    "value": f"{rules.wan(amount)}（{_percent(ratio)}）"}]},
+        [*source, award],
+    )  # fmt: skip
+
+
+def _many_disqualified(run: Run, evidence: list[Evidence]) -> None:
+    """Cardinal R038: at least ``min_share`` of at least ``min_bids`` bids found invalid."""
+    row, table = run.row(), run.config.table("many_disqualified")
+    results, bids = row["results"], row["bids"]
+    if row["method"] not in table["methods"] or len(bids) < table["min_bids"] or not results:
+        return
+    invalid = sorted(s for s, ok in results.items() if not ok)
+    ratio = rules.share(len(invalid), len(bids))
+    if ratio < run.config.ratio("many_disqualified", "min_share"):
+        return
+    facts = [{"label": f"无效投标：{run.name(s)}", "value": f"{_price(bids.get(s, {}))}；"
+              f"{bids.get(s, {}).get('reason') or '未载明理由'}"} for s in invalid]  # fmt: skip
+    run.flag(
+        K.MANY_DISQUALIFIED,
+        f"{len(bids)}家投标中{len(invalid)}家被认定无效（{_percent(ratio)}）",
+        {"bids": len(bids), "invalid": invalid, "share": str(ratio), "facts": facts},
+        evidence,
     )  # fmt: skip

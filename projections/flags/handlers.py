@@ -104,6 +104,8 @@ def _intention(run: Run, d: E.IntentionDisclosed) -> None:
 def _tender(run: Run, d: E.TenderAnnounced) -> None:
     run.set(tender_leaf=run.index, tender_date=run.on, deadline=_day(d.bid_deadline),
             deadline_leaf=run.index)  # fmt: skip
+    if d.ceiling_price is not None:  # 最高限价, against which a discount is measured
+        run.set(ceiling_fen=d.ceiling_price.fen, ceiling_leaf=run.index)
     _brand(run, d.requirement, "采购公告")
 
 

@@ -34,6 +34,9 @@ class FlagKind(StrEnum):
     IRREGULAR_PROCEDURE = "irregular_procedure"
     SHARED_CONTACT = "shared_contact"
     AWARD_NOT_TOP_RANKED = "award_not_top_ranked"
+    RUNNER_UP_CLOSE = "runner_up_close"
+    DEEP_DISCOUNT = "deep_discount"
+    MANY_DISQUALIFIED = "many_disqualified"
 
     @property
     def label(self) -> str:
@@ -100,6 +103,15 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "未按评审排序确定中标",
         "评审排序第一的候选人未被确定中标（成交），且未记录理由（政府采购法实施条例 第四十三条）",
     ),
+    K.RUNNER_UP_CLOSE: (
+        "第二名报价与中标报价过近",
+        "第二名的有效报价与中标（成交）报价之差不超过阈值（报价相同者另列）",
+    ),
+    K.DEEP_DISCOUNT: (
+        "中标价大幅低于最高限价",
+        "中标（成交）金额与最高限价（未设时为预算）之比不超过阈值",
+    ),
+    K.MANY_DISQUALIFIED: ("无效投标比例过高", "被认定为无效的投标占全部投标的比例达到阈值"),
     K.IRREGULAR_PROCEDURE: (
         "程序违规",
         "采购活动暂停期间继续采购、超预算中标或签约、合同金额与中标金额不一致等账本记录的程序违规",

@@ -286,6 +286,23 @@ def abnormally_low(
     return (ratio, median) if ratio <= max_ratio else None
 
 
+def runner_up(
+    winner: str, bids: Mapping[str, Mapping[str, Any]], valid: Mapping[str, bool]
+) -> tuple[str, int] | None:
+    """The runner-up and its price: the best-ranked valid bid besides the winner's, or, where
+    the committee ranked none, the lowest valid price besides it."""
+    others = [(s, b) for s, b in sorted(bids.items())
+              if s != winner and valid.get(s) and b.get("fen") is not None]  # fmt: skip
+    if not others:
+        return None
+    ranked = [(b["rank"], s, b["fen"]) for s, b in others if b.get("rank") is not None]
+    if ranked:
+        _, supplier, price = min(ranked)
+        return supplier, int(price)
+    supplier, bid = min(others, key=lambda o: (o[1]["fen"], o[0]))
+    return supplier, int(bid["fen"])
+
+
 def close_to_budget(award_fen: int, budget_fen: int, min_ratio: Decimal) -> Decimal | None:
     """award / budget when it reaches ``min_ratio`` (to four places), else None."""
     if budget_fen <= 0:

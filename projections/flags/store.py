@@ -65,7 +65,7 @@ CREATE: Final = [
     "tender_date TEXT, deadline TEXT, deadline_leaf BIGINT, bids TEXT NOT NULL, "
     "opened_leaf BIGINT, results TEXT NOT NULL, eval_leaf BIGINT, award_leaf BIGINT, "
     "award_date TEXT, award_period TEXT, winner TEXT, award_fen BIGINT, result_leaf BIGINT, "
-    "contract_leaf BIGINT)",
+    "contract_leaf BIGINT, ceiling_fen BIGINT, ceiling_leaf BIGINT)",
     "CREATE INDEX IF NOT EXISTS flag_procurements_by_group "
     "ON flag_procurements (split_group, plan_leaf)",
     "CREATE INDEX IF NOT EXISTS flag_procurements_by_plan_period "

@@ -66,12 +66,17 @@ DRAWN = {
     "identical_bid_prices",
     "lowest_bid_disqualified",
     "repeated_winner",
+    "runner_up_close",  # Cardinal R024: honest prices land within 0.5% now and then
 }
 #: Flags a twist raises besides its own.
 ALSO: dict[Twist, set[str]] = {
     # (cg-ld's consultation, never approved until after its contract, is below the
     # open-tender threshold: its method needed no approval, 政府采购法 第二十七条)
     T.SINGLE_BID: {"single_bidder"},
+    # the low bid is about 62% of the budget, which is its 最高限价 (Cardinal R058)
+    T.LOW_BID: {"deep_discount"},
+    # one of its three bids invalid: a third (Cardinal R038)
+    T.FEW_BIDDERS: {"many_disqualified"},
 }
 
 
@@ -156,6 +161,11 @@ def test_the_inspector_sees_each_irregularity_of_the_year_flagged(
     # The cg-ld contract came before its consultation was approved, but 96万元 is below the
     # open-tender threshold: its method needed no approval (政府采购法 第二十七条).
     assert "non_open_without_rationale" not in kinds[site.year.codes["cg-ld"]]
+    # The drawn runner-up within 0.5% of a winner shows both prices on its page.
+    close = [f for f in flags if f["kind"] == "runner_up_close"]
+    assert close, "the year's prices put no runner-up close to a winner"
+    page = inspector.get(close[0]["url"], headers={"accept": "text/html"}).text
+    assert "第二名报价" in page and "万元" in page
 
 
 def test_flags_are_raised_where_intended_and_nowhere_else(site: Site) -> None:

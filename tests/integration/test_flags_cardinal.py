@@ -121,3 +121,73 @@ def test_the_second_ranked_awarded_with_a_reason_or_the_first_raise_nothing(
     run_to_evaluation(s, "p2", ("1700000.00", "1650000.00", "1750000.00"))
     s.award("p2", "xinda", "1650000.00")
     assert K.AWARD_NOT_TOP_RANKED not in s.kinds("p1") | s.kinds("p2")
+
+
+# -- R024 runner-up close, R058 heavily discounted, R038 many disqualified ----------------------
+
+
+def test_a_runner_up_within_half_a_percent_of_the_winner(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", ("1700000.00", "1705000.00", "1750000.00"), 0, "1700000.00")
+    flag = s.the(K.RUNNER_UP_CLOSE, "p1")
+    assert (flag.details["runner_up"], flag.details["gap"]) == ("xinda", "0.0029")
+    facts = {f["label"]: f["value"] for f in flag.details["facts"]}
+    assert facts["第二名报价"].endswith("170.50万元") and facts["相差"] == "0.50万元（0.3%）"
+    assert s.at("p1:opened", "p1:evaluated", "p1:award") == s.evidence(flag.id)
+
+
+def test_a_runner_up_further_off_or_at_the_same_price_is_not_close(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", ("1700000.00", "1760000.00", "1705000.00"), 0, "1700000.00",
+                 invalid=(2,))  # the close one was invalid: not a runner-up  # fmt: skip
+    s.tender_run("p2", ("1700000.00", "1700000.00", "1750000.00"), 0, "1700000.00")
+    assert K.RUNNER_UP_CLOSE not in s.kinds("p1") | s.kinds("p2")
+    assert K.IDENTICAL_BID_PRICES in s.kinds("p2")  # equal prices are that flag's
+
+
+def announce_with_ceiling(s: Scene, code: str, ceiling: str) -> None:
+    s.act("intention", code, s.c.purchaser, "DiscloseIntention",
+          {"date": "2026-03-04", "expected_start": "2026-04-10"})
+    s.act("tender", code, s.c.agency, "AnnounceTender", {
+        "date": "2026-04-10", "requirement": "技术参数见采购文件第三章。",
+        "qualifications": "具有医疗器械经营许可证。", "contact": "刘洋 0319-8123456",
+        "bid_deadline": "2026-05-06", "bid_deadline_time": "09:30",
+        "place": "澄溪县公共资源交易中心开标一室", "ceiling_price": ceiling})  # fmt: skip
+
+
+def test_an_award_far_below_the_ceiling_price(scene: Scene) -> None:
+    s = scene
+    s.plan("p1")
+    s.approve("p1")
+    announce_with_ceiling(s, "p1", "1800000.00")
+    s.evaluate("p1", ("1200000.00", "1300000.00", "1750000.00"))
+    s.award("p1", "kangtai", "1200000.00")
+    flag = s.the(K.DEEP_DISCOUNT, "p1")
+    assert (flag.details["measured"], flag.details["ratio"]) == ("最高限价", "0.6667")
+    assert "仅为最高限价180.00万元的66.7%" in flag.summary
+    assert s.evidence(flag.id) == s.at("p1:tender", "p1:award")
+
+
+def test_an_award_at_three_quarters_of_the_budget_is_no_deep_discount(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", ("1400000.00", "1500000.00", "1750000.00"), 0, "1400000.00")
+    assert K.DEEP_DISCOUNT not in s.kinds("p1")  # 75.7% of the budget (no ceiling stated)
+    s.tender_run("p2", ("1250000.00", "1500000.00", "1750000.00"), 0, "1250000.00")
+    assert s.the(K.DEEP_DISCOUNT, "p2").details["measured"] == "预算"  # 67.6% of it
+
+
+def test_a_third_of_the_bids_found_invalid(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", ("1700000.00", "1720000.00", "1750000.00"), 0, "1700000.00",
+                 invalid=(2,))  # fmt: skip
+    flag = s.the(K.MANY_DISQUALIFIED, "p1")
+    assert flag.details["invalid"] == ["huamei"] and flag.details["share"] == "0.3333"
+    (fact,) = flag.details["facts"]
+    assert fact["value"] == "报价175.00万元；未按要求提供有效的资格证明文件"
+
+
+def test_one_invalid_bid_of_four_is_not_many(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", ("1700000.00", "1720000.00", "1750000.00", "1760000.00"), 0,
+                 "1700000.00", invalid=(3,))  # fmt: skip
+    assert K.MANY_DISQUALIFIED not in s.kinds("p1")
