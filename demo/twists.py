@@ -64,6 +64,9 @@ class Twist(StrEnum):
     # one supplier quotes about two thirds of the others and wins the inquiry on price:
     # recorded as lawful (the committee had it explain, 87号令 第六十条), flagged for a look
     LOW_BID = "low_bid"
+    # bought again by competitive negotiation after its open tender failed: lawful with the
+    # approval it has (政府采购法 第三十条第一项), flagged for a look at the failed round
+    AFTER_FAILURE = "after_failure"
 
 
 T = Twist
@@ -115,7 +118,7 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     # -- honest but notable: the other notices and procedures of the year ---------------
     ("jt-fh", "2026-03-09", {T.FAILED}, "投标截止时投标人不足三家，不予开标，废标"),
     ("zj-qx", "2026-04-13", {T.FAILED}, "邀请招标投标截止时仅两家投标，不予开标，废标"),
-    ("jt-fh2", "2026-05-25", set(), "废标后改为竞争性谈判重新采购"),
+    ("jt-fh2", "2026-05-25", {T.AFTER_FAILURE}, "废标后改为竞争性谈判重新采购"),
     ("wg-js", "2026-06-08", {T.TERMINATED},
      "开标后专项资金调整，终止采购，5个工作日内退还全部投标保证金"),
     ("cg-bgl", "2026-04-14", {T.REJECTED}, "未列入预算，采购计划被退回"),

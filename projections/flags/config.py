@@ -251,6 +251,18 @@ class ManyDisqualified(ConfigModel):
     methods: Methods
 
 
+class WinnerAcrossCategories(ConfigModel):
+    period: CalendarPeriod
+    min_sections: Count
+    digits: Annotated[int, Field(ge=0, le=8, description="0, 2, 4, 6 or 8")]
+    methods: Methods
+
+
+class FailedThenNonCompetitive(ConfigModel):
+    within_days: Count
+    methods: Methods
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -275,4 +287,6 @@ class Thresholds(ConfigModel):
     runner_up_close: RunnerUpClose
     deep_discount: DeepDiscount
     many_disqualified: ManyDisqualified
+    winner_across_categories: WinnerAcrossCategories
+    failed_then_non_competitive: FailedThenNonCompetitive
     severity: dict[KindKey, Annotated[Severity, Field(description="high, medium or low")]]

@@ -10,13 +10,16 @@ longer meets the threshold (a plan rejected, more awards to others) the flag is 
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ledger.domain.vocabulary import Method
 from projections.flags import rules
 from projections.flags.kinds import FlagKind
 from projections.flags.run import Run
 from projections.flags.store import Evidence, add_count, count, flag_id
+from projections.web.formats import chinese_date
 
 K = FlagKind
 
@@ -339,3 +342,85 @@ def _many_disqualified(run: Run, evidence: list[Evidence]) -> None:
         {"bids": len(bids), "invalid": invalid, "share": str(ratio), "facts": facts},
         evidence,
     )  # fmt: skip
+
+
+# -- winner across unrelated categories 跨品目中标 ---------------------------------------------
+
+
+def across_categories(run: Run, winner: str) -> None:
+    """Cardinal R048: a supplier winning, in one period, procurements of at least
+    ``min_sections`` different 品目 classes (its code's letter and first ``digits`` digits)."""
+    row, table = run.row(), run.config.table("winner_across_categories")
+    if row["method"] not in table["methods"] or not row["sections"]:
+        return
+    period = rules.period_key(date.fromisoformat(run.on), table["period"])
+    fresh = 0
+    for section in row["sections"].split(","):
+        fresh += add_count(run.cur, f"won_in|{winner}|{period}|{section}", 1) == 1
+    sections = add_count(run.cur, f"sections|{winner}|{period}", fresh)
+    if sections < table["min_sections"]:
+        return
+    subject = f"{winner}:{period}"
+    methods = sorted(table["methods"])
+    marks = ", ".join("?" for _ in methods)
+    won = [
+        (code, int(leaf), title, sections_of)
+        for code, leaf, title, sections_of, on in run.cur.execute(
+            "SELECT code, award_leaf, title, sections, award_date FROM flag_procurements "  # noqa: S608
+            f"WHERE winner = ? AND sections IS NOT NULL AND method IN ({marks}) "
+            "ORDER BY award_leaf",
+            (winner, *methods),
+        ).fetchall()
+        if rules.period_key(date.fromisoformat(on), table["period"]) == period
+    ]  # fmt: skip
+    named = run.name(winner)
+    by_section: dict[str, list[str]] = {}
+    for code, _, _, of in won:
+        for section in of.split(","):
+            by_section.setdefault(section, []).append(code)
+    run.w.raise_flag(
+        K.WINNER_ACROSS_CATEGORIES, subject, procurement=None, purchaser=None, leaf=run.index,
+        on=run.on,
+        summary=f"{rules.period_label(period)}{named}在{sections}个不同品目类别中标："
+        f"{'、'.join(sorted(by_section))}",
+        details={"supplier": winner, "period": period, "sections": sections,
+                 "by_section": by_section, "min_sections": table["min_sections"],
+                 "facts": [{"label": f"品目{section}", "value": "、".join(codes)}
+                           for section, codes in sorted(by_section.items())]},
+        evidence=[(leaf, f"{code}：{title}（品目{of}）确定{named}中标（成交）")
+                  for code, leaf, title, of in won],
+    )  # fmt: skip
+
+
+# -- failed tender followed by a non-competitive method 废标后改用非竞争性方式 -------------------
+
+
+def after_failure(run: Run, rationale: str) -> None:
+    """A plan by a non-competitive method (single source, negotiation by default) of the
+    same purchaser and item (the title's stem) as a procurement that failed within
+    ``within_days`` before: competition was given up after one failed round."""
+    row, table = run.row(), run.config.table("failed_then_non_competitive")
+    if row["method"] not in table["methods"]:
+        return
+    earlier = run.cur.execute(
+        "SELECT code, title, method, failed_leaf, failed_date FROM flag_procurements "
+        "WHERE purchaser = ? AND stem = ? AND failed_leaf IS NOT NULL AND code != ? "
+        "ORDER BY failed_leaf DESC",
+        (row["purchaser"], row["stem"], run.code),
+    ).fetchall()
+    today = date.fromisoformat(run.on)
+    for code, title, method, leaf, failed_on in earlier:
+        days = (today - date.fromisoformat(failed_on)).days
+        if 0 <= days <= table["within_days"]:
+            was, now = Method(method).label, Method(row["method"]).label
+            run.flag(
+                K.FAILED_THEN_NON_COMPETITIVE,
+                f"{code}（{was}）废标{days}日后，同一项目改为{now}",
+                {"failed": code, "failed_method": method, "days": days,
+                 "facts": [{"label": "废标项目", "value": f"{code} {title}（{was}），"
+                                                        f"{chinese_date(failed_on)}废标"},
+                           {"label": "改用方式", "value": f"{now}，{days}日后提交采购计划"},
+                           {"label": "采购计划所述理由", "value": rationale or "未载明"}]},
+                [(int(leaf), f"{code}废标"), run.me(f"改为{now}的采购计划")],
+            )  # fmt: skip
+            return

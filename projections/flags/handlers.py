@@ -64,6 +64,8 @@ def _plan_filed(run: Run, d: E.PlanFiled) -> None:
         (run.code, d.purchaser, d.title, category, method, budget, run.index, run.on, period,
          group),
     )  # fmt: skip
+    run.set(stem=rules.title_stem(d.title))
+    flag_groups.after_failure(run, d.rationale)
     _brand(run, d.requirement, "采购需求")
     flag_groups.single_source(run, d.purchaser, period)
     if group is not None:
@@ -106,6 +108,9 @@ def _tender(run: Run, d: E.TenderAnnounced) -> None:
             deadline_leaf=run.index)  # fmt: skip
     if d.ceiling_price is not None:  # 最高限价, against which a discount is measured
         run.set(ceiling_fen=d.ceiling_price.fen, ceiling_leaf=run.index)
+    if d.items:  # the 品目 classes it buys, for a winner across unrelated categories
+        digits = run.config.number("winner_across_categories", "digits")
+        run.set(sections=",".join(sorted({i.catalogue[: 1 + digits] for i in d.items})))
     _brand(run, d.requirement, "采购公告")
 
 
@@ -237,6 +242,7 @@ def _award(run: Run, d: E.AwardDecided) -> None:
     flag_groups.award_rules(run, winner, amount)
     flag_groups.not_top_ranked(run, winner, amount, d.reason)
     flag_groups.repeated_winner(run, run.row()["purchaser"], period)
+    flag_groups.across_categories(run, winner)
     run.clock("result_announced_after_award", "确定成交后未按期发布结果公告",
               [run.me("确定中标（成交）供应商：结果公告期限起算")])  # fmt: skip
 
@@ -263,6 +269,8 @@ def _contract_notice(run: Run, d: E.ContractAnnounced) -> None:
 
 def _closed(run: Run, d: E.ProcurementFailed | E.ProcurementTerminated) -> None:
     """Failed or terminated: no result or contract will follow, so none is overdue."""
+    if isinstance(d, E.ProcurementFailed):
+        run.set(failed_leaf=run.index, failed_date=run.on)
     for rule in CLOCKS:
         run.stop(rule)
 

@@ -37,6 +37,8 @@ class FlagKind(StrEnum):
     RUNNER_UP_CLOSE = "runner_up_close"
     DEEP_DISCOUNT = "deep_discount"
     MANY_DISQUALIFIED = "many_disqualified"
+    WINNER_ACROSS_CATEGORIES = "winner_across_categories"
+    FAILED_THEN_NON_COMPETITIVE = "failed_then_non_competitive"
 
     @property
     def label(self) -> str:
@@ -112,6 +114,14 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "中标（成交）金额与最高限价（未设时为预算）之比不超过阈值",
     ),
     K.MANY_DISQUALIFIED: ("无效投标比例过高", "被认定为无效的投标占全部投标的比例达到阈值"),
+    K.WINNER_ACROSS_CATEGORIES: (
+        "跨品目类别中标",
+        "同一供应商一个期间内在多个互不相关的品目类别中标（成交）",
+    ),
+    K.FAILED_THEN_NON_COMPETITIVE: (
+        "废标后改用非竞争性方式",
+        "同一采购人同一项目废标后改用单一来源或竞争性谈判等非竞争性方式采购",
+    ),
     K.IRREGULAR_PROCEDURE: (
         "程序违规",
         "采购活动暂停期间继续采购、超预算中标或签约、合同金额与中标金额不一致等账本记录的程序违规",

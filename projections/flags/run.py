@@ -166,7 +166,8 @@ _COLUMNS: Final = (
     "plan_status", "plan_period", "split_group", "method_leaf", "intention_leaf", "tender_leaf",
     "tender_date", "deadline", "deadline_leaf", "bids", "opened_leaf", "results", "eval_leaf",
     "award_leaf", "award_date", "award_period", "winner", "award_fen", "result_leaf",
-    "contract_leaf", "ceiling_fen", "ceiling_leaf",
+    "contract_leaf", "ceiling_fen", "ceiling_leaf", "sections", "stem", "failed_leaf",
+    "failed_date",
 )  # fmt: skip
 
 

@@ -55,6 +55,7 @@ EXPECTED: dict[Twist, str] = {
     T.LOW_BID: "abnormally_low_winner",
     T.OVER_BUDGET: "irregular_procedure",
     T.CONTRACT_DIFFERS: "irregular_procedure",
+    T.AFTER_FAILURE: "failed_then_non_competitive",
 }
 
 

@@ -42,8 +42,8 @@ def test_bidders_sharing_a_telephone_at_the_opening(scene: Scene) -> None:
     flag = s.the(K.SHARED_CONTACT, "p1")
     assert flag.details["shared"] == [{
         "field": "telephone", "label": "联系电话", "value": "0319-8123456",
-        "suppliers": ["kangtai", "xinda"], "names": [s.c.world.ledger.registry.organisation(c).name
-                                                   for c in ("kangtai", "xinda")],
+        "suppliers": ["kangtai", "xinda"],
+        "names": ["云岭康泰医疗器械有限公司", "云岭信达信息技术有限公司"],
     }]  # fmt: skip
     assert "0319-8123456" in flag.summary and "联系电话相同" in flag.summary
     # The opening and the registration that set the shared number are its evidence.
@@ -191,3 +191,70 @@ def test_one_invalid_bid_of_four_is_not_many(scene: Scene) -> None:
     s.tender_run("p1", ("1700000.00", "1720000.00", "1750000.00", "1760000.00"), 0,
                  "1700000.00", invalid=(3,))  # fmt: skip
     assert K.MANY_DISQUALIFIED not in s.kinds("p1")
+
+
+# -- R048 a winner across unrelated categories --------------------------------------------------
+
+
+def won_with_items(s: Scene, code: str, catalogue: str, day: str = "2026-04-10") -> None:
+    """An open tender of one 品目 code, won by kangtai at the lowest price."""
+    s.plan(code, title=f"{catalogue}项目")
+    s.approve(code)
+    s.act("tender", code, s.c.agency, "AnnounceTender", {
+        "date": day, "requirement": "技术参数见采购文件第三章。",
+        "qualifications": "具有相应资质。", "contact": "刘洋 0319-8123456",
+        "bid_deadline": "2026-05-06", "bid_deadline_time": "09:30",
+        "place": "澄溪县公共资源交易中心开标一室",
+        "items": [{"name": "标的", "catalogue": catalogue, "quantity": "1", "unit": "项"}],
+    })  # fmt: skip
+    s.evaluate(code, ("1700000.00", "1720000.00", "1750000.00"))
+    s.award(code, "kangtai", "1700000.00")
+
+
+def test_a_supplier_winning_in_three_unrelated_categories(scene: Scene) -> None:
+    s = scene
+    won_with_items(s, "p1", "A02320000")  # 医疗设备
+    won_with_items(s, "p2", "A02100000")  # 仪器仪表: the same class, A02
+    won_with_items(s, "p3", "C16000000")  # 信息技术服务
+    assert not [f for f in s.flags().values() if f.kind == K.WINNER_ACROSS_CATEGORIES]
+    won_with_items(s, "p4", "B08000000")  # 工程: a third class
+    (flag,) = [f for f in s.flags().values() if f.kind == K.WINNER_ACROSS_CATEGORIES]
+    assert flag.id == "winner_across_categories:kangtai:2026" and flag.procurement is None
+    assert flag.details["by_section"] == {"A02": ["p1", "p2"], "B08": ["p4"], "C16": ["p3"]}
+    assert "3个不同品目类别中标" in flag.summary
+    assert s.evidence(flag.id) == s.at("p1:award", "p2:award", "p3:award", "p4:award")
+
+
+# -- failed tender followed by a non-competitive method -----------------------------------------
+
+
+def failed_tender(s: Scene, code: str, title: str) -> None:
+    s.plan(code, title=title)
+    s.approve(code)
+    s.announce(code)
+    s.act("failed", code, s.c.agency, "DeclareFailure",
+          {"date": "2026-05-06", "reason": "投标截止时投标人不足三家"})  # fmt: skip
+
+
+def test_a_failed_tender_bought_again_by_negotiation(scene: Scene) -> None:
+    s = scene
+    failed_tender(s, "p1", "彩色多普勒超声诊断仪采购项目")
+    s.plan("p2", "competitive_negotiation", title="彩色多普勒超声诊断仪采购项目（二次）",
+           day="2026-05-20", rationale="公开招标因投标人不足三家而废标")  # fmt: skip
+    flag = s.the(K.FAILED_THEN_NON_COMPETITIVE, "p2")
+    assert flag.details["failed"] == "p1" and flag.details["days"] == 14
+    facts = {f["label"]: f["value"] for f in flag.details["facts"]}
+    assert facts["改用方式"].startswith("竞争性谈判")
+    assert facts["采购计划所述理由"] == "公开招标因投标人不足三家而废标"
+    assert s.evidence(flag.id) == s.at("p1:failed", "p2:plan")
+
+
+def test_a_failed_tender_tendered_again_or_another_item_negotiated_raises_nothing(
+    scene: Scene,
+) -> None:
+    s = scene
+    failed_tender(s, "p1", "彩色多普勒超声诊断仪采购项目")
+    s.plan("p2", title="彩色多普勒超声诊断仪采购项目（二次）", day="2026-05-20")
+    s.plan("p3", "competitive_negotiation", title="病房空调采购项目", day="2026-05-20",
+           budget="800000.00")  # fmt: skip
+    assert not {K.FAILED_THEN_NON_COMPETITIVE} & (s.kinds("p2") | s.kinds("p3"))
