@@ -79,7 +79,7 @@ class Scene:
         return self.act(f"bid{n}", code, supplier, "SubmitBid", payload, sealed=sealed)
 
     def evaluate(self, code: str, prices: tuple[str, ...], invalid: tuple[int, ...] = (),
-                 day: str = "2026-05-06") -> None:
+                 day: str = "2026-05-06", evaluated: str | None = None) -> None:
         for n, price in enumerate(prices):
             self.bid(code, n, price)
         self.act("closed", code, self.c.agency, "CloseBidBox", {"date": day, "time": "09:30"})
@@ -96,7 +96,7 @@ class Scene:
             else:
                 row["rank"] = 1 + [m for _, m in ranked].index(n)
             results.append(row)
-        evaluation = self.c.world.evaluation(code, day, results, committee)
+        evaluation = self.c.world.evaluation(code, evaluated or day, results, committee)
         self.act("evaluated", code, self.c.agency, "CompleteEvaluation", evaluation,
                  sealed=committee)
 

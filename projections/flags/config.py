@@ -263,6 +263,11 @@ class FailedThenNonCompetitive(ConfigModel):
     methods: Methods
 
 
+class SlowAward(ConfigModel):
+    max_days: Count
+    methods: Methods
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -289,4 +294,5 @@ class Thresholds(ConfigModel):
     many_disqualified: ManyDisqualified
     winner_across_categories: WinnerAcrossCategories
     failed_then_non_competitive: FailedThenNonCompetitive
+    slow_award: SlowAward
     severity: dict[KindKey, Annotated[Severity, Field(description="high, medium or low")]]

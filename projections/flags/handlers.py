@@ -20,6 +20,7 @@ from projections.flags.clocks import CLOCKS
 from projections.flags.kinds import FlagKind
 from projections.flags.run import Run, finding_subject
 from projections.flags.store import flag_id
+from projections.web.formats import chinese_date
 
 K = FlagKind
 
@@ -143,7 +144,7 @@ def _opened(run: Run, d: E.BidsOpened) -> None:
         entry = dict(bids.get(bid.supplier, {}))
         entry["fen"] = rules.fen(value) if isinstance(value, str) else None
         bids[bid.supplier] = entry
-    run.set(bids=bids, opened_leaf=run.index)
+    run.set(bids=bids, opened_leaf=run.index, opened_date=run.on)
     opened = run.me("开标：公开各投标报价")
     _shared_contact(run, sorted({bid.supplier for bid in d.bids}))
     if row["tender_date"] and row["deadline"]:
@@ -250,8 +251,32 @@ def _award(run: Run, d: E.AwardDecided) -> None:
 def _result(run: Run, d: E.ResultAnnounced) -> None:
     run.set(result_leaf=run.index)
     run.stop("result_announced_after_award")
+    _slow_award(run)
     run.clock("contract_signed_after_award_notice", "结果公告后未按期签订合同",
               [run.me("结果公告：合同签订期限起算")])  # fmt: skip
+
+
+def _slow_award(run: Run) -> None:
+    """More than ``max_days`` from the opening to the result notice. Each step on the way
+    has its statutory limit (the report, the award, the notice), each found by the ledger;
+    the evaluation itself has none, so the whole is measured here."""
+    row, table = run.row(), run.config.table("slow_award")
+    if row["method"] not in table["methods"] or not row["opened_date"]:
+        return
+    days = (date.fromisoformat(run.on) - date.fromisoformat(row["opened_date"])).days
+    if days <= table["max_days"]:
+        return
+    steps = [("开标", row["opened_date"])]
+    steps += [("确定中标（成交）", row["award_date"])] if row["award_date"] else []
+    run.flag(
+        K.SLOW_AWARD,
+        f"开标后{days}日才发布结果公告，超过{table['max_days']}日",
+        {"days": days, "max_days": table["max_days"], "opened": row["opened_date"],
+         "facts": [{"label": label, "value": chinese_date(on)} for label, on in steps]
+         + [{"label": "结果公告", "value": f"{chinese_date(run.on)}（开标后{days}日）"}]},
+        [*run.leaf("opened_leaf", "开标"), *run.leaf("eval_leaf", "评审结果"),
+         *run.leaf("award_leaf", "确定中标（成交）"), run.me("结果公告")],
+    )  # fmt: skip
 
 
 def _contract(run: Run, d: E.ContractSigned) -> None:

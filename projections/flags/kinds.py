@@ -39,6 +39,7 @@ class FlagKind(StrEnum):
     MANY_DISQUALIFIED = "many_disqualified"
     WINNER_ACROSS_CATEGORIES = "winner_across_categories"
     FAILED_THEN_NON_COMPETITIVE = "failed_then_non_competitive"
+    SLOW_AWARD = "slow_award"
 
     @property
     def label(self) -> str:
@@ -122,6 +123,7 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "废标后改用非竞争性方式",
         "同一采购人同一项目废标后改用单一来源或竞争性谈判等非竞争性方式采购",
     ),
+    K.SLOW_AWARD: ("定标迟缓", "开标至发布中标（成交）结果公告超过阈值天数"),
     K.IRREGULAR_PROCEDURE: (
         "程序违规",
         "采购活动暂停期间继续采购、超预算中标或签约、合同金额与中标金额不一致等账本记录的程序违规",

@@ -5,6 +5,7 @@ prices, ranks, reasons), and silent on its honest twin. On SQLite."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,31 @@ def test_a_failed_tender_tendered_again_or_another_item_negotiated_raises_nothin
     s.plan("p3", "competitive_negotiation", title="病房空调采购项目", day="2026-05-20",
            budget="800000.00")  # fmt: skip
     assert not {K.FAILED_THEN_NON_COMPETITIVE} & (s.kinds("p2") | s.kinds("p3"))
+
+
+# -- slow award ---------------------------------------------------------------------------------
+
+
+def test_a_result_announced_long_after_the_opening(scene: Scene) -> None:
+    s = scene
+    s.plan("p1")
+    s.approve("p1")
+    s.announce("p1")
+    # Opened on 6 May, evaluated on 12 June (no limit binds the evaluation itself); each
+    # later step within its own limit.
+    s.evaluate("p1", ("1700000.00", "1720000.00", "1750000.00"), evaluated="2026-06-12")
+    s.award("p1", "kangtai", "1700000.00", day="2026-06-15")
+    s.act("result", "p1", s.c.agency, "AnnounceResult", {"date": "2026-06-16"})
+    flag = s.the(K.SLOW_AWARD, "p1")
+    assert flag.details["days"] == 41 and flag.summary == "开标后41日才发布结果公告，超过30日"
+    facts = {f["label"]: f["value"] for f in flag.details["facts"]}
+    assert facts["开标"] == "2026年5月6日" and facts["结果公告"] == "2026年6月16日（开标后41日）"
+    assert s.at("p1:opened", "p1:evaluated", "p1:award", "p1:result") == s.evidence(flag.id)
+    # No statutory limit was broken on the way (the next day: later the contract falls due).
+    assert s.kinds("p1", date(2026, 6, 17)) == {K.SLOW_AWARD}
+
+
+def test_a_result_two_days_after_the_opening_is_not_slow(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", ("1700000.00", "1720000.00", "1750000.00"), 0, "1700000.00")
+    assert K.SLOW_AWARD not in s.kinds("p1")
