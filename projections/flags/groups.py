@@ -281,9 +281,10 @@ def _runner_up_close(run: Run, winner: str, amount: int, award: Evidence) -> Non
     if found is None:
         return
     runner, theirs = found
-    gap = rules.share(abs(theirs - mine), mine)
-    if not Decimal(0) < gap <= run.config.ratio("runner_up_close", "max_gap"):
+    exact = Decimal(abs(theirs - mine)) / Decimal(mine)  # to the fen, not the rounded share
+    if theirs == mine or exact > run.config.ratio("runner_up_close", "max_gap"):
         return
+    gap = rules.share(abs(theirs - mine), mine)
     named = run.name(runner)
     run.flag(
         K.RUNNER_UP_CLOSE,

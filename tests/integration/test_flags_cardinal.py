@@ -135,6 +135,9 @@ def test_a_runner_up_within_half_a_percent_of_the_winner(scene: Scene) -> None:
     facts = {f["label"]: f["value"] for f in flag.details["facts"]}
     assert facts["第二名报价"].endswith("170.50万元") and facts["相差"] == "0.50万元（0.3%）"
     assert s.at("p1:opened", "p1:evaluated", "p1:award") == s.evidence(flag.id)
+    # A fen apart is close too, though its share rounds to nothing.
+    s.tender_run("p2", ("1790000.00", "1790000.01", "1805000.00"), 0, "1790000.00")
+    assert s.the(K.RUNNER_UP_CLOSE, "p2").details["gap"] == "0.0000"
 
 
 def test_a_runner_up_further_off_or_at_the_same_price_is_not_close(scene: Scene) -> None:
