@@ -250,7 +250,8 @@ def leaf_fields(page: str) -> list[tuple[str, str, str]]:
 def organisations_shown(page: str) -> dict[str, tuple[str, str]]:
     """Every organisation a notice names: its path in the entry, its code and the name shown."""
     found = re.findall(
-        r'data-leaf-organisation="([a-z_.0-9]+)" data-organisation="([^"]+)"[^>]*>([^<]*)<', page)
+        r'data-leaf-organisation="([a-z_.0-9]+)" data-organisation="([^"]+)"[^>]*>'
+        r'(?:<a href="/organisations/[^"]+">)?([^<]*)<', page)  # fmt: skip
     return {path: (code, unescape(name)) for path, code, name in found}
 
 

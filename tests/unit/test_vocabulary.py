@@ -34,6 +34,7 @@ EXPECTED: dict[type[Term], dict[str, str]] = {
         "acceptance": "验收结果公告",
         "candidates": "中标候选人公示",
         "call_off": "框架协议采购成交结果公告",
+        "supplement": "补充合同公告",
     },
 }
 
