@@ -58,6 +58,7 @@ from ledger.domain.errors import (
     UnknownKey,
 )
 from ledger.domain.events import Signed
+from ledger.domain.imports import IMPORT_HANDLERS
 from ledger.domain.lifecycle import Action
 from ledger.domain.procurement_commands import BIDDING, LIFECYCLE_HANDLERS
 from ledger.domain.registry import Key, Role, stream_id
@@ -90,6 +91,7 @@ CONTEXT_HANDLERS: dict[str, ContextHandler] = {
     **BID_HANDLERS,
     **CHALLENGE_HANDLERS,
     **DELIVERY_HANDLERS,
+    **IMPORT_HANDLERS,
 }
 
 

@@ -82,6 +82,7 @@ from ledger.domain.framework import (
     call_off_refusal,
     total_irregularities,
 )
+from ledger.domain.imports import check_release, import_stream, release_digest
 from ledger.domain.known_dates import is_declared
 from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transition, decide
 from ledger.domain.methods import Jurisdiction, may_approve_method
@@ -160,6 +161,7 @@ class LifecycleReplay:
         self.box_suppliers: dict[str, set[str]] = {}  # an opened box → who had envelopes in it
         # Complainants whose challenge came before the opening: the opening proves standing.
         self.standing: dict[str, set[tuple[str, str]]] = {}
+        self.imported: set[tuple[str, str]] = set()  # (ocid, id) of each imported release
 
     def check(self, entry: dict[str, Any], role: str, organisation: str) -> None:
         """Check one leaf against the lifecycle so far and apply it."""
@@ -213,6 +215,8 @@ class LifecycleReplay:
         match data:
             case E.NoticeDelivered() | E.NoticeDeliveryFailed():
                 self._delivery(entry, data, signer)
+            case E.ReleaseImported():
+                self._imported(entry, data, signer)
             case (
                 E.ChallengeFiled() | E.ChallengeAnswered() | E.ChallengeWithdrawn()
                 | E.ComplaintFiled() | E.ComplaintScreened() | E.ComplaintDecided()
@@ -428,6 +432,21 @@ class LifecycleReplay:
             )  # fmt: skip
         if delivered:
             self.delivered.add((notice, destination))
+
+    def _imported(self, entry: dict[str, Any], data: E.ReleaseImported, signer: Signer) -> None:
+        """Another system's release: by an importer, on its own stream, once, its text the
+        release its data names, and its digest that text's."""
+        if signer.role is not Role.IMPORTER:
+            raise LifecycleViolation(f"release {data.id} imported by {signer.actor}, "
+                                     "not an importing service")  # fmt: skip
+        if entry["stream"] != str(import_stream(data.ocid, data.id)):
+            raise LifecycleViolation(f"release {data.id} of {data.ocid} is not on its stream")
+        if (data.ocid, data.id) in self.imported:
+            raise LifecycleViolation(f"release {data.id} of {data.ocid} was imported twice")
+        check_release(data.ocid, data.id, data.date, data.release)  # refusals: Invalid
+        if data.digest != release_digest(data.release):
+            raise LifecycleViolation(f"release {data.id} of {data.ocid}: digest differs")
+        self.imported.add((data.ocid, data.id))
 
     def _procurement(self, code: str) -> ProcurementRecord:
         procurement = self.procurements.get(code)

@@ -185,6 +185,8 @@ class PublicProjection:
                     _reevaluated(cur, index, entry, data)
             case E.CalendarAdopted() | E.TimeLimitsAdopted():
                 pass  # the statute book itself: each finding names the entries it used
+            case E.ReleaseImported():
+                pass  # another system's release: not a notice of ours, on no public page
             case _:
                 assert_never(data)
 

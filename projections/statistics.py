@@ -200,8 +200,9 @@ class StatisticsProjection:
                 | E.NoticeDelivered() | E.NoticeDeliveryFailed() | E.SealedValueRead()
                 | E.BidCommitted()
                 | E.CalendarAdopted() | E.TimeLimitsAdopted() | E.TimingReevaluated()
+                | E.ReleaseImported()
             ):  # fmt: skip
-                pass  # nothing the yearly statistics count
+                pass  # nothing the yearly statistics count (an import is another's)
             case _:
                 assert_never(data)
 

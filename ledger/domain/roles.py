@@ -42,6 +42,7 @@ ROLE_LABELS: Final[Mapping[Role, str]] = MappingProxyType(
         Role.BID_BOX: "投标箱服务",
         Role.EVALUATION_EXPERT: "评审专家",
         Role.SUPERVISION_DEPARTMENT: "行政监督部门",
+        Role.IMPORTER: "数据导入服务",
     }
 )
 

@@ -105,6 +105,7 @@ class Role(StrEnum):
     # 行政监督部门 of works tenders (e.g. 住房和城乡建设局): receives their complaints and
     # written reports (招标投标法 第七条、第四十七条; 实施条例 第六十条)
     SUPERVISION_DEPARTMENT = "supervision_department"
+    IMPORTER = "importer"  # 数据导入服务: records other systems' OCDS releases as imported
 
 
 class Level(Term):

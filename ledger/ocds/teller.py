@@ -83,6 +83,8 @@ class Teller:
                 | E.CalendarAdopted() | E.TimeLimitsAdopted() | E.TimingReevaluated()
             ):  # fmt: skip
                 pass  # nothing an OCDS 1.1 release tells
+            case E.ReleaseImported():
+                pass  # another system's release, not a notice of ours: not republished
             case _:
                 assert_never(data)
 

@@ -425,5 +425,7 @@ def handle(run: Run) -> None:
             _reevaluated(run, d)
         case E.CalendarAdopted() | E.TimeLimitsAdopted():
             return
+        case E.ReleaseImported():
+            return  # another system's release: our flags judge our own procurements
         case _:
             assert_never(d)

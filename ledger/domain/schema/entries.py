@@ -708,6 +708,26 @@ class TimingReevaluated(Value):
     after: Finding
 
 
+# -- imported open data 导入的公开数据 --------------------------------------------------------
+
+
+class ReleaseImported(Value):
+    """An OCDS release of another system, recorded as imported by an importing service.
+
+    Not a notice of ours: the release rides as the JSON text it had in the source (OCDS
+    keys are camelCase, its numbers decimals, its nesting deep: none of which the command's
+    canonical JSON takes), beside where it came from and that file's SHA-256. ``digest`` is
+    the SHA-256 of ``release``; one release (``ocid``, ``id``) is recorded once."""
+
+    source: Annotated[str, Field(min_length=1, max_length=2000)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    ocid: Annotated[str, Field(pattern=r"^ocds-[a-z0-9]{6}-.+$", max_length=256)]
+    id: Annotated[str, Field(min_length=1, max_length=256)]
+    date: Annotated[str, Field(min_length=1, max_length=64)]
+    digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    release: Text
+
+
 StatuteData = CalendarAdopted | TimeLimitsAdopted | TimingReevaluated
 
 RegistryData = (
@@ -762,4 +782,6 @@ EntryData = (
     | BoxData
     | SealedValueRead
     | StatuteData
+    | ReleaseImported
 )
+

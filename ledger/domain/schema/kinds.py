@@ -24,7 +24,7 @@ from ledger.domain.vocabulary import AnnouncementType, Role
 
 Stream = Literal[
     "organisation", "actor", "key", "procurement", "challenge", "complaint", "delivery",
-    "reader", "bid", "statutes",
+    "reader", "bid", "statutes", "import",
 ]
 #: The command that creates the registry's first records (the finance office, its
 #: administrator and the administrator's key) in one signed act.
@@ -70,6 +70,7 @@ _HANDLING: Final = frozenset({Role.FINANCE_OFFICE, Role.SUPERVISION_DEPARTMENT})
 _ANSWERING: Final = frozenset({Role.PURCHASER, Role.AGENCY})
 _PUBLISHER: Final = frozenset({Role.PUBLISHER})
 _BOX: Final = frozenset({Role.BID_BOX})
+_IMPORTER: Final = frozenset({Role.IMPORTER})
 #: Who runs a procurement's box: its purchaser, or the agency it appointed.
 _RUNNING: Final = frozenset({Role.PURCHASER, Role.AGENCY})
 
@@ -107,6 +108,8 @@ KINDS: Final[tuple[Kind, ...]] = (
     Kind(E.CalendarAdopted, "AdoptCalendar", "statutes", _FINANCE, "采纳工作日历"),
     Kind(E.TimeLimitsAdopted, "AdoptTimeLimits", "statutes", _FINANCE, "采纳法定时限表"),
     Kind(E.TimingReevaluated, "AdoptCalendar", "statutes", _FINANCE, "暂定结果重新核算"),
+    # Another system's OCDS release, recorded by an importing service, not a notice of ours.
+    Kind(E.ReleaseImported, "ImportRelease", "import", _IMPORTER, "导入OCDS发布"),
 )
 # fmt: on
 
@@ -134,6 +137,7 @@ STREAM_KINDS: Final = kinds_on("challenge", "complaint")
 DELIVERY_KINDS: Final = kinds_on("delivery")
 REGISTRY_KINDS: Final = kinds_on("organisation", "actor", "key")
 STATUTE_KINDS: Final = kinds_on("statutes")
+IMPORT_KINDS: Final = kinds_on("import")
 #: Kinds that may publish a notice.
 NOTICE_KINDS: Final = frozenset(k.name for k in KINDS if k.notices)
 
