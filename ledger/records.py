@@ -11,7 +11,7 @@ import collections
 import contextlib
 import copy
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -168,6 +168,26 @@ class RepositoryRegistry:
             if "credit_code" in data:
                 holders.setdefault(data["credit_code"], data["code"])
         return holders.get(credit_code)
+
+    def imported(self, streams: Sequence[UUID], chunk: int = 500) -> dict[UUID, str]:
+        """The digest of each imported release already recorded on one of ``streams``: one
+        query per ``chunk`` streams, not a read per release."""
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        sqlite = self.reader.db.url.is_sqlite
+        found: dict[UUID, str] = {}
+        with self.reader.db.read() as cur:
+            for start in range(0, len(streams), chunk):
+                part = streams[start : start + chunk]
+                marks = ", ".join("?" * len(part))
+                rows = cur.execute(
+                    f"SELECT originator_id, state FROM {table} "  # noqa: S608
+                    f"WHERE originator_id IN ({marks}) AND originator_version = 1",
+                    [s.hex if sqlite else s for s in part],
+                ).fetchall()
+                for stream, state in rows:
+                    data = orjson.loads(orjson.loads(bytes(state))["data"])
+                    found[UUID(str(stream))] = data["digest"]
+        return found
 
     def key(self, key_id: str) -> Key | None:
         return self._get("key", key_id, Key)
