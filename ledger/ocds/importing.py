@@ -143,7 +143,8 @@ def check_prefixes(
         name = f"发布 {release.ocid} / {release.id} "
         if prefix == ours:
             raise ImportRefused(
-                f"{name}使用本账本自己的 ocid 前缀 {ours}：本账本的发布不能作为外部数据导入（字段 ocid）"
+                f"{name}使用本账本自己的 ocid 前缀 {ours}：本账本的发布不能作为外部数据"
+                "导入（字段 ocid）"
             )
         if expected is not None and prefix != expected:
             raise ImportRefused(f"{name}的 ocid 前缀不是指定的 {expected}（--prefix；字段 ocid）")

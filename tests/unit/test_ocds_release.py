@@ -76,6 +76,7 @@ def releases() -> dict[str, dict[str, Any]]:
         typed = parse_data(kind, data)
         assert not isinstance(typed, E.RegistryData | E.StreamData | E.DeliveryData)
         assert not isinstance(typed, E.SealedValueRead | E.BidCommitted | E.StatuteData)
+        assert not isinstance(typed, E.ReleaseImported)
         story = told(story, index, typed)
         assert story is not None
         if isinstance(typed, E.Summary) and typed.announcement is not None:
