@@ -13,17 +13,17 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 import orjson
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import fields
-from ledger.domain.context import Context, ContextHandler
 from ledger.domain.errors import Conflict, Forbidden, Invalid
-from ledger.domain.events import SignedCreated, ValueAggregate
-from ledger.domain.registry import Role, stream_id
+from ledger.domain.events import Signed, SignedCreated, ValueAggregate
+from ledger.domain.registry import Role, Signer, stream_id
+from ledger.domain.registry_commands import Handler, RegistryView
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.kinds import BY_DATA
 
@@ -79,17 +79,19 @@ def check_release(ocid: str, release_id: str, date: str, release: str) -> None:
             raise Invalid(f"payload.{name} differs from the release's own {name}")
 
 
-def import_release(ctx: Context) -> list[Aggregate]:
-    """ImportRelease: record one release of another system, once."""
-    if ctx.signer.role is not Role.IMPORTER:
+def import_release(
+    signer: Signer, payload: dict[str, Any], signed: Signed, view: RegistryView
+) -> list[Aggregate]:
+    """ImportRelease: record one release of another system, once. Decided like a registry
+    command: it reads no procurement and no statute (``command.procurement`` must be null:
+    the application checks it)."""
+    if signer.role is not Role.IMPORTER:
         raise Forbidden(
             "rule roles.import_release: imported releases are recorded only by an importing "
-            f"service 数据导入服务; {ctx.signer.actor} acts as {ctx.signer.role.value}"
+            f"service 数据导入服务; {signer.actor} acts as {signer.role.value}"
         )
-    if ctx.procurement is not None:
-        raise Invalid("command.procurement must be null: an imported release is no procurement")
-    fields.only(ctx.payload, PAYLOAD)
-    values = {name: ctx.payload.get(name) for name in PAYLOAD}
+    fields.only(payload, PAYLOAD)
+    values = {name: payload.get(name) for name in PAYLOAD}
     for name, value in values.items():
         if not isinstance(value, str) or not value:
             raise Invalid(f"payload.{name} must be a non-empty text")
@@ -100,7 +102,7 @@ def import_release(ctx: Context) -> list[Aggregate]:
         raise Invalid("payload.sha256 must be the source file's SHA-256 in lowercase hex")
     check_release(ocid, release_id, date, release)
     key = import_key(ocid, release_id)
-    if ctx.view.taken("import", key):
+    if view.taken("import", key):
         raise Conflict(
             f"release {release_id} of {ocid} was already imported", code="exists"
         )
@@ -114,11 +116,11 @@ def import_release(ctx: Context) -> list[Aggregate]:
         release=release,
     )
     created = ImportedRelease._create(
-        ImportedRelease.Imported, id=import_stream(ocid, release_id), **ctx.signed.fields(data)
+        ImportedRelease.Imported, id=import_stream(ocid, release_id), **signed.fields(data)
     )
     return [created]
 
 
-IMPORT_HANDLERS: Final[dict[str, ContextHandler]] = {
+IMPORT_HANDLERS: Final[dict[str, Handler]] = {
     BY_DATA[E.ReleaseImported].command: import_release,
 }
