@@ -15,13 +15,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
-from conftest import Actor, World, genesis, make_config, sunshine
+from conftest import (
+    Actor,
+    DemoLedger,
+    World,
+    copy_demo,
+    eventually,
+    genesis,
+    make_config,
+    start_server,
+    sunshine,
+)
 
 from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.schema.entry import parse_entry
+from ledger.domain.schema.kinds import NOTICE_KINDS
 from ledger.store.url import DatabaseURL
 
 PREFIX = "ocds-x7k2p9"  # the other system's registered prefix (ours is the default)
@@ -48,6 +60,31 @@ def release(n: int, *, tag: str = "tender", amount: float = 1250000.5) -> dict[s
                        "unit": {"name": "个", "value": {"amount": 2.35, "currency": "CNY"}}}],
         },
     }
+
+
+@pytest.fixture(scope="module")
+def demo_releases(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger
+) -> list[dict[str, Any]]:
+    """The demo year's own OCDS releases, as its service serves them (prefix ocds-qhx000)."""
+    copy = copy_demo(demo_template, tmp_path_factory.mktemp("demo-ocds"))
+    notices = sum(
+        1 for leaf in leaves(copy.url, copy.data)
+        if leaf["type"] in NOTICE_KINDS and leaf["data"].get("announcement")
+    )  # fmt: skip
+    server = start_server(copy.url, copy.data, env={"SUNSHINE_OCID_PREFIX": "ocds-qhx000"})
+    try:
+
+        def caught_up() -> list[dict[str, Any]] | None:
+            answer = httpx.get(f"{server.url}/ocds/2026/releases.json", timeout=60)
+            if answer.status_code != 200:
+                return None
+            releases: list[dict[str, Any]] = answer.json()["releases"]
+            return releases if len(releases) == notices else None
+
+        return eventually(caught_up, server.process, every=0.2)
+    finally:
+        server.stop()
 
 
 def package(releases: list[dict[str, Any]]) -> bytes:
@@ -224,3 +261,26 @@ def test_json_lines_from_a_url(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_demo_years_own_ocds_imports_under_another_prefix(
+    ledger_with_importer: tuple[DatabaseURL, Path, Path],
+    demo_releases: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real OCDS as a publisher writes it (parties, bids, awards, contracts, extensions'
+    fields, links): refused as our own while its prefix is ours, recorded under another."""
+    url, data, key = ledger_with_importer
+    ours = tmp_path / "ours.json"
+    ours.write_bytes(package(demo_releases))
+    monkeypatch.setenv("SUNSHINE_OCID_PREFIX", "ocds-qhx000")
+    assert "本账本自己的 ocid 前缀 ocds-qhx000" in refused(ledger_with_importer, str(ours))
+
+    other = tmp_path / "other.json"
+    other.write_bytes(ours.read_bytes().replace(b'"ocds-qhx000-', f'"{PREFIX}-'.encode()))
+    done = run(url, data, key, str(other), "--prefix", PREFIX)
+    assert done.returncode == 0, done.stderr
+    assert f"recorded {len(demo_releases)}, skipped 0" in done.stdout
+    verified = sunshine("verify", "--jobs", "1", data_dir=data, db=url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
