@@ -10,6 +10,7 @@ and the key, so a typo never silently leaves a default in force.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -268,6 +269,31 @@ class SlowAward(ConfigModel):
     methods: Methods
 
 
+def _pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
+Pattern = Annotated[str, Field(min_length=1), AfterValidator(_pattern),
+                    Field(description="a regular expression (Python re)")]  # fmt: skip
+Text = Annotated[str, Field(min_length=1, description="a non-empty string")]
+
+
+class QualificationPattern(ConfigModel):
+    name: Text
+    citation: Text
+    pattern: Pattern
+    imports_exempt: bool = False
+
+
+class DiscriminatoryQualification(ConfigModel):
+    negations: Words
+    patterns: Annotated[list[QualificationPattern], Field(min_length=1)]
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -295,4 +321,5 @@ class Thresholds(ConfigModel):
     winner_across_categories: WinnerAcrossCategories
     failed_then_non_competitive: FailedThenNonCompetitive
     slow_award: SlowAward
+    discriminatory_qualification: DiscriminatoryQualification
     severity: dict[KindKey, Annotated[Severity, Field(description="high, medium or low")]]

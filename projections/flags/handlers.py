@@ -15,7 +15,7 @@ from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_entry
 from ledger.log.reader import LogReader
 from projections.flags import groups as flag_groups
-from projections.flags import rules
+from projections.flags import qualifications, rules
 from projections.flags.clocks import CLOCKS
 from projections.flags.kinds import FlagKind
 from projections.flags.run import Run, finding_subject
@@ -68,6 +68,7 @@ def _plan_filed(run: Run, d: E.PlanFiled) -> None:
     run.set(stem=rules.title_stem(d.title))
     flag_groups.after_failure(run, d.rationale)
     _brand(run, d.requirement, "采购需求")
+    qualifications.check(run, d.requirement, "采购需求")
     flag_groups.single_source(run, d.purchaser, period)
     if group is not None:
         flag_groups.splitting(run, group)
@@ -113,12 +114,16 @@ def _tender(run: Run, d: E.TenderAnnounced) -> None:
         digits = run.config.number("winner_across_categories", "digits")
         run.set(sections=",".join(sorted({i.catalogue[: 1 + digits] for i in d.items})))
     _brand(run, d.requirement, "采购公告")
+    imports = bool(d.policies and d.policies.imports)
+    qualifications.check(run, d.requirement, "采购公告采购需求", imports)
+    qualifications.check(run, d.qualifications, "采购公告资格要求", imports)
 
 
 def _correction(run: Run, d: E.AnnouncementCorrected) -> None:
     if d.bid_deadline:
         run.set(deadline=_day(d.bid_deadline), deadline_leaf=run.index)
     _brand(run, d.changes, "更正公告")
+    qualifications.check(run, d.changes, "更正公告", qualifications.tender_admits_imports(run))
 
 
 def _day(day: date | None) -> str | None:

@@ -40,6 +40,7 @@ class FlagKind(StrEnum):
     WINNER_ACROSS_CATEGORIES = "winner_across_categories"
     FAILED_THEN_NON_COMPETITIVE = "failed_then_non_competitive"
     SLOW_AWARD = "slow_award"
+    DISCRIMINATORY_QUALIFICATION = "discriminatory_qualification"
 
     @property
     def label(self) -> str:
@@ -127,5 +128,10 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
     K.IRREGULAR_PROCEDURE: (
         "程序违规",
         "采购活动暂停期间继续采购、超预算中标或签约、合同金额与中标金额不一致等账本记录的程序违规",
+    ),
+    K.DISCRIMINATORY_QUALIFICATION: (
+        "歧视性资格条件",
+        "采购需求、资格要求或更正公告以注册资本等规模条件、本地注册或分支机构、特定区域业绩、"
+        "非进口货物的生产厂家授权限制供应商（财政部令第87号 第十七条；实施条例 第二十条）",
     ),
 }

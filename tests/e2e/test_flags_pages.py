@@ -78,6 +78,9 @@ ALSO: dict[Twist, set[str]] = {
     T.LOW_BID: {"deep_discount"},
     # one of its three bids invalid: a third (Cardinal R038)
     T.FEW_BIDDERS: {"many_disqualified"},
+    # The designated brand asks the maker's authorisation (原厂授权书) for goods not imported:
+    # a discriminatory qualification too (财政部令第87号 第十七条).
+    T.DESIGNATED_BRAND: {"discriminatory_qualification"},
 }
 
 
