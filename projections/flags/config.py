@@ -55,8 +55,17 @@ class FlagConfig:
         table: dict[str, Any] = self.raw[name]
         return table
 
-    def threshold_fen(self, category: str) -> int | None:
-        value = self.raw["open_tender_threshold"].get(category)
+    def threshold_fen(self, category: str, region: str | None = None) -> int | None:
+        """The 公开招标数额标准 of ``category``, the region's own where it sets one."""
+        return self._figure("open_tender_threshold", "open_tender", category, region)
+
+    def limit_fen(self, category: str, region: str | None = None) -> int | None:
+        """The 采购限额标准 of ``category``, the region's own where it sets one."""
+        return self._figure("procurement_limit", "procurement_limit", category, region)
+
+    def _figure(self, table: str, key: str, category: str, region: str | None) -> int | None:
+        regional = (self.raw["regions"].get(region or "") or {}).get(key) or {}
+        value = regional.get(category) or self.raw[table].get(category)
         return None if value is None else Money.parse(value, category).fen
 
     def methods(self, name: str) -> frozenset[str]:
@@ -161,10 +170,25 @@ class OpenTenderThreshold(ConfigModel):
     works: Amount
 
 
+class CategoryFigures(ConfigModel):
+    """A region's own figures: any of the categories, the others as the main table."""
+
+    goods: Amount | None = None
+    services: Amount | None = None
+    works: Amount | None = None
+
+
+class RegionFigures(ConfigModel):
+    open_tender: CategoryFigures | None = None
+    procurement_limit: CategoryFigures | None = None
+
+
 class Splitting(ConfigModel):
     period: CalendarPeriod
     min_pieces: Count
-    group_by: Literal["title", "category"] = Field(description='"title" or "category"')
+    group_by: Literal["title", "category", "catalogue"] = Field(
+        description='"title", "category" or "catalogue"'
+    )
     methods: Methods
 
 
@@ -321,5 +345,8 @@ class Thresholds(ConfigModel):
     winner_across_categories: WinnerAcrossCategories
     failed_then_non_competitive: FailedThenNonCompetitive
     slow_award: SlowAward
-    discriminatory_qualification: DiscriminatoryQualification
     severity: dict[KindKey, Annotated[Severity, Field(description="high, medium or low")]]
+    # Added after the rest, so a message listing the tables keeps their order.
+    discriminatory_qualification: DiscriminatoryQualification
+    procurement_limit: OpenTenderThreshold
+    regions: dict[Annotated[str, Field(min_length=1)], RegionFigures]

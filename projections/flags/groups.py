@@ -32,36 +32,54 @@ def _percent(value: object) -> str:
 
 
 def splitting(run: Run, group: str) -> None:
-    """A plan joined (or, rejected, left) ``group``: judge the group again."""
+    """A plan joined (or, rejected, left) ``group``: judge the group again.
+
+    Two measures (政府采购法实施条例 第二十八条): the pieces together reach the open-tender
+    threshold, each under it; or, each under the 采购限额标准, they together reach that limit,
+    so the purchase avoided government procurement altogether."""
     row = run.row()
     joined = row["plan_status"] != "rejected"
     sign = 1 if joined else -1
+    budget = int(row["budget_fen"])
+    purchaser, category, period, region, item = group.split("|", 4)
+    threshold = run.config.threshold_fen(category, region) or 0
+    limit = run.config.limit_fen(category, region) or 0
     pieces = add_count(run.cur, f"split_n|{group}", sign)
-    total = add_count(run.cur, f"split_fen|{group}", sign * int(row["budget_fen"]))
-    purchaser, category, period, item = group.split("|", 3)
-    threshold = run.config.threshold_fen(category) or 0
+    total = add_count(run.cur, f"split_fen|{group}", sign * budget)
+    under = budget < limit
+    small = add_count(run.cur, f"split_lim_n|{group}", sign if under else 0)
+    small_total = add_count(run.cur, f"split_lim_fen|{group}", sign * budget if under else 0)
     subject = f"{purchaser}:{category}:{period}:{_short(group)}"
     fid = flag_id(K.SPLITTING, subject)
-    holds = pieces >= run.config.number("splitting", "min_pieces") and total >= threshold
-    if not holds:
+    least = run.config.number("splitting", "min_pieces")
+    bound: int | None  # the pieces counted are those under it (None: all of them)
+    if pieces >= least and total >= threshold:
+        count_, sum_, figure, bound = pieces, total, threshold, None
+    elif limit and small >= least and small_total >= limit:
+        count_, sum_, figure, bound = small, small_total, limit, limit
+    else:
         run.w.withdraw(K.SPLITTING, subject)
         return
     if not joined:
         run.w.remove_evidence(fid, int(row["plan_leaf"]))
-    evidence = [(int(row["plan_leaf"]), f"{row['code']}：预算{rules.wan(row['budget_fen'])}")]
+    evidence = [(int(row["plan_leaf"]), f"{row['code']}：预算{rules.wan(budget)}")]
     if joined and not run.w.exists(fid):
         members = run.cur.execute(
             "SELECT code, plan_leaf, budget_fen FROM flag_procurements "
             "WHERE split_group = ? AND plan_status != 'rejected' ORDER BY plan_leaf",
             (group,),
         ).fetchall()
-        evidence = [(int(leaf), f"{code}：预算{rules.wan(fen)}") for code, leaf, fen in members]
+        evidence = [(int(leaf), f"{code}：预算{rules.wan(fen)}") for code, leaf, fen in members
+                    if bound is None or int(fen) < bound]  # fmt: skip
+    name = "公开招标数额标准" if bound is None else "采购限额标准（规避政府采购）"
     run.w.raise_flag(
         K.SPLITTING, subject, procurement=None, purchaser=purchaser, leaf=run.index, on=run.on,
-        summary=f"{rules.period_label(period)}分{pieces}次采购“{item}”，合计{rules.wan(total)}，"
-        f"达到公开招标数额标准{rules.wan(threshold)}",
-        details={"item": item, "category": category, "period": period, "pieces": pieces,
-                 "total_fen": total, "threshold_fen": threshold},
+        summary=f"{rules.period_label(period)}分{count_}次采购“{item}”，合计{rules.wan(sum_)}，"
+        f"达到{name}{rules.wan(figure)}",
+        details={"item": item, "category": category, "period": period, "pieces": count_,
+                 "total_fen": sum_, "threshold_fen": figure,
+                 "measure": "open_tender_threshold" if bound is None else "procurement_limit",
+                 "region": region},
         evidence=evidence if joined else [],
     )  # fmt: skip
 

@@ -53,10 +53,10 @@ def _plan_filed(run: Run, d: E.PlanFiled) -> None:
     config = run.config
     budget, day = d.budget.fen, d.date
     category, method = d.category.value, d.method.value
-    threshold = config.threshold_fen(category)
     group = None
-    if method in config.methods("splitting") and threshold and budget < threshold:
-        group = rules.split_group(config, d.purchaser, category, d.title, day)
+    if config.table("splitting")["group_by"] != "catalogue" and _splits(run, method, category,
+                                                                        budget, d.region):
+        group = rules.split_group(config, d.purchaser, category, d.title, day, d.region)
     period = rules.period_key(day, config.table("single_source_overuse")["period"])
     run.cur.execute(
         "INSERT INTO flag_procurements (code, purchaser, title, category, method, budget_fen, "
@@ -72,6 +72,30 @@ def _plan_filed(run: Run, d: E.PlanFiled) -> None:
     flag_groups.single_source(run, d.purchaser, period)
     if group is not None:
         flag_groups.splitting(run, group)
+
+
+def _splits(run: Run, method: str, category: str, budget: int, region: str) -> bool:
+    """Whether a plan may be a piece of a split: a method the flag watches, under the
+    open-tender threshold of its category and region."""
+    threshold = run.config.threshold_fen(category, region)
+    return method in run.config.methods("splitting") and bool(threshold) and budget < (
+        threshold or 0)
+
+
+def _split_by_catalogue(run: Run, d: E.TenderAnnounced) -> None:
+    """Grouped by 品目, a plan joins its group when its tender lists what it buys."""
+    row = run.row()
+    if row["split_group"] is not None or row["plan_status"] == "rejected":
+        return
+    plan = parse_entry(LogReader.entries_in(run.cur, int(row["plan_leaf"]), 1)[0]).data
+    assert isinstance(plan, E.PlanFiled)
+    if not _splits(run, row["method"], row["category"], int(row["budget_fen"]), plan.region):
+        return
+    catalogue = d.items[0].catalogue if d.items else None
+    group = rules.split_group(run.config, row["purchaser"], row["category"], row["title"],
+                              date.fromisoformat(row["plan_date"]), plan.region, catalogue)
+    run.set(split_group=group)
+    flag_groups.splitting(run, group)
 
 
 def _plan_approved(run: Run, d: E.PlanApproved) -> None:
@@ -114,6 +138,8 @@ def _tender(run: Run, d: E.TenderAnnounced) -> None:
         digits = run.config.number("winner_across_categories", "digits")
         run.set(sections=",".join(sorted({i.catalogue[: 1 + digits] for i in d.items})))
     _brand(run, d.requirement, "采购公告")
+    if run.config.table("splitting")["group_by"] == "catalogue":
+        _split_by_catalogue(run, d)
     imports = bool(d.policies and d.policies.imports)
     qualifications.check(run, d.requirement, "采购公告采购需求", imports)
     qualifications.check(run, d.qualifications, "采购公告资格要求", imports)

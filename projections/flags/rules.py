@@ -137,11 +137,23 @@ def title_stem(title: str) -> str:
     return _SPACE.sub("", text).strip("-—_·")
 
 
-def split_group(config: FlagConfig, purchaser: str, category: str, title: str, day: date) -> str:
-    """The splitting group a plan belongs to: ``purchaser|category|period|item``."""
+def split_group(
+    config: FlagConfig, purchaser: str, category: str, title: str, day: date, region: str = "",
+    catalogue: str | None = None,
+) -> str:  # fmt: skip
+    """The splitting group a plan belongs to: ``purchaser|category|period|region|item``; the
+    item is its title's stem, its category, or its 品目 code (``catalogue``, where the tender
+    lists one: else its title's stem)."""
     table = config.table("splitting")
-    item = title_stem(title) if table["group_by"] == "title" else category
-    return f"{purchaser}|{category}|{period_key(day, table['period'])}|{item}"
+    by = table["group_by"]
+    if by == "category":
+        item = category
+    elif by == "catalogue" and catalogue is not None:
+        item = f"品目{catalogue}"
+    else:
+        item = title_stem(title)
+    where = region.replace("|", "")
+    return f"{purchaser}|{category}|{period_key(day, table['period'])}|{where}|{item}"
 
 
 # -- designated brand ------------------------------------------------------------------------

@@ -44,7 +44,11 @@ def refusal(tmp_path: Path, text: str) -> str:
         ("[splitting]\nmin_pieces = 0\n", 2, "[splitting] min_pieces: a whole number of at least"),
         ("[identical_bid_prices]\nmin_equal = true\n", 2, "[identical_bid_prices] min_equal: a"),
         ("[fewer_than_three_bidders]\nmin_valid = 2.5\n", 2, "fewer_than_three_bidders] min_valid"),
-        ('[splitting]\ngroup_by = "supplier"\n', 2, '[splitting] group_by: "title" or "category"'),
+        (
+            '[splitting]\ngroup_by = "supplier"\n',
+            2,
+            '[splitting] group_by: "title", "category" or "catalogue"',
+        ),
         (
             '[splitting]\nperiod = "year"\nmethods = [\n  "inquiry",\n  "bidding",\n]\n',
             5,
