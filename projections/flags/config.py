@@ -318,6 +318,11 @@ class DiscriminatoryQualification(ConfigModel):
     patterns: Annotated[list[QualificationPattern], Field(min_length=1)]
 
 
+class NoAcceptance(ConfigModel):
+    days_after_signing: Count
+    methods: Methods
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -350,3 +355,4 @@ class Thresholds(ConfigModel):
     discriminatory_qualification: DiscriminatoryQualification
     procurement_limit: OpenTenderThreshold
     regions: dict[Annotated[str, Field(min_length=1)], RegionFigures]
+    no_acceptance: NoAcceptance

@@ -14,8 +14,8 @@ from typing import Any, assert_never
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_entry
 from ledger.log.reader import LogReader
+from projections.flags import acceptance, qualifications, rules
 from projections.flags import groups as flag_groups
-from projections.flags import qualifications, rules
 from projections.flags.clocks import CLOCKS
 from projections.flags.kinds import FlagKind
 from projections.flags.run import Run, finding_subject
@@ -317,6 +317,7 @@ def _contract(run: Run, d: E.ContractSigned) -> None:
               [run.me("签订合同：合同公告期限起算")])  # fmt: skip
     run.clock("contract_filed_after_signing", "合同签订后未按期备案",
               [run.me("签订合同：合同备案期限起算")])  # fmt: skip
+    acceptance.contract_signed(run, d)
 
 
 def _contract_notice(run: Run, d: E.ContractAnnounced) -> None:
@@ -329,6 +330,7 @@ def _closed(run: Run, d: E.ProcurementFailed | E.ProcurementTerminated) -> None:
         run.set(failed_leaf=run.index, failed_date=run.on)
     for rule in CLOCKS:
         run.stop(rule)
+    acceptance.closed(run)
 
 
 def _challenge_filed(run: Run, d: E.ChallengeFiled | E.ComplaintFiled) -> None:
@@ -430,6 +432,8 @@ def handle(run: Run) -> None:
             _contract_notice(run, d)
         case E.ContractFiled():
             run.stop("contract_filed_after_signing")
+        case E.AcceptanceRecorded():
+            acceptance.accepted(run, d)
         case E.ProcurementFailed() | E.ProcurementTerminated():
             _closed(run, d)
         case E.ChallengeFiled() | E.ComplaintFiled():
@@ -444,7 +448,7 @@ def handle(run: Run) -> None:
         case E.NoticeDelivered():
             _delivered(run, d)
         case (
-            E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.AcceptanceRecorded()
+            E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked()
             | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
             | E.CandidatesPublished() | E.TenderReportFiled()
             | E.CallOffSigned() | E.CallOffAnnounced()

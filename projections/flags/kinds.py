@@ -41,6 +41,7 @@ class FlagKind(StrEnum):
     FAILED_THEN_NON_COMPETITIVE = "failed_then_non_competitive"
     SLOW_AWARD = "slow_award"
     DISCRIMINATORY_QUALIFICATION = "discriminatory_qualification"
+    NO_ACCEPTANCE = "no_acceptance"
 
     @property
     def label(self) -> str:
@@ -133,5 +134,9 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "歧视性资格条件",
         "采购需求、资格要求或更正公告以注册资本等规模条件、本地注册或分支机构、特定区域业绩、"
         "非进口货物的生产厂家授权限制供应商（财政部令第87号 第十七条；实施条例 第二十条）",
+    ),
+    K.NO_ACCEPTANCE: (
+        "未履约验收",
+        "合同签订后超过设定期限仍无履约验收记录，或验收逾期（政府采购法 第四十一条）",
     ),
 }

@@ -1,0 +1,59 @@
+"""未履约验收 through the real ledger (政府采购法 第四十一条): a contract with no acceptance
+recorded 180 days after signing is flagged from the day after, with the contract as evidence;
+an acceptance in time leaves nothing, one after the due day is flagged with how late it came,
+and a procurement terminated after its contract is due no acceptance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from test_flags import Scene, scene
+
+from projections.flags import FlagKind
+
+__all__ = ["scene"]  # the fixture, shared with the other red-flag scenes
+K = FlagKind
+PRICES = ("1790000.00", "1720000.00", "1805000.00")
+
+
+def accept(s: Scene, code: str, day: str) -> None:
+    s.act("acceptance", code, s.c.purchaser, "RecordAcceptance",
+          {"date": day, "passed": True, "report": "货物已按合同约定送达并安装调试完毕，验收合格。"})
+
+
+def test_a_contract_never_accepted_is_flagged_once_overdue(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", PRICES, 1, "1720000.00")  # signed 2026-05-20: due 2026-11-16
+    assert K.NO_ACCEPTANCE not in s.kinds("p1", today=date(2026, 11, 16))
+    flag = s.the(K.NO_ACCEPTANCE, "p1", today=date(2026, 11, 17))
+    assert flag.overdue and flag.details["due"] == "2026-11-16"
+    assert flag.details["basis"] == "合同签订" and flag.details["amount_fen"] == 172_000_000
+    assert flag.summary == "合同签订后逾期未记录履约验收（合同金额172.00万元）"
+    assert s.evidence(flag.id) == s.at("p1:contract")
+
+
+def test_an_acceptance_in_time_leaves_nothing(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", PRICES, 1, "1720000.00")
+    accept(s, "p1", "2026-06-30")
+    assert s.kinds("p1", today=date(2026, 11, 25)) == set()
+
+
+def test_an_acceptance_after_the_due_day_says_how_late(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", PRICES, 1, "1720000.00")
+    accept(s, "p1", "2026-11-20")
+    flag = s.the(K.NO_ACCEPTANCE, "p1")
+    assert not flag.overdue and flag.raised_leaf == s.leaves["p1:acceptance"]
+    assert flag.details.items() >= {"due": "2026-11-16", "accepted": "2026-11-20",
+                                    "days_late": 4}.items()
+    assert flag.summary == "履约验收晚于期限4日（期限2026年11月16日，验收2026年11月20日）"
+    assert s.evidence(flag.id) == s.at("p1:contract", "p1:acceptance")
+
+
+def test_a_terminated_procurement_is_due_no_acceptance(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", PRICES, 1, "1720000.00")
+    s.act("terminated", "p1", s.c.purchaser, "Terminate",
+          {"date": "2026-06-01", "reason": "专项资金调整，终止采购"})
+    assert s.kinds("p1", today=date(2026, 11, 25)) == set()
