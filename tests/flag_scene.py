@@ -105,13 +105,15 @@ class Scene:
                         {"date": day, "supplier": supplier, "amount": amount})
 
     def finish(self, code: str, amount: str, result: str = "2026-05-08") -> None:
-        """The rest of an honest course: result, contract, its notice and its filing 备案, all
-        on time."""
+        """The rest of an honest course: result, contract, its notice, its filing 备案 and its
+        acceptance 履约验收 (政府采购法 第四十一条), all on time."""
         self.act("result", code, self.c.agency, "AnnounceResult", {"date": result})
         self.act("contract", code, self.c.purchaser, "SignContract",
                  {"date": "2026-05-20", "contract_number": f"HT-{code}", "amount": amount})
         self.act("contract_notice", code, self.c.agency, "AnnounceContract", {"date": "2026-05-21"})
         self.act("contract_filed", code, self.c.purchaser, "FileContract", {"date": "2026-05-22"})
+        self.act("acceptance", code, self.c.purchaser, "RecordAcceptance",
+                 {"date": "2026-06-30", "passed": True, "report": "验收合格。"})
 
     def tender_run(self, code: str, prices: tuple[str, ...], winner: int, amount: str,
                    method: str = "open_tender", invalid: tuple[int, ...] = (),

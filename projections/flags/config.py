@@ -323,6 +323,11 @@ class NoAcceptance(ConfigModel):
     methods: Methods
 
 
+class LateBidWon(ConfigModel):
+    min_bids: Count
+    methods: Methods
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -356,3 +361,4 @@ class Thresholds(ConfigModel):
     procurement_limit: OpenTenderThreshold
     regions: dict[Annotated[str, Field(min_length=1)], RegionFigures]
     no_acceptance: NoAcceptance
+    late_bid_won: LateBidWon

@@ -14,7 +14,7 @@ from typing import Any, assert_never
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_entry
 from ledger.log.reader import LogReader
-from projections.flags import acceptance, qualifications, rules
+from projections.flags import acceptance, late_bid, qualifications, rules
 from projections.flags import groups as flag_groups
 from projections.flags.clocks import CLOCKS
 from projections.flags.kinds import FlagKind
@@ -273,6 +273,7 @@ def _award(run: Run, d: E.AwardDecided) -> None:
             award_fen=amount)  # fmt: skip
     flag_groups.award_rules(run, winner, amount)
     flag_groups.not_top_ranked(run, winner, amount, d.reason)
+    late_bid.award(run, winner, amount)
     flag_groups.repeated_winner(run, run.row()["purchaser"], period)
     flag_groups.across_categories(run, winner)
     run.clock("result_announced_after_award", "确定成交后未按期发布结果公告",

@@ -42,6 +42,7 @@ class FlagKind(StrEnum):
     SLOW_AWARD = "slow_award"
     DISCRIMINATORY_QUALIFICATION = "discriminatory_qualification"
     NO_ACCEPTANCE = "no_acceptance"
+    LATE_BID_WON = "late_bid_won"
 
     @property
     def label(self) -> str:
@@ -138,5 +139,9 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
     K.NO_ACCEPTANCE: (
         "未履约验收",
         "合同签订后超过设定期限仍无履约验收记录，或验收逾期（政府采购法 第四十一条）",
+    ),
+    K.LATE_BID_WON: (
+        "最后递交的投标中标",
+        "中标（成交）供应商的投标是投标截止前最后递交的一份（Cardinal R030，按开标公开的递交顺序）",
     ),
 }

@@ -214,10 +214,11 @@ def test_all_but_the_winner_disqualified(scene: Scene) -> None:
                  invalid=(0, 1))
     flag = s.the(K.ALL_BUT_WINNER_DISQUALIFIED, "p1")
     assert s.evidence(flag.id) == s.at("p1:opened", "p1:evaluated", "p1:award")
-    # One valid bidder of three is also too little competition; the lowest was one of them.
+    # One valid bidder of three is also too little competition; the lowest was one of them;
+    # the winner's bid came last (Cardinal R030).
     assert s.kinds("p1") == {K.ALL_BUT_WINNER_DISQUALIFIED, K.SINGLE_BIDDER,
                              K.FEWER_THAN_THREE_BIDDERS, K.LOWEST_BID_DISQUALIFIED,
-                             K.MANY_DISQUALIFIED}
+                             K.MANY_DISQUALIFIED, K.LATE_BID_WON}
     s.tender_run("p2", ("1790000.00", "1720000.00", "1805000.00", "1810000.00"), 1,
                  "1720000.00", invalid=(3,))
     assert K.ALL_BUT_WINNER_DISQUALIFIED not in s.kinds("p2")
@@ -383,7 +384,8 @@ def test_winners_spread_over_suppliers_raise_nothing(scene: Scene) -> None:
     for n in (0, 1, 2):  # each the lowest price of its tender, so each first-ranked
         prices = tuple("1720000.00" if m == n else f"{1790000 + 10000 * m}.00" for m in range(3))
         s.tender_run(f"p{n}", prices, n, prices[n], title=f"医疗设备采购项目{n}")
-    assert not s.flags()
+    # (p2's winner bid last of three: Cardinal's R030, a flag of its own)
+    assert {f.id for f in s.flags().values()} == {"late_bid_won:p2"}
 
 
 # -- notices, challenges, complaints: clocks ---------------------------------------------------

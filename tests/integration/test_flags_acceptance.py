@@ -5,15 +5,24 @@ and a procurement terminated after its contract is due no acceptance."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
-from test_flags import Scene, scene
+import pytest
+from flag_scene import Scene, make_scene, open_world
 
+from ledger.store.url import DatabaseURL
 from projections.flags import FlagKind
 
-__all__ = ["scene"]  # the fixture, shared with the other red-flag scenes
 K = FlagKind
 PRICES = ("1790000.00", "1720000.00", "1805000.00")
+
+
+@pytest.fixture
+def scene(sqlite_url: DatabaseURL, tmp_path: Path) -> Iterator[Scene]:
+    for world in open_world(sqlite_url, tmp_path):
+        yield make_scene(world)
 
 
 def accept(s: Scene, code: str, day: str) -> None:
@@ -21,9 +30,19 @@ def accept(s: Scene, code: str, day: str) -> None:
           {"date": day, "passed": True, "report": "货物已按合同约定送达并安装调试完毕，验收合格。"})
 
 
+def unaccepted(s: Scene, code: str) -> None:
+    """The honest course up to the contract's filing, with no acceptance."""
+    s.act("result", code, s.c.agency, "AnnounceResult", {"date": "2026-05-08"})
+    s.act("contract", code, s.c.purchaser, "SignContract",
+          {"date": "2026-05-20", "contract_number": f"HT-{code}", "amount": "1720000.00"})
+    s.act("contract_notice", code, s.c.agency, "AnnounceContract", {"date": "2026-05-21"})
+    s.act("contract_filed", code, s.c.purchaser, "FileContract", {"date": "2026-05-22"})
+
+
 def test_a_contract_never_accepted_is_flagged_once_overdue(scene: Scene) -> None:
     s = scene
-    s.tender_run("p1", PRICES, 1, "1720000.00")  # signed 2026-05-20: due 2026-11-16
+    s.tender_run("p1", PRICES, 1, "1720000.00", finish=False)
+    unaccepted(s, "p1")  # signed 2026-05-20: due 2026-11-16
     assert K.NO_ACCEPTANCE not in s.kinds("p1", today=date(2026, 11, 16))
     flag = s.the(K.NO_ACCEPTANCE, "p1", today=date(2026, 11, 17))
     assert flag.overdue and flag.details["due"] == "2026-11-16"
@@ -34,14 +53,14 @@ def test_a_contract_never_accepted_is_flagged_once_overdue(scene: Scene) -> None
 
 def test_an_acceptance_in_time_leaves_nothing(scene: Scene) -> None:
     s = scene
-    s.tender_run("p1", PRICES, 1, "1720000.00")
-    accept(s, "p1", "2026-06-30")
+    s.tender_run("p1", PRICES, 1, "1720000.00")  # accepted on 2026-06-30
     assert s.kinds("p1", today=date(2026, 11, 25)) == set()
 
 
 def test_an_acceptance_after_the_due_day_says_how_late(scene: Scene) -> None:
     s = scene
-    s.tender_run("p1", PRICES, 1, "1720000.00")
+    s.tender_run("p1", PRICES, 1, "1720000.00", finish=False)
+    unaccepted(s, "p1")
     accept(s, "p1", "2026-11-20")
     flag = s.the(K.NO_ACCEPTANCE, "p1")
     assert not flag.overdue and flag.raised_leaf == s.leaves["p1:acceptance"]
@@ -53,7 +72,8 @@ def test_an_acceptance_after_the_due_day_says_how_late(scene: Scene) -> None:
 
 def test_a_terminated_procurement_is_due_no_acceptance(scene: Scene) -> None:
     s = scene
-    s.tender_run("p1", PRICES, 1, "1720000.00")
+    s.tender_run("p1", PRICES, 1, "1720000.00", finish=False)
+    unaccepted(s, "p1")
     s.act("terminated", "p1", s.c.purchaser, "Terminate",
           {"date": "2026-06-01", "reason": "专项资金调整，终止采购"})
     assert s.kinds("p1", today=date(2026, 11, 25)) == set()

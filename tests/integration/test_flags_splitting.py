@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flag_scene import Scene, open_world
 from procurement_world import County
-from test_flags import Scene, open_world
 
 from ledger.log.follower import Follower
 from ledger.store.url import DatabaseURL
