@@ -77,6 +77,7 @@ from ledger.records import RepositoryRegistry
 from ledger.signed_requests import SignedRequests
 from ledger.statute_reads import StatuteCache
 from ledger.store.bid_box_store import BidBoxIndex
+from ledger.store.documents import DEFAULT_MAX_BYTES, open_documents
 from ledger.store.recorders import CommandGuard, KeyChanged
 from ledger.store.sealed_store import SealedStore, load_or_create_sealed_key
 from ledger.store.sql import create_sqlite_file, open_database
@@ -123,6 +124,7 @@ class LedgerConfig:
     sealed_key_path: Path | None = None  # default: <data_dir>/sealed-key, made on first start
     lookup_key_path: Path | None = None  # default: <data_dir>/lookup-key, made on first start
     bid_box_key_path: Path | None = None  # default: <data_dir>/bid-box-key.pem, made on first start
+    document_max_bytes: int = DEFAULT_MAX_BYTES  # the largest attached document taken
 
 
 def event_store_env(config: LedgerConfig) -> dict[str, str]:
@@ -209,10 +211,14 @@ class Ledger:
             self.db = open_database(config.database)
             self.sealed = SealedStore(self.db, load_or_create_sealed_key(sealed_key))
             self.box_index = BidBoxIndex(self.db)
+            self.documents = open_documents(
+                self.db, config.data_dir, config.document_max_bytes
+            )
             if config.create_tables:
                 self.db.execute_script(SQLITE if config.database.is_sqlite else POSTGRES)
                 self.sealed.create_tables()
                 self.box_index.create_tables()
+                self.documents.create_tables()
         key_path = config.log_key_path or config.data_dir / "log-key.pem"
         self.signer = LogSigner(config.origin, load_or_create_key(key_path))
         self.integrator = Integrator(self.db, self.events.recorder, self.signer)
@@ -223,6 +229,7 @@ class Ledger:
             self.reader,
             self.box_index,
             StatuteCache(load_time_limits()),
+            documents=self.documents,
         )
         self.bid_box = BidBoxService(
             config.bid_box_key_path or config.data_dir / "bid-box-key.pem", self.sealed

@@ -31,10 +31,12 @@ from ledger.ports import (
     SealedValues,
 )
 from ledger.signed_requests import SignedRequests
+from ledger.store.documents import DocumentStore
 
 __all__ = [
     "CommandsDep",
     "Db",
+    "DocumentsDep",
     "LogDep",
     "LookupCodesDep",
     "RegistryDep",
@@ -92,6 +94,10 @@ def _statutes(ports: _Ports) -> Statutes:
     return ports.statutes()
 
 
+def _documents(ports: _Ports) -> DocumentStore:
+    return ports.documents
+
+
 CommandsDep = Annotated[CommandService, Depends(_commands)]
 LogDep = Annotated[LogView, Depends(_log)]
 SealedDep = Annotated[SealedValues, Depends(_sealed)]
@@ -101,3 +107,4 @@ SignedRequestsDep = Annotated[SignedRequests, Depends(_requests)]
 #: The database, where the projections' tables are (their SQL reads them).
 Db = Annotated[Database, Depends(_db)]
 StatutesDep = Annotated[Statutes, Depends(_statutes)]
+DocumentsDep = Annotated[DocumentStore, Depends(_documents)]

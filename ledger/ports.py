@@ -23,6 +23,7 @@ from ledger.log.note import Verifier
 from ledger.log.reader import LogReader
 from ledger.lookup import LookupCodes
 from ledger.signed_requests import SignedRequests
+from ledger.store.documents import DocumentStore
 from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 
 #: The database the ledger writes and every projection keeps its own tables in.
@@ -89,3 +90,4 @@ class LedgerPorts:
     db: Database
     # the calendar and the statutory time limits in force: read anew, as the log adopts them
     statutes: Callable[[], Statutes]
+    documents: DocumentStore  # attached documents, by their SHA-256

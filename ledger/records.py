@@ -25,6 +25,7 @@ from ledger.domain.challenges import Challenge, Complaint, challenger
 from ledger.domain.clock import TimeLimit
 from ledger.domain.context import Statutes
 from ledger.domain.deliveries import Delivery, Notice, delivery_stream
+from ledger.domain.documents import HeldDocument, digest_bytes
 from ledger.domain.errors import NotFound
 from ledger.domain.procurement import Procurement
 from ledger.domain.registry import Actor, Key, Organisation, stream_id
@@ -35,6 +36,7 @@ from ledger.domain.statute_book import CalendarBook, Provisional, TableBook
 from ledger.log.reader import LogReader
 from ledger.statute_reads import StatuteCache, provisional_results
 from ledger.store.bid_box_store import BidBoxIndex
+from ledger.store.documents import DocumentStore
 from ledger.store.sealed_store import SealedStore
 
 A = TypeVar("A", bound=Aggregate)
@@ -84,8 +86,10 @@ class RepositoryRegistry:
         statute_cache: StatuteCache,
         optimistic: bool = False,
         notices: NoticeCache | None = None,
+        documents: DocumentStore | None = None,
     ):
         self.app = app
+        self.documents = documents
         self.statute_cache = statute_cache
         self.sealed = sealed
         self.reader = reader
@@ -103,6 +107,7 @@ class RepositoryRegistry:
             self.statute_cache,
             optimistic,
             self.notices,
+            self.documents,
         )
 
     def taken(self, kind: str, code: str) -> bool:
@@ -224,6 +229,12 @@ class RepositoryRegistry:
 
     def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
         return self.box_index.entries(procurement, supplier)
+
+    def document(self, sha256: str) -> HeldDocument | None:
+        digest = digest_bytes(sha256)
+        if self.documents is None or digest is None:
+            return None
+        return self.documents.held(digest)
 
     def notice(self, index: int) -> Notice | None:
         known, notice = self.notices.get(index)

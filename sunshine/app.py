@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ledger.application import Ledger
 from ledger.http import commands, log
+from ledger.http_documents import documents
 from ledger.http_tiles import tiles
 from ledger.log.loop import FollowLoop
 from projections.ocds.routes import ocds
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.provide(app)
     app.include_router(commands)
     app.include_router(log)
+    app.include_router(documents)
     app.include_router(tiles)
     app.include_router(pages)
     app.include_router(challenges)

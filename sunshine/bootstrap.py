@@ -145,6 +145,7 @@ def services_for(
         requests=ledger.requests,
         db=db,
         statutes=ledger.registry.statutes,
+        documents=ledger.documents,
     )
     secret = read_or_create(config.data_dir / "session-key", lambda: secrets.token_bytes(KEY_BYTES))
     spent = SpentInDatabase(db, time.time)

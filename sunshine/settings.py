@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from ledger.application import LedgerConfig
 from ledger.ocds.release import DEFAULT_OCID_PREFIX, OCID_PREFIX
+from ledger.store.documents import DEFAULT_MAX_BYTES
 from ledger.store.secret_file import read_secret
 from ledger.store.url import parse_database_url
 
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     banner: str = ""  # shown atop every page, e.g. 测试环境 on a training copy; the demo's is fixed
     witnesses: Path | None = None  # TOML: the witnesses each new checkpoint is sent to
     witness_policy: Path | None = None  # served at /log/witness-policy (default: all witnesses)
+    # The largest attached document POST /documents takes, in bytes (default 50 MiB).
+    document_max_bytes: Annotated[int, Field(ge=1)] = DEFAULT_MAX_BYTES
 
     def secret_files(self) -> list[Path]:
         """Where the service's secret files are (the defaults of ``ledger.application.Ledger``
@@ -71,6 +74,7 @@ class Settings(BaseSettings):
             leaf_wait_seconds=self.leaf_wait_seconds,
             create_tables=self.create_tables if create_tables is None else create_tables,
             sealed_key_path=self.sealed_key,
+            document_max_bytes=self.document_max_bytes,
         )
 
 

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 
 from ledger.domain.bid_box import BoxEntry
 from ledger.domain.clock import TimeLimit, WorkingCalendar
+from ledger.domain.documents import HeldDocument
 from ledger.domain.events import Signed
 from ledger.domain.registry_commands import RegistryView, Signer
 from ledger.domain.sealed import Disclosure
@@ -60,6 +61,10 @@ class LedgerView(RegistryView, Protocol):
         ...
 
     def delivery(self, notice: int, destination: str) -> Delivery | None: ...
+
+    def document(self, sha256: str) -> HeldDocument | None:
+        """The attached document the document store holds under ``sha256`` (base64)."""
+        ...
 
     def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
         """The commitments the bid box keeps for ``procurement`` (only ``supplier``'s, if

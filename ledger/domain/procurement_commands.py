@@ -49,6 +49,7 @@ from ledger.domain.competition import bidder_findings
 from ledger.domain.context import CHINA, Context, ContextHandler
 from ledger.domain.contracts import missing_filing_findings
 from ledger.domain.deposits import bidders, refund_findings, unrefunded_findings
+from ledger.domain.documents import documents
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.findings import (
     irregularity_finding,
@@ -294,7 +295,7 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
         fields.only(
             ctx.payload,
             ("date", "requirement", "qualifications", "contact", "supplier", "reason", "items",
-             "published_time", "experts", "period_end"),
+             "published_time", "experts", "period_end", "documents"),
         )  # fmt: skip
         stated: dict[str, Any] = {}
         if (experts := tender_terms.experts(ctx.payload)) is not None:
@@ -316,7 +317,8 @@ def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Tender
         ctx.payload,
         ("date", "requirement", "qualifications", "contact", "bid_deadline",
          "bid_deadline_time", "place", "period_end", "documents_until", "bid_deposit",
-         "supervisor", "items", "ceiling_price", "published_time", "policies", "obtaining"),
+         "supervisor", "items", "ceiling_price", "published_time", "policies", "obtaining",
+         "documents"),
     )  # fmt: skip
     ceiling = ceiling_price(ctx.payload, p.budget)
     if ceiling is not None:
@@ -366,6 +368,9 @@ def _subject(ctx: Context) -> dict[str, Any]:
     items = tender_items(ctx.payload)
     if items is not None:
         given["items"] = items
+    attached = documents(ctx.payload, ctx.view)
+    if attached is not None:
+        given["documents"] = attached
     published = ctx.payload.get("published_time")
     if published is not None:
         if not (isinstance(published, str) and MINUTE.match(published)):
@@ -765,7 +770,8 @@ def _announce_result(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Result
 
 def _sign_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.ContractSigned:
     fields.only(
-        ctx.payload, ("date", "contract_number", "amount", "performance_deposit", "term_ends")
+        ctx.payload,
+        ("date", "contract_number", "amount", "performance_deposit", "term_ends", "documents"),
     )
     amount = money(ctx.payload, "amount")
     deposit = optional_money(ctx, "performance_deposit")
@@ -783,6 +789,9 @@ def _sign_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Contract
         extra["term_ends"] = ends
     elif "term_ends" in ctx.payload:
         raise Invalid("payload.term_ends: only a framework agreement 框架协议 has a term")
+    text_of = documents(ctx.payload, ctx.view)  # 合同文本
+    if text_of is not None:
+        extra["documents"] = text_of
     return E.ContractSigned(
         **_with(d, found),
         contract_number=fields.text(ctx.payload, "contract_number", limit=64),
@@ -890,6 +899,9 @@ def _announce_contract(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Cont
     for name in ("place", "term"):  # 履约地点, 履约期限
         if ctx.payload.get(name) is not None:
             stated[name] = fields.text(ctx.payload, name, limit=200)
+    # The contract notice publishes the contract text the signing attached (实施条例 第五十条).
+    if p.contract_documents:
+        stated["documents"] = list(p.contract_documents)
     return E.ContractAnnounced(
         **_summary(d, p),
         supplier=_awarded(p)[0],

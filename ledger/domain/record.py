@@ -107,6 +107,7 @@ class ProcurementRecord:
     award_amount: Money | None = None
     contract_number: str | None = None
     contract_amount: Money | None = None
+    contract_documents: tuple[E.Document, ...] = ()  # 合同文本 the signing attached
     supplements: tuple[str, ...] = ()  # the supplementary contracts' numbers 补充合同
     supplementary_total: Money = field(default_factory=Money.zero)  # all of them together
     admitted: tuple[str, ...] = ()  # a framework agreement's admitted suppliers 入围供应商
@@ -215,6 +216,7 @@ def fold(
                 contract_number=data.contract_number,
                 contract_amount=data.amount,
                 term_ends=data.term_ends,
+                contract_documents=tuple(data.documents or ()),
             )
         case E.CallOffSigned():
             call_off = CallOff(

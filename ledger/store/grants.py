@@ -15,12 +15,19 @@ from psycopg import sql
 
 from ledger.log.schema import REQUEST_NONCES
 from ledger.log.schema import TABLES as LOG_TABLES
+from ledger.store.documents import TABLE as DOCUMENTS_TABLE
 from ledger.store.recorders import BOX_CLOSINGS, BOX_TABLE, CREDIT_CODES, NONCES_TABLE
 from ledger.store.sealed_store import TABLE as SEALED_TABLE
 from ledger.store.url import DatabaseURL
 
 EVENT_TABLES = (
-    "ledger_events", NONCES_TABLE, SEALED_TABLE, BOX_TABLE, BOX_CLOSINGS, CREDIT_CODES
+    "ledger_events",
+    NONCES_TABLE,
+    SEALED_TABLE,
+    BOX_TABLE,
+    BOX_CLOSINGS,
+    CREDIT_CODES,
+    DOCUMENTS_TABLE,
 )
 ROLE_PATTERN = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
 

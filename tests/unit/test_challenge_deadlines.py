@@ -20,6 +20,7 @@ from ledger.domain.challenges import CHALLENGE_HANDLERS, Challenge, Complaint
 from ledger.domain.clock import WorkingCalendar
 from ledger.domain.context import Context, Statutes
 from ledger.domain.deliveries import Delivery, Notice
+from ledger.domain.documents import HeldDocument
 from ledger.domain.events import Signed
 from ledger.domain.procurement import Procurement
 from ledger.domain.procurement_commands import LIFECYCLE_HANDLERS
@@ -82,6 +83,9 @@ class Memory:
         return None
 
     def delivery(self, notice: int, destination: str) -> Delivery | None:
+        return None
+
+    def document(self, sha256: str) -> HeldDocument | None:
         return None
 
     def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:

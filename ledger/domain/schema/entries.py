@@ -192,6 +192,27 @@ class Item(Value):
     unit: Text
 
 
+#: A document's media type: those ``ledger.domain.documents.MEDIA_TYPES`` allows.
+MediaType = Literal[
+    "application/pdf",
+    "application/ofd",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/zip",
+    "text/plain",
+]
+
+
+class Document(Value):
+    """An attached document 附件 (招标文件, 合同文本): its name, type, size and SHA-256 (base64);
+    the bytes are in the document store, served at ``/documents/<hex of sha256>``."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    media_type: MediaType
+    sha256: Annotated[str, Field(pattern=BASE64_32)]
+    size: Annotated[int, Field(ge=1)]
+
+
 class AwardedItem(Value):
     """主要标的 of a result notice: name, 规格型号, quantity, unit price and 服务要求
     (财政部令第87号 第六十九条)."""
@@ -259,6 +280,7 @@ class TenderAnnounced(Summary):
     policies: Policies | None = None
     obtaining: Obtaining | None = None
     experts: list[Expert] | None = None
+    documents: list[Document] | None = None  # 采购文件（招标文件）, by their SHA-256
 
 
 class AnnouncementCorrected(Summary):
@@ -381,11 +403,13 @@ class ContractSigned(Lifecycle):
     performance_deposit: Amount | None = None
     # A framework agreement 框架协议: the last day of its term 有效期 (财政部令第110号).
     term_ends: Day | None = None
+    documents: list[Document] | None = None  # 合同文本, by their SHA-256
 
 
 class ContractAnnounced(Summary):
     """发布合同公告 (实施条例 第五十条): the contract's signing date and, where given, its
-    主要标的 and the place and term of performance 履约地点、履约期限."""
+    主要标的 and the place and term of performance 履约地点、履约期限; and the contract text
+    the signing attached."""
 
     supplier: Code
     amount: Amount
@@ -394,6 +418,7 @@ class ContractAnnounced(Summary):
     items: list[AwardedItem] | None = None
     place: Text | None = None
     term: Text | None = None
+    documents: list[Document] | None = None
 
 
 class ContractFiled(Lifecycle):
