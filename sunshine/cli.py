@@ -16,6 +16,7 @@ from ledger.domain.errors import LedgerError
 from ledger.log.note import Verifier
 from ledger.log.policy import Policy
 from ledger.verify import Report, VerificationFailed
+from sunshine.documents_cli import add_documents_commands
 from sunshine.settings import Settings
 from sunshine.witness_cli import add_witness_commands, witness_options
 
@@ -932,6 +933,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--timeout", type=float, default=30.0, help="seconds for a URL (default 30)")
     p.set_defaults(func=cmd_import_ocds)
+
+    add_documents_commands(sub)
 
     p = sub.add_parser("db-setup", help="PostgreSQL: create tables as owner, grant the app role")
     ledger_options(p)
