@@ -42,6 +42,7 @@ _INDEX = re.compile(r"[0-9]{1,18}\Z")
 _PAGE = re.compile(r"[1-9][0-9]{0,5}\Z")
 #: The archived feed (``projections.web.archive``): at the same paths in the export.
 _ARCHIVE = re.compile(r"/feeds/archive/announcements(/[1-9][0-9]{0,8})?\.atom\Z")
+_HEX = re.compile(r"[0-9a-f]{64}\Z")
 
 
 def _page_suffix(query: dict[str, str], html_page: bool) -> str | None:
@@ -90,6 +91,8 @@ def _static_path(path: str, query: dict[str, str]) -> str | None:
         return f"/announcements/{int(rest[0])}/"
     if head == "procurements" and len(rest) == 1 and not query:
         return f"/procurements/{rest[0]}/" if PROCUREMENT_PATTERN.match(rest[0]) else None
+    if head == "documents" and len(rest) == 1 and _HEX.match(rest[0]):
+        return f"/documents/{rest[0]}"  # the file itself; the name asked for is the page's
     if head == "complaints" and not rest:
         suffix = _page_suffix(query, html_page=True)
         return None if suffix is None or query else f"/complaints/{suffix}"

@@ -20,6 +20,7 @@ from ledger.domain.challenges import Outcome, Subject
 from ledger.domain.schema.kinds import KINDS
 from ledger.domain.subject import catalogue_section
 from ledger.domain.vocabulary import AnnouncementType, CallOffSelection, Category, Method
+from projections.web.documents import document_format, document_hex, file_size
 from projections.web.formats import (
     announcement_label,
     beijing_time,
@@ -87,6 +88,9 @@ def environment() -> Environment:
         event_label=event_label,
         closure_label=lambda value: CLOSURE_LABELS.get(value, value),
         catalogue_section=catalogue_section,
+        document_hex=document_hex,
+        file_size=file_size,
+        document_format=document_format,
     )
     env.globals.update(
         banner=banner,

@@ -14,7 +14,10 @@
 //      checkpoint's root;
 //   7. for every element of the page marked data-leaf="<path>" data-format="<format>"
 //      (written by projections/web/shown.py), formats the leaf's data at that path with the
-//      same format and compares it with the text shown.
+//      same format and compares it with the text shown;
+//   8. for every attached document (data-document, templates/_documents.html): checks that
+//      the name and digest shown are the leaf's, downloads the file, hashes it (SHA-256)
+//      and compares with the digest the signed entry records.
 // Green ("ok") only when every step passes and the witnesses' quorum, if any, is met;
 // amber ("amber") when all passes but the quorum, naming the witnesses missing; otherwise
 // red ("bad") naming the first failure. Only a green checkpoint is remembered.
@@ -293,6 +296,49 @@
       }
     }
     return { texts: shown.length, organisations: named.length };
+  }
+
+  // Every attached document the page lists: shown as the entry records it, and the file
+  // served hashes to the recorded SHA-256. Each is marked as it is checked.
+  async function checkDocuments(panel, data) {
+    const scope = panel.closest("[data-leaf-scope]") || document;
+    const listed = scope.querySelectorAll("[data-document]");
+    let checked = 0;
+    for (const item of listed) {
+      const mark = item.querySelector("[data-document-result]");
+      const say = (state, text) => {
+        if (!mark) return;
+        mark.classList.remove("ok", "bad");
+        mark.classList.add(state);
+        mark.textContent = text;
+      };
+      const doc = lookup(data, item.dataset.documentPath || "");
+      if (doc === missing || doc === null || typeof doc !== "object" ||
+          typeof doc.name !== "string" || typeof doc.sha256 !== "string" ||
+          !Number.isSafeInteger(doc.size)) {
+        fail(`页面列出的附件（${item.dataset.documentPath}）在日志条目中不存在`);
+      }
+      const expected = b64decode(doc.sha256, `附件“${doc.name}”的摘要`);
+      if (expected.length !== 32) fail(`附件“${doc.name}”的摘要不是 32 字节`);
+      const link = item.querySelector("[data-document-link]");
+      const digest = item.querySelector("[data-document-digest]");
+      if (!link || link.textContent !== doc.name) {
+        fail(`页面上的附件名称“${link ? link.textContent : ""}”与日志条目所记“${doc.name}”不一致`);
+      }
+      if (!digest || digest.textContent !== hex(expected)) {
+        fail(`页面上附件“${doc.name}”的摘要与日志条目所记不一致`);
+      }
+      const bytes = await get(link.href, `附件“${doc.name}”`);
+      const actual = await sha256(bytes);
+      if (bytes.length !== doc.size || !equal(actual, expected)) {
+        say("bad", "✗ 与日志条目所记摘要不符");
+        fail(`附件“${doc.name}”下载所得文件的 SHA-256（${hex(actual)}）与日志条目所记` +
+          `（${hex(expected)}）不符：文件已被改动或替换，不是经签名记录的那一份`);
+      }
+      say("ok", "✓ 与日志条目所记摘要一致");
+      checked += 1;
+    }
+    return checked;
   }
 
   function shownIndex(panel) {
@@ -583,7 +629,9 @@
     }
     const entry = parseLeaf(leaf, index);
     const { texts, organisations } = compareShown(panel, entry.data, vocabulary);
-    const named = organisations > 0 ? `，${organisations} 个单位与条目所记单位相符` : "";
+    const attached = await checkDocuments(panel, entry.data);
+    const named = (organisations > 0 ? `，${organisations} 个单位与条目所记单位相符` : "") +
+      (attached > 0 ? `，${attached} 个附件经下载计算 SHA-256，与条目所记摘要一致` : "");
     const found =
       `日志第 ${index} 条条目（${entryLabel(entry.type, vocabulary)}）包含在日志 ` +
       `${checkpoint.origin} 经签名的检查点中（该检查点含 ${entries(checkpoint.size)}，` +
