@@ -1,7 +1,10 @@
-"""Our OCDS extension: ``links`` from a release to the log entry it was made from.
+"""Our OCDS extension: ``links`` from a release to the log entry it was made from, and the
+SHA-256 and address of an attached document.
 
-OCDS 1.1 has no field for it, so the releases' ``links`` (``rel`` ``log-entry`` with the leaf's
-index and hash, ``rel`` ``log-proof`` with the proof bundle) are declared by a small extension
+OCDS 1.1 has no field for either, so the releases' ``links`` (``rel`` ``log-entry`` with the
+leaf's index and hash, ``rel`` ``log-proof`` with the proof bundle) and a document's
+``sha256`` and ``address`` (below the ledger's root, as a link's ``href``) are declared by a
+small extension
 the service serves itself at ``/ocds/extension/log-entry/`` (``extension.json`` and
 ``release-schema.json``); a package names it by that address, so validators (libcoveocds,
 ocdskit) know the field instead of reporting it as additional.
@@ -25,9 +28,10 @@ _EXTENSION: Final[dict[str, Any]] = {
     "description": {
         "en": "Adds links from a release to the signed, Merkle-logged entry it was made from "
         "(its index and leaf hash) and to that entry's inclusion-proof bundle, so a reader "
-        "can verify the release's source against the log's signed checkpoint.",
+        "can verify the release's source against the log's signed checkpoint; and gives each "
+        "attached document the SHA-256 the signed entry records and its address.",
         "zh": "发布（release）链接到其所依据的已签名透明日志条目（序号与叶哈希）及其包含证明，"
-        "读者可据此对照日志签名检查点验证。",
+        "读者可据此对照日志签名检查点验证；附件注明经签名条目所记的 SHA-256 摘要及其下载地址。",
     },
     "compatibility": ["1.1"],
     "schemas": ["release-schema.json"],
@@ -46,6 +50,23 @@ RELEASE_SCHEMA: Final[dict[str, Any]] = {
         }
     },
     "definitions": {
+        "Document": {
+            "properties": {
+                "sha256": {
+                    "title": "SHA-256",
+                    "description": "Base64 of the document's SHA-256, as the signed log entry "
+                    "that attaches it records.",
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9+/]{43}=$",
+                },
+                "address": {
+                    "title": "Address",
+                    "description": "The document's address below the ledger's root "
+                    "(/documents/<hex of its SHA-256>); it is served with its digest.",
+                    "type": "string",
+                },
+            }
+        },
         "LogLink": {
             "title": "Log link",
             "description": "A link to a log entry or its proof bundle.",

@@ -22,6 +22,7 @@ What a reader can count on:
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -210,6 +211,11 @@ def _tender(
         tender["tenderPeriod"] = period
     if story.items:
         tender["items"] = [_item(story.code, n, item) for n, item in enumerate(story.items)]
+    if story.tender_documents:
+        published = _at(story.tender_start) if story.tender_start else None
+        tender["documents"] = [
+            _document(d, "biddingDocuments", published) for d in story.tender_documents
+        ]
     if story.method is Method.FRAMEWORK_AGREEMENT:
         tender["techniques"] = _techniques(story.selections)
     if story.opened:
@@ -240,6 +246,27 @@ def _awarded_item(code: str, n: int, item: E.AwardedItem) -> dict[str, Any]:
         "quantity": _number(item.quantity),
         "unit": {"name": item.unit, "value": _value(str(item.unit_price))},
     }
+
+
+def _document(document: E.Document, kind: str, published: str | None) -> dict[str, Any]:
+    """An attached document. Core OCDS has no field for its hash: our extension's
+    ``sha256`` holds it (``log_extension``), the ``id`` names it and the description repeats
+    it. Its ``address`` is below the ledger's root, like a log link's; core ``url`` must be
+    absolute, and a release does not know the address it will be read at."""
+    hex_digest = base64.b64decode(document.sha256).hex()
+    out: dict[str, Any] = {
+        "id": f"sha-256-{hex_digest}",
+        "documentType": kind,
+        "title": document.name,
+        "description": f"SHA-256（base64）：{document.sha256}；{document.size} 字节",
+        "format": document.media_type,
+        "language": "zh",
+        "sha256": document.sha256,
+        "address": f"/documents/{hex_digest}",
+    }
+    if published is not None:
+        out["datePublished"] = published
+    return out
 
 
 def _techniques(selections: tuple[CallOffSelection, ...]) -> dict[str, Any]:
@@ -299,6 +326,11 @@ def _contract(story: Story, notice: E.Summary, kind: AnnouncementType) -> dict[s
     if story.awarded_items:  # the 主要标的 the contract buys (实施条例 第五十条)
         contract["items"] = [
             _awarded_item(story.code, n, item) for n, item in enumerate(story.awarded_items)
+        ]
+    if story.contract_documents:
+        signed = _at(story.signed_on) if story.signed_on else None
+        contract["documents"] = [
+            _document(d, "contractSigned", signed) for d in story.contract_documents
         ]
     if isinstance(notice, E.AcceptanceRecorded) and kind is A.ACCEPTANCE:
         milestone: dict[str, Any] = {

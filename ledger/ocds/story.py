@@ -110,6 +110,8 @@ class Story(BaseModel):
     published_time: str | None = None  # HH:MM the tender notice was published
     awarded_items: tuple[E.AwardedItem, ...] = ()  # 主要标的 of the result notice
     supplements: tuple[Supplement, ...] = ()  # 补充合同, in the order signed
+    tender_documents: tuple[E.Document, ...] = ()  # 采购文件 the tender notice attached
+    contract_documents: tuple[E.Document, ...] = ()  # 合同文本 the signing attached
     #: How a framework agreement's call-offs chose their supplier, in order of first use.
     selections: tuple[CallOffSelection, ...] = ()
     last: int = -1  # the last leaf folded: a replayed leaf changes nothing
@@ -156,6 +158,7 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
                 "proposed_supplier": data.supplier, "rationale": data.reason or s.rationale,
                 "items": tuple(data.items or ()), "published_time": data.published_time,
                 "ceiling": None if data.ceiling_price is None else str(data.ceiling_price),
+                "tender_documents": tuple(data.documents or ()),
             })  # fmt: skip
         case E.AnnouncementCorrected():
             moved = {"bid_deadline": data.bid_deadline,
@@ -179,12 +182,13 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
         case E.ContractSigned():
             return s.model_copy(update={
                 "contract_number": data.contract_number, "contract_amount": str(data.amount),
-                "signed_on": data.date,
+                "signed_on": data.date, "contract_documents": tuple(data.documents or ()),
             })  # fmt: skip
         case E.ContractAnnounced():
             return _summary(s, data).model_copy(update={
                 "contract_number": data.contract_number,
                 "contract_amount": s.contract_amount or str(data.amount),
+                "contract_documents": tuple(data.documents or s.contract_documents),
             })  # fmt: skip
         case E.AcceptanceRecorded():
             return _summary(s, data).model_copy(update={"accepted": data.passed})
