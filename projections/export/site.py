@@ -28,6 +28,7 @@ duplicated here) and ``export_links`` moves their links to the export's paths. L
     log/key, log/checkpoint                   the log's key and the latest exported checkpoint
     log/tile/<L>/<N>[.p/<W>], log/tile/entries/…  the log as C2SP tlog-tiles at that checkpoint
                                               (``projections.export.tiles``)
+    documents/<hex>                           each attached document, named by its SHA-256
     static/                                   the stylesheet and verify.js
     .sunshine-export.json                     the state file (see ``export_files``)
 
@@ -67,6 +68,7 @@ What a static export cannot do, since no program answers behind it:
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import html
 import re
@@ -305,6 +307,7 @@ class Exporter:
             end,
         )
         self._copy_static()
+        self._documents(0 if full else start, end)
         self._leaves([int(i) for i, _ in steps] + [int(i) for i, _ in receipts])
         for done, index in enumerate(new_notices, 1):
             self._notice_files(index, note, size)
@@ -405,6 +408,30 @@ class Exporter:
             return None  # not ours, or damaged: made afresh
         # It must prove the leaf this log holds at that index, not merely some leaf.
         return bundle if bundle.leaf == self.log.entry(index) else None
+
+    def _documents(self, start: int, end: int) -> None:
+        """The documents the steps in [start, end) attach, under ``documents/<hex>`` as the
+        service serves them: a mirror keeps the files the signed entries name. A document
+        never changes (its name is its hash), so one exported already is not fetched again."""
+        rows = self._rows(
+            "SELECT data FROM pub_timeline WHERE leaf_index >= ? AND leaf_index < ? "
+            "AND data LIKE ? ORDER BY leaf_index",
+            start,
+            end,
+            '%"documents"%',
+        )
+        for (data,) in rows:
+            for document in orjson.loads(data).get("documents") or ():
+                hex_digest = base64.b64decode(document["sha256"]).hex()
+                if not self.site.path(f"documents/{hex_digest}").exists():
+                    body = self._get(f"/documents/{hex_digest}")
+                    assert body is not None
+                    if hashlib.sha256(body).hexdigest() != hex_digest:
+                        raise ExportError(
+                            f"the document store's {hex_digest} does not hash to its name: "
+                            "the stored file was altered; nothing of it is exported"
+                        )
+                    self.site.write(f"documents/{hex_digest}", body)
 
     # -- pages --------------------------------------------------------------------------
 
