@@ -23,6 +23,7 @@ from schemathesis.checks import not_a_server_error
 from supervision_client import session
 
 from ledger import signing
+from ledger.domain.documents import MEDIA_TYPES
 
 #: The run's bounds, as a schemathesis.toml would give them.
 FUZZ = {
@@ -42,6 +43,15 @@ FUZZ = {
         "stateful": {"enabled": False},
     },
 }
+
+
+def _file_body(ctx: schemathesis.SerializationContext, value: Any) -> bytes:
+    """A raw file body (POST /documents), whatever was generated for it."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+# The attached documents' types (text/plain schemathesis sends already).
+schemathesis.serializer(*(t for t in MEDIA_TYPES if t != "text/plain"))(_file_body)
 
 
 @dataclass(frozen=True)
