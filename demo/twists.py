@@ -67,6 +67,9 @@ class Twist(StrEnum):
     # bought again by competitive negotiation after its open tender failed: lawful with the
     # approval it has (政府采购法 第三十条第一项), flagged for a look at the failed round
     AFTER_FAILURE = "after_failure"
+    # an invited tender first calls for qualification applications 资格预审公告 (财政部令第87号
+    # 第十四条) for its 5 working days, and invites those who qualify: lawful, no finding
+    PREQUALIFIED = "prequalified"
 
 
 T = Twist
@@ -117,7 +120,8 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("jyj-jsj3", "2026-05-13", {T.SPLIT}, "同上（第三批）"),
     # -- honest but notable: the other notices and procedures of the year ---------------
     ("jt-fh", "2026-03-09", {T.FAILED}, "投标截止时投标人不足三家，不予开标，废标"),
-    ("zj-qx", "2026-04-13", {T.FAILED}, "邀请招标投标截止时仅两家投标，不予开标，废标"),
+    ("zj-qx", "2026-04-13", {T.FAILED, T.PREQUALIFIED},
+     "邀请招标经资格预审邀请供应商，投标截止时仅两家投标，不予开标，废标"),
     ("jt-fh2", "2026-05-25", {T.AFTER_FAILURE}, "废标后改为竞争性谈判重新采购"),
     ("wg-js", "2026-06-08", {T.TERMINATED},
      "开标后专项资金调整，终止采购，5个工作日内退还全部投标保证金"),

@@ -273,6 +273,8 @@ class Run:
             notice["ceiling_price"] = yuan(self.budget)  # 最高限价: as most set it, the budget
         notice |= self.terms(on)
         notice |= self.subject()
+        if T.PREQUALIFIED in t:  # 资格预审公告 first; the invitation after the applications
+            on = self.prequalify(on, notice)
         self.act(on, "AnnounceTender", self.runner, notice)
         if T.CORRECTED in t:  # the deadline moves: at least 15 days after the correction
             corrected = y.wd(on, self.rng.randint(3, 5))
@@ -283,6 +285,24 @@ class Run:
                       "bid_deadline_time": OPENING, "affects_preparation": True}  # fmt: skip
             self.act(corrected, "CorrectAnnouncement", self.runner, change)
         return on
+
+    def prequalify(self, on: date, notice: Payload) -> date:
+        """The 资格预审公告 on ``on``: applications for 5 working days (财政部令第87号 第十四条),
+        its 公告期限 as long; the day the invitation to bid goes out, after them."""
+        y = self.y
+        closes = y.wd(on, 5)
+        call = {key: notice[key] for key in ("requirement", "qualifications", "contact",
+                                             "obtaining")}  # fmt: skip
+        call |= {"application_deadline": closes.isoformat(), "period_end": closes.isoformat(),
+                 "application_deadline_time": OPENING}  # fmt: skip
+        self.act(on, "AnnouncePrequalification", self.runner, call)
+        invited = y.wd(closes, 3)
+        # the tender's own periods, counted from the invitation; its deadline moved as far
+        # (no new draw, so the rest of the year stays)
+        notice |= self.periods(invited)
+        self.deadline = y.working(self.deadline + (invited - on))
+        notice["bid_deadline"] = self.deadline.isoformat()
+        return invited
 
     def terms(self, on: date) -> Payload:
         """What else the notice states, drawn apart from the rest of the year: a tender its

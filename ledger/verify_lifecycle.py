@@ -234,6 +234,7 @@ class LifecycleReplay:
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved()
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
+                | E.PrequalificationAnnounced()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.CandidatesPublished()
                 | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
                 | E.ContractAnnounced() | E.ContractFiled() | E.TenderReportFiled()

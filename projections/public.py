@@ -158,6 +158,7 @@ class PublicProjection:
                 _timeline(cur, index, entry, data)
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
+                | E.PrequalificationAnnounced()
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()

@@ -190,6 +190,7 @@ class StatisticsProjection:
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.PlanApproved()
                 | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
+                | E.PrequalificationAnnounced()
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted()
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()

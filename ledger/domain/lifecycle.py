@@ -40,6 +40,7 @@ class Action(Term):
     REJECT_PLAN = "reject_plan"
     APPROVE_METHOD = "approve_method"
     DISCLOSE_INTENTION = "disclose_intention"
+    ANNOUNCE_PREQUALIFICATION = "announce_prequalification"
     ANNOUNCE_TENDER = "announce_tender"
     CORRECT_ANNOUNCEMENT = "correct_announcement"
     OPEN_BIDS = "open_bids"
@@ -180,6 +181,13 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
     Action.DISCLOSE_INTENTION: Rule(
         E.IntentionDisclosed, "公开采购意向", after=frozenset({_S.NONE}),
         then=_S.INTENTION_DISCLOSED, activity=True, announcement=_A.INTENTION),
+    # 资格预审公告: an invited tender (财政部令第87号 第十四条) or a works tender (招标投标法实施
+    # 条例 第十五条) may first call for suppliers' qualification applications; its 公告期限
+    # is 5 working days (第十六条). No stage of its own: the tender follows.
+    Action.ANNOUNCE_PREQUALIFICATION: Rule(
+        E.PrequalificationAnnounced, "发布资格预审公告",
+        after=frozenset({_S.NONE, _S.INTENTION_DISCLOSED}), activity=True, needs_approval=True,
+        announcement=_A.PREQUALIFICATION),
     # Announcement period 5 working days (财政部令第87号 art. 16); single-source notice
     # ≥ 5 working days (政府采购法实施条例 art. 38).
     Action.ANNOUNCE_TENDER: Rule(

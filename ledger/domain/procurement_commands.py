@@ -285,6 +285,55 @@ def _disclose_intention(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Int
     return E.IntentionDisclosed(**_summary(d, p), expected_start=expected, **stated)
 
 
+def _announce_prequalification(
+    ctx: Context, p: ProcurementRecord, d: Decided
+) -> E.PrequalificationAnnounced:
+    """资格预审公告: an invited tender's (财政部令第87号 第十四条) or a works tender's (招标投标法
+    实施条例 第十五条) call for qualification applications; a 公告期限 it states shorter than
+    the 5 working days of 第十六条 is recorded with its finding."""
+    works = is_works_tender(p.category, p.method)
+    if p.method is not Method.INVITED_TENDER and not works:
+        raise Invalid(
+            f"rule lifecycle.announce_prequalification: a {p.method.label} procurement has no "
+            "资格预审公告; an invited tender (财政部令第87号 第十四条) or a works tender "
+            "(招标投标法实施条例 第十五条) may call for qualification applications",
+            code="lifecycle",
+        )
+    fields.only(
+        ctx.payload,
+        ("date", "requirement", "qualifications", "contact", "application_deadline",
+         "application_deadline_time", "period_end", "obtaining"),
+    )  # fmt: skip
+    on = text.day(ctx.payload, "date")
+    deadline = text.day(ctx.payload, "application_deadline")
+    text.ensure_order(on, deadline, ("payload.date", "payload.application_deadline"))
+    stated: dict[str, Any] = {}
+    minute = ctx.payload.get("application_deadline_time")
+    if minute is not None:
+        if not (isinstance(minute, str) and MINUTE.match(minute)):
+            raise Invalid("payload.application_deadline_time must be HH:MM, Beijing time")
+        stated["application_deadline_time"] = minute
+    if ctx.payload.get("period_end") is not None:
+        stated["period_end"] = text.day(ctx.payload, "period_end")
+        text.ensure_order(on, stated["period_end"], ("payload.date", "payload.period_end"))
+    if (obtaining := tender_terms.obtaining(ctx.payload)) is not None:
+        stated["obtaining"] = obtaining
+    statutes = ctx.statutes
+    # the tender's own 公告期限 rule (5 working days for invited tenders, 87号令 第十六条)
+    found = announcement_findings(
+        Method.INVITED_TENDER, on, stated.get("period_end"), None,
+        statutes.calendar, statutes.limits,
+    )  # fmt: skip
+    return E.PrequalificationAnnounced(
+        **_summary(_with(d, found), p),
+        requirement=text.requirement(ctx.payload, "requirement"),
+        qualifications=text.requirement(ctx.payload, "qualifications"),
+        contact=fields.text(ctx.payload, "contact", limit=100),
+        application_deadline=deadline,
+        **stated,
+    )
+
+
 def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.TenderAnnounced:
     on = text.day(ctx.payload, "date")
     requirement = text.requirement(ctx.payload, "requirement")
@@ -1024,6 +1073,7 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.REJECT_PLAN: _reject_plan,
     Action.APPROVE_METHOD: _approve_method,
     Action.DISCLOSE_INTENTION: _disclose_intention,
+    Action.ANNOUNCE_PREQUALIFICATION: _announce_prequalification,
     Action.ANNOUNCE_TENDER: _announce_tender,
     Action.CORRECT_ANNOUNCEMENT: _correct,
     Action.OPEN_BIDS: _open_bids,

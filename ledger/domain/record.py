@@ -247,6 +247,7 @@ def fold(
             return replace(record, suspended_by=None)
         case (
             E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
+            | E.PrequalificationAnnounced()
             | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
             | E.TenderReportFiled() | E.Archived()
             | E.ProcurementFailed() | E.ProcurementTerminated()

@@ -79,6 +79,7 @@ class AnnouncementType(Term):
     CANDIDATES = "candidates"  # 中标候选人公示 of a works tender
     CALL_OFF = "call_off"  # a framework agreement's call-off 第二阶段成交结果 (财政部令第110号)
     SUPPLEMENT = "supplement"  # 补充合同公告: a supplementary contract (政府采购法 第四十九条)
+    PREQUALIFICATION = "prequalification"  # 资格预审公告 (财政部令第87号 第十四条)
 
 
 class CallOffSelection(Term):
@@ -197,6 +198,7 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         AnnouncementType.CANDIDATES: "中标候选人公示",
         AnnouncementType.CALL_OFF: "框架协议采购成交结果公告",
         AnnouncementType.SUPPLEMENT: "补充合同公告",
+        AnnouncementType.PREQUALIFICATION: "资格预审公告",
     },
     CallOffSelection: {
         CallOffSelection.DIRECT: "直接选定",

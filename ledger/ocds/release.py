@@ -92,6 +92,7 @@ TAGS: Final = {
     # 框架协议采购成交结果公告: a call-off under the agreement the award and contract told
     A.CALL_OFF: "contractUpdate",
     A.SUPPLEMENT: "contractAmendment",  # 补充合同公告: the contract amended by a supplement
+    A.PREQUALIFICATION: "tender",  # 资格预审公告: the tender's first stage, qualification
 }
 #: OCDS procurementMethod of each method; its Chinese name goes in procurementMethodDetails.
 METHODS: Final = {
@@ -117,6 +118,7 @@ TENDER_STATUS: Final = {
     A.CANDIDATES: "active",
     A.CALL_OFF: "complete",
     A.SUPPLEMENT: "complete",
+    A.PREQUALIFICATION: "planning",  # suppliers qualify; the invitation to bid comes later
 }
 
 

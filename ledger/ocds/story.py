@@ -149,6 +149,11 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
             )
         case E.IntentionDisclosed():
             return _summary(s, data)
+        case E.PrequalificationAnnounced():
+            return _summary(s, data).model_copy(update={
+                "requirement": data.requirement, "qualifications": data.qualifications,
+                "contact": data.contact,
+            })  # fmt: skip
         case E.TenderAnnounced():
             return _summary(s, data).model_copy(update={
                 "requirement": data.requirement, "qualifications": data.qualifications,

@@ -452,7 +452,7 @@ def handle(run: Run) -> None:
             E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked()
             | E.SupplementaryContractSigned() | E.BidDepositsRefunded()
             | E.CandidatesPublished() | E.TenderReportFiled()
-            | E.CallOffSigned() | E.CallOffAnnounced()
+            | E.CallOffSigned() | E.CallOffAnnounced() | E.PrequalificationAnnounced()
             | E.Archived() | E.ProcurementSuspended() | E.ProcurementResumed()
             | E.NoticeDeliveryFailed() | E.SealedValueRead() | E.BidBoxClosed() | E.BidCommitted()
         ):  # fmt: skip

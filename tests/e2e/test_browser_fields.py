@@ -161,7 +161,7 @@ def test_verify_js_formats_values_as_the_server_does(page: Any, demo: Demo) -> N
                    "framework_agreement", "x"],
         "announcement": ["intention", "tender", "correction", "result", "contract",
                          "termination", "failure", "single_source", "acceptance", "call_off",
-                         "supplement", "nothing"],
+                         "supplement", "prequalification", "nothing"],
         "passed": [True, False],
         "yes_no": [True, False],
         "member_role": ["expert", "representative", "x", ""],

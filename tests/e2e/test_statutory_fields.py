@@ -38,6 +38,14 @@ STATUTORY: dict[str, list[tuple[str, str | None]]] = {
         ("公告期限", "period_end"), ("投标截止时间", "bid_deadline"),
         ("开标时间", "bid_deadline_time"), ("开标地点", "place"), ("联系方式", "contact"),
     ],
+    # 资格预审公告 (财政部令第87号 第十四条; 招标投标法实施条例 第十五条)
+    "prequalification": [
+        ("项目编号", "procurement"), ("项目名称", "title"), ("预算金额", "budget"),
+        ("采购需求", "requirement"), ("供应商资格要求", "qualifications"),
+        ("公告期限", "period_end"), ("提交资格申请文件截止时间", "application_deadline"),
+        ("获取资格预审文件地点", "obtaining.place"), ("获取资格预审文件方式", "obtaining.method"),
+        ("资格预审文件售价", "obtaining.price"), ("采购人", "purchaser"), ("联系方式", "contact"),
+    ],
     # 更正公告 (财政部令第87号 第二十七条)
     "correction": [
         ("原公告", None), ("更正日期", "date"), ("更正事项", "changes"),

@@ -39,6 +39,7 @@ PURCHASER_ONLY = frozenset(
 )
 PURCHASER_OR_AGENCY = frozenset(
     {
+        A.ANNOUNCE_PREQUALIFICATION,
         A.ANNOUNCE_TENDER,
         A.CORRECT_ANNOUNCEMENT,
         A.OPEN_BIDS,

@@ -35,6 +35,7 @@ EXPECTED: dict[type[Term], dict[str, str]] = {
         "candidates": "中标候选人公示",
         "call_off": "框架协议采购成交结果公告",
         "supplement": "补充合同公告",
+        "prequalification": "资格预审公告",
     },
 }
 

@@ -252,6 +252,21 @@ class Expert(Value):
     opinion: Text
 
 
+class PrequalificationAnnounced(Summary):
+    """发布资格预审公告 (财政部令第87号 第十四条; 招标投标法实施条例 第十五条): the call for
+    qualification applications before an invited or works tender: the qualifications asked,
+    where and how the prequalification documents are obtained, the last day (and minute) to
+    apply, the end of its 公告期限, the contact."""
+
+    requirement: Text  # 采购需求概况
+    qualifications: Text
+    contact: Text
+    application_deadline: Day
+    application_deadline_time: Minute | None = None
+    period_end: Day | None = None
+    obtaining: Obtaining | None = None
+
+
 class TenderAnnounced(Summary):
     """发布采购公告 (or 单一来源公示): a single source names its supplier and reason; the
     other methods the bid deadline and the place of opening, and may state the end of the
@@ -764,6 +779,7 @@ LifecycleData = (
     | PlanRejected
     | MethodApproved
     | IntentionDisclosed
+    | PrequalificationAnnounced
     | TenderAnnounced
     | AnnouncementCorrected
     | BidsOpened

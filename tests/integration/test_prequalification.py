@@ -1,0 +1,90 @@
+"""资格预审公告 on the record: an invited tender calls for qualification applications before
+it invites bids (财政部令第87号 第十四条), a 公告期限 shorter than 5 working days is recorded with
+its finding (第十六条), an open goods tender has no such notice, and bad input is refused
+with the field's path and nothing recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import World
+from procurement_world import PLAN, County
+from test_statutes import rules, verified
+from test_verifier_registry import entries
+
+from ledger.domain.errors import Invalid
+
+CALL = {
+    "date": "2026-04-10", "requirement": "汽车维修实训设备一批。",
+    "qualifications": "具有独立承担民事责任的能力。", "contact": "刘洋 0319-8123456",
+    "application_deadline": "2026-04-17", "application_deadline_time": "17:00",
+    "period_end": "2026-04-17",
+    "obtaining": {"place": "澄溪县公共资源交易中心网站", "method": "网上下载", "price": "0.00"},
+}  # fmt: skip
+
+
+@pytest.fixture
+def county(world: World) -> County:
+    return County(world)
+
+
+def planned(county: County, method: str = "invited_tender") -> None:
+    c = county
+    c.act(c.purchaser, "FilePlan", PLAN | {"method": method, "rationale": "供应商有限"})
+    c.act(c.finance, "ApprovePlan", {"date": "2026-03-03"})
+    c.act(c.finance, "ApproveMethod", {"date": "2026-03-03", "rationale": "供应商有限"})
+    c.act(c.purchaser, "DiscloseIntention", {"date": "2026-03-04", "expected_start": "2026-04-10"})
+
+
+def test_an_invited_tender_calls_for_applications_then_announces(county: County) -> None:
+    planned(county)
+    c = county
+    notice = c.leaf(c.act(c.agency, "AnnouncePrequalification", CALL))
+    assert notice["type"] == "PrequalificationAnnounced"
+    data = notice["data"]
+    assert data["announcement"] == "prequalification" and data["findings"] == []
+    assert data["application_deadline"] == "2026-04-17" and data["obtaining"] == CALL["obtaining"]
+    c.act(c.agency, "AnnounceTender", {
+        "date": "2026-04-22", "requirement": "见投标邀请书。", "qualifications": "通过资格预审。",
+        "contact": "刘洋", "bid_deadline": "2026-05-13", "bid_deadline_time": "09:30",
+        "place": "开标一室",
+    })  # fmt: skip
+    verified(c)
+
+
+def test_a_short_period_is_recorded_with_its_finding(county: County) -> None:
+    planned(county)
+    c = county
+    short = CALL | {"period_end": "2026-04-13", "application_deadline": "2026-04-13"}
+    found = rules(c, c.act(c.agency, "AnnouncePrequalification", short))
+    assert "tender_announcement_period" in found
+    verified(c)
+
+
+def test_an_open_goods_tender_has_no_prequalification(county: County) -> None:
+    planned(county, "open_tender")
+    with pytest.raises(Invalid, match="资格预审公告"):
+        county.act(county.agency, "AnnouncePrequalification", CALL)
+    assert entries(county.world)[-1]["type"] == "IntentionDisclosed"
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"application_deadline": "2026-04-09"}, "payload.application_deadline"),
+        ({"application_deadline_time": "5pm"}, "payload.application_deadline_time"),
+        ({"period_end": "2026-04-01"}, "payload.period_end"),
+        ({"obtaining": {"place": "网站"}}, "payload.obtaining"),
+        ({"qualifications": ""}, "payload.qualifications"),
+        ({"bid_deadline": "2026-05-13"}, "unknown field 'bid_deadline'"),
+    ],
+)
+def test_bad_calls_are_refused_naming_the_field(
+    county: County, given: dict[str, Any], said: str
+) -> None:
+    planned(county)
+    with pytest.raises(Invalid) as caught:
+        county.act(county.agency, "AnnouncePrequalification", CALL | given)
+    assert said in caught.value.message
+    assert entries(county.world)[-1]["type"] == "IntentionDisclosed"
