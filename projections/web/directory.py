@@ -193,3 +193,12 @@ def of(db: Database, codes: set[str]) -> dict[str, Organisation]:
     marks = ", ".join("?" for _ in wanted)
     sql = f"SELECT {_COLUMNS} FROM pub_organisations WHERE code IN ({marks})"  # noqa: S608
     return {str(r[0]): Organisation(*r) for r in _rows(db, sql, tuple(wanted))}
+
+
+def finance_office(db: Database, region: str) -> Organisation | None:
+    """The finance office registered for ``region``: the body a 单一来源公示 names for
+    objections (实施条例 第三十九条), with its telephone."""
+    sql = (f"SELECT {_COLUMNS} FROM pub_organisations "  # noqa: S608
+           "WHERE kind = 'finance_office' AND region = ? ORDER BY registered_on, code LIMIT 1")
+    rows = _rows(db, sql, (region,))
+    return Organisation(*rows[0]) if rows else None

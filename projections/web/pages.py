@@ -122,6 +122,15 @@ def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
         "org_keys": {code: o.key for code, o in orgs.items()},
         # addresses, telephones and a supplier's declared 中小企业 status, as the registry has them
         "orgs": orgs,
+        # a 单一来源公示 names the finance office that takes objections, with its telephone
+        "finance_office": (directory.finance_office(db, str(data.get("region")))
+                           if found.type == "single_source" else None),
+        # a result repeats the 招标文件 its tender notice attached (87号令 第六十九条)
+        "tender_documents": next(
+            (s for s in reversed(before)
+             if isinstance(s.typed, E.TenderAnnounced) and s.typed.documents),
+            None,
+        ) if found.type == "result" else None,
         "result_period": RESULT_PERIOD,
         "notices": notices,
         # What the notice refers to: the tender a correction amends, the contract signed.

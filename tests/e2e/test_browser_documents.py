@@ -114,3 +114,36 @@ def test_a_document_altered_on_disk_fails_the_check_by_name(page: Any, site: Sit
     assert "附件“合同主要条款.txt”下载所得文件的 SHA-256" in message
     assert "不符：文件已被改动或替换" in message
     assert marks(page) == ["✓ 与日志条目所记摘要一致", "✗ 与日志条目所记摘要不符"]
+
+
+def test_the_result_notice_repeats_the_tender_documents(
+    sqlite_url: DatabaseURL, tmp_path: Path
+) -> None:
+    """87号令 第六十九条: the result is published with the 招标文件; the result page lists the
+    tender notice's documents with their digests and links the notice whose entry holds them."""
+    ledger = Ledger(make_config(sqlite_url, tmp_path, inline_integration=True))
+    try:
+        county = County(hospital_world(ledger))
+        tender_pdf = reference(ledger, "招标文件（第一册）.pdf", TENDER_PDF, "application/pdf")
+        county.to_evaluated(notice={"documents": [tender_pdf]})
+        tender = next(i for i in range(ledger.reader.size())
+                      if b'"TenderAnnounced"' in ledger.reader.entry(i))  # fmt: skip
+        county.act(county.purchaser, "DecideAward",
+                   {"date": "2026-05-07", "supplier": "xinda", "amount": "1720000.00"})  # fmt: skip
+        county.act(county.agency, "AnnounceResult", {"date": "2026-05-08"})
+        result = ledger.reader.size() - 1
+    finally:
+        ledger.close()
+    server = start_server(sqlite_url, tmp_path)
+    try:
+        url = f"{server.url}/announcements/{result}"
+        eventually(lambda: httpx.get(url).status_code == 200, server.process)
+        page = httpx.get(url).text
+        section = page[page.index('id="tender-documents"') :]
+        digest = hashlib.sha256(TENDER_PDF).hexdigest()
+        assert "招标文件（第一册）.pdf" in section and digest in section
+        assert f'href="/documents/{digest}?' in section
+        assert f'href="/announcements/{tender}"' in section
+        assert httpx.get(f"{server.url}/documents/{digest}").content == TENDER_PDF
+    finally:
+        server.stop()

@@ -57,6 +57,7 @@ STATUTORY: dict[str, list[tuple[str, str | None]]] = {
         ("拟定供应商", "supplier"), ("拟定供应商地址", None),
         ("采用单一来源方式的理由", "reason"), ("专业人员论证意见", "experts"),
         ("公示期限", "period_end"), ("采购人", "purchaser"), ("联系方式", "contact"),
+        ("财政部门", None),
     ],
     # 中标（成交）结果公告 (财政部令第87号 第六十九条)
     "result": [

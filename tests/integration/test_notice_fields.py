@@ -110,6 +110,7 @@ def render(found: Announcement) -> str:
     others: dict[str, Any] = {
         "names": Registry(), "org_keys": DirectoryKeys(), "orgs": {},
         "result_period": RESULT_PERIOD, "notices": [], "original": None, "contract": None,
+        "finance_office": None, "tender_documents": None,
         "tender_contact": None, "corrections": [], "deliveries": [], "call_offs": [],
     }  # fmt: skip
     return ENV.get_template("announcement.html").render(
