@@ -155,10 +155,12 @@ class World:
         sealed: dict[str, Disclosure],
         experts: int = 4,
         representatives: tuple[str, ...] = ("赵敏",),
+        pool: tuple[int, ...] | None = None,
     ) -> dict[str, Any]:
-        """A CompleteEvaluation payload whose report ``experts`` experts sign, the committee
-        (with the purchaser's ``representatives``) sealed into ``sealed``."""
-        signers = [self.expert(n) for n in range(experts)]
+        """A CompleteEvaluation payload whose report ``experts`` experts sign (the pool's
+        first, or those numbered ``pool``), the committee (with the purchaser's
+        ``representatives``) sealed into ``sealed``."""
+        signers = [self.expert(n) for n in (range(experts) if pool is None else pool)]
         return signing.evaluation(procurement, on, results, signers, representatives, sealed)
 
     def register_bid_box(self) -> None:

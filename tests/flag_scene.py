@@ -79,12 +79,16 @@ class Scene:
         return self.act(f"bid{n}", code, supplier, "SubmitBid", payload, sealed=sealed)
 
     def evaluate(self, code: str, prices: tuple[str, ...], invalid: tuple[int, ...] = (),
-                 day: str = "2026-05-06", evaluated: str | None = None) -> None:
+                 day: str = "2026-05-06", evaluated: str | None = None,
+                 committee: dict[str, Any] | None = None) -> None:
+        """Bids, the opening and the evaluation; ``committee`` the experts and
+        representatives who sit (``World.evaluation``'s keywords), four experts and one
+        representative unless said."""
         for n, price in enumerate(prices):
             self.bid(code, n, price)
         self.act("closed", code, self.c.agency, "CloseBidBox", {"date": day, "time": "09:30"})
         self.act("opened", code, self.c.agency, "OpenBids", {"date": day, "time": "09:30"})
-        committee: dict[str, Disclosure] = {}
+        sealed: dict[str, Disclosure] = {}
         results = []
         # 最低评标价法: the committee ranks the valid bids by price, the lowest first.
         ranked = sorted((Decimal(p), n) for n, p in enumerate(prices) if n not in invalid)
@@ -96,9 +100,10 @@ class Scene:
             else:
                 row["rank"] = 1 + [m for _, m in ranked].index(n)
             results.append(row)
-        evaluation = self.c.world.evaluation(code, evaluated or day, results, committee)
+        evaluation = self.c.world.evaluation(code, evaluated or day, results, sealed,
+                                             **(committee or {}))
         self.act("evaluated", code, self.c.agency, "CompleteEvaluation", evaluation,
-                 sealed=committee)
+                 sealed=sealed)
 
     def award(self, code: str, supplier: str, amount: str, day: str = "2026-05-07") -> int:
         return self.act("award", code, self.c.purchaser, "DecideAward",
@@ -117,11 +122,12 @@ class Scene:
 
     def tender_run(self, code: str, prices: tuple[str, ...], winner: int, amount: str,
                    method: str = "open_tender", invalid: tuple[int, ...] = (),
-                   budget: str = "1850000.00", finish: bool = True, **plan: Any) -> None:
+                   budget: str = "1850000.00", finish: bool = True,
+                   committee: dict[str, Any] | None = None, **plan: Any) -> None:
         self.plan(code, method=method, budget=budget, **plan)
         self.approve(code)
         self.announce(code)
-        self.evaluate(code, prices, invalid)
+        self.evaluate(code, prices, invalid, committee=committee)
         self.award(code, self.c.suppliers[winner].organisation, amount)
         if finish:
             self.finish(code, amount)

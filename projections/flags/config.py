@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -328,6 +329,36 @@ class LateBidWon(ConfigModel):
     methods: Methods
 
 
+def _fraction(value: str) -> str:
+    try:
+        share = Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError("not a fraction") from None
+    if not 0 < share <= 1:
+        raise ValueError("out of range")
+    return value
+
+
+#: A share as the law says it (三分之二: "2/3"), kept exact.
+Share = Annotated[str, AfterValidator(_fraction), Field(
+    description='a fraction above 0 and at most 1, like "2/3"')]  # fmt: skip
+
+
+class UndersizedCommittee(ConfigModel):
+    min_members: dict[MethodKey, Count]
+    large_budget: Amount
+    large_min_members: Count
+    large_methods: Methods
+    odd: bool = Field(description="true or false")
+    expert_share: Share
+
+
+class RecurringExpert(ConfigModel):
+    period: CalendarPeriod
+    min_committees: Annotated[int, Field(ge=2, description="a whole number of at least 2")]
+    methods: Methods
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -362,3 +393,5 @@ class Thresholds(ConfigModel):
     regions: dict[Annotated[str, Field(min_length=1)], RegionFigures]
     no_acceptance: NoAcceptance
     late_bid_won: LateBidWon
+    undersized_committee: UndersizedCommittee
+    recurring_expert: RecurringExpert

@@ -14,7 +14,7 @@ from typing import Any, assert_never
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_entry
 from ledger.log.reader import LogReader
-from projections.flags import acceptance, late_bid, qualifications, rules
+from projections.flags import acceptance, committees, late_bid, qualifications, rules
 from projections.flags import groups as flag_groups
 from projections.flags.clocks import CLOCKS
 from projections.flags.kinds import FlagKind
@@ -283,6 +283,9 @@ def _award(run: Run, d: E.AwardDecided) -> None:
 def _result(run: Run, d: E.ResultAnnounced) -> None:
     run.set(result_leaf=run.index)
     run.stop("result_announced_after_award")
+    seated = committees.members(d)
+    committees.undersized(run, seated)
+    committees.recurring(run, seated, d.supplier)
     _slow_award(run)
     run.clock("contract_signed_after_award_notice", "结果公告后未按期签订合同",
               [run.me("结果公告：合同签订期限起算")])  # fmt: skip

@@ -43,6 +43,8 @@ class FlagKind(StrEnum):
     DISCRIMINATORY_QUALIFICATION = "discriminatory_qualification"
     NO_ACCEPTANCE = "no_acceptance"
     LATE_BID_WON = "late_bid_won"
+    UNDERSIZED_COMMITTEE = "undersized_committee"
+    RECURRING_EXPERT = "recurring_expert"
 
     @property
     def label(self) -> str:
@@ -143,5 +145,14 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
     K.LATE_BID_WON: (
         "最后递交的投标中标",
         "中标（成交）供应商的投标是投标截止前最后递交的一份（Cardinal R030，按开标公开的递交顺序）",
+    ),
+    K.UNDERSIZED_COMMITTEE: (
+        "评审委员会组成不合法",
+        "评审委员会（小组）少于法定人数或非单数，或评审专家少于成员总数的三分之二"
+        "（政府采购法实施条例 第三十九条；财政部令第87号 第四十七条）",
+    ),
+    K.RECURRING_EXPERT: (
+        "评审专家与中标人反复同现",
+        "同一评审专家一个期间内参加多个评审委员会，其项目均确定同一供应商中标（成交）",
     ),
 }

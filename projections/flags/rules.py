@@ -72,8 +72,8 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "award_follows_ranking": K.AWARD_NOT_TOP_RANKED,
     "evaluation_report_delivered": K.IRREGULAR_PROCEDURE,
     "award_after_report": K.IRREGULAR_PROCEDURE,
-    "committee_size": K.IRREGULAR_PROCEDURE,
-    "committee_expert_share": K.IRREGULAR_PROCEDURE,
+    "committee_size": K.UNDERSIZED_COMMITTEE,
+    "committee_expert_share": K.UNDERSIZED_COMMITTEE,
     # Works tenders (ledger.domain.works): the same kinds as their government-procurement peers.
     "works_documents_on_sale": K.SHORT_SUBMISSION_PERIOD,
     "works_documents_objection_before_deadline": K.IRREGULAR_PROCEDURE,

@@ -35,6 +35,7 @@ TABLES: Final = (
     "flag_evidence",
     "flag_procurements",
     "flag_streams",
+    "flag_seats",
     "flag_organisations",
     "flag_counts",
 )
@@ -84,6 +85,11 @@ CREATE: Final = [
     "telephone_leaf BIGINT)",
     # Running totals of the window flags: plans|<purchaser>|<period>, wins|…|<supplier> …
     "CREATE TABLE IF NOT EXISTS flag_counts (key TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+    # Each expert's seat on a committee the result notice disclosed, with the supplier the
+    # committee's procurement awarded: the same expert recurring with the same winner.
+    "CREATE TABLE IF NOT EXISTS flag_seats (expert TEXT NOT NULL, winner TEXT NOT NULL, "
+    "period TEXT NOT NULL, procurement TEXT NOT NULL, name TEXT NOT NULL, "
+    "leaf BIGINT NOT NULL, PRIMARY KEY (expert, winner, period, procurement))",
 ]
 
 #: (leaf index, note): one piece of evidence; the page reads the leaf itself for the rest.

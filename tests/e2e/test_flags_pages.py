@@ -172,6 +172,15 @@ def test_the_inspector_sees_each_irregularity_of_the_year_flagged(
     assert close, "the year's prices put no runner-up close to a winner"
     page = inspector.get(close[0]["url"], headers={"accept": "text/html"}).text
     assert "第二名报价" in page and "万元" in page
+    # An expert seated by the draw on three committees awarding one supplier: the page names
+    # the expert, and its evidence is the result notices of those procurements.
+    recurring = [f for f in flags if f["kind"] == "recurring_expert"]
+    assert recurring, "the year's draw seats no expert thrice with one winner"
+    first = recurring[0]
+    detail = inspector.get(first["url"], params={"format": "json"}).json()
+    assert {e["procurement"] for e in detail["evidence"]} == set(first["details"]["procurements"])
+    page = inspector.get(first["url"], headers={"accept": "text/html"}).text
+    assert first["details"]["expert_name"] in page and "评审专家" in page
 
 
 def test_flags_are_raised_where_intended_and_nowhere_else(site: Site) -> None:
@@ -195,7 +204,10 @@ def test_flags_are_raised_where_intended_and_nowhere_else(site: Site) -> None:
         wanted |= {kind for t in twists for kind in ALSO.get(t, ())}
         assert raised.get(code, set()) == wanted, (code, sorted(twists))
     groups = {f.kind for f in flags if not f.procurement}
-    assert "splitting" in groups <= {"splitting", "repeated_winner", "single_source_overuse"}
+    # recurring_expert is drawn too: sixteen experts drawn four to a tender, and suppliers
+    # winning often, seat one expert on three committees awarding one supplier now and then.
+    assert "splitting" in groups <= {"splitting", "repeated_winner", "single_source_overuse",
+                                     "recurring_expert"}
 
 
 def test_the_list_page_is_in_chinese_and_states_its_checkpoint(inspector: httpx.Client) -> None:
