@@ -63,14 +63,15 @@ class Scene:
                  {"date": day, "rationale": rationale})
 
     def announce(self, code: str, day: str = "2026-04-10", deadline: str = "2026-05-06",
-                 requirement: str = "技术参数见采购文件第三章。", intention: bool = True) -> None:
+                 requirement: str = "技术参数见采购文件第三章。", intention: bool = True,
+                 items: list[dict[str, str]] | None = None) -> None:
         if intention:
             self.act("intention", code, self.c.purchaser, "DiscloseIntention",
                      {"date": "2026-03-04", "expected_start": day})
         self.act("tender", code, self.c.agency, "AnnounceTender", {
             "date": day, "requirement": requirement, "qualifications": "具有医疗器械经营许可证。",
             "contact": "刘洋 0319-8123456", "bid_deadline": deadline, "bid_deadline_time": "09:30",
-            "place": "澄溪县公共资源交易中心开标一室"})
+            "place": "澄溪县公共资源交易中心开标一室"} | ({"items": items} if items else {}))
 
     def bid(self, code: str, n: int, price: str, day: str = "2026-04-14") -> int:
         sealed: dict[str, Disclosure] = {}

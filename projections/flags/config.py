@@ -359,6 +359,13 @@ class RecurringExpert(ConfigModel):
     methods: Methods
 
 
+class OutsideFramework(ConfigModel):
+    methods: Methods
+    ignored: Annotated[list[Annotated[str, Field(pattern=r"^[ABC][0-9]{2,8}$")]],
+                       Field(description="a list of 品目 codes, like C99000000")]  # fmt: skip
+    citation: Text
+
+
 class Thresholds(ConfigModel):
     """Every table of ``flags.toml``; the operator's file is checked merged into it."""
 
@@ -395,3 +402,4 @@ class Thresholds(ConfigModel):
     late_bid_won: LateBidWon
     undersized_committee: UndersizedCommittee
     recurring_expert: RecurringExpert
+    outside_framework: OutsideFramework

@@ -14,7 +14,7 @@ from typing import Any, assert_never
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_entry
 from ledger.log.reader import LogReader
-from projections.flags import acceptance, committees, late_bid, qualifications, rules
+from projections.flags import acceptance, committees, framework, late_bid, qualifications, rules
 from projections.flags import groups as flag_groups
 from projections.flags.clocks import CLOCKS
 from projections.flags.kinds import FlagKind
@@ -143,6 +143,7 @@ def _tender(run: Run, d: E.TenderAnnounced) -> None:
     imports = bool(d.policies and d.policies.imports)
     qualifications.check(run, d.requirement, "采购公告采购需求", imports)
     qualifications.check(run, d.qualifications, "采购公告资格要求", imports)
+    framework.tender(run, d)
 
 
 def _correction(run: Run, d: E.AnnouncementCorrected) -> None:
@@ -322,6 +323,7 @@ def _contract(run: Run, d: E.ContractSigned) -> None:
     run.clock("contract_filed_after_signing", "合同签订后未按期备案",
               [run.me("签订合同：合同备案期限起算")])  # fmt: skip
     acceptance.contract_signed(run, d)
+    framework.agreement_signed(run, d)
 
 
 def _contract_notice(run: Run, d: E.ContractAnnounced) -> None:

@@ -45,6 +45,7 @@ class FlagKind(StrEnum):
     LATE_BID_WON = "late_bid_won"
     UNDERSIZED_COMMITTEE = "undersized_committee"
     RECURRING_EXPERT = "recurring_expert"
+    OUTSIDE_FRAMEWORK = "outside_framework"
 
     @property
     def label(self) -> str:
@@ -154,5 +155,9 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
     K.RECURRING_EXPERT: (
         "评审专家与中标人反复同现",
         "同一评审专家一个期间内参加多个评审委员会，其项目均确定同一供应商中标（成交）",
+    ),
+    K.OUTSIDE_FRAMEWORK: (
+        "框架协议外采购",
+        "框架协议有效期内，同一区域的采购人以其他方式采购该协议覆盖的品目（财政部令第110号）",
     ),
 }

@@ -31,7 +31,7 @@ from projections.flags.statutes import StatuteBook
 from projections.flags.store import CREATE, TABLES, dumps
 from projections.projection import Entry
 
-BASE_VERSION: Final = 5  # 5: committee seats (4: organisations keep address and telephone)
+BASE_VERSION: Final = 5  # 5: committee seats, framework items (4: organisations' contacts)
 
 
 class FlagsProjection:

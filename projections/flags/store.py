@@ -36,6 +36,7 @@ TABLES: Final = (
     "flag_procurements",
     "flag_streams",
     "flag_seats",
+    "flag_frameworks",
     "flag_organisations",
     "flag_counts",
 )
@@ -90,6 +91,11 @@ CREATE: Final = [
     "CREATE TABLE IF NOT EXISTS flag_seats (expert TEXT NOT NULL, winner TEXT NOT NULL, "
     "period TEXT NOT NULL, procurement TEXT NOT NULL, name TEXT NOT NULL, "
     "leaf BIGINT NOT NULL, PRIMARY KEY (expert, winner, period, procurement))",
+    # The items each framework agreement covers, with its region and term (outside_framework).
+    "CREATE TABLE IF NOT EXISTS flag_frameworks (catalogue TEXT NOT NULL, region TEXT NOT NULL, "
+    "procurement TEXT NOT NULL, item TEXT NOT NULL, signed TEXT NOT NULL, "
+    "term_ends TEXT NOT NULL, leaf BIGINT NOT NULL, "
+    "PRIMARY KEY (catalogue, region, procurement, item))",
 ]
 
 #: (leaf index, note): one piece of evidence; the page reads the leaf itself for the rest.
