@@ -59,6 +59,11 @@ STATUTORY: dict[str, list[tuple[str, str | None]]] = {
         ("公示期限", "period_end"), ("采购人", "purchaser"), ("联系方式", "contact"),
         ("财政部门", None),
     ],
+    # 中标候选人公示 (招标投标法实施条例 第五十四条): the candidates in order, the 公示期
+    "candidates": [
+        ("项目编号", "procurement"), ("项目名称", "title"), ("中标候选人", "candidates"),
+        ("公示期至", "period_end"), ("采购人", "purchaser"),
+    ],
     # 中标（成交）结果公告 (财政部令第87号 第六十九条)
     "result": [
         ("采购人", "purchaser"), ("采购人地址", None), ("采购代理机构地址", None),
@@ -149,7 +154,7 @@ def test_each_statutory_field_is_on_the_page_and_in_the_json(served: Served, kin
     main = page.text[page.text.index("<main") : page.text.index("</main>")]
     for label, path in STATUTORY[kind]:
         # under its own heading or term, followed by a value that is not empty
-        shown = re.search(rf"<(dt|h2)[^>]*>{re.escape(label)}</\1>\s*<(dd|div|p|ul|table)"
+        shown = re.search(rf"<(dt|h2)[^>]*>{re.escape(label)}</\1>\s*<(dd|div|p|ul|ol|table)"
                           rf"[^>]*>\s*(?!</)", main)  # fmt: skip
         assert shown is not None, f"{kind}: {label} is not on the page"
         if path is not None:
