@@ -248,6 +248,7 @@ class LifecycleReplay:
             case (
                 E.OrganisationRegistered() | E.OrganisationAmended() | E.ActorRegistered()
                 | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
+                | E.SupplierDebarred()
                 | E.CalendarAdopted() | E.TimeLimitsAdopted() | E.TimingReevaluated()
             ):  # fmt: skip
                 raise AssertionError("registry, statute and read entries have replays of their own")

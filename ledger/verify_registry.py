@@ -201,6 +201,12 @@ class RegistryReplay:
                 if data.region is not None and data.code in self.jurisdictions:
                     held = self.jurisdictions[data.code]
                     self.jurisdictions[data.code] = replace(held, region=data.region)
+            case E.SupplierDebarred():
+                if self.organisations.get(data.code) != Role.SUPPLIER.value:
+                    raise RegistryViolation(f"禁止参加政府采购活动 recorded for {data.code}, "
+                                            "which is no registered supplier")  # fmt: skip
+                if data.until < data.since:
+                    raise RegistryViolation(f"{data.code}: a debarment ending before it begins")
             case _:
                 assert_never(data)
 
@@ -235,7 +241,10 @@ class RegistryReplay:
             case E.KeyRevoked():
                 key = self.keys.get(payload.get("key_id", ""), KeyState(b"", ""))
                 return bool(key.actor == entry["actor"])
-            case E.OrganisationRegistered() | E.ActorRegistered() | E.KeyRegistered():
+            case (
+                E.OrganisationRegistered() | E.ActorRegistered() | E.KeyRegistered()
+                | E.SupplierDebarred()
+            ):
                 return False
             case _:
                 assert_never(data)
@@ -286,5 +295,8 @@ class RegistryReplay:
                 }
             case E.KeyRevoked():
                 return {"key_id": payload["key_id"], "reason": payload["reason"]}
+            case E.SupplierDebarred():
+                given = ("code", "since", "until", "document_number", "reason")
+                return {k: payload[k] for k in given}
             case _:
                 assert_never(data)

@@ -150,6 +150,7 @@ class PublicProjection:
                 _organisation(cur, index, entry.recorded_at, data)
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
+                | E.SupplierDebarred()
                 | E.BidCommitted()
             ):  # fmt: skip
                 pass  # nothing a public page shows (a sealed bid names no procurement)

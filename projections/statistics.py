@@ -189,6 +189,7 @@ class StatisticsProjection:
                 _award(cur, data)
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.PlanApproved()
+                | E.SupplierDebarred()
                 | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
                 | E.PrequalificationAnnounced()
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()

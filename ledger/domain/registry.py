@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID, uuid5
 
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
@@ -50,8 +51,16 @@ class Organisation(ValueAggregate):
         def apply(self, aggregate: Organisation) -> None:
             aggregate.amend(E.OrganisationAmended.model_validate_json(self.data))
 
+    class Debarred(SignedEvent):
+        event_type = E.SupplierDebarred.__name__
+
+        def apply(self, aggregate: Organisation) -> None:
+            debarred = E.SupplierDebarred.model_validate_json(self.data)
+            aggregate.debarments += ((debarred.since, debarred.until),)
+
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
         registered = E.OrganisationRegistered.model_validate_json(data)
+        self.debarments: tuple[tuple[date, date], ...] = ()  # 禁止参加政府采购活动, recorded
         self.code = registered.code
         self.kind = registered.kind
         self.name = registered.name

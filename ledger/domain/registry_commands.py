@@ -13,7 +13,7 @@ from typing import Any, Final, Protocol
 
 from eventsourcing.domain import Aggregate
 
-from ledger.domain import fields, identity
+from ledger.domain import fields, identity, text
 from ledger.domain.errors import Conflict, Forbidden, Invalid
 from ledger.domain.events import Signed
 from ledger.domain.keys import WeakKey, decode_public_key
@@ -182,6 +182,33 @@ def amend_organisation(
     return [organisation]
 
 
+DEBARMENT_CITATION: Final = "政府采购法 第二十二条、第七十七条；政府采购法实施条例 第十九条"
+
+
+def record_debarment(
+    signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
+) -> list[Aggregate]:
+    """RecordDebarment: a finance office records a supplier's 禁止参加政府采购活动 period, by
+    its decision's 文号 and reason (``DEBARMENT_CITATION``)."""
+    require_role("registry.record_debarment", signer, Role.FINANCE_OFFICE)
+    fields.only(payload, ("code", "since", "until", "document_number", "reason"))
+    code = fields.code(payload, "code")
+    organisation = registry.organisation(code)
+    if organisation is None or organisation.kind is not Role.SUPPLIER:
+        raise Invalid(f"payload.code: {code} is not a registered supplier", code="not_supplier")
+    since, until = text.day(payload, "since"), text.day(payload, "until")
+    text.ensure_order(since, until, ("payload.since", "payload.until"))
+    data = E.SupplierDebarred(
+        code=code,
+        since=since,
+        until=until,
+        document_number=fields.text(payload, "document_number", limit=60),
+        reason=text.requirement(payload, "reason"),
+    )
+    organisation.trigger_event(Organisation.Debarred, **signed.fields(data))
+    return [organisation]
+
+
 def register_actor(
     signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
 ) -> list[Aggregate]:
@@ -263,6 +290,7 @@ def revoke_key(
 HANDLERS: dict[str, Handler] = {
     BY_DATA[E.OrganisationRegistered].command: register_organisation,
     BY_DATA[E.OrganisationAmended].command: amend_organisation,
+    BY_DATA[E.SupplierDebarred].command: record_debarment,
     BY_DATA[E.ActorRegistered].command: register_actor,
     BY_DATA[E.KeyRegistered].command: register_key,
     BY_DATA[E.KeyRevoked].command: revoke_key,

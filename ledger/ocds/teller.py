@@ -77,6 +77,7 @@ class Teller:
                 self._told(cur, index, data, leaf)
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
+                | E.SupplierDebarred()
                 | E.ChallengeFiled() | E.ChallengeAnswered() | E.ChallengeWithdrawn()
                 | E.ComplaintFiled() | E.ComplaintScreened() | E.ComplaintDecided()
                 | E.ComplaintWithdrawn()

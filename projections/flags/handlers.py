@@ -14,7 +14,15 @@ from typing import Any, assert_never
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import parse_entry
 from ledger.log.reader import LogReader
-from projections.flags import acceptance, committees, framework, late_bid, qualifications, rules
+from projections.flags import (
+    acceptance,
+    committees,
+    debarment,
+    framework,
+    late_bid,
+    qualifications,
+    rules,
+)
 from projections.flags import groups as flag_groups
 from projections.flags.clocks import CLOCKS
 from projections.flags.kinds import FlagKind
@@ -410,6 +418,8 @@ def handle(run: Run) -> None:
     match d:
         case E.OrganisationRegistered() | E.OrganisationAmended():
             _organisation(run, d)
+        case E.SupplierDebarred():
+            debarment.recorded(run, d)
         case E.PlanFiled():
             _plan_filed(run, d)
         case E.PlanApproved():
@@ -426,6 +436,7 @@ def handle(run: Run) -> None:
             _correction(run, d)
         case E.BidsOpened():
             _opened(run, d)
+            debarment.opened(run, d)
         case E.EvaluationCompleted():
             _evaluated(run, d)
         case E.AwardDecided():

@@ -46,6 +46,7 @@ class FlagKind(StrEnum):
     UNDERSIZED_COMMITTEE = "undersized_committee"
     RECURRING_EXPERT = "recurring_expert"
     OUTSIDE_FRAMEWORK = "outside_framework"
+    DEBARRED_SUPPLIER = "debarred_supplier"
 
     @property
     def label(self) -> str:
@@ -155,6 +156,11 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
     K.RECURRING_EXPERT: (
         "评审专家与中标人反复同现",
         "同一评审专家一个期间内参加多个评审委员会，其项目均确定同一供应商中标（成交）",
+    ),
+    K.DEBARRED_SUPPLIER: (
+        "被禁止参加政府采购活动的供应商投标",
+        "供应商在财政部门记录的禁止参加政府采购活动期间投标（政府采购法 第二十二条、第七十七条；"
+        "实施条例 第十九条）",
     ),
     K.OUTSIDE_FRAMEWORK: (
         "框架协议外采购",

@@ -31,7 +31,7 @@ from projections.flags.statutes import StatuteBook
 from projections.flags.store import CREATE, TABLES, dumps
 from projections.projection import Entry
 
-BASE_VERSION: Final = 5  # 5: committee seats, framework items (4: organisations' contacts)
+BASE_VERSION: Final = 6  # 6: debarments; 5: committee seats, framework items (4: contacts)
 
 
 class FlagsProjection:

@@ -38,10 +38,15 @@ TABLES: Final = (
     "flag_seats",
     "flag_frameworks",
     "flag_organisations",
+    "flag_debarments",
     "flag_counts",
 )
 
 CREATE: Final = [
+    # 禁止参加政府采购活动 periods the registry recorded (debarment.py)
+    "CREATE TABLE IF NOT EXISTS flag_debarments (leaf_index BIGINT PRIMARY KEY, "
+    "code TEXT NOT NULL, since TEXT NOT NULL, until TEXT NOT NULL, "
+    "document_number TEXT NOT NULL, reason TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS flag_flags (id TEXT PRIMARY KEY, kind TEXT NOT NULL, "
     "subject TEXT NOT NULL, procurement TEXT, purchaser TEXT, raised_leaf BIGINT NOT NULL, "
     "raised_on TEXT NOT NULL, severity TEXT NOT NULL, summary TEXT NOT NULL, "

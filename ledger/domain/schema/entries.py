@@ -93,6 +93,19 @@ class OrganisationAmended(Value):
     sme: SmeStatus | None = None
 
 
+class SupplierDebarred(Value):
+    """禁止参加政府采购活动: a finance office records that a supplier may take no part in
+    government procurement from ``since`` to ``until`` (政府采购法 第二十二条第一款第（五）项、
+    第七十七条; 实施条例 第十九条), under its decision ``document_number`` with ``reason``.
+    Recorded, not enforced: a bid it makes in the period is a red flag (README)."""
+
+    code: Code  # the supplier
+    since: Day
+    until: Day
+    document_number: Text
+    reason: Text
+
+
 class ActorRegistered(Value):
     """A person or service that acts for an organisation, in the organisation's role."""
 
@@ -771,7 +784,8 @@ class ReleaseImported(Value):
 StatuteData = CalendarAdopted | TimeLimitsAdopted | TimingReevaluated
 
 RegistryData = (
-    OrganisationRegistered | OrganisationAmended | ActorRegistered | KeyRegistered | KeyRevoked
+    OrganisationRegistered | OrganisationAmended | SupplierDebarred | ActorRegistered
+    | KeyRegistered | KeyRevoked
 )
 LifecycleData = (
     PlanFiled

@@ -80,6 +80,8 @@ KINDS: Final[tuple[Kind, ...]] = (
     # The finance office registers; an organisation amends itself; an actor revokes its own key.
     Kind(E.OrganisationRegistered, "RegisterOrganisation", "organisation", _FINANCE, "登记单位"),
     Kind(E.OrganisationAmended, "AmendOrganisation", "organisation", _ANY, "变更单位信息"),
+    Kind(E.SupplierDebarred, "RecordDebarment", "organisation", _FINANCE,
+         "记录禁止参加政府采购活动"),
     Kind(E.ActorRegistered, "RegisterActor", "actor", _FINANCE, "登记人员"),
     Kind(E.KeyRegistered, "RegisterKey", "key", _FINANCE, "登记签名密钥"),
     Kind(E.KeyRevoked, "RevokeKey", "key", _ANY, "作废签名密钥"),
