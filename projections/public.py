@@ -31,6 +31,7 @@ RECORD: Final = TypeAdapter(ProcurementRecord)
 TABLES: Final = (
     "pub_organisations",
     "pub_organisation_changes",
+    "pub_debarments",
     "pub_procurements",
     "pub_announcements",
     "pub_timeline",
@@ -50,6 +51,11 @@ _COMMON = [
     "code TEXT NOT NULL, recorded_at TEXT NOT NULL, changes TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS pub_organisation_changes_by_code "
     "ON pub_organisation_changes (code, leaf_index)",
+    # A supplier's 禁止参加政府采购活动 periods, as the finance office recorded them.
+    "CREATE TABLE IF NOT EXISTS pub_debarments (leaf_index BIGINT PRIMARY KEY, "
+    "code TEXT NOT NULL, since TEXT NOT NULL, until TEXT NOT NULL, "
+    "document_number TEXT NOT NULL, reason TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS pub_debarments_by_code ON pub_debarments (code, leaf_index)",
     "CREATE TABLE IF NOT EXISTS pub_procurements (code TEXT PRIMARY KEY, title TEXT NOT NULL, "
     "purchaser TEXT NOT NULL, agency TEXT, region TEXT NOT NULL, category TEXT NOT NULL, "
     "method TEXT NOT NULL, budget_fen BIGINT NOT NULL, stage TEXT NOT NULL, closed TEXT, "
@@ -128,8 +134,8 @@ class PublicProjection:
     # 5: organisations' identities and their amendments (pub_organisation_changes);
     # 6: each notice's ordinal and the names it was published under (the archived feed);
     # 7: supplementary contracts are notices (补充合同公告); complaint decisions' 文号,
-    # 处理依据 and 执法机关
-    version = 7
+    # 处理依据 and 执法机关; 8: suppliers' debarments (pub_debarments)
+    version = 8
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -148,9 +154,15 @@ class PublicProjection:
         match data:
             case E.OrganisationRegistered() | E.OrganisationAmended():
                 _organisation(cur, index, entry.recorded_at, data)
+            case E.SupplierDebarred():
+                cur.execute(
+                    "INSERT INTO pub_debarments (leaf_index, code, since, until, "
+                    "document_number, reason) VALUES (?, ?, ?, ?, ?, ?)",
+                    (index, data.code, data.since.isoformat(), data.until.isoformat(),
+                     data.document_number, data.reason),
+                )  # fmt: skip
             case (
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.SealedValueRead()
-                | E.SupplierDebarred()
                 | E.BidCommitted()
             ):  # fmt: skip
                 pass  # nothing a public page shows (a sealed bid names no procurement)

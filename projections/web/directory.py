@@ -202,3 +202,24 @@ def finance_office(db: Database, region: str) -> Organisation | None:
            "WHERE kind = 'finance_office' AND region = ? ORDER BY registered_on, code LIMIT 1")
     rows = _rows(db, sql, (region,))
     return Organisation(*rows[0]) if rows else None
+
+
+@dataclass(frozen=True)
+class Debarment:
+    """A 禁止参加政府采购活动 period the finance office recorded for a supplier."""
+
+    leaf_index: int
+    since: str
+    until: str
+    document_number: str
+    reason: str
+
+
+def debarments(db: Database, code: str) -> list[Debarment]:
+    rows = _rows(
+        db,
+        "SELECT leaf_index, since, until, document_number, reason FROM pub_debarments "
+        "WHERE code = ? ORDER BY leaf_index",
+        (code,),
+    )
+    return [Debarment(int(i), str(a), str(b), str(n), str(r)) for i, a, b, n, r in rows]

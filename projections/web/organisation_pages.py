@@ -7,6 +7,7 @@ name it and, for a supplier, what it won. The same at ``….json`` for programs.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -79,6 +80,7 @@ def _one(db: Db, key: str) -> dict[str, Any] | None:
     return {
         "o": found,
         "changes": directory.changes(db, found.code),
+        "debarments": directory.debarments(db, found.code),
         "notices": queries.notices_naming(db, found.code),
         "awards": directory.awards(db, found.code) if found.kind == "supplier" else [],
     }
@@ -93,6 +95,7 @@ def organisation_json(db: Db, key: str) -> Response:
         "organisation": one["o"].json(),
         "changes": [{"leaf_index": c.leaf_index, "recorded_at": c.recorded_at,
                      "changes": c.changes} for c in one["changes"]],
+        "debarments": [asdict(d) for d in one["debarments"]],
         "notices": [{"leaf_index": n.leaf_index, "type": n.type, "title": n.title,
                      "procurement": n.procurement, "published_on": n.published_on}
                     for n in one["notices"]],

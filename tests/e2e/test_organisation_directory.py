@@ -144,6 +144,27 @@ def test_the_page_shows_identity_amendment_and_awards(site: Site) -> None:
     assert detail["awards"] and all(a["amount"] for a in detail["awards"])
 
 
+def test_a_recorded_debarment_shows_on_the_suppliers_page(site: Site) -> None:
+    code = kangtai(site)["credit_code"]
+    debarment = {"code": "hb-kangtai", "since": "2027-01-01", "until": "2027-12-31",
+                 "document_number": "澄财采罚〔2026〕9号",
+                 "reason": "提供虚假材料谋取中标"}  # fmt: skip
+    response = site.post(ADMIN, "RecordDebarment", debarment)
+    assert response.status_code == 201, response.text
+    def shown() -> str | None:  # the server projects the log in the background
+        page = site.html(f"/organisations/{code}")
+        return page if "禁止参加政府采购活动记录" in page else None
+
+    page = eventually(shown)
+    assert "2027年1月1日至2027年12月31日，澄财采罚〔2026〕9号：提供虚假材料谋取中标" in page
+    listed = site.json(f"/organisations/{code}.json")["debarments"]
+    assert [(d["since"], d["document_number"]) for d in listed] == [
+        ("2027-01-01", "澄财采罚〔2026〕9号")]  # fmt: skip
+    # a purchaser cannot be debarred as a supplier
+    refused = site.post(ADMIN, "RecordDebarment", debarment | {"code": "qhx-rmyy"})
+    assert refused.status_code == 422 and "not a registered supplier" in refused.text
+
+
 def test_procurement_pages_link_the_winner_to_the_directory(site: Site) -> None:
     detail = site.json(f"/organisations/{kangtai(site)['credit_code']}.json")
     procurement = detail["awards"][0]["procurement"]
