@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from demo.catalogue import person
+from demo.catalogue import DEBARMENT, person
 from demo.identities import identity
 from demo.keys import demo_key as demo_key  # where the CLI and tests find it
 from demo.year import CITY_FINANCE, END, EXPERT_POOL, EXPERTS, DemoYear
@@ -120,6 +120,16 @@ ORGANISATIONS: list[tuple[str, str, str]] = [
     ("qhx-fbfw", "澄溪县政府采购信息发布服务", "publisher"),
 ]
 
+#: The suppliers of the flag cases (``demo.catalogue.CASE_BIDDERS``), registered after the
+#: rest so every other organisation's entries and names stay as they were.
+CASE_SUPPLIERS: Final = [
+    ("hb-jiuding", "云岭九鼎实业有限公司", "supplier"),
+    ("hs-boda", "丹霞博达科技有限公司", "supplier"),
+    ("sd-huaxin", "山东华信商贸有限公司", "supplier"),
+    ("qhx-ruifeng", "澄溪县瑞丰商贸有限公司", "supplier"),
+    ("qhx-ruitai", "澄溪县瑞泰科技有限公司", "supplier"),
+    ("sjz-yongxin", "白鹭永信医疗器械有限公司", "supplier"),
+]
 
 #: The bid box's organisation and actor (its key is the ledger server's own).
 BID_BOX: Final = ("qhx-tbx", "qhx-tbx-svc")
@@ -242,7 +252,8 @@ class DemoBuilder:
         city, city_name, city_region = CITY_FINANCE
         offices = [(city, city_name, "finance_office", city_region)]
         organisations = [(code, name, kind, REGION) for code, name, kind in ORGANISATIONS]
-        for n, (code, name, kind, region) in enumerate(organisations + offices):
+        cases = [(code, name, kind, REGION) for code, name, kind in CASE_SUPPLIERS]
+        for n, (code, name, kind, region) in enumerate(organisations + offices + cases):
             registration: dict[str, Any] = {
                 "code": code, "name": name, "kind": kind, "region": region,
                 **identity(code, name, kind),
@@ -299,6 +310,8 @@ class DemoBuilder:
         (self.keys_dir / "hb-xinda-op.pem").unlink(missing_ok=True)
         self._save_key("hb-xinda-op", replacement)
         self.counts["keys"] += 1
+        # The finance office debars a supplier, which bids in the year all the same.
+        self._submit("RecordDebarment", dict(DEBARMENT))
         year = DemoYear({code: name for code, name, _ in ORGANISATIONS}, ADMIN)
         steps = year.plan(self.copies)
         adopted = False

@@ -188,6 +188,43 @@ ITEMS: Final[tuple[Item, ...]] = tuple(Item(*row) for row in (
     ("sc-tz", "qhx-scjgj", "特种设备安全检验检测服务", S, CONSULTATION, "58.00", "consulting"),
 ))
 
+#: One procurement for each red flag the year's catalogue raises on none (README,
+#: "Supervisory views"), after it: numbered on from its last code and drawn each from a
+#: generator of its own, so the year's draws, codes and figures stay as they were. Their
+#: bidders are suppliers of their own (``CASE_BIDDERS``), so no other procurement changes.
+FLAG_CASES: Final[tuple[Item, ...]] = tuple(Item(*row) for row in (
+    ("fy-tl", "qhx-fybjy", "新生儿听力筛查设备采购项目", G, INQUIRY, "68.00", "medical"),
+    ("sl-fs", "qhx-slj", "水利局办公楼屋面防水维修工程", W, NEGOTIATION, "78.00", "building"),
+    ("zr-da", "qhx-zrzyj", "不动产登记档案数字化服务", S, NEGOTIATION, "58.00", "it"),
+    ("xx-gb", "qhx-syxx", "校园广播系统采购项目", G, INQUIRY, "42.00", "education"),
+    ("cdc-ypg", "qhx-cdc", "疫苗接种门诊预检设备采购项目", G, INQUIRY, "46.00", "medical"),
+    ("mz-kf", "qhx-mzj", "养老服务中心康复训练器材采购项目", G, INQUIRY, "38.00", "education"),
+))
+
+#: Who bids in each flag case, in order: the first of an across-categories case is the one
+#: that underbids (``Twist.ACROSS_CATEGORIES``), the first of a debarred case the debarred.
+CASE_BIDDERS: Final[dict[str, tuple[str, ...]]] = {
+    "fy-tl": ("hb-jiuding", "hs-boda", "sd-huaxin"),
+    "sl-fs": ("hb-jiuding", "hs-boda", "sd-huaxin"),
+    "zr-da": ("hb-jiuding", "hs-boda", "sd-huaxin"),
+    "xx-gb": ("hs-boda", "sd-huaxin", "qhx-ruifeng"),
+    "cdc-ypg": ("sjz-yongxin", "qhx-ruitai", "hs-boda", "sd-huaxin"),
+    "mz-kf": ("qhx-ruifeng", "hs-boda", "qhx-ruitai"),
+}
+
+#: The finance office's decision 禁止参加政府采购活动 (政府采购法 第七十七条) against the
+#: supplier that bids in ``cdc-ypg`` all the same.
+DEBARMENT: Final = {
+    "code": "sjz-yongxin",
+    "since": "2025-12-15",
+    "until": "2026-12-14",
+    "document_number": "澄财采处〔2025〕12号",
+    "reason": "在政府采购活动中提供虚假材料谋取成交，依据政府采购法第七十七条第一款第一项，"
+    "处以一年内禁止参加政府采购活动。",
+}
+#: Why its committee finds the debarred supplier's response invalid.
+DEBARRED_REASON: Final = "供应商处于禁止参加政府采购活动期间，不具备参加本项目的资格"
+
 #: Who answers a call in each line of trade; the first few bid most often.
 SECTORS: Final[dict[str, tuple[str, ...]]] = {
     "medical": ("hb-kangtai", "sjz-renhe", "xt-huakang", "hb-yikang", "bj-meidi", "hs-jiankang"),

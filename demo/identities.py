@@ -25,6 +25,8 @@ REGIONS: Final[dict[str, str]] = {
     "bj": "119901",
     "sd": "379901",
 }
+#: Suppliers registered with another's telephone: a sign of collusion (demo flag case).
+SHARES_TELEPHONE: Final = {"qhx-ruitai": "qhx-ruifeng"}
 #: 主体标识码 characters (GB 11714: digits and capitals) and their check weights.
 _ORG_ALPHABET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ORG_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -83,6 +85,7 @@ def sme(code: str, name: str) -> str:
 def identity(code: str, name: str, kind: str) -> dict[str, Any]:
     """The identity fields of a RegisterOrganisation for this demo organisation."""
     person, telephone = contact(code).split(" ")
+    telephone = contact(SHARES_TELEPHONE.get(code, code)).split(" ")[1]
     fields: dict[str, Any] = {
         "credit_code": credit_code(code, name, kind),
         "address": address(code),

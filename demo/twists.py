@@ -71,6 +71,22 @@ class Twist(StrEnum):
     # 第十四条) for its 5 working days, and invites those who qualify: lawful, no finding
     PREQUALIFIED = "prequalified"
 
+    # -- the flag cases (demo.catalogue.FLAG_CASES), one red flag each -------------------
+    # the committee reports five weeks after the opening: no statutory limit broken
+    SLOW_AWARD = "slow_award"
+    # the contract is performed but no 履约验收 is ever recorded (政府采购法 第四十一条)
+    NO_ACCEPTANCE = "no_acceptance"
+    # the second-ranked is awarded and no reason recorded (实施条例 第四十三条)
+    OUT_OF_ORDER = "out_of_order"
+    # an inquiry's committee of one expert and the purchaser's representative (74号令 第七条)
+    SMALL_COMMITTEE = "small_committee"
+    # a supplier the finance office debarred bids; the committee finds it ineligible
+    DEBARRED_BIDDER = "debarred_bidder"
+    # two of the bidders registered the same telephone (财政部令第87号 第三十七条)
+    SHARED_TELEPHONE = "shared_telephone"
+    # one supplier underbids and wins goods, works and services (three 品目 classes)
+    ACROSS_CATEGORIES = "across_categories"
+
 
 T = Twist
 #: Twists whose challenge is against the result notice.
@@ -139,5 +155,16 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("ga-wy", "2026-05-06", {T.WITHDRAWN}, "供应商撤回质疑"),
     ("rmyy-dr", "2026-03-16", {T.NEXT_RANKED},
      "排名第一的中标候选人放弃中标，采购人按评审报告排序确定第二名并记录理由"),
+    # -- the flag cases, after the catalogue: one red flag each ----------------------
+    ("fy-tl", "2026-03-09", {T.SLOW_AWARD, T.ACROSS_CATEGORIES},
+     "开启响应文件后五周才完成评审，定标迟缓；成交供应商同年跨货物、工程、服务三类成交"),
+    ("sl-fs", "2026-03-02", {T.NO_ACCEPTANCE, T.ACROSS_CATEGORIES},
+     "合同签订后逾180日仍未组织履约验收"),
+    ("zr-da", "2026-03-16", {T.SMALL_COMMITTEE, T.ACROSS_CATEGORIES},
+     "谈判小组仅由一名评审专家和采购人代表两人组成"),
+    ("xx-gb", "2026-03-18", {T.OUT_OF_ORDER}, "未按评审报告排序确定成交供应商，且未记录理由"),
+    ("cdc-ypg", "2026-03-23", {T.DEBARRED_BIDDER},
+     "被禁止参加政府采购活动的供应商仍参加询价，被认定响应无效"),
+    ("mz-kf", "2026-03-25", {T.SHARED_TELEPHONE}, "两家报价供应商登记的联系电话相同"),
 ))
 # fmt: on

@@ -34,6 +34,7 @@ Sealed = dict[str, Disclosure]  # commitment -> the value and salt sent beside t
 
 END: Final = date(2026, 11, 20)  # nothing later is recorded: what is left is in progress
 SEED: Final = 2026
+CASE_SEED: Final = "one-each"  # the flag cases' generators: "one-each-qhx-2026-154" …
 OPENING: Final = "09:30"  # the bid deadline and opening time, China time (87号令 第三十九条)
 #: When plans are filed: weighted towards spring, when budgets are released.
 MONTHS: Final = (1, 1, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 8, 9, 10)
@@ -127,14 +128,24 @@ class DemoYear:
             self.codes.setdefault(item.key, code)  # the first copy's code names the item
             self.twists[code] = fixed[item.key][1] if item.key in fixed else frozenset()
             steps += Run(self, item, code, starts[n]).steps()
+        # The flag cases, numbered after the catalogue and each drawn from a generator of
+        # its own: the catalogue's codes and draws stay as they were.
+        for number, item in enumerate(cat.FLAG_CASES, len(cat.ITEMS) + 1):
+            code = f"{prefix}{number:03d}"
+            self.codes.setdefault(item.key, code)
+            self.twists[code] = fixed[item.key][1]
+            draw = random.Random(f"{CASE_SEED}-{code}")  # noqa: S311 -- a story
+            steps += Run(self, item, code, fixed[item.key][0], draw).steps()
         return steps
 
 
 class Run:
     """One procurement, from its plan to its archive or as far as END allows."""
 
-    def __init__(self, year: DemoYear, item: Item, code: str, start: date) -> None:
-        self.y, self.item, self.code, self.rng = year, item, code, year.rng
+    def __init__(
+        self, year: DemoYear, item: Item, code: str, start: date, rng: random.Random | None = None
+    ) -> None:
+        self.y, self.item, self.code, self.rng = year, item, code, rng or year.rng
         self.t = year.twists[code]
         self.budget = int(Decimal(item.wan) * 1_000_000)  # 万元 -> fen
         self.purchaser = op(item.purchaser)
@@ -219,6 +230,8 @@ class Run:
         if awarded is None:
             return
         signed = self.contract(awarded)
+        if T.NO_ACCEPTANCE in t:
+            return  # performed, never accepted: the contract stays open
         delivered = y.working(signed + timedelta(days=self.delivery_days()))
         if item.method == FRAMEWORK:
             delivered = max(self.call_offs(signed), delivered)
@@ -422,7 +435,8 @@ class Run:
             self.act(ended, "Terminate", self.purchaser, {"reason": cat.TEXTS["terminate"]})
             self.refund(y.wd(ended, self.rng.randint(2, 5)), self.deposits)
             return None
-        evaluated = self.evaluate(y.wd(opened, self.rng.randint(0, 1)), prices)
+        gap = 25 if T.SLOW_AWARD in t else self.rng.randint(0, 1)  # 25 working days: 5 weeks
+        evaluated = self.evaluate(y.wd(opened, gap), prices)
         # The report reaches the purchaser the next working day, within the 2 of 实施条例
         # 第四十三条, and the award follows within 5 of its receipt.
         drawn = y.wd(evaluated, self.rng.randint(1, 3))
@@ -469,9 +483,13 @@ class Run:
             count = self.rng.randint(3, 6 if self.item.method == OPEN else 4)
         sector = cat.SECTORS[self.item.sector]
         suppliers = self.rng.sample(sector, min(count, len(sector)))
+        if self.item.key in cat.CASE_BIDDERS:  # a flag case: its own bidders, in order
+            sector = suppliers = list(cat.CASE_BIDDERS[self.item.key])
         low = {"goods": 0.90, "works": 0.94, "services": 0.92}[self.item.category]
         high = (1.01, 1.04) if T.OVER_BUDGET in t else (low, 0.995)
         prices = {supplier: self.price(*high) for supplier in suppliers}
+        if T.ACROSS_CATEGORIES in t:  # the first underbids the others' range a little
+            prices[suppliers[0]] = self.price(low - 0.04, low)
         if T.LOW_BID in t:  # drawn apart, so the rest of the year's story stays as it was
             low_bid = random.Random(f"low-{self.code}")  # noqa: S311 -- a story
             prices[suppliers[0]] = int(self.budget * low_bid.uniform(0.6, 0.64)) // 10_000 * 10_000
@@ -510,7 +528,9 @@ class Run:
     def evaluate(self, on: date, prices: dict[str, int]) -> date:
         bidders, method = list(prices), self.item.method
         invalid: dict[str, str] = {}
-        if T.FEW_BIDDERS in self.t or (len(bidders) >= 4 and self.rng.random() < 0.3):
+        if T.DEBARRED_BIDDER in self.t:  # the committee finds the debarred one ineligible
+            invalid[bidders[0]] = cat.DEBARRED_REASON
+        elif T.FEW_BIDDERS in self.t or (len(bidders) >= 4 and self.rng.random() < 0.3):
             invalid[bidders[-1]] = self.rng.choice(cat.INVALID_REASONS)
         valid = [s for s in bidders if s not in invalid]
         scores: dict[str, str] = {}
@@ -529,7 +549,7 @@ class Run:
         if method == FRAMEWORK:
             self.admitted = ranked[: len(ranked) - max(1, -(-len(ranked) // 5))]
             self.rival = ranked[len(self.admitted)]  # eliminated: the one who may object
-        if T.NEXT_RANKED in self.t:  # the first declines: the next in order is awarded
+        if T.NEXT_RANKED in self.t or T.OUT_OF_ORDER in self.t:  # the next in order is awarded
             self.winner, self.amount = ranked[1], prices[ranked[1]]
             self.rival = ranked[0]
         results = []
@@ -545,6 +565,8 @@ class Run:
         count = 2
         if method in (OPEN, INVITED):
             count = 6 if self.budget >= 1000 * 1_000_000 else 4
+        if T.SMALL_COMMITTEE in self.t:
+            count = 1  # with the representative two: too few, even, half experts
         chosen = self.rng.sample(EXPERTS, count)
         experts = [(name, actor, demo_key(actor)) for actor, name in chosen]
         representative = [cat.person(self.rng.randint(140, 199))]  # no expert's name
