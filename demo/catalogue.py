@@ -199,6 +199,9 @@ FLAG_CASES: Final[tuple[Item, ...]] = tuple(Item(*row) for row in (
     ("xx-gb", "qhx-syxx", "校园广播系统采购项目", G, INQUIRY, "42.00", "education"),
     ("cdc-ypg", "qhx-cdc", "疫苗接种门诊预检设备采购项目", G, INQUIRY, "46.00", "medical"),
     ("mz-kf", "qhx-mzj", "养老服务中心康复训练器材采购项目", G, INQUIRY, "38.00", "education"),
+    ("wg-zj", "qhx-wglj", "非遗展厅展具采购项目", G, INQUIRY, "35.00", "education"),
+    ("rs-jb", "qhx-rsj", "社保经办系统运维服务", S, SINGLE, "32.00", "it"),
+    ("rs-jc", "qhx-rsj", "劳动保障监察信息系统升级服务", S, SINGLE, "26.00", "it"),
 ))
 
 #: Who bids in each flag case, in order: the first of an across-categories case is the one
@@ -209,6 +212,7 @@ CASE_BIDDERS: Final[dict[str, tuple[str, ...]]] = {
     "zr-da": ("hb-jiuding", "hs-boda", "sd-huaxin"),
     "xx-gb": ("hs-boda", "sd-huaxin", "qhx-ruifeng"),
     "cdc-ypg": ("sjz-yongxin", "qhx-ruitai", "hs-boda", "sd-huaxin"),
+    "wg-zj": ("sd-huaxin", "qhx-ruifeng", "hs-boda"),
     "mz-kf": ("qhx-ruifeng", "hs-boda", "qhx-ruitai"),
 }
 
@@ -251,6 +255,9 @@ SOLE_SOURCES: Final[dict[str, tuple[str, str]]] = {
     "zr-bdc": ("bj-hengtong", "数据整合须在原系统上进行，只能由原系统开发商承担"),
     "mz-hd": ("hb-tianyuan", "核对系统由原开发商部署，运维涉及系统源代码，只能由其提供"),
     "zf-ww": ("hb-xinda", "外网设备及链路由原建设单位部署，继续运维可保证网络安全与服务一致"),
+    # the flag case of single_source_overuse: two of the 人社局's five plans
+    "rs-jb": ("hs-boda", "系统由原供应商开发，运维须由其提供"),
+    "rs-jc": ("hs-boda", "升级须在原系统上进行，只能由原开发商实施"),
 }
 
 #: Why a method other than open tender was chosen, by method (and for one item, its own).
@@ -261,6 +268,7 @@ RATIONALES: Final[dict[str, str]] = {
     INQUIRY: "货物规格、标准统一，现货货源充足且价格变化幅度小（政府采购法第三十二条）",
     FRAMEWORK: "采购需求多频次、小额零星，适用框架协议采购（财政部令第110号）",
     "jt-fh2": "公开招标因投标人不足三家而废标，经批准改为竞争性谈判（政府采购法第三十条第一项）",
+    "wg-zj": "工作需要",  # says nothing: the flag case of non_open_without_rationale
 }
 
 REQUIREMENTS: Final[dict[str, str]] = {

@@ -86,6 +86,10 @@ class Twist(StrEnum):
     SHARED_TELEPHONE = "shared_telephone"
     # one supplier underbids and wins goods, works and services (three 品目 classes)
     ACROSS_CATEGORIES = "across_categories"
+    # a non-open method approved on a rationale that says nothing (工作需要)
+    NO_RATIONALE = "no_rationale"
+    # a purchaser's second single source of five plans: over 30% of its year
+    SOLE_SOURCE_SHARE = "sole_source_share"
 
 
 T = Twist
@@ -166,5 +170,8 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("cdc-ypg", "2026-03-23", {T.DEBARRED_BIDDER},
      "被禁止参加政府采购活动的供应商仍参加询价，被认定响应无效"),
     ("mz-kf", "2026-03-25", {T.SHARED_TELEPHONE}, "两家报价供应商登记的联系电话相同"),
+    ("wg-zj", "2026-03-30", {T.NO_RATIONALE}, "询价方式的理由仅写“工作需要”，仍获批准"),
+    ("rs-jb", "2026-04-07", {T.SOLE_SOURCE_SHARE}, "人社局全年五项采购中两项为单一来源"),
+    ("rs-jc", "2026-04-14", {T.SOLE_SOURCE_SHARE}, "同上（第二项单一来源）"),
 ))
 # fmt: on
