@@ -7,7 +7,8 @@ the order of the days its acts happened (``payload.date``, January to 2026-11-20
 reads like the county's year. Most procurements are honest and on time: their dates are
 computed with the ledger's own calendar and time-limit table, so no finding is raised by
 chance. The few that are not are listed in ``TWISTS`` with what happens and why. Codes
-(``qhx-2026-001`` …) follow the order plans were filed. Salts of sealed values are fresh on
+(``qhx-2026-001`` …) follow the order plans were filed, the flag cases
+(``catalogue.FLAG_CASES``) numbered after them. Salts of sealed values are fresh on
 every run; everything else the ledger records is the same.
 """
 
@@ -484,7 +485,8 @@ class Run:
         sector = cat.SECTORS[self.item.sector]
         suppliers = self.rng.sample(sector, min(count, len(sector)))
         if self.item.key in cat.CASE_BIDDERS:  # a flag case: its own bidders, in order
-            sector = suppliers = list(cat.CASE_BIDDERS[self.item.key])
+            sector = cat.CASE_BIDDERS[self.item.key]
+            suppliers = list(sector)
         low = {"goods": 0.90, "works": 0.94, "services": 0.92}[self.item.category]
         high = (1.01, 1.04) if T.OVER_BUDGET in t else (low, 0.995)
         prices = {supplier: self.price(*high) for supplier in suppliers}

@@ -30,7 +30,7 @@ from conftest import (
 )
 
 from demo import catalogue as cat
-from demo.builder import ADMIN, ORGANISATIONS, DemoSummary
+from demo.builder import ADMIN, CASE_SUPPLIERS, ORGANISATIONS, DemoSummary
 from demo.twists import TWISTS, Twist
 from demo.year import END, SUPERVISOR, DemoYear, op
 from ledger.application import Ledger
@@ -63,12 +63,17 @@ EXPECTED: dict[Twist, str] = {
     T.FEW_BIDDERS: "minimum_valid_bidders_open_tender",
     T.OVER_BUDGET: "award_over_budget",
     T.CONTRACT_DIFFERS: "contract_amount_differs_from_award",
+    # the flag cases: an award out of the committee's order, a committee of two
+    T.OUT_OF_ORDER: "award_follows_ranking",
+    T.SMALL_COMMITTEE: "committee_size",
 }
 #: The further findings a twist raises besides its own.
 ALSO: dict[Twist, set[str]] = {
     T.OVER_BUDGET: {"contract_over_budget"},
     # its documents were on sale only until its deadline, 4 working days (214号 第十条)
     T.SHORT_CONSULTATION: {"consultation_documents_on_sale"},
+    # one expert of two members: under two thirds too (实施条例 第三十九条)
+    T.SMALL_COMMITTEE: {"committee_expert_share"},
 }
 FINDING_KINDS = set(EXPECTED.values()).union(*ALSO.values())
 OPEN_TENDER_THRESHOLD = Decimal("2000000.00")
@@ -117,8 +122,9 @@ def year() -> DemoYear:
 def test_the_summary_counts_the_year(demo: Demo) -> None:
     # How fast it loads is a benchmark (bench/demo.py, target < 15 s), not a timed test.
     print(f"demo built in {demo.seconds:.1f} s: {demo.summary}")
-    assert 140 <= demo.summary.procurements == len(demo.plans) <= 160
-    registry = ("Organisation", "Actor", "Key")  # …Registered, …Amended, …Revoked
+    assert 150 <= demo.summary.procurements == len(demo.plans) <= 170
+    # …Registered, …Amended, …Revoked, and the debarment the finance office records
+    registry = ("Organisation", "Actor", "Key", "SupplierDebarred")
     year = [
         leaf
         for leaf in demo.leaves
@@ -397,7 +403,8 @@ def test_money_is_realistic(demo: Demo, year: DemoYear) -> None:
         for r in demo.of("ResultAnnounced")
         if "committee" in r["data"]
     ]
-    assert {len(c) for c in committees} == {3, 5, 7}  # 7 from 1000万元 (87号令 第四十七条)
+    # 7 from 1000万元 (87号令 第四十七条); the flag case zr-da's unlawful two
+    assert {len(c) for c in committees} == {2, 3, 5, 7}
     envelopes = [orjson.loads(m["envelope"]["command"]) for o in demo.of("BidsOpened")
                  for m in o["data"]["box"] if m["envelope"]]  # fmt: skip
     assert any("representative_id" in e["payload"] for e in envelopes)
@@ -454,11 +461,16 @@ def test_the_catalogue_names_registered_organisations() -> None:
     kinds = {code: kind for code, _, kind in ORGANISATIONS}
     suppliers = {s for sector in cat.SECTORS.values() for s in sector}
     suppliers |= {supplier for supplier, _ in cat.SOLE_SOURCES.values()}
+    suppliers |= {s for bidders in cat.CASE_BIDDERS.values() for s in bidders}
+    kinds |= {code: kind for code, _, kind in CASE_SUPPLIERS}
     assert all(kinds.get(s) == "supplier" for s in suppliers)
-    assert all(kinds.get(item.purchaser) == "purchaser" for item in cat.ITEMS)
-    keys = [item.key for item in cat.ITEMS]
+    items = cat.ITEMS + cat.FLAG_CASES
+    assert all(kinds.get(item.purchaser) == "purchaser" for item in items)
+    keys = [item.key for item in items]
     assert len(set(keys)) == len(keys) and {key for key, *_ in TWISTS} <= set(keys)
-    singles = {item.key for item in cat.ITEMS if item.method == "single_source"}
+    # every flag case is a twist, so it is no honest procurement of the year
+    assert {item.key for item in cat.FLAG_CASES} <= {key for key, *_ in TWISTS}
+    singles = {item.key for item in items if item.method == "single_source"}
     assert singles == set(cat.SOLE_SOURCES)
 
 
@@ -473,7 +485,7 @@ def test_no_leaf_before_an_opening_ties_a_bidder_to_its_procurement(demo: Demo) 
     """Every leaf of the year before each opening: none names a bidder with its procurement,
     and no bid leaf names any supplier or procurement at all (87号令 第二十八条); nor does a
     challenge before the opening tell who challenged."""
-    names = {code: name for code, name, _ in ORGANISATIONS}
+    names = {code: name for code, name, _ in ORGANISATIONS + CASE_SUPPLIERS}
     procurements = set(demo.plans)
     for leaf in demo.of("BidCommitted"):
         text = orjson.dumps(leaf).decode()

@@ -56,6 +56,14 @@ EXPECTED: dict[Twist, str] = {
     T.OVER_BUDGET: "irregular_procedure",
     T.CONTRACT_DIFFERS: "irregular_procedure",
     T.AFTER_FAILURE: "failed_then_non_competitive",
+    # the flag cases after the catalogue (demo.catalogue.FLAG_CASES)
+    T.SLOW_AWARD: "slow_award",
+    T.NO_ACCEPTANCE: "no_acceptance",
+    T.SMALL_COMMITTEE: "undersized_committee",
+    T.OUT_OF_ORDER: "award_not_top_ranked",
+    T.DEBARRED_BIDDER: "debarred_supplier",
+    T.SHARED_TELEPHONE: "shared_contact",
+    T.NO_RATIONALE: "non_open_without_rationale",
 }
 
 
@@ -218,7 +226,15 @@ def test_flags_are_raised_where_intended_and_nowhere_else(site: Site) -> None:
     # recurring_expert is drawn too: sixteen experts drawn four to a tender, and suppliers
     # winning often, seat one expert on three committees awarding one supplier now and then.
     assert "splitting" in groups <= {"splitting", "repeated_winner", "single_source_overuse",
-                                     "recurring_expert"}
+                                     "recurring_expert", "winner_across_categories"}
+    # Raised on a supplier or a purchaser, each by its flag cases and nothing else.
+    (across,) = [f for f in flags if f.kind == "winner_across_categories"]
+    assert across.subject == "hb-jiuding:2026"
+    assert set(across.details["by_section"]) == {"A02", "B08", "C16"}
+    assert {code for codes in across.details["by_section"].values() for code in codes} == {
+        code for code, twists in site.year.twists.items() if T.ACROSS_CATEGORIES in twists}
+    (overuse,) = [f for f in flags if f.kind == "single_source_overuse"]
+    assert overuse.purchaser == "qhx-rsj"
 
 
 def test_the_list_page_is_in_chinese_and_states_its_checkpoint(inspector: httpx.Client) -> None:
