@@ -202,6 +202,7 @@ FLAG_CASES: Final[tuple[Item, ...]] = tuple(Item(*row) for row in (
     ("wg-zj", "qhx-wglj", "非遗展厅展具采购项目", G, INQUIRY, "35.00", "education"),
     ("rs-jb", "qhx-rsj", "社保经办系统运维服务", S, SINGLE, "32.00", "it"),
     ("rs-jc", "qhx-rsj", "劳动保障监察信息系统升级服务", S, SINGLE, "26.00", "it"),
+    ("sc-sj", "qhx-scjgj", "食品安全快速检测试剂采购项目", G, INQUIRY, "30.00", "medical"),
 ))
 
 #: Who bids in each flag case, in order: the first of an across-categories case is the one
@@ -213,6 +214,7 @@ CASE_BIDDERS: Final[dict[str, tuple[str, ...]]] = {
     "xx-gb": ("hs-boda", "sd-huaxin", "qhx-ruifeng"),
     "cdc-ypg": ("sjz-yongxin", "qhx-ruitai", "hs-boda", "sd-huaxin"),
     "wg-zj": ("sd-huaxin", "qhx-ruifeng", "hs-boda"),
+    "sc-sj": ("sd-huaxin", "qhx-ruifeng", "hs-boda"),
     "mz-kf": ("qhx-ruifeng", "hs-boda", "qhx-ruitai"),
 }
 

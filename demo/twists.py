@@ -90,6 +90,8 @@ class Twist(StrEnum):
     NO_RATIONALE = "no_rationale"
     # a purchaser's second single source of five plans: over 30% of its year
     SOLE_SOURCE_SHARE = "sole_source_share"
+    # every bid but the winner's found invalid: one valid supplier left (Cardinal R035)
+    SOLE_VALID = "sole_valid"
 
 
 T = Twist
@@ -173,5 +175,6 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("wg-zj", "2026-03-30", {T.NO_RATIONALE}, "询价方式的理由仅写“工作需要”，仍获批准"),
     ("rs-jb", "2026-04-07", {T.SOLE_SOURCE_SHARE}, "人社局全年五项采购中两项为单一来源"),
     ("rs-jc", "2026-04-14", {T.SOLE_SOURCE_SHARE}, "同上（第二项单一来源）"),
+    ("sc-sj", "2026-04-20", {T.SOLE_VALID}, "询价中除成交供应商外的报价均被认定无效"),
 ))
 # fmt: on

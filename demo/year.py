@@ -532,6 +532,8 @@ class Run:
         invalid: dict[str, str] = {}
         if T.DEBARRED_BIDDER in self.t:  # the committee finds the debarred one ineligible
             invalid[bidders[0]] = cat.DEBARRED_REASON
+        elif T.SOLE_VALID in self.t:  # every other found invalid, each for its reason
+            invalid = dict(zip(bidders[1:], cat.INVALID_REASONS, strict=False))
         elif T.FEW_BIDDERS in self.t or (len(bidders) >= 4 and self.rng.random() < 0.3):
             invalid[bidders[-1]] = self.rng.choice(cat.INVALID_REASONS)
         valid = [s for s in bidders if s not in invalid]

@@ -170,8 +170,8 @@ def test_cardinal_and_our_flags_agree_where_they_measure_the_same(year: Year) ->
         "qhx-2026-018", "qhx-2026-031", "qhx-2026-085", "qhx-2026-104", "qhx-2026-132"}  # fmt: skip
     # R018 single bid: the one competitive negotiation (limited) that received one response.
     assert cardinal["R018"] == ours["single_bid"] == {"qhx-2026-092"}
-    # R035 all but the winner disqualified: no demo case, on either side.
-    assert cardinal["R035"] == set() and "all_but_winner_disqualified" not in ours
+    # R035 all but the winner disqualified: the flag case sc-sj (SOLE_VALID), on both sides.
+    assert cardinal["R035"] == ours["all_but_winner_disqualified"] == {"qhx-2026-163"}
     # R024 price close to the winning bid: nothing raised, for Cardinal looks for a low
     # outlier among the year's gaps; our runner_up_close, any gap within 0.5% of the
     # winner's price, raises a few the year's prices drew that close.
@@ -180,10 +180,10 @@ def test_cardinal_and_our_flags_agree_where_they_measure_the_same(year: Year) ->
     # R003 short submission period: every period we flag, Cardinal flags too ...
     short = ours["short_submission_period"]
     assert short == {"qhx-2026-047", "qhx-2026-068", "qhx-2026-102"} <= cardinal["R003"]
-    # ... and thirteen more (one a flag case, zr-da), each published in the afternoon for a 09:30 deadline: the law's
-    # count (days from the publication day to the deadline's day; 3 working days for
-    # negotiation and inquiry) meets the minimum, Cardinal's 24-hour days from the minute
-    # fall one short (19 days 18 hours is 19 days for a tender's 20).
+    # ... and thirteen more (one a flag case, zr-da), each published in the afternoon for a
+    # 09:30 deadline: the law's count (days from the publication day to the deadline's day;
+    # 3 working days for negotiation and inquiry) meets the minimum, Cardinal's 24-hour days
+    # from the minute fall one short (19 days 18 hours is 19 days for a tender's 20).
     only_cardinal = cardinal["R003"] - short
     assert only_cardinal == {
         "qhx-2026-008", "qhx-2026-027", "qhx-2026-041", "qhx-2026-043", "qhx-2026-066",

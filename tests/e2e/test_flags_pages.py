@@ -64,6 +64,7 @@ EXPECTED: dict[Twist, str] = {
     T.DEBARRED_BIDDER: "debarred_supplier",
     T.SHARED_TELEPHONE: "shared_contact",
     T.NO_RATIONALE: "non_open_without_rationale",
+    T.SOLE_VALID: "all_but_winner_disqualified",
 }
 
 
@@ -91,6 +92,8 @@ ALSO: dict[Twist, set[str]] = {
     # The designated brand asks the maker's authorisation (原厂授权书) for goods not imported:
     # a discriminatory qualification too (财政部令第87号 第十七条).
     T.DESIGNATED_BRAND: {"discriminatory_qualification"},
+    # two of its three bids invalid: one valid bidder left, two thirds invalid
+    T.SOLE_VALID: {"single_bidder", "many_disqualified"},
 }
 #: 框架协议外采购 on the demo's own data: the demo gives every goods item of a sector one
 #: 品目 code (A02010104 for IT, A05010000 for office goods), so these purchases by other

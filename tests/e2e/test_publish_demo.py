@@ -43,9 +43,9 @@ def test_the_demo_year_arrives_and_verifies(tmp_path: Path, demo_template: DemoL
         assert result.returncode == 0, result.stderr
         seen = list(site.seen)
     notices = {s.json["data"]["notice"] for s in seen}
-    assert len(notices) == len(seen) == 814  # every notice of the year, once
+    assert len(notices) == len(seen) == 819  # every notice of the year, once
     assert all(s.v1a and s.v1 for s in seen)
-    assert collections.Counter(s.json["data"]["announcement"] for s in seen)["tender"] == 148
+    assert collections.Counter(s.json["data"]["announcement"] for s in seen)["tender"] == 149
     verified = sunshine("verify", "--check-timing", "--data-dir", str(data), data_dir=data)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     with sqlite3.connect(data / "ledger.db") as conn:

@@ -4,7 +4,7 @@ desktop width (1280 px) and a phone width (390 px), kept as test artefacts under
 notice: a blank page, missing Chinese text, a page wider than the phone, a control that the
 keyboard reaches without showing where the focus is.
 
-The site is the demo year (``sunshine demo``'s 162 procurements of 澄溪县), built once for
+The site is the demo year (``sunshine demo``'s 163 procurements of 澄溪县), built once for
 the module and served by ``sunshine serve``.
 """
 
