@@ -18,8 +18,8 @@ from lookup_client import look_up
 from ledger.domain.schema.kinds import NOTICE_KINDS
 from ledger.log.note import open_note, parse_checkpoint, parse_verifier_key
 
-#: The demo year's 招标公告 (open and invited tenders).
-TENDERS = 141
+#: The demo year's 采购公告 of every method but single source (whose 公示 is its own kind).
+TENDERS = 149
 
 
 def said_until_serving(process: subprocess.Popen[bytes]) -> str:
