@@ -345,7 +345,11 @@ TEXTS: Final[dict[str, str]] = {
     "suspend": "处理投诉期间，依据政府采购法第五十七条及财政部令第94号第二十八条书面通知暂停"
     "采购活动，暂停时间最长不超过三十日。",
     "resume": "投诉已依法处理，通知恢复采购活动。",
+    "prequalification_refused": "资格申请文件未提供具备汽车维修实训设备供货能力的证明材料，"
+    "不符合资格预审文件载明的资格条件。",
 }
+#: Who applied to a 资格预审 from outside the procurement's sector, and is refused.
+PREQUALIFICATION_REFUSED: Final = "xt-shunan"
 
 #: Challenges 质疑 and complaints 投诉 of the year, by the twist that raises them: the
 #: supplier's grounds, the answer, the complaint, and the finance office's decision.

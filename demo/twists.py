@@ -68,7 +68,8 @@ class Twist(StrEnum):
     # approval it has (政府采购法 第三十条第一项), flagged for a look at the failed round
     AFTER_FAILURE = "after_failure"
     # an invited tender first calls for qualification applications 资格预审公告 (财政部令第87号
-    # 第十四条) for its 5 working days, and invites those who qualify: lawful, no finding
+    # 第十四条) for its 5 working days, records who qualified and who was refused, and
+    # invites those who qualify: lawful, no finding
     PREQUALIFIED = "prequalified"
 
 

@@ -288,7 +288,8 @@ class Run:
 
     def prequalify(self, on: date, notice: Payload) -> date:
         """The 资格预审公告 on ``on``: applications for 5 working days (财政部令第87号 第十四条),
-        its 公告期限 as long; the day the invitation to bid goes out, after them."""
+        its 公告期限 as long, and its result; the day the invitation to bid goes out, after
+        them."""
         y = self.y
         closes = y.wd(on, 5)
         call = {key: notice[key] for key in ("requirement", "qualifications", "contact",
@@ -296,6 +297,13 @@ class Run:
         call |= {"application_deadline": closes.isoformat(), "period_end": closes.isoformat(),
                  "application_deadline_time": OPENING}  # fmt: skip
         self.act(on, "AnnouncePrequalification", self.runner, call)
+        # The result the next working day: the sector's suppliers qualify, one applicant
+        # from outside it is refused (87号令 第二十一条). Not drawn, so the rest of the
+        # year stays, and the bidders (drawn from the sector later) are all qualified.
+        result = {"qualified": list(cat.SECTORS[self.item.sector]),
+                  "refused": [{"supplier": cat.PREQUALIFICATION_REFUSED,
+                               "reason": cat.TEXTS["prequalification_refused"]}]}  # fmt: skip
+        self.act(y.wd(closes, 1), "RecordPrequalification", self.runner, result)
         invited = y.wd(closes, 3)
         # the tender's own periods, counted from the invitation; its deadline moved as far
         # (no new draw, so the rest of the year stays)

@@ -191,7 +191,7 @@ class StatisticsProjection:
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.PlanApproved()
                 | E.SupplierDebarred()
                 | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-                | E.PrequalificationAnnounced()
+                | E.PrequalificationAnnounced() | E.PrequalificationCompleted()
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted()
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()

@@ -71,6 +71,7 @@ from ledger.domain.methods import at_threshold, may_approve_method, method_appro
 from ledger.domain.money import Money, money
 from ledger.domain.opening import moment, opening_irregularities
 from ledger.domain.periods import announcement_findings, award_findings, correction_findings
+from ledger.domain.prequalification import qualified_findings, result_refusal
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise, may_decide_complaint
@@ -332,6 +333,54 @@ def _announce_prequalification(
         application_deadline=deadline,
         **stated,
     )
+
+
+def _record_prequalification(
+    ctx: Context, p: ProcurementRecord, d: Decided
+) -> E.PrequalificationCompleted:
+    """资格预审结果 (``prequalification``): the applicants qualified and those refused, each
+    refusal with its reason; once, after the applications closed. Fewer than three qualified
+    is recorded with its finding."""
+    fields.only(ctx.payload, ("date", "qualified", "refused"))
+    refusal = result_refusal(p, d["date"])
+    if refusal is not None:
+        raise Conflict(refusal, code="lifecycle")
+    qualified_rows = ctx.payload.get("qualified", [])
+    refused_rows = ctx.payload.get("refused", [])
+    if not isinstance(qualified_rows, list) or not isinstance(refused_rows, list):
+        raise Invalid("payload.qualified must list supplier codes and payload.refused "
+                      'objects {"supplier", "reason"}')  # fmt: skip
+    if not qualified_rows and not refused_rows:
+        raise Invalid("payload.qualified and payload.refused name no applicant: a 资格预审 "
+                      "result lists every supplier that applied")  # fmt: skip
+    named: set[str] = set()
+
+    def applicant(value: Any, where: str) -> str:
+        code = fields.code({where: value}, where)
+        organisation = ctx.view.organisation(code)
+        if organisation is None or organisation.kind is not Role.SUPPLIER:
+            raise Invalid(f"payload.{where}: {code} is not a registered supplier")
+        if code in named:
+            raise Invalid(f"payload.{where}: {code} is named twice; each applicant is either "
+                          "qualified or refused, once")  # fmt: skip
+        named.add(code)
+        return code
+
+    qualified = [applicant(v, f"qualified[{n}]") for n, v in enumerate(qualified_rows)]
+    refused = []
+    for n, row in enumerate(refused_rows):
+        where = f"refused[{n}]"
+        if not isinstance(row, dict):
+            raise Invalid(f'payload.{where} must be an object {{"supplier", "reason"}}')
+        fields.only(row, ("supplier", "reason"), f"payload.{where}")
+        refused.append(E.Refusal(
+            supplier=applicant(row.get("supplier"), f"{where}.supplier"),
+            reason=text.parse_requirement(row.get("reason"), f"payload.{where}.reason"),
+        ))  # fmt: skip
+    found = qualified_findings(
+        is_works_tender(p.category, p.method), len(qualified), ctx.statutes.limits
+    )
+    return E.PrequalificationCompleted(**_with(d, found), qualified=qualified, refused=refused)
 
 
 def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.TenderAnnounced:
@@ -1074,6 +1123,7 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.APPROVE_METHOD: _approve_method,
     Action.DISCLOSE_INTENTION: _disclose_intention,
     Action.ANNOUNCE_PREQUALIFICATION: _announce_prequalification,
+    Action.RECORD_PREQUALIFICATION: _record_prequalification,
     Action.ANNOUNCE_TENDER: _announce_tender,
     Action.CORRECT_ANNOUNCEMENT: _correct,
     Action.OPEN_BIDS: _open_bids,

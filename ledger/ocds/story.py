@@ -210,10 +210,12 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
         case (
             E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.ContractFiled()
             | E.TenderReportFiled() | E.BidDepositsRefunded() | E.Archived()
-            | E.CallOffSigned()
+            | E.CallOffSigned() | E.PrequalificationCompleted()
             | E.ProcurementSuspended() | E.ProcurementResumed()
         ):  # fmt: skip
-            return s  # nothing a release tells (a bid is public only once opened)
+            # nothing a release tells (a bid is public only once opened; the qualified are
+            # those the invitations are drawn from)
+            return s
         case _:
             assert_never(data)
 

@@ -20,6 +20,7 @@ from projections.flags import (
     debarment,
     framework,
     late_bid,
+    prequalified,
     qualifications,
     rules,
 )
@@ -437,6 +438,9 @@ def handle(run: Run) -> None:
         case E.BidsOpened():
             _opened(run, d)
             debarment.opened(run, d)
+            prequalified.opened(run, d)
+        case E.PrequalificationCompleted():
+            prequalified.recorded(run, d)
         case E.EvaluationCompleted():
             _evaluated(run, d)
         case E.AwardDecided():

@@ -47,6 +47,7 @@ class FlagKind(StrEnum):
     RECURRING_EXPERT = "recurring_expert"
     OUTSIDE_FRAMEWORK = "outside_framework"
     DEBARRED_SUPPLIER = "debarred_supplier"
+    UNQUALIFIED_BIDDER = "unqualified_bidder"
 
     @property
     def label(self) -> str:
@@ -161,6 +162,11 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "被禁止参加政府采购活动的供应商投标",
         "供应商在财政部门记录的禁止参加政府采购活动期间投标（政府采购法 第二十二条、第七十七条；"
         "实施条例 第十九条）",
+    ),
+    K.UNQUALIFIED_BIDDER: (
+        "未通过资格预审的供应商投标",
+        "经资格预审的采购项目，开标时有不在资格预审合格供应商名单中的供应商投标（政府采购法 "
+        "第三十四条；财政部令第87号 第十四条；招标投标法实施条例 第十九条）",
     ),
     K.OUTSIDE_FRAMEWORK: (
         "框架协议外采购",

@@ -52,6 +52,8 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "consultation_documents_on_sale": K.SHORT_SUBMISSION_PERIOD,
     "minimum_valid_bidders_open_tender": K.FEWER_THAN_THREE_BIDDERS,
     "minimum_bids_at_opening": K.FEWER_THAN_THREE_BIDDERS,
+    "minimum_prequalified": K.FEWER_THAN_THREE_BIDDERS,  # the invitations cannot go to three
+    "works_minimum_prequalified": K.FEWER_THAN_THREE_BIDDERS,
     "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,
     "complaint_decided": K.COMPLAINT_OVERDUE,
     "complaint_screened": K.COMPLAINT_OVERDUE,

@@ -39,10 +39,14 @@ TABLES: Final = (
     "flag_frameworks",
     "flag_organisations",
     "flag_debarments",
+    "flag_prequalified",
     "flag_counts",
 )
 
 CREATE: Final = [
+    # who each 资格预审 found qualified (prequalified.py)
+    "CREATE TABLE IF NOT EXISTS flag_prequalified (procurement TEXT PRIMARY KEY, "
+    "leaf_index BIGINT NOT NULL, qualified TEXT NOT NULL)",
     # 禁止参加政府采购活动 periods the registry recorded (debarment.py)
     "CREATE TABLE IF NOT EXISTS flag_debarments (leaf_index BIGINT PRIMARY KEY, "
     "code TEXT NOT NULL, since TEXT NOT NULL, until TEXT NOT NULL, "

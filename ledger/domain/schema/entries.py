@@ -280,6 +280,23 @@ class PrequalificationAnnounced(Summary):
     obtaining: Obtaining | None = None
 
 
+class Refusal(Value):
+    """An applicant the 资格预审 found not qualified, and why (the standard it failed)."""
+
+    supplier: Code
+    reason: Text
+
+
+class PrequalificationCompleted(Lifecycle):
+    """记录资格预审结果 (财政部令第87号 第十四条、第二十一条; 政府采购法实施条例 第二十一条;
+    招标投标法实施条例 第十八、十九条): the applicants found qualified, from whom the invited
+    bidders are drawn, and those refused, each with its reason. No notice: the public page
+    shows it only once the bids are opened (README, the open point of its naming bidders)."""
+
+    qualified: list[Code]
+    refused: list[Refusal]
+
+
 class TenderAnnounced(Summary):
     """发布采购公告 (or 单一来源公示): a single source names its supplier and reason; the
     other methods the bid deadline and the place of opening, and may state the end of the
@@ -794,6 +811,7 @@ LifecycleData = (
     | MethodApproved
     | IntentionDisclosed
     | PrequalificationAnnounced
+    | PrequalificationCompleted
     | TenderAnnounced
     | AnnouncementCorrected
     | BidsOpened
