@@ -13,9 +13,11 @@ import pytest
 from conftest import World
 from procurement_world import PLAN, County
 from test_statutes import rules, verified
-from test_verifier_registry import entries
+from test_verifier_registry import entries, verify
 
+from ledger import signing
 from ledger.domain.errors import Conflict, Forbidden, Invalid
+from ledger.verify import VerificationFailed
 
 CALL = {
     "date": "2026-04-10", "requirement": "汽车维修实训设备一批。",
@@ -190,3 +192,24 @@ def test_a_supplier_cannot_record_the_result(county: County) -> None:
     called(county)
     with pytest.raises(Forbidden, match="record_prequalification"):
         county.act(county.suppliers[0], "RecordPrequalification", RESULT)
+
+
+def test_a_rewritten_result_is_named_by_the_verifier(county: County) -> None:
+    """An operator holding the log key rewrites the result; the verifier names it."""
+    c = county
+    called(c)
+    c.act(c.agency, "RecordPrequalification", RESULT)
+    log = entries(c.world)
+    index = next(i for i, e in enumerate(log) if e["type"] == "PrequalificationCompleted")
+    honest = log[index]
+    swapped = {**honest["data"], "qualified": ["kangtai", "xinda", "tongda"]}
+    log[index] = {**honest, "data": swapped}
+    with pytest.raises(VerificationFailed, match="other than the signed payload's"):
+        verify(log)
+    # Dated before the applications closed, and re-signed as the agency really would have.
+    early = honest["command"]["payload"] | {"date": "2026-04-16"}
+    command = {**honest["command"], "payload": early}
+    log[index] = {**honest, "command": command, "data": {**honest["data"], "date": "2026-04-16"},
+                  "signature": signing.sign(command, c.agency.key)["signature"]}  # fmt: skip
+    with pytest.raises(VerificationFailed, match=r"refused: rule lifecycle\.record"):
+        verify(log)
