@@ -244,8 +244,8 @@ def bad_bodies(site: Site) -> list[tuple[str, bytes, int, str, str]]:
         ("unknown key", stranger.body("AmendOrganisation", amend), 401, "unknown_key",
          stranger.key_id),
         ("forbidden role", rmyy.body("RegisterKey", {
-            "actor": "rmyy-op", "public_key": signing.public_b64(stranger.key)}),
-         403, "forbidden", "rule registry.register_key"),
+            "actor": "kangtai-op", "public_key": signing.public_b64(stranger.key)}),
+         403, "forbidden", "rule roles.administer.RegisterKey"),
         ("control character", rmyy.body("AmendOrganisation", {"code": "rmyy",
                                                                 "name": "澄溪\u0007医院"}),
          400, "malformed", "U+0007"),
