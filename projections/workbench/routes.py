@@ -8,6 +8,7 @@ signed-in. The JSON routes mirror the supervisory sign-in's (``/supervision/chal
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +17,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from ledger.domain.context import CHINA
-from ledger.domain.registry import Role
+from ledger.domain.registry import Colleague, Organisation, Role
 from ledger.domain.roles import ROLE_LABELS
 from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
+from ledger.ports import RegistryView
 from projections.deps import RegistryDep, SignedRequestsDep, WorkbenchSessionsDep
 from projections.supervision.auth import PRIVATE, Refused, Sessions, token_of
 from projections.web.render import ENV
@@ -71,7 +73,44 @@ def home(request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep
     return page(
         request, "workbench/home.html", official=official, role=role_label(official),
         until=beijing(official.expires_at),
+        enrol=enrolment(request, official, registry), recorded=_recorded(request),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """The staff and keys of the organisation an administrator enrols people for."""
+
+    organisation: Organisation
+    staff: list[Colleague]
+    finance: bool  # the finance office, which may open any organisation's
+
+    @property
+    def active_keys(self) -> list[tuple[Colleague, str]]:
+        return [(c, k) for c in self.staff for k, revoked in c.keys if not revoked]
+
+
+def enrolment(request: Request, official: Official, registry: RegistryView) -> Enrolment | None:
+    """What the official administers: its own organisation, if it is its administrator
+    (``roles.ADMINISTRATION``); the finance office any organisation (``?organisation=``)."""
+    finance = official.role == Role.FINANCE_OFFICE.value
+    code = official.organisation
+    wanted = request.query_params.get("organisation", "").strip()
+    if finance and wanted:
+        code = wanted[:64]
+    if not finance and registry.administrator(code) != official.actor:
+        return None
+    organisation = registry.organisation(code)
+    if organisation is None:
+        raise Refused(404, "not_found", f"no organisation {code!r}",
+                      f"没有编号为“{code}”的单位。")  # fmt: skip
+    return Enrolment(organisation, registry.staff(code), finance)
+
+
+def _recorded(request: Request) -> int | None:
+    """The leaf index of what the official just recorded (the page reloads to say so)."""
+    raw = request.query_params.get("recorded", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 def _role_names() -> list[str]:

@@ -178,3 +178,84 @@ def test_a_key_made_in_the_browser_signs_in_once_registered_and_not_after_revoca
         assert "已吊销" in page.inner_text("#status")
     finally:
         context.close()
+
+
+def test_an_administrator_enrols_a_colleague_and_revokes_the_key_from_the_workbench(
+    site: Site, browser: Any, tmp_path: Path
+) -> None:
+    """rmyy-op, the hospital's first registered actor, administers it: from its workbench it
+    registers a colleague and the key the colleague made in its own browser, then revokes
+    it; the colleague's session ends and its key signs nothing more."""
+    signing.write_key(tmp_path / "rmyy-op.pem", site.actors["rmyy-op"].key)
+    admin_browser, colleague_browser = browser.new_context(), browser.new_context()
+    try:
+        admin = admin_browser.new_page()
+        import_and_sign_in(admin, site, "rmyy-op", tmp_path / "rmyy-op.pem")
+        admin.wait_for_selector("#staff")
+        assert "澄溪县人民医院的人员与签名密钥" in admin.inner_text("#staff h2")
+        admin.fill("#actor-code", "rmyy-clerk")
+        admin.fill("#actor-name", "李静")
+        admin.click("#register-actor button")
+        admin.wait_for_selector("text=已签名并记入日志")
+        assert "rmyy-clerk" in admin.inner_text("#staff table")
+
+        colleague = colleague_browser.new_page()
+        colleague.goto(site.url + "/workbench")
+        colleague.fill("#generate-actor", "rmyy-clerk")
+        colleague.click("#generate-key button")
+        colleague.wait_for_selector("#generated:not([hidden])")
+        key_id = colleague.inner_text("#generated-id")
+
+        admin.select_option("#key-actor", "rmyy-clerk")
+        admin.fill("#key-public", colleague.inner_text("#generated-public"))
+        admin.click("#register-key button")
+        admin.wait_for_selector(f"text={key_id}（有效）")
+
+        sign_in = f"#held-keys li[data-key-id='{key_id}'] button:has-text('用此密钥登录')"
+        colleague.click(sign_in)
+        colleague.wait_for_selector("text=有效至")
+        assert "李静（澄溪县人民医院）" in colleague.inner_text("main")
+        assert colleague.query_selector("#staff") is None  # no administrator: no enrolment
+
+        # Another organisation's administrator may not revoke it.
+        foreign = site.submit("kangtai-op", "RevokeKey", {"key_id": key_id, "reason": "越权"})
+        assert foreign.status_code == 403 and "roles.administer" in foreign.text
+        admin.select_option("#revoke-id", key_id)
+        admin.fill("#revoke-reason", "调离本单位")
+        admin.click("#revoke-key button")
+        admin.wait_for_selector(f"text={key_id}（已吊销）")
+
+        colleague.reload()
+        assert "已吊销" in colleague.inner_text(".ended")
+        colleague.click(sign_in)
+        colleague.wait_for_function(SETTLED)
+        assert "已吊销" in colleague.inner_text("#status")
+    finally:
+        admin_browser.close()
+        colleague_browser.close()
+
+
+def test_the_finance_office_enrols_for_any_organisation_and_others_are_refused(
+    site: Site, browser: Any, tmp_path: Path
+) -> None:
+    signing.write_key(tmp_path / "czj-admin.pem", site.actors["czj-admin"].key)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        import_and_sign_in(page, site, "czj-admin", tmp_path / "czj-admin.pem")
+        page.wait_for_selector("#staff")
+        page.fill("#other-organisation", "kangtai")
+        page.press("#other-organisation", "Enter")
+        page.wait_for_selector("text=云岭康泰医疗器械有限公司的人员与签名密钥")
+        assert "kangtai-op" in page.inner_text("#staff table")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        # A public key that is no Ed25519 key: refused in Chinese before anything is stored.
+        page.fill("#key-public", "bm90IGEga2V5")
+        page.click("#register-key button")
+        page.wait_for_function(
+            "() => (t => t.length > 4 && !t.includes('正在'))"
+            "(document.getElementById('enrol-status').textContent)"
+        )
+        assert "公钥有误" in page.inner_text("#enrol-status")
+    finally:
+        context.close()
