@@ -16,13 +16,20 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from ledger.domain.context import CHINA
+from ledger.domain.context import CHINA, Statutes, china_day
 from ledger.domain.registry import Colleague, Organisation, Role
 from ledger.domain.roles import ROLE_LABELS
 from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
 from ledger.ports import RegistryView
-from projections.deps import RegistryDep, SignedRequestsDep, WorkbenchSessionsDep
+from projections.deps import (
+    Db,
+    RegistryDep,
+    SignedRequestsDep,
+    StatutesDep,
+    WorkbenchSessionsDep,
+)
 from projections.supervision.auth import PRIVATE, Refused, Sessions, token_of
+from projections.supervision.checkpoint import consistent_read
 from projections.web.render import ENV
 from projections.workbench.auth import (
     COOKIE,
@@ -34,6 +41,7 @@ from projections.workbench.auth import (
     require_official,
     sign_in_official,
 )
+from projections.workbench.todo import Due, open_challenges, own_challenges, to_do
 
 workbench = APIRouter(prefix=PATH, route_class=WorkbenchRoute, tags=["workbench"])
 
@@ -60,7 +68,10 @@ def role_label(official: Official) -> str:
 
 
 @workbench.get("", include_in_schema=False)
-def home(request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep) -> Response:
+def home(
+    request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep, db: Db,
+    statutes: StatutesDep,
+) -> Response:  # fmt: skip
     try:
         official = require_official(request, sessions, registry)
     except Refused as ended:
@@ -74,7 +85,19 @@ def home(request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep
         request, "workbench/home.html", official=official, role=role_label(official),
         until=beijing(official.expires_at),
         enrol=enrolment(request, official, registry), recorded=_recorded(request),
+        todo=_to_do(official, db, statutes, registry), today=china_day(datetime.now(UTC)),
     )  # fmt: skip
+
+
+def _to_do(official: Official, db: Any, statutes: Statutes, registry: RegistryView) -> list[Due]:
+    today, role = china_day(datetime.now(UTC)), Role(official.role)
+    mine: frozenset[str] = frozenset()
+    if role is Role.SUPPLIER:  # its challenges are sealed: their challengers read one by one
+        with consistent_read(db) as cur:
+            numbers = open_challenges(cur)
+        mine = own_challenges(numbers, official.organisation, registry.challenger)
+    with consistent_read(db) as cur:
+        return to_do(cur, statutes, today, role, official.organisation, mine)
 
 
 @dataclass(frozen=True)
