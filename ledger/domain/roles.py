@@ -247,9 +247,9 @@ class Administration:
 #: The administrator of an organisation is its first registered actor (the genesis's for the
 #: finance office). No article of 政府采购法 or its 实施条例 names who enrols an official's
 #: signing key: this is the ledger's own rule, on the principle that an organisation answers
-#: for what its staff record in its name (政府采购法 第七十一条 to 第七十三条 hold the purchaser,
-#: the agency and the supplier themselves liable), so it, not only the finance office, vouches
-#: for who signs for it. The finance office keeps the power for every organisation.
+#: for what its staff record in its name (政府采购法 第七十一条、第七十二条 hold the purchaser and
+#: the agency liable, 第七十七条 the supplier), so it, not only the finance office, vouches for
+#: who signs for it. The finance office keeps the power for every organisation. 待核.
 ADMINISTRATION: Final[Mapping[str, Administration]] = MappingProxyType(
     {
         a.command: a
