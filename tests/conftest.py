@@ -19,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import settings
 from psycopg import sql
 
 from ledger import signing
@@ -26,6 +27,11 @@ from ledger.application import Ledger, LedgerConfig
 from ledger.domain.sealed import Disclosure
 from ledger.statute_payloads import package_calendar_payload, packaged_time_limits_payload
 from ledger.store.url import DatabaseURL, parse_database_url
+
+# Hypothesis's per-example deadline is a wall-clock limit: on a busy machine an exact-arithmetic
+# test passes its assertions and still fails on time. Speed lives in bench/, not here.
+settings.register_profile("ledger", deadline=None)
+settings.load_profile("ledger")
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The experts of the tests' pool 评审专家库, by number.
