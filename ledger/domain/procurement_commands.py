@@ -36,6 +36,8 @@ from ledger.domain.amounts import (
     supplementary_irregularities,
 )
 from ledger.domain.bid_box import box_root, opening, statuses
+from ledger.domain.budget import FIELDS as BUDGET_FIELDS
+from ledger.domain.budget import stated as budget_stated
 from ledger.domain.committee import (
     COMMITTEE_RULES,
     ExpertKey,
@@ -1162,7 +1164,7 @@ def file_plan(ctx: Context) -> list[Aggregate]:
     fields.only(
         ctx.payload,
         ("title", "category", "method", "budget", "agency", "requirement", "rationale", "date",
-         "organisation_form"),
+         "organisation_form", *BUDGET_FIELDS),
     )  # fmt: skip
     on = action_date(ctx, None)
     agency = ctx.payload.get("agency")
@@ -1179,6 +1181,7 @@ def file_plan(ctx: Context) -> list[Aggregate]:
     method = Method.from_payload(ctx.payload, "method")
     form = _organisation_form(ctx.payload, agency)
     stated: dict[str, Any] = {} if form is None else {"organisation_form": form}
+    stated |= budget_stated(ctx.payload)
     if ctx.view.taken("procurement", code):
         raise Conflict(f"procurement {code} already has a plan filed", code="exists")
     data = E.PlanFiled(

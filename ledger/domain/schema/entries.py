@@ -32,6 +32,7 @@ from ledger.domain.vocabulary import (
     AnnouncementType,
     CallOffSelection,
     Category,
+    FundingSource,
     Level,
     Method,
     OrganisationForm,
@@ -160,13 +161,24 @@ class Summary(Lifecycle):
     region: Text
 
 
+class BudgetItem(Value):
+    """预算项目: the item of the approved department budget a plan spends, by its code and
+    name as the budget names it (``ledger.domain.budget`` checks both)."""
+
+    code: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._/-]{0,39}$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class PlanFiled(Summary):
     """采购计划备案: the purchaser files the plan, which opens the procurement; with its
-    组织形式 where the plan states it (政府采购法 第七条、第十八条)."""
+    组织形式 where the plan states it (政府采购法 第七条、第十八条), and its 资金来源 and
+    预算项目 where it names them (政府采购法 第六条; 实施条例 第二十九条)."""
 
     requirement: Text
     rationale: Text
     organisation_form: OrganisationForm | None = None
+    funding_source: FundingSource | None = None
+    budget_item: BudgetItem | None = None
 
 
 class PlanApproved(Lifecycle):
