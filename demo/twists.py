@@ -44,6 +44,7 @@ class Twist(StrEnum):
     TERMINATED = "terminated"
     CORRECTED = "corrected"
     REJECTED = "rejected"
+    UNBUDGETED = "unbudgeted"  # the plan names its 资金来源 but no 预算项目
     CHALLENGE = "challenge"  # answered in time; a challenge alone suspends nothing
     ANSWERED = "answered"  # partly upheld in time, no suspension
     WITHDRAWN = "withdrawn"
@@ -126,7 +127,8 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("jt-fh2", "2026-05-25", {T.AFTER_FAILURE}, "废标后改为竞争性谈判重新采购"),
     ("wg-js", "2026-06-08", {T.TERMINATED},
      "开标后专项资金调整，终止采购，5个工作日内退还全部投标保证金"),
-    ("cg-bgl", "2026-04-14", {T.REJECTED}, "未列入预算，采购计划被退回"),
+    ("cg-bgl", "2026-04-14", {T.REJECTED, T.UNBUDGETED},
+     "未列入预算：采购计划未载明预算项目，被退回"),
     ("ga-xl", "2026-03-04", {T.CORRECTED, T.SUPPLEMENTED},
      "更正公告延期开标；履约中追加同型号摄像机，补充合同金额未超过原合同的10%"),
     ("ny-gbz", "2026-02-10", {T.CORRECTED}, "更正公告延期开标"),

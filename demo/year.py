@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from demo import budgets
 from demo import catalogue as cat
 from demo.catalogue import CONSULTATION, FRAMEWORK, INQUIRY, INVITED, OPEN, SINGLE, Item
 from demo.keys import demo_key
@@ -207,6 +208,7 @@ class Run:
             "requirement": cat.REQUIREMENTS[item.sector] + cat.BRANDS.get(item.key, ""),
             "rationale": cat.SOLE_SOURCES[item.key][1] if item.method == SINGLE else rationale,
             "organisation_form": self.organisation_form(),
+            **budgets.funding(item, with_item=T.UNBUDGETED not in t),
         }
         filed = self.act(self.last, "FilePlan", self.purchaser, plan)
         if T.REJECTED in t:

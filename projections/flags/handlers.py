@@ -23,6 +23,7 @@ from projections.flags import (
     prequalified,
     qualifications,
     rules,
+    unbudgeted,
 )
 from projections.flags import groups as flag_groups
 from projections.flags.clocks import CLOCKS
@@ -81,6 +82,7 @@ def _plan_filed(run: Run, d: E.PlanFiled) -> None:
     flag_groups.single_source(run, d.purchaser, period)
     if group is not None:
         flag_groups.splitting(run, group)
+    unbudgeted.filed(run, d)
 
 
 def _splits(run: Run, method: str, category: str, budget: int, region: str) -> bool:

@@ -48,6 +48,7 @@ class FlagKind(StrEnum):
     OUTSIDE_FRAMEWORK = "outside_framework"
     DEBARRED_SUPPLIER = "debarred_supplier"
     UNQUALIFIED_BIDDER = "unqualified_bidder"
+    UNBUDGETED = "unbudgeted"
 
     @property
     def label(self) -> str:
@@ -167,6 +168,10 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "未通过资格预审的供应商投标",
         "经资格预审的采购项目，开标时有不在资格预审合格供应商名单中的供应商投标（政府采购法 "
         "第三十四条；财政部令第87号 第十四条；招标投标法实施条例 第十九条）",
+    ),
+    K.UNBUDGETED: (
+        "未列入预算的采购",
+        "采购计划未载明资金来源或预算项目（政府采购法 第六条；实施条例 第二十九条）",
     ),
     K.OUTSIDE_FRAMEWORK: (
         "框架协议外采购",

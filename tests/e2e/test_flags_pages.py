@@ -56,6 +56,7 @@ EXPECTED: dict[Twist, str] = {
     T.OVER_BUDGET: "irregular_procedure",
     T.CONTRACT_DIFFERS: "irregular_procedure",
     T.AFTER_FAILURE: "failed_then_non_competitive",
+    T.UNBUDGETED: "unbudgeted",
 }
 
 
@@ -190,6 +191,11 @@ def test_the_inspector_sees_each_irregularity_of_the_year_flagged(
     outside = [f for f in flags if f["kind"] == "outside_framework"]
     page = inspector.get(outside[0]["url"], headers={"accept": "text/html"}).text
     assert "框架协议" in page and "有效期" in page and "品目" in page
+    # The plan filed without its 预算项目 shows on its page what it names of its money.
+    (unbudgeted,) = [f for f in flags if f["kind"] == "unbudgeted"]
+    assert unbudgeted["procurement"] == site.year.codes["cg-bgl"]
+    page = inspector.get(unbudgeted["url"], headers={"accept": "text/html"}).text
+    assert "未列入预算的采购" in page and "一般公共预算资金" in page and "未载明" in page
 
 
 def test_flags_are_raised_where_intended_and_nowhere_else(site: Site) -> None:
