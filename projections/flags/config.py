@@ -187,8 +187,11 @@ class RegionFigures(ConfigModel):
 class Splitting(ConfigModel):
     period: CalendarPeriod
     min_pieces: Count
-    group_by: Literal["title", "category", "catalogue"] = Field(
-        description='"title", "category" or "catalogue"'
+    group_by: Literal[
+        "title", "category", "catalogue", "budget_item", "budget_item_and_catalogue"
+    ] = Field(
+        description='"title", "category", "catalogue", "budget_item" or '
+        '"budget_item_and_catalogue"'
     )
     methods: Methods
 

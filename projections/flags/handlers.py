@@ -33,6 +33,8 @@ from projections.flags.store import flag_id
 from projections.web.formats import chinese_date
 
 K = FlagKind
+#: Splitting groups that need the 品目 the tender lists: a plan joins them at its tender.
+AT_TENDER = ("catalogue", "budget_item_and_catalogue")
 
 
 def _organisation(run: Run, d: E.OrganisationRegistered | E.OrganisationAmended) -> None:
@@ -64,9 +66,11 @@ def _plan_filed(run: Run, d: E.PlanFiled) -> None:
     budget, day = d.budget.fen, d.date
     category, method = d.category.value, d.method.value
     group = None
-    if config.table("splitting")["group_by"] != "catalogue" and _splits(run, method, category,
-                                                                        budget, d.region):
-        group = rules.split_group(config, d.purchaser, category, d.title, day, d.region)
+    if config.table("splitting")["group_by"] not in AT_TENDER and _splits(
+        run, method, category, budget, d.region
+    ):
+        group = rules.split_group(config, d.purchaser, category, d.title, day, d.region,
+                                  budget_item=_budget_item(d))  # fmt: skip
     period = rules.period_key(day, config.table("single_source_overuse")["period"])
     run.cur.execute(
         "INSERT INTO flag_procurements (code, purchaser, title, category, method, budget_fen, "
@@ -93,6 +97,10 @@ def _splits(run: Run, method: str, category: str, budget: int, region: str) -> b
         threshold or 0)
 
 
+def _budget_item(plan: E.PlanFiled) -> str | None:
+    return None if plan.budget_item is None else plan.budget_item.code
+
+
 def _split_by_catalogue(run: Run, d: E.TenderAnnounced) -> None:
     """Grouped by 品目, a plan joins its group when its tender lists what it buys."""
     row = run.row()
@@ -104,7 +112,8 @@ def _split_by_catalogue(run: Run, d: E.TenderAnnounced) -> None:
         return
     catalogue = d.items[0].catalogue if d.items else None
     group = rules.split_group(run.config, row["purchaser"], row["category"], row["title"],
-                              date.fromisoformat(row["plan_date"]), plan.region, catalogue)
+                              date.fromisoformat(row["plan_date"]), plan.region, catalogue,
+                              _budget_item(plan))  # fmt: skip
     run.set(split_group=group)
     flag_groups.splitting(run, group)
 
@@ -149,7 +158,7 @@ def _tender(run: Run, d: E.TenderAnnounced) -> None:
         digits = run.config.number("winner_across_categories", "digits")
         run.set(sections=",".join(sorted({i.catalogue[: 1 + digits] for i in d.items})))
     _brand(run, d.requirement, "采购公告")
-    if run.config.table("splitting")["group_by"] == "catalogue":
+    if run.config.table("splitting")["group_by"] in AT_TENDER:
         _split_by_catalogue(run, d)
     imports = bool(d.policies and d.policies.imports)
     qualifications.check(run, d.requirement, "采购公告采购需求", imports)
