@@ -34,6 +34,7 @@ from ledger.store.url import DatabaseURL, parse_database_url
 from projections.web.shown import FORMATS, lookup
 
 XSS_TITLE = '<script>alert("x")</script> 办公桌椅 & 书柜采购'
+XSS_ITEM = "<img src=y onerror=alert(2)>办公设备购置"
 FILLERS = 10  # open tenders besides p1–p3, two notices each
 # p1 to acceptance, p2 tender and failure, p3 intention, w1 to its candidates' 公示
 NOTICES = 6 + 2 + 1 + 3 + 2 * FILLERS
@@ -67,7 +68,8 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
             return int(receipt.events[0]["leaf_index"])
 
         # p1: an open tender from intention to acceptance, corrected, challenged, complained of.
-        c.to_announced("p1")
+        c.to_announced("p1", funding_source="general_budget",
+                       budget_item={"code": "2026-RMYY-01", "name": "医疗设备购置"})
         notices["intention"] = ledger.reader.size() - 2
         notices["tender"] = ledger.reader.size() - 1  # the last two steps announce
         notices["correction"] = leaf(c.act(c.agency, "CorrectAnnouncement", {
@@ -136,7 +138,9 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
         # p2: markup in the title, announced by another purchaser, then failed.
         jyj = c.other_purchaser
         c.act(jyj, "FilePlan", PLAN | {"title": XSS_TITLE, "agency": None,
-                                       "budget": "80000.00"}, "p2")  # fmt: skip
+                                       "budget": "80000.00", "funding_source": "other",
+                                       "budget_item": {"code": "JYJ-9", "name": XSS_ITEM}},
+              "p2")  # fmt: skip
         c.act(c.finance, "ApprovePlan", {"date": "2026-03-03"}, "p2")
         c.act(c.finance, "ApproveMethod", {"date": "2026-03-03"}, "p2")
         notices["xss"] = leaf(c.act(jyj, "AnnounceTender", {
@@ -359,6 +363,11 @@ def test_the_procurement_page_tells_its_public_story(site: Site) -> None:
     # The bid box: taking bids, sealed or opened, and the deadline; never who or how many.
     assert "投标箱 已开标" in shown and "投标截止时间" in shown
     assert "投标箱 未开标" in failed
+    # The plan names its 资金来源 and 预算项目; a plan naming neither says so.
+    assert "资金来源 一般公共预算资金" in shown
+    assert "预算项目 医疗设备购置（预算项目编码 2026-RMYY-01）" in shown
+    south = text_of(site.get("/procurements/p3").text)
+    assert "资金来源 未载明" in south and "预算项目 未载明" in south
     due = text_of(site.get("/procurements/f0").text)  # its deadline is past, no closing yet
     assert "投标箱 投标已截止，待封存开标" in due
     assert "投标截止时间 2026年5月6日" in due
@@ -487,6 +496,8 @@ def test_what_users_wrote_is_escaped(site: Site) -> None:
         body = site.get(path).text
         assert "&lt;script&gt;alert(" in body, path
         assert "<script>alert" not in body and "<img src=x" not in body, path
+    plan = site.get("/procurements/p2").text
+    assert "&lt;img src=y onerror=alert(2)&gt;办公设备购置" in plan and "<img src=y" not in plan
     tender = site.get(f"/announcements/{site.notices['xss']}").text
     assert "&lt;img src=x onerror=alert(1)&gt; 桌椅 50 套" in tender
     # What a search query echoes back is escaped too.
