@@ -162,12 +162,15 @@ class World:
         experts: int = 4,
         representatives: tuple[str, ...] = ("赵敏",),
         pool: tuple[int, ...] | None = None,
+        selections: tuple[dict[str, Any], ...] = (),
     ) -> dict[str, Any]:
         """A CompleteEvaluation payload whose report ``experts`` experts sign (the pool's
         first, or those numbered ``pool``), the committee (with the purchaser's
-        ``representatives``) sealed into ``sealed``."""
+        ``representatives``) sealed into ``sealed``; ``selections`` how the first experts
+        were selected (none: not said, as before the ledger asked)."""
         signers = [self.expert(n) for n in (range(experts) if pool is None else pool)]
-        return signing.evaluation(procurement, on, results, signers, representatives, sealed)
+        return signing.evaluation(procurement, on, results, signers, representatives, sealed,
+                                  selections)  # fmt: skip
 
     def register_bid_box(self) -> None:
         """The ledger's own bid-box service, registered as the finance office does it."""
