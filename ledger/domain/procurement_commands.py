@@ -1056,16 +1056,37 @@ def _refund_bid_deposits(
 
 
 def _record_acceptance(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AcceptanceRecorded:
-    fields.only(ctx.payload, ("date", "passed", "report"))
+    fields.only(ctx.payload, ("date", "passed", "report", "testing_body"))
     passed = ctx.payload.get("passed")
     if not isinstance(passed, bool):
         raise Invalid("payload.passed must be true or false")
+    tested: dict[str, Any] = {}
+    if (body := _testing_body(ctx.payload.get("testing_body"))) is not None:
+        tested["testing_body"] = body  # left out when none, as before it was asked
     return E.AcceptanceRecorded(
         **_summary(d, p),
         supplier=_awarded(p)[0],
         passed=passed,
         report=text.requirement(ctx.payload, "report"),
+        **tested,
     )
+
+
+def _testing_body(value: Any) -> E.TestingBody | None:
+    """The 检测机构 of an acceptance, ``{"name", "report_number"?}`` (政府采购法 第四十一条;
+    财库〔2016〕205号 asks one for large or complex projects); absent: none took part."""
+    if value is None:
+        return None
+    where = "payload.testing_body"
+    if not isinstance(value, dict) or "name" not in value or not set(value) <= {
+        "name", "report_number"
+    }:  # fmt: skip
+        raise Invalid(f'{where} must be {{"name", "report_number"?}}: the 检测机构 and its report')
+    for field, most in (("name", 100), ("report_number", 64)):
+        held = value.get(field)
+        if field in value and not (isinstance(held, str) and 0 < len(held.strip()) <= most):
+            raise Invalid(f"{where}.{field} must be 1–{most} characters")
+    return E.TestingBody(**value)  # exactly the fields given: none is written as null
 
 
 def _archive(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Archived:

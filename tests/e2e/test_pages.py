@@ -133,7 +133,9 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
         notices["contract"] = leaf(c.act(c.agency, "AnnounceContract", {"date": "2026-05-27"}))
         notices["acceptance"] = leaf(c.act(c.purchaser, "RecordAcceptance", {
             "date": "2026-07-01", "passed": True,
-            "report": "设备运行正常，验收合格。"}))  # fmt: skip
+            "report": "设备运行正常，验收合格。",
+            "testing_body": {"name": "澄州市医疗器械检验所",
+                             "report_number": "YJ-2026-0317"}}))  # fmt: skip
 
         # p2: markup in the title, announced by another purchaser, then failed.
         jyj = c.other_purchaser
@@ -280,7 +282,8 @@ def leaf_data(site: Site, index: int) -> dict[str, Any]:
         ("contract", ["合同公告", "合同编号", "QH-2026-HT-017", "合同签订日期", "2026年5月26日",
                       "合同金额", "¥1,790,000.00"]),
         ("acceptance", ["验收结果公告", "验收结论", "合格", "验收报告",
-                        "设备运行正常，验收合格。"]),
+                        "设备运行正常，验收合格。", "检测机构", "澄州市医疗器械检验所",
+                        "检测报告编号", "YJ-2026-0317"]),
         ("works_tender", ["采购公告", "工程", "行政监督部门", "澄溪县住房和城乡建设局",
                           "招标投标法"]),
         ("candidates", ["中标候选人公示", "中标候选人", "云岭康泰医疗器械有限公司",
@@ -351,6 +354,7 @@ def test_the_procurement_page_tells_its_public_story(site: Site) -> None:
         "投诉缺乏事实依据，予以驳回。",
         "投标截止时间顺延。",
         "已履约验收",
+        "检测机构：澄州市医疗器械检验所（检测报告 YJ-2026-0317）",
         "评审专家：王建国、李秀英、张伟、刘芳", "采购人代表：赵敏",
     ):
         assert fact in shown, fact

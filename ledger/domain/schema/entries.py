@@ -534,12 +534,21 @@ class BidDepositsRefunded(Lifecycle):
     suppliers: list[Code]
 
 
+class TestingBody(Value):
+    """The 检测机构 that tested the delivery for the acceptance, and its report's number."""
+
+    name: Text
+    report_number: Text | None = None
+
+
 class AcceptanceRecorded(Summary):
-    """履约验收, passed or not, with the acceptance report."""
+    """履约验收, passed or not, with the acceptance report and the 检测机构 that took part,
+    if one did (政府采购法 第四十一条)."""
 
     supplier: Code
     passed: bool
     report: Text
+    testing_body: TestingBody | None = None
 
 
 class Archived(Lifecycle):
