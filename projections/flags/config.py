@@ -362,6 +362,17 @@ class RecurringExpert(ConfigModel):
     methods: Methods
 
 
+class ExpertNotDrawn(ConfigModel):
+    chosen_methods: Methods
+    citation: Text
+
+
+class NoTestingBody(ConfigModel):
+    min_amount: Amount
+    methods: Methods
+    citation: Text
+
+
 class OutsideFramework(ConfigModel):
     methods: Methods
     ignored: Annotated[list[Annotated[str, Field(pattern=r"^[ABC][0-9]{2,8}$")]],
@@ -406,3 +417,5 @@ class Thresholds(ConfigModel):
     undersized_committee: UndersizedCommittee
     recurring_expert: RecurringExpert
     outside_framework: OutsideFramework
+    expert_not_drawn: ExpertNotDrawn
+    no_testing_body: NoTestingBody

@@ -307,6 +307,7 @@ def _result(run: Run, d: E.ResultAnnounced) -> None:
     seated = committees.members(d)
     committees.undersized(run, seated)
     committees.recurring(run, seated, d.supplier)
+    committees.not_drawn(run, seated)
     _slow_award(run)
     run.clock("contract_signed_after_award_notice", "结果公告后未按期签订合同",
               [run.me("结果公告：合同签订期限起算")])  # fmt: skip
@@ -336,7 +337,7 @@ def _slow_award(run: Run) -> None:
 
 
 def _contract(run: Run, d: E.ContractSigned) -> None:
-    run.set(contract_leaf=run.index)
+    run.set(contract_leaf=run.index, contract_fen=d.amount.fen)
     run.stop("contract_signed_after_award_notice")
     run.clock("contract_announced_after_signing", "合同签订后未按期发布合同公告",
               [run.me("签订合同：合同公告期限起算")])  # fmt: skip
@@ -466,6 +467,7 @@ def handle(run: Run) -> None:
             run.stop("contract_filed_after_signing")
         case E.AcceptanceRecorded():
             acceptance.accepted(run, d)
+            acceptance.untested(run, d)
         case E.ProcurementFailed() | E.ProcurementTerminated():
             _closed(run, d)
         case E.ChallengeFiled() | E.ComplaintFiled():

@@ -77,7 +77,8 @@ CREATE: Final = [
     "opened_leaf BIGINT, results TEXT NOT NULL, eval_leaf BIGINT, award_leaf BIGINT, "
     "award_date TEXT, award_period TEXT, winner TEXT, award_fen BIGINT, result_leaf BIGINT, "
     "contract_leaf BIGINT, ceiling_fen BIGINT, ceiling_leaf BIGINT, sections TEXT, "
-    "stem TEXT, failed_leaf BIGINT, failed_date TEXT, opened_date TEXT)",
+    "stem TEXT, failed_leaf BIGINT, failed_date TEXT, opened_date TEXT, "
+    "contract_fen BIGINT)",
     "CREATE INDEX IF NOT EXISTS flag_procurements_by_winner ON flag_procurements (winner)",
     "CREATE INDEX IF NOT EXISTS flag_procurements_by_stem ON flag_procurements (purchaser, stem)",
     "CREATE INDEX IF NOT EXISTS flag_procurements_by_group "
