@@ -71,6 +71,10 @@ EXPERT_POOL: Final = ("czs-zjk", "澄州市政府采购评审专家库", "澄州
 EXPERTS: Final = tuple((f"czs-zj{n:02d}", cat.person(120 + n)) for n in range(16))
 
 
+#: From this contract amount (fen, 1000万元) an acceptance brings in a 检测机构 (财库〔2016〕
+#: 205号 asks it of large projects; the red flag's default measure).
+LARGE: Final = 10_000_000_00
+
 #: The 行政监督部门 every works tender names (``ledger.domain.works``): the 住建局's office
 #: for works tenders, which takes their complaints and written reports.
 SUPERVISOR: Final = "qhx-zjj-jd"
@@ -224,7 +228,11 @@ class Run:
         delivered = y.working(signed + timedelta(days=self.delivery_days()))
         if item.method == FRAMEWORK:
             delivered = max(self.call_offs(signed), delivered)
-        report = {"passed": True, "report": cat.ACCEPTANCE[item.category]}
+        report: Payload = {"passed": True, "report": cat.ACCEPTANCE[item.category]}
+        # A large contract is tested by a 检测机构 before it is accepted (财库〔2016〕205号).
+        if self.contracted >= LARGE and T.NO_TESTING_BODY not in t:
+            report["testing_body"] = {"name": cat.TESTING_BODIES[item.category],
+                                      "report_number": "JC" + self.code[3:].upper()}  # fmt: skip
         if T.SUPPLEMENTED in t:
             self.supplement(signed, delivered)
         accepted = self.act(delivered, "RecordAcceptance", self.purchaser, report)
@@ -560,10 +568,23 @@ class Run:
         representative = [cat.person(self.rng.randint(140, 199))]  # no expert's name
         sealed: Sealed = {}
         evaluation = signing.evaluation(
-            self.code, on.isoformat(), results, experts, representative, sealed
+            self.code, on.isoformat(), results, experts, representative, sealed,
+            self.selections(count),
         )
         del evaluation["date"]  # the act dates it, as every step
         return self.act(on, "CompleteEvaluation", self.runner, evaluation, sealed=sealed)
+
+    def selections(self, count: int) -> list[Payload]:
+        """How each expert came to sit: drawn at random (实施条例 第三十九条), or, where a
+        twist says, the first two chosen by the purchaser (87号令 第四十八条)."""
+        ways: list[Payload] = [{"selection": "random"} for _ in range(count)]
+        if T.EXPERTS_CHOSEN_UNAPPROVED in self.t:
+            ways[:2] = [{"selection": "chosen"}] * 2
+        if T.EXPERTS_CHOSEN in self.t:
+            consent = {"by": self.y.names["qhx-wjw"], "reason": cat.CHOSEN_EXPERTS,
+                       "reference": "澄卫函〔2026〕18号"}  # fmt: skip
+            ways[:2] = [{"selection": "chosen", "consent": consent}] * 2
+        return ways
 
     def contract(self, awarded: date) -> date:
         y, t = self.y, self.t
