@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from ledger.command_schemas import add_to_openapi
 from publisher.payload_schema import add_webhooks
 
 ASSETS: Final = "/docs/assets"
@@ -75,6 +76,7 @@ def document_errors_as_answered(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         schema = generate()  # FastAPI's, cached: the edits below happen once
+        add_to_openapi(schema)  # every command's payload, the body a union on its type
         _answered(schema)
         add_webhooks(schema)  # what the publisher sends websites
         return schema
