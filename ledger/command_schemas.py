@@ -22,25 +22,14 @@ from ledger.domain.schema.payloads import PAYLOADS
 DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
 BASE64: Final = r"^[A-Za-z0-9+/]*={0,2}$"
 SCHEMA_ID: Final = "https://sunshine-ledger.localhost/schema/commands.schema.json"
-#: The 422 answer that lists every field error of a command.
-FIELD_ERRORS: Final = {
-    "title": "FieldErrors",
+#: One field error of a refused command; the error body (``Error``) lists them in ``errors``.
+FIELD_ERROR: Final = {
+    "title": "FieldError",
     "type": "object",
-    "required": ["code", "message", "errors"],
+    "required": ["field", "message"],
     "properties": {
-        "code": {"type": "string", "const": "invalid_fields"},
-        "message": {"type": "string", "description": "每处错误，合为一句"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["field", "message"],
-                "properties": {
-                    "field": {"type": "string", "examples": ["payload.items[0].quantity"]},
-                    "message": {"type": "string", "description": "应当如何，中文"},
-                },
-            },
-        },
+        "field": {"type": "string", "examples": ["payload.items[0].quantity"]},
+        "message": {"type": "string", "description": "应当如何，中文"},
     },
 }
 
@@ -146,20 +135,16 @@ def commands_schema() -> dict[str, Any]:
 
 
 def add_to_openapi(document: dict[str, Any]) -> None:
-    """The OpenAPI document with every command's schema as components, the body of ``POST
-    /commands`` their union, and its 422 the list of field errors."""
+    """The OpenAPI document with every command's schema as components and the body of
+    ``POST /commands`` their union."""
     ref = "#/components/schemas/{model}"
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(definitions(ref))
-    schemas["FieldErrors"] = FIELD_ERRORS
+    schemas["FieldError"] = FIELD_ERROR
     operation = document.get("paths", {}).get("/commands", {}).get("post")
     if operation is None:
         return
     operation["requestBody"] = {
         "required": True,
         "content": {"application/json": {"schema": request_body(ref)}},
-    }
-    refused = operation.setdefault("responses", {}).setdefault("422", {})
-    refused["content"] = {
-        "application/json": {"schema": {"$ref": ref.format(model="FieldErrors")}}
     }

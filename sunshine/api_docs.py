@@ -30,6 +30,14 @@ ERROR_SCHEMA: Final = {
     "properties": {
         "code": {"type": "string", "description": "stable, machine-readable"},
         "message": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": (
+                "code invalid_fields (422): every field of the command that is not of its "
+                "schema, by its JSON path, with a Chinese message"
+            ),
+            "items": {"$ref": "#/components/schemas/FieldError"},
+        },
     },
 }
 ERROR_BODY: Final = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}

@@ -142,8 +142,11 @@ def test_the_openapi_document_has_every_command_as_a_variant_of_a_union_on_type(
     assert item["catalogue"]["title"] == "品目编码"
     refused = document["paths"]["/commands"]["post"]["responses"]["422"]
     assert refused["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/FieldErrors"
+        "$ref": "#/components/schemas/Error"
     }
+    listed = schemas["Error"]["properties"]["errors"]["items"]
+    assert listed == {"$ref": "#/components/schemas/FieldError"}
+    assert set(schemas["FieldError"]["required"]) == {"field", "message"}
     local = [r for r in _refs(document) if r.startswith("#/components/schemas/")]
     for ref in local:  # every reference within the document resolves
         assert ref.removeprefix("#/components/schemas/") in schemas, ref

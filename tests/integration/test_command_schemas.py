@@ -67,7 +67,7 @@ def test_every_command_of_the_demo_year_fits_its_payload_class(
     # the year submits nearly every kind, the suppliers' sealed ones among them
     assert len(kinds) >= 40, sorted(set(PAYLOADS) - set(kinds))
     assert kinds["SubmitBid"] >= 500 and kinds["ObtainDocuments"] >= 500
-    assert kinds["FileChallenge"] >= 10
+    assert kinds["FileChallenge"] >= 5  # those disclosed to a complaint
 
 
 def test_every_command_of_the_demo_year_fits_the_published_schema(
