@@ -73,14 +73,13 @@ DATE: Final = "行为发生之日（中国时间），不晚于签名之日，�
 
 
 class Sealed(Payload):
-    """A sealed value 密封信息: its commitment; the value and salt travel beside the command
-    in ``sealed``."""
+    """密封信息：只写承诺值；值和盐随命令放在 ``sealed`` 中送达。"""
 
     commitment: Base64Digest = F(title="承诺值", description="SHA-256(盐‖JCS(值))，base64")
 
 
 class TenderItem(Payload):
-    """采购标的 of a tender notice."""
+    """采购公告的采购标的。"""
 
     name: Annotated[str, line(100)] = F(title="标的名称")
     catalogue: Catalogue = F(title="品目编码", description="政府采购品目分类目录的编码")
@@ -89,7 +88,7 @@ class TenderItem(Payload):
 
 
 class AwardedItem(Payload):
-    """主要标的 of a result or contract notice (财政部令第87号 第六十九条)."""
+    """结果公告、合同公告的主要标的（财政部令第87号 第六十九条）。"""
 
     name: Annotated[str, line(100)] = F(title="标的名称")
     specification: Annotated[str, line(200)] = F(title="规格型号")
@@ -100,7 +99,7 @@ class AwardedItem(Payload):
 
 
 class Policies(Payload):
-    """落实政府采购政策 (财库〔2020〕46号 第八条、第九条；政府采购法 第二十四条)."""
+    """落实政府采购政策（财库〔2020〕46号 第八条、第九条；政府采购法 第二十四条）。"""
 
     sme: Annotated[str, choice(SmePolicy)] = F(title="中小企业政策")
     price_deduction: Annotated[int, count(1, MAX_DEDUCTION, "整数百分比")] | None = F(
@@ -110,7 +109,7 @@ class Policies(Payload):
 
 
 class Obtaining(Payload):
-    """获取采购文件 (财政部令第87号 第十三条)."""
+    """获取采购文件（财政部令第87号 第十三条）。"""
 
     place: Annotated[str, line(200)] = F(title="获取地点")
     method: Annotated[str, line(100)] = F(title="获取方式")
@@ -118,7 +117,7 @@ class Obtaining(Payload):
 
 
 class Expert(Payload):
-    """A single source's 专业人员 and their 论证意见 (政府采购法实施条例 第三十八条)."""
+    """单一来源的专业人员及其论证意见（政府采购法实施条例 第三十八条）。"""
 
     name: Annotated[str, line(50)] = F(title="姓名")
     unit: Annotated[str, line(100)] = F(title="工作单位")
@@ -127,7 +126,7 @@ class Expert(Payload):
 
 
 class DocumentRef(Payload):
-    """An attached document 附件, uploaded first (POST /documents) and named by its digest."""
+    """附件：先上传（POST /documents），以SHA-256摘要指明。"""
 
     name: Annotated[str, line(200)] = F(title="文件名")
     media_type: Annotated[str, choice_of(MEDIA_TYPES)] = F(title="文件类型")
@@ -136,7 +135,7 @@ class DocumentRef(Payload):
 
 
 class Evaluation(Payload):
-    """One bidder's evaluation 评审结果."""
+    """一个投标人的评审结果。"""
 
     supplier: Code = F(title="供应商")
     valid: YesNo = F(title="是否有效投标")
@@ -156,7 +155,7 @@ Number = Annotated[str, line(100)]  # a challenge's or complaint's number, e.g. 
 
 
 class RegisterOrganisationPayload(Payload):
-    """登记单位 (finance office)."""
+    """登记单位（财政部门）。"""
 
     code: Code = F(title="单位代码")
     name: Annotated[str, line(200)] = F(title="单位名称")
@@ -175,7 +174,7 @@ class RegisterOrganisationPayload(Payload):
 
 
 class AmendOrganisationPayload(Payload):
-    """变更单位信息 (the finance office, or the organisation itself)."""
+    """变更单位信息（财政部门或本单位）。"""
 
     code: Code = F(title="单位代码")
     name: Annotated[str, line(200)] | None = F(None, title="单位名称")
@@ -189,7 +188,7 @@ class AmendOrganisationPayload(Payload):
 
 
 class RecordDebarmentPayload(Payload):
-    """记录禁止参加政府采购活动 (政府采购法 第二十二条、第七十七条)."""
+    """记录禁止参加政府采购活动（政府采购法 第二十二条、第七十七条）。"""
 
     code: Code = F(title="供应商")
     since: Day = F(title="起始日")
@@ -199,7 +198,7 @@ class RecordDebarmentPayload(Payload):
 
 
 class RegisterActorPayload(Payload):
-    """登记人员 (finance office)."""
+    """登记人员（财政部门）。"""
 
     code: Code = F(title="人员代码")
     organisation: Code = F(title="所属单位")
@@ -208,35 +207,35 @@ class RegisterActorPayload(Payload):
 
 
 class RegisterKeyPayload(Payload):
-    """登记签名密钥 (finance office)."""
+    """登记签名密钥（财政部门）。"""
 
     actor: Code = F(title="人员代码")
     public_key: PublicKey = F(title="公钥")
 
 
 class RevokeKeyPayload(Payload):
-    """作废签名密钥 (finance office, or the key's own actor)."""
+    """作废签名密钥（财政部门或密钥持有人本人）。"""
 
     key_id: KeyId = F(title="密钥编号")
     reason: Annotated[str, line(500)] = F(title="作废原因")
 
 
 class AdoptCalendarPayload(Payload):
-    """采纳工作日历 (finance office): each year's holidays and 调休 days."""
+    """采纳工作日历（财政部门）：各年的节假日和调休工作日。"""
 
     years: list[AdoptedYear] = F(title="年度安排")
     source: Annotated[str, line(200)] = F(title="依据")
 
 
 class AdoptTimeLimitsPayload(Payload):
-    """采纳法定时限表 (finance office): the table, whole."""
+    """采纳法定时限表（财政部门）：整张表。"""
 
     limits: list[TimeLimitRow] = F(title="时限规则")
     source: Annotated[str, line(200)] = F(title="依据")
 
 
 class ImportReleasePayload(Payload):
-    """导入OCDS发布 (an importing service)."""
+    """导入OCDS发布（数据导入服务）。"""
 
     source: Annotated[str, raw(2000)] = F(title="来源", description="文件或网址")
     sha256: HexDigest = F(title="来源文件SHA-256")
@@ -250,7 +249,7 @@ class ImportReleasePayload(Payload):
 
 
 class FilePlanPayload(Payload):
-    """采购计划备案 (purchaser): creates the procurement named by ``command.procurement``."""
+    """采购计划备案（采购人）：建立 command.procurement 所指的采购项目。"""
 
     date: Day = F(title="日期", description=DATE)
     title: Annotated[str, line(200)] = F(title="项目名称")
@@ -266,21 +265,21 @@ class FilePlanPayload(Payload):
 
 
 class ApprovePlanPayload(Payload):
-    """采购计划审核通过 (finance office)."""
+    """采购计划审核通过（财政部门）。"""
 
     date: Day = F(title="日期", description=DATE)
     note: MaybeText | None = F(None, title="审核意见")
 
 
 class RejectPlanPayload(Payload):
-    """退回采购计划 (finance office)."""
+    """退回采购计划（财政部门）。"""
 
     date: Day = F(title="日期", description=DATE)
     reason: Text = F(title="退回理由")
 
 
 class ApproveMethodPayload(Payload):
-    """批准采购方式 (finance office)."""
+    """批准采购方式（财政部门）。"""
 
     date: Day = F(title="日期", description=DATE)
     rationale: MaybeText | None = F(
@@ -288,7 +287,7 @@ class ApproveMethodPayload(Payload):
 
 
 class DiscloseIntentionPayload(Payload):
-    """采购意向公开 (purchaser; 财库〔2020〕10号)."""
+    """采购意向公开（采购人；财库〔2020〕10号）。"""
 
     date: Day = F(title="公开日期", description=DATE)
     expected_start: Day = F(title="预计采购时间")
@@ -296,7 +295,7 @@ class DiscloseIntentionPayload(Payload):
 
 
 class AnnouncePrequalificationPayload(Payload):
-    """资格预审公告 (an invited or works tender)."""
+    """资格预审公告（邀请招标或工程招标）。"""
 
     date: Day = F(title="公告日期", description=DATE)
     requirement: Text = F(title="采购需求")
@@ -310,7 +309,7 @@ class AnnouncePrequalificationPayload(Payload):
 
 
 class AnnounceTenderPayload(Payload):
-    """采购公告 / 单一来源公示 (purchaser or agency)."""
+    """采购公告 / 单一来源公示（采购人或采购代理机构）。"""
 
     date: Day = F(title="公告日期", description=DATE)
     requirement: Text = F(title="采购需求")
@@ -340,7 +339,7 @@ class AnnounceTenderPayload(Payload):
 
 
 class CorrectAnnouncementPayload(Payload):
-    """更正公告 (purchaser or agency)."""
+    """更正公告（采购人或采购代理机构）。"""
 
     date: Day = F(title="更正日期", description=DATE)
     changes: Text = F(title="更正内容")
@@ -351,7 +350,7 @@ class CorrectAnnouncementPayload(Payload):
 
 
 class ObtainDocumentsPayload(Payload):
-    """获取采购文件 (a supplier; sealed in the bid box)."""
+    """获取采购文件（供应商；密封投入电子投标箱）。"""
 
     date: Day = F(title="获取日期", description=DATE)
     time: Minute | None = F(
@@ -359,7 +358,7 @@ class ObtainDocumentsPayload(Payload):
 
 
 class SubmitBidPayload(Payload):
-    """投标（响应）, its change or its withdrawal (a supplier; sealed in the bid box)."""
+    """投标（响应）及其修改、撤回（供应商；密封投入电子投标箱）。"""
 
     date: Day = F(title="投标日期", description=DATE)
     time: Minute | None = F(
@@ -373,21 +372,21 @@ class SubmitBidPayload(Payload):
 
 
 class CloseBidBoxPayload(Payload):
-    """投标截止，投标箱封存 (purchaser or agency)."""
+    """投标截止，投标箱封存（采购人或采购代理机构）。"""
 
     date: Day = F(title="日期", description=DATE)
     time: Minute | None = F(None, title="封存时间（北京时间）", description="补记以往的封存时必填")
 
 
 class OpenBidsPayload(Payload):
-    """开标 (purchaser or agency)."""
+    """开标（采购人或采购代理机构）。"""
 
     date: Day = F(title="开标日期", description=DATE)
     time: Minute | None = F(None, title="开标时间（北京时间）", description="补记以往的开标时必填")
 
 
 class CompleteEvaluationPayload(Payload):
-    """评审完成 (purchaser or agency)."""
+    """评审完成（采购人或采购代理机构）。"""
 
     date: Day = F(title="评审日期", description=DATE)
     committee: Sealed = F(
@@ -397,14 +396,14 @@ class CompleteEvaluationPayload(Payload):
 
 
 class PublishCandidatesPayload(Payload):
-    """中标候选人公示 (a works tender)."""
+    """中标候选人公示（工程招标）。"""
 
     date: Day = F(title="公示日期", description=DATE)
     period_end: Day = F(title="公示期限届满日")
 
 
 class DecideAwardPayload(Payload):
-    """确定中标（成交）供应商 (purchaser)."""
+    """确定中标（成交）供应商（采购人）。"""
 
     date: Day = F(title="确定日期", description=DATE)
     supplier: Code | None = F(None, title="中标（成交）供应商", description="框架协议以外必填")
@@ -416,7 +415,7 @@ class DecideAwardPayload(Payload):
 
 
 class AnnounceResultPayload(Payload):
-    """中标（成交）结果公告 (purchaser or agency)."""
+    """中标（成交）结果公告（采购人或采购代理机构）。"""
 
     date: Day = F(title="公告日期", description=DATE)
     items: Awarded | None = F(None, title="主要标的")
@@ -424,7 +423,7 @@ class AnnounceResultPayload(Payload):
 
 
 class SignContractPayload(Payload):
-    """签订合同 (purchaser)."""
+    """签订合同（采购人）。"""
 
     date: Day = F(title="签订日期", description=DATE)
     contract_number: Annotated[str, line(64)] = F(title="合同编号")
@@ -435,7 +434,7 @@ class SignContractPayload(Payload):
 
 
 class AnnounceContractPayload(Payload):
-    """合同公告 (purchaser or agency)."""
+    """合同公告（采购人或采购代理机构）。"""
 
     date: Day = F(title="公告日期", description=DATE)
     items: Awarded | None = F(None, title="主要标的")
@@ -444,26 +443,26 @@ class AnnounceContractPayload(Payload):
 
 
 class FileContractPayload(Payload):
-    """合同备案 (purchaser)."""
+    """合同备案（采购人）。"""
 
     date: Day = F(title="备案日期", description=DATE)
 
 
 class FileTenderReportPayload(Payload):
-    """招标投标情况书面报告 (a works tender)."""
+    """招标投标情况书面报告（工程招标）。"""
 
     date: Day = F(title="报告日期", description=DATE)
 
 
 class RefundBidDepositsPayload(Payload):
-    """退还投标保证金 (purchaser or agency)."""
+    """退还投标保证金（采购人或采购代理机构）。"""
 
     date: Day = F(title="退还日期", description=DATE)
     suppliers: Annotated[list[Code], F(min_length=1)] = F(title="已退还保证金的投标人")
 
 
 class SignSupplementaryContractPayload(Payload):
-    """补充合同 (purchaser; 政府采购法 第四十九条)."""
+    """补充合同（采购人；政府采购法 第四十九条）。"""
 
     date: Day = F(title="签订日期", description=DATE)
     contract_number: Annotated[str, line(64)] = F(title="补充合同编号")
@@ -472,7 +471,7 @@ class SignSupplementaryContractPayload(Payload):
 
 
 class SignCallOffPayload(Payload):
-    """框架协议采购合同 (purchaser; 财政部令第110号)."""
+    """框架协议采购合同（采购人；财政部令第110号）。"""
 
     date: Day = F(title="签订日期", description=DATE)
     contract_number: Annotated[str, line(64)] = F(title="合同编号")
@@ -482,7 +481,7 @@ class SignCallOffPayload(Payload):
 
 
 class AnnounceCallOffPayload(Payload):
-    """框架协议采购成交结果公告 (purchaser or agency)."""
+    """框架协议采购成交结果公告（采购人或采购代理机构）。"""
 
     date: Day = F(title="公告日期", description=DATE)
     contract_number: Annotated[str, line(64)] = F(
@@ -490,7 +489,7 @@ class AnnounceCallOffPayload(Payload):
 
 
 class RecordAcceptancePayload(Payload):
-    """验收 (purchaser)."""
+    """验收（采购人）。"""
 
     date: Day = F(title="验收日期", description=DATE)
     passed: YesNo = F(title="是否验收合格")
@@ -498,27 +497,27 @@ class RecordAcceptancePayload(Payload):
 
 
 class ArchivePayload(Payload):
-    """归档 (purchaser)."""
+    """归档（采购人）。"""
 
     date: Day = F(title="归档日期", description=DATE)
 
 
 class DeclareFailurePayload(Payload):
-    """废标 (purchaser or agency)."""
+    """废标（采购人或采购代理机构）。"""
 
     date: Day = F(title="日期", description=DATE)
     reason: Text = F(title="废标理由")
 
 
 class TerminatePayload(Payload):
-    """终止采购 (purchaser)."""
+    """终止采购（采购人）。"""
 
     date: Day = F(title="日期", description=DATE)
     reason: Text = F(title="终止理由")
 
 
 class SuspendPayload(Payload):
-    """暂停采购活动 (the body handling a complaint)."""
+    """暂停采购活动（处理投诉的部门）。"""
 
     date: Day = F(title="日期", description=DATE)
     reason: Text = F(title="暂停理由")
@@ -526,7 +525,7 @@ class SuspendPayload(Payload):
 
 
 class ResumePayload(Payload):
-    """恢复采购活动 (the body handling a complaint)."""
+    """恢复采购活动（处理投诉的部门）。"""
 
     date: Day = F(title="日期", description=DATE)
     reason: Text = F(title="恢复理由")
@@ -536,7 +535,7 @@ class ResumePayload(Payload):
 
 
 class FileChallengePayload(Payload):
-    """提出质疑 (a supplier that took part; sealed in the bid box)."""
+    """提出质疑（参与采购活动的供应商；密封投入电子投标箱）。"""
 
     date: Day = F(title="质疑日期", description=DATE)
     subject: Annotated[str, choice(Subject)] = F(title="质疑事项")
@@ -546,7 +545,7 @@ class FileChallengePayload(Payload):
 
 
 class AnswerChallengePayload(Payload):
-    """质疑答复 (purchaser or agency)."""
+    """质疑答复（采购人或采购代理机构）。"""
 
     challenge: Number = F(title="质疑编号")
     date: Day = F(title="答复日期", description=DATE)
@@ -556,7 +555,7 @@ class AnswerChallengePayload(Payload):
 
 
 class WithdrawChallengePayload(Payload):
-    """撤回质疑 (the supplier that filed it)."""
+    """撤回质疑（提出者本人）。"""
 
     challenge: Number = F(title="质疑编号")
     date: Day = F(title="撤回日期", description=DATE)
@@ -564,7 +563,7 @@ class WithdrawChallengePayload(Payload):
 
 
 class FileComplaintPayload(Payload):
-    """提起投诉 (the supplier that challenged)."""
+    """提起投诉（提出质疑的供应商）。"""
 
     challenge: Number = F(title="所依据的质疑编号")
     date: Day = F(title="投诉日期", description=DATE)
@@ -572,7 +571,7 @@ class FileComplaintPayload(Payload):
 
 
 class ScreenComplaintPayload(Payload):
-    """投诉审查 (finance office or the 行政监督部门)."""
+    """投诉审查（财政部门或行政监督部门）。"""
 
     complaint: Number = F(title="投诉编号")
     date: Day = F(title="审查日期", description=DATE)
@@ -581,7 +580,7 @@ class ScreenComplaintPayload(Payload):
 
 
 class DecideComplaintPayload(Payload):
-    """投诉处理决定 (finance office or the 行政监督部门)."""
+    """投诉处理决定（财政部门或行政监督部门）。"""
 
     complaint: Number = F(title="投诉编号")
     date: Day = F(title="决定日期", description=DATE)
@@ -592,7 +591,7 @@ class DecideComplaintPayload(Payload):
 
 
 class WithdrawComplaintPayload(Payload):
-    """撤回投诉 (the supplier that filed it)."""
+    """撤回投诉（提出者本人）。"""
 
     complaint: Number = F(title="投诉编号")
     date: Day = F(title="撤回日期", description=DATE)
@@ -603,7 +602,7 @@ class WithdrawComplaintPayload(Payload):
 
 
 class RecordDeliveryPayload(Payload):
-    """公告已送达发布网站 (the publishing service)."""
+    """公告已送达发布网站（公告发布服务）。"""
 
     notice: Annotated[int, count(0, 2**53, "日志序号")] = F(title="公告的日志序号")
     destination: Code = F(title="发布网站代码")
@@ -616,7 +615,7 @@ class RecordDeliveryPayload(Payload):
 
 
 class RecordDeliveryFailurePayload(Payload):
-    """公告未能送达发布网站 (the publishing service)."""
+    """公告未能送达发布网站（公告发布服务）。"""
 
     notice: Annotated[int, count(0, 2**53, "日志序号")] = F(title="公告的日志序号")
     destination: Code = F(title="发布网站代码")
