@@ -140,7 +140,7 @@ class Evaluation(Payload):
     supplier: Code = F(title="供应商")
     valid: YesNo = F(title="是否有效投标")
     score: Score | None = F(None, title="得分")
-    reason: Text | None = F(None, title="无效理由", description="无效投标必填")
+    reason: MaybeText | None = F(None, title="无效理由", description="无效投标必填")
     rank: Annotated[int, count(1, 1000)] | None = F(
         None, title="排序", description="有效投标的推荐顺序，1为第一")
 
