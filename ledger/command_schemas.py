@@ -135,16 +135,8 @@ def commands_schema() -> dict[str, Any]:
 
 
 def add_to_openapi(document: dict[str, Any]) -> None:
-    """The OpenAPI document with every command's schema as components and the body of
-    ``POST /commands`` their union."""
-    ref = "#/components/schemas/{model}"
+    """The OpenAPI document with every command's schema as components: the body of ``POST
+    /commands`` (``request_body``, in ``ledger.http``) refers to their union."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(definitions(ref))
+    schemas.update(definitions("#/components/schemas/{model}"))
     schemas["FieldError"] = FIELD_ERROR
-    operation = document.get("paths", {}).get("/commands", {}).get("post")
-    if operation is None:
-        return
-    operation["requestBody"] = {
-        "required": True,
-        "content": {"application/json": {"schema": request_body(ref)}},
-    }
