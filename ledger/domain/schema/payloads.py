@@ -46,6 +46,7 @@ from ledger.domain.schema.payload_types import (
     choice,
     choice_of,
     count,
+    formatted,
     line,
     raw,
 )
@@ -54,6 +55,7 @@ from ledger.domain.tender_terms import MAX_DEDUCTION, MAX_EXPERTS
 from ledger.domain.vocabulary import (
     CallOffSelection,
     Category,
+    FundingSource,
     Level,
     Method,
     OrganisationForm,
@@ -132,6 +134,29 @@ class DocumentRef(Payload):
     media_type: Annotated[str, choice_of(MEDIA_TYPES)] = F(title="文件类型")
     sha256: Base64Digest = F(title="SHA-256", description="文件的SHA-256，base64")
     size: Annotated[int, count(1, 2**53, "字节数")] = F(title="大小（字节）")
+
+
+class BudgetItem(Payload):
+    """预算项目（政府采购法实施条例 第二十九条）。"""
+
+    code: Annotated[str, formatted(
+        r"[0-9A-Za-z][0-9A-Za-z._/-]{0,39}", "应为预算项目编码：1—40位字母、数字或“. _ / -”",
+        example="2130599")] = F(title="预算项目编码")
+    name: Annotated[str, line(100)] = F(title="预算项目名称")
+
+
+class TestingBody(Payload):
+    """参与验收的检测机构及其检测报告（政府采购法 第四十一条）。"""
+
+    name: Annotated[str, line(100)] = F(title="检测机构名称")
+    report_number: Annotated[str, line(64)] | None = F(None, title="检测报告编号")
+
+
+class Refused(Payload):
+    """资格预审未通过的申请人及其理由。"""
+
+    supplier: Code = F(title="供应商")
+    reason: Text = F(title="未通过的理由")
 
 
 class Evaluation(Payload):
@@ -262,6 +287,8 @@ class FilePlanPayload(Payload):
         None, title="采用该采购方式的理由", description="公开招标以外的方式需要")
     organisation_form: Annotated[str, choice(OrganisationForm)] | None = F(
         None, title="组织形式", description="集中采购须委托采购代理机构（政府采购法 第十八条）")
+    funding_source: Annotated[str, choice(FundingSource)] | None = F(None, title="资金来源")
+    budget_item: BudgetItem | None = F(None, title="预算项目")
 
 
 class ApprovePlanPayload(Payload):
@@ -306,6 +333,14 @@ class AnnouncePrequalificationPayload(Payload):
     period_end: Day | None = F(
         None, title="公告期限届满日", description="5个工作日（财政部令第87号 第十六条）")
     obtaining: Obtaining | None = F(None, title="获取资格预审文件")
+
+
+class RecordPrequalificationPayload(Payload):
+    """资格预审结果（采购人或采购代理机构）：通过与未通过的申请人。"""
+
+    date: Day = F(title="日期", description=DATE)
+    qualified: list[Code] | None = F(None, title="通过资格预审的供应商")
+    refused: list[Refused] | None = F(None, title="未通过资格预审的供应商")
 
 
 class AnnounceTenderPayload(Payload):
@@ -494,6 +529,8 @@ class RecordAcceptancePayload(Payload):
     date: Day = F(title="验收日期", description=DATE)
     passed: YesNo = F(title="是否验收合格")
     report: Text = F(title="验收报告")
+    testing_body: TestingBody | None = F(
+        None, title="检测机构", description="大型或者复杂的项目应邀请国家认可的质量检测机构参加")
 
 
 class ArchivePayload(Payload):
