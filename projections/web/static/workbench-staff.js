@@ -21,6 +21,16 @@ const REFUSALS = {
   unknown_key: "您登录所用的密钥未登记，不能签名。",
 };
 
+// The fields these forms fill, as the page names them, for the schema's field errors.
+const FIELDS = {
+  "payload.code": "人员编号", "payload.name": "姓名", "payload.actor": "人员",
+  "payload.public_key": "公钥", "payload.key_id": "密钥", "payload.reason": "吊销理由",
+};
+
+// Every field error of a 422 at once: "公钥有误：应为……；姓名有误：……".
+const fieldErrors = (reply) => (reply.errors || [])
+  .map((e) => `${FIELDS[e.field] || "填写内容"}有误：${e.message}`).join("；");
+
 async function record(type, payload) {
   say("");
   const held = await heldKey(section.dataset.key);
@@ -36,7 +46,8 @@ async function record(type, payload) {
   });
   const reply = await answer.json().catch(() => ({}));
   if (!answer.ok) {
-    throw new SigningError(REFUSALS[reply.code] || "提交被拒绝，请检查填写的内容。");
+    throw new SigningError(
+      REFUSALS[reply.code] || fieldErrors(reply) || "提交被拒绝，请检查填写的内容。");
   }
   const index = reply.events?.[0]?.leaf_index;
   const next = new URLSearchParams(location.search);
