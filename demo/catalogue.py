@@ -318,6 +318,18 @@ ACCEPTANCE: Final[dict[str, str]] = {
     S: "服务期内供应商按合同约定履约，月度考核均为合格，经验收小组验收合格。",
 }
 
+#: The 检测机构 that tests a large delivery before its acceptance (财库〔2016〕205号).
+TESTING_BODIES: Final[dict[str, str]] = {
+    G: "澄州市产品质量检验检测中心",
+    W: "澄州市建设工程质量检测中心",
+    S: "澄州市标准计量检验检测所",
+}
+
+#: Why a technically complex purchase could not be staffed by a random draw (87号令 第四十八条).
+CHOSEN_EXPERTS: Final = (
+    "设备技术复杂、专业性强，专家库内医学影像设备专业评审专家不足，随机抽取难以确定合适评审专家"
+)
+
 INVALID_REASONS: Final = (
     "投标文件未按采购文件要求加盖公章",
     "未按要求提供有效的资格证明文件",
@@ -392,7 +404,11 @@ TEXTS: Final[dict[str, str]] = {
     "suspend": "处理投诉期间，依据政府采购法第五十七条及财政部令第94号第二十八条书面通知暂停"
     "采购活动，暂停时间最长不超过三十日。",
     "resume": "投诉已依法处理，通知恢复采购活动。",
+    "prequalification_refused": "资格申请文件未提供具备汽车维修实训设备供货能力的证明材料，"
+    "不符合资格预审文件载明的资格条件。",
 }
+#: Who applied to a 资格预审 from outside the procurement's sector, and is refused.
+PREQUALIFICATION_REFUSED: Final = "xt-shunan"
 
 #: Challenges 质疑 and complaints 投诉 of the year, by the twist that raises them: the
 #: supplier's grounds, the answer, the complaint, and the finance office's decision.

@@ -44,6 +44,7 @@ class Twist(StrEnum):
     TERMINATED = "terminated"
     CORRECTED = "corrected"
     REJECTED = "rejected"
+    UNBUDGETED = "unbudgeted"  # the plan names its 资金来源 but no 预算项目
     CHALLENGE = "challenge"  # answered in time; a challenge alone suspends nothing
     ANSWERED = "answered"  # partly upheld in time, no suspension
     WITHDRAWN = "withdrawn"
@@ -68,8 +69,18 @@ class Twist(StrEnum):
     # approval it has (政府采购法 第三十条第一项), flagged for a look at the failed round
     AFTER_FAILURE = "after_failure"
     # an invited tender first calls for qualification applications 资格预审公告 (财政部令第87号
-    # 第十四条) for its 5 working days, and invites those who qualify: lawful, no finding
+    # 第十四条) for its 5 working days, records who qualified and who was refused, and
+    # invites those who qualify: lawful, no finding
     PREQUALIFIED = "prequalified"
+    # two experts chosen by the purchaser instead of drawn at random, no consent of its
+    # 主管预算单位 recorded (实施条例 第三十九条; 87号令 第四十八条)
+    EXPERTS_CHOSEN_UNAPPROVED = "experts_chosen_unapproved"
+    # two experts chosen for a technically complex purchase with the 主管预算单位's consent
+    # (87号令 第四十八条): lawful, no flag
+    EXPERTS_CHOSEN = "experts_chosen"
+    # a contract of 1000万元 or more accepted with no 检测机构 (财库〔2016〕205号); every other
+    # contract of that size is accepted with one
+    NO_TESTING_BODY = "no_testing_body"
 
     # -- the flag cases (demo.catalogue.FLAG_CASES), one red flag each -------------------
     # the committee reports five weeks after the opening: no statutory limit broken
@@ -127,8 +138,10 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     # Two works tenders (招标投标法实施条例 第六十、六十一条; the 行政监督部门 handles them).
     ("zjj-lj", "2026-01-26", {T.LATE_COMPLAINT},
      "异议答复后第19个工作日才向行政监督部门投诉，审查后不予受理"),
-    ("jt-gd", "2026-01-07", {T.LATE_DECISION}, "行政监督部门受理投诉后第35个工作日才作出处理决定"),
-    ("rmyy-hc", "2026-02-09", {T.FEW_BIDDERS}, "公开招标有效投标人仅两家仍确定中标"),
+    ("jt-gd", "2026-01-07", {T.LATE_DECISION, T.NO_TESTING_BODY},
+     "行政监督部门受理投诉后第35个工作日才作出处理决定；2000余万元的工程验收无检测机构参加"),
+    ("rmyy-hc", "2026-02-09", {T.FEW_BIDDERS, T.EXPERTS_CHOSEN_UNAPPROVED},
+     "公开招标有效投标人仅两家仍确定中标；两名评审专家由采购人自行选定，未经主管预算单位同意"),
     ("ny-dd", "2026-04-15", {T.OVER_BUDGET}, "种子涨价，询价报价均超预算，仍按最低报价成交签约"),
     ("zf-jj", "2026-04-20", {T.CONTRACT_DIFFERS}, "签约时增加配套家具，合同金额高于成交金额"),
     ("jyj-wj", "2026-03-16", {T.NO_METHOD_APPROVAL},
@@ -147,7 +160,8 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("jt-fh2", "2026-05-25", {T.AFTER_FAILURE}, "废标后改为竞争性谈判重新采购"),
     ("wg-js", "2026-06-08", {T.TERMINATED},
      "开标后专项资金调整，终止采购，5个工作日内退还全部投标保证金"),
-    ("cg-bgl", "2026-04-14", {T.REJECTED}, "未列入预算，采购计划被退回"),
+    ("cg-bgl", "2026-04-14", {T.REJECTED, T.UNBUDGETED},
+     "未列入预算：采购计划未载明预算项目，被退回"),
     ("ga-xl", "2026-03-04", {T.CORRECTED, T.SUPPLEMENTED},
      "更正公告延期开标；履约中追加同型号摄像机，补充合同金额未超过原合同的10%"),
     ("ny-gbz", "2026-02-10", {T.CORRECTED}, "更正公告延期开标"),
@@ -159,8 +173,9 @@ TWISTS: Final[tuple[tuple[str, str, frozenset[Twist], str], ...]] = tuple(
     ("yj-pt", "2026-03-10", {T.EARLY_ANSWER}, "质疑次日即答复，投诉期自答复期满起算，按期投诉"),
     ("zr-dj", "2026-04-09", {T.ANSWERED}, "质疑部分成立，更正评分后结果不变"),
     ("ga-wy", "2026-05-06", {T.WITHDRAWN}, "供应商撤回质疑"),
-    ("rmyy-dr", "2026-03-16", {T.NEXT_RANKED},
-     "排名第一的中标候选人放弃中标，采购人按评审报告排序确定第二名并记录理由"),
+    ("rmyy-dr", "2026-03-16", {T.NEXT_RANKED, T.EXPERTS_CHOSEN},
+     "排名第一的中标候选人放弃中标，采购人按评审报告排序确定第二名并记录理由；"
+     "DR设备技术复杂，经主管预算单位同意自行选定两名医学影像专家"),
     # -- the flag cases, after the catalogue: one red flag each ----------------------
     ("fy-tl", "2026-03-09", {T.SLOW_AWARD, T.ACROSS_CATEGORIES},
      "开启响应文件后五周才完成评审，定标迟缓；成交供应商同年跨货物、工程、服务三类成交"),

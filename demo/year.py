@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from demo import budgets
 from demo import catalogue as cat
 from demo.catalogue import CONSULTATION, FRAMEWORK, INQUIRY, INVITED, OPEN, SINGLE, Item
 from demo.keys import demo_key
@@ -71,6 +72,10 @@ CITY_FINANCE: Final = ("czs-czj", "澄州市财政局政府采购监督管理处
 EXPERT_POOL: Final = ("czs-zjk", "澄州市政府采购评审专家库", "澄州市")
 EXPERTS: Final = tuple((f"czs-zj{n:02d}", cat.person(120 + n)) for n in range(16))
 
+
+#: From this contract amount (fen, 1000万元) an acceptance brings in a 检测机构 (财库〔2016〕
+#: 205号 asks it of large projects; the red flag's default measure).
+LARGE: Final = 10_000_000_00
 
 #: The 行政监督部门 every works tender names (``ledger.domain.works``): the 住建局's office
 #: for works tenders, which takes their complaints and written reports.
@@ -219,6 +224,7 @@ class Run:
             "requirement": cat.REQUIREMENTS[item.sector] + cat.BRANDS.get(item.key, ""),
             "rationale": cat.SOLE_SOURCES[item.key][1] if item.method == SINGLE else rationale,
             "organisation_form": self.organisation_form(),
+            **budgets.funding(item, with_item=T.UNBUDGETED not in t),
         }
         filed = self.act(self.last, "FilePlan", self.purchaser, plan)
         if T.REJECTED in t:
@@ -236,7 +242,11 @@ class Run:
         delivered = y.working(signed + timedelta(days=self.delivery_days()))
         if item.method == FRAMEWORK:
             delivered = max(self.call_offs(signed), delivered)
-        report = {"passed": True, "report": cat.ACCEPTANCE[item.category]}
+        report: Payload = {"passed": True, "report": cat.ACCEPTANCE[item.category]}
+        # A large contract is tested by a 检测机构 before it is accepted (财库〔2016〕205号).
+        if self.contracted >= LARGE and T.NO_TESTING_BODY not in t:
+            report["testing_body"] = {"name": cat.TESTING_BODIES[item.category],
+                                      "report_number": "JC" + self.code[3:].upper()}  # fmt: skip
         if T.SUPPLEMENTED in t:
             self.supplement(signed, delivered)
         accepted = self.act(delivered, "RecordAcceptance", self.purchaser, report)
@@ -302,7 +312,8 @@ class Run:
 
     def prequalify(self, on: date, notice: Payload) -> date:
         """The 资格预审公告 on ``on``: applications for 5 working days (财政部令第87号 第十四条),
-        its 公告期限 as long; the day the invitation to bid goes out, after them."""
+        its 公告期限 as long, and its result; the day the invitation to bid goes out, after
+        them."""
         y = self.y
         closes = y.wd(on, 5)
         call = {key: notice[key] for key in ("requirement", "qualifications", "contact",
@@ -310,6 +321,13 @@ class Run:
         call |= {"application_deadline": closes.isoformat(), "period_end": closes.isoformat(),
                  "application_deadline_time": OPENING}  # fmt: skip
         self.act(on, "AnnouncePrequalification", self.runner, call)
+        # The result the next working day: the sector's suppliers qualify, one applicant
+        # from outside it is refused (87号令 第二十一条). Not drawn, so the rest of the
+        # year stays, and the bidders (drawn from the sector later) are all qualified.
+        result = {"qualified": list(cat.SECTORS[self.item.sector]),
+                  "refused": [{"supplier": cat.PREQUALIFICATION_REFUSED,
+                               "reason": cat.TEXTS["prequalification_refused"]}]}  # fmt: skip
+        self.act(y.wd(closes, 1), "RecordPrequalification", self.runner, result)
         invited = y.wd(closes, 3)
         # the tender's own periods, counted from the invitation; its deadline moved as far
         # (no new draw, so the rest of the year stays)
@@ -576,10 +594,23 @@ class Run:
         representative = [cat.person(self.rng.randint(140, 199))]  # no expert's name
         sealed: Sealed = {}
         evaluation = signing.evaluation(
-            self.code, on.isoformat(), results, experts, representative, sealed
+            self.code, on.isoformat(), results, experts, representative, sealed,
+            self.selections(count),
         )
         del evaluation["date"]  # the act dates it, as every step
         return self.act(on, "CompleteEvaluation", self.runner, evaluation, sealed=sealed)
+
+    def selections(self, count: int) -> list[Payload]:
+        """How each expert came to sit: drawn at random (实施条例 第三十九条), or, where a
+        twist says, the first two chosen by the purchaser (87号令 第四十八条)."""
+        ways: list[Payload] = [{"selection": "random"} for _ in range(count)]
+        if T.EXPERTS_CHOSEN_UNAPPROVED in self.t:
+            ways[:2] = [{"selection": "chosen"}] * 2
+        if T.EXPERTS_CHOSEN in self.t:
+            consent = {"by": self.y.names["qhx-wjw"], "reason": cat.CHOSEN_EXPERTS,
+                       "reference": "澄卫函〔2026〕18号"}  # fmt: skip
+            ways[:2] = [{"selection": "chosen", "consent": consent}] * 2
+        return ways
 
     def contract(self, awarded: date) -> date:
         y, t = self.y, self.t

@@ -11,14 +11,17 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from ledger.application import Receipt
 from ledger.bundle import filename, make_bundle, signed_size
 from ledger.canonical import b64encode
-from ledger.commands import COMMAND_FIELDS, MAX_BODY_BYTES
+from ledger.command_schemas import request_body
+from ledger.commands import MAX_BODY_BYTES, parse_envelope
 from ledger.deps import CommandsDep, LogDep
 from ledger.domain.errors import NotFound, TooLarge
+from ledger.domain.schema.payload_check import check_payload
 from ledger.log.cosigned import cosigned_checkpoint, with_cosignatures
 from ledger.log.reader import MAX_ENTRIES_PER_PAGE
-from ledger.ports import LogView
+from ledger.ports import CommandService, LogView
 
 # Log positions beyond this are refused before they reach the database (SQLite
 # integers are 64-bit; no log here will hold 2**53 entries).
@@ -88,47 +91,13 @@ async def read_body_limited(request: Request) -> bytes:
         "indices and inclusion proofs against a fresh signed checkpoint (201), or 202 "
         "when the integrator has not reached them within the wait."
     ),
-    # The body is read raw (its exact bytes matter), so describe it for /docs by hand.
+    # The body is read raw (its exact bytes matter), so describe it for /docs by hand;
+    # the command's variants are components (``command_schemas.add_to_openapi``).
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["command", "signature"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "command": {
-                                "type": "object",
-                                "required": list(COMMAND_FIELDS),
-                                "additionalProperties": False,
-                                "properties": {
-                                    "type": {"type": "string", "example": "AmendOrganisation"},
-                                    "procurement": {"type": ["string", "null"]},
-                                    "payload": {"type": "object"},
-                                    "actor": {"type": "string", "example": "qhx-rmyy-op"},
-                                    "key": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
-                                    "issued_at": {"type": "string", "format": "date-time"},
-                                    "nonce": {"type": "string", "minLength": 16},
-                                },
-                            },
-                            "signature": {"type": "string", "format": "byte"},
-                            "sealed": {
-                                "type": "object",
-                                "description": (
-                                    "For each commitment in the payload, its value and salt: "
-                                    "kept encrypted, disclosed when the lifecycle says so"
-                                ),
-                                "additionalProperties": {
-                                    "type": "object",
-                                    "required": ["value", "salt"],
-                                    "properties": {"value": {}, "salt": {"type": "string"}},
-                                },
-                            },
-                        },
-                    }
-                }
+                "application/json": {"schema": request_body("#/components/schemas/{model}")}
             },
         },
         "responses": {
@@ -137,14 +106,27 @@ async def read_body_limited(request: Request) -> bytes:
             "403": {"description": "the actor's role or organisation may not do this"},
             "409": {"description": "replayed nonce, or the record exists or changed"},
             "413": {"description": f"body over {MAX_BODY_BYTES} bytes"},
-            "422": {"description": "a domain rule refuses the command"},
+            "422": {
+                "description": (
+                    "fields not of the payload's schema, every one listed in `errors` "
+                    "(code invalid_fields); or a domain rule refuses the command"
+                )
+            },
         },
     },
 )
 async def submit_command(request: Request, service: CommandsDep) -> JSONResponse:
     body = await read_body_limited(request)
-    receipt = await run_in_threadpool(service.submit, body)
+    receipt = await run_in_threadpool(_checked_submit, service, body)
     return JSONResponse(receipt.as_json(), status_code=201 if receipt.checkpoint else 202)
+
+
+def _checked_submit(service: CommandService, body: bytes) -> Receipt:
+    """The command's payload against its schema first, every field error at once (422
+    ``invalid_fields``); then the ledger decides. The domain's own checks stay its own."""
+    command = parse_envelope(body).command
+    check_payload(command.type, command.payload)
+    return service.submit(body)
 
 
 @commands.post(

@@ -2,7 +2,8 @@
 ``docs/log-format.md``.
 
 ``python -m ledger.log_format`` writes ``docs/schema/log-entry.schema.json`` (a leaf of any
-kind), ``docs/schema/command.schema.json`` (the signed command a client sends) and the
+kind), ``docs/schema/command.schema.json`` (the signed command a client sends),
+``docs/schema/commands.schema.json`` (the same, each command type with its payload) and the
 generated section of ``docs/log-format.md``; ``tests/unit/test_log_format.py`` fails when the
 checked-in files differ from what the types give.
 """
@@ -16,6 +17,7 @@ from typing import Any, Final
 
 from pydantic.json_schema import models_json_schema
 
+from ledger.command_schemas import commands_schema
 from ledger.commands import (
     ACTOR_PATTERN,
     COMMAND_FIELDS,
@@ -239,6 +241,7 @@ def published() -> dict[Path, str]:
     return {
         SCHEMA_DIR / "log-entry.schema.json": _json(entry_schema()),
         SCHEMA_DIR / "command.schema.json": _json(request_schema()),
+        SCHEMA_DIR / "commands.schema.json": _json(commands_schema()),
         SPEC: spec[:start] + kinds_markdown() + spec[end:],
     }
 

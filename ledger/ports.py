@@ -18,7 +18,7 @@ from ledger.application import Receipt
 from ledger.domain.challenges import Challenge
 from ledger.domain.context import Statutes
 from ledger.domain.errors import LedgerError
-from ledger.domain.registry import Actor, Key, Organisation
+from ledger.domain.registry import Actor, Colleague, Key, Organisation
 from ledger.log.note import Verifier
 from ledger.log.reader import LogReader
 from ledger.lookup import LookupCodes
@@ -50,6 +50,14 @@ class RegistryView(Protocol):
         ...
 
     def organisation(self, code: str) -> Organisation | None: ...
+
+    def administrator(self, organisation: str) -> str | None:
+        """The organisation's administrator: its first registered actor."""
+        ...
+
+    def staff(self, organisation: str) -> list[Colleague]:
+        """The organisation's actors and their keys, for its administrator's workbench."""
+        ...
 
     def challenge(self, number: str) -> Challenge | None: ...
 

@@ -12,6 +12,7 @@ import contextlib
 import copy
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -28,7 +29,7 @@ from ledger.domain.deliveries import Delivery, Notice, delivery_stream
 from ledger.domain.documents import HeldDocument, digest_bytes
 from ledger.domain.errors import NotFound
 from ledger.domain.procurement import Procurement
-from ledger.domain.registry import Actor, Key, Organisation, stream_id
+from ledger.domain.registry import Actor, Colleague, Key, Organisation, Role, stream_id
 from ledger.domain.schema.kinds import NOTICE_KINDS
 from ledger.domain.sealed import Disclosure
 from ledger.domain.sealed_reads import SealedReads, sealed_reads_stream
@@ -173,6 +174,46 @@ class RepositoryRegistry:
             if "credit_code" in data:
                 holders.setdefault(data["credit_code"], data["code"])
         return holders.get(credit_code)
+
+    def _people(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every actor and key registration and key revocation, in the log's order (the
+        event store's): the kind (``Actor.Registered`` …) and its data. They are few."""
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        order = "rowid" if self.reader.db.url.is_sqlite else "notification_id"
+        with self.reader.db.read() as cur:
+            rows = cur.execute(
+                f"SELECT topic, state FROM {table} WHERE topic LIKE ? OR topic LIKE ? "  # noqa: S608
+                f"OR topic LIKE ? ORDER BY {order}",
+                ("%:Actor.Registered", "%:Key.Registered", "%:Key.Revoked"),
+            ).fetchall()
+        return [
+            (str(topic).rpartition(":")[2], orjson.loads(orjson.loads(bytes(state))["data"]))
+            for topic, state in rows
+        ]
+
+    def administrator(self, organisation: str) -> str | None:
+        """The organisation's first registered actor (``roles.ADMINISTRATION``)."""
+        for kind, data in self._people():
+            if kind == "Actor.Registered" and data["organisation"] == organisation:
+                return str(data["code"])
+        return None
+
+    def staff(self, organisation: str) -> list[Colleague]:
+        """The organisation's actors with their keys, administrator first."""
+        people: dict[str, Colleague] = {}
+        owners: dict[str, str] = {}  # key id → actor
+        for kind, data in self._people():
+            if kind == "Actor.Registered" and data["organisation"] == organisation:
+                people[data["code"]] = Colleague(data["code"], data["name"], Role(data["role"]))
+            elif kind == "Key.Registered" and data["actor"] in people:
+                owners[data["key_id"]] = data["actor"]
+                held = people[data["actor"]]
+                people[held.code] = replace(held, keys=(*held.keys, (data["key_id"], False)))
+            elif kind == "Key.Revoked" and data["key_id"] in owners:
+                held = people[owners[data["key_id"]]]
+                keys = tuple((k, r or k == data["key_id"]) for k, r in held.keys)
+                people[held.code] = replace(held, keys=keys)
+        return list(people.values())
 
     def imported(self, streams: Sequence[UUID], chunk: int = 500) -> dict[UUID, str]:
         """The digest of each imported release already recorded on one of ``streams``: one

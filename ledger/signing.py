@@ -86,12 +86,14 @@ def evaluation(
     experts: Sequence[tuple[str, str, Ed25519PrivateKey]],
     representatives: Sequence[str],
     into: dict[str, Disclosure],
+    selections: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """A ``CompleteEvaluation`` payload: each expert ``(name, actor, key)`` signs the report,
     and the committee, experts and representatives, is sealed (its opening added to
-    ``into``) until the result notice."""
+    ``into``) until the result notice. ``selections``, one per expert in order, say how each
+    was selected (``{"selection": …, "consent"?: …}``); none: not said."""
     report = report_message(procurement, date, results)
-    members: list[dict[str, str]] = [
+    members: list[dict[str, Any]] = [
         {
             "name": name,
             "role": "expert",
@@ -101,6 +103,8 @@ def evaluation(
         }
         for name, actor, key in experts
     ]
+    for member, selection in zip(members, selections, strict=False):
+        member |= selection
     members += [{"name": name, "role": "representative"} for name in representatives]
     return {"date": date, "committee": sealed_value(members, into), "results": results}
 

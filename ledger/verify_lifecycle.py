@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -88,6 +89,7 @@ from ledger.domain.lifecycle import Action, Irregularity, Stage, State, Transiti
 from ledger.domain.methods import Jurisdiction, may_approve_method
 from ledger.domain.money import Money
 from ledger.domain.opening import moment, opening_irregularities
+from ledger.domain.prequalification import result_refusal
 from ledger.domain.procurement_commands import BIDDING, complaint_handler
 from ledger.domain.record import Objection, ProcurementRecord, fold
 from ledger.domain.registry import Role, Signer, stream_id
@@ -234,7 +236,7 @@ class LifecycleReplay:
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved()
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
-                | E.PrequalificationAnnounced()
+                | E.PrequalificationAnnounced() | E.PrequalificationCompleted()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.CandidatesPublished()
                 | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
                 | E.ContractAnnounced() | E.ContractFiled() | E.TenderReportFiled()
@@ -287,6 +289,9 @@ class LifecycleReplay:
             _supplement(name, procurement, data)
         if isinstance(data, E.BidDepositsRefunded):
             _refunds(name, procurement, data)
+        if isinstance(data, E.PrequalificationCompleted):
+            payload = entry["command"]["payload"]
+            _prequalified(name, procurement, data, payload, self.registry.organisations)
         _works(works_steps(name, procurement, data, self.registry.organisations))
         _framework(name, procurement, data)
         if isinstance(data, E.ProcurementSuspended | E.ProcurementResumed):
@@ -327,6 +332,9 @@ class LifecycleReplay:
             bids = len(data.bids) if isinstance(data, E.BidsOpened) else len(procurement.bids)
             self.timing.bidders(name, action, procurement.method, bids, valid, data.findings)
             self.timing.deposits(name, action, procurement, data)
+            if isinstance(data, E.PrequalificationCompleted):
+                works = is_works_tender(procurement.category, procurement.method)
+                self.timing.prequalified(name, works, len(data.qualified), data.findings)
             self.timing.works(name, action, procurement, data)
             self.timing.framework(name, action, procurement, data)
             if isinstance(data, E.AwardDecided):
@@ -990,6 +998,27 @@ def _opening(
     return opening_irregularities(
         procurement.method, data.opened_at, procurement.bid_deadline, procurement.bid_deadline_time
     )
+
+
+def _prequalified(
+    name: str, p: ProcurementRecord, data: E.PrequalificationCompleted,
+    payload: dict[str, Any], kinds: Mapping[str, str],
+) -> None:  # fmt: skip
+    """A 资格预审 result follows its call, once, after the applications closed, and lists
+    the applicants as signed, each once, each a registered supplier (``kinds``: code → the
+    registry's kind)."""
+    refusal = result_refusal(p, data.date)
+    if refusal is not None:
+        raise LifecycleViolation(f"{name} should have been refused: {refusal}")
+    refused = [r.model_dump(mode="json") for r in data.refused]
+    if (data.qualified, refused) != (payload.get("qualified", []), payload.get("refused", [])):
+        raise LifecycleViolation(f"{name} lists applicants other than the signed payload's")
+    named = [*data.qualified, *(r.supplier for r in data.refused)]
+    if len(set(named)) != len(named):
+        raise LifecycleViolation(f"{name} names an applicant twice")
+    strangers = [code for code in named if kinds.get(code) != Role.SUPPLIER.value]
+    if strangers:
+        raise LifecycleViolation(f"{name} names {', '.join(strangers)}, not registered suppliers")
 
 
 def _repeats_payload(kind: str, payload: dict[str, Any], data: dict[str, Any]) -> None:

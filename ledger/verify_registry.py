@@ -61,6 +61,7 @@ class RegistryReplay:
         self.keys: dict[str, KeyState] = {}
         self.actors: dict[str, ActorState] = {}
         self.organisations: dict[str, str] = {}  # code → kind
+        self.administrators: dict[str, str] = {}  # code → its first registered actor
         self.credit_codes: dict[str, str] = {}  # 统一社会信用代码 → code
         self.jurisdictions: dict[str, Jurisdiction] = {}  # code → region, level, oversees
         self.max_age, self.skew = max_age, skew
@@ -185,6 +186,7 @@ class RegistryReplay:
                         f"which is not a {data.role.value}"
                     )
                 self.actors[data.code] = ActorState(data.role.value, data.organisation)
+                self.administrators.setdefault(data.organisation, data.code)
             case E.KeyRegistered():
                 if data.key_id in self.keys:
                     raise RegistryViolation(f"key {data.key_id} registered twice")
@@ -234,20 +236,30 @@ class RegistryReplay:
         self, data: E.RegistryData, payload: dict[str, Any], entry: dict[str, Any], org: str
     ) -> bool:
         """Whether a signer outside the finance office acts on its own record: its own
-        organisation's details, or its own key's revocation."""
+        organisation's details, or its own key's revocation; or, as its organisation's
+        administrator (its first registered actor, ``roles.ADMINISTRATION``), enrols its
+        organisation's people and keys and revokes them."""
+        administrator = self.administrators.get(org) == entry["actor"]
         match data:
             case E.OrganisationAmended():
                 return bool(payload.get("code") == org)
             case E.KeyRevoked():
                 key = self.keys.get(payload.get("key_id", ""), KeyState(b"", ""))
-                return bool(key.actor == entry["actor"])
-            case (
-                E.OrganisationRegistered() | E.ActorRegistered() | E.KeyRegistered()
-                | E.SupplierDebarred()
-            ):
+                return bool(key.actor == entry["actor"]) or (
+                    administrator and self._organisation_of(key.actor) == org
+                )
+            case E.ActorRegistered():
+                return administrator and payload.get("organisation") == org
+            case E.KeyRegistered():
+                return administrator and self._organisation_of(payload.get("actor")) == org
+            case E.OrganisationRegistered() | E.SupplierDebarred():
                 return False
             case _:
                 assert_never(data)
+
+    def _organisation_of(self, actor: object) -> str | None:
+        state = self.actors.get(actor) if isinstance(actor, str) else None
+        return state.organisation if state is not None else None
 
     def _derive(self, data: E.RegistryData, payload: dict[str, Any], genesis: bool) -> Any:
         """The data the ledger records for a registry entry, from the signed payload."""

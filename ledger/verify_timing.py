@@ -13,10 +13,11 @@ complaint decisions (``CHALLENGE_STEPS``), the filing of challenges and complain
 suspension's lawful end, bid deposits refunded late or never (``deposits``), the periods an
 announcement states, an award from the evaluation
 report's receipt, and a correction that may affect the bids against the deadline in force
-after it (``periods``), the bidder minimums of a tender (a table row too), and publication on
-a required website (``notice_published_on_website``), and a framework agreement's admission
-minimum, term and call-off notices late or never given (``framework``). A finding recorded
-as provisional (its deadline crossed a year the calendar did not know then) may rightly
+after it (``periods``), the bidder minimums of a tender and the qualified minimum of a
+资格预审 (table rows too), and publication on a required website
+(``notice_published_on_website``), and a framework agreement's admission minimum, term
+and call-off notices late or never given (``framework``). A finding recorded as provisional
+(its deadline crossed a year the calendar did not know then) may rightly
 differ from today's calendar: such a difference is counted, not failed.
 """
 
@@ -63,6 +64,8 @@ from ledger.domain.periods import (
     award_findings,
     correction_findings,
 )
+from ledger.domain.prequalification import RULES as PREQUALIFIED_RULES
+from ledger.domain.prequalification import qualified_findings
 from ledger.domain.record import Objection, ProcurementRecord
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entries import StreamData
@@ -172,6 +175,13 @@ class TimingCheck:
         """A tender opened or awarded with fewer bidders than the table's minimum."""
         found = bidder_findings(action, method, bids, valid, self.statutes.limits)
         self._compare(kind, found, recorded, {BIDS_AT_OPENING, VALID_AT_AWARD})
+
+    def prequalified(
+        self, kind: str, works: bool, qualified: int, recorded: Sequence[Finding]
+    ) -> None:
+        """A 资格预审 that found fewer suppliers qualified than the table's minimum."""
+        found = qualified_findings(works, qualified, self.statutes.limits)
+        self._compare(kind, found, recorded, PREQUALIFIED_RULES)
 
     def at_threshold(self, procurement: ProcurementRecord) -> bool:
         """Whether the procurement is at or above its open-tender threshold."""

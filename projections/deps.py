@@ -46,6 +46,7 @@ __all__ = [
     "SessionsDep",
     "SignedRequestsDep",
     "StatutesDep",
+    "WorkbenchSessionsDep",
     "provide",
 ]
 
@@ -57,6 +58,7 @@ class ReadSideResources:
     sessions: Sessions  # inspectors' challenges and session tokens
     lookup_failures: LookupFailures  # the challenge lookup's failed attempts
     form_tokens: FormTokens  # the challenge lookup form's tokens against cross-site posts
+    workbench: Sessions | None = None  # officials' sessions on the workbench (a working day)
     banner: str = ""  # shown atop every page when set: the demo's 演示数据，纯属虚构
     ocid_prefix: str = DEFAULT_OCID_PREFIX  # OCDS: ocid = "<prefix>-<procurement>"
 
@@ -82,6 +84,12 @@ def _sessions(resources: _Resources) -> Sessions:
     return resources.sessions
 
 
+def _workbench_sessions(resources: _Resources) -> Sessions:
+    if resources.workbench is None:
+        raise RuntimeError("the application was not given the workbench's sessions")
+    return resources.workbench
+
+
 def _lookup_failures(resources: _Resources) -> LookupFailures:
     return resources.lookup_failures
 
@@ -95,6 +103,7 @@ def _ocid_prefix(resources: _Resources) -> str:
 
 
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
+WorkbenchSessionsDep = Annotated[Sessions, Depends(_workbench_sessions)]
 OcidPrefixDep = Annotated[str, Depends(_ocid_prefix)]
 LookupFailuresDep = Annotated[LookupFailures, Depends(_lookup_failures)]
 FormTokensDep = Annotated[FormTokens, Depends(_form_tokens)]

@@ -134,8 +134,9 @@ class PublicProjection:
     # 5: organisations' identities and their amendments (pub_organisation_changes);
     # 6: each notice's ordinal and the names it was published under (the archived feed);
     # 7: supplementary contracts are notices (补充合同公告); complaint decisions' 文号,
-    # 处理依据 and 执法机关; 8: suppliers' debarments (pub_debarments)
-    version = 8
+    # 处理依据 and 执法机关; 8: suppliers' debarments (pub_debarments); 9: the 资格预审
+    # result on the timeline, and the record's qualified suppliers
+    version = 9
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -171,7 +172,7 @@ class PublicProjection:
                 _timeline(cur, index, entry, data)
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-                | E.PrequalificationAnnounced()
+                | E.PrequalificationAnnounced() | E.PrequalificationCompleted()
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted() | E.AwardDecided()
                 | E.ResultAnnounced() | E.ContractSigned() | E.ContractAnnounced()

@@ -30,6 +30,7 @@ from typing import Final, assert_never
 
 from ledger.domain.identity import SMALL_OR_MICRO, SME
 from ledger.domain.schema import entries as E
+from ledger.domain.vocabulary import FundingSource
 from ledger.store.sql import Cursor
 from projections.projection import Entry
 
@@ -47,6 +48,8 @@ MEASURES: Final = (
     # the winner's status as declared when awarded), and by 组织形式 as the plan states it.
     "sme_contract_fen", "small_micro_contract_fen",
     "centralised_contract_fen", "departmental_contract_fen", "decentralised_contract_fen",
+    # The contract amount by the plan's 资金来源 (``funded_<FundingSource>_fen``).
+    *(f"funded_{source.value}_fen" for source in FundingSource),
 )  # fmt: skip
 
 #: The sum tables: name → key (its first column is the day, or its month or year prefix,
@@ -100,7 +103,7 @@ _CREATE: Final = [
     "region TEXT NOT NULL, purchaser TEXT NOT NULL, category TEXT NOT NULL, "
     "method TEXT NOT NULL, budget_fen BIGINT NOT NULL, planned_on TEXT NOT NULL, "
     "plan_leaf BIGINT NOT NULL, contract_on TEXT, contract_fen BIGINT, contract_leaf BIGINT, "
-    "form TEXT, winner_sme TEXT)",
+    "form TEXT, winner_sme TEXT, source TEXT)",
     # The filters' choices and checks: which regions and purchasers have procurements.
     "CREATE INDEX IF NOT EXISTS stat_procurements_by_region ON stat_procurements (region)",
     "CREATE INDEX IF NOT EXISTS stat_procurements_by_purchaser ON stat_procurements (purchaser)",
@@ -121,6 +124,7 @@ class Facts:
     contract_fen: int | None
     form: str | None = None  # 组织形式, where the plan states it
     winner_sme: str | None = None  # the winner's 中小企业 status as declared at the award
+    source: str | None = None  # 资金来源, where the plan names it
 
     def contract_values(self, amount: int) -> dict[str, int]:
         """What one contract of ``amount`` adds: its count, budget and amount, and the
@@ -132,13 +136,15 @@ class Facts:
             values["small_micro_contract_fen"] = amount
         if self.form is not None:
             values[f"{self.form}_contract_fen"] = amount
+        if self.source is not None:
+            values[f"funded_{self.source}_fen"] = amount
         return values
 
 
 class StatisticsProjection:
     name = NAME
-    # 2: the policy figures (中小企业, 小微企业, 组织形式)
-    version = 2
+    # 2: the policy figures (中小企业, 小微企业, 组织形式); 3: by 资金来源
+    version = 3
 
     def create(self, sqlite: bool) -> Sequence[str]:
         return [*(_sum_table(t, sqlite) for t in SUMS), *_CREATE]
@@ -191,7 +197,7 @@ class StatisticsProjection:
                 E.ActorRegistered() | E.KeyRegistered() | E.KeyRevoked() | E.PlanApproved()
                 | E.SupplierDebarred()
                 | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-                | E.PrequalificationAnnounced()
+                | E.PrequalificationAnnounced() | E.PrequalificationCompleted()
                 | E.TenderAnnounced() | E.AnnouncementCorrected() | E.BidBoxClosed()
                 | E.BidsOpened() | E.EvaluationCompleted()
                 | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
@@ -227,16 +233,17 @@ def _count(cur: Cursor, data: E.StreamData, counter: str) -> None:
 
 def _plan(cur: Cursor, index: int, data: E.PlanFiled) -> None:
     form = None if data.organisation_form is None else data.organisation_form.value
+    source = None if data.funding_source is None else data.funding_source.value
     facts = Facts(
         data.region, data.purchaser, data.category.value, data.method.value,
-        data.budget.fen, None, None, form,
+        data.budget.fen, None, None, form, None, source,
     )  # fmt: skip
     day = data.date.isoformat()
     cur.execute(
         "INSERT INTO stat_procurements (code, region, purchaser, category, method, budget_fen, "
-        "planned_on, plan_leaf, form) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "planned_on, plan_leaf, form, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (data.procurement, facts.region, facts.purchaser, facts.category, facts.method,
-         facts.budget_fen, day, index, form),
+         facts.budget_fen, day, index, form, source),
     )  # fmt: skip
     _add(cur, day, facts, {"planned": 1, "planned_budget_fen": facts.budget_fen})
 
@@ -271,14 +278,14 @@ def _contract(cur: Cursor, index: int, data: E.ContractSigned) -> None:
 def _facts(cur: Cursor, code: str) -> Facts | None:
     row = cur.execute(
         "SELECT region, purchaser, category, method, budget_fen, contract_on, contract_fen, "
-        "form, winner_sme FROM stat_procurements WHERE code = ?",
+        "form, winner_sme, source FROM stat_procurements WHERE code = ?",
         (code,),
     ).fetchone()
     if row is None:
         return None  # no plan in the log: nothing to attribute it to (the ledger refuses this)
     return Facts(
         row[0], row[1], row[2], row[3], int(row[4]), row[5],
-        None if row[6] is None else int(row[6]), row[7], row[8],
+        None if row[6] is None else int(row[6]), row[7], row[8], row[9],
     )  # fmt: skip
 
 

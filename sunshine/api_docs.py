@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from ledger.command_schemas import add_to_openapi
 from publisher.payload_schema import add_webhooks
 
 ASSETS: Final = "/docs/assets"
@@ -29,6 +30,14 @@ ERROR_SCHEMA: Final = {
     "properties": {
         "code": {"type": "string", "description": "stable, machine-readable"},
         "message": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": (
+                "code invalid_fields (422): every field of the command that is not of its "
+                "schema, by its JSON path, with a Chinese message"
+            ),
+            "items": {"$ref": "#/components/schemas/FieldError"},
+        },
     },
 }
 ERROR_BODY: Final = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -75,6 +84,7 @@ def document_errors_as_answered(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         schema = generate()  # FastAPI's, cached: the edits below happen once
+        add_to_openapi(schema)  # every command's payload, the body a union on its type
         _answered(schema)
         add_webhooks(schema)  # what the publisher sends websites
         return schema

@@ -40,6 +40,7 @@ from projections.supervision.auth import KEY_BYTES, Sessions
 from projections.supervision.spent import SpentInDatabase
 from projections.web.form_tokens import FormTokens
 from projections.web.lookup_failures import LookupFailures
+from projections.workbench.auth import WORKBENCH
 from publisher import deps as publisher_deps
 from publisher.deps import PublisherResources
 from publisher.metrics import registry_for
@@ -163,6 +164,7 @@ def services_for(
         ports=ports,
         read_side=ReadSideResources(
             sessions=Sessions(secret, spent=spent),
+            workbench=Sessions(secret, spent=spent, purpose=WORKBENCH),
             lookup_failures=failures,
             form_tokens=FormTokens(codes.derived_key("lookup form token v1")),
             banner=banner,

@@ -213,6 +213,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
     from ledger import signing
     from ledger.domain.sealed import Disclosure
+    from sunshine.receipts import receipt_lines, refusal_lines
 
     key = signing.read_key(Path(args.key))
     try:
@@ -238,8 +239,18 @@ def cmd_submit(args: argparse.Namespace) -> int:
     )
     body = signing.sign(command, key, openings)
     response = httpx.post(args.url.rstrip("/") + "/commands", json=body, timeout=30)
-    print(json.dumps(response.json(), ensure_ascii=False, indent=2))
-    return 0 if response.status_code in (201, 202) else 1
+    accepted = response.status_code in (201, 202)
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if args.json and answer is not None:
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+    elif accepted:
+        print("\n".join(receipt_lines(args.url, command, answer)))
+    else:
+        print("\n".join(refusal_lines(response.status_code, answer)), file=sys.stderr)
+    return 0 if accepted else 1
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -910,6 +921,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--url",
         default="http://127.0.0.1:8000",
         help="the ledger's address (default http://127.0.0.1:8000)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the ledger's whole answer (events, proofs, checkpoint) as JSON instead "
+        "of the one-line receipt or the list of field errors",
     )
     p.set_defaults(func=cmd_submit)
 

@@ -19,6 +19,7 @@ import httpx
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import settings
 from psycopg import sql
 
 from ledger import signing
@@ -26,6 +27,11 @@ from ledger.application import Ledger, LedgerConfig
 from ledger.domain.sealed import Disclosure
 from ledger.statute_payloads import package_calendar_payload, packaged_time_limits_payload
 from ledger.store.url import DatabaseURL, parse_database_url
+
+# Hypothesis's per-example deadline is a wall-clock limit: on a busy machine an exact-arithmetic
+# test passes its assertions and still fails on time. Speed lives in bench/, not here.
+settings.register_profile("ledger", deadline=None)
+settings.load_profile("ledger")
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The experts of the tests' pool 评审专家库, by number.
@@ -156,12 +162,15 @@ class World:
         experts: int = 4,
         representatives: tuple[str, ...] = ("赵敏",),
         pool: tuple[int, ...] | None = None,
+        selections: tuple[dict[str, Any], ...] = (),
     ) -> dict[str, Any]:
         """A CompleteEvaluation payload whose report ``experts`` experts sign (the pool's
         first, or those numbered ``pool``), the committee (with the purchaser's
-        ``representatives``) sealed into ``sealed``."""
+        ``representatives``) sealed into ``sealed``; ``selections`` how the first experts
+        were selected (none: not said, as before the ledger asked)."""
         signers = [self.expert(n) for n in (range(experts) if pool is None else pool)]
-        return signing.evaluation(procurement, on, results, signers, representatives, sealed)
+        return signing.evaluation(procurement, on, results, signers, representatives, sealed,
+                                  selections)  # fmt: skip
 
     def register_bid_box(self) -> None:
         """The ledger's own bid-box service, registered as the finance office does it."""

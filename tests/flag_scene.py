@@ -25,6 +25,12 @@ K = FlagKind
 TODAY = date(2026, 11, 25)
 RATIONALE = "技术复杂或者性质特殊，不能确定详细规格或者具体要求（政府采购法第三十条第二项）"
 GOOD = "所投设备须为全新原厂正品，质保期不少于三年；按采购人指定地点送货上门并安装调试。"
+#: What a plan names of its money unless a scene says otherwise (a plan naming neither is
+#: the flag unbudgeted's).
+FUNDED: dict[str, Any] = {
+    "funding_source": "general_budget",
+    "budget_item": {"code": "2026-RMYY-003", "name": "医疗设备购置"},
+}
 
 
 def receipt_leaf(receipt: Any, n: int = 0) -> int:
@@ -50,9 +56,10 @@ class Scene:
 
     def plan(self, code: str, method: str = "open_tender", budget: str = "1850000.00",
              title: str = "彩色多普勒超声诊断仪采购项目", day: str = "2026-03-02",
-             requirement: str = GOOD, category: str = "goods", rationale: str = "") -> int:
+             requirement: str = GOOD, category: str = "goods", rationale: str = "",
+             funding: dict[str, Any] = FUNDED) -> int:
         payload = {"title": title, "category": category, "method": method, "budget": budget,
-                   "agency": "ggzy", "requirement": requirement, "date": day}
+                   "agency": "ggzy", "requirement": requirement, "date": day, **funding}
         if rationale:
             payload["rationale"] = rationale
         return self.act("plan", code, self.c.purchaser, "FilePlan", payload)

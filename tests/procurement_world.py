@@ -103,8 +103,10 @@ class County:
         self,
         prices: tuple[str, ...] = ("1790000.00", "1720000.00", "1805000.00"),
         notice: dict[str, Any] | None = None,
+        selections: tuple[dict[str, Any], ...] = (),
         **plan: Any,
     ) -> tuple[Any, Any]:
+        """``selections``: how the committee's experts were selected (none: not said)."""
         self.to_announced(notice=notice, **plan)
         for supplier, price in zip(self.suppliers, prices, strict=False):
             self.bid(supplier, price)
@@ -116,6 +118,7 @@ class County:
             {"supplier": s.organisation, "valid": True, "rank": order.index(n) + 1}
             for n, s in enumerate(self.suppliers[: len(prices)])
         ]
-        payload = self.world.evaluation("p1", "2026-05-06", results, committee)
+        payload = self.world.evaluation("p1", "2026-05-06", results, committee,
+                                        selections=selections)  # fmt: skip
         evaluated = self.act(self.agency, "CompleteEvaluation", payload, sealed=committee)
         return opened, evaluated

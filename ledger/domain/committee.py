@@ -34,6 +34,16 @@ MemberRole = Literal["expert", "representative"]
 MEMBER_ROLES: Final[Mapping[str, str]] = MappingProxyType(
     {"expert": "评审专家", "representative": "采购人代表"}
 )
+#: How an expert came to sit (实施条例 第三十九条: drawn at random from the 评审专家库; 财政部令
+#: 第87号 第四十八条 lets the purchaser choose experts for a 技术复杂、专业性强 project a random
+#: draw cannot staff, with the consent of its 主管预算单位).
+Selection = Literal["random", "chosen"]
+SELECTIONS: Final[Mapping[str, str]] = MappingProxyType(
+    {"random": "随机抽取", "chosen": "自行选定"}
+)
+#: What a chosen expert's consent names: who consented, its 文号, and why a draw could not do.
+CONSENT_FIELDS: Final = ("by", "reference", "reason")
+Consent = Mapping[str, str]
 #: The bound of a committee's size the ledger accepts at all (a typing guard, not the law).
 MAX_MEMBERS: Final = 25
 #: Domain separation: an expert's signature over a report can serve for nothing else.
@@ -91,11 +101,14 @@ class Member:
     actor: str | None = None  # an expert's registered actor
     key: str | None = None  # the key id the expert signed with
     signature: str | None = None  # base64 Ed25519 over ``report_message``
+    selection: Selection | None = None  # an expert's; None in lists recorded before it was asked
+    consent: Consent | None = None  # a chosen expert's consent, when recorded
 
 
 def parse_members(value: Any, where: str) -> tuple[Member, ...]:
     """The sealed committee list: ``[{"name", "role", "actor", "key", "signature"}]``, experts
-    with their actor, key and signature, representatives by name."""
+    with their actor, key and signature (and, since it is asked, ``selection`` and a chosen
+    expert's ``consent``), representatives by name."""
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_MEMBERS:
         raise Invalid(f"{where} must list the 1–{MAX_MEMBERS} members of the committee")
     members = []
@@ -109,7 +122,8 @@ def parse_members(value: Any, where: str) -> tuple[Member, ...]:
             expected = {"name", "role"}
         if expected is None:
             raise Invalid(f'{at}.role must be "expert" (评审专家) or "representative" (采购人代表)')
-        if set(row) != expected:
+        given = set(row) - {"selection", "consent"} if role == "expert" else set(row)
+        if given != expected:
             raise Invalid(f"{at}: a {role} is given by {', '.join(sorted(expected))}")
         name = row["name"]
         if not isinstance(name, str) or not 0 < len(name.strip()) <= 50:
@@ -118,13 +132,39 @@ def parse_members(value: Any, where: str) -> tuple[Member, ...]:
             if field in row and not (isinstance(row[field], str) and 0 < len(row[field]) <= 200):
                 raise Invalid(f"{at}.{field} must be a string")
         held: MemberRole = "expert" if role == "expert" else "representative"
-        members.append(Member(name, held, row.get("actor"), row.get("key"), row.get("signature")))
+        selection, consent = _selection(row, at)
+        members.append(Member(name, held, row.get("actor"), row.get("key"), row.get("signature"),
+                              selection, consent))  # fmt: skip
     if len({m.name for m in members}) != len(members):
         raise Invalid(f"{where} names a member twice")
     experts = [m.actor for m in members if m.actor is not None]
     if len(set(experts)) != len(experts):
         raise Invalid(f"{where} names an expert twice")
     return tuple(members)
+
+
+def _selection(row: Mapping[str, Any], at: str) -> tuple[Selection | None, Consent | None]:
+    """An expert's ``selection`` and, for a chosen one, the ``consent`` that allows it. A
+    chosen expert without consent is recorded as it happened (the red flags judge it)."""
+    selection, consent = row.get("selection"), row.get("consent")
+    if selection is None:
+        if consent is not None:
+            raise Invalid(f"{at}.consent is given only with \"selection\": \"chosen\"")
+        return None, None
+    if selection not in SELECTIONS:
+        raise Invalid(f'{at}.selection must be "random" (随机抽取) or "chosen" (自行选定)')
+    if consent is None:
+        return selection, None
+    if selection != "chosen":
+        raise Invalid(f"{at}.consent: an expert drawn at random needs no consent")
+    if not isinstance(consent, dict) or set(consent) != set(CONSENT_FIELDS):
+        raise Invalid(f"{at}.consent must be {{\"by\", \"reference\", \"reason\"}}: the "
+                      "主管预算单位 that consented, its 文号 and why a random draw could not do")
+    for field, most in zip(CONSENT_FIELDS, (100, 100, 500), strict=True):
+        value = consent[field]
+        if not isinstance(value, str) or not 0 < len(value.strip()) <= most:
+            raise Invalid(f"{at}.consent.{field} must be 1–{most} characters")
+    return "chosen", MappingProxyType(dict(consent))
 
 
 def report_message(procurement: str, date: str, results: Any) -> bytes:

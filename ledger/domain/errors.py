@@ -78,3 +78,22 @@ class Invalid(LedgerError):
 class TooLarge(LedgerError):
     status = 413
     code = "too_large"
+
+
+class FieldErrors(Invalid):
+    """Fields of a command that are not of their schema, every one at once: each with its
+    JSON path (``payload.items[0].quantity``) and what it must be, in Chinese."""
+
+    code = "invalid_fields"
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        self.errors = errors
+        listed = "；".join(f"{field}：{message}" for field, message in errors)
+        super().__init__(f"命令有{len(errors)}处字段错误：{listed}")
+
+    def as_json(self) -> dict[str, object]:  # type: ignore[override]
+        return {
+            "code": self.code,
+            "message": self.message,
+            "errors": [{"field": field, "message": message} for field, message in self.errors],
+        }

@@ -41,6 +41,7 @@ class Action(Term):
     APPROVE_METHOD = "approve_method"
     DISCLOSE_INTENTION = "disclose_intention"
     ANNOUNCE_PREQUALIFICATION = "announce_prequalification"
+    RECORD_PREQUALIFICATION = "record_prequalification"
     ANNOUNCE_TENDER = "announce_tender"
     CORRECT_ANNOUNCEMENT = "correct_announcement"
     OPEN_BIDS = "open_bids"
@@ -188,6 +189,12 @@ RULES: Final[Mapping[Action, Rule]] = MappingProxyType({
         E.PrequalificationAnnounced, "发布资格预审公告",
         after=frozenset({_S.NONE, _S.INTENTION_DISCLOSED}), activity=True, needs_approval=True,
         announcement=_A.PREQUALIFICATION),
+    # 资格预审结果: the qualified and the refused, once, after the applications closed and
+    # before the invitation to bid (the tender notice); the command checks the call came
+    # first (``prequalification``). No notice: the invited bidders come from the qualified.
+    Action.RECORD_PREQUALIFICATION: Rule(
+        E.PrequalificationCompleted, "记录资格预审结果",
+        after=frozenset({_S.NONE, _S.INTENTION_DISCLOSED}), activity=True, needs_approval=True),
     # Announcement period 5 working days (财政部令第87号 art. 16); single-source notice
     # ≥ 5 working days (政府采购法实施条例 art. 38).
     Action.ANNOUNCE_TENDER: Rule(

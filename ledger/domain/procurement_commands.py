@@ -36,6 +36,8 @@ from ledger.domain.amounts import (
     supplementary_irregularities,
 )
 from ledger.domain.bid_box import box_root, opening, statuses
+from ledger.domain.budget import FIELDS as BUDGET_FIELDS
+from ledger.domain.budget import stated as budget_stated
 from ledger.domain.committee import (
     COMMITTEE_RULES,
     ExpertKey,
@@ -71,6 +73,7 @@ from ledger.domain.methods import at_threshold, may_approve_method, method_appro
 from ledger.domain.money import Money, money
 from ledger.domain.opening import moment, opening_irregularities
 from ledger.domain.periods import announcement_findings, award_findings, correction_findings
+from ledger.domain.prequalification import qualified_findings, result_refusal
 from ledger.domain.procurement import EVENTS, Procurement, procurement_stream
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.roles import Participants, authorise, may_decide_complaint
@@ -332,6 +335,54 @@ def _announce_prequalification(
         application_deadline=deadline,
         **stated,
     )
+
+
+def _record_prequalification(
+    ctx: Context, p: ProcurementRecord, d: Decided
+) -> E.PrequalificationCompleted:
+    """资格预审结果 (``prequalification``): the applicants qualified and those refused, each
+    refusal with its reason; once, after the applications closed. Fewer than three qualified
+    is recorded with its finding."""
+    fields.only(ctx.payload, ("date", "qualified", "refused"))
+    refusal = result_refusal(p, d["date"])
+    if refusal is not None:
+        raise Conflict(refusal, code="lifecycle")
+    qualified_rows = ctx.payload.get("qualified", [])
+    refused_rows = ctx.payload.get("refused", [])
+    if not isinstance(qualified_rows, list) or not isinstance(refused_rows, list):
+        raise Invalid("payload.qualified must list supplier codes and payload.refused "
+                      'objects {"supplier", "reason"}')  # fmt: skip
+    if not qualified_rows and not refused_rows:
+        raise Invalid("payload.qualified and payload.refused name no applicant: a 资格预审 "
+                      "result lists every supplier that applied")  # fmt: skip
+    named: set[str] = set()
+
+    def applicant(value: Any, where: str) -> str:
+        code = fields.code({where: value}, where)
+        organisation = ctx.view.organisation(code)
+        if organisation is None or organisation.kind is not Role.SUPPLIER:
+            raise Invalid(f"payload.{where}: {code} is not a registered supplier")
+        if code in named:
+            raise Invalid(f"payload.{where}: {code} is named twice; each applicant is either "
+                          "qualified or refused, once")  # fmt: skip
+        named.add(code)
+        return code
+
+    qualified = [applicant(v, f"qualified[{n}]") for n, v in enumerate(qualified_rows)]
+    refused = []
+    for n, row in enumerate(refused_rows):
+        where = f"refused[{n}]"
+        if not isinstance(row, dict):
+            raise Invalid(f'payload.{where} must be an object {{"supplier", "reason"}}')
+        fields.only(row, ("supplier", "reason"), f"payload.{where}")
+        refused.append(E.Refusal(
+            supplier=applicant(row.get("supplier"), f"{where}.supplier"),
+            reason=text.parse_requirement(row.get("reason"), f"payload.{where}.reason"),
+        ))  # fmt: skip
+    found = qualified_findings(
+        is_works_tender(p.category, p.method), len(qualified), ctx.statutes.limits
+    )
+    return E.PrequalificationCompleted(**_with(d, found), qualified=qualified, refused=refused)
 
 
 def _announce_tender(ctx: Context, p: ProcurementRecord, d: Decided) -> E.TenderAnnounced:
@@ -1005,16 +1056,37 @@ def _refund_bid_deposits(
 
 
 def _record_acceptance(ctx: Context, p: ProcurementRecord, d: Decided) -> E.AcceptanceRecorded:
-    fields.only(ctx.payload, ("date", "passed", "report"))
+    fields.only(ctx.payload, ("date", "passed", "report", "testing_body"))
     passed = ctx.payload.get("passed")
     if not isinstance(passed, bool):
         raise Invalid("payload.passed must be true or false")
+    tested: dict[str, Any] = {}
+    if (body := _testing_body(ctx.payload.get("testing_body"))) is not None:
+        tested["testing_body"] = body  # left out when none, as before it was asked
     return E.AcceptanceRecorded(
         **_summary(d, p),
         supplier=_awarded(p)[0],
         passed=passed,
         report=text.requirement(ctx.payload, "report"),
+        **tested,
     )
+
+
+def _testing_body(value: Any) -> E.TestingBody | None:
+    """The 检测机构 of an acceptance, ``{"name", "report_number"?}`` (政府采购法 第四十一条;
+    财库〔2016〕205号 asks one for large or complex projects); absent: none took part."""
+    if value is None:
+        return None
+    where = "payload.testing_body"
+    if not isinstance(value, dict) or "name" not in value or not set(value) <= {
+        "name", "report_number"
+    }:  # fmt: skip
+        raise Invalid(f'{where} must be {{"name", "report_number"?}}: the 检测机构 and its report')
+    for field, most in (("name", 100), ("report_number", 64)):
+        held = value.get(field)
+        if field in value and not (isinstance(held, str) and 0 < len(held.strip()) <= most):
+            raise Invalid(f"{where}.{field} must be 1–{most} characters")
+    return E.TestingBody(**value)  # exactly the fields given: none is written as null
 
 
 def _archive(ctx: Context, p: ProcurementRecord, d: Decided) -> E.Archived:
@@ -1074,6 +1146,7 @@ PARSERS: Final[Mapping[Action, Parser]] = {
     Action.APPROVE_METHOD: _approve_method,
     Action.DISCLOSE_INTENTION: _disclose_intention,
     Action.ANNOUNCE_PREQUALIFICATION: _announce_prequalification,
+    Action.RECORD_PREQUALIFICATION: _record_prequalification,
     Action.ANNOUNCE_TENDER: _announce_tender,
     Action.CORRECT_ANNOUNCEMENT: _correct,
     Action.OPEN_BIDS: _open_bids,
@@ -1112,7 +1185,7 @@ def file_plan(ctx: Context) -> list[Aggregate]:
     fields.only(
         ctx.payload,
         ("title", "category", "method", "budget", "agency", "requirement", "rationale", "date",
-         "organisation_form"),
+         "organisation_form", *BUDGET_FIELDS),
     )  # fmt: skip
     on = action_date(ctx, None)
     agency = ctx.payload.get("agency")
@@ -1129,6 +1202,7 @@ def file_plan(ctx: Context) -> list[Aggregate]:
     method = Method.from_payload(ctx.payload, "method")
     form = _organisation_form(ctx.payload, agency)
     stated: dict[str, Any] = {} if form is None else {"organisation_form": form}
+    stated |= budget_stated(ctx.payload)
     if ctx.view.taken("procurement", code):
         raise Conflict(f"procurement {code} already has a plan filed", code="exists")
     data = E.PlanFiled(

@@ -117,6 +117,8 @@ class ProcurementRecord:
     bid_deposit: Money | None = None  # the bid deposit its notice asked 投标保证金
     ceiling: Money | None = None  # the 最高限价 its notice set
     supervisor: str | None = None  # a works tender's 行政监督部门, named on its notice
+    prequalification_deadline: date | None = None  # when its 资格预审 applications closed
+    qualified: tuple[str, ...] | None = None  # the suppliers its 资格预审 found qualified
     candidates_until: date | None = None  # the end of a works tender's candidates' 公示
     refunded: tuple[str, ...] = ()  # the bidders whose deposits were refunded
     accepted: bool | None = None
@@ -205,6 +207,10 @@ def fold(
             )
         case E.CandidatesPublished():
             return replace(record, candidates_until=data.period_end)
+        case E.PrequalificationAnnounced():
+            return replace(record, prequalification_deadline=data.application_deadline)
+        case E.PrequalificationCompleted():
+            return replace(record, qualified=tuple(data.qualified))
         case E.AwardDecided():
             admitted = tuple(data.admitted or ())
             return replace(
@@ -247,7 +253,6 @@ def fold(
             return replace(record, suspended_by=None)
         case (
             E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
-            | E.PrequalificationAnnounced()
             | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
             | E.TenderReportFiled() | E.Archived()
             | E.ProcurementFailed() | E.ProcurementTerminated()

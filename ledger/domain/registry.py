@@ -123,3 +123,14 @@ class Key(ValueAggregate):
         self.role = registered.role
         self.revoked = False
         self.revocation_reason = ""
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """One actor of an organisation, as its administrator sees it on the workbench: its keys
+    (key id, revoked or not) in the order they were registered."""
+
+    code: str
+    name: str
+    role: Role
+    keys: tuple[tuple[str, bool], ...] = ()

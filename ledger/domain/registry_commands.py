@@ -19,6 +19,7 @@ from ledger.domain.events import Signed
 from ledger.domain.keys import WeakKey, decode_public_key
 from ledger.domain.registry import Actor, Key, Organisation, Role, key_id_of, stream_id
 from ledger.domain.registry import Signer as Signer  # re-exported: handlers take one
+from ledger.domain.roles import may_administer
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.kinds import BY_DATA
 from ledger.domain.vocabulary import Level
@@ -31,6 +32,10 @@ class RegistryView(Protocol):
 
     def credit_code_holder(self, credit_code: str) -> str | None:
         """The code of the organisation registered with this 统一社会信用代码, if any."""
+        ...
+
+    def administrator(self, organisation: str) -> str | None:
+        """The organisation's administrator: its first registered actor, if any."""
         ...
 
     def taken(self, kind: str, code: str) -> bool:
@@ -212,7 +217,6 @@ def record_debarment(
 def register_actor(
     signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
 ) -> list[Aggregate]:
-    require_role("registry.register_actor", signer, Role.FINANCE_OFFICE)
     fields.only(payload, ("code", "organisation", "role", "name"))
     data = E.ActorRegistered(
         code=fields.code(payload, "code"),
@@ -220,6 +224,7 @@ def register_actor(
         role=fields.choice(payload, "role", Role),
         name=fields.text(payload, "name", limit=100),
     )
+    _administers(signer, "RegisterActor", data.organisation, registry)
     organisation = registry.organisation(data.organisation)
     if organisation is None:
         raise Invalid(
@@ -239,14 +244,20 @@ def new_actor(signed: Signed, data: E.ActorRegistered) -> Actor:
     return Actor._create(Actor.Registered, id=stream_id("actor", data.code), **signed.fields(data))
 
 
+def _administers(signer: Signer, command: str, organisation: str, registry: RegistryView) -> None:
+    """The finance office, or the organisation's own administrator (``roles.ADMINISTRATION``)."""
+    if signer.role is not Role.FINANCE_OFFICE:
+        may_administer(signer, command, organisation, registry.administrator(organisation))
+
+
 def register_key(
     signer: Signer, payload: dict[str, Any], signed: Signed, registry: RegistryView
 ) -> list[Aggregate]:
-    require_role("registry.register_key", signer, Role.FINANCE_OFFICE)
     fields.only(payload, ("actor", "public_key"))
     owner = registry.actor(fields.code(payload, "actor"))
     if owner is None:
         raise Invalid(f"actor {payload['actor']} is not registered", code="unknown_actor")
+    _administers(signer, "RegisterKey", owner.organisation, registry)
     public_key = public_key_field(payload)
     kid = key_id_of(public_key)
     if registry.taken("key", kid):
@@ -276,11 +287,8 @@ def revoke_key(
     key = registry.key(kid)
     if key is None:
         raise Invalid(f"key {kid} is not registered", code="unknown_key")
-    if signer.role is not Role.FINANCE_OFFICE and key.owner != signer.actor:
-        raise Forbidden(
-            "rule registry.revoke_key: a key is revoked by the finance office or by its own "
-            f"actor; key {kid} belongs to {key.owner}"
-        )
+    if key.owner != signer.actor:  # its own actor may; else the finance office or admin
+        _administers(signer, "RevokeKey", key.organisation, registry)
     if key.revoked:
         raise Conflict(f"key {kid} is already revoked", code="already_revoked")
     key.trigger_event(Key.Revoked, **signed.fields(E.KeyRevoked(key_id=kid, reason=reason)))

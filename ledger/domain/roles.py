@@ -104,6 +104,7 @@ PERMISSIONS: Final[Mapping[Action, Permission]] = MappingProxyType({
     Action.APPROVE_METHOD: _FINANCE_ONLY,
     Action.DISCLOSE_INTENTION: _PURCHASER_ONLY,
     Action.ANNOUNCE_PREQUALIFICATION: _PURCHASER_OR_AGENCY,
+    Action.RECORD_PREQUALIFICATION: _PURCHASER_OR_AGENCY,
     Action.ANNOUNCE_TENDER: _PURCHASER_OR_AGENCY,
     Action.CORRECT_ANNOUNCEMENT: _PURCHASER_OR_AGENCY,
     Action.OPEN_BIDS: _PURCHASER_OR_AGENCY,
@@ -227,4 +228,70 @@ def _refuse(
     raise Forbidden(
         f"rule roles.{action.value}: {action.value} ({action.label}) may be issued only by "
         f"{who}; {_describe(signer)}, and {why}"
+    )
+
+
+# -- the registry: who enrols an organisation's people and keys -------------------------------
+
+
+@dataclass(frozen=True)
+class Administration:
+    """A registry command an organisation's administrator 本单位管理员 may issue for its own
+    organisation, besides the finance office for every organisation, and why."""
+
+    command: str
+    label: str
+    reason: str
+
+
+#: The administrator of an organisation is its first registered actor (the genesis's for the
+#: finance office). No article of 政府采购法 or its 实施条例 names who enrols an official's
+#: signing key: this is the ledger's own rule, on the principle that an organisation answers
+#: for what its staff record in its name (政府采购法 第七十一条、第七十二条 hold the purchaser and
+#: the agency liable, 第七十七条 the supplier), so it, not only the finance office, vouches for
+#: who signs for it. The finance office keeps the power for every organisation. 待核.
+ADMINISTRATION: Final[Mapping[str, Administration]] = MappingProxyType(
+    {
+        a.command: a
+        for a in (
+            Administration(
+                "RegisterActor",
+                "登记本单位人员",
+                "an organisation names who acts for it, in the role of its own kind",
+            ),
+            Administration(
+                "RegisterKey",
+                "登记本单位人员的签名密钥",
+                "an organisation vouches for the key each of its officials signs with",
+            ),
+            Administration(
+                "RevokeKey",
+                "吊销本单位人员的签名密钥",
+                "an organisation ends at once the key of an official who left or lost it",
+            ),
+        )
+    }
+)
+
+
+def may_administer(
+    signer: Signer, command: str, organisation: str, administrator: str | None
+) -> None:
+    """Return if ``signer`` may issue the registry ``command`` for ``organisation`` (whose
+    administrator, its first registered actor, is ``administrator``), else ``Forbidden``."""
+    if signer.role is Role.FINANCE_OFFICE:
+        return
+    granted = ADMINISTRATION.get(command)
+    own = signer.organisation == organisation and signer.actor == administrator
+    if granted is not None and own:
+        return
+    who = (
+        f"the finance office, or {organisation}'s administrator (its first registered actor, "
+        f"{administrator or 'none yet'})"
+        if granted is not None
+        else "the finance office"
+    )
+    raise Forbidden(
+        f"rule roles.administer.{command}: {command} for {organisation} may be issued only by "
+        f"{who}; {_describe(signer)}"
     )

@@ -148,6 +148,17 @@ class OrganisationForm(Term):
     DECENTRALISED = "decentralised"
 
 
+class FundingSource(Term):
+    """A plan's 资金来源: the budget its money is in (three of 预算法 第五条's budgets, money the
+    finance office keeps in a 财政专户, or other money); ``budget.FUNDING_CITATION``."""
+
+    GENERAL_BUDGET = "general_budget"
+    GOVERNMENT_FUND = "government_fund"
+    STATE_CAPITAL = "state_capital"
+    SPECIAL_ACCOUNT = "special_account"
+    OTHER = "other"
+
+
 class SmeStatus(Term):
     """A supplier's 中小企业 status as it declares it (财库〔2020〕46号 第四条, by the 划型标准
     of 工信部联企业〔2011〕300号); ``identity.SME_CITATION`` cites it."""
@@ -225,6 +236,13 @@ _LABELS: dict[type[Term], dict[str, str]] = {
         SmePolicy.RESERVED: "专门面向中小企业采购",
         SmePolicy.PRICE_DEDUCTION: "对小微企业报价给予价格扣除",
         SmePolicy.NONE: "不专门面向中小企业",
+    },
+    FundingSource: {
+        FundingSource.GENERAL_BUDGET: "一般公共预算资金",
+        FundingSource.GOVERNMENT_FUND: "政府性基金预算资金",
+        FundingSource.STATE_CAPITAL: "国有资本经营预算资金",
+        FundingSource.SPECIAL_ACCOUNT: "财政专户管理资金",
+        FundingSource.OTHER: "其他资金",
     },
     SmeStatus: {
         SmeStatus.MEDIUM: "中型企业",

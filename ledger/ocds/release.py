@@ -159,7 +159,7 @@ def release(
     }
     if story.opened:
         out["bids"] = {"details": [_bid(story, n, organisations) for n in range(len(story.bids))]}
-    out["planning"] = {"budget": {"amount": _value(story.budget)}}  # every notice states it
+    out["planning"] = {"budget": _budget(story)}  # every notice states it
     if kind is A.RESULT and story.winner is not None and story.award_amount is not None:
         out["awards"] = [{
             "id": award_id(code), "status": "active", "date": _at(notice.date),
@@ -178,6 +178,17 @@ def release(
         {"rel": "log-proof", "href": f"/log/bundle/{index}", "index": index},
     ]  # fmt: skip
     return out
+
+
+def _budget(story: Story) -> dict[str, Any]:
+    """planning.budget: the amount, and where the plan names them its 资金来源 (the budget's
+    ``description``, in the vocabulary's words) and its 预算项目 (``project``, ``projectID``)."""
+    budget: dict[str, Any] = {"amount": _value(story.budget)}
+    if story.funding_source is not None:
+        budget["description"] = story.funding_source.label
+    if story.budget_item is not None:
+        budget |= {"project": story.budget_item.name, "projectID": story.budget_item.code}
+    return budget
 
 
 def _tender(

@@ -17,7 +17,13 @@ from typing import assert_never
 from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.schema import entries as E
-from ledger.domain.vocabulary import CallOffSelection, Category, Method, SmeStatus
+from ledger.domain.vocabulary import (
+    CallOffSelection,
+    Category,
+    FundingSource,
+    Method,
+    SmeStatus,
+)
 
 #: What an amendment may change of an organisation, as ``Organisation`` names it.
 _AMENDABLE = ("name", "address", "region", "credit_code", "contact", "telephone", "sme")
@@ -90,6 +96,8 @@ class Story(BaseModel):
     budget: str
     requirement: str = ""
     rationale: str = ""  # why the method (the plan's, or the finance office's approval)
+    funding_source: FundingSource | None = None  # the plan's 资金来源
+    budget_item: E.BudgetItem | None = None  # the plan's 预算项目
     qualifications: str | None = None
     contact: str | None = None
     tender_start: date | None = None  # the day the tender notice was published
@@ -141,7 +149,9 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
         case E.PlanFiled():
             return _summary(s, data).model_copy(
                 update={"requirement": s.requirement or data.requirement,
-                        "rationale": s.rationale or data.rationale}
+                        "rationale": s.rationale or data.rationale,
+                        "funding_source": data.funding_source,
+                        "budget_item": data.budget_item}
             )  # fmt: skip
         case E.MethodApproved():
             return s.model_copy(
@@ -210,10 +220,12 @@ def told(before: Story | None, index: int, data: E.ProcurementData) -> Story | N
         case (
             E.PlanApproved() | E.PlanRejected() | E.BidBoxClosed() | E.ContractFiled()
             | E.TenderReportFiled() | E.BidDepositsRefunded() | E.Archived()
-            | E.CallOffSigned()
+            | E.CallOffSigned() | E.PrequalificationCompleted()
             | E.ProcurementSuspended() | E.ProcurementResumed()
         ):  # fmt: skip
-            return s  # nothing a release tells (a bid is public only once opened)
+            # nothing a release tells (a bid is public only once opened; the qualified are
+            # those the invitations are drawn from)
+            return s
         case _:
             assert_never(data)
 

@@ -64,7 +64,7 @@ class Teller:
             case (
                 E.PlanFiled() | E.PlanApproved() | E.PlanRejected() | E.MethodApproved()
                 | E.IntentionDisclosed() | E.TenderAnnounced() | E.AnnouncementCorrected()
-                | E.PrequalificationAnnounced()
+                | E.PrequalificationAnnounced() | E.PrequalificationCompleted()
                 | E.BidBoxClosed() | E.BidsOpened() | E.EvaluationCompleted()
                 | E.AwardDecided() | E.ResultAnnounced() | E.ContractSigned()
                 | E.ContractAnnounced() | E.ContractFiled() | E.SupplementaryContractSigned()

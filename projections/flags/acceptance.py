@@ -3,8 +3,11 @@
 
 A clock like the statutory ones (``flag_pending``): the contract starts it, an acceptance
 stops it. It is a flag only once overdue on the day asked; an acceptance recorded after the
-due day turns it into a raised flag that says how late. The ledger records no testing body
-(检测机构), so a large project accepted without one is not judged here.
+due day turns it into a raised flag that says how late.
+
+大型项目验收无检测机构: an acceptance of a contract of at least a configured amount that names
+no 检测机构 (财库〔2016〕205号 asks large or complex projects to bring one in). Complexity is a
+judgement, so only the amount is measured.
 """
 
 from __future__ import annotations
@@ -56,6 +59,28 @@ def accepted(run: Run, d: E.AcceptanceRecorded) -> None:
         {"due": due.isoformat(), "accepted": d.date.isoformat(), "days_late": late,
          "passed": d.passed},
         [run.me("履约验收（逾期）")],
+    )  # fmt: skip
+
+
+def untested(run: Run, d: E.AcceptanceRecorded) -> None:
+    """An acceptance of a contract of ``min_amount`` or more with no testing body."""
+    table, row = run.config.table("no_testing_body"), run.row()
+    signed = row["contract_fen"]
+    if d.testing_body is not None or row["method"] not in table["methods"] or signed is None:
+        return
+    least = rules.fen(table["min_amount"])
+    if int(signed) < least:
+        return
+    amount, bar = rules.wan(int(signed)), rules.wan(least)
+    run.flag(
+        K.NO_TESTING_BODY,
+        f"合同金额{amount}，履约验收未记录检测机构",
+        {"amount_fen": int(signed), "min_amount_fen": least, "passed": d.passed,
+         "facts": [{"label": "合同金额", "value": amount},
+                   {"label": "设定数额", "value": f"{bar}以上"},
+                   {"label": "检测机构", "value": "未记录"},
+                   {"label": "依据", "value": table["citation"]}]},
+        [*run.leaf("contract_leaf", "签订合同"), run.me("履约验收（未记录检测机构）")],
     )  # fmt: skip
 
 

@@ -1,11 +1,12 @@
 """The evaluation committee as the result notice discloses it (财政部令第87号 第六十九条):
-one too small or with too few experts (``undersized``), and an expert who keeps sitting on
-committees that award the same supplier (``recurring``).
+one too small or with too few experts (``undersized``), an expert who keeps sitting on
+committees that award the same supplier (``recurring``), and an expert chosen rather than
+drawn at random without the grounds the law asks (``not_drawn``).
 
 The ledger names each expert by the registered actor who signed the report, so an expert is
-the same person from one committee to the next whatever the spelling of the name. Whether
-experts were drawn at random from the pool (实施条例 第三十九条) the log cannot say: it
-records who sat, not how they were chosen.
+the same person from one committee to the next whatever the spelling of the name. How each
+was selected is in the sealed list since the ledger asks it; a list recorded before says
+nothing, and is not judged.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ledger.domain.committee import MEMBER_ROLES
+from ledger.domain.committee import MEMBER_ROLES, SELECTIONS
 from ledger.domain.schema import entries as E
 from projections.flags import rules
 from projections.flags.kinds import FlagKind
@@ -115,3 +116,41 @@ def recurring(run: Run, seated: list[dict[str, Any]], winner: str) -> None:
             evidence=[(int(leaf), f"{code}：结果公告公开评审委员会（含{m['name']}），"
                        f"{won}中标（成交）") for code, leaf in seats],
         )  # fmt: skip
+
+
+def not_drawn(run: Run, seated: list[dict[str, Any]]) -> None:
+    """Experts chosen (自行选定) with no consent recorded, or on a method that lets none be
+    chosen; the page lists every member with how they were selected."""
+    row, table = run.row(), run.config.table("expert_not_drawn")
+    allowed = row["method"] in table["chosen_methods"]
+    chosen = [m for m in seated if m.get("role") == "expert" and m.get("selection") == "chosen"]
+    unconsented = [m["name"] for m in chosen if not isinstance(m.get("consent"), dict)]
+    wrong = [m["name"] for m in chosen] if not allowed else unconsented
+    if not wrong:
+        return
+    why = ("所用采购方式不允许自行选定" if not allowed else "未记录主管预算单位同意")
+    run.flag(
+        K.EXPERT_NOT_DRAWN,
+        f"评审专家{'、'.join(wrong)}系采购人自行选定，{why}",
+        {"chosen": len(chosen), "unconsented": unconsented, "method_allows": allowed,
+         "experts": sum(1 for m in seated if m.get("role") == "expert"),
+         "facts": [*({"label": m["name"], "value": _seat(m)} for m in seated),
+                   {"label": "依据", "value": table["citation"]}]},
+        [*run.leaf("eval_leaf", "完成评审（评审委员会密封）"),
+         run.me(f"结果公告公开评审委员会名单：自行选定评审专家{len(chosen)}人")],
+    )  # fmt: skip
+
+
+def _seat(member: dict[str, Any]) -> str:
+    """A member's role and, for an expert, how they were selected, as the page says it."""
+    role = MEMBER_ROLES.get(str(member.get("role")), "")
+    if member.get("role") != "expert":
+        return role
+    way = SELECTIONS.get(str(member.get("selection")), "未记录选取方式")
+    consent = member.get("consent")
+    if member.get("selection") == "chosen":
+        if isinstance(consent, dict):
+            way += f"（经{consent.get('by', '')}同意，{consent.get('reference', '')}）"
+        else:
+            way += "（未记录主管预算单位同意）"
+    return f"{role}，{way}"

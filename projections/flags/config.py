@@ -187,8 +187,11 @@ class RegionFigures(ConfigModel):
 class Splitting(ConfigModel):
     period: CalendarPeriod
     min_pieces: Count
-    group_by: Literal["title", "category", "catalogue"] = Field(
-        description='"title", "category" or "catalogue"'
+    group_by: Literal[
+        "title", "category", "catalogue", "budget_item", "budget_item_and_catalogue"
+    ] = Field(
+        description='"title", "category", "catalogue", "budget_item" or '
+        '"budget_item_and_catalogue"'
     )
     methods: Methods
 
@@ -359,6 +362,17 @@ class RecurringExpert(ConfigModel):
     methods: Methods
 
 
+class ExpertNotDrawn(ConfigModel):
+    chosen_methods: Methods
+    citation: Text
+
+
+class NoTestingBody(ConfigModel):
+    min_amount: Amount
+    methods: Methods
+    citation: Text
+
+
 class OutsideFramework(ConfigModel):
     methods: Methods
     ignored: Annotated[list[Annotated[str, Field(pattern=r"^[ABC][0-9]{2,8}$")]],
@@ -403,3 +417,5 @@ class Thresholds(ConfigModel):
     undersized_committee: UndersizedCommittee
     recurring_expert: RecurringExpert
     outside_framework: OutsideFramework
+    expert_not_drawn: ExpertNotDrawn
+    no_testing_body: NoTestingBody

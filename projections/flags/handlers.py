@@ -20,8 +20,10 @@ from projections.flags import (
     debarment,
     framework,
     late_bid,
+    prequalified,
     qualifications,
     rules,
+    unbudgeted,
 )
 from projections.flags import groups as flag_groups
 from projections.flags.clocks import CLOCKS
@@ -31,6 +33,8 @@ from projections.flags.store import flag_id
 from projections.web.formats import chinese_date
 
 K = FlagKind
+#: Splitting groups that need the 品目 the tender lists: a plan joins them at its tender.
+AT_TENDER = ("catalogue", "budget_item_and_catalogue")
 
 
 def _organisation(run: Run, d: E.OrganisationRegistered | E.OrganisationAmended) -> None:
@@ -62,9 +66,11 @@ def _plan_filed(run: Run, d: E.PlanFiled) -> None:
     budget, day = d.budget.fen, d.date
     category, method = d.category.value, d.method.value
     group = None
-    if config.table("splitting")["group_by"] != "catalogue" and _splits(run, method, category,
-                                                                        budget, d.region):
-        group = rules.split_group(config, d.purchaser, category, d.title, day, d.region)
+    if config.table("splitting")["group_by"] not in AT_TENDER and _splits(
+        run, method, category, budget, d.region
+    ):
+        group = rules.split_group(config, d.purchaser, category, d.title, day, d.region,
+                                  budget_item=_budget_item(d))  # fmt: skip
     period = rules.period_key(day, config.table("single_source_overuse")["period"])
     run.cur.execute(
         "INSERT INTO flag_procurements (code, purchaser, title, category, method, budget_fen, "
@@ -80,6 +86,7 @@ def _plan_filed(run: Run, d: E.PlanFiled) -> None:
     flag_groups.single_source(run, d.purchaser, period)
     if group is not None:
         flag_groups.splitting(run, group)
+    unbudgeted.filed(run, d)
 
 
 def _splits(run: Run, method: str, category: str, budget: int, region: str) -> bool:
@@ -88,6 +95,10 @@ def _splits(run: Run, method: str, category: str, budget: int, region: str) -> b
     threshold = run.config.threshold_fen(category, region)
     return method in run.config.methods("splitting") and bool(threshold) and budget < (
         threshold or 0)
+
+
+def _budget_item(plan: E.PlanFiled) -> str | None:
+    return None if plan.budget_item is None else plan.budget_item.code
 
 
 def _split_by_catalogue(run: Run, d: E.TenderAnnounced) -> None:
@@ -101,7 +112,8 @@ def _split_by_catalogue(run: Run, d: E.TenderAnnounced) -> None:
         return
     catalogue = d.items[0].catalogue if d.items else None
     group = rules.split_group(run.config, row["purchaser"], row["category"], row["title"],
-                              date.fromisoformat(row["plan_date"]), plan.region, catalogue)
+                              date.fromisoformat(row["plan_date"]), plan.region, catalogue,
+                              _budget_item(plan))  # fmt: skip
     run.set(split_group=group)
     flag_groups.splitting(run, group)
 
@@ -146,7 +158,7 @@ def _tender(run: Run, d: E.TenderAnnounced) -> None:
         digits = run.config.number("winner_across_categories", "digits")
         run.set(sections=",".join(sorted({i.catalogue[: 1 + digits] for i in d.items})))
     _brand(run, d.requirement, "采购公告")
-    if run.config.table("splitting")["group_by"] == "catalogue":
+    if run.config.table("splitting")["group_by"] in AT_TENDER:
         _split_by_catalogue(run, d)
     imports = bool(d.policies and d.policies.imports)
     qualifications.check(run, d.requirement, "采购公告采购需求", imports)
@@ -295,6 +307,7 @@ def _result(run: Run, d: E.ResultAnnounced) -> None:
     seated = committees.members(d)
     committees.undersized(run, seated)
     committees.recurring(run, seated, d.supplier)
+    committees.not_drawn(run, seated)
     _slow_award(run)
     run.clock("contract_signed_after_award_notice", "结果公告后未按期签订合同",
               [run.me("结果公告：合同签订期限起算")])  # fmt: skip
@@ -324,7 +337,7 @@ def _slow_award(run: Run) -> None:
 
 
 def _contract(run: Run, d: E.ContractSigned) -> None:
-    run.set(contract_leaf=run.index)
+    run.set(contract_leaf=run.index, contract_fen=d.amount.fen)
     run.stop("contract_signed_after_award_notice")
     run.clock("contract_announced_after_signing", "合同签订后未按期发布合同公告",
               [run.me("签订合同：合同公告期限起算")])  # fmt: skip
@@ -437,6 +450,9 @@ def handle(run: Run) -> None:
         case E.BidsOpened():
             _opened(run, d)
             debarment.opened(run, d)
+            prequalified.opened(run, d)
+        case E.PrequalificationCompleted():
+            prequalified.recorded(run, d)
         case E.EvaluationCompleted():
             _evaluated(run, d)
         case E.AwardDecided():
@@ -451,6 +467,7 @@ def handle(run: Run) -> None:
             run.stop("contract_filed_after_signing")
         case E.AcceptanceRecorded():
             acceptance.accepted(run, d)
+            acceptance.untested(run, d)
         case E.ProcurementFailed() | E.ProcurementTerminated():
             _closed(run, d)
         case E.ChallengeFiled() | E.ComplaintFiled():

@@ -47,6 +47,10 @@ class FlagKind(StrEnum):
     RECURRING_EXPERT = "recurring_expert"
     OUTSIDE_FRAMEWORK = "outside_framework"
     DEBARRED_SUPPLIER = "debarred_supplier"
+    UNQUALIFIED_BIDDER = "unqualified_bidder"
+    UNBUDGETED = "unbudgeted"
+    EXPERT_NOT_DRAWN = "expert_not_drawn"
+    NO_TESTING_BODY = "no_testing_body"
 
     @property
     def label(self) -> str:
@@ -161,6 +165,25 @@ LABELS: Final[dict[FlagKind, tuple[str, str]]] = {
         "被禁止参加政府采购活动的供应商投标",
         "供应商在财政部门记录的禁止参加政府采购活动期间投标（政府采购法 第二十二条、第七十七条；"
         "实施条例 第十九条）",
+    ),
+    K.UNQUALIFIED_BIDDER: (
+        "未通过资格预审的供应商投标",
+        "经资格预审的采购项目，开标时有不在资格预审合格供应商名单中的供应商投标（政府采购法 "
+        "第三十四条；财政部令第87号 第十四条；招标投标法实施条例 第十九条）",
+    ),
+    K.UNBUDGETED: (
+        "未列入预算的采购",
+        "采购计划未载明资金来源或预算项目（政府采购法 第六条；实施条例 第二十九条）",
+    ),
+    K.EXPERT_NOT_DRAWN: (
+        "评审专家未随机抽取",
+        "评审专家自行选定而未记录主管预算单位同意，或所用采购方式不允许自行选定"
+        "（政府采购法实施条例 第三十九条；财政部令第87号 第四十八条）",
+    ),
+    K.NO_TESTING_BODY: (
+        "大型项目验收无检测机构",
+        "合同金额达到设定数额的项目履约验收未记录检测机构"
+        "（政府采购法 第四十一条；财库〔2016〕205号）",
     ),
     K.OUTSIDE_FRAMEWORK: (
         "框架协议外采购",

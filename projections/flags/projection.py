@@ -31,7 +31,8 @@ from projections.flags.statutes import StatuteBook
 from projections.flags.store import CREATE, TABLES, dumps
 from projections.projection import Entry
 
-BASE_VERSION: Final = 6  # 6: debarments; 5: committee seats, framework items (4: contacts)
+BASE_VERSION: Final = 9  # 9: experts' selection, testing bodies; 8: unbudgeted, budget
+# items; 7: 资格预审 results; 6: debarments; 5: committee seats, framework items (4: contacts)
 
 
 class FlagsProjection:

@@ -52,6 +52,8 @@ FINDING_KINDS: Final[Mapping[str, FlagKind]] = {
     "consultation_documents_on_sale": K.SHORT_SUBMISSION_PERIOD,
     "minimum_valid_bidders_open_tender": K.FEWER_THAN_THREE_BIDDERS,
     "minimum_bids_at_opening": K.FEWER_THAN_THREE_BIDDERS,
+    "minimum_prequalified": K.FEWER_THAN_THREE_BIDDERS,  # the invitations cannot go to three
+    "works_minimum_prequalified": K.FEWER_THAN_THREE_BIDDERS,
     "challenge_answered": K.CHALLENGE_UNANSWERED_IN_TIME,
     "complaint_decided": K.COMPLAINT_OVERDUE,
     "complaint_screened": K.COMPLAINT_OVERDUE,
@@ -139,19 +141,27 @@ def title_stem(title: str) -> str:
 
 def split_group(
     config: FlagConfig, purchaser: str, category: str, title: str, day: date, region: str = "",
-    catalogue: str | None = None,
+    catalogue: str | None = None, budget_item: str | None = None,
 ) -> str:  # fmt: skip
     """The splitting group a plan belongs to: ``purchaser|category|period|region|item``; the
-    item is its title's stem, its category, or its 品目 code (``catalogue``, where the tender
-    lists one: else its title's stem)."""
+    item is its title's stem, its category, its 品目 code (``catalogue``, where the tender
+    lists one), its 预算项目 code (``budget_item``, where the plan names one), or both of the
+    last two (the law's reading) — a missing code going by the title's stem."""
     table = config.table("splitting")
     by = table["group_by"]
+    stem = title_stem(title)
+    of_catalogue = stem if catalogue is None else f"品目{catalogue}"
+    of_budget = stem if budget_item is None else f"预算项目{budget_item}"
     if by == "category":
         item = category
-    elif by == "catalogue" and catalogue is not None:
-        item = f"品目{catalogue}"
+    elif by == "catalogue":
+        item = of_catalogue
+    elif by == "budget_item":
+        item = of_budget
+    elif by == "budget_item_and_catalogue":
+        item = of_budget if of_budget == of_catalogue else f"{of_budget}、{of_catalogue}"
     else:
-        item = title_stem(title)
+        item = stem
     where = region.replace("|", "")
     return f"{purchaser}|{category}|{period_key(day, table['period'])}|{where}|{item}"
 

@@ -167,7 +167,7 @@ _COLUMNS: Final = (
     "tender_date", "deadline", "deadline_leaf", "bids", "opened_leaf", "results", "eval_leaf",
     "award_leaf", "award_date", "award_period", "winner", "award_fen", "result_leaf",
     "contract_leaf", "ceiling_fen", "ceiling_leaf", "sections", "stem", "failed_leaf",
-    "failed_date", "opened_date",
+    "failed_date", "opened_date", "contract_fen",
 )  # fmt: skip
 
 

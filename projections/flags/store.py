@@ -39,10 +39,14 @@ TABLES: Final = (
     "flag_frameworks",
     "flag_organisations",
     "flag_debarments",
+    "flag_prequalified",
     "flag_counts",
 )
 
 CREATE: Final = [
+    # who each 资格预审 found qualified (prequalified.py)
+    "CREATE TABLE IF NOT EXISTS flag_prequalified (procurement TEXT PRIMARY KEY, "
+    "leaf_index BIGINT NOT NULL, qualified TEXT NOT NULL)",
     # 禁止参加政府采购活动 periods the registry recorded (debarment.py)
     "CREATE TABLE IF NOT EXISTS flag_debarments (leaf_index BIGINT PRIMARY KEY, "
     "code TEXT NOT NULL, since TEXT NOT NULL, until TEXT NOT NULL, "
@@ -73,7 +77,8 @@ CREATE: Final = [
     "opened_leaf BIGINT, results TEXT NOT NULL, eval_leaf BIGINT, award_leaf BIGINT, "
     "award_date TEXT, award_period TEXT, winner TEXT, award_fen BIGINT, result_leaf BIGINT, "
     "contract_leaf BIGINT, ceiling_fen BIGINT, ceiling_leaf BIGINT, sections TEXT, "
-    "stem TEXT, failed_leaf BIGINT, failed_date TEXT, opened_date TEXT)",
+    "stem TEXT, failed_leaf BIGINT, failed_date TEXT, opened_date TEXT, "
+    "contract_fen BIGINT)",
     "CREATE INDEX IF NOT EXISTS flag_procurements_by_winner ON flag_procurements (winner)",
     "CREATE INDEX IF NOT EXISTS flag_procurements_by_stem ON flag_procurements (purchaser, stem)",
     "CREATE INDEX IF NOT EXISTS flag_procurements_by_group "

@@ -18,8 +18,9 @@ TELLER: Final = Teller("ocds")
 
 class OcdsProjection:
     name = "ocds"
-    # 2: parties with identity, contact, scale; techniques. 3: items, ceiling. 4: 补充合同
-    version = 4
+    # 2: parties with identity, contact, scale; techniques. 3: items, ceiling. 4: 补充合同;
+    # 5: planning.budget names the plan's 资金来源 and 预算项目
+    version = 5
 
     def create(self, sqlite: bool) -> Sequence[str]:
         return TELLER.schema()

@@ -63,8 +63,25 @@ _CHALLENGE: Final = re.compile(r"v1\.([0-9]{10})\.([A-Za-z0-9_-]{22})\.([A-Za-z0
 
 
 @dataclass(frozen=True)
+class Purpose:
+    """What a set of sessions is for: the supervisory views (15 minutes, inspectors only)
+    or the officials' workbench (a working day). Each purpose derives its own keys from the
+    one server secret and names its own audience, so a token of one never opens the other."""
+
+    name: str  # the label the keys are derived under
+    audience: str
+    seconds: int  # how long a session lasts
+    cookie: str
+    path: str  # the cookie's path: the pages it is sent to
+
+
+SUPERVISION: Final = Purpose("supervision", AUDIENCE, SESSION_SECONDS, COOKIE, COOKIE_PATH)
+
+
+@dataclass(frozen=True)
 class Inspector:
-    """Who is signed in: an inspector actor and its organisation."""
+    """Who is signed in: an actor and its organisation (an inspector on the supervisory
+    views; any official on the workbench)."""
 
     actor: str
     organisation: str
@@ -73,12 +90,13 @@ class Inspector:
     expires_at: int = 0  # Unix seconds
     name: str = ""  # the actor's registered name, as the pages greet it
     organisation_name: str = ""  # its organisation's registered name
+    role: str = ""  # the role its key was registered with
 
     @property
     def greeting(self) -> str:
         """Who the pages say is signed in: 王某某（澄溪县纪委监委）, never the codes (a
         registry without the names falls back to 监督人员)."""
-        who = self.name or "监督人员"
+        who = self.name or ("监督人员" if self.role in ("", Role.INSPECTOR.value) else "登记人员")
         return f"{who}（{self.organisation_name}）" if self.organisation_name else who
 
 
@@ -135,15 +153,25 @@ class Sessions:
     spent (used challenges, signed-out sessions): ``spent``, the database's in the service."""
 
     def __init__(
-        self, secret: bytes, clock: Callable[[], float] = time.time, spent: Spent | None = None
+        self,
+        secret: bytes,
+        clock: Callable[[], float] = time.time,
+        spent: Spent | None = None,
+        purpose: Purpose = SUPERVISION,
     ):
         if len(secret) != KEY_BYTES:
             raise ValueError(f"the session key must be {KEY_BYTES} bytes")
-        # One secret, two keys: a challenge MAC can never pass for a token signature.
-        self._challenge_key = hmac.new(secret, b"supervision challenge v1", hashlib.sha256).digest()
-        self._token_key = hmac.new(secret, b"supervision session v1", hashlib.sha256).digest()
+        # One secret, two keys per purpose: a challenge MAC can never pass for a token
+        # signature, nor a workbench token for a supervisory one.
+        self._challenge_key = self._derive(secret, f"{purpose.name} challenge v1")
+        self._token_key = self._derive(secret, f"{purpose.name} session v1")
+        self.purpose = purpose
         self.clock = clock
         self._spent = spent if spent is not None else SpentInMemory(clock)
+
+    @staticmethod
+    def _derive(secret: bytes, label: str) -> bytes:
+        return hmac.new(secret, label.encode(), hashlib.sha256).digest()
 
     # -- challenges ---------------------------------------------------------------------
 
@@ -195,14 +223,15 @@ class Sessions:
             organisation=organisation,
             key=key,
             session=_b64url(secrets.token_bytes(16)),
-            expires_at=now + SESSION_SECONDS,
+            expires_at=now + self.purpose.seconds,
+            role=role,
         )
         claims = {
             "sub": inspector.actor,
             "org": inspector.organisation,
             "role": role,
             "key": inspector.key,
-            "aud": AUDIENCE,
+            "aud": self.purpose.audience,
             "iat": now,
             "nbf": now,
             "exp": inspector.expires_at,
@@ -219,7 +248,7 @@ class Sessions:
                 token,
                 self._token_key,
                 algorithms=[ALGORITHM],  # never "none", never a public-key algorithm
-                audience=AUDIENCE,
+                audience=self.purpose.audience,
                 options={"require": ["sub", "org", "role", "key", "iat", "exp", "jti"]},
                 # PyJWT reads the time itself; tests with a fake clock make expired tokens.
             )
@@ -251,27 +280,39 @@ def _bad_session() -> Refused:
     )
 
 
-def sign_in(requests: SignedRequests, sessions: Sessions, body: bytes) -> tuple[str, Inspector]:
+INSPECTORS: Final = frozenset({Role.INSPECTOR})
+
+
+def sign_in(
+    requests: SignedRequests,
+    sessions: Sessions,
+    body: bytes,
+    roles: frozenset[Role] = INSPECTORS,
+    refuse: Callable[[], Refused] = not_an_inspector,
+) -> tuple[str, Inspector]:
     """Check a signed ``SignIn`` (as every signed request is: shape, key read afresh,
     signature, a few minutes' freshness, used once) and issue a session token for an
-    inspector who answered an unused challenge of ours."""
+    actor of one of ``roles`` who answered an unused challenge of ours (anyone else:
+    ``refuse()``)."""
 
-    def inspector_with_challenge(request: SignedRequest) -> None:
+    def allowed_with_challenge(request: SignedRequest) -> None:
         fields.only(request.command.payload, ("challenge",))
         challenge = request.command.payload.get("challenge")
         expires = sessions.check_challenge(challenge)
-        if request.key.role is not Role.INSPECTOR:
-            raise not_an_inspector()
+        if request.key.role not in roles:
+            raise refuse()
         assert isinstance(challenge, str)
         sessions.use_challenge(challenge, expires)
 
-    key = requests.accept(body, SIGN_IN, inspector_with_challenge).key
+    key = requests.accept(body, SIGN_IN, allowed_with_challenge).key
     token, inspector = sessions.issue(key.owner, key.organisation, key.role.value, key.key_id)
-    logger.info("inspector %s (%s) signed in", inspector.actor, inspector.organisation)
+    logger.info(
+        "%s %s (%s) signed in", sessions.purpose.name, inspector.actor, inspector.organisation
+    )
     return token, inspector
 
 
-def token_of(request: Request) -> str | None:
+def token_of(request: Request, cookie: str = COOKIE) -> str | None:
     """The bearer token if the request names one, else the session cookie."""
     header = request.headers.get("authorization")
     if header is not None:
@@ -279,7 +320,7 @@ def token_of(request: Request) -> str | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise _bad_session()
         return token.strip()
-    return request.cookies.get(COOKIE)
+    return request.cookies.get(cookie)
 
 
 def require_inspector(
@@ -287,12 +328,26 @@ def require_inspector(
 ) -> Inspector:
     """The signed-in inspector (``projections.deps.InspectorDep``), or ``Refused`` (401
     without a valid session, 403 for anyone but an inspector)."""
-    token = token_of(request)
+    return require_signed_in(request, sessions, keys, INSPECTORS, not_an_inspector)
+
+
+def require_signed_in(
+    request: Request,
+    sessions: Sessions,
+    keys: InspectorRegistry,
+    roles: frozenset[Role],
+    refuse: Callable[[], Refused],
+    absent: Callable[[], Refused] = not_signed_in,
+) -> Inspector:
+    """Who the request's session is, its key re-read now (a revoked key ends it), if its
+    role is one of ``roles``; else ``refuse()``, or ``absent()`` without a session, or a
+    401 for a session that is not valid."""
+    token = token_of(request, sessions.purpose.cookie)
     if not token:
-        raise not_signed_in()
+        raise absent()
     claims = sessions.decode(token)
-    if claims["role"] != Role.INSPECTOR.value:
-        raise not_an_inspector()
+    if claims["role"] not in {r.value for r in roles}:
+        raise refuse()
     try:
         key = current_key(keys, claims["key"], claims["sub"])
     except (UnknownKey, RevokedKey):
@@ -301,8 +356,8 @@ def require_inspector(
             "the key this session was opened with is no longer valid",
             "登录所用的签名密钥已失效（已吊销），请联系财政部门。",
         ) from None
-    if key.role is not Role.INSPECTOR or key.organisation != claims["org"]:
-        raise not_an_inspector()
+    if key.role not in roles or key.organisation != claims["org"]:
+        raise refuse()
     actor, organisation = keys.actor(claims["sub"]), keys.organisation(claims["org"])
     return Inspector(
         actor=claims["sub"],
@@ -312,6 +367,7 @@ def require_inspector(
         expires_at=int(claims["exp"]),
         name=actor.name if actor is not None else "",
         organisation_name=organisation.name if organisation is not None else "",
+        role=key.role.value,
     )
 
 
@@ -325,7 +381,9 @@ PRIVATE: Final = {
 }
 
 
-def refusal(request: Request, refused: LedgerError) -> Response:
+def refusal(
+    request: Request, refused: LedgerError, template: str = "supervision/error.html"
+) -> Response:
     headers = dict(PRIVATE)
     if refused.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="supervision"'
@@ -333,7 +391,7 @@ def refusal(request: Request, refused: LedgerError) -> Response:
         return JSONResponse(refused.as_json(), status_code=refused.status, headers=headers)
     zh = refused.zh if isinstance(refused, Refused) else "请求无法完成。"
     heading = {401: "需要登录", 403: "无权访问", 404: "未找到"}.get(refused.status, "请求有误")
-    body = ENV.get_template("supervision/error.html").render(
+    body = ENV.get_template(template).render(
         request=request, heading=heading, message=zh, status=refused.status, stamp=None
     )
     return Response(
@@ -345,6 +403,8 @@ class SupervisionRoute(APIRoute):
     """A route whose refusals (from ``require_inspector`` or the view itself) are answered
     as the client wants them, never as a 500 and never with data."""
 
+    error_template = "supervision/error.html"
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
@@ -352,8 +412,8 @@ class SupervisionRoute(APIRoute):
             try:
                 return await handler(request)
             except Refused as refused:
-                return refusal(request, refused)
+                return refusal(request, refused, self.error_template)
             except LedgerError as error:  # a bad sign-in body, a key problem: as the API says
-                return refusal(request, error)
+                return refusal(request, error, self.error_template)
 
         return guarded

@@ -25,7 +25,7 @@ from typing import Any, Final
 import orjson
 
 from ledger.canonical import b64encode
-from ledger.domain.committee import MEMBER_ROLES
+from ledger.domain.committee import MEMBER_ROLES, SELECTIONS
 from ledger.domain.lifecycle import Stage
 from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.schema import entries as E
@@ -444,10 +444,13 @@ def sealed_text(sealed: Sealed) -> str:
 
 
 def _member(value: Any) -> str:
-    """One item of a sealed list: a committee member by name and role (评审专家 or 采购人代表),
-    never the record's field names; anything else as its text."""
+    """One item of a sealed list: a committee member by name and role (评审专家 or 采购人代表)
+    and how an expert was selected when the list says, never the record's field names;
+    anything else as its text."""
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         role = MEMBER_ROLES.get(str(value.get("role", "")), "")
+        way = SELECTIONS.get(str(value.get("selection", "")))
+        role += f"，{way}" if role and way else ""
         return f"{value['name']}（{role}）" if role else str(value["name"])
     return str(value)
 

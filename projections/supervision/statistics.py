@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from ledger.domain.money import Money, ratio
-from ledger.domain.vocabulary import Category, Method
+from ledger.domain.vocabulary import Category, FundingSource, Method
 from ledger.store.sql import Cursor, PostgresDatabase, SQLiteDatabase
 from projections.statistics import MEASURES, NAME, covering
 from projections.supervision.checkpoint import NoCheckpoint, Stamp, stamp_at
@@ -112,6 +112,11 @@ class Totals:
     centralised_contract_fen: int = 0
     departmental_contract_fen: int = 0
     decentralised_contract_fen: int = 0
+    funded_general_budget_fen: int = 0
+    funded_government_fund_fen: int = 0
+    funded_state_capital_fen: int = 0
+    funded_special_account_fen: int = 0
+    funded_other_fen: int = 0
 
     @classmethod
     def of(cls, values: Sequence[Any]) -> Totals:
@@ -151,6 +156,17 @@ class Totals:
     def small_micro_share(self) -> str:
         """授予小微企业合同金额占比."""
         return self.share(self.small_micro_contract_fen)
+
+    @property
+    def by_source(self) -> list[tuple[str, int]]:
+        """The contract amount by the plans' 资金来源, as (its label, fen), in the
+        vocabulary's order."""
+        return [(s.label, getattr(self, f"funded_{s.value}_fen")) for s in FundingSource]
+
+    @property
+    def unstated_source_fen(self) -> int:
+        """The contract amount of plans that name no 资金来源."""
+        return self.contract_fen - sum(fen for _, fen in self.by_source)
 
     @property
     def unstated_form_fen(self) -> int:

@@ -19,7 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ledger.domain.money import Money
-from ledger.domain.vocabulary import Category, Method
+from ledger.domain.vocabulary import Category, FundingSource, Method
+from projections.statistics import MEASURES
 from projections.supervision.statistics import BREAKDOWNS, PARAMETERS, Report, Totals
 from projections.web.formats import chinese_date
 
@@ -32,6 +33,8 @@ HEADER: Final = (
     "授予中小企业合同金额（分）", "中小企业占比", "授予小微企业合同金额（分）", "小微企业占比",
     "集中采购合同金额（分）", "部门集中采购合同金额（分）", "分散采购合同金额（分）",
     "组织形式未载明合同金额（分）",
+    *(f"{source.label}合同金额（分）" for source in FundingSource),
+    "资金来源未载明合同金额（分）",
 )  # fmt: skip
 TOTAL_LABEL: Final = "总计"
 DEFINITIONS: Final = (
@@ -42,6 +45,9 @@ DEFINITIONS: Final = (
     "政策功能：授予中小企业、小微企业的合同金额按中标（成交）供应商在授予时声明的企业规模计入"
     "（财库〔2020〕46号），占比＝该金额÷合同金额；组织形式（集中采购、部门集中采购、分散采购）"
     "按采购计划载明的组织形式计入，计划未载明的单列。",
+    "资金来源：合同金额按采购计划载明的资金来源（一般公共预算资金、政府性基金预算资金、"
+    "国有资本经营预算资金、财政专户管理资金、其他资金）计入，计划未载明的单列"
+    "（政府采购法 第六条；实施条例 第二十九条）。",
 )
 
 
@@ -67,6 +73,7 @@ def cells(group: str, key: str, label: str, t: Totals) -> list[Any]:
         t.sme_contract_fen, t.sme_share, t.small_micro_contract_fen, t.small_micro_share,
         t.centralised_contract_fen, t.departmental_contract_fen,
         t.decentralised_contract_fen, t.unstated_form_fen,
+        *(fen for _, fen in t.by_source), t.unstated_source_fen,
     ]  # fmt: skip
 
 
@@ -91,6 +98,40 @@ def filter_lines(report: Report) -> list[tuple[str, str]]:
     }
     lines += [(PARAMETERS[name], value) for name, value in shown.items() if value]
     return lines
+
+
+def figures(t: Totals) -> dict[str, Any]:
+    """One row's figures for JSON: every summed measure in fen, the derived ones, and the
+    contract amount by 组织形式 and by 资金来源 (each with its 未载明 remainder)."""
+    return {
+        **{m: getattr(t, m) for m in MEASURES},
+        "savings_fen": t.savings_fen, "savings_rate": t.rate_text,
+        "sme_share": t.sme_share, "small_micro_share": t.small_micro_share,
+        "unstated_form_contract_fen": t.unstated_form_fen,
+        "by_funding_source": [
+            {"funding_source": s.value, "label": s.label,
+             "contract_fen": getattr(t, f"funded_{s.value}_fen")}
+            for s in FundingSource
+        ],
+        "unstated_funding_source_contract_fen": t.unstated_source_fen,
+    }  # fmt: skip
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The statistics as JSON: the checkpoint, the filters, the total and every breakdown."""
+    assert report.stamp is not None
+    return {
+        "computed_at": report.stamp.as_json(),
+        "filters": report.filters.params(),
+        "definitions": list(DEFINITIONS),
+        "reconciled": report.reconciled,
+        "total": figures(report.total),
+        "breakdowns": {
+            name: [{"key": row.key, "label": row.label, **figures(row.totals)}
+                   for row in report.breakdowns[name]]
+            for name, _, _ in BREAKDOWNS
+        },
+    }  # fmt: skip
 
 
 def to_csv(report: Report) -> bytes:

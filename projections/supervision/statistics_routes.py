@@ -12,7 +12,7 @@ from typing import Final
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from markupsafe import Markup
 
 from projections.deps import Db, InspectorDep
@@ -27,7 +27,13 @@ from projections.supervision.statistics import (
     parse_filters,
 )
 from projections.supervision.statistics_charts import CHARTS, chart
-from projections.supervision.statistics_export import DEFINITIONS, filter_lines, to_csv, to_xlsx
+from projections.supervision.statistics_export import (
+    DEFINITIONS,
+    filter_lines,
+    to_csv,
+    to_json,
+    to_xlsx,
+)
 from projections.web.formats import chinese_date
 from projections.web.render import ENV
 
@@ -138,6 +144,13 @@ def statistics_summary(request: Request, db: Db, inspector: InspectorDep) -> Res
 def statistics_csv(request: Request, db: Db, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     return _download(report, to_csv(report), "text/csv; charset=utf-8", "csv")
+
+
+@statistics_routes.get("/statistics.json")
+def statistics_json(request: Request, db: Db, inspector: InspectorDep) -> Response:
+    report = _report(request, db)
+    assert report.stamp is not None
+    return JSONResponse(to_json(report), headers={**PRIVATE, **report.stamp.headers()})
 
 
 @statistics_routes.get("/statistics.xlsx")

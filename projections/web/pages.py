@@ -238,7 +238,7 @@ def bid_box_state(steps: list[Any]) -> dict[str, str] | None:
 
 def suppliers_named(data: E.ProcurementData | E.StreamData | E.TimingReevaluated) -> set[str]:
     """The organisations an entry names: its supplier, its bids' and its evaluations', a
-    works tender's candidates and 行政监督部门."""
+    works tender's candidates and 行政监督部门, a 资格预审's applicants."""
     named = {getattr(data, "supplier", None), getattr(data, "supervisor", None)}
     if isinstance(data, E.CandidatesPublished):
         named.update(data.candidates)
@@ -246,6 +246,8 @@ def suppliers_named(data: E.ProcurementData | E.StreamData | E.TimingReevaluated
         named.update(bid.supplier for bid in data.bids)
     if isinstance(data, E.EvaluationCompleted):
         named.update(result.supplier for result in data.results)
+    if isinstance(data, E.PrequalificationCompleted):
+        named.update((*data.qualified, *(r.supplier for r in data.refused)))
     return {code for code in named if isinstance(code, str)}
 
 

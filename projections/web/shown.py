@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from markupsafe import Markup
 
-from ledger.domain.committee import MEMBER_ROLES
+from ledger.domain.committee import MEMBER_ROLES, SELECTIONS
 from ledger.domain.schema.kinds import KINDS
 from ledger.domain.vocabulary import (
     AnnouncementType,
@@ -91,6 +91,7 @@ FORMATS: Final[Mapping[str, Callable[[object], str]]] = {
     "method": _label(method_label),
     "announcement": _label(announcement_label),
     "member_role": _label(lambda role: MEMBER_ROLES.get(role or "", role or "")),
+    "expert_selection": _label(lambda way: SELECTIONS.get(way or "", way or "")),
     "selection": _label(lambda way: CallOffSelection.labels().get(way or "", way or "")),
     "sme_policy": _label(lambda way: SmePolicy.labels().get(way or "", way or "")),
     "percent": _percent,
@@ -102,6 +103,7 @@ VOCABULARY: Final = {
     "method": Method.labels(),
     "announcement": AnnouncementType.labels(),
     "member_role": dict(MEMBER_ROLES),
+    "expert_selection": dict(SELECTIONS),
     "selection": CallOffSelection.labels(),
     "sme_policy": SmePolicy.labels(),
     # what the 验证 message calls the verified entry (its timeline label, never its type)

@@ -165,6 +165,7 @@ def test_verify_js_formats_values_as_the_server_does(page: Any, demo: Demo) -> N
         "passed": [True, False],
         "yes_no": [True, False],
         "member_role": ["expert", "representative", "x", ""],
+        "expert_selection": ["random", "chosen", "x", ""],
         "selection": ["direct", "second_bidding", "rotation", "x", ""],
         "sme_policy": ["reserved", "price_deduction", "none", "x", ""],
         "percent": [1, 10, 20],

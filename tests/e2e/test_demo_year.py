@@ -330,6 +330,27 @@ def test_every_tender_open_or_invited_keeps_20_days_and_opens_with_three_bids(
     assert invited >= 3
 
 
+def test_the_prequalified_invited_tender_bids_from_its_qualified(demo: Demo) -> None:
+    """zj-qx's 资格预审 (财政部令第87号 第十四条、第二十一条): the result after the applications
+    closed and before the invitation, three or more qualified, one refused with its reason,
+    and every supplier that put an envelope in its box among the qualified."""
+    [call] = demo.of("PrequalificationAnnounced")
+    [result] = demo.of("PrequalificationCompleted")
+    d = result["data"]
+    code = d["procurement"]
+    [tender] = [t for t in demo.of("TenderAnnounced") if t["data"]["procurement"] == code]
+    assert call["data"]["procurement"] == code and demo.plans[code]["method"] == "invited_tender"
+    assert call["index"] < result["index"] < tender["index"]
+    assert call["data"]["application_deadline"] <= d["date"] < tender["data"]["date"]
+    assert len(d["qualified"]) >= 3 and d["findings"] == []
+    assert [r["supplier"] for r in d["refused"]] == [cat.PREQUALIFICATION_REFUSED]
+    with sqlite3.connect(demo.data / "ledger.db") as conn:
+        inside = {s for (s,) in conn.execute(
+            "SELECT supplier FROM bid_box WHERE procurement = ? AND supplier IS NOT NULL",
+            (code,))}  # fmt: skip
+    assert inside and inside <= set(d["qualified"])
+
+
 def test_framework_agreements_run_both_stages_the_lawful_way(demo: Demo) -> None:
     """财政部令第110号: stage one opens sealed responses and admits several suppliers, named in
     the 入围结果公告; stage two's call-offs go to admitted suppliers, each announced; the

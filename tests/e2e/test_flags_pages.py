@@ -56,6 +56,9 @@ EXPECTED: dict[Twist, str] = {
     T.OVER_BUDGET: "irregular_procedure",
     T.CONTRACT_DIFFERS: "irregular_procedure",
     T.AFTER_FAILURE: "failed_then_non_competitive",
+    T.UNBUDGETED: "unbudgeted",
+    T.EXPERTS_CHOSEN_UNAPPROVED: "expert_not_drawn",
+    T.NO_TESTING_BODY: "no_testing_body",
     # the flag cases after the catalogue (demo.catalogue.FLAG_CASES)
     T.SLOW_AWARD: "slow_award",
     T.NO_ACCEPTANCE: "no_acceptance",
@@ -197,10 +200,25 @@ def test_the_inspector_sees_each_irregularity_of_the_year_flagged(
     assert {e["procurement"] for e in detail["evidence"]} == set(first["details"]["procurements"])
     page = inspector.get(first["url"], headers={"accept": "text/html"}).text
     assert first["details"]["expert_name"] in page and "评审专家" in page
+    # Two experts chosen by the purchaser with no consent: the page lists every member with
+    # how they came to sit; the honest twin, chosen with consent, raises nothing.
+    (chosen,) = [f for f in flags if f["kind"] == "expert_not_drawn"]
+    assert chosen["procurement"] == site.year.codes["rmyy-hc"]
+    page = inspector.get(chosen["url"], headers={"accept": "text/html"}).text
+    assert "自行选定（未记录主管预算单位同意）" in page and "随机抽取" in page
+    assert "expert_not_drawn" not in kinds[site.year.codes["rmyy-dr"]]
+    # The large works accepted without a 检测机构; the county's other large contracts had one.
+    (untested,) = [f for f in flags if f["kind"] == "no_testing_body"]
+    assert untested["procurement"] == site.year.codes["jt-gd"]
     # A purchase beside a framework agreement shows the agreement's item and term.
     outside = [f for f in flags if f["kind"] == "outside_framework"]
     page = inspector.get(outside[0]["url"], headers={"accept": "text/html"}).text
     assert "框架协议" in page and "有效期" in page and "品目" in page
+    # The plan filed without its 预算项目 shows on its page what it names of its money.
+    (unbudgeted,) = [f for f in flags if f["kind"] == "unbudgeted"]
+    assert unbudgeted["procurement"] == site.year.codes["cg-bgl"]
+    page = inspector.get(unbudgeted["url"], headers={"accept": "text/html"}).text
+    assert "未列入预算的采购" in page and "一般公共预算资金" in page and "未载明" in page
 
 
 def test_flags_are_raised_where_intended_and_nowhere_else(site: Site) -> None:

@@ -244,8 +244,8 @@ def bad_bodies(site: Site) -> list[tuple[str, bytes, int, str, str]]:
         ("unknown key", stranger.body("AmendOrganisation", amend), 401, "unknown_key",
          stranger.key_id),
         ("forbidden role", rmyy.body("RegisterKey", {
-            "actor": "rmyy-op", "public_key": signing.public_b64(stranger.key)}),
-         403, "forbidden", "rule registry.register_key"),
+            "actor": "kangtai-op", "public_key": signing.public_b64(stranger.key)}),
+         403, "forbidden", "rule roles.administer.RegisterKey"),
         ("control character", rmyy.body("AmendOrganisation", {"code": "rmyy",
                                                                 "name": "澄溪\u0007医院"}),
          400, "malformed", "U+0007"),
@@ -488,9 +488,11 @@ def test_cli_keys_submit_and_verify(site: Site, tmp_path: Path) -> None:
     submitted = sunshine("submit", str(allowed), "--key", str(key_file), "--url", site.url,
                          data_dir=tmp_path)
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
-    receipt = json.loads(submitted.stdout)
-    assert receipt["status"] == "integrated"
-    assert [e["leaf_index"] for e in receipt["events"]] == [before]
+    # One line: what was recorded, where in the log, and the page that shows it.
+    assert submitted.stdout == (
+        f"已记录：AmendOrganisation（OrganisationAmended），日志序号 {before}，"
+        f"公开页面 {site.url}/organisations/rmyy\n"
+    )
     entry = json.loads(site.get(f"/log/entries/{before}").content)
     assert entry["actor"] == "rmyy-clerk" and entry["key"] == info["key_id"]
     assert entry["data"]["address"] == "澄溪县人民路8号"
@@ -503,7 +505,10 @@ def test_cli_keys_submit_and_verify(site: Site, tmp_path: Path) -> None:
     refused = sunshine("submit", str(forbidden), "--key", str(key_file), "--url", site.url,
                        data_dir=tmp_path)
     assert refused.returncode == 1, refused.stdout + refused.stderr
-    assert json.loads(refused.stdout)["code"] == "forbidden"
+    assert refused.stderr.startswith("命令被拒绝（HTTP 403，forbidden）：rule registry.")
+    answered = sunshine("submit", str(forbidden), "--key", str(key_file), "--url", site.url,
+                        "--json", data_dir=tmp_path)
+    assert answered.returncode == 1 and json.loads(answered.stdout)["code"] == "forbidden"
     assert site.size() == before + 1
 
     verified = sunshine("verify", "--url", site.url, data_dir=tmp_path)

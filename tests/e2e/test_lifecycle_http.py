@@ -48,6 +48,7 @@ class Office:
             str(self.keys / f"{actor.code}.pem"),
             "--url",
             self.server.url,
+            "--json",
             data_dir=self.data_dir,
         )
         return done.returncode, json.loads(done.stdout)

@@ -34,6 +34,7 @@ from ledger.store.url import DatabaseURL, parse_database_url
 from projections.web.shown import FORMATS, lookup
 
 XSS_TITLE = '<script>alert("x")</script> 办公桌椅 & 书柜采购'
+XSS_ITEM = "<img src=y onerror=alert(2)>办公设备购置"
 FILLERS = 10  # open tenders besides p1–p3, two notices each
 # p1 to acceptance, p2 tender and failure, p3 intention, w1 to its candidates' 公示
 NOTICES = 6 + 2 + 1 + 3 + 2 * FILLERS
@@ -67,7 +68,8 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
             return int(receipt.events[0]["leaf_index"])
 
         # p1: an open tender from intention to acceptance, corrected, challenged, complained of.
-        c.to_announced("p1")
+        c.to_announced("p1", funding_source="general_budget",
+                       budget_item={"code": "2026-RMYY-01", "name": "医疗设备购置"})
         notices["intention"] = ledger.reader.size() - 2
         notices["tender"] = ledger.reader.size() - 1  # the last two steps announce
         notices["correction"] = leaf(c.act(c.agency, "CorrectAnnouncement", {
@@ -131,12 +133,16 @@ def build(url: DatabaseURL, data_dir: Path) -> tuple[dict[str, int], int]:
         notices["contract"] = leaf(c.act(c.agency, "AnnounceContract", {"date": "2026-05-27"}))
         notices["acceptance"] = leaf(c.act(c.purchaser, "RecordAcceptance", {
             "date": "2026-07-01", "passed": True,
-            "report": "设备运行正常，验收合格。"}))  # fmt: skip
+            "report": "设备运行正常，验收合格。",
+            "testing_body": {"name": "澄州市医疗器械检验所",
+                             "report_number": "YJ-2026-0317"}}))  # fmt: skip
 
         # p2: markup in the title, announced by another purchaser, then failed.
         jyj = c.other_purchaser
         c.act(jyj, "FilePlan", PLAN | {"title": XSS_TITLE, "agency": None,
-                                       "budget": "80000.00"}, "p2")  # fmt: skip
+                                       "budget": "80000.00", "funding_source": "other",
+                                       "budget_item": {"code": "JYJ-9", "name": XSS_ITEM}},
+              "p2")  # fmt: skip
         c.act(c.finance, "ApprovePlan", {"date": "2026-03-03"}, "p2")
         c.act(c.finance, "ApproveMethod", {"date": "2026-03-03"}, "p2")
         notices["xss"] = leaf(c.act(jyj, "AnnounceTender", {
@@ -276,7 +282,8 @@ def leaf_data(site: Site, index: int) -> dict[str, Any]:
         ("contract", ["合同公告", "合同编号", "QH-2026-HT-017", "合同签订日期", "2026年5月26日",
                       "合同金额", "¥1,790,000.00"]),
         ("acceptance", ["验收结果公告", "验收结论", "合格", "验收报告",
-                        "设备运行正常，验收合格。"]),
+                        "设备运行正常，验收合格。", "检测机构", "澄州市医疗器械检验所",
+                        "检测报告编号", "YJ-2026-0317"]),
         ("works_tender", ["采购公告", "工程", "行政监督部门", "澄溪县住房和城乡建设局",
                           "招标投标法"]),
         ("candidates", ["中标候选人公示", "中标候选人", "云岭康泰医疗器械有限公司",
@@ -347,6 +354,7 @@ def test_the_procurement_page_tells_its_public_story(site: Site) -> None:
         "投诉缺乏事实依据，予以驳回。",
         "投标截止时间顺延。",
         "已履约验收",
+        "检测机构：澄州市医疗器械检验所（检测报告 YJ-2026-0317）",
         "评审专家：王建国、李秀英、张伟、刘芳", "采购人代表：赵敏",
     ):
         assert fact in shown, fact
@@ -359,6 +367,11 @@ def test_the_procurement_page_tells_its_public_story(site: Site) -> None:
     # The bid box: taking bids, sealed or opened, and the deadline; never who or how many.
     assert "投标箱 已开标" in shown and "投标截止时间" in shown
     assert "投标箱 未开标" in failed
+    # The plan names its 资金来源 and 预算项目; a plan naming neither says so.
+    assert "资金来源 一般公共预算资金" in shown
+    assert "预算项目 医疗设备购置（预算项目编码 2026-RMYY-01）" in shown
+    south = text_of(site.get("/procurements/p3").text)
+    assert "资金来源 未载明" in south and "预算项目 未载明" in south
     due = text_of(site.get("/procurements/f0").text)  # its deadline is past, no closing yet
     assert "投标箱 投标已截止，待封存开标" in due
     assert "投标截止时间 2026年5月6日" in due
@@ -487,6 +500,8 @@ def test_what_users_wrote_is_escaped(site: Site) -> None:
         body = site.get(path).text
         assert "&lt;script&gt;alert(" in body, path
         assert "<script>alert" not in body and "<img src=x" not in body, path
+    plan = site.get("/procurements/p2").text
+    assert "&lt;img src=y onerror=alert(2)&gt;办公设备购置" in plan and "<img src=y" not in plan
     tender = site.get(f"/announcements/{site.notices['xss']}").text
     assert "&lt;img src=x onerror=alert(1)&gt; 桌椅 50 套" in tender
     # What a search query echoes back is escaped too.

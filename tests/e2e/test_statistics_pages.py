@@ -10,6 +10,7 @@ import html
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ ROUTES = (
     "/supervision/statistics/summary",
     "/supervision/statistics.csv",
     "/supervision/statistics.xlsx",
+    "/supervision/statistics.json",
     "/supervision/statistics/charts/month.svg",
 )
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
@@ -73,6 +75,18 @@ class Year:
             budget += Money.parse(plan["budget"], "budget").fen
             spent += Money.parse(data["amount"], "amount").fen
         return count, budget, spent
+
+    def by_source(self) -> dict[str | None, int]:
+        """The year's contract amounts by their plans' 资金来源 (None: named none)."""
+        plans = {leaf["data"]["procurement"]: leaf["data"] for leaf in self.leaves
+                 if leaf["type"] == "PlanFiled"}  # fmt: skip
+        found: dict[str | None, int] = defaultdict(int)
+        for leaf in self.leaves:
+            data = leaf["data"]
+            plan = plans.get(data.get("procurement", ""))
+            if leaf["type"] == "ContractSigned" and plan is not None and data["date"] < "2027":
+                found[plan.get("funding_source")] += Money.parse(data["amount"], "amount").fen
+        return dict(found)
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +188,31 @@ def test_the_csv_equals_the_sums_of_the_leaves_and_carries_the_checkpoint(
     # the demo's winners are mostly 中小企业, some of them 小微
     assert 0 < int(total[column("授予小微企业合同金额（分）")]) < int(
         total[column("授予中小企业合同金额（分）")]) < spent  # fmt: skip
+
+
+def test_contract_amounts_by_funding_source_match_the_leaves_everywhere(
+    year: Year, client: httpx.Client
+) -> None:
+    wanted = year.by_source()
+    assert None not in wanted and len(wanted) >= 3  # every demo plan names its source
+    body = client.get("/supervision/statistics.json").json()
+    assert body["computed_at"]["log_size"] == year.size and body["reconciled"]
+    total = body["total"]
+    assert {s["funding_source"]: s["contract_fen"] for s in total["by_funding_source"]
+            if s["contract_fen"]} == wanted  # fmt: skip
+    assert total["unstated_funding_source_contract_fen"] == 0
+    assert total["contract_fen"] == sum(wanted.values())
+    for name, rows in body["breakdowns"].items():
+        for n, source in enumerate(total["by_funding_source"]):
+            assert sum(r["by_funding_source"][n]["contract_fen"] for r in rows) == source[
+                "contract_fen"], name  # fmt: skip
+    _, rows = csv_rows(client.get("/supervision/statistics.csv").content)
+    assert int(rows[0][column("一般公共预算资金合同金额（分）")]) == wanted["general_budget"]
+    assert int(rows[0][column("政府性基金预算资金合同金额（分）")]) == wanted["government_fund"]
+    page = client.get("/supervision/statistics", headers={"Accept": "text/html"}).text
+    section = page.split('id="sources"', 1)[1].split("</section>", 1)[0]
+    assert "按资金来源" in section and "一般公共预算资金" in section
+    assert f"¥{Money.from_fen(wanted['general_budget']).yuan:,}" in section
 
 
 def test_the_workbook_has_the_checkpoint_cell_and_the_totals(

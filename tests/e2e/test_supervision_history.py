@@ -67,7 +67,11 @@ def build(url: DatabaseURL, data_dir: Path) -> dict[str, Actor]:
     try:
         world = hospital_world(ledger)
         county = County(world)
-        county.to_evaluated()
+        consent = {"by": "澄溪县卫生健康委员会", "reference": "澄卫函〔2026〕18号",
+                   "reason": "设备技术复杂，随机抽取难以确定合适评审专家"}
+        drawn = {"selection": "random"}
+        county.to_evaluated(selections=({"selection": "chosen", "consent": consent}, drawn,
+                                        drawn, drawn))  # fmt: skip
         award = {"date": "2026-05-08", "supplier": "xinda", "amount": "1720000.00"}
         county.act(county.purchaser, "DecideAward", award)
         county.act(county.agency, "AnnounceResult", {"date": "2026-05-11"})
@@ -298,6 +302,14 @@ def test_an_inspector_reads_a_sealed_price_in_the_browser_and_the_log_records_it
     # The log with the reads in it verifies, reads and all.
     result = sunshine("verify", "--db", _url(site.db), "--jobs", "1", data_dir=site.data_dir)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_disclosed_committee_says_how_each_expert_was_selected(
+    inspector: httpx.Client,
+) -> None:
+    page = inspector.get("/supervision/procurements/p1", headers={"Accept": "text/html"}).text
+    assert "王建国（评审专家，自行选定）、李秀英（评审专家，随机抽取）" in page
+    assert "赵敏（采购人代表）" in page
 
 
 def test_prices_appear_at_the_opening_that_discloses_them(inspector: httpx.Client) -> None:

@@ -1,14 +1,15 @@
 """Nothing a user writes executes on the public pages (real chromium, SQLite).
 
 A county is recorded in which EVERY user-written text — organisation, region, address and
-actor names, titles, requirements, qualifications, contacts, places, rationales, notes,
-changes, reasons, evaluation reasons, committee names, contract numbers, challenge grounds,
-answers, complaint grounds and decisions, acceptance reports, revocation reasons — is a
-string of script, HTML, attribute break-outs, ``javascript:`` links and template syntax.
-Then every public page the server has is visited in chromium (found by following links from
-the home page, plus searches, lookups, feeds and error pages): no dialog opens,
-``window.__pwned`` stays undefined, no event-handler attribute or injected element exists,
-and wherever a planted text is shown it is shown literally, character for character.
+actor names, titles, requirements, budget items' names, qualifications, contacts, places,
+rationales, notes, changes, reasons, evaluation reasons, committee names, contract numbers,
+challenge grounds, answers, complaint grounds and decisions, acceptance reports, revocation
+reasons — is a string of script, HTML, attribute break-outs, ``javascript:`` links and
+template syntax. Then every public page the server has is visited in chromium (found by
+following links from the home page, plus searches, lookups, feeds and error pages): no
+dialog opens, ``window.__pwned`` stays undefined, no event-handler attribute or injected
+element exists, and wherever a planted text is shown it is shown literally, character for
+character.
 
 Each planted text starts with a tag ``§xx§`` naming its field, so the test can tell a text
 that is shown and altered (escaped twice, sanitised, rendered as a template) from one that
@@ -164,6 +165,8 @@ def record(ledger: Ledger) -> County:
             "budget": "1850000.00", "agency": agency_code, "date": "2026-03-02",
             "requirement": p.text(f"PR{tag}", 20_000, lines=True),
             **({"rationale": p.text(f"RA{tag}", 20_000, lines=True)} if rationale else {}),
+            "funding_source": "general_budget",
+            "budget_item": {"code": f"XSS-{tag}", "name": p.text(f"BI{tag}", 100)},
         }, code)  # fmt: skip
 
     def tender(actor: Actor, code: str, tag: str, **extra: Any) -> None:
@@ -548,7 +551,8 @@ def test_no_planted_text_executes_on_any_page(site: Site, page: tuple[Any, Visit
     # Where the pages show them, these texts are shown, literally. The set is what a citizen
     # must be able to read; texts the pages choose not to show are still checked above.
     must_show = {"T1", "T2", "T3", "T4", "TR1", "QU1", "CT1", "PL", "CH", "SS", "TM", "FL",
-                 "AR", "DC", "RG", "O1", "O2", "O3", "C1", "C2", "C3", "G1", "AN"}  # fmt: skip
+                 "AR", "DC", "RG", "O1", "O2", "O3", "C1", "C2", "C3", "G1", "AN",
+                 "BI1"}  # fmt: skip
     assert must_show <= visit.shown, f"never shown: {sorted(must_show - visit.shown)}"
     assert len(seen) > 20
     print(

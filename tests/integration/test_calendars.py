@@ -334,8 +334,9 @@ def test_holiday_text_without_a_table_is_refused_with_its_line() -> None:
 REPORT_ARTICLES = "政府采购法实施条例 第四十三条；财政部令第87号 第六十八条"
 REFUND_ARTICLE = "财政部令第87号 第三十八条"
 #: How many rules the packaged table holds.
-PACKAGED_RULES = 47  # with the four of framework agreements (财政部令第110号), the refund
-# after a termination and the works candidates' 3 days from the report
+PACKAGED_RULES = 49  # with the four of framework agreements (财政部令第110号), the refund
+# after a termination, the works candidates' 3 days from the report and the two minimums of
+# suppliers qualified by a 资格预审
 
 
 def test_packaged_time_limits() -> None:
@@ -402,6 +403,10 @@ def test_packaged_time_limits() -> None:
             "at_least",
             "政府采购法 第三十六条；财政部令第87号 第四十一条",
         ),
+        "minimum_prequalified": (
+            3, "bidders", "at_least",
+            "政府采购法 第三十四条；政府采购法实施条例 第二十一条；财政部令第87号 第十四条"),
+        "works_minimum_prequalified": (3, "bidders", "at_least", "招标投标法实施条例 第十九条"),
         "suspension_longest": (
             30,
             "days",

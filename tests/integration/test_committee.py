@@ -207,3 +207,42 @@ def test_a_tender_of_ten_million_yuan_or_more_has_seven_members(county: County) 
     assert "应当由7人以上单数组成；实有5人" in size["description_zh"]
     assert awarded_and_announced(c, "p2", "xinda")[1] == {}
     verified(c)
+
+
+CONSENT = {"by": "澄溪县卫生健康委员会", "reference": "澄卫函〔2026〕18号",
+           "reason": "设备技术复杂，专家库内相关专业评审专家不足，随机抽取难以确定合适人选"}
+
+
+def test_how_each_expert_was_selected_stays_sealed_until_the_result(county: County) -> None:
+    c = county
+    opened(c, "p1")
+    sealed: dict[str, Disclosure] = {}
+    ways = ({"selection": "chosen", "consent": CONSENT}, {"selection": "chosen"},
+            {"selection": "random"}, {"selection": "random"})  # fmt: skip
+    payload = c.world.evaluation("p1", "2026-05-06", results(), sealed, selections=ways)
+    evaluated = evaluate(c, "p1", payload, sealed)
+    assert set(c.leaf(evaluated)["data"]["committee"]) == {"commitment"}
+    # Chosen without consent did happen: recorded, no finding of the ledger's own (the red
+    # flags judge it), and disclosed with the list at the result notice.
+    assert awarded_and_announced(c, "p1", "xinda") == ({}, {})
+    announced = next(e for e in entries(c.world) if e["type"] == "ResultAnnounced")
+    members = announced["data"]["committee"]["value"]
+    assert [m.get("selection") for m in members] == ["chosen", "chosen", "random", "random",
+                                                     None]  # the representative: none
+    assert members[0]["consent"] == CONSENT and "consent" not in members[1]
+    verified(c)
+
+
+def test_a_selection_the_law_does_not_know_is_refused(county: County) -> None:
+    c = county
+    opened(c, "p1")
+    wrong = (
+        ({"selection": "lottery"}, '"random" (随机抽取) or "chosen"'),
+        ({"selection": "random", "consent": CONSENT}, "drawn at random needs no consent"),
+        ({"selection": "chosen", "consent": {"by": "卫健委"}}, "主管预算单位 that consented"),
+        ({"consent": CONSENT}, 'only with "selection": "chosen"'),
+    )
+    for way, message in wrong:
+        sealed: dict[str, Disclosure] = {}
+        payload = c.world.evaluation("p1", "2026-05-06", results(), sealed, selections=(way,))
+        assert message in refused(Invalid, evaluate, c, "p1", payload, sealed).message

@@ -182,34 +182,63 @@ def test_amend_organisation_own_or_finance_office(world: World) -> None:
     assert purchaser.name == "澄溪县人民医院"
 
 
-def test_register_actor_finance_office_only(world: World) -> None:
-    kangtai = world.actors["kangtai-op"]
-    actor = {"code": "kangtai-op2", "organisation": "kangtai", "role": "supplier",
-             "name": "李四"}
-    with refused(world, Forbidden, "forbidden", 403, "rule registry.register_actor"):
-        world.submit(kangtai, "RegisterActor", actor)
-    assert_receipt_verifies(world.ledger, world.submit(world.admin, "RegisterActor", actor))
-    assert world.ledger.registry.actor("kangtai-op2") is not None
+def test_an_organisations_administrator_or_the_finance_office_registers_its_people(
+    world: World,
+) -> None:
+    """The first registered actor of an organisation administers it (roles.ADMINISTRATION):
+    it registers colleagues and their keys and revokes them; nobody else outside the
+    finance office does, and no administrator does it for another organisation."""
+    kangtai = world.actors["kangtai-op"]  # kangtai's first actor: its administrator
+    colleague = {"code": "kangtai-op2", "organisation": "kangtai", "role": "supplier",
+                 "name": "李四"}
+    with refused(world, Forbidden, "forbidden", 403, "rule roles.administer.RegisterActor"):
+        world.submit(world.actors["rmyy-op"], "RegisterActor", colleague)
+    assert_receipt_verifies(world.ledger, world.submit(kangtai, "RegisterActor", colleague))
+    second = Actor("kangtai-op2", "kangtai", "supplier", Ed25519PrivateKey.generate())
+    key = {"actor": "kangtai-op2", "public_key": signing.public_b64(second.key)}
+    with refused(world, Forbidden, "forbidden", 403, "rule roles.administer.RegisterKey"):
+        world.submit(world.actors["rmyy-op"], "RegisterKey", key)
+    assert_receipt_verifies(world.ledger, world.submit(kangtai, "RegisterKey", key))
+    assert world.ledger.registry.administrator("kangtai") == "kangtai-op"
+
+    # The colleague signs at once; it is no administrator: it enrols nobody.
+    third = {"code": "kangtai-op3", "organisation": "kangtai", "role": "supplier",
+             "name": "王五"}
+    with refused(world, Forbidden, "forbidden", 403, "rule roles.administer.RegisterActor"):
+        world.submit(second, "RegisterActor", third)
+    with refused(world, Forbidden, "forbidden", 403, "rule roles.administer.RevokeKey"):
+        world.submit(second, "RevokeKey", {"key_id": kangtai.key_id, "reason": "越权"})
+
+    # The administrator revokes the colleague's key: it signs nothing more.
+    assert_receipt_verifies(world.ledger, world.submit(
+        kangtai, "RevokeKey", {"key_id": second.key_id, "reason": "离职"}))
+    with refused(world, RevokedKey, "revoked_key", 401):
+        world.submit(second, "AmendOrganisation", {"code": "kangtai", "region": "澄溪"})
+    staff = world.ledger.registry.staff("kangtai")
+    assert [(c.code, c.keys) for c in staff] == [
+        ("kangtai-op", ((kangtai.key_id, False),)),
+        ("kangtai-op2", ((second.key_id, True),)),
+    ]
 
 
-def test_register_key_finance_office_only(world: World) -> None:
+def test_register_key_for_another_organisation_is_refused(world: World) -> None:
     rmyy = world.actors["rmyy-op"]
     fresh = Ed25519PrivateKey.generate()
-    payload = {"actor": "rmyy-op", "public_key": signing.public_b64(fresh)}
-    with refused(world, Forbidden, "forbidden", 403, "rule registry.register_key"):
+    payload = {"actor": "kangtai-op", "public_key": signing.public_b64(fresh)}
+    with refused(world, Forbidden, "forbidden", 403, "rule roles.administer.RegisterKey"):
         world.submit(rmyy, "RegisterKey", payload)
     assert_receipt_verifies(world.ledger, world.submit(world.admin, "RegisterKey", payload))
     # The new key works for its actor at once.
-    second = Actor("rmyy-op", "rmyy", "purchaser", fresh)
-    assert_receipt_verifies(
-        world.ledger, world.submit(second, "AmendOrganisation", {"code": "rmyy", "region": "澄溪"}))
+    second = Actor("kangtai-op", "kangtai", "supplier", fresh)
+    assert_receipt_verifies(world.ledger, world.submit(
+        second, "AmendOrganisation", {"code": "kangtai", "region": "澄溪"}))
 
 
 def test_revoke_key_own_or_finance_office(world: World) -> None:
     kangtai = world.actors["kangtai-op"]
     spare = new_key_for(world, kangtai)
     rmyy_key = world.actors["rmyy-op"].key_id
-    with refused(world, Forbidden, "forbidden", 403, "rule registry.revoke_key"):
+    with refused(world, Forbidden, "forbidden", 403, "rule roles.administer.RevokeKey"):
         world.submit(kangtai, "RevokeKey", {"key_id": rmyy_key, "reason": "不是我的钥匙"})
     receipt = world.submit(kangtai, "RevokeKey", {"key_id": spare.key_id, "reason": "换新电脑"})
     assert_receipt_verifies(world.ledger, receipt)

@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import orjson
 import pytest
 from flag_scene import Scene, make_scene, open_world
+from test_procurement_ledger import refused
 
+from ledger.domain.errors import Invalid
 from ledger.store.url import DatabaseURL
 from projections.flags import FlagKind
 
@@ -77,3 +80,61 @@ def test_a_terminated_procurement_is_due_no_acceptance(scene: Scene) -> None:
     s.act("terminated", "p1", s.c.purchaser, "Terminate",
           {"date": "2026-06-01", "reason": "专项资金调整，终止采购"})
     assert s.kinds("p1", today=date(2026, 11, 25)) == set()
+
+
+LARGE = ("11900000.00", "11800000.00", "11950000.00")
+TESTED = {"name": "澄州市产品质量检验检测中心", "report_number": "JC2026-0412"}
+
+
+def large_and_accepted(s: Scene, code: str, testing_body: dict[str, str] | None) -> None:
+    """A 1180万元 contract (seven members on its committee, 87号令 第四十七条) accepted on
+    time, with the testing body given or none."""
+    s.tender_run(code, LARGE, 1, "11800000.00", budget="12000000.00", finish=False,
+                 committee={"experts": 6})  # fmt: skip
+    s.act("result", code, s.c.agency, "AnnounceResult", {"date": "2026-05-08"})
+    s.act("contract", code, s.c.purchaser, "SignContract",
+          {"date": "2026-05-20", "contract_number": f"HT-{code}", "amount": "11800000.00"})
+    s.act("contract_notice", code, s.c.agency, "AnnounceContract", {"date": "2026-05-21"})
+    s.act("contract_filed", code, s.c.purchaser, "FileContract", {"date": "2026-05-22"})
+    tested = {} if testing_body is None else {"testing_body": testing_body}
+    s.act("acceptance", code, s.c.purchaser, "RecordAcceptance",
+          {"date": "2026-06-30", "passed": True, "report": "验收合格。"} | tested)
+
+
+def test_a_large_contract_accepted_without_a_testing_body_is_flagged(scene: Scene) -> None:
+    s = scene
+    large_and_accepted(s, "p1", None)
+    flag = s.the(K.NO_TESTING_BODY, "p1")
+    assert flag.summary == "合同金额1,180.00万元，履约验收未记录检测机构"
+    assert flag.severity == "medium"
+    assert flag.details.items() >= {"amount_fen": 1_180_000_000,
+                                    "min_amount_fen": 1_000_000_000}.items()
+    facts = {f["label"]: f["value"] for f in flag.details["facts"]}
+    assert facts["设定数额"] == "1,000.00万元以上" and facts["检测机构"] == "未记录"
+    assert "第四十一条" in facts["依据"]
+    assert s.evidence(flag.id) == s.at("p1:contract", "p1:acceptance")
+    assert s.kinds("p1") == {K.NO_TESTING_BODY}
+
+
+def test_a_testing_body_or_a_smaller_contract_raises_nothing(scene: Scene) -> None:
+    s = scene
+    large_and_accepted(s, "p1", TESTED)
+    large_and_accepted(s, "p2", {"name": "澄州市产品质量检验检测中心"})  # no report number
+    s.tender_run("p3", PRICES, 1, "1720000.00")  # 172万元, accepted with none
+    assert not any(K.NO_TESTING_BODY in s.kinds(code) for code in ("p1", "p2", "p3"))
+    entry = orjson.loads(s.c.ledger.reader.entry(s.leaves["p2:acceptance"]))
+    assert entry["data"]["testing_body"] == {"name": "澄州市产品质量检验检测中心"}
+
+
+def test_a_testing_body_is_named_or_refused(scene: Scene) -> None:
+    s = scene
+    s.tender_run("p1", PRICES, 1, "1720000.00", finish=False)
+    unaccepted(s, "p1")
+    for wrong, message in (({"report_number": "JC-1"}, '{"name", "report_number"?}'),
+                           ({"name": " "}, "name must be 1–100 characters"),
+                           ({"name": "检测中心", "lab": "x"}, '{"name", "report_number"?}')):
+        payload = {"date": "2026-06-30", "passed": True, "report": "验收合格。",
+                   "testing_body": wrong}  # fmt: skip
+        error = refused(Invalid, s.act, "acceptance", "p1", s.c.purchaser, "RecordAcceptance",
+                        payload)  # fmt: skip
+        assert message in error.message

@@ -21,6 +21,10 @@ K = FlagKind
 BY_CATALOGUE = '[splitting]\nperiod = "year"\ngroup_by = "catalogue"\n'
 COMPUTERS = "A02010104"  # 台式计算机
 PRINTERS = "A02010601"  # 打印设备
+BY_LAW = '[splitting]\nperiod = "year"\ngroup_by = "budget_item_and_catalogue"\n'
+BY_BUDGET_ITEM = '[splitting]\nperiod = "year"\ngroup_by = "budget_item"\n'
+EQUIPMENT = {"code": "2026-RMYY-01", "name": "设备及物资购置"}
+TRAINING = {"code": "2026-RMYY-07", "name": "住院医师规范化培训"}
 
 
 def scene_with(url: DatabaseURL, tmp_path: Path, thresholds: str) -> Iterator[Scene]:
@@ -50,8 +54,20 @@ def regional(sqlite_url: DatabaseURL, tmp_path: Path) -> Iterator[Scene]:
                           '= "4000000.00" }, procurement_limit = { goods = "500000.00" } }\n')
 
 
-def piece(s: Scene, code: str, title: str, budget: str, day: str, catalogue: str) -> None:
-    s.plan(code, "inquiry", budget, title, day)
+@pytest.fixture
+def by_law(sqlite_url: DatabaseURL, tmp_path: Path) -> Iterator[Scene]:
+    yield from scene_with(sqlite_url, tmp_path, BY_LAW)
+
+
+@pytest.fixture
+def by_budget_item(sqlite_url: DatabaseURL, tmp_path: Path) -> Iterator[Scene]:
+    yield from scene_with(sqlite_url, tmp_path, BY_BUDGET_ITEM)
+
+
+def piece(s: Scene, code: str, title: str, budget: str, day: str, catalogue: str,
+          item: dict[str, str] = EQUIPMENT) -> None:
+    s.plan(code, "inquiry", budget, title, day,
+           funding={"funding_source": "general_budget", "budget_item": item})
     s.act("approve_plan", code, s.c.finance, "ApprovePlan", {"date": day})
     s.act("tender", code, s.c.agency, "AnnounceTender", {
         "date": day, "requirement": "技术参数见采购文件第三章。", "qualifications": "无",
@@ -85,6 +101,34 @@ def test_other_items_or_another_year_are_no_split(by_catalogue: Scene) -> None:
     piece(s, "p2", "办公电脑采购项目（第二批）", "1200000.00", "2026-09-15", PRINTERS)
     piece(s, "p3", "办公电脑采购项目（第三批）", "1200000.00", "2025-11-15", COMPUTERS)
     assert not splits(s)
+
+
+def test_the_same_budget_item_and_item_in_one_year_is_a_split_as_the_law_reads_it(
+    by_law: Scene,
+) -> None:
+    s = by_law
+    piece(s, "p1", "办公电脑采购项目", "1500000.00", "2026-02-10", COMPUTERS)
+    # The same 品目 paid from another budget item: not the same purchase (第二十八条).
+    piece(s, "p2", "培训用电脑采购", "1200000.00", "2026-05-15", COMPUTERS, TRAINING)
+    assert not splits(s)
+    piece(s, "p3", "教学用台式机采购", "1200000.00", "2026-09-15", COMPUTERS)
+    (flag,) = splits(s)
+    assert flag.details["item"] == f"预算项目2026-RMYY-01、品目{COMPUTERS}"
+    assert flag.details["pieces"] == 2
+    assert s.evidence(flag.id) == s.at("p1:plan", "p3:plan")
+
+
+def test_grouped_by_budget_item_pieces_join_at_their_plans(by_budget_item: Scene) -> None:
+    s = by_budget_item
+    s.plan("p1", "inquiry", "1500000.00", "办公电脑采购项目", "2026-02-10",
+           funding={"budget_item": EQUIPMENT})
+    s.plan("p2", "inquiry", "1200000.00", "打印机采购项目", "2026-09-15",
+           funding={"budget_item": EQUIPMENT})
+    s.plan("p3", "inquiry", "1200000.00", "办公电脑采购项目", "2026-10-15",
+           funding={"budget_item": TRAINING})
+    (flag,) = splits(s)
+    assert flag.details["item"] == "预算项目2026-RMYY-01"
+    assert s.evidence(flag.id) == s.at("p1:plan", "p2:plan")
 
 
 def test_pieces_under_the_procurement_limit_that_reach_it_avoid_procurement(

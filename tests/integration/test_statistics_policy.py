@@ -14,7 +14,8 @@ p2    services  single_source  分散采购         xinda, micro                
 After p1's award kangtai declares itself micro: p1 still counts as a medium enterprise's.
 So 中小企业 2,190,000.00 of 2,190,000.00 (100.00%); 小微企业 400,000.00 (18.26%, 400000 ÷
 2190000 = 0.182648… rounded half up); 集中采购 1,790,000.00 (81.74%), 分散采购 400,000.00
-(18.26%), 部门集中采购 0.
+(18.26%), 部门集中采购 0. By 资金来源: p1 names 政府性基金预算资金 (1,790,000.00, 81.74%),
+p2 names none (400,000.00 未载明, 18.26%).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def county(world: Any) -> County:
     c = County(world)
     for org, status in (("kangtai", "medium"), ("xinda", "micro"), ("huamei", "not_sme")):
         c.act(c.finance, "AmendOrganisation", {"code": org, "sme": status})
-    c.to_evaluated(organisation_form="centralised")
+    c.to_evaluated(organisation_form="centralised", funding_source="government_fund")
     c.act(c.purchaser, "DecideAward",
           {"date": "2026-05-07", "supplier": "kangtai", "amount": "1790000.00",
            "reason": "排名第一的供应商放弃中标"})  # fmt: skip
@@ -92,6 +93,23 @@ def test_sme_shares_and_organisation_forms_as_computed_by_hand(county: County) -
     # A filter narrows them like any other figure.
     goods = report(county, ("category", "goods")).total
     assert (goods.contract_fen, goods.small_micro_contract_fen) == (179_000_000, 0)
+
+
+def test_contract_amounts_by_funding_source_as_computed_by_hand(county: County) -> None:
+    Follower(county.ledger.db, StatisticsProjection()).setup()
+    found = report(county)
+    t = found.total
+    assert t.by_source == [
+        ("一般公共预算资金", 0), ("政府性基金预算资金", 179_000_000), ("国有资本经营预算资金", 0),
+        ("财政专户管理资金", 0), ("其他资金", 0),
+    ]
+    assert (t.unstated_source_fen, t.share(t.unstated_source_fen)) == (40_000_000, "18.26%")
+    method = {r.key: r.totals for r in found.breakdowns["method"]}
+    assert method["open_tender"].funded_government_fund_fen == 179_000_000
+    assert method["single_source"].unstated_source_fen == 40_000_000
+    assert found.reconciled
+    services = report(county, ("category", "services")).total
+    assert (services.funded_government_fund_fen, services.unstated_source_fen) == (0, 40_000_000)
 
 
 def test_a_plans_organisation_form_is_checked(county: County) -> None:

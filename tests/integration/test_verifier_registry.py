@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import rfc8785
 from conftest import Actor, World
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ledger import signing
 from ledger.log.merkle import CompactRange, leaf_hash
@@ -114,3 +115,29 @@ def test_registry_data_not_matching_the_signed_command_is_named(world: World) ->
     with pytest.raises(VerificationFailed, match="data differs") as failure:
         verify(log)
     assert failure.value.index == index
+
+
+def test_people_enrolled_by_their_administrator_verify_and_a_colleagues_enrolment_is_named(
+    world: World,
+) -> None:
+    kangtai = world.actors["kangtai-op"]  # kangtai's first actor: its administrator
+    world.submit(kangtai, "RegisterActor", {"code": "kangtai-op2", "organisation": "kangtai",
+                                            "role": "supplier", "name": "李四"})  # fmt: skip
+    colleague = Actor("kangtai-op2", "kangtai", "supplier", Ed25519PrivateKey.generate())
+    world.submit(kangtai, "RegisterKey",
+                 {"actor": "kangtai-op2", "public_key": signing.public_b64(colleague.key)})
+    world.submit(colleague, "AmendOrganisation", {"code": "kangtai", "region": "澄溪"})
+    world.submit(kangtai, "RevokeKey", {"key_id": colleague.key_id, "reason": "离职"})
+    log = entries(world)
+    verify(log)
+
+    # A colleague is no administrator: an operator inserting its enrolment is caught.
+    honest = log[:-1]  # before the revocation
+    fresh = Ed25519PrivateKey.generate()
+    mine = signing.public_b64(fresh)
+    data = {"key_id": signing.key_id(fresh), "public_key": mine, "actor": "kangtai-op",
+            "organisation": "kangtai", "role": "supplier"}
+    honest.append(forged(honest[-1], colleague, "RegisterKey",
+                         {"actor": "kangtai-op", "public_key": mine}, "KeyRegistered", data))
+    with pytest.raises(VerificationFailed, match="may not issue RegisterKey"):
+        verify(honest)

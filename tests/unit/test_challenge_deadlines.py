@@ -64,6 +64,9 @@ class Memory:
     def credit_code_holder(self, credit_code: str) -> str | None:
         return None  # no organisation here carries a 统一社会信用代码
 
+    def administrator(self, organisation: str) -> str | None:
+        return None  # no registry command is decided here
+
     def taken(self, kind: str, code: str) -> bool:
         return stream_id(kind, code) in self.records
 

@@ -47,7 +47,7 @@ def refusal(tmp_path: Path, text: str) -> str:
         (
             '[splitting]\ngroup_by = "supplier"\n',
             2,
-            '[splitting] group_by: "title", "category" or "catalogue"',
+            '[splitting] group_by: "title", "category", "catalogue", "budget_item" or "budget_ite',
         ),
         (
             '[splitting]\nperiod = "year"\nmethods = [\n  "inquiry",\n  "bidding",\n]\n',

@@ -42,6 +42,7 @@ EVENTS_AND_LABELS: dict[str, tuple[str, str]] = {
     "approve_method": ("MethodApproved", "批准采购方式"),
     "disclose_intention": ("IntentionDisclosed", "公开采购意向"),
     "announce_prequalification": ("PrequalificationAnnounced", "发布资格预审公告"),
+    "record_prequalification": ("PrequalificationCompleted", "记录资格预审结果"),
     "announce_tender": ("TenderAnnounced", "发布采购公告"),
     "correct_announcement": ("AnnouncementCorrected", "发布更正公告"),
     "open_bids": ("BidsOpened", "开标"),
@@ -134,6 +135,7 @@ ALLOWED: list[tuple[Action, State, Method]] = [
     (A.APPROVE_METHOD, State(plan="approved", progress=S.ANNOUNCED), OPEN),
     (A.DISCLOSE_INTENTION, ready(), OPEN),
     (A.ANNOUNCE_PREQUALIFICATION, ready(S.INTENTION_DISCLOSED), Method.INVITED_TENDER),
+    (A.RECORD_PREQUALIFICATION, ready(S.INTENTION_DISCLOSED), Method.INVITED_TENDER),
     (A.ANNOUNCE_TENDER, ready(), OPEN),
     (A.ANNOUNCE_TENDER, ready(S.INTENTION_DISCLOSED), OPEN),
     (A.CORRECT_ANNOUNCEMENT, ready(S.ANNOUNCED), OPEN),
@@ -182,6 +184,9 @@ REFUSED: list[tuple[Action, State, Method, str]] = [
     (A.APPROVE_METHOD, ready(), OPEN, "不能重复批准"),
     (A.DISCLOSE_INTENTION, ready(S.INTENTION_DISCLOSED), OPEN, "当前阶段须为：未开始采购"),
     (A.ANNOUNCE_PREQUALIFICATION, ready(S.ANNOUNCED), Method.INVITED_TENDER,
+     "未开始采购、已公开采购意向"),
+    # the result comes before the invitation to bid (the tender notice), never after it
+    (A.RECORD_PREQUALIFICATION, ready(S.ANNOUNCED), Method.INVITED_TENDER,
      "未开始采购、已公开采购意向"),
     (A.ANNOUNCE_TENDER, ready(S.ANNOUNCED), OPEN, "未开始采购、已公开采购意向"),
     (A.CORRECT_ANNOUNCEMENT, ready(S.BIDS_OPENED), OPEN, "已发布采购公告"),
@@ -237,6 +242,7 @@ def test_allowed(action: Action, state: State, method: Method) -> None:
         A.CORRECT_ANNOUNCEMENT, A.FILE_CONTRACT, A.SIGN_SUPPLEMENTARY_CONTRACT,
         A.REFUND_BID_DEPOSITS, A.PUBLISH_CANDIDATES, A.FILE_TENDER_REPORT,
         A.SIGN_CALL_OFF, A.ANNOUNCE_CALL_OFF, A.ANNOUNCE_PREQUALIFICATION,
+        A.RECORD_PREQUALIFICATION,
     )  # fmt: skip
     assert transition.state != state or action in unchanging
     assert action in allowed(state, method)
@@ -262,6 +268,7 @@ def test_what_may_follow_the_initial_state_and_an_archive() -> None:
         A.FILE_PLAN,
         A.DISCLOSE_INTENTION,
         A.ANNOUNCE_PREQUALIFICATION,  # the command allows it to invited and works tenders only
+        A.RECORD_PREQUALIFICATION,  # …and its result only after such a call
         A.ANNOUNCE_TENDER,
         A.TERMINATE,
         A.SUSPEND,

@@ -39,7 +39,9 @@ def lifecycle(**data: Any) -> dict[str, Any]:
 #: One procurement's entries, in log order: (leaf index, kind, data).
 ENTRIES: list[tuple[int, str, dict[str, Any]]] = [
     (10, "PlanFiled", {**SUMMARY, "announcement": None, "date": "2026-01-05",
-                       "requirement": "无人机", "rationale": "货物规格统一"}),
+                       "requirement": "无人机", "rationale": "货物规格统一",
+                       "funding_source": "government_fund",
+                       "budget_item": {"code": "2026-ZRZY-012", "name": "耕地保护专项"}}),
     (12, "TenderAnnounced", {**SUMMARY, "announcement": "tender", "date": "2026-02-09",
                              "requirement": "无人机一批", "qualifications": "独立法人",
                              "contact": "袁玉兰 0319-8580689", "bid_deadline": "2026-02-14",
@@ -133,6 +135,17 @@ def test_a_release_names_its_parties_tender_period_and_leaf() -> None:
         "index": 18,
         "leafHash": "hash=",
     }
+
+
+def test_every_release_budgets_the_plans_funding_source_and_budget_item() -> None:
+    made = releases()
+    for kind in ("tender", "result", "contract", "acceptance"):
+        assert made[kind]["planning"]["budget"] == {
+            "amount": {"amount": 450000, "currency": "CNY"},
+            "description": "政府性基金预算资金",
+            "project": "耕地保护专项",
+            "projectID": "2026-ZRZY-012",
+        }
 
 
 def test_a_leaf_folded_twice_changes_nothing() -> None:

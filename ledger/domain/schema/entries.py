@@ -32,6 +32,7 @@ from ledger.domain.vocabulary import (
     AnnouncementType,
     CallOffSelection,
     Category,
+    FundingSource,
     Level,
     Method,
     OrganisationForm,
@@ -160,13 +161,24 @@ class Summary(Lifecycle):
     region: Text
 
 
+class BudgetItem(Value):
+    """预算项目: the item of the approved department budget a plan spends, by its code and
+    name as the budget names it (``ledger.domain.budget`` checks both)."""
+
+    code: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._/-]{0,39}$")]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class PlanFiled(Summary):
     """采购计划备案: the purchaser files the plan, which opens the procurement; with its
-    组织形式 where the plan states it (政府采购法 第七条、第十八条)."""
+    组织形式 where the plan states it (政府采购法 第七条、第十八条), and its 资金来源 and
+    预算项目 where it names them (政府采购法 第六条; 实施条例 第二十九条)."""
 
     requirement: Text
     rationale: Text
     organisation_form: OrganisationForm | None = None
+    funding_source: FundingSource | None = None
+    budget_item: BudgetItem | None = None
 
 
 class PlanApproved(Lifecycle):
@@ -278,6 +290,23 @@ class PrequalificationAnnounced(Summary):
     application_deadline_time: Minute | None = None
     period_end: Day | None = None
     obtaining: Obtaining | None = None
+
+
+class Refusal(Value):
+    """An applicant the 资格预审 found not qualified, and why (the standard it failed)."""
+
+    supplier: Code
+    reason: Text
+
+
+class PrequalificationCompleted(Lifecycle):
+    """记录资格预审结果 (财政部令第87号 第十四条、第二十一条; 政府采购法实施条例 第二十一条;
+    招标投标法实施条例 第十八、十九条): the applicants found qualified, from whom the invited
+    bidders are drawn, and those refused, each with its reason. No notice: the public page
+    shows it only once the bids are opened (README, the open point of its naming bidders)."""
+
+    qualified: list[Code]
+    refused: list[Refusal]
 
 
 class TenderAnnounced(Summary):
@@ -505,12 +534,21 @@ class BidDepositsRefunded(Lifecycle):
     suppliers: list[Code]
 
 
+class TestingBody(Value):
+    """The 检测机构 that tested the delivery for the acceptance, and its report's number."""
+
+    name: Text
+    report_number: Text | None = None
+
+
 class AcceptanceRecorded(Summary):
-    """履约验收, passed or not, with the acceptance report."""
+    """履约验收, passed or not, with the acceptance report and the 检测机构 that took part,
+    if one did (政府采购法 第四十一条)."""
 
     supplier: Code
     passed: bool
     report: Text
+    testing_body: TestingBody | None = None
 
 
 class Archived(Lifecycle):
@@ -794,6 +832,7 @@ LifecycleData = (
     | MethodApproved
     | IntentionDisclosed
     | PrequalificationAnnounced
+    | PrequalificationCompleted
     | TenderAnnounced
     | AnnouncementCorrected
     | BidsOpened

@@ -77,13 +77,14 @@ _RUNNING: Final = frozenset({Role.PURCHASER, Role.AGENCY})
 #: Every kind: the registry's, a procurement's, its challenges' and complaints', receipts.
 # fmt: off
 KINDS: Final[tuple[Kind, ...]] = (
-    # The finance office registers; an organisation amends itself; an actor revokes its own key.
+    # The finance office registers; an organisation amends itself; an actor revokes its own key;
+    # an organisation's administrator enrols its own people and keys (roles.ADMINISTRATION).
     Kind(E.OrganisationRegistered, "RegisterOrganisation", "organisation", _FINANCE, "登记单位"),
     Kind(E.OrganisationAmended, "AmendOrganisation", "organisation", _ANY, "变更单位信息"),
     Kind(E.SupplierDebarred, "RecordDebarment", "organisation", _FINANCE,
          "记录禁止参加政府采购活动"),
-    Kind(E.ActorRegistered, "RegisterActor", "actor", _FINANCE, "登记人员"),
-    Kind(E.KeyRegistered, "RegisterKey", "key", _FINANCE, "登记签名密钥"),
+    Kind(E.ActorRegistered, "RegisterActor", "actor", _ANY, "登记人员"),
+    Kind(E.KeyRegistered, "RegisterKey", "key", _ANY, "登记签名密钥"),
     Kind(E.KeyRevoked, "RevokeKey", "key", _ANY, "作废签名密钥"),
     # Every lifecycle action records its own kind, in the order of the lifecycle table.
     *(_lifecycle(action) for action in Action),

@@ -53,6 +53,7 @@
     method: label("method"),
     announcement: label("announcement"),
     member_role: label("member_role"),
+    expert_selection: label("expert_selection"),
     selection: label("selection"),
     sme_policy: label("sme_policy"),
     percent: (value) => (Number.isInteger(value) ? `${value}%` : refuse("不是整数百分比")),

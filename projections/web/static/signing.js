@@ -1,7 +1,8 @@
 // 阳光采购账本: signing requests in the browser with an actor's registered key file, as
 // `sunshine submit` signs them: Ed25519 (WebCrypto) over the RFC 8785 canonical JSON of the
-// command. Used by the inspector's sign-in (sign-in.js) and the sealed-value reader
-// (sealed-read.js). The key is read into the page's memory only; only signatures leave it.
+// command. Used by the inspector's sign-in (sign-in.js), the sealed-value reader
+// (sealed-read.js) and the workbench (workbench.js), which also generates keys. A key is
+// held non-extractable; only signatures and public keys leave the page.
 
 const b64 = (bytes) => btoa(String.fromCharCode(...bytes));
 const fromB64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
@@ -20,13 +21,21 @@ export const canonical = (value) => {
   return "{" + Object.keys(value).sort().map((k) => JSON.stringify(k) + ":" + canonical(value[k])).join(",") + "}";
 };
 
-/** The signing key in a PEM file (PKCS#8 Ed25519): `{key, keyId}`. The key id is the first
- * 8 bytes of SHA-256 of the public key, in hex, as the ledger names keys; the key itself is
- * kept non-extractable, so no script can export it from the page. */
-export async function readKey(file) {
+/* A key read from a PEM file (PKCS#8 Ed25519) is kept non-extractable, so no script can
+ * export it from the page. */
+const needCrypto = () => {
   if (!globalThis.crypto || !crypto.subtle) {
     throw new SigningError("此浏览器不支持 Web Crypto（Ed25519 签名），请改用命令行。");
   }
+};
+
+/** The ledger's name for a public key: the first 8 bytes of its SHA-256, in hex. */
+const keyIdOf = async (publicKey) => hex(new Uint8Array(await crypto.subtle.digest("SHA-256", publicKey)).slice(0, 8));
+
+/** The signing key in a PEM file: `{key, keyId, publicKey}` (the public key in base64, as
+ * RegisterKey takes it). */
+export async function readKey(file) {
+  needCrypto();
   if (!file) throw new SigningError("请先选择签名密钥文件（PEM）。");
   const pem = await file.text();
   let der, exportable;
@@ -37,9 +46,22 @@ export async function readKey(file) {
     throw new SigningError("无法读取密钥文件：须为 PKCS#8 格式的 Ed25519 私钥（PEM）。");
   }
   const publicKey = fromB64url((await crypto.subtle.exportKey("jwk", exportable)).x);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", publicKey));
   const key = await crypto.subtle.importKey("pkcs8", der, { name: "Ed25519" }, false, ["sign"]);
-  return { key, keyId: hex(digest.slice(0, 8)) };
+  return { key, keyId: await keyIdOf(publicKey), publicKey: b64(publicKey) };
+}
+
+/** A new key pair made in this browser: `{key, keyId, publicKey}`, the private key
+ * non-extractable from its birth, so it exists nowhere but here. */
+export async function generateKey() {
+  needCrypto();
+  let pair;
+  try {
+    pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  } catch (e) {
+    throw new SigningError("此浏览器无法生成 Ed25519 密钥，请改用密钥文件。");
+  }
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  return { key: pair.privateKey, keyId: await keyIdOf(publicKey), publicKey: b64(publicKey) };
 }
 
 /** The body of a signed request: `{command, signature}` for a command of `type` by `actor`,
