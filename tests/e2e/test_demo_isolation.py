@@ -99,7 +99,7 @@ def test_a_demo_never_uses_the_operators_keys_or_data_directory(tmp_path: Path) 
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 600  # a ceiling for a busy machine; it waits on the port
         while True:
             assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
             try:
@@ -107,7 +107,7 @@ def test_a_demo_never_uses_the_operators_keys_or_data_directory(tmp_path: Path) 
                 break
             except httpx.HTTPError:
                 pass
-            assert time.monotonic() < deadline, "sunshine demo did not serve within 90 s"
+            assert time.monotonic() < deadline, "sunshine demo did not serve within 600 s"
             time.sleep(0.2)
         demo = work / "data" / "demo"
         assert served != operators_key and not served.startswith(OPERATOR_ORIGIN + "+")
