@@ -12,13 +12,45 @@ const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0"))
 /** A refusal to show as it is: its message is a Chinese sentence for the page. */
 export class SigningError extends Error {}
 
-/** RFC 8785 for what a request holds (strings, integers, booleans, null, arrays and
- * objects): JavaScript's own serialisation of scalars, object keys sorted by UTF-16 code
- * units, no whitespace. */
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** RFC 8785 (JCS) canonical JSON, the bytes `sunshine submit` and the ledger sign and check:
+ * numbers as ECMAScript writes them (Number.prototype.toString, -0 as 0), strings escaped as
+ * JSON.stringify escapes them, object keys sorted by UTF-16 code units, no whitespace. What
+ * JSON cannot carry unchanged is refused rather than altered as JSON.stringify would alter
+ * it (NaN and Infinity to null, a lone surrogate to an escape the ledger refuses, undefined
+ * in an array to null). A member whose value is undefined is left out, as JSON.stringify
+ * leaves it out of the body sent: the signed bytes and the posted ones stay the same. */
 export const canonical = (value) => {
-  if (Array.isArray(value)) return "[" + value.map(canonical).join(",") + "]";
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  return "{" + Object.keys(value).sort().map((k) => JSON.stringify(k) + ":" + canonical(value[k])).join(",") + "}";
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) throw new SigningError("请求中有无效的数值（非有限数），无法签名。");
+      return JSON.stringify(value);
+    case "string":
+      if (LONE_SURROGATE.test(value)) throw new SigningError("请求的文字中有无效的 Unicode 字符（孤立的代理项），无法签名。");
+      return JSON.stringify(value);
+    case "object": {
+      if (Array.isArray(value)) return "[" + Array.from(value, (item) => canonical(item)).join(",") + "]";
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) break;  // a Date, a Map…: no JSON of its own
+      const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+      return "{" + keys.map((k) => canonical(k) + ":" + canonical(value[k])).join(",") + "}";
+    }
+  }
+  throw new SigningError("请求中有无法写成 JSON 的值，无法签名。");
+};
+
+/** The ledger takes integers within ±(2^53 − 1) in a command and nothing else numeric
+ * (amounts are strings: ledger/canonical.py); refuse here what it would refuse there. */
+const integersOnly = (value) => {
+  if (typeof value === "number" && !(Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER)) {
+    throw new SigningError("命令中的数值只能是绝对值不超过 9007199254740991 的整数；金额请按文字填写。");
+  }
+  if (value !== null && typeof value === "object") Object.values(value).forEach(integersOnly);
 };
 
 /* A key read from a PEM file (PKCS#8 Ed25519) is kept non-extractable, so no script can
@@ -72,6 +104,7 @@ export async function signedBody(signer, actor, type, procurement, payload) {
     type, procurement, payload, actor, key: signer.keyId,
     issued_at: new Date().toISOString(), nonce,
   };
+  integersOnly(command);
   const signed = await crypto.subtle.sign({ name: "Ed25519" }, signer.key, new TextEncoder().encode(canonical(command)));
   return JSON.stringify({ command, signature: b64(new Uint8Array(signed)) });
 }
