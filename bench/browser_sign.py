@@ -2,7 +2,7 @@
 
 The demo year is built (`sunshine demo --no-serve`) and served by `sunshine serve` (one
 worker, SQLite). Headless Chromium opens the workbench and loads its signing module
-(static/signing.js) with 第一中学's demo key file, held non-extractable as the workbench
+(static/signing.js) with 澄溪县第一中学's demo key file, held non-extractable as the workbench
 holds it; each round then does what the workbench does for an action: the command made and
 its RFC 8785 canonical JSON signed with WebCrypto Ed25519 (signedBody), POST /commands,
 and the receipt read. Timed in the page (performance.now). The command is an
