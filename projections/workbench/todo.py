@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
+from urllib.parse import urlencode
 
 from pydantic import TypeAdapter
 
@@ -38,6 +39,16 @@ from projections.supervision.deadlines import STATUSES, standing
 
 RECORD: Final = TypeAdapter(ProcurementRecord)
 _ORDER: Final = {"overdue": 0, "due_soon": 1, "on_time": 2, "unknown": 3}
+
+
+#: Which form does a 待办 item (by the start of its words), and the field its number fills.
+FORMS: Final = (
+    ("发布中标（成交）结果公告", "AnnounceResult", ""),
+    ("签订政府采购合同", "SignContract", ""),
+    ("答复质疑", "AnswerChallenge", "challenge"),
+    ("作出投诉处理决定", "DecideComplaint", "complaint"),
+    ("如对质疑答复不满意，提起投诉", "FileComplaint", "challenge"),
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,17 @@ class Due:
     @property
     def link(self) -> str:
         return f"/procurements/{self.procurement}"
+
+    @property
+    def form(self) -> str | None:
+        """The workbench form that does it, its procurement and number filled in."""
+        for start, kind, field in FORMS:
+            if self.what.startswith(start):
+                query = {"procurement": self.procurement}
+                if field and self.reference:
+                    query[field] = self.reference
+                return f"/workbench/forms/{kind}?{urlencode(query)}"
+        return None
 
 
 def _due(

@@ -84,7 +84,8 @@ def formatted(
             raise _refuse(message)
         return value
 
-    schema: dict[str, Any] = {"type": "string", "pattern": f"^{pattern}$"}
+    # x-message: the same Chinese sentence for a browser that checks the form first.
+    schema: dict[str, Any] = {"type": "string", "pattern": f"^{pattern}$", "x-message": message}
     if fmt is not None:
         schema["format"] = fmt
     if example is not None:

@@ -97,8 +97,9 @@ export async function generateKey() {
 }
 
 /** The body of a signed request: `{command, signature}` for a command of `type` by `actor`,
- * signed now with a fresh nonce (the ledger accepts each nonce once, for 5 minutes). */
-export async function signedBody(signer, actor, type, procurement, payload) {
+ * signed now with a fresh nonce (the ledger accepts each nonce once, for 5 minutes), with
+ * `sealed` (each commitment's value and salt) beside it when the payload seals values. */
+export async function signedBody(signer, actor, type, procurement, payload, sealed = null) {
   const nonce = b64(crypto.getRandomValues(new Uint8Array(18))).replace(/\+/g, "-").replace(/\//g, "_");
   const command = {
     type, procurement, payload, actor, key: signer.keyId,
@@ -106,5 +107,19 @@ export async function signedBody(signer, actor, type, procurement, payload) {
   };
   integersOnly(command);
   const signed = await crypto.subtle.sign({ name: "Ed25519" }, signer.key, new TextEncoder().encode(canonical(command)));
-  return JSON.stringify({ command, signature: b64(new Uint8Array(signed)) });
+  const body = { command, signature: b64(new Uint8Array(signed)) };
+  if (sealed && Object.keys(sealed).length) body.sealed = sealed;
+  return JSON.stringify(body);
+}
+
+/** A value sealed here: `{commitment, salt}`, the commitment SHA-256(salt ‖ JCS(value)) in
+ * standard base64 with a fresh 32-byte salt, as the ledger checks it (ledger/domain/sealed.py). */
+export async function seal(value) {
+  const salt = crypto.getRandomValues(new Uint8Array(32));
+  const text = new TextEncoder().encode(canonical(value));
+  const joined = new Uint8Array(salt.length + text.length);
+  joined.set(salt);
+  joined.set(text, salt.length);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", joined));
+  return { commitment: b64(digest), salt: b64(salt) };
 }

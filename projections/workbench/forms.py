@@ -1,0 +1,75 @@
+"""The workbench's forms: one page per command type, built in the browser from the JSON
+Schema the ledger checks the payload against (``ledger.domain.schema.payloads``).
+
+``GET /workbench/forms/{type}`` is the form's page (to the signed-in only); ``GET
+/workbench/forms/{type}/schema.json`` the payload's schema, with each field's Chinese title
+and, for a formatted string, the Chinese sentence the server answers (``x-message``), so the
+browser lists every error before signing and the server, checking again, says the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from ledger.domain.schema.payloads import PAYLOADS
+from projections.deps import RegistryDep, WorkbenchSessionsDep
+from projections.supervision.auth import PRIVATE, Refused
+from projections.workbench.auth import PATH, WorkbenchRoute, require_official
+from projections.workbench.routes import page, role_label
+
+forms = APIRouter(prefix=PATH + "/forms", route_class=WorkbenchRoute, tags=["workbench"])
+
+#: Commands a person records by the forms; services sign theirs by program.
+BY_PROGRAM: Final = frozenset({
+    "ImportRelease", "RecordDelivery", "RecordDeliveryFailure", "AdoptCalendar",
+    "AdoptTimeLimits",
+})  # fmt: skip
+
+#: The forms, in the lifecycle's order, with what each records (the payload's description).
+FORMS: Final = {k: v.__doc__ or k for k, v in PAYLOADS.items() if k not in BY_PROGRAM}
+
+#: Commands of the registry: about no procurement.
+REGISTRY: Final = frozenset({
+    "RegisterOrganisation", "AmendOrganisation", "RecordDebarment", "RegisterActor",
+    "RegisterKey", "RevokeKey",
+})  # fmt: skip
+
+#: Query parameters a link may prefill (a 待办 item's procurement and challenge number).
+PREFILL: Final = ("procurement", "challenge", "complaint")
+
+
+def _kind(kind: str) -> str:
+    if kind not in FORMS:
+        raise Refused(404, "not_found", f"no form for {kind!r}", "没有这一表单。")
+    return kind
+
+
+@forms.get("", include_in_schema=False)
+def index(request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep) -> Response:
+    official = require_official(request, sessions, registry)
+    listed = [(k, (v.strip().splitlines() or [k])[0]) for k, v in FORMS.items()]
+    return page(request, "workbench/forms.html", official=official,
+                role=role_label(official), forms=listed)  # fmt: skip
+
+
+@forms.get("/{kind}", include_in_schema=False)
+def form(
+    kind: str, request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep
+) -> Response:
+    official = require_official(request, sessions, registry)
+    prefill = {k: request.query_params.get(k, "")[:100] for k in PREFILL}
+    heading = (FORMS[_kind(kind)].strip().splitlines() or [kind])[0]
+    return page(request, "workbench/form.html", official=official, kind=kind,
+                heading=heading, prefill=prefill, registry=kind in REGISTRY)  # fmt: skip
+
+
+@forms.get("/{kind}/schema.json", summary="The JSON Schema of one command type's payload")
+def schema(
+    kind: str, request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep
+) -> JSONResponse:
+    require_official(request, sessions, registry)
+    body: dict[str, Any] = PAYLOADS[_kind(kind)].model_json_schema()
+    return JSONResponse(body, headers=dict(PRIVATE))

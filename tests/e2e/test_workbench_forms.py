@@ -1,0 +1,201 @@
+"""The workbench's forms in a real chromium against `sunshine serve`: a procurement recorded
+from the browser by the purchaser, the finance office, the agency and a supplier (its price
+sealed in the browser), each step previewed, signed with the official's held key and
+answered by a receipt; every field error listed at once in Chinese before signing; a request
+changed after signing refused; the log verified at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Actor, Server, hospital_world, make_config, start_server, sunshine
+
+from ledger import signing
+from ledger.application import Ledger
+from ledger.domain.context import china_day
+from ledger.store.url import DatabaseURL
+
+TITLE = "澄溪县人民医院彩色多普勒超声诊断仪采购项目"
+#: The page reads every state off its sections; a function, not an expression (the page's
+#: policy refuses eval).
+SETTLED = (
+    "() => !document.getElementById('receipt').hidden"
+    " || (t => t.length > 0 && !t.includes('正在签名'))"
+    "(document.getElementById('form-status').textContent)"
+)
+
+
+@pytest.fixture
+def site(db_url: DatabaseURL, tmp_path: Path) -> Iterator[tuple[Server, dict[str, Actor]]]:
+    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
+    try:
+        world = hospital_world(ledger)
+        world.add("ggzy", "agency", "ggzy-op", "澄溪县公共资源交易中心")
+        world.register_bid_box()
+        actors = {"czj-admin": world.admin, **world.actors}
+    finally:
+        ledger.close()
+    server = start_server(db_url, tmp_path)
+    try:
+        yield server, actors
+    finally:
+        server.stop()
+
+
+def signed_in(browser: Any, server: Server, actor: Actor, tmp_path: Path) -> Any:
+    """A page of a new browser context, signed in with the actor's imported key file."""
+    key_file = tmp_path / f"{actor.code}.pem"
+    signing.write_key(key_file, actor.key)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server.url + "/workbench")
+    page.fill("#import-actor", actor.code)
+    page.set_input_files("#key-file", str(key_file))
+    page.click("#import-key button[type=submit]")
+    page.wait_for_selector("text=有效至")
+    return page
+
+
+def field(name: str) -> str:
+    return f'#fields > p [name="{name}"]'
+
+
+def open_form(page: Any, server: Server, kind: str, procurement: str = "wb1") -> None:
+    page.goto(f"{server.url}/workbench/forms/{kind}?procurement={procurement}")
+    page.wait_for_selector("#fields > p, #fields > fieldset")
+
+
+def sign(page: Any) -> str:
+    """Check, preview, sign and submit: the receipt's line, or the refusal."""
+    page.click("#command-form button[type=submit]")
+    page.wait_for_selector("#preview:not([hidden])")
+    page.click("#sign")
+    page.wait_for_function(SETTLED)
+    if page.is_visible("#receipt"):
+        return str(page.inner_text("#receipt"))
+    return "refused: " + str(page.inner_text("#form-status")) + str(page.inner_text("#errors"))
+
+
+def test_a_procurement_recorded_through_the_forms_is_public_and_verifies(
+    site: tuple[Server, dict[str, Actor]], browser: Any, tmp_path: Path, db_url: DatabaseURL
+) -> None:
+    server, actors = site
+    today = china_day(datetime.now(UTC))
+    deadline = today + timedelta(days=25)
+
+    purchaser = signed_in(browser, server, actors["rmyy-op"], tmp_path)
+    open_form(purchaser, server, "FilePlan")
+    purchaser.fill(field("date"), today.isoformat())
+    purchaser.fill(field("title"), TITLE)
+    purchaser.select_option(field("category"), "goods")
+    purchaser.select_option(field("method"), "open_tender")
+    purchaser.fill(field("budget"), "1850000.00")
+    assert "185 万元" in purchaser.inner_text("#fields")
+    # The agency picked from the directory by its name.
+    purchaser.fill(field("agency"), "交易中心")
+    purchaser.wait_for_selector('#organisations option[value="ggzy"]', state="attached")
+    purchaser.fill(field("agency"), "ggzy")
+    purchaser.click("#command-form button[type=submit]")
+    preview = purchaser.inner_text("#preview")
+    assert "预算金额（元）" in preview and "1850000.00 元（185 万元）" in preview
+    assert "公开招标" in preview and "open_tender" not in preview
+    purchaser.click("#sign")
+    purchaser.wait_for_function(SETTLED)
+    assert "已记入日志：日志序号" in purchaser.inner_text("#receipt")
+    assert purchaser.get_attribute("#receipt-page", "href") == "/procurements/wb1"
+    assert purchaser.get_attribute("#receipt-verify", "href").startswith("/log/entries/")
+
+    finance = signed_in(browser, server, actors["czj-admin"], tmp_path)
+    open_form(finance, server, "ApprovePlan")
+    finance.fill(field("date"), today.isoformat())
+    assert "已记入日志" in sign(finance)
+    open_form(finance, server, "ApproveMethod")
+    finance.fill(field("date"), today.isoformat())
+    finance.fill(field("rationale"), "预算较大，依法公开招标。")
+    assert "已记入日志" in sign(finance)
+
+    agency = signed_in(browser, server, actors["ggzy-op"], tmp_path)
+    open_form(agency, server, "AnnounceTender")
+    agency.fill(field("date"), today.isoformat())
+    agency.fill(field("requirement"), "彩色多普勒超声诊断仪1台，技术参数见采购文件第三章。")
+    agency.fill(field("qualifications"), "具有医疗器械经营许可证。")
+    agency.fill(field("contact"), "刘洋 0319-8123456")
+    agency.fill(field("bid_deadline"), deadline.isoformat())
+    agency.fill(field("bid_deadline_time"), "09:30")
+    agency.fill(field("place"), "澄溪县公共资源交易中心开标一室")
+    # An array of objects: one 采购标的 added, filled, a second added and removed.
+    items = agency.locator("fieldset:has(> legend:text-is('采购标的（选填）'))")
+    items.locator("> button:text-is('添加一项')").click()
+    items.locator("> button:text-is('添加一项')").click()
+    assert items.locator("ol.rows > li").count() == 2
+    items.locator("ol.rows > li").nth(1).locator("button:text-is('删除此项')").click()
+    row = items.locator("ol.rows > li").nth(0)
+    row.locator('[name="name"]').fill("彩色多普勒超声诊断仪")
+    row.locator('[name="catalogue"]').fill("A02320101")
+    row.locator('[name="quantity"]').fill("1")
+    row.locator('[name="unit"]').fill("台")
+    assert "已记入日志" in sign(agency)
+
+    # The supplier's bid: its price sealed in the browser, a receipt to keep.
+    supplier = signed_in(browser, server, actors["kangtai-op"], tmp_path)
+    open_form(supplier, server, "SubmitBid")
+    supplier.fill(field("date"), today.isoformat())
+    supplier.fill(field("price"), "1790000.00")
+    got = sign(supplier)
+    assert "已记入日志" in got and "投标回执" in got, got
+    assert "1790000" not in supplier.inner_text("#bid-receipt-text")  # sealed: a commitment
+
+    page_text = ""
+    for _ in range(40):  # the public pages are built as the projection catches up
+        supplier.goto(server.url + "/procurements/wb1")
+        page_text = supplier.inner_text("main")
+        if "发布采购公告" in page_text:
+            break
+        supplier.wait_for_timeout(250)
+    assert TITLE in page_text and "公开招标" in page_text and "发布采购公告" in page_text
+    assert f"投标截止时间：{deadline.year}年{deadline.month}月{deadline.day}日 09:30" in page_text
+    assert "1790000" not in page_text and "云岭康泰" not in page_text  # the box keeps them
+
+    verified = sunshine("verify", data_dir=tmp_path, db=db_url, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_every_field_error_is_shown_at_once_in_chinese_and_a_changed_request_is_refused(
+    site: tuple[Server, dict[str, Actor]], browser: Any, tmp_path: Path
+) -> None:
+    server, actors = site
+    page = signed_in(browser, server, actors["rmyy-op"], tmp_path)
+    open_form(page, server, "FilePlan")
+    page.fill(field("budget"), "1,850,000")
+    page.fill(field("title"), "项" * 201)
+    page.click("#command-form button[type=submit]")
+    errors = page.inner_text("#errors")
+    assert "有5处需要修改" in errors, errors
+    assert "日期：必填" in errors and "采购项目类别：必填" in errors and "采购方式：必填" in errors
+    assert "预算金额（元）：应为以元为单位的金额" in errors
+    assert "项目名称：不能超过200个字（现为201个）" in errors
+    assert page.is_hidden("#preview")  # nothing signed
+    # Each error stands beside its field too.
+    assert "必填" in page.inner_text('[data-field="payload.date"]')
+
+    # A request changed after signing (its title, on its way) is refused.
+    page.fill(field("title"), TITLE)
+    page.fill(field("date"), china_day(datetime.now(UTC)).isoformat())
+    page.select_option(field("category"), "goods")
+    page.select_option(field("method"), "open_tender")
+    page.fill(field("budget"), "1850000.00")
+
+    def tamper(route: Any) -> None:
+        body = route.request.post_data.replace(TITLE, "另一个项目")
+        route.continue_(post_data=body)
+
+    page.route("**/commands", tamper)
+    refused = sign(page)
+    assert refused.startswith("refused: 账本拒绝了这项记录"), refused
+    page.unroute("**/commands")
+    page.goto(server.url + "/procurements/wb1")
+    assert "另一个项目" not in page.inner_text("body")
