@@ -37,8 +37,9 @@ REGISTRY: Final = frozenset({
     "RegisterKey", "RevokeKey",
 })  # fmt: skip
 
-#: Query parameters a link may prefill (a 待办 item's procurement and challenge number).
-PREFILL: Final = ("procurement", "challenge", "complaint")
+#: Query parameters a link may prefill: a 待办 item's procurement and challenge number, the
+#: bid a change or withdrawal supersedes.
+PREFILL: Final = ("procurement", "challenge", "complaint", "supersedes", "withdraw")
 
 
 def _kind(kind: str) -> str:

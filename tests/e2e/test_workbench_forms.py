@@ -149,6 +149,39 @@ def test_a_procurement_recorded_through_the_forms_is_public_and_verifies(
     assert "已记入日志" in got and "投标回执" in got, got
     assert "1790000" not in supplier.inner_text("#bid-receipt-text")  # sealed: a commitment
 
+    # Changed before the deadline: the receipt's link fills in the bid it supersedes.
+    commitment = supplier.inner_text("#bid-commitment")
+    supplier.click("#bid-change")
+    supplier.wait_for_selector(field("price"))
+    assert supplier.input_value(field("supersedes")) == commitment
+    supplier.fill(field("date"), today.isoformat())
+    supplier.fill(field("price"), "1780000.00")
+    got = sign(supplier)
+    assert "已记入日志" in got and supplier.inner_text("#bid-commitment") != commitment, got
+
+    # A challenge: its 查询码 shown prominently, the purchaser's 待办 links to the answer.
+    open_form(supplier, server, "FileChallenge")
+    supplier.fill(field("date"), today.isoformat())
+    supplier.select_option(field("subject"), "documents")
+    supplier.fill(field("grounds"), "资格要求指向特定供应商。")
+    got = sign(supplier)
+    assert "查询码" in supplier.inner_text("#lookup") and "请妥善保存" in got, got
+    number = supplier.inner_text("#lookup strong:first-of-type")
+    for _ in range(40):  # 待办 reads the projections, which catch up with the log
+        purchaser.goto(server.url + "/workbench")
+        if f"答复质疑（{number}）" in purchaser.inner_text("#todo"):
+            break
+        purchaser.wait_for_timeout(250)
+    assert f"答复质疑（{number}）" in purchaser.inner_text("#todo"), purchaser.inner_text("#todo")
+    purchaser.click(f"#todo a:has-text('答复质疑（{number}）')")
+    purchaser.wait_for_selector(field("answer"))
+    assert purchaser.input_value(field("challenge")) == number
+    assert purchaser.input_value("#procurement") == "wb1"
+    purchaser.fill(field("date"), today.isoformat())
+    purchaser.select_option(field("outcome"), "rejected")
+    purchaser.fill(field("answer"), "资格要求依据行业许可规定，未指向特定供应商。")
+    assert "已记入日志" in sign(purchaser)
+
     page_text = ""
     for _ in range(40):  # the public pages are built as the projection catches up
         supplier.goto(server.url + "/procurements/wb1")

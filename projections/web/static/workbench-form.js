@@ -403,6 +403,12 @@ function showReceipt(procurement, payload, reply) {
     box.hidden = false;
   }
   if (reply.bid_receipt != null) {
+    const commitment = String(reply.bid_receipt.commitment || "");
+    document.getElementById("bid-commitment").textContent = commitment;
+    const again = new URLSearchParams({ procurement: procurement || "", supersedes: commitment });
+    document.getElementById("bid-change").href = "/workbench/forms/SubmitBid?" + again;
+    again.set("withdraw", "true");
+    document.getElementById("bid-withdraw").href = "/workbench/forms/SubmitBid?" + again;
     document.getElementById("bid-receipt-text").textContent = canonical(reply.bid_receipt);
     document.getElementById("bid-receipt").hidden = false;
   }
@@ -421,9 +427,10 @@ function showReceipt(procurement, payload, reply) {
   root = build("payload", { ...schema, $ref: undefined }, "payload", true);
   fields.replaceChildren(...root.children.map(([, c]) => c.node));
   errorsBox.tabIndex = -1;
-  for (const key of ["challenge", "complaint"]) {
+  // What the link came with: a 待办 item's number, the bid a change supersedes.
+  for (const key of ["challenge", "complaint", "supersedes", "withdraw"]) {
     const value = form.dataset["prefill" + key[0].toUpperCase() + key.slice(1)];
-    const input = fields.querySelector(`[name="${key}"]`);
+    const input = fields.querySelector(`#fields > p [name="${key}"]`);
     if (value && input) input.value = value;
   }
 })().catch((error) => { fields.textContent = "无法载入表单：" + error.message; });
