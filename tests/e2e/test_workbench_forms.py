@@ -159,6 +159,17 @@ def test_a_procurement_recorded_through_the_forms_is_public_and_verifies(
     got = sign(supplier)
     assert "已记入日志" in got and supplier.inner_text("#bid-commitment") != commitment, got
 
+    # Withdrawn, by the receipt's other link: no price, the latest bid superseded.
+    latest = supplier.inner_text("#bid-commitment")
+    supplier.click("#bid-withdraw")
+    supplier.wait_for_selector(field("price"))
+    assert supplier.input_value(field("supersedes")) == latest
+    assert supplier.input_value(field("withdraw")) == "true"
+    supplier.fill(field("date"), today.isoformat())
+    assert "已记入日志" in sign(supplier)
+    # Usable at 390 px: nothing wider than the screen.
+    assert supplier.evaluate("() => document.documentElement.scrollWidth") <= 390
+
     # A challenge: its 查询码 shown prominently, the purchaser's 待办 links to the answer.
     open_form(supplier, server, "FileChallenge")
     supplier.fill(field("date"), today.isoformat())
