@@ -18,7 +18,7 @@ from ledger.domain.schema.payloads import PAYLOADS
 from projections.deps import RegistryDep, WorkbenchSessionsDep
 from projections.supervision.auth import PRIVATE, Refused
 from projections.workbench.auth import PATH, WorkbenchRoute, require_official
-from projections.workbench.routes import page, role_label
+from projections.workbench.routes import SIGNED_IN_ONLY, page, role_label
 
 forms = APIRouter(prefix=PATH + "/forms", route_class=WorkbenchRoute, tags=["workbench"])
 
@@ -67,7 +67,10 @@ def form(
                 heading=heading, prefill=prefill, registry=kind in REGISTRY)  # fmt: skip
 
 
-@forms.get("/{kind}/schema.json", summary="The JSON Schema of one command type's payload")
+@forms.get(
+    "/{kind}/schema.json", summary="The JSON Schema of one command type's payload",
+    responses={**SIGNED_IN_ONLY, 404: {"description": "no form for this command type"}},
+)
 def schema(
     kind: str, request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep
 ) -> JSONResponse:
