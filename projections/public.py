@@ -10,6 +10,7 @@ challenges and complaints with their statutory due dates.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Final, assert_never
 
 import orjson
@@ -23,6 +24,7 @@ from ledger.domain.schema.values import Due, Value
 from ledger.domain.vocabulary import Outcome
 from ledger.log.merkle import leaf_hash_b64
 from ledger.store.sql import Cursor
+from projections import search_text
 from projections.projection import Entry
 
 #: A procurement's record as its row keeps it, to fold the next entry onto.
@@ -112,14 +114,18 @@ _COMMON = [
 
 SQLITE: Final = [
     *_COMMON,
-    # Trigram full-text search: any three characters of Chinese or Latin text match.
-    "CREATE VIRTUAL TABLE IF NOT EXISTS pub_search USING fts5(body, tokenize='trigram')",
+    # Bigram full-text search (projections/search_text.py): the rowid is the sort key; a
+    # prefix index on 3 and 5 characters answers 1-character queries (ASCII, Chinese).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS pub_search USING fts5(title, body, facets, "
+    "tokenize='unicode61', prefix='3 5')",
 ]
 POSTGRES: Final = [
     *_COMMON,
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS pub_announcements_search ON pub_announcements "
     "USING gin (search gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS pub_announcements_title_search ON pub_announcements "
+    "USING gin (title gin_trgm_ops)",
 ]
 
 
@@ -135,8 +141,9 @@ class PublicProjection:
     # 6: each notice's ordinal and the names it was published under (the archived feed);
     # 7: supplementary contracts are notices (补充合同公告); complaint decisions' 文号,
     # 处理依据 and 执法机关; 8: suppliers' debarments (pub_debarments); 9: the 资格预审
-    # result on the timeline, and the record's qualified suppliers
-    version = 9
+    # result on the timeline, and the record's qualified suppliers; 10: search by character
+    # pairs on SQLite (title, text and filters), a trigram index of titles on PostgreSQL
+    version = 10
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
@@ -297,8 +304,8 @@ def _json(data: Value) -> str:
 def _announcement(cur: Cursor, index: int, data: E.Summary, leaf: bytes, sqlite: bool) -> None:
     assert data.announcement is not None
     said = [getattr(data, k, None) for k in ("requirement", "qualifications", "changes", "reason")]
-    text = [data.title, *said]
-    search = " ".join(t for t in [data.procurement, *text] if isinstance(t, str))
+    fields = [t for t in [data.procurement, data.title, *said] if isinstance(t, str)]
+    search = " ".join(fields)
     amount = getattr(data, "amount", None)
     supplier = getattr(data, "supplier", None)
     ((ordinal,),) = cur.execute(
@@ -319,7 +326,21 @@ def _announcement(cur: Cursor, index: int, data: E.Summary, leaf: bytes, sqlite:
         ),
     )  # fmt: skip
     if sqlite:
-        cur.execute("INSERT INTO pub_search (rowid, body) VALUES (?, ?)", (index, search))
+        values = {"type": data.announcement.value, "category": data.category.value,
+                  "method": data.method.value, "purchaser": data.purchaser,
+                  "region": data.region}  # fmt: skip
+        index_notice(cur, index, data.date, data.title, fields, values)
+
+
+def index_notice(
+    cur: Cursor, index: int, day: date, title: str, fields: list[str], values: dict[str, str]
+) -> None:
+    """One notice's row of the SQLite search index (``search_text``)."""
+    cur.execute(
+        "INSERT INTO pub_search (rowid, title, body, facets) VALUES (?, ?, ?, ?)",
+        (search_text.sort_key(day, index), search_text.tokens([title]),
+         search_text.tokens(fields), search_text.facets(values)),
+    )  # fmt: skip
 
 
 def _name_now(cur: Cursor, code: str) -> str:

@@ -5,12 +5,14 @@ Filters arrive as untrusted query parameters; ``parse_filters`` and ``parse_page
 into values or a ``BadRequest`` naming the parameter in Chinese, so a bad link answers 400
 and never reaches the database malformed. Search is dialect-aware:
 
-* SQLite: the FTS5 trigram table ``pub_search`` for queries of three characters or more, the
-  query quoted as one FTS5 string so ``" * ( ) AND OR NEAR`` are plain text; shorter queries
-  fall back to LIKE (a trigram index cannot look up fewer than three characters);
-* PostgreSQL: ILIKE on ``pub_announcements.search``, which the pg_trgm GIN index serves.
+* SQLite: the FTS5 table ``pub_search`` of character pairs (``projections.search_text``),
+  which also holds the filters and orders by date: a page is read from the index alone, and
+  a query's characters reach it only as hexadecimal tokens, never as FTS5 syntax;
+* PostgreSQL: ILIKE on ``pub_announcements.search`` and ``title``, which pg_trgm GIN indexes
+  serve, LIKE patterns escaping ``%``, ``_`` and the escape character itself.
 
-Either way LIKE patterns escape ``%``, ``_`` and the escape character itself.
+The words of a query (split at spaces) must all occur; notices whose title holds them all
+come first.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import orjson
 
@@ -28,6 +30,7 @@ from ledger.domain.schema.entry import parse_data
 from ledger.domain.schema.values import Finding
 from ledger.domain.vocabulary import AnnouncementType, Category, Method
 from ledger.ports import Database as Database
+from projections import search_text
 
 PAGE_SIZE: Final = 20
 MAX_PAGE: Final = 100_000  # 2 million notices deep; anything beyond is not a real link
@@ -216,10 +219,11 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(db: Database, f: Filters) -> tuple[str, tuple[Any, ...]]:
+def _where(f: Filters) -> tuple[str, tuple[Any, ...]]:
+    """The filters but the text, over ``pub_announcements a``."""
     clauses: list[str] = []
     params: list[Any] = []
-    for column in ("type", "category", "method", "purchaser", "region"):
+    for column in search_text.FACETS:
         value = getattr(f, column)
         if value:
             clauses.append(f"a.{column} = ?")
@@ -230,23 +234,72 @@ def _where(db: Database, f: Filters) -> tuple[str, tuple[Any, ...]]:
     if f.date_to:
         clauses.append("a.published_on <= ?")
         params.append(f.date_to)
-    if f.q:
-        if not db.url.is_sqlite:
-            clauses.append("a.search ILIKE ?")  # backslash is PostgreSQL's default escape
-            params.append(_like(f.q))
-        elif len(f.q) >= 3:
-            clauses.append(
-                "a.leaf_index IN (SELECT rowid FROM pub_search WHERE pub_search MATCH ?)"
-            )
-            params.append('"' + f.q.replace('"', '""') + '"')  # one FTS5 string: syntax inert
-        else:
-            clauses.append("a.search LIKE ? ESCAPE '\\'")
-            params.append(_like(f.q))
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
 
 
+#: Which matches of a text search: all, those whose title holds every word (shown first),
+#: or the others.
+Group = Literal["all", "title", "rest"]
+
+
+def _fts(f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
+    """SQLite: the matches of ``f`` in the search index, filters included, as a WHERE over
+    ``pub_search`` whose rowid is the sort key (``projections.search_text``)."""
+    assert f.q
+    words = search_text.match(f.q)
+    expression = {
+        "all": f"body : ({words})",
+        "title": f"title : ({words})",
+        "rest": f"((body : ({words})) NOT (title : ({words})))",
+    }[group]
+    for name in search_text.FACETS:
+        value = getattr(f, name)
+        if value:
+            expression += f' AND facets : "{search_text.facet(name, value)}"'
+    low, high = search_text.day_range(f.date_from, f.date_to)
+    return " WHERE pub_search MATCH ? AND rowid >= ? AND rowid < ?", (expression, low, high)
+
+
+def _trigram(f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL: the matches of ``f`` by ILIKE on every word, which the pg_trgm GIN indexes
+    of the text and the title serve (backslash is PostgreSQL's default LIKE escape)."""
+    assert f.q
+    where, params = _where(f)
+    patterns = tuple(_like(w) for w in search_text.words(f.q))
+    everywhere = " AND ".join("a.search ILIKE ?" for _ in patterns)
+    in_title = " AND ".join("a.title ILIKE ?" for _ in patterns)
+    text, values = {
+        "all": (everywhere, patterns),
+        "title": (in_title, patterns),
+        "rest": (f"{everywhere} AND NOT ({in_title})", patterns + patterns),
+    }[group]
+    where += (" AND " if where else " WHERE ") + text
+    return where, params + values
+
+
+def _matches(db: Database, f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
+    """SELECT of the matches' keys, newest first (SQLite: sort keys; PostgreSQL: leaves)."""
+    if db.url.is_sqlite:
+        where, params = _fts(f, group)
+        return f"SELECT rowid FROM pub_search{where} ORDER BY rowid DESC", params  # noqa: S608
+    where, params = _trigram(f, group)
+    return f"SELECT a.leaf_index FROM pub_announcements a{where} {_NEWEST_FIRST}", params  # noqa: S608
+
+
+def _capped(db: Database, f: Filters, group: Group, cap: int | None) -> int:
+    sql, params = _matches(db, f, group)
+    if cap is None:
+        ((total,),) = _rows(db, f"SELECT COUNT(*) FROM ({sql}) found", params)  # noqa: S608
+    else:
+        sql = f"SELECT COUNT(*) FROM ({sql} LIMIT ?) found"  # noqa: S608
+        ((total,),) = _rows(db, sql, (*params, cap))
+    return int(total)
+
+
 def count(db: Database, f: Filters) -> int:
-    where, params = _where(db, f)
+    if f.q:
+        return _capped(db, f, "all", None)
+    where, params = _where(f)
     ((total,),) = _rows(db, f"SELECT COUNT(*) FROM pub_announcements a{where}", params)  # noqa: S608
     return int(total)
 
@@ -261,17 +314,35 @@ def count_for_page(db: Database, f: Filters, cap: int = SEARCH_COUNT_CAP) -> tup
     text search stops counting at ``cap``)."""
     if not f.q:
         return count(db, f), False
-    where, params = _where(db, f)
-    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM pub_announcements a{where} LIMIT ?) capped"  # noqa: S608
-    ((total,),) = _rows(db, sql, (*params, cap + 1))
-    return min(int(total), cap), int(total) > cap
+    total = _capped(db, f, "all", cap + 1)
+    return min(total, cap), total > cap
+
+
+def _keys(db: Database, f: Filters, group: Group, size: int, offset: int) -> list[int]:
+    sql, params = _matches(db, f, group)
+    rows = _rows(db, f"{sql} LIMIT ? OFFSET ?", (*params, size, offset))
+    return [int(k) if not db.url.is_sqlite else search_text.leaf_of(int(k)) for (k,) in rows]
 
 
 def search(db: Database, f: Filters, page: int, size: int = PAGE_SIZE) -> list[Notice]:
-    """One page of the announcements matching ``f``, newest first."""
-    where, params = _where(db, f)
-    sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM}{where} {_NEWEST_FIRST} LIMIT ? OFFSET ?"  # noqa: S608
-    return [_notice(r) for r in _rows(db, sql, (*params, size, (page - 1) * size))]
+    """One page of the announcements matching ``f``, newest first; with a text, the notices
+    whose title holds every word come first, each group newest first."""
+    offset = (page - 1) * size
+    if not f.q:
+        where, params = _where(f)
+        sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM}{where} {_NEWEST_FIRST} LIMIT ? OFFSET ?"  # noqa: S608
+        return [_notice(r) for r in _rows(db, sql, (*params, size, offset))]
+    leaves = _keys(db, f, "title", size, offset)
+    if len(leaves) < size:
+        # the title matches end on this page: the rest follow them
+        titles = offset + len(leaves) if leaves else _capped(db, f, "title", offset)
+        leaves += _keys(db, f, "rest", size - len(leaves), max(0, offset - titles))
+    if not leaves:
+        return []
+    marks = ", ".join("?" for _ in leaves)
+    sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM} WHERE a.leaf_index IN ({marks})"  # noqa: S608
+    found = {int(r[0]): _notice(r) for r in _rows(db, sql, tuple(leaves))}
+    return [found[i] for i in leaves]
 
 
 def latest_by_type(db: Database, per_type: int = 5) -> dict[str, list[Notice]]:
@@ -283,8 +354,9 @@ def latest_by_type(db: Database, per_type: int = 5) -> dict[str, list[Notice]]:
 
 
 def newest_date(db: Database, f: Filters) -> str | None:
-    """The publication day of the newest notice matching ``f`` (a feed's ``updated``)."""
-    where, params = _where(db, f)
+    """The publication day of the newest notice matching ``f`` (a feed's ``updated``; a feed
+    has no text search)."""
+    where, params = _where(f)
     ((day,),) = _rows(db, f"SELECT MAX(a.published_on) FROM pub_announcements a{where}", params)  # noqa: S608
     return str(day) if day else None
 

@@ -1,0 +1,83 @@
+"""How a notice's text is indexed for search on SQLite: overlapping character pairs (bigrams).
+
+Chinese has no spaces between words, so a query is matched as a substring. FTS5's trigram
+tokenizer cannot look up fewer than three characters; here every character of a field
+starts one token, the pair it forms with the next character (the field's last character
+pairs with an end mark). A query of n ≥ 2 characters is then the FTS5 phrase of its n-1
+pairs, which matches exactly where the query occurs as a substring (the pairs of a substring
+are consecutive tokens); a 1-character query is the prefix of the pairs it starts. Several
+words separated by spaces must all occur (AND). Each pair is written as the hexadecimal code
+points of its two characters (``4ebax6c11`` for 人民), so the stock ``unicode61`` tokenizer
+keeps it one token whatever the characters are (punctuation, ``%``, quotes), and FTS5 syntax
+in a query never reaches the index as syntax.
+
+The table's rowid is the notice's sort key, its publication day then its leaf index, so
+reading matches by rowid descending gives them newest first without sorting them, and a date
+filter is a rowid range. The filters a page offers (type, category, method, purchaser,
+region) are tokens of a third column, so a filtered search is answered by the index alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Final
+
+_END: Final = "\x00"  # closes each field: a domain text never holds a control character
+_LEAF_BITS: Final = 32  # leaf indexes below 2**32; days since year 1 above them
+FACETS: Final = ("type", "category", "method", "purchaser", "region")
+
+
+def _pair(a: str, b: str) -> str:
+    return f"{ord(a):x}x{ord(b):x}"
+
+
+def tokens(fields: Iterable[str]) -> str:
+    """The pairs of each field, lower-cased (ASCII letters match in either case)."""
+    out: list[str] = []
+    for field in fields:
+        text = field.lower() + _END
+        out.extend(_pair(a, b) for a, b in zip(text, text[1:], strict=False))
+    return " ".join(out)
+
+
+def words(query: str) -> list[str]:
+    """The query's words (split at spaces), lower-cased, each once, in order."""
+    return list(dict.fromkeys(query.lower().split()))
+
+
+def _word(word: str) -> str:
+    if len(word) == 1:
+        return f"{ord(word):x}x*"  # every pair the character starts
+    return '"' + " ".join(_pair(a, b) for a, b in zip(word, word[1:], strict=False)) + '"'
+
+
+def match(query: str) -> str:
+    """The FTS5 expression for every word of ``query`` (its text, not its syntax)."""
+    return " AND ".join(_word(w) for w in words(query))
+
+
+def facet(name: str, value: str) -> str:
+    """One filter's value as a token of the facets column: its name's initial and its UTF-8
+    bytes in hexadecimal (codes and names hold hyphens and Chinese)."""
+    return name[0] + value.encode().hex()
+
+
+def facets(values: Mapping[str, str]) -> str:
+    return " ".join(facet(n, values[n]) for n in FACETS)
+
+
+def sort_key(day: date, leaf_index: int) -> int:
+    """The rowid that orders notices as the pages do: newest day first, then newest leaf."""
+    return (day.toordinal() << _LEAF_BITS) | leaf_index
+
+
+def day_range(date_from: str | None, date_to: str | None) -> tuple[int, int]:
+    """The rowids [low, high) of the notices published within the dates (inclusive)."""
+    low = date.fromisoformat(date_from).toordinal() << _LEAF_BITS if date_from else 0
+    high = (date.fromisoformat(date_to).toordinal() + 1) << _LEAF_BITS if date_to else 1 << 62
+    return low, high
+
+
+def leaf_of(key: int) -> int:
+    return key & ((1 << _LEAF_BITS) - 1)
