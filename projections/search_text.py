@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from itertools import pairwise
 from typing import Final
 
 _END: Final = "\x00"  # closes each field: a domain text never holds a control character
@@ -37,7 +38,7 @@ def tokens(fields: Iterable[str]) -> str:
     out: list[str] = []
     for field in fields:
         text = field.lower() + _END
-        out.extend(_pair(a, b) for a, b in zip(text, text[1:], strict=False))
+        out.extend(_pair(a, b) for a, b in pairwise(text))
     return " ".join(out)
 
 
@@ -49,7 +50,7 @@ def words(query: str) -> list[str]:
 def _word(word: str) -> str:
     if len(word) == 1:
         return f"{ord(word):x}x*"  # every pair the character starts
-    return '"' + " ".join(_pair(a, b) for a, b in zip(word, word[1:], strict=False)) + '"'
+    return '"' + " ".join(_pair(a, b) for a, b in pairwise(word)) + '"'
 
 
 def match(query: str) -> str:

@@ -330,8 +330,8 @@ def search(db: Database, f: Filters, page: int, size: int = PAGE_SIZE) -> list[N
     offset = (page - 1) * size
     if not f.q:
         where, params = _where(f)
-        sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM}{where} {_NEWEST_FIRST} LIMIT ? OFFSET ?"  # noqa: S608
-        return [_notice(r) for r in _rows(db, sql, (*params, size, offset))]
+        sql = f"SELECT {_NOTICE_COLUMNS} FROM {_NOTICE_FROM}{where} {_NEWEST_FIRST}"  # noqa: S608
+        return [_notice(r) for r in _rows(db, sql + " LIMIT ? OFFSET ?", (*params, size, offset))]
     leaves = _keys(db, f, "title", size, offset)
     if len(leaves) < size:
         # the title matches end on this page: the rest follow them
