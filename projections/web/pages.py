@@ -59,6 +59,7 @@ def announcements(request: Request, db: Db) -> Response:
     if number > last:
         return error_page(request, 404, f"共{last}页，没有第{number}页。")
     params = filters.params()
+    purchasers, too_many = queries.purchasers(db, filters.region, filters.purchaser)
     return page(
         request,
         "announcements.html",
@@ -72,7 +73,8 @@ def announcements(request: Request, db: Db) -> Response:
         prev_link=link("/announcements", params, number - 1) if number > 1 else None,
         next_link=link("/announcements", params, number + 1) if number < last else None,
         feed_link=feed_link(filters),
-        purchasers=queries.purchasers(db),
+        purchasers=purchasers,
+        too_many_purchasers=too_many,
         regions=queries.regions(db),
     )
 

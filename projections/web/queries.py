@@ -361,14 +361,25 @@ def newest_date(db: Database, f: Filters) -> str | None:
     return str(day) if day else None
 
 
-def purchasers(db: Database) -> list[tuple[str, str]]:
-    """(code, name) of every purchaser, by name: the purchaser filter's choices."""
-    return [
-        (str(c), str(n))
-        for c, n in _rows(
-            db, "SELECT code, name FROM pub_organisations WHERE kind = 'purchaser' ORDER BY name"
-        )
-    ]
+#: The purchaser filter lists at most this many: a province has thousands of purchasers, and
+#: a list of them all would weigh more than the page; past it, the region chosen narrows it.
+PURCHASER_CHOICES: Final = 300
+
+
+def purchasers(
+    db: Database, region: str | None = None, chosen: str | None = None
+) -> tuple[list[tuple[str, str]], bool]:
+    """(code, name) of the purchasers, by name, in ``region`` if given: the purchaser filter's
+    choices; and whether there were too many to list (then only the ``chosen`` one is)."""
+    where, params = "kind = 'purchaser'", ([region] if region else [])
+    if region:
+        where += " AND region = ?"
+    sql = f"SELECT code, name FROM pub_organisations WHERE {where} ORDER BY name LIMIT ?"  # noqa: S608
+    found = [(str(c), str(n)) for c, n in _rows(db, sql, (*params, PURCHASER_CHOICES + 1))]
+    if len(found) <= PURCHASER_CHOICES:
+        return found, False
+    rows = _rows(db, "SELECT code, name FROM pub_organisations WHERE code = ?", (chosen,))
+    return [(str(c), str(n)) for c, n in rows], True
 
 
 def regions(db: Database) -> list[str]:
