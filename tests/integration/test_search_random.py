@@ -207,3 +207,24 @@ def test_one_character_matches_the_last_of_a_field(db: Database) -> None:
         assert [n.leaf_index for n in queries.search(db, Filters(q=ch), 1, size=1000)] == (
             brute_force(ROWS, Filters(q=ch))
         )
+
+
+def test_a_province_s_purchasers_are_listed_by_region(db: Database) -> None:
+    # thousands of purchasers would outweigh the list page: past 300 the region narrows them
+    with db.write() as cur:
+        cur.executemany(
+            "INSERT INTO pub_organisations (code, name, kind, region, address, registered_on) "
+            "VALUES (?, ?, 'purchaser', ?, '', '2026-01-01')",
+            [(f"p-{r}-{i:03d}", f"{region}第{i}采购单位", region)
+             for r, region in enumerate(REGIONS) for i in range(200)],
+        )  # fmt: skip
+    try:
+        assert queries.purchasers(db) == ([], True)
+        chosen = queries.purchasers(db, chosen="p-1-007")
+        assert chosen == ([("p-1-007", "云岭市第7采购单位")], True)
+        listed, too_many = queries.purchasers(db, region="澄溪县")
+        assert len(listed) == 200 and not too_many
+        assert {code[:4] for code, _ in listed} == {"p-0-"}
+    finally:
+        with db.write() as cur:
+            cur.execute("DELETE FROM pub_organisations")
