@@ -121,11 +121,12 @@ SQLITE: Final = [
 ]
 POSTGRES: Final = [
     *_COMMON,
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS pub_announcements_search ON pub_announcements "
-    "USING gin (search gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS pub_announcements_title_search ON pub_announcements "
-    "USING gin (title gin_trgm_ops)",
+    # Each notice's characters and character pairs (search_text.pieces), GIN-indexed: any
+    # query of one character or more narrows by the index, then ILIKE checks the words.
+    "ALTER TABLE pub_announcements ADD COLUMN IF NOT EXISTS pieces TEXT[] NOT NULL "
+    "DEFAULT '{}'",
+    "CREATE INDEX IF NOT EXISTS pub_announcements_pieces ON pub_announcements "
+    "USING gin (pieces)",
 ]
 
 
@@ -142,7 +143,8 @@ class PublicProjection:
     # 7: supplementary contracts are notices (补充合同公告); complaint decisions' 文号,
     # 处理依据 and 执法机关; 8: suppliers' debarments (pub_debarments); 9: the 资格预审
     # result on the timeline, and the record's qualified suppliers; 10: search by character
-    # pairs on SQLite (title, text and filters), a trigram index of titles on PostgreSQL
+    # pairs on SQLite (title, text and filters), on PostgreSQL an array of characters and
+    # pairs in place of the trigram index
     version = 10
 
     def __init__(self, sqlite: bool):
@@ -325,11 +327,21 @@ def _announcement(cur: Cursor, index: int, data: E.Summary, leaf: bytes, sqlite:
             None if supplier is None else _name_now(cur, supplier),
         ),
     )  # fmt: skip
+    if not sqlite:
+        index_pieces(cur, index, fields)
     if sqlite:
         values = {"type": data.announcement.value, "category": data.category.value,
                   "method": data.method.value, "purchaser": data.purchaser,
                   "region": data.region}  # fmt: skip
         index_notice(cur, index, data.date, data.title, fields, values)
+
+
+def index_pieces(cur: Cursor, index: int, fields: list[str]) -> None:
+    """PostgreSQL: one notice's characters and pairs (``search_text.pieces``)."""
+    cur.execute(
+        "UPDATE pub_announcements SET pieces = ? WHERE leaf_index = ?",
+        (search_text.pieces(fields), index),
+    )
 
 
 def index_notice(

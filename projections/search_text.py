@@ -42,6 +42,26 @@ def tokens(fields: Iterable[str]) -> str:
     return " ".join(out)
 
 
+def pieces(fields: Iterable[str]) -> list[str]:
+    """PostgreSQL: every character and every pair of neighbouring characters of the fields,
+    lower-cased, once each, for a GIN index of the array (positions are not kept: the ILIKE
+    that follows the index checks the words occur as written)."""
+    found: set[str] = set()
+    for field in fields:
+        text = field.lower()
+        found.update(text)
+        found.update(a + b for a, b in pairwise(text))
+    found.discard(" ")
+    return sorted(found)
+
+
+def pieces_of(word: str) -> list[str]:
+    """The pieces a notice holds if ``word`` occurs in it: the character, or its pairs."""
+    if len(word) == 1:
+        return [word]
+    return sorted({a + b for a, b in pairwise(word)})
+
+
 def words(query: str) -> list[str]:
     """The query's words (split at spaces), lower-cased, each once, in order."""
     return list(dict.fromkeys(query.lower().split()))

@@ -8,8 +8,9 @@ and never reaches the database malformed. Search is dialect-aware:
 * SQLite: the FTS5 table ``pub_search`` of character pairs (``projections.search_text``),
   which also holds the filters and orders by date: a page is read from the index alone, and
   a query's characters reach it only as hexadecimal tokens, never as FTS5 syntax;
-* PostgreSQL: ILIKE on ``pub_announcements.search`` and ``title``, which pg_trgm GIN indexes
-  serve, LIKE patterns escaping ``%``, ``_`` and the escape character itself.
+* PostgreSQL: a GIN index of each notice's characters and pairs narrows, then ILIKE on
+  ``pub_announcements.search`` and ``title`` checks, LIKE patterns escaping ``%``, ``_`` and
+  the escape character itself.
 
 The words of a query (split at spaces) must all occur; notices whose title holds them all
 come first.
@@ -260,12 +261,17 @@ def _fts(f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
     return " WHERE pub_search MATCH ? AND rowid >= ? AND rowid < ?", (expression, low, high)
 
 
-def _trigram(f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
-    """PostgreSQL: the matches of ``f`` by ILIKE on every word, which the pg_trgm GIN indexes
-    of the text and the title serve (backslash is PostgreSQL's default LIKE escape)."""
+def _pieces(f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL: the notices holding every word's characters or pairs (the GIN index of
+    ``pieces``), then ILIKE on every word, in the text or the title, for the words as written
+    (backslash is PostgreSQL's default LIKE escape)."""
     assert f.q
     where, params = _where(f)
-    patterns = tuple(_like(w) for w in search_text.words(f.q))
+    words = search_text.words(f.q)
+    pieces = sorted({p for w in words for p in search_text.pieces_of(w)})
+    where += (" AND " if where else " WHERE ") + "a.pieces @> ?::text[]"
+    params += (pieces,)
+    patterns = tuple(_like(w) for w in words)
     everywhere = " AND ".join("a.search ILIKE ?" for _ in patterns)
     in_title = " AND ".join("a.title ILIKE ?" for _ in patterns)
     text, values = {
@@ -273,8 +279,7 @@ def _trigram(f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
         "title": (in_title, patterns),
         "rest": (f"{everywhere} AND NOT ({in_title})", patterns + patterns),
     }[group]
-    where += (" AND " if where else " WHERE ") + text
-    return where, params + values
+    return f"{where} AND {text}", params + values
 
 
 def _matches(db: Database, f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
@@ -282,7 +287,7 @@ def _matches(db: Database, f: Filters, group: Group) -> tuple[str, tuple[Any, ..
     if db.url.is_sqlite:
         where, params = _fts(f, group)
         return f"SELECT rowid FROM pub_search{where} ORDER BY rowid DESC", params  # noqa: S608
-    where, params = _trigram(f, group)
+    where, params = _pieces(f, group)
     return f"SELECT a.leaf_index FROM pub_announcements a{where} {_NEWEST_FIRST}", params  # noqa: S608
 
 

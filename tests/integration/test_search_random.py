@@ -1,5 +1,6 @@
 """Search equals a brute-force scan: on seeded random notices written to the public
-projection's tables (SQLite's character-pair index, PostgreSQL's trigram indexes), every 1-,
+projection's tables (SQLite's character-pair index, PostgreSQL's index of characters and
+pairs), every 1-,
 2-, 3-, 4-character and multi-word query, with and without filters, finds exactly the
 notices whose fields hold every word, titles first, each group newest first, page by page,
 and counts them."""
@@ -19,7 +20,7 @@ from conftest import PG_URL, require_postgres
 from ledger.ports import Database
 from ledger.store.sql import open_database
 from ledger.store.url import parse_database_url
-from projections.public import PublicProjection, index_notice
+from projections.public import PublicProjection, index_notice, index_pieces
 from projections.web import queries
 from projections.web.queries import Filters
 
@@ -79,6 +80,8 @@ def write(db: Database, rows: list[Row]) -> None:
                 (r.leaf, r.procurement, r.type, r.title, r.purchaser, r.region,
                  r.day.isoformat(), search, ordinal, r.purchaser),
             )  # fmt: skip
+            if not sqlite:
+                index_pieces(cur, r.leaf, r.fields())
             if sqlite:
                 values = {"type": r.type, "category": "goods", "method": "open_tender",
                           "purchaser": r.purchaser, "region": r.region}  # fmt: skip
