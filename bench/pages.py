@@ -379,9 +379,9 @@ def measure(data: Path, facts: dict[str, Any]) -> tuple[list[Result], dict[str, 
     dynamic_pages = [
         ("list", "list page /announcements", f"{dynamic}/announcements", "全部公告"),
         ("notice", "result notice", f"{dynamic}/announcements/{notice}", "中标（成交）信息"),
-        ("search2", f"search “{SHORT_QUERY}” (2 characters, LIKE)",
+        ("search2", f"search “{SHORT_QUERY}” (2 characters)",
          f"{dynamic}/announcements?q={quote(SHORT_QUERY)}", f"“{SHORT_QUERY}”的"),
-        ("search4", f"search “{LONG_QUERY}” (4 characters, FTS5 trigram)",
+        ("search4", f"search “{LONG_QUERY}” (4 characters)",
          f"{dynamic}/announcements?q={quote(LONG_QUERY)}", f"“{LONG_QUERY}”的"),
     ]
     uvicorn = [sys.executable, "-m", "uvicorn", "bench.pages:floor_app", "--factory",

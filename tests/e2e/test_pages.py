@@ -423,7 +423,7 @@ def test_the_list_filters_searches_and_pages(site: Site) -> None:
     assert listed(site, date_from="2026-05-13", date_to="2026-05-27")[1] == [
         n["contract"], n["result"]]  # fmt: skip
     assert listed(site, date_from="2026-07-01")[1] == [n["acceptance"]]
-    # Chinese search: two characters (LIKE) and more (FTS5 trigram / pg_trgm), in any text.
+    # Chinese search: two characters and more (character pairs), in any text.
     assert set(listed(site, q="桌椅")[1]) == {n["xss"], n["failure"]}
     assert len(listed(site, q="超声诊断仪")[1]) == 6
     assert set(listed(site, q="医疗器械经营许可证")[1]) >= {n["tender"]}
