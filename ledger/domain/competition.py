@@ -42,6 +42,13 @@ def bidder_findings(
         rule, count, what = VALID_AT_AWARD, valid, "有效投标人"
     else:
         return []
+    return below_minimum(rule, count, what, limits)
+
+
+def below_minimum(
+    rule: str, count: int, what: str, limits: Mapping[str, TimeLimit]
+) -> list[Finding]:
+    """The finding of ``rule``'s minimum when ``count`` suppliers (``what``) fall short of it."""
     limit = limits.get(rule)
     if limit is None or count >= limit.limit:
         return []

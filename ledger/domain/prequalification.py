@@ -21,6 +21,7 @@ from datetime import date
 from typing import Final
 
 from ledger.domain.clock import TimeLimit
+from ledger.domain.competition import below_minimum
 from ledger.domain.lifecycle import Action
 from ledger.domain.record import ProcurementRecord
 from ledger.domain.schema.values import Finding
@@ -55,17 +56,4 @@ def qualified_findings(
     works: bool, qualified: int, limits: Mapping[str, TimeLimit]
 ) -> list[Finding]:
     """The minimum a result with ``qualified`` suppliers found qualified broke, if any."""
-    limit = limits.get(WORKS_MINIMUM if works else MINIMUM)
-    if limit is None or qualified >= limit.limit:
-        return []
-    return [
-        Finding(
-            rule=limit.id,
-            citation=limit.citation,
-            description_zh=f"{limit.description_zh}（通过资格预审{qualified}家）",
-            deadline=None,
-            actual=None,
-            provisional=False,
-            reason="",
-        )
-    ]
+    return below_minimum(WORKS_MINIMUM if works else MINIMUM, qualified, "通过资格预审", limits)
