@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -427,3 +428,24 @@ def copy_demo(template: DemoLedger, data: Path) -> DemoLedger:
     shutil.copytree(template.data, data, dirs_exist_ok=True)
     url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
     return DemoLedger(data, url, template.summary, template.seconds)
+
+
+@contextmanager
+def served_demo(template: DemoLedger, data: Path) -> Iterator[tuple[DemoLedger, Server]]:
+    """A private copy of the demo in ``data``, projected before its server starts (every page
+    complete from the first visit), served by ``sunshine serve``; stopped on leaving."""
+    from sunshine.bootstrap import projector_for
+
+    copy = copy_demo(template, data)
+    ledger = Ledger(make_config(copy.url, copy.data, inline_integration=True))
+    try:
+        projector = projector_for(ledger)
+        projector.setup()
+        projector.catch_up()
+    finally:
+        ledger.close()
+    server = start_server(copy.url, copy.data)
+    try:
+        yield copy, server
+    finally:
+        server.stop()

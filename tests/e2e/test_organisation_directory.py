@@ -15,14 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ROOT, DemoLedger, copy_demo, eventually, make_config, start_server
+from conftest import ROOT, DemoLedger, eventually, served_demo
 
 from demo.builder import ADMIN
 from demo.keys import demo_key
 from ledger import signing
-from ledger.application import Ledger
 from ledger.domain.credit_code import check_character
-from sunshine.bootstrap import projector_for
 
 ARTEFACTS: Path = ROOT / "test-artifacts" / "screenshots" / "directory"
 HOSTILE = '<script>window.hacked=1</script>"><img src=x onerror=alert(1)>澄溪县恶意有限公司'
@@ -54,19 +52,8 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger) -> Iterator[Site]:
-    copy = copy_demo(demo_template, tmp_path_factory.mktemp("directory"))
-    ledger = Ledger(make_config(copy.url, copy.data, inline_integration=True))
-    try:
-        projector = projector_for(ledger)
-        projector.setup()
-        projector.catch_up()
-    finally:
-        ledger.close()
-    server = start_server(copy.url, copy.data)
-    try:
+    with served_demo(demo_template, tmp_path_factory.mktemp("directory")) as (_demo, server):
         yield Site(server.url)
-    finally:
-        server.stop()
 
 
 def kangtai(site: Site) -> dict[str, Any]:

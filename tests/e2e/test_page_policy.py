@@ -13,11 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import DemoLedger, copy_demo, make_config, start_server
+from conftest import DemoLedger, served_demo
 from csp_watch import planted_handler_is_blocked, violations, watch_policy
-
-from ledger.application import Ledger
-from sunshine.bootstrap import projector_for
 
 INSPECTOR = "qhx-jw-op"  # 澄溪县纪委监委, a demo inspector
 
@@ -32,19 +29,8 @@ class Site:
 def site(
     tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger
 ) -> Iterator[Site]:
-    copy = copy_demo(demo_template, tmp_path_factory.mktemp("policy"))
-    ledger = Ledger(make_config(copy.url, copy.data, inline_integration=True))
-    try:  # projected before the server starts: every page complete from the first visit
-        projector = projector_for(ledger)
-        projector.setup()
-        projector.catch_up()
-    finally:
-        ledger.close()
-    server = start_server(copy.url, copy.data)
-    try:
+    with served_demo(demo_template, tmp_path_factory.mktemp("policy")) as (copy, server):
         yield Site(server.url, copy.data / "demo-keys")
-    finally:
-        server.stop()
 
 
 @pytest.fixture

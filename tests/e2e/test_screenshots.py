@@ -19,10 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ROOT, DemoLedger, copy_demo, make_config, start_server
-
-from ledger.application import Ledger
-from sunshine.bootstrap import projector_for
+from conftest import ROOT, DemoLedger, served_demo
 
 ARTEFACTS: Path = ROOT / "test-artifacts" / "screenshots"
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -52,18 +49,7 @@ def links(url: str, pattern: str) -> list[str]:
 def site(
     tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger
 ) -> Iterator[Site]:
-    copy = copy_demo(demo_template, tmp_path_factory.mktemp("screenshots"))
-    data, url = copy.data, copy.url
-    ledger = Ledger(make_config(url, data, inline_integration=True))
-    try:
-        # Projected before the server starts, so every page is complete from the first shot.
-        projector = projector_for(ledger)
-        projector.setup()
-        projector.catch_up()
-    finally:
-        ledger.close()
-    server = start_server(url, data)
-    try:
+    with served_demo(demo_template, tmp_path_factory.mktemp("screenshots")) as (_demo, server):
         base = server.url
         notice = r"/announcements/[0-9]+"
         tender = links(f"{base}/announcements?type=tender", notice)[0]
@@ -94,8 +80,6 @@ def site(
                                             "企业规模")),
         }  # fmt: skip
         yield Site(base, pages)
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DemoLedger, copy_demo, make_config, start_server
+from conftest import DemoLedger, served_demo
 from csp_watch import violations, watch_policy
-
-from ledger.application import Ledger
-from sunshine.bootstrap import projector_for
 
 
 @dataclass
@@ -30,19 +27,8 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger) -> Iterator[Site]:
-    copy = copy_demo(demo_template, tmp_path_factory.mktemp("workbench-todo"))
-    ledger = Ledger(make_config(copy.url, copy.data, inline_integration=True))
-    try:
-        projector = projector_for(ledger)
-        projector.setup()
-        projector.catch_up()
-    finally:
-        ledger.close()
-    server = start_server(copy.url, copy.data)
-    try:
+    with served_demo(demo_template, tmp_path_factory.mktemp("workbench-todo")) as (copy, server):
         yield Site(server.url, copy.data / "demo-keys")
-    finally:
-        server.stop()
 
 
 def to_do_of(browser: Any, site: Site, actor: str) -> tuple[list[list[str]], str]:
