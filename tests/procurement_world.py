@@ -23,6 +23,17 @@ PLAN = {
 }
 
 
+#: The tender notice ``to_announced`` records (its deadline 2026-05-06 09:30).
+ANNOUNCEMENT = {
+    "date": "2026-04-10",
+    "requirement": "技术参数见采购文件第三章。",
+    "qualifications": "具有医疗器械经营许可证。",
+    "contact": "刘洋 0319-8123456",
+    "bid_deadline": "2026-05-06", "bid_deadline_time": "09:30",
+    "place": "澄溪县公共资源交易中心开标一室",
+}
+
+
 class County:
     """A world with a purchaser, its agency, three suppliers and an inspector."""
 
@@ -84,20 +95,7 @@ class County:
             {"date": "2026-03-04", "expected_start": "2026-04-10"},
             code,
         )
-        self.act(
-            self.agency,
-            "AnnounceTender",
-            {
-                "date": "2026-04-10",
-                "requirement": "技术参数见采购文件第三章。",
-                "qualifications": "具有医疗器械经营许可证。",
-                "contact": "刘洋 0319-8123456",
-                "bid_deadline": "2026-05-06", "bid_deadline_time": "09:30",
-                "place": "澄溪县公共资源交易中心开标一室",
-            }
-            | (notice or {}),
-            code,
-        )
+        self.act(self.agency, "AnnounceTender", ANNOUNCEMENT | (notice or {}), code)
 
     def to_evaluated(
         self,

@@ -87,17 +87,31 @@ def _taking_bids(p: ProcurementRecord, what: str) -> None:
         )
 
 
-def _before_deadline(ctx: Context, p: ProcurementRecord, on: Any) -> None:
+def _before_deadline(ctx: Context, p: ProcurementRecord, on: Any, set_at: str | None) -> None:
     """By the deadline day, and, on the deadline day itself, by its minute: the signing
     time for an envelope sent today (the ledger accepts it only fresh), the ``time`` it
     states for one recorded later (HH:MM, Beijing time), which the day of the deadline needs.
-    A bid at 09:31 against a 09:30 deadline is late (财政部令第87号 第三十三条)."""
+    A bid at 09:31 against a 09:30 deadline is late (财政部令第87号 第三十三条).
+
+    ``set_at``, when the notice setting the deadline was signed, tells a live box from a
+    transcription: a deadline recorded before it passed makes the box the way bids came in,
+    so an envelope signed after it is late whatever ``date`` and ``time`` it states; a
+    deadline already past when it was recorded is a paper tender recorded after the fact,
+    whose bids are transcribed with the day and minute their paper receipts show."""
     deadline = p.bid_deadline
     stated = ctx.payload.get("time")
     if stated is not None and not (isinstance(stated, str) and MINUTE.match(stated)):
         raise Invalid("payload.time must be the minute the envelope was sent, HH:MM")
     if deadline is None:
         return
+    at = f"{deadline} {p.bid_deadline_time or '23:59'}"
+    if set_at is not None and _china(set_at) <= at < china_minute(ctx):
+        raise Conflict(
+            f"rule bid_box.signed_by_deadline: 投标截止时间为{at}（北京时间），此投标文件签名于"
+            f"{china_minute(ctx)}，已逾期，电子投标箱不予接收（财政部令第87号 第三十三条）; "
+            "an envelope signed after the deadline is late whatever date it states",
+            code="lifecycle",
+        )
     late = on > deadline
     if not late and on == deadline and p.bid_deadline_time is not None:
         if on == ctx.today:
@@ -114,6 +128,12 @@ def _before_deadline(ctx: Context, p: ProcurementRecord, on: Any) -> None:
         at = f"{deadline} {p.bid_deadline_time or ''}".strip()
         raise Conflict(f"rule lifecycle.bid_deadline: the bid deadline was {at}",
                        code="lifecycle")  # fmt: skip
+
+
+def _china(moment: str) -> str:
+    """An RFC 3339 moment in China time to the minute: ``YYYY-MM-DD HH:MM``."""
+    at = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def china_minute(ctx: Context) -> str:
@@ -156,7 +176,7 @@ def submit_bid(ctx: Context) -> list[Aggregate]:
     )
     on = action_date(ctx, p)
     _taking_bids(p, "submit_bid")
-    _before_deadline(ctx, p, on)
+    _before_deadline(ctx, p, on, procurement.deadline_signed_at)
     withdraw = ctx.payload.get("withdraw", False)
     if not isinstance(withdraw, bool):
         raise Invalid("payload.withdraw must be true or false")
@@ -196,12 +216,13 @@ def obtain_documents(ctx: Context) -> list[Aggregate]:
     Who obtained them is as secret as who bids (财政部令第87号 第二十八条): the envelope goes
     into the box like a bid, and the opening discloses it as ``obtained``. It gives the
     supplier standing to challenge the documents (财政部令第94号 第十一条)."""
-    p = load(ctx).record
+    procurement = load(ctx)
+    p = procurement.record
     supplier = _supplier(ctx, "obtain_documents", "obtains the documents")
     fields.only(ctx.payload, ("date", "time"))
     on = action_date(ctx, p)
     _taking_bids(p, "obtain_documents")
-    _before_deadline(ctx, p, on)
+    _before_deadline(ctx, p, on, procurement.deadline_signed_at)
     if any(e.obtained for e in ctx.view.bid_box(p.code, supplier)):
         raise Conflict(f"{supplier} has already obtained the documents of {p.code}",
                        code="exists")  # fmt: skip

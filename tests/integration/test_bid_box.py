@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
 from conftest import Actor, World
-from procurement_world import County
+from procurement_world import ANNOUNCEMENT, PLAN, County
 from test_verifier_registry import Entry, entries, verify
 
 from ledger import signing
@@ -145,6 +145,40 @@ def test_a_bid_after_the_deadline_minute_or_the_closing_is_refused(county: Count
     c.act(c.agency, "CloseBidBox", {"date": today})
     closed = refused(Conflict, c.bid, c.suppliers[2], "1805000.00", on=today)
     assert "投标箱已封存" in closed.message
+
+
+def test_an_envelope_signed_after_a_live_deadline_is_refused_whatever_date_it_states(
+    county: County,
+) -> None:
+    """The notice set the deadline before it passed, so the box is how bids come in: an
+    envelope signed after the deadline is late even dated weeks before (87号令 第三十三条)."""
+    c = county
+    now = datetime.now(UTC)
+    deadline = (now - timedelta(minutes=2)).astimezone(CHINA)
+    notice = {"bid_deadline": deadline.date().isoformat(),
+              "bid_deadline_time": deadline.strftime("%H:%M")}  # fmt: skip
+    c.act(c.purchaser, "FilePlan", PLAN, "p1")
+    # The notice signed four minutes ago (within the ledger's five), before its deadline.
+    body = c.agency.body("AnnounceTender", ANNOUNCEMENT | notice, procurement="p1",
+                         issued_at=now - timedelta(minutes=4))  # fmt: skip
+    c.ledger.submit(body)
+    late = refused(Conflict, c.bid, c.suppliers[0], "1790000.00", on="2026-04-20")
+    assert "rule bid_box.signed_by_deadline" in late.message, late.message
+    assert "已逾期，电子投标箱不予接收" in late.message and late.code == "lifecycle"
+    obtained = {"date": "2026-04-20"}
+    refused(Conflict, c.act, c.suppliers[1], "ObtainDocuments", obtained)
+
+
+def test_bids_of_a_paper_tender_recorded_after_its_deadline_are_transcribed(
+    county: County,
+) -> None:
+    """A deadline already past when its notice was recorded: the bids are transcribed from
+    their paper receipts, by the day and minute these show."""
+    c = county
+    c.to_announced()  # the deadline, 2026-05-06 09:30, long past when recorded
+    assert c.bid(c.suppliers[0], "1790000.00", on="2026-05-06", time="09:10").bid_receipt
+    late = refused(Conflict, c.bid, c.suppliers[1], "1720000.00", on="2026-05-06", time="09:31")
+    assert "rule lifecycle.bid_deadline" in late.message
 
 
 def test_no_bid_is_taken_before_the_box_is_registered(world: World) -> None:
