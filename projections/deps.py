@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from ledger.deps import (
     CommandsDep,
     Db,
+    DocumentsDep,
     LogDep,
     LookupCodesDep,
     RegistryDep,
@@ -34,6 +35,7 @@ from projections.web.lookup_failures import LookupFailures
 __all__ = [
     "CommandsDep",
     "Db",
+    "DocumentsDep",
     "FormTokensDep",
     "InspectorDep",
     "LogDep",

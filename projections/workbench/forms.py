@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ledger.domain.schema.payloads import PAYLOADS
-from projections.deps import RegistryDep, WorkbenchSessionsDep
+from projections.deps import DocumentsDep, RegistryDep, WorkbenchSessionsDep
 from projections.supervision.auth import PRIVATE, Refused
 from projections.workbench.auth import PATH, WorkbenchRoute, require_official
 from projections.workbench.routes import SIGNED_IN_ONLY, page, role_label
@@ -58,13 +58,15 @@ def index(request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDe
 
 @forms.get("/{kind}", include_in_schema=False)
 def form(
-    kind: str, request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep
-) -> Response:
+    kind: str, request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep,
+    documents: DocumentsDep,
+) -> Response:  # fmt: skip
     official = require_official(request, sessions, registry)
     prefill = {k: request.query_params.get(k, "")[:100] for k in PREFILL}
     heading = (FORMS[_kind(kind)].strip().splitlines() or [kind])[0]
     return page(request, "workbench/form.html", official=official, kind=kind,
-                heading=heading, prefill=prefill, registry=kind in REGISTRY)  # fmt: skip
+                heading=heading, prefill=prefill, registry=kind in REGISTRY,
+                document_max=documents.max_bytes)  # fmt: skip
 
 
 @forms.get(

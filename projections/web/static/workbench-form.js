@@ -5,6 +5,7 @@
 // key the official signed in with (held in this browser) and posted to /commands.
 import { SigningError, canonical, seal, signedBody } from "./signing.js";
 import { heldKey } from "./workbench-keys.js";
+import { attachmentProblems, attachments, isDocuments } from "./workbench-documents.js";
 
 const form = document.getElementById("command-form");
 const fields = document.getElementById("fields");
@@ -170,6 +171,7 @@ function build(name, field, path, required) {
     };
     return { node: set, read, children, path };
   }
+  if (isDocuments(inner)) return attachments(path, label, errorId);
   if (inner.type === "array") {
     const rows = el("ol", { class: "rows" });
     const items = [];
@@ -307,6 +309,7 @@ async function sealedPayload(node, value, sealing) {
 /** What will be signed, in words: each field's Chinese title and value. */
 function describe(node, value, into, prefix = "") {
   if (value === undefined) return;
+  if (node.describe) { into.push(...node.describe(value)); return; }
   const title = node.node.querySelector("label,legend")?.textContent.replace("（选填）", "") || "";
   if (node.sealed) {
     into.push([prefix + node.title, `${value}（密封）`]);
@@ -332,6 +335,7 @@ form.addEventListener("submit", (event) => {
     errors.push(["procurement", "应为采购项目编号：字母、数字、“-”或“_”，至多64个字符"]);
   }
   check({ ...schema, ref: undefined }, payload, "payload", true, errors);
+  errors.push(...attachmentProblems());
   showErrors(errors);
   if (errors.length) { say(""); return; }
   const lines = [];
