@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ledger.application import Receipt
+from ledger.domain.bid_box import SupplierEnvelope
 from ledger.domain.challenges import Challenge
 from ledger.domain.context import Statutes
 from ledger.domain.errors import LedgerError
@@ -63,6 +64,14 @@ class RegistryView(Protocol):
 
     def challenger(self, number: str) -> str | None:
         """The organisation that filed challenge ``number`` (sealed: from the sealed store)."""
+        ...
+
+    def envelopes_of(self, supplier: str) -> list[SupplierEnvelope]:
+        """The supplier's envelopes in the bid boxes (the box's private index), newest first."""
+        ...
+
+    def committed_leaves(self, commitments: set[str]) -> dict[str, int]:
+        """The log index of the box's leaf for each commitment."""
         ...
 
 

@@ -21,7 +21,7 @@ import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
-from ledger.domain.bid_box import BoxEntry
+from ledger.domain.bid_box import BoxEntry, SupplierEnvelope
 from ledger.domain.challenges import Challenge, Complaint, challenger
 from ledger.domain.clock import TimeLimit
 from ledger.domain.context import Statutes
@@ -270,6 +270,36 @@ class RepositoryRegistry:
 
     def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
         return self.box_index.entries(procurement, supplier)
+
+    def envelopes_of(self, supplier: str) -> list[SupplierEnvelope]:
+        return self.box_index.of_supplier(supplier)
+
+    def committed_leaves(self, commitments: set[str]) -> dict[str, int]:
+        """The log index of the box's ``BidCommitted`` leaf for each of ``commitments``.
+        The leaves name no supplier, so this reads every commitment the box recorded: a
+        county's few thousand, not an index."""
+        if not commitments:
+            return {}
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        order = "rowid" if self.reader.db.url.is_sqlite else "notification_id"
+        with self.reader.db.read() as cur:
+            rows = cur.execute(
+                f"SELECT {order}, state FROM {table} WHERE topic LIKE ?",  # noqa: S608
+                ("%:SealedBid.Committed",),
+            ).fetchall()
+        found: dict[int, str] = {}
+        for notification, state in rows:
+            commitment = orjson.loads(orjson.loads(bytes(state))["data"]).get("commitment")
+            if commitment in commitments:
+                found[int(notification)] = commitment
+        ids = list(found)
+        if not ids:
+            return {}
+        indices = self.reader.leaf_indices(ids)
+        if len(indices) == len(ids):
+            return {found[n]: i for n, i in zip(ids, indices, strict=True)}
+        # Some not in the log yet (integrated a moment later): those found, one by one.
+        return {found[n]: i for n in ids for i in self.reader.leaf_indices([n])}
 
     def document(self, sha256: str) -> HeldDocument | None:
         digest = digest_bytes(sha256)

@@ -56,6 +56,16 @@ class BoxEntry:
     obtained: bool = False  # the supplier obtained the documents 获取采购文件 (no bid)
 
 
+
+@dataclass(frozen=True)
+class SupplierEnvelope:
+    """One of a supplier's envelopes, for its own list of receipts: in which procurement's
+    box, and whether that box is closed."""
+
+    procurement: str
+    entry: BoxEntry
+    closed: bool
+
 def bucket_size(count: int) -> int:
     """How many members a closed box with ``count`` envelopes holds: the count hidden."""
     size = MIN_BUCKET

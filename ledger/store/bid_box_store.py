@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ledger.domain.bid_box import BoxEntry
+from ledger.domain.bid_box import BoxEntry, SupplierEnvelope
 from ledger.store.recorders import (
     BOX_CLOSINGS,
     BOX_COLUMNS,
@@ -99,6 +99,28 @@ class BidBoxIndex:
 
     def create_tables(self) -> None:
         self.db.execute_script(SQLITE if self.db.url.is_sqlite else POSTGRES)
+
+    def of_supplier(self, supplier: str, limit: int = 200) -> list[SupplierEnvelope]:
+        """``supplier``'s envelopes in every box, newest first, each with whether its box
+        is closed (then nothing changes it)."""
+        with self.db.read() as cur:
+            rows = cur.execute(
+                "SELECT b.commitment, b.procurement, b.supersedes, b.withdrawn, "
+                f"c.procurement IS NOT NULL FROM {TABLE} b LEFT JOIN {CLOSINGS} c "
+                "ON c.procurement = b.procurement WHERE b.supplier = ? "
+                "ORDER BY b.position DESC LIMIT ?",
+                (supplier, limit),
+            ).fetchall()
+        return [
+            SupplierEnvelope(
+                str(r[1]),
+                BoxEntry(str(r[0]), supplier, None, bool(r[3]), obtained=True)
+                if r[2] == OBTAINED
+                else BoxEntry(str(r[0]), supplier, r[2] or None, bool(r[3])),
+                bool(r[4]),
+            )
+            for r in rows
+        ]
 
     def entries(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
         """The commitments kept for ``procurement`` (only ``supplier``'s, if given), in the
