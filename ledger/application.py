@@ -68,7 +68,7 @@ from ledger.domain.schema.kinds import BY_DATA
 from ledger.domain.sealed import commitments_in, is_commitment
 from ledger.domain.sealed_reads import READ_SEALED, record_read
 from ledger.domain.statute_commands import HANDLERS as STATUTE_HANDLERS
-from ledger.log.integrator import Integrator
+from ledger.log.integrator import Integrated, Integrator
 from ledger.log.reader import LogReader
 from ledger.log.schema import POSTGRES, SQLITE
 from ledger.log.signer import LogSigner, load_or_create_key
@@ -241,8 +241,14 @@ class Ledger:
         self._keys: dict[str, tuple[Key, Ed25519PublicKey]] = {}
         inline = config.inline_integration
         self.inline_integration = config.database.is_sqlite if inline is None else inline
+        # SQLite: the leaves commit with their events, one durable commit per group.
+        in_commit = self.inline_integration and config.database.is_sqlite
         self.committer = GroupCommitter(
-            self.events, after_commit=self.integrator.integrate if self.inline_integration else None
+            self.events,
+            integrate_in=self.integrator.integrate_in if in_commit else None,
+            after_commit=(
+                self.integrator.integrate if self.inline_integration and not in_commit else None
+            ),
         )
 
     def close(self) -> None:
@@ -307,9 +313,10 @@ class Ledger:
             error = future.exception()
             if error is None:
                 self.registry.remember(aggregates)
-                events = self._events(future.result())
+                stored = future.result()
+                events = self._events(stored.recordings)
                 if proofs:
-                    outcomes[n] = self._receipt(events, box)
+                    outcomes[n] = self._receipt(events, box, stored.integrated)
                 else:
                     outcomes[n] = Receipt([{k: v for k, v in e.items() if k != "notification_id"}
                                            for e in events])  # fmt: skip
@@ -558,7 +565,7 @@ class Ledger:
         self, aggregates: list[Aggregate], guard: CommandGuard, box: BoxSession | None = None
     ) -> Receipt:
         try:
-            recordings = self.committer.store(aggregates, guard)
+            stored = self.committer.store(aggregates, guard)
         except IntegrityError:
             self.registry.forget(*(a.id for a in aggregates))
             raise StaleRecord from None
@@ -566,7 +573,7 @@ class Ledger:
         for aggregate in aggregates:
             if isinstance(aggregate, Key):
                 self._keys.pop(aggregate.key_id, None)
-        return self._receipt(self._events(recordings), box)
+        return self._receipt(self._events(stored.recordings), box, stored.integrated)
 
     @staticmethod
     def _events(recordings: Sequence[Any]) -> list[dict[str, Any]]:
@@ -582,16 +589,25 @@ class Ledger:
 
     # -- the log --------------------------------------------------------------------
 
-    def _receipt(self, events: list[dict[str, Any]], box: BoxSession | None = None) -> Receipt:
-        receipt = self._placed(events)
+    def _receipt(
+        self,
+        events: list[dict[str, Any]],
+        box: BoxSession | None = None,
+        integrated: Integrated | None = None,
+    ) -> Receipt:
+        receipt = self._placed(events, integrated)
         if box is not None:  # pending or integrated, the supplier gets its salt
             proof = receipt.proofs[0] if receipt.proofs else {}
             receipt.bid_receipt = box.receipt(proof, receipt.checkpoint)
         return receipt
 
-    def _placed(self, events: list[dict[str, Any]]) -> Receipt:
+    def _placed(
+        self, events: list[dict[str, Any]], integrated: Integrated | None = None
+    ) -> Receipt:
         """Where the events sit in the log, with proofs, once integrated (or soon after)."""
         ids = [e.pop("notification_id") for e in events]
+        if integrated is not None and all(n in integrated.indices for n in ids):
+            return self._placed_with(events, [integrated.indices[n] for n in ids], integrated)
         if not self.inline_integration and self.config.leaf_wait_seconds <= 0:
             return Receipt(events)  # fire and forget: the client asked not to wait
         deadline = time.monotonic() + self.config.leaf_wait_seconds
@@ -617,6 +633,24 @@ class Ledger:
                 }
             )
         return Receipt(events, note, size, proofs)
+
+    @staticmethod
+    def _placed_with(
+        events: list[dict[str, Any]], indices: list[int], integrated: Integrated
+    ) -> Receipt:
+        """As ``_placed``, from the leaves committed with the events: nothing is read."""
+        proofs = []
+        for event, index in zip(events, indices, strict=True):
+            event["leaf_index"] = index
+            leaf, proof = integrated.inclusion(index)
+            proofs.append(
+                {
+                    "index": index,
+                    "leaf_hash": b64encode(leaf),
+                    "proof": [b64encode(p) for p in proof],
+                }
+            )
+        return Receipt(events, integrated.note, integrated.size, proofs)
 
 
 def _signed(envelope: Envelope) -> Signed:

@@ -40,6 +40,7 @@ _ED25519_KEY_SIZE = 32
 _ED25519_SIG_SIZE = 64
 _ROOT_SIZE = 32
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")  # ASCII controls except "\n"
+_SPACE = re.compile(r"\s")  # what str.isspace() calls a space, Unicode spaces included
 _SIZE = re.compile(r"0|[1-9][0-9]*")
 
 
@@ -63,7 +64,7 @@ def _check_name(name: str) -> None:
     # Spec: non-empty, no Unicode spaces, no "+" (the verifier key separator).
     if not isinstance(name, str) or not name:
         raise NoteError("key name must be a non-empty string")
-    if "+" in name or any(c.isspace() for c in name) or _CONTROL.search(name):
+    if "+" in name or _SPACE.search(name) or _CONTROL.search(name):
         raise NoteError(f"key name {name!r} contains a space, '+' or control character")
 
 
@@ -142,11 +143,14 @@ def _check_text(text: str) -> None:
         raise NoteError("note text is not valid UTF-8") from exc
 
 
-def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
-    """Sign ``text`` and return the full note (text, blank line, signature)."""
+def sign_note(
+    text: str, name: str, private_key: Ed25519PrivateKey, public_key: bytes | None = None
+) -> str:
+    """Sign ``text`` and return the full note (text, blank line, signature). A signer that
+    signs often passes its `public_key` (raw) rather than have it derived each time."""
     _check_text(text)
     _check_name(name)
-    pub = private_key.public_key().public_bytes_raw()
+    pub = public_key if public_key is not None else private_key.public_key().public_bytes_raw()
     sig = private_key.sign(text.encode("utf-8"))
     line = base64.b64encode(key_id(name, pub) + sig).decode("ascii")
     return f"{text}\n{_SIG_PREFIX}{name} {line}\n"

@@ -47,4 +47,5 @@ class LogSigner:
         self.verifier = parse_verifier_key(self.verifier_key)
 
     def sign(self, size: int, root: bytes) -> str:
-        return sign_note(Checkpoint(self.origin, size, root).body(), self.origin, self._key)
+        body = Checkpoint(self.origin, size, root).body()
+        return sign_note(body, self.origin, self._key, self.public_key)

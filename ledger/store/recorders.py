@@ -18,13 +18,13 @@ itself.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, PersistenceError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
@@ -32,6 +32,12 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger.domain.errors import Conflict, ReplayedNonce
+from ledger.store.sql import Cursor as LedgerCursor
+from ledger.store.sql import sqlite_cursor
+
+#: What else an insert writes in its transaction once the events are in: given a cursor of
+#: that transaction and the stored events after a notification id (at most so many).
+AfterInsert = Callable[[LedgerCursor, Callable[[int, int], Sequence[Notification]]], object]
 
 NONCES_TABLE = "ledger_nonces"
 NONCE_FUNCTION = "sunshine_record_nonce"
@@ -248,7 +254,30 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                     c.execute(SQLITE_INSERT_BOX, box.values(postgres=False))
             except sqlite3.IntegrityError as changed:  # the box closed, or changed: decide again
                 raise IntegrityError(str(changed)) from None
-        return super()._insert_events(c, stored_events, **kwargs)
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        after: AfterInsert | None = kwargs.get("after_insert")
+        if after is not None:  # the log's leaves for these events, in the same commit
+            after(sqlite_cursor(c.sqlite_cursor), lambda n, limit: self._after(c, n, limit))
+        return ids
+
+    def _after(self, c: SQLiteCursor, position: int, limit: int) -> list[Notification]:
+        """As ``select_notifications`` after `position`, within the insert's transaction
+        (another connection would not see its events yet)."""
+        c.execute(
+            f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid > ? "  # noqa: S608
+            "ORDER BY rowid LIMIT ?",
+            (position, limit),
+        )
+        return [
+            Notification(
+                id=row["rowid"],
+                originator_id=self.convert_originator_id(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in c.fetchall()
+        ]
 
     @property
     def _guarded_nonce(self) -> str:

@@ -42,8 +42,8 @@ class Database(Protocol):
 
 
 class _SQLiteCursor:
-    def __init__(self, conn: sqlite3.Connection):
-        self._cur = conn.cursor()
+    def __init__(self, cur: sqlite3.Cursor):
+        self._cur = cur
 
     def execute(self, sql: str, params: Params = ()) -> _SQLiteCursor:
         self._cur.execute(sql, tuple(params))
@@ -58,6 +58,11 @@ class _SQLiteCursor:
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return list(self._cur.fetchall())
+
+
+def sqlite_cursor(cur: sqlite3.Cursor) -> Cursor:
+    """Another transaction's cursor (the event store's), for SQL of ours within it."""
+    return _SQLiteCursor(cur)
 
 
 #: A new SQLite ledger file: the owner writes, the group (a backup agent) reads, no one else.
@@ -115,7 +120,7 @@ class SQLiteDatabase:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            yield _SQLiteCursor(conn)
+            yield _SQLiteCursor(conn.cursor())
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -126,7 +131,7 @@ class SQLiteDatabase:
         conn = self._conn()
         conn.execute("BEGIN")
         try:
-            yield _SQLiteCursor(conn)
+            yield _SQLiteCursor(conn.cursor())
         finally:
             conn.execute("COMMIT")
 
