@@ -64,7 +64,10 @@ from ledger.domain.procurement_commands import BIDDING, LIFECYCLE_HANDLERS
 from ledger.domain.registry import Key, Role, stream_id
 from ledger.domain.registry_commands import HANDLERS, Signer, credit_code_claims, genesis
 from ledger.domain.schema import entries as E
+from ledger.domain.schema.entry import parse_data
 from ledger.domain.schema.kinds import BY_DATA
+from ledger.domain.schema.payload_check import check_payload
+from ledger.domain.schema.values import Finding
 from ledger.domain.sealed import commitments_in, is_commitment
 from ledger.domain.sealed_reads import READ_SEALED, record_read
 from ledger.domain.statute_commands import HANDLERS as STATUTE_HANDLERS
@@ -177,6 +180,42 @@ class Receipt:
         if self.bid_receipt is not None:
             answer["bid_receipt"] = self.bid_receipt
         return answer
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """One entry a draft would append: its stream, version, kind and typed data."""
+
+    stream: str
+    version: int
+    type: str
+    data: E.EntryData
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The rules its act would break: recorded with it, never a refusal."""
+        return list(getattr(self.data, "findings", None) or [])
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a command would record (``Ledger.draft``); nothing of it is stored."""
+
+    entries: list[Drafted]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for entry in self.entries for f in entry.findings]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "entries": [
+                {"stream": e.stream, "version": e.version, "type": e.type,
+                 "data": e.data.dump()}
+                for e in self.entries
+            ],
+            "findings": [f.dump() for f in self.findings],
+        }  # fmt: skip
 
 
 class StaleRecord(Exception):
@@ -325,6 +364,23 @@ class Ledger:
                 outcomes[n] = self._outcome(bodies[n])
         return [o for o in outcomes if o is not None]
 
+    def draft(self, body: bytes) -> Draft:
+        """What ``submit`` would record for this command now, with nothing stored: the
+        entries it would append and the findings they would carry.
+
+        The same decision on fresh reads: the payload's schema (every field error at once,
+        as ``POST /commands`` checks it first), the key and its actor, the signature when
+        the body has one, freshness, who may act, the lifecycle and the time limits. A body
+        without a signature is decided as its key's actor would sign it (the workbench's
+        preview of what the signed-in official is about to sign). Refusals are ``submit``'s.
+        """
+        envelope = parse_envelope(body, signature_required=False)
+        if envelope.command.type in ("Genesis", READ_SEALED):
+            self.submit(body)  # refused there, as POST /commands refuses it
+        check_payload(envelope.command.type, envelope.command.payload)
+        aggregates, _, _ = self._prepare(envelope, optimistic=False, drafting=True)
+        return Draft([_drafted(e) for a in aggregates for e in a.pending_events])
+
     def _outcome(self, body: bytes) -> Receipt | LedgerError:
         try:
             return self.submit(body)
@@ -345,13 +401,15 @@ class Ledger:
         return receipt
 
     def _prepare(
-        self, envelope: Envelope, optimistic: bool
+        self, envelope: Envelope, optimistic: bool, drafting: bool = False
     ) -> tuple[list[Aggregate], CommandGuard, BoxSession | None]:
         """The command checked and decided: the aggregates it changes, its guard, and the
-        bid box's session when the box took part."""
+        bid box's session when the box took part. A draft without a signature skips only
+        the signature's check (``draft``)."""
         command = envelope.command
         key, public_key = self._valid_key(command.key, command.actor)
-        envelope.verify_with_key(public_key)
+        if not (drafting and not envelope.signature):
+            envelope.verify_with_key(public_key)
         reading = command.type == READ_SEALED
         max_age = REQUEST_MAX_AGE if reading else self.config.max_command_age
         check_fresh(command, datetime.now(UTC), max_age, self.config.max_clock_skew)
@@ -651,6 +709,13 @@ class Ledger:
                 }
             )
         return Receipt(events, integrated.note, integrated.size, proofs)
+
+
+def _drafted(event: Any) -> Drafted:
+    """A pending event (``SignedEvent`` or ``SignedCreated``) as the entry it would be."""
+    kind: str = type(event).event_type
+    return Drafted(str(event.originator_id), event.originator_version, kind,
+                   parse_data(kind, event.data))  # fmt: skip
 
 
 def _signed(envelope: Envelope) -> Signed:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ledger.application import Receipt
+from ledger.application import Draft, Receipt
 from ledger.domain.bid_box import SupplierEnvelope
 from ledger.domain.challenges import Challenge
 from ledger.domain.context import Statutes
@@ -39,6 +39,10 @@ class CommandService(Protocol):
     def submit_many(self, bodies: Sequence[bytes]) -> list[Receipt | LedgerError]: ...
 
     def read_sealed(self, body: bytes) -> dict[str, Any]: ...
+
+    def draft(self, body: bytes) -> Draft:
+        """What ``submit`` would record for this command (signed or not), nothing stored."""
+        ...
 
 
 class RegistryView(Protocol):
