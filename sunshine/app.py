@@ -24,6 +24,7 @@ from projections.web.challenges import challenges
 from projections.web.pages import pages
 from projections.web.render import STATIC
 from projections.workbench.forms import forms
+from projections.workbench.preview import preview
 from projections.workbench.receipts import receipts
 from projections.workbench.routes import workbench
 from publisher.admin import admin as publisher_admin
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(flags_routes)
     app.include_router(workbench)
     app.include_router(forms)
+    app.include_router(preview)
     app.include_router(receipts)
     app.include_router(ocds)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

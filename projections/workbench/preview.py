@@ -1,0 +1,171 @@
+"""The form's preview 预览: what the public page will show once the official signs, and which
+rules the action would break, before anything is signed.
+
+``POST /workbench/preview`` takes the command the form built (type, procurement, payload and
+any sealed values), as the signed-in official's: the ledger decides it as it would decide the
+signed command (``Ledger.draft``), storing nothing, and the answer is an HTML fragment: each
+entry as the procurement's public page shows it (``step_entry`` of ``_timeline.html``, the
+macro that page uses), and a warning per finding the entries would carry, in the ledger's own
+words and citation. A refusal is answered as ``POST /commands`` answers it.
+
+Cross-site requests: the session cookie is ``SameSite=Strict``; the body must be JSON (a
+cross-site form cannot send that without a preflight this server never allows) and a
+browser's ``Origin``, when sent, must be this server's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from ledger.application import Draft
+from ledger.domain.errors import Forbidden, MalformedCommand
+from ledger.domain.schema import entries as E
+from ledger.domain.schema.entry import Entry
+from ledger.domain.schema.values import Finding
+from ledger.http import read_body_limited
+from ledger.ports import Database
+from projections.deps import CommandsDep, Db, FlagConfigDep, RegistryDep, WorkbenchSessionsDep
+from projections.flags.config import FlagConfig
+from projections.flags.dry_run import WouldRaise, would_raise
+from projections.flags.rules import finding_kind
+from projections.supervision.auth import PRIVATE
+from projections.web import queries
+from projections.web.pages import committee_by_role, committee_names, suppliers_named
+from projections.web.render import ENV
+from projections.workbench.auth import PATH, Official, WorkbenchRoute, require_official
+from projections.workbench.forms import FORMS
+
+preview = APIRouter(prefix=PATH, route_class=WorkbenchRoute, tags=["workbench"])
+
+#: What the form sends: the command but for who signs it, when, and its nonce.
+FIELDS: Final = frozenset({"type", "procurement", "payload", "sealed"})
+
+
+@preview.post(
+    "/preview",
+    summary="What a command would show on the public page and which findings it would record",
+    responses={
+        200: {"content": {"text/html": {}}, "description": "the public entries and warnings"},
+        401: {"description": "not signed in, or the session's key was revoked"},
+        403: {"description": "another origin, or the actor may not do this"},
+        415: {"description": "not JSON"},
+        422: {"description": "fields not of the payload's schema, or a rule refuses it"},
+    },
+)
+async def preview_command(
+    request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep,
+    commands: CommandsDep, db: Db, flags: FlagConfigDep,
+) -> Response:  # fmt: skip
+    official = require_official(request, sessions, registry)
+    _same_origin(request)
+    body = await read_body_limited(request)
+    command, sealed = _command(body, official)
+    envelope = orjson.dumps({"command": command} | ({"sealed": sealed} if sealed else {}))
+    draft = await run_in_threadpool(commands.draft, envelope)
+    raised = await run_in_threadpool(red_flags, db, flags, command, draft)
+    html = await run_in_threadpool(render, db, command["procurement"], draft, raised)
+    return Response(html, media_type="text/html; charset=utf-8", headers=dict(PRIVATE))
+
+
+def _same_origin(request: Request) -> None:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise MalformedCommand("the preview takes the command as JSON", status=415,
+                               code="unsupported_media_type")  # fmt: skip
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if origin is not None and origin != own:
+        raise Forbidden(f"rule workbench.same_origin: a preview is asked from {own} only",
+                        code="cross_origin")  # fmt: skip
+
+
+def _command(body: bytes, official: Official) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The command as the signed-in official would sign it now; its sealed values."""
+    try:
+        given = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise MalformedCommand("the body is not JSON") from None
+    if not isinstance(given, dict) or not set(given) <= FIELDS:
+        raise MalformedCommand('body must be {"type", "procurement", "payload", "sealed"}')
+    kind = given.get("type")
+    if not isinstance(kind, str) or kind not in FORMS:
+        raise MalformedCommand(f"no form records a command of type {kind!r}")
+    sealed = given.get("sealed") or {}
+    if not isinstance(sealed, dict):
+        raise MalformedCommand('sealed must be an object {"<commitment>": {"value", "salt"}}')
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    command = {
+        "type": kind,
+        "procurement": given.get("procurement"),
+        "payload": given.get("payload"),
+        "actor": official.actor,
+        "key": official.key,
+        "issued_at": now,
+        "nonce": secrets.token_urlsafe(24),
+    }
+    return command, sealed
+
+
+def red_flags(
+    db: Database, config: FlagConfig, command: dict[str, Any], draft: Draft
+) -> list[WouldRaise] | None:
+    """The red flags the draft would raise, besides those its findings become (warned of
+    already); None when the flags cannot be known now."""
+    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    entries = [
+        Entry(0, e.stream, e.version, e.type, at, command["actor"], command["key"], command,
+              "", e.data)
+        for e in draft.entries
+    ]  # fmt: skip
+    raised = would_raise(db, config, entries)
+    if raised is None:
+        return None
+    warned = {finding_kind(f.rule) for f in draft.findings}
+    return [flag for flag in raised if flag.kind not in warned]
+
+
+def render(
+    db: Database, procurement: str | None, draft: Draft, flags: list[WouldRaise] | None = None
+) -> str:
+    """The draft's entries as the public page shows them, and its warnings."""
+    steps = [
+        queries.Step(0, entry.type, entry.data.date.isoformat(), "", entry.data)
+        for entry in draft.entries
+        if isinstance(entry.data, E.ProcurementData | E.StreamData)  # the timeline's entries
+    ]
+    before = queries.timeline(db, procurement) if procurement else []
+    codes: set[str] = set()
+    found = queries.procurement(db, procurement) if procurement else None
+    if found is not None:
+        codes |= {c for c in (found.purchaser, found.agency, found.winner) if c}
+    for step in steps:
+        codes |= suppliers_named(step.typed)
+        named = (getattr(step.typed, "purchaser", None), getattr(step.typed, "agency", None))
+        codes |= {c for c in named if isinstance(c, str)}
+    return ENV.get_template("workbench/preview.html").render(
+        steps=steps,
+        warnings=[(warning(f), f) for f in draft.findings],
+        flags=[flagged(f) for f in flags or []],
+        flags_unknown=flags is None,
+        opened=any(isinstance(s.typed, E.BidsOpened) for s in [*before, *steps]),
+        names=queries.names(db, codes),
+        committee_names=committee_names,
+        committee_by_role=committee_by_role,
+    )
+
+
+def warning(finding: Finding) -> str:
+    """将被记为：<the finding>（依据：<its article>）, as the ledger states the rule."""
+    basis = f"（依据：{finding.citation}）" if finding.citation else ""
+    return f"将被记为：{finding.description_zh}{basis}"
+
+
+def flagged(flag: WouldRaise) -> str:
+    """将被记为预警：<the flag>：<what raised it>（依据：<the rule>）, in the projection's words."""
+    return f"将被记为预警：{flag.kind.label}：{flag.summary}（依据：{flag.kind.rule_zh}）"
