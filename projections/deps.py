@@ -28,6 +28,7 @@ from ledger.deps import (
     StatutesDep,
 )
 from ledger.ocds.release import DEFAULT_OCID_PREFIX
+from projections.flags.config import FlagConfig, load_flag_config
 from projections.supervision.auth import Inspector, Sessions, require_inspector
 from projections.web.form_tokens import FormTokens
 from projections.web.lookup_failures import LookupFailures
@@ -36,6 +37,7 @@ __all__ = [
     "CommandsDep",
     "Db",
     "DocumentsDep",
+    "FlagConfigDep",
     "FormTokensDep",
     "InspectorDep",
     "LogDep",
@@ -63,6 +65,7 @@ class ReadSideResources:
     workbench: Sessions | None = None  # officials' sessions on the workbench (a working day)
     banner: str = ""  # shown atop every page when set: the demo's 演示数据，纯属虚构
     ocid_prefix: str = DEFAULT_OCID_PREFIX  # OCDS: ocid = "<prefix>-<procurement>"
+    flags: FlagConfig | None = None  # the red flags' thresholds (default: the packaged ones)
 
 
 def provide(app: Starlette, resources: ReadSideResources) -> None:
@@ -104,9 +107,15 @@ def _ocid_prefix(resources: _Resources) -> str:
     return resources.ocid_prefix
 
 
+def _flag_config(resources: _Resources) -> FlagConfig:
+    return resources.flags or load_flag_config()
+
+
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
 WorkbenchSessionsDep = Annotated[Sessions, Depends(_workbench_sessions)]
 OcidPrefixDep = Annotated[str, Depends(_ocid_prefix)]
+#: The thresholds the red-flag projection raises flags with (the operator's file over ours).
+FlagConfigDep = Annotated[FlagConfig, Depends(_flag_config)]
 LookupFailuresDep = Annotated[LookupFailures, Depends(_lookup_failures)]
 FormTokensDep = Annotated[FormTokens, Depends(_form_tokens)]
 

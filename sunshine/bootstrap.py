@@ -157,7 +157,8 @@ def services_for(
         spent.create()
         failures.create()
         jobs.create()
-    projector = _projector(ledger, flags or load_flag_config())
+    flags = flags or load_flag_config()
+    projector = _projector(ledger, flags)
     projector.setup(create=create)
     return Services(
         ledger=ledger,
@@ -169,6 +170,7 @@ def services_for(
             form_tokens=FormTokens(codes.derived_key("lookup form token v1")),
             banner=banner,
             ocid_prefix=ocid_prefix,
+            flags=flags,
         ),
         publisher=PublisherResources(
             jobs=jobs, metrics=registry_for(jobs), metrics_token=metrics_token

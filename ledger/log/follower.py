@@ -40,6 +40,12 @@ def _lock(name: str) -> int:
     return _LOCK_BASE + zlib.crc32(name.encode()) % 1_000_000
 
 
+def consumer_lock(name: str) -> int:
+    """The lock consumer ``name`` applies its leaves under: another writer of its tables
+    (a dry run that rolls back) takes it too."""
+    return _lock(name)
+
+
 class NotSetUp(RuntimeError):
     """A consumer's tables are missing or outdated, and this process may not create them."""
 
