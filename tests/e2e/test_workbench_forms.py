@@ -100,7 +100,10 @@ def test_a_procurement_recorded_through_the_forms_is_public_and_verifies(
     purchaser.wait_for_selector('#organisations option[value="ggzy"]', state="attached")
     purchaser.fill(field("agency"), "ggzy")
     purchaser.click("#command-form button[type=submit]")
+    purchaser.wait_for_selector("#preview:not([hidden])")
     preview = purchaser.inner_text("#preview")
+    # The plan as its public page will show it, and every field that will be signed.
+    assert "预算金额 ¥1,850,000.00" in purchaser.inner_text("#public-preview ol.timeline")
     assert "预算金额（元）" in preview and "1850000.00 元（185 万元）" in preview
     assert "公开招标" in preview and "open_tender" not in preview
     purchaser.click("#sign")

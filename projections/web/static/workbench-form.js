@@ -285,7 +285,7 @@ function showErrors(errors) {
 // -- preview, signing, the receipt ------------------------------------------------------------
 
 let root = null;
-let ready = null; // {procurement, payload, sealing}
+let ready = null; // {procurement, payload, sealed (its sealed values replaced), sealing}
 
 /** The payload, with each sealed value replaced by its commitment and kept aside. */
 async function sealedPayload(node, value, sealing) {
@@ -325,7 +325,33 @@ function describe(node, value, into, prefix = "") {
   }
 }
 
-form.addEventListener("submit", (event) => {
+/** The ledger's refusal shown against the form's fields, or in words. */
+function showRefusal(reply, status) {
+  if (Array.isArray(reply.errors) && reply.errors.length) {
+    showErrors(reply.errors.map((e) => [e.field, e.message]));
+    say("账本拒绝了这份表单：请按提示修改。");
+  } else {
+    say("账本拒绝了这项记录：" + (reply.message_zh || reply.message || `HTTP ${status}`));
+  }
+}
+
+/** The entry as the public page will show it, and the findings it would be recorded with:
+ * decided by the ledger (POST /workbench/preview) on the very payload that will be signed. */
+async function publicPreview(procurement, payload, sealing) {
+  const answer = await fetch("/workbench/preview", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ type: kind, procurement, payload, sealed: sealing }),
+  });
+  if (!answer.ok) {
+    showRefusal(await answer.json().catch(() => ({})), answer.status);
+    return null;
+  }
+  // Rendered and escaped by the server from the public pages' own templates.
+  return new DOMParser().parseFromString(await answer.text(), "text/html").body.childNodes;
+}
+
+form.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (!root) return;
   const procurement = form.elements.procurement.value.trim();
@@ -341,11 +367,23 @@ form.addEventListener("submit", (event) => {
   const lines = [];
   if (procurement) lines.push(["采购项目编号", procurement]);
   describe(root, payload, lines);
-  document.getElementById("preview-list").replaceChildren(...lines.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
-  ready = { procurement: procurement || null, payload };
-  form.hidden = true;
-  preview.hidden = false;
-  document.getElementById("sign").focus();
+  try {
+    say("正在生成预览……");
+    // Sealed once, here: the preview is decided on the same commitments that are signed.
+    const sealing = {};
+    const sealed = await sealedPayload(root, payload, sealing);
+    const shown = await publicPreview(procurement || null, sealed, sealing);
+    if (!shown) return;
+    document.getElementById("public-preview").replaceChildren(...shown);
+    document.getElementById("preview-list").replaceChildren(...lines.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+    ready = { procurement: procurement || null, payload, sealed, sealing };
+    form.hidden = true;
+    preview.hidden = false;
+    say("");
+    document.getElementById("preview-heading").focus();
+  } catch (error) {
+    say("无法生成预览：" + error.message);
+  }
 });
 
 document.getElementById("revise").addEventListener("click", () => {
@@ -367,9 +405,7 @@ document.getElementById("sign").addEventListener("click", async () => {
     const held = await heldKey(form.dataset.key);
     if (!held) throw new SigningError("本浏览器没有保存您登录所用的密钥，无法签名：请在保存该密钥的浏览器中办理。");
     say("正在签名并提交……");
-    const sealing = {};
-    const payload = await sealedPayload(root, ready.payload, sealing);
-    const body = await signedBody(held, form.dataset.actor, kind, ready.procurement, payload, sealing);
+    const body = await signedBody(held, form.dataset.actor, kind, ready.procurement, ready.sealed, ready.sealing);
     const answer = await fetch("/commands", {
       method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body,
     });
@@ -377,12 +413,7 @@ document.getElementById("sign").addEventListener("click", async () => {
     if (!answer.ok) {
       preview.hidden = true;
       form.hidden = false;
-      if (Array.isArray(reply.errors) && reply.errors.length) {
-        showErrors(reply.errors.map((e) => [e.field, e.message]));
-        say("账本拒绝了这份表单：请按提示修改。");
-      } else {
-        say("账本拒绝了这项记录：" + (reply.message_zh || reply.message || `HTTP ${answer.status}`));
-      }
+      showRefusal(reply, answer.status);
       return;
     }
     showReceipt(ready.procurement, ready.payload, reply);
