@@ -13,7 +13,7 @@ import pytest
 from conftest import World
 from procurement_world import County
 
-from ledger.domain.schema.entry import Entry
+from ledger.log.follower import Entry
 from projections.flags import FlagKind, load_flag_config
 from projections.flags.config import FlagConfig
 from projections.flags.dry_run import WouldRaise, would_raise
