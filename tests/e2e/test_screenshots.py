@@ -11,15 +11,20 @@ the module and served by ``sunshine serve``.
 from __future__ import annotations
 
 import base64
+import os
 import re
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from conftest import ROOT, DemoLedger, served_demo
+
+from ledger.domain.context import china_day
 
 ARTEFACTS: Path = ROOT / "test-artifacts" / "screenshots"
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -38,6 +43,7 @@ class Page:
 class Site:
     url: str
     pages: dict[str, Page]
+    keys: Path  # the demo's key files, to sign in to the workbench
 
 
 def links(url: str, pattern: str) -> list[str]:
@@ -49,7 +55,7 @@ def links(url: str, pattern: str) -> list[str]:
 def site(
     tmp_path_factory: pytest.TempPathFactory, demo_template: DemoLedger
 ) -> Iterator[Site]:
-    with served_demo(demo_template, tmp_path_factory.mktemp("screenshots")) as (_demo, server):
+    with served_demo(demo_template, tmp_path_factory.mktemp("screenshots")) as (demo, server):
         base = server.url
         notice = r"/announcements/[0-9]+"
         tender = links(f"{base}/announcements?type=tender", notice)[0]
@@ -79,7 +85,7 @@ def site(
             "organisation": Page(supplier, ("统一社会信用代码", "信息变更", "中标（成交）项目",
                                             "企业规模")),
         }  # fmt: skip
-        yield Site(base, pages)
+        yield Site(base, pages, demo.data / "demo-keys")
 
 
 @pytest.fixture(scope="module")
@@ -208,11 +214,17 @@ def focus_problems(tab: Any) -> list[str]:
     seen: set[str] = set()
     previous = None
     # A date input takes a Tab per field (year, month, day): allow three per control.
+    wrapped = False
     for _ in range(3 * len(controls) + 10):
         tab.keyboard.press("Tab")
         focused = tab.evaluate(FOCUSED)
         if focused is None:
-            break  # past the last control, focus left the page
+            # Past the last control, focus left the page. A page that focused something
+            # itself (an error list, a receipt's heading) is walked from there: once round.
+            if wrapped:
+                break
+            wrapped = True
+            continue
         shot, look = focused["shot"], focused["look"]
         key = shot or look["name"]
         if key == previous:
@@ -251,28 +263,35 @@ def test_page_screenshot(browser: Any, site: Site, artefacts: Path, name: str, f
     ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     try:
         tab = open_page(ctx, site, page)
-        png = tab.screenshot(full_page=True, animations="disabled")
-        (artefacts / f"{name}-{form}-{width}.png").write_bytes(png)
-
-        stats = pixel_stats(ctx, png)
-        assert stats["width"] == width
-        # Not blank: a page of one colour has no variance and no ink.
-        assert stats["stdev"] > 10 and stats["ink"] > 0.01, stats
-        # The text a reader sees (innerText leaves out what CSS hides).
-        text = tab.evaluate("() => document.body.innerText")
-        missing = [t for t in page.texts if t not in text]
-        assert not missing, f"{page.path} at {width} px does not show {missing}"
-        assert tab.evaluate("() => document.documentElement.lang") == "zh-CN"
-        # No sideways scrolling, on a phone above all.
-        wide, inner, client = tab.evaluate(
-            "() => [document.scrollingElement.scrollWidth, innerWidth,"
-            " document.scrollingElement.clientWidth]"
-        )
-        assert wide <= min(inner, client), f"{page.path} at {width} px is {wide} px wide"
-        problems = focus_problems(tab)
-        assert not problems, f"{page.path} at {width} px: " + "; ".join(problems[:8])
+        looks_right(ctx, tab, artefacts / f"{name}-{form}-{width}.png", page.path, page.texts)
     finally:
         ctx.close()
+
+
+def looks_right(ctx: Any, tab: Any, shot: Path, path: str, texts: tuple[str, ...]) -> None:
+    """Screenshot the page to ``shot`` and check what a user would notice: not blank, its
+    Chinese text shown, no sideways scrolling, every control reached by Tab and seen
+    focused."""
+    width = tab.viewport_size["width"]
+    png = tab.screenshot(full_page=True, animations="disabled")
+    shot.write_bytes(png)
+    stats = pixel_stats(ctx, png)
+    assert stats["width"] == width
+    # Not blank: a page of one colour has no variance and no ink.
+    assert stats["stdev"] > 10 and stats["ink"] > 0.01, stats
+    # The text a reader sees (innerText leaves out what CSS hides).
+    text = tab.evaluate("() => document.body.innerText")
+    missing = [t for t in texts if t not in text]
+    assert not missing, f"{path} at {width} px does not show {missing}"
+    assert tab.evaluate("() => document.documentElement.lang") == "zh-CN"
+    # No sideways scrolling, on a phone above all.
+    wide, inner, client = tab.evaluate(
+        "() => [document.scrollingElement.scrollWidth, innerWidth,"
+        " document.scrollingElement.clientWidth]"
+    )
+    assert wide <= min(inner, client), f"{path} at {width} px is {wide} px wide"
+    problems = focus_problems(tab)
+    assert not problems, f"{path} at {width} px: " + "; ".join(problems[:8])
 
 
 def test_chinese_glyphs_are_drawn(browser: Any, site: Site) -> None:
@@ -288,5 +307,98 @@ def test_chinese_glyphs_are_drawn(browser: Any, site: Site) -> None:
         if not tab.evaluate(GLYPHS):
             pytest.skip("no font for Chinese here: the screenshots show boxes instead of "
                         "characters (apt-get install fonts-noto-cjk)")
+    finally:
+        ctx.close()
+
+
+# -- the workbench ---------------------------------------------------------------------------
+
+#: The README's screenshots of the workbench (``docs/screenshots/``): rewritten from these
+#: tests' shots by a run with ``SUNSHINE_README_SCREENSHOTS=1``.
+README_SHOTS: Path = ROOT / "docs" / "screenshots"
+
+
+def signed_in(tab: Any, site: Site, actor: str) -> None:
+    """Sign in to the workbench with the demo's key file of ``actor``."""
+    tab.goto(site.url + "/workbench")
+    tab.fill("#import-actor", actor)
+    tab.set_input_files("#key-file", str(site.keys / f"{actor}.pem"))
+    tab.press("#import-actor", "Enter")
+    tab.wait_for_selector("text=有效至")
+
+
+def filled_plan(tab: Any, site: Site, code: str) -> None:
+    """The purchaser's 采购计划备案 form, opened and filled in."""
+    signed_in(tab, site, "qhx-rmyy-op")
+    tab.goto(f"{site.url}/workbench/forms/FilePlan?procurement={code}")
+    tab.wait_for_selector("#fields > p")
+    field = '#fields > p [name="{}"]'.format
+    tab.fill(field("date"), china_day(datetime.now(UTC)).isoformat())
+    tab.fill(field("title"), "澄溪县人民医院医用耗材采购项目")
+    tab.select_option(field("category"), "goods")
+    tab.select_option(field("method"), "inquiry")
+    tab.fill(field("budget"), "380000.00")
+
+
+def sign_in_page(tab: Any, site: Site, form: str) -> None:
+    tab.goto(site.url + "/workbench")
+
+
+def to_do(tab: Any, site: Site, form: str) -> None:
+    signed_in(tab, site, "qhx-yz-op")  # its challenge is overdue in the demo
+
+
+def form_errors(tab: Any, site: Site, form: str) -> None:
+    signed_in(tab, site, "qhx-rmyy-op")
+    tab.goto(f"{site.url}/workbench/forms/FilePlan?procurement=qhx-2027-001")
+    tab.wait_for_selector("#fields > p")
+    tab.fill('#fields > p [name="budget"]', "38万")
+    tab.click("#command-form button[type=submit]")
+    tab.wait_for_selector("#errors:not([hidden])")
+
+
+def receipt(tab: Any, site: Site, form: str) -> None:
+    filled_plan(tab, site, f"qhx-2027-shot-{form}")
+    tab.click("#command-form button[type=submit]")
+    tab.click("#sign")
+    tab.wait_for_selector("#receipt:not([hidden])")
+
+
+def my_receipts(tab: Any, site: Site, form: str) -> None:
+    signed_in(tab, site, "xt-jianye-op")  # its bids in the boxes and its challenge
+    tab.goto(site.url + "/workbench/receipts")
+
+
+#: Each workbench shot: how to get there, and the Chinese it must show.
+WORKBENCH: dict[str, tuple[Callable[[Any, Site, str], None], tuple[str, ...]]] = {
+    "workbench-sign-in": (sign_in_page, ("工作台", "导入密钥文件", "在本浏览器生成新密钥")),
+    "workbench-todo": (to_do, ("待办", "已逾期", "答复质疑（qhx-2026-083-ZY1）")),
+    "workbench-form-errors": (form_errors, ("采购计划备案", "处需要修改", "必填")),
+    "workbench-receipt": (receipt, ("已签名并记入日志", "日志序号", "验证")),
+    "workbench-receipts": (my_receipts, ("我的回执", "投标", "承诺值",
+                                         "查询码只在提出质疑时显示一次")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("form", list(WIDTHS))
+@pytest.mark.parametrize("name", list(WORKBENCH))
+def test_workbench_screenshot(
+    browser: Any, site: Site, artefacts: Path, name: str, form: str
+) -> None:
+    width, height = WIDTHS[form]
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    try:
+        tab = ctx.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        arrive, texts = WORKBENCH[name]
+        arrive(tab, site, form)
+        tab.wait_for_load_state("networkidle")
+        shot = artefacts / f"{name}-{form}-{width}.png"
+        looks_right(ctx, tab, shot, name, texts)
+        assert not errors, f"script errors on {name}: {errors}"
+        if os.environ.get("SUNSHINE_README_SCREENSHOTS") == "1":
+            README_SHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(shot, README_SHOTS / f"{name}-{form}.png")
     finally:
         ctx.close()
