@@ -401,20 +401,27 @@ class Ledger:
         return receipt
 
     def _prepare(
-        self, envelope: Envelope, optimistic: bool, drafting: bool = False
+        self,
+        envelope: Envelope,
+        optimistic: bool,
+        drafting: bool = False,
+        view: RepositoryRegistry | None = None,
+        verified: bool = False,
     ) -> tuple[list[Aggregate], CommandGuard, BoxSession | None]:
         """The command checked and decided: the aggregates it changes, its guard, and the
         bid box's session when the box took part. A draft without a signature skips only
-        the signature's check (``draft``)."""
+        the signature's check (``draft``). ``view``: the records to decide on (the bulk
+        path's, which sees its batch's earlier commands); ``verified``: its signature was
+        verified already with the key its id names (``ledger.bulk``)."""
         command = envelope.command
-        key, public_key = self._valid_key(command.key, command.actor)
-        if not (drafting and not envelope.signature):
+        key, public_key = self._valid_key(command.key, command.actor, view)
+        if not verified and not (drafting and not envelope.signature):
             envelope.verify_with_key(public_key)
         reading = command.type == READ_SEALED
         max_age = REQUEST_MAX_AGE if reading else self.config.max_command_age
         check_fresh(command, datetime.now(UTC), max_age, self.config.max_clock_skew)
         signer = Signer(command.actor, key.role, key.organisation, key.key_id)
-        registry = self.registry.with_optimism(optimistic)
+        registry = view if view is not None else self.registry.with_optimism(optimistic)
         handler = REGISTRY_HANDLERS.get(command.type)
         box: BoxSession | None = None
         if reading:
@@ -598,14 +605,16 @@ class Ledger:
         )
         return self._store(aggregates, guard)
 
-    def _valid_key(self, key_id: str, actor: str) -> tuple[Key, Ed25519PublicKey]:
+    def _valid_key(
+        self, key_id: str, actor: str, view: RepositoryRegistry | None = None
+    ) -> tuple[Key, Ed25519PublicKey]:
         # Keys are cached without a read per command: the insert transaction checks
         # the key's stream version, so a stale entry can never let a command through.
         # (A request that records nothing has no insert to check it: ``SignedRequests``
         # reads the key's stream anew.)
         cached = self._keys.get(key_id)
         if cached is None:
-            key = self.registry.key(key_id)
+            key = (view or self.registry).key(key_id)
             if key is None:
                 raise UnknownKey(f"key {key_id} is not registered")
             cached = (key, Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))

@@ -96,6 +96,12 @@ class GroupCommitter:
                     self._commit(batch)
         return [item.future for item in items]
 
+    def put(self, events: Sequence[Any], guards: Sequence[CommandGuard]) -> Recordings:
+        """Events already collected, with their commands' guards, in one transaction (the
+        bulk path, ``ledger.bulk``), in turn with the group commits."""
+        with self._commit_lock:
+            return list(self.app.events.put(list(events), guards=list(guards)))
+
     def _commit(self, batch: Sequence[Pending]) -> None:
         together = [p for p in batch if not p.alone]
         if len(together) > 1:

@@ -1,0 +1,355 @@
+"""The bulk path: a batch of signed commands decided in order and stored in one commit.
+
+A load (the demo year, a province's ledger, an import) submits its commands in batches
+instead of one request each. For a batch ``BulkLoader.submit_batch`` verifies the
+signatures together (on two threads: Ed25519 runs beside the GIL), then decides each
+command in order exactly as ``Ledger.submit`` would, on a ``BatchView``: the records as
+stored with the batch's earlier decisions laid over them, so each command sees what the
+ones before it did. The events of the whole batch go to the event store in one
+transaction, with every command's guard (its nonce, its key's version, its sealed values
+and bid-box rows), and the integrator then gives them their leaves under one checkpoint.
+The log is the one the commands would have made one by one: the same entries in the same
+order (only ``recorded_at``, the store's clock, differs from run to run).
+
+Where a decision needs what only the store can answer once the batch's earlier commands
+are in it (the log itself, the registry's people, an import's digests), the commands
+decided so far are stored first (``NeedsFlush``) and the command is decided again. A
+command that changes a key is stored at once, closing its part of the batch: no command
+signed by a key shares a transaction with a change to that key (``committer``).
+
+A command refused by a rule is reported with its position in the batch and nothing of it
+is kept; the others are decided and stored as usual. If the store refuses a part of the
+batch (another writer changed a record meanwhile, a replayed nonce), nothing of that part
+is stored and each of its commands is decided again on its own (``Ledger.submit``), with
+its own outcome. A crash loses at most the part not yet committed: what was committed is
+whole, and the integrator picks up any event still without its leaf.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from uuid import UUID
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from ledger.application import Ledger
+from ledger.commands import Envelope, parse_envelope
+from ledger.domain.bid_box import BoxEntry
+from ledger.domain.challenges import Challenge
+from ledger.domain.errors import Forbidden, Invalid, LedgerError, ReplayedNonce
+from ledger.domain.registry import Actor, Colleague, Key, stream_id
+from ledger.domain.sealed import Disclosure
+from ledger.domain.sealed_reads import READ_SEALED
+from ledger.domain.statute_book import Provisional
+from ledger.records import RepositoryRegistry
+from ledger.store.recorders import BoxRow, CommandGuard, SealedRow
+
+A = TypeVar("A", bound=Aggregate)
+VERIFY_THREADS = 2
+
+
+class NeedsFlush(Exception):
+    """The decision reads what the batch's pending commands change and only the store can
+    answer: store them first (``log``: and integrate them), then decide again."""
+
+    def __init__(self, log: bool = False):
+        super().__init__("store the batch so far first")
+        self.log = log
+
+
+class BatchView(RepositoryRegistry):
+    """The records as stored, with the batch's decided but not yet stored changes over
+    them: aggregates, sealed values, bid-box rows and credit codes."""
+
+    def __init__(self, base: RepositoryRegistry):
+        super().__init__(
+            base.app,
+            base.sealed,
+            base.reader,
+            base.box_index,
+            base.statute_cache,
+            optimistic=False,
+            notices=base.notices,
+            documents=base.documents,
+        )
+        self.pending: dict[UUID, Aggregate] = {}
+        self.sealed_rows: dict[str, SealedRow] = {}
+        self.box_rows: dict[str, list[BoxRow]] = {}
+        self.claims: dict[str, str] = {}
+        self.people = False  # an actor or key in the batch: ``_people`` reads the store
+
+    def add(self, aggregates: Sequence[Aggregate], guard: CommandGuard) -> None:
+        """A decided command's changes, its events already collected."""
+        for aggregate in aggregates:
+            self.pending[aggregate.id] = aggregate
+            self.people = self.people or isinstance(aggregate, Actor | Key)
+        for row in guard.sealed:
+            self.sealed_rows.setdefault(row.commitment, row)  # the first row is kept
+        for box in guard.box:
+            self.box_rows.setdefault(box.procurement, []).append(box)
+        self.claims.update(guard.claims)
+
+    def clear(self) -> None:
+        self.pending.clear()
+        self.sealed_rows.clear()
+        self.box_rows.clear()
+        self.claims.clear()
+        self.people = False
+
+    def _laid_over(self, aggregate_id: UUID, cls: type[A]) -> tuple[bool, A | None]:
+        found = self.pending.get(aggregate_id)
+        if found is None:
+            return False, None
+        return True, copy.deepcopy(found) if isinstance(found, cls) else None
+
+    def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
+        return self
+
+    def taken(self, kind: str, code: str) -> bool:
+        return stream_id(kind, code) in self.pending or super().taken(kind, code)
+
+    def _get(self, kind: str, code: str, cls: type[A]) -> A | None:
+        known, found = self._laid_over(stream_id(kind, code), cls)
+        return found if known else super()._get(kind, code, cls)
+
+    def _current(self, kind: str, code: str, cls: type[A]) -> A | None:
+        known, found = self._laid_over(stream_id(kind, code), cls)
+        return found if known else super()._current(kind, code, cls)
+
+    def _appended(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        known, found = self._laid_over(aggregate_id, cls)
+        return found if known else super()._appended(aggregate_id, cls)
+
+    def credit_code_holder(self, credit_code: str) -> str | None:
+        return self.claims.get(credit_code) or super().credit_code_holder(credit_code)
+
+    def _people(self) -> list[tuple[str, dict[str, Any]]]:
+        if self.people:
+            raise NeedsFlush
+        return super()._people()
+
+    def administrator(self, organisation: str) -> str | None:
+        self._people()  # stored first if the batch registered people
+        return super().administrator(organisation)
+
+    def staff(self, organisation: str) -> list[Colleague]:
+        self._people()
+        return super().staff(organisation)
+
+    def imported(self, streams: Sequence[UUID], chunk: int = 500) -> dict[UUID, str]:
+        if self.pending:
+            raise NeedsFlush
+        return super().imported(streams, chunk)
+
+    def disclosure(self, commitment: str) -> Disclosure | None:
+        row = self.sealed_rows.get(commitment)
+        return super().disclosure(commitment) if row is None else self.sealed.open(row).disclosure
+
+    def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
+        entries = super().bid_box(procurement, supplier)
+        for row in self.box_rows.get(procurement, ()):
+            if supplier is None or row.supplier == supplier:
+                entries.append(_entry(row))
+        return entries
+
+    def notice(self, index: int) -> Any:
+        found = super().notice(index)
+        if found is None and self.pending:
+            raise NeedsFlush(log=True)  # the log may grow to it with the batch
+        return found
+
+    def provisional(self, years: frozenset[int]) -> list[Provisional]:
+        if self.pending:
+            raise NeedsFlush(log=True)
+        return super().provisional(years)
+
+
+def _entry(row: BoxRow) -> BoxEntry:
+    """A pending row as ``BidBoxIndex.entries`` reads it once stored."""
+    if row.obtained:
+        return BoxEntry(row.commitment, row.supplier, None, row.withdrawn, obtained=True)
+    return BoxEntry(row.commitment, row.supplier, row.supersedes or None, row.withdrawn)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A command of the batch that was refused: nothing of it is kept."""
+
+    position: int  # from 0, in the batch as submitted
+    error: LedgerError
+
+    def __str__(self) -> str:
+        return f"command {self.position} of the batch: {self.error}"
+
+
+@dataclass
+class BatchOutcome:
+    stored: int = 0  # commands stored
+    failures: list[Failure] = field(default_factory=list)
+    lookups: dict[int, dict[str, str]] = field(default_factory=dict)  # a filed challenge's
+    size: int = 0  # the log's size once integrated
+
+
+@dataclass
+class _Decided:
+    position: int
+    body: bytes
+    guard: CommandGuard
+    events: list[Any]
+    lookup: dict[str, str] | None
+
+
+class BulkLoader:
+    """Submits batches of signed commands to ``ledger`` (see the module's docstring)."""
+
+    def __init__(self, ledger: Ledger, integrate: bool = True):
+        self.ledger = ledger
+        self.integrate = integrate  # False: leave the leaves to a running integrator
+        self.view = BatchView(ledger.registry)
+        self._decided: list[_Decided] = []
+        self._verifier = ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="verify")
+
+    def close(self) -> None:
+        self._verifier.shutdown()
+
+    def submit_batch(self, bodies: Sequence[bytes]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        envelopes: list[Envelope | None] = []
+        for position, body in enumerate(bodies):
+            try:
+                envelopes.append(_parsed(body))
+            except LedgerError as exc:
+                envelopes.append(None)
+                outcome.failures.append(Failure(position, exc))
+        verified = self._verify([e for e in envelopes if e is not None])
+        nonces: set[tuple[str, str]] = set()
+        for position, (body, envelope) in enumerate(zip(bodies, envelopes, strict=True)):
+            if envelope is None:
+                continue
+            command = envelope.command
+            if (command.actor, command.nonce) in nonces:  # the store would refuse the batch
+                error = ReplayedNonce(
+                    f"nonce {command.nonce!r} of actor {command.actor!r} was used before")
+                outcome.failures.append(Failure(position, error))  # fmt: skip
+                continue
+            try:
+                self._decide(position, body, envelope, id(envelope) in verified, outcome)
+            except LedgerError as exc:
+                outcome.failures.append(Failure(position, exc))
+            else:
+                nonces.add((command.actor, command.nonce))
+        self._flush(outcome)
+        outcome.failures.sort(key=lambda f: f.position)
+        outcome.size = (
+            self.ledger.integrator.integrate() if self.integrate else self.ledger.reader.size()
+        )
+        return outcome
+
+    def _verify(self, envelopes: list[Envelope]) -> set[int]:
+        """The envelopes (by id) whose signature verifies with the key their id names, for
+        keys already stored; the rest are verified as they are decided."""
+        work: list[tuple[Envelope, Ed25519PublicKey]] = []
+        for envelope in envelopes:
+            public = self._public_key(envelope.command.key)
+            if public is not None:
+                work.append((envelope, public))
+
+        def check(part: list[tuple[Envelope, Ed25519PublicKey]]) -> list[int]:
+            good = []
+            for envelope, public in part:
+                try:
+                    envelope.verify_with_key(public)
+                except LedgerError:
+                    continue  # verified again, and refused in order, when decided
+                good.append(id(envelope))
+            return good
+
+        parts = [work[n::VERIFY_THREADS] for n in range(VERIFY_THREADS)]
+        return {good for found in self._verifier.map(check, parts) for good in found}
+
+    def _public_key(self, key_id: str) -> Ed25519PublicKey | None:
+        cached = self.ledger._keys.get(key_id)  # the ledger's key cache
+        if cached is not None:
+            return cached[1]
+        key = self.ledger.registry.key(key_id)  # its id is its public key's: never changes
+        return None if key is None else Ed25519PublicKey.from_public_bytes(
+            base64.b64decode(key.public_key))  # fmt: skip
+
+    def _decide(
+        self, position: int, body: bytes, envelope: Envelope, verified: bool, out: BatchOutcome
+    ) -> None:
+        ledger = self.ledger
+        try:
+            aggregates, guard, _ = ledger._prepare(
+                envelope, False, view=self.view, verified=verified)  # fmt: skip
+        except NeedsFlush as needed:
+            self._flush(out)
+            if needed.log:
+                ledger.integrator.integrate()
+            aggregates, guard, _ = ledger._prepare(
+                envelope, False, view=self.view, verified=verified)  # fmt: skip
+        events = [event for aggregate in aggregates for event in aggregate.collect_events()]
+        lookup = None
+        for aggregate in aggregates:
+            if isinstance(aggregate, Challenge) and aggregate.version == 1:
+                number = aggregate.number
+                lookup = {"challenge": number, "code": ledger.lookup_codes.code(number)}
+        self.view.add(aggregates, guard)
+        self._decided.append(_Decided(position, body, guard, events, lookup))
+        if any(isinstance(a, Key) for a in aggregates):
+            self._flush(out)  # nothing signed by a key shares a commit with its change
+
+    def _flush(self, out: BatchOutcome) -> None:
+        """The commands decided so far, stored in one transaction."""
+        decided, self._decided = self._decided, []
+        if not decided:
+            return
+        pending = list(self.view.pending.values())
+        self.view.clear()
+        registry = self.ledger.registry
+        try:
+            self.ledger.committer.put(
+                [e for d in decided for e in d.events], [d.guard for d in decided]
+            )
+        except (IntegrityError, LedgerError):
+            # Nothing of this part was stored: each command decided again on its own.
+            registry.forget(*(a.id for a in pending))
+            self._forget_keys(pending)
+            for d in decided:
+                result = self.ledger._outcome(d.body)
+                if isinstance(result, LedgerError):
+                    out.failures.append(Failure(d.position, result))
+                    continue
+                out.stored += 1
+                if result.lookup is not None:
+                    out.lookups[d.position] = {k: result.lookup[k] for k in ("challenge", "code")}
+            return
+        registry.remember(pending)
+        self._forget_keys(pending)
+        out.stored += len(decided)
+        out.lookups |= {d.position: d.lookup for d in decided if d.lookup is not None}
+
+    def _forget_keys(self, aggregates: Sequence[Aggregate]) -> None:
+        for aggregate in aggregates:
+            if isinstance(aggregate, Key):
+                self.ledger._keys.pop(aggregate.key_id, None)
+
+
+def _parsed(body: bytes) -> Envelope:
+    """As ``Ledger.submit`` takes a body: what it refuses before reading any record."""
+    envelope = parse_envelope(body)
+    kind = envelope.command.type
+    if kind == "Genesis":
+        raise Forbidden(
+            "rule registry.genesis: genesis is done once by the operator with `sunshine init`"
+        )
+    if kind == READ_SEALED:
+        raise Invalid("a sealed value is read with POST /sealed/read", code="wrong_route")
+    return envelope
