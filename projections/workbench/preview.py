@@ -26,6 +26,7 @@ from fastapi.responses import Response
 
 from ledger.application import Draft
 from ledger.domain.errors import Forbidden, MalformedCommand
+from ledger.domain.registry import Role
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.entry import Entry
 from ledger.domain.schema.values import Finding
@@ -46,6 +47,14 @@ preview = APIRouter(prefix=PATH, route_class=WorkbenchRoute, tags=["workbench"])
 
 #: What the form sends: the command but for who signs it, when, and its nonce.
 FIELDS: Final = frozenset({"type", "procurement", "payload", "sealed"})
+
+#: Who is warned of the red flags its action would raise: those who answer for a procurement
+#: and those who supervise it. A flag is a supervisory reading (its summary may weigh a
+#: supplier's record against others'); a supplier or an expert is warned of findings only.
+FLAGS_SHOWN: Final = frozenset({
+    Role.PURCHASER, Role.AGENCY, Role.FINANCE_OFFICE, Role.INSPECTOR,
+    Role.SUPERVISION_DEPARTMENT,
+})  # fmt: skip
 
 
 @preview.post(
@@ -69,7 +78,10 @@ async def preview_command(
     command, sealed = _command(body, official)
     envelope = orjson.dumps({"command": command} | ({"sealed": sealed} if sealed else {}))
     draft = await run_in_threadpool(commands.draft, envelope)
-    raised = await run_in_threadpool(red_flags, db, flags, command, draft)
+    raised = (
+        await run_in_threadpool(red_flags, db, flags, command, draft)
+        if Role(official.role) in FLAGS_SHOWN else []
+    )  # fmt: skip
     html = await run_in_threadpool(render, db, command["procurement"], draft, raised)
     return Response(html, media_type="text/html; charset=utf-8", headers=dict(PRIVATE))
 

@@ -3,24 +3,38 @@
 with a warning for each rule the action would break, and stores nothing; it refuses as
 ``POST /commands`` refuses, and only the signed-in official, from this origin, is answered.
 In chromium: the form previews a late result announcement as the public page shows it, warns
-of it before signing, and once signed the public page shows the very same entry."""
+of it before signing, and once signed the public page shows the very same entry; on the demo,
+with its key file, the school answers its overdue challenge the same way."""
 
 from __future__ import annotations
 
 import html
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, Server, World, eventually, hospital_world, make_config, start_server
+from conftest import (
+    Actor,
+    DemoLedger,
+    Server,
+    World,
+    eventually,
+    hospital_world,
+    make_config,
+    served_demo,
+    start_server,
+)
+from csp_watch import violations, watch_policy
 from procurement_world import County
 from test_workbench_forms import SETTLED, field, open_form
 from test_workbench_forms import signed_in as in_browser
 
 from ledger.application import Ledger
+from ledger.domain.context import china_day
 from ledger.store.url import DatabaseURL
 
 LATE = "将被记为：自中标、成交供应商确定之日起公告中标、成交结果（依据：财政部令第87号 第六十九条）"
@@ -161,3 +175,46 @@ def test_the_form_previews_the_public_entry_and_warns_then_the_public_page_shows
     shown = public.inner_text("ol.timeline > li:last-child")
     assert shown == entry.replace("日志条目（签名提交后编号）", f"日志条目 {index}")
     assert public.evaluate(colour, ".timeline .finding") == "rgb(154, 103, 0)"
+
+
+def test_on_the_demo_the_school_previews_its_late_answer_signs_it_and_sees_it_public(
+    browser: Any, demo_template: DemoLedger, tmp_path: Path
+) -> None:
+    """澄溪县第一中学 (``qhx-yz-op``, its demo key file) answers challenge qhx-2026-083-ZY1, due
+    on 6 July 2026, from its 待办: warned before signing, recorded all the same."""
+    with served_demo(demo_template, tmp_path / "demo") as (demo, server):
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        watch_policy(page)
+        page.goto(server.url + "/workbench")
+        page.fill("#import-actor", "qhx-yz-op")
+        page.set_input_files("#key-file", str(demo.data / "demo-keys" / "qhx-yz-op.pem"))
+        page.press("#import-actor", "Enter")
+        page.click("#todo a:has-text('答复质疑（qhx-2026-083-ZY1）')")
+        page.wait_for_selector(field("answer"))
+        page.fill(field("date"), china_day(datetime.now(UTC)).isoformat())
+        page.select_option(field("outcome"), "rejected")
+        page.fill(field("answer"), "招标文件的资格要求依据行业规定，未排斥潜在投标人。")
+        procurement = page.input_value("#procurement")
+        page.click("#command-form button[type=submit]")
+        page.wait_for_selector("#preview:not([hidden]), #errors:not([hidden])")
+        assert page.is_hidden("#errors"), page.inner_text("#errors")
+
+        entry = page.inner_text("#public-preview ol.timeline > li")
+        finding = re.search(r"记录提示：(.+?)（(.+?)）；期限", entry)
+        assert finding is not None, entry
+        warned = page.inner_text("#public-preview .warnings")
+        assert f"将被记为：{finding[1]}（依据：{finding[2]}）；期限 2026年7月6日" in warned, warned
+        page.click("#sign")
+        page.wait_for_function(SETTLED)
+        receipt = page.inner_text("#receipt")
+        assert "已记入日志" in receipt, receipt
+        index = int(re.findall(r"\d+", receipt)[0])
+
+        url = f"{server.url}/procurements/{procurement}"
+        eventually(lambda: f"日志条目 {index}" in httpx.get(url).text, server.process)
+        page.goto(url)
+        shown = page.inner_text(f"ol.timeline > li:has(a[href='/log/entries/{index}'])")
+        assert shown == entry.replace("日志条目（签名提交后编号）", f"日志条目 {index}")
+        assert violations(page) == []
+        context.close()

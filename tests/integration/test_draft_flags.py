@@ -4,6 +4,7 @@ projection's leaves not yet applied applied first, and nothing of it kept."""
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,10 +14,12 @@ import pytest
 from conftest import World
 from procurement_world import County
 
+from ledger.application import Draft
 from ledger.log.follower import Entry
 from projections.flags import FlagKind, load_flag_config
 from projections.flags.config import FlagConfig
 from projections.flags.dry_run import WouldRaise, would_raise
+from projections.workbench import preview
 from sunshine.bootstrap import projector_for
 
 #: Bids a hair under the budget of 1,850,000 元: an award at 1,840,000 is 99.46% of it.
@@ -28,13 +31,18 @@ def county(world: World) -> County:
     return County(world)
 
 
-def drafted_award(c: County) -> list[Entry]:
-    """The entries DecideAward to kangtai at its price would record, as the preview has them."""
+def award(c: County) -> tuple[dict[str, Any], Draft]:
+    """DecideAward to kangtai at its price, drafted."""
     command = c.purchaser.command(
         "DecideAward", {"date": "2026-05-07", "supplier": "kangtai", "amount": CLOSE[0]},
         procurement="p1",
     )  # fmt: skip
-    draft = c.ledger.draft(json.dumps({"command": command}).encode())
+    return command, c.ledger.draft(json.dumps({"command": command}).encode())
+
+
+def drafted_award(c: County) -> list[Entry]:
+    """The entries DecideAward to kangtai at its price would record, as the preview has them."""
+    command, draft = award(c)
     at = datetime.now(UTC).isoformat()
     return [Entry(0, e.stream, e.version, e.type, at, command["actor"], command["key"], command,
                   "", e.data) for e in draft.entries]  # fmt: skip
@@ -72,6 +80,13 @@ def test_an_award_close_to_the_budget_would_raise_its_flag_and_nothing_is_kept(
     before = kept(c)
     assert raised(c, load_flag_config()) == found
     assert kept(c) == before
+
+    # The preview warns of it in the projection's words, beside the entry the public will see.
+    command, draft = award(c)
+    shown = preview.render(c.ledger.db, "p1", draft, preview.red_flags(
+        c.ledger.db, load_flag_config(), command, draft))  # fmt: skip
+    assert f"将被记为预警：成交金额接近预算：{flag.summary}（依据：" in html.unescape(shown)
+    assert "中标（成交）供应商：云岭康泰医疗器械有限公司" in html.unescape(shown)
 
     # The operator's thresholds decide: at 99.9% the same award raises no such flag.
     stricter = tmp_path / "flags.toml"
