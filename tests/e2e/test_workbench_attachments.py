@@ -167,3 +167,23 @@ def test_a_file_changed_on_its_way_or_refused_by_type_or_size_is_not_attached(
     assert agency.locator(ROW).count() == 1  # only the refused upload's row, to be removed
     agency.click(f"{ROW} button:text-is('删除此附件')")
     assert agency.locator(ROW).count() == 0
+
+
+def test_a_bid_files_digest_is_computed_in_the_browser_and_the_file_is_not_sent(
+    site: tuple[Server, dict[str, Actor]], browser: Any, tmp_path: Path
+) -> None:
+    server, actors = site
+    bid_file = tmp_path / "投标文件.pdf"
+    bid_file.write_bytes(PDF + b"% the supplier's own offer\n")
+    supplier = signed_in(browser, server, actors["kangtai-op"], tmp_path)
+    sent: list[str] = []
+    supplier.on("request", lambda request: sent.append(request.url))
+    open_form(supplier, server, "SubmitBid", "att1")
+    supplier.set_input_files(f"{field('documents')} ~ input[type=file]", str(bid_file))
+    supplier.wait_for_function(
+        "() => document.querySelector('#fields > p [name=\"documents\"]').value.length === 64"
+    )
+    wanted = hashlib.sha256(bid_file.read_bytes()).hexdigest()
+    assert supplier.input_value(field("documents")) == wanted
+    assert "文件不上传，只签名其摘要" in supplier.inner_text("#fields")
+    assert not [url for url in sent if "/documents" in url]  # hashed here, never sent

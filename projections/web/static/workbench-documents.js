@@ -152,3 +152,23 @@ export function attachmentProblems() {
 
 /** Whether a schema array's items are documents (DocumentRef): the field is a picker. */
 export const isDocuments = (s) => s.type === "array" && (s.items?.$ref || "").endsWith("/DocumentRef");
+
+/** Whether a field is a file's SHA-256 in hex (a bid's 投标文件): filled by hashing a file
+ * here, which is never uploaded (a bid's documents stay with the supplier until opened). */
+export const isHexDigest = (s) => s.type === "string" && s.pattern === "^[0-9a-f]{64}$";
+
+/** The hex digest `input` beside a picker that fills it with a chosen file's SHA-256. */
+export function digestOfFile(input) {
+  const pickerId = `${input.id}-file`;
+  const picker = el("input", { type: "file", id: pickerId });
+  const said = el("span", { class: "muted", role: "status" });
+  picker.addEventListener("change", async () => {
+    const file = picker.files[0];
+    if (!file) return;
+    said.textContent = "正在计算摘要……";
+    const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
+    input.value = hex(bytes);
+    said.textContent = `已填入“${file.name}”（${fileSize(file.size)}）的 SHA-256；文件不上传，只签名其摘要。`;
+  });
+  return el("span", {}, input, el("br"), el("label", { for: pickerId }, "或选择文件，在本浏览器中计算摘要："), " ", picker, el("br"), said);
+}

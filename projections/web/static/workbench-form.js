@@ -5,7 +5,7 @@
 // key the official signed in with (held in this browser) and posted to /commands.
 import { SigningError, canonical, seal, signedBody } from "./signing.js";
 import { heldKey } from "./workbench-keys.js";
-import { attachmentProblems, attachments, isDocuments } from "./workbench-documents.js";
+import { attachmentProblems, attachments, digestOfFile, isDocuments, isHexDigest } from "./workbench-documents.js";
 
 const form = document.getElementById("command-form");
 const fields = document.getElementById("fields");
@@ -203,6 +203,7 @@ function build(name, field, path, required) {
   }
   const id = nextId();
   const control = scalar(name, inner, id, errorId);
+  if (isHexDigest(inner)) control.node = digestOfFile(control.node);
   const node = el("p", { class: "field" }, el("label", { for: id }, label), el("br"), control.node,
     hint ? el("span", { class: "muted hint" }, el("br"), hint) : "", el("br"), error);
   return { node, read: control.read, path };
