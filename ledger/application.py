@@ -298,14 +298,7 @@ class Ledger:
 
     def submit(self, body: bytes) -> Receipt:
         envelope = parse_envelope(body)
-        if envelope.command.type == "Genesis":
-            raise Forbidden(
-                "rule registry.genesis: genesis is done once by the operator with `sunshine init`"
-            )
-        if envelope.command.type == READ_SEALED:
-            # Recorded there, with the value in the answer: a read recorded here would
-            # answer nothing.
-            raise Invalid("a sealed value is read with POST /sealed/read", code="wrong_route")
+        _not_a_submission(envelope)
         return self._submit(envelope)
 
     def _submit(self, envelope: Envelope) -> Receipt:
@@ -375,8 +368,7 @@ class Ledger:
         preview of what the signed-in official is about to sign). Refusals are ``submit``'s.
         """
         envelope = parse_envelope(body, signature_required=False)
-        if envelope.command.type in ("Genesis", READ_SEALED):
-            self.submit(body)  # refused there, as POST /commands refuses it
+        _not_a_submission(envelope)
         check_payload(envelope.command.type, envelope.command.payload)
         aggregates, _, _ = self._prepare(envelope, optimistic=False, drafting=True)
         return Draft([_drafted(e) for a in aggregates for e in a.pending_events])
@@ -718,6 +710,18 @@ class Ledger:
                 }
             )
         return Receipt(events, integrated.note, integrated.size, proofs)
+
+
+def _not_a_submission(envelope: Envelope) -> None:
+    """Refuse what ``POST /commands`` never records: the genesis, a sealed read."""
+    if envelope.command.type == "Genesis":
+        raise Forbidden(
+            "rule registry.genesis: genesis is done once by the operator with `sunshine init`"
+        )
+    if envelope.command.type == READ_SEALED:
+        # Recorded there, with the value in the answer: a read recorded here would
+        # answer nothing.
+        raise Invalid("a sealed value is read with POST /sealed/read", code="wrong_route")
 
 
 def _drafted(event: Any) -> Drafted:

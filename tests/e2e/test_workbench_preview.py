@@ -205,6 +205,7 @@ def test_on_the_demo_the_school_previews_its_late_answer_signs_it_and_sees_it_pu
         assert finding is not None, entry
         warned = page.inner_text("#public-preview .warnings")
         assert f"将被记为：{finding[1]}（依据：{finding[2]}）；期限 2026年7月6日" in warned, warned
+        assert violations(page) == []  # the fragment placed under the page's policy
         page.click("#sign")
         page.wait_for_function(SETTLED)
         receipt = page.inner_text("#receipt")

@@ -100,6 +100,10 @@ def test_a_draft_is_refused_as_submit_refuses_it(county: County) -> None:
         supplier.body("AnnounceResult", {"date": "2026-05-08"}, procurement="p1")))  # fmt: skip
     assert drafted["code"] == "forbidden" and drafted["status"] == 403
     assert drafted == submitted
+    # A sealed value is read elsewhere, and recorded there: no draft of a read.
+    read = _refusal(lambda: c.ledger.draft(
+        unsigned(c.purchaser, "ReadSealed", {"commitment": "A" * 43 + "="}, None)))  # fmt: skip
+    assert read["code"] == "wrong_route"
     assert size(c) == before
 
 
