@@ -94,6 +94,8 @@ def test_a_tender_document_hashed_in_the_browser_is_signed_listed_and_downloads_
     row = attach(agency, document)
     assert "招标文件.pdf" in row and "已上传" in row and digest.hex() in row, row
     assert f"{len(PDF)} 字节" in row
+    # At 390 px the 64 hex digits wrap: nothing wider than the screen.
+    assert agency.evaluate("() => document.documentElement.scrollWidth") <= 390
     agency.click("#command-form button[type=submit]")
     agency.wait_for_selector("#preview:not([hidden])")
     assert digest.hex() in agency.inner_text("#preview")  # the preview names what is signed
