@@ -64,6 +64,7 @@ from ledger.domain.bid_box import (
     envelope_command,
     statuses,
 )
+from ledger.domain.bid_commands import signed_late
 from ledger.domain.challenges import FILE_CHALLENGE
 from ledger.domain.committee import (
     check_signatures,
@@ -149,6 +150,8 @@ class LifecycleReplay:
         self.registry = registry if registry is not None else RegistryReplay()
         # The bid box: each sealed envelope's leaf, and the boxes open when it came in.
         self.committed: dict[str, int] = {}  # a sealed envelope not opened yet → its leaf
+        #: When the notice setting each procurement's bid deadline was signed (RFC 3339).
+        self.deadline_signed: dict[str, str] = {}
         self.box = BoxOutcome()  # every commitment's leaf, and the opening that disclosed it
         self.open_boxes: set[str] = set()
         # Each box's window: the leaves from its opening for bids to its end (None: still open).
@@ -346,6 +349,8 @@ class LifecycleReplay:
             if isinstance(data, E.AnnouncementCorrected):
                 deadline = data.bid_deadline or procurement.bid_deadline
                 self.timing.correction(name, procurement.method, data, deadline)
+        if isinstance(data, E.TenderAnnounced | E.AnnouncementCorrected) and data.bid_deadline:
+            self.deadline_signed[procurement.code] = entry["command"]["issued_at"]
         self._fold(procurement, data)
         if notice is not None:
             self.notices[entry["index"]] = procurement.code
@@ -592,6 +597,10 @@ class LifecycleReplay:
         day = date.fromisoformat(str(payload.get("date")))
         if p.bid_deadline is not None and day > p.bid_deadline:
             raise LifecycleViolation(f"{where} is dated {day}, after the deadline {p.bid_deadline}")
+        at = f"{p.bid_deadline} {p.bid_deadline_time or '23:59'}"
+        set_at = self.deadline_signed.get(p.code)
+        if p.bid_deadline and signed_late(at, set_at, command["issued_at"]):
+            raise LifecycleViolation(f"{where} was signed after the deadline {at} of a live box")
         price = payload.get("price")
         if command["type"] == OBTAIN_DOCUMENTS:
             return index, BoxEntry(member.commitment, organisation, obtained=True), None

@@ -105,7 +105,7 @@ def _before_deadline(ctx: Context, p: ProcurementRecord, on: Any, set_at: str | 
     if deadline is None:
         return
     at = f"{deadline} {p.bid_deadline_time or '23:59'}"
-    if set_at is not None and _china(set_at) <= at < china_minute(ctx):
+    if ctx.issued_at is not None and signed_late(at, set_at, ctx.issued_at.isoformat()):
         raise Conflict(
             f"rule bid_box.signed_by_deadline: 投标截止时间为{at}（北京时间），此投标文件签名于"
             f"{china_minute(ctx)}，已逾期，电子投标箱不予接收（财政部令第87号 第三十三条）; "
@@ -130,10 +130,20 @@ def _before_deadline(ctx: Context, p: ProcurementRecord, on: Any, set_at: str | 
                        code="lifecycle")  # fmt: skip
 
 
-def _china(moment: str) -> str:
-    """An RFC 3339 moment in China time to the minute: ``YYYY-MM-DD HH:MM``."""
+def china_minute_of(moment: str) -> str:
+    """An RFC 3339 moment (a command's ``issued_at``) in China time: ``YYYY-MM-DD HH:MM``."""
     at = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     return at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def signed_late(deadline_at: str, deadline_signed_at: str | None, signed_at: str) -> bool:
+    """An envelope signed (``signed_at``, RFC 3339) after the deadline ``deadline_at``
+    (``YYYY-MM-DD HH:MM``, China time) of a live box: one whose notice setting that deadline
+    was signed (``deadline_signed_at``) before it passed (财政部令第87号 第三十三条). A deadline
+    recorded after it passed is a paper tender transcribed, whose stated times count."""
+    if deadline_signed_at is None:
+        return False
+    return china_minute_of(deadline_signed_at) <= deadline_at < china_minute_of(signed_at)
 
 
 def china_minute(ctx: Context) -> str:

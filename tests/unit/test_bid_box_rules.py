@@ -20,6 +20,7 @@ from ledger.domain.bid_box import (
     live_envelope,
     statuses,
 )
+from ledger.domain.bid_commands import signed_late
 from ledger.domain.sealed import check_disclosure
 
 
@@ -75,3 +76,15 @@ def test_each_supplier_has_exactly_one_live_envelope(plan: list[list[bool]]) -> 
         assert live == [mine[-1]] and live_envelope(entries, f"s{s}") == mine[-1]
         assert found[mine[-1].commitment] == ("withdrawn" if steps and steps[-1] else "bid")
         assert all(found[e.commitment] == "superseded" for e in mine[:-1])
+
+
+def test_an_envelope_is_late_by_its_signature_only_in_a_live_box() -> None:
+    """A deadline of 2026-05-06 09:30 (Beijing), its notice signed before it passed: an
+    envelope signed at 09:31 is late, one signed in the deadline's minute is not; the same
+    deadline recorded afterwards is a paper tender transcribed, its stated times counting."""
+    deadline = "2026-05-06 09:30"
+    live = "2026-04-10T02:00:00Z"  # 10:00 Beijing, weeks before
+    assert signed_late(deadline, live, "2026-05-06T01:31:00.5Z")  # 09:31 Beijing
+    assert not signed_late(deadline, live, "2026-05-06T01:30:59Z")
+    assert not signed_late(deadline, "2026-12-01T02:00:00Z", "2026-12-01T02:01:00Z")
+    assert not signed_late(deadline, None, "2026-05-07T01:00:00Z")
