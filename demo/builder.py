@@ -193,7 +193,7 @@ class DemoBuilder:
 
     def _register_experts(self) -> None:
         """The city's expert pool 评审专家库 and its experts, each with a key to sign the
-        evaluation reports with."""
+        evaluation reports with (written to demo-keys/ like the officials')."""
         code, name, region = EXPERT_POOL
         pool = {"code": code, "name": name, "kind": "evaluation_expert", "region": region}
         self._submit("RegisterOrganisation", pool)
@@ -204,6 +204,7 @@ class DemoBuilder:
             self._submit("RegisterActor", expert)
             key = demo_key(actor)
             self._submit("RegisterKey", {"actor": actor, "public_key": signing.public_b64(key)})
+            self._save_key(actor, key)  # to sign a report on the workbench with
             self.counts["actors"] += 1
             self.counts["keys"] += 1
 

@@ -14,6 +14,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from ledger.domain.registry import Role
 from ledger.domain.schema.payloads import PAYLOADS
 from projections.deps import DocumentsDep, RegistryDep, WorkbenchSessionsDep
 from projections.supervision.auth import PRIVATE, Refused
@@ -54,6 +55,22 @@ def index(request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDe
     listed = [(k, (v.strip().splitlines() or [k])[0]) for k, v in FORMS.items()]
     return page(request, "workbench/forms.html", official=official,
                 role=role_label(official), forms=listed)  # fmt: skip
+
+
+@forms.get("/report", include_in_schema=False)
+def report(request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep) -> Response:
+    """Where an evaluation expert signs the evaluation report 评审报告 with their own key. The
+    report travels in the link's fragment, never to the server: the page shows it in words
+    and gives the 签名码 the agency puts in the committee's sealed list (``CompleteEvaluation``,
+    ``ledger.domain.committee``). Registered before ``/{kind}``, which would take its name."""
+    official = require_official(request, sessions, registry)
+    if official.role != Role.EVALUATION_EXPERT.value:
+        raise Refused(
+            403, "forbidden",
+            "rule workbench.report: only an evaluation expert 评审专家 signs an evaluation report",
+            "只有评审专家签署评审报告：请用评审专家本人的密钥登录。",
+        )  # fmt: skip
+    return page(request, "workbench/report.html", official=official, role=role_label(official))
 
 
 @forms.get("/{kind}", include_in_schema=False)

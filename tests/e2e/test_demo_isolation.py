@@ -76,7 +76,8 @@ def mode(path: Path) -> int:
 def assert_private_demo_directory(demo: Path) -> None:
     """The demo's keys are all in its own directory, 0600 each; its SQLite ledger 0640."""
     keys = sorted((demo / "demo-keys").glob("*.pem"))
-    assert len(keys) == 91 and all(mode(k) == 0o600 for k in keys)  # every actor's, admin's too
+    # every actor's, the 16 evaluation experts' and the admin's
+    assert len(keys) == 107 and all(mode(k) == 0o600 for k in keys)
     for name in ("log-key.pem", "sealed-key", "lookup-key"):
         assert mode(demo / name) == 0o600, name
     assert (demo / "challenge-lookup-codes.txt").is_file()

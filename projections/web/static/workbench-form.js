@@ -6,6 +6,7 @@
 import { SigningError, canonical, seal, signedBody } from "./signing.js";
 import { heldKey } from "./workbench-keys.js";
 import { attachmentProblems, attachments, digestOfFile, isDocuments, isHexDigest } from "./workbench-documents.js";
+import { committeeField } from "./workbench-committee.js";
 
 const form = document.getElementById("command-form");
 const fields = document.getElementById("fields");
@@ -136,6 +137,9 @@ function build(name, field, path, required) {
   const errorId = nextId();
   const error = el("span", { class: "field-error", id: errorId, "data-field": path });
   const hint = field.description || inner.description;
+  if (isSealed(inner) && name === "committee") {
+    return committeeField({ el, nextId, label, path, error, report: currentReport });
+  }
   if (isSealed(inner)) {
     const id = nextId();
     const control = name === "price" ? scalar(name, { type: "string", examples: ["1234567.89"] }, id, errorId)
@@ -207,6 +211,15 @@ function build(name, field, path, required) {
   const node = el("p", { class: "field" }, el("label", { for: id }, label), el("br"), control.node,
     hint ? el("span", { class: "muted hint" }, el("br"), hint) : "", el("br"), error);
   return { node, read: control.read, path };
+}
+
+/** The evaluation report the committee's experts sign ({procurement, date, results}, as
+ * ledger/domain/committee.py's report_message reads the payload), or null while incomplete. */
+function currentReport() {
+  const procurement = form.elements.procurement.value.trim();
+  const payload = root?.read() || {};
+  if (!PROCUREMENT.test(procurement) || !payload.date || !payload.results?.length) return null;
+  return { procurement, date: payload.date, results: payload.results };
 }
 
 /** An array's row keeps its error slots named by its place after a removal. */
@@ -313,7 +326,7 @@ function describe(node, value, into, prefix = "") {
   if (node.describe) { into.push(...node.describe(value)); return; }
   const title = node.node.querySelector("label,legend")?.textContent.replace("（选填）", "") || "";
   if (node.sealed) {
-    into.push([prefix + node.title, `${value}（密封）`]);
+    into.push([prefix + node.title, `${node.summary ? node.summary(value) : value}（密封）`]);
   } else if (node.children) {
     node.children.forEach(([key, c]) => describe(c, value[key], into, prefix));
   } else if (node.items) {
@@ -363,6 +376,7 @@ form.addEventListener("submit", async (event) => {
   }
   check({ ...schema, ref: undefined }, payload, "payload", true, errors);
   errors.push(...attachmentProblems());
+  for (const [, c] of root.children) if (c.problems) errors.push(...c.problems());
   showErrors(errors);
   if (errors.length) { say(""); return; }
   const lines = [];
