@@ -248,6 +248,7 @@ def test_a_whole_open_tender_is_recorded_through_the_workbench(
     committee.locator("> button:text-is('添加采购人代表')").click()
     committee.locator('[name="representative_name"]').fill("赵敏")
     agency.click("#command-form button[type=submit]")
+    agency.wait_for_selector("#preview:not([hidden])")
     preview = agency.inner_text("#preview")
     assert "评审专家4人" in preview and "采购人代表1人：赵敏（密封）" in preview, preview
     agency.click("#sign")
