@@ -29,7 +29,7 @@ from ledger.log.merkle import (
     NodeId,
     ProofError,
     frontier_ids,
-    inclusion_proof,
+    inclusion_proof_in,
     leaf_hash,
     root_at,
     root_from_inclusion,
@@ -67,7 +67,7 @@ class Integrated:
         """The leaf hash at `index` and its audit path in the tree of `size`, checked
         against the signed root like every proof the log serves."""
         leaf = self.nodes[(0, index)]
-        proof = inclusion_proof(index, self.size, lambda ids: [self.nodes[i] for i in ids])
+        proof = inclusion_proof_in(self.nodes, index, self.size)
         if not hmac.compare_digest(root_from_inclusion(leaf, index, self.size, proof), self.root):
             raise ProofError(f"the proof of entry {index} does not give the signed root")
         return leaf, proof

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
@@ -31,6 +31,7 @@ __all__ = [
     "frontier_ids",
     "inclusion_ids",
     "inclusion_proof",
+    "inclusion_proof_in",
     "leaf_hash",
     "node_hash",
     "root_at",
@@ -153,7 +154,8 @@ class CompactRange:
         The level-0 node is always first, followed by each parent completed
         (bottom-up), so the caller can persist them all.
         """
-        _check_hashes("leaf_hash", (leaf_hash,))
+        if type(leaf_hash) is not bytes or len(leaf_hash) != HASH_SIZE:
+            _check_hashes("leaf_hash", (leaf_hash,))
         h = bytes(leaf_hash)
         index = self._size
         level = 0
@@ -265,6 +267,14 @@ def inclusion_proof(index: int, size: int, read: Reader) -> list[bytes]:
     if index >= size:
         raise ValueError(f"leaf index {index} is out of range for tree size {size}")
     return _resolve(_inclusion_ranges(index, size), read)
+
+
+def inclusion_proof_in(nodes: Mapping[NodeId, bytes], index: int, size: int) -> list[bytes]:
+    """As ``inclusion_proof``, from nodes the caller holds in memory (the integrator's own,
+    just computed): no batch read, no checks of what a store returned."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf index {index} is out of range for tree size {size}")
+    return [_fold([nodes[i] for i in _range_ids(a, b)]) for a, b in _inclusion_ranges(index, size)]
 
 
 def consistency_proof(old: int, size: int, read: Reader) -> list[bytes]:

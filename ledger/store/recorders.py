@@ -256,8 +256,25 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 raise IntegrityError(str(changed)) from None
         ids = super()._insert_events(c, stored_events, **kwargs)
         after: AfterInsert | None = kwargs.get("after_insert")
-        if after is not None:  # the log's leaves for these events, in the same commit
-            after(sqlite_cursor(c.sqlite_cursor), lambda n, limit: self._after(c, n, limit))
+        if after is not None and ids:  # the log's leaves for these events, in the same commit
+
+            def select(position: int, limit: int) -> Sequence[Notification]:
+                if position == ids[0] - 1 and len(ids) <= limit:
+                    # Nothing stored is waiting before these events, and nothing can come
+                    # after them while this transaction writes: they are what is asked.
+                    return [
+                        Notification(
+                            id=n,
+                            originator_id=s.originator_id,
+                            originator_version=s.originator_version,
+                            topic=s.topic,
+                            state=s.state,
+                        )
+                        for n, s in zip(ids, stored_events, strict=True)
+                    ]
+                return self._after(c, position, limit)
+
+            after(sqlite_cursor(c.sqlite_cursor), select)
         return ids
 
     def _after(self, c: SQLiteCursor, position: int, limit: int) -> list[Notification]:
