@@ -20,7 +20,7 @@ from bench.common import RESULTS, ROOT
 
 BENCHMARKS = (
     "append", "integrator", "proofs", "verify", "demo", "statistics", "flags", "pages", "publish",
-    "tiles", "witness", "bid_box", "import_ocds", "browser_sign", "search",
+    "tiles", "witness", "bid_box", "import_ocds", "browser_sign", "search", "serve_memory",
 )  # fmt: skip
 
 
