@@ -223,7 +223,7 @@ class RecordDebarmentPayload(Payload):
 
 
 class RegisterActorPayload(Payload):
-    """登记人员（财政部门）。"""
+    """登记人员（财政部门或本单位管理员）。"""
 
     code: Code = F(title="人员代码")
     organisation: Code = F(title="所属单位")
@@ -232,14 +232,14 @@ class RegisterActorPayload(Payload):
 
 
 class RegisterKeyPayload(Payload):
-    """登记签名密钥（财政部门）。"""
+    """登记签名密钥（财政部门或本单位管理员）。"""
 
     actor: Code = F(title="人员代码")
     public_key: PublicKey = F(title="公钥")
 
 
 class RevokeKeyPayload(Payload):
-    """作废签名密钥（财政部门或密钥持有人本人）。"""
+    """作废签名密钥（财政部门、本单位管理员或密钥持有人本人）。"""
 
     key_id: KeyId = F(title="密钥编号")
     reason: Annotated[str, line(500)] = F(title="作废原因")
@@ -274,7 +274,7 @@ class ImportReleasePayload(Payload):
 
 
 class FilePlanPayload(Payload):
-    """采购计划备案（采购人）：建立 command.procurement 所指的采购项目。"""
+    """采购计划备案（采购人）：新建采购项目，项目编号由采购人编定。"""
 
     date: Day = F(title="日期", description=DATE)
     title: Annotated[str, line(200)] = F(title="项目名称")
