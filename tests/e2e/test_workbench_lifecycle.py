@@ -45,6 +45,7 @@ SUPPLIERS = (
 EXPERTS = 4  # and one representative: five members, experts above two thirds (87号令 第四十七条)
 #: Time enough for five suppliers to press 签名并提交 (about a second on a quiet machine).
 BIDDING_TIME = timedelta(seconds=25)
+WIDTH = "() => document.documentElement.scrollWidth"
 
 
 def expert(world: World, n: int) -> Actor:
@@ -210,6 +211,7 @@ def test_a_whole_open_tender_is_recorded_through_the_workbench(
         page.click("#sign-report")
         page.wait_for_selector("#signed:not([hidden])")
         codes.append(page.input_value("#signature-code"))
+        assert page.evaluate(WIDTH) <= 390  # usable at 390 px
         assert codes[-1] and "{" not in codes[-1]
 
     # Only an expert signs a report: the purchaser's key is turned away.
@@ -248,6 +250,7 @@ def test_a_whole_open_tender_is_recorded_through_the_workbench(
     chosen.locator('[name="consent_reference"]').fill("澄卫函〔2026〕18号")
     chosen.locator('[name="consent_reason"]').fill("专业性强，专家库中该品目专家不足。")
     committee.locator("> button:text-is('添加采购人代表')").click()
+    assert agency.evaluate(WIDTH) <= 390
     committee.locator('[name="representative_name"]').fill("赵敏")
     agency.click("#command-form button[type=submit]")
     agency.wait_for_selector("#preview:not([hidden])")
