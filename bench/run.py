@@ -19,8 +19,9 @@ from typing import Any
 from bench.common import RESULTS, ROOT
 
 BENCHMARKS = (
-    "append", "integrator", "proofs", "verify", "demo", "statistics", "flags", "pages", "publish",
-    "tiles", "witness", "bid_box", "import_ocds", "browser_sign", "search", "serve_memory",
+    "append", "integrator", "proofs", "verify", "demo", "bulk", "statistics", "flags", "pages",
+    "publish", "tiles", "witness", "bid_box", "import_ocds", "browser_sign", "search",
+    "serve_memory",
 )  # fmt: skip
 
 

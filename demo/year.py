@@ -111,12 +111,14 @@ class DemoYear:
     def due(self, rule: str, start: date) -> date:
         return self.calendar.deadline_for(self.limits[rule], start).due
 
-    def plan(self, copies: int = 1) -> list[Step]:
+    def plan(self, copies: int = 1, prefix: str = "qhx-2026") -> list[Step]:
         """The year's commands; ``copies`` > 1 repeats the catalogue (``qhx-2026-2-001`` …)
-        for the 10× benchmark, each copy drawn afresh from the same seeded stream."""
+        for the 10× benchmark and a province's counties (``demo.province``, whose codes
+        start with the county's ``prefix``), each copy drawn afresh from the same seeded
+        stream."""
         steps: list[Step] = []
         for copy in range(1, copies + 1):
-            steps += self._copy("qhx-2026-" if copy == 1 else f"qhx-2026-{copy}-")
+            steps += self._copy(f"{prefix}-" if copy == 1 else f"{prefix}-{copy}-")
         return sorted(steps, key=lambda step: step.on)  # stable: each run keeps its order
 
     def _copy(self, prefix: str) -> list[Step]:

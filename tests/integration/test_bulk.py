@@ -4,7 +4,6 @@ one, and a refused command in a batch is named by its position and keeps nothing
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,10 @@ from typing import Any
 import psycopg
 import pytest
 from conftest import World, make_config
+from fresh import leaves_of, without_fresh
 from psycopg import sql
 
-from demo.builder import BID_BOX, DemoBuilder
+from demo.builder import DemoBuilder
 from ledger.application import Ledger
 from ledger.bulk import BulkLoader
 from ledger.domain.errors import Invalid, InvalidSignature, ReplayedNonce
@@ -23,8 +23,6 @@ from ledger.store.url import DatabaseURL, parse_database_url
 #: Commands of the demo (after its genesis) compared: the registry, the plans of spring, and
 #: the first tenders' documents obtained, bids sealed in the box, boxes closed and opened.
 COMMANDS = 900
-#: A commitment, a hash or a public key (32 bytes), or a salt (16): in base64.
-RANDOM = re.compile(r"[A-Za-z0-9+/]{43}=|[A-Za-z0-9+/]{22}==")
 
 
 class Enough(Exception):
@@ -51,28 +49,13 @@ class OneByOne(DemoBuilder):
 
 
 def _leaves(ledger: Ledger) -> list[dict[str, Any]]:
-    size = ledger.integrator.integrate()
-    pages = (ledger.reader.entries(n, min(1000, size - n)) for n in range(0, size, 1000))
-    return [json.loads(leaf) for page in pages for leaf in page]
+    return leaves_of(ledger.reader, ledger.integrator.integrate())
 
 
 def _genesis_body(leaf: dict[str, Any]) -> bytes:
     """The signed genesis, as the log keeps it (command and signature)."""
     command = leaf["command"]
     return json.dumps({"command": command, "signature": leaf["signature"]}).encode()
-
-
-def _without_salts(leaf: dict[str, Any]) -> dict[str, Any]:
-    """The entry but what is fresh on every run: the store's clock, and what the bid box
-    makes (salts and the commitments made with them, its own signed commands' nonces)."""
-    kept = {k: v for k, v in leaf.items() if k != "recorded_at"}
-    if leaf["actor"] == f"{BID_BOX[1]}":
-        kept = {k: v for k, v in kept.items() if k not in ("command", "signature", "stream")}
-    data = json.loads(RANDOM.sub("…", json.dumps(leaf["data"], ensure_ascii=False)))
-    if isinstance(data.get("box"), list):  # an opened box's members, sorted by commitment
-        data["box"].sort(key=lambda member: json.dumps(member, sort_keys=True))
-    kept["data"] = data
-    return kept
 
 
 @pytest.fixture
@@ -121,7 +104,7 @@ def test_the_bulk_log_is_the_log_of_the_commands_one_by_one(
     assert len(got) == len(expected) > COMMANDS
     kinds = {leaf["type"] for leaf in expected}
     assert {"BidCommitted", "BidBoxClosed", "BidsOpened", "KeyRevoked"} <= kinds
-    assert [_without_salts(x) for x in got] == [_without_salts(x) for x in expected]
+    assert [without_fresh(x) for x in got] == [without_fresh(x) for x in expected]
     # Everything not made by the box's fresh salts is the very same entry.
     same = sum(1 for x, y in zip(got, expected, strict=True)
                if {**x, "recorded_at": ""} == {**y, "recorded_at": ""})  # fmt: skip

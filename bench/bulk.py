@@ -1,0 +1,184 @@
+"""The bulk path (`ledger.bulk`): the demo year's signed commands loaded in batches, beside
+plain eventsourcing saving as many events, and beside the same commands one by one.
+
+The demo year's commands are signed once (by each actor's demo key, as `sunshine demo`
+does) and kept as request bodies; then, in alternating rounds on fresh SQLite ledgers:
+
+- **bulk**: `BulkLoader.submit_batch` in batches of 256 (signatures verified together, each
+  command decided in order, one commit and one checkpoint per batch), the log integrated;
+- **plain**: a plain eventsourcing application saving the same number of events, one per
+  transaction (half created, half read, amended and saved: `bench.append.plain_round`);
+- **one by one** (one round): `Ledger.submit` for each command, each in its own transaction
+  with its leaf, proof and checkpoint, as the demo was loaded before the bulk path.
+
+Target (issue 19, point 3): bulk ≥ 0.8× plain. With ``--profile`` one bulk round runs under
+cProfile and its top functions are kept in the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.append import PlainProcurement, plain_round
+from bench.common import Result, log, scratch_dir, write_results
+from demo.builder import DemoBuilder
+
+TARGET = 0.8
+ROUNDS = 3
+BATCH = 256
+
+
+def signed_year(directory: Path) -> tuple[bytes, list[bytes], Path]:
+    """The demo year's genesis and commands, signed now; the bid box's key they register."""
+    from ledger.application import Ledger, LedgerConfig
+    from ledger.store.url import parse_database_url
+
+    url = parse_database_url(f"sqlite:///{directory / 'signing.db'}")
+    ledger = Ledger(LedgerConfig(database=url, data_dir=directory))
+    try:
+        builder = KeptYear(ledger, directory / "demo-keys")
+        builder.build()
+        genesis = json.loads(ledger.reader.entry(0))
+    finally:
+        ledger.close()
+    body = json.dumps({"command": genesis["command"], "signature": genesis["signature"]})
+    return body.encode(), builder.kept, directory / "bid-box-key.pem"
+
+
+class KeptYear(DemoBuilder):
+    """The demo's builder keeping its signed commands instead of submitting them."""
+
+    def __init__(self, ledger: Any, keys_dir: Path):
+        super().__init__(ledger, keys_dir)
+        self.kept: list[bytes] = []
+
+    def _flush(self) -> int:
+        self.kept.extend(body for _, body in self._batch)
+        self._batch = []
+        return 0
+
+
+def fresh_ledger(directory: Path, box_key: Path) -> Any:
+    from ledger.application import Ledger, LedgerConfig
+    from ledger.store.url import parse_database_url
+
+    url = parse_database_url(f"sqlite:///{directory / 'ledger.db'}")
+    return Ledger(LedgerConfig(database=url, data_dir=directory, bid_box_key_path=box_key))
+
+
+def bulk_round(genesis: bytes, bodies: list[bytes], box_key: Path,
+               profile: cProfile.Profile | None = None) -> tuple[float, int]:
+    """(seconds, log size) of loading ``bodies`` through the bulk path."""
+    from ledger.bulk import BulkLoader
+
+    with scratch_dir("bulk") as directory:
+        ledger = fresh_ledger(directory, box_key)
+        try:
+            ledger.genesis(genesis)
+            loader = BulkLoader(ledger)
+            if profile is not None:
+                profile.enable()
+            started = time.perf_counter()
+            for start in range(0, len(bodies), BATCH):
+                outcome = loader.submit_batch(bodies[start : start + BATCH])
+                if outcome.failures:
+                    raise RuntimeError(str(outcome.failures[0]))
+            seconds = time.perf_counter() - started
+            if profile is not None:
+                profile.disable()
+            loader.close()
+            return seconds, outcome.size
+        finally:
+            ledger.close()
+
+
+def one_by_one_round(genesis: bytes, bodies: list[bytes], box_key: Path) -> float:
+    with scratch_dir("one") as directory:
+        ledger = fresh_ledger(directory, box_key)
+        try:
+            ledger.genesis(genesis)
+            started = time.perf_counter()
+            for body in bodies:
+                ledger.submit(body)
+            return time.perf_counter() - started
+        finally:
+            ledger.close()
+
+
+def plain_rate(events: int, tag: str) -> float:
+    with scratch_dir("bulk-plain") as directory:
+        app = PlainProcurement(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                                    "SQLITE_DBNAME": str(directory / "plain.db")})
+        try:
+            return plain_round(app, events, tag)
+        finally:
+            app.close()
+
+
+def top_functions(profile: cProfile.Profile, count: int = 25) -> list[str]:
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(count)
+    return [line.rstrip() for line in out.getvalue().splitlines() if line.strip()][-count - 1 :]
+
+
+def run(profiled: bool) -> list[Result]:
+    with scratch_dir("bulk-signing") as directory:
+        genesis, bodies, box_key = signed_year(directory)
+        log(f"demo year signed: {len(bodies):,} commands")
+        bulk_rates, plain_rates, sizes = [], [], []
+        for n in range(ROUNDS):
+            seconds, size = bulk_round(genesis, bodies, box_key)
+            events = size - 3  # the genesis's three entries are not the load's
+            bulk_rates.append(events / seconds)
+            plain_rates.append(plain_rate(events, f"r{n}"))
+            sizes.append(size)
+            log(f"round {n + 1}: bulk {bulk_rates[-1]:,.0f} events/s ({seconds:.1f} s), "
+                f"plain {plain_rates[-1]:,.0f} events/s")
+        one = one_by_one_round(genesis, bodies, box_key)
+        one_rate = (sizes[-1] - 3) / one
+        log(f"one by one: {one_rate:,.0f} events/s ({one:.1f} s)")
+        profile_lines: list[str] = []
+        if profiled:
+            profile = cProfile.Profile()
+            bulk_round(genesis, bodies, box_key, profile)
+            profile_lines = top_functions(profile)
+    bulk, plain = statistics.median(bulk_rates), statistics.median(plain_rates)
+    ratio = bulk / plain
+    details = {"commands": len(bodies), "events": sizes[-1] - 3, "batch": BATCH,
+               "bulk_rounds": [round(r) for r in bulk_rates],
+               "plain_rounds": [round(r) for r in plain_rates],
+               "bulk_seconds": round((sizes[-1] - 3) / bulk, 2)}  # fmt: skip
+    if profile_lines:
+        details["profile_cumulative"] = profile_lines
+    return [
+        Result("bulk_vs_plain", "bulk path, demo year, SQLite (batches of 256, one commit and "
+               "checkpoint each)", f"ratio ≥ {TARGET}", bulk, "events/s", plain,
+               "plain eventsourcing, one event per transaction", ratio, ratio >= TARGET,
+               details),
+        Result("bulk_vs_one_by_one", "bulk path vs the same commands one by one (leaf, proof "
+               "and checkpoint each)", "information", bulk, "events/s", one_rate,
+               "Ledger.submit one by one", bulk / one_rate, None,
+               {"one_by_one_seconds": round(one, 2)}),
+    ]
+
+
+def main(argv: list[str] | None = None) -> list[Result]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profile", action="store_true", help="keep a cProfile of one round")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run(args.profile)
+    write_results("bulk", results, seconds=time.perf_counter() - started)
+    return results
+
+
+if __name__ == "__main__":
+    main()
