@@ -43,6 +43,7 @@ from ledger.application import Ledger
 from ledger.commands import Envelope, parse_envelope
 from ledger.domain.bid_box import BoxEntry
 from ledger.domain.challenges import Challenge
+from ledger.domain.context import Statutes
 from ledger.domain.errors import Forbidden, Invalid, LedgerError, ReplayedNonce
 from ledger.domain.registry import Actor, Colleague, Key, stream_id
 from ledger.domain.sealed import Disclosure
@@ -53,6 +54,7 @@ from ledger.store.recorders import BoxRow, CommandGuard, SealedRow
 
 A = TypeVar("A", bound=Aggregate)
 VERIFY_THREADS = 2
+STATUTE_BOOKS = (stream_id("statutes", "calendar"), stream_id("statutes", "time-limits"))
 
 
 class NeedsFlush(Exception):
@@ -84,6 +86,7 @@ class BatchView(RepositoryRegistry):
         self.box_rows: dict[str, list[BoxRow]] = {}
         self.claims: dict[str, str] = {}
         self.people = False  # an actor or key in the batch: ``_people`` reads the store
+        self._statutes: Statutes | None = None  # read once a batch (two reads a command else)
 
     def add(self, aggregates: Sequence[Aggregate], guard: CommandGuard) -> None:
         """A decided command's changes, its events already collected."""
@@ -97,6 +100,7 @@ class BatchView(RepositoryRegistry):
         self.claims.update(guard.claims)
 
     def clear(self) -> None:
+        self._statutes = None
         self.pending.clear()
         self.sealed_rows.clear()
         self.box_rows.clear()
@@ -111,6 +115,14 @@ class BatchView(RepositoryRegistry):
 
     def with_optimism(self, optimistic: bool) -> RepositoryRegistry:
         return self
+
+    def statutes(self) -> Statutes:
+        """The statute book as the batch found it, read once; read again while the batch
+        adopts a calendar or a table of its own."""
+        adopting = any(book in self.pending for book in STATUTE_BOOKS)
+        if self._statutes is None or adopting:
+            self._statutes = super().statutes()
+        return self._statutes
 
     def taken(self, kind: str, code: str) -> bool:
         return stream_id(kind, code) in self.pending or super().taken(kind, code)
@@ -221,6 +233,7 @@ class BulkLoader:
 
     def submit_batch(self, bodies: Sequence[bytes]) -> BatchOutcome:
         outcome = BatchOutcome()
+        self.view.clear()  # nothing pending here; the statutes read anew for the batch
         envelopes: list[Envelope | None] = []
         for position, body in enumerate(bodies):
             try:
