@@ -617,6 +617,10 @@ def cmd_province(args: argparse.Namespace) -> int:
     except ProvinceRefused as refused:
         print(f"sunshine: {refused}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nstopped: what was committed is kept; run the same command again to resume",
+              file=sys.stderr)  # fmt: skip
+        return 130
     finally:
         ledger.close()
     print(
