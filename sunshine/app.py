@@ -27,6 +27,7 @@ from projections.workbench.forms import forms
 from projections.workbench.preview import preview
 from projections.workbench.receipts import receipts
 from projections.workbench.routes import workbench
+from projections.workbench.statutes import statutes
 from publisher.admin import admin as publisher_admin
 from sunshine.api_docs import document_errors_as_answered, serve_docs
 from sunshine.bootstrap import Services, bootstrap
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(forms)
     app.include_router(preview)
     app.include_router(receipts)
+    app.include_router(statutes)
     app.include_router(ocds)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     serve_docs(app)

@@ -23,14 +23,18 @@ from projections.workbench.routes import SIGNED_IN_ONLY, page, role_label
 
 forms = APIRouter(prefix=PATH + "/forms", route_class=WorkbenchRoute, tags=["workbench"])
 
-#: Commands a person records by the forms; services sign theirs by program.
-BY_PROGRAM: Final = frozenset({
-    "ImportRelease", "RecordDelivery", "RecordDeliveryFailure", "AdoptCalendar",
-    "AdoptTimeLimits",
-})  # fmt: skip
+#: Commands services sign by program: no person records them.
+BY_PROGRAM: Final = frozenset({"ImportRelease", "RecordDelivery", "RecordDeliveryFailure"})
+
+#: Commands a finance office records on a page of their own (``statutes``), which proposes
+#: the payload from the packaged data or an uploaded file instead of a form to fill.
+OWN_PAGES: Final = {"AdoptCalendar": "/workbench/statutes/calendar",
+                    "AdoptTimeLimits": "/workbench/statutes/time-limits"}  # fmt: skip
 
 #: The forms, in the lifecycle's order, with what each records (the payload's description).
-FORMS: Final = {k: v.__doc__ or k for k, v in PAYLOADS.items() if k not in BY_PROGRAM}
+FORMS: Final = {
+    k: v.__doc__ or k for k, v in PAYLOADS.items() if k not in BY_PROGRAM and k not in OWN_PAGES
+}
 
 #: Commands of the registry: about no procurement.
 REGISTRY: Final = frozenset({
@@ -53,8 +57,11 @@ def _kind(kind: str) -> str:
 def index(request: Request, sessions: WorkbenchSessionsDep, registry: RegistryDep) -> Response:
     official = require_official(request, sessions, registry)
     listed = [(k, (v.strip().splitlines() or [k])[0]) for k, v in FORMS.items()]
+    finance = official.role == Role.FINANCE_OFFICE.value
+    statutes = [(path, (PAYLOADS[k].__doc__ or k).strip().splitlines()[0])
+                for k, path in OWN_PAGES.items() if finance]  # fmt: skip
     return page(request, "workbench/forms.html", official=official,
-                role=role_label(official), forms=listed)  # fmt: skip
+                role=role_label(official), forms=listed, statutes=statutes)  # fmt: skip
 
 
 @forms.get("/report", include_in_schema=False)
