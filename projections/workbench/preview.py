@@ -5,7 +5,10 @@ rules the action would break, before anything is signed.
 any sealed values), as the signed-in official's: the ledger decides it as it would decide the
 signed command (``Ledger.draft``), storing nothing, and the answer is an HTML fragment: each
 entry as the procurement's public page shows it (``step_entry`` of ``_timeline.html``, the
-macro that page uses), and a warning per finding the entries would carry, in the ledger's own
+macro that page uses); for a command that publishes a notice 公告, the notice page itself as
+the public will see it (``notice.notice_pages``: the page's own view code and template, on the
+public projection with the entries applied in a transaction always rolled back), marked
+预览（尚未记录）; and a warning per finding the entries would carry, in the ledger's own
 words and citation. A refusal is answered as ``POST /commands`` answers it.
 
 Cross-site requests: the session cookie is ``SameSite=Strict``; the body must be JSON (a
@@ -16,6 +19,7 @@ browser's ``Origin``, when sent, must be this server's.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -42,6 +46,7 @@ from projections.web.pages import committee_by_role, committee_names, suppliers_
 from projections.web.render import ENV
 from projections.workbench.auth import PATH, Official, WorkbenchRoute, require_official
 from projections.workbench.forms import FORMS
+from projections.workbench.notice import announces, notice_pages
 
 preview = APIRouter(prefix=PATH, route_class=WorkbenchRoute, tags=["workbench"])
 
@@ -82,7 +87,9 @@ async def preview_command(
         await run_in_threadpool(red_flags, db, flags, command, draft)
         if Role(official.role) in FLAGS_SHOWN else []
     )  # fmt: skip
-    html = await run_in_threadpool(render, db, command["procurement"], draft, raised)
+    entries = drafted(command, draft)
+    notices = await run_in_threadpool(notice_pages, db, entries) if announces(entries) else []
+    html = await run_in_threadpool(render, db, command["procurement"], draft, raised, notices)
     return Response(html, media_type="text/html; charset=utf-8", headers=dict(PRIVATE))
 
 
@@ -129,23 +136,29 @@ def red_flags(
 ) -> list[WouldRaise] | None:
     """The red flags the draft would raise, besides those its findings become (warned of
     already); None when the flags cannot be known now."""
-    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    entries = [
-        Entry(0, e.stream, e.version, e.type, at, command["actor"], command["key"], command,
-              "", e.data)
-        for e in draft.entries
-    ]  # fmt: skip
-    raised = would_raise(db, config, entries)
+    raised = would_raise(db, config, drafted(command, draft))
     if raised is None:
         return None
     warned = {finding_kind(f.rule) for f in draft.findings}
     return [flag for flag in raised if flag.kind not in warned]
 
 
+def drafted(command: dict[str, Any], draft: Draft) -> list[Entry[Any]]:
+    """The draft's entries as the log would hold them, but for their index."""
+    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return [
+        Entry(0, e.stream, e.version, e.type, at, command["actor"], command["key"], command,
+              "", e.data)
+        for e in draft.entries
+    ]  # fmt: skip
+
+
 def render(
-    db: Database, procurement: str | None, draft: Draft, flags: list[WouldRaise] | None = None
-) -> str:
-    """The draft's entries as the public page shows them, and its warnings."""
+    db: Database, procurement: str | None, draft: Draft, flags: list[WouldRaise] | None = None,
+    notices: Sequence[str] | None = (),
+) -> str:  # fmt: skip
+    """The draft's entries as the public page shows them, the notice pages they publish
+    (``notice.notice_pages``; None when they cannot be known now), and its warnings."""
     steps = [
         queries.Step(0, entry.type, entry.data.date.isoformat(), "", entry.data)
         for entry in draft.entries
@@ -165,6 +178,8 @@ def render(
         warnings=[(warning(f), f) for f in draft.findings],
         flags=[flagged(f) for f in flags or []],
         flags_unknown=flags is None,
+        notices=notices or [],
+        notices_unknown=notices is None,
         opened=any(isinstance(s.typed, E.BidsOpened) for s in [*before, *steps]),
         names=queries.names(db, codes),
         committee_names=committee_names,
