@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, eventually, make_config, sunshine
+import httpx
+from conftest import ROOT, TLS, eventually, make_config, start_server, sunshine
 from fresh import leaves_of, without_fresh
 
 from demo.province import ProvinceBuilder, counties
@@ -104,6 +105,29 @@ def test_another_seed_draws_another_province(tmp_path: Path) -> None:
         ledger.close()
     assert drawn[0] == drawn[1]
     assert drawn[0] != drawn[2]
+
+
+def test_sunshine_serve_serves_the_province(tmp_path: Path) -> None:
+    from sunshine.bootstrap import projector_for
+
+    url = parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    _build(url, tmp_path, procurements=12)
+    ledger = Ledger(make_config(url, tmp_path))
+    try:  # projected before the server starts: every page complete from the first visit
+        projector = projector_for(ledger)
+        projector.setup()
+        projector.catch_up()
+    finally:
+        ledger.close()
+    county = counties(12)[0]
+    server = start_server(url, tmp_path)
+    try:
+        page = httpx.get(f"{server.url}/announcements", params={"q": "人民医院"}, verify=TLS)
+    finally:
+        server.stop()
+    assert page.status_code == 200
+    assert f"{county.name}人民医院" in page.text
+    assert "澄溪县" not in page.text
 
 
 def test_the_province_loads_into_postgresql(pg_url: DatabaseURL, tmp_path: Path) -> None:
