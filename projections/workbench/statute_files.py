@@ -4,8 +4,8 @@ format ``sunshine statutes`` reads, every mistake of the file listed in Chinese,
 the proposal changes against what the log has adopted now.
 
 The files are parsed by the same functions as the command line's (``ledger.domain.calendars``);
-the holiday file is first walked here to list all its mistakes at once in Chinese, since
-the parser stops at the first and speaks English to operators.
+each file is first walked here to list all its mistakes at once in Chinese, since the
+parser stops at the first and speaks English to operators.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from ledger.domain.calendars import (
     parse_holiday_file,
     parse_time_limits,
 )
-from ledger.domain.clock import TimeLimit, WorkingCalendar
+from ledger.domain.clock import DIRECTIONS as CLOCK_DIRECTIONS
+from ledger.domain.clock import MAX_COUNT, TimeLimit, WorkingCalendar
+from ledger.domain.clock import UNITS as CLOCK_UNITS
 from ledger.domain.toml_text import TomlLocator
 from ledger.statute_payloads import calendar_payload, time_limits_payload
 
@@ -63,6 +65,10 @@ def _toml(text: str, what: str) -> dict[str, Any]:
         m = re.search(r"at line (\d+)", str(exc))
         where = f"第 {m.group(1)} 行：" if m else ""
         raise FileRefused([f"{where}不是有效的 TOML 格式，请检查引号、方括号和逗号。"]) from exc
+
+
+def _as_found(exc: CalendarFileError | TimeLimitFileError) -> str:
+    return (f"第 {exc.line} 行：" if exc.line else "") + f"文件有误（{exc.detail}）。"
 
 
 def _day(value: object) -> date | None:
@@ -136,23 +142,94 @@ def calendar_from_file(text: str, name: str) -> dict[str, Any]:
     try:
         calendar = parse_holiday_file(text, name)
     except CalendarFileError as exc:  # a rule the walk above does not know: said as found
-        raise FileRefused([f"第 {exc.line} 行：{exc.detail}"]) from exc
+        raise FileRefused([_as_found(exc)]) from exc
     return calendar_payload(calendar, calendar.known_years, f"holiday file {name}")
+
+
+_RULE_KEYS: Final = ("id", "description_zh", "limit", "unit", "direction", "citation")
+_ID: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+_CJK: Final = re.compile(r"[\u3400-\u9fff]")
+
+
+def _rule_problems(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, what is wrong) for each value of one ``[[time_limit]]`` rule the clock refuses
+    (``ledger.domain.clock.TimeLimit``), all of them."""
+    problems: list[tuple[str, str]] = []
+    value = entry.get("id")
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        problems.append(("id", "id 须为小写字母、数字和下划线组成的标识符，如 challenge_answered"))
+    value = entry.get("description_zh")
+    if not isinstance(value, str) or not _CJK.search(value):
+        problems.append(("description_zh", "description_zh 须为中文说明"))
+    value = entry.get("limit")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_COUNT:
+        problems.append(("limit", f"limit 须为 1 至 {MAX_COUNT} 之间的整数（不加引号）"))
+    if entry.get("unit") not in CLOCK_UNITS:
+        problems.append(("unit", f"unit 须为 {'、'.join(CLOCK_UNITS)} 之一"))
+    if entry.get("direction") not in CLOCK_DIRECTIONS:
+        problems.append(("direction", "direction 须为 at_most（不超过）或 at_least（不少于）"))
+    value = entry.get("citation")
+    if not isinstance(value, str) or not value.strip():
+        problems.append(("citation", "citation 须注明法律依据"))
+    return problems
+
+
+def time_limit_file_errors(text: str) -> list[str]:
+    """Every mistake of a time-limit file (``[[time_limit]]`` tables with the keys
+    ``_RULE_KEYS``), in Chinese, each with its line; empty when the file is well formed."""
+    data = _toml(text, "时限表文件")
+    where = TomlLocator(text)
+    errors: list[str] = []
+
+    def at(line: int | None, message: str) -> None:
+        errors.append(f"第 {line} 行：{message}" if line else message)
+
+    for key in data:
+        if key != "time_limit":
+            at(where.top_line(key), f"[{key}] 不可识别：每条规则写成一个 [[time_limit]] 表。")
+    entries = data.get("time_limit", [])
+    if not isinstance(entries, list) or not entries:
+        errors.append("文件中没有任何规则：每条规则写成一个 [[time_limit]] 表。")
+        return errors
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        section = where.section("time_limit", index)
+        label = f"第 {index + 1} 条规则"
+        if not isinstance(entry, dict):
+            at(where.header_line(section), f"{label}须为 [[time_limit]] 表。")
+            continue
+        if isinstance(entry.get("id"), str):
+            label += f"（{entry['id']}）"
+        for name in entry:
+            if name not in _RULE_KEYS:
+                at(where.key_line(section, name),
+                   f"{label}的 {name} 不可识别：只能是 {'、'.join(_RULE_KEYS)}。")  # fmt: skip
+        missing = [name for name in _RULE_KEYS if name not in entry]
+        if missing:
+            at(where.header_line(section), f"{label}缺少 {'、'.join(missing)}。")
+        for name, problem in _rule_problems(entry):
+            if name not in missing:
+                at(where.key_line(section, name), f"{label}：{problem}。")
+        if isinstance(entry.get("id"), str):
+            if entry["id"] in seen:
+                at(where.header_line(section), f"{label}：编号重复，已在前面定义。")
+            seen.add(entry["id"])
+    return errors
 
 
 def time_limits_from_file(
     text: str, name: str, packaged: Mapping[str, TimeLimit], packaged_source: str
 ) -> dict[str, Any]:
     """The ``AdoptTimeLimits`` payload of the packaged table with an uploaded time-limit
-    file laid over it, as ``sunshine statutes time-limits --file FILE`` would sign it."""
-    _toml(text, "时限表文件")
+    file laid over it, as ``sunshine statutes time-limits --time-limits FILE`` would sign
+    it; ``FileRefused`` listing its mistakes."""
+    errors = time_limit_file_errors(text)
+    if errors:
+        raise FileRefused(errors)
     try:
         overrides = parse_time_limits(text, name)
-    except TimeLimitFileError as exc:
-        line = f"第 {exc.line} 行：" if exc.line else ""
-        raise FileRefused([f"{line}时限表文件有误（{exc.detail}）。每条规则须为一个 "
-                           "[[time_limit]] 表，含 id、description_zh、limit、unit、"
-                           "direction、citation。"]) from exc  # fmt: skip
+    except TimeLimitFileError as exc:  # a rule the walk above does not know: said as found
+        raise FileRefused([_as_found(exc)]) from exc
     return time_limits_payload({**packaged, **overrides}, f"{packaged_source} + {name}")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DemoLedger, Server, served_demo, sunshine
+from conftest import DemoLedger, Server, eventually, served_demo, sunshine
 from csp_watch import violations, watch_policy
 
 from ledger.statute_payloads import package_calendar_payload
@@ -117,8 +117,10 @@ def test_the_finance_office_adopts_a_holiday_and_the_deadline_moves(
     assert "已记入日志：日志序号" in page.inner_text("#receipt-line")
     assert violations(page) == []
 
-    # The window to complain is counted over the new holiday: one working day later.
-    assert complaint_due(challenger, server).startswith("2026年7月28日")
+    # The window to complain is counted over the new holiday: one working day later (as soon
+    # as the server has read the adoption).
+    eventually(lambda: complaint_due(challenger, server).startswith("2026年7月28日"),
+               server.process)  # fmt: skip
     challenger.context.close()
     page.context.close()
 
@@ -126,16 +128,62 @@ def test_the_finance_office_adopts_a_holiday_and_the_deadline_moves(
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-def test_the_time_limit_table_is_shown_with_its_citations(browser: Any, site: Any) -> None:
+CORRECTION = """[[time_limit]]
+id = "challenge_answered"
+description_zh = "采购人应当在收到书面质疑后规定工作日内作出答复"
+limit = 5
+unit = "working_days"
+direction = "at_most"
+citation = "某省更正依据（测试）"
+"""
+
+
+def test_the_time_limit_table_is_shown_corrected_by_a_file_and_adopted(
+    browser: Any, site: Any, tmp_path: Path
+) -> None:
     copy, server = site
     page = signed_in(browser, server, copy.data / "demo-keys", FINANCE)
     page.goto(server.url + "/workbench/statutes/time-limits")
-    rows = page.locator("#rules tbody tr")
-    assert rows.count() > 5
+    assert page.locator("#rules tbody tr").count() > 5
     text = page.inner_text("#rules")
     assert "工作日" in text and "政府采购法" in text
     # The packaged table is the one adopted with the genesis: nothing differs.
-    assert {c.strip() for c in page.locator("#rules tbody td:nth-child(5)").all_inner_texts()} \
-        == {"相同"}
+    changes = page.locator("#rules tbody td:nth-child(5)").all_inner_texts()
+    assert {c.strip() for c in changes} == {"相同"}
+
+    # A malformed file: every mistake, in Chinese, and nothing proposed.
+    bad = tmp_path / "bad-limits.toml"
+    bad.write_text(CORRECTION.replace("limit = 5", 'limit = "5"').replace("working_days", "weeks")
+                   + "colour = 1\n[other]\n", "utf-8")  # fmt: skip
+    page.set_input_files("#file", str(bad))
+    page.wait_for_function("() => document.getElementById('name').value !== ''")
+    page.click("#statute-file button[type=submit]")
+    errors = page.locator("#file-errors li").all_inner_texts()
+    assert len(errors) == 4, errors
+    joined = "\n".join(errors)
+    assert "[other] 不可识别" in joined and "colour 不可识别" in joined
+    assert "limit 须为 1 至 36600 之间的整数" in joined and "unit 须为 working_days" in joined
+    assert page.locator("#proposal").count() == 0
+
+    # A correction laid over the packaged table: the rule it changes says what it was.
+    good = tmp_path / "limits.toml"
+    good.write_text(CORRECTION, "utf-8")
+    page.set_input_files("#file", str(good))
+    page.wait_for_function("() => document.getElementById('name').value === 'limits.toml'")
+    page.click("#statute-file button[type=submit]")
+    row = page.locator("#rules tbody tr", has_text="某省更正依据（测试）")
+    cells = row.locator("td").all_inner_texts()
+    assert cells[1:3] == ["不超过 5", "工作日"] and cells[4].startswith("修改（原为不超过 7 工作日")
+    page.click("#sign")
+    page.wait_for_selector("#receipt:not([hidden])")
+    # Adopted: the table in force is the corrected one, which the packaged one now changes.
+    changed = page.locator("#rules tbody tr", has_text="修改（原为不超过 5 工作日，依据 某省更正")
+
+    def adopted() -> bool:
+        page.goto(server.url + "/workbench/statutes/time-limits")
+        return bool(changed.count() == 1)
+
+    eventually(adopted, server.process)
+    assert "不超过 7" in changed.inner_text()
     assert violations(page) == []
     page.context.close()
