@@ -159,8 +159,8 @@ class Publisher:
     ) -> None:
         """Start, deliver every notice in the log to every enabled destination (each job done
         or dead), then stop: ``sunshine publish --once``. With no workers, plan only.
-        ``progress`` hears the jobs still outstanding every ``every`` seconds. TimeoutError
-        after ``timeout``."""
+        ``progress`` hears the jobs still outstanding every ``every`` seconds once the log is
+        planned (a count that rose again would mislead). TimeoutError after ``timeout``."""
         self.start()
         names = [d.name for d in self.config.destinations]
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -170,7 +170,9 @@ class Publisher:
         try:
             while not self._stop.is_set():
                 caught_up = self.follower.position() >= self.ledger.reader.size()
-                report = progress is not None and time.monotonic() - told >= every
+                # Told only once the log is planned: before, the queue lacks the notices not
+                # yet planned, and a count that rises again would mislead.
+                report = progress is not None and caught_up and time.monotonic() - told >= every
                 # The queue is counted only when it can end the run or is to be reported.
                 counted = self.workers and (caught_up or report)
                 left = self.store.outstanding(names) if counted else 0
