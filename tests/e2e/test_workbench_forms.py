@@ -6,6 +6,7 @@ changed after signing refused; the log verified at the end."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,8 +19,12 @@ from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.context import china_day
 from ledger.store.url import DatabaseURL
+from projections.workbench.forms import FORMS
 
 TITLE = "澄溪县人民医院彩色多普勒超声诊断仪采购项目"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+#: What an untranslated message would show: a field's path or an English rule's words.
+ENGLISH = re.compile(r"payload\.|command\.|\b(?:required|must|field|invalid|rule)\b", re.I)
 #: The page reads every state off its sections; a function, not an expression (the page's
 #: policy refuses eval).
 SETTLED = (
@@ -246,3 +251,27 @@ def test_every_field_error_is_shown_at_once_in_chinese_and_a_changed_request_is_
     page.unroute("**/commands")
     page.goto(server.url + "/procurements/wb1")
     assert "另一个项目" not in page.inner_text("body")
+
+
+def test_every_form_lists_its_errors_in_chinese(
+    db_url: DatabaseURL, site: tuple[Server, dict[str, Actor]], browser: Any, tmp_path: Path
+) -> None:
+    """Each form of the workbench, sent empty, lists what it lacks in Chinese (the schema's
+    titles and the server's sentences), never a field path or an English rule."""
+    if not db_url.is_sqlite:
+        pytest.skip("the forms are built and checked in the browser; SQLite shows it")
+    server, actors = site
+    page = signed_in(browser, server, actors["czj-admin"], tmp_path)
+    for kind in FORMS:  # each has something required (its date, at least)
+        open_form(page, server, kind, procurement="")
+        page.click("#command-form button[type=submit]")
+        page.wait_for_function(
+            "() => document.getElementById('errors').textContent.trim().length > 0"
+            " || !document.getElementById('preview').hidden"
+        )
+        errors = str(page.inner_text("#errors"))
+        assert "处需要修改" in errors, (kind, errors)
+        for line in filter(None, (x.strip() for x in errors.splitlines())):
+            assert CJK.search(line), (kind, line)
+            assert not ENGLISH.search(line), (kind, line)
+        assert page.is_hidden("#preview"), kind  # nothing to sign while errors stand
