@@ -30,6 +30,10 @@ ERROR_SCHEMA: Final = {
     "properties": {
         "code": {"type": "string", "description": "stable, machine-readable"},
         "message": {"type": "string"},
+        "message_zh": {
+            "type": "string",
+            "description": "a refusal by the ledger, said in Chinese for the people who record",
+        },
         "errors": {
             "type": "array",
             "description": (

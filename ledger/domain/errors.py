@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ledger.domain.refusals import in_chinese
+
 
 class LedgerError(Exception):
     """A refusal with a stable machine-readable code.
@@ -21,7 +23,8 @@ class LedgerError(Exception):
             self.status = status
 
     def as_json(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": self.message,
+                "message_zh": in_chinese(self.code, self.message)}  # fmt: skip
 
 
 class MalformedCommand(LedgerError):
@@ -95,5 +98,6 @@ class FieldErrors(Invalid):
         return {
             "code": self.code,
             "message": self.message,
+            "message_zh": self.message,
             "errors": [{"field": field, "message": message} for field, message in self.errors],
         }

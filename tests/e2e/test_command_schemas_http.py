@@ -73,7 +73,7 @@ def test_a_bad_command_gets_every_field_error_at_once_in_chinese(served: Served)
     answer = served.post("rmyy-op", "FilePlan", BAD_PLAN, procurement="p-bad")
     assert answer.status_code == 422, answer.text
     body = answer.json()
-    assert set(body) == {"code", "message", "errors"}
+    assert set(body) == {"code", "message", "message_zh", "errors"}
     assert body["code"] == "invalid_fields"
     errors = {e["field"]: e["message"] for e in body["errors"]}
     assert errors == {
