@@ -185,6 +185,9 @@ def test_a_procurement_recorded_through_the_forms_is_public_and_verifies(
     supplier.fill(field("grounds"), "资格要求指向特定供应商。")
     got = sign(supplier)
     assert "查询码" in supplier.inner_text("#lookup") and "请妥善保存" in got, got
+    px = "e => parseFloat(getComputedStyle(e).fontSize)"
+    code_px, body_px = (supplier.eval_on_selector(s, px) for s in ("#lookup .code", "body"))
+    assert code_px >= 1.5 * body_px, (code_px, body_px)  # the code in large type: keep it
     number = supplier.inner_text("#lookup strong:first-of-type")
     for _ in range(40):  # 待办 reads the projections, which catch up with the log
         purchaser.goto(server.url + "/workbench")
@@ -247,7 +250,7 @@ def test_every_field_error_is_shown_at_once_in_chinese_and_a_changed_request_is_
 
     page.route("**/commands", tamper)
     refused = sign(page)
-    assert refused.startswith("refused: 账本拒绝了这项记录"), refused
+    assert refused.startswith("refused: 账本拒绝了这项记录：签名无效"), refused
     page.unroute("**/commands")
     page.goto(server.url + "/procurements/wb1")
     assert "另一个项目" not in page.inner_text("body")
@@ -256,14 +259,21 @@ def test_every_field_error_is_shown_at_once_in_chinese_and_a_changed_request_is_
 def test_every_form_lists_its_errors_in_chinese(
     db_url: DatabaseURL, site: tuple[Server, dict[str, Actor]], browser: Any, tmp_path: Path
 ) -> None:
-    """Each form of the workbench, sent empty, lists what it lacks in Chinese (the schema's
-    titles and the server's sentences), never a field path or an English rule."""
+    """Each form of the workbench names its fields and lists (a row of each added) in Chinese
+    and, sent empty, lists what it lacks in Chinese (the schema's titles and the server's
+    sentences), never a field path or an English rule."""
     if not db_url.is_sqlite:
         pytest.skip("the forms are built and checked in the browser; SQLite shows it")
     server, actors = site
     page = signed_in(browser, server, actors["czj-admin"], tmp_path)
     for kind in FORMS:  # each has something required (its date, at least)
         open_form(page, server, kind, procurement="")
+        for more in page.query_selector_all("#fields button:text-is('添加一项')"):
+            more.click()  # a row of each list, so its fields' names are read too
+        names = page.eval_on_selector_all(
+            "#fields legend, #fields label", "ns => ns.map(n => n.textContent.trim())"
+        )
+        assert names and all(CJK.search(n) for n in names), (kind, names)
         page.click("#command-form button[type=submit]")
         page.wait_for_function(
             "() => document.getElementById('errors').textContent.trim().length > 0"

@@ -181,7 +181,8 @@ function build(name, field, path, required) {
     const items = [];
     const add = () => {
       const i = items.length;
-      const item = build(name, inner.items, `${path}[${i}]`, true);
+      // Each row is named as its list is (采购标的), not by the field's code (items).
+      const item = build(name, { ...inner.items, title: inner.items.title ?? inner.title }, `${path}[${i}]`, true);
       const remove = el("button", { type: "button" }, "删除此项");
       const row = el("li", {}, item.node, remove);
       const entry = { item, row };
