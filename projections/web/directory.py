@@ -152,6 +152,15 @@ def find(db: Database, key: str) -> Organisation | None:
     return Organisation(*rows[0]) if rows else None
 
 
+def moved(db: Database, key: str) -> str | None:
+    """Where the organisation whose code is ``key`` has its page when it has a 统一社会信用代码
+    (its pages are keyed by that); None for any other key."""
+    if not CODE.match(key):
+        return None
+    rows = _rows(db, "SELECT credit_code FROM pub_organisations WHERE code = ?", (key,))
+    return str(rows[0][0]) if rows and rows[0][0] else None
+
+
 def changes(db: Database, code: str) -> list[Change]:
     rows = _rows(
         db,

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from projections.deps import Db
 from projections.web import directory, queries
@@ -89,6 +89,8 @@ def _one(db: Db, key: str) -> dict[str, Any] | None:
 @directory_pages.get("/organisations/{key}.json")
 def organisation_json(db: Db, key: str) -> Response:
     one = _one(db, key)
+    if one is None and (credit_code := directory.moved(db, key)) is not None:
+        return RedirectResponse(f"/organisations/{credit_code}.json", 308)
     if one is None:
         return JSONResponse({"error": f"单位名录中没有“{key}”。"}, 404)
     return JSONResponse({
@@ -108,6 +110,8 @@ def organisation_json(db: Db, key: str) -> Response:
 @directory_pages.get("/organisations/{key}")
 def organisation(request: Request, db: Db, key: str) -> Response:
     one = _one(db, key)
+    if one is None and (credit_code := directory.moved(db, key)) is not None:
+        return RedirectResponse(f"/organisations/{credit_code}", 308)
     if one is None:
         return error_page(request, 404, f"单位名录中没有统一社会信用代码为“{key}”的单位。")
     return page(request, "organisation.html", **one, sme_labels=directory.SME_LABELS)

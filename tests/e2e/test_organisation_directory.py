@@ -111,6 +111,20 @@ def test_search_by_name_and_by_code(site: Site) -> None:
     assert bad.status_code == 400 and "单位类别" in bad.text
 
 
+def test_an_organisation_asked_for_by_its_code_is_sent_to_its_page(site: Site) -> None:
+    # The workbench links a registry receipt, and the expert's report names suppliers, by
+    # the ledger's code; an organisation with a 统一社会信用代码 has its page under that.
+    credit = kangtai(site)["credit_code"]
+    for suffix in ("", ".json"):
+        moved = httpx.get(f"{site.url}/organisations/hb-kangtai{suffix}", timeout=30)
+        assert moved.status_code == 308, moved.text
+        assert moved.headers["location"] == f"/organisations/{credit}{suffix}"
+    found = httpx.get(f"{site.url}/organisations/hb-kangtai.json", follow_redirects=True)
+    assert found.json()["organisation"]["name"] == "云岭康泰医疗器械有限公司"
+    nowhere = httpx.get(site.url + "/organisations/hb-nobody.json", timeout=30)
+    assert nowhere.status_code == 404
+
+
 def test_the_page_shows_identity_amendment_and_awards(site: Site) -> None:
     code = kangtai(site)["credit_code"]
     page = site.html(f"/organisations/{code}")
