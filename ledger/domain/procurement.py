@@ -49,7 +49,7 @@ class Procurement(ValueAggregate):
             data = self.data_class.model_validate_json(self.data)
             aggregate.record = fold(aggregate.record, data)
             if isinstance(data, E.TenderAnnounced | E.AnnouncementCorrected) and data.bid_deadline:
-                aggregate.deadline_signed_at = orjson.loads(self.command)["issued_at"]
+                aggregate.deadline_signed_at = orjson.loads(self.command).get("issued_at")
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
         self.record = opened(E.PlanFiled.model_validate_json(data))
