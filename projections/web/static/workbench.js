@@ -29,7 +29,7 @@ async function signIn(held) {
   });
   if (!answer.ok) {
     const refusal = await answer.json().catch(() => ({}));
-    throw new SigningError(refusal.message_zh || REFUSALS[refusal.code] || `登录被拒绝（${answer.status}）。`);
+    throw new SigningError(REFUSALS[refusal.code] || refusal.message_zh || `登录被拒绝（${answer.status}）。`);
   }
   location.assign("/workbench");
 }
