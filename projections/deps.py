@@ -10,6 +10,7 @@ of ``projections`` takes its dependencies from this module alone (why one module
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -28,9 +29,11 @@ from ledger.deps import (
     StatutesDep,
 )
 from ledger.ocds.release import DEFAULT_OCID_PREFIX
+from ledger.ports import Database, LogView
 from projections.flags.config import FlagConfig, load_flag_config
 from projections.supervision.auth import Inspector, Sessions, require_inspector
 from projections.web.form_tokens import FormTokens
+from projections.web.freshness import Freshness
 from projections.web.lookup_failures import LookupFailures
 
 __all__ = [
@@ -44,6 +47,8 @@ __all__ = [
     "LookupCodesDep",
     "LookupFailuresDep",
     "OcidPrefixDep",
+    "ReadDb",
+    "ReadLogDep",
     "ReadSideResources",
     "RegistryDep",
     "SealedDep",
@@ -66,6 +71,11 @@ class ReadSideResources:
     banner: str = ""  # shown atop every page when set: the demo's 演示数据，纯属虚构
     ocid_prefix: str = DEFAULT_OCID_PREFIX  # OCDS: ocid = "<prefix>-<procurement>"
     flags: FlagConfig | None = None  # the red flags' thresholds (default: the packaged ones)
+    # A streaming replica the public pages, search, the directory, statistics, flags and
+    # supervision read (default: the ledger's own database and log), and how fresh it is.
+    read_db: Database | None = None
+    read_log: LogView | None = None
+    freshness: Callable[[], Freshness | None] | None = None
 
 
 def provide(app: Starlette, resources: ReadSideResources) -> None:
@@ -111,6 +121,19 @@ def _flag_config(resources: _Resources) -> FlagConfig:
     return resources.flags or load_flag_config()
 
 
+def _read_db(resources: _Resources, db: Db) -> Database:
+    return resources.read_db or db
+
+
+def _read_log(resources: _Resources, log: LogDep) -> LogView:
+    return resources.read_log or log
+
+
+#: Where the pages read the projections' tables: the replica when there is one. Commands,
+#: the workbench and anything that writes take ``Db`` (the primary) instead.
+ReadDb = Annotated[Database, Depends(_read_db)]
+#: The log as the pages read it: the replica's copy when there is one.
+ReadLogDep = Annotated[LogView, Depends(_read_log)]
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
 WorkbenchSessionsDep = Annotated[Sessions, Depends(_workbench_sessions)]
 OcidPrefixDep = Annotated[str, Depends(_ocid_prefix)]

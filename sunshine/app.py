@@ -83,19 +83,25 @@ def _lifespan(settings: Settings | None, services: Services | None) -> Lifespan:
         running = services or bootstrap(settings or Settings())
         if services is None:
             running.provide(app)
-        await asyncio.to_thread(integrate_pending, running.ledger)
+        # Over a replica alone nothing is written here: the primary's integrator and
+        # projector write the log and the tables, and streaming replication brings them.
+        writes = not running.read_only
+        if writes:
+            await asyncio.to_thread(integrate_pending, running.ledger)
         background = None
-        if not running.ledger.inline_integration:
+        if writes and not running.ledger.inline_integration:
             background = background_integrator(running.ledger)
             background.start()
-        running.projector.start()
+        if writes:
+            running.projector.start()
         cosigning = witness_loop(running)
         try:
             yield
         finally:
             if cosigning is not None:
                 cosigning.stop()
-            running.projector.stop()
+            if writes:
+                running.projector.stop()
             if background is not None:
                 background.stop()
             if services is None:

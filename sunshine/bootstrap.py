@@ -25,10 +25,14 @@ from starlette.applications import Starlette
 from ledger import deps as ledger_deps
 from ledger.application import Ledger
 from ledger.log.cosigner import Cosigner
+from ledger.log.reader import LogReader
 from ledger.log.witness_config import Witnesses, load_witnesses
 from ledger.ocds.release import DEFAULT_OCID_PREFIX
-from ledger.ports import LedgerPorts, LogView
+from ledger.ports import CommandService, Database, LedgerPorts, LogView
+from ledger.read_only import ReadOnlyCommands
 from ledger.store.secret_file import read_or_create
+from ledger.store.sql import PostgresDatabase, open_database
+from ledger.store.url import DatabaseURL, parse_database_url
 from projections import deps as read_side_deps
 from projections.deps import ReadSideResources
 from projections.flags import FlagConfig, FlagsProjection, load_flag_config
@@ -39,6 +43,7 @@ from projections.statistics import StatisticsProjection
 from projections.supervision.auth import KEY_BYTES, Sessions
 from projections.supervision.spent import SpentInDatabase
 from projections.web.form_tokens import FormTokens
+from projections.web.freshness import ReplicaFreshness
 from projections.web.lookup_failures import LookupFailures
 from projections.workbench.auth import WORKBENCH
 from publisher import deps as publisher_deps
@@ -69,6 +74,10 @@ class Services:
     projector: Projector  # set up, not started: the application's lifespan runs it
     owns_ledger: bool  # close() closes the ledger (bootstrap opened it)
     cosigner: Cosigner | None = None  # with witnesses: the lifespan runs its loop
+    # Over a streaming replica alone: no integrator, projector nor cosigner runs (the
+    # primary's write the tables the replica replays), and every command is refused.
+    read_only: bool = False
+    read_db: Database | None = None  # a replica the pages read, besides the ledger's own
 
     def provide(self, app: Starlette) -> None:
         ledger_deps.provide(app, self.ports)
@@ -80,6 +89,8 @@ class Services:
             self.cosigner.close()
         if self.owns_ledger:
             self.ledger.close()
+            if self.read_db is not None:
+                self.read_db.close()
 
 
 def open_ledger(settings: Settings, **overrides: Any) -> Ledger:
@@ -100,10 +111,20 @@ def bootstrap(settings: Settings) -> Services:
     witnesses = (
         load_witnesses(settings.witnesses, settings.witness_policy) if settings.witnesses else None
     )
-    ledger = open_ledger(settings)
+    replica = _replica_url(settings)
+    if settings.read_only:
+        # The ledger opened on the replica: its event store, log and keys read, nothing made.
+        ledger = open_ledger(
+            settings, database=replica, create_tables=False, inline_integration=False
+        )
+    else:
+        ledger = open_ledger(settings)
+    read_db = open_database(replica) if replica and not settings.read_only else None
     try:
         return services_for(
             ledger,
+            read_db=read_db,
+            read_only=settings.read_only,
             flags=flags,
             metrics_token=token,
             owns=True,
@@ -113,7 +134,22 @@ def bootstrap(settings: Settings) -> Services:
         )
     except BaseException:
         ledger.close()
+        if read_db is not None:
+            read_db.close()
         raise
+
+
+def _replica_url(settings: Settings) -> DatabaseURL | None:
+    """The streaming replica the settings name (``read_database_url``), or None."""
+    if not settings.read_database_url:
+        return None
+    url = parse_database_url(settings.read_database_url)
+    if url.is_sqlite:
+        raise ValueError(
+            "SUNSHINE_READ_DATABASE_URL (--read-url) names a PostgreSQL streaming replica, "
+            f"not SQLite: {settings.read_database_url}"
+        )
+    return url
 
 
 def services_for(
@@ -124,22 +160,32 @@ def services_for(
     banner: str = "",
     ocid_prefix: str = DEFAULT_OCID_PREFIX,
     witnesses: Witnesses | None = None,
+    read_db: Database | None = None,
+    read_only: bool = False,
 ) -> Services:
     """The service's parts around a ledger opened already (by ``bootstrap``, or by a test),
     with the operator's red-flag thresholds (default: the packaged ones) and metrics token;
-    tables made as the ledger's configuration says (``create_tables``)."""
+    tables made as the ledger's configuration says (``create_tables``). ``read_db``: a
+    streaming replica the pages read; ``read_only``: the ledger itself is opened on a
+    replica, and the service records nothing."""
     config = ledger.config
-    create = config.create_tables
+    create = config.create_tables and not read_only
     db, codes = ledger.db, ledger.lookup_codes
-    ports = LedgerPorts(
-        commands=ledger,
-        log=LogView(
-            reader=ledger.reader,
+
+    def log_over(reader: LogReader) -> LogView:
+        return LogView(
+            reader=reader,
             origin=config.origin,
             verifier_key=ledger.signer.verifier_key,
             verifier=ledger.signer.verifier,
             witness_policy=witnesses.policy.text if witnesses else None,
-        ),
+        )
+
+    commands: CommandService = ReadOnlyCommands(ledger) if read_only else ledger
+    replica = db if read_only else read_db
+    ports = LedgerPorts(
+        commands=commands,
+        log=log_over(ledger.reader),
         sealed=ledger.sealed,
         registry=ledger.registry,
         lookup_codes=codes,
@@ -171,13 +217,24 @@ def services_for(
             banner=banner,
             ocid_prefix=ocid_prefix,
             flags=flags,
+            read_db=read_db,
+            read_log=log_over(LogReader(read_db)) if read_db is not None else None,
+            freshness=(
+                ReplicaFreshness(replica) if isinstance(replica, PostgresDatabase) else None
+            ),
         ),
         publisher=PublisherResources(
             jobs=jobs, metrics=registry_for(jobs), metrics_token=metrics_token
         ),
         projector=projector,
         owns_ledger=owns,
-        cosigner=Cosigner(db, ledger.reader, witnesses.endpoints) if witnesses else None,
+        cosigner=(
+            Cosigner(db, ledger.reader, witnesses.endpoints)
+            if witnesses and not read_only
+            else None
+        ),
+        read_only=read_only,
+        read_db=read_db,
     )
 
 

@@ -35,6 +35,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.data_dir = Path(args.data_dir)
     if getattr(args, "db", None):
         settings.database_url = args.db
+    if getattr(args, "read_url", None):
+        settings.read_database_url = args.read_url
     if getattr(args, "sealed_key", None):
         settings.sealed_key = Path(args.sealed_key)
     if getattr(args, "holidays", None):
@@ -69,7 +71,10 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
 
             load_witnesses(settings.witnesses, settings.witness_policy)
         os.environ["SUNSHINE_DATA_DIR"] = str(settings.data_dir)
-        os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
+        if not settings.read_only:  # a read-only server has no primary database
+            os.environ["SUNSHINE_DATABASE_URL"] = settings.resolved_database_url()
+        if settings.read_database_url:
+            os.environ["SUNSHINE_READ_DATABASE_URL"] = settings.read_database_url
         for name, path in (
             ("SEALED_KEY", settings.sealed_key),
             ("WITNESSES", settings.witnesses),
@@ -91,12 +96,21 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     from sunshine.app import bootstrapped_app
 
     with bootstrapped_app(settings) as (app, _):
-        print(f"serving {settings.resolved_database_url()} on http://{host}:{port}", flush=True)
+        print(f"serving {_serving(settings)} on http://{host}:{port}", flush=True)
         uvicorn.run(
             app, host=host, port=port, log_level="warning",
             proxy_headers=bool(proxies), forwarded_allow_ips=proxies,
         )  # fmt: skip
     return 0
+
+
+def _serving(settings: Settings) -> str:
+    """What a server serves, as its first line says: the ledger, and the replica it reads."""
+    if settings.read_only:
+        return f"{settings.read_database_url} (read-only replica: commands refused)"
+    if settings.read_database_url:
+        return f"{settings.resolved_database_url()}, pages from {settings.read_database_url}"
+    return settings.resolved_database_url()
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -791,6 +805,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="API processes (default 1); several share one PostgreSQL database",
+    )
+    p.add_argument(
+        "--read-url",
+        metavar="URL",
+        help="a PostgreSQL streaming replica of the ledger's database: the public pages, "
+        "search, the directory, statistics, flags and supervision are read from it, each "
+        "page saying how fresh it is (数据截至…); without --db (and $SUNSHINE_DATABASE_URL) "
+        "the server is read-only and refuses every command (default: "
+        "$SUNSHINE_READ_DATABASE_URL)",
     )
     p.add_argument(
         "--forwarded-allow-ips",

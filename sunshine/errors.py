@@ -8,9 +8,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from psycopg.errors import ReadOnlySqlTransaction
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.domain.errors import LedgerError
+from ledger.read_only import ReadOnlyServer
 from projections.web.render import routing_error_page, wants_html
 from sunshine.head_requests import allow_with_head
 from sunshine.security_headers import SECURITY_HEADERS
@@ -25,6 +27,13 @@ def answer_errors(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
         return JSONResponse(exc.as_json(), status_code=exc.status)
+
+    @app.exception_handler(ReadOnlySqlTransaction)
+    async def read_only(_: Request, exc: ReadOnlySqlTransaction) -> JSONResponse:
+        # A server over a replica: a write besides a command (a sign-in's spent challenge,
+        # a lookup's failure count) is refused as the commands are, not as a 500.
+        refusal = ReadOnlyServer()
+        return JSONResponse(refusal.as_json(), status_code=refusal.status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str = ""  # default: sqlite:///<data_dir>/ledger.db
+    # A PostgreSQL streaming replica of the ledger's database: the public pages, search, the
+    # directory, statistics, flags and supervision read from it. Without database_url too,
+    # the server is read-only: it serves those pages and refuses every command (503).
+    read_database_url: str = ""
     log_origin: str = "sunshine-ledger.localhost/log"
     log_key: Path | None = None  # default: <data_dir>/log-key.pem, generated on first start
     leaf_wait_seconds: float = 5.0
@@ -61,6 +65,11 @@ class Settings(BaseSettings):
         for path in self.secret_files():
             if path.exists():
                 read_secret(path)
+
+    @property
+    def read_only(self) -> bool:
+        """A server over a replica alone: nothing it may write."""
+        return bool(self.read_database_url) and not self.database_url
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.db'}"

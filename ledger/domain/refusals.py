@@ -37,6 +37,7 @@ MEANINGS: Final[Mapping[str, str]] = MappingProxyType({
     "not_superseded": "修改或撤回投标，须指明本单位最近一次投标回执中的承诺值",
     "concurrent_change": "同一项目刚有其他记录，请重新提交",
     "too_large": "内容过大",
+    "read_only": "本服务器由只读副本提供查阅，不能记录；请向主服务器提交",
 })  # fmt: skip
 
 _RULE: Final = re.compile(r"^rule [\w.]+: ")

@@ -26,7 +26,7 @@ from fastapi.responses import Response
 
 from ledger.domain.errors import NotFound
 from ledger.ocds import log_extension
-from projections.deps import Db, OcidPrefixDep
+from projections.deps import OcidPrefixDep, ReadDb
 from projections.ocds import queries
 from projections.ocds.spreadsheet import cached, csv_zip, workbook
 
@@ -46,20 +46,20 @@ NO_PROCUREMENT: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
-def _year(db: Db, text: str) -> int:
+def _year(db: ReadDb, text: str) -> int:
     if _YEAR.match(text) is None or int(text) not in queries.years(db):
         raise NotFound(f"no OCDS releases for year {text!r}")
     return int(text)
 
 
-def _code(db: Db, code: str) -> str:
+def _code(db: ReadDb, code: str) -> str:
     if _CODE.match(code) is None or code not in queries.codes(db):
         raise NotFound(f"no OCDS releases for procurement {code!r}")
     return code
 
 
 @ocds.get("")
-def index(db: Db, prefix: OcidPrefixDep) -> Response:
+def index(db: ReadDb, prefix: OcidPrefixDep) -> Response:
     years = queries.years(db)
     body = {
         "ocidPrefix": prefix,
@@ -81,19 +81,19 @@ def log_entry_extension(request: Request, name: str) -> Response:
 
 
 @ocds.get("/{year}/releases.json", responses=NO_YEAR)
-def year_releases(request: Request, db: Db, prefix: OcidPrefixDep, year: str) -> Response:
+def year_releases(request: Request, db: ReadDb, prefix: OcidPrefixDep, year: str) -> Response:
     package = queries.year_package(db, prefix, _year(db, year), str(request.url))
     return Response(queries.dump(package), media_type=JSON)
 
 
 @ocds.get("/{year}/releases.jsonl.gz", responses=NO_YEAR)
-def year_lines(db: Db, prefix: OcidPrefixDep, year: str) -> Response:
+def year_lines(db: ReadDb, prefix: OcidPrefixDep, year: str) -> Response:
     found = queries.releases(db, prefix, year=_year(db, year))
     return Response(queries.json_lines_gz(found), media_type="application/gzip")
 
 
 @ocds.get("/{year}/records.json", responses=NO_YEAR)
-def year_records(request: Request, db: Db, prefix: OcidPrefixDep, year: str) -> Response:
+def year_records(request: Request, db: ReadDb, prefix: OcidPrefixDep, year: str) -> Response:
     package = queries.year_records(db, prefix, _year(db, year), str(request.url))
     return Response(queries.dump(package), media_type=JSON)
 
@@ -102,17 +102,17 @@ XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
 
 
 @ocds.get("/{year}/releases.xlsx", responses=NO_YEAR)
-def year_sheet(db: Db, prefix: OcidPrefixDep, year: str) -> Response:
+def year_sheet(db: ReadDb, prefix: OcidPrefixDep, year: str) -> Response:
     return _sheet(db, prefix, _year(db, year), "xlsx", workbook, XLSX)
 
 
 @ocds.get("/{year}/releases.csv.zip", responses=NO_YEAR)
-def year_csv(db: Db, prefix: OcidPrefixDep, year: str) -> Response:
+def year_csv(db: ReadDb, prefix: OcidPrefixDep, year: str) -> Response:
     return _sheet(db, prefix, _year(db, year), "csv.zip", csv_zip, "application/zip")
 
 
 def _sheet(
-    db: Db, prefix: str, year: int, kind: str, make: Callable[[Releases], bytes], media: str
+    db: ReadDb, prefix: str, year: int, kind: str, make: Callable[[Releases], bytes], media: str
 ) -> Response:
     key = (kind, prefix, str(year), str(queries.last_leaf(db, year)))
     body = cached(key, lambda: make(queries.releases(db, prefix, year=year)))
@@ -122,12 +122,14 @@ def _sheet(
 
 
 @ocds.get("/procurements/{code}/releases.json", responses=NO_PROCUREMENT)
-def procurement_releases(request: Request, db: Db, prefix: OcidPrefixDep, code: str) -> Response:
+def procurement_releases(
+    request: Request, db: ReadDb, prefix: OcidPrefixDep, code: str
+) -> Response:
     package = queries.procurement_package(db, prefix, _code(db, code), str(request.url))
     return Response(queries.dump(package), media_type=JSON)
 
 
 @ocds.get("/procurements/{code}/record.json", responses=NO_PROCUREMENT)
-def procurement_record(request: Request, db: Db, prefix: OcidPrefixDep, code: str) -> Response:
+def procurement_record(request: Request, db: ReadDb, prefix: OcidPrefixDep, code: str) -> Response:
     package = queries.procurement_record(db, prefix, _code(db, code), str(request.url))
     return Response(queries.dump(package), media_type=JSON)

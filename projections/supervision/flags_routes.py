@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ledger.domain.context import china_day
 from ledger.log.reader import LogReader
-from projections.deps import Db, InspectorDep, LogDep, RegistryDep
+from projections.deps import InspectorDep, ReadDb, ReadLogDep, RegistryDep
 from projections.flags import SEVERITIES, FlagKind
 from projections.flags import queries as q
 from projections.supervision.auth import PRIVATE, Refused, SupervisionRoute
@@ -90,7 +90,7 @@ def _flag_json(flag: q.Flag) -> dict[str, Any]:
 
 
 @flags_routes.get("/flags")
-def flag_list(request: Request, inspector: InspectorDep, db: Db) -> Response:
+def flag_list(request: Request, inspector: InspectorDep, db: ReadDb) -> Response:
     wanted = _format(request)
     if len(request.query_params.multi_items()) != len(request.query_params):
         raise Refused(400, "bad_filter", "a query parameter is repeated", "查询参数重复。")
@@ -132,7 +132,7 @@ def flag_list(request: Request, inspector: InspectorDep, db: Db) -> Response:
 
 @flags_routes.get("/flags/{flag_id}")
 def flag_page(
-    request: Request, flag_id: str, inspector: InspectorDep, db: Db, log_view: LogDep,
+    request: Request, flag_id: str, inspector: InspectorDep, db: ReadDb, log_view: ReadLogDep,
     registry: RegistryDep,
 ) -> Response:
     wanted = _format(request)

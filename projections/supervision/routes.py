@@ -22,9 +22,9 @@ from ledger.domain.context import china_day
 from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
 from ledger.log.reader import LogReader
 from projections.deps import (
-    Db,
     InspectorDep,
-    LogDep,
+    ReadDb,
+    ReadLogDep,
     RegistryDep,
     SealedDep,
     SessionsDep,
@@ -240,7 +240,7 @@ def sign_in_page(request: Request) -> Response:
 
 
 @supervision.get("", include_in_schema=False)
-def home(request: Request, inspector: InspectorDep, db: Db) -> Response:
+def home(request: Request, inspector: InspectorDep, db: ReadDb) -> Response:
     params(request, ())
     stamp = current_checkpoint(db, PUBLIC)
     return private_page(request, "supervision/home.html", stamp, inspector=inspector)
@@ -266,7 +266,7 @@ def _known(db: queries.Database, code: str) -> None:
     "/procurements/{code}", summary="A procurement's full history (inspectors)", responses=HISTORY
 )
 def procurement_history(
-    request: Request, code: str, inspector: InspectorDep, db: Db, log_view: LogDep,
+    request: Request, code: str, inspector: InspectorDep, db: ReadDb, log_view: ReadLogDep,
     sealed: SealedDep, registry: RegistryDep,
 ) -> Response:  # fmt: skip
     given = params(request, ("as_of", "checkpoint", "format"))
@@ -306,7 +306,7 @@ def procurement_history(
     "/procurements/{code}/diff", summary="What changed between two log sizes", responses=HISTORY
 )
 def procurement_diff(
-    request: Request, code: str, inspector: InspectorDep, db: Db, log_view: LogDep,
+    request: Request, code: str, inspector: InspectorDep, db: ReadDb, log_view: ReadLogDep,
     sealed: SealedDep, registry: RegistryDep,
 ) -> Response:  # fmt: skip
     given = params(request, ("from", "to", "format"))
@@ -347,7 +347,7 @@ def procurement_diff(
     responses=INSPECTOR_ONLY,
 )
 def deadlines(
-    request: Request, inspector: InspectorDep, db: Db, statutes: StatutesDep
+    request: Request, inspector: InspectorDep, db: ReadDb, statutes: StatutesDep
 ) -> Response:
     given = params(request, ("status", "kind", "format"))
     as_json = wants_json(given, request)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from markupsafe import Markup
 
-from projections.deps import Db, InspectorDep
+from projections.deps import InspectorDep, ReadDb
 from projections.supervision.auth import PRIVATE, Refused, SupervisionRoute
 from projections.supervision.statistics import (
     BREAKDOWNS,
@@ -44,7 +44,7 @@ statistics_routes = APIRouter(
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _report(request: Request, db: Db) -> Report:
+def _report(request: Request, db: ReadDb) -> Report:
     try:
         filters = parse_filters(db, request.query_params.multi_items())
     except BadFilter as bad:
@@ -121,7 +121,7 @@ def _context(report: Report) -> dict[str, object]:
 
 
 @statistics_routes.get("/statistics")
-def statistics_page(request: Request, db: Db, inspector: InspectorDep) -> Response:
+def statistics_page(request: Request, db: ReadDb, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     regions, purchasers = choices(db)
     return _html(
@@ -135,32 +135,32 @@ def statistics_page(request: Request, db: Db, inspector: InspectorDep) -> Respon
 
 
 @statistics_routes.get("/statistics/summary")
-def statistics_summary(request: Request, db: Db, inspector: InspectorDep) -> Response:
+def statistics_summary(request: Request, db: ReadDb, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     return _html(request, "supervision/statistics_summary.html", report, inspector=inspector)
 
 
 @statistics_routes.get("/statistics.csv")
-def statistics_csv(request: Request, db: Db, inspector: InspectorDep) -> Response:
+def statistics_csv(request: Request, db: ReadDb, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     return _download(report, to_csv(report), "text/csv; charset=utf-8", "csv")
 
 
 @statistics_routes.get("/statistics.json")
-def statistics_json(request: Request, db: Db, inspector: InspectorDep) -> Response:
+def statistics_json(request: Request, db: ReadDb, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     assert report.stamp is not None
     return JSONResponse(to_json(report), headers={**PRIVATE, **report.stamp.headers()})
 
 
 @statistics_routes.get("/statistics.xlsx")
-def statistics_xlsx(request: Request, db: Db, inspector: InspectorDep) -> Response:
+def statistics_xlsx(request: Request, db: ReadDb, inspector: InspectorDep) -> Response:
     report = _report(request, db)
     return _download(report, to_xlsx(report), XLSX, "xlsx")
 
 
 @statistics_routes.get("/statistics/charts/{name}.svg")
-def statistics_chart(request: Request, db: Db, inspector: InspectorDep, name: str) -> Response:
+def statistics_chart(request: Request, db: ReadDb, inspector: InspectorDep, name: str) -> Response:
     if name not in CHARTS:
         raise Refused(
             404,

@@ -23,7 +23,7 @@ from typing import Final
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from projections.deps import Db, LogDep
+from projections.deps import ReadDb, ReadLogDep
 from projections.web import queries
 from projections.web.feeds import (
     ARCHIVE_PATH,
@@ -77,7 +77,7 @@ def _entries(root: ET.Element, notices: list[Notice], base: str, origin: str) ->
 
 
 @archive.get(ARCHIVE_PATH)
-def subscription(request: Request, db: Db, log_view: LogDep) -> Response:
+def subscription(request: Request, db: ReadDb, log_view: ReadLogDep) -> Response:
     total = queries.notice_total(db)
     full = total // ARCHIVE_PAGE_SIZE
     notices = queries.in_log_order(db, full * ARCHIVE_PAGE_SIZE, total)
@@ -93,7 +93,7 @@ def subscription(request: Request, db: Db, log_view: LogDep) -> Response:
 
 
 @archive.get("/feeds/archive/announcements/{number}.atom")
-def archive_page(request: Request, db: Db, log_view: LogDep, number: str) -> Response:
+def archive_page(request: Request, db: ReadDb, log_view: ReadLogDep, number: str) -> Response:
     full = queries.notice_total(db) // ARCHIVE_PAGE_SIZE
     wanted = int(number) if _NUMBER.match(number) else None
     if wanted is None:

@@ -37,10 +37,10 @@ from ledger.http import SIGNED_REQUEST_ERRORS, read_body_limited
 from ledger.ports import Database, RegistryView
 from ledger.signed_requests import SignedRequest, SignedRequests
 from projections.deps import (
-    Db,
     FormTokensDep,
     LookupCodesDep,
     LookupFailuresDep,
+    ReadDb,
     RegistryDep,
     SignedRequestsDep,
     StatutesDep,
@@ -324,7 +324,7 @@ def lookup_form(request: Request, tokens: FormTokensDep) -> Response:
 @challenges.post("/challenges/lookup", include_in_schema=False)
 async def lookup(
     request: Request, tokens: FormTokensDep, limiter: LookupFailuresDep, codes: LookupCodesDep,
-    db: Db, statutes: StatutesDep,
+    db: ReadDb, statutes: StatutesDep,
 ) -> Response:  # fmt: skip
     form = await _form(request) or {}
     # A post from another site's page is turned away before it is counted: otherwise any
@@ -422,7 +422,7 @@ def signed_lookup(
     },
 )
 async def lookup_signed(
-    request: Request, requests: SignedRequestsDep, registry: RegistryDep, db: Db,
+    request: Request, requests: SignedRequestsDep, registry: RegistryDep, db: ReadDb,
     statutes: StatutesDep,
 ) -> JSONResponse:  # fmt: skip
     body = await read_body_limited(request)
@@ -487,7 +487,7 @@ def decisions(db: Database, page_number: int) -> tuple[list[dict[str, Any]], int
 
 
 @challenges.get("/complaints", include_in_schema=False)
-def complaint_decisions(request: Request, db: Db) -> Response:
+def complaint_decisions(request: Request, db: ReadDb) -> Response:
     # The page number is checked as the announcement list checks it: a bad one answers a
     # Chinese page with a 4xx status, not the API's JSON.
     try:

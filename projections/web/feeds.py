@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from projections.deps import Db, LogDep
+from projections.deps import ReadDb, ReadLogDep
 from projections.web import queries
 from projections.web.formats import (
     announcement_label,
@@ -138,7 +138,7 @@ def add_entry(root: ET.Element, notice: Notice, base: str, authority: str) -> No
 
 # Over 60 lines by design: one document: an Atom feed, element by element.
 @feeds.get(PATH)
-def announcements_feed(request: Request, db: Db, log_view: LogDep) -> Response:
+def announcements_feed(request: Request, db: ReadDb, log_view: ReadLogDep) -> Response:
     try:
         filters = queries.parse_filters(db, request.query_params, queries.FEED_FILTERS)
         number = queries.parse_page(request.query_params.get("page"))

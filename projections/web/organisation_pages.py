@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from projections.deps import Db
+from projections.deps import ReadDb
 from projections.web import directory, queries
 from projections.web.queries import BadRequest
 from projections.web.render import error_page, link, page
@@ -23,7 +23,7 @@ __all__ = ["directory_pages"]
 directory_pages = APIRouter(include_in_schema=False)
 
 
-def _listing(request: Request, db: Db) -> dict[str, Any]:
+def _listing(request: Request, db: ReadDb) -> dict[str, Any]:
     q = directory.parse_query(request.query_params.get("q"))
     kind = directory.parse_kind(request.query_params.get("kind"))
     number = queries.parse_page(request.query_params.get("page"))
@@ -44,7 +44,7 @@ def _listing(request: Request, db: Db) -> dict[str, Any]:
 
 
 @directory_pages.get("/organisations.json")
-def organisations_json(request: Request, db: Db) -> Response:
+def organisations_json(request: Request, db: ReadDb) -> Response:
     try:
         found = _listing(request, db)
     except BadRequest as bad:
@@ -56,7 +56,7 @@ def organisations_json(request: Request, db: Db) -> Response:
 
 
 @directory_pages.get("/organisations")
-def organisations(request: Request, db: Db) -> Response:
+def organisations(request: Request, db: ReadDb) -> Response:
     try:
         found = _listing(request, db)
     except BadRequest as bad:
@@ -73,7 +73,7 @@ def organisations(request: Request, db: Db) -> Response:
     )
 
 
-def _one(db: Db, key: str) -> dict[str, Any] | None:
+def _one(db: ReadDb, key: str) -> dict[str, Any] | None:
     found = directory.find(db, key)
     if found is None:
         return None
@@ -87,7 +87,7 @@ def _one(db: Db, key: str) -> dict[str, Any] | None:
 
 
 @directory_pages.get("/organisations/{key}.json")
-def organisation_json(db: Db, key: str) -> Response:
+def organisation_json(db: ReadDb, key: str) -> Response:
     one = _one(db, key)
     if one is None and (credit_code := directory.moved(db, key)) is not None:
         return RedirectResponse(f"/organisations/{credit_code}.json", 308)
@@ -108,7 +108,7 @@ def organisation_json(db: Db, key: str) -> Response:
 
 
 @directory_pages.get("/organisations/{key}")
-def organisation(request: Request, db: Db, key: str) -> Response:
+def organisation(request: Request, db: ReadDb, key: str) -> Response:
     one = _one(db, key)
     if one is None and (credit_code := directory.moved(db, key)) is not None:
         return RedirectResponse(f"/organisations/{credit_code}", 308)

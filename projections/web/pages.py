@@ -21,7 +21,7 @@ from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Opened
 from ledger.domain.vocabulary import Method
 from ledger.http import parse_position
-from projections.deps import Db
+from projections.deps import ReadDb
 from projections.web import directory, queries
 from projections.web.archive import archive
 from projections.web.feeds import feeds
@@ -43,12 +43,12 @@ LIST_FILTERS: Final = (
 RESULT_PERIOD: Final = load_time_limits()["result_announcement_period"]
 
 @pages.get("/")
-def home(request: Request, db: Db) -> Response:
+def home(request: Request, db: ReadDb) -> Response:
     return page(request, "home.html", latest=queries.latest_by_type(db))
 
 
 @pages.get("/announcements")
-def announcements(request: Request, db: Db) -> Response:
+def announcements(request: Request, db: ReadDb) -> Response:
     try:
         filters = queries.parse_filters(db, request.query_params, LIST_FILTERS)
         number = queries.parse_page(request.query_params.get("page"))
@@ -86,7 +86,7 @@ def feed_link(filters: Filters) -> str:
 
 
 @pages.get("/announcements/{leaf_index}")
-def announcement(request: Request, db: Db, leaf_index: str) -> Response:
+def announcement(request: Request, db: ReadDb, leaf_index: str) -> Response:
     index = parse_position(leaf_index)  # one address per notice: "7", never "07" or " 7"
     found = None if index is None else queries.announcement(db, index)
     if found is None:
@@ -106,7 +106,7 @@ def entry_context(found: queries.Announcement) -> dict[str, Any]:
     }
 
 
-def others_context(db: Db, found: queries.Announcement) -> dict[str, Any]:
+def others_context(db: ReadDb, found: queries.Announcement) -> dict[str, Any]:
     """What a notice page shows of other entries: the organisations' names, the other
     notices, the contract signed, the tender's contact, the deliveries."""
     data = found.data
@@ -193,7 +193,7 @@ def committee_by_role(value: object) -> list[tuple[str, list[str]]]:
 
 
 @pages.get("/procurements/{code}")
-def procurement(request: Request, db: Db, code: str) -> Response:
+def procurement(request: Request, db: ReadDb, code: str) -> Response:
     found = queries.procurement(db, code) if PROCUREMENT_PATTERN.match(code) else None
     if found is None:
         return error_page(request, 404, f"没有项目编号为“{code}”的采购项目。")

@@ -32,6 +32,7 @@ from projections.web.formats import (
     wan,
     yuan,
 )
+from projections.web.freshness import Freshness
 from projections.web.shown import shown, shown_list, shown_organisation
 
 HERE: Final = Path(__file__).parent
@@ -65,6 +66,16 @@ def banner(request: Request | None) -> str:
     return text if isinstance(text, str) else ""
 
 
+def freshness(request: Request | None) -> Freshness | None:
+    """How fresh a page read from a streaming replica is (``ReadSideResources.freshness``),
+    or None: on the primary, on SQLite, and outside a request."""
+    if request is None:
+        return None
+    resources = getattr(request.app.state, "read_side", None)
+    probe = getattr(resources, "freshness", None)
+    return probe() if callable(probe) else None
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -94,6 +105,7 @@ def environment() -> Environment:
     )
     env.globals.update(
         banner=banner,
+        freshness=freshness,
         announcement_types=list(AnnouncementType),
         methods=list(Method),
         categories=list(Category),
