@@ -303,6 +303,24 @@ def start_server(
 T = TypeVar("T")
 
 
+@contextmanager
+def built_and_served(
+    db: DatabaseURL, data_dir: Path, build: Callable[[Ledger], T]
+) -> Iterator[tuple[Server, T]]:
+    """A ledger written by ``build`` (its log integrated as it goes), closed, then served by
+    `sunshine serve`: the server and what ``build`` returned."""
+    ledger = Ledger(make_config(db, data_dir, inline_integration=True))
+    try:
+        built = build(ledger)
+    finally:
+        ledger.close()
+    server = start_server(db, data_dir)
+    try:
+        yield server, built
+    finally:
+        server.stop()
+
+
 def eventually(check: Callable[[], T | None], *processes: subprocess.Popen[Any],
                every: float = 0.1) -> T:
     """Poll ``check`` until it returns a true value, and return that value; fail at once when

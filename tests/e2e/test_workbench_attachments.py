@@ -19,7 +19,7 @@ import httpx
 import pytest
 from conftest import Actor, Server, hospital_world, make_config, start_server
 from procurement_world import PLAN, County
-from test_workbench_forms import field, open_form, signed_in
+from workbench_browser import field, open_form, signed_in
 
 from ledger.application import Ledger
 from ledger.store.url import DatabaseURL

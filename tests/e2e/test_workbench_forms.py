@@ -13,9 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Actor, Server, hospital_world, make_config, start_server, sunshine
+from conftest import (
+    Actor,
+    Server,
+    built_and_served,
+    hospital_world,
+    sunshine,
+)
+from workbench_browser import SETTLED, field, open_form, sign, signed_in
 
-from ledger import signing
 from ledger.application import Ledger
 from ledger.domain.context import china_day
 from ledger.store.url import DatabaseURL
@@ -25,64 +31,18 @@ TITLE = "澄溪县人民医院彩色多普勒超声诊断仪采购项目"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 #: What an untranslated message would show: a field's path or an English rule's words.
 ENGLISH = re.compile(r"payload\.|command\.|\b(?:required|must|field|invalid|rule)\b", re.I)
-#: The page reads every state off its sections; a function, not an expression (the page's
-#: policy refuses eval).
-SETTLED = (
-    "() => !document.getElementById('receipt').hidden"
-    " || (t => t.length > 0 && !t.includes('正在签名'))"
-    "(document.getElementById('form-status').textContent)"
-)
 
 
 @pytest.fixture
 def site(db_url: DatabaseURL, tmp_path: Path) -> Iterator[tuple[Server, dict[str, Actor]]]:
-    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
-    try:
+    def build(ledger: Ledger) -> dict[str, Actor]:
         world = hospital_world(ledger)
         world.add("ggzy", "agency", "ggzy-op", "澄溪县公共资源交易中心")
         world.register_bid_box()
-        actors = {"czj-admin": world.admin, **world.actors}
-    finally:
-        ledger.close()
-    server = start_server(db_url, tmp_path)
-    try:
-        yield server, actors
-    finally:
-        server.stop()
+        return {"czj-admin": world.admin, **world.actors}
 
-
-def signed_in(browser: Any, server: Server, actor: Actor, tmp_path: Path) -> Any:
-    """A page of a new browser context, signed in with the actor's imported key file."""
-    key_file = tmp_path / f"{actor.code}.pem"
-    signing.write_key(key_file, actor.key)
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(server.url + "/workbench")
-    page.fill("#import-actor", actor.code)
-    page.set_input_files("#key-file", str(key_file))
-    page.click("#import-key button[type=submit]")
-    page.wait_for_selector("text=有效至")
-    return page
-
-
-def field(name: str) -> str:
-    return f'#fields > p [name="{name}"]'
-
-
-def open_form(page: Any, server: Server, kind: str, procurement: str = "wb1") -> None:
-    page.goto(f"{server.url}/workbench/forms/{kind}?procurement={procurement}")
-    page.wait_for_selector("#fields > p, #fields > fieldset")
-
-
-def sign(page: Any) -> str:
-    """Check, preview, sign and submit: the receipt's line, or the refusal."""
-    page.click("#command-form button[type=submit]")
-    page.wait_for_selector("#preview:not([hidden])")
-    page.click("#sign")
-    page.wait_for_function(SETTLED)
-    if page.is_visible("#receipt"):
-        return str(page.inner_text("#receipt"))
-    return "refused: " + str(page.inner_text("#form-status")) + str(page.inner_text("#errors"))
+    with built_and_served(db_url, tmp_path, build) as served:
+        yield served
 
 
 def test_a_procurement_recorded_through_the_forms_is_public_and_verifies(

@@ -20,14 +20,13 @@ from conftest import (
     Actor,
     Server,
     World,
+    built_and_served,
     eventually,
     hospital_world,
-    make_config,
-    start_server,
     sunshine,
 )
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from test_workbench_forms import SETTLED, field, open_form, sign, signed_in
+from workbench_browser import SETTLED, field, open_form, sign, signed_in
 
 from ledger import signing
 from ledger.application import Ledger
@@ -64,22 +63,17 @@ def expert(world: World, n: int) -> Actor:
 
 @pytest.fixture
 def county(db_url: DatabaseURL, tmp_path: Path) -> Iterator[tuple[Server, dict[str, Actor]]]:
-    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
-    try:
+    def build(ledger: Ledger) -> dict[str, Actor]:
         world = hospital_world(ledger)
         world.add("ggzy", "agency", "ggzy-op", "澄溪县公共资源交易中心")
         for org, name, _ in SUPPLIERS[1:]:
             world.add(org, "supplier", f"{org}-op", name)
         world.register_bid_box()
         experts = {f"zj{n}": expert(world, n) for n in range(EXPERTS)}
-        actors = {"czj-admin": world.admin, **world.actors, **experts}
-    finally:
-        ledger.close()
-    server = start_server(db_url, tmp_path)
-    try:
-        yield server, actors
-    finally:
-        server.stop()
+        return {"czj-admin": world.admin, **world.actors, **experts}
+
+    with built_and_served(db_url, tmp_path, build) as served:
+        yield served
 
 
 def recorded(page: Any) -> None:

@@ -13,10 +13,17 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, Server, World, eventually, hospital_world, make_config, start_server
+from conftest import (
+    Actor,
+    Server,
+    World,
+    built_and_served,
+    eventually,
+    hospital_world,
+)
 from procurement_world import ANNOUNCEMENT, PLAN, County
-from test_workbench_forms import SETTLED, field, open_form
-from test_workbench_forms import signed_in as in_browser
+from workbench_browser import SETTLED, field, open_form
+from workbench_browser import signed_in as in_browser
 
 from ledger.application import Ledger
 from ledger.store.sql import open_database
@@ -27,8 +34,7 @@ from projections.public import TABLES
 @pytest.fixture
 def site(db_url: DatabaseURL, tmp_path: Path) -> Iterator[tuple[Server, dict[str, Actor]]]:
     """Procurement p1 planned, approved and its intention disclosed; not yet announced."""
-    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
-    try:
+    def build(ledger: Ledger) -> dict[str, Actor]:
         county = County(hospital_world(ledger))
         county.act(county.purchaser, "FilePlan", PLAN)
         county.act(county.finance, "ApprovePlan", {"date": "2026-03-03"})
@@ -36,14 +42,10 @@ def site(db_url: DatabaseURL, tmp_path: Path) -> Iterator[tuple[Server, dict[str
         county.act(county.purchaser, "DiscloseIntention",
                    {"date": "2026-03-04", "expected_start": "2026-04-10"})  # fmt: skip
         world: World = county.world
-        actors = dict(world.actors)
-    finally:
-        ledger.close()
-    server = start_server(db_url, tmp_path)
-    try:
-        yield server, actors
-    finally:
-        server.stop()
+        return dict(world.actors)
+
+    with built_and_served(db_url, tmp_path, build) as served:
+        yield served
 
 
 def size(server: Server) -> int:

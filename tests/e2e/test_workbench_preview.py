@@ -22,16 +22,15 @@ from conftest import (
     DemoLedger,
     Server,
     World,
+    built_and_served,
     eventually,
     hospital_world,
-    make_config,
     served_demo,
-    start_server,
 )
 from csp_watch import violations, watch_policy
 from procurement_world import County
-from test_workbench_forms import SETTLED, field, open_form
-from test_workbench_forms import signed_in as in_browser
+from workbench_browser import SETTLED, field, open_form
+from workbench_browser import signed_in as in_browser
 
 from ledger.application import Ledger
 from ledger.domain.context import china_day
@@ -43,21 +42,16 @@ LATE = "将被记为：自中标、成交供应商确定之日起公告中标、
 @pytest.fixture
 def site(db_url: DatabaseURL, tmp_path: Path) -> Iterator[tuple[Server, dict[str, Actor]]]:
     """A procurement awarded to 云岭信达 on 7 May 2026, its result not yet announced."""
-    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
-    try:
+    def build(ledger: Ledger) -> dict[str, Actor]:
         county = County(hospital_world(ledger))
         county.to_evaluated()
         county.act(county.purchaser, "DecideAward",
                    {"date": "2026-05-07", "supplier": "xinda", "amount": "1720000.00"})  # fmt: skip
         world: World = county.world
-        actors = dict(world.actors)
-    finally:
-        ledger.close()
-    server = start_server(db_url, tmp_path)
-    try:
-        yield server, actors
-    finally:
-        server.stop()
+        return dict(world.actors)
+
+    with built_and_served(db_url, tmp_path, build) as served:
+        yield served
 
 
 def signed_in(server: Server, actor: Actor) -> httpx.Client:

@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import Actor, Server, hospital_world, make_config, start_server
+from conftest import Actor, Server, built_and_served, hospital_world
 from procurement_world import County
-from test_workbench_forms import signed_in
+from workbench_browser import signed_in
 
 from ledger import signing
 from ledger.application import Ledger
@@ -42,8 +42,7 @@ def bid(county: County, supplier: Actor, price: str, supersedes: str) -> Any:
 
 @pytest.fixture
 def scene(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Scene]:
-    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
-    try:
+    def build(ledger: Ledger) -> tuple[dict[str, Actor], Any]:
         county = County(hospital_world(ledger))
         county.to_announced("rc1")
         notice = next(i for i in range(ledger.reader.size() - 1, 0, -1)
@@ -60,14 +59,10 @@ def scene(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Scene]:
             [(r.bid_receipt["commitment"], r.events[0]["leaf_index"]) for r in (changed, first)],
             other.bid_receipt["commitment"], filed.lookup["challenge"], notice,
         )  # fmt: skip
-        actors = dict(county.world.actors)
-    finally:
-        ledger.close()
-    server = start_server(db_url, tmp_path)
-    try:
+        return dict(county.world.actors), scene
+
+    with built_and_served(db_url, tmp_path, build) as (server, (actors, scene)):
         yield Scene(server, actors, *scene)
-    finally:
-        server.stop()
 
 
 def receipts_of(browser: Any, scene: Scene, actor: str, tmp_path: Path) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, Server, hospital_world, make_config, start_server
+from conftest import Actor, Server, built_and_served, hospital_world
 
 from ledger import signing
 from ledger.application import Ledger
@@ -52,21 +52,16 @@ class Site:
 
 @pytest.fixture
 def site(db_url: DatabaseURL, tmp_path: Path) -> Iterator[Site]:
-    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
-    try:
+    def build(ledger: Ledger) -> dict[str, Actor]:
         world = hospital_world(ledger)
         world.add("zbgs", "agency", "zbgs-op", "云岭招标咨询有限公司")
         world.expert(0)
         world.add("qhx-jw", "inspector", "jw-op", "澄溪县纪委监委")
         world.add("qhx-fb", "publisher", "fb-op", "澄溪县政府采购信息发布服务")
-        actors = {"czj-admin": world.admin, **world.actors}
-    finally:
-        ledger.close()
-    server = start_server(db_url, tmp_path)
-    try:
+        return {"czj-admin": world.admin, **world.actors}
+
+    with built_and_served(db_url, tmp_path, build) as (server, actors):
         yield Site(server, actors)
-    finally:
-        server.stop()
 
 
 def import_and_sign_in(page: Any, site: Site, actor: str, key_file: Path) -> None:
