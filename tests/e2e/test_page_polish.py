@@ -215,6 +215,31 @@ def test_flags_and_a_procurement_history_fit_a_phone(
     assert len(list(artefacts.glob("*.png"))) == len(pages) * len(WIDTHS)
 
 
+def test_no_page_asks_the_server_for_something_it_does_not_have(browser: Any, site: Site) -> None:
+    """Every request a page makes (stylesheets, scripts, the site's icon) is answered: a
+    browser's console shows no 404 on the public or the inspector pages."""
+    with sign_in(site.url, site.inspector) as client:
+        pages = public_pages(client)[:6] + inspector_pages(client, site.size)[:3]
+    context = signed_in_context(browser, site, 1280, 800)
+    failed: list[str] = []
+
+    def answered(response: Any) -> None:
+        if response.status >= 400:
+            failed.append(f"{response.status} {response.url}")
+
+    try:
+        tab = context.new_page()
+        tab.on("response", answered)
+        for path in pages:
+            answer = tab.goto(site.url + path, wait_until="networkidle")
+            assert answer is not None and answer.status == 200, path
+        icon = tab.evaluate("document.querySelector('link[rel=icon]').href")
+    finally:
+        context.close()
+    assert failed == []
+    assert httpx.get(icon, timeout=30).headers["content-type"].startswith("image/svg+xml")
+
+
 # -- subscriptions -------------------------------------------------------------------------
 
 
