@@ -2,10 +2,12 @@
 
 A load (the demo year, a province's ledger, an import) submits its commands in batches
 instead of one request each. For a batch ``BulkLoader.submit_batch`` verifies the
-signatures together (on two threads: Ed25519 runs beside the GIL), then decides each
-command in order exactly as ``Ledger.submit`` would, on a ``BatchView``: the records as
+signatures on two threads (Ed25519 runs beside the GIL) while it decides each command
+in order exactly as ``Ledger.submit`` would, on a ``BatchView``: the records as
 stored with the batch's earlier decisions laid over them, so each command sees what the
-ones before it did. The events of the whole batch go to the event store in one
+ones before it did. The records the loader stored stay laid over the store while no other
+writer stores an event, so the next batches decide on them without reading them again.
+The events of the whole batch go to the event store in one
 transaction, with every command's guard (its nonce, its key's version, its sealed values
 and bid-box rows), and the integrator then gives them their leaves under one checkpoint.
 The log is the one the commands would have made one by one: the same entries in the same
@@ -28,9 +30,10 @@ whole, and the integrator picks up any event still without its leaf.
 from __future__ import annotations
 
 import base64
+import collections
 import copy
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
@@ -54,6 +57,8 @@ from ledger.store.recorders import BoxRow, CommandGuard, SealedRow
 
 A = TypeVar("A", bound=Aggregate)
 VERIFY_THREADS = 2
+STORED_KEPT = 4096  # records the loader stored, kept to decide on without a read
+VERIFY_PART = 16  # signatures a thread checks at a time: the first decisions wait for one
 STATUTE_BOOKS = (stream_id("statutes", "calendar"), stream_id("statutes", "time-limits"))
 
 
@@ -82,6 +87,9 @@ class BatchView(RepositoryRegistry):
             documents=base.documents,
         )
         self.pending: dict[UUID, Aggregate] = {}
+        # Stored by the loader's own commits, while the store holds nothing it did not
+        # (``BulkLoader._through``): read from here, not fast-forwarded from the store.
+        self.stored: collections.OrderedDict[UUID, Aggregate] = collections.OrderedDict()
         self.sealed_rows: dict[str, SealedRow] = {}
         self.box_rows: dict[str, list[BoxRow]] = {}
         self.claims: dict[str, str] = {}
@@ -100,6 +108,22 @@ class BatchView(RepositoryRegistry):
         self.claims.update(guard.claims)
 
     def clear(self) -> None:
+        """Nothing laid over the store (another writer stored events meanwhile, or a part
+        of the batch was refused and is decided again record by record)."""
+        self.stored.clear()
+        self._stored_now()
+
+    def committed(self) -> None:
+        """The pending changes were stored: kept as the loader's own records, the latest
+        few thousand."""
+        for aggregate_id, aggregate in self.pending.items():
+            self.stored[aggregate_id] = aggregate
+            self.stored.move_to_end(aggregate_id)
+        while len(self.stored) > STORED_KEPT:
+            self.stored.popitem(last=False)
+        self._stored_now()
+
+    def _stored_now(self) -> None:
         self._statutes = None
         self.pending.clear()
         self.sealed_rows.clear()
@@ -109,6 +133,8 @@ class BatchView(RepositoryRegistry):
 
     def _laid_over(self, aggregate_id: UUID, cls: type[A]) -> tuple[bool, A | None]:
         found = self.pending.get(aggregate_id)
+        if found is None:
+            found = self.stored.get(aggregate_id)
         if found is None:
             return False, None
         return True, copy.deepcopy(found) if isinstance(found, cls) else None
@@ -226,6 +252,9 @@ class BulkLoader:
         self.integrate = integrate  # False: leave the leaves to a running integrator
         self.view = BatchView(ledger.registry)
         self._decided: list[_Decided] = []
+        # The store's events up to this notification id are all known to the view: the
+        # view's stored records are current while every event after it is the loader's.
+        self._through: int | None = None
         self._verifier = ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="verify")
 
     def close(self) -> None:
@@ -233,15 +262,29 @@ class BulkLoader:
 
     def submit_batch(self, bodies: Sequence[bytes]) -> BatchOutcome:
         outcome = BatchOutcome()
-        self.view.clear()  # nothing pending here; the statutes read anew for the batch
+        latest = self.ledger.events.recorder.max_notification_id() or 0
+        if latest != self._through:  # another writer stored events since the last batch
+            self.view.clear()
+            self._through = latest
+        self.view.committed()  # nothing pending here; the statutes read anew for the batch
         envelopes: list[Envelope | None] = []
+        checks: dict[int, Future[set[int]]] = {}
+        part: list[tuple[Envelope, Ed25519PublicKey]] = []  # to check on a thread: keys stored
         for position, body in enumerate(bodies):
             try:
-                envelopes.append(_parsed(body))
+                parsed = _parsed(body)
             except LedgerError as exc:
                 envelopes.append(None)
                 outcome.failures.append(Failure(position, exc))
-        verified = self._verify([e for e in envelopes if e is not None])
+                continue
+            envelopes.append(parsed)
+            public = self._public_key(parsed.command.key)
+            if public is not None:
+                part.append((parsed, public))
+            if len(part) == VERIFY_PART:
+                self._verify(part, checks)
+                part = []
+        self._verify(part, checks)
         nonces: set[tuple[str, str]] = set()
         for position, (body, envelope) in enumerate(zip(bodies, envelopes, strict=True)):
             if envelope is None:
@@ -252,8 +295,10 @@ class BulkLoader:
                     f"nonce {command.nonce!r} of actor {command.actor!r} was used before")
                 outcome.failures.append(Failure(position, error))  # fmt: skip
                 continue
+            check = checks.get(id(envelope))
+            verified = check is not None and id(envelope) in check.result()
             try:
-                self._decide(position, body, envelope, id(envelope) in verified, outcome)
+                self._decide(position, body, envelope, verified, outcome)
             except LedgerError as exc:
                 outcome.failures.append(Failure(position, exc))
             else:
@@ -265,27 +310,27 @@ class BulkLoader:
         )
         return outcome
 
-    def _verify(self, envelopes: list[Envelope]) -> set[int]:
-        """The envelopes (by id) whose signature verifies with the key their id names, for
-        keys already stored; the rest are verified as they are decided."""
-        work: list[tuple[Envelope, Ed25519PublicKey]] = []
-        for envelope in envelopes:
-            public = self._public_key(envelope.command.key)
-            if public is not None:
-                work.append((envelope, public))
+    def _verify(
+        self, part: list[tuple[Envelope, Ed25519PublicKey]], checks: dict[int, Future[set[int]]]
+    ) -> None:
+        """Start checking the signatures of ``part`` of the batch, whose keys are stored:
+        ``checks`` then names, for each of its envelopes (by id), the check that gives the
+        ones whose signature verifies with the key their id names. Parts are checked in
+        order beside the decisions, each of which waits only for its own part."""
 
-        def check(part: list[tuple[Envelope, Ed25519PublicKey]]) -> list[int]:
-            good = []
-            for envelope, public in part:
+        def check(keyed: list[tuple[Envelope, Ed25519PublicKey]]) -> set[int]:
+            good = set()
+            for envelope, public in keyed:
                 try:
                     envelope.verify_with_key(public)
                 except LedgerError:
                     continue  # verified again, and refused in order, when decided
-                good.append(id(envelope))
+                good.add(id(envelope))
             return good
 
-        parts = [work[n::VERIFY_THREADS] for n in range(VERIFY_THREADS)]
-        return {good for found in self._verifier.map(check, parts) for good in found}
+        if part:
+            future = self._verifier.submit(check, part)
+            checks |= {id(envelope): future for envelope, _ in part}
 
     def _public_key(self, key_id: str) -> Ed25519PublicKey | None:
         cached = self.ledger._keys.get(key_id)  # the ledger's key cache
@@ -325,14 +370,15 @@ class BulkLoader:
         if not decided:
             return
         pending = list(self.view.pending.values())
-        self.view.clear()
         registry = self.ledger.registry
         try:
-            self.ledger.committer.put(
+            recordings = self.ledger.committer.put(
                 [e for d in decided for e in d.events], [d.guard for d in decided]
             )
         except (IntegrityError, LedgerError):
             # Nothing of this part was stored: each command decided again on its own.
+            self.view.clear()
+            self._through = None
             registry.forget(*(a.id for a in pending))
             self._forget_keys(pending)
             for d in decided:
@@ -344,6 +390,12 @@ class BulkLoader:
                 if result.lookup is not None:
                     out.lookups[d.position] = {k: result.lookup[k] for k in ("challenge", "code")}
             return
+        ids = [recording.notification.id for recording in recordings]
+        if ids and ids[0] == (self._through or 0) + 1 and ids[-1] == ids[0] + len(ids) - 1:
+            self.view.committed()
+        else:  # another writer's events lie between: read every record anew
+            self.view.clear()
+        self._through = ids[-1] if ids else self._through
         registry.remember(pending)
         self._forget_keys(pending)
         out.stored += len(decided)

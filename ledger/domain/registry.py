@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
@@ -19,6 +20,7 @@ from ledger.domain.vocabulary import Role as Role  # re-exported: the registry's
 NAMESPACE = UUID("6f1c7c3e-2b8a-5d43-9a57-3c1e0f7b8d21")
 
 
+@lru_cache(maxsize=1 << 16)  # a SHA-1 each: every decision reads a few records by code
 def stream_id(kind: str, code: str) -> UUID:
     """Deterministic stream ids, so one read finds an organisation, actor or key."""
     return uuid5(NAMESPACE, f"{kind}:{code}")

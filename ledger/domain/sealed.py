@@ -29,12 +29,15 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import rfc8785
 
 from ledger.domain.errors import Invalid
 
 SALT_BYTES = 32
 DIGEST_BYTES = 32
+SAFE_INTEGER = 2**53 - 1  # RFC 8785 numbers are IEEE doubles: integers up to this are exact
+_BMP_END = "\U00010000"
 CODE = "bad_disclosure"
 
 
@@ -63,23 +66,40 @@ def _decode_32(text: object) -> bytes | None:
     return raw
 
 
-def _check_json(value: Any, depth: int = 0) -> None:
+def _check_json(value: Any, depth: int = 0) -> bool:
+    """Refuse what is no sealed value; True when ``value`` lies where orjson's sorted output
+    is RFC 8785 byte for byte: plain dicts, lists, strings, booleans, null and integers
+    within ±2**53, with keys free of characters beyond the BMP (RFC 8785 orders keys by
+    their UTF-16 code units, orjson by code points: the two differ only there)."""
     if depth > 64:
         raise _refuse("sealed value is nested too deeply")
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(-SAFE_INTEGER <= value <= SAFE_INTEGER)
     if isinstance(value, float):
         raise _refuse("sealed values may not contain floats; write amounts as strings")
+    plain = kind is list or kind is dict
     if isinstance(value, list):
         for item in value:
-            _check_json(item, depth + 1)
+            plain = _check_json(item, depth + 1) and plain
     elif isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise _refuse("sealed value object keys must be strings")
-            _check_json(item, depth + 1)
+            plain = _check_json(item, depth + 1) and plain
+            bmp = key.isascii() or max(key, default="") < _BMP_END
+            plain = plain and type(key) is str and bmp
+    return plain
 
 
 def _jcs(value: Any) -> bytes:
-    _check_json(value)
+    if _check_json(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate: the reference encoder says what is wrong
     try:
         encoded: bytes = rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import rfc8785
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger.domain.errors import Invalid
 from ledger.domain.sealed import (
@@ -154,3 +156,30 @@ def test_floats_refused() -> None:
 def test_salt_length_checked() -> None:
     with pytest.raises(Invalid):
         commitment_of("x", bytes(16))
+
+
+# Sealed values come from anyone: any key text (beyond the BMP too, where RFC 8785's
+# UTF-16 key order differs from code point order), any string, integers past ±2**53.
+_any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=8)
+_key_text = st.one_of(_any_text, st.sampled_from(["\ue000", "\U00010000", "\uffff", "a", "𠀋"]))
+_sealed_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**60), 2**60), _any_text),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(_key_text, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_sealed_values)
+def test_commitment_uses_rfc8785_bytes(value: Any) -> None:
+    """The commitment hashes the reference encoder's bytes, or is refused as it refuses."""
+    salt = bytes(range(32))
+    try:
+        expected = hashlib.sha256(salt + rfc8785.dumps(value)).digest()
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(Invalid):
+            commitment_of(value, salt)
+        return
+    assert commitment_of(value, salt) == base64.b64encode(expected).decode()
