@@ -90,9 +90,13 @@ NodeCheck = Callable[[int, int, list[bytes]], None]
 
 def check_signatures(jobs: list[SignatureJob]) -> int | None:
     """The index of the first signature that fails, or None."""
+    keys: dict[bytes, Ed25519PublicKey] = {}  # a log's entries are signed by few keys
     for index, public_key, signature, message in jobs:
         try:
-            Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+            key = keys.get(public_key)
+            if key is None:
+                key = keys[public_key] = Ed25519PublicKey.from_public_bytes(public_key)
+            key.verify(signature, message)
         except (InvalidSignature, ValueError):
             return index
     return None
