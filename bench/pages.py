@@ -124,13 +124,14 @@ def wait_for(url: str, process: subprocess.Popen[bytes], what: str, seconds: flo
 
 @contextmanager
 def running(command: list[str], url: str, what: str, env: dict[str, str] | None = None,
-            log_file: Path | None = None) -> Iterator[None]:
-    """A server process for the duration; stopped (SIGTERM, then SIGKILL) afterwards."""
+            log_file: Path | None = None, seconds: float = 60) -> Iterator[None]:
+    """A server process for the duration, once it answers ``url`` (within ``seconds``);
+    stopped (SIGTERM, then SIGKILL) afterwards."""
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(command, cwd=ROOT, env=env or dict(os.environ),
                                stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for(url, process, what)
+        wait_for(url, process, what, seconds)
         yield
     finally:
         process.terminate()
@@ -211,17 +212,31 @@ class Load:
                 "loadavg_1m": self.load_average}
 
 
-def wrk(url: str, seconds: int = SECONDS) -> Load:
+def wrk(url: str, seconds: int = SECONDS, rotating: list[str] | None = None) -> Load:
     """``wrk -c32 -t2 -d{seconds}s --latency url``, after a short warm-up run.
 
     wrk leaves answers slower than its timeout (2 s by default) out of the latencies and
     counts them as errors: at 10 s a slow page is measured rather than dropped.
+
+    With ``rotating`` (paths), each request asks the next path of the list, the threads
+    taking turns, and there is no warm-up: every path is asked once while the list lasts.
     """
     base = [str(tool("wrk")), f"-c{CONNECTIONS}", f"-t{THREADS}", "--latency", "--timeout", "10s"]
-    subprocess.run([*base, f"-d{WARMUP}s", url], check=True, capture_output=True)
+    if rotating:
+        script = Path(tempfile.mkstemp(suffix=".lua", prefix="sunshine-wrk-")[1])
+        script.write_text(_ROTATE.replace("PATHS", ", ".join(
+            '"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in rotating)),
+            encoding="utf-8")
+        base += ["-s", str(script)]
+    else:
+        subprocess.run([*base, f"-d{WARMUP}s", url], check=True, capture_output=True)
     load_average = round(os.getloadavg()[0], 2)
-    out = subprocess.run([*base, f"-d{seconds}s", url], check=True, capture_output=True,
-                         text=True).stdout
+    try:
+        out = subprocess.run([*base, f"-d{seconds}s", url], check=True, capture_output=True,
+                             text=True).stdout
+    finally:
+        if rotating:
+            script.unlink()
     # Whole seconds are printed with a trailing space ("1.10s "), to align the units.
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.M))
     if len(latency) != 4:
@@ -236,9 +251,24 @@ def wrk(url: str, seconds: int = SECONDS) -> Load:
         errors=errors + (int(non_ok.group(1)) if non_ok else 0),
         load_average=load_average,
     )
-    log(f"{url}: {result.rps:,.0f} req/s, p50 {result.p50:.1f} ms, p99 {result.p99:.1f} ms, "
-        f"{result.errors} errors (load {load_average})")
+    others = f" and {len(rotating) - 1:,} others" if rotating else ""
+    log(f"{url}{others}: {result.rps:,.0f} req/s, p50 {result.p50:.1f} ms, "
+        f"p99 {result.p99:.1f} ms, {result.errors} errors (load {load_average})")
     return result
+
+
+#: wrk's Lua: thread n of THREADS asks paths n, n + THREADS, … of the list, then wraps.
+_ROTATE = f"""
+local paths = {{PATHS}}
+local threads, counter = {THREADS}, 0
+function setup(thread) thread:set("id", counter); counter = counter + 1 end
+local i = nil
+function request()
+  if i == nil then i = id + 1 else i = i + threads end
+  if i > #paths then i = (i - 1) % #paths + 1 end
+  return wrk.format("GET", paths[i])
+end
+"""
 
 
 def page_facts(url: str, must_show: str) -> dict[str, Any]:

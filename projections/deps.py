@@ -11,7 +11,7 @@ of ``projections`` takes its dependencies from this module alone (why one module
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -35,6 +35,7 @@ from projections.supervision.auth import Inspector, Sessions, require_inspector
 from projections.web.form_tokens import FormTokens
 from projections.web.freshness import Freshness
 from projections.web.lookup_failures import LookupFailures
+from projections.web.page_cache import PageCache
 
 __all__ = [
     "CommandsDep",
@@ -47,6 +48,7 @@ __all__ = [
     "LookupCodesDep",
     "LookupFailuresDep",
     "OcidPrefixDep",
+    "PageCacheDep",
     "ReadDb",
     "ReadLogDep",
     "ReadSideResources",
@@ -76,6 +78,7 @@ class ReadSideResources:
     read_db: Database | None = None
     read_log: LogView | None = None
     freshness: Callable[[], Freshness | None] | None = None
+    pages: PageCache = field(default_factory=PageCache)  # public pages rendered at a position
 
 
 def provide(app: Starlette, resources: ReadSideResources) -> None:
@@ -117,6 +120,10 @@ def _ocid_prefix(resources: _Resources) -> str:
     return resources.ocid_prefix
 
 
+def _page_cache(resources: _Resources) -> PageCache:
+    return resources.pages
+
+
 def _flag_config(resources: _Resources) -> FlagConfig:
     return resources.flags or load_flag_config()
 
@@ -137,6 +144,7 @@ ReadLogDep = Annotated[LogView, Depends(_read_log)]
 SessionsDep = Annotated[Sessions, Depends(_sessions)]
 WorkbenchSessionsDep = Annotated[Sessions, Depends(_workbench_sessions)]
 OcidPrefixDep = Annotated[str, Depends(_ocid_prefix)]
+PageCacheDep = Annotated[PageCache, Depends(_page_cache)]
 #: The thresholds the red-flag projection raises flags with (the operator's file over ours).
 FlagConfigDep = Annotated[FlagConfig, Depends(_flag_config)]
 LookupFailuresDep = Annotated[LookupFailures, Depends(_lookup_failures)]

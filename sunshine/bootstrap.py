@@ -45,6 +45,7 @@ from projections.supervision.spent import SpentInDatabase
 from projections.web.form_tokens import FormTokens
 from projections.web.freshness import ReplicaFreshness
 from projections.web.lookup_failures import LookupFailures
+from projections.web.page_cache import MAX_BYTES, PageCache
 from projections.workbench.auth import WORKBENCH
 from publisher import deps as publisher_deps
 from publisher.deps import PublisherResources
@@ -222,6 +223,8 @@ def services_for(
             freshness=(
                 ReplicaFreshness(replica) if isinstance(replica, PostgresDatabase) else None
             ),
+            # a replica's pages say how fresh they are: rendered anew each time
+            pages=PageCache(max_bytes=0 if isinstance(replica, PostgresDatabase) else MAX_BYTES),
         ),
         publisher=PublisherResources(
             jobs=jobs, metrics=registry_for(jobs), metrics_token=metrics_token

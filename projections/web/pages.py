@@ -21,13 +21,13 @@ from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Opened
 from ledger.domain.vocabulary import Method
 from ledger.http import parse_position
-from projections.deps import ReadDb
+from projections.deps import PageCacheDep, ReadDb
 from projections.web import directory, queries
 from projections.web.archive import archive
 from projections.web.feeds import feeds
 from projections.web.organisation_pages import directory_pages
 from projections.web.queries import BadRequest, Filters
-from projections.web.render import error_page, link, page
+from projections.web.render import error_page, link, page, render, respond_rendered
 
 __all__ = ["pages"]
 
@@ -48,19 +48,29 @@ def home(request: Request, db: ReadDb) -> Response:
 
 
 @pages.get("/announcements")
-def announcements(request: Request, db: ReadDb) -> Response:
+def announcements(request: Request, db: ReadDb, cache: PageCacheDep) -> Response:
+    state = cache.state(db)
+    known = cache.derived("choices", state, lambda: queries.choices(db))
     try:
-        filters = queries.parse_filters(db, request.query_params, LIST_FILTERS)
+        filters = queries.parse_filters(db, request.query_params, LIST_FILTERS, known)
         number = queries.parse_page(request.query_params.get("page"))
     except BadRequest as bad:
         return error_page(request, bad.status, bad.message)
-    total, more = queries.count_for_page(db, filters)
+    params = filters.params()
+    # keyed by the filters as understood, so that other parameters do not fill the memory
+    address = link("/announcements", params, number)
+    kept = cache.page(address, state)
+    if kept is not None:
+        return respond_rendered(request, kept)
+    # every page of the same filters shows the same count
+    total, more = cache.derived(
+        "count " + link("", params), state, lambda: queries.count_for_page(db, filters)
+    )
     last = queries.last_page(total)
     if number > last:
         return error_page(request, 404, f"共{last}页，没有第{number}页。")
-    params = filters.params()
-    purchasers, too_many = queries.purchasers(db, filters.region, filters.purchaser)
-    return page(
+    purchasers, too_many = known.purchasers_in(filters.region, filters.purchaser)
+    rendered = render(
         request,
         "announcements.html",
         filters=filters,
@@ -75,8 +85,10 @@ def announcements(request: Request, db: ReadDb) -> Response:
         feed_link=feed_link(filters),
         purchasers=purchasers,
         too_many_purchasers=too_many,
-        regions=queries.regions(db),
+        regions=known.regions,
     )
+    cache.keep(address, state, rendered)
+    return respond_rendered(request, rendered)
 
 
 def feed_link(filters: Filters) -> str:
@@ -86,12 +98,23 @@ def feed_link(filters: Filters) -> str:
 
 
 @pages.get("/announcements/{leaf_index}")
-def announcement(request: Request, db: ReadDb, leaf_index: str) -> Response:
+def announcement(
+    request: Request, db: ReadDb, cache: PageCacheDep, leaf_index: str
+) -> Response:
     index = parse_position(leaf_index)  # one address per notice: "7", never "07" or " 7"
+    state = cache.state(db)
+    address = f"/announcements/{index}"
+    kept = None if index is None else cache.page(address, state)
+    if kept is not None:
+        return respond_rendered(request, kept)
     found = None if index is None else queries.announcement(db, index)
     if found is None:
         return error_page(request, 404, f"没有编号为 {leaf_index} 的公告。")
-    return page(request, "announcement.html", **entry_context(found), **others_context(db, found))
+    rendered = render(
+        request, "announcement.html", **entry_context(found), **others_context(db, found)
+    )
+    cache.keep(address, state, rendered)
+    return respond_rendered(request, rendered)
 
 
 def entry_context(found: queries.Announcement) -> dict[str, Any]:

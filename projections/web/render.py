@@ -33,6 +33,7 @@ from projections.web.formats import (
     yuan,
 )
 from projections.web.freshness import Freshness
+from projections.web.page_cache import Rendered
 from projections.web.shown import shown, shown_list, shown_organisation
 
 HERE: Final = Path(__file__).parent
@@ -40,8 +41,8 @@ TEMPLATES: Final = HERE / "templates"
 STATIC: Final = HERE / "static"
 
 __all__ = [
-    "ENV", "EVENT_LABELS", "HERE", "STATIC", "error_page", "link", "page", "respond",
-    "routing_error_page", "wants_html",
+    "ENV", "EVENT_LABELS", "HERE", "STATIC", "error_page", "etag_of", "link", "page", "render",
+    "respond", "respond_rendered", "routing_error_page", "wants_html",
 ]  # fmt: skip
 
 #: The Chinese name of every entry kind on a procurement's public timeline.
@@ -132,7 +133,24 @@ def respond(
     ``cache`` replaces the Cache-Control of ``max_age`` (an archive page's ``immutable``).
     Error pages are not cached: the projection may be a moment behind the log, and a
     notice that is 404 now is there a second later."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return respond_rendered(request, Rendered(body, etag_of(body)), media_type, status, max_age,
+                            cache)
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def respond_rendered(
+    request: Request,
+    rendered: Rendered,
+    media_type: str = "text/html; charset=utf-8",
+    status: int = 200,
+    max_age: int = 60,
+    cache: str | None = None,
+) -> Response:
+    """``respond`` for a page rendered before, its ETag with it (``page_cache``)."""
+    body, etag = rendered.body, rendered.etag
     cache = (cache or f"public, max-age={max_age}") if status < 400 else "no-store"
     headers = {"ETag": etag, "Cache-Control": cache}
     if status == 200 and _matches(request.headers.get("if-none-match", ""), etag):
@@ -157,6 +175,12 @@ def page(
     """Render ``template`` and answer it with ``respond``."""
     body = ENV.get_template(template).render(request=request, **context).encode()
     return respond(request, body, media_type, status, max_age)
+
+
+def render(request: Request, template: str, **context: Any) -> Rendered:
+    """``template`` rendered, with its ETag, to answer now and again (``page_cache``)."""
+    body = ENV.get_template(template).render(request=request, **context).encode()
+    return Rendered(body, etag_of(body))
 
 
 def link(path: str, params: dict[str, str], page_number: int = 1) -> str:

@@ -1,0 +1,107 @@
+"""Rendered public pages kept in memory, for one state of the public projection.
+
+A list or notice page is a function of its address and of the public projection's tables,
+and those change only when the projection applies leaves, which moves its position in the
+same transaction (``ledger.log.follower``). So a page rendered at one position is the page
+for that address until the position moves: each request reads the position (one row) and
+answers a page rendered at that position from memory, or renders it and keeps it. The first
+request of an address after a new leaf pays the full price; a repeated one costs the
+position's read. Each process keeps its own pages; an old position's pages are dropped as
+soon as a request sees a newer one.
+
+The filter lists of the announcement page (regions, purchasers) are held the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, TypeVar
+
+from ledger.ports import Database
+
+__all__ = ["PageCache", "Rendered", "State"]
+
+#: (position, version) of the public projection: the pages' tables as of that leaf.
+State = tuple[int, int]
+T = TypeVar("T")
+
+#: What one process keeps of rendered pages: a list page is about 30 kB.
+MAX_BYTES: Final = 32 * 1024 * 1024
+#: Derived values kept for one state (filter lists, a list's count under its filters).
+MAX_DERIVED: Final = 4096
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A page's bytes and their ETag."""
+
+    body: bytes
+    etag: str
+
+
+class PageCache:
+    """Pages by address, and values derived from the tables, for the newest state seen."""
+
+    def __init__(self, max_bytes: int = MAX_BYTES, projection: str = "public"):
+        #: 0 keeps no page: a replica's pages show how fresh they are, a second later not
+        self.max_bytes = max_bytes
+        self.projection = projection
+        self._lock = threading.Lock()
+        self._state: State | None = None
+        self._pages: OrderedDict[str, Rendered] = OrderedDict()
+        self._bytes = 0
+        self._derived: dict[str, object] = {}
+
+    def state(self, db: Database) -> State:
+        """The projection's state now (a projection not yet set up is at (0, 0))."""
+        with db.read() as cur:
+            rows = cur.execute(
+                "SELECT position, version FROM projection_positions WHERE name = ?",
+                (self.projection,),
+            ).fetchall()
+        return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
+
+    def _at(self, state: State) -> bool:
+        """Whether the kept values are of ``state``: a newer one drops them (under the lock)."""
+        if self._state == state:
+            return True
+        if self._state is not None and state < self._state:
+            return False  # a request that read the position before another moved it on
+        self._state = state
+        self._pages.clear()
+        self._bytes = 0
+        self._derived.clear()
+        return True
+
+    def page(self, address: str, state: State) -> Rendered | None:
+        with self._lock:
+            if not self._at(state):
+                return None
+            found = self._pages.get(address)
+            if found is not None:
+                self._pages.move_to_end(address)
+            return found
+
+    def keep(self, address: str, state: State, rendered: Rendered) -> None:
+        with self._lock:
+            if not self._at(state) or address in self._pages or not self.max_bytes:
+                return
+            self._pages[address] = rendered
+            self._bytes += len(rendered.body)
+            while self._bytes > self.max_bytes and self._pages:
+                _, dropped = self._pages.popitem(last=False)  # the least recently asked
+                self._bytes -= len(dropped.body)
+
+    def derived(self, name: str, state: State, compute: Callable[[], T]) -> T:
+        """``compute()`` once per state (the filter lists); computed outside the lock."""
+        with self._lock:
+            if self._at(state) and name in self._derived:
+                return self._derived[name]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            if self._at(state) and len(self._derived) < MAX_DERIVED:
+                self._derived[name] = value
+        return value
