@@ -270,6 +270,8 @@ class Ledger:
             StatuteCache(load_time_limits()),
             documents=self.documents,
         )
+        if config.create_tables:
+            self.registry.claim_recorded_codes()
         self.bid_box = BidBoxService(
             config.bid_box_key_path or config.data_dir / "bid-box-key.pem", self.sealed
         )

@@ -15,6 +15,7 @@ import rfc8785
 from conftest import World
 
 from ledger import signing
+from ledger.application import Ledger
 from ledger.domain.credit_code import check_character
 from ledger.domain.errors import Conflict, Forbidden, Invalid, LedgerError
 from ledger.log.merkle import CompactRange, leaf_hash
@@ -118,6 +119,28 @@ def test_a_code_once_given_stays_its_holders(world: World) -> None:
     # and kangtai may take its former code back
     world.submit(world.admin, "AmendOrganisation", {"code": "kangtai", "credit_code": HUIMIN})
     verify(log_of(world))
+
+
+def test_a_ledger_recorded_before_the_table_of_codes_still_keeps_each_code_its_holders(
+    world: World,
+) -> None:
+    """Opening a ledger whose table of codes is empty claims the codes its organisation
+    events gave: the rule holds without reading every event at each registration."""
+    world.submit(world.admin, "AmendOrganisation", {"code": "kangtai", "credit_code": KANGTAI})
+    config = world.ledger.config
+    with world.ledger.db.write() as cur:  # as a ledger of before the table: none claimed
+        cur.execute("DROP TABLE ledger_credit_codes")
+    world.ledger.close()
+    world.ledger = Ledger(config)
+    try:
+        assert world.ledger.registry.credit_code_holder(KANGTAI) == "kangtai"
+        with pytest.raises(Conflict, match=r"payload\.credit_code"):
+            world.submit(world.admin, "RegisterOrganisation",
+                         supplier("huimin", credit_code=KANGTAI))  # fmt: skip
+        world.submit(world.admin, "RegisterOrganisation", supplier("huimin", credit_code=HUIMIN))
+        assert world.ledger.registry.credit_code_holder(HUIMIN) == "huimin"
+    finally:
+        world.ledger.close()
 
 
 def test_two_registrations_of_one_code_decided_together_store_one(world: World) -> None:
