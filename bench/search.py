@@ -317,7 +317,7 @@ def _gin_only(db: Any, f: Any) -> dict[str, float]:
     where += " AND ".join("a.search ILIKE ?" for _ in words)
     params += (pieces, *(f"%{w}%" for w in words))
     samples = []
-    for _ in range(REPEATS):
+    for _ in range(REPEATS // 3):  # up to a second each: fewer runs
         started = time.perf_counter()
         with db.read() as cur:
             cur.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM pub_announcements a{where} "
@@ -462,6 +462,121 @@ def over_http(data: Path, url: str, region: str, purchaser: str, seconds: int,
     return loads
 
 
+def _asgi_get(app: Any, address: str) -> int:
+    import asyncio
+
+    return asyncio.run(_asgi_one(app, address))
+
+
+def _asgi_many(app: Any, addresses: list[str]) -> float:
+    """Seconds the GETs took one after another in one event loop (so one worker thread and
+    its database connection, as in a server)."""
+    import asyncio
+
+    async def all_of_them() -> float:
+        started = time.perf_counter()
+        for address in addresses:
+            status = await _asgi_one(app, address)
+            assert status in (200, 404), (address, status)
+        return time.perf_counter() - started
+
+    return asyncio.run(all_of_them())
+
+
+async def _asgi_one(app: Any, address: str) -> int:
+    """One GET through the whole application (middleware, routing, dependencies, a sync
+    route's thread), in process: its status."""
+    path, _, query = address.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": query.encode(), "headers": [(b"host", b"bench")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "root_path": ""}
+    status: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+def request_costs(data: Path, url: str, cold: dict[str, list[str]], leaf: int,
+                  n: int = 200) -> dict[str, Any]:
+    """Where a request's time goes, in process, one request at a time (no wrk, no
+    sockets): the floor's route, a kept list and notice page, and pages rendered anew;
+    and of the rendered list pages, the share of the database and of the template
+    (cProfile of the route's function over the cold addresses)."""
+    import cProfile
+    import pstats
+
+    from starlette.requests import Request
+
+    from bench.pages import floor_app
+    from projections.web import pages
+    from projections.web.page_cache import PageCache
+    from sunshine.app import create_app
+    from sunshine.bootstrap import bootstrap
+    from sunshine.settings import Settings
+
+    os.environ.update(SUNSHINE_DATA_DIR=str(data), SUNSHINE_DATABASE_URL=url)
+    settings = Settings()
+    services = bootstrap(settings)
+    try:
+        app, floor = create_app(settings, services), floor_app()
+
+        def mean_us(target: Any, addresses: list[str]) -> float:
+            for address in addresses[:3]:
+                _asgi_get(target, address)  # the first: templates compiled, pages kept
+            return round(_asgi_many(target, [addresses[i % len(addresses)]
+                                              for i in range(n)]) / n * 1e6, 1)
+
+        found: dict[str, Any] = {"requests": n, "loadavg_1m": round(os.getloadavg()[0], 2),
+                                 "mean_us": {
+            "floor": mean_us(floor, ["/a"]),
+            "list_kept": mean_us(app, ["/announcements"]),
+            "notice_kept": mean_us(app, [f"/announcements/{leaf}"]),
+            **{f"{k}_rendered": mean_us(app, v[3:n + 3]) for k, v in cold.items()},
+        }}
+        fresh = PageCache(max_bytes=0)  # keeps no page: each call renders
+        db = services.read_side.read_db or services.ports.db
+        profile = cProfile.Profile()
+        addresses = cold["list_cold"][: n // 2] + cold["search_cold"][: n // 2]
+        for address in addresses:
+            query = address.partition("?")[2]
+            request = Request({"type": "http", "method": "GET", "path": "/announcements",
+                               "query_string": query.encode(), "headers": [], "app": app})
+            profile.enable()
+            pages.announcements(request, db, fresh)
+            profile.disable()
+        raw: dict[Any, Any] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        total = float(sum(tt for _, _, tt, _, _ in raw.values()))
+
+        def share(file: str, name: str) -> float:
+            spent = sum(ct for (f, _, n), (_, _, _, ct, _) in raw.items()
+                        if f.endswith(file) and n == name)
+            return round(float(spent) / total, 3)
+
+        found["rendered_list_profile"] = {
+            "pages": len(addresses), "mean_ms": round(total / len(addresses) * 1000, 2),
+            "share_database": share("ledger/store/sql.py", "execute"),
+            "share_template": share("projections/web/render.py", "render"),
+            "share_count": share("projections/web/queries.py", "count_for_page"),
+            "share_search": share("projections/web/queries.py", "search"),
+            "share_filter_parsing": share("projections/web/queries.py", "parse_filters"),
+            "top_cumulative": sorted(
+                ((f"{Path(f).name}:{n}", round(ct / total, 3))
+                 for (f, _, n), (_, _, _, ct, _) in raw.items()),
+                key=lambda kv: -kv[1])[:25],
+        }
+        return found
+    finally:
+        services.close()
+
+
 def set_up_service(data: Path, url: str) -> None:
     """A fresh ledger's tables and keys (an empty log), as ``sunshine serve`` makes them on a
     first start, so that the service finds its projections at their versions."""
@@ -501,6 +616,8 @@ def run_backend(name: str, data: Path, url: str, n: int, seconds: int) -> dict[s
     log(f"{name}: {setup['in_process']}")
     cold = rotations(n, region, purchaser)
     setup["cold_addresses"] = {k: len(v) for k, v in cold.items()}
+    setup["request_costs"] = request_costs(data, url, cold, leaf)
+    log(f"{name}: {setup['request_costs']['mean_us']}")
     return {"setup": setup,
             "loads": over_http(data, url, region, purchaser, seconds, cold, leaf)}
 

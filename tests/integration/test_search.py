@@ -154,7 +154,7 @@ def test_parameters_are_checked_before_any_query(county: County) -> None:
             queries.parse_page(page)
 
 
-def test_a_text_search_stops_counting_at_its_cap(county: County) -> None:
+def test_a_text_search_or_a_filtered_list_stops_counting_at_its_cap(county: County) -> None:
     db = county.ledger.db
     every = Filters(q="采购")  # in most titles and requirements
     matches = queries.count(db, every)
@@ -162,4 +162,7 @@ def test_a_text_search_stops_counting_at_its_cap(county: County) -> None:
     assert queries.count_for_page(db, every) == (matches, False)
     assert queries.count_for_page(db, every, cap=matches) == (matches, False)
     assert queries.count_for_page(db, every, cap=5) == (5, True)  # "more than 5"
-    assert queries.count_for_page(db, Filters(), cap=5) == (12, False)  # no text: exact
+    assert queries.count_for_page(db, Filters(), cap=5) == (12, False)  # the whole list: exact
+    every_day = Filters(date_from="2000-01-01")  # a list under a filter stops at its cap too
+    assert queries.count_for_page(db, every_day, cap=5) == (5, True)
+    assert queries.count_for_page(db, every_day, cap=12) == (12, False)
