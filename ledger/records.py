@@ -22,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
 from ledger.domain.bid_box import BoxEntry, SupplierEnvelope
+from ledger.domain.bid_commands import envelope_stream
 from ledger.domain.challenges import Challenge, Complaint, challenger
 from ledger.domain.clock import TimeLimit
 from ledger.domain.context import Statutes
@@ -40,6 +41,7 @@ from ledger.store.bid_box_store import BidBoxIndex
 from ledger.store.documents import DocumentStore
 from ledger.store.recorders import CREDIT_CODES, PEOPLE
 from ledger.store.sealed_store import SealedStore
+from ledger.store.sql import Cursor
 
 A = TypeVar("A", bound=Aggregate)
 NOTICES_KEPT = 4096  # notices remembered (a receipt names one: the publisher's, in a row)
@@ -297,23 +299,27 @@ class RepositoryRegistry:
         return self.box_index.of_supplier(supplier)
 
     def committed_leaves(self, commitments: set[str]) -> dict[str, int]:
-        """The log index of the box's ``BidCommitted`` leaf for each of ``commitments``.
-        The leaves name no supplier, so this reads every commitment the box recorded: a
-        county's few thousand, not an index."""
+        """The log index of the box's ``BidCommitted`` leaf for each of ``commitments``:
+        each envelope's stream is named by its commitment (``envelope_stream``), one
+        indexed read for them all. An envelope taken in before streams were so named is
+        found by reading the box's envelopes."""
         if not commitments:
             return {}
         table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
-        order = "rowid" if self.reader.db.url.is_sqlite else "notification_id"
-        with self.reader.db.read() as cur:
-            rows = cur.execute(
-                f"SELECT {order}, state FROM {table} WHERE topic LIKE ?",  # noqa: S608
-                ("%:SealedBid.Committed",),
-            ).fetchall()
+        sqlite = self.reader.db.url.is_sqlite
+        order = "rowid" if sqlite else "notification_id"
+        streams = {envelope_stream(c): c for c in commitments}
         found: dict[int, str] = {}
-        for notification, state in rows:
-            commitment = orjson.loads(orjson.loads(bytes(state))["data"]).get("commitment")
-            if commitment in commitments:
-                found[int(notification)] = commitment
+        with self.reader.db.read() as cur:
+            marks = ",".join("?" for _ in streams)
+            for notification, stream in cur.execute(
+                f"SELECT {order}, originator_id FROM {table} "  # noqa: S608
+                f"WHERE originator_id IN ({marks}) AND originator_version = 1",
+                [s.hex if sqlite else s for s in streams],
+            ).fetchall():
+                found[int(notification)] = streams[UUID(str(stream))]
+            if len(found) < len(commitments):
+                found |= self._committed_by_reading(cur, commitments - set(found.values()))
         ids = list(found)
         if not ids:
             return {}
@@ -322,6 +328,20 @@ class RepositoryRegistry:
             return {found[n]: i for n, i in zip(ids, indices, strict=True)}
         # Some not in the log yet (integrated a moment later): those found, one by one.
         return {found[n]: i for n in ids for i in self.reader.leaf_indices([n])}
+
+    def _committed_by_reading(self, cur: Cursor, commitments: set[str]) -> dict[int, str]:
+        table = self.app.recorder.events_table_name  # type: ignore[attr-defined]
+        order = "rowid" if self.reader.db.url.is_sqlite else "notification_id"
+        rows = cur.execute(
+            f"SELECT {order}, state FROM {table} WHERE topic LIKE ?",  # noqa: S608
+            ("%:SealedBid.Committed",),
+        ).fetchall()
+        found: dict[int, str] = {}
+        for notification, state in rows:
+            commitment = orjson.loads(orjson.loads(bytes(state))["data"]).get("commitment")
+            if commitment in commitments:
+                found[int(notification)] = commitment
+        return found
 
     def document(self, sha256: str) -> HeldDocument | None:
         digest = digest_bytes(sha256)

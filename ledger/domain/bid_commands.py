@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any, Final
-from uuid import uuid4
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
@@ -52,6 +52,17 @@ from ledger.domain.schema.kinds import BY_DATA
 from ledger.domain.vocabulary import Role
 
 DIGEST: Final = re.compile(r"[0-9a-f]{64}\Z")
+
+
+#: The namespace of the box's envelope streams (``envelope_stream``).
+ENVELOPE_STREAMS: Final = UUID("94bdfe8c-1e5e-466c-aa23-24022cdb9b60")
+
+
+def envelope_stream(commitment: str) -> UUID:
+    """An envelope's stream, named by its commitment: public in its leaf and unique in the
+    sealed store, and never derived from the procurement. A supplier's receipts find the
+    box's leaf from the commitment alone, not by reading every envelope of the province."""
+    return uuid5(ENVELOPE_STREAMS, commitment)
 
 
 class SealedBid(ValueAggregate):
@@ -166,13 +177,15 @@ def _sealed(
     ctx: Context, code: str, supplier: str, supersedes: str | None = None,
     withdrawn: bool = False, obtained: bool = False,
 ) -> list[Aggregate]:  # fmt: skip
-    """The command's envelope taken into the box: the box's ``BidCommitted`` on a fresh
-    random stream."""
+    """The command's envelope taken into the box: the box's ``BidCommitted`` on a stream
+    of its own (``envelope_stream``)."""
     if ctx.box is None:
         raise no_box()
     commitment, signed = ctx.box.seal(code, supplier, supersedes, withdrawn, obtained)
     data = E.BidCommitted(commitment=commitment)
-    return [SealedBid._create(SealedBid.Committed, id=uuid4(), **signed.fields(data))]
+    return [SealedBid._create(
+        SealedBid.Committed, id=envelope_stream(commitment), **signed.fields(data)
+    )]
 
 
 def submit_bid(ctx: Context) -> list[Aggregate]:
