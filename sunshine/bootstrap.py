@@ -114,6 +114,7 @@ def bootstrap(settings: Settings) -> Services:
     )
     replica = _replica_url(settings)
     if settings.read_only:
+        settings.check_secret_files()  # the primary's keys, never ones made here
         # The ledger opened on the replica: its event store, log and keys read, nothing made.
         ledger = open_ledger(
             settings, database=replica, create_tables=False, inline_integration=False

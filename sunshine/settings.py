@@ -61,10 +61,18 @@ class Settings(BaseSettings):
 
     def check_secret_files(self) -> None:
         """Refuse (``ExposedSecretFile``) an existing secret file other users may read,
-        before a server starts: its workers would each fail with a traceback."""
+        before a server starts: its workers would each fail with a traceback. A read-only
+        server over a replica refuses a missing one too: it would make a key of its own, and
+        serve a log key, sessions and lookups that are not the primary's."""
         for path in self.secret_files():
             if path.exists():
                 read_secret(path)
+            elif self.read_only:
+                raise ValueError(
+                    f"{path} is missing: a read-only server over a replica uses the primary's "
+                    "key files (copy its data directory's log-key.pem, sealed-key, lookup-key "
+                    "and session-key, mode 0600)"
+                )
 
     @property
     def read_only(self) -> bool:

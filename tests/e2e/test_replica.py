@@ -190,3 +190,20 @@ def test_the_freshness_line_in_a_browser(deployment: Deployment, browser: Any) -
         assert page.locator("footer .freshness").count() == 0
     finally:
         context.close()
+
+
+def test_a_replica_server_without_the_primary_keys_refuses_to_start(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """It would make keys of its own: a log key, sessions and lookup codes not the primary's."""
+    pair = deployment.pair
+    env = {k: v for k, v in os.environ.items() if k != "SUNSHINE_DATABASE_URL"}
+    env["SUNSHINE_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "sunshine.cli", "serve", "--port", str(free_port()),
+         "--read-url", pair.url(pair.replica)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "log-key.pem is missing" in done.stderr
+    assert not (tmp_path / "log-key.pem").exists()
