@@ -43,7 +43,7 @@ from projections.statistics import StatisticsProjection
 from projections.supervision.auth import KEY_BYTES, Sessions
 from projections.supervision.spent import SpentInDatabase
 from projections.web.form_tokens import FormTokens
-from projections.web.freshness import ReplicaFreshness
+from projections.web.freshness import FRESHNESS_PERIOD, ReplicaFreshness
 from projections.web.lookup_failures import LookupFailures
 from projections.web.page_cache import MAX_BYTES, PageCache
 from projections.workbench.auth import WORKBENCH
@@ -224,8 +224,11 @@ def services_for(
             freshness=(
                 ReplicaFreshness(replica) if isinstance(replica, PostgresDatabase) else None
             ),
-            # a replica's pages say how fresh they are: rendered anew each time
-            pages=PageCache(max_bytes=0 if isinstance(replica, PostgresDatabase) else MAX_BYTES),
+            # a replica's pages say how fresh they are: kept as long as that freshness is
+            pages=PageCache(
+                MAX_BYTES,
+                max_age=FRESHNESS_PERIOD if isinstance(replica, PostgresDatabase) else None,
+            ),
         ),
         publisher=PublisherResources(
             jobs=jobs, metrics=registry_for(jobs), metrics_token=metrics_token

@@ -17,9 +17,12 @@ from typing import Final
 
 from ledger.store.sql import PostgresDatabase
 
-__all__ = ["Freshness", "ReplicaFreshness"]
+__all__ = ["FRESHNESS_PERIOD", "Freshness", "ReplicaFreshness"]
 
 BEIJING: Final = timezone(timedelta(hours=8))
+#: How often a server asks its replica how fresh it is; a page rendered from a replica (and
+#: kept by ``page_cache``) is shown at most this long.
+FRESHNESS_PERIOD: Final = 1.0
 
 _QUERY: Final = (
     "SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp(), "
@@ -50,7 +53,7 @@ class ReplicaFreshness:
     """The replica's freshness, asked of it at most once a ``period`` (every page shows it,
     and a page a second old is as fresh as the replica itself)."""
 
-    def __init__(self, db: PostgresDatabase, period: float = 1.0):
+    def __init__(self, db: PostgresDatabase, period: float = FRESHNESS_PERIOD):
         self.db = db
         self.period = period
         self._lock = threading.Lock()

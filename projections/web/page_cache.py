@@ -15,6 +15,7 @@ The filter lists of the announcement page (regions, purchasers) are held the sam
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,13 +46,18 @@ class Rendered:
 class PageCache:
     """Pages by address, and values derived from the tables, for the newest state seen."""
 
-    def __init__(self, max_bytes: int = MAX_BYTES, projection: str = "public"):
-        #: 0 keeps no page: a replica's pages show how fresh they are, a second later not
-        self.max_bytes = max_bytes
+    def __init__(
+        self, max_bytes: int = MAX_BYTES, projection: str = "public", max_age: float | None = None
+    ):
+        self.max_bytes = max_bytes  # 0 keeps no page
         self.projection = projection
+        #: A replica's pages say how fresh they are (数据截至…): each is kept this many
+        #: seconds at most, as long as the freshness it shows is itself kept.
+        self.max_age = max_age
         self._lock = threading.Lock()
         self._state: State | None = None
         self._pages: OrderedDict[str, Rendered] = OrderedDict()
+        self._kept_at: dict[str, float] = {}
         self._bytes = 0
         self._derived: dict[str, object] = {}
 
@@ -72,6 +78,7 @@ class PageCache:
             return False  # a request that read the position before another moved it on
         self._state = state
         self._pages.clear()
+        self._kept_at.clear()
         self._bytes = 0
         self._derived.clear()
         return True
@@ -81,19 +88,32 @@ class PageCache:
             if not self._at(state):
                 return None
             found = self._pages.get(address)
+            if found is not None and self._too_old(address):
+                self._drop(address)
+                return None
             if found is not None:
                 self._pages.move_to_end(address)
             return found
+
+    def _too_old(self, address: str) -> bool:
+        if self.max_age is None:
+            return False
+        return time.monotonic() - self._kept_at.get(address, 0.0) > self.max_age
+
+    def _drop(self, address: str) -> None:
+        dropped = self._pages.pop(address)
+        self._kept_at.pop(address, None)
+        self._bytes -= len(dropped.body)
 
     def keep(self, address: str, state: State, rendered: Rendered) -> None:
         with self._lock:
             if not self._at(state) or address in self._pages or not self.max_bytes:
                 return
             self._pages[address] = rendered
+            self._kept_at[address] = time.monotonic()
             self._bytes += len(rendered.body)
             while self._bytes > self.max_bytes and self._pages:
-                _, dropped = self._pages.popitem(last=False)  # the least recently asked
-                self._bytes -= len(dropped.body)
+                self._drop(next(iter(self._pages)))  # the least recently asked
 
     def derived(self, name: str, state: State, compute: Callable[[], T]) -> T:
         """``compute()`` once per state (the filter lists); computed outside the lock."""
