@@ -88,6 +88,10 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
             host=host,
             port=port,
             workers=workers,
+            # uvicorn kills a worker that has not answered its health check in 5 s and starts
+            # another: on a busy machine a worker still importing and opening the ledger takes
+            # longer, and the server never comes up.
+            timeout_worker_healthcheck=60,
             log_level="warning",
             proxy_headers=bool(proxies),
             forwarded_allow_ips=proxies,
