@@ -52,7 +52,7 @@ def provide(app: Starlette, ports: LedgerPorts) -> None:
     app.state.ledger_ports = ports
 
 
-def _ports(request: Request) -> LedgerPorts:
+async def _ports(request: Request) -> LedgerPorts:
     ports = getattr(request.app.state, "ledger_ports", None)
     if not isinstance(ports, LedgerPorts):
         raise RuntimeError("the application was not given the ledger's ports (sunshine.bootstrap)")
@@ -62,31 +62,31 @@ def _ports(request: Request) -> LedgerPorts:
 _Ports = Annotated[LedgerPorts, Depends(_ports)]
 
 
-def _commands(ports: _Ports) -> CommandService:
+async def _commands(ports: _Ports) -> CommandService:
     return ports.commands
 
 
-def _log(ports: _Ports) -> LogView:
+async def _log(ports: _Ports) -> LogView:
     return ports.log
 
 
-def _sealed(ports: _Ports) -> SealedValues:
+async def _sealed(ports: _Ports) -> SealedValues:
     return ports.sealed
 
 
-def _registry(ports: _Ports) -> RegistryView:
+async def _registry(ports: _Ports) -> RegistryView:
     return ports.registry
 
 
-def _lookup_codes(ports: _Ports) -> LookupCodes:
+async def _lookup_codes(ports: _Ports) -> LookupCodes:
     return ports.lookup_codes
 
 
-def _requests(ports: _Ports) -> SignedRequests:
+async def _requests(ports: _Ports) -> SignedRequests:
     return ports.requests
 
 
-def _db(ports: _Ports) -> Database:
+async def _db(ports: _Ports) -> Database:
     return ports.db
 
 
@@ -94,7 +94,7 @@ def _statutes(ports: _Ports) -> Statutes:
     return ports.statutes()
 
 
-def _documents(ports: _Ports) -> DocumentStore:
+async def _documents(ports: _Ports) -> DocumentStore:
     return ports.documents
 
 

@@ -86,7 +86,7 @@ def provide(app: Starlette, resources: ReadSideResources) -> None:
     app.state.read_side = resources
 
 
-def _resources(request: Request) -> ReadSideResources:
+async def _resources(request: Request) -> ReadSideResources:
     resources = getattr(request.app.state, "read_side", None)
     if not isinstance(resources, ReadSideResources):
         raise RuntimeError(
@@ -98,29 +98,29 @@ def _resources(request: Request) -> ReadSideResources:
 _Resources = Annotated[ReadSideResources, Depends(_resources)]
 
 
-def _sessions(resources: _Resources) -> Sessions:
+async def _sessions(resources: _Resources) -> Sessions:
     return resources.sessions
 
 
-def _workbench_sessions(resources: _Resources) -> Sessions:
+async def _workbench_sessions(resources: _Resources) -> Sessions:
     if resources.workbench is None:
         raise RuntimeError("the application was not given the workbench's sessions")
     return resources.workbench
 
 
-def _lookup_failures(resources: _Resources) -> LookupFailures:
+async def _lookup_failures(resources: _Resources) -> LookupFailures:
     return resources.lookup_failures
 
 
-def _form_tokens(resources: _Resources) -> FormTokens:
+async def _form_tokens(resources: _Resources) -> FormTokens:
     return resources.form_tokens
 
 
-def _ocid_prefix(resources: _Resources) -> str:
+async def _ocid_prefix(resources: _Resources) -> str:
     return resources.ocid_prefix
 
 
-def _page_cache(resources: _Resources) -> PageCache:
+async def _page_cache(resources: _Resources) -> PageCache:
     return resources.pages
 
 
@@ -128,11 +128,11 @@ def _flag_config(resources: _Resources) -> FlagConfig:
     return resources.flags or load_flag_config()
 
 
-def _read_db(resources: _Resources, db: Db) -> Database:
+async def _read_db(resources: _Resources, db: Db) -> Database:
     return resources.read_db or db
 
 
-def _read_log(resources: _Resources, log: LogDep) -> LogView:
+async def _read_log(resources: _Resources, log: LogDep) -> LogView:
     return resources.read_log or log
 
 
