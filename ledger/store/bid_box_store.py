@@ -51,6 +51,8 @@ SQLITE: Final = [
     "UNIQUE (procurement, supplier, supersedes))",
     f"CREATE TABLE IF NOT EXISTS {CLOSINGS} (procurement TEXT PRIMARY KEY, "
     "envelopes INTEGER NOT NULL)",
+    # A supplier's own envelopes (its receipts), newest first, without reading every bid.
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_supplier ON {TABLE} (supplier, position)",
     *sqlite_append_only(TABLE, ("position",), ("procurement", "supplier", "supersedes")),
     *sqlite_append_only(CLOSINGS, ("procurement",)),
     f"CREATE TRIGGER IF NOT EXISTS {TABLE}_closed BEFORE INSERT ON {TABLE} "
@@ -73,6 +75,7 @@ POSTGRES: Final = [
     "UNIQUE (procurement, supplier, supersedes))",
     f"CREATE TABLE IF NOT EXISTS {CLOSINGS} (procurement text PRIMARY KEY, "
     "envelopes integer NOT NULL)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_supplier ON {TABLE} (supplier, position)",
     *pg_append_only(TABLE),
     *pg_append_only(CLOSINGS),
     "CREATE OR REPLACE FUNCTION sunshine_bid_box_check() RETURNS trigger LANGUAGE plpgsql "
