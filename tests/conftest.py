@@ -286,9 +286,13 @@ def start_server(
     env = dict(
         os.environ, SUNSHINE_DATA_DIR=str(data_dir), SUNSHINE_DATABASE_URL=_url(db), **(env or {})
     )
+    return serving(["--workers", str(workers)], env, port)
+
+
+def serving(arguments: list[str], env: dict[str, str], port: int) -> Server:
+    """`sunshine serve --port PORT ARGUMENTS…` in its own process, once it answers."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "sunshine.cli", "serve", "--port", str(port),
-         "--workers", str(workers)],
+        [sys.executable, "-m", "sunshine.cli", "serve", "--port", str(port), *arguments],
         env=env, cwd=ROOT,
     )
     server = Server(f"http://127.0.0.1:{port}", process)

@@ -24,8 +24,8 @@ from conftest import (
     Server,
     free_port,
     make_config,
+    serving,
     start_server,
-    wait_until_serving,
 )
 from replication import StreamingPair, missing_programs, streaming_pair
 from supervision_client import COOKIE, sign_in
@@ -54,19 +54,10 @@ def serve_replica(pair: StreamingPair, data: Path, primary: str | None = None) -
     """`sunshine serve --read-url <replica>`, with ``--db <primary>`` when given."""
     env = {k: v for k, v in os.environ.items() if k != "SUNSHINE_DATABASE_URL"}
     env["SUNSHINE_DATA_DIR"] = str(data)
-    port = free_port()
-    args = [sys.executable, "-m", "sunshine.cli", "serve", "--port", str(port),
-            "--read-url", pair.url(pair.replica)]  # fmt: skip
+    args = ["--read-url", pair.url(pair.replica)]
     if primary is not None:
         args += ["--db", primary]
-    process = subprocess.Popen(args, env=env, cwd=ROOT)
-    server = Server(f"http://127.0.0.1:{port}", process)
-    try:
-        wait_until_serving(server.url, process)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return serving(args, env, free_port())
 
 
 @pytest.fixture(scope="module")
