@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/sunshine demo --port $(PORT)
 
 test: $(STAMP)
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff check ledger projections publisher sunshine demo witness tests bench

@@ -331,7 +331,7 @@ def filled_plan(tab: Any, site: Site, code: str) -> None:
     """The purchaser's 采购计划备案 form, opened and filled in."""
     signed_in(tab, site, "qhx-rmyy-op")
     tab.goto(f"{site.url}/workbench/forms/FilePlan?procurement={code}")
-    tab.wait_for_selector("#fields > p")
+    tab.wait_for_selector('#fields[aria-busy="false"]')
     field = '#fields > p [name="{}"]'.format
     tab.fill(field("date"), china_day(datetime.now(UTC)).isoformat())
     tab.fill(field("title"), "澄溪县人民医院医用耗材采购项目")
@@ -351,7 +351,7 @@ def to_do(tab: Any, site: Site, form: str) -> None:
 def form_errors(tab: Any, site: Site, form: str) -> None:
     signed_in(tab, site, "qhx-rmyy-op")
     tab.goto(f"{site.url}/workbench/forms/FilePlan?procurement=qhx-2027-001")
-    tab.wait_for_selector("#fields > p")
+    tab.wait_for_selector('#fields[aria-busy="false"]')
     tab.fill('#fields > p [name="budget"]', "38万")
     tab.click("#command-form button[type=submit]")
     tab.wait_for_selector("#errors:not([hidden])")

@@ -39,7 +39,8 @@ def field(name: str) -> str:
 
 def open_form(page: Any, server: Server, kind: str, procurement: str = "wb1") -> None:
     page.goto(f"{server.url}/workbench/forms/{kind}?procurement={procurement}")
-    page.wait_for_selector("#fields > p, #fields > fieldset")
+    # The page comes with a "正在载入表单" line in #fields; the script marks it built.
+    page.wait_for_selector('#fields[aria-busy="false"]')
 
 
 def sign(page: Any) -> str:

@@ -473,10 +473,11 @@ function showReceipt(procurement, payload, reply) {
 
 (async () => {
   const got = await fetch(`/workbench/forms/${encodeURIComponent(kind)}/schema.json`, { headers: { Accept: "application/json" } });
-  if (!got.ok) { fields.textContent = "无法载入表单，请刷新页面。"; return; }
+  if (!got.ok) { fields.textContent = "无法载入表单，请刷新页面。"; fields.setAttribute("aria-busy", "false"); return; }
   schema = await got.json();
   root = build("payload", { ...schema, $ref: undefined }, "payload", true);
   fields.replaceChildren(...root.children.map(([, c]) => c.node));
+  fields.setAttribute("aria-busy", "false"); // built: screen readers (and the tests) may read the fields now
   errorsBox.tabIndex = -1;
   // What the link came with: a 待办 item's number, the bid a change supersedes.
   for (const key of ["challenge", "complaint", "supersedes", "withdraw"]) {
@@ -484,4 +485,4 @@ function showReceipt(procurement, payload, reply) {
     const input = fields.querySelector(`#fields > p [name="${key}"]`);
     if (value && input) input.value = value;
   }
-})().catch((error) => { fields.textContent = "无法载入表单：" + error.message; });
+})().catch((error) => { fields.textContent = "无法载入表单：" + error.message; fields.setAttribute("aria-busy", "false"); });
