@@ -10,7 +10,6 @@ an unchanged key are then checked again inside the insert transaction.
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,7 +20,6 @@ from typing import Any, Final
 from uuid import UUID
 
 import psycopg
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
@@ -29,6 +27,7 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 from ledger.bid_box_service import BidBoxService, BoxSession
 from ledger.calendar_files import load_time_limits
 from ledger.canonical import b64encode
+from ledger.command_key import CommandKey
 from ledger.commands import (
     DEFAULT_MAX_AGE,
     DEFAULT_MAX_SKEW,
@@ -279,7 +278,7 @@ class Ledger:
         self.lookup_codes = LookupCodes(
             load_or_create_lookup_key(config.lookup_key_path or config.data_dir / "lookup-key")
         )
-        self._keys: dict[str, tuple[Key, Ed25519PublicKey]] = {}
+        self._keys: dict[str, tuple[Key, CommandKey]] = {}
         inline = config.inline_integration
         self.inline_integration = config.database.is_sqlite if inline is None else inline
         # SQLite: the leaves commit with their events, one durable commit per group.
@@ -601,7 +600,7 @@ class Ledger:
 
     def _valid_key(
         self, key_id: str, actor: str, view: RepositoryRegistry | None = None
-    ) -> tuple[Key, Ed25519PublicKey]:
+    ) -> tuple[Key, CommandKey]:
         # Keys are cached without a read per command: the insert transaction checks
         # the key's stream version, so a stale entry can never let a command through.
         # (A request that records nothing has no insert to check it: ``SignedRequests``
@@ -611,7 +610,7 @@ class Ledger:
             key = (view or self.registry).key(key_id)
             if key is None:
                 raise UnknownKey(f"key {key_id} is not registered")
-            cached = (key, Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))
+            cached = (key, CommandKey.from_b64(key.public_key))
             self._keys[key_id] = cached
         key = cached[0]
         if key.revoked:

@@ -29,7 +29,6 @@ whole, and the integrator picks up any event still without its leaf.
 
 from __future__ import annotations
 
-import base64
 import collections
 import copy
 from collections.abc import Sequence
@@ -38,11 +37,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Ledger
+from ledger.command_key import CommandKey
 from ledger.commands import Envelope, parse_envelope
 from ledger.domain.bid_box import BoxEntry
 from ledger.domain.challenges import Challenge
@@ -269,7 +268,7 @@ class BulkLoader:
         self.view.committed()  # nothing pending here; the statutes read anew for the batch
         envelopes: list[Envelope | None] = []
         checks: dict[int, Future[set[int]]] = {}
-        part: list[tuple[Envelope, Ed25519PublicKey]] = []  # to check on a thread: keys stored
+        part: list[tuple[Envelope, CommandKey]] = []  # to check on a thread: keys stored
         for position, body in enumerate(bodies):
             try:
                 parsed = _parsed(body)
@@ -311,14 +310,14 @@ class BulkLoader:
         return outcome
 
     def _verify(
-        self, part: list[tuple[Envelope, Ed25519PublicKey]], checks: dict[int, Future[set[int]]]
+        self, part: list[tuple[Envelope, CommandKey]], checks: dict[int, Future[set[int]]]
     ) -> None:
         """Start checking the signatures of ``part`` of the batch, whose keys are stored:
         ``checks`` then names, for each of its envelopes (by id), the check that gives the
         ones whose signature verifies with the key their id names. Parts are checked in
         order beside the decisions, each of which waits only for its own part."""
 
-        def check(keyed: list[tuple[Envelope, Ed25519PublicKey]]) -> set[int]:
+        def check(keyed: list[tuple[Envelope, CommandKey]]) -> set[int]:
             good = set()
             for envelope, public in keyed:
                 try:
@@ -332,13 +331,12 @@ class BulkLoader:
             future = self._verifier.submit(check, part)
             checks |= {id(envelope): future for envelope, _ in part}
 
-    def _public_key(self, key_id: str) -> Ed25519PublicKey | None:
+    def _public_key(self, key_id: str) -> CommandKey | None:
         cached = self.ledger._keys.get(key_id)  # the ledger's key cache
         if cached is not None:
             return cached[1]
         key = self.ledger.registry.key(key_id)  # its id is its public key's: never changes
-        return None if key is None else Ed25519PublicKey.from_public_bytes(
-            base64.b64decode(key.public_key))  # fmt: skip
+        return None if key is None else CommandKey.from_b64(key.public_key)
 
     def _decide(
         self, position: int, body: bytes, envelope: Envelope, verified: bool, out: BatchOutcome

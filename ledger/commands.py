@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from ledger.canonical import b64decode_strict, canonical_text, parse_strict, validate
+from ledger.command_key import CommandKey
 from ledger.domain.errors import Invalid, InvalidSignature, MalformedCommand, TooLarge
 from ledger.domain.sealed import Disclosure, check_disclosure
 
@@ -58,15 +56,11 @@ class Envelope:
     sealed: dict[str, Disclosure] = field(default_factory=dict)  # commitment → disclosure
 
     def verify_with(self, public_key: bytes) -> None:
-        self.verify_with_key(Ed25519PublicKey.from_public_bytes(public_key))
+        self.verify_with_key(CommandKey(public_key))
 
-    def verify_with_key(self, public_key: Ed25519PublicKey) -> None:
-        try:
-            public_key.verify(self.signature, self.text.encode())
-        except _CryptoInvalidSignature:
-            raise InvalidSignature(
-                f"the signature does not verify with key {self.command.key}"
-            ) from None
+    def verify_with_key(self, public_key: CommandKey) -> None:
+        if not public_key.verifies(self.signature, self.text.encode()):
+            raise InvalidSignature(f"the signature does not verify with key {self.command.key}")
 
 
 def parse_envelope(body: bytes, signature_required: bool = True) -> Envelope:

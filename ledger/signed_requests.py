@@ -21,14 +21,12 @@ read is recorded in the log (``Ledger.read_sealed``), its nonce guarded like a c
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
+from ledger.command_key import CommandKey
 from ledger.commands import REQUEST_MAX_AGE, Command, check_fresh, parse_envelope
 from ledger.domain.errors import Forbidden, Invalid, ReplayedNonce, RevokedKey, UnknownKey
 from ledger.domain.registry import Key
@@ -99,8 +97,7 @@ class SignedRequests:
         if command.procurement is not None or envelope.sealed:
             raise Invalid(f"a {kind} request has procurement null and carries no sealed value")
         key = current_key(self.registry, command.key, command.actor)
-        public_key = Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key))
-        envelope.verify_with_key(public_key)
+        envelope.verify_with_key(CommandKey.from_b64(key.public_key))
         check_fresh(command, self.clock(), REQUEST_MAX_AGE, self.max_skew)
         request = SignedRequest(command, key)
         if authorise is not None:
