@@ -21,6 +21,7 @@ from projections.supervision.flags_routes import flags_routes
 from projections.supervision.routes import supervision
 from projections.supervision.statistics_routes import statistics_routes
 from projections.web.challenges import challenges
+from projections.web.kept_pages import KeptPages
 from projections.web.pages import pages
 from projections.web.render import STATIC
 from projections.workbench.forms import forms
@@ -144,6 +145,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     serve_docs(app)
     document_errors_as_answered(app)
+    # Innermost: a kept page answered before routing, a HEAD being a GET by then, and the
+    # security headers added around it as around every response.
+    app.add_middleware(KeptPages)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     answer_errors(app)

@@ -9,6 +9,10 @@ request of an address after a new leaf pays the full price; a repeated one costs
 position's read. Each process keeps its own pages; an old position's pages are dropped as
 soon as a request sees a newer one.
 
+A page is kept under the address its route understood (the filters as parsed), and each
+address a client asked that gave it (the query as sent) is kept as another name for it, so
+that ``kept_pages`` finds it again from the request line alone, before any route runs.
+
 The filter lists of the announcement page (regions, purchasers) are held the same way.
 """
 
@@ -23,7 +27,7 @@ from typing import Final, TypeVar
 
 from ledger.ports import Database
 
-__all__ = ["PageCache", "Rendered", "State"]
+__all__ = ["PageCache", "Rendered", "State", "asked_address"]
 
 #: (position, version) of the public projection: the pages' tables as of that leaf.
 State = tuple[int, int]
@@ -33,6 +37,13 @@ T = TypeVar("T")
 MAX_BYTES: Final = 32 * 1024 * 1024
 #: Derived values kept for one state (filter lists, a list's count under its filters).
 MAX_DERIVED: Final = 4096
+#: Addresses as asked kept for one state, each naming a kept page (the least recent dropped).
+MAX_ASKED: Final = 16384
+
+
+def asked_address(path: str, query: bytes) -> str:
+    """The address a client asked, as sent: the path and the raw query."""
+    return path + "?" + query.decode("latin-1") if query else path
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class PageCache:
         self._kept_at: dict[str, float] = {}
         self._bytes = 0
         self._derived: dict[str, object] = {}
+        self._asked: OrderedDict[str, str] = OrderedDict()  # as asked -> as understood
 
     def state(self, db: Database) -> State:
         """The projection's state now (a projection not yet set up is at (0, 0))."""
@@ -81,19 +93,45 @@ class PageCache:
         self._kept_at.clear()
         self._bytes = 0
         self._derived.clear()
+        self._asked.clear()
         return True
 
-    def page(self, address: str, state: State) -> Rendered | None:
+    def page(self, address: str, state: State, asked: str | None = None) -> Rendered | None:
+        """The page kept for ``address`` at ``state``; ``asked`` (the address as the client
+        sent it) names it from now on."""
         with self._lock:
             if not self._at(state):
                 return None
-            found = self._pages.get(address)
-            if found is not None and self._too_old(address):
-                self._drop(address)
-                return None
-            if found is not None:
-                self._pages.move_to_end(address)
+            found = self._found(address)
+            if found is not None and asked is not None:
+                self._name(asked, address)
             return found
+
+    def kept(self, asked: str) -> tuple[State, Rendered] | None:
+        """The page last kept under the address as asked, and the state it was rendered
+        at, which the caller compares with the projection's state now (``kept_pages``)."""
+        with self._lock:
+            if self._state is None:
+                return None
+            found = self._found(self._asked.get(asked, asked))
+            return None if found is None else (self._state, found)
+
+    def _found(self, address: str) -> Rendered | None:
+        found = self._pages.get(address)
+        if found is not None and self._too_old(address):
+            self._drop(address)
+            return None
+        if found is not None:
+            self._pages.move_to_end(address)
+        return found
+
+    def _name(self, asked: str, address: str) -> None:
+        if asked == address:
+            return
+        self._asked[asked] = address
+        self._asked.move_to_end(asked)
+        if len(self._asked) > MAX_ASKED:
+            self._asked.popitem(last=False)
 
     def _too_old(self, address: str) -> bool:
         if self.max_age is None:
@@ -105,9 +143,15 @@ class PageCache:
         self._kept_at.pop(address, None)
         self._bytes -= len(dropped.body)
 
-    def keep(self, address: str, state: State, rendered: Rendered) -> None:
+    def keep(
+        self, address: str, state: State, rendered: Rendered, asked: str | None = None
+    ) -> None:
         with self._lock:
-            if not self._at(state) or address in self._pages or not self.max_bytes:
+            if not self._at(state) or not self.max_bytes:
+                return
+            if asked is not None:
+                self._name(asked, address)
+            if address in self._pages:
                 return
             self._pages[address] = rendered
             self._kept_at[address] = time.monotonic()

@@ -26,6 +26,7 @@ from projections.web import directory, queries
 from projections.web.archive import archive
 from projections.web.feeds import feeds
 from projections.web.organisation_pages import directory_pages
+from projections.web.page_cache import asked_address
 from projections.web.queries import BadRequest, Filters
 from projections.web.render import error_page, link, page, render, respond_rendered
 
@@ -59,7 +60,8 @@ def announcements(request: Request, db: ReadDb, cache: PageCacheDep) -> Response
     params = filters.params()
     # keyed by the filters as understood, so that other parameters do not fill the memory
     address = link("/announcements", params, number)
-    kept = cache.page(address, state)
+    asked = asked_address(request.scope["path"], request.scope["query_string"])
+    kept = cache.page(address, state, asked)
     if kept is not None:
         return respond_rendered(request, kept)
     # every page of the same filters shows the same count
@@ -87,7 +89,7 @@ def announcements(request: Request, db: ReadDb, cache: PageCacheDep) -> Response
         too_many_purchasers=too_many,
         regions=known.regions,
     )
-    cache.keep(address, state, rendered)
+    cache.keep(address, state, rendered, asked)
     return respond_rendered(request, rendered)
 
 
@@ -104,7 +106,8 @@ def announcement(
     index = parse_position(leaf_index)  # one address per notice: "7", never "07" or " 7"
     state = cache.state(db)
     address = f"/announcements/{index}"
-    kept = None if index is None else cache.page(address, state)
+    asked = asked_address(request.scope["path"], request.scope["query_string"])
+    kept = None if index is None else cache.page(address, state, asked)
     if kept is not None:
         return respond_rendered(request, kept)
     found = None if index is None else queries.announcement(db, index)
@@ -113,7 +116,7 @@ def announcement(
     rendered = render(
         request, "announcement.html", **entry_context(found), **others_context(db, found)
     )
-    cache.keep(address, state, rendered)
+    cache.keep(address, state, rendered, asked)
     return respond_rendered(request, rendered)
 
 

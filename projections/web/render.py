@@ -41,8 +41,8 @@ TEMPLATES: Final = HERE / "templates"
 STATIC: Final = HERE / "static"
 
 __all__ = [
-    "ENV", "EVENT_LABELS", "HERE", "STATIC", "error_page", "etag_of", "link", "page", "render",
-    "respond", "respond_rendered", "routing_error_page", "wants_html",
+    "ENV", "EVENT_LABELS", "HERE", "STATIC", "answer", "error_page", "etag_of", "link", "page",
+    "render", "respond", "respond_rendered", "routing_error_page", "wants_html",
 ]  # fmt: skip
 
 #: The Chinese name of every entry kind on a procurement's public timeline.
@@ -150,10 +150,24 @@ def respond_rendered(
     cache: str | None = None,
 ) -> Response:
     """``respond`` for a page rendered before, its ETag with it (``page_cache``)."""
+    return answer(request.headers.get("if-none-match", ""), rendered, media_type, status,
+                  max_age, cache)
+
+
+def answer(
+    if_none_match: str,
+    rendered: Rendered,
+    media_type: str = "text/html; charset=utf-8",
+    status: int = 200,
+    max_age: int = 60,
+    cache: str | None = None,
+) -> Response:
+    """``respond_rendered`` to a request whose If-None-Match is ``if_none_match`` (the
+    kept pages answer before a ``Request`` is made, ``kept_pages``)."""
     body, etag = rendered.body, rendered.etag
     cache = (cache or f"public, max-age={max_age}") if status < 400 else "no-store"
     headers = {"ETag": etag, "Cache-Control": cache}
-    if status == 200 and _matches(request.headers.get("if-none-match", ""), etag):
+    if status == 200 and _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, status_code=status, media_type=media_type, headers=headers)
 
