@@ -15,6 +15,10 @@ The table's rowid is the notice's sort key, its publication day then its leaf in
 reading matches by rowid descending gives them newest first without sorting them, and a date
 filter is a rowid range. The filters a page offers (type, category, method, purchaser,
 region) are tokens of a third column, so a filtered search is answered by the index alone.
+
+PostgreSQL keeps a narrow table of its own (``pub_search``: the same sort key, the filters as
+columns, the title and text lower-cased) with a GIN index of each text's characters and
+pairs, which narrows a query of any length; LIKE then checks each word as written.
 """
 
 from __future__ import annotations
@@ -42,10 +46,16 @@ def tokens(fields: Iterable[str]) -> str:
     return " ".join(out)
 
 
+def text(fields: Iterable[str]) -> str:
+    """PostgreSQL: the fields lower-cased, joined by spaces (``pub_search.body``)."""
+    return " ".join(field.lower() for field in fields)
+
+
 def pieces(fields: Iterable[str]) -> list[str]:
     """PostgreSQL: every character and every pair of neighbouring characters of the fields,
-    lower-cased, once each, for a GIN index of the array (positions are not kept: the ILIKE
-    that follows the index checks the words occur as written)."""
+    lower-cased, once each: what the GIN index of ``pub_pieces(body)`` holds of a notice, but
+    the pairs that span two fields (positions are not kept: the LIKE that follows the index
+    checks the words occur as written)."""
     found: set[str] = set()
     for field in fields:
         text = field.lower()
@@ -82,6 +92,19 @@ def facet(name: str, value: str) -> str:
     """One filter's value as a token of the facets column: its name's initial and its UTF-8
     bytes in hexadecimal (codes and names hold hyphens and Chinese)."""
     return name[0] + value.encode().hex()
+
+
+def terms(values: Mapping[str, str]) -> list[str]:
+    """PostgreSQL: the filters' values as elements of the indexed array (``pub_facets``):
+    the name's initial, a colon and the value; three characters or more, so never a piece."""
+    return [f"{n[0]}:{values[n]}" for n in FACETS if n in values]
+
+
+def indexed(column: str) -> str:
+    """PostgreSQL: the expression a GIN index of ``pub_search`` holds for the pieces of
+    ``column`` (``title`` or ``body``) and the filters' terms, as a query must name it."""
+    return (f"pub_pieces(s.{column}) || "
+            "pub_facets(s.type, s.category, s.method, s.purchaser, s.region)")
 
 
 def facets(values: Mapping[str, str]) -> str:

@@ -8,9 +8,11 @@ and never reaches the database malformed. Search is dialect-aware:
 * SQLite: the FTS5 table ``pub_search`` of character pairs (``projections.search_text``),
   which also holds the filters and orders by date: a page is read from the index alone, and
   a query's characters reach it only as hexadecimal tokens, never as FTS5 syntax;
-* PostgreSQL: a GIN index of each notice's characters and pairs narrows, then ILIKE on
-  ``pub_announcements.search`` and ``title`` checks, LIKE patterns escaping ``%``, ``_`` and
-  the escape character itself.
+* PostgreSQL: the narrow table ``pub_search`` (the same sort key, the filters, the title
+  and text lower-cased): GIN indexes of the text's and the title's characters and pairs,
+  with the filters' terms, narrow a rare text and its filters at once; a common text is
+  walked newest first along a key-ordered index; LIKE then checks the words, its patterns
+  escaping ``%``, ``_`` and the escape character itself.
 
 The words of a query (split at spaces) must all occur; notices whose title holds them all
 come first.
@@ -302,75 +304,151 @@ def _fts(f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
     return " WHERE pub_search MATCH ? AND rowid >= ? AND rowid < ?", (expression, low, high)
 
 
-def _pieces(f: Filters, group: Group, common: bool) -> tuple[str, tuple[Any, ...]]:
-    """PostgreSQL: the notices holding every word's characters or pairs (the GIN index of
-    ``pieces``; not for a ``common`` text, read along the dates, where checking the pieces
-    of each row would cost more than the text), then LIKE on every word, in the text or
-    the title, for the words as written (backslash is PostgreSQL's default LIKE escape):
-    ILIKE for a word with letters that have a case, LIKE (three times cheaper) for one
-    without, Chinese."""
+def _filtered(f: Filters) -> tuple[list[str], list[Any]]:
+    """PostgreSQL: the filters but the text, as clauses over ``pub_search s``."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name in search_text.FACETS:
+        value = getattr(f, name)
+        if value:
+            clauses.append(f"s.{name} = ?")
+            params.append(value)
+    if f.date_from or f.date_to:
+        clauses.append("s.key >= ? AND s.key < ?")
+        params += search_text.day_range(f.date_from, f.date_to)
+    return clauses, params
+
+
+def _worded(f: Filters, group: Group, alias: str = "s") -> tuple[str, list[Any]]:
+    """PostgreSQL: LIKE on every word, in the text or the title, both lower-cased as the
+    words are (backslash is PostgreSQL's default LIKE escape)."""
     assert f.q
-    where, params = _where(f)
-    words = search_text.words(f.q)
-    if not common:
-        pieces = sorted({p for w in words for p in search_text.pieces_of(w)})
-        where += (" AND " if where else " WHERE ") + "a.pieces @> ?::text[]"
-        params += (pieces,)
-    where += " AND " if where else " WHERE "
-    patterns = tuple(_like(w) for w in words)
-    likes = ["LIKE" if w.upper() == w.lower() else "ILIKE" for w in words]
-    everywhere = " AND ".join(f"a.search {like} ?" for like in likes)
-    in_title = " AND ".join(f"a.title {like} ?" for like in likes)
-    text, values = {
+    patterns = [_like(w) for w in search_text.words(f.q)]
+    everywhere = " AND ".join(f"{alias}.body LIKE ?" for _ in patterns)
+    in_title = " AND ".join(f"{alias}.title LIKE ?" for _ in patterns)
+    return {
         "all": (everywhere, patterns),
         "title": (in_title, patterns),
         "rest": (f"{everywhere} AND NOT ({in_title})", patterns + patterns),
     }[group]
-    return f"{where}{text}", params + values
 
 
-def _matches(db: Database, f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
-    """SELECT of the matches' keys, newest first (SQLite: sort keys; PostgreSQL: leaves)."""
+def _pieces(f: Filters, group: Group, walk: bool) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL: a WHERE over ``pub_search s``, the narrow table whose ``key`` is the sort
+    key: the filters, the notices holding every word's characters or pairs and the filters'
+    terms (a GIN index of the title's pieces for the title matches, of the text's for the
+    others: the posting lists of pieces and filters intersect before a row is read; not
+    when the text is common enough to ``walk`` the table), then the words as written."""
+    clauses, params = _filtered(f)
+    if not walk:
+        column = "title" if group == "title" else "body"
+        clauses.append(f"({search_text.indexed(column)}) @> ?::text[]")
+        params.append(_terms(f))
+    text, values = _worded(f, group)
+    clauses.append(text)
+    return " WHERE " + " AND ".join(clauses), (*params, *values)
+
+
+def _walked(
+    db: Database, f: Filters, group: Group, size: int, offset: int
+) -> list[tuple[Any, ...]] | None:
+    """PostgreSQL: a page of a common text, from the newest notices under its filters along
+    a key-ordered index (the key's, or the type's, region's or purchaser's), reading at most
+    ``WALK_ROWS`` rows a match wanted; None when they hold too few matches (the estimate
+    was wrong: the text is rarer, or rare under these filters, and the GIN index reads it
+    cheaply)."""
+    clauses, params = _filtered(f)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    text, values = _worded(f, group, "w")
+    rows = _text_rows(
+        db,
+        f"SELECT w.key FROM (SELECT s.key, s.title, s.body FROM pub_search s{where} "  # noqa: S608
+        f"ORDER BY s.key DESC LIMIT ?) w WHERE {text} ORDER BY w.key DESC LIMIT ? OFFSET ?",
+        (*params, (offset + size) * WALK_ROWS, *values, size, offset),
+        walk=True,
+    )
+    return rows if len(rows) == size else None
+
+
+#: PostgreSQL: a page of a text estimated in at least this share of the notices (of their
+#: titles, for the title matches) walks a key-ordered index, newest first, and stops at the
+#: page: 20 matches cost about 20 / share rows. A rarer text is read by a GIN index, which
+#: costs a row per match (a word in 1% of 420,000 notices: 4,200 rows, spread over the
+#: table, where the walk reads 2,000 in order).
+PAGE_WALK_SHARE: Final = 0.01
+#: The rows a walk reads at most for each match it wants: twice what the least common text
+#: it is for should need.
+WALK_ROWS: Final = round(2 / PAGE_WALK_SHARE)
+#: A count stops at its cap: by the GIN index it costs a row per match up to the cap; a text
+#: in at least this share of the notices is cheaper to count along the table.
+COUNT_WALK_SHARE: Final = 0.25
+
+
+def _terms(f: Filters) -> list[str]:
+    """What the GIN index must hold of a match: its words' pieces, its filters' terms."""
+    assert f.q
+    words = search_text.words(f.q)
+    pieces = {p for w in words for p in search_text.pieces_of(w)}
+    chosen = {n: getattr(f, n) for n in search_text.FACETS if getattr(f, n)}
+    return sorted(pieces | set(search_text.terms(chosen)))
+
+
+def walks(db: Database, f: Filters, group: Group, ordered: bool) -> bool:
+    """PostgreSQL: whether to walk the table for the matches rather than read a GIN index:
+    for a page of a common text (filters included), newest first along a key-ordered index;
+    for a count of a very common text without filters but dates, along the table or the
+    dates' range of the key (stopping at the cap)."""
+    share = text_share(db, f, "title" if group == "title" else "body")
+    if ordered:
+        return share >= PAGE_WALK_SHARE
+    return share >= COUNT_WALK_SHARE and not any(getattr(f, n) for n in search_text.FACETS)
+
+
+def _matches(
+    db: Database, f: Filters, group: Group, walk: bool = False, ordered: bool = True
+) -> tuple[str, tuple[Any, ...]]:
+    """SELECT of the matches' sort keys, newest first when ``ordered`` (PostgreSQL: by the
+    GIN index, or with ``walk`` without it)."""
     if db.url.is_sqlite:
         where, params = _fts(f, group)
-        return f"SELECT rowid FROM pub_search{where} ORDER BY rowid DESC", params  # noqa: S608
-    assert f.q
-    where, params = _pieces(f, group, common_text(db, f.q))
-    return f"SELECT a.leaf_index FROM pub_announcements a{where} {_NEWEST_FIRST}", params  # noqa: S608
+        sql = f"SELECT rowid FROM pub_search{where}"  # noqa: S608
+        return sql + (" ORDER BY rowid DESC" if ordered else ""), params
+    where, params = _pieces(f, group, walk)
+    sql = f"SELECT s.key FROM pub_search s{where}"  # noqa: S608
+    return sql + (" ORDER BY s.key DESC" if ordered else ""), params
 
 
 def _capped(db: Database, f: Filters, group: Group, cap: int | None) -> int:
-    sql, params = _matches(db, f, group)
+    """The matches, counted up to ``cap`` (in no order: PostgreSQL stops at the cap rather
+    than sort them all; a very common text alone is counted along the table)."""
+    walk = not db.url.is_sqlite and walks(db, f, group, ordered=False)
+    sql, params = _matches(db, f, group, walk, ordered=False)
     if cap is None:
         sql = f"SELECT COUNT(*) FROM ({sql}) found"  # noqa: S608
     else:
         sql, params = f"SELECT COUNT(*) FROM ({sql} LIMIT ?) found", (*params, cap)  # noqa: S608
-    ((total,),) = _text_rows(db, f, sql, params)
+    ((total,),) = _text_rows(db, sql, params, walk=False)  # a sequential scan may serve
     return int(total)
 
 
-#: PostgreSQL: a text whose words are estimated in at least this share of the notices is
-#: read along a date-ordered index (the date's, or a filter's), stopping at the page or the
-#: count's cap; a rarer one by the GIN index of pieces, its matches then sorted. 5%: at 2%,
-#: “学校 服务” among contracts (estimated 2.5%, found 0.3%) walked every contract (bench.search).
-COMMON_SHARE: Final = 0.05
 _STATISTICS_SECONDS: Final = 300.0
-_statistics: dict[int, tuple[float, dict[str, float], float]] = {}
+_statistics: dict[tuple[int, str], tuple[float, dict[str, float], float]] = {}
 
 
-def _piece_shares(db: Database) -> tuple[dict[str, float], float]:
-    """PostgreSQL's own statistics of ``pieces`` (ANALYZE, autovacuum): the share of notices
-    holding each of its most common pieces, and the share below which the others lie (0:
-    no statistics yet, every text taken as rare). Read again every few minutes."""
+def _piece_shares(db: Database, column: str) -> tuple[dict[str, float], float]:
+    """PostgreSQL's own statistics of the pieces and terms of ``pub_search.{column}`` (its
+    expression index's, by ANALYZE and autovacuum): the share of notices holding each of its
+    most common elements, and the share below which the others lie (0: no statistics yet, every
+    text taken as rare). Read again every few minutes."""
     now = time.monotonic()
-    kept = _statistics.get(id(db))
+    kept = _statistics.get((id(db), column))
     if kept is not None and now - kept[0] < _STATISTICS_SECONDS:
         return kept[1], kept[2]
     rows = _rows(
         db,
         "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-        "WHERE tablename = 'pub_announcements' AND attname = 'pieces' "
-        "AND schemaname = current_schema()",
+        "WHERE tablename = ? AND schemaname = current_schema()",
+        ("pub_search_pieces" if column == "body" else "pub_search_title_pieces",),
     )
     shares: dict[str, float] = {}
     below = 0.0
@@ -378,34 +456,41 @@ def _piece_shares(db: Database) -> tuple[dict[str, float], float]:
         pieces, freqs = rows[0]
         shares = {str(p): float(x) for p, x in zip(pieces, freqs, strict=False)}
         below = float(freqs[len(pieces)])  # after the elements: the least frequency listed
-    _statistics[id(db)] = (now, shares, below)
+    _statistics[(id(db), column)] = (now, shares, below)
     return shares, below
 
 
-def common_text(db: Database, q: str) -> bool:
-    """Whether ``q``'s words are estimated in at least ``COMMON_SHARE`` of the notices: each
-    word in at most its rarest piece's share, words taken as independent."""
-    shares, below = _piece_shares(db)
+def text_share(db: Database, f: Filters, column: str = "body") -> float:
+    """The share of notices estimated to match ``f``'s words in their text (``body``) or
+    title and its filters (but the dates): each word in at most its rarest piece's share,
+    each filter in its term's, all taken as independent."""
+    assert f.q
+    shares, below = _piece_shares(db, column)
     estimate = 1.0
-    for word in search_text.words(q):
+    for word in search_text.words(f.q):
         estimate *= min(shares.get(p, below) for p in search_text.pieces_of(word))
-    return estimate >= COMMON_SHARE
+    chosen = {n: getattr(f, n) for n in search_text.FACETS if getattr(f, n)}
+    for term in search_text.terms(chosen):
+        estimate *= shares.get(term, below)
+    return estimate
 
 
 def _text_rows(
-    db: Database, f: Filters, sql: str, params: tuple[Any, ...]
+    db: Database, sql: str, params: tuple[Any, ...], walk: bool
 ) -> list[tuple[Any, ...]]:
     """A text search's rows. PostgreSQL: planned for these very values (a generic plan, made
-    after a query ran five times, cannot tell a common word from a rare one), and a common
-    text kept off the GIN index (GIN is read only by bitmap scans) and off a sequential
-    scan, so that a date-ordered index is walked and stops early."""
+    after a query ran five times, cannot tell a common word from a rare one), without JIT
+    compilation (100 ms for a plan whose cost looks high) or parallel workers (a search
+    reads a few thousand rows at most); a ``walk`` kept off the GIN index (GIN is read only
+    by bitmap scans) and off a sequential scan, so that a key-ordered index is walked and
+    stops at the page."""
     if db.url.is_sqlite:
         return _rows(db, sql, params)
-    assert f.q
-    common = common_text(db, f.q)
     with db.read() as cur:
         cur.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        if common:
+        cur.execute("SET LOCAL jit = off")
+        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        if walk:
             cur.execute("SET LOCAL enable_seqscan = off")
         rows: list[tuple[Any, ...]] = cur.execute(sql, params).fetchall()
         return rows
@@ -441,9 +526,13 @@ def count_for_page(db: Database, f: Filters, cap: int = SEARCH_COUNT_CAP) -> tup
 
 
 def _keys(db: Database, f: Filters, group: Group, size: int, offset: int) -> list[int]:
-    sql, params = _matches(db, f, group)
-    rows = _text_rows(db, f, f"{sql} LIMIT ? OFFSET ?", (*params, size, offset))
-    return [int(k) if not db.url.is_sqlite else search_text.leaf_of(int(k)) for (k,) in rows]
+    walked = None
+    if not db.url.is_sqlite and walks(db, f, group, ordered=True):
+        walked = _walked(db, f, group, size, offset)
+    if walked is None:
+        sql, params = _matches(db, f, group)
+        walked = _text_rows(db, f"{sql} LIMIT ? OFFSET ?", (*params, size, offset), False)
+    return [search_text.leaf_of(int(k)) for (k,) in walked]
 
 
 def search(db: Database, f: Filters, page: int, size: int = PAGE_SIZE) -> list[Notice]:
