@@ -25,6 +25,7 @@ each figure is the median of its rounds, the ratio is median(ours) / median(plai
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import statistics
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from bench.common import (
     scratch_dir,
     write_results,
 )
+from bench.profiling import Part, ThreadProfiles, breakdown, table, top_functions, write_profile
 
 TARGET = 0.8
 # The throughput target is judged where throughput is: concurrent clients, as the API serves
@@ -76,8 +78,10 @@ class PlainProcurement(Application):  # type: ignore[type-arg]
 CLIENTS = 8
 
 
-def plain_round(app: PlainProcurement, n: int, tag: str, clients: int = 1) -> float:
-    """events/s of n/2 creates then n/2 get/amend/save."""
+def plain_round(app: PlainProcurement, n: int, tag: str, clients: int = 1,
+                initializer: Callable[[], None] | None = None) -> float:
+    """events/s of n/2 creates then n/2 get/amend/save (``initializer``: each client thread's
+    first call, as the profile's)."""
     half = n // 2
     if clients > 1:
         def pair(i: int) -> None:
@@ -88,7 +92,7 @@ def plain_round(app: PlainProcurement, n: int, tag: str, clients: int = 1) -> fl
             app.save(tender)
 
         started = time.perf_counter()
-        with ThreadPoolExecutor(clients) as pool:
+        with ThreadPoolExecutor(clients, initializer=initializer) as pool:
             list(pool.map(pair, range(half)))
         return 2 * half / (time.perf_counter() - started)
     started = time.perf_counter()
@@ -112,7 +116,8 @@ class OurSide:
         self.admin = do_genesis(self.ledger)
         self.rounds = 0
 
-    def round(self, n: int, clients: int = 1) -> float:
+    def round(self, n: int, clients: int = 1,
+              initializer: Callable[[], None] | None = None) -> float:
         half = n // 2
         prefix = f"r{self.rounds}"
         self.rounds += 1
@@ -125,7 +130,7 @@ class OurSide:
                 submit(bodies[1])
 
             started = time.perf_counter()
-            with ThreadPoolExecutor(clients) as pool:
+            with ThreadPoolExecutor(clients, initializer=initializer) as pool:
                 list(pool.map(pair, zip(registrations, amendments, strict=True)))
             return 2 * half / (time.perf_counter() - started)
         started = time.perf_counter()
@@ -258,12 +263,140 @@ def bench_postgres(n: int, rounds: int) -> list[Result]:
     ]
 
 
+# Where the full path's CPU goes, in parts that do not overlap (``bench.profiling``).
+SIGNATURE = "checking the client's Ed25519 signature (libsodium, outside the GIL)"
+LOG = "the log: leaves, tree nodes, one checkpoint per group commit"
+CHECKPOINT = "signing the group's checkpoint (OpenSSL)"
+COMMIT = "the group's durable commit (SQLite, outside the GIL)"
+RECEIPT = "the receipt: inclusion proof, checked against the signed root"
+FULL_PATH_PARTS = (
+    Part("parsing the envelope (strict JSON, shapes, canonical text)",
+         [("ledger/commands.py", "parse_envelope")]),
+    Part("deciding (key, freshness, the registry's rules, the events)",
+         [("ledger/application.py", "_prepare")], inside=[SIGNATURE]),
+    Part(SIGNATURE, [("ledger/commands.py", "verify_with_key")]),
+    Part("storing the events, nonces and guards", [("eventsourcing/persistence.py", "put")],
+         inside=[LOG, COMMIT]),
+    Part(LOG, [("ledger/log/integrator.py", "integrate_in")], inside=[CHECKPOINT]),
+    Part(CHECKPOINT, [("ledger/log/signer.py", "sign")]),
+    Part(COMMIT, [("~", "<method 'commit' of 'sqlite3.Connection' objects>")]),
+    Part(RECEIPT, [("ledger/application.py", "_receipt")]),
+)  # fmt: skip
+
+
+def profile_full_path(n: int, rounds: int = 3) -> None:
+    """bench/results/append_profile.txt: the full path at CLIENTS clients, CPU per event of
+    both sides unprofiled (alternating rounds), commands per group commit, then one profiled
+    round of each side and the parts of the full path's CPU."""
+    from ledger.store.url import parse_database_url
+
+    with scratch_dir("append-profile") as d:
+        plain = PlainProcurement(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                                      "SQLITE_DBNAME": str(d / "plain.db")})
+        full = OurSide(parse_database_url(f"sqlite:///{d / 'b.db'}"), d / "b",
+                       inline_integration=True)
+        checkpoints = sqlite3.connect(d / "b.db")
+
+        def groups() -> int:  # one checkpoint is signed per group commit
+            return int(checkpoints.execute("SELECT COUNT(*) FROM log_checkpoints").fetchone()[0])
+
+        try:
+            plain_round(plain, 200, "warm", CLIENTS)
+            full.round(200, CLIENTS)
+            rows = []
+            for r in range(rounds):
+                cpu = time.process_time()
+                rate_plain = plain_round(plain, n, f"p{r}", CLIENTS)
+                cpu_plain = (time.process_time() - cpu) / n
+                before = groups()
+                rate_full = full.round(n, CLIENTS)  # its bodies are signed before its clock
+                rows.append((rate_plain, cpu_plain, rate_full, n / (groups() - before)))
+                log(f"profile round {r + 1}/{rounds}: plain {rate_plain:,.0f}/s, "
+                    f"full {rate_full:,.0f}/s")
+            # The full side's CPU without the signing of its bodies (the clients' cost).
+            cpu_full = statistics.median(_unsigned_cpu(full, n) for _ in range(rounds))
+            profiles = ThreadProfiles()
+            full.round(n, CLIENTS, initializer=profiles.start)
+            ours = profiles.stop()
+            plain_profiles = ThreadProfiles()
+            plain_round(plain, n, "prof", CLIENTS, initializer=plain_profiles.start)
+            theirs = plain_profiles.stop()
+        finally:
+            checkpoints.close()
+            plain.close()
+            full.close()
+    parts = breakdown(ours, [("ledger/application.py", "submit")], FULL_PATH_PARTS)
+    whole = sum(v for _, v in parts)
+    share = {label: v / whole for label, v in parts}
+    rate_plain = statistics.median(r[0] for r in rows)
+    rate_full = statistics.median(r[2] for r in rows)
+    cpu_plain = statistics.median(r[1] for r in rows)
+    per_group = statistics.median(r[3] for r in rows)
+    # Serial under the GIL: all but the signature check (libsodium) and SQLite's commit.
+    gil_us = 1e6 * cpu_full * (1 - share[SIGNATURE] - share[COMMIT])
+    # What plain eventsourcing never pays (it commits too: one commit an event).
+    log_us = 1e6 * cpu_full * (share[LOG] + share[CHECKPOINT] + share[RECEIPT])
+    measured = "\n".join(
+        f"round {i + 1}: plain {p:,.0f} events/s ({1e6 * c:.0f} µs CPU/event), full path "
+        f"{f:,.0f} events/s, {g:.1f} commands per group commit"
+        for i, (p, c, f, g) in enumerate(rows))  # fmt: skip
+    bound = (
+        f"median: plain {rate_plain:,.0f} events/s at {1e6 * cpu_plain:.0f} µs of process CPU "
+        f"an event; full path {rate_full:,.0f} events/s (ratio {rate_full / rate_plain:.2f}) at "
+        f"{1e6 * cpu_full:.0f} µs an event (a round without its clients' signing), "
+        f"{per_group:.1f} commands a group commit. Cores used: plain "
+        f"{rate_plain * cpu_plain:.2f}, full path {rate_full * cpu_full:.2f} (under 1 when the "
+        f"machine's load leaves the process less than a core).\n"
+        f"The client threads share one GIL: all but the signature check (libsodium) and "
+        f"SQLite's commit is serial, {gil_us:.0f} µs an event, which bounds the full path to "
+        f"{1e6 / gil_us:,.0f} events/s, {1e6 / gil_us / rate_plain:.2f}x this run's plain "
+        f"side.\nWhat plain eventsourcing never pays and a receipt cannot do without: the "
+        f"log's leaves, nodes and checkpoint and the receipt's proof, "
+        f"{log_us:.0f} µs an event. Were everything else as cheap as plain eventsourcing's "
+        f"whole save ({1e6 * cpu_plain:.0f} µs), the GIL would bound the full path to "
+        f"{1e6 / (1e6 * cpu_plain + log_us):,.0f} events/s, "
+        f"{1e6 / (1e6 * cpu_plain + log_us) / rate_plain:.2f}x the plain side."
+    )
+    write_profile("append_profile", f"Full receipt path, SQLite, {CLIENTS} clients: where "
+                  "the CPU goes", [
+        ("Unprofiled, alternating rounds", measured + "\n" + bound),
+        (f"Full path, one profiled round of {n:,} events: thread CPU in parts",
+         table(parts, n, "event")),
+        ("Full path: top functions (cumulative thread CPU)", top_functions(ours)),
+        ("Plain eventsourcing, the same profile: top functions", top_functions(theirs, 20)),
+    ])  # fmt: skip
+
+
+def _unsigned_cpu(side: OurSide, n: int) -> float:
+    """Process CPU seconds per event of one round of ``side``, its bodies signed outside."""
+    half = n // 2
+    prefix = f"u{side.rounds}"
+    side.rounds += 1
+    pairs = list(zip(organisation_bodies(side.admin, prefix, half),
+                     amendment_bodies(side.admin, prefix, half), strict=True))  # fmt: skip
+
+    def pair(bodies: tuple[bytes, bytes]) -> None:
+        side.ledger.submit(bodies[0])
+        side.ledger.submit(bodies[1])
+
+    cpu = time.process_time()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(pair, pairs))
+    return (time.process_time() - cpu) / (2 * half)
+
+
 def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(prog="python -m bench.append")
     parser.add_argument("--events", type=int, default=2000, help="events per round (SQLite)")
     parser.add_argument("--pg-events", type=int, default=1000, help="events per round (PG)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", action="store_true",
+                        help="only bench/results/append_profile.txt: where the full path's "
+                             "CPU goes at 8 clients")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.profile:
+        profile_full_path(args.events)
+        return []
     started = time.perf_counter()
     results = bench_sqlite(args.events, args.rounds) + bench_postgres(args.pg_events, args.rounds)
     write_results("append", results, seconds=time.perf_counter() - started)

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import base64
+import io
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ from bench.common import (
     scratch_dir,
     write_results,
 )
+from bench.profiling import Part, ThreadProfiles, breakdown, table, top_functions, write_profile
 
 TARGET = 0.9
 SIZES = (10_000, 20_000, 40_000)
@@ -60,8 +63,10 @@ def run_verify(db: Path, data_dir: Path, jobs: int) -> tuple[float, int, str]:
     return elapsed, usage.ru_maxrss, output
 
 
-def raw_ed25519_rate(ledger: Any, limit: int = 10_000, repeats: int = 3) -> float:
-    """Verifications/s of the log's own (public key, signature, message) triples, one core."""
+def raw_ed25519_rate(ledger: Any, limit: int = 10_000, repeats: int = 3,
+                     clock: Callable[[], float] = time.perf_counter) -> float:
+    """Verifications/s of the log's own (public key, signature, message) triples, one core
+    (``clock``: wall time, or process CPU time)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from ledger.canonical import canonical
@@ -78,10 +83,10 @@ def raw_ed25519_rate(ledger: Any, limit: int = 10_000, repeats: int = 3) -> floa
                         canonical(command)))
     rates = []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started = clock()
         for public_key, signature, message in triples:
             Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
-        rates.append(len(triples) / (time.perf_counter() - started))
+        rates.append(len(triples) / (clock() - started))
     return statistics.median(rates)
 
 
@@ -137,12 +142,12 @@ def run(rounds: int) -> list[Result]:
     j2_e2e = big / measurements[big]["wall_j2_s"]
     rss = {size: m["rss_j1_kib"] for size, m in measurements.items()}
     growth = rss[big] / rss[small]
-    table = {str(size): {k: v for k, v in m.items()} for size, m in measurements.items()}
+    by_size = {str(size): {k: v for k, v in m.items()} for size, m in measurements.items()}
     return [
         Result("verify_jobs1", "sunshine verify --jobs 1 (steady state)", f"≥ {TARGET}× raw",
                j1, "entries/s", raw, "raw Ed25519 verify/s, one core", j1 / raw, j1 / raw >= TARGET,
                {"end_to_end_entries_per_s_at_40k": round(j1_e2e, 1),
-                "end_to_end_ratio": round(j1_e2e / raw, 3), "sizes": table,
+                "end_to_end_ratio": round(j1_e2e / raw, 3), "sizes": by_size,
                 "raw_ed25519_rounds": [round(r) for r in raw_rates]}),
         Result("verify_jobs2", "sunshine verify --jobs 2 (steady state)", "faster than --jobs 1",
                j2, "entries/s", j1, "--jobs 1 entries/s", j2 / j1, j2 > j1,
@@ -158,10 +163,83 @@ def run(rounds: int) -> list[Result]:
     ]
 
 
+# Where `sunshine verify`'s time goes, in parts that do not overlap (``bench.profiling``).
+ADD = "LogVerifier.add beside its parts below (leaf JSON decoded, fields checked)"
+CANONICAL = "the leaf's canonical form checked, the signed command cut out"
+REGISTRY = "the registry replay: the signer's key at this entry"
+LIFECYCLE = "the lifecycle replay: the procurement rules at this entry"
+TREE = "the tree: the leaf's hash and the nodes it completes"
+VERIFY_PARTS = (
+    Part("reading each leaf with its stored event, the leaf derived again and compared",
+         [("ledger/sources.py", "local_batches")]),
+    Part(ADD, [("ledger/verify.py", "add")], inside=[CANONICAL, REGISTRY, LIFECYCLE, TREE]),
+    Part(CANONICAL, [("ledger/verify.py", "_split_canonical")]),
+    Part(REGISTRY, [("ledger/verify_registry.py", "signer_key")]),
+    Part(LIFECYCLE, [("ledger/verify_lifecycle.py", "check")]),
+    Part(TREE, [("ledger/log/merkle.py", "leaf_hash"), ("ledger/log/merkle.py", "append")]),
+    Part("the signatures (OpenSSL, one key object per key)",
+         [("ledger/verify.py", "check_signatures")]),
+    Part("the stored tree compared with the one the leaves give",
+         [("ledger/sources.py", "check")]),
+)  # fmt: skip
+
+
+def profile_in_process(size: int) -> None:
+    """bench/results/verify_profile.txt: `sunshine verify --jobs 1`'s work in this process
+    (``verify_local``, no interpreter start) over a log of ``size`` entries, its CPU per
+    entry beside the raw Ed25519 check's, unprofiled, then one profiled run in parts."""
+    from ledger.store.url import parse_database_url
+    from sunshine.settings import Settings
+    from sunshine.verifying import verify_local
+
+    with scratch_dir("verify-profile") as d:
+        db = d / "ledger.db"
+        ledger = open_ledger(parse_database_url(f"sqlite:///{db}"), d, inline_integration=False)
+        try:
+            admin = do_genesis(ledger)
+            bulk_register(ledger, admin, "org", size - 3, chunk=500)
+            assert ledger.integrator.integrate() == size
+            raw = raw_ed25519_rate(ledger, limit=size, clock=time.process_time)
+        finally:
+            ledger.close()
+        settings = Settings(data_dir=d, database_url=f"sqlite:///{db}")
+        quiet = io.StringIO()
+        runs = []
+        for _ in range(3):
+            cpu = time.process_time()
+            verify_local(settings, None, None, 1, quiet)
+            runs.append((time.process_time() - cpu) / size)
+        ours = statistics.median(runs)
+        profiles = ThreadProfiles()
+        with profiles.this_thread():
+            verify_local(settings, None, None, 1, quiet)
+        stats = profiles.stop()
+    parts = breakdown(stats, [("sunshine/verifying.py", "verify_local")], VERIFY_PARTS)
+    raw_us, our_us = 1e6 / raw, 1e6 * ours
+    write_profile("verify_profile", "sunshine verify --jobs 1, in process: where the time goes", [
+        ("Unprofiled, the same run", (
+            f"{size:,} entries (RegisterOrganisation by the administrator, as bench.verify "
+            f"builds), all in process CPU time. Raw Ed25519 (OpenSSL) over the log's own "
+            f"messages: {raw:,.0f}/s, {raw_us:.1f} µs each (median of 3 passes). "
+            f"verify_local: {our_us:.1f} µs an entry (median of "
+            f"{len(runs)} runs: {', '.join(f'{1e6 * r:.1f}' for r in runs)}), "
+            f"{raw_us / our_us:.2f}x the raw rate. 0.9x the raw rate leaves "
+            f"{raw_us / 0.9 - raw_us:.1f} µs an entry for all but the signature.")),
+        (f"One profiled run over {size:,} entries: CPU in parts",
+         table(parts, size, "entry")),
+        ("Top functions (cumulative CPU)", top_functions(stats, 40)),
+    ])  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(prog="python -m bench.verify")
     parser.add_argument("--rounds", type=int, default=2, help="verify runs per size and --jobs")
+    parser.add_argument("--profile", type=int, metavar="ENTRIES", default=0,
+                        help="only bench/results/verify_profile.txt over a log of ENTRIES")
     args = parser.parse_args(argv)
+    if args.profile:
+        profile_in_process(args.profile)
+        return []
     started = time.perf_counter()
     results = run(args.rounds)
     write_results("verify", results, seconds=time.perf_counter() - started)
