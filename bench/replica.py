@@ -18,7 +18,8 @@ loaded and projected on the primary (setup, not measured), then:
    primary and one on the replica: a leaf's replica lag is the time between its first
    sighting on the primary (its commit) and on the replica. The projection's position on
    the replica gives the lag until the replica's pages show it (the primary's projector
-   applies it, and that commit streams too). p50 and p99 over every leaf written.
+   applies it, and that commit streams too); the position on the primary gives the primary's
+   projector's share of it. p50 and p99 over every leaf written.
 
 The machine has 2 cores shared by both clusters, every server process, wrk and the writers:
 figures are what one small machine does, with the load average beside each.
@@ -221,6 +222,10 @@ def under_writes(pair: StreamingPair, api: str, page: str, writers: int,
                "writers": writers, "seconds": round(elapsed, 1)}
     leaf = lags(on_primary, on_replica.leaf_seen)
     projected = lags(on_primary, on_replica.projected_seen)
+    # where the page lag goes: the primary's projector, then the projection's replay
+    written["primary_projection_lag_s"] = {
+        k: round(v, 4) for k, v in percentiles(lags(on_primary, on_primary.projected_seen)).items()
+    }
     return load, written, leaf, projected
 
 
