@@ -218,8 +218,9 @@ def under_writes(pair: StreamingPair, api: str, page: str, writers: int,
             time.sleep(POLL_S)
     if refused:
         raise RuntimeError(f"{len(refused)} commands refused, first: {refused[0]}")
-    written = {"commands": sum(done), "commands_per_s": round(sum(done) / elapsed, 1),
-               "writers": writers, "seconds": round(elapsed, 1)}
+    written: dict[str, Any] = {"commands": sum(done),
+                               "commands_per_s": round(sum(done) / elapsed, 1),
+                               "writers": writers, "seconds": round(elapsed, 1)}
     leaf = lags(on_primary, on_replica.leaf_seen)
     projected = lags(on_primary, on_replica.projected_seen)
     # where the page lag goes: the primary's projector, then the projection's replay
