@@ -487,13 +487,16 @@ def _text_rows(
     if db.url.is_sqlite:
         return _rows(db, sql, params)
     with db.read() as cur:
-        cur.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        cur.execute("SET LOCAL jit = off")
-        cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        if walk:
-            cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute(_WALK_SETTINGS if walk else _SETTINGS)  # one round trip, not one each
         rows: list[tuple[Any, ...]] = cur.execute(sql, params).fetchall()
         return rows
+
+
+_SETTINGS: Final = (
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
+)
+_WALK_SETTINGS: Final = _SETTINGS + ", set_config('enable_seqscan', 'off', true)"
 
 
 def count(db: Database, f: Filters) -> int:
