@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -143,14 +144,30 @@ def _check_text(text: str) -> None:
         raise NoteError("note text is not valid UTF-8") from exc
 
 
+class SigningKey(Protocol):
+    """An Ed25519 private key by another implementation (``log.signer``): Ed25519
+    signatures are deterministic, so the note is the same bytes."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
 def sign_note(
-    text: str, name: str, private_key: Ed25519PrivateKey, public_key: bytes | None = None
+    text: str,
+    name: str,
+    private_key: Ed25519PrivateKey | SigningKey,
+    public_key: bytes | None = None,
 ) -> str:
     """Sign ``text`` and return the full note (text, blank line, signature). A signer that
-    signs often passes its `public_key` (raw) rather than have it derived each time."""
+    signs often passes its `public_key` (raw) rather than have it derived each time; a
+    ``SigningKey`` must pass it."""
     _check_text(text)
     _check_name(name)
-    pub = public_key if public_key is not None else private_key.public_key().public_bytes_raw()
+    if public_key is not None:
+        pub = public_key
+    elif isinstance(private_key, Ed25519PrivateKey):
+        pub = private_key.public_key().public_bytes_raw()
+    else:
+        raise TypeError("sign_note with a SigningKey needs its public key")
     sig = private_key.sign(text.encode("utf-8"))
     line = base64.b64encode(key_id(name, pub) + sig).decode("ascii")
     return f"{text}\n{_SIG_PREFIX}{name} {line}\n"

@@ -200,3 +200,17 @@ def test_checkpoint_constructor_validates() -> None:
         Checkpoint("o", 1, bytes(31))
     with pytest.raises(NoteError):
         Checkpoint("o", 1, bytes(32), ("",))
+
+
+def test_the_log_signs_by_libsodium_the_very_note_openssl_would() -> None:
+    from ledger.log.signer import LogSigner
+
+    key = Ed25519PrivateKey.generate()
+    signer = LogSigner("example.com/log", key)
+    root = bytes(range(32))
+    note = signer.sign(7, root)
+    body = Checkpoint("example.com/log", 7, root).body()
+    assert note == sign_note(body, "example.com/log", key)
+    assert parse_checkpoint(open_note(note, [signer.verifier])) == Checkpoint(
+        "example.com/log", 7, root
+    )
