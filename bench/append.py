@@ -295,6 +295,8 @@ def profile_full_path(n: int, rounds: int = 3) -> None:
                                       "SQLITE_DBNAME": str(d / "plain.db")})
         full = OurSide(parse_database_url(f"sqlite:///{d / 'b.db'}"), d / "b",
                        inline_integration=True)
+        append_only = OurSide(parse_database_url(f"sqlite:///{d / 'a.db'}"), d / "a",
+                              inline_integration=False, leaf_wait_seconds=0)
         checkpoints = sqlite3.connect(d / "b.db")
 
         def groups() -> int:  # one checkpoint is signed per group commit
@@ -303,6 +305,7 @@ def profile_full_path(n: int, rounds: int = 3) -> None:
         try:
             plain_round(plain, 200, "warm", CLIENTS)
             full.round(200, CLIENTS)
+            append_only.round(200, CLIENTS)
             rows = []
             for r in range(rounds):
                 cpu = time.process_time()
@@ -313,8 +316,15 @@ def profile_full_path(n: int, rounds: int = 3) -> None:
                 rows.append((rate_plain, cpu_plain, rate_full, n / (groups() - before)))
                 log(f"profile round {r + 1}/{rounds}: plain {rate_plain:,.0f}/s, "
                     f"full {rate_full:,.0f}/s")
-            # The full side's CPU without the signing of its bodies (the clients' cost).
-            cpu_full = statistics.median(_unsigned_cpu(full, n) for _ in range(rounds))
+            # Both sides' CPU without the signing of their bodies (the clients' cost),
+            # alternating: the difference is the log's leaves, nodes, checkpoint and proofs.
+            cpus: dict[str, list[float]] = {"full": [], "append": []}
+            for _ in range(rounds):
+                cpus["full"].append(_unsigned_cpu(full, n))
+                cpus["append"].append(_unsigned_cpu(append_only, n))
+            cpu_full = statistics.median(cpus["full"])
+            cpu_append = statistics.median(cpus["append"])
+            signature = _signature_cpu(full, n)
             profiles = ThreadProfiles()
             full.round(n, CLIENTS, initializer=profiles.start)
             ours = profiles.stop()
@@ -325,17 +335,16 @@ def profile_full_path(n: int, rounds: int = 3) -> None:
             checkpoints.close()
             plain.close()
             full.close()
+            append_only.close()
     parts = breakdown(ours, [("ledger/application.py", "submit")], FULL_PATH_PARTS)
-    whole = sum(v for _, v in parts)
-    share = {label: v / whole for label, v in parts}
     rate_plain = statistics.median(r[0] for r in rows)
     rate_full = statistics.median(r[2] for r in rows)
     cpu_plain = statistics.median(r[1] for r in rows)
     per_group = statistics.median(r[3] for r in rows)
-    # Serial under the GIL: all but the signature check (libsodium) and SQLite's commit.
-    gil_us = 1e6 * cpu_full * (1 - share[SIGNATURE] - share[COMMIT])
-    # What plain eventsourcing never pays (it commits too: one commit an event).
-    log_us = 1e6 * cpu_full * (share[LOG] + share[CHECKPOINT] + share[RECEIPT])
+    # Serial under the GIL: at most all but the signature check (libsodium releases it).
+    gil_us = 1e6 * (cpu_full - signature)
+    # What plain eventsourcing never pays and the append-only path does not do.
+    log_us = 1e6 * (cpu_full - cpu_append)
     measured = "\n".join(
         f"round {i + 1}: plain {p:,.0f} events/s ({1e6 * c:.0f} µs CPU/event), full path "
         f"{f:,.0f} events/s, {g:.1f} commands per group commit"
@@ -343,16 +352,22 @@ def profile_full_path(n: int, rounds: int = 3) -> None:
     bound = (
         f"median: plain {rate_plain:,.0f} events/s at {1e6 * cpu_plain:.0f} µs of process CPU "
         f"an event; full path {rate_full:,.0f} events/s (ratio {rate_full / rate_plain:.2f}) at "
-        f"{1e6 * cpu_full:.0f} µs an event (a round without its clients' signing), "
+        f"{1e6 * cpu_full:.0f} µs an event, the append-only path at {1e6 * cpu_append:.0f} µs "
+        f"(rounds without their clients' signing: full "
+        f"{', '.join(f'{1e6 * c:.0f}' for c in cpus['full'])}, append only "
+        f"{', '.join(f'{1e6 * c:.0f}' for c in cpus['append'])}); the signature check "
+        f"{1e6 * signature:.0f} µs of it; "
         f"{per_group:.1f} commands a group commit. Cores used: plain "
         f"{rate_plain * cpu_plain:.2f}, full path {rate_full * cpu_full:.2f} (under 1 when the "
         f"machine's load leaves the process less than a core).\n"
-        f"The client threads share one GIL: all but the signature check (libsodium) and "
-        f"SQLite's commit is serial, {gil_us:.0f} µs an event, which bounds the full path to "
+        f"The client threads share one GIL: all but the signature check (libsodium) is at most "
+        f"serial (SQLite's own work releases it too), {gil_us:.0f} µs an event, which bounds "
+        f"the full path to "
         f"{1e6 / gil_us:,.0f} events/s, {1e6 / gil_us / rate_plain:.2f}x this run's plain "
-        f"side.\nWhat plain eventsourcing never pays and a receipt cannot do without: the "
-        f"log's leaves, nodes and checkpoint and the receipt's proof, "
-        f"{log_us:.0f} µs an event. Were everything else as cheap as plain eventsourcing's "
+        f"side (on a machine that leaves the process a core).\nWhat plain eventsourcing never "
+        f"pays and a receipt cannot do without — the log's leaves, nodes and checkpoint and "
+        f"the receipt's proof: the full path less the append-only one, {log_us:.0f} µs an "
+        f"event. Were everything else as cheap as plain eventsourcing's "
         f"whole save ({1e6 * cpu_plain:.0f} µs), the GIL would bound the full path to "
         f"{1e6 / (1e6 * cpu_plain + log_us):,.0f} events/s, "
         f"{1e6 / (1e6 * cpu_plain + log_us) / rate_plain:.2f}x the plain side."
@@ -360,11 +375,27 @@ def profile_full_path(n: int, rounds: int = 3) -> None:
     write_profile("append_profile", f"Full receipt path, SQLite, {CLIENTS} clients: where "
                   "the CPU goes", [
         ("Unprofiled, alternating rounds", measured + "\n" + bound),
-        (f"Full path, one profiled round of {n:,} events: thread CPU in parts",
+        (f"Full path, one profiled round of {n:,} events: thread CPU in parts (cProfile "
+         "inflates many small Python calls against C: the receipt's proof, for one, takes "
+         "about 19 µs unprofiled; read costs from the differences above, shares here)",
          table(parts, n, "event")),
         ("Full path: top functions (cumulative thread CPU)", top_functions(ours)),
         ("Plain eventsourcing, the same profile: top functions", top_functions(theirs, 20)),
     ])  # fmt: skip
+
+
+def _signature_cpu(side: OurSide, n: int) -> float:
+    """CPU seconds of one signature check of a command body, as ``Ledger.submit`` makes it."""
+    from ledger import signing
+    from ledger.command_key import CommandKey
+    from ledger.commands import parse_envelope
+
+    envelopes = [parse_envelope(body) for body in organisation_bodies(side.admin, "sig", n)]
+    key = CommandKey.from_b64(signing.public_b64(side.admin.key))
+    started = time.thread_time()
+    for envelope in envelopes:
+        envelope.verify_with_key(key)
+    return (time.thread_time() - started) / n
 
 
 def _unsigned_cpu(side: OurSide, n: int) -> float:
