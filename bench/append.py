@@ -266,7 +266,7 @@ def bench_postgres(n: int, rounds: int) -> list[Result]:
 # Where the full path's CPU goes, in parts that do not overlap (``bench.profiling``).
 SIGNATURE = "checking the client's Ed25519 signature (libsodium, outside the GIL)"
 LOG = "the log: leaves, tree nodes, one checkpoint per group commit"
-CHECKPOINT = "signing the group's checkpoint (OpenSSL)"
+CHECKPOINT = "signing the group's checkpoint (libsodium, outside the GIL)"
 COMMIT = "the group's durable commit (SQLite, outside the GIL)"
 RECEIPT = "the receipt: inclusion proof, checked against the signed root"
 FULL_PATH_PARTS = (
