@@ -21,7 +21,7 @@ from bench.common import RESULTS, ROOT
 BENCHMARKS = (
     "append", "integrator", "proofs", "verify", "demo", "bulk", "statistics", "flags", "pages",
     "publish", "tiles", "witness", "bid_box", "import_ocds", "browser_sign", "search",
-    "serve_memory", "province", "replica",
+    "kept_pages", "serve_memory", "province", "replica",
 )  # fmt: skip
 
 
