@@ -10,8 +10,11 @@ path) goes on to the routes, which render and keep it.
 
 How fresh: the state compared is read by a read that began after the request arrived, so a
 kept page shows every leaf the projection had applied when the request came, as a page
-rendered for it would. Requests arriving together share that read (``StateReads``): one read
-in a worker thread at a time, and the requests that arrive while it runs wait for the next.
+rendered for it would. On PostgreSQL requests arriving together share that read
+(``StateReads``): one read in a worker thread at a time, and the requests that arrive while
+it runs wait for the next. On SQLite each request reads the row itself, on the event loop: a
+read of one row from a file costs less than handing it to a thread and back (a reader of a
+WAL database waits for no writer).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ledger.store.sql import SQLiteDatabase
 from projections.deps import ReadSideResources
 from projections.web.page_cache import PageCache, State, asked_address
 from projections.web.render import answer
@@ -37,14 +41,17 @@ class StateReads:
     """The projection's state for the requests of one event loop, read once for all the
     requests waiting when a read begins."""
 
-    def __init__(self, read: Callable[[], State]):
+    def __init__(self, read: Callable[[], State], in_loop: bool = False):
         self._read = read
+        self._in_loop = in_loop  # each call reads at once, on the loop (SQLite)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._running: asyncio.Future[State] | None = None  # begun before some waiters came
         self._next: asyncio.Future[State] | None = None  # begins when the running one ends
 
     async def current(self) -> State:
         """The state as of a read begun after this call."""
+        if self._in_loop:
+            return self._read()
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # another loop (a test's client): its reads are not ours
             self._loop, self._running, self._next = loop, None, None
@@ -140,5 +147,6 @@ class KeptPages:
             if db is None:
                 return None
             cache = resources.pages
-            self._reads = (cache, StateReads(lambda: cache.state(db)))
+            in_loop = isinstance(db, SQLiteDatabase)
+            self._reads = (cache, StateReads(lambda: cache.state(db), in_loop))
         return self._reads
