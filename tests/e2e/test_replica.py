@@ -127,6 +127,22 @@ def test_the_replica_serves_the_primary_pages_once_it_has_replayed_the_primary(
         assert FRESHNESS.sub("", mine) == theirs, path
 
 
+def test_a_page_kept_by_the_replica_server_still_says_how_fresh_it_is(
+    deployment: Deployment,
+) -> None:
+    """Asked again, a list or notice page is answered from memory before routing: still the
+    primary's page with the replica's freshness line, never the primary's bytes alone."""
+    primary, replica = deployment.primary, deployment.replica
+    deployment.pair.wait_replayed()
+    notice = first_link(body(primary, "/announcements"), "/announcements/")
+    for path in ("/announcements", "/announcements?q=超声诊断仪", notice):
+        theirs = body(primary, path)
+        for _ in range(3):  # rendered, then kept
+            mine = body(replica, path)
+            assert FRESHNESS.search(mine), path
+            assert FRESHNESS.sub("", mine) == theirs, path
+
+
 def test_a_replica_alone_records_nothing_and_says_so_in_chinese(deployment: Deployment) -> None:
     replica = deployment.replica
     refused = httpx.post(replica.url + "/commands", content=INSPECTOR.body("SignIn", {
