@@ -11,22 +11,25 @@ path) goes on to the routes, which render and keep it.
 How fresh: the state compared is read by a read that began after the request arrived, so a
 kept page shows every leaf the projection had applied when the request came, as a page
 rendered for it would. On PostgreSQL requests arriving together share that read
-(``StateReads``): one read in a worker thread at a time, and the requests that arrive while
-it runs wait for the next. On SQLite each request reads the row itself, on the event loop: a
-read of one row from a file costs less than handing it to a thread and back (a reader of a
-WAL database waits for no writer).
+(``StateReads``): one read at a time, on the event loop over a connection of the process's
+own (``PositionQuery``: one round trip, where a pooled transaction in a worker thread takes
+three and a hand-off), and the requests that arrive while it runs wait for the next. On
+SQLite each request reads the row itself, on the event loop: a read of one row from a file
+costs less than handing it to a thread and back (a reader of a WAL database waits for no
+writer).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
 
+import psycopg
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ledger.store.sql import SQLiteDatabase
+from ledger.store.sql import PostgresDatabase, SQLiteDatabase
 from projections.deps import ReadSideResources
 from projections.web.page_cache import PageCache, State, asked_address
 from projections.web.render import answer
@@ -41,9 +44,15 @@ class StateReads:
     """The projection's state for the requests of one event loop, read once for all the
     requests waiting when a read begins."""
 
-    def __init__(self, read: Callable[[], State], in_loop: bool = False):
+    def __init__(
+        self,
+        read: Callable[[], State],
+        in_loop: bool = False,
+        query: Callable[[], Awaitable[State]] | None = None,
+    ):
         self._read = read
         self._in_loop = in_loop  # each call reads at once, on the loop (SQLite)
+        self._query = query  # a read on the loop itself (PostgreSQL), else ``read`` in a thread
         self._loop: asyncio.AbstractEventLoop | None = None
         self._running: asyncio.Future[State] | None = None  # begun before some waiters came
         self._next: asyncio.Future[State] | None = None  # begins when the running one ends
@@ -67,9 +76,13 @@ class StateReads:
 
     def _begin(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[State]:
         future: asyncio.Future[State] = loop.create_future()
-        reading = loop.run_in_executor(None, self._read)
-        reading.add_done_callback(lambda done: self._ended(loop, future, done))
+        self._reading(loop).add_done_callback(lambda done: self._ended(loop, future, done))
         return future
+
+    def _reading(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[State]:
+        if self._query is not None:
+            return asyncio.ensure_future(self._query())
+        return loop.run_in_executor(None, self._read)
 
     def _ended(
         self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[State],
@@ -87,8 +100,41 @@ class StateReads:
         self._running, following, self._next = None, self._next, None
         if following is not None:
             self._running = following
-            reading = loop.run_in_executor(None, self._read)
-            reading.add_done_callback(lambda done: self._ended(loop, following, done))
+            self._reading(loop).add_done_callback(
+                lambda done: self._ended(loop, following, done)
+            )
+
+
+class PositionQuery:
+    """The projection's state asked of PostgreSQL on the event loop, over one connection of
+    this process in autocommit (a single statement: one round trip), opened on first use
+    and again after a failure or on another loop."""
+
+    def __init__(self, conninfo: str, projection: str):
+        self._conninfo = conninfo
+        self._projection = projection
+        self._connection: psycopg.AsyncConnection[tuple[Any, ...]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self) -> State:
+        loop = asyncio.get_running_loop()
+        if self._connection is None or self._connection.closed or self._loop is not loop:
+            self._connection = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True
+            )
+            self._loop = loop
+        connection = self._connection
+        try:
+            cursor = await connection.execute(
+                "SELECT position, version FROM projection_positions WHERE name = %s",
+                (self._projection,),
+            )
+            rows = await cursor.fetchall()
+        except psycopg.Error:
+            self._connection = None
+            await connection.close()
+            raise
+        return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
 
 def _retrieved(future: asyncio.Future[State]) -> None:
@@ -148,5 +194,9 @@ class KeptPages:
                 return None
             cache = resources.pages
             in_loop = isinstance(db, SQLiteDatabase)
-            self._reads = (cache, StateReads(lambda: cache.state(db), in_loop))
+            query = (
+                PositionQuery(db.url.conninfo(), cache.projection)
+                if isinstance(db, PostgresDatabase) else None
+            )  # fmt: skip
+            self._reads = (cache, StateReads(lambda: cache.state(db), in_loop, query))
         return self._reads

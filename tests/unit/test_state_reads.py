@@ -80,3 +80,33 @@ def test_a_failed_read_fails_its_waiters_and_the_next_read_is_made() -> None:
     failed, then = run(scene())
     assert isinstance(failed, RuntimeError)
     assert then == (3, 1)
+
+
+def test_reads_on_the_loop_are_shared_the_same_way() -> None:
+    """PostgreSQL's reads run on the event loop (``PositionQuery``): same sharing."""
+    position, queries = [1], [0]
+
+    async def scene() -> tuple[State, list[State], int]:
+        held = asyncio.Event()
+
+        async def query() -> State:
+            queries[0] += 1
+            seen = position[0]
+            if queries[0] == 1:
+                await held.wait()
+            return (seen, 1)
+
+        reads = StateReads(lambda: (0, 0), query=query)
+        early = asyncio.ensure_future(reads.current())
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # the first query has seen position 1
+        position[0] = 2
+        late = [asyncio.ensure_future(reads.current()) for _ in range(5)]
+        await asyncio.sleep(0)
+        held.set()
+        return await early, list(await asyncio.gather(*late)), queries[0]
+
+    early, late, count = run(scene())
+    assert early == (1, 1)
+    assert late == [(2, 1)] * 5
+    assert count == 2
