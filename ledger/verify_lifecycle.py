@@ -30,13 +30,14 @@ Each procurement is the ``ProcurementRecord`` the ledger decides on, folded from
 entries with the same ``record.fold``. Findings of time limits depend on the operator's
 calendar and time-limit table; given them (``TimingCheck``, `sunshine verify
 --check-timing`), they are recomputed and compared too. Memory grows with the number of
-procurements, not with the log.
+procurements still open, and a compressed copy of each closed one (``verify_records``).
 """
 
 from __future__ import annotations
 
 import base64
 import bisect
+import sys
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ from ledger.domain.sealed import check_disclosure, commitments_in
 from ledger.domain.vocabulary import Method, Subject
 from ledger.domain.works import is_works_tender
 from ledger.verify_reads import ReadViolation, SealedReadReplay
+from ledger.verify_records import Procurements
 from ledger.verify_registry import RegistryReplay
 from ledger.verify_statutes import StatuteReplay, StatuteViolation
 from ledger.verify_timing import TimingCheck, TimingMismatch
@@ -137,7 +139,7 @@ class LifecycleReplay:
     def __init__(
         self, timing: TimingCheck | None = None, registry: RegistryReplay | None = None
     ) -> None:
-        self.procurements: dict[str, ProcurementRecord] = {}
+        self.procurements = Procurements()  # closed ones packed
         self.notices: dict[int, str] = {}  # leaf index of each notice → its procurement
         self.notice_dates: dict[int, date] = {}
         self.delivered: set[tuple[int, str]] = set()  # (notice, destination)
@@ -476,8 +478,8 @@ class LifecycleReplay:
             raise LifecycleViolation(f"plan of {data.purchaser} filed by {signer.actor}")
         if data.state != decide(State.initial(), Action.FILE_PLAN, data.method).state:
             raise LifecycleViolation("PlanFiled records a state the lifecycle does not give")
-        self.procurements[code] = fold(None, data)
-        self._track(self.procurements[code])
+        self.procurements[code] = record = fold(None, data)
+        self._track(record)
 
     def _track(self, p: ProcurementRecord) -> None:
         """Whether ``p``'s bid box is open now (announced, taking bids, not closed), and the
@@ -571,7 +573,7 @@ class LifecycleReplay:
             self.committed.pop(entry.commitment)
             # Kept for the supplier from now on: readable as the ledger keeps it.
             assert entry.supplier is not None and member.envelope is not None
-            owned = (p.code, entry.supplier)
+            owned = (p.code, sys.intern(entry.supplier))  # one copy of each supplier's code
             self.reads.sealed[entry.commitment] = owned
             for commitment in commitments_in(envelope_command(member.envelope)["payload"]):
                 self.reads.sealed.setdefault(commitment, owned)

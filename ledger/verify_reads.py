@@ -17,6 +17,7 @@ Memory grows with the number of sealed values, as the lifecycle replay's with th
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Final
@@ -65,8 +66,11 @@ class SealedReadReplay:
         if reading != (kind == SEALED_VALUE_READ):
             raise ReadViolation(f"a {command['type']} command cannot record {kind}")
         if not reading:
+            # One tuple of interned codes for all of a command's values: a province seals
+            # millions, and each leaf's JSON would give every one its own copies.
+            owned = (sys.intern(command["procurement"] or ""), sys.intern(organisation))
             for commitment in commitments_in(command["payload"]):
-                self.sealed.setdefault(commitment, (command["procurement"] or "", organisation))
+                self.sealed.setdefault(commitment, owned)
                 if command["type"] in SEALED_CHALLENGES:
                     self.challenges.add(commitment)
             return False

@@ -7,6 +7,7 @@ signatures and the lifecycle rules stand in the way.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from test_verifier_registry import entries, forged, verify
 from ledger import signing
 from ledger.domain.schema import entries as E
 from ledger.verify import VerificationFailed
+from ledger.verify_lifecycle import LifecycleReplay
 
 Entry = dict[str, Any]
 
@@ -227,3 +229,54 @@ def test_a_second_answer_to_one_challenge_is_named(awarded: County) -> None:
     }
     log.append(second)
     rejected(log, len(log) - 1, "challenge p1-ZY1 was already closed")
+
+
+def test_entries_after_the_procurement_closed_are_judged_against_its_record(
+    county: County,
+) -> None:
+    # The verifier keeps a closed procurement packed; a late entry on it is judged as on an
+    # open one: the challenge it answers is known, and a second answer is still named.
+    c = county
+    c.to_announced()
+    c.bid(c.suppliers[0], "1700000.00")
+    c.act(
+        c.suppliers[0],
+        "FileChallenge",
+        {"date": "2026-04-21", "subject": "documents", "grounds": "x"},
+    )
+    c.act(c.agency, "DeclareFailure", {"date": "2026-05-06", "reason": "投标人不足三家"})
+    answer = {"challenge": "p1-ZY1", "date": "2026-05-07", "outcome": "rejected", "answer": "否"}
+    c.act(c.agency, "AnswerChallenge", answer)
+    log = entries(c.world)
+    assert at(log, "ProcurementFailed") < len(log) - 1 and log[-1]["type"] == "ChallengeAnswered"
+    verify(log)
+    first = log[-1]
+    command = {
+        **c.agency.command("AnswerChallenge", answer | {"answer": "成立"}),
+        "procurement": "p1",
+    }
+    log.append({
+        **first,
+        "command": command,
+        "signature": signing.sign(command, c.agency.key)["signature"],
+        "version": first["version"] + 1,
+        "data": {**first["data"], "answer": "成立"},
+    })  # fmt: skip
+    rejected(log, len(log) - 1, "challenge p1-ZY1 was already closed")
+
+
+def test_a_closed_procurement_is_kept_packed_and_unpacked_whole(county: County) -> None:
+    c = county
+    c.to_announced()
+    c.act(c.agency, "DeclareFailure", {"date": "2026-05-06", "reason": "投标人不足三家"})
+    replay = LifecycleReplay()
+    for index, entry in enumerate(entries(c.world)):
+        replay.registry.signer_key(index, {**entry, "index": index})
+        replay.check({**entry, "index": index}, *replay.registry.last_signer)
+        if entry["type"] == "TenderAnnounced":
+            announced = replay.procurements["p1"]
+    assert replay.procurements.closed == 1 and "p1" in replay.procurements
+    failed = replay.procurements["p1"]
+    assert failed.state.closed == "failed" and failed == replace(announced, **{
+        name: getattr(failed, name) for name in ("state", "dates", "last_date")})  # fmt: skip
+    assert replay.procurements["p1"] == failed  # each entry asking unpacks the same record
