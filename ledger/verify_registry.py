@@ -13,7 +13,7 @@ import base64
 import hashlib
 from collections import deque
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, assert_never
 
 from ledger.commands import DEFAULT_MAX_AGE, DEFAULT_MAX_SKEW
@@ -56,6 +56,14 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _micros(moment: datetime) -> int:
+    # Exact, and a time without an offset is refused (TypeError) as comparing it was.
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class RegistryReplay:
     def __init__(self, max_age: timedelta = DEFAULT_MAX_AGE, skew: timedelta = DEFAULT_MAX_SKEW):
         self.keys: dict[str, KeyState] = {}
@@ -68,8 +76,9 @@ class RegistryReplay:
         self._genesis: str | None = None  # the genesis command's signature
         self._past_genesis = False
         # Nonces seen within the freshness window, oldest first, as short digests.
-        self._nonces: dict[bytes, datetime] = {}
-        self._order: deque[tuple[datetime, bytes]] = deque()
+        self._nonces: set[bytes] = set()
+        # Each nonce's key after its issue time (8 bytes, µs): one small object a command.
+        self._order: deque[bytes] = deque()
         self._previous: tuple[str, str, str] | None = None
         self._run: list[tuple[str, str, int]] = []  # events of the command being read
         self.last_signer: tuple[str, str] = ("", "")  # role and organisation of the last leaf
@@ -139,13 +148,13 @@ class RegistryReplay:
             self._run.append(event)
         else:
             self._run = [event]
-            self._nonces[key] = issued
-            self._order.append((issued, key))
+            self._nonces.add(key)
+            self._order.append(_micros(issued).to_bytes(8, "big", signed=True) + key)
         self._previous = this
         # Forget nonces no later command could replay: it would be refused as stale.
-        horizon = recorded - self.max_age - 2 * self.skew
-        while self._order and self._order[0][0] < horizon:
-            self._nonces.pop(self._order.popleft()[1], None)
+        horizon = _micros(recorded - self.max_age - 2 * self.skew)
+        while self._order and int.from_bytes(self._order[0][:8], "big", signed=True) < horizon:
+            self._nonces.discard(self._order.popleft()[8:])
 
     def _genesis_key(self, command: dict[str, Any]) -> bytes:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -61,6 +62,23 @@ def test_a_replayed_command_is_named(world: World) -> None:
     with pytest.raises(VerificationFailed, match="replay") as failure:
         verify(log)
     assert failure.value.index == len(log) - 1
+
+
+def test_a_command_replayed_late_in_its_window_is_named_and_past_it_is_stale(
+    world: World,
+) -> None:
+    # The verifier keeps each nonce packed with its issue time until no command could be
+    # fresh with it again: a day less a minute later it is still known.
+    world.submit(world.actors["rmyy-op"], "AmendOrganisation", {"code": "rmyy", "region": "澄溪"})
+    log = entries(world)
+    issued = datetime.fromisoformat(log[-1]["command"]["issued_at"].replace("Z", "+00:00"))
+    for late, problem in ((timedelta(hours=24, minutes=-1), "replay"),
+                          (timedelta(hours=24, minutes=1), "outside the freshness window")):
+        at = (issued + late).isoformat().replace("+00:00", "Z")
+        replayed = [*log, {**log[-1], "recorded_at": at}]
+        with pytest.raises(VerificationFailed, match=problem) as failure:
+            verify(replayed)
+        assert failure.value.index == len(replayed) - 1
 
 
 def test_a_revocation_relabelled_as_another_event_is_named(world: World) -> None:
