@@ -3,7 +3,7 @@
 A closed procurement (archived, failed, terminated) takes few more entries, yet a late one
 (a challenge, a complaint, a sealed read, a finding after the close) may still refer to it
 and must be judged against the very record an open one would be. So a closed record is kept
-whole, pickled and compressed (its objects take ten times the room), and unpacked again
+whole, pickled and compressed (a quarter of the room its objects take), and unpacked again
 only when an entry asks for it. Memory then grows with the procurements still open.
 """
 
