@@ -4,7 +4,8 @@ A closed procurement (archived, failed, terminated) takes few more entries, yet 
 (a challenge, a complaint, a sealed read, a finding after the close) may still refer to it
 and must be judged against the very record an open one would be. So a closed record is kept
 whole, pickled and compressed (a quarter of the room its objects take), and unpacked again
-only when an entry asks for it. Memory then grows with the procurements still open.
+only when an entry asks for it. Memory then grows with the open records and a packed
+copy of each closed one.
 """
 
 from __future__ import annotations
