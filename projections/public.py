@@ -190,7 +190,9 @@ class PublicProjection:
         return [*(f"DROP TABLE IF EXISTS {t}" for t in TABLES), "DROP TABLE IF EXISTS pub_search"]
 
     def tables(self) -> Sequence[str]:
-        return TABLES
+        # PostgreSQL's search table is a table like the others: granted to the application
+        # role, and compared between a rebuild and the original (SQLite's is FTS5's own).
+        return TABLES if self.sqlite else (*TABLES, "pub_search")
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
         data = entry.data
