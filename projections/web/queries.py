@@ -263,15 +263,22 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(f: Filters) -> tuple[str, tuple[Any, ...]]:
-    """The filters but the text, over ``pub_announcements a``."""
+def _facets(f: Filters, alias: str) -> tuple[list[str], list[Any]]:
+    """The fixed-choice filters chosen, as clauses over the columns of ``alias`` (the notices'
+    table and PostgreSQL's search table name them alike)."""
     clauses: list[str] = []
     params: list[Any] = []
     for column in search_text.FACETS:
         value = getattr(f, column)
         if value:
-            clauses.append(f"a.{column} = ?")
+            clauses.append(f"{alias}.{column} = ?")
             params.append(value)
+    return clauses, params
+
+
+def _where(f: Filters) -> tuple[str, tuple[Any, ...]]:
+    """The filters but the text, over ``pub_announcements a``."""
+    clauses, params = _facets(f, "a")
     if f.date_from:
         clauses.append("a.published_on >= ?")
         params.append(f.date_from)
@@ -306,13 +313,7 @@ def _fts(f: Filters, group: Group) -> tuple[str, tuple[Any, ...]]:
 
 def _filtered(f: Filters) -> tuple[list[str], list[Any]]:
     """PostgreSQL: the filters but the text, as clauses over ``pub_search s``."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for name in search_text.FACETS:
-        value = getattr(f, name)
-        if value:
-            clauses.append(f"s.{name} = ?")
-            params.append(value)
+    clauses, params = _facets(f, "s")
     if f.date_from or f.date_to:
         clauses.append("s.key >= ? AND s.key < ?")
         params += search_text.day_range(f.date_from, f.date_to)
