@@ -139,7 +139,8 @@ def test_a_result_before_the_award_is_named(county: County) -> None:
     rejected(log, len(log) - 1, "should have been refused: rule lifecycle.announce_result")
 
 
-def _challenged_and_complained(c: County) -> list[Entry]:
+def _challenged(c: County) -> None:
+    """The tender announced, a bid, and that bidder's challenge of the documents (p1-ZY1)."""
     c.to_announced()
     c.bid(c.suppliers[0], "1700000.00")
     c.act(
@@ -147,11 +148,31 @@ def _challenged_and_complained(c: County) -> list[Entry]:
         "FileChallenge",
         {"date": "2026-04-21", "subject": "documents", "grounds": "x"},
     )
+
+
+def _challenged_and_complained(c: County) -> list[Entry]:
+    _challenged(c)
     answer = {"challenge": "p1-ZY1", "date": "2026-04-22", "outcome": "rejected", "answer": "否"}
     c.act(c.agency, "AnswerChallenge", answer)
     c.act(c.suppliers[0], "FileComplaint",
           {"challenge": "p1-ZY1", "date": "2026-04-23", "grounds": "不服"})  # fmt: skip
     return entries(c.world)
+
+
+def second_answer(c: County, first: Entry, answer: dict[str, str]) -> Entry:
+    """``first`` (an AnswerChallenge's entry) again as a second answer, 成立 this time, that
+    the agency really signed: the ledger refused it, the operator slips it in."""
+    command = {
+        **c.agency.command("AnswerChallenge", answer | {"answer": "成立"}),
+        "procurement": "p1",
+    }
+    return {
+        **first,
+        "command": command,
+        "signature": signing.sign(command, c.agency.key)["signature"],
+        "version": first["version"] + 1,
+        "data": {**first["data"], "answer": "成立"},
+    }
 
 
 def signed_as(entry: Entry, actor: Any, **data: Any) -> Entry:
@@ -214,20 +235,7 @@ def test_a_second_answer_to_one_challenge_is_named(awarded: County) -> None:
     answer = {"challenge": "p1-ZY1", "date": "2026-05-12", "outcome": "rejected", "answer": "否"}
     c.act(c.agency, "AnswerChallenge", answer)
     log = entries(c.world)
-    first = log[-1]
-    # The agency really signed a second answer; the ledger refused it, the operator slips it in.
-    command = {
-        **c.agency.command("AnswerChallenge", answer | {"answer": "成立"}),
-        "procurement": "p1",
-    }
-    second = {
-        **first,
-        "command": command,
-        "signature": signing.sign(command, c.agency.key)["signature"],
-        "version": first["version"] + 1,
-        "data": {**first["data"], "answer": "成立"},
-    }
-    log.append(second)
+    log.append(second_answer(c, log[-1], answer))
     rejected(log, len(log) - 1, "challenge p1-ZY1 was already closed")
 
 
@@ -237,31 +245,14 @@ def test_entries_after_the_procurement_closed_are_judged_against_its_record(
     # The verifier keeps a closed procurement packed; a late entry on it is judged as on an
     # open one: the challenge it answers is known, and a second answer is still named.
     c = county
-    c.to_announced()
-    c.bid(c.suppliers[0], "1700000.00")
-    c.act(
-        c.suppliers[0],
-        "FileChallenge",
-        {"date": "2026-04-21", "subject": "documents", "grounds": "x"},
-    )
+    _challenged(c)
     c.act(c.agency, "DeclareFailure", {"date": "2026-05-06", "reason": "投标人不足三家"})
     answer = {"challenge": "p1-ZY1", "date": "2026-05-07", "outcome": "rejected", "answer": "否"}
     c.act(c.agency, "AnswerChallenge", answer)
     log = entries(c.world)
     assert at(log, "ProcurementFailed") < len(log) - 1 and log[-1]["type"] == "ChallengeAnswered"
     verify(log)
-    first = log[-1]
-    command = {
-        **c.agency.command("AnswerChallenge", answer | {"answer": "成立"}),
-        "procurement": "p1",
-    }
-    log.append({
-        **first,
-        "command": command,
-        "signature": signing.sign(command, c.agency.key)["signature"],
-        "version": first["version"] + 1,
-        "data": {**first["data"], "answer": "成立"},
-    })  # fmt: skip
+    log.append(second_answer(c, log[-1], answer))
     rejected(log, len(log) - 1, "challenge p1-ZY1 was already closed")
 
 
