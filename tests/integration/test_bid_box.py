@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+import rfc8785
 from conftest import Actor, World
 from procurement_world import ANNOUNCEMENT, PLAN, County
 from test_verifier_registry import Entry, entries, verify
@@ -323,9 +324,17 @@ def test_a_tampered_opening_fails_naming_its_entry(county: County) -> None:
     log = json.loads(json.dumps(honest))
     members = log[opening]["data"]["box"]
     member = next(m for m in members if m["envelope"])
+    recommit(c, log, member, {**member["envelope"],
+                              "signature": base64.b64encode(bytes(64)).decode()})  # fmt: skip
+    broken(rebox(c, log, members), "signature does not verify")
+
+
+def recommit(c: County, log: list[Entry], member: dict[str, Any], envelope: Any) -> None:
+    """The log as an operator holding the box's key would rewrite it: ``member`` of an
+    opening made to hold ``envelope``, under a fresh salt, and the ``BidCommitted`` leaf that
+    took the member in re-signed by the box for the new commitment."""
     committed = next(i for i, e in enumerate(log) if e["type"] == "BidCommitted"
                      and e["data"]["commitment"] == member["commitment"])  # fmt: skip
-    envelope = {**member["envelope"], "signature": base64.b64encode(bytes(64)).decode()}
     salt = seal(None)[1].salt_b64
     forged = commitment_of(envelope, base64.b64decode(salt))
     member.update(commitment=forged, salt=salt, envelope=envelope)
@@ -333,4 +342,44 @@ def test_a_tampered_opening_fails_naming_its_entry(county: County) -> None:
                               key=c.ledger.bid_box.key)  # fmt: skip
     log[committed] = {**log[committed], "command": box, "data": {"commitment": forged},
                       "signature": signing.sign(box, c.ledger.bid_box.key)["signature"]}
-    broken(rebox(c, log, members), "signature does not verify")
+
+
+def test_an_envelope_signed_after_a_live_deadline_fails_verification(county: County) -> None:
+    """An operator who slips into a live box an envelope its supplier signed after the
+    deadline (the ledger would refuse it: 87号令 第三十三条) is caught by the verifier, which
+    names the opening, whatever date the envelope states."""
+    c = county
+    now = datetime.now(UTC)
+    deadline = (now - timedelta(minutes=2)).astimezone(CHINA)
+    day, minute = deadline.date().isoformat(), deadline.strftime("%H:%M")
+    c.act(c.purchaser, "FilePlan", PLAN, "p1")
+    # The notice signed four minutes ago, before its deadline: the box is live.
+    c.ledger.submit(c.agency.body("AnnounceTender", ANNOUNCEMENT | {
+        "bid_deadline": day, "bid_deadline_time": minute}, procurement="p1",
+        issued_at=now - timedelta(minutes=4)))  # fmt: skip
+    supplier = c.suppliers[0]
+    sealed: dict[str, Disclosure] = {}
+    signed = (now - timedelta(minutes=3)).astimezone(CHINA)
+    payload = {"date": signed.date().isoformat(), "time": signed.strftime("%H:%M"),
+               "price": signing.sealed_value("1790000.00", sealed)}  # fmt: skip
+    # Signed three minutes ago, a minute before the deadline: taken.
+    c.ledger.submit(supplier.body("SubmitBid", payload, sealed, procurement="p1",
+                                  issued_at=signed))  # fmt: skip
+    closing = now.astimezone(CHINA)
+    c.world.close_and_open(c.agency, closing.date().isoformat(), time=closing.strftime("%H:%M"))
+    honest = entries(c.world)
+    verify(honest)
+    log = json.loads(json.dumps(honest))
+    opening = at(log, "BidsOpened")
+    members = log[opening]["data"]["box"]
+    member = next(m for m in members if m["envelope"])
+    command = json.loads(member["envelope"]["command"])
+    late = {**command, "issued_at": now.isoformat().replace("+00:00", "Z"),
+            "payload": {**command["payload"], "date": "2026-04-20", "time": "09:00"}}
+    text = rfc8785.dumps(late)
+    recommit(c, log, member, {"command": text.decode(),
+                              "signature": base64.b64encode(supplier.key.sign(text)).decode()})
+    with pytest.raises(VerificationFailed, match="signed after the deadline") as failure:
+        verify(rebox(c, log, members))
+    assert failure.value.index == opening
+    assert f"{day} {minute}" in str(failure.value)
