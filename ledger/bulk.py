@@ -16,8 +16,11 @@ order (only ``recorded_at``, the store's clock, differs from run to run).
 Where a decision needs what only the store can answer once the batch's earlier commands
 are in it (the log itself, the registry's people, an import's digests), the commands
 decided so far are stored first (``NeedsFlush``) and the command is decided again. A
-command that changes a key is stored at once, closing its part of the batch: no command
-signed by a key shares a transaction with a change to that key (``committer``).
+command signed by a key that the batch's pending part changes (registers, revokes) is
+decided only once that part is stored: no command signed by a key shares a transaction
+with a change to that key (``committer``), and it is decided on the key as stored. The
+other commands share the key change's transaction: their guards check keys it leaves
+alone.
 
 A command refused by a rule is reported with its position in the batch and nothing of it
 is kept; the others are decided and stored as usual. If the store refuses a part of the
@@ -251,6 +254,7 @@ class BulkLoader:
         self.integrate = integrate  # False: leave the leaves to a running integrator
         self.view = BatchView(ledger.registry)
         self._decided: list[_Decided] = []
+        self._changed_keys: set[str] = set()  # keys the pending part registers or revokes
         # The store's events up to this notification id are all known to the view: the
         # view's stored records are current while every event after it is the loader's.
         self._through: int | None = None
@@ -342,6 +346,8 @@ class BulkLoader:
         self, position: int, body: bytes, envelope: Envelope, verified: bool, out: BatchOutcome
     ) -> None:
         ledger = self.ledger
+        if envelope.command.key in self._changed_keys:
+            self._flush(out)  # its key's change stored first, and the key read anew
         try:
             aggregates, guard, _ = ledger._prepare(
                 envelope, False, view=self.view, verified=verified)  # fmt: skip
@@ -359,12 +365,12 @@ class BulkLoader:
                 lookup = {"challenge": number, "code": ledger.lookup_codes.code(number)}
         self.view.add(aggregates, guard)
         self._decided.append(_Decided(position, body, guard, events, lookup))
-        if any(isinstance(a, Key) for a in aggregates):
-            self._flush(out)  # nothing signed by a key shares a commit with its change
+        self._changed_keys.update(a.key_id for a in aggregates if isinstance(a, Key))
 
     def _flush(self, out: BatchOutcome) -> None:
         """The commands decided so far, stored in one transaction."""
         decided, self._decided = self._decided, []
+        self._changed_keys.clear()
         if not decided:
             return
         pending = list(self.view.pending.values())

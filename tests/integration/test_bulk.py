@@ -10,14 +10,16 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import World, make_config
+from conftest import Actor, World, make_config
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fresh import leaves_of, without_fresh
 from psycopg import sql
 
 from demo.builder import DemoBuilder
+from ledger import signing
 from ledger.application import Ledger
 from ledger.bulk import BulkLoader
-from ledger.domain.errors import Invalid, InvalidSignature, ReplayedNonce
+from ledger.domain.errors import Invalid, InvalidSignature, ReplayedNonce, RevokedKey
 from ledger.store.url import DatabaseURL, parse_database_url
 
 #: Commands of the demo (after its genesis) compared: the registry, the plans of spring, and
@@ -156,3 +158,39 @@ def test_a_refused_command_mid_batch_is_named_by_its_position_and_keeps_nothing(
     # forged one is refused for its signature, not as a replay.
     with pytest.raises(InvalidSignature):
         ledger.submit(json.dumps(forged).encode())
+
+
+def test_a_key_revoked_in_a_batch_signs_nothing_more_in_it_and_one_registered_signs_at_once(
+    world: World,
+) -> None:
+    ledger, admin = world.ledger, world.admin
+
+    def organisation(signer: Actor, code: str) -> bytes:
+        payload = {"code": code, "name": f"澄溪县{code}", "kind": "purchaser", "region": "澄溪县"}
+        return signer.body("RegisterOrganisation", payload)
+
+    def new_key() -> tuple[Actor, bytes]:
+        key = Actor(admin.code, admin.organisation, admin.role, Ed25519PrivateKey.generate())
+        payload = {"actor": admin.code, "public_key": signing.public_b64(key.key)}
+        return key, admin.body("RegisterKey", payload)
+
+    second, registration = new_key()
+    ledger.submit(registration)
+    third, registration = new_key()
+    loader = BulkLoader(ledger)
+    try:
+        revoked = loader.submit_batch([
+            organisation(second, "yjx"),  # the second key, valid when signed and decided
+            admin.body("RevokeKey", {"key_id": second.key_id, "reason": "遗失"}),
+            organisation(second, "ejx"),  # signed by the key revoked just before
+        ])  # fmt: skip
+        registered = loader.submit_batch([registration, organisation(third, "sjx")])
+    finally:
+        loader.close()
+    assert [f.position for f in revoked.failures] == [2], [str(f) for f in revoked.failures]
+    assert isinstance(revoked.failures[0].error, RevokedKey)
+    assert revoked.stored == 2
+    assert registered.failures == [] and registered.stored == 2
+    assert ledger.registry.organisation("yjx") is not None
+    assert ledger.registry.organisation("ejx") is None
+    assert ledger.registry.organisation("sjx") is not None
