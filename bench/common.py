@@ -107,6 +107,22 @@ class Result:
                 f" (target {self.target})")
 
 
+def result_json(r: Result) -> dict[str, Any]:
+    """One figure as a benchmark's results file holds it."""
+    return {
+        "name": r.name,
+        "title": r.title,
+        "target": r.target,
+        "measured": round(r.measured, 3),
+        "unit": r.unit,
+        "baseline": None if r.baseline is None else round(r.baseline, 3),
+        "baseline_label": r.baseline_label,
+        "ratio": None if r.ratio is None else round(r.ratio, 4),
+        "pass": r.passed,
+        "details": r.details,
+    }
+
+
 def write_results(bench: str, results: Sequence[Result], extra: dict[str, Any] | None = None,
                   seconds: float = 0.0) -> Path:
     """bench/results/<bench>.json holding every figure of one benchmark module."""
@@ -119,21 +135,7 @@ def write_results(bench: str, results: Sequence[Result], extra: dict[str, Any] |
         "runtime_seconds": round(seconds, 1),
         "machine": machine_facts(),
         "pass": all(r.passed for r in results if r.passed is not None),
-        "results": [
-            {
-                "name": r.name,
-                "title": r.title,
-                "target": r.target,
-                "measured": round(r.measured, 3),
-                "unit": r.unit,
-                "baseline": None if r.baseline is None else round(r.baseline, 3),
-                "baseline_label": r.baseline_label,
-                "ratio": None if r.ratio is None else round(r.ratio, 4),
-                "pass": r.passed,
-                "details": r.details,
-            }
-            for r in results
-        ],
+        "results": [result_json(r) for r in results],
         **(extra or {}),
     }
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -67,4 +67,5 @@ def _laid(cur: Cursor, projection: Projection, drafted: Sequence[Entry]) -> int 
     first = position + len(behind)
     for offset, entry in enumerate(drafted):
         projection.apply(cur, first + offset, replace(entry, index=first + offset), b"")
+    projection.flush(cur)
     return first

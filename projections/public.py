@@ -9,6 +9,7 @@ challenges and complaints with their statutory due dates.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date
 from typing import Final, assert_never
@@ -29,6 +30,10 @@ from projections.projection import Entry
 
 #: A procurement's record as its row keeps it, to fold the next entry onto.
 RECORD: Final = TypeAdapter(ProcurementRecord)
+#: Records remembered from one batch to the next, with the JSON they were read or written
+#: as (about 12 kB each): a procurement's leaves are spread over the log, a few a batch,
+#: and parsing its record back cost more than the rest of its leaf.
+REMEMBERED: Final = 4096
 
 TABLES: Final = (
     "pub_organisations",
@@ -182,6 +187,8 @@ class PublicProjection:
 
     def __init__(self, sqlite: bool):
         self.sqlite = sqlite  # SQLite keeps search text in an FTS5 table of its own
+        self._batch: _Batch | None = None
+        self._remembered: OrderedDict[str, tuple[str, ProcurementRecord]] = OrderedDict()
 
     def create(self, sqlite: bool) -> Sequence[str]:
         return SQLITE if sqlite else POSTGRES
@@ -195,10 +202,12 @@ class PublicProjection:
         return TABLES if self.sqlite else (*TABLES, "pub_search")
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
+        batch = self._batch_of(cur)
         data = entry.data
         match data:
             case E.OrganisationRegistered() | E.OrganisationAmended():
                 _organisation(cur, index, entry.recorded_at, data)
+                batch.names.pop(data.code, None)
             case E.SupplierDebarred():
                 cur.execute(
                     "INSERT INTO pub_debarments (leaf_index, code, since, until, "
@@ -212,8 +221,8 @@ class PublicProjection:
             ):  # fmt: skip
                 pass  # nothing a public page shows (a sealed bid names no procurement)
             case E.PlanFiled():
-                self._record(cur, index, None, data)
-                _timeline(cur, index, entry, data)
+                self._record(cur, batch, index, None, data)
+                _timeline(cur, index, entry, data, _json(data))
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
                 | E.PrequalificationAnnounced() | E.PrequalificationCompleted()
@@ -226,17 +235,18 @@ class PublicProjection:
                 | E.Archived() | E.ProcurementFailed()
                 | E.ProcurementTerminated() | E.ProcurementSuspended() | E.ProcurementResumed()
             ):  # fmt: skip
-                self._record(cur, index, self._load(cur, data.procurement), data)
-                _timeline(cur, index, entry, data)
+                self._record(cur, batch, index, self._before(cur, batch, data.procurement), data)
+                dumped = _json(data)
+                _timeline(cur, index, entry, data, dumped)
                 if isinstance(data, E.Summary) and data.announcement is not None:
-                    _announcement(cur, index, data, leaf, self.sqlite)
+                    _announcement(cur, batch, index, data, leaf, dumped, self.sqlite)
             case (
                 E.ChallengeFiled() | E.ChallengeAnswered() | E.ChallengeWithdrawn()
                 | E.ComplaintFiled() | E.ComplaintScreened() | E.ComplaintDecided()
                 | E.ComplaintWithdrawn()
             ):  # fmt: skip
                 _stream(cur, index, data)
-                _timeline(cur, index, entry, data)
+                _timeline(cur, index, entry, data, _json(data))
             case E.NoticeDelivered() | E.NoticeDeliveryFailed():
                 _delivery(cur, index, entry, data)
             case E.TimingReevaluated():
@@ -249,39 +259,123 @@ class PublicProjection:
             case _:
                 assert_never(data)
 
-    def _load(self, cur: Cursor, code: str) -> ProcurementRecord | None:
+    def _batch_of(self, cur: Cursor) -> _Batch:
+        """What this transaction wrote so far. A follower applies a batch of leaves in one
+        transaction through one cursor, holding the projection's lock (``consumer_lock``):
+        while the cursor is the same, no one else wrote these rows. Another cursor (the
+        next batch, or the same leaves again after a rollback) reads them afresh; holding
+        the cursor keeps a later one from taking its identity."""
+        if self._batch is None or self._batch.cursor is not cur:
+            self._batch = _Batch(cur)
+        return self._batch
+
+    def _before(self, cur: Cursor, batch: _Batch, code: str) -> ProcurementRecord | None:
+        """The procurement's record as folded so far: this batch's own, else its row's,
+        parsed unless remembered with the very same JSON (another process may have moved
+        it on since)."""
+        if code in batch.records:
+            return batch.records[code]
         row = cur.execute("SELECT record FROM pub_procurements WHERE code = ?", (code,)).fetchone()
-        return None if row is None else RECORD.validate_json(row[0])
+        if row is None:
+            return None
+        text = str(row[0])
+        known = self._remembered.get(code)
+        if known is not None and known[0] == text:
+            self._remembered.move_to_end(code)
+            return known[1]
+        record = RECORD.validate_json(text)
+        self._remember(text, record)
+        return record
+
+    def _remember(self, text: str, record: ProcurementRecord) -> None:
+        self._remembered[record.code] = (text, record)
+        self._remembered.move_to_end(record.code)
+        if len(self._remembered) > REMEMBERED:
+            self._remembered.popitem(last=False)
 
     def _record(
-        self, cur: Cursor, index: int, before: ProcurementRecord | None, data: E.ProcurementData
+        self,
+        cur: Cursor,
+        batch: _Batch,
+        index: int,
+        before: ProcurementRecord | None,
+        data: E.ProcurementData,
     ) -> None:
         """The procurement's row after one more entry of its own stream, from ``record.fold``."""
         p = fold(before, data)
+        batch.records[p.code] = p
+        if before is not None:
+            batch.pending[p.code] = p  # its row is written once, at the batch's end
+            return
         state = p.state
         record = RECORD.dump_json(p).decode()
-        if before is None:
-            cur.execute(
-                "INSERT INTO pub_procurements (code, title, purchaser, agency, region, "
-                "category, method, budget_fen, stage, closed, suspended, plan_date, last_date, "
-                "plan_leaf, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    p.code, p.title, p.purchaser, p.agency, p.region, p.category.value,
-                    p.method.value, p.budget.fen, state.progress.value, state.closed,
-                    1 if state.suspended else 0, p.last_date.isoformat(),
-                    p.last_date.isoformat(), index, record,
-                ),
-            )  # fmt: skip
-            return
         cur.execute(
-            "UPDATE pub_procurements SET stage = ?, closed = ?, suspended = ?, last_date = ?, "
-            "winner = ?, award_fen = ?, contract_fen = ?, record = ? WHERE code = ?",
+            "INSERT INTO pub_procurements (code, title, purchaser, agency, region, "
+            "category, method, budget_fen, stage, closed, suspended, plan_date, last_date, "
+            "plan_leaf, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                state.progress.value, state.closed, 1 if state.suspended else 0,
-                p.last_date.isoformat(), p.winner, _fen(p.award_amount),
-                _fen(p.contract_amount), record, p.code,
+                p.code, p.title, p.purchaser, p.agency, p.region, p.category.value,
+                p.method.value, p.budget.fen, state.progress.value, state.closed,
+                1 if state.suspended else 0, p.last_date.isoformat(),
+                p.last_date.isoformat(), index, record,
             ),
         )  # fmt: skip
+        self._remember(record, p)
+
+    def flush(self, cur: Cursor) -> None:
+        """Each procurement's row as its last leaf of the batch left it."""
+        batch = self._batch_of(cur)
+        rows = []
+        for p in batch.pending.values():
+            record = RECORD.dump_json(p).decode()
+            rows.append((
+                p.state.progress.value, p.state.closed, 1 if p.state.suspended else 0,
+                p.last_date.isoformat(), p.winner, _fen(p.award_amount),
+                _fen(p.contract_amount), record, p.code,
+            ))  # fmt: skip
+            self._remember(record, p)
+        if rows:
+            cur.executemany(
+                "UPDATE pub_procurements SET stage = ?, closed = ?, suspended = ?, "
+                "last_date = ?, winner = ?, award_fen = ?, contract_fen = ?, record = ? "
+                "WHERE code = ?",
+                rows,
+            )
+        batch.pending.clear()
+
+
+class _Batch:
+    """What one transaction's leaves read again: each procurement's record as folded so
+    far, the next notice's ordinal, organisations' names; and the procurements whose row
+    waits for ``flush``, written once a batch rather than at each of their leaves."""
+
+    def __init__(self, cursor: Cursor):
+        self.cursor = cursor
+        self.records: dict[str, ProcurementRecord] = {}
+        self.pending: dict[str, ProcurementRecord] = {}
+        self.ordinal: int | None = None
+        self.names: dict[str, str] = {}
+
+    def next_ordinal(self, cur: Cursor) -> int:
+        """The archived feed's next ordinal: one more than the last notice's."""
+        if self.ordinal is None:
+            ((ordinal,),) = cur.execute(
+                "SELECT COALESCE(MAX(ordinal) + 1, 0) FROM pub_announcements"
+            ).fetchall()
+            self.ordinal = int(ordinal)
+        self.ordinal += 1
+        return self.ordinal - 1
+
+    def name_now(self, cur: Cursor, code: str) -> str:
+        """An organisation's name as registered at this point of the log: the archived feed
+        shows a notice under the names it was published under, so a later rename never
+        changes an archive page."""
+        if code not in self.names:
+            row = cur.execute(
+                "SELECT name FROM pub_organisations WHERE code = ?", (code,)
+            ).fetchone()
+            self.names[code] = code if row is None else str(row[0])
+        return self.names[code]
 
 
 def _fen(amount: Money | None) -> int | None:
@@ -338,16 +432,21 @@ def _json(data: Value) -> str:
     return orjson.dumps(data.dump()).decode()
 
 
-def _announcement(cur: Cursor, index: int, data: E.Summary, leaf: bytes, sqlite: bool) -> None:
+def _announcement(
+    cur: Cursor,
+    batch: _Batch,
+    index: int,
+    data: E.Summary,
+    leaf: bytes,
+    dumped: str,
+    sqlite: bool,
+) -> None:
     assert data.announcement is not None
     said = [getattr(data, k, None) for k in ("requirement", "qualifications", "changes", "reason")]
     fields = [t for t in [data.procurement, data.title, *said] if isinstance(t, str)]
     search = " ".join(fields)
     amount = getattr(data, "amount", None)
     supplier = getattr(data, "supplier", None)
-    ((ordinal,),) = cur.execute(
-        "SELECT COALESCE(MAX(ordinal) + 1, 0) FROM pub_announcements"
-    ).fetchall()
     cur.execute(
         "INSERT INTO pub_announcements (leaf_index, procurement, type, title, purchaser, agency, "
         "region, category, method, published_on, budget_fen, amount_fen, supplier, leaf_hash, "
@@ -357,9 +456,9 @@ def _announcement(cur: Cursor, index: int, data: E.Summary, leaf: bytes, sqlite:
             index, data.procurement, data.announcement.value, data.title, data.purchaser,
             data.agency, data.region, data.category.value, data.method.value,
             data.date.isoformat(), data.budget.fen, _fen(amount), supplier,
-            leaf_hash_b64(leaf), _json(data), search, int(ordinal),
-            _name_now(cur, data.purchaser),
-            None if supplier is None else _name_now(cur, supplier),
+            leaf_hash_b64(leaf), dumped, search, batch.next_ordinal(cur),
+            batch.name_now(cur, data.purchaser),
+            None if supplier is None else batch.name_now(cur, supplier),
         ),
     )  # fmt: skip
     values = {"type": data.announcement.value, "category": data.category.value,
@@ -395,21 +494,13 @@ def index_notice(
     )
 
 
-def _name_now(cur: Cursor, code: str) -> str:
-    """An organisation's name as registered at this point of the log: the archived feed
-    shows a notice under the names it was published under, so a later rename never changes
-    an archive page."""
-    row = cur.execute("SELECT name FROM pub_organisations WHERE code = ?", (code,)).fetchone()
-    return code if row is None else str(row[0])
-
-
 def _timeline(
-    cur: Cursor, index: int, entry: Entry, data: E.ProcurementData | E.StreamData
+    cur: Cursor, index: int, entry: Entry, data: E.ProcurementData | E.StreamData, dumped: str
 ) -> None:
     cur.execute(
         "INSERT INTO pub_timeline (leaf_index, procurement, event, date, actor, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (index, data.procurement, entry.type, data.date.isoformat(), entry.actor, _json(data)),
+        (index, data.procurement, entry.type, data.date.isoformat(), entry.actor, dumped),
     )  # fmt: skip
 
 

@@ -41,8 +41,9 @@ def tokens(fields: Iterable[str]) -> str:
     """The pairs of each field, lower-cased (ASCII letters match in either case)."""
     out: list[str] = []
     for field in fields:
-        text = field.lower() + _END
-        out.extend(_pair(a, b) for a, b in pairwise(text))
+        # Each character's code point once, then joined in pairs (as ``_pair`` writes them).
+        codes = [f"{ord(c):x}" for c in field.lower() + _END]
+        out.extend(map("x".join, pairwise(codes)))
     return " ".join(out)
 
 

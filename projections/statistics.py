@@ -155,6 +155,9 @@ class StatisticsProjection:
     def tables(self) -> Sequence[str]:
         return TABLES
 
+    def flush(self, cur: Cursor) -> None:
+        """Nothing kept back: each leaf's rows are written as it is applied."""
+
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
         data = entry.data
         match data:

@@ -65,6 +65,9 @@ class Planner:
     def tables(self) -> Sequence[str]:
         return ("publisher_jobs",)
 
+    def flush(self, cur: Cursor) -> None:
+        """Nothing kept back: each leaf's rows are written as it is applied."""
+
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
         if self.ocds:
             OCDS.apply(cur, index, entry, leaf)  # before its jobs: a job's release exists

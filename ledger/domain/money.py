@@ -90,6 +90,13 @@ class Money:
         if not isinstance(self.yuan, Decimal):
             raise TypeError(f"Money holds a Decimal of yuan, not {type(self.yuan).__name__}")
         # Normalise to exactly two places (and -0.00 to 0.00), so equal amounts look equal.
+        # Most amounts come normalised already (from fen, or read back): kept as they are,
+        # which is what normalising them gives, for a fraction of its cost.
+        sign, digits, exponent = self.yuan.as_tuple()
+        if type(self.yuan) is Decimal and exponent == -2 and not sign:
+            if len(digits) > _MAX_DIGITS:
+                raise ValueError(f"an amount of more than {_MAX_DIGITS} digits is absurd")
+            return
         object.__setattr__(self, "yuan", _decimal_of(_fen_of(self.yuan), 2))
 
     # -- construction -------------------------------------------------------------------

@@ -33,6 +33,12 @@ POSITIONS = [
     "position BIGINT NOT NULL, version INTEGER NOT NULL)",
 ]
 BATCH = 500
+#: A rebuild's batches: fewer, larger commits (SQLite's full-text index writes segments at
+#: each), the lock still held well under a second at a time.
+REBUILD_BATCH = 10_000
+#: SQLite's page cache during a rebuild, in KiB: the rebuilt tables' indexes take rows all
+#: over their range, and the default 2 MB kept reading the same pages again.
+REBUILD_CACHE_KIB = 131_072
 _LOCK_BASE = 0x50524F4A  # "PROJ"; the integrator's lock is another number
 
 
@@ -67,6 +73,11 @@ class Consumer(Protocol):
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
         """Write what leaf ``index`` means for these tables: ``entry`` is the typed entry,
         ``leaf`` its exact bytes."""
+        ...
+
+    def flush(self, cur: Cursor) -> None:
+        """Write what ``apply`` kept back, once a batch's leaves are applied: before the
+        position moves with them, and before anything reads the tables."""
         ...
 
     def tables(self) -> Sequence[str]:
@@ -130,13 +141,17 @@ class Follower:
         return 0 if row is None else int(row[0])
 
     def catch_up(
-        self, limit: int | None = None, progress: Callable[[int, int], None] | None = None
+        self,
+        limit: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        batch: int = BATCH,
     ) -> int:
-        """Apply every leaf not yet applied (at most ``limit``); the new position."""
+        """Apply every leaf not yet applied (at most ``limit``), ``batch`` leaves per
+        transaction; the new position."""
         size = self.reader.size()
         done = 0
         while True:
-            applied = self._batch(BATCH if limit is None else min(BATCH, limit - done))
+            applied = self._batch(batch if limit is None else min(batch, limit - done))
             done += applied
             if progress is not None and applied:
                 progress(self.position(), size)
@@ -155,6 +170,7 @@ class Follower:
             for offset, leaf in enumerate(leaves):
                 self.projection.apply(cur, position + offset, parse_entry(leaf), leaf)
             if leaves:
+                self.projection.flush(cur)
                 self._set_position(cur, position + len(leaves))
             return len(leaves)
 
@@ -169,7 +185,17 @@ class Follower:
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Drop the projection's tables and replay the whole log into them."""
         self.reset()
-        return self.catch_up(progress=progress)
+        if not self.sqlite:
+            return self.catch_up(progress=progress, batch=REBUILD_BATCH)
+        with self.db.read() as cur:  # this thread's connection, which catch_up writes with
+            row = cur.execute("PRAGMA cache_size").fetchone()
+            assert row is not None
+            cur.execute(f"PRAGMA cache_size = {-REBUILD_CACHE_KIB}")
+        try:
+            return self.catch_up(progress=progress, batch=REBUILD_BATCH)
+        finally:
+            with self.db.read() as cur:
+                cur.execute(f"PRAGMA cache_size = {int(row[0])}")
 
     def digest(self) -> str:
         """A digest of every row of the projection's tables, in a fixed order."""

@@ -67,6 +67,9 @@ class FlagsProjection:
     def tables(self) -> Sequence[str]:
         return (*TABLES, *STATUTES)
 
+    def flush(self, cur: Cursor) -> None:
+        """Nothing kept back: each leaf's rows are written as it is applied."""
+
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
         if isinstance(
             entry.data, E.ActorRegistered | E.KeyRegistered | E.KeyRevoked | E.SealedValueRead

@@ -31,5 +31,8 @@ class OcdsProjection:
     def tables(self) -> Sequence[str]:
         return TELLER.tables()
 
+    def flush(self, cur: Cursor) -> None:
+        """Nothing kept back: each leaf's rows are written as it is applied."""
+
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
         TELLER.apply(cur, index, entry, leaf)

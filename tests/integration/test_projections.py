@@ -98,6 +98,9 @@ class CrashOnce:
             raise RuntimeError("the process died here")
         self.inner.apply(cur, index, entry, leaf)
 
+    def flush(self, cur: Cursor) -> None:
+        self.inner.flush(cur)
+
 
 def test_a_crash_mid_batch_loses_nothing_and_counts_nothing_twice(county: County) -> None:
     clean = follower(county)
@@ -114,6 +117,24 @@ def test_a_crash_mid_batch_loses_nothing_and_counts_nothing_twice(county: County
     assert crashing.position() == 30  # the failed batch left no row and no position
     assert crashing.catch_up() == county.ledger.reader.size()
     assert crashing.digest() == expected
+
+
+def test_followers_taking_turns_fold_onto_each_others_rows(county: County) -> None:
+    """Two processes following one projection (``serve --workers 2``) take alternate
+    batches: each leaf folds onto the record as the other process left it."""
+    clean = follower(county)
+    clean.catch_up()
+    expected = clean.digest()
+
+    size = county.ledger.reader.size()
+    first, second = follower(county), follower(county)
+    first.reset()
+    turn = 0
+    while first.position() < size:
+        (first, second)[turn % 2].catch_up(limit=2)
+        turn += 1
+    assert turn > 10
+    assert second.digest() == expected
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
