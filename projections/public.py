@@ -23,6 +23,7 @@ from ledger.domain.record import ProcurementRecord, fold
 from ledger.domain.schema import entries as E
 from ledger.domain.schema.values import Due, Value
 from ledger.domain.vocabulary import Outcome
+from ledger.log.follower import BATCH
 from ledger.log.merkle import leaf_hash_b64
 from ledger.store.sql import Cursor
 from projections import search_text
@@ -30,9 +31,10 @@ from projections.projection import Entry
 
 #: A procurement's record as its row keeps it, to fold the next entry onto.
 RECORD: Final = TypeAdapter(ProcurementRecord)
-#: Records remembered from one batch to the next, with the JSON they were read or written
-#: as (about 12 kB each): a procurement's leaves are spread over the log, a few a batch,
-#: and parsing its record back cost more than the rest of its leaf.
+#: Records remembered from one full batch to the next while catching up, with the JSON
+#: they were read or written as (about 12 kB each, 50 MB in all): a procurement's leaves
+#: are spread over the log, a few a batch, and parsing its record back cost more than the
+#: rest of its leaf.
 REMEMBERED: Final = 4096
 
 TABLES: Final = (
@@ -203,6 +205,7 @@ class PublicProjection:
 
     def apply(self, cur: Cursor, index: int, entry: Entry, leaf: bytes) -> None:
         batch = self._batch_of(cur)
+        batch.leaves += 1
         data = entry.data
         match data:
             case E.OrganisationRegistered() | E.OrganisationAmended():
@@ -342,6 +345,10 @@ class PublicProjection:
                 rows,
             )
         batch.pending.clear()
+        if batch.leaves < BATCH:
+            # Caught up: leaves come a few at a time now, and a record would wait long in
+            # memory for its procurement's next one.
+            self._remembered.clear()
 
 
 class _Batch:
@@ -351,6 +358,7 @@ class _Batch:
 
     def __init__(self, cursor: Cursor):
         self.cursor = cursor
+        self.leaves = 0
         self.records: dict[str, ProcurementRecord] = {}
         self.pending: dict[str, ProcurementRecord] = {}
         self.ordinal: int | None = None
