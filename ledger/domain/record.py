@@ -10,9 +10,9 @@ with it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Literal, TypeVar, assert_never
+from typing import Any, Literal, TypeVar, assert_never
 
 from ledger.domain.lifecycle import Action
 from ledger.domain.money import Money
@@ -71,6 +71,20 @@ class CallOff:
 
 K = TypeVar("K")
 V = TypeVar("V")
+R = TypeVar("R", "ProcurementRecord", Objection, CallOff)
+
+
+def _changed(value: R, **changes: Any) -> R:
+    """``dataclasses.replace`` for this module's frozen values, none of which checks or
+    derives anything on construction: the fields copied as they are and the changed ones set,
+    without calling ``__init__`` (the record has some fifty fields: ``replace`` cost a fold
+    more than all its other work). A name that is not a field is still refused."""
+    unknown = changes.keys() - _FIELDS[type(value)]
+    if unknown:
+        raise TypeError(f"{type(value).__name__} has no field {sorted(unknown)[0]!r}")
+    changed = object.__new__(type(value))
+    changed.__dict__.update(value.__dict__, **changes)
+    return changed
 
 
 def _frozen(items: Mapping[K, V]) -> Mapping[K, V]:
@@ -143,6 +157,11 @@ class ProcurementRecord:
         return next((bid for bid in self.bids if bid.supplier == supplier), None)
 
 
+_FIELDS: dict[type, frozenset[str]] = {
+    cls: frozenset(f.name for f in fields(cls)) for cls in (ProcurementRecord, Objection, CallOff)
+}
+
+
 def opened(data: E.PlanFiled) -> ProcurementRecord:
     """The record a plan opens."""
     return ProcurementRecord(
@@ -176,12 +195,12 @@ def fold(
     match data:
         case E.BidBoxClosed():
             box = ClosedBox(data.root, data.size, data.date)
-            return replace(record, box=box, last_date=_later(record, data.date))
+            return _changed(record, box=box, last_date=_later(record, data.date))
         case E.BidsOpened():
             bids = tuple(Bid(bid.supplier, bid.price.commitment) for bid in data.bids)
-            return replace(record, bids=bids)
+            return _changed(record, bids=bids)
         case E.TenderAnnounced():
-            return replace(
+            return _changed(
                 record,
                 bid_deadline=data.bid_deadline or record.bid_deadline,
                 bid_deadline_time=data.bid_deadline_time,
@@ -193,31 +212,31 @@ def fold(
         case E.AnnouncementCorrected():
             if data.bid_deadline is None:
                 return record
-            return replace(
+            return _changed(
                 record, bid_deadline=data.bid_deadline, bid_deadline_time=data.bid_deadline_time
             )
         case E.EvaluationCompleted():
             valid = tuple(result.supplier for result in data.results if result.valid)
             ranked = sorted((r.rank, r.supplier) for r in data.results if r.rank is not None)
-            return replace(
+            return _changed(
                 record,
                 valid_bidders=valid,
                 ranking=tuple(supplier for _, supplier in ranked),
                 committee=data.committee.commitment,
             )
         case E.CandidatesPublished():
-            return replace(record, candidates_until=data.period_end)
+            return _changed(record, candidates_until=data.period_end)
         case E.PrequalificationAnnounced():
-            return replace(record, prequalification_deadline=data.application_deadline)
+            return _changed(record, prequalification_deadline=data.application_deadline)
         case E.PrequalificationCompleted():
-            return replace(record, qualified=tuple(data.qualified))
+            return _changed(record, qualified=tuple(data.qualified))
         case E.AwardDecided():
             admitted = tuple(data.admitted or ())
-            return replace(
+            return _changed(
                 record, winner=data.supplier, award_amount=data.amount, admitted=admitted
             )
         case E.ContractSigned():
-            return replace(
+            return _changed(
                 record,
                 contract_number=data.contract_number,
                 contract_amount=data.amount,
@@ -229,28 +248,28 @@ def fold(
                 data.contract_number, data.supplier, data.selection, data.amount, data.date
             )
             call_offs = _frozen({**record.call_offs, data.contract_number: call_off})
-            return replace(record, call_offs=call_offs, call_off_total=data.total)
+            return _changed(record, call_offs=call_offs, call_off_total=data.total)
         case E.CallOffAnnounced():
             before = record.call_offs.get(data.contract_number)
             if before is None:
                 raise ValueError(f"call-off {data.contract_number} announced before it was signed")
-            announced = replace(before, announced_on=data.date)
+            announced = _changed(before, announced_on=data.date)
             call_offs = _frozen({**record.call_offs, data.contract_number: announced})
-            return replace(record, call_offs=call_offs)
+            return _changed(record, call_offs=call_offs)
         case E.SupplementaryContractSigned():
-            return replace(
+            return _changed(
                 record,
                 supplements=(*record.supplements, data.contract_number),
                 supplementary_total=data.total,
             )
         case E.BidDepositsRefunded():
-            return replace(record, refunded=(*record.refunded, *data.suppliers))
+            return _changed(record, refunded=(*record.refunded, *data.suppliers))
         case E.AcceptanceRecorded():
-            return replace(record, accepted=data.passed)
+            return _changed(record, accepted=data.passed)
         case E.ProcurementSuspended():
-            return replace(record, suspended_by=data.cause)
+            return _changed(record, suspended_by=data.cause)
         case E.ProcurementResumed():
-            return replace(record, suspended_by=None)
+            return _changed(record, suspended_by=None)
         case (
             E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
             | E.ResultAnnounced() | E.ContractAnnounced() | E.ContractFiled()
@@ -260,10 +279,10 @@ def fold(
             return record  # the state, the day and the action's date are all they change
         case E.ChallengeFiled():
             filed = Objection(data.number, None, data.date, envelope=data.envelope.commitment)
-            return replace(record, challenges=_frozen({**record.challenges, data.number: filed}))
+            return _changed(record, challenges=_frozen({**record.challenges, data.number: filed}))
         case E.ComplaintFiled():
             filed = Objection(data.number, data.supplier, data.date, challenge=data.challenge)
-            return replace(record, complaints=_frozen({**record.complaints, data.number: filed}))
+            return _changed(record, complaints=_frozen({**record.complaints, data.number: filed}))
         case E.ChallengeAnswered():
             return _closed(record, "challenges", data.number, "answered", data.date, data.outcome)
         case E.ChallengeWithdrawn():
@@ -288,7 +307,7 @@ def _acted(record: ProcurementRecord, data: E.Lifecycle) -> ProcurementRecord:
     """What every lifecycle entry changes: the state, the action's date, the latest day."""
     action = BY_DATA[type(data)].action  # type: ignore[index]
     assert action is not None
-    return replace(
+    return _changed(
         record,
         state=data.state,
         # A suspension lifted, or lapsed at its lawful end, has no cause any more.
@@ -303,9 +322,9 @@ def _screened(record: ProcurementRecord, data: E.ComplaintScreened) -> Procureme
     before = record.complaints.get(data.number)
     if before is None:
         raise ValueError(f"{data.number} screened before it was filed")
-    screened = replace(before, screened=True, screened_on=data.date)
+    screened = _changed(before, screened=True, screened_on=data.date)
     complaints = _frozen({**record.complaints, data.number: screened})
-    record = replace(record, complaints=complaints)
+    record = _changed(record, complaints=complaints)
     if data.accepted:
         return record
     return _closed(record, "complaints", data.number, "decided", data.date, Outcome.DISMISSED)
@@ -323,8 +342,8 @@ def _closed(
     before = streams.get(number)
     if before is None:
         raise ValueError(f"{number} closed before it was filed")
-    closed = replace(before, status=status, closed_on=on, outcome=outcome)
+    closed = _changed(before, status=status, closed_on=on, outcome=outcome)
     now = _frozen({**streams, number: closed})
     if which == "challenges":
-        return replace(record, challenges=now)
-    return replace(record, complaints=now)
+        return _changed(record, challenges=now)
+    return _changed(record, complaints=now)
