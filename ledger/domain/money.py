@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
@@ -42,8 +42,7 @@ _MAX_DIGITS: Final = 40
 
 def _decimal_of(fen: int, places: int) -> Decimal:
     """The non-negative integer ``fen`` scaled down by ``places`` decimals, exactly."""
-    digits = tuple(int(d) for d in str(fen))
-    return Decimal((0, digits, -places))
+    return Decimal((0, tuple(map(int, str(fen))), -places))
 
 
 def _round_half_up(numerator: int, denominator: int) -> int:
@@ -85,6 +84,8 @@ class Money:
     """
 
     yuan: Decimal
+    #: ``yuan`` in fen, kept once known (``from_fen`` knows it; ``fen`` works it out once).
+    _fen: int | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.yuan, Decimal):
@@ -112,7 +113,12 @@ class Money:
             raise TypeError(f"fen must be an int, not {type(fen).__name__}")
         if fen < 0:
             raise ValueError(f"amounts are never negative (got {fen} fen)")
-        return cls(_decimal_of(fen, 2))
+        # Two places already: made without ``__post_init__``'s checks, which it passes, and
+        # with its fen kept (amounts are made and added by the thousand a batch).
+        money = object.__new__(cls)
+        object.__setattr__(money, "yuan", _decimal_of(fen, 2))
+        object.__setattr__(money, "_fen", fen)
+        return money
 
     @classmethod
     def parse(cls, value: object, field: str) -> Money:
@@ -155,7 +161,11 @@ class Money:
     @property
     def fen(self) -> int:
         """The amount in fen 分 (hundredths of a yuan)."""
-        return _fen_of(self.yuan)
+        fen = self._fen
+        if fen is None:
+            fen = _fen_of(self.yuan)
+            object.__setattr__(self, "_fen", fen)
+        return fen
 
     def in_wan(self) -> Decimal:
         """The amount in 万元 (ten thousand yuan), 2 decimals, rounded ROUND_HALF_UP."""
