@@ -442,6 +442,7 @@ class Ledger:
                 disclosure,
                 procurement=command.procurement or "",
                 owner=signer.organisation,
+                checked=True,  # each opened its commitment when the envelope was parsed
             )
             for commitment, disclosure in envelope.sealed.items()
         )

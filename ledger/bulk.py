@@ -190,7 +190,11 @@ class BatchView(RepositoryRegistry):
 
     def disclosure(self, commitment: str) -> Disclosure | None:
         row = self.sealed_rows.get(commitment)
-        return super().disclosure(commitment) if row is None else self.sealed.open(row).disclosure
+        if row is None:
+            return super().disclosure(commitment)
+        if row.opened is not None:  # checked when it was sealed, in this process
+            return row.opened
+        return self.sealed.open(row).disclosure
 
     def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
         entries = super().bid_box(procurement, supplier)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 from uuid import UUID
 
@@ -34,6 +34,7 @@ from psycopg.sql import SQL, Identifier
 
 from ledger.domain.errors import Conflict, ReplayedNonce
 from ledger.domain.registry import Actor, Key
+from ledger.domain.sealed import Disclosure
 from ledger.store.sql import Cursor as LedgerCursor
 from ledger.store.sql import sqlite_cursor
 
@@ -58,6 +59,9 @@ class SealedRow:
     owner: str
     nonce: bytes
     ciphertext: bytes
+    #: What it was made from, in the memory of the process that sealed it (never stored):
+    #: the bulk path reads its batch's pending values without decrypting them again.
+    opened: Disclosure | None = field(default=None, compare=False, repr=False)
 
     @property
     def values(self) -> tuple[str, str, str, bytes, bytes]:

@@ -114,7 +114,9 @@ class SealedStore:
     ) -> SealedRow:
         """`disclosure` encrypted for its row under `commitment`, refusing (Invalid,
         "bad_disclosure") a disclosure that does not open it; ``checked``: the caller made
-        the commitment from this very disclosure (the bid box), so it is not made again."""
+        the commitment from this very disclosure (the bid box), or checked that it opens it
+        (``parse_envelope``), so it is not made again. The row keeps the disclosure in
+        memory (``SealedRow.opened``), never in what is stored."""
         if not checked:
             check_disclosure(commitment, disclosure.value, disclosure.salt_b64)
         plaintext = json.dumps(
@@ -124,7 +126,7 @@ class SealedStore:
         ).encode()
         nonce = secrets.token_bytes(NONCE_BYTES)
         ciphertext = self._aead.encrypt(nonce, plaintext, _bound(commitment, procurement, owner))
-        return SealedRow(commitment, procurement, owner, nonce, ciphertext)
+        return SealedRow(commitment, procurement, owner, nonce, ciphertext, opened=disclosure)
 
     def put(
         self, commitment: str, disclosure: Disclosure, *, procurement: str = "", owner: str = ""
