@@ -92,6 +92,8 @@ class BatchView(RepositoryRegistry):
         # Stored by the loader's own commits, while the store holds nothing it did not
         # (``BulkLoader._through``): read from here, not fast-forwarded from the store.
         self.stored: collections.OrderedDict[UUID, Aggregate] = collections.OrderedDict()
+        # …and so the bid boxes' rows, every supplier's of a procurement, as stored.
+        self.boxes: collections.OrderedDict[str, list[BoxEntry]] = collections.OrderedDict()
         self.sealed_rows: dict[str, SealedRow] = {}
         self.box_rows: dict[str, list[BoxRow]] = {}
         self.claims: dict[str, str] = {}
@@ -113,6 +115,7 @@ class BatchView(RepositoryRegistry):
         """Nothing laid over the store (another writer stored events meanwhile, or a part
         of the batch was refused and is decided again record by record)."""
         self.stored.clear()
+        self.boxes.clear()
         self._stored_now()
 
     def committed(self) -> None:
@@ -123,6 +126,12 @@ class BatchView(RepositoryRegistry):
             self.stored.move_to_end(aggregate_id)
         while len(self.stored) > STORED_KEPT:
             self.stored.popitem(last=False)
+        for procurement, rows in self.box_rows.items():
+            stored = self.boxes.get(procurement)
+            if stored is not None:  # the rows stored after it, in the order they came
+                stored.extend(_entry(row) for row in rows)
+        while len(self.boxes) > STORED_KEPT:
+            self.boxes.popitem(last=False)
         self._stored_now()
 
     def _stored_now(self) -> None:
@@ -197,7 +206,11 @@ class BatchView(RepositoryRegistry):
         return self.sealed.open(row).disclosure
 
     def bid_box(self, procurement: str, supplier: str | None = None) -> list[BoxEntry]:
-        entries = super().bid_box(procurement, supplier)
+        stored = self.boxes.get(procurement)
+        if stored is None:
+            stored = self.boxes[procurement] = super().bid_box(procurement)
+        self.boxes.move_to_end(procurement)
+        entries = [e for e in stored if supplier is None or e.supplier == supplier]
         for row in self.box_rows.get(procurement, ()):
             if supplier is None or row.supplier == supplier:
                 entries.append(_entry(row))
