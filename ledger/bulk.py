@@ -9,7 +9,8 @@ ones before it did. The records the loader stored stay laid over the store while
 writer stores an event, so the next batches decide on them without reading them again.
 The events of the whole batch go to the event store in one
 transaction, with every command's guard (its nonce, its key's version, its sealed values
-and bid-box rows), and the integrator then gives them their leaves under one checkpoint.
+and bid-box rows), and the integrator gives them their leaves under one checkpoint: on
+SQLite in that same transaction, from the events as inserted (``GroupCommitter.put``).
 The log is the one the commands would have made one by one: the same entries in the same
 order (only ``recorded_at``, the store's clock, differs from run to run).
 
@@ -394,8 +395,8 @@ class BulkLoader:
         registry = self.ledger.registry
         try:
             recordings = self.ledger.committer.put(
-                [e for d in decided for e in d.events], [d.guard for d in decided]
-            )
+                [e for d in decided for e in d.events], [d.guard for d in decided],
+                integrate=self.integrate)  # fmt: skip
         except (IntegrityError, LedgerError):
             # Nothing of this part was stored: each command decided again on its own.
             self.view.clear()

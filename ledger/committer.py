@@ -96,11 +96,18 @@ class GroupCommitter:
                     self._commit(batch)
         return [item.future for item in items]
 
-    def put(self, events: Sequence[Any], guards: Sequence[CommandGuard]) -> Recordings:
+    def put(
+        self, events: Sequence[Any], guards: Sequence[CommandGuard], integrate: bool = False
+    ) -> Recordings:
         """Events already collected, with their commands' guards, in one transaction (the
-        bulk path, ``ledger.bulk``), in turn with the group commits."""
+        bulk path, ``ledger.bulk``), in turn with the group commits; ``integrate``: with
+        their leaves and one checkpoint where the log is integrated in the commit (SQLite),
+        so the events are not read back for them."""
+        options: dict[str, Any] = {}
+        if integrate and self.integrate_in is not None:
+            options["after_insert"] = self._integrate
         with self._commit_lock:
-            return list(self.app.events.put(list(events), guards=list(guards)))
+            return list(self.app.events.put(list(events), guards=list(guards), **options))
 
     def _commit(self, batch: Sequence[Pending]) -> None:
         together = [p for p in batch if not p.alone]
