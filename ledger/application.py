@@ -471,7 +471,8 @@ class Ledger:
         handler = CONTEXT_HANDLERS.get(command.type)
         if handler is None:
             raise Invalid(f"unknown command type {command.type!r}", code="unknown_command")
-        committed = set(commitments_in(command.payload))
+        # Walked only when values were sent: most commands seal nothing.
+        committed = set(commitments_in(command.payload)) if envelope.sealed else set()
         for commitment in envelope.sealed:
             if commitment not in committed:
                 raise Invalid(
