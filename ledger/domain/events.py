@@ -8,7 +8,6 @@ assembled from canonical pieces without re-encoding.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -51,7 +50,8 @@ class ValueAggregate(Aggregate):
     """
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ValueAggregate:
-        clone = copy.copy(self)
+        clone = object.__new__(type(self))  # as copy.copy, without its protocol's detour
+        clone.__dict__.update(self.__dict__)
         clone._pending_events = list(self._pending_events)  # events are immutable
         return clone
 
