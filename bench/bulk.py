@@ -136,6 +136,7 @@ def plain_rate(events: int, tag: str) -> tuple[float, float]:
 # Where the bulk path's CPU goes, in parts that do not overlap (``bench.profiling``).
 DECIDING = "deciding by the rules (payload, amounts, dates, records read, the events)"
 STORING = "storing a batch's events, nonces, guards and sealed values, one commit"
+INTEGRATING = "integrating: leaves, tree nodes, one checkpoint per batch"
 # "other" is mostly the batch's view: the decided records kept over the stored ones.
 BULK_PARTS = (
     Part("parsing the envelopes (strict JSON, shapes, canonical text)",
@@ -143,9 +144,10 @@ BULK_PARTS = (
     Part("checking the signatures (libsodium, 2 threads beside the decisions)",
          [("ledger/bulk.py", "check")]),
     Part(DECIDING, [("ledger/application.py", "_prepare")]),
-    Part(STORING, [("ledger/bulk.py", "_flush")]),
-    Part("integrating: leaves, tree nodes, one checkpoint per batch",
-         [("ledger/log/integrator.py", "integrate")]),
+    # On SQLite the leaves are appended within the storing commit: their own part.
+    Part(STORING, [("ledger/bulk.py", "_flush")], inside=[INTEGRATING]),
+    Part(INTEGRATING, [("ledger/log/integrator.py", "integrate"),
+                       ("ledger/log/integrator.py", "integrate_in")]),
 )  # fmt: skip
 
 
