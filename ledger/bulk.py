@@ -61,6 +61,7 @@ from ledger.store.recorders import BoxRow, CommandGuard, SealedRow
 A = TypeVar("A", bound=Aggregate)
 VERIFY_THREADS = 2
 STORED_KEPT = 4096  # records the loader stored, kept to decide on without a read
+SEALED_KEPT = 16384  # and sealed values: a box's bids are read at its opening
 VERIFY_PART = 16  # signatures a thread checks at a time: the first decisions wait for one
 STATUTE_BOOKS = (stream_id("statutes", "calendar"), stream_id("statutes", "time-limits"))
 
@@ -95,6 +96,9 @@ class BatchView(RepositoryRegistry):
         self.stored: collections.OrderedDict[UUID, Aggregate] = collections.OrderedDict()
         # …and so the bid boxes' rows, every supplier's of a procurement, as stored.
         self.boxes: collections.OrderedDict[str, list[BoxEntry]] = collections.OrderedDict()
+        # The sealed values its commits stored, as it sealed them (a value's commitment
+        # binds it: a row stored first by another command holds the very same value).
+        self.disclosed: collections.OrderedDict[str, Disclosure] = collections.OrderedDict()
         self.sealed_rows: dict[str, SealedRow] = {}
         self.box_rows: dict[str, list[BoxRow]] = {}
         self.claims: dict[str, str] = {}
@@ -117,6 +121,7 @@ class BatchView(RepositoryRegistry):
         of the batch was refused and is decided again record by record)."""
         self.stored.clear()
         self.boxes.clear()
+        self.disclosed.clear()
         self._stored_now()
 
     def committed(self) -> None:
@@ -133,6 +138,11 @@ class BatchView(RepositoryRegistry):
                 stored.extend(_entry(row) for row in rows)
         while len(self.boxes) > STORED_KEPT:
             self.boxes.popitem(last=False)
+        for commitment, row in self.sealed_rows.items():
+            if row.opened is not None:
+                self.disclosed[commitment] = row.opened
+        while len(self.disclosed) > SEALED_KEPT:
+            self.disclosed.popitem(last=False)
         self._stored_now()
 
     def _stored_now(self) -> None:
@@ -201,7 +211,8 @@ class BatchView(RepositoryRegistry):
     def disclosure(self, commitment: str) -> Disclosure | None:
         row = self.sealed_rows.get(commitment)
         if row is None:
-            return super().disclosure(commitment)
+            kept = self.disclosed.get(commitment)
+            return super().disclosure(commitment) if kept is None else kept
         if row.opened is not None:  # checked when it was sealed, in this process
             return row.opened
         return self.sealed.open(row).disclosure
