@@ -8,8 +8,9 @@ assembled from canonical pieces without re-encoding.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import orjson
 from eventsourcing.domain import Aggregate
@@ -28,17 +29,44 @@ class Signed:
 
     def fields(self, data: Value) -> dict[str, str]:
         """The event's fields: who signed what, and the entry's data as canonical JSON."""
+        text = _canonical(data.dump())
+        _TRIGGERED.text, _TRIGGERED.data = text, data
         return {
             "actor": self.actor,
             "key": self.key,
             "command": self.command,
             "signature": self.signature,
-            "data": _canonical(data.dump()),
+            "data": text,
         }
 
 
 def _canonical(data: dict[str, Any]) -> str:
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+
+
+V = TypeVar("V", bound=Value)
+
+
+class _Triggered(threading.local):
+    """The typed data whose text this thread made last (``Signed.fields``): the event a
+    decision is triggering with it applies that value instead of parsing its own text."""
+
+    text: str | None = None
+    data: Value | None = None
+
+
+_TRIGGERED = _Triggered()
+
+
+def data_of(text: str, kind: type[V]) -> V:
+    """An event's data as ``kind``: the validated value it was just made from, when ``text``
+    is that very string (the event a decision triggers), else parsed from its text (every
+    event read from the store, and so every replay). A value dumps to its text and parses
+    back to an equal value, so both give the same record."""
+    data = _TRIGGERED.data
+    if _TRIGGERED.text is text and type(data) is kind:
+        return data
+    return kind.model_validate_json(text)
 
 
 class ValueAggregate(Aggregate):

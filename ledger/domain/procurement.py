@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Final, get_args
 
 import orjson
 
-from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate
+from ledger.domain.events import SignedCreated, SignedEvent, ValueAggregate, data_of
 from ledger.domain.lifecycle import Action
 from ledger.domain.record import fold, opened
 from ledger.domain.registry import stream_id
@@ -46,13 +46,13 @@ class Procurement(ValueAggregate):
         data_class: ClassVar[type[E.ProcurementData]]
 
         def apply(self, aggregate: Procurement) -> None:
-            data = self.data_class.model_validate_json(self.data)
+            data = data_of(self.data, self.data_class)
             aggregate.record = fold(aggregate.record, data)
             if isinstance(data, E.TenderAnnounced | E.AnnouncementCorrected) and data.bid_deadline:
                 aggregate.deadline_signed_at = orjson.loads(self.command).get("issued_at")
 
     def __init__(self, actor: str, key: str, command: str, signature: str, data: str) -> None:
-        self.record = opened(E.PlanFiled.model_validate_json(data))
+        self.record = opened(data_of(data, E.PlanFiled))
         #: When the notice that set the bid deadline in force was signed (RFC 3339): a
         #: deadline recorded before it passed is the electronic box's own, which then takes
         #: no envelope signed after it (``bid_commands.before_deadline``).
