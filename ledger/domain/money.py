@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
@@ -84,8 +84,6 @@ class Money:
     """
 
     yuan: Decimal
-    #: ``yuan`` in fen, kept once known (``from_fen`` knows it; ``fen`` works it out once).
-    _fen: int | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.yuan, Decimal):
@@ -161,7 +159,9 @@ class Money:
     @property
     def fen(self) -> int:
         """The amount in fen 分 (hundredths of a yuan)."""
-        fen = self._fen
+        # Kept beside the field once known (``from_fen`` knows it), never a field itself:
+        # what compares, prints and serialises an amount is its ``yuan`` alone.
+        fen: int | None = self.__dict__.get("_fen")
         if fen is None:
             fen = _fen_of(self.yuan)
             object.__setattr__(self, "_fen", fen)
