@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,19 +64,47 @@ def require_postgres() -> None:
     pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {_PG_PROBLEM}")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[DatabaseURL]:
-    """A fresh, empty PostgreSQL database, dropped afterwards."""
+def _drop_database(name: str) -> None:
+    with psycopg.connect(parse_database_url(PG_URL).conninfo(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# A test's database is dropped behind it, on this thread, while the next test runs: the
+# server's half second or more of dropping a database is nobody's wait. Every drop has
+# finished, or failed the session, before the session ends.
+_DROPPING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
+_DROPS: list[Future[None]] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _databases_dropped() -> Iterator[None]:
+    yield
+    _DROPPING.shutdown(wait=True)
+    for drop in _DROPS:
+        drop.result()
+
+
+@contextmanager
+def fresh_database(prefix: str = "sunshine_test_", template: str | None = None
+                   ) -> Iterator[DatabaseURL]:
+    """A new PostgreSQL database (a copy of ``template``, or empty), dropped afterwards."""
     require_postgres()
     admin = parse_database_url(PG_URL)
-    name = "sunshine_test_" + secrets.token_hex(6)
+    name = prefix + secrets.token_hex(6)
+    copied = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{copied}')
     try:
         yield admin.with_database(name)
     finally:
-        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _DROPS.append(_DROPPING.submit(_drop_database, name))
+
+
+@pytest.fixture
+def pg_url() -> Iterator[DatabaseURL]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -84,12 +113,18 @@ def sqlite_url(tmp_path: Path) -> DatabaseURL:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseURL:
-    """Each contract test runs once per backend."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseURL]:
+    """Each contract test runs once per backend. A test with a ``world`` gets the world's
+    database: on PostgreSQL a copy of the worker's world template, made here."""
     if request.param == "sqlite":
-        return parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
-    url: DatabaseURL = request.getfixturevalue("pg_url")
-    return url
+        yield parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
+    elif "world" in request.fixturenames:
+        template: WorldTemplate = request.getfixturevalue("postgres_world_template")
+        with fresh_database(template=template.url.dbname) as copy:
+            yield copy
+    else:
+        empty: DatabaseURL = request.getfixturevalue("pg_url")
+        yield empty
 
 
 def make_config(url: DatabaseURL, data_dir: Path, **overrides: Any) -> LedgerConfig:
@@ -225,14 +260,62 @@ def hospital_world(ledger: Ledger) -> World:
     return world
 
 
-@pytest.fixture
-def world(db_url: DatabaseURL, tmp_path: Path) -> Iterator[World]:
-    ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
+@dataclass(frozen=True)
+class WorldTemplate:
+    """``hospital_world`` built once per worker and backend: its data directory (the keys,
+    and on SQLite ledger.db), its database and its actors, whose keys tests sign with."""
+
+    data: Path
+    url: DatabaseURL
+    admin: Actor
+    actors: dict[str, Actor]
+
+    def world(self, db: DatabaseURL, data: Path) -> World:
+        """A private copy of the world: ``db`` is already a copy of the template's database
+        (PostgreSQL) or becomes one here (SQLite, a copied file), ``data`` its directory."""
+        shutil.copytree(self.data, data, dirs_exist_ok=True)
+        if db.is_sqlite and db.path != data / "ledger.db":
+            assert db.path is not None
+            shutil.move(data / "ledger.db", db.path)
+        ledger = Ledger(make_config(db, data, inline_integration=True))
+        return World(ledger, self.admin, dict(self.actors))
+
+
+def _world_template(url: DatabaseURL, data: Path) -> WorldTemplate:
+    ledger = Ledger(make_config(url, data, inline_integration=True))
     try:
-        w = hospital_world(ledger)
+        built = hospital_world(ledger)
+    finally:
+        ledger.close()  # a SQLite file whole (WAL checkpointed); no session on the template
+    return WorldTemplate(data, url, built.admin, built.actors)
+
+
+@pytest.fixture(scope="session")
+def sqlite_world_template(tmp_path_factory: pytest.TempPathFactory) -> WorldTemplate:
+    data = tmp_path_factory.mktemp("world-sqlite")
+    return _world_template(parse_database_url(f"sqlite:///{data / 'ledger.db'}"), data)
+
+
+@pytest.fixture(scope="session")
+def postgres_world_template(tmp_path_factory: pytest.TempPathFactory
+                            ) -> Iterator[WorldTemplate]:
+    with fresh_database("sunshine_world_") as url:
+        yield _world_template(url, tmp_path_factory.mktemp("world-postgres"))
+
+
+@pytest.fixture
+def world(db_url: DatabaseURL, tmp_path: Path, request: pytest.FixtureRequest
+          ) -> Iterator[World]:
+    """``hospital_world`` in the test's own database and directory: a copy of one built
+    once per worker (signing a dozen commands into a new database took longer than many a
+    test), so each test still appends to a world of its own."""
+    backend = "sqlite" if db_url.is_sqlite else "postgres"
+    template: WorldTemplate = request.getfixturevalue(f"{backend}_world_template")
+    w = template.world(db_url, tmp_path)
+    try:
         yield w
     finally:
-        ledger.close()
+        w.ledger.close()
 
 
 @pytest.fixture
