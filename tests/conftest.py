@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -119,7 +119,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseU
     if request.param == "sqlite":
         yield parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
     elif "world" in request.fixturenames:
-        template: WorldTemplate = request.getfixturevalue("postgres_world_template")
+        templates: WorldTemplates = request.getfixturevalue("world_templates")
+        template = templates.get("postgres", world_kind(request))
         with fresh_database(template=template.url.dbname) as copy:
             yield copy
     else:
@@ -262,7 +263,7 @@ def hospital_world(ledger: Ledger) -> World:
 
 @dataclass(frozen=True)
 class WorldTemplate:
-    """``hospital_world`` built once per worker and backend: its data directory (the keys,
+    """A world built once per worker and backend: its data directory (the keys,
     and on SQLite ledger.db), its database and its actors, whose keys tests sign with."""
 
     data: Path
@@ -281,36 +282,64 @@ class WorldTemplate:
         return World(ledger, self.admin, dict(self.actors))
 
 
-def _world_template(url: DatabaseURL, data: Path) -> WorldTemplate:
-    ledger = Ledger(make_config(url, data, inline_integration=True))
-    try:
-        built = hospital_world(ledger)
-    finally:
-        ledger.close()  # a SQLite file whole (WAL checkpointed); no session on the template
-    return WorldTemplate(data, url, built.admin, built.actors)
+def world_kind(request: pytest.FixtureRequest) -> str:
+    """Which world a test starts from: ``hospital`` (``hospital_world``), or the one its
+    module names with ``pytest.mark.world(KIND)``: ``county``, ``hospital_world`` with the
+    county of tests/procurement_world.py registered."""
+    marker = request.node.get_closest_marker("world")
+    return str(marker.args[0]) if marker else "hospital"
+
+
+def _build_world(kind: str, ledger: Ledger) -> World:
+    world = hospital_world(ledger)
+    if kind == "county":
+        from procurement_world import County  # it imports this module
+
+        County(world)
+    else:
+        assert kind == "hospital", kind
+    return world
+
+
+class WorldTemplates:
+    """The worlds, each built once per worker and backend when a test first needs it."""
+
+    def __init__(self, root: Path, databases: ExitStack) -> None:
+        self.root = root
+        self.databases = databases
+        self.built: dict[tuple[str, str], WorldTemplate] = {}
+
+    def get(self, backend: str, kind: str) -> WorldTemplate:
+        if (backend, kind) not in self.built:
+            data = self.root / f"{kind}-{backend}"
+            data.mkdir()
+            if backend == "sqlite":
+                url = parse_database_url(f"sqlite:///{data / 'ledger.db'}")
+            else:
+                url = self.databases.enter_context(fresh_database(f"sunshine_{kind}_"))
+            ledger = Ledger(make_config(url, data, inline_integration=True))
+            try:
+                built = _build_world(kind, ledger)
+            finally:
+                ledger.close()  # a SQLite file whole (WAL checkpointed); no session left
+            self.built[backend, kind] = WorldTemplate(data, url, built.admin, built.actors)
+        return self.built[backend, kind]
 
 
 @pytest.fixture(scope="session")
-def sqlite_world_template(tmp_path_factory: pytest.TempPathFactory) -> WorldTemplate:
-    data = tmp_path_factory.mktemp("world-sqlite")
-    return _world_template(parse_database_url(f"sqlite:///{data / 'ledger.db'}"), data)
-
-
-@pytest.fixture(scope="session")
-def postgres_world_template(tmp_path_factory: pytest.TempPathFactory
-                            ) -> Iterator[WorldTemplate]:
-    with fresh_database("sunshine_world_") as url:
-        yield _world_template(url, tmp_path_factory.mktemp("world-postgres"))
+def world_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorldTemplates]:
+    with ExitStack() as databases:
+        yield WorldTemplates(tmp_path_factory.mktemp("worlds"), databases)
 
 
 @pytest.fixture
-def world(db_url: DatabaseURL, tmp_path: Path, request: pytest.FixtureRequest
-          ) -> Iterator[World]:
-    """``hospital_world`` in the test's own database and directory: a copy of one built
-    once per worker (signing a dozen commands into a new database took longer than many a
-    test), so each test still appends to a world of its own."""
+def world(db_url: DatabaseURL, tmp_path: Path, request: pytest.FixtureRequest,
+          world_templates: WorldTemplates) -> Iterator[World]:
+    """``hospital_world`` (or the module's ``pytest.mark.world``) in the test's own database
+    and directory: a copy of one built once per worker (signing its commands into a new
+    database took longer than many a test), so each test still appends to a world of its own."""
     backend = "sqlite" if db_url.is_sqlite else "postgres"
-    template: WorldTemplate = request.getfixturevalue(f"{backend}_world_template")
+    template = world_templates.get(backend, world_kind(request))
     w = template.world(db_url, tmp_path)
     try:
         yield w

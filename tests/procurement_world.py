@@ -38,17 +38,23 @@ class County:
     """A world with a purchaser, its agency, three suppliers and an inspector."""
 
     def __init__(self, world: World):
+        """The county registered in ``world``, unless it already is (a world copied from
+        conftest's ``county`` template, ``pytest.mark.world("county")``)."""
+        if "ggzy-op" not in world.actors:
+            world.add("ggzy", "agency", "ggzy-op", "澄溪县公共资源交易中心")
+            for org, name in (("xinda", "云岭信达信息技术有限公司"), ("huamei", "华美办公用品")):
+                world.add(org, "supplier", f"{org}-op", name)
+            world.add("qhx-jw", "inspector", "jw-op", "澄溪县纪委监委")
+            world.add("jyj", "purchaser", "jyj-op", "澄溪县教育局")
+            world.register_bid_box()
         self.world = world
         self.ledger = world.ledger
         self.finance = world.admin
         self.purchaser = world.actors["rmyy-op"]
-        self.agency = world.add("ggzy", "agency", "ggzy-op", "澄溪县公共资源交易中心")
-        self.suppliers = [world.actors["kangtai-op"]]
-        for org, name in (("xinda", "云岭信达信息技术有限公司"), ("huamei", "华美办公用品")):
-            self.suppliers.append(world.add(org, "supplier", f"{org}-op", name))
-        self.inspector = world.add("qhx-jw", "inspector", "jw-op", "澄溪县纪委监委")
-        self.other_purchaser = world.add("jyj", "purchaser", "jyj-op", "澄溪县教育局")
-        world.register_bid_box()
+        self.agency = world.actors["ggzy-op"]
+        self.suppliers = [world.actors[code] for code in ("kangtai-op", "xinda-op", "huamei-op")]
+        self.inspector = world.actors["jw-op"]
+        self.other_purchaser = world.actors["jyj-op"]
 
     def act(
         self,

@@ -25,6 +25,10 @@ PRICES = {"kangtai": "1790000.00", "xinda": "1720000.00", "huamei": "1805000.00"
 RANKED = ["xinda", "kangtai", "huamei"]  # 最低评标价法: the lowest price first
 
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
+
 @pytest.fixture
 def county(world: World) -> County:
     return County(world)

@@ -15,6 +15,9 @@ from procurement_world import County
 from ledger import signing
 from ledger.domain.errors import FieldErrors, InvalidSignature, LedgerError
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
 
 @pytest.fixture
 def county(world: World) -> County:

@@ -26,6 +26,10 @@ from sunshine.bootstrap import projector_for
 CLOSE = ("1840000.00", "1845000.00", "1849000.00")
 
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
+
 @pytest.fixture
 def county(world: World) -> County:
     return County(world)

@@ -16,6 +16,9 @@ from test_verifier_registry import entries
 from ledger.domain.errors import Conflict, Invalid
 from ledger.verify import VerificationFailed
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
 
 @pytest.fixture
 def county(world: World) -> County:

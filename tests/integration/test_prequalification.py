@@ -28,6 +28,10 @@ CALL = {
 }  # fmt: skip
 
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
+
 @pytest.fixture
 def county(world: World) -> County:
     return County(world)

@@ -20,6 +20,9 @@ from ledger.domain.registry import stream_id
 from ledger.domain.sealed import Disclosure, check_disclosure
 from ledger.store.url import DatabaseURL
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
 
 @pytest.fixture
 def county(world: World) -> County:

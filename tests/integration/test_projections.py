@@ -15,6 +15,9 @@ from projections.projection import Entry
 from projections.public import PublicProjection
 from projections.runner import Follower
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
 
 @pytest.fixture
 def county(world: Any) -> County:

@@ -28,6 +28,10 @@ CHALLENGE = {"date": "2026-04-21", "subject": "documents",
              "grounds": GROUNDS}  # fmt: skip
 
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
+
 @pytest.fixture
 def county(world: Any) -> County:
     return County(world)

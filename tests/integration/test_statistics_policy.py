@@ -30,6 +30,9 @@ from ledger.log.follower import Follower
 from projections.statistics import StatisticsProjection
 from projections.supervision.statistics import compute, parse_filters
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
 
 @pytest.fixture
 def county(world: Any) -> County:

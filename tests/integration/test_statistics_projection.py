@@ -16,6 +16,9 @@ from projections.statistics import StatisticsProjection
 from projections.supervision.checkpoint import NoCheckpoint
 from projections.supervision.statistics import compute, parse_filters
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
 
 @pytest.fixture
 def county(world: Any) -> County:

@@ -29,6 +29,9 @@ from ledger.verify import VerificationFailed
 from projections.flags import FlagsProjection
 from projections.flags import queries as q
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
 
 @pytest.fixture
 def county(world: World) -> County:

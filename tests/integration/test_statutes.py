@@ -20,6 +20,9 @@ from ledger.log.note import Checkpoint
 from ledger.verify import VerificationFailed, verify_stream
 from ledger.verify_timing import TimingCheck
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
 
 @pytest.fixture
 def county(world: World) -> County:

@@ -20,6 +20,10 @@ from ledger.domain.errors import Invalid
 ITEMS = [{"name": "彩色多普勒超声诊断仪", "catalogue": "A02320000", "quantity": "1", "unit": "台"}]
 
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
+
 @pytest.fixture
 def county(world: World) -> County:
     return County(world)

@@ -22,6 +22,10 @@ EXPERT = {"name": "周明远", "unit": "云岭省信息技术应用研究院", "
           "opinion": "经论证，该系统只能由原开发商升级。"}  # fmt: skip
 
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
+
 @pytest.fixture
 def county(world: World) -> County:
     return County(world)

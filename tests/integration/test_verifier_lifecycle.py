@@ -34,6 +34,10 @@ def awarded(county: County) -> County:
     return county
 
 
+# Each test's county is a copy of one registered once per worker (conftest.py).
+pytestmark = pytest.mark.world("county")
+
+
 @pytest.fixture
 def county(world: Any) -> County:
     return County(world)
