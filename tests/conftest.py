@@ -118,7 +118,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseU
     database: on PostgreSQL a copy of the worker's world template, made here."""
     if request.param == "sqlite":
         yield parse_database_url(f"sqlite:///{tmp_path / 'ledger.db'}")
-    elif "world" in request.fixturenames:
+    elif "world" in request.fixturenames and world_kind(request) != "fresh":
         templates: WorldTemplates = request.getfixturevalue("world_templates")
         template = templates.get("postgres", world_kind(request))
         with fresh_database(template=template.url.dbname) as copy:
@@ -285,7 +285,8 @@ class WorldTemplate:
 def world_kind(request: pytest.FixtureRequest) -> str:
     """Which world a test starts from: ``hospital`` (``hospital_world``), or the one its
     module names with ``pytest.mark.world(KIND)``: ``county``, ``hospital_world`` with the
-    county of tests/procurement_world.py registered."""
+    county of tests/procurement_world.py registered; ``fresh``, ``hospital_world`` built in
+    the test itself, for tests that forge entries beside ones recorded a moment ago."""
     marker = request.node.get_closest_marker("world")
     return str(marker.args[0]) if marker else "hospital"
 
@@ -338,9 +339,16 @@ def world(db_url: DatabaseURL, tmp_path: Path, request: pytest.FixtureRequest,
     """``hospital_world`` (or the module's ``pytest.mark.world``) in the test's own database
     and directory: a copy of one built once per worker (signing its commands into a new
     database took longer than many a test), so each test still appends to a world of its own."""
-    backend = "sqlite" if db_url.is_sqlite else "postgres"
-    template = world_templates.get(backend, world_kind(request))
-    w = template.world(db_url, tmp_path)
+    backend, kind = ("sqlite" if db_url.is_sqlite else "postgres"), world_kind(request)
+    if kind == "fresh":
+        ledger = Ledger(make_config(db_url, tmp_path, inline_integration=True))
+        try:
+            w = hospital_world(ledger)
+        except BaseException:
+            ledger.close()
+            raise
+    else:
+        w = world_templates.get(backend, kind).world(db_url, tmp_path)
     try:
         yield w
     finally:

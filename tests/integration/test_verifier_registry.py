@@ -25,6 +25,11 @@ from ledger.verify import Report, VerificationFailed, verify_stream
 Entry = dict[str, Any]
 
 
+# A forged entry keeps the time its predecessor was recorded at and is signed now: the world
+# must have been recorded a moment ago, not copied from one built earlier in the session.
+pytestmark = pytest.mark.world("fresh")
+
+
 def entries(world: World) -> list[Entry]:
     size = world.ledger.reader.size()
     return [json.loads(leaf) for leaf in world.ledger.reader.entries(0, size)]
