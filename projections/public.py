@@ -225,7 +225,7 @@ class PublicProjection:
                 pass  # nothing a public page shows (a sealed bid names no procurement)
             case E.PlanFiled():
                 self._record(cur, batch, index, None, data)
-                _timeline(cur, index, entry, data, _json(data))
+                _timeline(batch, index, entry, data, _json(data))
             case (
                 E.PlanApproved() | E.PlanRejected() | E.MethodApproved() | E.IntentionDisclosed()
                 | E.PrequalificationAnnounced() | E.PrequalificationCompleted()
@@ -240,7 +240,7 @@ class PublicProjection:
             ):  # fmt: skip
                 self._record(cur, batch, index, self._before(cur, batch, data.procurement), data)
                 dumped = _json(data)
-                _timeline(cur, index, entry, data, dumped)
+                _timeline(batch, index, entry, data, dumped)
                 if isinstance(data, E.Summary) and data.announcement is not None:
                     _announcement(cur, batch, index, data, leaf, dumped, self.sqlite)
             case (
@@ -249,12 +249,12 @@ class PublicProjection:
                 | E.ComplaintWithdrawn()
             ):  # fmt: skip
                 _stream(cur, index, data)
-                _timeline(cur, index, entry, data, _json(data))
+                _timeline(batch, index, entry, data, _json(data))
             case E.NoticeDelivered() | E.NoticeDeliveryFailed():
                 _delivery(cur, index, entry, data)
             case E.TimingReevaluated():
                 if data.procurement is not None:  # on the timeline of the entry's procurement
-                    _reevaluated(cur, index, entry, data)
+                    _reevaluated(batch, index, entry, data)
             case E.CalendarAdopted() | E.TimeLimitsAdopted():
                 pass  # the statute book itself: each finding names the entries it used
             case E.ReleaseImported():
@@ -326,8 +326,17 @@ class PublicProjection:
         self._remember(record, p)
 
     def flush(self, cur: Cursor) -> None:
-        """Each procurement's row as its last leaf of the batch left it."""
+        """Each procurement's row as its last leaf of the batch left it, and the batch's
+        notices, their search rows and timeline rows, each table's in one statement."""
         batch = self._batch_of(cur)
+        for statement, kept in (
+            (_ANNOUNCEMENT, batch.announcements),
+            (SEARCH_ROW[self.sqlite], batch.search),
+            (_TIMELINE, batch.timeline),
+        ):
+            if kept:
+                cur.executemany(statement, kept)
+                kept.clear()
         rows = []
         for p in batch.pending.values():
             record = RECORD.dump_json(p).decode()
@@ -353,8 +362,9 @@ class PublicProjection:
 
 class _Batch:
     """What one transaction's leaves read again: each procurement's record as folded so
-    far, the next notice's ordinal, organisations' names; and the procurements whose row
-    waits for ``flush``, written once a batch rather than at each of their leaves."""
+    far, the next notice's ordinal, organisations' names; and what waits for ``flush``,
+    written once a batch rather than at each leaf: the procurements' rows, and the rows of
+    notices, search and timeline that nothing reads before the batch ends."""
 
     def __init__(self, cursor: Cursor):
         self.cursor = cursor
@@ -363,6 +373,9 @@ class _Batch:
         self.pending: dict[str, ProcurementRecord] = {}
         self.ordinal: int | None = None
         self.names: dict[str, str] = {}
+        self.announcements: list[tuple[object, ...]] = []
+        self.search: list[tuple[object, ...]] = []
+        self.timeline: list[tuple[object, ...]] = []
 
     def next_ordinal(self, cur: Cursor) -> int:
         """The archived feed's next ordinal: one more than the last notice's."""
@@ -455,11 +468,7 @@ def _announcement(
     search = " ".join(fields)
     amount = getattr(data, "amount", None)
     supplier = getattr(data, "supplier", None)
-    cur.execute(
-        "INSERT INTO pub_announcements (leaf_index, procurement, type, title, purchaser, agency, "
-        "region, category, method, published_on, budget_fen, amount_fen, supplier, leaf_hash, "
-        "data, search, ordinal, purchaser_name, supplier_name) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    batch.announcements.append(
         (
             index, data.procurement, data.announcement.value, data.title, data.purchaser,
             data.agency, data.region, data.category.value, data.method.value,
@@ -472,7 +481,25 @@ def _announcement(
     values = {"type": data.announcement.value, "category": data.category.value,
               "method": data.method.value, "purchaser": data.purchaser,
               "region": data.region}  # fmt: skip
-    index_notice(cur, index, data.date, data.title, fields, values, sqlite)
+    batch.search.append(search_row(index, data.date, data.title, fields, values, sqlite))
+
+
+_ANNOUNCEMENT: Final = (
+    "INSERT INTO pub_announcements (leaf_index, procurement, type, title, purchaser, agency, "
+    "region, category, method, published_on, budget_fen, amount_fen, supplier, leaf_hash, "
+    "data, search, ordinal, purchaser_name, supplier_name) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+#: One notice's row of the search index, by database (SQLite's or not).
+SEARCH_ROW: Final = {
+    True: "INSERT INTO pub_search (rowid, title, body, facets) VALUES (?, ?, ?, ?)",
+    False: "INSERT INTO pub_search (key, type, category, method, purchaser, region, title, "
+    "body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+}
+_TIMELINE: Final = (
+    "INSERT INTO pub_timeline (leaf_index, procurement, event, date, actor, data) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 def index_notice(
@@ -486,41 +513,36 @@ def index_notice(
 ) -> None:
     """One notice's row of the search index: SQLite's FTS5 table of pairs
     (``search_text``), or PostgreSQL's narrow table (its pieces indexed from the text)."""
+    cur.execute(SEARCH_ROW[sqlite], search_row(index, day, title, fields, values, sqlite))
+
+
+def search_row(
+    index: int, day: date, title: str, fields: list[str], values: dict[str, str], sqlite: bool
+) -> tuple[object, ...]:
+    """The values of ``SEARCH_ROW[sqlite]`` for one notice."""
     key = search_text.sort_key(day, index)
     if sqlite:
-        cur.execute(
-            "INSERT INTO pub_search (rowid, title, body, facets) VALUES (?, ?, ?, ?)",
-            (key, search_text.tokens([title]), search_text.tokens(fields),
-             search_text.facets(values)),
-        )  # fmt: skip
-        return
-    cur.execute(
-        "INSERT INTO pub_search (key, type, category, method, purchaser, region, title, body) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (key, *(values[n] for n in search_text.FACETS), title.lower(),
-         search_text.text(fields)),
-    )
+        return (key, search_text.tokens([title]), search_text.tokens(fields),
+                search_text.facets(values))  # fmt: skip
+    return (key, *(values[n] for n in search_text.FACETS), title.lower(),
+            search_text.text(fields))  # fmt: skip
 
 
 def _timeline(
-    cur: Cursor, index: int, entry: Entry, data: E.ProcurementData | E.StreamData, dumped: str
+    batch: _Batch, index: int, entry: Entry, data: E.ProcurementData | E.StreamData, dumped: str
 ) -> None:
-    cur.execute(
-        "INSERT INTO pub_timeline (leaf_index, procurement, event, date, actor, data) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (index, data.procurement, entry.type, data.date.isoformat(), entry.actor, dumped),
-    )  # fmt: skip
+    batch.timeline.append(
+        (index, data.procurement, entry.type, data.date.isoformat(), entry.actor, dumped)
+    )
 
 
-def _reevaluated(cur: Cursor, index: int, entry: Entry, data: E.TimingReevaluated) -> None:
+def _reevaluated(batch: _Batch, index: int, entry: Entry, data: E.TimingReevaluated) -> None:
     """A provisional result re-evaluated, dated by the act it measured (or its deadline)."""
     day = data.before.actual or data.after.deadline
     assert day is not None  # a time limit's result has a deadline
-    cur.execute(
-        "INSERT INTO pub_timeline (leaf_index, procurement, event, date, actor, data) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (index, data.procurement, entry.type, day.isoformat(), entry.actor, _json(data)),
-    )  # fmt: skip
+    batch.timeline.append(
+        (index, data.procurement, entry.type, day.isoformat(), entry.actor, _json(data))
+    )
 
 
 def _due(due: Due | None) -> tuple[str | None, int, str]:

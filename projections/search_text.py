@@ -37,13 +37,31 @@ def _pair(a: str, b: str) -> str:
     return f"{ord(a):x}x{ord(b):x}"
 
 
+class _Codes(dict[str, str]):
+    """Each character's code point in hexadecimal, written once: a rebuild indexes some
+    fifty million characters of a province's notices, drawn from a few thousand. At most
+    ``_KEPT`` are kept, whatever characters a text brings."""
+
+    def __missing__(self, char: str) -> str:
+        code = f"{ord(char):x}"
+        if len(self) < _KEPT:
+            self[char] = code
+        return code
+
+
+_KEPT: Final = 65_536
+
+
+_CODES: Final = _Codes()
+
+
 def tokens(fields: Iterable[str]) -> str:
     """The pairs of each field, lower-cased (ASCII letters match in either case)."""
     out: list[str] = []
+    code = _CODES.__getitem__
     for field in fields:
         # Each character's code point once, then joined in pairs (as ``_pair`` writes them).
-        codes = [f"{ord(c):x}" for c in field.lower() + _END]
-        out.extend(map("x".join, pairwise(codes)))
+        out.extend(map("x".join, pairwise(map(code, field.lower() + _END))))
     return " ".join(out)
 
 

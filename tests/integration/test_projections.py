@@ -3,6 +3,7 @@ resumed after a crash without loss or double counting, rebuilt to exactly the sa
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -120,6 +121,18 @@ def test_a_crash_mid_batch_loses_nothing_and_counts_nothing_twice(county: County
     assert crashing.position() == 30  # the failed batch left no row and no position
     assert crashing.catch_up() == county.ledger.reader.size()
     assert crashing.digest() == expected
+
+
+def test_a_failed_rebuild_leaves_the_collector_as_it_was(county: County) -> None:
+    """A rebuild collects less often while it runs (``REBUILD_GC_THRESHOLD``); a service
+    whose rebuild fails goes on with the interpreter's settings as they were."""
+    before = gc.get_threshold()
+    crashing = follower(county, CrashOnce(PublicProjection(county.ledger.config.database
+                                                           .is_sqlite), at=5))
+    with pytest.raises(RuntimeError, match="died"):
+        crashing.rebuild()
+    assert gc.get_threshold() == before
+    assert crashing.position() == 0
 
 
 def test_followers_taking_turns_fold_onto_each_others_rows(county: County) -> None:
