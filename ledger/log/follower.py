@@ -11,15 +11,14 @@ each leaf is applied exactly once.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import orjson
 
+from ledger.collector import fewer_collections
 from ledger.domain.schema.entries import EntryData
 from ledger.domain.schema.entry import Entry as TypedEntry
 from ledger.domain.schema.entry import parse_entry
@@ -41,11 +40,6 @@ REBUILD_BATCH = 10_000
 #: SQLite's page cache during a rebuild, in KiB: the rebuilt tables' indexes take rows all
 #: over their range, and the default 2 MB kept reading the same pages again.
 REBUILD_CACHE_KIB = 131_072
-#: The interpreter's collector during a rebuild: its youngest generation collected after
-#: 50,000 allocations instead of 700. A rebuild makes millions of short-lived objects (the
-#: parsed entries, their rows) and almost no cycles; by default CPython walked them some
-#: 1,300 times over a 245,000-leaf log, 7% of the rebuild's time.
-REBUILD_GC_THRESHOLD = (50_000, 20, 100)
 _LOCK_BASE = 0x50524F4A  # "PROJ"; the integrator's lock is another number
 
 
@@ -192,7 +186,7 @@ class Follower:
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Drop the projection's tables and replay the whole log into them."""
         self.reset()
-        with _fewer_collections():
+        with fewer_collections():  # see ledger/collector.py
             if not self.sqlite:
                 return self.catch_up(progress=progress, batch=REBUILD_BATCH)
             return self._rebuild_sqlite(progress)
@@ -237,19 +231,6 @@ class Follower:
                 "UPDATE projection_positions SET position = ? WHERE name = ?",
                 (position, self.projection.name),
             )
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """The collector at ``REBUILD_GC_THRESHOLD`` for the block, as it was after: the setting
-    is the process's, so other threads collect less often meanwhile (memory held by cycles
-    waits a little longer; nothing else changes)."""
-    before = gc.get_threshold()
-    gc.set_threshold(*REBUILD_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def _plain(row: Iterable[Any]) -> bytes:

@@ -124,7 +124,7 @@ def test_a_crash_mid_batch_loses_nothing_and_counts_nothing_twice(county: County
 
 
 def test_a_failed_rebuild_leaves_the_collector_as_it_was(county: County) -> None:
-    """A rebuild collects less often while it runs (``REBUILD_GC_THRESHOLD``); a service
+    """A rebuild collects less often while it runs (``ledger/collector.py``); a service
     whose rebuild fails goes on with the interpreter's settings as they were."""
     before = gc.get_threshold()
     crashing = follower(county, CrashOnce(PublicProjection(county.ledger.config.database
