@@ -82,21 +82,13 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         ):
             if path is not None:
                 os.environ[f"SUNSHINE_{name}"] = str(path)
-        uvicorn.run(
-            "sunshine.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            # uvicorn kills a worker that has not answered its health check in 5 s and starts
-            # another: on a busy machine a worker still importing and opening the ledger takes
-            # longer, and the server never comes up.
-            timeout_worker_healthcheck=60,
-            log_level="warning",
-            proxy_headers=bool(proxies),
-            forwarded_allow_ips=proxies,
-        )
-        return 0
+        from sunshine.workers import serve_workers
+
+        # Each worker listens with a socket of its own (sunshine/workers.py: why).
+        return serve_workers(workers, host, port, {
+            "log_level": "warning", "proxy_headers": bool(proxies),
+            "forwarded_allow_ips": proxies,
+        })  # fmt: skip
     from sunshine.app import bootstrapped_app
 
     with bootstrapped_app(settings) as (app, _):
