@@ -105,7 +105,9 @@ def ledger_with_importer(
     url: DatabaseURL = request.getfixturevalue("sqlite_url" if request.param == "sqlite"
                                                else "pg_url")  # fmt: skip
     data = tmp_path / "data"
-    ledger = Ledger(make_config(url, data))
+    # Integrated as it is written: on PostgreSQL without it each command of the genesis
+    # would wait its 5 s for a leaf no integrator makes.
+    ledger = Ledger(make_config(url, data, inline_integration=True))
     try:
         world = World(ledger, genesis(ledger))
         importer: Actor = world.add("drfw", "importer", "drfw-svc", "开放数据导入服务")
