@@ -4,7 +4,7 @@ A rebuild or a verification makes millions of short-lived objects (parsed entrie
 and almost no reference cycles. CPython collects its youngest generation after every 700
 allocations, walking every young object each time; over a rebuild of 245,000 leaves that
 was some 1,300 walks and 7% of its time. ``fewer_collections`` raises the threshold for a
-block and restores it after.
+block, or a call as a decorator, and restores it after.
 """
 
 from __future__ import annotations

@@ -227,6 +227,7 @@ class LogVerifier:
         return self.report
 
 
+@fewer_collections()  # see ledger/collector.py
 def verify_stream(
     leaves: Iterable[list[tuple[int, bytes]]],
     checkpoint: Checkpoint,
@@ -239,43 +240,42 @@ def verify_stream(
     """Check batches of (index, leaf bytes); raise VerificationFailed at the first bad entry.
     ``timing``: recompute time-limit findings with its calendar and table too. ``nodes``:
     compare the stored tree with the one the leaves give, batch by batch."""
-    with fewer_collections():  # see ledger/collector.py
-        verifier = LogVerifier(checkpoint, old, timing, keep_nodes=nodes is not None)
-        pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
-        futures: list[Any] = []
-        try:
-            for batch in leaves:
-                try:
-                    for index, leaf in batch:
-                        verifier.add(index, leaf)
-                    if nodes is not None:
-                        start, end, completed = verifier.take_nodes()
-                        nodes(start, end, completed)
-                        verifier.report.nodes += len(completed)
-                except VerificationFailed as failure:
-                    # Name the first bad entry: a signature before it may be bad too.
-                    earlier = [check_signatures(verifier.take_jobs())]
-                    earlier += [future.result() for future in futures]
-                    bad = [i for i in earlier if i is not None]
-                    if bad and (failure.index is None or min(bad) < failure.index):
-                        _raise_bad(min(bad))
-                    raise
-                work = verifier.take_jobs()
-                verifier.report.signatures += len(work)
-                if pool is None:
-                    _raise_bad(check_signatures(work))
-                else:
-                    futures.append(pool.submit(check_signatures, work))
-                    while len(futures) > 2 * jobs:  # bounded: memory stays flat
-                        _raise_bad(futures.pop(0).result())
-                if progress is not None:
-                    progress(verifier.tree.size, checkpoint.size)
-            for future in futures:
-                _raise_bad(future.result())
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
-        return verifier.finish()
+    verifier = LogVerifier(checkpoint, old, timing, keep_nodes=nodes is not None)
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    futures: list[Any] = []
+    try:
+        for batch in leaves:
+            try:
+                for index, leaf in batch:
+                    verifier.add(index, leaf)
+                if nodes is not None:
+                    start, end, completed = verifier.take_nodes()
+                    nodes(start, end, completed)
+                    verifier.report.nodes += len(completed)
+            except VerificationFailed as failure:
+                # Name the first bad entry: a signature before it may be bad too.
+                earlier = [check_signatures(verifier.take_jobs())]
+                earlier += [future.result() for future in futures]
+                bad = [i for i in earlier if i is not None]
+                if bad and (failure.index is None or min(bad) < failure.index):
+                    _raise_bad(min(bad))
+                raise
+            work = verifier.take_jobs()
+            verifier.report.signatures += len(work)
+            if pool is None:
+                _raise_bad(check_signatures(work))
+            else:
+                futures.append(pool.submit(check_signatures, work))
+                while len(futures) > 2 * jobs:  # bounded: memory stays flat
+                    _raise_bad(futures.pop(0).result())
+            if progress is not None:
+                progress(verifier.tree.size, checkpoint.size)
+        for future in futures:
+            _raise_bad(future.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return verifier.finish()
 
 
 def _split_canonical(entry: dict[str, Any], leaf: bytes) -> bytes | None:

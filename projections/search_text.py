@@ -37,6 +37,9 @@ def _pair(a: str, b: str) -> str:
     return f"{ord(a):x}x{ord(b):x}"
 
 
+_KEPT: Final = 65_536
+
+
 class _Codes(dict[str, str]):
     """Each character's code point in hexadecimal, written once: a rebuild indexes some
     fifty million characters of a province's notices, drawn from a few thousand. At most
@@ -47,9 +50,6 @@ class _Codes(dict[str, str]):
         if len(self) < _KEPT:
             self[char] = code
         return code
-
-
-_KEPT: Final = 65_536
 
 
 _CODES: Final = _Codes()

@@ -78,7 +78,7 @@ def serve_workers(workers: int, host: str, port: int, options: dict[str, Any]) -
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
 
     def start() -> BaseProcess:
-        process = context.Process(target=worker, args=(host, port, options), daemon=False)
+        process = context.Process(target=worker, args=(host, port, options))
         process.start()
         return process
 

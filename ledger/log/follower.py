@@ -183,15 +183,12 @@ class Follower:
                 cur.execute(statement)
             self._set_position(cur, 0, insert=True)
 
+    @fewer_collections()  # see ledger/collector.py
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Drop the projection's tables and replay the whole log into them."""
         self.reset()
-        with fewer_collections():  # see ledger/collector.py
-            if not self.sqlite:
-                return self.catch_up(progress=progress, batch=REBUILD_BATCH)
-            return self._rebuild_sqlite(progress)
-
-    def _rebuild_sqlite(self, progress: Callable[[int, int], None] | None) -> int:
+        if not self.sqlite:
+            return self.catch_up(progress=progress, batch=REBUILD_BATCH)
         with self.db.read() as cur:  # this thread's connection, which catch_up writes with
             row = cur.execute("PRAGMA cache_size").fetchone()
             assert row is not None
