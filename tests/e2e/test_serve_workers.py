@@ -8,20 +8,17 @@ import asyncio
 import os
 import signal
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 import pytest
-from conftest import Server, start_server
+from conftest import TLS, Server, eventually, start_server
 
 from ledger.store.url import parse_database_url
 from sunshine.workers import port_socket
 
-T = TypeVar("T")
 LISTEN, ESTABLISHED = "0A", "01"
 
 
@@ -67,16 +64,6 @@ def owners(inodes: set[int], pids: set[int]) -> dict[int, int]:
     return held
 
 
-def eventually(check: Callable[[], T | None], seconds: float = 60) -> T:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found is not None:
-            return found
-        assert time.monotonic() < deadline, "not within 60 s"
-        time.sleep(0.1)
-
-
 def workers_listening(server: Server, port: int, count: int) -> dict[int, int] | None:
     """Each listening socket on the port and the worker holding it, once there are
     ``count`` of them held by as many of the server's workers."""
@@ -94,7 +81,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, int]]:
 
 def test_each_worker_listens_with_a_socket_of_its_own(served: tuple[Server, int]) -> None:
     server, port = served
-    held = eventually(lambda: workers_listening(server, port, 2))
+    held = eventually(lambda: workers_listening(server, port, 2), server.process)
     assert set(held.values()) <= children(server.process.pid)
     # 64 connections opened at once (as a load generator or a proxy's pool opens them): the
     # kernel hashes each to one worker's socket, so each worker holds some of them.
@@ -117,7 +104,7 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(
     served: tuple[Server, int],
 ) -> None:
     server, port = served
-    held = eventually(lambda: workers_listening(server, port, 2))
+    held = eventually(lambda: workers_listening(server, port, 2), server.process)
     dead = next(iter(held.values()))
     os.kill(dead, signal.SIGKILL)
 
@@ -125,8 +112,8 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(
         held = workers_listening(server, port, 2)
         return None if held is None or dead in held.values() else held
 
-    again = eventually(replaced)  # two listening again, neither the one killed
-    assert httpx.get(server.url + "/log/key", timeout=10).status_code == 200
+    again = eventually(replaced, server.process)  # two listening again, neither the one killed
+    assert httpx.get(server.url + "/log/key", timeout=10, verify=TLS).status_code == 200
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(timeout=30) == 0
     assert not sockets(port, LISTEN)
